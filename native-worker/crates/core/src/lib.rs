@@ -1,0 +1,5 @@
+//! scopecloud-worker-core: the analysis library behind the `scopecloud-worker` CLI.
+
+pub mod movie;
+
+pub use movie::Movie;
