@@ -1,0 +1,101 @@
+/** `scopecloud config`: show and change settings; every change is validated before it is saved. */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { CliError, ExitCode, type CliCommand } from '../command.ts';
+import type { Settings, Target } from '../../config/schema.ts';
+
+const HELP = `Usage:
+  scopecloud config [show] [--json]            print the settings
+  scopecloud config set <field> <value>        set one field (dotted path), e.g.
+                                               upload.concurrency 8, watch.folders /data/a,/data/b
+  scopecloud config target local <folder>      archive into a local folder or NAS path (default)
+  scopecloud config target s3 --bucket <name> --region <region>
+                       [--prefix <p>] [--profile <name>] [--endpoint <url>]
+  scopecloud config reset                      back to defaults
+  scopecloud config path                       where settings and state live
+
+Credentials are never stored: they come from the AWS chain (env, ~/.aws profiles, SSO).
+Exit codes: 0 ok, 2 usage, 3 invalid value (the message names the field).`;
+
+function describe(s: Settings): string[] {
+  const t = s.target;
+  const target = t.kind === 'local'
+    ? `local archive ${t.path}`
+    : `s3://${t.bucket}/${t.prefix} (${t.region}${t.profile ? `, profile ${t.profile}` : ''}${t.endpoint ? `, endpoint ${t.endpoint}` : ''})`;
+  return [
+    `target:          ${target}`,
+    `watch folders:   ${s.watch.folders.length ? s.watch.folders.join(', ') : '(none)'}`,
+    `include:         ${s.watch.include.join(' ')}`,
+    `exclude:         ${s.watch.exclude.join(' ')}`,
+    `stable after:    ${s.watch.stableMs} ms; marker ${s.watch.markerFile}; ${s.watch.polling ? `polling every ${s.watch.pollIntervalMs} ms` : 'fs events'}`,
+    `uploads:         ${s.upload.concurrency} files x ${s.upload.partConcurrency} parts, limit ${s.upload.bandwidthLimit ? `${s.upload.bandwidthLimit} B/s` : 'none'}`,
+    `free space:      ${s.upload.freeSpaceAfterDays === null ? 'never delete local files' : `delete ${s.upload.freeSpaceAfterDays} days after verified upload`}`,
+    `budget:          ${s.budget.monthlyLimitUsd === null ? 'no local limit' : `$${s.budget.monthlyLimitUsd}/month`}; instances stop after ${s.budget.maxRuntimeHours} h`,
+  ];
+}
+
+export const configCommand: CliCommand = {
+  name: 'config',
+  summary: 'show or change settings (target, folders, limits)',
+  help: HELP,
+  async run(argv, io, services) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        bucket: { type: 'string' },
+        region: { type: 'string' },
+        prefix: { type: 'string', default: '' },
+        profile: { type: 'string', default: '' },
+        endpoint: { type: 'string', default: '' },
+      },
+    });
+    const { settings, paths } = await services();
+    const [action = 'show', ...args] = positionals;
+    let result: Settings;
+    switch (action) {
+      case 'show':
+        result = settings.get();
+        break;
+      case 'path':
+        if (values.json) io.out(JSON.stringify(paths, null, 2));
+        else for (const [k, v] of Object.entries(paths)) io.out(`${k.padEnd(8)} ${v}`);
+        return ExitCode.ok;
+      case 'set': {
+        if (args.length !== 2) throw new CliError('config set needs <field> <value>', ExitCode.usage);
+        result = settings.setField(args[0], args[1]);
+        break;
+      }
+      case 'target': {
+        const kind = args[0];
+        let target: Target;
+        if (kind === 'local') {
+          if (!args[1]) throw new CliError('config target local needs a folder', ExitCode.usage);
+          target = { kind: 'local', path: resolve(args[1]) };
+        } else if (kind === 's3') {
+          target = {
+            kind: 's3',
+            bucket: values.bucket ?? '',
+            region: values.region ?? '',
+            prefix: values.prefix ?? '',
+            profile: values.profile ?? '',
+            endpoint: values.endpoint ?? '',
+          };
+        } else {
+          throw new CliError('config target needs "local <folder>" or "s3 --bucket .. --region .."', ExitCode.usage);
+        }
+        result = settings.replace({ ...settings.get(), target });
+        break;
+      }
+      case 'reset':
+        result = settings.reset();
+        break;
+      default:
+        throw new CliError(`unknown config action "${action}"`, ExitCode.usage);
+    }
+    if (values.json) io.out(JSON.stringify(result, null, 2));
+    else for (const line of describe(result)) io.out(line);
+    return ExitCode.ok;
+  },
+};

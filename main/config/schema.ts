@@ -1,0 +1,95 @@
+/**
+ * The settings schema: one plain object, persisted as JSON by `conf` (plain Node) or
+ * `electron-store` (the app), validated by `validateSettings` before it is used or saved.
+ *
+ * Credentials are deliberately absent: they come only from the standard AWS chain
+ * (environment, ~/.aws profiles, SSO, instance roles).
+ */
+
+export interface LocalTarget {
+  kind: 'local';
+  /** Archive folder (local disk or a mounted NAS path). */
+  path: string;
+}
+
+export interface S3Target {
+  kind: 's3';
+  bucket: string;
+  /** Key prefix without leading slash; '' for the bucket root. */
+  prefix: string;
+  region: string;
+  /** Named profile from ~/.aws; empty means the default chain. */
+  profile: string;
+  /** Optional endpoint override (any S3-compatible store). AWS_ENDPOINT_URL(_S3) also apply. */
+  endpoint: string;
+}
+
+export type Target = LocalTarget | S3Target;
+
+export interface WatchSettings {
+  folders: string[];
+  include: string[];
+  exclude: string[];
+  /** Size and mtime unchanged for this long => the file is complete. */
+  stableMs: number;
+  /** A file with this name closes its acquisition folder at once. */
+  markerFile: string;
+  /** Stat-based polling instead of fs events (network shares). */
+  polling: boolean;
+  pollIntervalMs: number;
+  /** Full rescan that catches what events missed. */
+  reconcileIntervalMs: number;
+}
+
+export interface UploadSettings {
+  /** Files uploaded at once. */
+  concurrency: number;
+  /** Parts in flight per file. */
+  partConcurrency: number;
+  /** Bytes per second across all uploads; 0 = unlimited. */
+  bandwidthLimit: number;
+  /** Opt-in: delete local files this many days after verified upload; null = never (default). */
+  freeSpaceAfterDays: number | null;
+}
+
+export interface BudgetSettings {
+  /** Monthly limit in USD used by the budget guard when no AWS Budget exists; null = none. */
+  monthlyLimitUsd: number | null;
+  /** Hours after which a launched instance stops itself. */
+  maxRuntimeHours: number;
+}
+
+export interface Settings {
+  schema: 1;
+  target: Target;
+  watch: WatchSettings;
+  upload: UploadSettings;
+  budget: BudgetSettings;
+}
+
+export const IMAGE_PATTERNS = [
+  '**/*.tif', '**/*.tiff', '**/*.btf', '**/*.tf8', '**/*.ome.tif', '**/*.ome.tiff',
+  '**/*.nd2', '**/*.czi', '**/*.lif', '**/*.oib', '**/*.h5', '**/*.hdf5', '**/*.sbx',
+  '**/*.raw', '**/*.bin', '**/*.json', '**/*.xml', '**/*.mat', '**/*.zarr/**',
+];
+
+export const DEFAULT_EXCLUDES = ['**/*.part', '**/*.tmp', '**/.*', '**/.*/**', '**/~$*'];
+
+export function defaultSettings(archiveDir: string): Settings {
+  return {
+    schema: 1,
+    target: { kind: 'local', path: archiveDir },
+    watch: {
+      folders: [],
+      include: [...IMAGE_PATTERNS],
+      exclude: [...DEFAULT_EXCLUDES],
+      stableMs: 3000,
+      markerFile: 'acquisition.done',
+      polling: false,
+      pollIntervalMs: 2000,
+      reconcileIntervalMs: 60_000,
+    },
+    upload: { concurrency: 4, partConcurrency: 4, bandwidthLimit: 0, freeSpaceAfterDays: null },
+    budget: { monthlyLimitUsd: null, maxRuntimeHours: 8 },
+  };
+}

@@ -1,0 +1,326 @@
+//! TIFF/BigTIFF header, IFD chain walking and parsing of the tags an image reader needs.
+//! Contract: every count and offset read from the file is checked against the file length
+//! before anything is allocated, so a hostile file cannot make the reader allocate or loop
+//! without bound.
+
+use super::error::{Result, TiffError};
+use super::handle::Handle;
+use std::collections::HashSet;
+use serde::Serialize;
+
+/// Byte order of a TIFF file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ByteOrder {
+    Little,
+    Big,
+}
+
+impl ByteOrder {
+    pub(crate) fn u16(self, b: &[u8]) -> u16 {
+        let a = [b[0], b[1]];
+        match self {
+            ByteOrder::Little => u16::from_le_bytes(a),
+            ByteOrder::Big => u16::from_be_bytes(a),
+        }
+    }
+    pub(crate) fn u32(self, b: &[u8]) -> u32 {
+        let a = [b[0], b[1], b[2], b[3]];
+        match self {
+            ByteOrder::Little => u32::from_le_bytes(a),
+            ByteOrder::Big => u32::from_be_bytes(a),
+        }
+    }
+    pub(crate) fn u64(self, b: &[u8]) -> u64 {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&b[..8]);
+        match self {
+            ByteOrder::Little => u64::from_le_bytes(a),
+            ByteOrder::Big => u64::from_be_bytes(a),
+        }
+    }
+}
+
+/// The 8- or 16-byte file header.
+#[derive(Clone, Copy, Debug)]
+pub struct Header {
+    pub order: ByteOrder,
+    pub bigtiff: bool,
+    pub first_ifd: u64,
+}
+
+/// Reads and validates the header.
+pub fn read_header(h: &mut Handle) -> Result<Header> {
+    if h.len() == 0 {
+        return Err(TiffError::Empty { path: h.path().to_path_buf() });
+    }
+    if h.len() < 8 {
+        return Err(TiffError::NotTiff { path: h.path().to_path_buf() });
+    }
+    let mut b = [0u8; 16];
+    let n = if h.len() >= 16 { 16 } else { 8 };
+    h.read_at(0, &mut b[..n], "header")?;
+    let order = match &b[..2] {
+        b"II" => ByteOrder::Little,
+        b"MM" => ByteOrder::Big,
+        _ => return Err(TiffError::NotTiff { path: h.path().to_path_buf() }),
+    };
+    match order.u16(&b[2..4]) {
+        42 => Ok(Header { order, bigtiff: false, first_ifd: order.u32(&b[4..8]) as u64 }),
+        43 => {
+            if n < 16 || order.u16(&b[4..6]) != 8 || order.u16(&b[6..8]) != 0 {
+                return Err(TiffError::Corrupt { path: h.path().to_path_buf(), detail: "bad BigTIFF header".into() });
+            }
+            Ok(Header { order, bigtiff: true, first_ifd: order.u64(&b[8..16]) })
+        }
+        _ => Err(TiffError::NotTiff { path: h.path().to_path_buf() }),
+    }
+}
+
+/// Walks the IFD chain and returns every IFD offset in order. Reads two small records per IFD.
+/// A loop in the chain or a dangling pointer ends the walk with a warning (pages before it are kept).
+pub fn walk_chain(h: &mut Handle, hd: &Header, warnings: &mut Vec<String>) -> Result<Vec<u64>> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut off = hd.first_ifd;
+    let (cnt_size, entry_size, next_size) = if hd.bigtiff { (8u64, 20u64, 8u64) } else { (2, 12, 4) };
+    while off != 0 {
+        if !seen.insert(off) {
+            warnings.push(format!("{}: IFD chain loops back to offset {}; stopped after {} pages", h.path().display(), off, out.len()));
+            break;
+        }
+        let mut cb = [0u8; 8];
+        let r = h.read_at(off, &mut cb[..cnt_size as usize], "IFD entry count");
+        if let Err(e) = r {
+            if out.is_empty() {
+                return Err(e);
+            }
+            warnings.push(format!("{}: IFD {} points past the end of the file; kept {} pages", h.path().display(), out.len(), out.len()));
+            break;
+        }
+        let n = if hd.bigtiff { hd.order.u64(&cb) } else { hd.order.u16(&cb) as u64 };
+        let next_pos = n.checked_mul(entry_size).and_then(|x| x.checked_add(off + cnt_size));
+        let next_pos = match next_pos {
+            Some(p) if p + next_size <= h.len() => p,
+            _ => {
+                if out.is_empty() {
+                    return Err(TiffError::Truncated {
+                        path: h.path().to_path_buf(),
+                        what: format!("first IFD at offset {} with {} entries extends past end of file", off, n),
+                    });
+                }
+                warnings.push(format!("{}: IFD {} is cut off by the end of the file; kept {} pages", h.path().display(), out.len(), out.len()));
+                break;
+            }
+        };
+        if n == 0 {
+            warnings.push(format!("{}: IFD {} has no entries; stopped", h.path().display(), out.len()));
+            break;
+        }
+        out.push(off);
+        let mut nb = [0u8; 8];
+        h.read_at(next_pos, &mut nb[..next_size as usize], "next IFD offset")?;
+        off = if hd.bigtiff { hd.order.u64(&nb) } else { hd.order.u32(&nb) as u64 };
+    }
+    if out.is_empty() {
+        return Err(TiffError::Empty { path: h.path().to_path_buf() });
+    }
+    Ok(out)
+}
+
+/// One raw directory entry.
+#[derive(Clone, Debug)]
+struct Entry {
+    tag: u16,
+    typ: u16,
+    count: u64,
+    /// The value field (4 or 8 bytes) as stored.
+    field: [u8; 8],
+}
+
+fn type_size(t: u16) -> Option<u64> {
+    Some(match t {
+        1 | 2 | 6 | 7 => 1,
+        3 | 8 => 2,
+        4 | 9 | 11 | 13 => 4,
+        5 | 10 | 12 | 16 | 17 | 18 => 8,
+        _ => return None,
+    })
+}
+
+/// Layout of compressed chunks (strips or tiles) in a page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Chunking {
+    Strips { rows_per_strip: u32 },
+    Tiles { width: u32, height: u32 },
+}
+
+/// Everything needed to decode one page.
+#[derive(Clone, Debug)]
+pub struct Ifd {
+    pub width: u32,
+    pub height: u32,
+    pub samples_per_pixel: u16,
+    pub bits_per_sample: u16,
+    /// 1 unsigned, 2 signed, 3 float (TIFF SampleFormat).
+    pub sample_format: u16,
+    pub compression: u16,
+    pub predictor: u16,
+    /// 1 chunky (samples interleaved), 2 planar (one set of chunks per sample).
+    pub planar: u16,
+    pub chunking: Chunking,
+    pub offsets: Vec<u64>,
+    pub byte_counts: Vec<u64>,
+    /// All ImageDescription (270) strings, in tag order (some writers store two).
+    pub descriptions: Vec<String>,
+    pub software: Option<String>,
+}
+
+struct Parser<'a> {
+    h: &'a mut Handle,
+    hd: Header,
+}
+
+impl<'a> Parser<'a> {
+    fn corrupt(&self, detail: String) -> TiffError {
+        TiffError::Corrupt { path: self.h.path().to_path_buf(), detail }
+    }
+
+    /// Raw value bytes of an entry, read from the inline field or from its offset.
+    fn bytes(&mut self, e: &Entry) -> Result<Vec<u8>> {
+        let size = type_size(e.typ).ok_or_else(|| self.corrupt(format!("tag {} has unknown type {}", e.tag, e.typ)))?;
+        let total = e.count.checked_mul(size).ok_or_else(|| self.corrupt(format!("tag {} count overflows", e.tag)))?;
+        let inline = if self.hd.bigtiff { 8 } else { 4 };
+        if total <= inline {
+            return Ok(e.field[..total as usize].to_vec());
+        }
+        let off = if self.hd.bigtiff { self.hd.order.u64(&e.field) } else { self.hd.order.u32(&e.field) as u64 };
+        self.h.read_vec(off, total, &format!("values of tag {}", e.tag))
+    }
+
+    fn uints(&mut self, e: &Entry) -> Result<Vec<u64>> {
+        let b = self.bytes(e)?;
+        let o = self.hd.order;
+        Ok(match e.typ {
+            1 | 7 => b.iter().map(|&x| x as u64).collect(),
+            3 => b.chunks_exact(2).map(|c| o.u16(c) as u64).collect(),
+            4 | 13 => b.chunks_exact(4).map(|c| o.u32(c) as u64).collect(),
+            16 | 18 => b.chunks_exact(8).map(|c| o.u64(c)).collect(),
+            _ => return Err(self.corrupt(format!("tag {} has non-integer type {}", e.tag, e.typ))),
+        })
+    }
+
+    fn first_uint(&mut self, e: &Entry) -> Result<u64> {
+        if e.count == 0 {
+            return Err(self.corrupt(format!("tag {} has no values", e.tag)));
+        }
+        let one = Entry { count: 1, ..e.clone() };
+        // A single value is always inline, so this never reads more than one value.
+        let v = if type_size(e.typ).map_or(false, |s| s * e.count <= if self.hd.bigtiff { 8 } else { 4 }) {
+            self.uints(&one)?
+        } else {
+            let size = type_size(e.typ).unwrap_or(1);
+            let off = if self.hd.bigtiff { self.hd.order.u64(&e.field) } else { self.hd.order.u32(&e.field) as u64 };
+            let b = self.h.read_vec(off, size, &format!("value of tag {}", e.tag))?;
+            let mut f = [0u8; 8];
+            f[..b.len()].copy_from_slice(&b);
+            self.uints(&Entry { field: f, ..one })?
+        };
+        v.first().copied().ok_or_else(|| self.corrupt(format!("tag {} is empty", e.tag)))
+    }
+
+    fn ascii(&mut self, e: &Entry) -> Result<String> {
+        let b = self.bytes(e)?;
+        let end = b.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1);
+        Ok(String::from_utf8_lossy(&b[..end]).into_owned())
+    }
+}
+
+/// Parses the IFD at `off`.
+pub fn read_ifd(h: &mut Handle, hd: Header, off: u64) -> Result<Ifd> {
+    let (cnt_size, entry_size) = if hd.bigtiff { (8usize, 20usize) } else { (2, 12) };
+    let mut cb = [0u8; 8];
+    h.read_at(off, &mut cb[..cnt_size], "IFD entry count")?;
+    let n = if hd.bigtiff { hd.order.u64(&cb) } else { hd.order.u16(&cb) as u64 };
+    let raw = h.read_vec(off + cnt_size as u64, n.saturating_mul(entry_size as u64), "IFD entries")?;
+    let mut entries = Vec::with_capacity(n as usize);
+    for c in raw.chunks_exact(entry_size) {
+        let tag = hd.order.u16(&c[0..2]);
+        let typ = hd.order.u16(&c[2..4]);
+        let mut field = [0u8; 8];
+        let count = if hd.bigtiff {
+            field.copy_from_slice(&c[12..20]);
+            hd.order.u64(&c[4..12])
+        } else {
+            field[..4].copy_from_slice(&c[8..12]);
+            hd.order.u32(&c[4..8]) as u64
+        };
+        entries.push(Entry { tag, typ, count, field });
+    }
+    let mut p = Parser { h, hd };
+    let find = |t: u16| entries.iter().find(|e| e.tag == t).cloned();
+    let need = |p: &Parser, t: u16, name: &str| -> Result<Entry> {
+        find(t).ok_or_else(|| p.corrupt(format!("IFD at offset {} lacks {} (tag {})", off, name, t)))
+    };
+    let width = p.first_uint(&need(&p, 256, "ImageWidth")?)?;
+    let height = p.first_uint(&need(&p, 257, "ImageLength")?)?;
+    let uint_or = |p: &mut Parser, t: u16, d: u64| -> Result<u64> {
+        match find(t) {
+            Some(e) if e.count > 0 => p.first_uint(&e),
+            _ => Ok(d),
+        }
+    };
+    let spp = uint_or(&mut p, 277, 1)?;
+    let bits = uint_or(&mut p, 258, 1)?;
+    let sample_format = uint_or(&mut p, 339, 1)?;
+    let compression = uint_or(&mut p, 259, 1)?;
+    let predictor = uint_or(&mut p, 317, 1)?;
+    let planar = uint_or(&mut p, 284, 1)?;
+    if width == 0 || height == 0 || width > u32::MAX as u64 || height > u32::MAX as u64 {
+        return Err(p.corrupt(format!("image size {}x{} is invalid", width, height)));
+    }
+    if spp == 0 || spp > 64 {
+        return Err(p.corrupt(format!("SamplesPerPixel {} is invalid", spp)));
+    }
+    let tiled = find(322).is_some() || find(324).is_some();
+    let (chunking, off_tag, cnt_tag) = if tiled {
+        let tw = p.first_uint(&need(&p, 322, "TileWidth")?)?;
+        let th = p.first_uint(&need(&p, 323, "TileLength")?)?;
+        if tw == 0 || th == 0 || tw > u32::MAX as u64 || th > u32::MAX as u64 {
+            return Err(p.corrupt(format!("tile size {}x{} is invalid", tw, th)));
+        }
+        (Chunking::Tiles { width: tw as u32, height: th as u32 }, 324, 325)
+    } else {
+        let rps = uint_or(&mut p, 278, height)?.clamp(1, height);
+        (Chunking::Strips { rows_per_strip: rps as u32 }, 273, 279)
+    };
+    let oe = need(&p, off_tag, "strip/tile offsets")?;
+    let offsets = p.uints(&oe)?;
+    let byte_counts = match find(cnt_tag) {
+        Some(e) => p.uints(&e)?,
+        None => Vec::new(),
+    };
+    let mut descriptions = Vec::new();
+    for e in entries.iter().filter(|e| e.tag == 270) {
+        descriptions.push(p.ascii(e)?);
+    }
+    let software = match find(305) {
+        Some(e) => Some(p.ascii(&e)?),
+        None => None,
+    };
+    Ok(Ifd {
+        width: width as u32,
+        height: height as u32,
+        samples_per_pixel: spp as u16,
+        bits_per_sample: bits.min(u16::MAX as u64) as u16,
+        sample_format: sample_format.min(u16::MAX as u64) as u16,
+        compression: compression.min(u16::MAX as u64) as u16,
+        predictor: predictor.min(u16::MAX as u64) as u16,
+        planar: planar.min(u16::MAX as u64) as u16,
+        chunking,
+        offsets,
+        byte_counts,
+        descriptions,
+        software,
+    })
+}

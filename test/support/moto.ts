@@ -1,0 +1,117 @@
+/**
+ * A real moto server for integration tests (EC2, IAM, STS, SSM, Budgets, Cost Explorer, CloudWatch).
+ *
+ * `startMoto()` spawns `moto_server -H 127.0.0.1 -p <free port>`, resolves once the server answers,
+ * and returns a handle: `endpoint`, `reset()` (POST /moto-api/reset: forgets every resource), static
+ * `credentials`, `region`, and `stop()`. When moto_server is not installed, `startMoto()` throws a
+ * `MotoUnavailableError`; tests use `motoOrSkip()` to skip with that message instead.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+export class MotoUnavailableError extends Error {
+  readonly code = 'MOTO_UNAVAILABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'MotoUnavailableError';
+  }
+}
+
+export interface MotoServer {
+  endpoint: string;
+  port: number;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Forgets every resource in every service (POST /moto-api/reset). */
+  reset(): Promise<void>;
+  /** POSTs JSON to a moto-api path, e.g. `/moto-api/static/ce/cost-and-usage-results`. */
+  post(path: string, body: unknown): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function motoInstalled(): boolean {
+  const probe = spawnSync('moto_server', ['--help'], { stdio: 'ignore' });
+  return probe.error === undefined && probe.status === 0;
+}
+
+/** The reason to skip moto tests, or undefined when moto_server is runnable. */
+export function motoSkipReason(): string | undefined {
+  return motoInstalled() ? undefined : 'moto_server not installed (pip install "moto[server]"); .ci/run installs it';
+}
+
+async function waitReady(endpoint: string, child: ChildProcess, deadlineMs: number): Promise<void> {
+  const start = Date.now();
+  let exited: number | null = null;
+  child.once('exit', (code) => { exited = code ?? -1; });
+  while (Date.now() - start < deadlineMs) {
+    if (exited !== null) throw new MotoUnavailableError(`moto_server exited with code ${exited} before it was ready`);
+    try {
+      const res = await fetch(`${endpoint}/moto-api/data.json`);
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new MotoUnavailableError(`moto_server did not answer on ${endpoint} within ${deadlineMs} ms`);
+}
+
+export async function startMoto(options: { region?: string; readyTimeoutMs?: number } = {}): Promise<MotoServer> {
+  if (!motoInstalled()) throw new MotoUnavailableError(motoSkipReason() ?? 'moto_server not installed');
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
+  });
+  let stderrTail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderrTail = (stderrTail + chunk.toString()).slice(-4000);
+  });
+  try {
+    await waitReady(endpoint, child, options.readyTimeoutMs ?? 30_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new MotoUnavailableError(`${(error as Error).message}; stderr: ${stderrTail.split('\n').slice(-3).join(' | ')}`);
+  }
+
+  const post = async (path: string, body: unknown): Promise<void> => {
+    const res = await fetch(`${endpoint}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? '' : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`moto ${path} answered ${res.status}: ${text.slice(0, 200)}`);
+  };
+
+  return {
+    endpoint,
+    port,
+    region: options.region ?? 'us-east-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    reset: () => post('/moto-api/reset', undefined),
+    post,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * A real versitygw S3 gateway for integration tests (posix backend in a fresh directory).
+ *
+ * `startVersitygw()` spawns `versitygw --access K --secret S --port 127.0.0.1:<free> posix <dir>`
+ * with a random key pair, resolves once the gateway answers, and returns a handle with the
+ * `endpoint`, `credentials`, `region`, a `client()` factory (path style, SDK retries off), a
+ * `createBucket()` helper and `stop()` (kills the process and removes the directory).
+ *
+ * The posix backend stores metadata (checksums, etags) in extended attributes. /tmp supports them
+ * here; `VERSITYGW_ROOT` or `options.root` moves the data directory elsewhere (for example to
+ * `/work/main/.scopecloud-test`, which is gitignored) on machines where it does not.
+ * When the binary is missing, `startVersitygw()` throws `VersitygwUnavailableError`; tests call
+ * `versitygwSkipReason()` first and skip with that message.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { freePort } from './moto.ts';
+
+export class VersitygwUnavailableError extends Error {
+  readonly code = 'VERSITYGW_UNAVAILABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'VersitygwUnavailableError';
+  }
+}
+
+export interface Versitygw {
+  endpoint: string;
+  port: number;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Directory holding one sub-directory per bucket. */
+  root: string;
+  /** An S3 client for this gateway (or for `endpoint` when given, e.g. a fault proxy in front). */
+  client(overrides?: { endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string }; requestTimeoutMs?: number; extra?: Partial<S3ClientConfig> }): S3Client;
+  createBucket(name?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export function versitygwBinary(): string {
+  return process.env.VERSITYGW_BIN ?? join(homedir(), 'go', 'bin', 'versitygw');
+}
+
+/** The reason to skip versitygw tests, or undefined when the binary exists. */
+export function versitygwSkipReason(): string | undefined {
+  return existsSync(versitygwBinary())
+    ? undefined
+    : `versitygw not found at ${versitygwBinary()} (go install github.com/versity/versitygw/cmd/versitygw@latest)`;
+}
+
+async function waitReady(endpoint: string, child: ChildProcess, stderr: () => string, deadlineMs: number): Promise<void> {
+  const start = Date.now();
+  let exited: number | null = null;
+  child.once('exit', (code) => { exited = code ?? -1; });
+  while (Date.now() - start < deadlineMs) {
+    if (exited !== null) throw new VersitygwUnavailableError(`versitygw exited with code ${exited} before it was ready: ${stderr().trim().split('\n').pop() ?? ''}`);
+    try {
+      const res = await fetch(endpoint);
+      await res.arrayBuffer();
+      return; // any HTTP answer (403 for an unsigned request) means it is serving
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new VersitygwUnavailableError(`versitygw did not answer on ${endpoint} within ${deadlineMs} ms`);
+}
+
+let bucketCounter = 0;
+
+export async function startVersitygw(options: { root?: string; region?: string; readyTimeoutMs?: number } = {}): Promise<Versitygw> {
+  const reason = versitygwSkipReason();
+  if (reason) throw new VersitygwUnavailableError(reason);
+  const region = options.region ?? 'us-east-1';
+  const parent = options.root ?? process.env.VERSITYGW_ROOT ?? tmpdir();
+  const root = await mkdtemp(join(parent, 'scopecloud-vgw-'));
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const credentials = { accessKeyId: `AK${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(18).toString('base64url') };
+  const child = spawn(versitygwBinary(), ['--access', credentials.accessKeyId, '--secret', credentials.secretAccessKey, '--region', region, '--port', `127.0.0.1:${port}`, '--quiet', 'posix', root], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  try {
+    await waitReady(endpoint, child, () => stderr, options.readyTimeoutMs ?? 15_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await rm(root, { recursive: true, force: true });
+    throw err;
+  }
+  const clients: S3Client[] = [];
+  const client: Versitygw['client'] = (o = {}) => {
+    const c = new S3Client({
+      region,
+      endpoint: o.endpoint ?? endpoint,
+      forcePathStyle: true,
+      credentials: o.credentials ?? credentials,
+      maxAttempts: 1,
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: o.requestTimeoutMs ?? 10_000 }),
+      ...o.extra,
+    });
+    clients.push(c);
+    return c;
+  };
+  const admin = client();
+  return {
+    endpoint,
+    port,
+    region,
+    credentials,
+    root,
+    client,
+    async createBucket(name) {
+      const bucket = name ?? `test-${process.pid}-${++bucketCounter}-${randomBytes(3).toString('hex')}`;
+      await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+      return bucket;
+    },
+    async stop() {
+      for (const c of clients) c.destroy();
+      if (child.exitCode === null) {
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSettingsStore, type KeyValueBackend } from '../../../main/config/store.ts';
+import { defaultSettings } from '../../../main/config/schema.ts';
+import { settingsErrors, SettingsError } from '../../../main/config/validate.ts';
+import { endpointFor } from '../../../main/aws/clients.ts';
+import { statePaths } from '../../../main/config/paths.ts';
+
+function memoryBackend(): KeyValueBackend & { data: Record<string, unknown> } {
+  const b = {
+    data: {} as Record<string, unknown>,
+    get store() { return structuredClone(b.data); },
+    set(o: Record<string, unknown>) { Object.assign(b.data, structuredClone(o)); },
+    clear() { b.data = {}; },
+  };
+  return b;
+}
+
+test('defaults are valid and use the local archive (no AWS needed)', () => {
+  const s = defaultSettings('/var/archive');
+  assert.deepEqual(settingsErrors(s), []);
+  assert.equal(s.target.kind, 'local');
+  assert.equal(s.upload.freeSpaceAfterDays, null, 'local files are never deleted by default');
+});
+
+test('bad values are rejected with the field named, and nothing is saved', () => {
+  const backend = memoryBackend();
+  const store = createSettingsStore(backend, '/arch');
+  store.setField('upload.concurrency', '8');
+  assert.equal(store.get().upload.concurrency, 8);
+  const cases: Array<[string, string, RegExp]> = [
+    ['upload.concurrency', 'abc', /^upload\.concurrency: must be an integer from 1 to 64 \(got "abc"\)$/],
+    ['upload.concurrency', '0', /upload\.concurrency/],
+    ['upload.bandwidthLimit', '-5', /upload\.bandwidthLimit/],
+    ['watch.folders', 'relative/dir', /watch\.folders\[0\]: must be an absolute path/],
+    ['watch.markerFile', 'a/b', /watch\.markerFile/],
+    ['watch.polling', 'maybe', /watch\.polling: must be true or false/],
+    ['budget.maxRuntimeHours', '0', /budget\.maxRuntimeHours/],
+    ['no.such', '1', /no\.such: is not a settings field/],
+  ];
+  for (const [field, value, re] of cases) {
+    assert.throws(() => store.setField(field, value), (e: unknown) => e instanceof SettingsError && re.test(e.message), `${field}=${value}`);
+  }
+  assert.equal(store.get().upload.concurrency, 8, 'rejected writes leave the saved value');
+});
+
+test('an S3 target validates bucket, region, prefix and endpoint', () => {
+  const store = createSettingsStore(memoryBackend(), '/arch');
+  const base = store.get();
+  const bad = { ...base, target: { kind: 's3' as const, bucket: 'Bad_Bucket', region: 'mars', prefix: '/x', profile: '', endpoint: 'ftp://x' } };
+  try {
+    store.replace(bad);
+    assert.fail('should throw');
+  } catch (e) {
+    assert.ok(e instanceof SettingsError);
+    assert.deepEqual(e.errors.map((x) => x.field).sort(), ['target.bucket', 'target.endpoint', 'target.prefix', 'target.region']);
+  }
+  const good = store.replace({ ...base, target: { kind: 's3', bucket: 'lab-imaging', region: 'eu-west-1', prefix: 'rig1', profile: '', endpoint: 'http://127.0.0.1:7070' } });
+  assert.equal(good.target.kind, 's3');
+  assert.equal(store.get().target.kind, 's3');
+});
+
+test('a hand-edited settings file with a bad value is reported, not silently used', () => {
+  const backend = memoryBackend();
+  backend.set({ ...defaultSettings('/a'), upload: { concurrency: 'lots' } } as unknown as Record<string, unknown>);
+  const store = createSettingsStore(backend, '/a');
+  assert.throws(() => store.get(), /upload\.concurrency/);
+});
+
+test('endpoint resolution follows the AWS_ENDPOINT_URL family', () => {
+  assert.equal(endpointFor('s3', {}), undefined);
+  assert.equal(endpointFor('s3', { AWS_ENDPOINT_URL: 'http://a' }), 'http://a');
+  assert.equal(endpointFor('s3', { AWS_ENDPOINT_URL: 'http://a', AWS_ENDPOINT_URL_S3: 'http://s3' }), 'http://s3');
+  assert.equal(endpointFor('cost_explorer', { AWS_ENDPOINT_URL_COST_EXPLORER: 'http://ce' }), 'http://ce');
+  assert.equal(endpointFor('s3', { AWS_ENDPOINT_URL_S3: 'http://s3' }, 'http://explicit'), 'http://explicit');
+});
+
+test('state lives under SCOPECLOUD_HOME when set', () => {
+  const p = statePaths({ SCOPECLOUD_HOME: '/srv/sc' }, 'linux');
+  assert.equal(p.queue, '/srv/sc/queue');
+  assert.equal(statePaths({ XDG_STATE_HOME: '/x' }, 'linux').root, '/x/scopecloud');
+});
