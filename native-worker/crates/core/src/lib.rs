@@ -2,4 +2,21 @@
 
 pub mod movie;
 
+// Input/output (TIFF reader, writers, projections).
+pub mod tiff;
+pub mod output;
+pub mod progress;
+pub mod project;
+
+// Algorithms (registration ... clustering), the synthetic generator and scoring.
+pub mod cluster;
+pub mod deconv;
+pub mod detect;
+pub mod extract;
+pub mod register;
+pub mod rng;
+pub mod score;
+pub mod source;
+pub mod synth;
+
 pub use movie::Movie;

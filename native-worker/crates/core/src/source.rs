@@ -49,7 +49,10 @@ impl FrameSource for Movie {
         let begin = start * n;
         let end = begin + out.len();
         if n == 0 || out.len() % n != 0 || end > self.data.len() {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "frame range past the end of the movie"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "frame range past the end of the movie",
+            ));
         }
         out.copy_from_slice(&self.data[begin..end]);
         Ok(())
@@ -80,9 +83,20 @@ impl BinaryCache {
         let dir = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
         let id = CACHE_COUNTER.fetch_add(1, Ordering::Relaxed);
         let path = dir.join(format!("scopecloud-reg-{}-{}.bin", std::process::id(), id));
-        let file = OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
         let writer = BufWriter::with_capacity(1 << 20, file.try_clone()?);
-        Ok(BinaryCache { path, file, writer: Some(writer), frames: 0, height, width })
+        Ok(BinaryCache {
+            path,
+            file,
+            writer: Some(writer),
+            frames: 0,
+            height,
+            width,
+        })
     }
 
     /// Appends whole frames (`data.len()` a multiple of the frame size).
@@ -92,12 +106,14 @@ impl BinaryCache {
     pub fn append(&mut self, data: &[f32]) -> io::Result<()> {
         let n = self.height * self.width;
         if n == 0 || data.len() % n != 0 {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "append of a partial frame"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "append of a partial frame",
+            ));
         }
-        let w = self
-            .writer
-            .as_mut()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::Other, "append after the cache was finished"))?;
+        let w = self.writer.as_mut().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::Other, "append after the cache was finished")
+        })?;
         let mut bytes = Vec::with_capacity(data.len() * 4);
         for v in data {
             bytes.extend_from_slice(&v.to_le_bytes());
@@ -137,14 +153,21 @@ impl FrameSource for BinaryCache {
     }
     fn read_frames(&self, start: usize, out: &mut [f32]) -> io::Result<()> {
         if self.writer.is_some() {
-            return Err(io::Error::new(io::ErrorKind::Other, "read before BinaryCache::finish"));
+            return Err(io::Error::new(
+                io::ErrorKind::Other,
+                "read before BinaryCache::finish",
+            ));
         }
         let n = self.frame_len();
         if n == 0 || out.len() % n != 0 || start + out.len() / n > self.frames {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "frame range past the end of the cache"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "frame range past the end of the cache",
+            ));
         }
         let mut bytes = vec![0u8; out.len() * 4];
-        self.file.read_exact_at(&mut bytes, (start * n * 4) as u64)?;
+        self.file
+            .read_exact_at(&mut bytes, (start * n * 4) as u64)?;
         for (o, c) in out.iter_mut().zip(bytes.chunks_exact(4)) {
             *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
         }

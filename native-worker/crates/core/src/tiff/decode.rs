@@ -21,17 +21,31 @@ pub fn decompress(code: u16, src: &[u8], expected: usize) -> Result<Vec<u8>, Str
     let out = match code {
         1 => {
             if src.len() < expected {
-                return Err(format!("uncompressed chunk holds {} bytes, {} expected", src.len(), expected));
+                return Err(format!(
+                    "uncompressed chunk holds {} bytes, {} expected",
+                    src.len(),
+                    expected
+                ));
             }
             src[..expected].to_vec()
         }
         32773 => packbits(src, expected),
         5 => lzw(src, expected)?,
         8 | 32946 => deflate(src, expected)?,
-        other => return Err(format!("compression {} ({}) is not supported", other, compression_name(other))),
+        other => {
+            return Err(format!(
+                "compression {} ({}) is not supported",
+                other,
+                compression_name(other)
+            ))
+        }
     };
     if out.len() < expected {
-        return Err(format!("compressed chunk decodes to {} bytes, {} expected", out.len(), expected));
+        return Err(format!(
+            "compressed chunk decodes to {} bytes, {} expected",
+            out.len(),
+            expected
+        ));
     }
     Ok(out)
 }
@@ -104,7 +118,13 @@ fn deflate(src: &[u8], expected: usize) -> Result<Vec<u8>, String> {
 
 /// Undoes horizontal differencing (predictor 2) in place on rows of `row_samples` samples
 /// of `bytes` bytes each, with `spp` interleaved samples per pixel.
-pub fn undo_horizontal(buf: &mut [u8], bytes: usize, row_samples: usize, spp: usize, order: ByteOrder) {
+pub fn undo_horizontal(
+    buf: &mut [u8],
+    bytes: usize,
+    row_samples: usize,
+    spp: usize,
+    order: ByteOrder,
+) {
     let row_bytes = row_samples * bytes;
     if row_bytes == 0 {
         return;
@@ -116,15 +136,30 @@ pub fn undo_horizontal(buf: &mut [u8], bytes: usize, row_samples: usize, spp: us
                 1 => row[b] = row[b].wrapping_add(row[a]),
                 2 => {
                     let v = order.u16(&row[b..]).wrapping_add(order.u16(&row[a..]));
-                    put(&mut row[b..b + 2], &v.to_le_bytes(), &v.to_be_bytes(), order);
+                    put(
+                        &mut row[b..b + 2],
+                        &v.to_le_bytes(),
+                        &v.to_be_bytes(),
+                        order,
+                    );
                 }
                 4 => {
                     let v = order.u32(&row[b..]).wrapping_add(order.u32(&row[a..]));
-                    put(&mut row[b..b + 4], &v.to_le_bytes(), &v.to_be_bytes(), order);
+                    put(
+                        &mut row[b..b + 4],
+                        &v.to_le_bytes(),
+                        &v.to_be_bytes(),
+                        order,
+                    );
                 }
                 8 => {
                     let v = order.u64(&row[b..]).wrapping_add(order.u64(&row[a..]));
-                    put(&mut row[b..b + 8], &v.to_le_bytes(), &v.to_be_bytes(), order);
+                    put(
+                        &mut row[b..b + 8],
+                        &v.to_le_bytes(),
+                        &v.to_be_bytes(),
+                        order,
+                    );
                 }
                 _ => {}
             }
@@ -205,7 +240,12 @@ impl SampleType {
             (3, 16) => "float16",
             (3, 32) => "float32",
             (3, 64) => "float64",
-            (f, b) => return Err(format!("sample format {} with {} bits per sample is not supported", f, b)),
+            (f, b) => {
+                return Err(format!(
+                    "sample format {} with {} bits per sample is not supported",
+                    f, b
+                ))
+            }
         })
     }
 
@@ -241,10 +281,13 @@ mod tests {
     #[test]
     fn packbits_roundtrip_example() {
         // Example from the TIFF 6.0 specification.
-        let src = [0xFE, 0xAA, 0x02, 0x80, 0x00, 0x2A, 0xFD, 0xAA, 0x03, 0x80, 0x00, 0x2A, 0x22, 0xF7, 0xAA];
+        let src = [
+            0xFE, 0xAA, 0x02, 0x80, 0x00, 0x2A, 0xFD, 0xAA, 0x03, 0x80, 0x00, 0x2A, 0x22, 0xF7,
+            0xAA,
+        ];
         let want = [
-            0xAA, 0xAA, 0xAA, 0x80, 0x00, 0x2A, 0xAA, 0xAA, 0xAA, 0xAA, 0x80, 0x00, 0x2A, 0x22, 0xAA, 0xAA, 0xAA, 0xAA,
-            0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA,
+            0xAA, 0xAA, 0xAA, 0x80, 0x00, 0x2A, 0xAA, 0xAA, 0xAA, 0xAA, 0x80, 0x00, 0x2A, 0x22,
+            0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA,
         ];
         assert_eq!(packbits(&src, want.len()), want);
     }

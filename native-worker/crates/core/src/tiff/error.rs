@@ -8,7 +8,10 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum TiffError {
     /// The operating system refused a read or open.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// No TIFF files were found where the input pointed.
     NoInput { path: PathBuf },
     /// The file has zero bytes or no image directory.
@@ -33,12 +36,18 @@ pub type Result<T> = std::result::Result<T, TiffError>;
 impl fmt::Display for TiffError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TiffError::Io { path, source } => write!(f, "cannot read {}: {}", path.display(), source),
+            TiffError::Io { path, source } => {
+                write!(f, "cannot read {}: {}", path.display(), source)
+            }
             TiffError::NoInput { path } => write!(f, "no TIFF files found at {}", path.display()),
             TiffError::Empty { path } => write!(f, "empty file {}: no image data", path.display()),
             TiffError::NotTiff { path } => write!(f, "not a TIFF file: {}", path.display()),
-            TiffError::Truncated { path, what } => write!(f, "truncated file {}: {}", path.display(), what),
-            TiffError::Corrupt { path, detail } => write!(f, "corrupt TIFF {}: {}", path.display(), detail),
+            TiffError::Truncated { path, what } => {
+                write!(f, "truncated file {}: {}", path.display(), what)
+            }
+            TiffError::Corrupt { path, detail } => {
+                write!(f, "corrupt TIFF {}: {}", path.display(), detail)
+            }
             TiffError::Unsupported { path, detail } => {
                 write!(f, "unsupported TIFF {}: {}", path.display(), detail)
             }

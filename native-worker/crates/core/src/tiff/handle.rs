@@ -30,7 +30,11 @@ impl Backing {
     pub fn open(&self) -> Result<Handle> {
         match self {
             Backing::Path(p) => Handle::open_file(p),
-            Backing::Memory(b) => Ok(Handle { inner: Inner::Mem(b.clone()), len: b.len() as u64, path: self.name() }),
+            Backing::Memory(b) => Ok(Handle {
+                inner: Inner::Mem(b.clone()),
+                len: b.len() as u64,
+                path: self.name(),
+            }),
         }
     }
 }
@@ -49,10 +53,17 @@ pub struct Handle {
 
 impl Handle {
     fn open_file(p: &Path) -> Result<Handle> {
-        let io = |e| TiffError::Io { path: p.to_path_buf(), source: e };
+        let io = |e| TiffError::Io {
+            path: p.to_path_buf(),
+            source: e,
+        };
         let f = File::open(p).map_err(io)?;
         let len = f.metadata().map_err(io)?.len();
-        Ok(Handle { inner: Inner::File(f), len, path: p.to_path_buf() })
+        Ok(Handle {
+            inner: Inner::File(f),
+            len,
+            path: p.to_path_buf(),
+        })
     }
 
     /// Total length in bytes.
@@ -71,7 +82,13 @@ impl Handle {
         if end.map_or(true, |e| e > self.len) {
             return Err(TiffError::Truncated {
                 path: self.path.clone(),
-                what: format!("{} at offset {} ({} bytes) extends past end of file ({} bytes)", what, offset, buf.len(), self.len),
+                what: format!(
+                    "{} at offset {} ({} bytes) extends past end of file ({} bytes)",
+                    what,
+                    offset,
+                    buf.len(),
+                    self.len
+                ),
             });
         }
         match &mut self.inner {
@@ -82,7 +99,10 @@ impl Handle {
             }
             Inner::File(f) => {
                 let path = self.path.clone();
-                let io = |e| TiffError::Io { path: path.clone(), source: e };
+                let io = |e| TiffError::Io {
+                    path: path.clone(),
+                    source: e,
+                };
                 f.seek(SeekFrom::Start(offset)).map_err(io)?;
                 f.read_exact(buf).map_err(io)
             }
@@ -94,7 +114,10 @@ impl Handle {
         if offset.checked_add(len).map_or(true, |e| e > self.len) {
             return Err(TiffError::Truncated {
                 path: self.path.clone(),
-                what: format!("{} at offset {} ({} bytes) extends past end of file ({} bytes)", what, offset, len, self.len),
+                what: format!(
+                    "{} at offset {} ({} bytes) extends past end of file ({} bytes)",
+                    what, offset, len, self.len
+                ),
             });
         }
         let mut v = vec![0u8; len as usize];

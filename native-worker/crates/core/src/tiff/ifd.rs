@@ -5,8 +5,8 @@
 
 use super::error::{Result, TiffError};
 use super::handle::Handle;
-use std::collections::HashSet;
 use serde::Serialize;
+use std::collections::HashSet;
 
 /// Byte order of a TIFF file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -52,10 +52,14 @@ pub struct Header {
 /// Reads and validates the header.
 pub fn read_header(h: &mut Handle) -> Result<Header> {
     if h.len() == 0 {
-        return Err(TiffError::Empty { path: h.path().to_path_buf() });
+        return Err(TiffError::Empty {
+            path: h.path().to_path_buf(),
+        });
     }
     if h.len() < 8 {
-        return Err(TiffError::NotTiff { path: h.path().to_path_buf() });
+        return Err(TiffError::NotTiff {
+            path: h.path().to_path_buf(),
+        });
     }
     let mut b = [0u8; 16];
     let n = if h.len() >= 16 { 16 } else { 8 };
@@ -63,17 +67,34 @@ pub fn read_header(h: &mut Handle) -> Result<Header> {
     let order = match &b[..2] {
         b"II" => ByteOrder::Little,
         b"MM" => ByteOrder::Big,
-        _ => return Err(TiffError::NotTiff { path: h.path().to_path_buf() }),
+        _ => {
+            return Err(TiffError::NotTiff {
+                path: h.path().to_path_buf(),
+            })
+        }
     };
     match order.u16(&b[2..4]) {
-        42 => Ok(Header { order, bigtiff: false, first_ifd: order.u32(&b[4..8]) as u64 }),
+        42 => Ok(Header {
+            order,
+            bigtiff: false,
+            first_ifd: order.u32(&b[4..8]) as u64,
+        }),
         43 => {
             if n < 16 || order.u16(&b[4..6]) != 8 || order.u16(&b[6..8]) != 0 {
-                return Err(TiffError::Corrupt { path: h.path().to_path_buf(), detail: "bad BigTIFF header".into() });
+                return Err(TiffError::Corrupt {
+                    path: h.path().to_path_buf(),
+                    detail: "bad BigTIFF header".into(),
+                });
             }
-            Ok(Header { order, bigtiff: true, first_ifd: order.u64(&b[8..16]) })
+            Ok(Header {
+                order,
+                bigtiff: true,
+                first_ifd: order.u64(&b[8..16]),
+            })
         }
-        _ => Err(TiffError::NotTiff { path: h.path().to_path_buf() }),
+        _ => Err(TiffError::NotTiff {
+            path: h.path().to_path_buf(),
+        }),
     }
 }
 
@@ -83,47 +104,73 @@ pub fn walk_chain(h: &mut Handle, hd: &Header, warnings: &mut Vec<String>) -> Re
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     let mut off = hd.first_ifd;
-    let (cnt_size, entry_size, next_size) = if hd.bigtiff { (8u64, 20u64, 8u64) } else { (2, 12, 4) };
+    let (cnt_size, entry_size, next_size) = if hd.bigtiff {
+        (8u64, 20u64, 8u64)
+    } else {
+        (2, 12, 4)
+    };
     while off != 0 {
         if !seen.insert(off) {
-            warnings.push(format!("{}: IFD chain loops back to offset {}; stopped after {} pages", h.path().display(), off, out.len()));
+            warnings.push(format!(
+                "{}: IFD chain loops back to offset {}; stopped after {} pages",
+                h.path().display(),
+                off,
+                out.len()
+            ));
             break;
         }
         let mut cb = [0u8; 8];
-        let r = h.read_at(off, &mut cb[..cnt_size as usize], "IFD entry count");
-        if let Err(e) = r {
-            if out.is_empty() {
-                return Err(e);
-            }
-            warnings.push(format!("{}: IFD {} points past the end of the file; kept {} pages", h.path().display(), out.len(), out.len()));
-            break;
-        }
-        let n = if hd.bigtiff { hd.order.u64(&cb) } else { hd.order.u16(&cb) as u64 };
-        let next_pos = n.checked_mul(entry_size).and_then(|x| x.checked_add(off + cnt_size));
+        // A next-IFD pointer past the end means the file was cut short: an error, never a
+        // silently shorter movie.
+        h.read_at(
+            off,
+            &mut cb[..cnt_size as usize],
+            &format!("IFD {}", out.len()),
+        )?;
+        let n = if hd.bigtiff {
+            hd.order.u64(&cb)
+        } else {
+            hd.order.u16(&cb) as u64
+        };
+        let next_pos = n
+            .checked_mul(entry_size)
+            .and_then(|x| x.checked_add(off + cnt_size));
         let next_pos = match next_pos {
             Some(p) if p + next_size <= h.len() => p,
             _ => {
-                if out.is_empty() {
-                    return Err(TiffError::Truncated {
-                        path: h.path().to_path_buf(),
-                        what: format!("first IFD at offset {} with {} entries extends past end of file", off, n),
-                    });
-                }
-                warnings.push(format!("{}: IFD {} is cut off by the end of the file; kept {} pages", h.path().display(), out.len(), out.len()));
-                break;
+                return Err(TiffError::Truncated {
+                    path: h.path().to_path_buf(),
+                    what: format!(
+                        "IFD {} at offset {} with {} entries extends past end of file ({} bytes)",
+                        out.len(),
+                        off,
+                        n,
+                        h.len()
+                    ),
+                });
             }
         };
         if n == 0 {
-            warnings.push(format!("{}: IFD {} has no entries; stopped", h.path().display(), out.len()));
+            warnings.push(format!(
+                "{}: IFD {} has no entries; stopped",
+                h.path().display(),
+                out.len()
+            ));
             break;
         }
         out.push(off);
         let mut nb = [0u8; 8];
         h.read_at(next_pos, &mut nb[..next_size as usize], "next IFD offset")?;
-        off = if hd.bigtiff { hd.order.u64(&nb) } else { hd.order.u32(&nb) as u64 };
+        off = if hd.bigtiff {
+            hd.order.u64(&nb)
+        } else {
+            hd.order.u32(&nb) as u64
+        };
     }
     if out.is_empty() {
-        return Err(TiffError::Empty { path: h.path().to_path_buf() });
+        return Err(TiffError::Empty {
+            path: h.path().to_path_buf(),
+        });
     }
     Ok(out)
 }
@@ -183,19 +230,31 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn corrupt(&self, detail: String) -> TiffError {
-        TiffError::Corrupt { path: self.h.path().to_path_buf(), detail }
+        TiffError::Corrupt {
+            path: self.h.path().to_path_buf(),
+            detail,
+        }
     }
 
     /// Raw value bytes of an entry, read from the inline field or from its offset.
     fn bytes(&mut self, e: &Entry) -> Result<Vec<u8>> {
-        let size = type_size(e.typ).ok_or_else(|| self.corrupt(format!("tag {} has unknown type {}", e.tag, e.typ)))?;
-        let total = e.count.checked_mul(size).ok_or_else(|| self.corrupt(format!("tag {} count overflows", e.tag)))?;
+        let size = type_size(e.typ)
+            .ok_or_else(|| self.corrupt(format!("tag {} has unknown type {}", e.tag, e.typ)))?;
+        let total = e
+            .count
+            .checked_mul(size)
+            .ok_or_else(|| self.corrupt(format!("tag {} count overflows", e.tag)))?;
         let inline = if self.hd.bigtiff { 8 } else { 4 };
         if total <= inline {
             return Ok(e.field[..total as usize].to_vec());
         }
-        let off = if self.hd.bigtiff { self.hd.order.u64(&e.field) } else { self.hd.order.u32(&e.field) as u64 };
-        self.h.read_vec(off, total, &format!("values of tag {}", e.tag))
+        let off = if self.hd.bigtiff {
+            self.hd.order.u64(&e.field)
+        } else {
+            self.hd.order.u32(&e.field) as u64
+        };
+        self.h
+            .read_vec(off, total, &format!("values of tag {}", e.tag))
     }
 
     fn uints(&mut self, e: &Entry) -> Result<Vec<u64>> {
@@ -214,19 +273,32 @@ impl<'a> Parser<'a> {
         if e.count == 0 {
             return Err(self.corrupt(format!("tag {} has no values", e.tag)));
         }
-        let one = Entry { count: 1, ..e.clone() };
+        let one = Entry {
+            count: 1,
+            ..e.clone()
+        };
         // A single value is always inline, so this never reads more than one value.
-        let v = if type_size(e.typ).map_or(false, |s| s * e.count <= if self.hd.bigtiff { 8 } else { 4 }) {
+        let v = if type_size(e.typ).map_or(false, |s| {
+            s * e.count <= if self.hd.bigtiff { 8 } else { 4 }
+        }) {
             self.uints(&one)?
         } else {
             let size = type_size(e.typ).unwrap_or(1);
-            let off = if self.hd.bigtiff { self.hd.order.u64(&e.field) } else { self.hd.order.u32(&e.field) as u64 };
-            let b = self.h.read_vec(off, size, &format!("value of tag {}", e.tag))?;
+            let off = if self.hd.bigtiff {
+                self.hd.order.u64(&e.field)
+            } else {
+                self.hd.order.u32(&e.field) as u64
+            };
+            let b = self
+                .h
+                .read_vec(off, size, &format!("value of tag {}", e.tag))?;
             let mut f = [0u8; 8];
             f[..b.len()].copy_from_slice(&b);
             self.uints(&Entry { field: f, ..one })?
         };
-        v.first().copied().ok_or_else(|| self.corrupt(format!("tag {} is empty", e.tag)))
+        v.first()
+            .copied()
+            .ok_or_else(|| self.corrupt(format!("tag {} is empty", e.tag)))
     }
 
     fn ascii(&mut self, e: &Entry) -> Result<String> {
@@ -238,11 +310,23 @@ impl<'a> Parser<'a> {
 
 /// Parses the IFD at `off`.
 pub fn read_ifd(h: &mut Handle, hd: Header, off: u64) -> Result<Ifd> {
-    let (cnt_size, entry_size) = if hd.bigtiff { (8usize, 20usize) } else { (2, 12) };
+    let (cnt_size, entry_size) = if hd.bigtiff {
+        (8usize, 20usize)
+    } else {
+        (2, 12)
+    };
     let mut cb = [0u8; 8];
     h.read_at(off, &mut cb[..cnt_size], "IFD entry count")?;
-    let n = if hd.bigtiff { hd.order.u64(&cb) } else { hd.order.u16(&cb) as u64 };
-    let raw = h.read_vec(off + cnt_size as u64, n.saturating_mul(entry_size as u64), "IFD entries")?;
+    let n = if hd.bigtiff {
+        hd.order.u64(&cb)
+    } else {
+        hd.order.u16(&cb) as u64
+    };
+    let raw = h.read_vec(
+        off + cnt_size as u64,
+        n.saturating_mul(entry_size as u64),
+        "IFD entries",
+    )?;
     let mut entries = Vec::with_capacity(n as usize);
     for c in raw.chunks_exact(entry_size) {
         let tag = hd.order.u16(&c[0..2]);
@@ -255,12 +339,18 @@ pub fn read_ifd(h: &mut Handle, hd: Header, off: u64) -> Result<Ifd> {
             field[..4].copy_from_slice(&c[8..12]);
             hd.order.u32(&c[4..8]) as u64
         };
-        entries.push(Entry { tag, typ, count, field });
+        entries.push(Entry {
+            tag,
+            typ,
+            count,
+            field,
+        });
     }
     let mut p = Parser { h, hd };
     let find = |t: u16| entries.iter().find(|e| e.tag == t).cloned();
     let need = |p: &Parser, t: u16, name: &str| -> Result<Entry> {
-        find(t).ok_or_else(|| p.corrupt(format!("IFD at offset {} lacks {} (tag {})", off, name, t)))
+        find(t)
+            .ok_or_else(|| p.corrupt(format!("IFD at offset {} lacks {} (tag {})", off, name, t)))
     };
     let width = p.first_uint(&need(&p, 256, "ImageWidth")?)?;
     let height = p.first_uint(&need(&p, 257, "ImageLength")?)?;
@@ -289,10 +379,23 @@ pub fn read_ifd(h: &mut Handle, hd: Header, off: u64) -> Result<Ifd> {
         if tw == 0 || th == 0 || tw > u32::MAX as u64 || th > u32::MAX as u64 {
             return Err(p.corrupt(format!("tile size {}x{} is invalid", tw, th)));
         }
-        (Chunking::Tiles { width: tw as u32, height: th as u32 }, 324, 325)
+        (
+            Chunking::Tiles {
+                width: tw as u32,
+                height: th as u32,
+            },
+            324,
+            325,
+        )
     } else {
         let rps = uint_or(&mut p, 278, height)?.clamp(1, height);
-        (Chunking::Strips { rows_per_strip: rps as u32 }, 273, 279)
+        (
+            Chunking::Strips {
+                rows_per_strip: rps as u32,
+            },
+            273,
+            279,
+        )
     };
     let oe = need(&p, off_tag, "strip/tile offsets")?;
     let offsets = p.uints(&oe)?;

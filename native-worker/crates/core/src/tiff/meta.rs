@@ -62,7 +62,10 @@ fn key_values(text: &str, sep: char) -> HashMap<String, String> {
     let mut m = HashMap::new();
     for line in text.split(['\n', '\r']) {
         if let Some((k, v)) = line.split_once(sep) {
-            m.insert(k.trim().to_string(), v.trim().trim_matches('\'').to_string());
+            m.insert(
+                k.trim().to_string(),
+                v.trim().trim_matches('\'').to_string(),
+            );
         }
     }
     m
@@ -124,7 +127,9 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
     let joined = texts.join("\n");
     if joined.contains("state.software.version") || joined.contains("state.acq.") {
         let m = key_values(&joined, '=');
-        let channels = num(&m, "state.acq.numberOfChannelsSave").unwrap_or(1).max(1);
+        let channels = num(&m, "state.acq.numberOfChannelsSave")
+            .unwrap_or(1)
+            .max(1);
         let slices = num(&m, "state.acq.numberOfZSlices").unwrap_or(1).max(1);
         return Some(Layout {
             kind: MetadataKind::ScanImage,
@@ -140,7 +145,10 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
     }
     if joined.contains("scanimage.SI4.") {
         let m = key_values(&joined, '=');
-        let channels = m.get("scanimage.SI4.channelsSave").map_or(1, |v| list_len(v)).max(1);
+        let channels = m
+            .get("scanimage.SI4.channelsSave")
+            .map_or(1, |v| list_len(v))
+            .max(1);
         let slices = num(&m, "scanimage.SI4.stackNumSlices").unwrap_or(1).max(1);
         let fast = truthy(&m, "scanimage.SI4.fastZEnable");
         let flyback = if fast && !truthy(&m, "scanimage.SI4.fastZDiscardFlybackFrames") {
@@ -152,13 +160,24 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
     }
     if joined.contains("SI.hChannels.") || joined.contains("SI.VERSION_MAJOR") {
         let m = key_values(&joined, '=');
-        let version = m.get("SI.VERSION_MAJOR").cloned().unwrap_or_else(|| "5".into());
-        let channels = m.get("SI.hChannels.channelSave").map_or(1, |v| list_len(v)).max(1);
+        let version = m
+            .get("SI.VERSION_MAJOR")
+            .cloned()
+            .unwrap_or_else(|| "5".into());
+        let channels = m
+            .get("SI.hChannels.channelSave")
+            .map_or(1, |v| list_len(v))
+            .max(1);
         let stack_on = truthy(&m, "SI.hStackManager.enable");
         let fast = truthy(&m, "SI.hFastZ.enable")
-            || (stack_on && m.get("SI.hStackManager.stackMode").map_or(false, |s| s == "fast"));
+            || (stack_on
+                && m.get("SI.hStackManager.stackMode")
+                    .map_or(false, |s| s == "fast"));
         let slices = if fast || stack_on {
-            num(&m, "SI.hStackManager.actualNumSlices").or_else(|| num(&m, "SI.hStackManager.numSlices")).unwrap_or(1).max(1)
+            num(&m, "SI.hStackManager.actualNumSlices")
+                .or_else(|| num(&m, "SI.hStackManager.numSlices"))
+                .unwrap_or(1)
+                .max(1)
         } else {
             1
         };
@@ -172,7 +191,13 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
     None
 }
 
-fn si_layout(version: String, channels: usize, slices: usize, flyback: usize, fast: bool) -> Layout {
+fn si_layout(
+    version: String,
+    channels: usize,
+    slices: usize,
+    flyback: usize,
+    fast: bool,
+) -> Layout {
     Layout {
         kind: MetadataKind::ScanImage,
         version: Some(version),
@@ -182,7 +207,11 @@ fn si_layout(version: String, channels: usize, slices: usize, flyback: usize, fa
         claimed_frames: None,
         claimed_pages: None,
         // Fast Z: volume after volume, channels innermost; slow stacks: slice after slice.
-        order: if fast || slices == 1 { [Axis::T, Axis::Z, Axis::C] } else { [Axis::Z, Axis::T, Axis::C] },
+        order: if fast || slices == 1 {
+            [Axis::T, Axis::Z, Axis::C]
+        } else {
+            [Axis::Z, Axis::T, Axis::C]
+        },
     }
 }
 
@@ -192,14 +221,21 @@ mod tests {
 
     #[test]
     fn imagej_hyperstack() {
-        let l = imagej("ImageJ=1.11a\nimages=480\nslices=2\nframes=240\nhyperstack=true\n").unwrap();
-        assert_eq!((l.planes, l.page_channels, l.claimed_frames), (2, 1, Some(240)));
+        let l =
+            imagej("ImageJ=1.11a\nimages=480\nslices=2\nframes=240\nhyperstack=true\n").unwrap();
+        assert_eq!(
+            (l.planes, l.page_channels, l.claimed_frames),
+            (2, 1, Some(240))
+        );
     }
 
     #[test]
     fn imagej_plain_slices_are_time() {
         let l = imagej("ImageJ=1.49i\nimages=3500\nslices=3500\nloop=false").unwrap();
-        assert_eq!((l.planes, l.claimed_frames, l.claimed_pages), (1, Some(3500), Some(3500)));
+        assert_eq!(
+            (l.planes, l.claimed_frames, l.claimed_pages),
+            (1, Some(3500), Some(3500))
+        );
     }
 
     #[test]
@@ -207,12 +243,17 @@ mod tests {
         let t = "SI.VERSION_MAJOR = '2019'\nSI.hChannels.channelSave = [1;2]\nSI.hFastZ.enable = true\n\
                  SI.hStackManager.numSlices = 3\nSI.hFastZ.numDiscardFlybackFrames = 1\nSI.hFastZ.discardFlybackFrames = false";
         let l = scanimage(&[t]).unwrap();
-        assert_eq!((l.planes, l.z_in_file, l.page_channels, l.order[0]), (3, 4, 2, Axis::T));
+        assert_eq!(
+            (l.planes, l.z_in_file, l.page_channels, l.order[0]),
+            (3, 4, 2, Axis::T)
+        );
     }
 
     #[test]
     fn scanimage4_channels() {
-        let l = scanimage(&["scanimage.SI4.channelsSave = [1;2;3]\nscanimage.SI4.stackNumSlices = 1"]).unwrap();
+        let l =
+            scanimage(&["scanimage.SI4.channelsSave = [1;2;3]\nscanimage.SI4.stackNumSlices = 1"])
+                .unwrap();
         assert_eq!(l.page_channels, 3);
     }
 }

@@ -7,7 +7,10 @@ pub enum FileRef {
     /// The file that holds this XML.
     This,
     /// Another file of a multi-file set, by name and/or UUID.
-    Other { name: Option<String>, uuid: Option<String> },
+    Other {
+        name: Option<String>,
+        uuid: Option<String>,
+    },
 }
 
 /// A plane of the image and where it is stored.
@@ -24,9 +27,18 @@ pub struct PlaneRef {
 #[derive(Clone, Debug)]
 pub enum Ome {
     /// Full metadata for the first image.
-    Image { size_z: usize, size_c: usize, size_t: usize, samples: usize, images: usize, planes: Vec<PlaneRef> },
+    Image {
+        size_z: usize,
+        size_c: usize,
+        size_t: usize,
+        images: usize,
+        planes: Vec<PlaneRef>,
+    },
     /// `BinaryOnly`: the metadata lives in another file.
-    BinaryOnly { metadata_file: String, uuid: Option<String> },
+    BinaryOnly {
+        metadata_file: String,
+        uuid: Option<String>,
+    },
 }
 
 /// Limit on planes described, to bound memory on hostile XML.
@@ -49,14 +61,22 @@ pub fn parse(xml: &str, this_uuid: Option<&str>) -> Option<Ome> {
     if root.tag_name().name() != "OME" {
         return None;
     }
-    let this_uuid = this_uuid.map(str::to_string).or_else(|| root.attribute("UUID").map(str::to_string));
-    if let Some(b) = root.children().find(|n| n.tag_name().name() == "BinaryOnly") {
+    let this_uuid = this_uuid
+        .map(str::to_string)
+        .or_else(|| root.attribute("UUID").map(str::to_string));
+    if let Some(b) = root
+        .children()
+        .find(|n| n.tag_name().name() == "BinaryOnly")
+    {
         return Some(Ome::BinaryOnly {
             metadata_file: b.attribute("MetadataFile").unwrap_or("").to_string(),
             uuid: b.attribute("UUID").map(str::to_string),
         });
     }
-    let images: Vec<_> = root.children().filter(|n| n.tag_name().name() == "Image").collect();
+    let images: Vec<_> = root
+        .children()
+        .filter(|n| n.tag_name().name() == "Image")
+        .collect();
     let image = images.first()?;
     let px = image.children().find(|n| n.tag_name().name() == "Pixels")?;
     let size_z = attr_usize(&px, "SizeZ").unwrap_or(1).max(1);
@@ -69,7 +89,11 @@ pub fn parse(xml: &str, this_uuid: Option<&str>) -> Option<Ome> {
         .and_then(|c| attr_usize(&c, "SamplesPerPixel"))
         .unwrap_or(1)
         .max(1);
-    let size_c = if samples > 1 && size_c_total % samples == 0 { size_c_total / samples } else { size_c_total };
+    let size_c = if samples > 1 && size_c_total % samples == 0 {
+        size_c_total / samples
+    } else {
+        size_c_total
+    };
     let total = size_z.checked_mul(size_c)?.checked_mul(size_t)?;
     if total > MAX_PLANES {
         return None;
@@ -109,39 +133,68 @@ pub fn parse(xml: &str, this_uuid: Option<&str>) -> Option<Ome> {
         }
         i
     };
-    let tds: Vec<_> = px.children().filter(|n| n.tag_name().name() == "TiffData").collect();
+    let tds: Vec<_> = px
+        .children()
+        .filter(|n| n.tag_name().name() == "TiffData")
+        .collect();
     let mut planes = Vec::new();
     if tds.is_empty() {
         for i in 0..total {
             let (t, z, c) = unravel(i);
-            planes.push(PlaneRef { t, z, c, file: FileRef::This, ifd: i });
+            planes.push(PlaneRef {
+                t,
+                z,
+                c,
+                file: FileRef::This,
+                ifd: i,
+            });
         }
     }
     for td in &tds {
         let ifd0 = attr_usize(td, "IFD").unwrap_or(0);
-        let (fz, fc, ft) = (attr_usize(td, "FirstZ").unwrap_or(0), attr_usize(td, "FirstC").unwrap_or(0), attr_usize(td, "FirstT").unwrap_or(0));
+        let (fz, fc, ft) = (
+            attr_usize(td, "FirstZ").unwrap_or(0),
+            attr_usize(td, "FirstC").unwrap_or(0),
+            attr_usize(td, "FirstT").unwrap_or(0),
+        );
         if fz >= size_z || fc >= size_c || ft >= size_t {
             continue;
         }
         let start = ravel(ft, fz, fc);
-        let count = attr_usize(td, "PlaneCount").unwrap_or(if tds.len() == 1 { total - start } else { 1 });
+        let count =
+            attr_usize(td, "PlaneCount").unwrap_or(if tds.len() == 1 { total - start } else { 1 });
         let file = match td.children().find(|n| n.tag_name().name() == "UUID") {
             Some(u) => {
                 let uuid = u.text().map(|s| s.trim().to_string());
                 if uuid.is_some() && uuid.as_deref() == this_uuid.as_deref() {
                     FileRef::This
                 } else {
-                    FileRef::Other { name: u.attribute("FileName").map(str::to_string), uuid }
+                    FileRef::Other {
+                        name: u.attribute("FileName").map(str::to_string),
+                        uuid,
+                    }
                 }
             }
             None => FileRef::This,
         };
         for k in 0..count.min(total - start) {
             let (t, z, c) = unravel(start + k);
-            planes.push(PlaneRef { t, z, c, file: file.clone(), ifd: ifd0 + k });
+            planes.push(PlaneRef {
+                t,
+                z,
+                c,
+                file: file.clone(),
+                ifd: ifd0 + k,
+            });
         }
     }
-    Some(Ome::Image { size_z, size_c, size_t, samples, images: images.len(), planes })
+    Some(Ome::Image {
+        size_z,
+        size_c,
+        size_t,
+        images: images.len(),
+        planes,
+    })
 }
 
 #[cfg(test)]
@@ -153,7 +206,12 @@ mod tests {
         let xml = r#"<OME UUID="urn:a"><Image><Pixels DimensionOrder="XYCZT" SizeX="2" SizeY="2" SizeZ="2" SizeC="3" SizeT="1">
             <TiffData IFD="0" PlaneCount="6"/></Pixels></Image></OME>"#;
         match parse(xml, None).unwrap() {
-            Ome::Image { size_z, size_c, planes, .. } => {
+            Ome::Image {
+                size_z,
+                size_c,
+                planes,
+                ..
+            } => {
                 assert_eq!((size_z, size_c, planes.len()), (2, 3, 6));
                 assert_eq!((planes[4].z, planes[4].c, planes[4].ifd), (1, 1, 4));
             }
@@ -165,7 +223,15 @@ mod tests {
     fn other_files_by_uuid() {
         let xml = r#"<OME UUID="urn:a"><Image><Pixels DimensionOrder="XYCTZ" SizeZ="2" SizeC="1" SizeT="1">
             <TiffData FirstZ="1"><UUID FileName="b.tif">urn:b</UUID></TiffData></Pixels></Image></OME>"#;
-        let Some(Ome::Image { planes, .. }) = parse(xml, None) else { panic!() };
-        assert_eq!(planes[0].file, FileRef::Other { name: Some("b.tif".into()), uuid: Some("urn:b".into()) });
+        let Some(Ome::Image { planes, .. }) = parse(xml, None) else {
+            panic!()
+        };
+        assert_eq!(
+            planes[0].file,
+            FileRef::Other {
+                name: Some("b.tif".into()),
+                uuid: Some("urn:b".into())
+            }
+        );
     }
 }

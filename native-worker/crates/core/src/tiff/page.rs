@@ -12,30 +12,63 @@ pub const MAX_CHUNK_BYTES: u64 = 1 << 31;
 
 /// Checks that a page can be decoded by this reader and returns its sample type.
 pub fn check_supported(ifd: &Ifd, h: &Handle) -> Result<SampleType> {
-    let unsupported = |d: String| TiffError::Unsupported { path: h.path().to_path_buf(), detail: d };
-    let st = SampleType { format: if ifd.sample_format == 4 { 1 } else { ifd.sample_format }, bits: ifd.bits_per_sample };
+    let unsupported = |d: String| TiffError::Unsupported {
+        path: h.path().to_path_buf(),
+        detail: d,
+    };
+    let st = SampleType {
+        format: if ifd.sample_format == 4 {
+            1
+        } else {
+            ifd.sample_format
+        },
+        bits: ifd.bits_per_sample,
+    };
     st.name().map_err(unsupported)?;
     if !matches!(ifd.compression, 1 | 5 | 8 | 32946 | 32773) {
-        return Err(unsupported(format!("compression {} ({}) is not supported", ifd.compression, super::decode::compression_name(ifd.compression))));
+        return Err(unsupported(format!(
+            "compression {} ({}) is not supported",
+            ifd.compression,
+            super::decode::compression_name(ifd.compression)
+        )));
     }
     match (ifd.predictor, st.format) {
         (1, _) | (2, 1 | 2) | (3, 3) => {}
-        (p, _) => return Err(unsupported(format!("predictor {} with sample format {} is not supported", p, st.format))),
+        (p, _) => {
+            return Err(unsupported(format!(
+                "predictor {} with sample format {} is not supported",
+                p, st.format
+            )))
+        }
     }
     if !matches!(ifd.planar, 1 | 2) {
-        return Err(unsupported(format!("PlanarConfiguration {} is not supported", ifd.planar)));
+        return Err(unsupported(format!(
+            "PlanarConfiguration {} is not supported",
+            ifd.planar
+        )));
     }
     Ok(st)
 }
 
 /// Decodes sample `sample` of the page described by `ifd` into `out` (row-major, width*height).
-pub fn read_page(h: &mut Handle, order: ByteOrder, ifd: &Ifd, sample: usize, out: &mut [f32]) -> Result<()> {
+pub fn read_page(
+    h: &mut Handle,
+    order: ByteOrder,
+    ifd: &Ifd,
+    sample: usize,
+    out: &mut [f32],
+) -> Result<()> {
     let st = check_supported(ifd, h)?;
-    let corrupt = |h: &Handle, d: String| TiffError::Corrupt { path: h.path().to_path_buf(), detail: d };
+    let corrupt = |h: &Handle, d: String| TiffError::Corrupt {
+        path: h.path().to_path_buf(),
+        detail: d,
+    };
     let (w, ht) = (ifd.width as usize, ifd.height as usize);
     let spp = ifd.samples_per_pixel as usize;
     if out.len() != w * ht || sample >= spp {
-        return Err(TiffError::OutOfRange { detail: format!("sample {} of a {}x{}x{} page", sample, w, ht, spp) });
+        return Err(TiffError::OutOfRange {
+            detail: format!("sample {} of a {}x{}x{} page", sample, w, ht, spp),
+        });
     }
     let (cw, ch) = match ifd.chunking {
         Chunking::Strips { rows_per_strip } => (w, rows_per_strip as usize),
@@ -44,10 +77,21 @@ pub fn read_page(h: &mut Handle, order: ByteOrder, ifd: &Ifd, sample: usize, out
     let across = w.div_ceil(cw);
     let down = ht.div_ceil(ch);
     let per_plane = across * down;
-    let (cspp, base, pick) = if ifd.planar == 2 { (1, sample * per_plane, 0) } else { (spp, 0, sample) };
+    let (cspp, base, pick) = if ifd.planar == 2 {
+        (1, sample * per_plane, 0)
+    } else {
+        (spp, 0, sample)
+    };
     let needed = base + per_plane;
     if ifd.offsets.len() < needed {
-        return Err(corrupt(h, format!("{} strip/tile offsets listed, {} needed", ifd.offsets.len(), needed)));
+        return Err(corrupt(
+            h,
+            format!(
+                "{} strip/tile offsets listed, {} needed",
+                ifd.offsets.len(),
+                needed
+            ),
+        ));
     }
     let bps = st.bytes();
     let tiled = matches!(ifd.chunking, Chunking::Tiles { .. });
@@ -58,7 +102,10 @@ pub fn read_page(h: &mut Handle, order: ByteOrder, ifd: &Ifd, sample: usize, out
             let rows = if tiled { ch } else { ch.min(ht - cy * ch) };
             let expected = (cw as u64) * (rows as u64) * (cspp as u64) * (bps as u64);
             if expected > MAX_CHUNK_BYTES {
-                return Err(corrupt(h, format!("chunk of {} bytes is implausibly large", expected)));
+                return Err(corrupt(
+                    h,
+                    format!("chunk of {} bytes is implausibly large", expected),
+                ));
             }
             let off = ifd.offsets[idx];
             let count = match ifd.byte_counts.get(idx) {
@@ -66,11 +113,20 @@ pub fn read_page(h: &mut Handle, order: ByteOrder, ifd: &Ifd, sample: usize, out
                 _ if ifd.compression == 1 => expected,
                 _ => return Err(corrupt(h, format!("strip/tile {} has no byte count", idx))),
             };
-            let count = if ifd.compression == 1 { count.min(expected) } else { count };
+            let count = if ifd.compression == 1 {
+                count.min(expected)
+            } else {
+                count
+            };
             if count > h.len() {
                 return Err(TiffError::Truncated {
                     path: h.path().to_path_buf(),
-                    what: format!("strip/tile {} claims {} bytes, file has {}", idx, count, h.len()),
+                    what: format!(
+                        "strip/tile {} claims {} bytes, file has {}",
+                        idx,
+                        count,
+                        h.len()
+                    ),
                 });
             }
             let src = h.read_vec(off, count, &format!("strip/tile {}", idx))?;

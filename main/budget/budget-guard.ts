@@ -1,0 +1,153 @@
+/**
+ * The budget guard: refuses a launch or start whose projected spend would pass the monthly
+ * limit, showing the numbers. Projected spend =
+ *     spent this month (AWS Budgets actual, or Cost Explorer when the limit is local)
+ *   + what running instances will still cost (price x time left until their max runtime,
+ *     or until month end when they have none)
+ *   + the new work (price x planned hours).
+ * An administrator may override with a reason; every override is recorded in the store
+ * (`budget/overrides`, newest last, the latest 500 kept).
+ */
+import type { KeyValueStore } from '../cost/cache-store.ts';
+import { HOUR_MS, nextMonthStartUtc, type Clock } from '../cost/clock.ts';
+import { remainingRunMs } from '../cost/live-cost.ts';
+import { round4, usd } from '../cost/money.ts';
+import type { InstanceInfo } from '../instances/types.ts';
+import type { BudgetReader } from './budgets.ts';
+import { BudgetError } from './errors.ts';
+
+export interface BudgetOverride {
+  reason: string;
+  /** Who overrode (user name or AWS identity). */
+  by: string;
+}
+
+export interface SpendLimit {
+  /** 'aws-budget': an AWS Budget; 'settings': the app's local monthly limit. */
+  source: 'aws-budget' | 'settings';
+  name: string;
+  limit: number;
+  spent: number;
+}
+
+export interface GuardRequest {
+  action: 'launch' | 'start';
+  /** Preset name or instance id. */
+  subject: string;
+  hourlyPrice: number;
+  plannedHours: number;
+  /** Instances running now (the subject excluded). */
+  running: ReadonlyArray<InstanceInfo>;
+  override?: BudgetOverride;
+}
+
+export interface GuardDecision {
+  /** False when there is no limit to check against. */
+  checked: boolean;
+  overridden: boolean;
+  limitName: string | null;
+  source: SpendLimit['source'] | null;
+  limit: number | null;
+  spent: number;
+  committed: number;
+  planned: number;
+  projected: number;
+}
+
+export interface OverrideRecord extends GuardDecision {
+  at: string;
+  action: GuardRequest['action'];
+  subject: string;
+  reason: string;
+  by: string;
+}
+
+export interface BudgetGuard {
+  check(request: GuardRequest): Promise<GuardDecision>;
+  overrides(): OverrideRecord[];
+}
+
+export const OVERRIDES_KEY = 'budget/overrides';
+
+export function createBudgetGuard(deps: {
+  limit: () => Promise<SpendLimit | null>;
+  clock: Clock;
+  store: KeyValueStore;
+}): BudgetGuard {
+  const overrides = () => ((deps.store.get(OVERRIDES_KEY) as OverrideRecord[] | undefined) ?? []);
+  return {
+    overrides,
+    async check(req) {
+      const now = deps.clock.now();
+      const monthEnd = nextMonthStartUtc(now);
+      const committed = req.running
+        .filter((i) => (i.state === 'running' || i.state === 'pending') && i.hourlyPrice !== null && i.id !== req.subject)
+        .reduce((s, i) => s + (i.hourlyPrice! * remainingRunMs(i, now, monthEnd)) / HOUR_MS, 0);
+      const planned = req.hourlyPrice * req.plannedHours;
+      const limit = await deps.limit();
+      if (!limit) {
+        return { checked: false, overridden: false, limitName: null, source: null, limit: null, spent: 0, committed, planned, projected: committed + planned };
+      }
+      const projected = limit.spent + committed + planned;
+      const decision: GuardDecision = {
+        checked: true,
+        overridden: false,
+        limitName: limit.name,
+        source: limit.source,
+        limit: limit.limit,
+        spent: round4(limit.spent),
+        committed: round4(committed),
+        planned: round4(planned),
+        projected: round4(projected),
+      };
+      if (projected <= limit.limit) return decision;
+      if (!req.override) {
+        throw new BudgetError(
+          'BUDGET_EXCEEDED',
+          `${req.action} ${req.subject} refused: projected ${usd(projected)} this month (spent ${usd(limit.spent)} + running ${usd(committed)} + this ${usd(planned)}) ` +
+            `exceeds the budget "${limit.name}" of ${usd(limit.limit)} by ${usd(projected - limit.limit)}; an administrator can override with a reason`,
+        );
+      }
+      if (!req.override.reason.trim()) {
+        throw new BudgetError('OVERRIDE_REASON_REQUIRED', 'a budget override needs a reason (it is recorded)');
+      }
+      const overridden = { ...decision, overridden: true };
+      const record: OverrideRecord = {
+        ...overridden,
+        at: new Date(now).toISOString(),
+        action: req.action,
+        subject: req.subject,
+        reason: req.override.reason.trim(),
+        by: req.override.by,
+      };
+      deps.store.set(OVERRIDES_KEY, [...overrides(), record].slice(-500));
+      return overridden;
+    },
+  };
+}
+
+/**
+ * The limit the guard checks: the named AWS Budget; else the first monthly cost budget in the
+ * account; else the local monthly limit from settings (spent = Cost Explorer month-to-date,
+ * cached); else none.
+ */
+export function spendLimitFrom(deps: {
+  reader: BudgetReader;
+  budgetName?: string | null;
+  localMonthlyLimitUsd?: number | null;
+  localSpent?: () => Promise<number>;
+}): () => Promise<SpendLimit | null> {
+  return async () => {
+    if (deps.budgetName) {
+      const b = await deps.reader.get(deps.budgetName);
+      return { source: 'aws-budget', name: b.name, limit: b.limit, spent: b.actual };
+    }
+    const all = await deps.reader.list();
+    const monthly = all.find((b) => b.type === 'COST' && b.timeUnit === 'MONTHLY' && b.limit > 0);
+    if (monthly) return { source: 'aws-budget', name: monthly.name, limit: monthly.limit, spent: monthly.actual };
+    if (deps.localMonthlyLimitUsd !== null && deps.localMonthlyLimitUsd !== undefined) {
+      return { source: 'settings', name: 'local monthly limit', limit: deps.localMonthlyLimitUsd, spent: deps.localSpent ? await deps.localSpent() : 0 };
+    }
+    return null;
+  };
+}

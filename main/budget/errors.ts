@@ -1,0 +1,12 @@
+/** Typed budget errors; messages carry the numbers the user needs to decide. */
+
+export type BudgetErrorCode = 'BUDGET_NOT_FOUND' | 'BUDGET_EXCEEDED' | 'OVERRIDE_REASON_REQUIRED';
+
+export class BudgetError extends Error {
+  readonly code: BudgetErrorCode;
+  constructor(code: BudgetErrorCode, message: string) {
+    super(message);
+    this.name = 'BudgetError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,66 @@
+/** `scopecloud budget`: AWS Budgets with their 50/80/100 % thresholds, and recorded overrides. */
+import { parseArgs } from 'node:util';
+import { CliError, ExitCode, type CliCommand, type CliIo } from '../command.ts';
+import { computeServicesOf, table, toCliError } from '../../instances/cli-support.ts';
+import type { ComputeServices } from '../../instances/compute-services.ts';
+import { usd } from '../../cost/money.ts';
+
+const HELP = `Usage:
+  scopecloud budget [--name <budget>] [--json]   AWS Budgets: limit, actual, forecast, thresholds crossed
+  scopecloud budget overrides [--json]           budget-guard overrides recorded on this machine
+
+Exit codes: 0 ok, 2 usage or no such budget, 4 AWS error (credentials, access).`;
+
+export const budgetCommand: CliCommand = {
+  name: 'budget',
+  summary: 'AWS Budgets: limits, spend, thresholds; budget overrides',
+  help: HELP,
+  async run(argv, io, services) {
+    return runBudget(argv, io, async () => computeServicesOf(await services()));
+  },
+};
+
+export async function runBudget(argv: string[], io: CliIo, compute: () => Promise<ComputeServices>): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false }, name: { type: 'string' } },
+  });
+  const [action = 'show'] = positionals;
+  try {
+    const s = await compute();
+    if (action === 'overrides') {
+      const list = s.guard.overrides();
+      if (values.json) io.out(JSON.stringify(list, null, 2));
+      else if (!list.length) io.out('No budget overrides recorded.');
+      else for (const o of list) io.out(`${o.at}  ${o.action} ${o.subject} by ${o.by}: projected ${usd(o.projected)} > ${usd(o.limit ?? 0)} — ${o.reason}`);
+      return ExitCode.ok;
+    }
+    if (action !== 'show') throw new CliError(`unknown budget action "${action}"`, ExitCode.usage);
+    const list = values.name ? [await s.budgets.get(values.name)] : await s.budgets.list();
+    if (values.json) {
+      io.out(JSON.stringify(list, null, 2));
+      return ExitCode.ok;
+    }
+    if (!list.length) {
+      io.out('No AWS Budgets in this account. Create one (AWS console > Billing > Budgets) or set a local limit:');
+      io.out('  scopecloud config set budget.monthlyLimitUsd 100');
+      return ExitCode.ok;
+    }
+    for (const l of table(
+      ['BUDGET', 'PERIOD', 'LIMIT', 'ACTUAL', 'FORECAST', 'USED', 'THRESHOLDS'],
+      list.map((b) => [
+        b.name,
+        b.timeUnit.toLowerCase(),
+        usd(b.limit),
+        usd(b.actual),
+        b.forecast === null ? '-' : usd(b.forecast),
+        `${b.percentUsed.toFixed(0)}%`,
+        b.thresholds.map((t) => `${t.percent}%${t.crossed ? ' crossed' : ''}`).join(', '),
+      ]),
+    )) io.out(l);
+    return ExitCode.ok;
+  } catch (e) {
+    throw toCliError(e);
+  }
+}

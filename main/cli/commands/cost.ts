@@ -1,0 +1,67 @@
+/** `scopecloud cost`: live cost of running instances, Cost Explorer month-to-date, projection. */
+import { parseArgs } from 'node:util';
+import { ExitCode, type CliCommand, type CliIo } from '../command.ts';
+import { computeServicesOf, table, toCliError } from '../../instances/cli-support.ts';
+import type { ComputeServices } from '../../instances/compute-services.ts';
+import { duration, round4, usd } from '../../cost/money.ts';
+
+const HELP = `Usage:
+  scopecloud cost [--refresh] [--live-only] [--json]
+
+Live cost is computed here from the shipped price table and instance uptimes. Actual spend comes
+from AWS Cost Explorer, cached: it is asked at most every 6 hours, or on --refresh (never more
+than once per 10 minutes; each request costs $0.01). --live-only skips Cost Explorer.
+Exit codes: 0 ok, 4 AWS error.`;
+
+export const costCommand: CliCommand = {
+  name: 'cost',
+  summary: 'live instance cost, month-to-date spend, month-end projection',
+  help: HELP,
+  async run(argv, io, services) {
+    return runCost(argv, io, async () => computeServicesOf(await services()));
+  },
+};
+
+export async function runCost(argv: string[], io: CliIo, compute: () => Promise<ComputeServices>): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean', default: false },
+      refresh: { type: 'boolean', default: false },
+      'live-only': { type: 'boolean', default: false },
+    },
+  });
+  try {
+    const s = await compute();
+    const sum = await s.cost.summary({ refresh: values.refresh, skipActual: values['live-only'] });
+    if (values.json) {
+      const { instances, ...rest } = sum;
+      io.out(JSON.stringify({
+        ...rest,
+        live: { ...sum.live, hourlyRate: round4(sum.live.hourlyRate), accruedCompute: round4(sum.live.accruedCompute), storageMonthly: round4(sum.live.storageMonthly), projectedRestOfMonth: round4(sum.live.projectedRestOfMonth) },
+        projectedMonthTotal: sum.projectedMonthTotal === null ? null : round4(sum.projectedMonthTotal),
+        running: instances.filter((i) => i.state === 'running' || i.state === 'pending').map((i) => ({ id: i.id, name: i.name, type: i.type, uptimeMs: i.uptimeMs, hourlyPrice: i.hourlyPrice, accruedCost: i.accruedCost === null ? null : round4(i.accruedCost) })),
+      }, null, 2));
+      return ExitCode.ok;
+    }
+    const live = sum.live;
+    io.out(`Live (estimate, prices of ${sum.prices.retrieved}): ${live.running} running at ${usd(live.hourlyRate)}/h, ${usd(live.accruedCompute)} since their latest start; disks ${usd(live.storageMonthly)}/month.`);
+    const running = sum.instances.filter((i) => i.state === 'running' || i.state === 'pending');
+    if (running.length) {
+      for (const l of table(['ID', 'NAME', 'TYPE', 'UPTIME', '$/H', 'ACCRUED'], running.map((i) => [i.id, i.name, i.type, duration(i.uptimeMs), i.hourlyPrice === null ? '?' : usd(i.hourlyPrice), i.accruedCost === null ? '?' : usd(i.accruedCost)]))) io.out(`  ${l}`);
+    }
+    if (live.unpriced.length) io.out(`Not in the price table (cost unknown): ${live.unpriced.join(', ')}`);
+    if (sum.actual) {
+      const a = sum.actual;
+      io.out(`Month to date (Cost Explorer, ${a.start}..${a.end}): ${usd(a.total)}; ${a.fromCache ? `cached ${duration(a.ageMs)} ago` : 'just fetched'}.`);
+      for (const l of a.byService.slice(0, 8)) io.out(`  ${l.key.padEnd(40)} ${usd(l.amount)}`);
+      if (a.byOwner.length) io.out(`By owner: ${a.byOwner.map((l) => `${l.key} ${usd(l.amount)}`).join(', ')}`);
+    }
+    if (sum.actualError) io.out(`Cost Explorer unavailable: ${sum.actualError}`);
+    if (sum.projectedMonthTotal !== null) io.out(`Projected month total if nothing changes: ${usd(sum.projectedMonthTotal)}.`);
+    else io.out(`Projected rest of month from running instances and disks: ${usd(live.projectedRestOfMonth)}.`);
+    return ExitCode.ok;
+  } catch (e) {
+    throw toCliError(e);
+  }
+}

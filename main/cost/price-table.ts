@@ -1,0 +1,84 @@
+/**
+ * The shipped on-demand price table (assets/prices/ec2-on-demand.json): hourly Linux prices per
+ * region and instance type, EBS gp3 and snapshot storage per GB-month, with its source and date.
+ * A lookup that the table cannot answer throws `PriceMissingError` naming region and type.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface InstanceSpec {
+  vcpu: number;
+  memoryGiB: number;
+  gpu: string | null;
+}
+
+export interface RegionPrices {
+  hourly: Record<string, number>;
+  ebsGp3PerGbMonth: number;
+  snapshotPerGbMonth: number;
+}
+
+export interface PriceTable {
+  description: string;
+  source: string;
+  /** YYYY-MM-DD the prices were taken. */
+  retrieved: string;
+  currency: string;
+  instanceTypes: Record<string, InstanceSpec>;
+  regions: Record<string, RegionPrices>;
+}
+
+export class PriceMissingError extends Error {
+  readonly code = 'PRICE_MISSING';
+  constructor(message: string) {
+    super(message);
+    this.name = 'PriceMissingError';
+  }
+}
+
+/** Hours in an average month, the convention AWS uses to turn GB-month prices into hourly ones. */
+export const HOURS_PER_MONTH = 730;
+
+export const SHIPPED_PRICE_TABLE_URL = new URL('../../assets/prices/ec2-on-demand.json', import.meta.url);
+
+export function loadPriceTable(path: string | URL = SHIPPED_PRICE_TABLE_URL): PriceTable {
+  const table = JSON.parse(readFileSync(path, 'utf8')) as PriceTable;
+  if (!table.regions || !table.instanceTypes || !table.retrieved) {
+    throw new PriceMissingError(`price table ${String(path)} lacks regions, instanceTypes or retrieved date`);
+  }
+  return table;
+}
+
+function region(table: PriceTable, name: string): RegionPrices {
+  const r = table.regions[name];
+  if (!r) {
+    throw new PriceMissingError(
+      `no prices for region ${name} in the price table of ${table.retrieved} (known: ${Object.keys(table.regions).join(', ')})`,
+    );
+  }
+  return r;
+}
+
+export function hourlyPrice(table: PriceTable, regionName: string, instanceType: string): number {
+  const price = region(table, regionName).hourly[instanceType];
+  if (price === undefined) {
+    throw new PriceMissingError(`no price for ${instanceType} in ${regionName} in the price table of ${table.retrieved}`);
+  }
+  return price;
+}
+
+/** The hourly price, or null when the table has none (lists show "unknown" rather than failing). */
+export function hourlyPriceOrNull(table: PriceTable, regionName: string, instanceType: string): number | null {
+  return table.regions[regionName]?.hourly[instanceType] ?? null;
+}
+
+export function ebsPerGbMonth(table: PriceTable, regionName: string): number {
+  return region(table, regionName).ebsGp3PerGbMonth;
+}
+
+export function snapshotPerGbMonth(table: PriceTable, regionName: string): number {
+  return region(table, regionName).snapshotPerGbMonth;
+}
+
+export function instanceSpec(table: PriceTable, instanceType: string): InstanceSpec | null {
+  return table.instanceTypes[instanceType] ?? null;
+}

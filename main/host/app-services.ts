@@ -1,0 +1,19 @@
+/**
+ * What the app's UI needs from the main-process services, in the contract's terms.
+ * The service container (main/services.ts) provides one implementation; tests use
+ * test/support/in-memory-services.ts. Errors thrown here should carry a string `code`
+ * (and `field` for settings) — they reach the user as the message, so make it one plain line.
+ */
+import type { AppEvent, JsonMethodName, Req, Res } from '../../preload/api.ts';
+import type { RoiArrays } from '../../preload/roi-binary.ts';
+
+export type JsonServices = { [M in JsonMethodName]: (req: Req<M>) => Promise<Res<M>> };
+
+export interface AppServices extends JsonServices {
+  getRoiArrays(req: Req<'getRoiArrays'>): Promise<RoiArrays>;
+  /** dF/F of one ROI. */
+  getTrace(req: Req<'getTrace'>): Promise<Float32Array>;
+  getResultImage(req: Req<'getResultImage'>): Promise<Uint8Array>;
+  /** Push events to the UI; returns an unsubscribe function. */
+  subscribe(listener: (event: AppEvent) => void): () => void;
+}

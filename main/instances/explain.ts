@@ -1,0 +1,115 @@
+/**
+ * Plain-words explanations shown before every instance action: what happens, what it does to
+ * the bill, what is lost. The CLI prints them and the UI shows them in its confirm dialog;
+ * `confirmation` says what the user must give before the action may run.
+ */
+import { duration, usd } from '../cost/money.ts';
+import type { LaunchPreset } from './presets.ts';
+import type { InstanceInfo } from './types.ts';
+
+export type InstanceAction = 'start' | 'stop' | 'reboot' | 'terminate';
+
+export interface Explanation {
+  action: InstanceAction | 'launch';
+  /** The instance id, or the preset name for a launch. */
+  subject: string;
+  /** One sentence: what will happen. */
+  what: string;
+  /** What it does to billing, with numbers where known. */
+  cost: string;
+  /** What data or state is lost; empty when nothing is. */
+  lost: string[];
+  /** 'none': runs at once; 'yes': needs an explicit yes; 'name': the user must type the instance id or name. */
+  confirmation: 'none' | 'yes' | 'name';
+}
+
+function hourly(i: InstanceInfo): string {
+  return i.hourlyPrice === null ? 'its hourly price (not in the price table)' : `${usd(i.hourlyPrice)}/h`;
+}
+
+function disks(i: InstanceInfo): string {
+  const gb = i.volumes.reduce((s, v) => s + v.sizeGb, 0);
+  return gb > 0 ? `its ${gb} GB of disks (${usd(i.storageMonthly)}/month)` : 'its disks';
+}
+
+export function explainAction(action: InstanceAction, i: InstanceInfo): Explanation {
+  const label = i.name === i.id ? i.id : `${i.name} (${i.id})`;
+  switch (action) {
+    case 'start': {
+      const limit = i.maxRuntimeMinutes
+        ? ` It ${i.expiryAction === 'terminate' ? 'terminates' : 'stops'} itself after ${duration(i.maxRuntimeMinutes * 60_000)}` +
+          (i.hourlyPrice !== null ? `, so this start costs at most ${usd((i.hourlyPrice * i.maxRuntimeMinutes) / 60)}.` : '.')
+        : ' It has no maximum runtime: it runs until you stop it.';
+      return {
+        action, subject: i.id,
+        what: `Starts ${label}, a ${i.type}.`,
+        cost: `Compute billing resumes at ${hourly(i)}, per second, whether or not you are connected.${limit}`,
+        lost: [],
+        confirmation: 'none',
+      };
+    }
+    case 'stop':
+      return {
+        action, subject: i.id,
+        what: `Shuts down ${label}; it can be started again later.`,
+        cost: `Compute billing (${hourly(i)}) stops. ${disks(i)[0].toUpperCase()}${disks(i).slice(1)} are kept and still billed while it is stopped.`,
+        lost: ['everything in memory (unsaved work, running jobs)', 'data on instance-store (ephemeral) disks', 'its public IP address (a new one is assigned on start)'],
+        confirmation: 'yes',
+      };
+    case 'reboot':
+      return {
+        action, subject: i.id,
+        what: `Restarts the operating system of ${label}.`,
+        cost: `Billing continues unchanged at ${hourly(i)}; disks and the public IP are kept.`,
+        lost: ['everything in memory (running jobs, unsaved work)'],
+        confirmation: 'yes',
+      };
+    case 'terminate': {
+      const kept = i.volumes.filter((v) => !v.deleteOnTermination);
+      const deleted = i.volumes.filter((v) => v.deleteOnTermination);
+      return {
+        action, subject: i.id,
+        what: `Destroys ${label} permanently. It cannot be started again.`,
+        cost:
+          `All billing for the instance stops.` +
+          (kept.length ? ` ${kept.length} volume(s) (${kept.map((v) => v.id).join(', ')}) are set to survive termination and stay billed until you delete them.` : ''),
+        lost: [
+          deleted.length
+            ? `its disks and all data on them: ${deleted.map((v) => `${v.id} (${v.sizeGb} GB)`).join(', ')}`
+            : 'its root disk and all data on it',
+          'everything in memory and on instance-store disks',
+          'copy results to S3 or save an image (scopecloud instances image) first',
+        ],
+        confirmation: 'name',
+      };
+    }
+  }
+}
+
+export interface LaunchFacts {
+  preset: LaunchPreset;
+  hourlyPrice: number;
+  diskMonthly: number;
+  vcpu: number | null;
+  memoryGiB: number | null;
+  gpu: string | null;
+}
+
+export function explainLaunch(f: LaunchFacts): Explanation {
+  const p = f.preset;
+  const spec = [f.vcpu !== null ? `${f.vcpu} vCPU` : null, f.memoryGiB !== null ? `${f.memoryGiB} GiB memory` : null, f.gpu]
+    .filter(Boolean)
+    .join(', ');
+  const maxCost = (f.hourlyPrice * p.maxRuntimeMinutes) / 60;
+  return {
+    action: 'launch',
+    subject: p.name,
+    what: `Starts a new ${p.instanceType}${spec ? ` (${spec})` : ''} with a ${p.diskGb} GB disk, Amazon Linux 2023, no SSH (shell via SSM Session Manager).`,
+    cost:
+      `${usd(f.hourlyPrice)}/h while it runs, per second. It ${p.expiryAction === 'terminate' ? 'terminates' : 'stops'} itself after ` +
+      `${duration(p.maxRuntimeMinutes * 60_000)}, so at most ${usd(maxCost)} of compute. The disk costs ${usd(f.diskMonthly)}/month while it exists` +
+      (p.expiryAction === 'stop' ? ' (also while stopped).' : '.'),
+    lost: p.expiryAction === 'terminate' ? ['the disk is deleted when the instance terminates: keep results in S3'] : [],
+    confirmation: 'yes',
+  };
+}

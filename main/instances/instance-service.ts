@@ -1,0 +1,339 @@
+/**
+ * The instance service: list, start, stop, reboot, terminate and launch EC2 instances, each
+ * action preceded by a plain-words explanation (`explain*`) the caller shows first.
+ *
+ * Contracts:
+ * - `list()` shows the instances ScopeCloud launched (scopecloud:app tag); `{ all: true }` every
+ *   instance in the account and region. Terminated instances are left out.
+ * - Actions check the instance's state first and fail with WRONG_STATE naming it; terminate also
+ *   needs `confirm` equal to the instance id or its Name.
+ * - `start` and `launch` pass the budget guard (when one is given) before touching EC2.
+ * - `launch` is idempotent per `clientToken`: it is sent as EC2's ClientToken and written as the
+ *   scopecloud:launch-token tag; an instance already carrying the token is returned instead of a
+ *   second launch, and failed attempts are retried (same token) only after that check.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  RebootInstancesCommand,
+  RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import type { Clock } from '../cost/clock.ts';
+import { ebsPerGbMonth, hourlyPrice, instanceSpec, type PriceTable } from '../cost/price-table.ts';
+import type { BudgetGuard, BudgetOverride, GuardDecision } from '../budget/budget-guard.ts';
+import { describeInstances, MANAGED_FILTER, type Ec2Api } from './describe.ts';
+import { ComputeError, fromAwsError } from './errors.ts';
+import { explainAction, explainLaunch, type Explanation, type InstanceAction } from './explain.ts';
+import { ensureNoIngressGroup, latestAl2023Ami, rootDeviceName, type SsmApi } from './launch-support.ts';
+import { presetByName, type LaunchPreset } from './presets.ts';
+import { APP_TAG_VALUE, TAG, type InstanceInfo, type InstanceState } from './types.ts';
+import { buildUserData } from './user-data.ts';
+
+export interface InstanceServiceDeps {
+  ec2: Ec2Api;
+  ssm: SsmApi;
+  clock: Clock;
+  prices: PriceTable;
+  region: string;
+  /** Default Owner tag (e.g. the OS user or the IAM user name). */
+  owner: string;
+  /** Default Project tag. */
+  project?: string;
+  guard?: BudgetGuard;
+  /** Instance profile giving launched instances SSM Session Manager (and S3) access; none when unset. */
+  instanceProfileName?: string;
+  /** Attempts per launch (each after checking the token); default 3. */
+  launchAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface LaunchRequest {
+  preset: string;
+  name?: string;
+  purpose?: string;
+  owner?: string;
+  project?: string;
+  /** An AMI to launch instead of the latest Amazon Linux 2023 (e.g. one saved with createImage). */
+  imageId?: string;
+  /** Overrides the preset's maximum runtime. */
+  maxRuntimeMinutes?: number;
+  /** Bash run at boot after the shutdown timer. */
+  script?: string;
+  /** Reuse the same token when retrying a launch; one is generated when absent. */
+  clientToken?: string;
+  override?: BudgetOverride;
+}
+
+export interface LaunchPlan {
+  preset: LaunchPreset;
+  maxRuntimeMinutes: number;
+  hourlyPrice: number;
+  explanation: Explanation;
+}
+
+export interface LaunchResult {
+  instance: InstanceInfo;
+  clientToken: string;
+  /** True when an instance with this token already existed and no new one was launched. */
+  reused: boolean;
+  guard: GuardDecision | null;
+  userData: string;
+}
+
+export interface ActionResult {
+  instance: InstanceInfo;
+  previousState: InstanceState;
+  currentState: InstanceState;
+  explanation: Explanation;
+  guard?: GuardDecision | null;
+}
+
+export interface InstanceService {
+  list(options?: { all?: boolean }): Promise<InstanceInfo[]>;
+  get(id: string): Promise<InstanceInfo>;
+  explain(action: InstanceAction, id: string): Promise<{ instance: InstanceInfo; explanation: Explanation }>;
+  planLaunch(request: Pick<LaunchRequest, 'preset' | 'maxRuntimeMinutes'>): LaunchPlan;
+  start(id: string, options?: { override?: BudgetOverride }): Promise<ActionResult>;
+  stop(id: string): Promise<ActionResult>;
+  reboot(id: string): Promise<ActionResult>;
+  terminate(id: string, options: { confirm: string }): Promise<ActionResult>;
+  launch(request: LaunchRequest): Promise<LaunchResult>;
+}
+
+const ALLOWED: Record<InstanceAction, ReadonlyArray<InstanceState>> = {
+  start: ['stopped'],
+  stop: ['running', 'pending'],
+  reboot: ['running'],
+  terminate: ['pending', 'running', 'stopping', 'stopped'],
+};
+
+const RETRYABLE = new Set(['THROTTLED']);
+
+export function createInstanceService(deps: InstanceServiceDeps): InstanceService {
+  const ctx = { ec2: deps.ec2, clock: deps.clock, prices: deps.prices, region: deps.region };
+  const attempts = Math.max(1, deps.launchAttempts ?? 3);
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+  async function get(id: string): Promise<InstanceInfo> {
+    if (!/^i-[0-9a-f]{8,17}$/.test(id)) {
+      throw new ComputeError('UNKNOWN_INSTANCE', `"${id}" is not an instance id (they look like i-0123456789abcdef0)`);
+    }
+    const [found] = await describeInstances(ctx, { instanceIds: [id], includeTerminated: true });
+    if (!found) throw new ComputeError('UNKNOWN_INSTANCE', `no instance ${id} in ${deps.region}`);
+    return found;
+  }
+
+  function requireState(action: InstanceAction, i: InstanceInfo): void {
+    if (!ALLOWED[action].includes(i.state)) {
+      throw new ComputeError(
+        'WRONG_STATE',
+        `cannot ${action} ${i.id}: it is ${i.state}` + (action === 'start' && i.state === 'stopping' ? '; wait until it has stopped' : ''),
+      );
+    }
+  }
+
+  async function runningOthers(exceptId?: string): Promise<InstanceInfo[]> {
+    const all = await describeInstances(ctx, { filters: [{ Name: 'instance-state-name', Values: ['pending', 'running'] }] });
+    return all.filter((i) => i.id !== exceptId);
+  }
+
+  function planLaunch(request: Pick<LaunchRequest, 'preset' | 'maxRuntimeMinutes'>): LaunchPlan {
+    const preset = presetByName(request.preset);
+    const maxRuntimeMinutes = request.maxRuntimeMinutes ?? preset.maxRuntimeMinutes;
+    const price = hourlyPrice(deps.prices, deps.region, preset.instanceType);
+    const spec = instanceSpec(deps.prices, preset.instanceType);
+    const explanation = explainLaunch({
+      preset: { ...preset, maxRuntimeMinutes },
+      hourlyPrice: price,
+      diskMonthly: preset.diskGb * ebsPerGbMonth(deps.prices, deps.region),
+      vcpu: spec?.vcpu ?? null,
+      memoryGiB: spec?.memoryGiB ?? null,
+      gpu: spec?.gpu ?? null,
+    });
+    return { preset, maxRuntimeMinutes, hourlyPrice: price, explanation };
+  }
+
+  async function byToken(token: string): Promise<InstanceInfo | null> {
+    const found = await describeInstances(ctx, {
+      filters: [{ Name: `tag:${TAG.launchToken}`, Values: [token] }],
+    });
+    return found.sort((a, b) => (a.launchTime ?? '').localeCompare(b.launchTime ?? ''))[0] ?? null;
+  }
+
+  async function transition(
+    action: InstanceAction,
+    id: string,
+    call: () => Promise<{ currentState: InstanceState | undefined }>,
+    guard?: GuardDecision | null,
+  ): Promise<ActionResult> {
+    const before = await get(id);
+    requireState(action, before);
+    let currentState: InstanceState | undefined;
+    try {
+      ({ currentState } = await call());
+    } catch (e) {
+      throw fromAwsError(e, `${action} ${id}`);
+    }
+    return {
+      instance: { ...before, state: currentState ?? before.state },
+      previousState: before.state,
+      currentState: currentState ?? before.state,
+      explanation: explainAction(action, before),
+      guard,
+    };
+  }
+
+  return {
+    list: (options = {}) => describeInstances(ctx, { filters: options.all ? [] : [MANAGED_FILTER] }),
+    get,
+    async explain(action, id) {
+      const instance = await get(id);
+      return { instance, explanation: explainAction(action, instance) };
+    },
+    planLaunch,
+
+    async start(id, options = {}) {
+      const before = await get(id);
+      requireState('start', before);
+      let decision: GuardDecision | null = null;
+      if (deps.guard) {
+        const price = before.hourlyPrice ?? hourlyPrice(deps.prices, deps.region, before.type);
+        decision = await deps.guard.check({
+          action: 'start',
+          subject: id,
+          hourlyPrice: price,
+          plannedHours: before.maxRuntimeMinutes !== null ? before.maxRuntimeMinutes / 60 : hoursToMonthEnd(deps.clock.now()),
+          running: await runningOthers(id),
+          override: options.override,
+        });
+      }
+      return transition('start', id, async () => {
+        const out = await deps.ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+        return { currentState: out.StartingInstances?.[0]?.CurrentState?.Name as InstanceState | undefined };
+      }, decision);
+    },
+
+    stop: (id) =>
+      transition('stop', id, async () => {
+        const out = await deps.ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+        return { currentState: out.StoppingInstances?.[0]?.CurrentState?.Name as InstanceState | undefined };
+      }),
+
+    reboot: (id) =>
+      transition('reboot', id, async () => {
+        await deps.ec2.send(new RebootInstancesCommand({ InstanceIds: [id] }));
+        return { currentState: 'running' };
+      }),
+
+    async terminate(id, options) {
+      const before = await get(id);
+      const confirm = options.confirm?.trim() ?? '';
+      if (confirm !== before.id && (before.name === before.id || confirm !== before.name)) {
+        throw new ComputeError(
+          'CONFIRMATION_REQUIRED',
+          `terminating ${before.id} destroys it and its disks: confirm by naming it (${before.name === before.id ? before.id : `${before.id} or "${before.name}"`})`,
+        );
+      }
+      return transition('terminate', id, async () => {
+        const out = await deps.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+        return { currentState: out.TerminatingInstances?.[0]?.CurrentState?.Name as InstanceState | undefined };
+      });
+    },
+
+    async launch(request) {
+      const plan = planLaunch(request);
+      const { preset, maxRuntimeMinutes } = plan;
+      const userData = buildUserData(maxRuntimeMinutes, request.script);
+      const token = request.clientToken ?? randomUUID();
+      if (token.length > 64) throw new ComputeError('INVALID_INPUT', 'client token must be at most 64 characters');
+
+      const existing = await byToken(token);
+      if (existing) return { instance: existing, clientToken: token, reused: true, guard: null, userData: userData.script };
+
+      const decision = deps.guard
+        ? await deps.guard.check({
+            action: 'launch',
+            subject: preset.name,
+            hourlyPrice: plan.hourlyPrice,
+            plannedHours: maxRuntimeMinutes / 60,
+            running: await runningOthers(),
+            override: request.override,
+          })
+        : null;
+
+      const imageId = request.imageId ?? (await latestAl2023Ami(deps.ssm));
+      const rootDevice = await rootDeviceName(deps.ec2, imageId);
+      const groupId = await ensureNoIngressGroup(deps.ec2);
+      const owner = request.owner ?? deps.owner;
+      const tags: Tag[] = [
+        { Key: TAG.name, Value: request.name ?? `scopecloud-${preset.name}` },
+        { Key: TAG.app, Value: APP_TAG_VALUE },
+        { Key: TAG.owner, Value: owner },
+        { Key: TAG.project, Value: request.project ?? deps.project ?? 'default' },
+        { Key: TAG.purpose, Value: request.purpose ?? preset.description },
+        { Key: TAG.preset, Value: preset.name },
+        { Key: TAG.maxRuntime, Value: String(maxRuntimeMinutes) },
+        { Key: TAG.expiryAction, Value: preset.expiryAction },
+        { Key: TAG.launchToken, Value: token },
+      ];
+      const command = new RunInstancesCommand({
+        ImageId: imageId,
+        InstanceType: preset.instanceType as never,
+        MinCount: 1,
+        MaxCount: 1,
+        ClientToken: token,
+        SecurityGroupIds: [groupId],
+        // IMDSv2 only; hop limit 2 lets containers on the instance reach the metadata service.
+        MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
+        InstanceInitiatedShutdownBehavior: preset.expiryAction,
+        UserData: userData.base64,
+        BlockDeviceMappings: [
+          { DeviceName: rootDevice, Ebs: { VolumeSize: preset.diskGb, VolumeType: 'gp3', DeleteOnTermination: true, Encrypted: true } },
+        ],
+        IamInstanceProfile: deps.instanceProfileName ? { Name: deps.instanceProfileName } : undefined,
+        TagSpecifications: [
+          { ResourceType: 'instance', Tags: tags },
+          { ResourceType: 'volume', Tags: tags.filter((t) => t.Key !== TAG.launchToken) },
+        ],
+      });
+
+      let lastError: unknown;
+      for (let attempt = 0; attempt < attempts; attempt += 1) {
+        if (attempt > 0) {
+          await sleep(250 * 2 ** attempt);
+          const launched = await byToken(token);
+          if (launched) return { instance: launched, clientToken: token, reused: true, guard: decision, userData: userData.script };
+        }
+        try {
+          const out = await deps.ec2.send(command);
+          const id = out.Instances?.[0]?.InstanceId;
+          if (!id) throw new ComputeError('AWS_ERROR', 'RunInstances returned no instance');
+          const [instance] = await describeInstances(ctx, { instanceIds: [id] });
+          return { instance: instance ?? (await get(id)), clientToken: token, reused: false, guard: decision, userData: userData.script };
+        } catch (e) {
+          const err = fromAwsError(e, `launch ${preset.name} (${preset.instanceType})`);
+          lastError = err;
+          if (!RETRYABLE.has(err.code) && !isTransient(e)) throw err;
+        }
+      }
+      throw lastError;
+    },
+  };
+}
+
+function hoursToMonthEnd(now: number): number {
+  const d = new Date(now);
+  return (Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) - now) / 3_600_000;
+}
+
+/** 5xx answers and dropped connections: the request may or may not have reached EC2. */
+function isTransient(e: unknown): boolean {
+  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500) return true;
+  const code = (e as { code?: string }).code ?? '';
+  const name = (e as { name?: string }).name ?? '';
+  return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code) || name === 'TimeoutError' || name === 'InternalError';
+}

@@ -1,0 +1,63 @@
+/** The instance view shared by the instance service, cost, budget guard, guardrails and tray. */
+
+export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+
+export type ExpiryAction = 'stop' | 'terminate';
+
+export interface VolumeInfo {
+  id: string;
+  sizeGb: number;
+  type: string;
+  deleteOnTermination: boolean;
+}
+
+export interface InstanceInfo {
+  id: string;
+  /** The Name tag, or the id when there is none. */
+  name: string;
+  type: string;
+  state: InstanceState;
+  /** ISO time of the latest start (EC2 resets LaunchTime when a stopped instance starts). */
+  launchTime: string | null;
+  /** Milliseconds running since launchTime; 0 unless pending/running. */
+  uptimeMs: number;
+  tags: Record<string, string>;
+  owner: string | null;
+  purpose: string | null;
+  preset: string | null;
+  /** From the scopecloud:max-runtime tag, minutes; null when absent. */
+  maxRuntimeMinutes: number | null;
+  expiryAction: ExpiryAction;
+  /** Launched by ScopeCloud (scopecloud:app tag). */
+  managed: boolean;
+  /** On-demand price from the price table; null when the table has none. */
+  hourlyPrice: number | null;
+  /** Compute cost since launchTime (price x uptime); null when the price is unknown. */
+  accruedCost: number | null;
+  volumes: VolumeInfo[];
+  /** Monthly cost of the attached volumes (billed whether running or stopped). */
+  storageMonthly: number;
+}
+
+/** Tag keys ScopeCloud writes; reading code uses these, never string literals. */
+export const TAG = {
+  app: 'scopecloud:app',
+  owner: 'scopecloud:owner',
+  project: 'scopecloud:project',
+  purpose: 'scopecloud:purpose',
+  preset: 'scopecloud:preset',
+  maxRuntime: 'scopecloud:max-runtime',
+  expiryAction: 'scopecloud:expiry-action',
+  launchToken: 'scopecloud:launch-token',
+  name: 'Name',
+} as const;
+
+export const APP_TAG_VALUE = 'scopecloud';
+
+export function isActive(state: InstanceState): boolean {
+  return state === 'pending' || state === 'running';
+}
+
+export function isTransitional(state: InstanceState): boolean {
+  return state === 'pending' || state === 'stopping' || state === 'shutting-down';
+}

@@ -1,0 +1,117 @@
+/**
+ * Merges the results of a fanned-out job (one shard per plane or session) into the job's
+ * `results/`: ROI arrays are stacked row-wise (traces cut to the shortest recording), ROI ids are
+ * renumbered globally and keep their shard, per-shard images and metadata move under
+ * `shard-<n>/`, and clustering is redone by the worker on the merged traces (`cluster`).
+ */
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { JobManifest } from './job-types.ts';
+import { CHECKSUMS_FILE, jobKeys } from './job-layout.ts';
+import type { ObjectStore } from './object-store.ts';
+import type { SpawnWorker } from './local-runner.ts';
+import type { WorkerBinary } from './worker-binary.ts';
+import { listFiles, uploadResults } from './results-upload.ts';
+import { concatRows, formatNpy, parseNpy, type NpyArray } from '../results/npy.ts';
+
+/** Arrays with one row (or one entry) per ROI. */
+export const ROI_ARRAYS = ['F.npy', 'Fneu.npy', 'spks.npy', 'dff.npy', 'iscell.npy', 'clusters.npy'] as const;
+
+export interface MergeOptions {
+  store: ObjectStore;
+  manifest: JobManifest;
+  workDir: string;
+  worker: () => Promise<WorkerBinary>;
+  spawnWorker?: SpawnWorker;
+}
+
+interface RoiRecord { id: number; [k: string]: unknown }
+
+export async function mergeShardResults(o: MergeOptions): Promise<void> {
+  const m = o.manifest;
+  await rm(o.workDir, { recursive: true, force: true });
+  const out = join(o.workDir, 'merged');
+  await mkdir(out, { recursive: true });
+  const shardDirs: string[] = [];
+  for (const s of m.shards) {
+    const prefix = jobKeys(m.id).shard(s.index).results;
+    const keys = (await o.store.list(prefix)).filter((k) => !k.endsWith(CHECKSUMS_FILE));
+    if (keys.length === 0) throw new Error(`shard ${s.index} has no results`);
+    const dir = join(o.workDir, `shard-${s.index}`);
+    for (const k of keys) await o.store.getToFile(k, join(dir, ...k.slice(prefix.length).split('/')));
+    shardDirs.push(dir);
+  }
+
+  const rois: RoiRecord[] = [];
+  const regions: RoiRecord[] = [];
+  const summaries: unknown[] = [];
+  const roiCounts: number[] = [];
+  for (const [i, dir] of shardDirs.entries()) {
+    const shardRois = await readJson<RoiRecord[]>(join(dir, 'rois.json'), []);
+    const shardRegions = await readJson<RoiRecord[]>(join(dir, 'regions.json'), []);
+    const remap = new Map<number, number>();
+    for (const r of shardRois) {
+      remap.set(r.id, rois.length);
+      rois.push({ ...r, id: rois.length, shard: i, shardRoiId: r.id });
+    }
+    for (const r of shardRegions) regions.push({ ...r, id: remap.get(r.id) ?? r.id, shard: i });
+    roiCounts.push(shardRois.length);
+    summaries.push(await readJson<unknown>(join(dir, 'summary.json'), null));
+    for (const f of await listFiles(dir)) {
+      if ((ROI_ARRAYS as readonly string[]).includes(f) || f === 'rois.json' || f === 'regions.json') continue;
+      const dest = join(out, `shard-${i}`, ...f.split('/'));
+      await mkdir(dirname(dest), { recursive: true });
+      await copyFile(join(dir, ...f.split('/')), dest);
+    }
+  }
+  const notes: string[] = [];
+  for (const name of ROI_ARRAYS) {
+    const parts: NpyArray[] = [];
+    for (const dir of shardDirs) {
+      try {
+        parts.push(parseNpy(await readFile(join(dir, name))));
+      } catch {
+        // a shard without this array (for example no ROIs found) contributes nothing
+      }
+    }
+    if (parts.length === 0) continue;
+    const merged = concatRows(parts);
+    if (merged.shape.length === 2 && parts.some((p) => p.shape[1] !== merged.shape[1])) notes.push(`${name}: cut to the shortest recording (${merged.shape[1]} frames)`);
+    await writeFile(join(out, name), formatNpy(merged));
+  }
+  await writeFile(join(out, 'rois.json'), JSON.stringify(rois));
+  await writeFile(join(out, 'regions.json'), JSON.stringify(regions));
+  const clustered = await clusterMerged(o, out);
+  if (!clustered) notes.push('clusters.npy holds each shard\'s own clusters: the worker has no cluster subcommand');
+  await writeFile(join(out, 'summary.json'), JSON.stringify({
+    merged: true, jobId: m.id, shards: m.shards.map((s, i) => ({ index: s.index, label: s.label, rois: roiCounts[i] })),
+    rois: rois.length, params: m.params, notes, shardSummaries: summaries,
+  }, null, 2));
+  await uploadResults(o.store, out, jobKeys(m.id).results);
+}
+
+async function readJson<T>(path: string, fallback: T): Promise<T> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Runs `scopecloud-worker cluster` on the merged folder; false when the worker has no such subcommand. */
+async function clusterMerged(o: MergeOptions, dir: string): Promise<boolean> {
+  const worker = await o.worker();
+  const args = ['cluster', '--input', dir, '--out', dir, '--k', String(o.manifest.params.k), ...(o.manifest.params.seed !== undefined ? ['--seed', String(o.manifest.params.seed)] : [])];
+  const child = (o.spawnWorker ?? ((f, a) => spawn(f, a, { stdio: ['ignore', 'pipe', 'pipe'] })))(worker.path, args);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
+  child.stdout?.resume();
+  const code = await new Promise<number>((r) => {
+    child.once('error', () => r(-1));
+    child.once('close', (c) => r(c ?? -1));
+  });
+  if (code === 0) return true;
+  if (/unrecognized|unknown|no such|usage/i.test(stderr) || code === 2) return false;
+  throw new Error(`worker cluster failed (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`);
+}

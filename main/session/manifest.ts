@@ -1,0 +1,118 @@
+/**
+ * The session manifest, uploaded as `manifest.json` beside the session's files.
+ *
+ * Schema 1 (JSON):
+ * {
+ *   "schema": 1,
+ *   "session": { "root": "/abs/watched/root", "relativePath": "mouse12/2024-05-01" | "", "name": "2024-05-01" },
+ *   "closedBy": "marker" | "idle",
+ *   "marker"?: "acquisition.done",           // marker file name when closedBy = "marker"
+ *   "createdAt": "2024-05-01T10:00:00.000Z",
+ *   "generation": 1,                          // bumps when a closed session reopens and closes again
+ *   "totals": { "files": 12, "bytes": 123456 },
+ *   "files": [{
+ *     "path": "sub/x.tif",                    // posix, relative to the session folder
+ *     "size": 1234, "mtime": "ISO-8601", "mtimeMs": 1714557600000,
+ *     "crc32c": "base64 of big-endian CRC32C (as S3 reports it)",
+ *     "tiff"?: TiffFacts,                     // see main/tiff/tiff-facts.ts
+ *     "tiffError"?: { "code": "corrupt", "message": "one line" },
+ *     "changedWhileReading"?: true            // size/mtime moved during checksumming
+ *   }]
+ * }
+ */
+import { basename, relative, sep } from 'node:path';
+import { stat as fsStat } from 'node:fs/promises';
+
+import { readTiffFacts } from '../tiff/read-tiff.ts';
+import { TiffError } from '../tiff/tiff-error.ts';
+import type { TiffFacts } from '../tiff/tiff-facts.ts';
+import { crc32cOfFile } from './checksum.ts';
+
+export const MANIFEST_SCHEMA = 1;
+export const MANIFEST_NAME = 'manifest.json';
+
+export interface ManifestFile {
+  path: string;
+  size: number;
+  mtime: string;
+  mtimeMs: number;
+  crc32c: string;
+  tiff?: TiffFacts;
+  tiffError?: { code: string; message: string };
+  changedWhileReading?: true;
+}
+
+export interface Manifest {
+  schema: typeof MANIFEST_SCHEMA;
+  session: { root: string; relativePath: string; name: string };
+  closedBy: 'marker' | 'idle';
+  marker?: string;
+  createdAt: string;
+  generation: number;
+  totals: { files: number; bytes: number };
+  files: ManifestFile[];
+}
+
+export interface ManifestDeps {
+  checksum?: (path: string) => Promise<{ crc32c: string; bytes: number }>;
+  readTiff?: (path: string) => Promise<TiffFacts>;
+  stat?: (path: string) => Promise<{ size: number; mtimeMs: number }>;
+  now?: () => number;
+}
+
+export interface ManifestInput {
+  root: string;
+  /** Absolute session folder. */
+  dir: string;
+  /** Absolute paths of the session's files. */
+  files: readonly string[];
+  closedBy: 'marker' | 'idle';
+  marker?: string;
+  generation?: number;
+}
+
+const TIFF_NAME = /\.(tiff?|btf|tf8|tf2)$/i;
+
+export async function buildManifest(input: ManifestInput, deps: ManifestDeps = {}): Promise<Manifest> {
+  const checksum = deps.checksum ?? ((path: string) => crc32cOfFile(path));
+  const readTiff = deps.readTiff ?? ((path: string) => readTiffFacts(path));
+  const statFile = deps.stat ?? fsStat;
+  const now = deps.now ?? Date.now;
+
+  const entries: ManifestFile[] = [];
+  for (const path of [...input.files].sort()) {
+    const before = await statFile(path);
+    const sum = await checksum(path);
+    const after = await statFile(path);
+    const entry: ManifestFile = {
+      path: relative(input.dir, path).split(sep).join('/'),
+      size: sum.bytes,
+      mtime: new Date(after.mtimeMs).toISOString(),
+      mtimeMs: after.mtimeMs,
+      crc32c: sum.crc32c,
+    };
+    if (before.size !== after.size || before.mtimeMs !== after.mtimeMs || sum.bytes !== after.size) entry.changedWhileReading = true;
+    if (TIFF_NAME.test(path)) {
+      try {
+        entry.tiff = await readTiff(path);
+      } catch (error) {
+        const code = error instanceof TiffError ? error.code : 'io';
+        const message = error instanceof TiffError && error.path !== undefined ? error.message.slice(error.path.length + 2) : (error as Error).message;
+        entry.tiffError = { code, message };
+      }
+    }
+    entries.push(entry);
+  }
+  const relativePath = relative(input.root, input.dir).split(sep).join('/');
+  const manifest: Manifest = {
+    schema: MANIFEST_SCHEMA,
+    session: { root: input.root, relativePath, name: basename(input.dir) },
+    closedBy: input.closedBy,
+    createdAt: new Date(now()).toISOString(),
+    generation: input.generation ?? 1,
+    totals: { files: entries.length, bytes: entries.reduce((sum, entry) => sum + entry.size, 0) },
+    files: entries,
+  };
+  if (input.marker !== undefined) manifest.marker = input.marker;
+  return manifest;
+}

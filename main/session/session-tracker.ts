@@ -1,0 +1,182 @@
+/**
+ * Groups watched files into sessions and hands a manifest over when a session closes.
+ *
+ * Definition of a session (`layout`):
+ * - `subfolder` (default): each immediate subfolder of a watched root is one session
+ *   (root/2024-05-01_mouse3/**); files lying directly in the root form the root's own session.
+ * - `root`: each watched root is one session.
+ *
+ * A session closes when (a) a marker file appears in its folder or above it (the watcher has
+ * already completed every file below the marker), once all its files are complete, or (b) all
+ * its files are complete and none has changed for `idleMs`. Closing builds the manifest and
+ * passes it to `onManifest`. A file that changes after close reopens the session; it closes
+ * again later with `generation` + 1.
+ */
+import { basename, relative, sep } from 'node:path';
+
+import type { TrackedFile } from '../watch/file-state.ts';
+import { type Clock, systemClock, type WatchEventMap, type WatchEventName } from '../watch/watch-types.ts';
+import { buildManifest, type Manifest, type ManifestDeps, type ManifestInput } from './manifest.ts';
+
+/** The slice of FolderWatcher a tracker needs. */
+export interface WatcherLike {
+  on<K extends WatchEventName>(name: K, listener: (event: WatchEventMap[K]) => void): () => void;
+  files(dir?: string): TrackedFile[];
+}
+
+export interface SessionInfo {
+  root: string;
+  dir: string;
+  relativePath: string;
+  generation: number;
+}
+
+export interface SessionTrackerOptions {
+  layout?: 'subfolder' | 'root';
+  /** Quiet time after which a fully complete session closes without a marker (default 120000). */
+  idleMs?: number;
+  /** Period of the idle check (default min(1000, idleMs / 4)). */
+  checkIntervalMs?: number;
+  onManifest: (manifest: Manifest, session: SessionInfo) => Promise<void> | void;
+  onError?: (error: Error, session: SessionInfo) => void;
+  clock?: Clock;
+  manifestDeps?: ManifestDeps;
+  build?: (input: ManifestInput, deps?: ManifestDeps) => Promise<Manifest>;
+}
+
+interface SessionState extends SessionInfo {
+  lastActivityAt: number;
+  closed: boolean;
+  closing: boolean;
+  marker?: string;
+}
+
+export class SessionTracker {
+  private readonly watcher: WatcherLike;
+  private readonly layout: 'subfolder' | 'root';
+  private readonly idleMs: number;
+  private readonly checkIntervalMs: number;
+  private readonly clock: Clock;
+  private readonly options: SessionTrackerOptions;
+  private readonly sessions = new Map<string, SessionState>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private timer: unknown;
+  private running = false;
+  private readonly closings = new Set<Promise<void>>();
+
+  constructor(watcher: WatcherLike, options: SessionTrackerOptions) {
+    this.watcher = watcher;
+    this.options = options;
+    this.layout = options.layout ?? 'subfolder';
+    this.idleMs = options.idleMs ?? 120_000;
+    this.checkIntervalMs = options.checkIntervalMs ?? Math.max(20, Math.min(1000, Math.floor(this.idleMs / 4)));
+    this.clock = options.clock ?? systemClock;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const touch = (event: { root: string; path: string }) => this.touch(event.root, event.path);
+    this.unsubscribe.push(
+      this.watcher.on('growing', touch),
+      this.watcher.on('complete', touch),
+      this.watcher.on('removed', touch),
+      this.watcher.on('marker', (event) => this.onMarker(event)),
+    );
+    this.arm();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.clock.clearTimeout(this.timer);
+    for (const off of this.unsubscribe.splice(0)) off();
+    await Promise.allSettled([...this.closings]);
+  }
+
+  /** Sessions known so far. */
+  list(): Array<SessionInfo & { closed: boolean }> {
+    return [...this.sessions.values()].map(({ root, dir, relativePath, generation, closed }) => ({ root, dir, relativePath, generation, closed }));
+  }
+
+  /** The session folder that `path` (a file under `root`) belongs to. */
+  sessionDirOf(root: string, path: string): string {
+    if (this.layout === 'root') return root;
+    const rel = relative(root, path);
+    const first = rel.split(sep)[0];
+    return rel.includes(sep) ? root + sep + first : root;
+  }
+
+  private touch(root: string, path: string): void {
+    const session = this.sessionFor(root, this.sessionDirOf(root, path));
+    session.lastActivityAt = this.clock.now();
+    if (session.closed) {
+      session.closed = false;
+      session.generation++;
+      delete session.marker;
+    }
+  }
+
+  private sessionFor(root: string, dir: string): SessionState {
+    let session = this.sessions.get(dir);
+    if (!session) {
+      session = { root, dir, relativePath: relative(root, dir).split(sep).join('/'), generation: 1, lastActivityAt: this.clock.now(), closed: false, closing: false };
+      this.sessions.set(dir, session);
+    }
+    return session;
+  }
+
+  private onMarker(event: WatchEventMap['marker']): void {
+    const markerDir = event.dir;
+    const targets = [...this.sessions.values()].filter((session) => session.dir === markerDir || session.dir.startsWith(markerDir + sep));
+    const own = this.sessionDirOf(event.root, event.path);
+    if (!targets.some((session) => session.dir === own) && (own === markerDir || markerDir.startsWith(own + sep) || own.startsWith(markerDir + sep))) {
+      targets.push(this.sessionFor(event.root, own));
+    }
+    for (const session of targets) {
+      if (session.closed) continue;
+      session.marker = basename(event.path);
+      this.tryClose(session, this.clock.now());
+    }
+  }
+
+  private filesOf(session: SessionState): TrackedFile[] {
+    return this.watcher.files(session.dir).filter((file) => this.sessionDirOf(file.root, file.path) === session.dir);
+  }
+
+  private tryClose(session: SessionState, now: number): void {
+    if (session.closed || session.closing) return;
+    const files = this.filesOf(session);
+    if (files.length === 0 || files.some((file) => file.state !== 'complete')) return;
+    const byMarker = session.marker !== undefined;
+    if (!byMarker && now - session.lastActivityAt < this.idleMs) return;
+    session.closing = true;
+    const generation = session.generation;
+    const input: ManifestInput = { root: session.root, dir: session.dir, files: files.map((file) => file.path), closedBy: byMarker ? 'marker' : 'idle', generation };
+    if (session.marker !== undefined) input.marker = session.marker;
+    const build = this.options.build ?? buildManifest;
+    const work = (async () => {
+      try {
+        const manifest = await build(input, this.options.manifestDeps);
+        if (session.generation !== generation) return;
+        session.closed = true;
+        await this.options.onManifest(manifest, { root: session.root, dir: session.dir, relativePath: session.relativePath, generation });
+      } catch (error) {
+        this.options.onError?.(error as Error, { root: session.root, dir: session.dir, relativePath: session.relativePath, generation });
+      } finally {
+        session.closing = false;
+      }
+    })();
+    this.closings.add(work);
+    void work.finally(() => this.closings.delete(work));
+  }
+
+  private arm(): void {
+    if (!this.running) return;
+    this.timer = this.clock.setTimeout(() => {
+      const now = this.clock.now();
+      for (const file of this.watcher.files()) this.sessionFor(file.root, this.sessionDirOf(file.root, file.path));
+      for (const session of this.sessions.values()) this.tryClose(session, now);
+      this.arm();
+    }, this.checkIntervalMs);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The tray as pure data: state in, icon + tooltip + menu out. The Electron adapter only draws
+ * this (and routes menu actions back), so every rule here is testable without Electron.
+ *
+ * Icon precedence: over-budget (spend at or past 100 %) > warning (an idle or long-running
+ * instance, an instance without a price, or spend at/over 80 %) > running > idle.
+ */
+import { duration, usd } from '../cost/money.ts';
+import type { InstanceInfo } from '../instances/types.ts';
+
+export type TrayIcon = 'idle' | 'running' | 'warning' | 'over-budget';
+
+export type TrayAction =
+  | { kind: 'stop-instance'; instanceId: string }
+  | { kind: 'open-window'; view: 'instances' | 'cost' | 'uploads' }
+  | { kind: 'quit' };
+
+export type TrayMenuItem =
+  | { type: 'item'; id: string; label: string; enabled: boolean; action: TrayAction | null }
+  | { type: 'separator' };
+
+export interface TrayState {
+  instances: ReadonlyArray<InstanceInfo>;
+  /** Percent of the monthly budget spent, null when there is no budget. */
+  budgetPercent: number | null;
+  /** Instance ids currently flagged idle. */
+  idleIds: ReadonlyArray<string>;
+  /** Uptime after which an instance counts as long-running. */
+  longRunningMs: number;
+}
+
+export interface TrayModel {
+  icon: TrayIcon;
+  /** Count shown as a badge/title next to the icon; 0 hides it. */
+  runningCount: number;
+  tooltip: string;
+  menu: TrayMenuItem[];
+}
+
+export function trayModel(state: TrayState): TrayModel {
+  const running = state.instances.filter((i) => i.state === 'running' || i.state === 'pending');
+  const idle = new Set(state.idleIds);
+  const hourly = running.reduce((s, i) => s + (i.hourlyPrice ?? 0), 0);
+  const accrued = running.reduce((s, i) => s + (i.accruedCost ?? 0), 0);
+  const flagged = running.filter((i) => idle.has(i.id) || i.uptimeMs >= state.longRunningMs || i.hourlyPrice === null);
+  const pct = state.budgetPercent;
+
+  let icon: TrayIcon = running.length > 0 ? 'running' : 'idle';
+  if (flagged.length > 0 || (pct !== null && pct >= 80)) icon = 'warning';
+  if (pct !== null && pct >= 100) icon = 'over-budget';
+
+  const lines = [
+    running.length === 0
+      ? 'ScopeCloud: no instances running'
+      : `ScopeCloud: ${running.length} running, ${usd(hourly)}/h, ${usd(accrued)} so far`,
+  ];
+  if (pct !== null) lines.push(`Budget: ${Math.round(pct)}% used${pct >= 100 ? ' (over budget)' : ''}`);
+  if (flagged.length) lines.push(`Needs attention: ${flagged.map((i) => i.name).join(', ')}`);
+
+  const menu: TrayMenuItem[] = [];
+  for (const i of running) {
+    const notes = [idle.has(i.id) ? 'idle' : null, i.uptimeMs >= state.longRunningMs ? 'long-running' : null].filter(Boolean);
+    const cost = i.accruedCost === null ? 'price unknown' : usd(i.accruedCost);
+    menu.push({
+      type: 'item',
+      id: `instance:${i.id}`,
+      label: `${i.name} (${i.type}) - ${duration(i.uptimeMs)}, ${cost}${notes.length ? ` [${notes.join(', ')}]` : ''}`,
+      enabled: false,
+      action: null,
+    });
+    menu.push({ type: 'item', id: `stop:${i.id}`, label: `    Stop ${i.name}`, enabled: i.state === 'running', action: { kind: 'stop-instance', instanceId: i.id } });
+  }
+  if (running.length === 0) menu.push({ type: 'item', id: 'none', label: 'No instances running', enabled: false, action: null });
+  menu.push({ type: 'separator' });
+  menu.push({ type: 'item', id: 'open-instances', label: 'Instances...', enabled: true, action: { kind: 'open-window', view: 'instances' } });
+  menu.push({ type: 'item', id: 'open-cost', label: 'Cost and budget...', enabled: true, action: { kind: 'open-window', view: 'cost' } });
+  menu.push({ type: 'item', id: 'open-uploads', label: 'Uploads...', enabled: true, action: { kind: 'open-window', view: 'uploads' } });
+  menu.push({ type: 'separator' });
+  menu.push({ type: 'item', id: 'quit', label: 'Quit ScopeCloud', enabled: true, action: { kind: 'quit' } });
+
+  return { icon, runningCount: running.length, tooltip: lines.join('\n'), menu };
+}

@@ -1,0 +1,268 @@
+/**
+ * A crash-safe, append-only journal of queue state with an in-memory index.
+ *
+ * Files in `dir`: `snapshot.<gen>.jsonl` (complete state at generation `gen`, written to a temp file,
+ * fsynced and renamed into place, so it exists only when whole) and `journal.<gen>.jsonl` (records
+ * appended since). Each record is one JSON line; `append()` applies it to the in-memory `items` map at
+ * once and resolves after the line is written and fdatasync'ed (records arriving while a write is in
+ * flight share the next write: group commit). The cost of an update is one line, independent of how
+ * many items the queue holds.
+ *
+ * Recovery (`open`): load the newest snapshot, replay its journal, stop at the first incomplete or
+ * unparseable line (a torn write at a crash) and truncate the file there. Records are idempotent
+ * (put / set / part / del), so a record that is both in a snapshot and replayed after it is harmless.
+ *
+ * Compaction: when the journal holds more than max(`compactMinRecords`, 2 × items) records, the state
+ * is written as snapshot gen+1 and a fresh journal gen+1 is started; older files are deleted. The
+ * amortised cost per update stays O(1).
+ */
+import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PartRecord, UploadItem } from './item.ts';
+
+export type JournalRecord =
+  | { op: 'put'; item: UploadItem }
+  | { op: 'set'; id: string; patch: ItemPatch }
+  | { op: 'part'; id: string; part: PartRecord }
+  | { op: 'del'; id: string };
+
+/** A partial update; `null` removes a field. */
+export type ItemPatch = { [K in keyof UploadItem]?: UploadItem[K] | null };
+
+export class JournalError extends Error {
+  readonly code = 'JournalError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JournalError';
+  }
+}
+
+export interface JournalOptions {
+  compactMinRecords?: number;
+  /** fdatasync each write (default true; tests of pure logic may turn it off). */
+  durable?: boolean;
+}
+
+export function applyRecord(items: Map<string, UploadItem>, rec: JournalRecord): void {
+  switch (rec.op) {
+    case 'put':
+      items.set(rec.item.id, rec.item);
+      return;
+    case 'set': {
+      const item = items.get(rec.id);
+      if (!item) return;
+      for (const [k, v] of Object.entries(rec.patch)) {
+        if (v === undefined) continue;
+        if (v === null) delete (item as unknown as Record<string, unknown>)[k];
+        else (item as unknown as Record<string, unknown>)[k] = v;
+      }
+      return;
+    }
+    case 'part': {
+      const item = items.get(rec.id);
+      if (item) item.parts[String(rec.part.n)] = rec.part;
+      return;
+    }
+    case 'del':
+      items.delete(rec.id);
+      return;
+  }
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, constants.O_RDONLY);
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+  } catch {
+    // directories cannot be fsynced on every platform (Windows); the rename is still atomic there
+  }
+}
+
+/** Parses complete lines; returns records and the byte length of the valid prefix. */
+function parseLines(text: Buffer): { records: JournalRecord[]; validBytes: number; torn: boolean } {
+  const records: JournalRecord[] = [];
+  let pos = 0;
+  while (pos < text.length) {
+    const nl = text.indexOf(10, pos);
+    if (nl < 0) return { records, validBytes: pos, torn: true };
+    try {
+      records.push(JSON.parse(text.subarray(pos, nl).toString('utf8')) as JournalRecord);
+    } catch {
+      return { records, validBytes: pos, torn: true };
+    }
+    pos = nl + 1;
+  }
+  return { records, validBytes: pos, torn: false };
+}
+
+export class UploadJournal {
+  readonly items = new Map<string, UploadItem>();
+  readonly dir: string;
+  /** Whether the last open found and discarded a torn tail. */
+  recoveredTornTail = false;
+  #gen = 0;
+  #fh: FileHandle | undefined;
+  #records = 0;
+  #pending: string[] = [];
+  #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  #writing: Promise<void> | undefined;
+  #failed: Error | undefined;
+  #closed = false;
+  readonly #compactMin: number;
+  readonly #durable: boolean;
+  #nextId = 1;
+
+  private constructor(dir: string, options: JournalOptions) {
+    this.dir = dir;
+    this.#compactMin = options.compactMinRecords ?? 20_000;
+    this.#durable = options.durable ?? true;
+  }
+
+  static async open(dir: string, options: JournalOptions = {}): Promise<UploadJournal> {
+    const j = new UploadJournal(dir, options);
+    await mkdir(dir, { recursive: true });
+    await j.#load();
+    return j;
+  }
+
+  /** A fresh item id, unique within this journal. */
+  newId(): string {
+    return String(this.#nextId++);
+  }
+
+  get recordCount(): number {
+    return this.#records;
+  }
+
+  append(rec: JournalRecord): Promise<void> {
+    if (this.#closed) return Promise.reject(new JournalError('journal is closed'));
+    if (this.#failed) return Promise.reject(this.#failed);
+    applyRecord(this.items, rec);
+    if (rec.op === 'put') this.#bumpId(rec.item.id);
+    this.#pending.push(`${JSON.stringify(rec)}\n`);
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+      if (!this.#writing) this.#writing = this.#drain();
+    });
+  }
+
+  /** Resolves when every record appended so far is durable. */
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  async compact(): Promise<void> {
+    await this.flush();
+    this.#writing = this.#compact();
+    try { await this.#writing; } finally { this.#writing = undefined; }
+    if (this.#pending.length > 0 && !this.#writing) this.#writing = this.#drain();
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    await this.#fh?.close();
+    this.#fh = undefined;
+  }
+
+  #bumpId(id: string): void {
+    const n = Number(id);
+    if (Number.isInteger(n) && n >= this.#nextId) this.#nextId = n + 1;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const lines = this.#pending;
+        const waiters = this.#waiters;
+        this.#pending = [];
+        this.#waiters = [];
+        try {
+          const fh = this.#fh!;
+          await fh.write(lines.join(''));
+          if (this.#durable) await fh.datasync();
+          this.#records += lines.length;
+          for (const w of waiters) w.resolve();
+        } catch (err) {
+          this.#failed = new JournalError(`cannot write the upload journal in ${this.dir}: ${(err as Error).message}`, { cause: err });
+          for (const w of [...waiters, ...this.#waiters]) w.reject(this.#failed);
+          this.#waiters = [];
+          this.#pending = [];
+          return;
+        }
+        if (this.#records > Math.max(this.#compactMin, 2 * this.items.size)) await this.#compact();
+      }
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  async #compact(): Promise<void> {
+    const next = this.#gen + 1;
+    const tmp = join(this.dir, `snapshot.${next}.jsonl.tmp`);
+    const fh = await open(tmp, 'w');
+    try {
+      let batch: string[] = [];
+      for (const item of this.items.values()) {
+        batch.push(`${JSON.stringify({ op: 'put', item })}\n`);
+        if (batch.length >= 1000) {
+          await fh.write(batch.join(''));
+          batch = [];
+        }
+      }
+      if (batch.length) await fh.write(batch.join(''));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, join(this.dir, `snapshot.${next}.jsonl`));
+    const journal = await open(join(this.dir, `journal.${next}.jsonl`), 'a');
+    fsyncDir(this.dir);
+    const old = this.#fh;
+    const oldGen = this.#gen;
+    this.#fh = journal;
+    this.#gen = next;
+    this.#records = 0;
+    await old?.close();
+    await rm(join(this.dir, `journal.${oldGen}.jsonl`), { force: true });
+    await rm(join(this.dir, `snapshot.${oldGen}.jsonl`), { force: true });
+  }
+
+  async #load(): Promise<void> {
+    const names = await readdir(this.dir);
+    let gen = 0;
+    for (const name of names) {
+      const m = /^snapshot\.(\d+)\.jsonl$/.exec(name);
+      if (m) gen = Math.max(gen, Number(m[1]));
+    }
+    if (gen > 0) {
+      const text = await readFile(join(this.dir, `snapshot.${gen}.jsonl`));
+      const { records, torn } = parseLines(text);
+      if (torn) throw new JournalError(`upload journal snapshot ${join(this.dir, `snapshot.${gen}.jsonl`)} is corrupt`);
+      for (const r of records) this.#replay(r);
+    }
+    const journalPath = join(this.dir, `journal.${gen}.jsonl`);
+    let text: Buffer = Buffer.alloc(0);
+    try { text = await readFile(journalPath); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; }
+    const { records, validBytes, torn } = parseLines(text);
+    for (const r of records) this.#replay(r);
+    this.#records = records.length;
+    this.recoveredTornTail = torn;
+    this.#gen = gen;
+    this.#fh = await open(journalPath, 'a');
+    if (torn) {
+      await this.#fh.truncate(validBytes);
+      await this.#fh.sync();
+    }
+    for (const name of names) {
+      const m = /^(snapshot|journal)\.(\d+)\.jsonl(\.tmp)?$/.exec(name);
+      if (m && (Number(m[2]) < gen || m[3])) await rm(join(this.dir, name), { force: true });
+    }
+  }
+
+  #replay(r: JournalRecord): void {
+    applyRecord(this.items, r);
+    if (r.op === 'put') this.#bumpId(r.item.id);
+  }
+}

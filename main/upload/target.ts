@@ -1,0 +1,53 @@
+/**
+ * Where verified copies go. The engine drives every target through this interface (and owns retries,
+ * the circuit breaker and journaling); targets perform single attempts and throw raw errors, except
+ * for outcomes the engine branches on, which are return values.
+ */
+import type { PartLayout } from './part-layout.ts';
+
+export interface TransferIo {
+  signal: AbortSignal;
+  /** Called as body bytes leave (or are written); also resets the idle watchdog. */
+  onBytes(n: number): void;
+  /** Waits for bandwidth tokens for `n` bytes. */
+  throttle(n: number): Promise<void>;
+}
+
+export interface ExpectedObject {
+  checksum: string;
+  size: number;
+  layout?: PartLayout;
+}
+
+export type VerifyResult = { state: 'match'; checksum: string } | { state: 'mismatch'; checksum?: string } | { state: 'absent' };
+
+export interface RemotePart {
+  crc?: string;
+  etag?: string;
+  size: number;
+}
+
+export interface UploadTarget {
+  readonly kind: 's3' | 'folder';
+  /** Whether files up to one part may go in one request (PutObject). */
+  readonly supportsSingle: boolean;
+  /** Human location of a key: `s3://bucket/prefix/key` or a path. */
+  describe(key: string): string;
+  /** Bucket name, for error messages. */
+  readonly bucket?: string;
+  /** Succeeds when the target is reachable with the current credentials (circuit breaker probe). */
+  probe(signal: AbortSignal): Promise<void>;
+  exists(key: string, signal: AbortSignal): Promise<boolean>;
+  verify(key: string, expected: ExpectedObject, signal: AbortSignal): Promise<VerifyResult>;
+  /** Conditional single upload; 'exists' when the key is already taken. */
+  putSingle(key: string, body: Buffer, crc: string, io: TransferIo): Promise<'ok' | 'exists'>;
+  createUpload(key: string, signal: AbortSignal): Promise<string>;
+  /** Parts the target holds for this upload (checked against `known` where the target cannot list checksums); undefined when the upload no longer exists. */
+  listParts(key: string, uploadId: string, known: readonly { n: number; start: number; end: number; crc: string }[], signal: AbortSignal): Promise<Map<number, RemotePart> | undefined>;
+  uploadPart(key: string, uploadId: string, part: { n: number; start: number }, body: Buffer, crc: string, io: TransferIo): Promise<{ etag?: string }>;
+  /** Conditional completion: 'exists' when the key is already taken, 'gone' when the upload no longer exists. */
+  complete(key: string, uploadId: string, parts: readonly { n: number; etag?: string; crc: string }[], signal: AbortSignal): Promise<'ok' | 'exists' | 'gone'>;
+  abort(key: string, uploadId: string, signal: AbortSignal): Promise<void>;
+  /** Every unfinished upload this target holds under its prefix (and under `keyPrefix` within it, when given). */
+  listUploads(signal: AbortSignal, keyPrefix?: string): Promise<{ key: string; uploadId: string }[]>;
+}

@@ -1,0 +1,127 @@
+/** Contracts of the folder watcher: its injected dependencies, options and events. */
+import type { OpenWriterProbe } from './open-writer-probe.ts';
+
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export interface StatLike {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  dev: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+}
+
+export interface DirentLike {
+  name: string;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+/** The file-system calls the watcher makes; node:fs/promises satisfies it. */
+export interface WatchFs {
+  stat(path: string): Promise<StatLike>;
+  readdir(path: string, options: { withFileTypes: true }): Promise<DirentLike[]>;
+}
+
+export type SourceEventName = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
+
+/** A push source of file-system events (chokidar by default). */
+export interface EventSource {
+  /** Resolves once the source is watching every root. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface EventSourceHandlers {
+  event(name: SourceEventName, path: string): void;
+  error(error: Error): void;
+}
+
+/**
+ * Builds an event source over `roots`. `ignore(path, isDirectory)` is true for paths the
+ * watcher never wants events for; `isDirectory` is undefined when the type is not yet known.
+ */
+export type EventSourceFactory = (
+  roots: readonly string[],
+  ignore: (path: string, isDirectory: boolean | undefined) => boolean,
+  handlers: EventSourceHandlers,
+) => EventSource;
+
+export interface WatchOptions {
+  /** Absolute folders to watch recursively. */
+  roots: readonly string[];
+  include?: readonly string[];
+  exclude?: readonly string[];
+  markerNames?: readonly string[];
+  /** `events` (default): fs events plus periodic reconciliation; `polling`: stat scans only (network shares). */
+  mode?: 'events' | 'polling';
+  /** Size and mtime must be unchanged this long before a file can complete (default 5000). */
+  stableMs?: number;
+  /** How often pending files are re-examined (default min(1000, stableMs / 2)). */
+  checkIntervalMs?: number;
+  /** Full reconciliation scan period in `events` mode (default 60000; 0 disables). */
+  reconcileIntervalMs?: number;
+  /** Scan period in `polling` mode (default 5000). */
+  pollIntervalMs?: number;
+  /** Parallel stat calls during scans (default 16). */
+  statConcurrency?: number;
+}
+
+export interface WatchDeps {
+  fs?: WatchFs;
+  clock?: Clock;
+  probe?: OpenWriterProbe;
+  eventSource?: EventSourceFactory;
+}
+
+export interface FileRef {
+  root: string;
+  /** Absolute path. */
+  path: string;
+  /** Posix path relative to `root`. */
+  relativePath: string;
+}
+
+export type CompleteReason = 'stable' | 'marker' | 'rename';
+
+export interface WatchEventMap {
+  /** A pending file has (at least) `size` bytes; bytes may still change. Sent on first sight and on every size change. */
+  growing: FileRef & { size: number; mtimeMs: number };
+  /** The file is closed: no further writes expected. Sent again if the file later changes and settles. */
+  complete: FileRef & { size: number; mtimeMs: number; reason: CompleteReason };
+  /** A tracked file disappeared. */
+  removed: FileRef;
+  /** A marker file appeared; every file under `dir` has been completed. */
+  marker: { root: string; path: string; dir: string };
+  /** A reconciliation or polling scan finished. */
+  scan: { reason: 'initial' | 'reconcile' | 'poll' | 'marker'; files: number; durationMs: number };
+  error: { error: Error; path?: string };
+}
+
+export type WatchEventName = keyof WatchEventMap;
+
+export interface RootStatus {
+  root: string;
+  seen: number;
+  pending: number;
+  complete: number;
+}
+
+export interface WatchStatus {
+  running: boolean;
+  mode: 'events' | 'polling';
+  roots: RootStatus[];
+  lastScanAt?: number;
+}

@@ -1,0 +1,104 @@
+//! Command-line definition.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// ScopeCloud analysis worker: registration, ROI detection, traces, spikes, clusters and
+/// projections for calcium imaging movies. Progress is printed as JSON lines on stdout, logs on
+/// stderr. Exit codes: 0 ok, 2 usage, 3 input error, 4 output error, 5 internal error.
+#[derive(Parser, Debug)]
+#[command(name = "scopecloud-worker", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Only print errors on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Whole pipeline: register, detect, extract, deconvolve, cluster, project.
+    Analyze(PipelineArgs),
+    /// Registration only (shifts and registration.json).
+    Register(PipelineArgs),
+    /// Registration and ROI detection (rois.json, regions.json).
+    Detect(PipelineArgs),
+    /// Registration, detection and trace extraction (F.npy, Fneu.npy, dff.npy, spks.npy).
+    Extract(PipelineArgs),
+    /// Full analysis up to clustering (clusters.npy, covariance.png).
+    Cluster(PipelineArgs),
+    /// Mean, max and std projections (PNG 16/8-bit, GIF over time windows).
+    Project(ProjectArgs),
+    /// Print what the reader sees in the input, as JSON.
+    Info(InfoArgs),
+}
+
+/// Input selection shared by every command.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Input TIFF files and/or folders of TIFF files (read in natural name order).
+    #[arg(long = "input", short = 'i', required = true, num_args = 1..)]
+    pub input: Vec<PathBuf>,
+    /// Number of interleaved planes (overrides the file's metadata).
+    #[arg(long)]
+    pub planes: Option<usize>,
+    /// Number of interleaved channels (overrides the file's metadata).
+    #[arg(long)]
+    pub channels: Option<usize>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PipelineArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output folder (created if missing).
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    /// Frame rate in Hz (default: from metadata, else 30).
+    #[arg(long)]
+    pub fs: Option<f64>,
+    /// Number of clusters.
+    #[arg(long, default_value_t = 4)]
+    pub k: usize,
+    /// Random seed; same input and seed give the same output.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Channel analysed (0-based).
+    #[arg(long, default_value_t = 0)]
+    pub channel: usize,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ProjectArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output folder; images go to <out>/projections.
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    /// Time windows (GIF frames) per plane.
+    #[arg(long, default_value_t = 20)]
+    pub windows: usize,
+    /// Frames read per batch.
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InfoArgs {
+    /// TIFF files and/or folders.
+    #[arg(required = true)]
+    pub input: Vec<PathBuf>,
+    /// Number of interleaved planes (overrides the file's metadata).
+    #[arg(long)]
+    pub planes: Option<usize>,
+    /// Number of interleaved channels (overrides the file's metadata).
+    #[arg(long)]
+    pub channels: Option<usize>,
+}

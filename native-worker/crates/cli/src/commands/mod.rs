@@ -1,0 +1,53 @@
+//! One module per subcommand.
+
+mod info;
+mod pipeline;
+mod project;
+
+use crate::args::{Cli, Command, InputArgs};
+use crate::exit::CliError;
+use worker_core::tiff::{OpenOptions, Source};
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let log = Log { quiet: cli.quiet };
+    match cli.command {
+        Command::Info(a) => info::run(&a),
+        Command::Project(a) => project::run(&a, &log),
+        Command::Analyze(a) => pipeline::run("analyze", &a, &log),
+        Command::Register(a) => pipeline::run("register", &a, &log),
+        Command::Detect(a) => pipeline::run("detect", &a, &log),
+        Command::Extract(a) => pipeline::run("extract", &a, &log),
+        Command::Cluster(a) => pipeline::run("cluster", &a, &log),
+    }
+}
+
+/// Human-readable logging on stderr.
+pub struct Log {
+    quiet: bool,
+}
+
+impl Log {
+    pub fn info(&self, msg: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", msg.as_ref());
+        }
+    }
+}
+
+/// Opens the input and logs the reader's warnings.
+pub fn open_input(a: &InputArgs, log: &Log) -> Result<Source, CliError> {
+    if a.planes == Some(0) || a.channels == Some(0) {
+        return Err(CliError::Usage("--planes and --channels must be at least 1".into()));
+    }
+    let src = Source::open(&a.input, &OpenOptions { planes: a.planes, channels: a.channels })?;
+    let i = src.info();
+    log.info(format!(
+        "input: {} file(s), {} frames x {} planes x {} channels of {}x{} {} ({:?} metadata)",
+        i.files.len(), i.frames, i.planes, i.channels, i.width, i.height, i.dtype, i.metadata
+    ));
+    for w in &i.warnings {
+        log.info(format!("warning: {}", w));
+    }
+    Ok(src)
+}

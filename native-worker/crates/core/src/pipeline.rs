@@ -1,0 +1,369 @@
+//! The whole analysis for one recording: registration, detection, extraction, deconvolution,
+//! clustering, over one or more planes.
+//!
+//! Planes are independent until clustering and run in parallel. Each plane's registered movie is
+//! written to a temporary [`BinaryCache`] and streamed from there by detection and extraction,
+//! so memory is bounded by the batch size and the binned detection movie (at most
+//! `detect.max_bins` frames), not by the recording length. Same input, same options (seed
+//! included): the same output, whatever the thread count.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::cluster::{self, ClusterOptions, Clustering};
+use crate::deconv::{self, DeconvOptions};
+use crate::detect::{self, DetectOptions, Roi};
+use crate::extract::{self, ExtractOptions, Mask, Traces};
+use crate::register::{self, RegisterOptions, Registration};
+use crate::source::{BinaryCache, FrameSource};
+
+/// Everything the pipeline can be told. `fs`, `tau` and `seed` override the per-stage copies.
+#[derive(Clone, Debug)]
+pub struct PipelineOptions {
+    /// Frame rate per plane (Hz).
+    pub fs: f32,
+    /// Indicator decay time (s); GCaMP6s = 1.0.
+    pub tau: f32,
+    /// Number of activity clusters.
+    pub k: usize,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Worker threads (`None` = rayon's default, one per core).
+    pub threads: Option<usize>,
+    /// Frames per streamed batch.
+    pub batch: usize,
+    /// Run motion correction (off: the input is used as registered).
+    pub do_registration: bool,
+    /// Registration settings.
+    pub register: RegisterOptions,
+    /// Detection settings.
+    pub detect: DetectOptions,
+    /// Extraction settings.
+    pub extract: ExtractOptions,
+    /// Deconvolution sparsity penalty.
+    pub deconv_lambda: f32,
+    /// Clustering settings (`k` and `seed` come from above).
+    pub cluster: ClusterOptions,
+    /// Cluster only ROIs classified as cells (others get no cluster).
+    pub cluster_cells_only: bool,
+    /// Where registered-movie caches go (`None` = system temp dir).
+    pub temp_dir: Option<PathBuf>,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        PipelineOptions {
+            fs: 30.0,
+            tau: 1.0,
+            k: 4,
+            seed: 0,
+            threads: None,
+            batch: 500,
+            do_registration: true,
+            register: RegisterOptions::default(),
+            detect: DetectOptions::default(),
+            extract: ExtractOptions::default(),
+            deconv_lambda: 0.0,
+            cluster: ClusterOptions::default(),
+            cluster_cells_only: true,
+            temp_dir: None,
+        }
+    }
+}
+
+/// Pipeline failure.
+#[derive(Debug)]
+pub enum PipelineError {
+    /// Reading the input or the cache failed.
+    Io(io::Error),
+    /// The input cannot be analysed (no planes, empty or mismatched planes).
+    InvalidInput(String),
+    /// The thread pool could not be built.
+    Threads(String),
+}
+
+impl fmt::Display for PipelineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PipelineError::Io(e) => write!(f, "i/o error: {e}"),
+            PipelineError::InvalidInput(s) => write!(f, "invalid input: {s}"),
+            PipelineError::Threads(s) => write!(f, "thread pool: {s}"),
+        }
+    }
+}
+
+impl std::error::Error for PipelineError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PipelineError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for PipelineError {
+    fn from(e: io::Error) -> Self {
+        PipelineError::Io(e)
+    }
+}
+
+/// One ROI of the output (all planes numbered together).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoiRecord {
+    /// Index in the output arrays.
+    pub id: usize,
+    /// Plane index.
+    pub plane: usize,
+    /// Centroid column (pixels).
+    pub x: f32,
+    /// Centroid row (pixels).
+    pub y: f32,
+    /// Depth: the plane index (plane spacing units).
+    pub z: f32,
+    /// Pixels `(row, col)`.
+    pub pixels: Vec<(u32, u32)>,
+    /// Footprint weights, one per pixel.
+    pub weights: Vec<f32>,
+    /// Cell score in [0, 1].
+    pub score: f32,
+    /// Classified as a cell.
+    pub iscell: bool,
+    /// Activity cluster (`None` when not clustered).
+    pub cluster: Option<usize>,
+}
+
+/// Per-plane by-products.
+#[derive(Clone, Debug, Default)]
+pub struct PlaneResult {
+    /// Plane index.
+    pub plane: usize,
+    /// Frames.
+    pub frames: usize,
+    /// Height.
+    pub height: usize,
+    /// Width.
+    pub width: usize,
+    /// Registration (reference, shifts, quality); default when registration is off.
+    pub registration: Registration,
+    /// Mean image of the registered plane.
+    pub mean_image: Vec<f32>,
+    /// Detection's activity map.
+    pub activity_map: Vec<f32>,
+    /// Frames per detection bin.
+    pub bin_size: usize,
+}
+
+/// Everything the pipeline produced.
+#[derive(Clone, Debug, Default)]
+pub struct PipelineOutput {
+    /// ROIs of all planes, plane by plane.
+    pub rois: Vec<RoiRecord>,
+    /// Fluorescence per ROI (`rois x frames`).
+    pub f: Traces,
+    /// Neuropil fluorescence per ROI.
+    pub fneu: Traces,
+    /// Deconvolved spikes per ROI.
+    pub spks: Traces,
+    /// dF/F of `F - c * Fneu`.
+    pub dff: Traces,
+    /// Cell classification per ROI.
+    pub iscell: Vec<bool>,
+    /// Clustering of the clustered ROIs; `clustered[i]` is the ROI id of row `i` of it.
+    pub clustering: Clustering,
+    /// ROI ids that were clustered, in clustering order.
+    pub clustered: Vec<usize>,
+    /// Per-plane results.
+    pub planes: Vec<PlaneResult>,
+    /// Wall time per step (s), in order.
+    pub timings: Vec<(String, f64)>,
+}
+
+/// Progress callback: `(step, done, total)`; steps are `register`, `detect`, `extract`,
+/// `deconvolve`, `cluster`. Called from worker threads.
+pub type ProgressFn<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
+
+struct PlaneOut {
+    result: PlaneResult,
+    rois: Vec<Roi>,
+    f: Traces,
+    fneu: Traces,
+}
+
+/// Runs the pipeline over `planes` (one [`FrameSource`] per plane, same frame count expected).
+///
+/// # Errors
+/// [`PipelineError::InvalidInput`] for no planes or an empty plane, I/O errors while streaming.
+pub fn run(planes: &[&dyn FrameSource], opts: &PipelineOptions, progress: ProgressFn<'_>) -> Result<PipelineOutput, PipelineError> {
+    if planes.is_empty() {
+        return Err(PipelineError::InvalidInput("no planes".into()));
+    }
+    for (i, p) in planes.iter().enumerate() {
+        if p.frames() == 0 || p.height() < 8 || p.width() < 8 {
+            return Err(PipelineError::InvalidInput(format!(
+                "plane {i} is {}x{}x{}: need frames and at least 8x8 pixels",
+                p.frames(),
+                p.height(),
+                p.width()
+            )));
+        }
+    }
+    match opts.threads {
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build().map_err(|e| PipelineError::Threads(e.to_string()))?;
+            pool.install(|| run_inner(planes, opts, progress))
+        }
+        None => run_inner(planes, opts, progress),
+    }
+}
+
+fn run_inner(planes: &[&dyn FrameSource], opts: &PipelineOptions, progress: ProgressFn<'_>) -> Result<PipelineOutput, PipelineError> {
+    let total_frames: usize = planes.iter().map(|p| p.frames()).sum();
+    let counters = [AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0)];
+    let t0 = Instant::now();
+    let per_plane: Vec<Result<PlaneOut, PipelineError>> = planes
+        .par_iter()
+        .enumerate()
+        .map(|(pi, src)| run_plane(pi, *src, opts, progress, &counters, total_frames, planes.len()))
+        .collect();
+    let mut outs = Vec::with_capacity(planes.len());
+    for r in per_plane {
+        outs.push(r?);
+    }
+    let mut timings = vec![("planes".to_string(), t0.elapsed().as_secs_f64())];
+
+    // combine planes
+    let frames = outs.iter().map(|o| o.f.frames).max().unwrap_or(0);
+    let f = Traces::concat(&outs.iter().map(|o| &o.f).collect::<Vec<_>>());
+    let fneu = Traces::concat(&outs.iter().map(|o| &o.fneu).collect::<Vec<_>>());
+    let mut rois = Vec::new();
+    for o in &outs {
+        let w = o.result.width;
+        for r in &o.rois {
+            rois.push(RoiRecord {
+                id: rois.len(),
+                plane: o.result.plane,
+                x: r.centroid.1,
+                y: r.centroid.0,
+                z: o.result.plane as f32,
+                pixels: r.pixels.iter().map(|&p| ((p as usize / w) as u32, (p as usize % w) as u32)).collect(),
+                weights: r.weights.clone(),
+                score: r.features.score,
+                iscell: r.iscell,
+                cluster: None,
+            });
+        }
+    }
+    let t1 = Instant::now();
+    let fc = extract::corrected(&f, &fneu, opts.extract.neuropil_coefficient);
+    let dff = extract::dff_all(&fc, &f, opts.fs, &opts.extract);
+    let dopts = DeconvOptions {
+        fs: opts.fs,
+        tau: opts.tau,
+        lambda: opts.deconv_lambda,
+        baseline_sigma_s: opts.extract.baseline_sigma_s,
+        baseline_window_s: opts.extract.baseline_window_s,
+    };
+    progress("deconvolve", 0, f.rois);
+    let spks = deconv::deconvolve_all(&fc, &dopts);
+    progress("deconvolve", f.rois, f.rois);
+    timings.push(("deconvolve".to_string(), t1.elapsed().as_secs_f64()));
+
+    let t2 = Instant::now();
+    let clustered: Vec<usize> = rois.iter().filter(|r| r.iscell || !opts.cluster_cells_only).map(|r| r.id).collect();
+    progress("cluster", 0, 1);
+    let mut sub = Traces { rois: clustered.len(), frames, data: Vec::with_capacity(clustered.len() * frames) };
+    for &i in &clustered {
+        sub.data.extend_from_slice(dff.row(i));
+    }
+    let copts = ClusterOptions { k: opts.k, seed: opts.seed, ..opts.cluster.clone() };
+    let clustering = cluster::cluster(&sub, &copts);
+    for (row, &id) in clustered.iter().enumerate() {
+        rois[id].cluster = clustering.labels.get(row).copied();
+    }
+    progress("cluster", 1, 1);
+    timings.push(("cluster".to_string(), t2.elapsed().as_secs_f64()));
+
+    let iscell = rois.iter().map(|r| r.iscell).collect();
+    Ok(PipelineOutput {
+        rois,
+        f,
+        fneu,
+        spks,
+        dff,
+        iscell,
+        clustering,
+        clustered,
+        planes: outs.into_iter().map(|o| o.result).collect(),
+        timings,
+    })
+}
+
+fn run_plane(
+    pi: usize,
+    src: &dyn FrameSource,
+    opts: &PipelineOptions,
+    progress: ProgressFn<'_>,
+    counters: &[AtomicUsize; 3],
+    total_frames: usize,
+    n_planes: usize,
+) -> Result<PlaneOut, PipelineError> {
+    let (t, h, w) = (src.frames(), src.height(), src.width());
+    let report = |step: usize, name: &str, delta: usize, total: usize| {
+        let done = counters[step].fetch_add(delta, Ordering::Relaxed) + delta;
+        progress(name, done, total);
+    };
+    let mut cache = None;
+    let mut registration = Registration::default();
+    if opts.do_registration {
+        let mut c = BinaryCache::create(opts.temp_dir.as_deref(), h, w)?;
+        let last = AtomicUsize::new(0);
+        registration = register::register_source(
+            src,
+            &opts.register,
+            opts.batch,
+            &mut |_, data| c.append(data),
+            &|done, _| {
+                let prev = last.swap(done, Ordering::Relaxed);
+                report(0, "register", done - prev, total_frames);
+            },
+        )?;
+        c.finish()?;
+        cache = Some(c);
+    }
+    let reg_src: &dyn FrameSource = match &cache {
+        Some(c) => c,
+        None => src,
+    };
+    let dopts = DetectOptions { fs: opts.fs, tau: opts.tau, batch: opts.batch, ..opts.detect.clone() };
+    let det = detect::detect(reg_src, &dopts)?;
+    report(1, "detect", 1, n_planes);
+    let cell_masks: Vec<Mask> = det.rois.iter().map(|r| Mask::new(r.pixels.clone(), Some(r.weights.clone()))).collect();
+    let roi_px: Vec<&[u32]> = det.rois.iter().map(|r| r.pixels.as_slice()).collect();
+    let np_masks: Vec<Mask> =
+        extract::neuropil_masks(&roi_px, h, w, &opts.extract.neuropil).into_iter().map(|p| Mask::new(p, None)).collect();
+    let last = AtomicUsize::new(0);
+    let (f, fneu) = extract::extract(reg_src, &cell_masks, &np_masks, opts.batch, &|done, _| {
+        let prev = last.swap(done, Ordering::Relaxed);
+        report(2, "extract", done - prev, total_frames);
+    })?;
+    Ok(PlaneOut {
+        result: PlaneResult {
+            plane: pi,
+            frames: t,
+            height: h,
+            width: w,
+            registration,
+            mean_image: det.mean_image,
+            activity_map: det.activity_map,
+            bin_size: det.bin_size,
+        },
+        rois: det.rois,
+        f,
+        fneu,
+    })
+}

@@ -1,0 +1,149 @@
+//! Reference image: the mean of the frames that agree best with each other, refined iteratively.
+//!
+//! 1. Sample up to `ref_frames` frames evenly over the movie.
+//! 2. Seed: the frame whose top-k correlations with the other samples are highest, averaged with
+//!    those k partners.
+//! 3. Repeat `ref_iters` times: rigidly register every sample to the current reference, keep the
+//!    best-matching fraction (growing from 1/10 to 1/2 of the samples) and average them, aligned.
+
+use std::io;
+
+use rayon::prelude::*;
+
+use super::phasecorr::PhaseCorrelator;
+use super::warp::shift_rigid;
+use super::RegisterOptions;
+use crate::source::FrameSource;
+
+/// Builds the registration reference of `src` (row-major, `height x width`).
+///
+/// # Errors
+/// When frames cannot be read, or the movie is empty.
+pub fn build_reference(src: &dyn FrameSource, opts: &RegisterOptions) -> io::Result<Vec<f32>> {
+    let (t, h, w) = (src.frames(), src.height(), src.width());
+    if t == 0 || h == 0 || w == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "empty movie: no reference can be built",
+        ));
+    }
+    let s = opts.ref_frames.clamp(1, t);
+    let idx: Vec<usize> = (0..s)
+        .map(|i| if s == 1 { 0 } else { i * (t - 1) / (s - 1) })
+        .collect();
+    let mut samples = Vec::with_capacity(s);
+    for &i in &idx {
+        let mut f = vec![0.0; h * w];
+        src.read_frames(i, &mut f)?;
+        samples.push(f);
+    }
+    let mut reference = seed_reference(&samples, h, w);
+    let max_shift = opts.max_shift(h, w);
+    for it in 0..opts.ref_iters {
+        let pc = PhaseCorrelator::new(&reference, h, w, opts.smooth_sigma, opts.taper_width());
+        let peaks: Vec<_> = samples.par_iter().map(|f| pc.shift(f, max_shift)).collect();
+        let mut order: Vec<usize> = (0..s).collect();
+        order.sort_by(|&a, &b| peaks[b].value.total_cmp(&peaks[a].value).then(a.cmp(&b)));
+        let frac = 0.1 + 0.4 * (it + 1) as f32 / opts.ref_iters as f32;
+        let keep = ((s as f32 * frac).round() as usize).clamp(1, s);
+        let aligned: Vec<Vec<f32>> = order[..keep]
+            .par_iter()
+            .map(|&i| {
+                let mut out = vec![0.0; h * w];
+                shift_rigid(&samples[i], h, w, peaks[i].dy, peaks[i].dx, &mut out);
+                out
+            })
+            .collect();
+        reference = mean_of(&aligned, h * w);
+    }
+    Ok(reference)
+}
+
+fn mean_of(frames: &[Vec<f32>], n: usize) -> Vec<f32> {
+    let mut acc = vec![0.0f64; n];
+    for f in frames {
+        for (a, &v) in acc.iter_mut().zip(f) {
+            *a += f64::from(v);
+        }
+    }
+    let k = frames.len().max(1) as f64;
+    acc.into_iter().map(|a| (a / k) as f32).collect()
+}
+
+/// Mean of the most mutually correlated samples (correlations on a downsampled copy).
+fn seed_reference(samples: &[Vec<f32>], h: usize, w: usize) -> Vec<f32> {
+    let s = samples.len();
+    let factor = (h.max(w) / 128).max(1);
+    let small: Vec<Vec<f32>> = samples
+        .par_iter()
+        .map(|f| zscore(&downsample(f, h, w, factor)))
+        .collect();
+    let n = small[0].len() as f32;
+    let corr: Vec<Vec<f32>> = (0..s)
+        .into_par_iter()
+        .map(|i| {
+            (0..s)
+                .map(|j| {
+                    small[i]
+                        .iter()
+                        .zip(&small[j])
+                        .map(|(a, b)| a * b)
+                        .sum::<f32>()
+                        / n
+                })
+                .collect()
+        })
+        .collect();
+    let k = (s / 5).clamp(1, 20).min(s.saturating_sub(1)).max(1);
+    let mut best = (f32::NEG_INFINITY, 0usize, Vec::new());
+    for (i, row) in corr.iter().enumerate() {
+        let mut others: Vec<(f32, usize)> = row
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .map(|(j, &c)| (c, j))
+            .collect();
+        others.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        others.truncate(k);
+        let score = others.iter().map(|o| o.0).sum::<f32>() / others.len().max(1) as f32;
+        if score > best.0 {
+            best = (score, i, others.into_iter().map(|o| o.1).collect());
+        }
+    }
+    let mut chosen: Vec<Vec<f32>> = vec![samples[best.1].clone()];
+    chosen.extend(best.2.iter().map(|&j| samples[j].clone()));
+    mean_of(&chosen, h * w)
+}
+
+fn downsample(f: &[f32], h: usize, w: usize, k: usize) -> Vec<f32> {
+    if k == 1 {
+        return f.to_vec();
+    }
+    let (hh, ww) = (h / k, w / k);
+    let mut out = vec![0.0; hh * ww];
+    for y in 0..hh * k {
+        for x in 0..ww * k {
+            out[(y / k) * ww + x / k] += f[y * w + x];
+        }
+    }
+    out
+}
+
+/// Zero-mean, unit-variance copy (all zeros for a constant image).
+#[must_use]
+pub fn zscore(v: &[f32]) -> Vec<f32> {
+    let n = v.len().max(1) as f64;
+    let mean = v.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
+    let var = v
+        .iter()
+        .map(|&x| (f64::from(x) - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    let sd = var.sqrt();
+    if sd <= 0.0 {
+        return vec![0.0; v.len()];
+    }
+    v.iter()
+        .map(|&x| ((f64::from(x) - mean) / sd) as f32)
+        .collect()
+}

@@ -1,0 +1,53 @@
+//! ROI detection on real data: the neurofinder crop in `../shared/data/neurofinder-crop`
+//! (neurofinder training set, CodeNeuro; as committed in neuhofmo/calcium-imaging-neuron-detection),
+//! scored against its hand-drawn `regions.json` the neurofinder way.
+
+mod common;
+
+use common::{detected_pixels, read_regions, read_simple_tiff_u16, shared_data};
+use worker_core::pipeline::{run, PipelineOptions};
+use worker_core::score::score_rois;
+use worker_core::source::FrameSource;
+
+/// suite2p's F1 on the same crop: the floor this worker must not fall below.
+/// Obtained once with `pip install suite2p` (1.1.0, CPU) and `suite2p.run_s2p` with default
+/// settings except `fs = 7.0`, `tau = 1.0`, `torch_device = "cpu"`; its `iscell` ROIs (121 of
+/// 326) scored with the same matching (Hungarian on centroids, 10 px): recall 0.444,
+/// precision 0.364, F1 0.400 (all 326 ROIs: F1 0.376).
+const SUITE2P_F1: f64 = 0.400;
+
+/// The target for this crop.
+const TARGET_F1: f64 = 0.7;
+
+#[test]
+fn neurofinder_crop_f1_beats_suite2p() {
+    let dir = shared_data().join("neurofinder-crop");
+    let (tif, regions) = (dir.join("movie.tif"), dir.join("regions.json"));
+    if !tif.exists() || !regions.exists() {
+        eprintln!("SKIPPED neurofinder_crop_f1_beats_suite2p: {} not found (shared data absent)", dir.display());
+        return;
+    }
+    let movie = read_simple_tiff_u16(&tif);
+    let truth = read_regions(&regions);
+    let opts = PipelineOptions { fs: 7.0, tau: 1.0, seed: 0, ..PipelineOptions::default() };
+    let srcs: [&dyn FrameSource; 1] = [&movie];
+    let out = run(&srcs, &opts, &|_, _, _| {}).expect("pipeline");
+    let (_, cells) = detected_pixels(&out, 0, true);
+    let (_, all) = detected_pixels(&out, 0, false);
+    let s = score_rois(&truth, &cells, 10.0);
+    let sa = score_rois(&truth, &all, 10.0);
+    println!(
+        "neurofinder crop: {} true ROIs; cells {}: recall {:.3} precision {:.3} F1 {:.3} inclusion {:.3} exclusion {:.3}",
+        truth.len(),
+        cells.len(),
+        s.recall,
+        s.precision,
+        s.f1,
+        s.inclusion,
+        s.exclusion
+    );
+    println!("neurofinder crop: all {} ROIs: recall {:.3} precision {:.3} F1 {:.3}", all.len(), sa.recall, sa.precision, sa.f1);
+    println!("neurofinder crop: suite2p floor F1 {SUITE2P_F1:.3}, target {TARGET_F1:.2}");
+    assert!(s.f1 >= SUITE2P_F1, "F1 {:.3} below suite2p's {SUITE2P_F1:.3}", s.f1);
+    assert!(s.f1 >= TARGET_F1, "F1 {:.3} below the target {TARGET_F1}", s.f1);
+}

@@ -1,0 +1,93 @@
+//! Output writers checked against real suite2p files and by decoding what was written.
+
+mod shared_data;
+
+use std::path::PathBuf;
+use worker_core::output::{read_npy, write_gif, write_npy, write_png_u16, write_png_u8, NpyData};
+use worker_core::project::{project_plane, write_projections, ProjectOptions};
+use worker_core::tiff::{OpenOptions, Source};
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("scopecloud-out-{}-{}", name, std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn npy_matches_suite2p_files_byte_for_byte() {
+    let Some(data) = shared_data::data_dir() else { return };
+    let dir = data.join("suite2p-output-format/plane0");
+    let out = tmpdir("npy");
+    for name in ["F.npy", "Fneu.npy", "spks.npy"] {
+        let a = read_npy(&dir.join(name)).unwrap();
+        assert_eq!(a.shape, vec![23, 864], "{}", name);
+        let NpyData::F32(v) = a.data else { panic!("{} is not float32", name) };
+        write_npy(&out.join(name), &a.shape, &v).unwrap();
+        assert_eq!(std::fs::read(out.join(name)).unwrap(), std::fs::read(dir.join(name)).unwrap(), "{}", name);
+    }
+    // iscell.npy is float64 (n, 2) in Fortran order; ours is C order with the same values.
+    let a = read_npy(&dir.join("iscell.npy")).unwrap();
+    assert_eq!(a.shape, vec![23, 2]);
+    let NpyData::F64(v) = a.data else { panic!("iscell is not float64") };
+    assert!(v.chunks(2).all(|r| r[0] == 0.0 || r[0] == 1.0));
+    write_npy(&out.join("iscell.npy"), &[23, 2], &v).unwrap();
+    assert_eq!(read_npy(&out.join("iscell.npy")).unwrap().data, NpyData::F64(v));
+}
+
+#[test]
+fn png_and_gif_decode_to_what_was_written() {
+    let out = tmpdir("img");
+    let px16: Vec<u16> = (0..12).map(|i| i * 5000).collect();
+    write_png_u16(&out.join("a.png"), 4, 3, &px16).unwrap();
+    let dec = png::Decoder::new(std::fs::File::open(out.join("a.png")).unwrap());
+    let mut r = dec.read_info().unwrap();
+    let mut buf = vec![0; r.output_buffer_size()];
+    let fi = r.next_frame(&mut buf).unwrap();
+    assert_eq!((fi.width, fi.height, fi.bit_depth), (4, 3, png::BitDepth::Sixteen));
+    let back: Vec<u16> = buf[..24].chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+    assert_eq!(back, px16);
+    let px8: Vec<u8> = (0..12).map(|i| i * 20).collect();
+    write_png_u8(&out.join("b.png"), 4, 3, &px8).unwrap();
+    assert!(write_png_u8(&out.join("c.png"), 5, 3, &px8).is_err());
+    write_gif(&out.join("a.gif"), 4, 3, &[px8.clone(), px8.iter().map(|v| 255 - v).collect()], 10).unwrap();
+    let mut opts = gif::DecodeOptions::new();
+    opts.set_color_output(gif::ColorOutput::Indexed);
+    let mut d = opts.read_info(std::fs::File::open(out.join("a.gif")).unwrap()).unwrap();
+    let mut n = 0;
+    while let Some(f) = d.read_next_frame().unwrap() {
+        if n == 0 {
+            assert_eq!(&f.buffer[..], &px8[..]);
+        }
+        n += 1;
+    }
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn projections_equal_direct_computation() {
+    let Some(data) = shared_data::data_dir() else { return };
+    let src = Source::open(&[data.join("sima-ca1/movie.tif")], &OpenOptions::default()).unwrap();
+    let m = src.read_plane(0, 0).unwrap();
+    let opts = ProjectOptions { batch: 3, windows: 4, ..ProjectOptions::default() };
+    let mut seen = 0;
+    let p = project_plane(&src, 0, 0, &opts, &mut |n| seen += n).unwrap();
+    assert_eq!(seen, 20);
+    assert_eq!((p.window_max.len(), p.window_std.len()), (4, 4));
+    for i in [0, 1000, 20000, m.frame_len() - 1] {
+        let v: Vec<f64> = (0..m.frames).map(|t| m.frame(t)[i] as f64).collect();
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+        let mx = v.iter().cloned().fold(f64::MIN, f64::max);
+        assert!((p.mean[i] as f64 - mean).abs() < 1e-3 && (p.std[i] as f64 - sd).abs() < 1e-3 && p.max[i] as f64 == mx);
+        let w0 = (0..5).map(|t| v[t]).fold(f64::MIN, f64::max);
+        assert_eq!(p.window_max[0][i] as f64, w0);
+    }
+    let out = tmpdir("proj");
+    let s = write_projections(&src, &out, &opts, &mut |_| {}).unwrap();
+    assert_eq!(s.schema, 1);
+    assert_eq!(s.images.len(), 8);
+    for f in worker_core::project::listed_files(&out, &s) {
+        assert!(f.is_file(), "{}", f.display());
+    }
+    assert!(out.join("projections.json").is_file());
+}

@@ -1,0 +1,378 @@
+/**
+ * The one contract between the renderer and the main process.
+ *
+ * Every call is `method(request) → Promise<response>`. JSON methods carry structured-cloneable
+ * data; binary methods return raw bytes (result arrays, images) so large results never go
+ * through JSON. Both transports — Electron IPC (preload bridge) and HTTP/WebSocket
+ * (`scopecloud serve`) — carry exactly these messages and validate them with these schemas.
+ */
+import {
+  array, bool, bytes, literal, none, nullable, num, object, oneOf, optional, str, union,
+  type Infer, type Schema,
+} from './schema.ts';
+
+const id = str({ min: 1, max: 256 });
+const money = num();
+const epochMs = num({ min: 0 });
+const path = str({ min: 1, max: 4096 });
+
+// ---- settings and first run ----------------------------------------------------------------
+
+export const AwsSettings = object({
+  profile: str({ max: 128 }),
+  region: str({ min: 1, max: 32 }),
+  bucket: str({ min: 1, max: 63 }),
+  prefix: str({ max: 512 }),
+  /** S3-compatible endpoint override; '' for AWS. */
+  endpoint: str({ max: 2048 }),
+});
+export type AwsSettings = Infer<typeof AwsSettings>;
+
+export const Settings = object({
+  mode: oneOf(['local', 'aws'] as const),
+  archiveDir: str({ max: 4096 }),
+  aws: nullable(AwsSettings),
+  watchedFolders: array(path, { max: 64 }),
+  bandwidthLimitBytesPerSec: nullable(num({ min: 0 })),
+  firstRunComplete: bool,
+  theme: oneOf(['system', 'light', 'dark'] as const),
+});
+export type Settings = Infer<typeof Settings>;
+
+export const SettingsPatch = object({
+  mode: optional(oneOf(['local', 'aws'] as const)),
+  archiveDir: optional(str({ max: 4096 })),
+  aws: optional(nullable(AwsSettings)),
+  watchedFolders: optional(array(path, { max: 64 })),
+  bandwidthLimitBytesPerSec: optional(nullable(num({ min: 0 }))),
+  firstRunComplete: optional(bool),
+  theme: optional(oneOf(['system', 'light', 'dark'] as const)),
+});
+export type SettingsPatch = Infer<typeof SettingsPatch>;
+
+export const AwsCheckRequest = object({ profile: str({ max: 128 }), region: str({ max: 32 }), bucket: str({ max: 63 }), endpoint: str({ max: 2048 }) });
+export const FieldProblem = object({ field: str({ max: 64 }), message: str() });
+export type FieldProblem = Infer<typeof FieldProblem>;
+export const AwsCheckResult = object({
+  ok: bool,
+  /** Who the credentials belong to (STS caller ARN), when they work. */
+  identity: nullable(str()),
+  problems: array(FieldProblem),
+});
+export type AwsCheckResult = Infer<typeof AwsCheckResult>;
+
+export const AwsProfiles = object({ profiles: array(str({ max: 128 })), defaultRegion: nullable(str({ max: 32 })) });
+export type AwsProfiles = Infer<typeof AwsProfiles>;
+
+export const LocalCheckResult = object({ ok: bool, problems: array(FieldProblem) });
+
+// ---- acquisition -------------------------------------------------------------------------------
+
+export const FileState = oneOf(['waiting', 'uploading', 'verifying', 'verified', 'failed'] as const);
+export type FileState = Infer<typeof FileState>;
+
+export const ErrorInfo = object({ code: str({ max: 128 }), message: str() });
+export type ErrorInfo = Infer<typeof ErrorInfo>;
+
+export const FileItem = object({
+  id,
+  path,
+  session: str({ max: 4096 }),
+  sizeBytes: num({ min: 0 }),
+  sentBytes: num({ min: 0 }),
+  state: FileState,
+  error: nullable(ErrorInfo),
+  updatedAt: epochMs,
+});
+export type FileItem = Infer<typeof FileItem>;
+
+export const WatchedFolder = object({
+  path,
+  watching: bool,
+  sessions: num({ min: 0, int: true }),
+  files: num({ min: 0, int: true }),
+  error: nullable(str()),
+});
+export type WatchedFolder = Infer<typeof WatchedFolder>;
+
+export const Acquisition = object({
+  /** Where verified files end up: `s3://bucket/prefix` or a local archive path. */
+  target: str(),
+  paused: bool,
+  bandwidthLimitBytesPerSec: nullable(num({ min: 0 })),
+  throughputBytesPerSec: num({ min: 0 }),
+  etaSeconds: nullable(num({ min: 0 })),
+  totals: object({
+    files: num({ min: 0, int: true }),
+    verified: num({ min: 0, int: true }),
+    failed: num({ min: 0, int: true }),
+    bytes: num({ min: 0 }),
+    sentBytes: num({ min: 0 }),
+  }),
+  /** Throughput samples, oldest first, for the chart. */
+  history: array(object({ t: epochMs, bytesPerSec: num({ min: 0 }) }), { max: 3600 }),
+  folders: array(WatchedFolder),
+  /** The most recently changed files (at most 500), newest first. */
+  files: array(FileItem, { max: 500 }),
+});
+export type Acquisition = Infer<typeof Acquisition>;
+
+export const SessionInfo = object({
+  id,
+  folder: path,
+  files: num({ min: 0, int: true }),
+  bytes: num({ min: 0 }),
+  closed: bool,
+  uploaded: bool,
+});
+export type SessionInfo = Infer<typeof SessionInfo>;
+
+// ---- instances -----------------------------------------------------------------------------
+
+export const InstanceState = oneOf(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'] as const);
+export type InstanceState = Infer<typeof InstanceState>;
+export const InstanceAction = oneOf(['start', 'stop', 'reboot', 'terminate'] as const);
+export type InstanceAction = Infer<typeof InstanceAction>;
+
+export const Instance = object({
+  id,
+  name: str({ max: 256 }),
+  type: str({ max: 64 }),
+  state: InstanceState,
+  /** Epoch ms of the current run's start; null when not running. */
+  launchTime: nullable(epochMs),
+  owner: str({ max: 256 }),
+  /** On-demand (or spot) price per hour; null when the price table has no entry. */
+  hourlyPrice: nullable(num({ min: 0 })),
+  /** Cost accrued up to `costAsOf`; the UI adds price × elapsed time while running. */
+  accruedCost: money,
+  costAsOf: epochMs,
+  launchedByApp: bool,
+});
+export type Instance = Infer<typeof Instance>;
+
+export const Instances = object({ currency: str({ max: 8 }), asOf: epochMs, instances: array(Instance, { max: 10_000 }) });
+export type Instances = Infer<typeof Instances>;
+
+export const ActionExplanation = object({
+  action: InstanceAction,
+  /** One sentence: what will happen. */
+  what: str(),
+  /** What it does to billing, with numbers where known. */
+  cost: str(),
+  /** What data or state is lost; empty when nothing is. */
+  lost: array(str()),
+  /** 'none': runs at once; 'yes': needs an explicit yes; 'name': the user must type `confirmText`. */
+  confirmation: oneOf(['none', 'yes', 'name'] as const),
+  confirmText: nullable(str()),
+});
+export type ActionExplanation = Infer<typeof ActionExplanation>;
+
+export const Preset = object({
+  id,
+  label: str(),
+  type: str({ max: 64 }),
+  vcpus: num({ min: 0, int: true }),
+  memoryGiB: num({ min: 0 }),
+  gpus: num({ min: 0, int: true }),
+  diskGiB: num({ min: 0 }),
+  hourlyPrice: num({ min: 0 }),
+  spot: bool,
+});
+export type Preset = Infer<typeof Preset>;
+
+export const LaunchRequest = object({
+  presetId: id,
+  name: str({ min: 1, max: 128 }),
+  plannedHours: num({ min: 0.1, max: 24 * 31 }),
+  override: bool,
+});
+export type LaunchRequest = Infer<typeof LaunchRequest>;
+
+export const LaunchCheck = object({
+  allowed: bool,
+  projectedCost: money,
+  remaining: nullable(money),
+  message: str(),
+});
+export type LaunchCheck = Infer<typeof LaunchCheck>;
+
+// ---- budget -----------------------------------------------------------------------------------
+
+export const Amount = object({ name: str(), amount: money });
+export type Amount = Infer<typeof Amount>;
+
+export const Budget = object({
+  currency: str({ max: 8 }),
+  asOf: epochMs,
+  monthToDate: money,
+  forecast: money,
+  limit: nullable(money),
+  thresholds: array(object({ percent: num({ min: 0 }), crossed: bool })),
+  guard: object({ state: oneOf(['ok', 'warning', 'blocked'] as const), remaining: nullable(money), message: str() }),
+  byService: array(Amount),
+  byOwner: array(Amount),
+  /** Daily spend this month, `YYYY-MM-DD`. */
+  daily: array(object({ date: str({ max: 10 }), amount: money }), { max: 31 }),
+});
+export type Budget = Infer<typeof Budget>;
+
+// ---- analyses and results ------------------------------------------------------------------
+
+export const AnalysisStatus = oneOf(['queued', 'running', 'done', 'failed', 'cancelled'] as const);
+export type AnalysisStatus = Infer<typeof AnalysisStatus>;
+
+export const Analysis = object({
+  id,
+  name: str(),
+  source: str(),
+  where: oneOf(['local', 'ec2'] as const),
+  status: AnalysisStatus,
+  steps: array(object({ name: str({ max: 64 }), done: num({ min: 0 }), total: num({ min: 0 }) })),
+  startedAt: epochMs,
+  finishedAt: nullable(epochMs),
+  error: nullable(str()),
+});
+export type Analysis = Infer<typeof Analysis>;
+
+export const AnalysisSource = union('kind', {
+  local: object({ kind: literal('local'), path }),
+  session: object({ kind: literal('session'), sessionId: id }),
+});
+export type AnalysisSource = Infer<typeof AnalysisSource>;
+
+export const LaunchAnalysisRequest = object({
+  source: AnalysisSource,
+  name: optional(str({ max: 128 })),
+  where: oneOf(['local', 'ec2'] as const),
+  params: object({
+    planes: optional(num({ min: 1, max: 1000, int: true })),
+    fs: optional(num({ min: 0.01, max: 10_000 })),
+    k: optional(num({ min: 1, max: 64, int: true })),
+  }),
+});
+export type LaunchAnalysisRequest = Infer<typeof LaunchAnalysisRequest>;
+
+export const ResultImage = object({ name: str({ min: 1, max: 128 }), label: str(), mime: oneOf(['image/png', 'image/gif'] as const) });
+export type ResultImage = Infer<typeof ResultImage>;
+
+export const ResultSummary = object({
+  id,
+  roiCount: num({ min: 0, int: true }),
+  planes: num({ min: 1, int: true }),
+  /** Distance between planes in pixel units; the viewer places an ROI at z = plane × spacing. */
+  planeSpacing: num({ min: 0 }),
+  width: num({ min: 0 }),
+  height: num({ min: 0 }),
+  traceLength: num({ min: 0, int: true }),
+  fs: num({ min: 0 }),
+  clusters: num({ min: 0, int: true }),
+  images: array(ResultImage),
+});
+export type ResultSummary = Infer<typeof ResultSummary>;
+
+// ---- status and events -----------------------------------------------------------------------
+
+export const Status = object({
+  version: str(),
+  mode: oneOf(['local', 'aws'] as const),
+  target: str(),
+  currency: str({ max: 8 }),
+  uploads: object({ active: num({ min: 0 }), queued: num({ min: 0 }), failed: num({ min: 0 }), paused: bool }),
+  instances: object({ running: num({ min: 0 }), hourlyBurn: money }),
+  budget: object({ monthToDate: money, limit: nullable(money), state: oneOf(['ok', 'warning', 'blocked'] as const) }),
+  analyses: object({ running: num({ min: 0 }) }),
+});
+export type Status = Infer<typeof Status>;
+
+export const Topic = oneOf(['status', 'settings', 'acquisition', 'instances', 'budget', 'analyses'] as const);
+export type Topic = Infer<typeof Topic>;
+
+export const AppEvent = union('type', {
+  /** Something under `topic` changed; the renderer re-reads it (coalesced). */
+  changed: object({ type: literal('changed'), topic: Topic }),
+  notification: object({
+    type: literal('notification'),
+    level: oneOf(['info', 'warning', 'error'] as const),
+    title: str(),
+    body: str(),
+  }),
+});
+export type AppEvent = Infer<typeof AppEvent>;
+
+// ---- the method table ----------------------------------------------------------------------
+
+const ok = object({ ok: literal(true) });
+const byId = object({ id });
+
+export const jsonMethods = {
+  getStatus: { req: none, res: Status },
+  getSettings: { req: none, res: Settings },
+  saveSettings: { req: SettingsPatch, res: Settings },
+  listAwsProfiles: { req: none, res: AwsProfiles },
+  checkAwsSettings: { req: AwsCheckRequest, res: AwsCheckResult },
+  checkLocalArchive: { req: object({ archiveDir: str({ max: 4096 }) }), res: LocalCheckResult },
+
+  getAcquisition: { req: none, res: Acquisition },
+  addWatchedFolder: { req: object({ path }), res: ok },
+  removeWatchedFolder: { req: object({ path }), res: ok },
+  pauseUploads: { req: none, res: ok },
+  resumeUploads: { req: none, res: ok },
+  setBandwidthLimit: { req: object({ bytesPerSec: nullable(num({ min: 0 })) }), res: ok },
+  retryFile: { req: byId, res: ok },
+  listSessions: { req: none, res: object({ sessions: array(SessionInfo) }) },
+
+  listInstances: { req: object({ all: bool }), res: Instances },
+  explainAction: { req: object({ id, action: InstanceAction }), res: ActionExplanation },
+  instanceAction: { req: object({ id, action: InstanceAction, confirmText: optional(str()) }), res: object({ id, state: InstanceState }) },
+  listPresets: { req: none, res: object({ presets: array(Preset) }) },
+  checkLaunch: { req: object({ presetId: id, plannedHours: num({ min: 0.1, max: 24 * 31 }) }), res: LaunchCheck },
+  launchInstance: { req: LaunchRequest, res: object({ id }) },
+
+  getBudget: { req: none, res: Budget },
+
+  listAnalyses: { req: none, res: object({ analyses: array(Analysis) }) },
+  launchAnalysis: { req: LaunchAnalysisRequest, res: object({ id }) },
+  cancelAnalysis: { req: byId, res: ok },
+  getAnalysisLog: { req: byId, res: object({ lines: array(str({ max: 100_000 }), { max: 10_000 }) }) },
+  getResultSummary: { req: byId, res: ResultSummary },
+} as const satisfies Record<string, { req: Schema<unknown>; res: Schema<unknown> }>;
+
+/** Methods answered with raw bytes; see roi-binary.ts for the ROI layout. */
+export const binaryMethods = {
+  /** Encoded RoiArrays (roi-binary.ts). */
+  getRoiArrays: { req: byId, res: bytes },
+  /** dF/F of one ROI as little-endian float32. */
+  getTrace: { req: object({ id, roi: num({ min: 0, int: true }) }), res: bytes },
+  /** PNG or GIF bytes of a result image named in ResultSummary.images. */
+  getResultImage: { req: object({ id, name: str({ min: 1, max: 128 }) }), res: bytes },
+} as const satisfies Record<string, { req: Schema<unknown>; res: Schema<Uint8Array> }>;
+
+export const methods = { ...jsonMethods, ...binaryMethods };
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type JsonMethodName = keyof typeof jsonMethods;
+export type BinaryMethodName = keyof typeof binaryMethods;
+export type Req<M extends MethodName> = Infer<Methods[M]['req']>;
+export type Res<M extends MethodName> = Infer<Methods[M]['res']>;
+
+export const methodNames = Object.keys(methods) as MethodName[];
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(methods, name);
+}
+export function isBinaryMethod(name: MethodName): name is BinaryMethodName {
+  return Object.hasOwn(binaryMethods, name);
+}
+
+/** What the renderer sees, over either transport. */
+export type ScopeCloudApi = { [M in MethodName]: (req: Req<M>) => Promise<Res<M>> } & {
+  /** Returns an unsubscribe function. */
+  subscribe(listener: (event: AppEvent) => void): () => void;
+};
+
+/** IPC channel names (Electron transport). */
+export const ipcChannel = (method: MethodName): string => `scopecloud:${method}`;
+export const ipcEventChannel = 'scopecloud:event';
+
+/** The global name the preload bridge exposes the API under. */
+export const bridgeGlobal = 'scopecloud';

@@ -1,0 +1,44 @@
+/**
+ * Errors as they cross the contract. Services throw errors carrying a string `code` (and
+ * optionally the settings `field` at fault); both transports carry `{code, message, field}`
+ * and the renderer receives an ApiError with the same fields.
+ */
+import { nullable, object, str, type Infer } from './schema.ts';
+
+export const WireError = object({ code: str({ max: 128 }), message: str({ max: 10_000 }), field: nullable(str({ max: 128 })) });
+export type WireError = Infer<typeof WireError>;
+
+export class ApiError extends Error {
+  readonly code: string;
+  readonly field: string | null;
+  constructor(code: string, message: string, field: string | null = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** Any thrown value → the wire form. Unknown errors keep their message, code 'internal'. */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof Error) {
+    const rec = err as Error & { code?: unknown; field?: unknown };
+    const code = typeof rec.code === 'string' && rec.code ? rec.code : 'internal';
+    const field = typeof rec.field === 'string' ? rec.field : null;
+    return { code, message: firstLine(err.message) || code, field };
+  }
+  return { code: 'internal', message: firstLine(String(err)), field: null };
+}
+
+export function fromWireError(value: unknown): ApiError {
+  try {
+    const w = WireError.check(value);
+    return new ApiError(w.code, w.message, w.field);
+  } catch {
+    return new ApiError('bad-response', 'The app sent a malformed error.');
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n', 1)[0].slice(0, 2000);
+}

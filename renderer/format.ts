@@ -1,0 +1,60 @@
+/** Formatting for the UI: pure functions, tested in Node. */
+import type { Instance } from '../preload/api.ts';
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '—';
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < UNITS.length - 1) { v /= 1000; i++; }
+  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${UNITS[i]}`;
+}
+
+export function formatRate(bytesPerSec: number): string {
+  return `${formatBytes(bytesPerSec)}/s`;
+}
+
+/** 3725 s → "1 h 02 min"; 75 s → "1 min 15 s". */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '—';
+  const s = Math.floor(seconds);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (d > 0) return `${d} d ${h} h`;
+  if (h > 0) return `${h} h ${String(m).padStart(2, '0')} min`;
+  if (m > 0) return `${m} min ${String(sec).padStart(2, '0')} s`;
+  return `${sec} s`;
+}
+
+export function formatMoney(amount: number, currency = 'USD', digits = 2): string {
+  const sym = currency === 'USD' ? '$' : currency === 'EUR' ? '€' : `${currency} `;
+  const sign = amount < 0 ? '−' : '';
+  return `${sign}${sym}${Math.abs(amount).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+}
+
+/** Cost accrued by `now`: the server's figure plus price × time since it was computed, while running. */
+export function liveCost(i: Pick<Instance, 'state' | 'hourlyPrice' | 'accruedCost' | 'costAsOf'>, now: number): number {
+  if (i.state !== 'running' || i.hourlyPrice === null) return i.accruedCost;
+  return i.accruedCost + (i.hourlyPrice * Math.max(0, now - i.costAsOf)) / 3_600_000;
+}
+
+export function uptimeSeconds(i: Pick<Instance, 'state' | 'launchTime'>, now: number): number | null {
+  if (i.launchTime === null || (i.state !== 'running' && i.state !== 'pending')) return null;
+  return Math.max(0, (now - i.launchTime) / 1000);
+}
+
+export function percent(part: number, whole: number): number {
+  return whole > 0 ? Math.max(0, Math.min(100, (part / whole) * 100)) : 0;
+}
+
+/** Parses "20", "20 MB/s", "2.5MB" as megabytes per second; '' or "0" means no limit (null). */
+export function parseBandwidthMBps(text: string): number | null | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:MB(?:\/s)?)?\s*$/i.exec(text);
+  if (text.trim() === '') return null;
+  if (!m) return undefined;
+  const v = Number(m[1]);
+  return v === 0 ? null : v * 1_000_000;
+}

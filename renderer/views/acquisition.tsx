@@ -1,0 +1,138 @@
+/** Acquisition: watched folders, files with their state, throughput, ETA, pause, bandwidth. */
+import { useState } from 'react';
+import type { Acquisition as AcquisitionData, FileItem } from '../../preload/api.ts';
+import { LineChart } from '../components/charts.tsx';
+import { ErrorNote, Loading, Pill, Progress, Stat } from '../components/bits.tsx';
+import { formatBytes, formatDuration, formatRate, parseBandwidthMBps } from '../format.ts';
+import { useAction, useApi, useTopic } from '../hooks.ts';
+
+const STATE_TONE = { waiting: 'idle', uploading: 'busy', verifying: 'busy', verified: 'ok', failed: 'bad' } as const;
+
+export function AcquisitionView() {
+  const api = useApi();
+  const { data, error } = useTopic(['acquisition'], (a) => a.getAcquisition());
+  const action = useAction();
+  if (!data) return error ? <ErrorNote error={error} /> : <Loading what="acquisition" />;
+  return (
+    <section aria-labelledby="acq-title" className="view">
+      <header className="view-header">
+        <h1 id="acq-title">Acquisition</h1>
+        <div className="view-actions">
+          {data.paused
+            ? <button className="primary" onClick={() => action.run(() => api.resumeUploads())} disabled={action.busy}>Resume uploads</button>
+            : <button onClick={() => action.run(() => api.pauseUploads())} disabled={action.busy}>Pause uploads</button>}
+        </div>
+      </header>
+      <ErrorNote error={action.error} />
+      <div className="stats">
+        <Stat label="Throughput" value={data.paused ? 'Paused' : formatRate(data.throughputBytesPerSec)} hint={data.bandwidthLimitBytesPerSec ? `limit ${formatRate(data.bandwidthLimitBytesPerSec)}` : 'no limit'} tone={data.paused ? 'warn' : undefined} />
+        <Stat label="Time left" value={data.paused ? '—' : formatDuration(data.etaSeconds)} hint={`${formatBytes(data.totals.bytes - data.totals.sentBytes)} to go`} />
+        <Stat label="Verified" value={`${data.totals.verified} / ${data.totals.files}`} hint={`${formatBytes(data.totals.sentBytes)} of ${formatBytes(data.totals.bytes)}`} tone={data.totals.verified === data.totals.files ? 'ok' : undefined} />
+        <Stat label="Failed" value={data.totals.failed} hint={data.totals.failed ? 'see below; retry when fixed' : 'none'} tone={data.totals.failed ? 'bad' : 'ok'} />
+      </div>
+      <div className="panel">
+        <h2>Throughput</h2>
+        <LineChart label="Upload throughput over time" points={data.history.map((h) => ({ x: h.t, y: h.bytesPerSec }))} formatY={formatRate} />
+        <p className="muted small">Destination: <code>{data.target}</code></p>
+      </div>
+      <div className="grid-2 wide-left">
+        <Folders data={data} />
+        <Bandwidth current={data.bandwidthLimitBytesPerSec} />
+      </div>
+      <Files files={data.files} />
+    </section>
+  );
+}
+
+function Folders({ data }: { data: AcquisitionData }) {
+  const api = useApi();
+  const [path, setPath] = useState('');
+  const action = useAction();
+  return (
+    <div className="panel">
+      <h2>Watched folders</h2>
+      {data.folders.length === 0 ? <p className="muted">No folders yet. Add the folder your microscope writes into.</p> : (
+        <ul className="folders">
+          {data.folders.map((f) => (
+            <li key={f.path}>
+              <Pill tone={f.error ? 'bad' : f.watching ? 'ok' : 'idle'}>{f.error ? 'error' : f.watching ? 'watching' : 'stopped'}</Pill>
+              <code className="path" title={f.path}>{f.path}</code>
+              <span className="muted small">{f.sessions} sessions · {f.files} files</span>
+              <button className="link" aria-label={`Stop watching ${f.path}`} onClick={() => action.run(() => api.removeWatchedFolder({ path: f.path }))}>Remove</button>
+              {f.error ? <div className="field-msg bad">{f.error}</div> : null}
+            </li>
+          ))}
+        </ul>
+      )}
+      <form className="inline-form" onSubmit={(e) => { e.preventDefault(); if (path.trim()) action.run(() => api.addWatchedFolder({ path: path.trim() })).then((r) => { if (r) setPath(''); }); }}>
+        <label htmlFor="add-folder" className="sr-only">Folder to watch</label>
+        <input id="add-folder" placeholder="/data/acquisition/rig-B" value={path} onChange={(e) => setPath(e.target.value)} spellCheck={false} />
+        <button type="submit" disabled={action.busy || !path.trim()}>Watch folder</button>
+      </form>
+      <ErrorNote error={action.error} />
+    </div>
+  );
+}
+
+function Bandwidth({ current }: { current: number | null }) {
+  const api = useApi();
+  const [text, setText] = useState(current ? String(current / 1_000_000) : '');
+  const [bad, setBad] = useState(false);
+  const action = useAction();
+  return (
+    <div className="panel">
+      <h2>Bandwidth limit</h2>
+      <form className="inline-form" onSubmit={(e) => {
+        e.preventDefault();
+        const v = parseBandwidthMBps(text);
+        setBad(v === undefined);
+        if (v !== undefined) action.run(() => api.setBandwidthLimit({ bytesPerSec: v }));
+      }}>
+        <label htmlFor="bw">MB/s</label>
+        <input id="bw" inputMode="decimal" placeholder="no limit" value={text} onChange={(e) => setText(e.target.value)} aria-invalid={bad || undefined} aria-describedby="bw-msg" />
+        <button type="submit" disabled={action.busy}>Apply</button>
+      </form>
+      <div id="bw-msg" className={bad ? 'field-msg bad' : 'field-msg'}>{bad ? 'Enter a number of megabytes per second, or leave empty for no limit.' : current ? `Currently ${formatRate(current)}. Leave empty for no limit.` : 'Keeps uploads from saturating a shared acquisition network.'}</div>
+      <ErrorNote error={action.error} />
+    </div>
+  );
+}
+
+function Files({ files }: { files: ReadonlyArray<FileItem> }) {
+  const api = useApi();
+  const action = useAction();
+  const [filter, setFilter] = useState<'all' | 'active' | 'failed'>('all');
+  const shown = files.filter((f) => filter === 'all' || (filter === 'failed' ? f.state === 'failed' : f.state === 'uploading' || f.state === 'waiting' || f.state === 'verifying'));
+  return (
+    <div className="panel">
+      <div className="panel-head">
+        <h2>Files</h2>
+        <div role="group" aria-label="Show files" className="segmented">
+          {(['all', 'active', 'failed'] as const).map((f) => (
+            <button key={f} aria-pressed={filter === f} onClick={() => setFilter(f)}>{f}</button>
+          ))}
+        </div>
+      </div>
+      <ErrorNote error={action.error} />
+      <table className="table">
+        <thead><tr><th scope="col">File</th><th scope="col">State</th><th scope="col" className="w-progress">Progress</th><th scope="col" className="num">Size</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+        <tbody>
+          {shown.map((f) => (
+            <tr key={f.id} data-file-state={f.state}>
+              <td><code className="path" title={f.path}>{f.path.split('/').slice(-2).join('/')}</code>
+                {f.error ? <div className="field-msg bad">{f.error.message}</div> : null}</td>
+              <td><Pill tone={STATE_TONE[f.state]}>{f.state}</Pill></td>
+              <td>
+                <Progress value={f.sentBytes} max={f.sizeBytes} label={`${f.path} uploaded`} tone={f.state === 'failed' ? 'bad' : f.state === 'verified' ? 'ok' : 'busy'} />
+                <span className="muted small">{formatBytes(f.sentBytes)} / {formatBytes(f.sizeBytes)}</span>
+              </td>
+              <td className="num">{formatBytes(f.sizeBytes)}</td>
+              <td>{f.state === 'failed' ? <button onClick={() => action.run(() => api.retryFile({ id: f.id }))} aria-label={`Retry ${f.path}`}>Retry</button> : null}</td>
+            </tr>
+          ))}
+          {shown.length === 0 ? <tr><td colSpan={5} className="muted">Nothing here.</td></tr> : null}
+        </tbody>
+      </table>
+    </div>
+  );
+}

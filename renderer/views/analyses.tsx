@@ -1,0 +1,110 @@
+/** Analyses: launch from a session or a local folder, progress per step, log, cancel. */
+import { useEffect, useState } from 'react';
+import type { Analysis, SessionInfo } from '../../preload/api.ts';
+import { ErrorNote, Loading, Pill, Progress } from '../components/bits.tsx';
+import { formatDuration } from '../format.ts';
+import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
+
+const TONE = { queued: 'idle', running: 'busy', done: 'ok', failed: 'bad', cancelled: 'idle' } as const;
+
+export function AnalysesView({ openResults }: { openResults: (id: string) => void }) {
+  const { data, error } = useTopic(['analyses'], (a) => a.listAnalyses());
+  const now = useNow(1000);
+  if (!data) return error ? <ErrorNote error={error} /> : <Loading what="analyses" />;
+  return (
+    <section className="view" aria-labelledby="an-title">
+      <header className="view-header"><h1 id="an-title">Analyses</h1></header>
+      <LaunchForm />
+      <div className="analyses">
+        {data.analyses.length === 0 ? <p className="muted">No analyses yet.</p> : null}
+        {data.analyses.map((a) => <AnalysisCard key={a.id} a={a} now={now} openResults={openResults} />)}
+      </div>
+    </section>
+  );
+}
+
+function AnalysisCard({ a, now, openResults }: { a: Analysis; now: number; openResults: (id: string) => void }) {
+  const api = useApi();
+  const action = useAction();
+  const [log, setLog] = useState<string[] | null>(null);
+  const done = a.steps.reduce((s, x) => s + x.done / Math.max(1, x.total), 0);
+  return (
+    <article className="panel analysis" data-analysis={a.id} data-status={a.status} aria-labelledby={`an-${a.id}`}>
+      <div className="panel-head">
+        <div>
+          <h2 id={`an-${a.id}`}>{a.name}</h2>
+          <div className="muted small"><code>{a.source}</code> · {a.where === 'ec2' ? 'on EC2' : 'on this computer'} · {formatDuration(((a.finishedAt ?? now) - a.startedAt) / 1000)}</div>
+        </div>
+        <Pill tone={TONE[a.status]}>{a.status}</Pill>
+      </div>
+      <ol className="steps" aria-label="Steps">
+        {a.steps.map((s) => (
+          <li key={s.name} className={s.done >= s.total ? 'step-done' : s.done > 0 ? 'step-active' : ''}>
+            <span className="step-name">{s.name}</span>
+            <Progress value={s.done} max={s.total} label={`${a.name}: ${s.name}`} tone={s.done >= s.total ? 'ok' : 'busy'} />
+          </li>
+        ))}
+      </ol>
+      {a.status === 'running' ? <p className="muted small">{Math.round((done / Math.max(1, a.steps.length)) * 100)}% overall</p> : null}
+      {a.error ? <div className="note note-error" role="alert">{a.error}</div> : null}
+      <ErrorNote error={action.error} />
+      <div className="actions left">
+        {a.status === 'done' ? <button className="primary" onClick={() => openResults(a.id)}>Open results</button> : null}
+        {a.status === 'running' || a.status === 'queued' ? <button onClick={() => action.run(() => api.cancelAnalysis({ id: a.id }))}>Cancel</button> : null}
+        <button className="link" aria-expanded={log !== null} onClick={() => (log ? setLog(null) : action.run(() => api.getAnalysisLog({ id: a.id })).then((r) => r && setLog(r.lines)))}>{log ? 'Hide log' : 'Show log'}</button>
+      </div>
+      {log ? <pre className="log" tabIndex={0} aria-label={`Log of ${a.name}`}>{log.join('\n') || '(empty)'}</pre> : null}
+    </article>
+  );
+}
+
+function LaunchForm() {
+  const api = useApi();
+  const [kind, setKind] = useState<'session' | 'local'>('local');
+  const [path, setPath] = useState('');
+  const [sessions, setSessions] = useState<SessionInfo[]>([]);
+  const [sessionId, setSessionId] = useState('');
+  const [where, setWhere] = useState<'local' | 'ec2'>('local');
+  const [k, setK] = useState('4');
+  const action = useAction();
+  useEffect(() => { api.listSessions().then((s) => { setSessions(s.sessions); setSessionId(s.sessions[0]?.id ?? ''); }, () => undefined); }, [api]);
+  const kNum = Number(k);
+  return (
+    <form className="panel launch-form" aria-labelledby="launch-an" onSubmit={(e) => {
+      e.preventDefault();
+      const source = kind === 'local' ? { kind: 'local' as const, path: path.trim() } : { kind: 'session' as const, sessionId };
+      action.run(() => api.launchAnalysis({ source, where, params: { k: kNum } }));
+    }}>
+      <h2 id="launch-an">New analysis</h2>
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor="an-kind">Data</label>
+          <select id="an-kind" value={kind} onChange={(e) => setKind(e.target.value as 'session' | 'local')}>
+            <option value="local">A folder on this computer</option>
+            <option value="session" disabled={sessions.length === 0}>An acquisition session</option>
+          </select>
+        </div>
+        {kind === 'local' ? (
+          <div className="field grow"><label htmlFor="an-path">Folder or TIFF file</label><input id="an-path" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/data/acquisition/…" spellCheck={false} /></div>
+        ) : (
+          <div className="field grow"><label htmlFor="an-session">Session</label>
+            <select id="an-session" value={sessionId} onChange={(e) => setSessionId(e.target.value)}>
+              {sessions.map((s) => <option key={s.id} value={s.id}>{s.folder.split('/').pop()} ({s.files} files{s.uploaded ? ', uploaded' : ''})</option>)}
+            </select></div>
+        )}
+        <div className="field"><label htmlFor="an-k">Clusters (k)</label><input id="an-k" inputMode="numeric" value={k} onChange={(e) => setK(e.target.value)} aria-invalid={!(Number.isInteger(kNum) && kNum >= 1) || undefined} /></div>
+        <div className="field">
+          <label htmlFor="an-where">Run on</label>
+          <select id="an-where" value={where} onChange={(e) => setWhere(e.target.value as 'local' | 'ec2')}>
+            <option value="local">This computer</option>
+            <option value="ec2">EC2 (billed)</option>
+          </select>
+        </div>
+      </div>
+      <ErrorNote error={action.error} />
+      <div className="actions left">
+        <button type="submit" className="primary" disabled={action.busy || (kind === 'local' && !path.trim()) || !(Number.isInteger(kNum) && kNum >= 1)}>Start analysis</button>
+      </div>
+    </form>
+  );
+}

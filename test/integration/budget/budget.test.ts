@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { CreateBudgetCommand } from '@aws-sdk/client-budgets';
+import { startMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
+import { awsClients, computeOn, fakeClock } from '../instances/fixture.ts';
+import { BudgetError } from '../../../main/budget/errors.ts';
+import { OVERRIDES_KEY, type OverrideRecord } from '../../../main/budget/budget-guard.ts';
+import { loadPriceTable } from '../../../main/cost/price-table.ts';
+
+const skip = motoSkipReason();
+const ACCOUNT = '123456789012';
+
+async function createBudget(moto: MotoServer, name: string, limit: number, actual: number): Promise<void> {
+  await awsClients(moto).budgets.send(
+    new CreateBudgetCommand({
+      AccountId: ACCOUNT,
+      Budget: {
+        BudgetName: name,
+        BudgetLimit: { Amount: String(limit), Unit: 'USD' },
+        TimeUnit: 'MONTHLY',
+        BudgetType: 'COST',
+        CalculatedSpend: { ActualSpend: { Amount: String(actual), Unit: 'USD' } },
+      },
+    }),
+  );
+}
+
+describe('budgets and the budget guard against moto', { skip }, () => {
+  let moto: MotoServer;
+  before(async () => {
+    moto = await startMoto();
+  });
+  after(async () => {
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+  });
+
+  it('reads budgets with 50/80/100 % thresholds', async () => {
+    await createBudget(moto, 'lab', 200, 170);
+    await createBudget(moto, 'pilot', 50, 10);
+    const { services } = computeOn(moto, { clock: fakeClock() });
+    const list = await services.budgets.list();
+    const lab = list.find((b) => b.name === 'lab')!;
+    assert.equal(lab.limit, 200);
+    assert.equal(lab.actual, 170);
+    assert.equal(lab.percentUsed, 85);
+    assert.deepEqual(lab.thresholds, [{ percent: 50, crossed: true }, { percent: 80, crossed: true }, { percent: 100, crossed: false }]);
+    assert.equal(lab.level, 80);
+    assert.equal(list.find((b) => b.name === 'pilot')!.level, 0);
+  });
+
+  it('a budget that does not exist is a clear error', async () => {
+    const { services } = computeOn(moto, { clock: fakeClock(), budgetName: 'nope' });
+    await assert.rejects(services.budgets.get('nope'), (e: BudgetError) => e.code === 'BUDGET_NOT_FOUND' && /"nope"/.test(e.message));
+    await assert.rejects(services.instances.launch({ preset: 'small-analysis' }), (e: BudgetError) => e.code === 'BUDGET_NOT_FOUND');
+  });
+
+  it('refuses a launch that would pass the budget, with the numbers; an override is recorded', async () => {
+    const price = loadPriceTable().regions['us-east-1'].hourly['g5.xlarge'];
+    const plannedCost = price * 4; // gpu preset: 4 h
+    // Room for exactly one GPU launch (plus a cent), after $50 spent.
+    await createBudget(moto, 'lab', Math.round((50 + plannedCost + 0.01) * 100) / 100, 50);
+    const { services, store } = computeOn(moto, { clock: fakeClock() });
+
+    const first = await services.instances.launch({ preset: 'gpu' });
+    assert.equal(first.guard?.checked, true);
+    assert.equal(first.guard?.overridden, false);
+
+    // The first instance still has ~4 h to run: committed cost now fills the budget.
+    await assert.rejects(services.instances.launch({ preset: 'gpu' }), (e: BudgetError) => {
+      assert.equal(e.code, 'BUDGET_EXCEEDED');
+      assert.match(e.message, /spent \$50\.00/);
+      assert.match(e.message, /"lab"/);
+      return true;
+    });
+    assert.equal((await services.instances.list()).length, 1, 'the refused launch started nothing');
+
+    await assert.rejects(
+      services.instances.launch({ preset: 'gpu', override: { reason: '  ', by: 'pi' } }),
+      (e: BudgetError) => e.code === 'OVERRIDE_REASON_REQUIRED',
+    );
+    const forced = await services.instances.launch({ preset: 'gpu', override: { reason: 'deadline for figure 3', by: 'pi' } });
+    assert.equal(forced.guard?.overridden, true);
+    const records = store.get(OVERRIDES_KEY) as OverrideRecord[];
+    assert.equal(records.length, 1);
+    assert.equal(records[0].reason, 'deadline for figure 3');
+    assert.equal(records[0].by, 'pi');
+    assert.ok(records[0].projected > records[0].limit!);
+    assert.deepEqual(services.guard.overrides(), records);
+  });
+
+  it('guards start too: a stopped instance may not start past the budget', async () => {
+    await createBudget(moto, 'roomy', 5000, 0);
+    await createBudget(moto, 'tight', 1, 0.99);
+    const roomy = computeOn(moto, { clock: fakeClock(), budgetName: 'roomy' }).services;
+    const { instance } = await roomy.instances.launch({ preset: 'large-memory' });
+    await roomy.instances.stop(instance.id);
+    const tight = computeOn(moto, { clock: fakeClock(), budgetName: 'tight' }).services;
+    await assert.rejects(tight.instances.start(instance.id), (e: BudgetError) => e.code === 'BUDGET_EXCEEDED' && e.message.includes(instance.id));
+    assert.equal((await tight.instances.get(instance.id)).state, 'stopped');
+    const started = await tight.instances.start(instance.id, { override: { reason: 'rerun', by: 'admin' } });
+    assert.equal(started.guard?.overridden, true);
+    assert.equal(started.previousState, 'stopped');
+  });
+
+  it('falls back to the local monthly limit when the account has no budget', async () => {
+    const { services } = computeOn(moto, { clock: fakeClock(), localMonthlyLimitUsd: 1 });
+    await assert.rejects(services.instances.launch({ preset: 'small-analysis' }), (e: BudgetError) => e.code === 'BUDGET_EXCEEDED' && /local monthly limit/.test(e.message));
+    const free = computeOn(moto, { clock: fakeClock() }).services;
+    const r = await free.instances.launch({ preset: 'small-analysis' });
+    assert.equal(r.guard?.checked, false, 'no budget at all: launch allowed, marked unchecked');
+  });
+});

@@ -1,0 +1,252 @@
+/**
+ * The upload engine against a real versitygw: single and multipart uploads, growing files, key
+ * versions, resume after restart, and bad inputs with their messages.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFile, chmod, mkdtemp, rm, truncate, unlink, writeFile, open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createUploadEngine, type UploadEngine, type UploadEngineOptions } from '../../../main/upload/engine.ts';
+import { UploadOptionsError } from '../../../main/upload/errors.ts';
+import { MiB } from '../../../main/upload/part-layout.ts';
+import { startVersitygw, versitygwSkipReason, type Versitygw } from '../../support/versitygw.ts';
+import { listKeys, listUploads, patternBytes, sameBytes, writePatternFile } from '../../support/upload-fixtures.ts';
+
+const skip = versitygwSkipReason();
+
+describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
+  let gw: Versitygw;
+  let dir: string;
+  const engines: UploadEngine[] = [];
+
+  before(async () => {
+    gw = await startVersitygw();
+    dir = await mkdtemp(join(tmpdir(), 'scopecloud-upload-'));
+  });
+  after(async () => {
+    for (const e of engines) await e.stop().catch(() => {});
+    await gw?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function engine(bucket: string, name: string, extra: Partial<UploadEngineOptions> = {}): Promise<UploadEngine> {
+    const e = createUploadEngine({
+      target: { kind: 's3', client: gw.client(), bucket, prefix: 'acq' },
+      stateDir: join(dir, `state-${name}`),
+      baseDir: join(dir, name),
+      minPartSize: 5 * MiB,
+      idleTimeoutMs: 5_000,
+      backoff: { baseMs: 20, capMs: 200 },
+      ...extra,
+    });
+    engines.push(e);
+    await e.start();
+    return e;
+  }
+
+  test('uploads small, empty and multipart files byte-identical and verified', async () => {
+    const bucket = await gw.createBucket();
+    const src = join(dir, 'basic');
+    await writePatternFile(join(src, 'a.tif'), 1, 1234);
+    await writePatternFile(join(src, 'sub/b.tif'), 2, 12 * MiB + 17);
+    await writeFile(join(src, 'empty.tif'), '');
+    const e = await engine(bucket, 'basic');
+    for (const f of ['a.tif', 'sub/b.tif', 'empty.tif']) await e.add(join(src, f));
+    await e.drain();
+    const items = e.list();
+    assert.deepEqual(items.map((i) => i.state), ['verified', 'verified', 'verified']);
+    assert.match(items[1].checksum ?? '', /-3$/, 'multipart object carries a composite checksum of 3 parts');
+    assert.equal(items[2].checksum, 'AAAAAA==', 'empty file is an empty object with CRC32C 0');
+    const c = gw.client();
+    assert.deepEqual(await listKeys(c, bucket), ['acq/a.tif', 'acq/empty.tif', 'acq/sub/b.tif']);
+    for (const f of ['a.tif', 'sub/b.tif', 'empty.tif']) assert.ok(await sameBytes(c, bucket, `acq/${f}`, join(src, f)), f);
+    assert.deepEqual(await listUploads(c, bucket), []);
+    assert.equal(e.status().bytesRemaining, 0);
+  });
+
+  test('a file changed after verification goes to a new key version; the verified object is untouched', async () => {
+    const bucket = await gw.createBucket();
+    const src = join(dir, 'versions');
+    const path = join(src, 'img.ome.tif');
+    const v1 = await writePatternFile(path, 3, 4000);
+    const e = await engine(bucket, 'versions');
+    await e.add(path);
+    await e.drain();
+    await writePatternFile(path, 4, 5000);
+    const again = await e.add(path);
+    assert.equal(again.version, 2);
+    await e.drain();
+    const c = gw.client();
+    assert.deepEqual(await listKeys(c, bucket), ['acq/img.ome.tif', 'acq/img.v2.ome.tif']);
+    assert.ok(await sameBytes(c, bucket, 'acq/img.v2.ome.tif', path));
+    const { getObjectBytes } = await import('../../support/upload-fixtures.ts');
+    assert.ok((await getObjectBytes(c, bucket, 'acq/img.ome.tif')).equals(v1));
+    // re-adding an unchanged verified file is a no-op
+    const same = await e.add(path);
+    assert.equal(same.id, again.id);
+  });
+
+  test('a key already holding other bytes is not overwritten', async () => {
+    const bucket = await gw.createBucket();
+    const src = join(dir, 'taken');
+    await writePatternFile(join(src, 'x.tif'), 5, 100);
+    await writePatternFile(join(src, 'y.tif'), 6, 7 * MiB);
+    const e1 = await engine(bucket, 'taken');
+    await e1.add(join(src, 'x.tif'));
+    await e1.add(join(src, 'y.tif'));
+    await e1.drain();
+    const src2 = join(dir, 'taken2');
+    await writePatternFile(join(src2, 'x.tif'), 7, 200);
+    await writePatternFile(join(src2, 'y.tif'), 8, 6 * MiB);
+    const e2 = createUploadEngine({ target: { kind: 's3', client: gw.client(), bucket, prefix: 'acq' }, stateDir: join(dir, 'state-taken2'), baseDir: src2, minPartSize: 5 * MiB });
+    engines.push(e2);
+    await e2.start();
+    await e2.add(join(src2, 'x.tif'));
+    await e2.add(join(src2, 'y.tif'));
+    await e2.drain();
+    assert.deepEqual(e2.list().map((i) => [i.state, i.version]), [['verified', 2], ['verified', 2]]);
+    const c = gw.client();
+    assert.ok(await sameBytes(c, bucket, 'acq/x.tif', join(src, 'x.tif')));
+    assert.ok(await sameBytes(c, bucket, 'acq/y.tif', join(src, 'y.tif')));
+    assert.ok(await sameBytes(c, bucket, 'acq/x.v2.tif', join(src2, 'x.tif')));
+    assert.ok(await sameBytes(c, bucket, 'acq/y.v2.tif', join(src2, 'y.tif')));
+  });
+
+  test('growing file: parts go up while it grows, a rewritten header is re-sent before completion', async () => {
+    const bucket = await gw.createBucket();
+    const src = join(dir, 'growing');
+    const path = join(src, 'stack.tif');
+    await writePatternFile(path, 0, 0);
+    const e = await engine(bucket, 'growing');
+    for (let i = 0; i < 4; i++) {
+      await appendFile(path, patternBytes(10 + i, 4 * MiB));
+      await e.offer(path, (i + 1) * 4 * MiB, false);
+    }
+    await e.drain();
+    const mid = e.list()[0];
+    assert.equal(mid.state, 'growing');
+    assert.ok(mid.bytesDone >= 15 * MiB, `parts below the offered size are sent while growing (${mid.bytesDone})`);
+    // the writer rewrites the header at offset 0, appends a tail, then closes
+    const fh = await open(path, 'r+');
+    await fh.write(Buffer.from('II*\0rewritten-header'), 0, 20, 0);
+    await fh.close();
+    await appendFile(path, patternBytes(99, 123_457));
+    await e.offer(path, 16 * MiB + 123_457, true);
+    await e.drain();
+    const done = e.list()[0];
+    assert.equal(done.state, 'verified', done.error?.message);
+    assert.ok(await sameBytes(gw.client(), bucket, 'acq/stack.tif', path));
+    assert.deepEqual(await listUploads(gw.client(), bucket), []);
+  });
+
+  test('resumes a multipart upload after stop: only missing parts are sent', async () => {
+    const bucket = await gw.createBucket();
+    const src = join(dir, 'resume');
+    const path = join(src, 'big.tif');
+    await writePatternFile(path, 21, 30 * MiB);
+    const e1 = await engine(bucket, 'resume', { bandwidthLimit: 40 * MiB, concurrency: { files: 1, requests: 1 } });
+    await e1.add(path);
+    await new Promise((r) => setTimeout(r, 400));
+    await e1.stop();
+    const sentBefore = e1.status().bytesSent;
+    assert.ok(sentBefore > 0 && sentBefore < 30 * MiB, `stopped mid-way (${sentBefore})`);
+    const e2 = await engine(bucket, 'resume');
+    await e2.drain();
+    assert.equal(e2.list()[0].state, 'verified');
+    assert.ok(e2.status().bytesSent < 30 * MiB, `second run sent only the missing parts (${e2.status().bytesSent})`);
+    assert.ok(await sameBytes(gw.client(), bucket, 'acq/big.tif', path));
+  });
+
+  test('bad inputs fail with one-line messages and can be retried', async () => {
+    const bucket = await gw.createBucket();
+    const src = join(dir, 'bad');
+    const e = await engine(bucket, 'bad', { bandwidthLimit: 20 * MiB, concurrency: { files: 4, requests: 2 } });
+    // missing file at add time
+    await assert.rejects(e.add(join(src, 'nope.tif')), /file deleted before it was uploaded/);
+    // unreadable
+    const unreadable = join(src, 'locked.tif');
+    await writePatternFile(unreadable, 30, 1000);
+    await chmod(unreadable, 0o000);
+    // deleted mid-upload and truncated mid-upload (slow bandwidth keeps them in flight)
+    const deleted = join(src, 'deleted.tif');
+    const truncated = join(src, 'truncated.tif');
+    await writePatternFile(deleted, 31, 24 * MiB);
+    await writePatternFile(truncated, 32, 24 * MiB);
+    const u = await e.add(unreadable);
+    const d = await e.add(deleted);
+    const t = await e.add(truncated);
+    await new Promise((r) => setTimeout(r, 300));
+    await unlink(deleted);
+    await truncate(truncated, 6 * MiB);
+    await e.drain();
+    const isRoot = process.getuid?.() === 0;
+    if (isRoot) {
+      assert.equal(e.get(u.id)?.state, 'verified', 'root reads a chmod 000 file; the unreadable case cannot be shown as root');
+    } else {
+      assert.equal(e.get(u.id)?.error?.code, 'FileUnreadable');
+      assert.match(e.get(u.id)!.error!.message, /^file unreadable \(permission denied\): /);
+    }
+    assert.equal(e.get(d.id)?.error?.code, 'FileDeleted', JSON.stringify(e.get(d.id)));
+    assert.match(e.get(d.id)!.error!.message, /^file deleted during upload: .*deleted\.tif$/);
+    assert.equal(e.get(t.id)?.error?.code, 'FileTruncated', JSON.stringify(e.get(t.id)));
+    assert.match(e.get(t.id)!.error!.message, /^file truncated during upload: .*truncated\.tif/);
+    for (const m of [e.get(d.id)!.error!.message, e.get(t.id)!.error!.message]) assert.ok(!m.includes('\n'));
+    assert.deepEqual(await listUploads(gw.client(), bucket), [], 'aborted uploads of deleted/truncated files leave nothing behind');
+    // a user retry after fixing the file succeeds
+    await writePatternFile(deleted, 33, 1000);
+    await e.retry(d.id);
+    await e.drain();
+    assert.equal(e.get(d.id)?.state, 'verified');
+    await chmod(unreadable, 0o644);
+  });
+
+  test('missing bucket, rejected credentials and AccessDenied stop the item with a clear message', async () => {
+    const src = join(dir, 'perm');
+    await writePatternFile(join(src, 'f.tif'), 40, 100);
+    const nb = await engine('no-such-bucket-here', 'perm');
+    const item = await nb.add(join(src, 'f.tif'));
+    await nb.drain();
+    assert.equal(nb.get(item.id)?.error?.code, 'NoSuchBucket');
+    assert.equal(nb.get(item.id)?.error?.message, 'bucket "no-such-bucket-here" does not exist (NoSuchBucket)');
+
+    const bucket = await gw.createBucket();
+    const wrong = createUploadEngine({ target: { kind: 's3', client: gw.client({ credentials: { accessKeyId: gw.credentials.accessKeyId, secretAccessKey: 'wrong-secret' } }), bucket }, stateDir: join(dir, 'state-wrong'), baseDir: src });
+    engines.push(wrong);
+    await wrong.start();
+    const w = await wrong.add(join(src, 'f.tif'));
+    await wrong.drain();
+    assert.equal(wrong.get(w.id)?.error?.code, 'InvalidCredentials');
+    assert.match(wrong.get(w.id)!.error!.message, /credentials were rejected \(SignatureDoesNotMatch\)/);
+  });
+
+  test('wrong endpoint: the circuit opens with a clear message and the item waits', async () => {
+    const src = join(dir, 'endpoint');
+    await writePatternFile(join(src, 'f.tif'), 41, 100);
+    const e = createUploadEngine({
+      target: { kind: 's3', client: gw.client({ endpoint: 'http://127.0.0.1:9' }), bucket: 'whatever' },
+      stateDir: join(dir, 'state-endpoint'), baseDir: src,
+      backoff: { baseMs: 1, capMs: 5 }, circuit: { failureThreshold: 2, probeIntervalMs: 50, maxProbeIntervalMs: 100 },
+    });
+    engines.push(e);
+    const events: string[] = [];
+    e.subscribe((ev) => { if (ev.type === 'circuit') events.push(`${ev.state}:${ev.message ?? ''}`); });
+    await e.start();
+    await e.add(join(src, 'f.tif'));
+    const deadline = Date.now() + 5000;
+    while (e.status().circuit.state !== 'open' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(e.status().circuit.state, 'open');
+    assert.match(e.status().circuit.message ?? '', /cannot reach the storage endpoint .*ECONNREFUSED/);
+    assert.equal(e.list()[0].state, 'uploading');
+    assert.ok(events.some((x) => x.startsWith('open:')));
+    await e.stop();
+  });
+
+  test('invalid options name the field', () => {
+    assert.throws(() => createUploadEngine({ target: { kind: 's3', client: gw.client(), bucket: 'Bad_Bucket' }, stateDir: dir }), (err: unknown) => err instanceof UploadOptionsError && err.field === 'target.bucket');
+    assert.throws(() => createUploadEngine({ target: { kind: 'folder', root: dir }, stateDir: dir, concurrency: { files: 0 } }), /concurrency\.files: must be a positive integer/);
+    assert.throws(() => createUploadEngine({ target: { kind: 'folder', root: dir }, stateDir: dir, minPartSize: 1024 }), /minPartSize/);
+    assert.throws(() => createUploadEngine({ target: { kind: 'folder', root: dir }, stateDir: '' }), /stateDir/);
+    assert.throws(() => createUploadEngine({ target: { kind: 'ftp' } as never, stateDir: dir }), /target\.kind/);
+  });
+});

@@ -1,0 +1,531 @@
+/**
+ * TEST DOUBLE. An in-memory AppServices with plausible, deterministic data and a simulated
+ * clock: uploads progress, instances change state, analyses advance. For UI tests, e2e tests
+ * and `bench/viewer.ts` only — never used by production code paths.
+ */
+import type {
+  Acquisition, ActionExplanation, Analysis, AppEvent, Budget, FileItem, Instance, InstanceAction,
+  Preset, ResultSummary, SessionInfo, Settings, Status, Topic,
+} from '../../preload/api.ts';
+import type { RoiArrays } from '../../preload/roi-binary.ts';
+import type { AppServices } from '../../main/host/app-services.ts';
+import { encodePng } from './png.ts';
+
+export interface InMemoryOptions {
+  /** ROIs in the finished demo analysis (default 100,000). */
+  roiCount?: number;
+  /** Start at the first-run screen. */
+  firstRun?: boolean;
+  now?: () => number;
+  /** Advance the simulation on a real timer every this many ms (0 = only via tick()). */
+  autoTickMs?: number;
+}
+
+export interface InMemoryServices extends AppServices {
+  /** Advances the simulation by `ms` of simulated time. */
+  tick(ms: number): void;
+  readonly calls: ReadonlyArray<{ method: string; req: unknown }>;
+  dispose(): void;
+}
+
+class ServiceError extends Error {
+  readonly code: string;
+  readonly field: string | null;
+  constructor(code: string, message: string, field: string | null = null) {
+    super(message);
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Result {
+  summary: ResultSummary;
+  rois: RoiArrays;
+  seed: number;
+  images: Map<string, Uint8Array>;
+}
+
+const GB = 1024 ** 3;
+const MB = 1024 ** 2;
+
+export function syntheticRois(count: number, seed: number, planes = 30, size = 512, k = 4): RoiArrays {
+  const rnd = mulberry32(seed);
+  const centroids = new Float32Array(count * 3);
+  const sizes = new Float32Array(count);
+  const clusters = new Uint8Array(count);
+  const centres = Array.from({ length: k }, () => [size * (0.25 + 0.5 * rnd()), size * (0.25 + 0.5 * rnd()), planes * rnd()]);
+  for (let i = 0; i < count; i++) {
+    let x = 0, y = 0, z = 0;
+    // Brain-like ellipsoid: rejection-sample the unit ball.
+    for (;;) {
+      x = rnd() * 2 - 1; y = rnd() * 2 - 1; z = rnd() * 2 - 1;
+      if (x * x + y * y + z * z <= 1) break;
+    }
+    const px = size / 2 + x * size * 0.45;
+    const py = size / 2 + y * size * 0.3;
+    const plane = Math.min(planes - 1, Math.max(0, Math.round((z + 1) / 2 * (planes - 1))));
+    centroids[i * 3] = px; centroids[i * 3 + 1] = py; centroids[i * 3 + 2] = plane;
+    sizes[i] = 40 + rnd() * 120;
+    let best = 0, bestD = Infinity;
+    for (let c = 0; c < k; c++) {
+      const d = (px - centres[c][0]) ** 2 + (py - centres[c][1]) ** 2 + ((plane - centres[c][2]) * 12) ** 2 + rnd() * 40000;
+      if (d < bestD) { bestD = d; best = c; }
+    }
+    clusters[i] = best;
+  }
+  return { count, planes, centroids, sizes, clusters };
+}
+
+function grayImage(w: number, h: number, f: (x: number, y: number) => number): Uint8Array {
+  const rgb = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const v = Math.max(0, Math.min(255, Math.round(f(x, y))));
+    rgb.set([v, v, v], (y * w + x) * 3);
+  }
+  return encodePng(w, h, rgb);
+}
+
+function makeImages(rois: RoiArrays, k: number, seed: number): Map<string, Uint8Array> {
+  const w = 256, h = 256, scale = 256 / 512;
+  const field = new Float32Array(w * h);
+  const rnd = mulberry32(seed + 7);
+  for (let i = 0; i < Math.min(rois.count, 3000); i++) {
+    const cx = rois.centroids[i * 3] * scale, cy = rois.centroids[i * 3 + 1] * scale;
+    const r = Math.sqrt(rois.sizes[i] / Math.PI) * scale;
+    const amp = 0.4 + rnd();
+    for (let y = Math.max(0, Math.floor(cy - 2 * r)); y < Math.min(h, cy + 2 * r); y++) {
+      for (let x = Math.max(0, Math.floor(cx - 2 * r)); x < Math.min(w, cx + 2 * r); x++) {
+        field[y * w + x] += amp * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * r * r));
+      }
+    }
+  }
+  const noise = mulberry32(seed + 11);
+  const images = new Map<string, Uint8Array>();
+  images.set('first-frame', grayImage(w, h, (x, y) => 30 + 40 * field[y * w + x] + 40 * noise()));
+  images.set('mean', grayImage(w, h, (x, y) => 25 + 50 * field[y * w + x]));
+  images.set('max', grayImage(w, h, (x, y) => 20 + 90 * field[y * w + x]));
+  images.set('std', grayImage(w, h, (x, y) => 10 + 70 * Math.sqrt(field[y * w + x])));
+  // Cluster-sorted covariance: block structure plus noise, with a colour bar on the left.
+  const n = 240, bar = 8, size = n + bar;
+  const rgb = new Uint8Array(size * size * 3);
+  const block = (i: number) => Math.min(k - 1, Math.floor((i / n) * k));
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+    let r: number, g: number, b: number;
+    if (x < bar || y < bar) {
+      const c = CLUSTER_RGB[block(Math.max(0, (x < bar ? y : x) - bar)) % CLUSTER_RGB.length];
+      [r, g, b] = x < bar && y < bar ? [255, 255, 255] : c;
+    } else {
+      const same = block(x - bar) === block(y - bar);
+      const v = (same ? 0.6 : 0.05) + 0.3 * noise() - 0.15 + (x === y ? 0.4 : 0);
+      const t = Math.max(-1, Math.min(1, v));
+      // diverging blue-white-red
+      r = t > 0 ? 255 : Math.round(255 * (1 + t)); b = t < 0 ? 255 : Math.round(255 * (1 - t)); g = Math.round(255 * (1 - Math.abs(t)));
+    }
+    rgb.set([r, g, b], (y * size + x) * 3);
+  }
+  images.set('covariance', encodePng(size, size, rgb));
+  return images;
+}
+
+const CLUSTER_RGB: ReadonlyArray<[number, number, number]> = [[78, 121, 167], [242, 142, 43], [89, 161, 79], [225, 87, 89], [176, 122, 161], [118, 183, 178]];
+
+export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServices {
+  const realNow = opts.now ?? Date.now;
+  let simOffset = 0;
+  const now = () => realNow() + simOffset;
+  const listeners = new Set<(e: AppEvent) => void>();
+  const calls: Array<{ method: string; req: unknown }> = [];
+  const emit = (e: AppEvent) => { for (const l of listeners) l(e); };
+  const changed = (topic: Topic) => emit({ type: 'changed', topic });
+  const t0 = now();
+
+  let settings: Settings = {
+    mode: 'local',
+    archiveDir: '/srv/scopecloud-archive',
+    aws: null,
+    watchedFolders: ['/data/acquisition/2P-rig-A'],
+    bandwidthLimitBytesPerSec: null,
+    firstRunComplete: !opts.firstRun,
+    theme: 'system',
+  };
+
+  // ---- acquisition ----
+  let paused = false;
+  let nextFileId = 1;
+  const files: FileItem[] = [];
+  const session = '/data/acquisition/2P-rig-A/2025-03-14_mouse12_v1';
+  const addFile = (name: string, sizeBytes: number, state: FileItem['state'], sent = 0, error: FileItem['error'] = null) => {
+    files.unshift({ id: `f${nextFileId++}`, path: `${session}/${name}`, session, sizeBytes, sentBytes: state === 'verified' ? sizeBytes : sent, state, error, updatedAt: now() });
+  };
+  for (let i = 0; i < 12; i++) addFile(`file_${String(i).padStart(5, '0')}.tif`, 2 * GB, 'verified');
+  addFile('file_00012.tif', 2 * GB, 'failed', 0.4 * GB, { code: 'file-unreadable', message: 'Permission denied reading the file; check its permissions, then press Retry.' });
+  addFile('file_00013.tif', 2 * GB, 'uploading', 1.3 * GB);
+  addFile('file_00014.tif', 2 * GB, 'uploading', 0.2 * GB);
+  for (let i = 15; i < 24; i++) addFile(`file_${String(i).padStart(5, '0')}.tif`, 2 * GB, 'waiting');
+  const history: Array<{ t: number; bytesPerSec: number }> = [];
+  const jitter = mulberry32(5);
+  let lastThroughput = 0;
+  let bandwidthLimit: number | null = null;
+  const folders = () => settings.watchedFolders.map((p) => ({
+    path: p, watching: true, sessions: p === '/data/acquisition/2P-rig-A' ? 1 : 0,
+    files: files.filter((f) => f.path.startsWith(p + '/')).length, error: null,
+  }));
+
+  function tickUploads(ms: number): void {
+    if (ms <= 0) return;
+    const capacity = paused ? 0 : Math.min(bandwidthLimit ?? Infinity, 110 * MB) * (ms / 1000);
+    let budget = capacity;
+    let moved = 0;
+    for (const f of files) if (f.state === 'verifying') { f.state = 'verified'; f.updatedAt = now(); }
+    let active = files.filter((f) => f.state === 'uploading');
+    while (active.length < 2 && !paused) {
+      const next = [...files].reverse().find((f) => f.state === 'waiting');
+      if (!next) break;
+      next.state = 'uploading'; next.updatedAt = now();
+      active = files.filter((f) => f.state === 'uploading');
+    }
+    for (const f of active) {
+      const share = Math.min(budget / Math.max(1, active.length), f.sizeBytes - f.sentBytes);
+      f.sentBytes += share; moved += share; budget -= 0;
+      f.updatedAt = now();
+      if (f.sentBytes >= f.sizeBytes) { f.sentBytes = f.sizeBytes; f.state = 'verifying'; }
+    }
+    // A little jitter so the throughput chart looks like a real network.
+    lastThroughput = (moved / (ms / 1000)) * (paused ? 1 : 0.9 + 0.2 * jitter());
+    history.push({ t: now(), bytesPerSec: lastThroughput });
+    if (history.length > 300) history.shift();
+  }
+
+  function acquisition(): Acquisition {
+    const total = files.reduce((s, f) => s + f.sizeBytes, 0);
+    const sent = files.reduce((s, f) => s + (f.state === 'failed' ? 0 : f.sentBytes), 0);
+    const remaining = files.filter((f) => f.state !== 'failed').reduce((s, f) => s + f.sizeBytes - f.sentBytes, 0);
+    return {
+      target: settings.mode === 'aws' && settings.aws ? `s3://${settings.aws.bucket}/${settings.aws.prefix}` : settings.archiveDir,
+      paused,
+      bandwidthLimitBytesPerSec: bandwidthLimit,
+      throughputBytesPerSec: lastThroughput,
+      etaSeconds: lastThroughput > 0 ? remaining / lastThroughput : null,
+      totals: {
+        files: files.length,
+        verified: files.filter((f) => f.state === 'verified').length,
+        failed: files.filter((f) => f.state === 'failed').length,
+        bytes: total,
+        sentBytes: sent,
+      },
+      history: history.slice(-120),
+      folders: folders(),
+      files: [...files].sort((a, b) => b.updatedAt - a.updatedAt).slice(0, 500),
+    };
+  }
+
+  // ---- instances ----
+  const hour = 3_600_000;
+  const instances: Instance[] = [
+    { id: 'i-0a1b2c3d4e5f60718', name: 'suite-analysis-gpu', type: 'g5.xlarge', state: 'running', launchTime: t0 - 2.25 * hour, owner: 'maria', hourlyPrice: 1.006, accruedCost: 1.006 * 2.25, costAsOf: t0, launchedByApp: true },
+    { id: 'i-0f9e8d7c6b5a40312', name: 'registration-cpu', type: 'c7i.4xlarge', state: 'running', launchTime: t0 - 0.6 * hour, owner: 'jon', hourlyPrice: 0.714, accruedCost: 0.714 * 0.6, costAsOf: t0, launchedByApp: true },
+    { id: 'i-07766554433221100', name: 'old-notebook', type: 't3.large', state: 'stopped', launchTime: null, owner: 'maria', hourlyPrice: 0.0832, accruedCost: 4.12, costAsOf: t0, launchedByApp: true },
+  ];
+  const transitions: Array<{ at: number; id: string; state: Instance['state'] }> = [];
+  const presets: Preset[] = [
+    { id: 'cpu-small', label: 'CPU, small', type: 'c7i.2xlarge', vcpus: 8, memoryGiB: 16, gpus: 0, diskGiB: 200, hourlyPrice: 0.357, spot: false },
+    { id: 'cpu-large', label: 'CPU, large', type: 'c7i.8xlarge', vcpus: 32, memoryGiB: 64, gpus: 0, diskGiB: 500, hourlyPrice: 1.428, spot: false },
+    { id: 'gpu', label: 'GPU (A10G)', type: 'g5.xlarge', vcpus: 4, memoryGiB: 16, gpus: 1, diskGiB: 200, hourlyPrice: 1.006, spot: false },
+  ];
+  const settle = (i: Instance) => {
+    if (i.state === 'running' && i.launchTime !== null && i.hourlyPrice !== null) {
+      i.accruedCost += (i.hourlyPrice * (now() - i.costAsOf)) / hour;
+    }
+    i.costAsOf = now();
+  };
+  function tickInstances(): void {
+    let any = false;
+    for (const tr of transitions.filter((t) => t.at <= now())) {
+      const i = instances.find((x) => x.id === tr.id);
+      if (i) {
+        settle(i);
+        i.state = tr.state;
+        if (tr.state === 'running') i.launchTime = now();
+        if (tr.state === 'stopped' || tr.state === 'terminated') i.launchTime = null;
+        any = true;
+      }
+      transitions.splice(transitions.indexOf(tr), 1);
+    }
+    if (any) { changed('instances'); changed('status'); }
+  }
+  const findInstance = (id: string) => {
+    const i = instances.find((x) => x.id === id);
+    if (!i) throw new ServiceError('unknown-instance', `No instance ${id} in this account and region.`);
+    return i;
+  };
+  function explain(i: Instance, action: InstanceAction): ActionExplanation {
+    const price = i.hourlyPrice === null ? 'its hourly price' : `$${i.hourlyPrice.toFixed(3)}/h`;
+    const label = `${i.name} (${i.id})`;
+    switch (action) {
+      case 'start': return { action, what: `Starts ${label}, a ${i.type}.`, cost: `Compute billing resumes at ${price}, whether or not you are connected.`, lost: [], confirmation: 'none', confirmText: null };
+      case 'stop': return { action, what: `Shuts down ${label}; it can be started again later.`, cost: `Compute billing (${price}) stops. Its disks are kept and still billed while it is stopped.`, lost: ['everything in memory (unsaved work, running jobs)', 'its public IP address'], confirmation: 'yes', confirmText: null };
+      case 'reboot': return { action, what: `Restarts ${label}.`, cost: 'Billing continues unchanged.', lost: ['everything in memory (unsaved work, running jobs)'], confirmation: 'yes', confirmText: null };
+      case 'terminate': return { action, what: `Destroys ${label} permanently.`, cost: 'All billing for it stops, including its root disk.', lost: ['the instance itself: it cannot be started again', 'its root disk and everything on it'], confirmation: 'name', confirmText: i.name };
+    }
+  }
+
+  // ---- budget ----
+  const budget = (): Budget => {
+    const running = instances.filter((i) => i.state === 'running').reduce((s, i) => s + (i.hourlyPrice ?? 0), 0);
+    const mtd = 312.4 + instances.reduce((s, i) => s + i.accruedCost, 0) - 7;
+    const limit = 500;
+    const forecast = mtd + running * 24 * 12;
+    const daily = Array.from({ length: 14 }, (_, d) => ({ date: `2025-03-${String(d + 1).padStart(2, '0')}`, amount: 12 + 18 * Math.abs(Math.sin(d * 1.7)) }));
+    const state = forecast > limit ? 'warning' : 'ok';
+    return {
+      currency: 'USD', asOf: now(), monthToDate: mtd, forecast, limit,
+      thresholds: [50, 80, 100].map((p) => ({ percent: p, crossed: mtd >= (limit * p) / 100 })),
+      guard: { state, remaining: limit - mtd, message: state === 'ok' ? 'Launches are allowed while projected spend stays under the budget.' : `At the current rate this month ends near $${forecast.toFixed(0)}, above the $${limit} budget.` },
+      byService: [{ name: 'EC2 compute', amount: mtd * 0.71 }, { name: 'S3 storage', amount: mtd * 0.18 }, { name: 'EBS volumes', amount: mtd * 0.08 }, { name: 'Data transfer', amount: mtd * 0.03 }],
+      byOwner: [{ name: 'maria', amount: mtd * 0.56 }, { name: 'jon', amount: mtd * 0.31 }, { name: '(untagged)', amount: mtd * 0.13 }],
+      daily,
+    };
+  };
+
+  // ---- analyses and results ----
+  const results = new Map<string, Result>();
+  const analyses: Analysis[] = [];
+  const STEPS = ['register', 'detect', 'extract', 'deconvolve', 'cluster', 'project'];
+  function makeResult(id: string, count: number, seed: number): void {
+    const rois = syntheticRois(count, seed);
+    results.set(id, {
+      rois, seed,
+      images: makeImages(rois, 4, seed),
+      summary: {
+        id, roiCount: count, planes: rois.planes, planeSpacing: 6, width: 512, height: 512, traceLength: 1200, fs: 30, clusters: 4,
+        images: [
+          { name: 'first-frame', label: 'First frame', mime: 'image/png' },
+          { name: 'mean', label: 'Mean projection', mime: 'image/png' },
+          { name: 'max', label: 'Max projection', mime: 'image/png' },
+          { name: 'std', label: 'Std projection', mime: 'image/png' },
+          { name: 'covariance', label: 'Covariance (cluster-sorted)', mime: 'image/png' },
+        ],
+      },
+    });
+  }
+  const demoId = 'a-2025-03-14-mouse12';
+  analyses.push({ id: demoId, name: 'mouse12 whole-brain', source: session, where: 'ec2', status: 'done', steps: STEPS.map((name) => ({ name, done: 100, total: 100 })), startedAt: t0 - 5 * hour, finishedAt: t0 - 4 * hour, error: null });
+  makeResult(demoId, opts.roiCount ?? 100_000, 12);
+  analyses.push({ id: 'a-2025-03-15-mouse13', name: 'mouse13 plane 1-10', source: '/data/acquisition/2P-rig-A/2025-03-15_mouse13', where: 'local', status: 'running', steps: STEPS.map((name, i) => ({ name, done: i < 2 ? 100 : i === 2 ? 35 : 0, total: 100 })), startedAt: t0 - 0.3 * hour, finishedAt: null, error: null });
+  const logs = new Map<string, string[]>([[demoId, ['worker 0.1.0', 'register: 6000 frames, rigid + non-rigid', 'detect: 100000 ROIs', 'cluster: k=4', 'done in 58 min']]]);
+  let nextAnalysis = 1;
+
+  function tickAnalyses(ms: number): void {
+    let any = false;
+    for (const a of analyses) {
+      if (a.status !== 'running') continue;
+      const step = a.steps.find((s) => s.done < s.total);
+      if (!step) {
+        a.status = 'done'; a.finishedAt = now(); any = true;
+        if (!results.has(a.id)) makeResult(a.id, 2000, 99 + analyses.indexOf(a));
+        emit({ type: 'notification', level: 'info', title: 'Analysis finished', body: `${a.name} is ready to view.` });
+        continue;
+      }
+      step.done = Math.min(step.total, step.done + ms / 40);
+      any = true;
+    }
+    if (any) changed('analyses');
+  }
+
+  function status(): Status {
+    const running = instances.filter((i) => i.state === 'running');
+    const b = budget();
+    return {
+      version: '0.1.0', mode: settings.mode,
+      target: acquisition().target, currency: 'USD',
+      uploads: { active: files.filter((f) => f.state === 'uploading' || f.state === 'verifying').length, queued: files.filter((f) => f.state === 'waiting').length, failed: files.filter((f) => f.state === 'failed').length, paused },
+      instances: { running: running.length, hourlyBurn: running.reduce((s, i) => s + (i.hourlyPrice ?? 0), 0) },
+      budget: { monthToDate: b.monthToDate, limit: b.limit, state: b.guard.state },
+      analyses: { running: analyses.filter((a) => a.status === 'running').length },
+    };
+  }
+
+  const log = (method: string, req: unknown) => { calls.push({ method, req }); };
+  const ok = { ok: true as const };
+
+  function tick(ms: number): void {
+    simOffset += 0; // real time already advances; the offset exists for injected clocks
+    tickUploads(ms);
+    tickInstances();
+    tickAnalyses(ms);
+    changed('acquisition');
+    changed('status');
+  }
+
+  let timer: ReturnType<typeof setInterval> | null = null;
+  if (opts.autoTickMs) {
+    let last = now();
+    timer = setInterval(() => { const n = now(); tick(n - last); last = n; }, opts.autoTickMs);
+    timer.unref?.();
+  }
+
+  const getResult = (id: string) => {
+    const r = results.get(id);
+    if (!r) throw new ServiceError('no-results', `Analysis ${id} has no results yet.`);
+    return r;
+  };
+
+  const services: InMemoryServices = {
+    calls,
+    tick,
+    dispose() { if (timer) clearInterval(timer); listeners.clear(); },
+    subscribe(listener) { listeners.add(listener); return () => listeners.delete(listener); },
+
+    async getStatus() { return status(); },
+    async getSettings() { return settings; },
+    async saveSettings(patch) {
+      log('saveSettings', patch);
+      if (patch.mode === 'aws' && !(patch.aws ?? settings.aws)) throw new ServiceError('invalid-setting', 'aws: choose a profile, region and bucket first.', 'aws');
+      if (patch.archiveDir !== undefined && !patch.archiveDir.startsWith('/')) throw new ServiceError('invalid-setting', 'archiveDir: must be an absolute path.', 'archiveDir');
+      settings = { ...settings, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Settings;
+      changed('settings'); changed('status');
+      return settings;
+    },
+    async listAwsProfiles() { return { profiles: ['default', 'lab-admin', 'maria-sso'], defaultRegion: 'eu-west-1' }; },
+    async checkAwsSettings(req) {
+      log('checkAwsSettings', req);
+      const problems: Array<{ field: string; message: string }> = [];
+      if (!['default', 'lab-admin', 'maria-sso'].includes(req.profile)) problems.push({ field: 'profile', message: `No profile named "${req.profile}" in ~/.aws/config.` });
+      if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(req.region)) problems.push({ field: 'region', message: `"${req.region}" is not an AWS region name (for example eu-west-1).` });
+      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(req.bucket)) problems.push({ field: 'bucket', message: 'Bucket names are 3-63 lowercase letters, digits, dots and hyphens.' });
+      else if (req.bucket !== 'lab-scopecloud') problems.push({ field: 'bucket', message: `Bucket "${req.bucket}" does not exist or these credentials cannot reach it.` });
+      return { ok: problems.length === 0, identity: problems.some((p) => p.field === 'profile') ? null : `arn:aws:iam::123456789012:user/${req.profile}`, problems };
+    },
+    async checkLocalArchive(req) {
+      return req.archiveDir.startsWith('/') ? { ok: true, problems: [] } : { ok: false, problems: [{ field: 'archiveDir', message: 'Give an absolute path, for example /srv/archive.' }] };
+    },
+
+    async getAcquisition() { return acquisition(); },
+    async addWatchedFolder(req) {
+      log('addWatchedFolder', req);
+      if (!settings.watchedFolders.includes(req.path)) settings = { ...settings, watchedFolders: [...settings.watchedFolders, req.path] };
+      changed('acquisition');
+      return ok;
+    },
+    async removeWatchedFolder(req) {
+      settings = { ...settings, watchedFolders: settings.watchedFolders.filter((p) => p !== req.path) };
+      changed('acquisition');
+      return ok;
+    },
+    async pauseUploads() { log('pauseUploads', null); paused = true; changed('acquisition'); return ok; },
+    async resumeUploads() { log('resumeUploads', null); paused = false; changed('acquisition'); return ok; },
+    async setBandwidthLimit(req) { log('setBandwidthLimit', req); bandwidthLimit = req.bytesPerSec; changed('acquisition'); return ok; },
+    async retryFile(req) {
+      log('retryFile', req);
+      const f = files.find((x) => x.id === req.id);
+      if (!f) throw new ServiceError('unknown-file', `No file with id ${req.id}.`);
+      if (f.state !== 'failed') throw new ServiceError('not-failed', `${f.path} has not failed; nothing to retry.`);
+      f.state = 'waiting'; f.error = null; f.sentBytes = 0; f.updatedAt = now();
+      changed('acquisition');
+      return ok;
+    },
+    async listSessions(): Promise<{ sessions: SessionInfo[] }> {
+      return { sessions: [{ id: 's-mouse12', folder: session, files: files.length, bytes: files.reduce((s, f) => s + f.sizeBytes, 0), closed: false, uploaded: false }] };
+    },
+
+    async listInstances() {
+      for (const i of instances) settle(i);
+      return { currency: 'USD', asOf: now(), instances: instances.filter((i) => i.state !== 'terminated').map((i) => ({ ...i })) };
+    },
+    async explainAction(req) { return explain(findInstance(req.id), req.action); },
+    async instanceAction(req) {
+      log('instanceAction', req);
+      const i = findInstance(req.id);
+      const allowed: Record<InstanceAction, Instance['state'][]> = { start: ['stopped'], stop: ['running', 'pending'], reboot: ['running'], terminate: ['running', 'stopped', 'pending', 'stopping'] };
+      if (!allowed[req.action].includes(i.state)) throw new ServiceError('wrong-state', `${i.name} is ${i.state}; it cannot ${req.action} now.`);
+      if (req.action === 'terminate' && req.confirmText !== i.name && req.confirmText !== i.id) {
+        throw new ServiceError('confirmation-required', `Type the instance name (${i.name}) to confirm termination.`);
+      }
+      settle(i);
+      const next: Record<InstanceAction, [Instance['state'], Instance['state']]> = { start: ['pending', 'running'], stop: ['stopping', 'stopped'], reboot: ['running', 'running'], terminate: ['shutting-down', 'terminated'] };
+      i.state = next[req.action][0];
+      transitions.push({ at: now() + 2500, id: i.id, state: next[req.action][1] });
+      changed('instances'); changed('status');
+      return { id: i.id, state: i.state };
+    },
+    async listPresets() { return { presets }; },
+    async checkLaunch(req) {
+      const p = presets.find((x) => x.id === req.presetId);
+      if (!p) throw new ServiceError('unknown-preset', `No preset ${req.presetId}.`);
+      const b = budget();
+      const projected = p.hourlyPrice * req.plannedHours;
+      const remaining = b.limit === null ? null : b.limit - b.monthToDate;
+      const allowed = remaining === null || projected <= remaining;
+      return { allowed, projectedCost: projected, remaining, message: allowed ? `Projected $${projected.toFixed(2)} fits in the remaining $${remaining?.toFixed(2)}.` : `Projected $${projected.toFixed(2)} exceeds the remaining $${remaining?.toFixed(2)} of this month's budget.` };
+    },
+    async launchInstance(req) {
+      log('launchInstance', req);
+      const check = await services.checkLaunch({ presetId: req.presetId, plannedHours: req.plannedHours });
+      if (!check.allowed && !req.override) throw new ServiceError('budget-guard', check.message);
+      const p = presets.find((x) => x.id === req.presetId)!;
+      const id = `i-${(0x1000000 + instances.length * 7919).toString(16).padStart(17, '0')}`;
+      instances.push({ id, name: req.name, type: p.type, state: 'pending', launchTime: null, owner: 'you', hourlyPrice: p.hourlyPrice, accruedCost: 0, costAsOf: now(), launchedByApp: true });
+      transitions.push({ at: now() + 2500, id, state: 'running' });
+      changed('instances');
+      return { id };
+    },
+
+    async getBudget() { return budget(); },
+
+    async listAnalyses() { return { analyses: analyses.map((a) => ({ ...a, steps: a.steps.map((s) => ({ ...s })) })) }; },
+    async launchAnalysis(req) {
+      log('launchAnalysis', req);
+      const id = `a-new-${nextAnalysis++}`;
+      const source = req.source.kind === 'local' ? req.source.path : req.source.sessionId;
+      analyses.unshift({ id, name: req.name || source.split('/').pop() || id, source, where: req.where, status: 'running', steps: STEPS.map((name) => ({ name, done: 0, total: 100 })), startedAt: now(), finishedAt: null, error: null });
+      logs.set(id, [`queued ${source}`]);
+      changed('analyses');
+      return { id };
+    },
+    async cancelAnalysis(req) {
+      const a = analyses.find((x) => x.id === req.id);
+      if (!a) throw new ServiceError('unknown-analysis', `No analysis ${req.id}.`);
+      if (a.status !== 'running' && a.status !== 'queued') throw new ServiceError('not-running', `${a.name} is ${a.status}; nothing to cancel.`);
+      a.status = 'cancelled'; a.finishedAt = now();
+      changed('analyses');
+      return ok;
+    },
+    async getAnalysisLog(req) { return { lines: logs.get(req.id) ?? [] }; },
+    async getResultSummary(req) { return getResult(req.id).summary; },
+    async getRoiArrays(req) { return getResult(req.id).rois; },
+    async getTrace(req) {
+      const r = getResult(req.id);
+      if (req.roi >= r.rois.count) throw new ServiceError('unknown-roi', `ROI ${req.roi} is out of range (0-${r.rois.count - 1}).`);
+      const T = r.summary.traceLength;
+      const cluster = r.rois.clusters[req.roi];
+      const shared = mulberry32(r.seed * 31 + cluster);
+      const own = mulberry32(r.seed * 7919 + req.roi);
+      const out = new Float32Array(T);
+      let a = 0, b = 0;
+      for (let t = 0; t < T; t++) {
+        if (shared() < 0.01) a += 1.2;
+        if (own() < 0.006) b += 0.8;
+        a *= 0.95; b *= 0.95;
+        out[t] = a + b + (own() - 0.5) * 0.15;
+      }
+      return out;
+    },
+    async getResultImage(req) {
+      const img = getResult(req.id).images.get(req.name);
+      if (!img) throw new ServiceError('unknown-image', `No image "${req.name}" in this result.`);
+      return img;
+    },
+  };
+  return services;
+}
