@@ -52,7 +52,26 @@ export async function bundleRenderer(opts: { outDir?: string; minify?: boolean }
   return outDir;
 }
 
+/** The sandboxed preload must be one CommonJS file that requires nothing but 'electron'. */
+export async function bundlePreload(opts: { outFile?: string } = {}): Promise<string> {
+  const root = projectRoot();
+  const outFile = opts.outFile ?? join(root, 'build', 'electron', 'preload.cjs');
+  await build({
+    absWorkingDir: root,
+    entryPoints: [join(root, 'main', 'electron', 'preload-entry.ts')],
+    outfile: outFile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: ['node22'],
+    external: ['electron'],
+    logLevel: 'warning',
+  });
+  return outFile;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const out = await bundleRenderer();
-  console.log(`renderer bundled into ${out}`);
+  const preload = await bundlePreload();
+  console.log(`renderer bundled into ${out}; preload into ${preload}`);
 }

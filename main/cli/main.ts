@@ -65,7 +65,8 @@ export async function main(argv: string[], ioOverride?: Partial<CliIo>): Promise
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (container) await (await container).dispose();
+    const opened = container as Promise<ServiceContainer> | null;
+    if (opened) await (await opened).dispose();
   }
 }
 

@@ -5,6 +5,7 @@
  * Credentials are deliberately absent: they come only from the standard AWS chain
  * (environment, ~/.aws profiles, SSO, instance roles).
  */
+import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../watch/patterns.ts';
 
 export interface LocalTarget {
   kind: 'local';
@@ -67,22 +68,14 @@ export interface Settings {
   budget: BudgetSettings;
 }
 
-export const IMAGE_PATTERNS = [
-  '**/*.tif', '**/*.tiff', '**/*.btf', '**/*.tf8', '**/*.ome.tif', '**/*.ome.tiff',
-  '**/*.nd2', '**/*.czi', '**/*.lif', '**/*.oib', '**/*.h5', '**/*.hdf5', '**/*.sbx',
-  '**/*.raw', '**/*.bin', '**/*.json', '**/*.xml', '**/*.mat', '**/*.zarr/**',
-];
-
-export const DEFAULT_EXCLUDES = ['**/*.part', '**/*.tmp', '**/.*', '**/.*/**', '**/~$*'];
-
 export function defaultSettings(archiveDir: string): Settings {
   return {
     schema: 1,
     target: { kind: 'local', path: archiveDir },
     watch: {
       folders: [],
-      include: [...IMAGE_PATTERNS],
-      exclude: [...DEFAULT_EXCLUDES],
+      include: [...DEFAULT_INCLUDE],
+      exclude: [...DEFAULT_EXCLUDE],
       stableMs: 3000,
       markerFile: 'acquisition.done',
       polling: false,

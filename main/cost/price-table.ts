@@ -4,6 +4,9 @@
  * A lookup that the table cannot answer throws `PriceMissingError` naming region and type.
  */
 import { readFileSync } from 'node:fs';
+// A JSON import (not a file read) so the table travels with the code: tsc copies it into build/
+// and bundlers inline it.
+import shipped from '../../assets/prices/ec2-on-demand.json' with { type: 'json' };
 
 export interface InstanceSpec {
   vcpu: number;
@@ -38,12 +41,11 @@ export class PriceMissingError extends Error {
 /** Hours in an average month, the convention AWS uses to turn GB-month prices into hourly ones. */
 export const HOURS_PER_MONTH = 730;
 
-export const SHIPPED_PRICE_TABLE_URL = new URL('../../assets/prices/ec2-on-demand.json', import.meta.url);
-
-export function loadPriceTable(path: string | URL = SHIPPED_PRICE_TABLE_URL): PriceTable {
-  const table = JSON.parse(readFileSync(path, 'utf8')) as PriceTable;
+/** The shipped table, or a table file in the same format (e.g. one refreshed from the Pricing API). */
+export function loadPriceTable(path?: string | URL): PriceTable {
+  const table = (path === undefined ? structuredClone(shipped) : JSON.parse(readFileSync(path, 'utf8'))) as PriceTable;
   if (!table.regions || !table.instanceTypes || !table.retrieved) {
-    throw new PriceMissingError(`price table ${String(path)} lacks regions, instanceTypes or retrieved date`);
+    throw new PriceMissingError(`price table ${String(path ?? 'assets/prices/ec2-on-demand.json')} lacks regions, instanceTypes or retrieved date`);
   }
   return table;
 }

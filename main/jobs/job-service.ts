@@ -153,7 +153,12 @@ export function createJobService(d: JobServiceDeps): JobService {
         const result = await runLocalShard({
           store: d.store, manifest: m, shard, workerPath: worker.path, workDir: join(d.workDir, m.id, `shard-${shard.index}`),
           now, hostname: host, spawnWorker: d.spawnWorker, signal: abort.signal,
-          onStatus: onUpdate ? () => { void view(m).then(onUpdate, () => undefined); } : undefined,
+          onStatus: onUpdate ? (st) => {
+            void snapshot(m).then((snap) => {
+              snap.shards[shard.index] = { ...snap.shards[shard.index], status: st };
+              onUpdate(deriveView(snap, now()));
+            }, () => undefined);
+          } : undefined,
         });
         if (result.state !== 'done') break;
       }

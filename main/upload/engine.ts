@@ -466,7 +466,17 @@ class Engine implements UploadEngine {
       if (latest.state !== 'failed') this.#enqueue(latest.id, urgent);
       return this.#snapshot(latest);
     }
-    if (latest && latest.size === size && latest.mtimeMs === mtimeMs && final) return this.#snapshot(latest);
+    // A verified file seen growing again at the same size has given no sign of change yet (a
+    // watcher restart re-reports every file): wait for it to close; the final offer compares bytes.
+    if (latest && !final && latest.size === size) return this.#snapshot(latest);
+    if (latest && latest.size === size && final) {
+      if (latest.mtimeMs === mtimeMs) return this.#snapshot(latest);
+      // touched but not changed (same bytes): no new version
+      if (await this.#sameContent(latest)) {
+        await this.#set(latest, { mtimeMs });
+        return this.#snapshot(latest);
+      }
+    }
     const baseKey = key ?? latest?.baseKey ?? this.#keyFor(path);
     const item: UploadItem = {
       id: this.#journal.newId(),
@@ -485,6 +495,29 @@ class Engine implements UploadEngine {
     this.#emitItem(item);
     this.#enqueue(item.id, urgent);
     return this.#snapshot(item);
+  }
+
+  /** Whether the file still has the bytes of its verified upload (checksum recomputed with its layout). */
+  async #sameContent(item: UploadItem): Promise<boolean> {
+    if (!item.checksum) return false;
+    let fh: FileHandle | undefined;
+    try {
+      fh = await this.#fs.open(item.path, 'r');
+      const scratch = Buffer.allocUnsafe(4 * 1024 * 1024);
+      if (item.checksum.includes('-') && item.layout) {
+        const crcs: string[] = [];
+        for (let n = 1; n <= partCount(item.layout, item.size); n++) {
+          const r = clippedRange(item.layout, n, item.size);
+          crcs.push((await fileRangeChecksum(fh, r.start, r.end, scratch)).crc);
+        }
+        return compositeChecksum(crcs) === item.checksum.split('-')[0] + '-' + crcs.length || compositeChecksum(crcs) === item.checksum;
+      }
+      return (await fileRangeChecksum(fh, 0, item.size, scratch)).crc === item.checksum;
+    } catch {
+      return false;
+    } finally {
+      await fh?.close();
+    }
   }
 
   #enqueue(id: string, urgent = false): void {
@@ -710,7 +743,7 @@ class Engine implements UploadEngine {
   }
 
   async #markVerified(item: UploadItem, checksum: string): Promise<void> {
-    await this.#set(item, { state: 'verified', checksum, verifiedAt: this.#clock.now(), uploadId: null, parts: {}, single: null, expected: null, error: null, layout: null });
+    await this.#set(item, { state: 'verified', checksum, verifiedAt: this.#clock.now(), uploadId: null, parts: {}, single: null, expected: null, error: null });
     this.#fresh.delete(item.id);
     this.#listed.delete(item.id);
     if (this.#o.freeSpaceAfterDays === 0) void this.freeSpace().catch(() => {});

@@ -50,7 +50,7 @@ const engine = createUploadEngine({
   stateDir: args.stateDir,
   baseDir: args.src,
   minPartSize: 5 * MiB,
-  bandwidthLimit: 60 * MiB,
+  bandwidthLimit: 30 * MiB,
   concurrency: { files: 6, requests: 6 },
   backoff: { baseMs: 20, capMs: 300 },
 });
@@ -60,7 +60,8 @@ const grow = async () => {
   const { path, size, seed } = args.growing;
   const full = patternBytes(seed, size);
   full.write('II*\0HEADER-FINAL', 0, 'latin1');
-  const fh = await open(path, 'a+');
+  await (await open(path, 'a')).close();
+  const fh = await open(path, 'r+'); // not 'a': O_APPEND would ignore the positions below
   let have = (await stat(path)).size;
   const chunk = 2 * MiB;
   while (have < size) {

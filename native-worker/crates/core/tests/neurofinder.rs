@@ -34,6 +34,15 @@ fn neurofinder_crop_f1_beats_suite2p() {
     let out = run(&srcs, &opts, &|_, _, _| {}).expect("pipeline");
     let (_, cells) = detected_pixels(&out, 0, true);
     let (_, all) = detected_pixels(&out, 0, false);
+    if let Some(path) = std::env::var_os("NEUROFINDER_DUMP") {
+        // debugging aid: every ROI with its score, for plotting against the truth
+        let rois: Vec<serde_json::Value> = out
+            .rois
+            .iter()
+            .map(|r| serde_json::json!({"id": r.id, "iscell": r.iscell, "score": r.score, "coordinates": r.pixels}))
+            .collect();
+        std::fs::write(path, serde_json::to_string(&rois).unwrap()).unwrap();
+    }
     let s = score_rois(&truth, &cells, 10.0);
     let sa = score_rois(&truth, &all, 10.0);
     println!(

@@ -4,6 +4,7 @@
 //! normalise each pixel by its noise, build multi-scale activity maps, peel ROIs off one at a
 //! time (see [`peel`]), resolve overlaps, score each ROI as cell or not.
 
+pub mod anatomy;
 pub mod binning;
 pub mod classify;
 pub mod filters;
@@ -48,6 +49,10 @@ pub struct DetectOptions {
     pub diameter: Option<f32>,
     /// ROIs scoring at least this are cells.
     pub iscell_threshold: f32,
+    /// Also add silent somata found in the mean image (see [`anatomy`]).
+    pub anatomical: bool,
+    /// Blob-filter response a mean-image soma needs.
+    pub anatomical_threshold: f32,
     /// Frames read per batch.
     pub batch: usize,
 }
@@ -68,7 +73,9 @@ impl Default for DetectOptions {
             mask_threshold: 0.2,
             max_overlap: 0.75,
             diameter: None,
-            iscell_threshold: 0.3,
+            iscell_threshold: 0.5,
+            anatomical: true,
+            anatomical_threshold: 0.7,
             batch: 500,
         }
     }
@@ -87,6 +94,17 @@ pub struct Roi {
     pub features: CellFeatures,
     /// Score passed the threshold.
     pub iscell: bool,
+    /// Which detector found it.
+    pub origin: RoiOrigin,
+}
+
+/// Which detector produced an ROI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoiOrigin {
+    /// Peeled from the activity maps.
+    Activity,
+    /// A silent soma found in the mean image.
+    MeanImage,
 }
 
 /// Detection result for one plane.
@@ -100,6 +118,56 @@ pub struct Detection {
     pub activity_map: Vec<f32>,
     /// Frames per bin used.
     pub bin_size: usize,
+}
+
+/// Appends disk ROIs for mean-image somata that no cell ROI already covers: a blob is skipped
+/// when an existing cell's centroid lies within 0.6 diameters or when more than half its disk is
+/// already claimed.
+fn add_mean_image_somata(rois: &mut Vec<Roi>, mean: &[f32], h: usize, w: usize, d: f32, threshold: f32) {
+    let resp = anatomy::soma_response(mean, h, w, d);
+    let blobs = anatomy::find_blobs(&resp, h, w, d, threshold);
+    let mut owned = vec![false; h * w];
+    for r in rois.iter() {
+        for &p in &r.pixels {
+            owned[p as usize] = true;
+        }
+    }
+    let expected = std::f32::consts::PI * d * d / 4.0;
+    for b in blobs {
+        let near = rois
+            .iter()
+            .filter(|r| r.iscell)
+            .any(|r| ((r.centroid.0 - b.y as f32).powi(2) + (r.centroid.1 - b.x as f32).powi(2)).sqrt() < 0.6 * d);
+        if near {
+            continue;
+        }
+        let disk = anatomy::disk(b.y, b.x, 0.45 * d, h, w);
+        let free: Vec<u32> = disk.iter().copied().filter(|&p| !owned[p as usize]).collect();
+        if free.len() * 2 < disk.len() {
+            continue;
+        }
+        for &p in &free {
+            owned[p as usize] = true;
+        }
+        let n = free.len().max(1) as f32;
+        let cy = free.iter().map(|&p| (p as usize / w) as f32).sum::<f32>() / n;
+        let cx = free.iter().map(|&p| (p as usize % w) as f32).sum::<f32>() / n;
+        let score = (b.response / (2.0 * threshold)).min(1.0);
+        rois.push(Roi {
+            weights: vec![1.0; free.len()],
+            centroid: (cy, cx),
+            features: CellFeatures {
+                npix: free.len(),
+                compact: classify::compactness(&free, w),
+                npix_norm: free.len() as f32 / expected,
+                peak: b.response,
+                score,
+            },
+            pixels: free,
+            iscell: true,
+            origin: RoiOrigin::MeanImage,
+        });
+    }
 }
 
 /// Detects ROIs in a registered plane.
@@ -141,8 +209,24 @@ pub fn detect(src: &dyn FrameSource, opts: &DetectOptions) -> io::Result<Detecti
             let n = c.pixels.len().max(1) as f32;
             let cy = c.pixels.iter().map(|&p| (p as usize / w) as f32).sum::<f32>() / n;
             let cx = c.pixels.iter().map(|&p| (p as usize % w) as f32).sum::<f32>() / n;
-            Roi { pixels: c.pixels, weights: c.weights, centroid: (cy, cx), iscell: f.score >= opts.iscell_threshold, features: f }
+            Roi {
+                pixels: c.pixels,
+                weights: c.weights,
+                centroid: (cy, cx),
+                iscell: f.score >= opts.iscell_threshold,
+                features: f,
+                origin: RoiOrigin::Activity,
+            }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut rois = rois;
+    if opts.anatomical {
+        let d = opts.diameter.unwrap_or_else(|| {
+            let mut s: Vec<usize> = rois.iter().filter(|r| r.iscell).map(|r| r.pixels.len()).collect();
+            s.sort_unstable();
+            s.get(s.len() / 2).map_or(10.0, |&n| (2.0 * (n as f32 / std::f32::consts::PI).sqrt()).clamp(6.0, 24.0))
+        });
+        add_mean_image_somata(&mut rois, &b.mean_image, h, w, d, opts.anatomical_threshold);
+    }
     Ok(Detection { rois, mean_image: b.mean_image, activity_map, bin_size: bin })
 }

@@ -8,8 +8,12 @@ use worker_core::score::{correlation, score_rois, RoiScore};
 use worker_core::synth::GroundTruth;
 use worker_core::Movie;
 
-/// `../shared/data` relative to the project root (the repo holding `native-worker/`).
+/// `../shared/data` relative to the project root (the repo holding `native-worker/`), or
+/// `$SCOPECLOUD_SHARED_DATA` when set.
 pub fn shared_data() -> PathBuf {
+    if let Some(p) = std::env::var_os("SCOPECLOUD_SHARED_DATA") {
+        return PathBuf::from(p);
+    }
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/data")
 }
 

@@ -1,0 +1,173 @@
+/**
+ * Acquisition: the watcher decides when bytes are final, the upload engine moves them, the
+ * session tracker writes `manifest.json` when an acquisition folder closes.
+ *
+ * Contract:
+ * - every included file under a watched folder is offered to the engine as it grows (parts whose
+ *   bytes are final go early) and completed when the watcher says the writer closed it;
+ * - keys are `<watched folder name>/<path inside it>` under the target prefix;
+ * - a closed session's manifest goes beside its files as `<session>/manifest.json` (a reopened
+ *   session's later manifest becomes a new version, never an overwrite);
+ * - the process holds the queue lock for its lifetime and publishes a status snapshot.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Settings } from '../config/schema.ts';
+import { createUploadEngine, type UploadEngine, type UploadEngineOptions } from '../upload/engine.ts';
+import { FolderWatcher } from '../watch/folder-watcher.ts';
+import type { WatchDeps } from '../watch/watch-types.ts';
+import { SessionTracker, type SessionInfo } from '../session/session-tracker.ts';
+import { MANIFEST_NAME, type Manifest } from '../session/manifest.ts';
+import { acquireQueueLock, type QueueLock } from './queue-lock.ts';
+import { keyFor, rootLabels } from './object-keys.ts';
+import { writeSnapshot, type AcquisitionSnapshot } from './status-file.ts';
+
+export interface AcquisitionOptions {
+  settings: Settings;
+  /** Journal + lock + status snapshot live here. */
+  queueDir: string;
+  /** Where manifests are staged before upload. */
+  stagingDir: string;
+  /** Required when the target is S3 (construct with maxAttempts: 1). */
+  s3?: S3Client;
+  /** Watch the configured folders (false for one-shot `upload`). */
+  watch: boolean;
+  /** Session idle time before a folder without marker closes (ms). */
+  sessionIdleMs?: number;
+  watchDeps?: WatchDeps;
+  engine?: Partial<UploadEngineOptions>;
+  /** Status snapshot period; 0 disables. */
+  snapshotMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Acquisition {
+  engine: UploadEngine;
+  watcher?: FolderWatcher;
+  sessions?: SessionTracker;
+  snapshot(): AcquisitionSnapshot;
+  stop(): Promise<void>;
+}
+
+export function engineTarget(settings: Settings, s3?: S3Client): UploadEngineOptions['target'] {
+  const t = settings.target;
+  if (t.kind === 'local') return { kind: 'folder', root: t.path };
+  if (!s3) throw new Error('an S3 client is needed for an S3 target');
+  return { kind: 's3', client: s3, bucket: t.bucket, prefix: t.prefix };
+}
+
+export function describeTarget(settings: Settings): string {
+  const t = settings.target;
+  return t.kind === 'local' ? `local archive ${t.path}` : `s3://${t.bucket}/${t.prefix}`;
+}
+
+export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisition> {
+  const log = o.log ?? (() => {});
+  const lock: QueueLock = await acquireQueueLock(o.queueDir);
+  let engine: UploadEngine | undefined;
+  let watcher: FolderWatcher | undefined;
+  let sessions: SessionTracker | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let freeTimer: NodeJS.Timeout | undefined;
+  try {
+    if (o.settings.target.kind === 'local') await mkdir(o.settings.target.path, { recursive: true });
+    engine = createUploadEngine({
+      target: engineTarget(o.settings, o.s3),
+      stateDir: o.queueDir,
+      concurrency: { files: o.settings.upload.concurrency, requests: o.settings.upload.concurrency * o.settings.upload.partConcurrency },
+      bandwidthLimit: o.settings.upload.bandwidthLimit,
+      ...(o.settings.upload.freeSpaceAfterDays !== null ? { freeSpaceAfterDays: o.settings.upload.freeSpaceAfterDays } : {}),
+      ...o.engine,
+    });
+    await engine.start();
+    const eng = engine;
+
+    if (o.watch) {
+      const roots = o.settings.watch.folders;
+      if (roots.length === 0) throw new Error('no folders to watch: set watch.folders (scopecloud config set watch.folders /path/a,/path/b)');
+      const labels = rootLabels(roots);
+      const key = (root: string, path: string) => keyFor(labels.get(root) ?? 'root', root, path);
+      watcher = new FolderWatcher({
+        roots,
+        include: o.settings.watch.include,
+        exclude: o.settings.watch.exclude,
+        markerNames: [o.settings.watch.markerFile],
+        mode: o.settings.watch.polling ? 'polling' : 'events',
+        stableMs: o.settings.watch.stableMs,
+        pollIntervalMs: o.settings.watch.pollIntervalMs,
+        reconcileIntervalMs: o.settings.watch.reconcileIntervalMs,
+      }, o.watchDeps);
+      const report = (what: string) => (e: unknown) => log(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+      watcher.on('growing', (f) => { eng.offer(f.path, f.size, false, { key: key(f.root, f.path) }).catch(report(f.path)); });
+      watcher.on('complete', (f) => { eng.offer(f.path, f.size, true, { key: key(f.root, f.path) }).catch(report(f.path)); });
+      watcher.on('error', (e) => log(`watch: ${e.path ? `${e.path}: ` : ''}${e.error.message}`));
+      await mkdir(o.stagingDir, { recursive: true });
+      sessions = new SessionTracker(watcher, {
+        ...(o.sessionIdleMs !== undefined ? { idleMs: o.sessionIdleMs } : {}),
+        onManifest: async (manifest: Manifest, session: SessionInfo) => {
+          const sessionKey = key(session.root, session.dir);
+          const id = createHash('sha256').update(session.dir).digest('hex').slice(0, 16);
+          const staged = join(o.stagingDir, `${id}.g${manifest.generation}.${MANIFEST_NAME}`);
+          await writeFile(staged, JSON.stringify(manifest, null, 2));
+          await eng.add(staged, { key: `${sessionKey}/${MANIFEST_NAME}` });
+          log(`session ${sessionKey} closed (${manifest.totals.files} files, ${manifest.closedBy}); manifest queued`);
+        },
+        onError: (e, session) => log(`session ${session.dir}: ${e.message}`),
+      });
+      sessions.start();
+      await watcher.start();
+    }
+
+    const snapshot = (): AcquisitionSnapshot => {
+      const all = eng.list();
+      return {
+        pid: process.pid,
+        writtenAt: Date.now(),
+        target: describeTarget(o.settings),
+        engine: eng.status(),
+        ...(watcher ? { watch: watcher.status() } : {}),
+        active: all.filter((i) => i.state === 'uploading' || i.state === 'growing'),
+        failed: all.filter((i) => i.state === 'failed'),
+        recent: all.filter((i) => i.state === 'verified').sort((a, b) => (b.verifiedAt ?? 0) - (a.verifiedAt ?? 0)).slice(0, 20),
+      };
+    };
+    const snapshotMs = o.snapshotMs ?? 1000;
+    if (snapshotMs > 0) {
+      const publish = () => writeSnapshot(o.queueDir, snapshot()).catch(() => {});
+      timer = setInterval(publish, snapshotMs);
+      timer.unref();
+      await publish();
+    }
+    if (o.settings.upload.freeSpaceAfterDays !== null) {
+      freeTimer = setInterval(() => { eng.freeSpace().catch(report('free space')); }, 3_600_000);
+      freeTimer.unref();
+    }
+    function report(what: string) {
+      return (e: unknown) => log(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+
+    return {
+      engine: eng,
+      watcher,
+      sessions,
+      snapshot,
+      async stop() {
+        if (timer) clearInterval(timer);
+        if (freeTimer) clearInterval(freeTimer);
+        await sessions?.stop();
+        await watcher?.stop();
+        await eng.stop();
+        await lock.release();
+      },
+    };
+  } catch (e) {
+    if (timer) clearInterval(timer);
+    await sessions?.stop().catch(() => {});
+    await watcher?.stop().catch(() => {});
+    await engine?.stop().catch(() => {});
+    await lock.release();
+    throw e;
+  }
+}

@@ -1,0 +1,90 @@
+/** `scopecloud status`: the upload queue at a glance, live if a watch/serve process runs. */
+import { parseArgs } from 'node:util';
+import { ExitCode, type CliCommand } from '../command.ts';
+import { readLiveSnapshot } from '../../acquisition/status-file.ts';
+import { acquireQueueLock } from '../../acquisition/queue-lock.ts';
+import { describeTarget } from '../../acquisition/acquisition-service.ts';
+import { UploadJournal } from '../../upload/journal.ts';
+import type { UploadItem } from '../../upload/item.ts';
+import { formatBytes, formatEta, formatRate } from '../format.ts';
+
+const HELP = `Usage: scopecloud status [--json] [--failed]
+
+Shows the upload queue: counts per state, bytes left, throughput and ETA, failed files with
+their cause. Live when a \`scopecloud watch\` or \`serve\` process is running; otherwise read from
+the queue journal.
+
+Options:
+  --json      one JSON document
+  --failed    list every failed file (default: the first 20)
+
+Exit codes: 0 ok (also when files failed: see the output), 2 usage.`;
+
+interface Summary {
+  live: boolean;
+  pid?: number;
+  target: string;
+  counts: Record<UploadItem['state'], number>;
+  bytesRemaining: number;
+  throughput?: number;
+  etaSeconds?: number;
+  paused?: boolean;
+  circuit?: { state: string; message?: string };
+  failed: Array<{ path: string; key: string; error?: string }>;
+}
+
+export const statusCommand: CliCommand = {
+  name: 'status',
+  summary: 'upload queue, progress and failed files',
+  help: HELP,
+  async run(argv, io, services) {
+    const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false }, failed: { type: 'boolean', default: false } } });
+    const c = await services();
+    const live = await readLiveSnapshot(c.paths.queue);
+    let summary: Summary;
+    if (live) {
+      summary = {
+        live: true,
+        pid: live.pid,
+        target: live.target,
+        counts: live.engine.counts,
+        bytesRemaining: live.engine.bytesRemaining,
+        throughput: live.engine.throughput,
+        ...(live.engine.etaSeconds !== undefined ? { etaSeconds: live.engine.etaSeconds } : {}),
+        paused: live.engine.paused,
+        circuit: live.engine.circuit,
+        failed: live.failed.map((f) => ({ path: f.path, key: f.key, ...(f.error ? { error: f.error.message } : {}) })),
+      };
+    } else {
+      const lock = await acquireQueueLock(c.paths.queue);
+      try {
+        const journal = await UploadJournal.open(c.paths.queue);
+        const counts: Record<UploadItem['state'], number> = { queued: 0, growing: 0, uploading: 0, verified: 0, failed: 0 };
+        let bytesRemaining = 0;
+        const failed: Summary['failed'] = [];
+        for (const item of journal.items.values()) {
+          counts[item.state]++;
+          if (item.state !== 'verified' && item.state !== 'failed') bytesRemaining += item.size;
+          if (item.state === 'failed') failed.push({ path: item.path, key: item.baseKey, ...(item.error ? { error: item.error.message } : {}) });
+        }
+        await journal.close();
+        summary = { live: false, target: describeTarget(c.settings.get()), counts, bytesRemaining, failed };
+      } finally {
+        await lock.release();
+      }
+    }
+    if (values.json) {
+      io.out(JSON.stringify(summary, null, 2));
+      return ExitCode.ok;
+    }
+    const n = summary.counts;
+    io.out(`target:    ${summary.target}`);
+    io.out(summary.live ? `running:   pid ${summary.pid}${summary.paused ? ' (paused)' : ''}${summary.circuit?.state === 'open' ? ` — target unreachable: ${summary.circuit.message ?? ''}` : ''}` : 'running:   no (queued files resume with `scopecloud watch` or `upload`)');
+    io.out(`files:     ${n.verified} verified, ${n.uploading} uploading, ${n.growing} growing, ${n.queued} queued, ${n.failed} failed`);
+    io.out(`remaining: ${formatBytes(summary.bytesRemaining)}${summary.throughput !== undefined ? ` at ${formatRate(summary.throughput)}, ETA ${formatEta(summary.etaSeconds)}` : ''}`);
+    const list = values.failed ? summary.failed : summary.failed.slice(0, 20);
+    for (const f of list) io.out(`FAILED     ${f.path}: ${f.error ?? 'unknown error'}`);
+    if (list.length < summary.failed.length) io.out(`... and ${summary.failed.length - list.length} more (--failed lists all)`);
+    return ExitCode.ok;
+  },
+};
