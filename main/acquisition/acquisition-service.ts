@@ -100,8 +100,15 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
         reconcileIntervalMs: o.settings.watch.reconcileIntervalMs,
       }, o.watchDeps);
       const report = (what: string) => (e: unknown) => log(`${what}: ${e instanceof Error ? e.message : String(e)}`);
-      watcher.on('growing', (f) => { eng.offer(f.path, f.size, false, { key: key(f.root, f.path) }).catch(report(f.path)); });
-      watcher.on('complete', (f) => { eng.offer(f.path, f.size, true, { key: key(f.root, f.path) }).catch(report(f.path)); });
+      // Offers for one path are applied in the order the watcher reported them.
+      const chains = new Map<string, Promise<unknown>>();
+      const inOrder = (path: string, step: () => Promise<unknown>) => {
+        const next = (chains.get(path) ?? Promise.resolve()).then(step).catch(report(path));
+        chains.set(path, next);
+        void next.then(() => { if (chains.get(path) === next) chains.delete(path); });
+      };
+      watcher.on('growing', (f) => inOrder(f.path, () => eng.offer(f.path, f.size, false, { key: key(f.root, f.path) })));
+      watcher.on('complete', (f) => inOrder(f.path, () => eng.offer(f.path, f.size, true, { key: key(f.root, f.path) })));
       watcher.on('error', (e) => log(`watch: ${e.path ? `${e.path}: ` : ''}${e.error.message}`));
       await mkdir(o.stagingDir, { recursive: true });
       sessions = new SessionTracker(watcher, {

@@ -4,7 +4,10 @@ import { configCommand } from './commands/config.ts';
 import { watchCommand } from './commands/watch.ts';
 import { uploadCommand } from './commands/upload.ts';
 import { statusCommand } from './commands/status.ts';
+import { instancesCommand } from './commands/instances.ts';
+import { budgetCommand } from './commands/budget.ts';
+import { costCommand } from './commands/cost.ts';
 
 export function commands(): CliCommand[] {
-  return [watchCommand, uploadCommand, statusCommand, configCommand];
+  return [watchCommand, uploadCommand, statusCommand, instancesCommand, costCommand, budgetCommand, configCommand];
 }

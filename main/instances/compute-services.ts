@@ -99,6 +99,7 @@ export function createComputeServices(deps: ComputeServicesDeps): ComputeService
     timers: deps.timers,
     options: deps.guardrails,
     onEvent: deps.onGuardrailEvent,
+    budgets: () => budgets.list(),
   });
   return { region: deps.region, prices, instances, images, budgets, guard, costExplorer, cost, guardrails };
 }

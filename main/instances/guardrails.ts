@@ -6,9 +6,12 @@
  * - idle: a running instance whose CPU stayed below the threshold for the window is warned
  *   about once, and stopped `stopAfterWarningMinutes` later if still idle and `idleAction` is
  *   'stop';
- * - long running: one event when an instance passes `longRunningMinutes`.
+ * - long running: one event when an instance passes `longRunningMinutes`;
+ * - budgets (when `budgets` is given): one event each time a budget reaches a higher threshold
+ *   (50/80/100 %) than the one last seen; DescribeBudgets is free, so reading it each tick is fine.
  * Events go to `onEvent` (the tray and notifications) and are returned from `tick`.
  */
+import type { BudgetStatus } from '../budget/budgets.ts';
 import type { Clock, Timers } from '../cost/clock.ts';
 import { checkIdle, type CloudWatchApi } from './idle.ts';
 import type { InstanceService } from './instance-service.ts';
@@ -19,6 +22,7 @@ export type GuardrailEvent =
   | { kind: 'idle-warning'; instanceId: string; name: string; averageCpu: number | null; windowMinutes: number }
   | { kind: 'idle-stopped'; instanceId: string; name: string; averageCpu: number | null; error: string | null }
   | { kind: 'long-running'; instanceId: string; name: string; uptimeMs: number }
+  | { kind: 'budget-threshold'; budget: string; level: number; spent: number; limit: number }
   | { kind: 'check-failed'; instanceId: string | null; message: string };
 
 export interface GuardrailOptions {
@@ -54,10 +58,12 @@ export function createGuardrails(deps: {
   timers: Timers;
   options?: Partial<GuardrailOptions>;
   onEvent?: (event: GuardrailEvent) => void;
+  budgets?: () => Promise<BudgetStatus[]>;
 }): Guardrails {
   const o = { ...DEFAULT_GUARDRAILS, ...deps.options };
   const idleWarnedAt = new Map<string, number>();
   const longRunningSent = new Set<string>();
+  const budgetLevel = new Map<string, number>();
   let handle: unknown = null;
   let running: Promise<GuardrailEvent[]> | null = null;
 
@@ -126,6 +132,17 @@ export function createGuardrails(deps: {
         }
       } catch (e) {
         events.push({ kind: 'check-failed', instanceId: i.id, message: (e as Error).message });
+      }
+    }
+    if (deps.budgets) {
+      try {
+        for (const b of await deps.budgets()) {
+          const seen = budgetLevel.get(b.name) ?? 0;
+          budgetLevel.set(b.name, b.level);
+          if (b.level > seen) events.push({ kind: 'budget-threshold', budget: b.name, level: b.level, spent: b.actual, limit: b.limit });
+        }
+      } catch (e) {
+        events.push({ kind: 'check-failed', instanceId: null, message: (e as Error).message });
       }
     }
     const alive = new Set(list.map((i) => i.id));

@@ -45,7 +45,8 @@ export async function runLocalShard(o: LocalShardOptions): Promise<ShardStatusDo
   const now = o.now ?? Date.now;
   const host = o.hostname ?? osHostname();
   const keys = jobKeys(o.manifest.id).shard(o.shard.index);
-  const spawnWorker: SpawnWorker = o.spawnWorker ?? ((file, args) => nodeSpawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  // Own process group, so a stop reaches everything the worker started.
+  const spawnWorker: SpawnWorker = o.spawnWorker ?? ((file, args) => nodeSpawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
   const attempt = 1;
   let status: ShardStatusDoc = { state: 'queued', attempt, host, updatedAt: now() };
   let writing: Promise<void> = Promise.resolve();
@@ -207,12 +208,19 @@ function runWorker(o: LocalShardOptions, spawnWorker: SpawnWorker, args: string[
       h.log(d);
       stderr.push(d);
     });
+    const signalAll = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        child.kill(sig);
+      }
+    };
     const stop = (why: 'cancelled' | 'timeout') => {
       if (ending || child.exitCode !== null) return;
       ending = why;
-      child.kill('SIGTERM');
+      signalAll('SIGTERM');
       setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        if (child.exitCode === null && child.signalCode === null) signalAll('SIGKILL');
       }, o.killGraceMs ?? 3000).unref();
     };
     const onAbort = () => stop('cancelled');
@@ -242,7 +250,21 @@ function runWorker(o: LocalShardOptions, spawnWorker: SpawnWorker, args: string[
     child.once('error', (e) => {
       if (!spawned) finish({ kind: 'spawn-error', message: e.message });
     });
-    child.once('close', (code, signal) => {
+    // 'close' waits for stdio to close, which a leftover grandchild holding the pipes can delay
+    // forever: after 'exit', give the pipes a moment, then end the group and stop waiting.
+    let closed = false;
+    child.once('exit', (code, signal) => {
+      setTimeout(() => {
+        if (closed) return;
+        signalAll('SIGKILL');
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        onClose(code, signal);
+      }, 1000);
+    });
+    const onClose = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (closed) return;
+      closed = true;
       stdout.end();
       stderr.end();
       flushProgress();
@@ -251,6 +273,7 @@ function runWorker(o: LocalShardOptions, spawnWorker: SpawnWorker, args: string[
       if (ending === 'cancelled') finish({ kind: 'cancelled', exitCode, signal: sig });
       else if (ending === 'timeout') finish({ kind: 'timeout', exitCode, signal: sig });
       else finish({ kind: 'exited', exitCode: exitCode ?? -1, signal: sig, lastError });
-    });
+    };
+    child.once('close', onClose);
   });
 }

@@ -48,6 +48,8 @@ export function guardrailNotification(e: GuardrailEvent, nowMs: number): AppNoti
         body: 'It is still billing. Stop it from the tray menu when done.',
         urgency: 'normal',
       };
+    case 'budget-threshold':
+      return budgetNotification(e.budget, e.level, e.spent, e.limit, nowMs);
     case 'check-failed':
       return { key: 'check-failed', eventId: `check-failed:${nowMs}`, title: 'Instance check failed', body: e.message, urgency: 'normal' };
   }

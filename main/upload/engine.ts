@@ -457,6 +457,8 @@ class Engine implements UploadEngine {
     const latestId = this.#byPath.get(path);
     const latest = latestId ? this.#journal.items.get(latestId) : undefined;
     if (latest && latest.state !== 'verified') {
+      // A late "still growing" report never reopens a file already offered as final.
+      if (latest.final && !final) return this.#snapshot(latest);
       if (latest.size !== size || latest.mtimeMs !== mtimeMs || latest.final !== final) {
         const patch: ItemPatch = { size, mtimeMs, final };
         if (latest.state === 'growing' && final) patch.state = 'queued';

@@ -42,9 +42,14 @@ export function freePort(): Promise<number> {
   });
 }
 
+let installed: boolean | undefined;
+
 function motoInstalled(): boolean {
-  const probe = spawnSync('moto_server', ['--help'], { stdio: 'ignore' });
-  return probe.error === undefined && probe.status === 0;
+  if (installed === undefined) {
+    const probe = spawnSync('moto_server', ['--help'], { stdio: 'ignore' });
+    installed = probe.error === undefined && probe.status === 0;
+  }
+  return installed;
 }
 
 /** The reason to skip moto tests, or undefined when moto_server is runnable. */

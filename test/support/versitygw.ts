@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
@@ -79,6 +79,7 @@ export async function startVersitygw(options: { root?: string; region?: string; 
   if (reason) throw new VersitygwUnavailableError(reason);
   const region = options.region ?? 'us-east-1';
   const parent = options.root ?? process.env.VERSITYGW_ROOT ?? tmpdir();
+  await mkdir(parent, { recursive: true });
   const root = await mkdtemp(join(parent, 'scopecloud-vgw-'));
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;

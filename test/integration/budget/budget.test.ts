@@ -51,6 +51,14 @@ describe('budgets and the budget guard against moto', { skip }, () => {
     assert.equal(list.find((b) => b.name === 'pilot')!.level, 0);
   });
 
+  it('guardrail ticks report each newly crossed budget threshold once', async () => {
+    await createBudget(moto, 'lab', 100, 55);
+    const { services } = computeOn(moto, { clock: fakeClock() });
+    const first = (await services.guardrails.tick()).filter((e) => e.kind === 'budget-threshold');
+    assert.deepEqual(first, [{ kind: 'budget-threshold', budget: 'lab', level: 50, spent: 55, limit: 100 }]);
+    assert.deepEqual((await services.guardrails.tick()).filter((e) => e.kind === 'budget-threshold'), []);
+  });
+
   it('a budget that does not exist is a clear error', async () => {
     const { services } = computeOn(moto, { clock: fakeClock(), budgetName: 'nope' });
     await assert.rejects(services.budgets.get('nope'), (e: BudgetError) => e.code === 'BUDGET_NOT_FOUND' && /"nope"/.test(e.message));

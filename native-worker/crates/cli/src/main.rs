@@ -13,7 +13,11 @@ fn main() {
     let cli = match args::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             std::process::exit(code);
         }
@@ -23,7 +27,8 @@ fn main() {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("internal error: {}", info);
     }));
-    let result = std::panic::catch_unwind(|| commands::run(cli)).unwrap_or_else(|_| Err(exit::CliError::Internal("panic (see message above)".into())));
+    let result = std::panic::catch_unwind(|| commands::run(cli))
+        .unwrap_or_else(|_| Err(exit::CliError::Internal("panic (see message above)".into())));
     match result {
         Ok(()) => std::process::exit(exit::OK),
         Err(e) => {

@@ -6,26 +6,44 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 use worker_core::progress::Progress;
 
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    step: &'a str,
+    done: u64,
+    total: u64,
+}
+
 /// Turns [`Progress`] events into throttled JSON lines.
 pub struct JsonProgress {
-    last: Option<(&'static str, Instant)>,
+    last: Option<(String, Instant)>,
     interval: Duration,
 }
 
 impl JsonProgress {
     pub fn new() -> Self {
-        JsonProgress { last: None, interval: Duration::from_millis(100) }
+        JsonProgress {
+            last: None,
+            interval: Duration::from_millis(100),
+        }
     }
 
     /// Prints `p` unless a line for the same step was printed less than the interval ago.
     pub fn emit(&mut self, p: Progress) {
+        self.emit_raw(p.step, p.done, p.total);
+    }
+
+    /// Like [`JsonProgress::emit`] for steps named at run time.
+    pub fn emit_raw(&mut self, step: &str, done: u64, total: u64) {
         let now = Instant::now();
-        let same_step_recent = matches!(self.last, Some((s, t)) if s == p.step && now - t < self.interval);
-        if same_step_recent && p.done != 0 && p.done < p.total {
+        let same_step_recent =
+            matches!(&self.last, Some((s, t)) if s == step && now - *t < self.interval);
+        if same_step_recent && done != 0 && done < total {
             return;
         }
-        self.last = Some((p.step, now));
-        let Ok(line) = serde_json::to_string(&p) else { return };
+        self.last = Some((step.to_string(), now));
+        let Ok(line) = serde_json::to_string(&Line { step, done, total }) else {
+            return;
+        };
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", line);
         let _ = out.flush();

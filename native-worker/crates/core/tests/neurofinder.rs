@@ -60,3 +60,34 @@ fn neurofinder_crop_f1_beats_suite2p() {
     assert!(s.f1 >= SUITE2P_F1, "F1 {:.3} below suite2p's {SUITE2P_F1:.3}", s.f1);
     assert!(s.f1 >= TARGET_F1, "F1 {:.3} below the target {TARGET_F1}", s.f1);
 }
+
+/// Parameter sweep used to tune detection on this crop (run with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn neurofinder_sweep() {
+    let dir = shared_data().join("neurofinder-crop");
+    if !dir.join("movie.tif").exists() {
+        eprintln!("SKIPPED neurofinder_sweep: shared data absent");
+        return;
+    }
+    let movie = read_simple_tiff_u16(&dir.join("movie.tif"));
+    let truth = read_regions(&dir.join("regions.json"));
+    let srcs: [&dyn FrameSource; 1] = [&movie];
+    for &(anat, iscell, min_peak, diam) in &[
+        (0.6f32, 0.5f32, 6.0f32, 9.0f32),
+        (0.5, 0.5, 6.0, 9.0),
+        (0.6, 0.5, 10.0, 9.0),
+        (0.6, 0.5, 6.0, 8.0),
+        (0.5, 0.5, 10.0, 8.0),
+    ] {
+        let mut opts = PipelineOptions { fs: 7.0, tau: 1.0, ..PipelineOptions::default() };
+        opts.detect.anatomical_threshold = anat;
+        opts.detect.iscell_threshold = iscell;
+        opts.detect.min_peak = min_peak;
+        opts.detect.diameter = Some(diam);
+        let out = run(&srcs, &opts, &|_, _, _| {}).expect("pipeline");
+        let (_, cells) = detected_pixels(&out, 0, true);
+        let s = score_rois(&truth, &cells, 10.0);
+        println!("anat {anat} iscell {iscell} min_peak {min_peak} diam {diam}: n {} R {:.3} P {:.3} F1 {:.3}", cells.len(), s.recall, s.precision, s.f1);
+    }
+}

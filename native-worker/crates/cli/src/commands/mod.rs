@@ -38,13 +38,28 @@ impl Log {
 /// Opens the input and logs the reader's warnings.
 pub fn open_input(a: &InputArgs, log: &Log) -> Result<Source, CliError> {
     if a.planes == Some(0) || a.channels == Some(0) {
-        return Err(CliError::Usage("--planes and --channels must be at least 1".into()));
+        return Err(CliError::Usage(
+            "--planes and --channels must be at least 1".into(),
+        ));
     }
-    let src = Source::open(&a.input, &OpenOptions { planes: a.planes, channels: a.channels })?;
+    let src = Source::open(
+        &a.input,
+        &OpenOptions {
+            planes: a.planes,
+            channels: a.channels,
+        },
+    )?;
     let i = src.info();
     log.info(format!(
         "input: {} file(s), {} frames x {} planes x {} channels of {}x{} {} ({:?} metadata)",
-        i.files.len(), i.frames, i.planes, i.channels, i.width, i.height, i.dtype, i.metadata
+        i.files.len(),
+        i.frames,
+        i.planes,
+        i.channels,
+        i.width,
+        i.height,
+        i.dtype,
+        i.metadata
     ));
     for w in &i.warnings {
         log.info(format!("warning: {}", w));

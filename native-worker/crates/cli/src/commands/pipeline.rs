@@ -1,10 +1,205 @@
 //! `analyze`, `register`, `detect`, `extract`, `cluster`: the algorithm steps.
+//! `register` runs registration only; `detect`, `extract` and `cluster` run the pipeline and
+//! write the outputs up to that step; `analyze` writes everything plus projections.
+//! Every run writes `summary.json`.
 
-use super::Log;
+use super::{open_input, Log};
 use crate::args::PipelineArgs;
 use crate::exit::CliError;
+use crate::progress::JsonProgress;
+use serde::Serialize;
+use std::sync::Mutex;
+use std::time::Instant;
+use worker_core::output::{write_json, write_registration, write_results, Stage, SCHEMA_VERSION};
+use worker_core::pipeline::{PipelineError, PipelineOptions};
+use worker_core::project::{write_projections, ProjectOptions};
+use worker_core::source::FrameSource;
+use worker_core::tiff::{SourceInfo, TiffError, TiffPlane};
+
+#[derive(Serialize)]
+struct Parameters {
+    step: String,
+    fs: f64,
+    fs_from: &'static str,
+    k: usize,
+    seed: u64,
+    threads: Option<usize>,
+    channel: usize,
+    planes: Option<usize>,
+    channels: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Counts {
+    planes: usize,
+    frames: usize,
+    rois: usize,
+    cells: usize,
+    clusters: usize,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    schema: u32,
+    worker_version: &'static str,
+    input: &'a SourceInfo,
+    parameters: Parameters,
+    counts: Counts,
+    /// Wall time per step in seconds, in order.
+    timings: Vec<(String, f64)>,
+    outputs: Vec<String>,
+}
+
+fn pipeline_error(e: PipelineError) -> CliError {
+    match e {
+        PipelineError::Io(io) => {
+            if io.get_ref().map_or(false, |inner| inner.is::<TiffError>()) {
+                CliError::Input(io.to_string())
+            } else {
+                CliError::Internal(format!("i/o during analysis: {}", io))
+            }
+        }
+        PipelineError::InvalidInput(m) => CliError::Input(m),
+        other => CliError::Internal(other.to_string()),
+    }
+}
 
 pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
-    let _ = (a, log);
-    Err(CliError::Internal(format!("`{}` is not wired to the pipeline yet", step)))
+    let t0 = Instant::now();
+    let src = open_input(&a.input, log)?;
+    let info = src.info().clone();
+    if a.channel >= info.channels {
+        return Err(CliError::Usage(format!(
+            "--channel {} but the input has {} channel(s)",
+            a.channel, info.channels
+        )));
+    }
+    if a.k == 0 || a.threads == Some(0) {
+        return Err(CliError::Usage(
+            "--k and --threads must be at least 1".into(),
+        ));
+    }
+    let (fs, fs_from) = match (a.fs, info.frame_rate_hz) {
+        (Some(f), _) if f > 0.0 && f.is_finite() => (f, "argument"),
+        (Some(f), _) => {
+            return Err(CliError::Usage(format!(
+                "--fs {} is not a positive frame rate",
+                f
+            )))
+        }
+        (None, Some(f)) => (f, "metadata"),
+        (None, None) => (30.0, "default"),
+    };
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| CliError::Output(format!("cannot create {}: {}", a.out.display(), e)))?;
+    let planes: Vec<TiffPlane> = (0..info.planes)
+        .map(|p| TiffPlane::new(src.clone(), p, a.channel))
+        .collect::<Result<_, _>>()?;
+    let refs: Vec<&dyn FrameSource> = planes.iter().map(|p| p as &dyn FrameSource).collect();
+    let opts = PipelineOptions {
+        fs: fs as f32,
+        k: a.k,
+        seed: a.seed,
+        threads: a.threads,
+        ..PipelineOptions::default()
+    };
+    let progress = Mutex::new(JsonProgress::new());
+    let report = |s: &str, done: usize, total: usize| {
+        if let Ok(mut p) = progress.lock() {
+            p.emit_raw(s, done as u64, total as u64);
+        }
+    };
+    let mut timings = vec![("read".to_string(), t0.elapsed().as_secs_f64())];
+    let mut counts = Counts {
+        planes: info.planes,
+        frames: info.frames,
+        rois: 0,
+        cells: 0,
+        clusters: 0,
+    };
+    let mut outputs;
+    if step == "register" {
+        let t = Instant::now();
+        let mut regs = Vec::new();
+        let total = info.frames * info.planes;
+        for (p, plane) in planes.iter().enumerate() {
+            let base = p * info.frames;
+            let r = worker_core::register::register_source(
+                plane,
+                &opts.register,
+                opts.batch,
+                &mut |_, _| Ok(()),
+                &|done, _| report("register", base + done, total),
+            )
+            .map_err(|e| pipeline_error(PipelineError::Io(e)))?;
+            regs.push((p, r));
+        }
+        timings.push(("register".into(), t.elapsed().as_secs_f64()));
+        let pairs: Vec<_> = regs.iter().map(|(p, r)| (*p, r)).collect();
+        outputs = write_registration(&a.out, &pairs)?;
+    } else {
+        let stage = match step {
+            "detect" => Stage::Detect,
+            "extract" => Stage::Extract,
+            _ => Stage::Cluster,
+        };
+        let out = worker_core::pipeline::run(&refs, &opts, &report).map_err(pipeline_error)?;
+        timings.extend(out.timings.iter().cloned());
+        counts.rois = out.rois.len();
+        counts.cells = out.iscell.iter().filter(|&&c| c).count();
+        counts.clusters = out
+            .rois
+            .iter()
+            .filter_map(|r| r.cluster)
+            .max()
+            .map_or(0, |m| m + 1);
+        let t = Instant::now();
+        outputs = write_results(&a.out, &out, stage)?;
+        timings.push(("write".into(), t.elapsed().as_secs_f64()));
+        log.info(format!(
+            "{} ROIs ({} cells) in {} plane(s), {} clusters",
+            counts.rois, counts.cells, counts.planes, counts.clusters
+        ));
+    }
+    if step == "analyze" {
+        let t = Instant::now();
+        let popts = ProjectOptions {
+            threads: a.threads.unwrap_or(ProjectOptions::default().threads),
+            ..ProjectOptions::default()
+        };
+        let s = write_projections(&src, &a.out.join("projections"), &popts, &mut |e| {
+            report(e.step, e.done as usize, e.total as usize)
+        })?;
+        outputs.extend(s.images.iter().map(|i| format!("projections/{}", i.file)));
+        outputs.push("projections/projections.json".into());
+        timings.push(("project".into(), t.elapsed().as_secs_f64()));
+    }
+    outputs.push("summary.json".into());
+    timings.push(("total".into(), t0.elapsed().as_secs_f64()));
+    let summary = Summary {
+        schema: SCHEMA_VERSION,
+        worker_version: env!("CARGO_PKG_VERSION"),
+        input: &info,
+        parameters: Parameters {
+            step: step.to_string(),
+            fs,
+            fs_from,
+            k: a.k,
+            seed: a.seed,
+            threads: a.threads,
+            channel: a.channel,
+            planes: a.input.planes,
+            channels: a.input.channels,
+        },
+        counts,
+        timings,
+        outputs,
+    };
+    write_json(&a.out.join("summary.json"), &summary)?;
+    log.info(format!(
+        "wrote {} in {:.1} s",
+        a.out.display(),
+        t0.elapsed().as_secs_f64()
+    ));
+    Ok(())
 }

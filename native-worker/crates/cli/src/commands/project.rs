@@ -8,13 +8,21 @@ use worker_core::project::{write_projections, ProjectOptions};
 
 pub fn run(a: &ProjectArgs, log: &Log) -> Result<(), CliError> {
     let src = open_input(&a.input, log)?;
-    let mut opts = ProjectOptions { batch: a.batch.max(1), windows: a.windows.max(1), ..ProjectOptions::default() };
+    let mut opts = ProjectOptions {
+        batch: a.batch.max(1),
+        windows: a.windows.max(1),
+        ..ProjectOptions::default()
+    };
     if let Some(t) = a.threads {
         opts.threads = t.max(1);
     }
     let dir = a.out.join("projections");
     let mut p = JsonProgress::new();
     let s = write_projections(&src, &dir, &opts, &mut |e| p.emit(e))?;
-    log.info(format!("wrote {} images to {}", s.images.len() + 1, dir.display()));
+    log.info(format!(
+        "wrote {} images to {}",
+        s.images.len() + 1,
+        dir.display()
+    ));
     Ok(())
 }

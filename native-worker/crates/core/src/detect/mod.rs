@@ -45,7 +45,8 @@ pub struct DetectOptions {
     pub mask_threshold: f32,
     /// Candidates sharing more than this fraction of pixels with a stronger one are dropped.
     pub max_overlap: f32,
-    /// Expected soma diameter (pixels); `None` = the median ROI size found.
+    /// Expected soma diameter (pixels), like suite2p's `diameter`; `None` = estimated from the
+    /// median activity ROI (unreliable when few cells fire).
     pub diameter: Option<f32>,
     /// ROIs scoring at least this are cells.
     pub iscell_threshold: f32,
@@ -72,7 +73,7 @@ impl Default for DetectOptions {
             max_rois: 5000,
             mask_threshold: 0.2,
             max_overlap: 0.75,
-            diameter: None,
+            diameter: Some(10.0),
             iscell_threshold: 0.5,
             anatomical: true,
             anatomical_threshold: 0.7,
@@ -226,6 +227,9 @@ pub fn detect(src: &dyn FrameSource, opts: &DetectOptions) -> io::Result<Detecti
             s.sort_unstable();
             s.get(s.len() / 2).map_or(10.0, |&n| (2.0 * (n as f32 / std::f32::consts::PI).sqrt()).clamp(6.0, 24.0))
         });
+        if std::env::var_os("SCOPECLOUD_DEBUG").is_some() {
+            eprintln!("detect: anatomical diameter {d:.1}");
+        }
         add_mean_image_somata(&mut rois, &b.mean_image, h, w, d, opts.anatomical_threshold);
     }
     Ok(Detection { rois, mean_image: b.mean_image, activity_map, bin_size: bin })

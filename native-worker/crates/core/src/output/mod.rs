@@ -7,8 +7,6 @@ mod gif;
 mod json;
 mod npy;
 mod png;
-// `results` (writing the analysis folder) is enabled once `crate::pipeline` is public.
-#[cfg(any())]
 mod results;
 mod scale;
 
@@ -17,7 +15,6 @@ pub use self::gif::write_gif;
 pub use self::json::{write_json, SCHEMA_VERSION};
 pub use self::npy::{read_npy, write_npy, NpyArray, NpyData, NpyElement, NpyWriter};
 pub use self::png::{write_png_u16, write_png_u8};
-#[cfg(any())]
 pub use self::results::{write_registration, write_results, Stage};
 pub use self::scale::{percentile, to_u16, to_u8, Scale};
 

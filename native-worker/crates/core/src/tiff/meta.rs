@@ -40,6 +40,8 @@ pub struct Layout {
     /// Pages the metadata claims, if it says (ImageJ `images=`).
     pub claimed_pages: Option<usize>,
     pub order: [Axis; 3],
+    /// Frames per second of each plane, when the metadata says.
+    pub rate_hz: Option<f64>,
 }
 
 impl Layout {
@@ -54,8 +56,17 @@ impl Layout {
             claimed_frames: None,
             claimed_pages: None,
             order: [Axis::T, Axis::Z, Axis::C],
+            rate_hz: None,
         }
     }
+}
+
+fn float(m: &HashMap<String, String>, k: &str) -> Option<f64> {
+    m.get(k)?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0)
 }
 
 fn key_values(text: &str, sep: char) -> HashMap<String, String> {
@@ -118,6 +129,9 @@ pub fn imagej(desc: &str) -> Option<Layout> {
         claimed_frames: frames,
         claimed_pages: num(&m, "images"),
         order: [Axis::T, Axis::Z, Axis::C],
+        rate_hz: float(&m, "finterval")
+            .map(|s| 1.0 / s)
+            .or_else(|| float(&m, "fps")),
     })
 }
 
@@ -141,6 +155,7 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
             claimed_pages: None,
             // Slow stacks: all frames of a slice, then the next slice.
             order: [Axis::Z, Axis::T, Axis::C],
+            rate_hz: float(&m, "state.acq.frameRate"),
         });
     }
     if joined.contains("scanimage.SI4.") {
@@ -156,7 +171,15 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
         } else {
             0
         };
-        return Some(si_layout("4".into(), channels, slices, flyback, fast));
+        let mut l = si_layout("4".into(), channels, slices, flyback, fast);
+        l.rate_hz = float(&m, "scanimage.SI4.scanFrameRate").map(|r| {
+            if fast {
+                r / (slices + flyback) as f64
+            } else {
+                r
+            }
+        });
+        return Some(l);
     }
     if joined.contains("SI.hChannels.") || joined.contains("SI.VERSION_MAJOR") {
         let m = key_values(&joined, '=');
@@ -186,7 +209,15 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
         } else {
             0
         };
-        return Some(si_layout(version, channels, slices, flyback, fast));
+        let mut l = si_layout(version, channels, slices, flyback, fast);
+        l.rate_hz = if fast {
+            float(&m, "SI.hRoiManager.scanVolumeRate").or_else(|| {
+                float(&m, "SI.hRoiManager.scanFrameRate").map(|r| r / (slices + flyback) as f64)
+            })
+        } else {
+            float(&m, "SI.hRoiManager.scanFrameRate")
+        };
+        return Some(l);
     }
     None
 }
@@ -212,6 +243,7 @@ fn si_layout(
         } else {
             [Axis::Z, Axis::T, Axis::C]
         },
+        rate_hz: None,
     }
 }
 

@@ -33,6 +33,8 @@ pub enum Ome {
         size_t: usize,
         images: usize,
         planes: Vec<PlaneRef>,
+        /// Seconds between time points (`TimeIncrement`, converted from its unit).
+        time_increment_s: Option<f64>,
     },
     /// `BinaryOnly`: the metadata lives in another file.
     BinaryOnly {
@@ -52,6 +54,18 @@ pub fn root_uuid(xml: &str) -> Option<String> {
 
 fn attr_usize(n: &roxmltree::Node, k: &str) -> Option<usize> {
     n.attribute(k).and_then(|v| v.trim().parse().ok())
+}
+
+fn time_increment(px: &roxmltree::Node) -> Option<f64> {
+    let v: f64 = px.attribute("TimeIncrement")?.trim().parse().ok()?;
+    let scale = match px.attribute("TimeIncrementUnit").unwrap_or("s") {
+        "s" => 1.0,
+        "ms" => 1e-3,
+        "µs" | "us" => 1e-6,
+        "min" => 60.0,
+        _ => return None,
+    };
+    Some(v * scale).filter(|s| s.is_finite() && *s > 0.0)
 }
 
 /// Parses OME-XML; `None` if it is not OME or not understood.
@@ -194,6 +208,7 @@ pub fn parse(xml: &str, this_uuid: Option<&str>) -> Option<Ome> {
         size_t,
         images: images.len(),
         planes,
+        time_increment_s: time_increment(&px),
     })
 }
 

@@ -43,6 +43,8 @@ pub struct SourceInfo {
     pub samples_per_pixel: usize,
     pub metadata: MetadataKind,
     pub metadata_version: Option<String>,
+    /// Frames per second of each plane, from ScanImage/ImageJ/OME metadata when present.
+    pub frame_rate_hz: Option<f64>,
     /// Pages found by walking the IFD chains of all files.
     pub pages: usize,
     /// Recoverable problems (metadata disagreeing with the file, ignored pages ...).
@@ -453,6 +455,7 @@ impl Source {
             samples_per_pixel: spp,
             metadata: layout.kind.clone(),
             metadata_version: layout.version.clone(),
+            frame_rate_hz: layout.rate_hz,
             pages: total_pages,
             warnings,
         };
@@ -540,15 +543,22 @@ fn resolve_ome(
             return Ok(None);
         }
     };
-    let (size_z, size_c, size_t, images, planes) = match parsed {
+    let (size_z, size_c, size_t, images, planes, rate_hz) = match parsed {
         Ome::Image {
             size_z,
             size_c,
             size_t,
             images,
             planes,
-            ..
-        } => (size_z, size_c, size_t, images, planes),
+            time_increment_s,
+        } => (
+            size_z,
+            size_c,
+            size_t,
+            images,
+            planes,
+            time_increment_s.map(|s| 1.0 / s),
+        ),
         Ome::BinaryOnly {
             metadata_file,
             uuid,
@@ -608,6 +618,7 @@ fn resolve_ome(
         claimed_frames: Some(size_t),
         claimed_pages: None,
         order: [Axis::T, Axis::Z, Axis::C],
+        rate_hz,
     };
     let mut files: Vec<Backing> = vec![b.clone()];
     let mut table = vec![None; size_t * size_z * size_c];

@@ -1,0 +1,81 @@
+/**
+ * The ScopeCloud side of `npm run bench:upload`, run as its own process so its peak RSS is measured
+ * alone. Argument: JSON { endpoint, region, credentials, bucket, stateDir, scenario, files | dir |
+ * growing: { path, size, rateBytesPerSecond } }. Prints one JSON line: { seconds, bytes, closeToCompleteSeconds? }.
+ */
+import { open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createUploadEngine } from '../main/upload/engine.ts';
+import { MiB } from '../main/upload/part-layout.ts';
+
+interface Args {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  bucket: string;
+  stateDir: string;
+  dir?: string;
+  growing?: { path: string; size: number; rateBytesPerSecond: number };
+}
+
+const args = JSON.parse(process.argv[2]) as Args;
+const client = new S3Client({
+  region: args.region,
+  endpoint: args.endpoint,
+  forcePathStyle: true,
+  credentials: args.credentials,
+  maxAttempts: 1,
+  requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 120_000 }),
+});
+const engine = createUploadEngine({
+  target: { kind: 's3', client, bucket: args.bucket, prefix: 'scopecloud' },
+  stateDir: args.stateDir,
+  baseDir: args.dir ?? (args.growing ? join(args.growing.path, '..') : undefined),
+  minPartSize: 16 * MiB,
+  concurrency: { files: 32, requests: 8 },
+  memoryBudget: 96 * MiB,
+});
+await engine.start();
+const t0 = performance.now();
+let bytes = 0;
+let closeToComplete: number | undefined;
+if (args.dir) {
+  const names = await readdir(args.dir);
+  await Promise.all(names.map((n) => engine.add(join(args.dir!, n))));
+  await engine.drain();
+  for (const i of engine.list()) bytes += i.size;
+} else if (args.growing) {
+  const { path, size, rateBytesPerSecond } = args.growing;
+  const fh = await open(path, 'w');
+  const chunk = Buffer.alloc(8 * MiB);
+  for (let i = 0; i < chunk.length; i += 4) chunk.writeUInt32LE((i * 2654435761) >>> 0, i);
+  let written = 0;
+  const start = performance.now();
+  while (written < size) {
+    const n = Math.min(chunk.length, size - written);
+    chunk.writeUInt32LE(written / 4, 0);
+    await fh.write(chunk, 0, n, written);
+    written += n;
+    await engine.offer(path, written, false);
+    const due = start + (written / rateBytesPerSecond) * 1000;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  await fh.write(Buffer.from('II*\0BENCHHDR'), 0, 12, 0);
+  await fh.close();
+  const closed = performance.now();
+  await engine.offer(path, size, true);
+  await engine.drain();
+  closeToComplete = (performance.now() - closed) / 1000;
+  bytes = size;
+}
+const seconds = (performance.now() - t0) / 1000;
+const bad = engine.list().filter((i) => i.state !== 'verified');
+await engine.stop();
+if (bad.length) {
+  console.error(`not verified: ${JSON.stringify(bad.slice(0, 3))}`);
+  process.exit(1);
+}
+console.log(JSON.stringify({ seconds, bytes, closeToCompleteSeconds: closeToComplete }));
