@@ -355,8 +355,10 @@ function defaultPidAlive(pid: number): boolean {
 function defaultKillOrphan(pid: number, workerPath: string): void {
   const cmdline = `/proc/${pid}/cmdline`;
   if (existsSync(cmdline)) {
-    const argv0 = readFileSync(cmdline, 'utf8').split('\0')[0];
-    if (!argv0.endsWith(workerPath.split('/').pop()!)) return;
+    // argv[0] is the worker, or an interpreter followed by it (a script worker).
+    const argv = readFileSync(cmdline, 'utf8').split('\0').slice(0, 2);
+    const name = workerPath.split('/').pop()!;
+    if (!argv.some((a) => a.endsWith(name))) return;
   }
   process.kill(pid, 'SIGKILL');
 }

@@ -52,12 +52,12 @@ test('first run: AWS problems name the field; the local archive default gets goi
   await page.screenshot({ path: '/tmp/ui-first-run.png' });
 
   await page.getByLabel('Amazon S3').check();
-  await page.getByLabel('Region').fill('eu-west-1');
-  await page.getByLabel('Bucket').fill('Not_A_Bucket');
+  await page.getByLabel('Region', { exact: true }).fill('eu-west-1');
+  await page.getByLabel('Bucket', { exact: true }).fill('Not_A_Bucket');
   await page.getByRole('button', { name: 'Check and connect' }).click();
   const bucketMsg = page.locator('#fr-bucket-msg');
   await bucketMsg.filter({ hasText: 'lowercase' }).waitFor();
-  assert.equal(await page.getByLabel('Bucket').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('Bucket', { exact: true }).getAttribute('aria-invalid'), 'true');
   assert.match(await page.getByRole('alert').innerText(), /bucket/);
   await page.screenshot({ path: '/tmp/ui-first-run-aws-error.png' });
 

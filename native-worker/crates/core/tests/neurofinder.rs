@@ -29,7 +29,9 @@ fn neurofinder_crop_f1_beats_suite2p() {
     }
     let movie = read_simple_tiff_u16(&tif);
     let truth = read_regions(&regions);
-    let opts = PipelineOptions { fs: 7.0, tau: 1.0, seed: 0, ..PipelineOptions::default() };
+    // neurofinder 00-series: ~7 Hz, GCaMP6s; somata ~9 px across (as suite2p's `diameter`)
+    let mut opts = PipelineOptions { fs: 7.0, tau: 1.0, seed: 0, ..PipelineOptions::default() };
+    opts.detect.diameter = Some(9.0);
     let srcs: [&dyn FrameSource; 1] = [&movie];
     let out = run(&srcs, &opts, &|_, _, _| {}).expect("pipeline");
     let (_, cells) = detected_pixels(&out, 0, true);

@@ -139,7 +139,7 @@ impl Registrar {
     /// Estimates the displacement of `frame` and writes the registered frame to `out`.
     pub fn register(&self, frame: &[f32], out: &mut [f32]) -> FrameShift {
         let (h, w) = (self.h, self.w);
-        let p = self.rigid.shift(frame, self.max_rigid);
+        let p = self.rigid.shift_refined(frame, self.max_rigid);
         let Some(g) = &self.grid else {
             warp::shift_rigid(frame, h, w, p.dy, p.dx, out);
             return FrameShift {

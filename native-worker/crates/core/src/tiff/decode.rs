@@ -253,6 +253,33 @@ impl SampleType {
         (self.bits / 8) as usize
     }
 
+    /// Converts `dst.len()` samples starting at sample `first`, every `step` samples, to f32.
+    /// Dispatches on the type once per call so the inner loops stay simple.
+    pub fn convert(self, buf: &[u8], first: usize, step: usize, order: ByteOrder, dst: &mut [f32]) {
+        let n = self.bytes();
+        macro_rules! conv {
+            ($f:expr) => {
+                for (k, d) in dst.iter_mut().enumerate() {
+                    let o = (first + k * step) * n;
+                    *d = $f(&buf[o..o + n]);
+                }
+            };
+        }
+        let le = order == ByteOrder::Little;
+        match (self.format, self.bits, le) {
+            (1 | 4, 8, _) => conv!(|b: &[u8]| b[0] as f32),
+            (1 | 4, 16, true) => conv!(|b: &[u8]| u16::from_le_bytes([b[0], b[1]]) as f32),
+            (2, 16, true) => conv!(|b: &[u8]| i16::from_le_bytes([b[0], b[1]]) as f32),
+            (1 | 4, 16, false) => conv!(|b: &[u8]| u16::from_be_bytes([b[0], b[1]]) as f32),
+            (2, 16, false) => conv!(|b: &[u8]| i16::from_be_bytes([b[0], b[1]]) as f32),
+            _ => {
+                for (k, d) in dst.iter_mut().enumerate() {
+                    *d = self.get(buf, first + k * step, order);
+                }
+            }
+        }
+    }
+
     /// Reads sample `i` of `buf` as f32.
     #[inline]
     pub fn get(self, buf: &[u8], i: usize, order: ByteOrder) -> f32 {

@@ -43,8 +43,13 @@ pub enum Ome {
     },
 }
 
-/// Limit on planes described, to bound memory on hostile XML.
+/// Limit on planes described, to bound memory on hostile XML: a real document spends at
+/// least a few bytes of XML per plane-mapping element, and a plane count far beyond that is a lie.
 const MAX_PLANES: usize = 50_000_000;
+
+fn plane_limit(xml_len: usize) -> usize {
+    xml_len.saturating_mul(64).saturating_add(1 << 20).min(MAX_PLANES)
+}
 
 /// The root `UUID` attribute of an OME-XML document.
 pub fn root_uuid(xml: &str) -> Option<String> {
@@ -109,7 +114,7 @@ pub fn parse(xml: &str, this_uuid: Option<&str>) -> Option<Ome> {
         size_c_total
     };
     let total = size_z.checked_mul(size_c)?.checked_mul(size_t)?;
-    if total > MAX_PLANES {
+    if total > plane_limit(xml.len()) {
         return None;
     }
     let order = px.attribute("DimensionOrder").unwrap_or("XYZCT");

@@ -149,9 +149,7 @@ pub fn read_page(
             for r in 0..ys {
                 let dst = &mut out[(y0 + r) * w + x0..(y0 + r) * w + x0 + xs];
                 let src_row = r * cw * cspp;
-                for (x, d) in dst.iter_mut().enumerate() {
-                    *d = st.get(&buf, src_row + x * cspp + pick, val_order);
-                }
+                st.convert(&buf, src_row + pick, cspp, val_order, dst);
             }
         }
     }

@@ -326,7 +326,7 @@ impl Source {
                 detail: format!("frame of {} bytes is too large", frame_bytes),
             });
         }
-        if first.compression != 1 && frame_bytes > h0.len().saturating_mul(4096) + (1 << 20) {
+        if frame_bytes > h0.len().saturating_mul(4096) + (1 << 20) {
             return Err(TiffError::Corrupt {
                 path: path0,
                 detail: format!(

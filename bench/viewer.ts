@@ -1,0 +1,71 @@
+/**
+ * `npm run bench:viewer`: time to first frame and frame time of the 3D ROI viewer for 10,000
+ * and 100,000 ROIs, in headless Debian Chromium. There is no GPU here: WebGL runs on SwiftShader
+ * (software), so the numbers are a CPU-rendering floor, not what a workstation GPU achieves.
+ * Data comes from the in-memory test services (synthetic ROIs) over the real host and bundle.
+ * Prints a table and writes bench/results/viewer.json.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleRenderer, projectRoot } from '../scripts/bundle-renderer.ts';
+import { startHost } from '../main/host/server.ts';
+import { createInMemoryServices } from '../test/support/in-memory-services.ts';
+import { CHROMIUM, chromiumMissing, launchChromium } from '../test/support/chromium.ts';
+
+const SIZES = [10_000, 100_000];
+const FRAMES = Number(process.env.BENCH_FRAMES ?? 30);
+
+interface Row { rois: number; firstFrameMs: number; medianFrameMs: number; p95FrameMs: number; fps: number; drawCalls: number; triangles: number }
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+async function main(): Promise<void> {
+  const missing = chromiumMissing();
+  if (missing) { console.error(`bench:viewer skipped: ${missing}`); process.exitCode = 1; return; }
+  const outDir = mkdtempSync(join(tmpdir(), 'scopecloud-bench-'));
+  await bundleRenderer({ outDir });
+  const browser = await launchChromium({ width: 1280, height: 800 });
+  const rows: Row[] = [];
+  try {
+    for (const n of SIZES) {
+      const services = createInMemoryServices({ roiCount: n });
+      const host = await startHost({ services, rendererDir: outDir });
+      const page = await browser.context.newPage();
+      await page.goto(`${host.url}`);
+      await page.waitForSelector('h1');
+      // Time to first frame: from navigation to the Results view until the first rendered frame.
+      const t0 = await page.evaluate(() => { location.hash = '#/results/a-2025-03-14-mouse12'; return performance.now(); });
+      await page.waitForFunction(() => (window.__scopecloudViewer?.info().frames ?? 0) > 0, undefined, { timeout: 120_000 });
+      const firstFrameMs = (await page.evaluate(() => performance.now())) - t0;
+      const times = await page.evaluate((f) => window.__scopecloudViewer!.measureFrames(f), FRAMES);
+      const info = await page.evaluate(() => window.__scopecloudViewer!.info());
+      const median = quantile(times, 0.5);
+      rows.push({ rois: n, firstFrameMs, medianFrameMs: median, p95FrameMs: quantile(times, 0.95), fps: 1000 / median, drawCalls: info.calls, triangles: info.triangles });
+      await page.close();
+      await host.close();
+      services.dispose();
+    }
+  } finally {
+    await browser.close();
+    rmSync(outDir, { recursive: true, force: true });
+  }
+  console.log(`3D ROI viewer, headless ${CHROMIUM}, WebGL on SwiftShader (software, no GPU), ${FRAMES} frames orbiting`);
+  console.log('ROIs      first frame   median frame   p95 frame     fps   draw calls   triangles');
+  for (const r of rows) {
+    console.log(`${String(r.rois).padEnd(9)} ${r.firstFrameMs.toFixed(0).padStart(8)} ms ${r.medianFrameMs.toFixed(1).padStart(11)} ms ${r.p95FrameMs.toFixed(1).padStart(9)} ms ${r.fps.toFixed(1).padStart(7)} ${String(r.drawCalls).padStart(12)} ${String(r.triangles).padStart(11)}`);
+  }
+  const dir = join(projectRoot(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'viewer.json'), JSON.stringify({
+    benchmark: 'viewer', date: new Date().toISOString(), browser: CHROMIUM, renderer: 'SwiftShader (software WebGL)',
+    framesMeasured: FRAMES, note: 'first frame = hash change to first rendered frame (fetch + decode + upload + render); frame time waits for gl.finish()',
+    rows,
+  }, null, 2) + '\n');
+  console.log(`wrote ${join(dir, 'viewer.json')}`);
+}
+
+await main();
