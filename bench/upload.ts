@@ -50,8 +50,11 @@ function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.
       } catch { /* exited */ }
     };
     const timer = setInterval(sample, 100);
+    // a peer that stalls (rclone 1.60 was seen hanging on versitygw multipart) must not stall the bench
+    const limit = setTimeout(() => { out += '\ntimed out'; p.kill('SIGKILL'); }, Math.max(120_000, 600_000 * scale));
     p.once('exit', (code) => {
       clearInterval(timer);
+      clearTimeout(limit);
       resolve({ code, out, seconds: (performance.now() - t0) / 1000, peakRssMB: Math.round(peak) });
     });
   });

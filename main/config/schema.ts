@@ -60,12 +60,23 @@ export interface BudgetSettings {
   maxRuntimeHours: number;
 }
 
+export const THEMES = ['system', 'light', 'dark'] as const;
+export type Theme = (typeof THEMES)[number];
+
+/** What only the app's UI uses. */
+export interface UiSettings {
+  /** The first-run screen was completed (a destination chosen); until then the app shows it. */
+  firstRunComplete: boolean;
+  theme: Theme;
+}
+
 export interface Settings {
   schema: 1;
   target: Target;
   watch: WatchSettings;
   upload: UploadSettings;
   budget: BudgetSettings;
+  ui: UiSettings;
 }
 
 export function defaultSettings(archiveDir: string): Settings {
@@ -84,5 +95,6 @@ export function defaultSettings(archiveDir: string): Settings {
     },
     upload: { concurrency: 4, partConcurrency: 4, bandwidthLimit: 0, freeSpaceAfterDays: null },
     budget: { monthlyLimitUsd: null, maxRuntimeHours: 8 },
+    ui: { firstRunComplete: false, theme: 'system' },
   };
 }

@@ -2,7 +2,7 @@
  * Settings validation. Every problem is reported as `<field.path>: <what is wrong> (got <value>)`
  * so a user (or the first-run form) can point at the exact field.
  */
-import type { Settings, Target } from './schema.ts';
+import { THEMES, type Settings, type Target } from './schema.ts';
 
 export interface FieldError {
   field: string;
@@ -137,6 +137,11 @@ export function settingsErrors(s: unknown): FieldError[] {
   if (c.object('budget', b)) {
     if (b.monthlyLimitUsd !== null) c.number('budget.monthlyLimitUsd', b.monthlyLimitUsd, 0, 10_000_000);
     c.number('budget.maxRuntimeHours', b.maxRuntimeHours, 0.1, 24 * 31);
+  }
+  const ui = s.ui;
+  if (c.object('ui', ui)) {
+    c.bool('ui.firstRunComplete', ui.firstRunComplete);
+    if (!(THEMES as readonly unknown[]).includes(ui.theme)) c.fail('ui.theme', `must be one of ${THEMES.join(', ')}`, ui.theme);
   }
   return c.errors;
 }

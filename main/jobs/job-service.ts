@@ -273,8 +273,19 @@ export function createJobService(d: JobServiceDeps): JobService {
         }
       }
       let last = '';
+      let errors = 0;
       for (;;) {
-        const v = await reconcile(id);
+        let v: JobView;
+        try {
+          v = await reconcile(id);
+          errors = 0;
+        } catch (e) {
+          // A poll that fails (network, throttling) is retried; a run of failures ends following.
+          if (e instanceof JobError || ++errors >= 10) throw e;
+          await sleep(d.pollMs ?? 3000, o.signal);
+          if (o.signal?.aborted) return view(m);
+          continue;
+        }
         const sig = JSON.stringify([v.state, v.step, v.percent, v.shards.map((s) => [s.state, s.attempt, s.percent])]);
         if (sig !== last) o.onUpdate?.(v);
         last = sig;

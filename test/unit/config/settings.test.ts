@@ -80,3 +80,24 @@ test('state lives under SCOPECLOUD_HOME when set', () => {
   assert.equal(p.queue, '/srv/sc/queue');
   assert.equal(statePaths({ XDG_STATE_HOME: '/x' }, 'linux').root, '/x/scopecloud');
 });
+
+test('the ui section defaults to the first-run screen and validates its fields by name', () => {
+  const backend = memoryBackend();
+  const store = createSettingsStore(backend, '/arch');
+  assert.deepEqual(store.get().ui, { firstRunComplete: false, theme: 'system' });
+  store.setField('ui.theme', 'dark');
+  store.setField('ui.firstRunComplete', 'true');
+  assert.deepEqual(store.get().ui, { firstRunComplete: true, theme: 'dark' });
+  assert.throws(() => store.setField('ui.theme', 'neon'), /^SettingsError|ui\.theme: must be one of system, light, dark \(got "neon"\)/);
+  assert.throws(() => store.setField('ui.firstRunComplete', 'yes'), (e: unknown) => e instanceof SettingsError && e.errors[0].field === 'ui.firstRunComplete');
+  assert.equal(store.get().ui.theme, 'dark', 'rejected writes leave the saved value');
+});
+
+test('a settings file written before the ui section existed still loads, with ui defaults', () => {
+  const backend = memoryBackend();
+  const { ui: _ui, ...old } = defaultSettings('/a');
+  backend.set({ ...old, upload: { ...old.upload, concurrency: 2 } } as unknown as Record<string, unknown>);
+  const s = createSettingsStore(backend, '/a').get();
+  assert.equal(s.upload.concurrency, 2);
+  assert.deepEqual(s.ui, { firstRunComplete: false, theme: 'system' });
+});

@@ -83,7 +83,7 @@ pub struct ProjectArgs {
     #[arg(long, default_value_t = 20)]
     pub windows: usize,
     /// Frames read per batch.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 64)]
     pub batch: usize,
     /// Worker threads (default: all cores).
     #[arg(long)]

@@ -156,6 +156,8 @@ pub struct PlaneResult {
     pub activity_map: Vec<f32>,
     /// Frames per detection bin.
     pub bin_size: usize,
+    /// Wall time (s) of registration, detection and extraction for this plane.
+    pub timings: Vec<(String, f64)>,
 }
 
 /// Everything the pipeline produced.
@@ -319,6 +321,8 @@ fn run_plane(
     };
     let mut cache = None;
     let mut registration = Registration::default();
+    let mut timings = Vec::new();
+    let clock = Instant::now();
     if opts.do_registration {
         let mut c = BinaryCache::create(opts.temp_dir.as_deref(), h, w)?;
         let last = AtomicUsize::new(0);
@@ -339,9 +343,13 @@ fn run_plane(
         Some(c) => c,
         None => src,
     };
+    timings.push(("register".to_string(), clock.elapsed().as_secs_f64()));
+    let clock = Instant::now();
     let dopts = DetectOptions { fs: opts.fs, tau: opts.tau, batch: opts.batch, ..opts.detect.clone() };
     let det = detect::detect(reg_src, &dopts)?;
     report(1, "detect", 1, n_planes);
+    timings.push(("detect".to_string(), clock.elapsed().as_secs_f64()));
+    let clock = Instant::now();
     let cell_masks: Vec<Mask> = det.rois.iter().map(|r| Mask::new(r.pixels.clone(), Some(r.weights.clone()))).collect();
     let roi_px: Vec<&[u32]> = det.rois.iter().map(|r| r.pixels.as_slice()).collect();
     let np_masks: Vec<Mask> =
@@ -351,6 +359,7 @@ fn run_plane(
         let prev = last.swap(done, Ordering::Relaxed);
         report(2, "extract", done - prev, total_frames);
     })?;
+    timings.push(("extract".to_string(), clock.elapsed().as_secs_f64()));
     Ok(PlaneOut {
         result: PlaneResult {
             plane: pi,
@@ -361,6 +370,7 @@ fn run_plane(
             mean_image: det.mean_image,
             activity_map: det.activity_map,
             bin_size: det.bin_size,
+            timings,
         },
         rois: det.rois,
         f,

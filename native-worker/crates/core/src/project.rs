@@ -90,7 +90,7 @@ pub struct ProjectOptions {
 impl Default for ProjectOptions {
     fn default() -> Self {
         ProjectOptions {
-            batch: 256,
+            batch: 64,
             windows: 20,
             gif_delay_cs: 20,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -53,7 +53,7 @@ struct Summary<'a> {
 fn pipeline_error(e: PipelineError) -> CliError {
     match e {
         PipelineError::Io(io) => {
-            if io.get_ref().map_or(false, |inner| inner.is::<TiffError>()) {
+            if io.get_ref().is_some_and(|inner| inner.is::<TiffError>()) {
                 CliError::Input(io.to_string())
             } else {
                 CliError::Internal(format!("i/o during analysis: {}", io))

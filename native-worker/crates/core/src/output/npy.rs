@@ -184,7 +184,7 @@ pub fn read_npy(path: &Path) -> Result<NpyArray, OutputError> {
         .and_then(|s| s.strip_prefix('\''))
         .and_then(|s| s.split('\'').next())
         .ok_or_else(|| bad("no descr"))?;
-    let fortran = field("fortran_order").map_or(false, |s| s.starts_with("True"));
+    let fortran = field("fortran_order").is_some_and(|s| s.starts_with("True"));
     let shape_txt = field("shape")
         .and_then(|s| s.strip_prefix('('))
         .and_then(|s| s.split(')').next())

@@ -25,7 +25,7 @@ impl Scale {
 
     fn unit(&self, x: f32) -> f32 {
         let span = self.hi - self.lo;
-        if !(span > 0.0) || !x.is_finite() {
+        if span.is_nan() || span <= 0.0 || !x.is_finite() {
             return 0.0;
         }
         ((x - self.lo) / span).clamp(0.0, 1.0)

@@ -48,7 +48,7 @@ impl Default for RegisterOptions {
             max_shift_frac: 0.1,
             smooth_sigma: 1.15,
             ref_frames: 200,
-            ref_iters: 6,
+            ref_iters: 4,
             nonrigid: true,
             block_size: 128,
             max_block_shift: 5,
@@ -139,7 +139,12 @@ impl Registrar {
     /// Estimates the displacement of `frame` and writes the registered frame to `out`.
     pub fn register(&self, frame: &[f32], out: &mut [f32]) -> FrameShift {
         let (h, w) = (self.h, self.w);
-        let p = self.rigid.shift_refined(frame, self.max_rigid);
+        // with non-rigid on, the rigid shift only sets the blocks' integer offset: one pass suffices
+        let p = if self.grid.is_some() {
+            self.rigid.shift(frame, self.max_rigid)
+        } else {
+            self.rigid.shift_refined(frame, self.max_rigid)
+        };
         let Some(g) = &self.grid else {
             warp::shift_rigid(frame, h, w, p.dy, p.dx, out);
             return FrameShift {

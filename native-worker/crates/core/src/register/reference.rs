@@ -41,7 +41,9 @@ pub fn build_reference(src: &dyn FrameSource, opts: &RegisterOptions) -> io::Res
     let max_shift = opts.max_shift(h, w);
     for it in 0..opts.ref_iters {
         let pc = PhaseCorrelator::new(&reference, h, w, opts.smooth_sigma, opts.taper_width());
-        let peaks: Vec<_> = samples.par_iter().map(|f| pc.shift_refined(f, max_shift)).collect();
+        let last = it + 1 == opts.ref_iters;
+        let peaks: Vec<_> =
+            samples.par_iter().map(|f| if last { pc.shift_refined(f, max_shift) } else { pc.shift(f, max_shift) }).collect();
         let mut order: Vec<usize> = (0..s).collect();
         order.sort_by(|&a, &b| peaks[b].value.total_cmp(&peaks[a].value).then(a.cmp(&b)));
         let frac = 0.1 + 0.4 * (it + 1) as f32 / opts.ref_iters as f32;

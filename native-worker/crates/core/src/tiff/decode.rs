@@ -64,7 +64,7 @@ fn packbits(src: &[u8], expected: usize) -> Vec<u8> {
         } else if n != -128 {
             let len = (1 - n as isize) as usize;
             if let Some(&b) = src.get(i) {
-                out.extend(std::iter::repeat(b).take(len));
+                out.extend(std::iter::repeat_n(b, len));
             }
             i += 1;
         }

@@ -79,7 +79,7 @@ impl Handle {
     /// Fills `buf` from `offset`; `what` names the structure for the truncation message.
     pub fn read_at(&mut self, offset: u64, buf: &mut [u8], what: &str) -> Result<()> {
         let end = offset.checked_add(buf.len() as u64);
-        if end.map_or(true, |e| e > self.len) {
+        if end.is_none_or(|e| e > self.len) {
             return Err(TiffError::Truncated {
                 path: self.path.clone(),
                 what: format!(
@@ -111,7 +111,7 @@ impl Handle {
 
     /// Reads `len` bytes at `offset` into a new vector, checking the length against the file first.
     pub fn read_vec(&mut self, offset: u64, len: u64, what: &str) -> Result<Vec<u8>> {
-        if offset.checked_add(len).map_or(true, |e| e > self.len) {
+        if offset.checked_add(len).is_none_or(|e| e > self.len) {
             return Err(TiffError::Truncated {
                 path: self.path.clone(),
                 what: format!(

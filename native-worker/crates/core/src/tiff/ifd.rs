@@ -278,7 +278,7 @@ impl<'a> Parser<'a> {
             ..e.clone()
         };
         // A single value is always inline, so this never reads more than one value.
-        let v = if type_size(e.typ).map_or(false, |s| {
+        let v = if type_size(e.typ).is_some_and(|s| {
             s * e.count <= if self.hd.bigtiff { 8 } else { 4 }
         }) {
             self.uints(&one)?

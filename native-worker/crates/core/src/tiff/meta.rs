@@ -195,7 +195,7 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
         let fast = truthy(&m, "SI.hFastZ.enable")
             || (stack_on
                 && m.get("SI.hStackManager.stackMode")
-                    .map_or(false, |s| s == "fast"));
+                    .is_some_and(|s| s == "fast"));
         let slices = if fast || stack_on {
             num(&m, "SI.hStackManager.actualNumSlices")
                 .or_else(|| num(&m, "SI.hStackManager.numSlices"))

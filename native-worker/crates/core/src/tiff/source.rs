@@ -636,7 +636,7 @@ fn resolve_ome(
                 if resolved.is_none()
                     && fname
                         .as_deref()
-                        .map_or(false, |f| !f.is_empty() && this_name.ends_with(f))
+                        .is_some_and(|f| !f.is_empty() && this_name.ends_with(f))
                 {
                     0
                 } else {
@@ -761,7 +761,7 @@ impl FrameReader {
     }
 
     fn handle(&mut self, f: usize) -> Result<&mut Handle> {
-        if self.open.as_ref().map_or(true, |(i, _)| *i != f) {
+        if self.open.as_ref().is_none_or(|(i, _)| *i != f) {
             let h = self.inner.files[f].backing.open()?;
             self.open = Some((f, h));
         }

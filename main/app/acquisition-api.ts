@@ -1,0 +1,231 @@
+/**
+ * Runs the acquisition (watcher → upload engine → session manifests) for the app and answers
+ * the Acquisition view. One acquisition runs at a time, started from the current settings;
+ * changing the watched folders or the destination stops it and starts it again (the queue is a
+ * journal, so in-flight uploads resume). Pause and the bandwidth limit survive a restart.
+ *
+ * When the acquisition cannot start (most often another scopecloud process holds the upload
+ * queue) the view's reads fail with that error, and starting is retried on the next read.
+ */
+import { basename } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Acquisition as AcquisitionView, SessionInfo } from '../../preload/api.ts';
+import type { Settings } from '../config/schema.ts';
+import { startAcquisition, type Acquisition, type AcquisitionOptions } from '../acquisition/acquisition-service.ts';
+import type { ItemSnapshot } from '../upload/engine.ts';
+import type { EventHub } from './events.ts';
+import {
+  ChangeClock, folderRows, isStagedManifest, rootOf, sessionsFrom, targetLabel, toFileItem, totalsOf,
+} from './acquisition-mapping.ts';
+
+export interface AcquisitionDeps {
+  settings: () => Settings;
+  queueDir: string;
+  stagingDir: string;
+  /** The S3 client for an S3 target (maxAttempts 1). */
+  s3For: (settings: Settings) => S3Client;
+  hub: EventHub;
+  now?: () => number;
+  log?: (line: string) => void;
+  start?: (o: AcquisitionOptions) => Promise<Acquisition>;
+  /** Throughput sampling period (default 1000 ms; 0 disables the timer). */
+  sampleMs?: number;
+  /** Session idle close time passed to the tracker. */
+  sessionIdleMs?: number;
+  /** Minimum time between two failed-upload notifications. */
+  notifyGapMs?: number;
+}
+
+export interface UploadsSummary {
+  active: number;
+  queued: number;
+  failed: number;
+  paused: boolean;
+}
+
+export interface AcquisitionApi {
+  /** Starts (or restarts) from the current settings; never throws (the error is kept for the view). */
+  restart(): Promise<void>;
+  view(): Promise<AcquisitionView>;
+  sessions(): Promise<SessionInfo[]>;
+  summary(): UploadsSummary;
+  target(): string;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  setBandwidthLimit(bytesPerSec: number): Promise<void>;
+  retry(id: string): Promise<void>;
+  /** Items of the running queue (empty when it is not running). */
+  items(): ItemSnapshot[];
+  stop(): Promise<void>;
+}
+
+const HISTORY_MAX = 300;
+const RETRY_START_MS = 5000;
+
+export function createAcquisitionApi(d: AcquisitionDeps): AcquisitionApi {
+  const now = d.now ?? Date.now;
+  const log = d.log ?? (() => {});
+  const start = d.start ?? startAcquisition;
+  let current: Acquisition | null = null;
+  let startError: Error | null = null;
+  let lastAttempt = 0;
+  let chain: Promise<void> = Promise.resolve();
+  let paused = false;
+  let unsubscribe: Array<() => void> = [];
+  const rootErrors = new Map<string, string>();
+  const history: Array<{ t: number; bytesPerSec: number }> = [];
+  const clock = new ChangeClock();
+  let lastNotify = -Infinity;
+  let stopped = false;
+
+  const serial = (op: () => Promise<void>): Promise<void> => {
+    const next = chain.then(op, op);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  async function stopCurrent(): Promise<void> {
+    for (const off of unsubscribe.splice(0)) off();
+    const acq = current;
+    current = null;
+    if (acq) await acq.stop().catch((e: unknown) => log(`stopping acquisition: ${(e as Error).message}`));
+  }
+
+  async function startNow(): Promise<void> {
+    await stopCurrent();
+    if (stopped) return;
+    const settings = d.settings();
+    lastAttempt = now();
+    rootErrors.clear();
+    try {
+      const acq = await start({
+        settings,
+        queueDir: d.queueDir,
+        stagingDir: d.stagingDir,
+        ...(settings.target.kind === 's3' ? { s3: d.s3For(settings) } : {}),
+        watch: settings.watch.folders.length > 0,
+        ...(d.sessionIdleMs !== undefined ? { sessionIdleMs: d.sessionIdleMs } : {}),
+        log,
+      });
+      current = acq;
+      startError = null;
+      if (paused) acq.engine.pause();
+      unsubscribe.push(acq.engine.subscribe((ev) => {
+        if (ev.type === 'item' && ev.item.state === 'failed') failedUpload(ev.item);
+        d.hub.changed('acquisition', 'status');
+      }));
+      if (acq.watcher) {
+        const roots = settings.watch.folders;
+        unsubscribe.push(acq.watcher.on('error', (e) => {
+          const root = e.path ? rootOf(roots, e.path) : null;
+          if (root && (e.path === root || !rootErrors.has(root))) rootErrors.set(root, e.error.message.split('\n')[0]);
+          d.hub.changed('acquisition');
+        }));
+        unsubscribe.push(acq.watcher.on('scan', () => d.hub.changed('acquisition')));
+      }
+    } catch (e) {
+      startError = e as Error;
+      log(`acquisition did not start: ${startError.message}`);
+    }
+    d.hub.changed('acquisition', 'status');
+  }
+
+  function failedUpload(item: ItemSnapshot): void {
+    const t = now();
+    if (t - lastNotify < (d.notifyGapMs ?? 30_000)) return;
+    lastNotify = t;
+    d.hub.notify('error', 'Upload failed', `${basename(item.path)}: ${item.error?.message ?? 'failed'} Retry it in Acquisition once fixed.`);
+  }
+
+  async function running(): Promise<Acquisition> {
+    await chain;
+    if (!current && !stopped && now() - lastAttempt >= RETRY_START_MS) await serial(startNow);
+    if (!current) throw startError ?? new Error('the acquisition is not running');
+    return current;
+  }
+
+  const sample = () => {
+    if (!current) return;
+    const st = current.engine.status();
+    const last = history.at(-1);
+    history.push({ t: now(), bytesPerSec: st.throughput });
+    if (history.length > HISTORY_MAX) history.shift();
+    if (st.throughput > 0 || (last && last.bytesPerSec > 0)) d.hub.changed('acquisition');
+  };
+  const sampleMs = d.sampleMs ?? 1000;
+  const timer = sampleMs > 0 ? setInterval(sample, sampleMs) : null;
+  timer?.unref?.();
+
+  function visibleItems(acq: Acquisition): ItemSnapshot[] {
+    return acq.engine.list().filter((i) => !isStagedManifest(i, d.stagingDir) || i.state === 'failed');
+  }
+
+  return {
+    restart: () => serial(startNow),
+
+    async view() {
+      const acq = await running();
+      const settings = d.settings();
+      const roots = settings.watch.folders;
+      const st = acq.engine.status();
+      const t = now();
+      const all = acq.engine.list();
+      const files = visibleItems(acq).map((i) => toFileItem(i, roots, clock.touch(i, t)));
+      const sessions = sessionsFrom(all, roots, d.stagingDir, acq.sessions?.list() ?? []);
+      return {
+        target: targetLabel(settings.target),
+        paused: st.paused,
+        bandwidthLimitBytesPerSec: st.bandwidthLimit > 0 ? st.bandwidthLimit : null,
+        throughputBytesPerSec: st.throughput,
+        etaSeconds: st.etaSeconds ?? null,
+        totals: totalsOf(files),
+        history: history.slice(-120),
+        folders: folderRows(roots, all, acq.watcher?.status(), sessions, rootErrors),
+        files: files.sort((a, b) => b.updatedAt - a.updatedAt || Number(b.id) - Number(a.id)).slice(0, 500),
+      };
+    },
+
+    async sessions() {
+      const acq = await running();
+      return sessionsFrom(acq.engine.list(), d.settings().watch.folders, d.stagingDir, acq.sessions?.list() ?? []);
+    },
+
+    summary() {
+      if (!current) return { active: 0, queued: 0, failed: 0, paused };
+      const c = current.engine.status().counts;
+      return { active: c.uploading + c.growing, queued: c.queued, failed: c.failed, paused: current.engine.status().paused };
+    },
+
+    target: () => targetLabel(d.settings().target),
+
+    async pause() {
+      const acq = await running();
+      paused = true;
+      acq.engine.pause();
+      d.hub.changed('acquisition', 'status');
+    },
+    async resume() {
+      const acq = await running();
+      paused = false;
+      acq.engine.resume();
+      d.hub.changed('acquisition', 'status');
+    },
+    async setBandwidthLimit(bytesPerSec) {
+      (await running()).engine.setBandwidthLimit(bytesPerSec);
+      d.hub.changed('acquisition');
+    },
+    async retry(id) {
+      const acq = await running();
+      await acq.engine.retry(id);
+      d.hub.changed('acquisition', 'status');
+    },
+
+    items: () => current?.engine.list() ?? [],
+
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await serial(stopCurrent);
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/** Errors the app adapter raises itself; `field` names the UI settings field at fault, if any. */
+
+export type AppErrorCode =
+  | 'NOT_CONFIGURED'
+  | 'INVALID_SETTINGS'
+  | 'INVALID_FOLDER'
+  | 'INVALID_INPUT'
+  | 'UNKNOWN_FILE'
+  | 'UNKNOWN_SESSION'
+  | 'NO_RESULTS'
+  | 'UNKNOWN_IMAGE'
+  | 'UNKNOWN_ROI';
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  readonly field: string | null;
+  constructor(code: AppErrorCode, message: string, field: string | null = null) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** What AWS-only features say in local-archive mode. */
+export function notConfigured(what: string): AppError {
+  return new AppError('NOT_CONFIGURED', `${what} needs AWS, which is not configured: switch the destination to Amazon S3 in Settings.`);
+}

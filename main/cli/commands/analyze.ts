@@ -1,0 +1,128 @@
+/** `scopecloud analyze`: run the worker on sessions, locally (default) or on EC2, and follow it. */
+import { parseArgs } from 'node:util';
+import { CliError, ExitCode, type CliCommand } from '../command.ts';
+import { wireJobs, shardsFor } from '../../jobs/job-wiring.ts';
+import type { Placement, WorkerParams } from '../../jobs/job-types.ts';
+import { latestAl2023Ami, ensureNoIngressGroup } from '../../instances/launch-support.ts';
+import { checkInstanceProfile, ensureJobInstanceProfile, DEFAULT_PROFILE_NAME } from '../../iam/instance-profile.ts';
+import { jobDetail, progressPrinter } from './job-output.ts';
+
+const HELP = `Usage: scopecloud analyze <session|prefix|path>... [options]
+
+Runs scopecloud-worker on the given inputs and follows the job until it ends.
+A source is a local file or folder (local runs only) or a session / key prefix in the
+configured target (S3 or the local archive).
+
+Where:
+  --local                    run on this workstation (default)
+  --instance-type <type>     run on EC2 (needs an S3 target), e.g. c7i.4xlarge
+  --spot                     use spot capacity (a shard lost to an interruption is retried)
+  --fan-out                  one shard (one instance) per source; results are merged
+  --attempts <n>             launch attempts per shard on EC2 (default 3)
+  --instance-profile <name>  instance profile for the instances (default ${DEFAULT_PROFILE_NAME})
+  --create-profile           agree to create that profile (least-privilege, this bucket/prefix only)
+  --max-runtime <minutes>    stop the job after this long (default: settings, budget.maxRuntimeHours)
+
+Worker:
+  --k <n>  --planes <n>  --fs <hz>  --seed <n>  --threads <n>
+
+Output:
+  --name <text>   a name for the job
+  --detach        submit and return at once (follow later: scopecloud jobs follow <id>)
+  --json          print the final job as JSON
+
+Ctrl-C cancels a local job; for an EC2 job it only stops following (the job goes on).
+Exit codes: 0 done, 1 failed or cancelled, 2 usage, 3 configuration, 4 AWS, 130 interrupted.`;
+
+function num(v: string | undefined, flag: string, int = true): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (int && !Number.isInteger(n))) throw new CliError(`${flag} needs a ${int ? 'whole ' : ''}number (got "${v}")`, ExitCode.usage);
+  return n;
+}
+
+export const analyzeCommand: CliCommand = {
+  name: 'analyze',
+  summary: 'run the analysis worker on sessions (locally or on EC2)',
+  help: HELP,
+  async run(argv, io, services) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        local: { type: 'boolean', default: false },
+        'instance-type': { type: 'string' },
+        spot: { type: 'boolean', default: false },
+        'fan-out': { type: 'boolean', default: false },
+        attempts: { type: 'string' },
+        'instance-profile': { type: 'string' },
+        'create-profile': { type: 'boolean', default: false },
+        'max-runtime': { type: 'string' },
+        k: { type: 'string', default: '4' },
+        planes: { type: 'string' },
+        fs: { type: 'string' },
+        seed: { type: 'string' },
+        threads: { type: 'string' },
+        name: { type: 'string' },
+        detach: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    if (positionals.length === 0) throw new CliError('analyze needs at least one session, prefix or path', ExitCode.usage);
+    if (values.local && values['instance-type']) throw new CliError('--local and --instance-type exclude each other', ExitCode.usage);
+    const params: WorkerParams = {
+      k: num(values.k, '--k')!,
+      ...(values.planes !== undefined ? { planes: num(values.planes, '--planes') } : {}),
+      ...(values.fs !== undefined ? { fs: num(values.fs, '--fs', false) } : {}),
+      ...(values.seed !== undefined ? { seed: num(values.seed, '--seed') } : {}),
+      ...(values.threads !== undefined ? { threads: num(values.threads, '--threads') } : {}),
+    };
+    const c = await services();
+    const settings = c.settings.get();
+    const jobs = wireJobs({ settings, paths: c.paths, aws: () => c.aws() });
+    const where = values['instance-type'] ? 'ec2' : 'local';
+    const maxMinutes = num(values['max-runtime'], '--max-runtime') ?? settings.budget.maxRuntimeHours * 60;
+    if (maxMinutes < 1) throw new CliError('--max-runtime must be at least 1 minute', ExitCode.usage);
+
+    let placement: Placement = { kind: 'local' };
+    if (where === 'ec2') {
+      if (settings.target.kind !== 's3') throw new CliError('EC2 jobs need an S3 target: scopecloud config target s3 --bucket .. --region ..', ExitCode.config);
+      const aws = c.aws();
+      const profile = values['instance-profile'] ?? DEFAULT_PROFILE_NAME;
+      if (values['create-profile']) {
+        await ensureJobInstanceProfile(aws.iam, { bucket: settings.target.bucket, prefix: settings.target.prefix, name: profile, consent: true });
+      } else if (!(await checkInstanceProfile(aws.iam, profile))) {
+        throw new CliError(`instance profile ${profile} does not exist; add --create-profile to create it (S3 access to ${settings.target.bucket}/${settings.target.prefix} only) or name one with --instance-profile`, ExitCode.config);
+      }
+      placement = {
+        kind: 'ec2',
+        instanceType: values['instance-type']!,
+        spot: values.spot,
+        instanceProfile: profile,
+        imageId: await latestAl2023Ami(aws.ssm),
+        securityGroupIds: [await ensureNoIngressGroup(aws.ec2)],
+        maxAttempts: num(values.attempts, '--attempts') ?? 3,
+      };
+    }
+    const shards = await shardsFor(jobs.store, positionals, { fanOut: values['fan-out'], where });
+    const m = await jobs.service.submit({
+      name: values.name, sources: positionals, shards, params, placement, maxRuntimeSeconds: maxMinutes * 60,
+    });
+    io.err(`job ${m.id}: ${shards.length} shard${shards.length > 1 ? 's' : ''} ${where === 'local' ? 'on this workstation' : `on ${placement.kind === 'ec2' ? placement.instanceType : ''}${placement.kind === 'ec2' && placement.spot ? ' (spot)' : ''}`}; state in ${jobs.store.location}jobs/${m.id}/`);
+    if (values.detach) {
+      if (where === 'ec2') await jobs.service.reconcile(m.id);
+      io.out(values.json ? JSON.stringify(await jobs.service.show(m.id), null, 2) : m.id);
+      return ExitCode.ok;
+    }
+    const v = await jobs.service.follow(m.id, { signal: io.stopSignal, onUpdate: progressPrinter(io, values.json) });
+    if (values.json) io.out(JSON.stringify(v, null, 2));
+    else for (const line of jobDetail(v)) io.out(line);
+    if (io.stopSignal.aborted && where === 'ec2' && !['done', 'failed', 'cancelled'].includes(v.state)) {
+      io.err(`stopped following; job ${m.id} goes on (scopecloud jobs follow ${m.id})`);
+      return ExitCode.interrupted;
+    }
+    if (v.state === 'done') return ExitCode.ok;
+    if (io.stopSignal.aborted) return ExitCode.interrupted;
+    return ExitCode.failure;
+  },
+};

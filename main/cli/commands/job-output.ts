@@ -1,0 +1,43 @@
+/** Shared rendering of jobs for `analyze`, `jobs` and `results`. */
+import type { JobView } from '../../jobs/job-types.ts';
+import { describeState } from '../../jobs/job-state.ts';
+import type { CliIo } from '../command.ts';
+
+export function jobLine(v: JobView): string {
+  const when = new Date(v.createdAt).toISOString().replace('T', ' ').slice(0, 16);
+  return `${v.id}  ${v.where.padEnd(5)}  ${describeState(v).padEnd(28)}  ${when}  ${v.name}`;
+}
+
+export function jobDetail(v: JobView): string[] {
+  const lines = [
+    `job:      ${v.id}  (${v.name})`,
+    `where:    ${v.where}`,
+    `state:    ${describeState(v)}`,
+    `sources:  ${v.sources.join(', ')}`,
+    `created:  ${new Date(v.createdAt).toISOString()}`,
+    `updated:  ${new Date(v.updatedAt).toISOString()}`,
+  ];
+  for (const s of v.shards) {
+    const parts = [`shard ${s.index}: ${s.state}`];
+    if (s.progress && s.state === 'running') parts.push(`${s.progress.step} ${s.progress.done}/${s.progress.total}`);
+    if (s.percent !== null) parts.push(`${s.percent}%`);
+    if (s.attempt > 1) parts.push(`attempt ${s.attempt}`);
+    if (s.instanceId) parts.push(s.instanceId);
+    if (s.heartbeatAgeSeconds !== null && !['done', 'failed', 'cancelled'].includes(s.state)) parts.push(`heartbeat ${s.heartbeatAgeSeconds}s ago`);
+    if (s.failure) parts.push(`${s.failure.code}: ${s.failure.message}`);
+    lines.push(`  ${parts.join('  ')}  [${s.label}]`);
+  }
+  return lines;
+}
+
+/** Prints a progress line whenever the job's state, step or whole percent changes. */
+export function progressPrinter(io: CliIo, json: boolean): (v: JobView) => void {
+  let last = '';
+  return (v) => {
+    const line = `${v.id} ${describeState({ ...v, percent: v.percent === null ? null : Math.floor(v.percent) })}`;
+    if (line === last) return;
+    last = line;
+    if (json) io.err(JSON.stringify({ id: v.id, state: v.state, step: v.step, percent: v.percent }));
+    else io.err(line);
+  };
+}

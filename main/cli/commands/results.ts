@@ -1,0 +1,66 @@
+/** `scopecloud results`: pull a job's results into the local cache (verified) and export them to NWB. */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { CliError, ExitCode, type CliCommand } from '../command.ts';
+import { wireJobs } from '../../jobs/job-wiring.ts';
+import { listCachedResults, pullResults } from '../../results/pull.ts';
+import { exportNwb } from '../../results/nwb-export.ts';
+
+const HELP = `Usage:
+  scopecloud results pull <job> [--json]          download the job's results into the cache
+                                                  (<state>/cache/results/<session>/<job>/), each
+                                                  file verified against its sha256
+  scopecloud results list [--json]                results already pulled (browsable offline)
+  scopecloud results export <job> --nwb <file>    write an NWB 2 file (ImageSegmentation,
+                                                  PlaneSegmentation, Fluorescence, DfOverF)
+                                                  [--rate <hz>] [--session-description <text>]
+
+Exit codes: 0 ok, 1 not ready / checksum mismatch / not found, 2 usage, 3 configuration.`;
+
+export const resultsCommand: CliCommand = {
+  name: 'results',
+  summary: 'pull analysis results (verified) and export them to NWB',
+  help: HELP,
+  async run(argv, io, services) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        nwb: { type: 'string' },
+        rate: { type: 'string' },
+        'session-description': { type: 'string' },
+      },
+    });
+    const [action, id] = positionals;
+    if (!action) throw new CliError('results needs an action: pull, list or export', ExitCode.usage);
+    const c = await services();
+    if (action === 'list') {
+      const list = await listCachedResults(c.paths.cache);
+      if (values.json) io.out(JSON.stringify(list, null, 2));
+      else if (list.length === 0) io.out('no results pulled yet');
+      else for (const r of list) io.out(`${r.jobId}  ${r.files} files  ${r.dir}`);
+      return ExitCode.ok;
+    }
+    if (!id) throw new CliError(`results ${action} needs a job id`, ExitCode.usage);
+    const { store } = wireJobs({ settings: c.settings.get(), paths: c.paths, aws: () => c.aws() });
+    if (action === 'pull') {
+      const r = await pullResults(store, id, c.paths.cache);
+      if (values.json) io.out(JSON.stringify(r, null, 2));
+      else io.out(`${r.files} files verified in ${r.dir} (${r.downloaded} downloaded, ${r.reused} already cached)`);
+      return ExitCode.ok;
+    }
+    if (action === 'export') {
+      if (!values.nwb) throw new CliError('results export needs --nwb <file>', ExitCode.usage);
+      const rate = values.rate === undefined ? undefined : Number(values.rate);
+      if (rate !== undefined && !(rate > 0)) throw new CliError('--rate needs a positive number (Hz)', ExitCode.usage);
+      const pulled = await pullResults(store, id, c.paths.cache);
+      const out = resolve(values.nwb);
+      const r = await exportNwb({ resultsDir: pulled.dir, outFile: out, jobId: id, rateHz: rate, sessionDescription: values['session-description'] });
+      if (values.json) io.out(JSON.stringify(r, null, 2));
+      else io.out(`wrote ${out}: ${r.rois} ROIs x ${r.frames} frames in ${r.planes} plane${r.planes > 1 ? 's' : ''}`);
+      return ExitCode.ok;
+    }
+    throw new CliError(`unknown results action "${action}" (pull, list, export)`, ExitCode.usage);
+  },
+};
