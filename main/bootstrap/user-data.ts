@@ -140,18 +140,19 @@ beat() {
     while [ "$N" -lt "$HB" ] && [ ! -f "$W/stop" ]; do sleep 1; N=$((N + 1)); done
   done
 }
-finish() {
-  touch "$W/stop"
-  [ -n "${'$'}{BEAT:-}" ] && wait "$BEAT" 2>/dev/null
-  log "shutting down"
+stopbeat() { touch "$W/stop"; [ -n "${'$'}{BEAT:-}" ] && wait "$BEAT" 2>/dev/null; BEAT=; }
+# final STATE EXTRA-JSON EXIT: the log goes up before the terminal status, so a reader of the status finds it complete.
+final() {
+  stopbeat
+  log "final state $1; shutting down"
   s3put "$L" "$J/log.txt"
+  status "$1" "$2"
   shutdown -h now 'ScopeCloud job finished' >/dev/null 2>&1
-  exit "${'$'}{1:-0}"
+  exit "$3"
 }
 fail() {
   log "FAILED $1: $2"
-  status failed ",\"failure\":{\"code\":\"$1\",\"message\":\"$(esc "$2")\"}${'$'}{3:-}"
-  finish 1
+  final failed ",\"failure\":{\"code\":\"$1\",\"message\":\"$(esc "$2")\"}${'$'}{3:-}" 1
 }
 trap 'fail interrupted "the bootstrap script was terminated"' TERM INT
 log "ScopeCloud job shard s3://$B/$J attempt $A on $ID"
@@ -185,7 +186,7 @@ lock; rm -f "$W/running" "$W/worker.pid"; unlock
 log "worker exit code $RC"
 P=$(grep '^{.*}$' "$W/progress.jsonl" 2>/dev/null | tail -n 1)
 [ -n "$P" ] && P=",\"progress\":$P"
-[ -f "$W/cancel" ] && { log "cancelled"; status cancelled ",\"failure\":{\"code\":\"cancelled\",\"message\":\"cancelled by the user\"}"; finish 1; }
+[ -f "$W/cancel" ] && final cancelled ",\"failure\":{\"code\":\"cancelled\",\"message\":\"cancelled by the user\"}" 1
 [ "$RC" -eq 124 ] || [ "$RC" -eq 137 ] && fail max-runtime "the worker exceeded the maximum runtime of $MAX s and was stopped" ",\"exitCode\":$RC"
 [ "$RC" -eq 0 ] || fail worker-crashed "the worker failed (exit code $RC): $E" ",\"exitCode\":$RC$P"
 status uploading ",\"exitCode\":0$P"
@@ -193,6 +194,5 @@ status uploading ",\"exitCode\":0$P"
 aws s3 cp --recursive --quiet --only-show-errors "$W/out/" "s3://$B/$R/" >> "$L" 2>&1 || fail upload-failed "uploading results to s3://$B/$R/ failed"
 s3put "$W/checksums.sha256" "$R/checksums.sha256" || fail upload-failed "uploading checksums to s3://$B/$R/ failed"
 log "results uploaded: $(wc -l < "$W/checksums.sha256") files"
-status done ",\"exitCode\":0$P"
-finish 0
+final done ",\"exitCode\":0$P" 0
 `;

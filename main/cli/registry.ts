@@ -7,7 +7,9 @@ import { statusCommand } from './commands/status.ts';
 import { instancesCommand } from './commands/instances.ts';
 import { budgetCommand } from './commands/budget.ts';
 import { costCommand } from './commands/cost.ts';
+import { createServeCommand } from './commands/serve.ts';
+import { createAppServices } from '../app/app-services.ts';
 
 export function commands(): CliCommand[] {
-  return [watchCommand, uploadCommand, statusCommand, instancesCommand, costCommand, budgetCommand, configCommand];
+  return [watchCommand, uploadCommand, statusCommand, instancesCommand, costCommand, budgetCommand, configCommand, createServeCommand((c) => createAppServices(c))];
 }

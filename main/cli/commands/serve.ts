@@ -47,6 +47,7 @@ export function createServeCommand(appServices: (container: ServiceContainer) =>
       try {
         host = await startHost({ services: app, rendererDir, port });
       } catch (err) {
+        await (app as { dispose?: () => Promise<void> }).dispose?.();
         throw new CliError((err as Error).message, ExitCode.failure);
       }
       if (values.json) io.out(JSON.stringify({ url: host.url, port: host.port }));
@@ -60,6 +61,7 @@ export function createServeCommand(appServices: (container: ServiceContainer) =>
         else io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
       });
       await host.close();
+      await (app as { dispose?: () => Promise<void> }).dispose?.();
       return ExitCode.ok;
     },
   };

@@ -112,7 +112,7 @@ impl BinaryCache {
             ));
         }
         let w = self.writer.as_mut().ok_or_else(|| {
-            io::Error::new(io::ErrorKind::Other, "append after the cache was finished")
+            io::Error::other("append after the cache was finished")
         })?;
         let mut bytes = Vec::with_capacity(data.len() * 4);
         for v in data {

@@ -91,8 +91,8 @@ pub fn peel(mov: &mut [f32], bins: usize, h: usize, w: usize, maps: Vec<Vec<f32>
         let cand = grow(mov, bins, h, w, y, x, d, p);
         let r = d + 3 + max_d / 2 + 1;
         let upd = Window::around(y, x, r, h, w);
-        match cand {
-            Some(mut c) => {
+        if let Some(mut c) = cand {
+            {
                 c.peak = bv;
                 for (s, &ds) in p.scales.iter().enumerate() {
                     let vals = activity_in_window(mov, bins, h, w, ds, p.theta, upd);
@@ -104,7 +104,6 @@ pub fn peel(mov: &mut [f32], bins: usize, h: usize, w: usize, maps: Vec<Vec<f32>
                 m.refresh(upd, w);
                 out.push(c);
             }
-            None => {}
         }
         if m.best[bi] >= 0.9 * bv {
             // the peak did not go away: never pick it (or its neighbours) again

@@ -1,0 +1,205 @@
+/**
+ * Analyses for the app: launch (a local folder or TIFF, or an acquisition session), follow,
+ * cancel, logs. A local job runs in this process (the job service runs it while it is followed);
+ * the app follows every job it launched, and at start-up picks up what an earlier run left:
+ * orphaned local jobs are marked interrupted (job service `recover`), queued local jobs and
+ * unfinished EC2 jobs are followed again.
+ */
+import { stat } from 'node:fs/promises';
+import { basename, isAbsolute } from 'node:path';
+import type { Analysis, LaunchAnalysisRequest, SessionInfo } from '../../preload/api.ts';
+import type { Settings } from '../config/schema.ts';
+import { isTerminal, type Ec2Placement, type JobView, type Placement } from '../jobs/job-types.ts';
+import type { SubmitRequest } from '../jobs/job-service.ts';
+import { presetByName } from '../instances/presets.ts';
+import { latestAl2023Ami } from '../instances/launch-support.ts';
+import { DEFAULT_PROFILE_NAME, ensureJobInstanceProfile } from '../iam/instance-profile.ts';
+import type { ItemSnapshot } from '../upload/engine.ts';
+import { AppError, notConfigured } from './app-errors.ts';
+import type { AwsContext } from './aws-context.ts';
+import type { EventHub } from './events.ts';
+import type { JobsContext } from './jobs-context.ts';
+import { analysisStatus, toAnalysis } from './analyses-mapping.ts';
+import { isUnder } from './acquisition-mapping.ts';
+
+export interface AnalysesDeps {
+  settings: () => Settings;
+  jobs: (settings: Settings) => JobsContext;
+  aws: (settings: Settings) => AwsContext | null;
+  sessions: () => Promise<SessionInfo[]>;
+  /** Items of the upload queue (to find a session's uploaded keys for EC2). */
+  items: () => ItemSnapshot[];
+  hub: EventHub;
+  now?: () => number;
+  /** Maximum runtime of a local analysis (default 12 h). */
+  localMaxRuntimeSeconds?: number;
+}
+
+export interface AnalysesApi {
+  list(): Promise<Analysis[]>;
+  launch(req: LaunchAnalysisRequest): Promise<{ id: string }>;
+  cancel(id: string): Promise<void>;
+  log(id: string): Promise<string[]>;
+  /** Running analyses from the last list (no I/O). */
+  running(): number;
+  /** Recovers and resumes following what an earlier run of the app left. */
+  resume(): Promise<void>;
+  stop(): void;
+}
+
+const EC2_PRESET = 'small-analysis';
+const TIFF = /\.(tif|tiff|btf|tf2|tf8)$/i;
+
+export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
+  const now = d.now ?? Date.now;
+  const following = new Map<string, AbortController>();
+  let lastList: Analysis[] = [];
+  let lastListAt = 0;
+  let listing: Promise<Analysis[]> | null = null;
+
+  function follow(ctx: JobsContext, id: string): void {
+    if (following.has(id)) return;
+    const abort = new AbortController();
+    following.set(id, abort);
+    ctx.jobs.follow(id, { signal: abort.signal, onUpdate: () => d.hub.changed('analyses', 'status') })
+      .then((v) => {
+        if (abort.signal.aborted) return;
+        if (v.state === 'done') d.hub.notify('info', 'Analysis finished', `${v.name} is ready: open it in Results.`);
+        else if (v.state === 'failed') d.hub.notify('error', 'Analysis failed', `${v.name}: ${v.failure?.message ?? 'failed'}`);
+      }, (e: unknown) => d.hub.notify('error', 'Analysis stopped', `${id}: ${(e as Error).message.split('\n')[0]}`))
+      .finally(() => {
+        following.delete(id);
+        d.hub.changed('analyses', 'status');
+      });
+  }
+
+  async function list(): Promise<Analysis[]> {
+    listing ??= d.jobs(d.settings()).jobs.list().then((views) => {
+      lastList = views.map(toAnalysis);
+      lastListAt = now();
+      return lastList;
+    }).finally(() => { listing = null; });
+    return listing;
+  }
+
+  async function sourceOf(req: LaunchAnalysisRequest): Promise<{ label: string; folder: string }> {
+    if (req.source.kind === 'local') {
+      const p = req.source.path.trim();
+      if (!isAbsolute(p)) throw new AppError('INVALID_INPUT', `give an absolute path to a folder or TIFF file (got "${p}")`, 'path');
+      const st = await stat(p).catch(() => null);
+      if (!st) throw new AppError('INVALID_INPUT', `${p} does not exist`, 'path');
+      if (!st.isDirectory() && !TIFF.test(p)) throw new AppError('INVALID_INPUT', `${p} is neither a folder nor a TIFF file`, 'path');
+      return { label: basename(p) || p, folder: p };
+    }
+    const id = req.source.sessionId;
+    const session = (await d.sessions()).find((s) => s.id === id);
+    if (!session) throw new AppError('UNKNOWN_SESSION', `no acquisition session ${id}; it may belong to a folder no longer watched`);
+    return { label: basename(session.folder), folder: session.folder };
+  }
+
+  async function ec2Placement(settings: Settings, aws: AwsContext): Promise<Ec2Placement> {
+    if (settings.target.kind !== 's3') throw notConfigured('Running analyses on EC2');
+    const preset = presetByName(EC2_PRESET);
+    const profile = await ensureJobInstanceProfile(aws.clients.iam, { bucket: settings.target.bucket, prefix: settings.target.prefix, name: DEFAULT_PROFILE_NAME, consent: true });
+    return {
+      kind: 'ec2',
+      instanceType: preset.instanceType,
+      spot: false,
+      instanceProfile: profile.name,
+      imageId: await latestAl2023Ami(aws.clients.ssm),
+      maxAttempts: 2,
+    };
+  }
+
+  /** Uploaded TIFF keys (relative to the job store's prefix) of files under `folder`. */
+  function uploadedKeys(folder: string, settings: Settings): string[] {
+    if (settings.target.kind !== 's3') return [];
+    const base = `s3://${settings.target.bucket}/${settings.target.prefix ? settings.target.prefix.replace(/\/+$/, '') + '/' : ''}`;
+    return d.items()
+      .filter((i) => i.state === 'verified' && isUnder(folder, i.path) && TIFF.test(i.path) && i.key.startsWith(base))
+      .map((i) => i.key.slice(base.length))
+      .sort();
+  }
+
+  return {
+    list,
+
+    async launch(req) {
+      const settings = d.settings();
+      const ctx = d.jobs(settings);
+      const src = await sourceOf(req);
+      const params = { k: req.params.k ?? 4, ...(req.params.planes !== undefined ? { planes: req.params.planes } : {}), ...(req.params.fs !== undefined ? { fs: req.params.fs } : {}) };
+      let placement: Placement = { kind: 'local' };
+      let request: SubmitRequest;
+      if (req.where === 'ec2') {
+        const aws = d.aws(settings);
+        if (!aws || !ctx.ec2) throw notConfigured('Running analyses on EC2');
+        if (req.source.kind !== 'session') throw new AppError('INVALID_INPUT', 'EC2 analyses read their data from S3: choose an acquisition session that has been uploaded', 'source');
+        const keys = uploadedKeys(src.folder, settings);
+        if (keys.length === 0) throw new AppError('INVALID_INPUT', `no uploaded TIFF files of ${src.label} yet: wait until its files are verified`, 'source');
+        placement = await ec2Placement(settings, aws);
+        request = {
+          name: req.name || src.label,
+          sources: [src.folder],
+          shards: [{ label: src.label, input: { kind: 'store', keys }, args: [] }],
+          params, placement,
+          maxRuntimeSeconds: presetByName(EC2_PRESET).maxRuntimeMinutes * 60,
+        };
+      } else {
+        request = {
+          name: req.name || src.label,
+          sources: [src.folder],
+          shards: [{ label: src.label, input: { kind: 'local', paths: [src.folder] }, args: [] }],
+          params, placement,
+          maxRuntimeSeconds: d.localMaxRuntimeSeconds ?? 12 * 3600,
+        };
+      }
+      const m = await ctx.jobs.submit(request);
+      follow(ctx, m.id);
+      d.hub.changed('analyses', 'status');
+      return { id: m.id };
+    },
+
+    async cancel(id) {
+      const ctx = d.jobs(d.settings());
+      const running = following.get(id);
+      // The job service ends a local run this process owns and writes the cancel for any other.
+      await ctx.jobs.cancel(id);
+      running?.abort();
+      d.hub.changed('analyses', 'status');
+    },
+
+    async log(id) {
+      const text = await d.jobs(d.settings()).jobs.logs(id);
+      const lines = text.split('\n');
+      if (lines.at(-1) === '') lines.pop();
+      return lines.slice(-10_000).map((l) => (l.length > 100_000 ? l.slice(0, 100_000) : l));
+    },
+
+    running() {
+      if (now() - lastListAt > 10_000 && !listing) void list().catch(() => undefined);
+      return lastList.filter((a) => a.status === 'running' || a.status === 'queued').length;
+    },
+
+    async resume() {
+      const ctx = d.jobs(d.settings());
+      let views: JobView[];
+      try {
+        await ctx.jobs.recover();
+        views = await ctx.jobs.list();
+      } catch {
+        return; // an unreachable store: the view shows the error when opened
+      }
+      for (const v of views) {
+        if (isTerminal(v.state)) continue;
+        if (v.where === 'ec2' || analysisStatus(v.state) === 'queued') follow(ctx, v.id);
+      }
+      d.hub.changed('analyses', 'status');
+    },
+
+    stop() {
+      for (const a of following.values()) a.abort();
+      following.clear();
+    },
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * Instances, launch presets and the budget for the app, over the compute services of the
+ * current AWS context. In local-archive mode every AWS call fails with NOT_CONFIGURED (the views
+ * show that message) while presets and the status line work without AWS.
+ *
+ * The status line is asked for every second, so it never calls AWS itself: it reads the last
+ * instance list and budget this module fetched (refreshed in the background at most every
+ * `statusMaxAgeMs`, and right after an action).
+ */
+import type { Budget, Instances, LaunchCheck, Preset, Req, Res } from '../../preload/api.ts';
+import type { Settings } from '../config/schema.ts';
+import { BudgetError } from '../budget/errors.ts';
+import type { BudgetStatus } from '../budget/budgets.ts';
+import { PRESETS, presetByName } from '../instances/presets.ts';
+import { hourlyPrice, loadPriceTable, type PriceTable } from '../cost/price-table.ts';
+import { liveCost } from '../cost/live-cost.ts';
+import type { InstanceInfo } from '../instances/types.ts';
+import { trayModel, type TrayModel } from '../tray/tray-model.ts';
+import { awsConnection } from '../services.ts';
+import type { AwsContext } from './aws-context.ts';
+import { notConfigured } from './app-errors.ts';
+import type { EventHub } from './events.ts';
+import { launchCheck, toBudget, toExplanation, toInstance, toPreset } from './compute-mapping.ts';
+
+export interface ComputeDeps {
+  settings: () => Settings;
+  context: (settings: Settings) => AwsContext | null;
+  env: NodeJS.ProcessEnv;
+  hub: EventHub;
+  now?: () => number;
+  prices?: PriceTable;
+  statusMaxAgeMs?: number;
+}
+
+export interface ComputeStatus {
+  running: number;
+  hourlyBurn: number;
+  monthToDate: number;
+  limit: number | null;
+  state: 'ok' | 'warning' | 'blocked';
+  currency: string;
+}
+
+export interface ComputeApi {
+  listInstances(req: Req<'listInstances'>): Promise<Instances>;
+  explainAction(req: Req<'explainAction'>): Promise<Res<'explainAction'>>;
+  instanceAction(req: Req<'instanceAction'>): Promise<Res<'instanceAction'>>;
+  listPresets(): Promise<{ presets: Preset[] }>;
+  checkLaunch(req: Req<'checkLaunch'>): Promise<LaunchCheck>;
+  launchInstance(req: Req<'launchInstance'>): Promise<{ id: string }>;
+  getBudget(): Promise<Budget>;
+  /** From cached figures; never calls AWS in the caller's path and never throws. */
+  status(): ComputeStatus;
+  trayModel(): Promise<TrayModel>;
+}
+
+export function createComputeApi(d: ComputeDeps): ComputeApi {
+  const now = d.now ?? Date.now;
+  const prices = d.prices ?? loadPriceTable();
+  const maxAge = d.statusMaxAgeMs ?? 30_000;
+  let cachedInstances: { at: number; key: string; list: InstanceInfo[] } | null = null;
+  let cachedBudget: { at: number; key: string; budget: Budget } | null = null;
+  let refreshing = false;
+
+  const ctxKey = (s: Settings) => JSON.stringify(s.target);
+  const region = () => awsConnection(d.settings(), d.env).region;
+
+  function need(what: string): { ctx: AwsContext; settings: Settings } {
+    const settings = d.settings();
+    const ctx = d.context(settings);
+    if (!ctx) throw notConfigured(what);
+    return { ctx, settings };
+  }
+
+  async function instances(all: boolean): Promise<InstanceInfo[]> {
+    const { ctx, settings } = need('Instances');
+    const list = await ctx.compute.instances.list({ all });
+    if (!all) cachedInstances = { at: now(), key: ctxKey(settings), list };
+    return list;
+  }
+
+  async function budget(): Promise<Budget> {
+    const { ctx, settings } = need('The budget');
+    const summary = await ctx.compute.cost.summary();
+    let aws: BudgetStatus | null = null;
+    let budgetsError: unknown = null;
+    try {
+      const all = await ctx.compute.budgets.list();
+      const named = d.env.SCOPECLOUD_BUDGET;
+      aws = (named ? all.find((b) => b.name === named) : all.find((b) => b.type === 'COST' && b.timeUnit === 'MONTHLY' && b.limit > 0)) ?? null;
+    } catch (e) {
+      budgetsError = e;
+    }
+    if (budgetsError && !summary.actual) throw budgetsError;
+    const b = toBudget({
+      now: now(), currency: prices.currency, actual: summary.actual, actualError: summary.actualError,
+      live: summary.live, budget: aws, localLimit: settings.budget.monthlyLimitUsd,
+    });
+    cachedBudget = { at: now(), key: ctxKey(settings), budget: b };
+    cachedInstances = { at: now(), key: ctxKey(settings), list: summary.instances.filter((i) => i.managed) };
+    return b;
+  }
+
+  /** Background refresh for the status line; errors keep the previous figures. */
+  function refreshSoon(): void {
+    const settings = d.settings();
+    if (refreshing || settings.target.kind !== 's3') return;
+    const key = ctxKey(settings);
+    const fresh = (c: { at: number; key: string } | null) => c !== null && c.key === key && now() - c.at < maxAge;
+    if (fresh(cachedInstances) && fresh(cachedBudget)) return;
+    refreshing = true;
+    const before = JSON.stringify([cachedInstances?.list.map((i) => [i.id, i.state]), cachedBudget?.budget.monthToDate]);
+    const work = fresh(cachedBudget) ? instances(false).then(() => undefined) : budget().then(() => undefined);
+    work.then(() => {
+      const after = JSON.stringify([cachedInstances?.list.map((i) => [i.id, i.state]), cachedBudget?.budget.monthToDate]);
+      if (after !== before) d.hub.changed('status');
+    }, () => {
+      // keep the last figures; the views show the error when asked directly
+      const t = now();
+      if (cachedInstances) cachedInstances.at = t;
+      if (cachedBudget) cachedBudget.at = t;
+      else cachedBudget = { at: t, key, budget: toBudget({ now: t, currency: prices.currency, actual: null, actualError: null, live: liveCost([], t), budget: null, localLimit: settings.budget.monthlyLimitUsd }) };
+    }).finally(() => { refreshing = false; });
+  }
+
+  const changedInstances = () => {
+    cachedInstances = null;
+    d.hub.changed('instances', 'status');
+  };
+
+  return {
+    async listInstances(req) {
+      const list = await instances(req.all);
+      const t = now();
+      return { currency: prices.currency, asOf: t, instances: list.filter((i) => i.state !== 'terminated').map((i) => toInstance(i, t)) };
+    },
+
+    async explainAction(req) {
+      const { ctx } = need('Instance actions');
+      const { instance, explanation } = await ctx.compute.instances.explain(req.action, req.id);
+      return toExplanation(req.action, explanation, instance);
+    },
+
+    async instanceAction(req) {
+      const { ctx } = need('Instance actions');
+      const svc = ctx.compute.instances;
+      const r = req.action === 'start' ? await svc.start(req.id)
+        : req.action === 'stop' ? await svc.stop(req.id)
+          : req.action === 'reboot' ? await svc.reboot(req.id)
+            : await svc.terminate(req.id, { confirm: req.confirmText ?? '' });
+      changedInstances();
+      return { id: r.instance.id, state: r.currentState };
+    },
+
+    async listPresets() {
+      return { presets: PRESETS.map((p) => toPreset(p, prices, region())) };
+    },
+
+    async checkLaunch(req) {
+      const { ctx } = need('Launching instances');
+      const preset = presetByName(req.presetId);
+      const projected = hourlyPrice(prices, region(), preset.instanceType) * req.plannedHours;
+      const running = (await ctx.compute.instances.list({ all: true })).filter((i) => i.state === 'running' || i.state === 'pending');
+      try {
+        const base = await ctx.compute.guard.check({ action: 'launch', subject: preset.name, hourlyPrice: 0, plannedHours: 0, running });
+        return launchCheck(projected, base.checked && base.limit !== null ? { limit: base.limit, spent: base.spent, committed: base.committed } : null);
+      } catch (e) {
+        if (e instanceof BudgetError && e.code === 'BUDGET_EXCEEDED') return { allowed: false, projectedCost: projected, remaining: 0, message: e.message };
+        throw e;
+      }
+    },
+
+    async launchInstance(req) {
+      const { ctx } = need('Launching instances');
+      const r = await ctx.compute.instances.launch({
+        preset: req.presetId,
+        name: req.name,
+        maxRuntimeMinutes: Math.max(6, Math.round(req.plannedHours * 60)),
+        ...(req.override ? { override: { reason: 'confirmed in the ScopeCloud launch dialog', by: ctx.owner } } : {}),
+      });
+      changedInstances();
+      return { id: r.instance.id };
+    },
+
+    getBudget: budget,
+
+    status() {
+      const settings = d.settings();
+      const limit = settings.budget.monthlyLimitUsd;
+      if (settings.target.kind !== 's3') return { running: 0, hourlyBurn: 0, monthToDate: 0, limit, state: 'ok', currency: prices.currency };
+      refreshSoon();
+      const key = ctxKey(settings);
+      const list = cachedInstances?.key === key ? cachedInstances.list : [];
+      const b = cachedBudget?.key === key ? cachedBudget.budget : null;
+      const live = liveCost(list, now());
+      return {
+        running: live.running,
+        hourlyBurn: live.hourlyRate,
+        monthToDate: b?.monthToDate ?? 0,
+        limit: b?.limit ?? limit,
+        state: b?.guard.state ?? 'ok',
+        currency: prices.currency,
+      };
+    },
+
+    async trayModel() {
+      const settings = d.settings();
+      if (settings.target.kind !== 's3') return trayModel({ instances: [], budgetPercent: null, idleIds: [], longRunningMs: 2 * 3_600_000 });
+      let list: InstanceInfo[] = [];
+      try {
+        list = await instances(false);
+      } catch {
+        list = cachedInstances?.list ?? [];
+      }
+      const b = cachedBudget?.budget;
+      const pct = b && b.limit ? (b.monthToDate / b.limit) * 100 : null;
+      return trayModel({ instances: list, budgetPercent: pct, idleIds: [], longRunningMs: 2 * 3_600_000 });
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * A job's results folder (the worker's layout, or a merged one, see main/jobs/merge.ts) as
+ * the Results view's summary, ROI arrays and image list. Pure over parsed documents.
+ */
+import type { ResultImage, ResultSummary } from '../../preload/api.ts';
+import type { RoiArrays } from '../../preload/roi-binary.ts';
+
+/** One ROI of rois.json (worker: `{schema, rois: [...]}`; merged: a plain array). */
+export interface RoiRecord {
+  id?: number;
+  plane?: number;
+  x?: number;
+  y?: number;
+  pixels?: number;
+  cluster?: number | null;
+}
+
+export function roiList(doc: unknown): RoiRecord[] {
+  if (Array.isArray(doc)) return doc as RoiRecord[];
+  const rois = (doc as { rois?: unknown } | null)?.rois;
+  return Array.isArray(rois) ? (rois as RoiRecord[]) : [];
+}
+
+/** Cluster 255 means unassigned in the viewer's encoding; real clusters are capped at 254. */
+export function toRoiArrays(rois: readonly RoiRecord[], planes: number): RoiArrays {
+  const n = rois.length;
+  const centroids = new Float32Array(n * 3);
+  const sizes = new Float32Array(n);
+  const clusters = new Uint8Array(n);
+  rois.forEach((r, i) => {
+    centroids[i * 3] = finite(r.x);
+    centroids[i * 3 + 1] = finite(r.y);
+    centroids[i * 3 + 2] = finite(r.plane);
+    sizes[i] = Math.max(1, finite(r.pixels));
+    clusters[i] = typeof r.cluster === 'number' && r.cluster >= 0 ? Math.min(254, r.cluster) : 255;
+  });
+  return { count: n, planes: Math.max(1, planes), centroids, sizes, clusters };
+}
+
+function finite(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+/** The worker's summary.json, or a merged one whose shard summaries carry the input facts. */
+interface WorkerSummary {
+  input?: { width?: number; height?: number; planes?: number; frames?: number };
+  parameters?: { fs?: number; k?: number };
+  counts?: { clusters?: number };
+  shardSummaries?: WorkerSummary[];
+  params?: { fs?: number };
+}
+
+export interface ProjectionImage {
+  file: string;
+  plane: number;
+  kind: string;
+  bits: number;
+}
+
+export interface ImageFile extends ResultImage {
+  /** Path inside the results folder. */
+  file: string;
+}
+
+const KIND_LABEL: Record<string, string> = { mean: 'Mean projection', max: 'Max projection', std: 'Std projection' };
+
+/**
+ * Images worth showing: the 8-bit mean/max/std of the first plane, the mean of every other plane
+ * (up to 12), the max-over-time GIF of the first plane, and the cluster-sorted covariance.
+ */
+export function imageList(projections: readonly ProjectionImage[], dir: string, hasCovariance: boolean, planes: number): ImageFile[] {
+  const out: ImageFile[] = [];
+  const suffix = (p: number) => (planes > 1 ? `, plane ${p + 1}` : '');
+  const eight = projections.filter((i) => i.bits === 8 && i.file.endsWith('.png'));
+  const firstPlane = Math.min(...eight.map((i) => i.plane), Infinity);
+  for (const i of eight) {
+    if (!KIND_LABEL[i.kind]) continue;
+    if (i.plane !== firstPlane && (i.kind !== 'mean' || out.filter((o) => o.name.endsWith('-mean')).length >= 12)) continue;
+    out.push({ name: `plane${i.plane}-${i.kind}`, label: `${KIND_LABEL[i.kind]}${suffix(i.plane)}`, mime: 'image/png', file: `${dir}${i.file}` });
+  }
+  const gif = projections.find((i) => i.file.endsWith('.gif') && i.kind === 'max' && i.plane === firstPlane);
+  if (gif) out.push({ name: `plane${gif.plane}-max-over-time`, label: `Max over time${suffix(gif.plane)}`, mime: 'image/gif', file: `${dir}${gif.file}` });
+  if (hasCovariance) out.push({ name: 'covariance', label: 'Covariance (cluster-sorted)', mime: 'image/png', file: 'covariance.png' });
+  return out;
+}
+
+export interface SummaryInputs {
+  id: string;
+  summary: unknown;
+  rois: readonly RoiRecord[];
+  /** Frames per ROI in dff.npy (its second dimension), when known. */
+  traceLength: number | null;
+  images: readonly ImageFile[];
+}
+
+export function planesOf(summary: unknown, rois: readonly RoiRecord[]): number {
+  const s = (summary ?? {}) as WorkerSummary;
+  const fromRois = rois.reduce((m, r) => Math.max(m, finite(r.plane) + 1), 0);
+  return Math.max(1, s.input?.planes ?? s.shardSummaries?.[0]?.input?.planes ?? 0, fromRois);
+}
+
+export function toResultSummary(x: SummaryInputs): ResultSummary {
+  const s = (x.summary ?? {}) as WorkerSummary;
+  const input = s.input ?? s.shardSummaries?.find((v) => v?.input)?.input ?? {};
+  const planes = planesOf(x.summary, x.rois);
+  const width = input.width ?? Math.ceil(x.rois.reduce((m, r) => Math.max(m, finite(r.x)), 1));
+  const height = input.height ?? Math.ceil(x.rois.reduce((m, r) => Math.max(m, finite(r.y)), 1));
+  const maxCluster = x.rois.reduce((m, r) => (typeof r.cluster === 'number' && r.cluster > m ? r.cluster : m), -1);
+  return {
+    id: x.id,
+    roiCount: x.rois.length,
+    planes,
+    // Stack the planes about a third of the field of view deep, whatever their number.
+    planeSpacing: planes > 1 ? Math.max(1, (Math.max(width, height) * 0.35) / (planes - 1)) : 1,
+    width,
+    height,
+    traceLength: x.traceLength ?? input.frames ?? 0,
+    fs: s.parameters?.fs ?? s.params?.fs ?? s.shardSummaries?.[0]?.parameters?.fs ?? 0,
+    clusters: s.counts?.clusters ?? maxCluster + 1,
+    images: x.images.map(({ name, label, mime }) => ({ name, label, mime })),
+  };
+}
