@@ -179,7 +179,8 @@ export function createAcquisitionApi(d: AcquisitionDeps): AcquisitionApi {
         throughputBytesPerSec: st.throughput,
         etaSeconds: st.etaSeconds ?? null,
         totals: totalsOf(files),
-        history: history.slice(-120),
+        // The live figure closes the chart, so it agrees with the throughput shown beside it.
+        history: [...history.slice(-119), { t, bytesPerSec: st.throughput }],
         folders: folderRows(roots, all, acq.watcher?.status(), sessions, rootErrors),
         files: files.sort((a, b) => b.updatedAt - a.updatedAt || Number(b.id) - Number(a.id)).slice(0, 500),
       };
@@ -192,8 +193,14 @@ export function createAcquisitionApi(d: AcquisitionDeps): AcquisitionApi {
 
     summary() {
       if (!current) return { active: 0, queued: 0, failed: 0, paused };
-      const c = current.engine.status().counts;
-      return { active: c.uploading + c.growing, queued: c.queued, failed: c.failed, paused: current.engine.status().paused };
+      // Counted from the items, not engine.status(), whose figures are cached for 200 ms.
+      const out = { active: 0, queued: 0, failed: 0, paused };
+      for (const i of current.engine.list()) {
+        if (i.state === 'uploading' || i.state === 'growing') out.active++;
+        else if (i.state === 'queued') out.queued++;
+        else if (i.state === 'failed') out.failed++;
+      }
+      return out;
     },
 
     target: () => targetLabel(d.settings().target),

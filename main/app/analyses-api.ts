@@ -69,14 +69,19 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       }, (e: unknown) => d.hub.notify('error', 'Analysis stopped', `${id}: ${(e as Error).message.split('\n')[0]}`))
       .finally(() => {
         following.delete(id);
-        d.hub.changed('analyses', 'status');
+        d.hub.changed('analyses');
+        void list().catch(() => undefined);
       });
   }
 
+  const activeCount = (list: readonly Analysis[]) => list.filter((a) => a.status === 'running' || a.status === 'queued').length;
+
   async function list(): Promise<Analysis[]> {
     listing ??= d.jobs(d.settings()).jobs.list().then((views) => {
+      const before = activeCount(lastList);
       lastList = views.map(toAnalysis);
       lastListAt = now();
+      if (activeCount(lastList) !== before) d.hub.changed('status');
       return lastList;
     }).finally(() => { listing = null; });
     return listing;
@@ -98,7 +103,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
   }
 
   async function ec2Placement(settings: Settings, aws: AwsContext): Promise<Ec2Placement> {
-    if (settings.target.kind !== 's3') throw notConfigured('Running analyses on EC2');
+    if (settings.target.kind !== 's3') throw notConfigured('analyses on EC2');
     const preset = presetByName(EC2_PRESET);
     const profile = await ensureJobInstanceProfile(aws.clients.iam, { bucket: settings.target.bucket, prefix: settings.target.prefix, name: DEFAULT_PROFILE_NAME, consent: true });
     return {
@@ -133,7 +138,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       let request: SubmitRequest;
       if (req.where === 'ec2') {
         const aws = d.aws(settings);
-        if (!aws || !ctx.ec2) throw notConfigured('Running analyses on EC2');
+        if (!aws || !ctx.ec2) throw notConfigured('analyses on EC2');
         if (req.source.kind !== 'session') throw new AppError('INVALID_INPUT', 'EC2 analyses read their data from S3: choose an acquisition session that has been uploaded', 'source');
         const keys = uploadedKeys(src.folder, settings);
         if (keys.length === 0) throw new AppError('INVALID_INPUT', `no uploaded TIFF files of ${src.label} yet: wait until its files are verified`, 'source');
@@ -156,7 +161,8 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       }
       const m = await ctx.jobs.submit(request);
       follow(ctx, m.id);
-      d.hub.changed('analyses', 'status');
+      d.hub.changed('analyses');
+      void list().catch(() => undefined);
       return { id: m.id };
     },
 
@@ -178,7 +184,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
 
     running() {
       if (now() - lastListAt > 10_000 && !listing) void list().catch(() => undefined);
-      return lastList.filter((a) => a.status === 'running' || a.status === 'queued').length;
+      return activeCount(lastList);
     },
 
     async resume() {

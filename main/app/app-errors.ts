@@ -24,5 +24,5 @@ export class AppError extends Error {
 
 /** What AWS-only features say in local-archive mode. */
 export function notConfigured(what: string): AppError {
-  return new AppError('NOT_CONFIGURED', `${what} needs AWS, which is not configured: switch the destination to Amazon S3 in Settings.`);
+  return new AppError('NOT_CONFIGURED', `AWS is not configured (needed for ${what}): switch the destination to Amazon S3 in Settings.`);
 }

@@ -73,14 +73,14 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
   }
 
   async function instances(all: boolean): Promise<InstanceInfo[]> {
-    const { ctx, settings } = need('Instances');
+    const { ctx, settings } = need('instances');
     const list = await ctx.compute.instances.list({ all });
     if (!all) cachedInstances = { at: now(), key: ctxKey(settings), list };
     return list;
   }
 
   async function budget(): Promise<Budget> {
-    const { ctx, settings } = need('The budget');
+    const { ctx, settings } = need('the budget');
     const summary = await ctx.compute.cost.summary();
     let aws: BudgetStatus | null = null;
     let budgetsError: unknown = null;
@@ -136,13 +136,13 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     },
 
     async explainAction(req) {
-      const { ctx } = need('Instance actions');
+      const { ctx } = need('instance actions');
       const { instance, explanation } = await ctx.compute.instances.explain(req.action, req.id);
       return toExplanation(req.action, explanation, instance);
     },
 
     async instanceAction(req) {
-      const { ctx } = need('Instance actions');
+      const { ctx } = need('instance actions');
       const svc = ctx.compute.instances;
       const r = req.action === 'start' ? await svc.start(req.id)
         : req.action === 'stop' ? await svc.stop(req.id)
@@ -157,7 +157,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     },
 
     async checkLaunch(req) {
-      const { ctx } = need('Launching instances');
+      const { ctx } = need('launching instances');
       const preset = presetByName(req.presetId);
       const projected = hourlyPrice(prices, region(), preset.instanceType) * req.plannedHours;
       const running = (await ctx.compute.instances.list({ all: true })).filter((i) => i.state === 'running' || i.state === 'pending');
@@ -171,7 +171,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     },
 
     async launchInstance(req) {
-      const { ctx } = need('Launching instances');
+      const { ctx } = need('launching instances');
       const r = await ctx.compute.instances.launch({
         preset: req.presetId,
         name: req.name,

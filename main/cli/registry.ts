@@ -7,9 +7,12 @@ import { statusCommand } from './commands/status.ts';
 import { instancesCommand } from './commands/instances.ts';
 import { budgetCommand } from './commands/budget.ts';
 import { costCommand } from './commands/cost.ts';
+import { analyzeCommand } from './commands/analyze.ts';
+import { jobsCommand } from './commands/jobs.ts';
+import { resultsCommand } from './commands/results.ts';
 import { createServeCommand } from './commands/serve.ts';
 import { createAppServices } from '../app/app-services.ts';
 
 export function commands(): CliCommand[] {
-  return [watchCommand, uploadCommand, statusCommand, instancesCommand, costCommand, budgetCommand, configCommand, createServeCommand((c) => createAppServices(c))];
+  return [watchCommand, uploadCommand, statusCommand, analyzeCommand, jobsCommand, resultsCommand, instancesCommand, costCommand, budgetCommand, configCommand, createServeCommand((c) => createAppServices(c))];
 }

@@ -1,14 +1,15 @@
 /**
  * The Electron entry's one function: the only place the real 'electron' module is handed to the
- * adapter. The caller (the app's main script) supplies the services, built on an electron-store
- * settings backend passed to the service container:
- *
- *   import { launchElectronApp } from './main/electron/app.ts';
- *   await launchElectronApp(async (backend) => appServicesFor(await createServiceContainer({ backend })), trayModelFor);
+ * adapter. The caller (main/electron/main.ts, the app's main script) supplies the services, built
+ * on an electron-store settings backend passed to the service container. The store lives in the
+ * state folder (SCOPECLOUD_HOME), as `settings.json` beside the queue, so the app and the
+ * `scopecloud` CLI read and write the same settings.
  */
 import * as electron from 'electron';
 import { join } from 'node:path';
 import type { AppServices } from '../host/app-services.ts';
+import type { KeyValueBackend } from '../config/store.ts';
+import { statePaths } from '../config/paths.ts';
 import { defaultRendererDir } from '../host/renderer-files.ts';
 import type { TrayIcon, TrayModel } from '../tray/tray-model.ts';
 import type { ElectronFacade } from './facade.ts';
@@ -16,10 +17,7 @@ import { registerSchemePrivileges } from './protocol.ts';
 import { startShell, type Shell } from './shell.ts';
 
 /** A conf-compatible store; electron-store satisfies it. */
-export interface SettingsBackend {
-  get(key: string): unknown;
-  set(key: string, value: unknown): void;
-}
+export type SettingsBackend = KeyValueBackend;
 
 export async function launchElectronApp(
   createServices: (settingsBackend: SettingsBackend) => Promise<AppServices>,
@@ -32,7 +30,7 @@ export async function launchElectronApp(
     return null;
   }
   const { default: Store } = await import('electron-store');
-  const backend = new Store({ name: 'settings' }) as unknown as SettingsBackend;
+  const backend = new Store({ name: 'settings', cwd: statePaths().root }) as unknown as SettingsBackend;
   const services = await createServices(backend);
   const root = join(defaultRendererDir(), '..');
   return startShell(e, {

@@ -48,7 +48,7 @@ export async function mergeShardResults(o: MergeOptions): Promise<void> {
   const summaries: unknown[] = [];
   const roiCounts: number[] = [];
   for (const [i, dir] of shardDirs.entries()) {
-    const shardRois = await readJson<RoiRecord[]>(join(dir, 'rois.json'), []);
+    const shardRois = roiList(await readJson<unknown>(join(dir, 'rois.json'), []));
     const shardRegions = await readJson<RoiRecord[]>(join(dir, 'regions.json'), []);
     const remap = new Map<number, number>();
     for (const r of shardRois) {
@@ -80,7 +80,7 @@ export async function mergeShardResults(o: MergeOptions): Promise<void> {
     if (merged.shape.length === 2 && parts.some((p) => p.shape[1] !== merged.shape[1])) notes.push(`${name}: cut to the shortest recording (${merged.shape[1]} frames)`);
     await writeFile(join(out, name), formatNpy(merged));
   }
-  await writeFile(join(out, 'rois.json'), JSON.stringify(rois));
+  await writeFile(join(out, 'rois.json'), JSON.stringify({ schema: 1, rois }));
   await writeFile(join(out, 'regions.json'), JSON.stringify(regions));
   const clustered = await clusterMerged(o, out);
   if (!clustered) notes.push('clusters.npy holds each shard\'s own clusters: the worker has no cluster subcommand');
@@ -91,6 +91,13 @@ export async function mergeShardResults(o: MergeOptions): Promise<void> {
   await uploadResults(o.store, out, jobKeys(m.id).results);
 }
 
+/** rois.json is `{ schema, rois: [...] }` (worker schema 1); a bare array is accepted too. */
+export function roiList<T = RoiRecord>(doc: unknown): T[] {
+  if (Array.isArray(doc)) return doc as T[];
+  const rois = (doc as { rois?: unknown } | null)?.rois;
+  return Array.isArray(rois) ? (rois as T[]) : [];
+}
+
 async function readJson<T>(path: string, fallback: T): Promise<T> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as T;
@@ -99,19 +106,52 @@ async function readJson<T>(path: string, fallback: T): Promise<T> {
   }
 }
 
-/** Runs `scopecloud-worker cluster` on the merged folder; false when the worker has no such subcommand. */
+/**
+ * Re-clusters the merged traces with `scopecloud-worker cluster --traces <dff.npy>` when the worker
+ * offers it (checked in its --help); false when it does not, and the shards' own labels stay
+ * (offset per shard so they do not collide), as the summary notes.
+ */
 async function clusterMerged(o: MergeOptions, dir: string): Promise<boolean> {
   const worker = await o.worker();
-  const args = ['cluster', '--input', dir, '--out', dir, '--k', String(o.manifest.params.k), ...(o.manifest.params.seed !== undefined ? ['--seed', String(o.manifest.params.seed)] : [])];
-  const child = (o.spawnWorker ?? ((f, a) => spawn(f, a, { stdio: ['ignore', 'pipe', 'pipe'] })))(worker.path, args);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
-  child.stdout?.resume();
-  const code = await new Promise<number>((r) => {
-    child.once('error', () => r(-1));
-    child.once('close', (c) => r(c ?? -1));
-  });
-  if (code === 0) return true;
-  if (/unrecognized|unknown|no such|usage/i.test(stderr) || code === 2) return false;
-  throw new Error(`worker cluster failed (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`);
+  const run = async (args: string[]) => {
+    const child = (o.spawnWorker ?? ((f, a) => spawn(f, a, { stdio: ['ignore', 'pipe', 'pipe'] })))(worker.path, args);
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-20_000); });
+    child.stderr?.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-20_000); });
+    const code = await new Promise<number>((r) => {
+      child.once('error', () => r(-1));
+      child.once('close', (c) => r(c ?? -1));
+    });
+    return { code, out };
+  };
+  const help = await run(['cluster', '--help']);
+  if (help.code !== 0 || !help.out.includes('--traces')) {
+    await offsetShardClusters(o, dir);
+    return false;
+  }
+  const args = ['cluster', '--traces', join(dir, 'dff.npy'), '--out', dir, '--k', String(o.manifest.params.k), ...(o.manifest.params.seed !== undefined ? ['--seed', String(o.manifest.params.seed)] : [])];
+  const r = await run(args);
+  if (r.code !== 0) throw new Error(`worker cluster failed (exit ${r.code}): ${r.out.trim().split('\n').pop() ?? ''}`);
+  return true;
+}
+
+/** Shard s's cluster c becomes s * k + c in the merged clusters.npy. */
+async function offsetShardClusters(o: MergeOptions, dir: string): Promise<void> {
+  const path = join(dir, 'clusters.npy');
+  let a: NpyArray;
+  try {
+    a = parseNpy(await readFile(path));
+  } catch {
+    return;
+  }
+  const rois = roiList<{ shard: number }>(await readJson<unknown>(join(dir, 'rois.json'), []));
+  if (rois.length !== a.shape[0] || a.shape.length !== 1) return;
+  const k = o.manifest.params.k;
+  const data = a.data;
+  for (let i = 0; i < rois.length; i++) {
+    if (Number(data[i]) < 0) continue; // -1: not a cell, no cluster
+    if (typeof data[i] === 'bigint') (data as BigInt64Array)[i] = (data as BigInt64Array)[i] + BigInt(rois[i].shard * k);
+    else (data as Int32Array)[i] = Number(data[i]) + rois[i].shard * k;
+  }
+  await writeFile(path, formatNpy(a));
 }

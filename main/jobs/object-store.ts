@@ -79,7 +79,7 @@ export function fsObjectStore(root: string): ObjectStore {
     }
   };
   return {
-    location: root,
+    location: root.endsWith('/') ? root : root + '/',
     async get(key) {
       try {
         return await readFile(pathOf(key));

@@ -5,7 +5,7 @@
 import type { WorkerProgress } from './job-types.ts';
 
 /** The worker's pipeline steps in order, used to turn a step's fraction into an overall percent. */
-export const PIPELINE_STEPS = ['read', 'register', 'detect', 'extract', 'deconvolve', 'cluster', 'project', 'write'] as const;
+export const PIPELINE_STEPS = ['register', 'detect', 'extract', 'deconvolve', 'cluster', 'project'] as const;
 
 export function parseProgressLine(line: string): WorkerProgress | null {
   const t = line.trim();

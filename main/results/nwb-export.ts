@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseNpy, type NpyArray } from './npy.ts';
+import { roiList } from '../jobs/merge.ts';
 
 export class NwbExportError extends Error {
   readonly code = 'NWB_EXPORT';
@@ -76,7 +77,7 @@ async function readJson<T>(path: string): Promise<T | null> {
 function rateFrom(summary: Record<string, unknown> | null): number | null {
   if (!summary) return null;
   const params = (summary.params ?? summary.parameters ?? {}) as Record<string, unknown>;
-  for (const v of [summary.fs, summary.fs_hz, summary.frameRate, params.fs, (summary.input as Record<string, unknown> | undefined)?.fs]) {
+  for (const v of [summary.fs, (summary.input as Record<string, unknown> | undefined)?.frame_rate_hz, params.fs]) {
     if (typeof v === 'number' && v > 0) return v;
   }
   return null;
@@ -105,7 +106,7 @@ export async function exportNwb(o: NwbExportOptions): Promise<NwbExportResult> {
   }
   if (dff && (dff.shape[0] !== F.shape[0] || dff.shape[1] !== F.shape[1])) throw new NwbExportError(`dff.npy (${dff.shape.join('x')}) and F.npy (${F.shape.join('x')}) disagree`);
   const [nRois, frames] = F.shape;
-  const rois = (await readJson<RoiMeta[]>(join(o.resultsDir, 'rois.json'))) ?? [];
+  const rois = roiList<RoiMeta>(await readJson<unknown>(join(o.resultsDir, 'rois.json')));
   const regions = (await readJson<Region[]>(join(o.resultsDir, 'regions.json'))) ?? [];
   const summary = await readJson<Record<string, unknown>>(join(o.resultsDir, 'summary.json'));
   const regionById = new Map(regions.map((r) => [r.id, r]));

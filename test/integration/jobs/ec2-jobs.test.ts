@@ -26,6 +26,7 @@ import { describeWorker, workerCandidates } from '../../../main/jobs/worker-bina
 import { jobKeys, workerKey } from '../../../main/jobs/job-layout.ts';
 import { ensureJobInstanceProfile } from '../../../main/iam/instance-profile.ts';
 import { pullResults } from '../../../main/results/pull.ts';
+import { exportNwb } from '../../../main/results/nwb-export.ts';
 import type { JobView } from '../../../main/jobs/job-types.ts';
 import { writeSyntheticMovie } from './synthetic-movie.ts';
 
@@ -79,7 +80,7 @@ async function harness(workerPath: string, o: { s3Endpoint?: string; bootGraceSe
   const store = s3ObjectStore(s3, bucket, PREFIX);
   const sim = await startInstanceSimulator({
     ec2, s3Endpoint: o.s3Endpoint ?? vgw.endpoint, s3Credentials: vgw.credentials, region: moto.region,
-    root: await mkdtemp(join(root, 'sim-')), minuteMs: 1000,
+    root: await mkdtemp(join(root, 'sim-')),
   });
   const newService = () => createJobService({
     store, workDir: join(root, 'work'), owner: 'tester', pollMs: 400, worker: () => describeWorker(workerPath),
@@ -160,9 +161,13 @@ test('thunder-zebrafish (2 planes) fanned out over two instances, merged', { ski
     const summary = JSON.parse(await readFile(join(pulled.dir, 'summary.json'), 'utf8'));
     assert.equal(summary.merged, true);
     assert.equal(summary.shards.length, 2);
-    const rois = JSON.parse(await readFile(join(pulled.dir, 'rois.json'), 'utf8')) as Array<{ id: number; shard: number }>;
+    const rois = (JSON.parse(await readFile(join(pulled.dir, 'rois.json'), 'utf8')) as { rois: Array<{ id: number; shard: number }> }).rois;
     assert.deepEqual(rois.map((r) => r.id), rois.map((_, i) => i));
     assert.equal(summary.rois, rois.length);
+    assert.ok(rois.some((r) => r.shard === 1));
+    const nwb = await exportNwb({ resultsDir: pulled.dir, outFile: join(root, 'zf.nwb'), jobId: m.id });
+    assert.equal(nwb.rois, rois.length);
+    assert.equal(nwb.planes, 2);
     await h.sim.waitAllEnded(2, 30_000);
     assert.deepEqual(await liveInstances(m.id), []);
   } finally {
@@ -208,7 +213,7 @@ test('a worker whose sha256 does not match is never run', { skip }, async () => 
 test('the maximum runtime stops a hanging worker on the instance', { skip }, async () => {
   const h = await harness(await fake('hang'));
   try {
-    const m = await h.service.submit(request({ maxRuntimeSeconds: 4 }));
+    const m = await h.service.submit(request({ maxRuntimeSeconds: 15 }));
     const v = await h.service.follow(m.id);
     assert.equal(v.state, 'failed');
     assert.equal(v.failure?.code, 'max-runtime');

@@ -15,23 +15,37 @@ fn tmpdir(name: &str) -> PathBuf {
 
 #[test]
 fn npy_matches_suite2p_files_byte_for_byte() {
-    let Some(data) = shared_data::data_dir() else { return };
+    let Some(data) = shared_data::data_dir() else {
+        return;
+    };
     let dir = data.join("suite2p-output-format/plane0");
     let out = tmpdir("npy");
     for name in ["F.npy", "Fneu.npy", "spks.npy"] {
         let a = read_npy(&dir.join(name)).unwrap();
         assert_eq!(a.shape, vec![23, 864], "{}", name);
-        let NpyData::F32(v) = a.data else { panic!("{} is not float32", name) };
+        let NpyData::F32(v) = a.data else {
+            panic!("{} is not float32", name)
+        };
         write_npy(&out.join(name), &a.shape, &v).unwrap();
-        assert_eq!(std::fs::read(out.join(name)).unwrap(), std::fs::read(dir.join(name)).unwrap(), "{}", name);
+        assert_eq!(
+            std::fs::read(out.join(name)).unwrap(),
+            std::fs::read(dir.join(name)).unwrap(),
+            "{}",
+            name
+        );
     }
     // iscell.npy is float64 (n, 2) in Fortran order; ours is C order with the same values.
     let a = read_npy(&dir.join("iscell.npy")).unwrap();
     assert_eq!(a.shape, vec![23, 2]);
-    let NpyData::F64(v) = a.data else { panic!("iscell is not float64") };
+    let NpyData::F64(v) = a.data else {
+        panic!("iscell is not float64")
+    };
     assert!(v.chunks(2).all(|r| r[0] == 0.0 || r[0] == 1.0));
     write_npy(&out.join("iscell.npy"), &[23, 2], &v).unwrap();
-    assert_eq!(read_npy(&out.join("iscell.npy")).unwrap().data, NpyData::F64(v));
+    assert_eq!(
+        read_npy(&out.join("iscell.npy")).unwrap().data,
+        NpyData::F64(v)
+    );
 }
 
 #[test]
@@ -43,16 +57,31 @@ fn png_and_gif_decode_to_what_was_written() {
     let mut r = dec.read_info().unwrap();
     let mut buf = vec![0; r.output_buffer_size()];
     let fi = r.next_frame(&mut buf).unwrap();
-    assert_eq!((fi.width, fi.height, fi.bit_depth), (4, 3, png::BitDepth::Sixteen));
-    let back: Vec<u16> = buf[..24].chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+    assert_eq!(
+        (fi.width, fi.height, fi.bit_depth),
+        (4, 3, png::BitDepth::Sixteen)
+    );
+    let back: Vec<u16> = buf[..24]
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
     assert_eq!(back, px16);
     let px8: Vec<u8> = (0..12).map(|i| i * 20).collect();
     write_png_u8(&out.join("b.png"), 4, 3, &px8).unwrap();
     assert!(write_png_u8(&out.join("c.png"), 5, 3, &px8).is_err());
-    write_gif(&out.join("a.gif"), 4, 3, &[px8.clone(), px8.iter().map(|v| 255 - v).collect()], 10).unwrap();
+    write_gif(
+        &out.join("a.gif"),
+        4,
+        3,
+        &[px8.clone(), px8.iter().map(|v| 255 - v).collect()],
+        10,
+    )
+    .unwrap();
     let mut opts = gif::DecodeOptions::new();
     opts.set_color_output(gif::ColorOutput::Indexed);
-    let mut d = opts.read_info(std::fs::File::open(out.join("a.gif")).unwrap()).unwrap();
+    let mut d = opts
+        .read_info(std::fs::File::open(out.join("a.gif")).unwrap())
+        .unwrap();
     let mut n = 0;
     while let Some(f) = d.read_next_frame().unwrap() {
         if n == 0 {
@@ -65,10 +94,16 @@ fn png_and_gif_decode_to_what_was_written() {
 
 #[test]
 fn projections_equal_direct_computation() {
-    let Some(data) = shared_data::data_dir() else { return };
+    let Some(data) = shared_data::data_dir() else {
+        return;
+    };
     let src = Source::open(&[data.join("sima-ca1/movie.tif")], &OpenOptions::default()).unwrap();
     let m = src.read_plane(0, 0).unwrap();
-    let opts = ProjectOptions { batch: 3, windows: 4, ..ProjectOptions::default() };
+    let opts = ProjectOptions {
+        batch: 3,
+        windows: 4,
+        ..ProjectOptions::default()
+    };
     let mut seen = 0;
     let p = project_plane(&src, 0, 0, &opts, &mut |n| seen += n).unwrap();
     assert_eq!(seen, 20);
@@ -78,7 +113,11 @@ fn projections_equal_direct_computation() {
         let mean = v.iter().sum::<f64>() / v.len() as f64;
         let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
         let mx = v.iter().cloned().fold(f64::MIN, f64::max);
-        assert!((p.mean[i] as f64 - mean).abs() < 1e-3 && (p.std[i] as f64 - sd).abs() < 1e-3 && p.max[i] as f64 == mx);
+        assert!(
+            (p.mean[i] as f64 - mean).abs() < 1e-3
+                && (p.std[i] as f64 - sd).abs() < 1e-3
+                && p.max[i] as f64 == mx
+        );
         let w0 = (0..5).map(|t| v[t]).fold(f64::MIN, f64::max);
         assert_eq!(p.window_max[0][i] as f64, w0);
     }
@@ -90,4 +129,48 @@ fn projections_equal_direct_computation() {
         assert!(f.is_file(), "{}", f.display());
     }
     assert!(out.join("projections.json").is_file());
+}
+
+#[test]
+fn tiff_writer_roundtrips_through_the_reader() {
+    use worker_core::output::{TiffSample, TiffWriter};
+    let out = tmpdir("tiffw");
+    let (w, h) = (7usize, 5usize);
+    let frame = |t: usize| -> Vec<f32> {
+        (0..w * h)
+            .map(|i| ((i * 31 + t * 7) % 250) as f32)
+            .collect()
+    };
+    for (name, sample, hint, bigtiff) in [
+        ("u8.tif", TiffSample::U8, 10, false),
+        ("u16.tif", TiffSample::U16, 10, false),
+        ("i16.tif", TiffSample::I16, 10, false),
+        ("f32-big.tif", TiffSample::F32, usize::MAX / 4096, true),
+    ] {
+        let p = out.join(name);
+        let desc = "ImageJ=1.11a\nimages=10\nslices=2\nframes=5\nhyperstack=true\n";
+        let mut tw = TiffWriter::create(&p, w, h, sample, hint, Some(desc)).unwrap();
+        for t in 0..10 {
+            tw.write_frame(&frame(t)).unwrap();
+        }
+        tw.finish().unwrap();
+        let src = Source::open(&[p.clone()], &OpenOptions::default()).unwrap();
+        let i = src.info();
+        assert_eq!(
+            (i.frames, i.planes, i.width, i.height, i.bigtiff),
+            (5, 2, w, h, bigtiff),
+            "{}",
+            name
+        );
+        let mut r = src.reader();
+        let mut f = vec![0f32; w * h];
+        for t in 0..5 {
+            for z in 0..2 {
+                r.read_frame(z, 0, t, &mut f).unwrap();
+                assert_eq!(f, frame(t * 2 + z), "{} t{} z{}", name, t, z);
+            }
+        }
+    }
+    let empty = TiffWriter::create(&out.join("e.tif"), 2, 2, TiffSample::U8, 1, None).unwrap();
+    assert!(empty.finish().is_err());
 }

@@ -9,6 +9,7 @@ mod npy;
 mod png;
 mod results;
 mod scale;
+mod tiff;
 
 pub use self::error::OutputError;
 pub use self::gif::write_gif;
@@ -17,6 +18,7 @@ pub use self::npy::{read_npy, write_npy, NpyArray, NpyData, NpyElement, NpyWrite
 pub use self::png::{write_png_u16, write_png_u8};
 pub use self::results::{write_registration, write_results, Stage};
 pub use self::scale::{percentile, to_u16, to_u8, Scale};
+pub use self::tiff::{TiffSample, TiffWriter};
 
 use std::fs::File;
 use std::io::BufWriter;

@@ -66,6 +66,21 @@ impl BlockGrid {
         v
     }
 
+    /// Per-row `(block row below, block row above, fraction)` of the bilinear interpolation
+    /// between block centres.
+    #[must_use]
+    pub fn row_brackets(&self) -> Vec<(usize, usize, f32)> {
+        let cy: Vec<f32> = self.ys.iter().map(|&y| y as f32 + (self.bh as f32 - 1.0) / 2.0).collect();
+        (0..self.h).map(|y| bracket(&cy, y as f32)).collect()
+    }
+
+    /// Per-column `(block column left, block column right, fraction)`, as [`Self::row_brackets`].
+    #[must_use]
+    pub fn col_brackets(&self) -> Vec<(usize, usize, f32)> {
+        let cx: Vec<f32> = self.xs.iter().map(|&x| x as f32 + (self.bw as f32 - 1.0) / 2.0).collect();
+        (0..self.w).map(|x| bracket(&cx, x as f32)).collect()
+    }
+
     /// Dense per-pixel field from per-block values (`vals[by * nx + bx]`), bilinear between block
     /// centres and constant beyond the outermost centres.
     #[must_use]

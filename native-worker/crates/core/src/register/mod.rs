@@ -155,23 +155,28 @@ impl Registrar {
             };
         };
         let (iy, ix) = (p.dy.round() as isize, p.dx.round() as isize);
-        let m = self.opts.max_block_shift.min(g.bh.min(g.bw) / 4).max(1);
-        let mut windows = Vec::with_capacity(g.len());
+        let m = self.block_shift(g);
+        let nn = (2 * m + 1) * (2 * m + 1);
+        let mut windows = vec![0.0f32; g.len() * nn];
         let mut b = 0;
         for &y0 in &g.ys {
             for &x0 in &g.xs {
-                let blk = crop(frame, w, y0, x0, g.bh, g.bw, iy, ix, h);
-                windows.push(self.blocks[b].window(&blk, m));
+                self.blocks[b].window_with(
+                    |buf| crop_into(frame, w, y0, x0, g.bh, g.bw, iy, ix, h, buf),
+                    m,
+                    &mut windows[b * nn..(b + 1) * nn],
+                );
                 b += 1;
             }
         }
         let mut bdy = vec![0.0; g.len()];
         let mut bdx = vec![0.0; g.len()];
+        let mut win = vec![0.0f32; nn];
         for bi in 0..g.len() {
-            let mut win = windows[bi].clone();
+            win.copy_from_slice(&windows[bi * nn..(bi + 1) * nn]);
             if peak_to_sidelobe(&win, m) < self.opts.snr_threshold {
                 for nb in g.neighbours(bi) {
-                    for (a, v) in win.iter_mut().zip(&windows[nb]) {
+                    for (a, v) in win.iter_mut().zip(&windows[nb * nn..(nb + 1) * nn]) {
                         *a += v;
                     }
                 }
@@ -180,9 +185,7 @@ impl Registrar {
             bdy[bi] = iy as f32 + pk.dy;
             bdx[bi] = ix as f32 + pk.dx;
         }
-        let fy = g.upsample(&bdy);
-        let fx = g.upsample(&bdx);
-        warp::warp_field(frame, h, w, &fy, &fx, out);
+        warp::warp_blocks(frame, g, &bdy, &bdx, out);
         FrameShift {
             dy: p.dy,
             dx: p.dx,
@@ -191,29 +194,36 @@ impl Registrar {
             block_dx: bdx,
         }
     }
+
+    fn block_shift(&self, g: &BlockGrid) -> usize {
+        self.opts.max_block_shift.min(g.bh.min(g.bw) / 4).max(1)
+    }
+}
+
+/// Crop of `bh x bw` at `(y0 + oy, x0 + ox)` into `out`, clamping coordinates to the frame.
+#[allow(clippy::too_many_arguments)]
+fn crop_into(img: &[f32], w: usize, y0: usize, x0: usize, bh: usize, bw: usize, oy: isize, ox: isize, h: usize, out: &mut [f32]) {
+    let inside_x = x0 as isize + ox >= 0 && x0 as isize + ox + bw as isize <= w as isize;
+    for y in 0..bh {
+        let yy = (y0 as isize + y as isize + oy).clamp(0, h as isize - 1) as usize;
+        let row = &img[yy * w..(yy + 1) * w];
+        let dst = &mut out[y * bw..(y + 1) * bw];
+        if inside_x {
+            let s = (x0 as isize + ox) as usize;
+            dst.copy_from_slice(&row[s..s + bw]);
+        } else {
+            for (x, d) in dst.iter_mut().enumerate() {
+                *d = row[(x0 as isize + x as isize + ox).clamp(0, w as isize - 1) as usize];
+            }
+        }
+    }
 }
 
 /// Crop of `bh x bw` at `(y0 + oy, x0 + ox)`, clamping coordinates to the frame.
 #[allow(clippy::too_many_arguments)]
-fn crop(
-    img: &[f32],
-    w: usize,
-    y0: usize,
-    x0: usize,
-    bh: usize,
-    bw: usize,
-    oy: isize,
-    ox: isize,
-    h: usize,
-) -> Vec<f32> {
-    let mut out = Vec::with_capacity(bh * bw);
-    for y in 0..bh {
-        let yy = (y0 as isize + y as isize + oy).clamp(0, h as isize - 1) as usize;
-        for x in 0..bw {
-            let xx = (x0 as isize + x as isize + ox).clamp(0, w as isize - 1) as usize;
-            out.push(img[yy * w + xx]);
-        }
-    }
+fn crop(img: &[f32], w: usize, y0: usize, x0: usize, bh: usize, bw: usize, oy: isize, ox: isize, h: usize) -> Vec<f32> {
+    let mut out = vec![0.0; bh * bw];
+    crop_into(img, w, y0, x0, bh, bw, oy, ox, h, &mut out);
     out
 }
 
@@ -296,6 +306,46 @@ pub fn pearson(a: &[f32], b: &[f32]) -> f32 {
     }
 }
 
+/// Pearson correlation against one fixed image, its centring and norm computed once.
+struct RefCorr {
+    centred: Vec<f32>,
+    norm2: f64,
+}
+
+impl RefCorr {
+    fn new(r: &[f32]) -> Self {
+        let n = r.len().max(1) as f64;
+        let m = r.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+        let centred: Vec<f32> = r.iter().map(|&v| (f64::from(v) - m) as f32).collect();
+        let norm2 = centred.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+        RefCorr { centred, norm2 }
+    }
+
+    /// Same value as [`pearson`]`(a, reference)`.
+    fn corr(&self, a: &[f32]) -> f32 {
+        let n = a.len().max(1) as f64;
+        let (mut s, mut ss, mut sr) = (0.0f64, 0.0f64, 0.0f64);
+        for (ca, cr) in a.chunks(64).zip(self.centred.chunks(64)) {
+            let (mut s1, mut ss1, mut sr1) = (0.0f64, 0.0f64, 0.0f64);
+            for (&x, &r) in ca.iter().zip(cr) {
+                let x = f64::from(x);
+                s1 += x;
+                ss1 += x * x;
+                sr1 += x * f64::from(r);
+            }
+            s += s1;
+            ss += ss1;
+            sr += sr1;
+        }
+        let var = ss - s * s / n;
+        if var <= 0.0 || self.norm2 <= 0.0 {
+            0.0
+        } else {
+            (sr / (var * self.norm2).sqrt()) as f32
+        }
+    }
+}
+
 /// Registers a whole plane in batches of `batch` frames, handing each registered batch to `sink`
 /// in frame order (`sink(first_frame, frames_data)`), and reporting `progress(done, total)`.
 ///
@@ -316,6 +366,7 @@ pub fn register_source(
         grid: reg.grid().cloned(),
         ..Registration::default()
     };
+    let rc = RefCorr::new(&reference);
     let mut out = Vec::new();
     crate::source::for_each_batch(src, batch, |start, count, data| -> io::Result<()> {
         out.resize(count * n, 0.0);
@@ -324,7 +375,7 @@ pub fn register_source(
             .zip(out.par_chunks_mut(n))
             .map(|(f, o)| {
                 let s = reg.register(f, o);
-                (s, pearson(f, &reference), pearson(o, &reference))
+                (s, rc.corr(f), rc.corr(o))
             })
             .collect();
         for (s, b, a) in per {

@@ -6,7 +6,9 @@
 
 use rustfft::num_complex::Complex32;
 
-use super::fft2::Fft2;
+use std::cell::RefCell;
+
+use super::fft2::{Fft2Work, RealFft2};
 
 /// Edge taper: 1 in the interior, falling smoothly to ~0 over `width` pixels at each border, so
 /// the implicit periodic boundary of the FFT does not create a spurious zero-shift peak.
@@ -32,9 +34,10 @@ pub fn taper_mask(h: usize, w: usize, width: f32) -> Vec<f32> {
 pub struct PhaseCorrelator {
     h: usize,
     w: usize,
-    fft: Fft2,
+    fft: RealFft2,
     taper: Vec<f32>,
-    /// conj(FFT(ref)) / |FFT(ref)| times a Gaussian low-pass (spatial sigma `smooth_sigma`).
+    /// conj(FFT(ref)) / |FFT(ref)| times a Gaussian low-pass (spatial sigma `smooth_sigma`),
+    /// half spectrum in [`RealFft2`]'s column-major layout.
     ref_spec: Vec<Complex32>,
 }
 
@@ -49,41 +52,82 @@ pub struct Peak {
     pub value: f32,
 }
 
+thread_local! {
+    /// FFT work buffers of this thread, one per frame size in use (reused across frames).
+    static WORK: RefCell<Vec<((usize, usize), Fft2Work)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's work buffers for `fft`'s size (created on first use).
+pub fn with_work<R>(fft: &RealFft2, f: impl FnOnce(&mut Fft2Work) -> R) -> R {
+    let key = (fft.height(), fft.width());
+    let mut work = WORK
+        .with(|p| {
+            let mut p = p.borrow_mut();
+            p.iter().position(|(k, _)| *k == key).map(|i| p.swap_remove(i).1)
+        })
+        .unwrap_or_else(|| fft.work());
+    let r = f(&mut work);
+    WORK.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.len() < 8 {
+            p.push((key, work));
+        }
+    });
+    r
+}
+
 impl PhaseCorrelator {
     /// Prepares the whitened, low-passed spectrum of `reference` (row-major `h x w`).
     #[must_use]
     pub fn new(reference: &[f32], h: usize, w: usize, smooth_sigma: f32, taper_width: f32) -> Self {
-        let fft = Fft2::new(h, w);
+        let fft = RealFft2::new(h, w);
         let taper = taper_mask(h, w, taper_width);
-        let mut spec = prepare(reference, &taper);
-        fft.forward(&mut spec);
-        let gauss = fourier_gaussian(h, w, smooth_sigma);
+        let mut work = fft.work();
+        work.real.copy_from_slice(&reference[..h * w]);
+        prepare_in_place(&mut work.real, &taper);
+        fft.forward(&mut work);
+        let gauss = fourier_gaussian_half(h, w, smooth_sigma);
+        let mut spec = work.spec;
         for (c, g) in spec.iter_mut().zip(&gauss) {
-            let a = c.norm().max(1e-12);
+            let a = c.norm_sqr().sqrt().max(1e-12);
             *c = c.conj() * (g / a);
         }
         PhaseCorrelator { h, w, fft, taper, ref_spec: spec }
     }
 
-    /// Correlation surface (real part, unnormalised by size), indexed with wrap-around.
+    /// Frame height.
     #[must_use]
-    pub fn surface(&self, frame: &[f32]) -> Vec<f32> {
-        let mut spec = prepare(frame, &self.taper);
-        self.fft.forward(&mut spec);
-        for (c, r) in spec.iter_mut().zip(&self.ref_spec) {
-            let a = c.norm().max(1e-12);
-            *c = *c / a * r;
-        }
-        self.fft.inverse(&mut spec);
-        let n = (self.h * self.w) as f32;
-        spec.iter().map(|c| c.re / n).collect()
+    pub fn height(&self) -> usize {
+        self.h
+    }
+
+    /// Frame width.
+    #[must_use]
+    pub fn width(&self) -> usize {
+        self.w
+    }
+
+    /// The `(2m+1)^2` correlation window around zero displacement of the image written by
+    /// `fill` (which receives an `h x w` buffer to fill with raw pixels). No allocation: the
+    /// FFT buffers are this thread's.
+    pub fn window_with(&self, fill: impl FnOnce(&mut [f32]), m: usize, win: &mut [f32]) {
+        with_work(&self.fft, |work| {
+            fill(&mut work.real);
+            prepare_in_place(&mut work.real, &self.taper);
+            self.fft.forward(work);
+            for (c, r) in work.spec.iter_mut().zip(&self.ref_spec) {
+                let a2 = c.norm_sqr();
+                let inv = if a2 > 1e-24 { 1.0 / a2.sqrt() } else { 0.0 };
+                *c = *c * r * inv;
+            }
+            self.fft.inverse_window(work, m, win);
+        });
     }
 
     /// Best displacement within `max_shift` pixels (each axis), sub-pixel refined.
     #[must_use]
     pub fn shift(&self, frame: &[f32], max_shift: usize) -> Peak {
-        let cc = self.surface(frame);
-        let win = window(&cc, self.h, self.w, max_shift);
+        let win = self.window(frame, max_shift);
         peak_in_window(&win, max_shift)
     }
 
@@ -98,30 +142,62 @@ impl PhaseCorrelator {
         if iy == 0 && ix == 0 {
             return p;
         }
-        let (h, w) = (self.h as isize, self.w as isize);
-        let mut moved = vec![0.0f32; frame.len()];
-        for y in 0..h {
-            let sy = (y + iy).clamp(0, h - 1);
-            for x in 0..w {
-                let sx = (x + ix).clamp(0, w - 1);
-                moved[(y * w + x) as usize] = frame[(sy * w + sx) as usize];
-            }
-        }
-        let r = self.shift(&moved, 1);
+        let (h, w) = (self.h, self.w);
+        let mut win = [0.0f32; 9];
+        self.window_with(|buf| shifted_copy(frame, h, w, iy, ix, buf), 1, &mut win);
+        let r = peak_in_window(&win, 1);
         Peak { dy: iy as f32 + r.dy, dx: ix as f32 + r.dx, value: p.value.max(r.value) }
     }
 
     /// The `(2m+1)^2` window of the surface around zero displacement, row-major, `win[(dy+m)*(2m+1) + dx+m]`.
     #[must_use]
     pub fn window(&self, frame: &[f32], max_shift: usize) -> Vec<f32> {
-        let cc = self.surface(frame);
-        window(&cc, self.h, self.w, max_shift)
+        let n = 2 * max_shift + 1;
+        let mut win = vec![0.0; n * n];
+        self.window_with(|buf| buf.copy_from_slice(&frame[..buf.len()]), max_shift, &mut win);
+        win
     }
 }
 
-fn prepare(img: &[f32], taper: &[f32]) -> Vec<Complex32> {
-    let mean = img.iter().map(|&v| f64::from(v)).sum::<f64>() / img.len().max(1) as f64;
-    img.iter().zip(taper).map(|(&v, &t)| Complex32::new((v - mean as f32) * t, 0.0)).collect()
+/// `out(y, x) = frame(y + iy, x + ix)` with coordinates clamped to the frame.
+pub fn shifted_copy(frame: &[f32], h: usize, w: usize, iy: isize, ix: isize, out: &mut [f32]) {
+    for y in 0..h {
+        let sy = (y as isize + iy).clamp(0, h as isize - 1) as usize;
+        let src = &frame[sy * w..(sy + 1) * w];
+        let dst = &mut out[y * w..(y + 1) * w];
+        if ix == 0 {
+            dst.copy_from_slice(src);
+        } else {
+            for (x, d) in dst.iter_mut().enumerate() {
+                *d = src[(x as isize + ix).clamp(0, w as isize - 1) as usize];
+            }
+        }
+    }
+}
+
+/// Subtracts the mean and applies the edge taper, in place.
+fn prepare_in_place(img: &mut [f32], taper: &[f32]) {
+    let mut s = 0.0f64;
+    for c in img.chunks(256) {
+        s += f64::from(c.iter().sum::<f32>());
+    }
+    let mean = (s / img.len().max(1) as f64) as f32;
+    for (v, &t) in img.iter_mut().zip(taper) {
+        *v = (*v - mean) * t;
+    }
+}
+
+/// [`fourier_gaussian`] restricted to the half spectrum, in [`RealFft2`]'s column-major layout.
+fn fourier_gaussian_half(h: usize, w: usize, sigma: f32) -> Vec<f32> {
+    let full = fourier_gaussian(h, w, sigma);
+    let wc = w / 2 + 1;
+    let mut out = vec![0.0; wc * h];
+    for kx in 0..wc {
+        for ky in 0..h {
+            out[kx * h + ky] = full[ky * w + kx];
+        }
+    }
+    out
 }
 
 /// Fourier transform of a unit-sum spatial Gaussian with standard deviation `sigma` pixels.

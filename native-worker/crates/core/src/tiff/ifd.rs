@@ -134,9 +134,9 @@ pub fn walk_chain(h: &mut Handle, hd: &Header, warnings: &mut Vec<String>) -> Re
         };
         let next_pos = n
             .checked_mul(entry_size)
-            .and_then(|x| x.checked_add(off + cnt_size));
+            .and_then(|x| x.checked_add(off.checked_add(cnt_size)?));
         let next_pos = match next_pos {
-            Some(p) if p + next_size <= h.len() => p,
+            Some(p) if p.saturating_add(next_size) <= h.len() => p,
             _ => {
                 return Err(TiffError::Truncated {
                     path: h.path().to_path_buf(),
@@ -278,9 +278,11 @@ impl<'a> Parser<'a> {
             ..e.clone()
         };
         // A single value is always inline, so this never reads more than one value.
-        let v = if type_size(e.typ).is_some_and(|s| {
-            s * e.count <= if self.hd.bigtiff { 8 } else { 4 }
-        }) {
+        let inline = if self.hd.bigtiff { 8 } else { 4 };
+        let v = if type_size(e.typ)
+            .and_then(|s| s.checked_mul(e.count))
+            .is_some_and(|t| t <= inline)
+        {
             self.uints(&one)?
         } else {
             let size = type_size(e.typ).unwrap_or(1);

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 /// True if the name ends in `.tif` or `.tiff` (any case).
 pub fn is_tiff_name(p: &Path) -> bool {
-    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        e.eq_ignore_ascii_case("tif") || e.eq_ignore_ascii_case("tiff")
-    })
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("tif") || e.eq_ignore_ascii_case("tiff"))
 }
 
 /// Compares names so that embedded numbers sort by value (`t2` before `t10`).

@@ -174,7 +174,7 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
         let mut l = si_layout("4".into(), channels, slices, flyback, fast);
         l.rate_hz = float(&m, "scanimage.SI4.scanFrameRate").map(|r| {
             if fast {
-                r / (slices + flyback) as f64
+                r / slices.saturating_add(flyback) as f64
             } else {
                 r
             }
@@ -212,7 +212,8 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
         let mut l = si_layout(version, channels, slices, flyback, fast);
         l.rate_hz = if fast {
             float(&m, "SI.hRoiManager.scanVolumeRate").or_else(|| {
-                float(&m, "SI.hRoiManager.scanFrameRate").map(|r| r / (slices + flyback) as f64)
+                float(&m, "SI.hRoiManager.scanFrameRate")
+                    .map(|r| r / slices.saturating_add(flyback) as f64)
             })
         } else {
             float(&m, "SI.hRoiManager.scanFrameRate")
@@ -233,7 +234,7 @@ fn si_layout(
         kind: MetadataKind::ScanImage,
         version: Some(version),
         planes: slices,
-        z_in_file: slices + flyback,
+        z_in_file: slices.saturating_add(flyback),
         page_channels: channels,
         claimed_frames: None,
         claimed_pages: None,

@@ -48,7 +48,10 @@ pub enum Ome {
 const MAX_PLANES: usize = 50_000_000;
 
 fn plane_limit(xml_len: usize) -> usize {
-    xml_len.saturating_mul(64).saturating_add(1 << 20).min(MAX_PLANES)
+    xml_len
+        .saturating_mul(64)
+        .saturating_add(1 << 20)
+        .min(MAX_PLANES)
 }
 
 /// The root `UUID` attribute of an OME-XML document.
@@ -203,7 +206,7 @@ pub fn parse(xml: &str, this_uuid: Option<&str>) -> Option<Ome> {
                 z,
                 c,
                 file: file.clone(),
-                ifd: ifd0 + k,
+                ifd: ifd0.saturating_add(k),
             });
         }
     }

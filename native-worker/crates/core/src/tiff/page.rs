@@ -76,13 +76,16 @@ pub fn read_page(
     };
     let across = w.div_ceil(cw);
     let down = ht.div_ceil(ch);
-    let per_plane = across * down;
+    // Chunk counts come from the file: overflow means a corrupt header, not a huge image.
+    let per_plane = across
+        .checked_mul(down)
+        .ok_or_else(|| corrupt(h, format!("{}x{} chunks overflow", across, down)))?;
     let (cspp, base, pick) = if ifd.planar == 2 {
-        (1, sample * per_plane, 0)
+        (1, sample.saturating_mul(per_plane), 0)
     } else {
         (spp, 0, sample)
     };
-    let needed = base + per_plane;
+    let needed = base.saturating_add(per_plane);
     if ifd.offsets.len() < needed {
         return Err(corrupt(
             h,
@@ -100,7 +103,10 @@ pub fn read_page(
             let idx = base + cy * across + cx;
             // Strips hold only the rows that exist; tiles are always full size.
             let rows = if tiled { ch } else { ch.min(ht - cy * ch) };
-            let expected = (cw as u64) * (rows as u64) * (cspp as u64) * (bps as u64);
+            let expected = (cw as u64)
+                .saturating_mul(rows as u64)
+                .saturating_mul(cspp as u64)
+                .saturating_mul(bps as u64);
             if expected > MAX_CHUNK_BYTES {
                 return Err(corrupt(
                     h,
@@ -128,6 +134,18 @@ pub fn read_page(
                         h.len()
                     ),
                 });
+            }
+            // No codec here expands more than a few thousand times; a larger claim is a lie
+            // that would only make us allocate.
+            if ifd.compression != 1 && expected > count.saturating_mul(8192).saturating_add(1 << 20)
+            {
+                return Err(corrupt(
+                    h,
+                    format!(
+                        "strip/tile {} of {} bytes cannot decode to {} bytes",
+                        idx, count, expected
+                    ),
+                ));
             }
             let src = h.read_vec(off, count, &format!("strip/tile {}", idx))?;
             let mut buf = decompress(ifd.compression, &src, expected as usize)

@@ -112,9 +112,23 @@ struct Probe {
 fn probe(b: &Backing, warnings: &mut Vec<String>) -> Result<(Handle, Probe)> {
     let mut h = b.open()?;
     let header = read_header(&mut h)?;
-    let ifds = walk_chain(&mut h, &header, warnings)?;
+    let mut ifds = walk_chain(&mut h, &header, warnings)?;
     let first = read_ifd(&mut h, header, ifds[0])?;
     check_supported(&first, &h)?;
+    // Trailing pages of another size (previews, thumbnails, masks) are dropped, not read as
+    // frames; pages of another size in the middle are reported when read.
+    while ifds.len() > 1 {
+        let last = *ifds.last().unwrap_or(&0);
+        let keep = matches!(read_ifd(&mut h, header, last), Ok(l) if same_format(&l, &first));
+        if keep {
+            break;
+        }
+        ifds.pop();
+        warnings.push(format!(
+            "{}: last page differs from the first (preview or corrupt page); ignored",
+            h.path().display()
+        ));
+    }
     Ok((
         h,
         Probe {
@@ -283,9 +297,9 @@ impl Source {
                 && first.offsets.len() == 1
             {
                 let fb = (first.width as u64)
-                    * (first.height as u64)
-                    * (first.samples_per_pixel as u64)
-                    * (first.bits_per_sample as u64 / 8);
+                    .saturating_mul(first.height as u64)
+                    .saturating_mul(first.samples_per_pixel as u64)
+                    .saturating_mul(first.bits_per_sample as u64 / 8);
                 let need = first.offsets[0].saturating_add(fb.saturating_mul(claimed as u64));
                 if need <= h0.len() {
                     e.raw = Some(RawRun {
@@ -316,10 +330,10 @@ impl Source {
             }
         }
         let spp = first.samples_per_pixel as usize;
-        let frame_bytes = first.width as u64
-            * first.height as u64
-            * spp as u64
-            * (first.bits_per_sample as u64 / 8).max(1);
+        let frame_bytes = (first.width as u64)
+            .saturating_mul(first.height as u64)
+            .saturating_mul(spp as u64)
+            .saturating_mul((first.bits_per_sample as u64 / 8).max(1));
         if frame_bytes > 1 << 34 {
             return Err(TiffError::Unsupported {
                 path: path0,
@@ -344,7 +358,10 @@ impl Source {
                 (PageMap::Explicit { table: ex.table }, frames)
             }
             None => {
-                let per_volume = layout.z_in_file.max(1) * layout.page_channels.max(1);
+                let per_volume = layout
+                    .z_in_file
+                    .max(1)
+                    .saturating_mul(layout.page_channels.max(1));
                 let mut frames = total_pages / per_volume;
                 if let Some(claimed) = layout
                     .claimed_frames
@@ -359,7 +376,7 @@ impl Source {
                         frames = claimed;
                     }
                 }
-                let used = frames * per_volume;
+                let used = frames.saturating_mul(per_volume);
                 if used < total_pages && layout.claimed_frames.is_none() {
                     warnings.push(format!(
                         "{}: {} trailing pages do not fill a volume and are ignored",

@@ -7,11 +7,16 @@ use std::path::PathBuf;
 pub fn data_dir() -> Option<PathBuf> {
     let p = std::env::var_os("SCOPECLOUD_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/data"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/data")
+        });
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("SKIP: shared data folder {} is absent; tests on real files skipped", p.display());
+        eprintln!(
+            "SKIP: shared data folder {} is absent; tests on real files skipped",
+            p.display()
+        );
         None
     }
 }

@@ -1,0 +1,201 @@
+/**
+ * End-to-end over the real services: `scopecloud serve` as a child process with its own state
+ * dir, Debian's Chromium driving the bundled UI. First run chooses a local archive, a watched
+ * folder receives a file that must reach "verified" and arrive byte-identical in the archive;
+ * when the worker is built, a local analysis of a synthetic movie ends in the Results view with
+ * a non-blank 3D view. Screenshots go to /tmp/real-*.png.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
+import { chromiumMissing, launchChromium, type Browser } from '../support/chromium.ts';
+import { PROJECT_ROOT, runCli } from '../support/cli.ts';
+import { calciumMovie } from '../support/calcium-movie.ts';
+
+const skip = chromiumMissing();
+const WORKER = join(PROJECT_ROOT, 'native-worker', 'target', 'release', 'scopecloud-worker');
+const noWorker = existsSync(WORKER) ? false : `worker not built (${WORKER}); run npm run worker:build`;
+
+let dir: string;
+let home: string;
+let watchDir: string;
+let archiveDir: string;
+let serve: ChildProcess;
+let serveErr = '';
+let url: string;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'scopecloud-real-'));
+  home = join(dir, 'home');
+  watchDir = join(dir, 'rig-A');
+  archiveDir = join(dir, 'lab-archive');
+  mkdirSync(watchDir, { recursive: true });
+  const env = { SCOPECLOUD_HOME: home, SCOPECLOUD_WORKER: existsSync(WORKER) ? WORKER : '' };
+  for (const [field, value] of [['watch.stableMs', '300'], ['watch.reconcileIntervalMs', '2000']]) {
+    const r = await runCli(['config', 'set', field, value], env);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const rendererDir = join(dir, 'renderer');
+  await bundleRenderer({ outDir: rendererDir });
+  serve = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'scopecloud.js'), 'serve', '--json', '--renderer-dir', rendererDir], {
+    env: { ...process.env, ...env, AWS_EC2_METADATA_DISABLED: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  serve.stderr!.on('data', (d: Buffer) => { serveErr += d.toString(); });
+  url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start; stderr: ${serveErr}`)), 30_000);
+    serve.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { url: string }).url);
+      }
+    });
+    serve.once('exit', (code) => reject(new Error(`serve exited (${code}): ${serveErr}`)));
+  });
+  browser = await launchChromium({ width: 1280, height: 860 });
+  page = browser.context.pages()[0] ?? await browser.context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  // API errors the test provokes on purpose (an invalid folder, AWS views in local mode) are 422s.
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 422/.test(m.text())) pageErrors.push(m.text()); });
+});
+
+after(async () => {
+  if (skip) return;
+  await browser?.close();
+  if (serve && serve.exitCode === null) {
+    const exited = new Promise((r) => serve.once('exit', r));
+    serve.kill('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (serve.exitCode === null) serve.kill('SIGKILL');
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function go(view: string): Promise<void> {
+  await page.evaluate((v) => { location.hash = v; }, `#/${view}`);
+}
+
+test('first run keeps everything local; a watched file is archived, verified and byte-identical', { skip }, async () => {
+  await page.goto(url);
+  await page.getByRole('heading', { name: 'Welcome to ScopeCloud' }).waitFor();
+  await page.getByLabel('Local archive').check();
+  await page.getByLabel('Archive folder').fill('relative/archive');
+  await page.getByRole('button', { name: 'Use this folder' }).click();
+  await page.locator('#fr-archiveDir-msg').filter({ hasText: 'absolute path' }).waitFor();
+  await page.getByLabel('Archive folder').fill(archiveDir);
+  await page.screenshot({ path: '/tmp/real-first-run.png' });
+  await page.getByRole('button', { name: 'Use this folder' }).click();
+  await page.getByRole('heading', { name: 'Acquisition' }).waitFor();
+  await page.getByText('No folders yet').waitFor();
+  await page.screenshot({ path: '/tmp/real-acquisition-empty.png' });
+  const saved = JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as { target: { kind: string; path: string }; ui: { firstRunComplete: boolean }; watch: { stableMs: number } };
+  assert.deepEqual(saved.target, { kind: 'local', path: archiveDir });
+  assert.equal(saved.ui.firstRunComplete, true);
+  assert.equal(saved.watch.stableMs, 300, 'the CLI setting survived the first run');
+
+  await page.getByLabel('Folder to watch').fill(join(dir, 'no-such-folder'));
+  await page.getByRole('button', { name: 'Watch folder' }).click();
+  await page.getByRole('alert').filter({ hasText: 'does not exist' }).waitFor();
+
+  await page.getByLabel('Folder to watch').fill(watchDir);
+  await page.getByRole('button', { name: 'Watch folder' }).click();
+  await page.locator('ul.folders li').filter({ hasText: watchDir }).filter({ hasText: 'watching' }).waitFor({ timeout: 15_000 });
+
+  const session = join(watchDir, '2025-06-01_mouse7');
+  mkdirSync(session);
+  const bytes = randomBytes(3 * 1024 * 1024 + 123);
+  writeFileSync(join(session, 'frame_0001.tif'), bytes);
+  writeFileSync(join(session, 'notes.txt'), 'laser 920 nm\n');
+  const row = page.locator('tr[data-file-state="verified"]').filter({ hasText: 'frame_0001.tif' });
+  await row.waitFor({ timeout: 30_000 });
+  await page.locator('tr[data-file-state="verified"]').filter({ hasText: 'notes.txt' }).waitFor({ timeout: 30_000 });
+  assert.match(await row.innerText(), /3\.1 MB \/ 3\.1 MB/);
+  assert.match(await page.locator('ul.folders li').innerText(), /1 sessions · 2 files/);
+  await page.waitForFunction(() => !/active/.test(document.querySelector('nav a[href="#/acquisition"]')?.textContent ?? 'active'), undefined, { timeout: 10_000 });
+  await page.screenshot({ path: '/tmp/real-acquisition.png', fullPage: true });
+
+  const archived = join(archiveDir, basename(watchDir), '2025-06-01_mouse7', 'frame_0001.tif');
+  assert.ok(readFileSync(archived).equals(bytes), 'the archived copy is byte-identical');
+
+  await page.getByRole('button', { name: 'Pause uploads' }).click();
+  await page.getByRole('button', { name: 'Resume uploads' }).waitFor();
+  await page.getByRole('button', { name: 'Resume uploads' }).click();
+  await page.getByLabel('MB/s').fill('50');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.locator('#bw-msg').filter({ hasText: 'Currently 50.0 MB/s' }).waitFor();
+  const s2 = JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as { upload: { bandwidthLimit: number } };
+  assert.equal(s2.upload.bandwidthLimit, 50_000_000);
+});
+
+test('AWS views say AWS is not configured in local mode', { skip }, async () => {
+  await go('instances');
+  await page.getByRole('alert').filter({ hasText: 'switch the destination to Amazon S3 in Settings' }).waitFor();
+  await page.screenshot({ path: '/tmp/real-instances.png' });
+  await go('budget');
+  await page.getByRole('alert').filter({ hasText: 'not configured' }).waitFor();
+  await go('settings');
+  await page.getByText(`Local archive at ${archiveDir}`).waitFor();
+  await page.getByRole('radio', { name: 'dark' }).click();
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+  await page.screenshot({ path: '/tmp/real-settings.png' });
+  await page.getByRole('radio', { name: 'system' }).click();
+});
+
+test('a local analysis of a synthetic movie ends in the Results view with ROIs in 3D', { skip: skip || noWorker }, async () => {
+  const movieDir = join(dir, 'movies');
+  mkdirSync(movieDir);
+  const movie = join(movieDir, 'mouse7-plane0.tif');
+  writeFileSync(movie, calciumMovie({ width: 96, height: 96, frames: 300, cells: 16, groups: 3, seed: 7 }));
+
+  await go('analyses');
+  await page.getByLabel('Folder or TIFF file').fill(movie);
+  await page.getByLabel('Clusters (k)').fill('3');
+  await page.getByRole('button', { name: 'Start analysis' }).click();
+  const card = page.locator('article.analysis').filter({ hasText: 'mouse7-plane0.tif' });
+  await card.waitFor();
+  await card.and(page.locator('[data-status="done"]')).waitFor({ timeout: 60_000 });
+  await page.waitForFunction(() => !/running/.test(document.querySelector('nav a[href="#/analyses"]')?.textContent ?? 'running'), undefined, { timeout: 10_000 });
+  await page.screenshot({ path: '/tmp/real-analyses.png' });
+  await card.getByRole('button', { name: 'Show log' }).click();
+  assert.match(await card.locator('pre.log').innerText(), /worker ended: exited exit 0/);
+
+  await card.getByRole('button', { name: 'Open results' }).click();
+  await page.waitForFunction(() => (window.__scopecloudViewer?.info().frames ?? 0) > 0, undefined, { timeout: 30_000 });
+  const info = await page.evaluate(() => window.__scopecloudViewer!.info());
+  assert.ok(info.instances > 0, 'the worker found ROIs');
+  const lit = await page.evaluate(() => {
+    const src = document.querySelector<HTMLCanvasElement>('[data-testid="roi-canvas"]')!;
+    const c = document.createElement('canvas');
+    c.width = 200; c.height = 120;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(src, 0, 0, 200, 120);
+    const d = ctx.getImageData(0, 0, 200, 120).data;
+    let differ = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[0]) + Math.abs(d[i + 1] - d[1]) + Math.abs(d[i + 2] - d[2]) > 30) differ++;
+    return differ / (200 * 120);
+  });
+  assert.ok(lit > 0.005, `ROIs light up ${Math.round(lit * 1000) / 10}% of the 3D view`);
+  await page.getByLabel('ROI number').fill('0');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.getByTestId('trace-canvas').waitFor();
+  await page.locator('img[data-image="covariance"]').waitFor();
+  await page.locator('img[data-image="plane0-mean"]').waitFor();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: '/tmp/real-results.png' });
+  await page.locator('img[data-image="covariance"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/real-results-images.png' });
+  assert.deepEqual(pageErrors, []);
+});

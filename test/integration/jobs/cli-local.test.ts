@@ -1,0 +1,81 @@
+/**
+ * The job CLI on the embedded default (local archive, worker as a child process), run through the
+ * command objects with a real service container in a temporary SCOPECLOUD_HOME and the real worker.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyzeCommand } from '../../../main/cli/commands/analyze.ts';
+import { jobsCommand } from '../../../main/cli/commands/jobs.ts';
+import { resultsCommand } from '../../../main/cli/commands/results.ts';
+import { createServiceContainer } from '../../../main/services.ts';
+import type { CliCommand, CliIo } from '../../../main/cli/command.ts';
+import { workerCandidates } from '../../../main/jobs/worker-binary.ts';
+import { writeSyntheticMovie } from './synthetic-movie.ts';
+
+const worker = workerCandidates().find((p) => existsSync(p) && spawnSync(p, ['--version']).status === 0);
+const h5py = spawnSync('python3', ['-c', 'import h5py'], { stdio: 'ignore' }).status === 0;
+
+async function run(cmd: CliCommand, argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), stopSignal: new AbortController().signal };
+  const holder: { c?: ReturnType<typeof createServiceContainer> } = {};
+  try {
+    const code = await cmd.run(argv, io, () => (holder.c ??= createServiceContainer({ env })));
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    if (holder.c) await (await holder.c).dispose();
+  }
+}
+
+test('analyze --local runs the real worker; jobs list/show/logs; results pull and export --nwb', { skip: worker ? false : 'scopecloud-worker not built (npm run worker:build)' }, async () => {
+  const home = await mkdtemp(join(tmpdir(), 'sc-cli-jobs-'));
+  const env = { ...process.env, SCOPECLOUD_HOME: home, SCOPECLOUD_WORKER: worker! };
+  try {
+    const movie = join(home, 'session-a', 'movie.tif');
+    await (await import('node:fs/promises')).mkdir(join(home, 'session-a'));
+    await writeSyntheticMovie(movie, { width: 48, height: 48, frames: 120, cells: 6, seed: 5 });
+    const a = await run(analyzeCommand, [join(home, 'session-a'), '--local', '--k', '2', '--seed', '1', '--json'], env);
+    assert.equal(a.code, 0, a.err);
+    const job = JSON.parse(a.out) as { id: string; state: string; shards: Array<{ state: string }> };
+    assert.equal(job.state, 'done');
+    assert.match(a.err, new RegExp(`"id":"${job.id}","state":"running","step":"register"`));
+    // The job lives in the local archive, in the same layout as on S3.
+    assert.ok(existsSync(join(home, 'archive', 'jobs', job.id, 'results', 'checksums.sha256')));
+
+    const list = await run(jobsCommand, ['list', '--json'], env);
+    assert.deepEqual((JSON.parse(list.out) as Array<{ id: string }>).map((j) => j.id), [job.id]);
+    const show = await run(jobsCommand, ['show', job.id], env);
+    assert.match(show.out, /state:\s+done/);
+    const logs = await run(jobsCommand, ['logs', job.id], env);
+    assert.match(logs.out, /analyze --input/);
+
+    const pull = await run(resultsCommand, ['pull', job.id, '--json'], env);
+    assert.equal(pull.code, 0, pull.err);
+    const pulled = JSON.parse(pull.out) as { dir: string; files: number; downloaded: number };
+    assert.ok(pulled.files >= 8 && pulled.downloaded === pulled.files);
+    const again = JSON.parse((await run(resultsCommand, ['pull', job.id, '--json'], env)).out) as { downloaded: number; reused: number };
+    assert.deepEqual([again.downloaded, again.reused], [0, pulled.files]);
+
+    const nwbFile = join(home, 'out.nwb');
+    const exp = await run(resultsCommand, ['export', job.id, '--nwb', nwbFile, '--json'], env);
+    assert.equal(exp.code, 0, exp.err);
+    const r = JSON.parse(exp.out) as { rois: number; frames: number };
+    assert.equal(r.frames, 120);
+    if (h5py) {
+      const py = spawnSync('python3', ['-c', `import h5py; f = h5py.File(${JSON.stringify(nwbFile)}, 'r'); print(f['processing/ophys/Fluorescence/RoiResponseSeries0/data'].shape)`], { encoding: 'utf8' });
+      assert.equal(py.stdout.trim(), `(120, ${r.rois})`);
+    }
+
+    const bad = await run(jobsCommand, ['show', 'j-missing-0000'], env).catch((e: Error) => ({ code: -1, out: '', err: e.message }));
+    assert.match(bad.err, /not found/);
+    await assert.rejects(run(jobsCommand, ['cancel', job.id], env), /already ended/);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+});
