@@ -174,8 +174,10 @@ export function createAcquisitionApi(d: AcquisitionDeps): AcquisitionApi {
       const sessions = sessionsFrom(all, roots, d.stagingDir, acq.sessions?.list() ?? []);
       return {
         target: targetLabel(settings.target),
-        paused: st.paused,
-        bandwidthLimitBytesPerSec: st.bandwidthLimit > 0 ? st.bandwidthLimit : null,
+        // From this module's own state: engine.status() is cached for 200 ms and could show the
+        // value from before a change whose event has already gone out.
+        paused,
+        bandwidthLimitBytesPerSec: settings.upload.bandwidthLimit > 0 ? settings.upload.bandwidthLimit : null,
         throughputBytesPerSec: st.throughput,
         etaSeconds: st.etaSeconds ?? null,
         totals: totalsOf(files),

@@ -10,12 +10,11 @@ import { fileURLToPath } from 'node:url';
 import type { AppServices } from '../host/app-services.ts';
 import type { ServiceContainer } from '../services.ts';
 import type { Settings } from '../config/schema.ts';
-import { findWorker, type WorkerBinary } from '../jobs/worker-binary.ts';
 import type { GuardrailEvent } from '../instances/guardrails.ts';
 import { usd } from '../cost/money.ts';
 import type { TrayModel } from '../tray/tray-model.ts';
 import { createEventHub } from './events.ts';
-import { createAwsContexts, ownerName } from './aws-context.ts';
+import { createAwsContexts } from './aws-context.ts';
 import { createJobsContexts } from './jobs-context.ts';
 import { createSettingsApi } from './settings-api.ts';
 import { createAcquisitionApi } from './acquisition-api.ts';
@@ -31,10 +30,10 @@ export interface AppHost extends AppServices {
 }
 
 export interface AppServicesOptions {
+  /** Environment: SCOPECLOUD_WORKER (the worker binary), SCOPECLOUD_OWNER, AWS_* endpoints. */
   env?: NodeJS.ProcessEnv;
   /** Background log lines (default: appended to <state>/logs/app.log). */
   log?: (line: string) => void;
-  worker?: () => Promise<WorkerBinary>;
   /** Run the instance guardrails in AWS mode (default true). */
   guardrails?: boolean;
   sessionIdleMs?: number;
@@ -47,8 +46,6 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
   const paths = container.paths;
   const log = opts.log ?? fileLog(join(paths.logs, 'app.log'));
   const hub = createEventHub();
-  const owner = ownerName(env);
-  const worker = opts.worker ?? (() => findWorker(env));
 
   const aws = createAwsContexts({
     env,
@@ -60,7 +57,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
       hub.changed('instances', 'status', 'budget');
     },
   });
-  const jobsContexts = createJobsContexts({ workDir: paths.jobs, worker, owner, aws: (s) => aws.of(s) });
+  const jobsContexts = createJobsContexts({ paths, env, aws: (s) => aws.of(s) });
 
   // The settings API needs the acquisition (to follow saves) and the acquisition reads settings.
   let onSaved = async (_before: Settings, _after: Settings): Promise<void> => {};
@@ -74,7 +71,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
   const acquisition = createAcquisitionApi({
     settings: settings.current,
     queueDir: paths.queue,
-    stagingDir: join(paths.root, 'staging'),
+    stagingDir: join(paths.root, 'manifests'),
     s3For: (s) => aws.of(s)!.clients.s3,
     hub,
     log,

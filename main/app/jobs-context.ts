@@ -1,17 +1,17 @@
 /**
- * The job store and job service for the current destination: the local archive folder in
- * local mode, the bucket and prefix (plus the EC2 runner) in S3 mode. A service is kept per
- * store for the app's lifetime, so a local analysis that is running when the destination
+ * The job store and job service for the current destination (main/jobs/job-wiring.ts: the local
+ * archive folder in local mode, the bucket and prefix plus the EC2 runner in S3 mode), and ranged
+ * reads of stored results. A service is kept per store for the app's lifetime, so a local analysis that is running when the destination
  * changes finishes under the service that started it.
  */
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from '../config/schema.ts';
-import { createJobService, type JobService } from '../jobs/job-service.ts';
-import { fsObjectStore, s3ObjectStore, type ObjectStore } from '../jobs/object-store.ts';
-import { createEc2JobRunner } from '../jobs/ec2-runner.ts';
-import type { WorkerBinary } from '../jobs/worker-binary.ts';
+import type { StatePaths } from '../config/paths.ts';
+import type { JobService } from '../jobs/job-service.ts';
+import type { ObjectStore } from '../jobs/object-store.ts';
+import { wireJobs } from '../jobs/job-wiring.ts';
 import type { AwsContext } from './aws-context.ts';
 
 /** Reads `length` bytes at `start` of a stored object; null when the object does not exist. */
@@ -26,9 +26,8 @@ export interface JobsContext {
 }
 
 export interface JobsContextDeps {
-  workDir: string;
-  worker: () => Promise<WorkerBinary>;
-  owner: string;
+  paths: StatePaths;
+  env: NodeJS.ProcessEnv;
   aws: (settings: Settings) => AwsContext | null;
 }
 
@@ -51,7 +50,21 @@ export function fsRangeReader(root: string): RangeReader {
   };
 }
 
-export function createJobsContexts(d: JobsContextDeps): { of(settings: Settings): JobsContext; all(): JobsContext[] } {
+export function s3RangeReader(s3: S3Client, bucket: string, prefix: string): RangeReader {
+  return async (key, start, length) => {
+    try {
+      const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: prefix ? `${prefix}/${key}` : key, Range: `bytes=${start}-${start + length - 1}` }));
+      return Buffer.from(await res.Body!.transformToByteArray());
+    } catch (e) {
+      const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404) return null;
+      if (err.$metadata?.httpStatusCode === 416) return Buffer.alloc(0);
+      throw e;
+    }
+  };
+}
+
+export function createJobsContexts(d: JobsContextDeps): { of(settings: Settings): JobsContext } {
   const byKey = new Map<string, JobsContext>();
   return {
     of(settings) {
@@ -59,32 +72,17 @@ export function createJobsContexts(d: JobsContextDeps): { of(settings: Settings)
       const key = t.kind === 'local' ? `local:${t.path}` : `s3:${JSON.stringify(t)}`;
       const existing = byKey.get(key);
       if (existing) return existing;
-      let ctx: JobsContext;
-      if (t.kind === 'local') {
-        const store = fsObjectStore(t.path);
-        ctx = { key, store, jobs: createJobService({ store, workDir: d.workDir, worker: d.worker, owner: d.owner }), readRange: fsRangeReader(t.path), ec2: false };
-      } else {
-        const aws = d.aws(settings)!;
-        const s3 = aws.clients.s3;
-        const store = s3ObjectStore(s3, t.bucket, t.prefix);
-        const ec2 = createEc2JobRunner({ ec2: aws.clients.ec2, store, region: aws.compute.region, worker: d.worker, owner: d.owner });
-        const prefix = store.s3!.prefix;
-        const readRange: RangeReader = async (k, start, length) => {
-          try {
-            const res = await s3.send(new GetObjectCommand({ Bucket: t.bucket, Key: prefix ? `${prefix}/${k}` : k, Range: `bytes=${start}-${start + length - 1}` }));
-            return Buffer.from(await res.Body!.transformToByteArray());
-          } catch (e) {
-            const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-            if (err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404) return null;
-            if (err.$metadata?.httpStatusCode === 416) return Buffer.alloc(0);
-            throw e;
-          }
-        };
-        ctx = { key, store, jobs: createJobService({ store, workDir: d.workDir, worker: d.worker, owner: d.owner, ec2 }), readRange, ec2: true };
-      }
+      const aws = t.kind === 's3' ? d.aws(settings) : null;
+      const wired = wireJobs({ settings, paths: d.paths, env: d.env, ...(aws ? { aws: () => aws.clients } : {}) });
+      const ctx: JobsContext = {
+        key,
+        store: wired.store,
+        jobs: wired.service,
+        readRange: t.kind === 'local' ? fsRangeReader(t.path) : s3RangeReader(aws!.clients.s3, t.bucket, wired.store.s3?.prefix ?? ''),
+        ec2: t.kind === 's3',
+      };
       byKey.set(key, ctx);
       return ctx;
     },
-    all: () => [...byKey.values()],
   };
 }

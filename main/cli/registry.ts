@@ -10,9 +10,10 @@ import { costCommand } from './commands/cost.ts';
 import { analyzeCommand } from './commands/analyze.ts';
 import { jobsCommand } from './commands/jobs.ts';
 import { resultsCommand } from './commands/results.ts';
+import { demoCommand } from './commands/demo.ts';
 import { createServeCommand } from './commands/serve.ts';
 import { createAppServices } from '../app/app-services.ts';
 
 export function commands(): CliCommand[] {
-  return [watchCommand, uploadCommand, statusCommand, analyzeCommand, jobsCommand, resultsCommand, instancesCommand, costCommand, budgetCommand, configCommand, createServeCommand((c) => createAppServices(c))];
+  return [demoCommand, watchCommand, uploadCommand, statusCommand, analyzeCommand, jobsCommand, resultsCommand, instancesCommand, costCommand, budgetCommand, configCommand, createServeCommand((c) => createAppServices(c))];
 }

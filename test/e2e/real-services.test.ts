@@ -150,6 +150,7 @@ test('AWS views say AWS is not configured in local mode', { skip }, async () => 
   await page.getByText(`Local archive at ${archiveDir}`).waitFor();
   await page.getByRole('radio', { name: 'dark' }).click();
   await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+  await page.locator('[role="radio"][aria-checked="true"]').filter({ hasText: 'dark' }).waitFor();
   await page.screenshot({ path: '/tmp/real-settings.png' });
   await page.getByRole('radio', { name: 'system' }).click();
 });

@@ -32,6 +32,39 @@ pub enum Command {
     Project(ProjectArgs),
     /// Print what the reader sees in the input, as JSON.
     Info(InfoArgs),
+    /// Write a synthetic recording with known cells (TIFF) and its ground truth (JSON).
+    Synth(SynthArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SynthArgs {
+    /// Output TIFF (planes interleaved per frame, ImageJ hyperstack description).
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    /// Ground-truth JSON (cells in neurofinder format, motion).
+    #[arg(long)]
+    pub truth: Option<PathBuf>,
+    #[arg(long, default_value_t = 600)]
+    pub frames: usize,
+    #[arg(long, default_value_t = 256)]
+    pub width: usize,
+    #[arg(long, default_value_t = 256)]
+    pub height: usize,
+    #[arg(long, default_value_t = 1)]
+    pub planes: usize,
+    #[arg(long, default_value_t = 60)]
+    pub cells: usize,
+    /// Planted correlated groups (0 = none).
+    #[arg(long, default_value_t = 4)]
+    pub groups: usize,
+    /// Largest rigid motion in pixels.
+    #[arg(long, default_value_t = 3.0)]
+    pub max_shift: f32,
+    /// Frame rate in Hz.
+    #[arg(long, default_value_t = 30.0)]
+    pub fs: f32,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// Input selection shared by every command.

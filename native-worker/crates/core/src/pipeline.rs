@@ -305,6 +305,17 @@ fn run_inner(planes: &[&dyn FrameSource], opts: &PipelineOptions, progress: Prog
     })
 }
 
+/// Bytes of frames one streamed batch may hold (the registered copy doubles it).
+const BATCH_BYTES: usize = 32 << 20;
+
+/// The batch actually streamed: at most `batch` frames and about [`BATCH_BYTES`], but enough
+/// frames to keep every thread busy. Results do not depend on it.
+fn effective_batch(batch: usize, frame_len: usize) -> usize {
+    let by_memory = BATCH_BYTES / (frame_len.max(1) * 4);
+    let floor = 2 * rayon::current_num_threads();
+    batch.max(1).min(by_memory.max(floor))
+}
+
 fn run_plane(
     pi: usize,
     src: &dyn FrameSource,
@@ -315,6 +326,7 @@ fn run_plane(
     n_planes: usize,
 ) -> Result<PlaneOut, PipelineError> {
     let (t, h, w) = (src.frames(), src.height(), src.width());
+    let batch = effective_batch(opts.batch, h * w);
     let report = |step: usize, name: &str, delta: usize, total: usize| {
         let done = counters[step].fetch_add(delta, Ordering::Relaxed) + delta;
         progress(name, done, total);
@@ -329,7 +341,7 @@ fn run_plane(
         registration = register::register_source(
             src,
             &opts.register,
-            opts.batch,
+            batch,
             &mut |_, data| c.append(data),
             &|done, _| {
                 let prev = last.swap(done, Ordering::Relaxed);
@@ -345,7 +357,7 @@ fn run_plane(
     };
     timings.push(("register".to_string(), clock.elapsed().as_secs_f64()));
     let clock = Instant::now();
-    let dopts = DetectOptions { fs: opts.fs, tau: opts.tau, batch: opts.batch, ..opts.detect.clone() };
+    let dopts = DetectOptions { fs: opts.fs, tau: opts.tau, batch, ..opts.detect.clone() };
     let det = detect::detect(reg_src, &dopts)?;
     report(1, "detect", 1, n_planes);
     timings.push(("detect".to_string(), clock.elapsed().as_secs_f64()));
@@ -355,7 +367,7 @@ fn run_plane(
     let np_masks: Vec<Mask> =
         extract::neuropil_masks(&roi_px, h, w, &opts.extract.neuropil).into_iter().map(|p| Mask::new(p, None)).collect();
     let last = AtomicUsize::new(0);
-    let (f, fneu) = extract::extract(reg_src, &cell_masks, &np_masks, opts.batch, &|done, _| {
+    let (f, fneu) = extract::extract(reg_src, &cell_masks, &np_masks, batch, &|done, _| {
         let prev = last.swap(done, Ordering::Relaxed);
         report(2, "extract", done - prev, total_frames);
     })?;

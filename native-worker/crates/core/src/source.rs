@@ -59,6 +59,9 @@ impl FrameSource for Movie {
     }
 }
 
+/// Bytes converted per step by the cache's reads and writes (a stack buffer).
+const CHUNK_BYTES: usize = 64 * 1024;
+
 static CACHE_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A movie stored as raw little-endian `f32` frames in a temporary file, deleted on drop.
@@ -114,11 +117,14 @@ impl BinaryCache {
         let w = self.writer.as_mut().ok_or_else(|| {
             io::Error::other("append after the cache was finished")
         })?;
-        let mut bytes = Vec::with_capacity(data.len() * 4);
-        for v in data {
-            bytes.extend_from_slice(&v.to_le_bytes());
+        // convert through a small fixed buffer: no allocation proportional to the batch
+        let mut bytes = [0u8; CHUNK_BYTES];
+        for part in data.chunks(CHUNK_BYTES / 4) {
+            for (b, v) in bytes.chunks_exact_mut(4).zip(part) {
+                b.copy_from_slice(&v.to_le_bytes());
+            }
+            w.write_all(&bytes[..part.len() * 4])?;
         }
-        w.write_all(&bytes)?;
         self.frames += data.len() / n;
         Ok(())
     }
@@ -165,11 +171,15 @@ impl FrameSource for BinaryCache {
                 "frame range past the end of the cache",
             ));
         }
-        let mut bytes = vec![0u8; out.len() * 4];
-        self.file
-            .read_exact_at(&mut bytes, (start * n * 4) as u64)?;
-        for (o, c) in out.iter_mut().zip(bytes.chunks_exact(4)) {
-            *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        let mut bytes = [0u8; CHUNK_BYTES];
+        let mut offset = (start * n * 4) as u64;
+        for part in out.chunks_mut(CHUNK_BYTES / 4) {
+            let b = &mut bytes[..part.len() * 4];
+            self.file.read_exact_at(b, offset)?;
+            offset += b.len() as u64;
+            for (o, c) in part.iter_mut().zip(b.chunks_exact(4)) {
+                *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            }
         }
         Ok(())
     }

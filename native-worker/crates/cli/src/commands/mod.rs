@@ -3,6 +3,7 @@
 mod info;
 mod pipeline;
 mod project;
+mod synth;
 
 use crate::args::{Cli, Command, InputArgs};
 use crate::exit::CliError;
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Detect(a) => pipeline::run("detect", &a, &log),
         Command::Extract(a) => pipeline::run("extract", &a, &log),
         Command::Cluster(a) => pipeline::run("cluster", &a, &log),
+        Command::Synth(a) => synth::run(&a, &log),
     }
 }
 

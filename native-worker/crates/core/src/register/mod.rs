@@ -359,7 +359,12 @@ pub fn register_source(
     progress: &dyn Fn(usize, usize),
 ) -> io::Result<Registration> {
     let (t, h, w) = (src.frames(), src.height(), src.width());
+    let clock = std::time::Instant::now();
     let reference = build_reference(src, opts)?;
+    let debug = std::env::var_os("SCOPECLOUD_DEBUG").is_some();
+    if debug {
+        eprintln!("register: reference {:.3}s", clock.elapsed().as_secs_f64());
+    }
     let reg = Registrar::new(&reference, h, w, opts);
     let n = h * w;
     let mut result = Registration {
@@ -387,6 +392,9 @@ pub fn register_source(
         progress(start + count, t);
         Ok(())
     })?;
+    if debug {
+        eprintln!("register: total {:.3}s for {t} frames", clock.elapsed().as_secs_f64());
+    }
     result.reference = reference;
     Ok(result)
 }

@@ -75,26 +75,24 @@ fn mean_of(frames: &[Vec<f32>], n: usize) -> Vec<f32> {
 /// Mean of the most mutually correlated samples (correlations on a downsampled copy).
 fn seed_reference(samples: &[Vec<f32>], h: usize, w: usize) -> Vec<f32> {
     let s = samples.len();
-    let factor = (h.max(w) / 128).max(1);
+    // correlations on a copy of at most ~64 px a side: enough to rank frames by agreement
+    let factor = h.max(w).div_ceil(64).max(1);
     let small: Vec<Vec<f32>> = samples
         .par_iter()
         .map(|f| zscore(&downsample(f, h, w, factor)))
         .collect();
     let n = small[0].len() as f32;
-    let corr: Vec<Vec<f32>> = (0..s)
+    // upper triangle only, mirrored
+    let upper: Vec<Vec<f32>> = (0..s)
         .into_par_iter()
         .map(|i| {
-            (0..s)
-                .map(|j| {
-                    small[i]
-                        .iter()
-                        .zip(&small[j])
-                        .map(|(a, b)| a * b)
-                        .sum::<f32>()
-                        / n
-                })
+            (i..s)
+                .map(|j| small[i].iter().zip(&small[j]).map(|(a, b)| a * b).sum::<f32>() / n)
                 .collect()
         })
+        .collect();
+    let corr: Vec<Vec<f32>> = (0..s)
+        .map(|i| (0..s).map(|j| if j >= i { upper[i][j - i] } else { upper[j][i - j] }).collect())
         .collect();
     let k = (s / 5).clamp(1, 20).min(s.saturating_sub(1)).max(1);
     let mut best = (f32::NEG_INFINITY, 0usize, Vec::new());

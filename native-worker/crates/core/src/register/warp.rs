@@ -8,8 +8,9 @@ use super::blocks::BlockGrid;
 pub fn bilinear(frame: &[f32], h: usize, w: usize, y: f32, x: f32) -> f32 {
     let y = y.clamp(0.0, (h - 1) as f32);
     let x = x.clamp(0.0, (w - 1) as f32);
-    let y0 = y.floor() as usize;
-    let x0 = x.floor() as usize;
+    // non-negative after the clamp: truncation is floor (and avoids a libm call)
+    let y0 = y as usize;
+    let x0 = x as usize;
     let y1 = (y0 + 1).min(h - 1);
     let x1 = (x0 + 1).min(w - 1);
     let fy = y - y0 as f32;
@@ -23,7 +24,7 @@ pub fn bilinear(frame: &[f32], h: usize, w: usize, y: f32, x: f32) -> f32 {
 #[inline]
 fn tap(p: f32, n: usize) -> (usize, usize, f32) {
     let p = p.clamp(0.0, (n - 1) as f32);
-    let i0 = p.floor() as usize;
+    let i0 = p as usize;
     (i0, (i0 + 1).min(n - 1), p - i0 as f32)
 }
 

@@ -318,7 +318,12 @@ impl Source {
         }
         let mut total_pages: usize = entries.iter().map(FileEntry::pages).sum();
         if let Some(n) = shaped_series_pages(&first) {
-            if n < total_pages && entries.len() == 1 {
+            // Frame-by-frame writes make one series per page: those stay one movie. Only a
+            // series of another page format ends the movie.
+            let next_differs = n < total_pages
+                && entries.len() == 1
+                && !matches!(entries[0].ifds.get(n).map(|&o| read_ifd(&mut h0, p0.header, o)), Some(Ok(ref i)) if same_format(i, &first));
+            if next_differs {
                 warnings.push(format!(
                     "{}: first series has {} of {} pages; later series are ignored",
                     path0.display(),

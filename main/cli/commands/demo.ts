@@ -1,0 +1,169 @@
+/**
+ * `scopecloud demo`: the main job on the embedded default, no AWS account needed.
+ * A synthetic two-photon recording with known cells is "acquired" into a watched folder (written
+ * while growing), archived locally with checksum verification and a session manifest, then
+ * analysed by the local worker; the result is compared with the ground truth.
+ */
+import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CliError, ExitCode, type CliCommand } from '../command.ts';
+import { defaultSettings, type Settings } from '../../config/schema.ts';
+import { statePaths } from '../../config/paths.ts';
+import { startAcquisition } from '../../acquisition/acquisition-service.ts';
+import { replayAcquisition } from '../../demo/microscope.ts';
+import { findWorker } from '../../jobs/worker-binary.ts';
+import { wireJobs, shardsFor } from '../../jobs/job-wiring.ts';
+import { jobKeys } from '../../jobs/job-layout.ts';
+import { jobDetail, progressPrinter } from './job-output.ts';
+import { formatBytes } from '../format.ts';
+import { centroid, scoreDetections } from '../../demo/score.ts';
+
+const HELP = `Usage: scopecloud demo [--dir <folder>] [--frames N] [--size N] [--cells N] [--seed S] [--json]
+
+Runs the whole ScopeCloud job on this computer without AWS:
+  1. a synthetic recording with known cells is written into a watched acquisition folder,
+     growing at microscope speed, then the session is closed with a marker file;
+  2. every file is archived into a local folder, verified by checksum, with a manifest.json;
+  3. the local analysis worker registers, segments and clusters it;
+  4. the cells found are compared with the ground truth.
+Everything lives under --dir (default: <state>/demo), apart from your own settings and queue.
+
+Options:
+  --frames N   frames in the recording (default 600)
+  --size N     frame width and height in pixels (default 256)
+  --cells N    cells in the field of view (default 60)
+  --seed S     random seed (default 7)
+  --rate MB    microscope write speed in MB/s (default 40)
+  --json       print a JSON summary at the end
+
+Exit codes: 0 the job finished and every file verified, 1 something failed (named), 2 usage.`;
+
+function int(v: string, flag: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag} must be a whole number from ${min} to ${max} (got "${v}")`, ExitCode.usage);
+  return n;
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args[0]} failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}`))));
+  });
+}
+
+export const demoCommand: CliCommand = {
+  name: 'demo',
+  summary: 'the whole job on synthetic data, locally, no AWS needed',
+  help: HELP,
+  async run(argv, io) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        dir: { type: 'string' },
+        frames: { type: 'string', default: '600' },
+        size: { type: 'string', default: '256' },
+        cells: { type: 'string', default: '60' },
+        seed: { type: 'string', default: '7' },
+        rate: { type: 'string', default: '40' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    const frames = int(values.frames, '--frames', 50, 100_000);
+    const size = int(values.size, '--size', 64, 2048);
+    const cells = int(values.cells, '--cells', 1, 10_000);
+    const seed = int(values.seed, '--seed', 0, 2 ** 31);
+    const rate = int(values.rate, '--rate', 1, 10_000) * 1e6;
+    const root = values.dir ?? join(statePaths().root, 'demo');
+    await rm(root, { recursive: true, force: true });
+    const paths = statePaths({ SCOPECLOUD_HOME: join(root, 'state') });
+    const microscope = join(root, 'microscope');
+    const staging = join(root, 'staging');
+    await mkdir(microscope, { recursive: true });
+    await mkdir(staging, { recursive: true });
+    const say = (line: string) => { if (!values.json) io.out(line); };
+
+    const worker = await findWorker().catch((e: Error) => {
+      throw new CliError(`the analysis worker is not built: ${e.message} (run: npm run worker:build)`);
+    });
+    say(`1/4  synthesising a ${frames}-frame ${size}x${size} recording with ${cells} cells (seed ${seed})`);
+    const movie = join(staging, 'movie.tif');
+    const truthFile = join(staging, 'truth.json');
+    await run(worker.path, ['synth', '--out', movie, '--truth', truthFile, '--frames', String(frames), '--width', String(size), '--height', String(size), '--cells', String(cells), '--seed', String(seed)]);
+
+    const base = defaultSettings(paths.archive);
+    const settings: Settings = { ...base, watch: { ...base.watch, folders: [microscope], stableMs: 1000 } };
+    const acq = await startAcquisition({
+      settings, queueDir: paths.queue, stagingDir: join(paths.root, 'manifests'), watch: true, sessionIdleMs: 2000,
+      log: (l) => say(`     ${l}`),
+    });
+    const manifestKey = 'microscope/session-001/manifest.json';
+    let closeAt = 0;
+    let manifestVerifiedAt = 0;
+    const done = new Promise<void>((resolve) => {
+      acq.engine.subscribe((ev) => {
+        if (ev.type === 'item' && ev.item.state === 'verified') {
+          say(`     verified ${ev.item.key.replace(paths.archive + '/', '')} (${formatBytes(ev.item.size)}, crc32c ${ev.item.checksum ?? '?'})`);
+          if (ev.item.key.endsWith(manifestKey)) { manifestVerifiedAt = Date.now(); resolve(); }
+        }
+        if (ev.type === 'item' && ev.item.state === 'failed') say(`     FAILED ${ev.item.path}: ${ev.item.error?.message}`);
+      });
+    });
+    say(`2/4  acquiring into ${microscope} at ${values.rate} MB/s while archiving to ${paths.archive}`);
+    await replayAcquisition({
+      source: movie, sessionDir: join(microscope, 'session-001'), rate, markerName: settings.watch.markerFile,
+      metadata: { microscope: 'ScopeCloud demo (synthetic)', frameRateHz: 30, frames, width: size, height: size, seed },
+    });
+    closeAt = Date.now();
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new CliError('the session did not finish archiving within 120 s')), 120_000).unref());
+    try {
+      await Promise.race([done, timeout]);
+    } finally {
+      await acq.stop();
+    }
+    const status = acq.engine.status();
+    say(`     session archived and verified ${((manifestVerifiedAt - closeAt) / 1000).toFixed(1)} s after the microscope closed it (${status.counts.verified} files, ${status.counts.failed} failed)`);
+    if (status.counts.failed > 0) throw new CliError(`${status.counts.failed} files failed to archive; see above`);
+
+    say('3/4  analysing the archived session with the local worker');
+    const jobs = wireJobs({ settings, paths, pollMs: 250 });
+    const shards = await shardsFor(jobs.store, ['microscope/session-001'], { fanOut: false, where: 'local' });
+    const job = await jobs.service.submit({
+      name: 'demo', sources: ['microscope/session-001'], shards, params: { k: 4, seed, fs: 30 }, placement: { kind: 'local' }, maxRuntimeSeconds: 3600,
+    });
+    const view = await jobs.service.follow(job.id, { signal: io.stopSignal, onUpdate: values.json ? () => {} : progressPrinter(io, false) });
+    if (!values.json) for (const line of jobDetail(view)) io.out(`     ${line}`);
+    if (view.state !== 'done') throw new CliError(`the analysis ended ${view.state}${view.failure ? `: ${view.failure.message}` : ''}`);
+
+    say('4/4  comparing with the ground truth');
+    const truth = JSON.parse(await readFile(truthFile, 'utf8')) as { cells: Array<{ plane: number; coordinates: Array<[number, number]> }> };
+    const resultsDir = join(paths.archive, jobKeys(job.id).results);
+    const rois = JSON.parse(await readFile(join(resultsDir, 'rois.json'), 'utf8')) as { rois: Array<{ plane: number; x: number; y: number; iscell: boolean }> };
+    const score = scoreDetections(
+      truth.cells.map((c) => centroid(c.plane, c.coordinates)),
+      rois.rois.filter((r) => r.iscell).map((r) => ({ plane: r.plane, row: r.y, col: r.x })),
+    );
+    const result = {
+      ok: true,
+      root,
+      archive: paths.archive,
+      jobId: job.id,
+      results: resultsDir,
+      rois: rois.rois.length,
+      detection: score,
+      secondsFromCloseToVerified: (manifestVerifiedAt - closeAt) / 1000,
+    };
+    if (values.json) io.out(JSON.stringify(result, null, 2));
+    else {
+      io.out(`     ${score.truth} cells planted, ${score.detected} cells found among ${result.rois} ROIs, ${score.matched} matched within 10 px`);
+      io.out(`     recall ${score.recall.toFixed(2)}  precision ${score.precision.toFixed(2)}  F1 ${score.f1.toFixed(2)}`);
+      io.out(`     results: ${resultsDir}`);
+      io.out('Look at them: scopecloud serve (Results view), or open the PNGs in the results folder.');
+    }
+    return ExitCode.ok;
+  },
+};
