@@ -174,3 +174,17 @@ fn tiff_writer_roundtrips_through_the_reader() {
     let empty = TiffWriter::create(&out.join("e.tif"), 2, 2, TiffSample::U8, 1, None).unwrap();
     assert!(empty.finish().is_err());
 }
+
+#[test]
+fn frame_by_frame_tifffile_series_stay_one_movie() {
+    use worker_core::output::{TiffSample, TiffWriter};
+    let p = tmpdir("shaped").join("m.tif");
+    let mut tw =
+        TiffWriter::create(&p, 4, 3, TiffSample::U16, 6, Some("{\"shape\": [3, 4]}")).unwrap();
+    for t in 0..6 {
+        tw.write_frame(&[t as f32; 12]).unwrap();
+    }
+    tw.finish().unwrap();
+    let src = Source::open(&[p], &OpenOptions::default()).unwrap();
+    assert_eq!(src.info().frames, 6);
+}

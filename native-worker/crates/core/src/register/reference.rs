@@ -10,7 +10,7 @@ use std::io;
 
 use rayon::prelude::*;
 
-use super::phasecorr::PhaseCorrelator;
+use super::phasecorr::{Peak, PhaseCorrelator};
 use super::warp::shift_rigid;
 use super::RegisterOptions;
 use crate::source::FrameSource;
@@ -39,11 +39,28 @@ pub fn build_reference(src: &dyn FrameSource, opts: &RegisterOptions) -> io::Res
     }
     let mut reference = seed_reference(&samples, h, w);
     let max_shift = opts.max_shift(h, w);
+    // all but the last refinement rank and align the samples at half resolution (4x fewer
+    // pixels); shifts found there are doubled, the last pass measures at full resolution
+    let half = h.min(w) >= 128 && opts.ref_iters > 1;
+    let (hh, hw) = (h / 2, w / 2);
+    let small: Vec<Vec<f32>> = if half { samples.par_iter().map(|f| downsample(f, h, w, 2)).collect() } else { Vec::new() };
     for it in 0..opts.ref_iters {
-        let pc = PhaseCorrelator::new(&reference, h, w, opts.smooth_sigma, opts.taper_width());
         let last = it + 1 == opts.ref_iters;
-        let peaks: Vec<_> =
-            samples.par_iter().map(|f| if last { pc.shift_refined(f, max_shift) } else { pc.shift(f, max_shift) }).collect();
+        let peaks: Vec<Peak> = if half && !last {
+            let r = downsample(&reference, h, w, 2);
+            let pc = PhaseCorrelator::new(&r, hh, hw, opts.smooth_sigma / 2.0, opts.taper_width() / 2.0);
+            let m = (max_shift / 2).max(1);
+            small
+                .par_iter()
+                .map(|f| {
+                    let p = pc.shift(f, m);
+                    Peak { dy: 2.0 * p.dy, dx: 2.0 * p.dx, value: p.value }
+                })
+                .collect()
+        } else {
+            let pc = PhaseCorrelator::new(&reference, h, w, opts.smooth_sigma, opts.taper_width());
+            samples.par_iter().map(|f| if last { pc.shift_refined(f, max_shift) } else { pc.shift(f, max_shift) }).collect()
+        };
         let mut order: Vec<usize> = (0..s).collect();
         order.sort_by(|&a, &b| peaks[b].value.total_cmp(&peaks[a].value).then(a.cmp(&b)));
         let frac = 0.1 + 0.4 * (it + 1) as f32 / opts.ref_iters as f32;
