@@ -124,6 +124,9 @@ export const SessionInfo = object({
   bytes: num({ min: 0 }),
   closed: bool,
   uploaded: bool,
+  /** Files of the session verified at the destination, and failed ones (when known). */
+  verified: optional(num({ min: 0, int: true })),
+  failed: optional(num({ min: 0, int: true })),
 });
 export type SessionInfo = Infer<typeof SessionInfo>;
 
@@ -214,6 +217,11 @@ export const Budget = object({
   byOwner: array(Amount),
   /** Daily spend this month, `YYYY-MM-DD`. */
   daily: array(object({ date: str({ max: 10 }), amount: money }), { max: 31 }),
+  /**
+   * Cost Explorer bookkeeping: when its figures were fetched (null: never), the earliest time a
+   * refresh really asks AWS again, and what one request costs.
+   */
+  costExplorer: optional(object({ fetchedAt: nullable(epochMs), nextRefreshAt: nullable(epochMs), requestCost: money })),
 });
 export type Budget = Infer<typeof Budget>;
 
@@ -250,6 +258,11 @@ export const LaunchAnalysisRequest = object({
     fs: optional(num({ min: 0.01, max: 10_000 })),
     k: optional(num({ min: 1, max: 64, int: true })),
   }),
+  /**
+   * EC2 only: the user agreed to create the least-privilege instance profile (scopecloud-analysis)
+   * if it does not exist. Without it a missing profile fails with code CONSENT_REQUIRED.
+   */
+  consentToCreateProfile: optional(bool),
 });
 export type LaunchAnalysisRequest = Infer<typeof LaunchAnalysisRequest>;
 
@@ -330,6 +343,8 @@ export const jsonMethods = {
   launchInstance: { req: LaunchRequest, res: object({ id }) },
 
   getBudget: { req: none, res: Budget },
+  /** Asks Cost Explorer again unless its minimum interval has not passed (then the cached figures). */
+  refreshBudget: { req: none, res: Budget },
 
   listAnalyses: { req: none, res: object({ analyses: array(Analysis) }) },
   launchAnalysis: { req: LaunchAnalysisRequest, res: object({ id }) },
@@ -346,6 +361,8 @@ export const binaryMethods = {
   getTrace: { req: object({ id, roi: num({ min: 0, int: true }) }), res: bytes },
   /** PNG or GIF bytes of a result image named in ResultSummary.images. */
   getResultImage: { req: object({ id, name: str({ min: 1, max: 128 }) }), res: bytes },
+  /** Binned, quantised dF/F of every ROI (activity-binary.ts), for the raster and the time slider. */
+  getActivity: { req: object({ id, bins: num({ min: 1, max: 1024, int: true }) }), res: bytes },
 } as const satisfies Record<string, { req: Schema<unknown>; res: Schema<Uint8Array> }>;
 
 export const methods = { ...jsonMethods, ...binaryMethods };

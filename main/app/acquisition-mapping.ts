@@ -89,16 +89,17 @@ export interface LiveSession {
 export function sessionsFrom(items: readonly ItemSnapshot[], roots: readonly string[], stagingDir: string, live: readonly LiveSession[]): SessionInfo[] {
   const manifests = new Set<string>();
   for (const i of items) if (isStagedManifest(i, stagingDir)) manifests.add(basename(i.path).split('.')[0]);
-  const byDir = new Map<string, { folder: string; files: number; bytes: number; verified: number }>();
+  const byDir = new Map<string, { folder: string; files: number; bytes: number; verified: number; failed: number }>();
   for (const i of items) {
     if (isStagedManifest(i, stagingDir)) continue;
     const root = rootOf(roots, i.path);
     if (!root) continue;
     const dir = sessionDirOf(root, i.path);
-    const s = byDir.get(dir) ?? { folder: dir, files: 0, bytes: 0, verified: 0 };
+    const s = byDir.get(dir) ?? { folder: dir, files: 0, bytes: 0, verified: 0, failed: 0 };
     s.files++;
     s.bytes += i.size;
     if (i.state === 'verified') s.verified++;
+    if (i.state === 'failed') s.failed++;
     byDir.set(dir, s);
   }
   const liveClosed = new Map(live.map((s) => [s.dir, s.closed]));
@@ -106,7 +107,7 @@ export function sessionsFrom(items: readonly ItemSnapshot[], roots: readonly str
     .map((s) => {
       const id = sessionId(s.folder);
       const closed = liveClosed.get(s.folder) ?? manifests.has(id);
-      return { id, folder: s.folder, files: s.files, bytes: s.bytes, closed, uploaded: closed && s.verified === s.files };
+      return { id, folder: s.folder, files: s.files, bytes: s.bytes, closed, uploaded: closed && s.verified === s.files, verified: s.verified, failed: s.failed };
     })
     .sort((a, b) => a.folder.localeCompare(b.folder));
 }

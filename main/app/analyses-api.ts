@@ -13,7 +13,7 @@ import { isTerminal, type Ec2Placement, type JobView, type Placement } from '../
 import type { SubmitRequest } from '../jobs/job-service.ts';
 import { presetByName } from '../instances/presets.ts';
 import { latestAl2023Ami } from '../instances/launch-support.ts';
-import { DEFAULT_PROFILE_NAME, ensureJobInstanceProfile } from '../iam/instance-profile.ts';
+import { DEFAULT_PROFILE_NAME, IamSetupError, ensureJobInstanceProfile } from '../iam/instance-profile.ts';
 import type { ItemSnapshot } from '../upload/engine.ts';
 import { AppError, notConfigured } from './app-errors.ts';
 import type { AwsContext } from './aws-context.ts';
@@ -102,10 +102,14 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
     return { label: basename(session.folder), folder: session.folder };
   }
 
-  async function ec2Placement(settings: Settings, aws: AwsContext): Promise<Ec2Placement> {
+  async function ec2Placement(settings: Settings, aws: AwsContext, consent: boolean): Promise<Ec2Placement> {
     if (settings.target.kind !== 's3') throw notConfigured('analyses on EC2');
     const preset = presetByName(EC2_PRESET);
-    const profile = await ensureJobInstanceProfile(aws.clients.iam, { bucket: settings.target.bucket, prefix: settings.target.prefix, name: DEFAULT_PROFILE_NAME, consent: true });
+    const { bucket, prefix } = settings.target;
+    const profile = await ensureJobInstanceProfile(aws.clients.iam, { bucket, prefix, name: DEFAULT_PROFILE_NAME, consent }).catch((e: unknown) => {
+      if (e instanceof IamSetupError && e.code === 'CONSENT_REQUIRED') throw consentRequired(bucket, prefix);
+      throw e;
+    });
     return {
       kind: 'ec2',
       instanceType: preset.instanceType,
@@ -142,7 +146,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
         if (req.source.kind !== 'session') throw new AppError('INVALID_INPUT', 'EC2 analyses read their data from S3: choose an acquisition session that has been uploaded', 'source');
         const keys = uploadedKeys(src.folder, settings);
         if (keys.length === 0) throw new AppError('INVALID_INPUT', `no uploaded TIFF files of ${src.label} yet: wait until its files are verified`, 'source');
-        placement = await ec2Placement(settings, aws);
+        placement = await ec2Placement(settings, aws, req.consentToCreateProfile === true);
         request = {
           name: req.name || src.label,
           sources: [src.folder],
@@ -208,4 +212,11 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       following.clear();
     },
   };
+}
+
+/** The refusal the UI answers with a consent dialog (it names what would be created). */
+export function consentRequired(bucket: string, prefix: string): AppError {
+  const p = prefix.replace(/^\/+|\/+$/g, '');
+  const base = `s3://${bucket}/${p ? p + '/' : ''}`;
+  return new AppError('CONSENT_REQUIRED', `EC2 analyses need the IAM instance profile ${DEFAULT_PROFILE_NAME}, which does not exist yet: agree to create it (a role that may only read ${base}* and write ${base}jobs/*)`);
 }

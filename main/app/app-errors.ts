@@ -9,7 +9,8 @@ export type AppErrorCode =
   | 'UNKNOWN_SESSION'
   | 'NO_RESULTS'
   | 'UNKNOWN_IMAGE'
-  | 'UNKNOWN_ROI';
+  | 'UNKNOWN_ROI'
+  | 'CONSENT_REQUIRED';
 
 export class AppError extends Error {
   readonly code: AppErrorCode;

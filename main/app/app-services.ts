@@ -135,6 +135,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     checkLaunch: (req) => compute.checkLaunch(req),
     launchInstance: (req) => compute.launchInstance(req),
     getBudget: () => compute.getBudget(),
+    refreshBudget: () => compute.refreshBudget(),
 
     async listAnalyses() { return { analyses: await analyses.list() }; },
     launchAnalysis: (req) => analyses.launch(req),
@@ -144,6 +145,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     getRoiArrays: (req) => results.rois(req.id),
     getTrace: (req) => results.trace(req.id, req.roi),
     getResultImage: (req) => results.image(req.id, req.name),
+    getActivity: (req) => results.activity(req.id, req.bins),
 
     trayModel: () => compute.trayModel(),
 

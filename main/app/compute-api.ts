@@ -49,6 +49,8 @@ export interface ComputeApi {
   checkLaunch(req: Req<'checkLaunch'>): Promise<LaunchCheck>;
   launchInstance(req: Req<'launchInstance'>): Promise<{ id: string }>;
   getBudget(): Promise<Budget>;
+  /** Asks Cost Explorer again if its minimum interval has passed. */
+  refreshBudget(): Promise<Budget>;
   /** From cached figures; never calls AWS in the caller's path and never throws. */
   status(): ComputeStatus;
   trayModel(): Promise<TrayModel>;
@@ -79,9 +81,10 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     return list;
   }
 
-  async function budget(): Promise<Budget> {
+  async function budget(refresh = false): Promise<Budget> {
     const { ctx, settings } = need('the budget');
-    const summary = await ctx.compute.cost.summary();
+    // The Cost Explorer cache keeps its minimum interval whatever `refresh` says.
+    const summary = await ctx.compute.cost.summary({ refresh });
     let aws: BudgetStatus | null = null;
     let budgetsError: unknown = null;
     try {
@@ -110,7 +113,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     if (fresh(cachedInstances) && fresh(cachedBudget)) return;
     refreshing = true;
     const before = JSON.stringify([cachedInstances?.list.map((i) => [i.id, i.state]), cachedBudget?.budget.monthToDate]);
-    const work = fresh(cachedBudget) ? instances(false).then(() => undefined) : budget().then(() => undefined);
+    const work = fresh(cachedBudget) ? instances(false).then(() => undefined) : budget(false).then(() => undefined);
     work.then(() => {
       const after = JSON.stringify([cachedInstances?.list.map((i) => [i.id, i.state]), cachedBudget?.budget.monthToDate]);
       if (after !== before) d.hub.changed('status');
@@ -182,7 +185,12 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
       return { id: r.instance.id };
     },
 
-    getBudget: budget,
+    getBudget: () => budget(false),
+    refreshBudget: async () => {
+      const b = await budget(true);
+      d.hub.changed('budget', 'status');
+      return b;
+    },
 
     status() {
       const settings = d.settings();

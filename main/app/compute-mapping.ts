@@ -116,5 +116,13 @@ export function toBudget(x: BudgetInputs): Budget {
     byService: (x.actual?.byService ?? []).filter((l) => l.amount > 0).map((l) => ({ name: l.key, amount: l.amount })),
     byOwner: (x.actual?.byOwner ?? []).filter((l) => l.amount > 0).map((l) => ({ name: l.key || '(untagged)', amount: l.amount })),
     daily: [],
+    costExplorer: {
+      fetchedAt: x.actual ? Date.parse(x.actual.fetchedAt) || null : null,
+      nextRefreshAt: x.actual ? Date.parse(x.actual.nextRefreshAt) || null : null,
+      requestCost: COST_EXPLORER_REQUEST_USD,
+    },
   };
 }
+
+/** What one GetCostAndUsage request costs (AWS list price). */
+export const COST_EXPLORER_REQUEST_USD = 0.01;

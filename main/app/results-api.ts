@@ -4,12 +4,13 @@
  * range, never the whole array), and the images the summary lists (only those).
  */
 import type { ResultSummary } from '../../preload/api.ts';
+import { binActivity, type ActivityMatrix } from '../../preload/activity-binary.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import { isJobId, jobKeys } from '../jobs/job-layout.ts';
 import { getJson } from '../jobs/object-store.ts';
 import { AppError } from './app-errors.ts';
 import type { JobsContext } from './jobs-context.ts';
-import { readLayout, readRow, type NpyLayout } from './npy-rows.ts';
+import { readLayout, readRow, toFloat32, type NpyLayout } from './npy-rows.ts';
 import { imageList, planesOf, roiList, toResultSummary, toRoiArrays, type ImageFile, type ProjectionImage } from './results-mapping.ts';
 
 export interface ResultsApi {
@@ -17,6 +18,8 @@ export interface ResultsApi {
   rois(id: string): Promise<RoiArrays>;
   trace(id: string, roi: number): Promise<Float32Array>;
   image(id: string, name: string): Promise<Uint8Array>;
+  /** Every ROI's dF/F in `bins` time bins; read once per (analysis, bins), in 16 MB ranges. */
+  activity(id: string, bins: number): Promise<ActivityMatrix>;
 }
 
 interface Loaded {
@@ -24,9 +27,13 @@ interface Loaded {
   rois: RoiArrays;
   images: ImageFile[];
   dff: NpyLayout | null;
+  activity: Map<number, Promise<ActivityMatrix>>;
 }
 
 const KEEP = 3;
+const CHUNK_BYTES = 16 * 1024 * 1024;
+/** Larger dF/F arrays are not binned for the raster (the per-ROI traces still work). */
+const MAX_ACTIVITY_BYTES = 2 * 1024 * 1024 * 1024;
 
 export function createResultsApi(jobs: () => JobsContext): ResultsApi {
   const cache = new Map<string, Promise<Loaded>>();
@@ -53,7 +60,7 @@ export function createResultsApi(jobs: () => JobsContext): ResultsApi {
         }
         if (keys.includes(`${base}covariance.png`)) images.push(...imageList([], '', true, planes));
         const summary = toResultSummary({ id, summary: summaryDoc, rois, traceLength: dff && dff.shape.length >= 2 ? dff.shape[1] : null, images });
-        return { summary, rois: toRoiArrays(rois, planes), images, dff };
+        return { summary, rois: toRoiArrays(rois, planes), images, dff, activity: new Map() };
       })();
       cache.set(key, p);
       p.catch(() => cache.delete(key));
@@ -70,6 +77,33 @@ export function createResultsApi(jobs: () => JobsContext): ResultsApi {
       if (roi >= r.rois.count) throw new AppError('UNKNOWN_ROI', `ROI ${roi} is out of range (0-${r.rois.count - 1})`);
       if (!r.dff) throw new AppError('NO_RESULTS', `analysis ${id} has no traces (dff.npy)`);
       return readRow(jobs().readRange, `${jobKeys(id).results}dff.npy`, r.dff, roi);
+    },
+    async activity(id, bins) {
+      const r = await load(id);
+      const dff = r.dff;
+      if (!dff || dff.shape.length < 2) throw new AppError('NO_RESULTS', `analysis ${id} has no traces (dff.npy)`);
+      let p = r.activity.get(bins);
+      if (!p) {
+        p = (async () => {
+          const [rows, frames] = [dff.shape[0], dff.shape.slice(1).reduce((a, b) => a * b, 1)];
+          const rowBytes = frames * dff.itemSize;
+          if (rows * rowBytes > MAX_ACTIVITY_BYTES) throw new AppError('NO_RESULTS', `the traces of ${id} are too large to bin (${rows} ROIs × ${frames} frames)`);
+          const read = jobs().readRange;
+          const key = `${jobKeys(id).results}dff.npy`;
+          const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / Math.max(1, rowBytes)));
+          const all = new Float32Array(rows * frames);
+          for (let first = 0; first < rows; first += perChunk) {
+            const n = Math.min(perChunk, rows - first);
+            const bytes = await read(key, dff.dataOffset + first * rowBytes, n * rowBytes);
+            if (!bytes || bytes.length < n * rowBytes) throw new AppError('NO_RESULTS', `${key} is truncated`);
+            all.set(toFloat32(dff.descr, bytes, n * frames), first * frames);
+          }
+          return binActivity(Math.min(rows, r.rois.count), frames, bins, (i) => all.subarray(i * frames, (i + 1) * frames));
+        })();
+        r.activity.set(bins, p);
+        p.catch(() => r.activity.delete(bins));
+      }
+      return p;
     },
     async image(id, name) {
       const r = await load(id);

@@ -66,7 +66,7 @@ const KIND_LABEL: Record<string, string> = { mean: 'Mean projection', max: 'Max 
 
 /**
  * Images worth showing: the 8-bit mean/max/std of the first plane, the mean of every other plane
- * (up to 12), the max-over-time GIF of the first plane, and the cluster-sorted covariance.
+ * (up to 12), the max- and std-over-time GIFs of the first plane, and the cluster-sorted covariance.
  */
 export function imageList(projections: readonly ProjectionImage[], dir: string, hasCovariance: boolean, planes: number): ImageFile[] {
   const out: ImageFile[] = [];
@@ -78,8 +78,10 @@ export function imageList(projections: readonly ProjectionImage[], dir: string, 
     if (i.plane !== firstPlane && (i.kind !== 'mean' || out.filter((o) => o.name.endsWith('-mean')).length >= 12)) continue;
     out.push({ name: `plane${i.plane}-${i.kind}`, label: `${KIND_LABEL[i.kind]}${suffix(i.plane)}`, mime: 'image/png', file: `${dir}${i.file}` });
   }
-  const gif = projections.find((i) => i.file.endsWith('.gif') && i.kind === 'max' && i.plane === firstPlane);
-  if (gif) out.push({ name: `plane${gif.plane}-max-over-time`, label: `Max over time${suffix(gif.plane)}`, mime: 'image/gif', file: `${dir}${gif.file}` });
+  for (const kind of ['max', 'std']) {
+    const gif = projections.find((i) => i.file.endsWith('.gif') && i.kind === kind && i.plane === firstPlane);
+    if (gif) out.push({ name: `plane${gif.plane}-${kind}-over-time`, label: `${kind === 'max' ? 'Max' : 'Std'} over time${suffix(gif.plane)}`, mime: 'image/gif', file: `${dir}${gif.file}` });
+  }
   if (hasCovariance) out.push({ name: 'covariance', label: 'Covariance (cluster-sorted)', mime: 'image/png', file: 'covariance.png' });
   return out;
 }

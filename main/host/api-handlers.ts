@@ -6,6 +6,7 @@
 import { isBinaryMethod, isMethodName, methods, type MethodName, type Res } from '../../preload/api.ts';
 import { ApiError } from '../../preload/errors.ts';
 import { encodeFloat32, encodeRoiArrays } from '../../preload/roi-binary.ts';
+import { encodeActivity } from '../../preload/activity-binary.ts';
 import type { AppServices } from './app-services.ts';
 
 export type ApiHandler = (rawRequest: unknown) => Promise<unknown>;
@@ -42,6 +43,7 @@ async function callService(services: AppServices, name: MethodName, req: unknown
       case 'getRoiArrays': return encodeRoiArrays(await services.getRoiArrays(req as never));
       case 'getTrace': return encodeFloat32(await services.getTrace(req as never));
       case 'getResultImage': return services.getResultImage(req as never);
+      case 'getActivity': return encodeActivity(await services.getActivity(req as never));
       default: return assertNever(name);
     }
   }

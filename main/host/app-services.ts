@@ -6,6 +6,7 @@
  */
 import type { AppEvent, JsonMethodName, Req, Res } from '../../preload/api.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
+import type { ActivityMatrix } from '../../preload/activity-binary.ts';
 
 export type JsonServices = { [M in JsonMethodName]: (req: Req<M>) => Promise<Res<M>> };
 
@@ -14,6 +15,8 @@ export interface AppServices extends JsonServices {
   /** dF/F of one ROI. */
   getTrace(req: Req<'getTrace'>): Promise<Float32Array>;
   getResultImage(req: Req<'getResultImage'>): Promise<Uint8Array>;
+  /** Binned dF/F of every ROI, in ROI order. */
+  getActivity(req: Req<'getActivity'>): Promise<ActivityMatrix>;
   /** Push events to the UI; returns an unsubscribe function. */
   subscribe(listener: (event: AppEvent) => void): () => void;
 }

@@ -60,3 +60,27 @@ export function Dialog({ open, title, onClose, children, labelledBy }: { open: b
     </dialog>
   );
 }
+
+/**
+ * A view that could not load: a heading saying what is unavailable, the reason, and the next
+ * step. AWS-only views in local mode (code NOT_CONFIGURED) point to Settings.
+ */
+export function ViewError({ title, what, error, retry }: { title: string; what: string; error: ApiError; retry?: () => void }) {
+  const notConfigured = error.code === 'NOT_CONFIGURED';
+  return (
+    <section className="view" aria-labelledby="view-error-title">
+      <header className="view-header"><h1 id="view-error-title">{title}</h1></header>
+      <div className={`panel view-error ${notConfigured ? 'view-error-setup' : ''}`} data-error-code={error.code}>
+        <h2>{notConfigured ? `${what} need an AWS account` : `${what} could not be loaded`}</h2>
+        <p>{error.message}</p>
+        {notConfigured ? (
+          <p className="muted">ScopeCloud is saving to a local archive, so there are no EC2 instances or AWS costs to show. Switch the destination to Amazon S3 (profile, region and bucket) to see them here.</p>
+        ) : null}
+        <div className="actions left">
+          {notConfigured ? <a className="button primary" href="#/settings">Open Settings to switch to S3</a> : null}
+          {retry ? <button onClick={retry}>Try again</button> : null}
+        </div>
+      </div>
+    </section>
+  );
+}

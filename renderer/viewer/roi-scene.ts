@@ -4,12 +4,70 @@
  * doubles) so new data never reallocates GPU buffers needlessly. No DOM, no WebGL: testable in Node.
  */
 import {
-  Color, DynamicDrawUsage, IcosahedronGeometry, InstancedBufferAttribute, InstancedMesh, MeshLambertMaterial, Scene,
-  Sphere, Vector3,
+  type BufferGeometry, Color, DynamicDrawUsage, IcosahedronGeometry, InstancedBufferAttribute, InstancedMesh, type Material,
+  MeshLambertMaterial, OctahedronGeometry, PlaneGeometry, Scene, ShaderMaterial, Sphere, Vector3,
 } from 'three';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 
-export type ColorMode = 'cluster' | 'plane';
+export type ColorMode = 'cluster' | 'plane' | 'activity';
+
+/**
+ * How one ROI is drawn: 'impostor' (default) is a camera-facing quad (2 triangles) shaded as a
+ * sphere in the fragment shader; 'octahedron' (8) and 'icosahedron' (20) are lit meshes.
+ */
+export type RoiShape = 'impostor' | 'octahedron' | 'icosahedron';
+
+/** Activity over time for the 'activity' colour mode: `values[i * bins + bin]`, 0-255. */
+export interface ActivityColors {
+  count: number;
+  bins: number;
+  values: Uint8Array;
+}
+
+const IMPOSTOR_VERTEX = `
+varying vec3 vColor;
+varying vec2 vCorner;
+void main() {
+  vec4 centre = modelViewMatrix * instanceMatrix * vec4(0.0, 0.0, 0.0, 1.0);
+  float radius = length(instanceMatrix[0].xyz);
+  vCorner = position.xy;
+  vColor = instanceColor;
+  gl_Position = projectionMatrix * (centre + vec4(position.xy * radius, 0.0, 0.0));
+}`;
+
+const IMPOSTOR_FRAGMENT = `
+varying vec3 vColor;
+varying vec2 vCorner;
+void main() {
+  float r2 = dot(vCorner, vCorner);
+  if (r2 > 1.0) discard;
+  vec3 n = vec3(vCorner, sqrt(1.0 - r2));
+  float light = 0.42 + 0.58 * max(0.0, dot(n, normalize(vec3(0.35, 0.45, 0.82))));
+  gl_FragColor = vec4(vColor * light, 1.0);
+  #include <colorspace_fragment>
+}`;
+
+function makeShape(shape: RoiShape): { geometry: BufferGeometry; material: Material } {
+  switch (shape) {
+    case 'impostor': return { geometry: new PlaneGeometry(2, 2), material: new ShaderMaterial({ vertexShader: IMPOSTOR_VERTEX, fragmentShader: IMPOSTOR_FRAGMENT }) };
+    case 'octahedron': return { geometry: new OctahedronGeometry(1, 0), material: new MeshLambertMaterial({ color: 0xffffff }) };
+    case 'icosahedron': return { geometry: new IcosahedronGeometry(1, 0), material: new MeshLambertMaterial({ color: 0xffffff }) };
+  }
+}
+
+/** Activity 0..1 → a dark-to-bright ramp (slate → teal → yellow → white), 256 entries, linear RGB. */
+function activityRamp(): Float32Array {
+  const stops = ['#1d2433', '#2b5d7d', '#23a39a', '#f2d43d', '#fff8e0'].map((c) => new Color(c));
+  const out = new Float32Array(256 * 3);
+  const tmp = new Color();
+  for (let v = 0; v < 256; v++) {
+    const x = (v / 255) * (stops.length - 1);
+    const i = Math.min(stops.length - 2, Math.floor(x));
+    tmp.copy(stops[i]).lerp(stops[i + 1], x - i);
+    out[v * 3] = tmp.r; out[v * 3 + 1] = tmp.g; out[v * 3 + 2] = tmp.b;
+  }
+  return out;
+}
 
 /** Colour-blind-friendly cluster palette (Tableau 10 order). */
 export const CLUSTER_COLORS: ReadonlyArray<string> = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -32,11 +90,61 @@ export class RoiScene {
   private rois: RoiArrays | null = null;
   private baseColors = new Float32Array(0);
   private highlighted = -1;
-  private readonly geometry = new IcosahedronGeometry(1, 0);
-  private readonly material = new MeshLambertMaterial({ color: 0xffffff });
+  private geometry: BufferGeometry;
+  private material: Material;
+  private shapeName: RoiShape;
+  private mode: ColorMode = 'cluster';
+  private activity: ActivityColors | null = null;
+  private frame = 0;
+  private readonly ramp = activityRamp();
+  /** A full colour upload is queued; highlight() must not narrow it to a range. */
+  private fullUploadPending = false;
 
-  constructor(capacity = 1024) {
+  constructor(capacity = 1024, shape: RoiShape = 'impostor') {
+    this.shapeName = shape;
+    ({ geometry: this.geometry, material: this.material } = makeShape(shape));
     this.mesh = this.makeMesh(capacity);
+  }
+
+  get shape(): RoiShape {
+    return this.shapeName;
+  }
+
+  /** Swaps the per-ROI shape; instance buffers (positions, colours) are kept as they are. */
+  setShape(shape: RoiShape): void {
+    if (shape === this.shapeName) return;
+    const next = makeShape(shape);
+    this.geometry.dispose();
+    this.material.dispose();
+    this.geometry = next.geometry;
+    this.material = next.material;
+    this.mesh.geometry = next.geometry;
+    this.mesh.material = next.material;
+    this.shapeName = shape;
+  }
+
+  get colorMode(): ColorMode {
+    return this.mode;
+  }
+
+  /** Activity for the 'activity' colour mode (null clears); recolours if that mode is on. */
+  setActivity(activity: ActivityColors | null): void {
+    this.activity = activity;
+    this.frame = Math.min(this.frame, Math.max(0, (activity?.bins ?? 1) - 1));
+    if (this.mode === 'activity') this.setColorMode('activity');
+  }
+
+  /**
+   * Colours every ROI by its activity in time bin `bin` (switching to the 'activity' mode). Only
+   * the instance colour buffer is rewritten and uploaded; geometry and draw calls are unchanged.
+   */
+  setFrame(bin: number): void {
+    this.frame = Math.max(0, Math.min(bin, (this.activity?.bins ?? 1) - 1));
+    this.setColorMode('activity');
+  }
+
+  get currentFrame(): number {
+    return this.frame;
   }
 
   get count(): number {
@@ -55,6 +163,7 @@ export class RoiScene {
     mesh.count = 0;
     // Bounds are set from the data; three's per-frame instance bounding is not needed.
     mesh.frustumCulled = false;
+    mesh.onAfterRender = () => { this.fullUploadPending = false; };
     this.scene.add(mesh);
     return mesh;
   }
@@ -96,10 +205,15 @@ export class RoiScene {
   }
 
   setColorMode(mode: ColorMode): void {
+    this.mode = mode;
     const rois = this.rois;
     if (!rois) return;
     const n = rois.count;
-    this.baseColors = new Float32Array(n * 3);
+    if (this.baseColors.length !== n * 3) this.baseColors = new Float32Array(n * 3);
+    if (mode === 'activity') {
+      this.paintActivity(n);
+      return;
+    }
     const palette = CLUSTER_COLORS.map((c) => new Color(c));
     const unassigned = new Color(UNASSIGNED);
     const tmp = new Color();
@@ -113,12 +227,33 @@ export class RoiScene {
       }
       this.baseColors[i * 3] = c.r; this.baseColors[i * 3 + 1] = c.g; this.baseColors[i * 3 + 2] = c.b;
     }
-    const colors = this.mesh.instanceColor!.array as Float32Array;
+    this.uploadColors();
+  }
+
+  private paintActivity(n: number): void {
+    const a = this.activity;
+    const ramp = this.ramp;
+    const base = this.baseColors;
+    const rows = a ? Math.min(n, a.count) : 0;
+    for (let i = 0; i < rows; i++) {
+      const v = a!.values[i * a!.bins + this.frame] * 3;
+      base[i * 3] = ramp[v]; base[i * 3 + 1] = ramp[v + 1]; base[i * 3 + 2] = ramp[v + 2];
+    }
+    // ROIs without a trace stay the ramp's floor.
+    for (let i = rows; i < n; i++) { base[i * 3] = ramp[0]; base[i * 3 + 1] = ramp[1]; base[i * 3 + 2] = ramp[2]; }
+    this.uploadColors();
+  }
+
+  private uploadColors(): void {
+    const attr = this.mesh.instanceColor!;
+    const colors = attr.array as Float32Array;
     colors.set(this.baseColors);
-    this.mesh.instanceColor!.needsUpdate = true;
     const h = this.highlighted;
-    this.highlighted = -1;
-    this.highlight(h);
+    if (h >= 0 && h < this.count) { colors[h * 3] = HIGHLIGHT.r; colors[h * 3 + 1] = HIGHLIGHT.g; colors[h * 3 + 2] = HIGHLIGHT.b; }
+    // The whole buffer changed: no partial ranges, one full upload (until the next render).
+    attr.clearUpdateRanges();
+    attr.needsUpdate = true;
+    this.fullUploadPending = true;
   }
 
   /** Paints one ROI white (−1 clears); returns whether anything changed. */
@@ -126,14 +261,15 @@ export class RoiScene {
     if (index === this.highlighted) return false;
     const attr = this.mesh.instanceColor!;
     const colors = attr.array as Float32Array;
-    attr.clearUpdateRanges();
+    const ranged = !this.fullUploadPending;
+    if (ranged) attr.clearUpdateRanges();
     if (this.highlighted >= 0 && this.highlighted < this.count) {
       colors.set(this.baseColors.subarray(this.highlighted * 3, this.highlighted * 3 + 3), this.highlighted * 3);
-      attr.addUpdateRange(this.highlighted * 3, 3);
+      if (ranged) attr.addUpdateRange(this.highlighted * 3, 3);
     }
     if (index >= 0 && index < this.count) {
       colors[index * 3] = HIGHLIGHT.r; colors[index * 3 + 1] = HIGHLIGHT.g; colors[index * 3 + 2] = HIGHLIGHT.b;
-      attr.addUpdateRange(index * 3, 3);
+      if (ranged) attr.addUpdateRange(index * 3, 3);
     }
     this.highlighted = index < this.count ? index : -1;
     attr.needsUpdate = true;

@@ -5,7 +5,7 @@
 import { DirectionalLight, HemisphereLight, Matrix4, PerspectiveCamera, WebGLRenderer } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
-import { pickNearest, RoiScene, type ColorMode, type Placement } from './roi-scene.ts';
+import { pickNearest, RoiScene, type ActivityColors, type ColorMode, type Placement, type RoiShape } from './roi-scene.ts';
 
 export interface ViewerCallbacks {
   onHover?: (index: number) => void;
@@ -13,6 +13,7 @@ export interface ViewerCallbacks {
 }
 
 export interface ViewerInfo {
+  shape: RoiShape;
   calls: number;
   triangles: number;
   instances: number;
@@ -73,6 +74,23 @@ export class RoiViewer {
     this.requestRender();
   }
 
+  setActivity(activity: ActivityColors | null): void {
+    this.roiScene.setActivity(activity);
+    this.requestRender();
+  }
+
+  /** Colours ROIs by their activity in time bin `bin` (rewrites instance colours only). */
+  setFrame(bin: number): void {
+    this.roiScene.setFrame(bin);
+    this.requestRender();
+  }
+
+  /** Benchmarks compare shapes on the same data; the default is the impostor. */
+  setShape(shape: RoiShape): void {
+    this.roiScene.setShape(shape);
+    this.requestRender();
+  }
+
   /** Highlights an ROI chosen elsewhere (list, keyboard); −1 clears. */
   highlight(index: number): void {
     if (this.roiScene.highlight(index)) this.requestRender();
@@ -114,7 +132,7 @@ export class RoiViewer {
   }
 
   info(): ViewerInfo {
-    return { calls: this.lastCalls, triangles: this.lastTriangles, instances: this.roiScene.count, frames: this.frames };
+    return { shape: this.roiScene.shape, calls: this.lastCalls, triangles: this.lastTriangles, instances: this.roiScene.count, frames: this.frames };
   }
 
   /**

@@ -1,6 +1,6 @@
 /** Acquisition: watched folders, files with their state, throughput, ETA, pause, bandwidth. */
 import { useState } from 'react';
-import type { Acquisition as AcquisitionData, FileItem } from '../../preload/api.ts';
+import type { Acquisition as AcquisitionData, FileItem, SessionInfo } from '../../preload/api.ts';
 import { LineChart } from '../components/charts.tsx';
 import { ErrorNote, Loading, Pill, Progress, Stat } from '../components/bits.tsx';
 import { formatBytes, formatDuration, formatRate, parseBandwidthMBps } from '../format.ts';
@@ -32,13 +32,15 @@ export function AcquisitionView() {
       </div>
       <div className="panel">
         <h2>Throughput</h2>
-        <LineChart label="Upload throughput over time" points={data.history.map((h) => ({ x: h.t, y: h.bytesPerSec }))} formatY={formatRate} />
+        <LineChart label="Upload throughput over time" points={data.history.map((h) => ({ x: h.t, y: h.bytesPerSec }))} formatY={formatRate}
+          idleText={data.paused ? 'Uploads are paused' : 'Idle: nothing to upload'} />
         <p className="muted small">Destination: <code>{data.target}</code></p>
       </div>
       <div className="grid-2 wide-left">
         <Folders data={data} />
         <Bandwidth current={data.bandwidthLimitBytesPerSec} />
       </div>
+      <Sessions />
       <Files files={data.files} />
     </section>
   );
@@ -70,6 +72,45 @@ function Folders({ data }: { data: AcquisitionData }) {
         <button type="submit" disabled={action.busy || !path.trim()}>Watch folder</button>
       </form>
       <ErrorNote error={action.error} />
+    </div>
+  );
+}
+
+/** One acquisition session per row: where, how much, whether it is closed and safely uploaded. */
+export function sessionState(s: SessionInfo): { label: string; tone: 'ok' | 'warn' | 'bad' | 'busy' | 'idle' } {
+  if (s.failed) return { label: `${s.failed} failed`, tone: 'bad' };
+  if (s.uploaded) return { label: 'uploaded · verified', tone: 'ok' };
+  if (s.verified !== undefined && s.verified === s.files && s.files > 0) return { label: s.closed ? 'verified' : 'verified so far', tone: s.closed ? 'ok' : 'busy' };
+  return { label: 'uploading', tone: 'busy' };
+}
+
+function Sessions() {
+  const { data, error } = useTopic(['acquisition'], (a) => a.listSessions(), 2000);
+  return (
+    <div className="panel">
+      <h2 id="sessions-title">Sessions</h2>
+      <ErrorNote error={error} />
+      {!data ? (error ? null : <Loading what="sessions" />) : data.sessions.length === 0 ? (
+        <p className="muted">No sessions yet. A session is one acquisition folder under a watched folder; it closes when no file has changed for a while.</p>
+      ) : (
+        <table className="table" aria-labelledby="sessions-title">
+          <thead><tr><th scope="col">Session folder</th><th scope="col" className="num">Files</th><th scope="col" className="num">Size</th><th scope="col">Acquisition</th><th scope="col">Upload</th></tr></thead>
+          <tbody>
+            {data.sessions.map((s) => {
+              const st = sessionState(s);
+              return (
+                <tr key={s.id} data-session={s.id} data-uploaded={s.uploaded}>
+                  <td><code className="path" title={s.folder}>{s.folder.split('/').slice(-2).join('/')}</code></td>
+                  <td className="num">{s.verified !== undefined ? `${s.verified} / ${s.files}` : s.files}{s.verified !== undefined ? <span className="muted small"> verified</span> : null}</td>
+                  <td className="num">{formatBytes(s.bytes)}</td>
+                  <td><Pill tone={s.closed ? 'idle' : 'busy'}>{s.closed ? 'closed' : 'open'}</Pill></td>
+                  <td><Pill tone={st.tone}>{st.label}</Pill></td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
     </div>
   );
 }

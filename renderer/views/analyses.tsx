@@ -1,7 +1,7 @@
 /** Analyses: launch from a session or a local folder, progress per step, log, cancel. */
 import { useEffect, useState } from 'react';
-import type { Analysis, SessionInfo } from '../../preload/api.ts';
-import { ErrorNote, Loading, Pill, Progress } from '../components/bits.tsx';
+import type { Analysis, LaunchAnalysisRequest, SessionInfo } from '../../preload/api.ts';
+import { Dialog, ErrorNote, Loading, Pill, Progress } from '../components/bits.tsx';
 import { formatDuration } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 
@@ -67,13 +67,16 @@ function LaunchForm() {
   const [where, setWhere] = useState<'local' | 'ec2'>('local');
   const [k, setK] = useState('4');
   const action = useAction();
+  /** A launch refused for want of consent to create the instance profile, waiting for the user. */
+  const [needsConsent, setNeedsConsent] = useState<LaunchAnalysisRequest | null>(null);
   useEffect(() => { api.listSessions().then((s) => { setSessions(s.sessions); setSessionId(s.sessions[0]?.id ?? ''); }, () => undefined); }, [api]);
   const kNum = Number(k);
   return (
     <form className="panel launch-form" aria-labelledby="launch-an" onSubmit={(e) => {
       e.preventDefault();
       const source = kind === 'local' ? { kind: 'local' as const, path: path.trim() } : { kind: 'session' as const, sessionId };
-      action.run(() => api.launchAnalysis({ source, where, params: { k: kNum } }));
+      const req: LaunchAnalysisRequest = { source, where, params: { k: kNum } };
+      void launchAsking(api.launchAnalysis, req, action.run, setNeedsConsent);
     }}>
       <h2 id="launch-an">New analysis</h2>
       <div className="form-row">
@@ -101,10 +104,71 @@ function LaunchForm() {
           </select>
         </div>
       </div>
-      <ErrorNote error={action.error} />
+      {where === 'ec2' ? <p className="muted small">Runs on a billed EC2 instance that reads the session from S3. The first time, ScopeCloud asks before creating the IAM instance profile it needs.</p> : null}
+      {action.error?.code === 'CONSENT_REQUIRED' ? null : <ErrorNote error={action.error} />}
       <div className="actions left">
         <button type="submit" className="primary" disabled={action.busy || (kind === 'local' && !path.trim()) || !(Number.isInteger(kNum) && kNum >= 1)}>Start analysis</button>
       </div>
+      {needsConsent ? (
+        <ProfileConsent reason={action.error?.message ?? ''} onCancel={() => { setNeedsConsent(null); action.clear(); }}
+          onAgree={() => {
+            const req = { ...needsConsent, consentToCreateProfile: true };
+            setNeedsConsent(null);
+            void launchAsking(api.launchAnalysis, req, action.run, setNeedsConsent);
+          }} />
+      ) : null}
     </form>
+  );
+}
+
+/** Launches; a CONSENT_REQUIRED refusal hands the request back for the consent dialog. */
+async function launchAsking(
+  launch: (r: LaunchAnalysisRequest) => Promise<{ id: string }>,
+  req: LaunchAnalysisRequest,
+  run: <T>(f: () => Promise<T>) => Promise<T | undefined>,
+  ask: (r: LaunchAnalysisRequest) => void,
+): Promise<void> {
+  let refused = false;
+  await run(() => launch(req).catch((e: unknown) => {
+    if ((e as { code?: string }).code === 'CONSENT_REQUIRED') refused = true;
+    throw e;
+  }));
+  if (refused) ask(req);
+}
+
+/** What the least-privilege policy allows, in s3:// terms (main/iam/job-role-policy.ts). */
+export function profileScope(bucket: string, prefix: string): { read: string; write: string } {
+  const p = prefix.replace(/^\/+|\/+$/g, '');
+  const base = `s3://${bucket}/${p ? p + '/' : ''}`;
+  return { read: `${base}*`, write: `${base}jobs/*` };
+}
+
+function ProfileConsent({ reason, onAgree, onCancel }: { reason: string; onAgree: () => void; onCancel: () => void }) {
+  const { data: settings } = useTopic(['settings'], (a) => a.getSettings());
+  const [agreed, setAgreed] = useState(false);
+  const aws = settings?.aws ?? null;
+  const scope = aws ? profileScope(aws.bucket, aws.prefix) : null;
+  return (
+    <Dialog open title="Create the analysis instance profile?" onClose={onCancel}>
+      <div className="explain consent">
+        <p>EC2 analyses run with an IAM instance profile so the instance can read its data and write results without your credentials. It does not exist yet in this account; ScopeCloud will create:</p>
+        <ul>
+          <li>an IAM role <code>scopecloud-analysis</code> that only EC2 instances can assume, in the instance profile <code>scopecloud-analysis</code>;</li>
+          <li>one inline policy on it, limited to {aws ? <code>s3://{aws.bucket}</code> : 'the configured bucket'}:
+            <ul>
+              <li><strong>read</strong> (s3:GetObject) <code data-testid="scope-read">{scope?.read ?? '<prefix>/*'}</code></li>
+              <li><strong>write</strong> (s3:PutObject) <code data-testid="scope-write">{scope?.write ?? '<prefix>/jobs/*'}</code></li>
+            </ul>
+          </li>
+        </ul>
+        <p className="muted small">Nothing else: no listing, no deletes, no other bucket or AWS service. IAM roles cost nothing; it stays until you delete it in the IAM console.</p>
+        {reason ? <p className="muted small">{reason}</p> : null}
+        <label className="check"><input type="checkbox" checked={agreed} onChange={(e) => setAgreed(e.target.checked)} /> I agree to create this role and instance profile</label>
+      </div>
+      <div className="actions">
+        <button type="button" onClick={onCancel}>Cancel</button>
+        <button type="button" className="primary" disabled={!agreed} onClick={onAgree}>Create and start analysis</button>
+      </div>
+    </Dialog>
   );
 }

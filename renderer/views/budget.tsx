@@ -1,12 +1,18 @@
-/** Budget: month-to-date against the limit, forecast, thresholds, guard state, breakdowns. */
-import { BarChart, HBars } from '../components/charts.tsx';
-import { ErrorNote, Loading, Pill, Progress, Stat } from '../components/bits.tsx';
+/**
+ * Budget: month-to-date against the limit and the forecast on one bar with threshold ticks, the
+ * guard state, daily spend and breakdowns. Cost Explorer is never polled: its figures are shown
+ * with their time, and "Refresh now" asks again (the service keeps a minimum interval).
+ */
+import type { Budget } from '../../preload/api.ts';
+import { BarChart, ForecastBar, HBars } from '../components/charts.tsx';
+import { ErrorNote, Loading, Pill, Stat, ViewError } from '../components/bits.tsx';
 import { formatMoney } from '../format.ts';
-import { useTopic } from '../hooks.ts';
+import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 
 export function BudgetView() {
-  const { data, error } = useTopic(['budget'], (a) => a.getBudget(), 1000);
-  if (!data) return error ? <ErrorNote error={error} /> : <Loading what="budget" />;
+  const { data, error, reload } = useTopic(['budget'], (a) => a.getBudget(), 1000);
+  if (error && (!data || error.code === 'NOT_CONFIGURED')) return <ViewError title="Budget" what="Budget figures" error={error} retry={reload} />;
+  if (!data) return <Loading what="budget" />;
   const money = (v: number) => formatMoney(v, data.currency, 0);
   const tone = data.guard.state === 'ok' ? 'ok' : data.guard.state === 'warning' ? 'warn' : 'bad';
   return (
@@ -18,24 +24,62 @@ export function BudgetView() {
         <Stat label="Launch guard" value={<Pill tone={tone}>{data.guard.state}</Pill>} hint={data.guard.remaining !== null ? `${money(data.guard.remaining)} left` : undefined} tone={tone} />
       </div>
       <div className="panel">
-        <h2>This month</h2>
-        {data.limit !== null ? (
-          <div className="budget-meter">
-            <Progress value={data.monthToDate} max={data.limit} label="Month-to-date spend against budget" tone={tone} />
-            <div className="thresholds" aria-label="Thresholds">
-              {data.thresholds.map((t) => <span key={t.percent} className={`threshold ${t.crossed ? 'crossed' : ''}`} style={{ left: `${Math.min(100, t.percent)}%` }}>{t.percent}%{t.crossed ? ' ✓' : ''}</span>)}
-            </div>
+        <div className="panel-head">
+          <h2>This month</h2>
+          <div className="legend-inline" aria-hidden="true">
+            <span><i style={{ background: `var(--${tone})` }} />spent</span>
+            <span><i style={{ background: 'repeating-linear-gradient(45deg, var(--accent) 0 3px, var(--surface-2) 3px 6px)' }} />forecast</span>
+            {data.limit !== null ? <span><i style={{ background: 'var(--muted)', width: 2 }} />thresholds</span> : null}
           </div>
-        ) : null}
+        </div>
+        <ForecastBar monthToDate={data.monthToDate} forecast={data.forecast} limit={data.limit} thresholds={data.thresholds} format={money} tone={tone} />
         <p>{data.guard.message}</p>
+      </div>
+      <CostExplorerPanel data={data} money={money} />
+      <div className="grid-2">
+        <div className="panel"><h2>By service</h2>{data.byService.length ? <HBars label="Spend by service" items={data.byService} format={(v) => formatMoney(v, data.currency)} /> : <p className="muted">No breakdown yet: it comes with the Cost Explorer figures.</p>}</div>
+        <div className="panel"><h2>By person</h2>{data.byOwner.length ? <HBars label="Spend by owner" items={data.byOwner} format={(v) => formatMoney(v, data.currency)} /> : <p className="muted">No breakdown yet: it comes with the Cost Explorer figures.</p>}</div>
+      </div>
+      <p className="muted small">Cost Explorer lags by up to a day; running instances are added live from their price and uptime.</p>
+    </section>
+  );
+}
+
+function clock(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+function CostExplorerPanel({ data, money }: { data: Budget; money: (v: number) => string }) {
+  const api = useApi();
+  const refresh = useAction();
+  const now = useNow(15_000);
+  const ce = data.costExplorer;
+  const fetchedAt = ce?.fetchedAt ?? null;
+  const nextAt = ce?.nextRefreshAt ?? null;
+  const waiting = nextAt !== null && nextAt > now;
+  const price = formatMoney(ce?.requestCost ?? 0.01, data.currency);
+  return (
+    <div className="panel" aria-labelledby="daily-title">
+      <h2 id="daily-title">Daily spend</h2>
+      {data.daily.length ? (
         <BarChart label="Daily spend this month" bars={data.daily.map((d) => ({ label: d.date.slice(8), value: d.amount }))} formatY={money}
           refLine={data.limit !== null ? { value: data.limit / 30, label: 'even pace' } : undefined} />
+      ) : (
+        <div className="chart-empty muted daily-empty" style={{ height: 90 }} data-testid="daily-empty">
+          No daily figures yet — Cost Explorer is queried on demand (it costs {price} per request).
+        </div>
+      )}
+      <div className="ce-state" role="status">
+        <p className="small" data-testid="ce-fetched">
+          {fetchedAt === null ? 'Cost Explorer has not been asked yet this month; spend shown is from running instances and the AWS Budget.' : `Cost Explorer figures from ${clock(fetchedAt)}.`}
+          {waiting ? ` The next refresh can ask AWS at ${clock(nextAt)}.` : ''}
+        </p>
+        <button onClick={() => refresh.run(() => api.refreshBudget())} disabled={refresh.busy || waiting}
+          title={waiting ? `Cost Explorer is asked at most every few minutes; next at ${clock(nextAt)}` : `One request to Cost Explorer (${price})`}>
+          {refresh.busy ? 'Asking Cost Explorer…' : 'Refresh now'}
+        </button>
       </div>
-      <div className="grid-2">
-        <div className="panel"><h2>By service</h2><HBars label="Spend by service" items={data.byService} format={(v) => formatMoney(v, data.currency)} /></div>
-        <div className="panel"><h2>By person</h2><HBars label="Spend by owner" items={data.byOwner} format={(v) => formatMoney(v, data.currency)} /></div>
-      </div>
-      <p className="muted small">Figures as of {new Date(data.asOf).toLocaleString()}. Cost Explorer lags by up to a day; running instances are added live.</p>
-    </section>
+      <ErrorNote error={refresh.error} />
+    </div>
   );
 }

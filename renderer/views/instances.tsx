@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { ActionExplanation, Instance, InstanceAction, LaunchCheck, Preset } from '../../preload/api.ts';
-import { Dialog, ErrorNote, Loading, Pill, Stat } from '../components/bits.tsx';
+import { Dialog, ErrorNote, Loading, Pill, Stat, ViewError } from '../components/bits.tsx';
 import { formatDuration, formatMoney, liveCost, uptimeSeconds } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 
@@ -15,11 +15,12 @@ const ACTIONS: Record<Instance['state'], InstanceAction[]> = {
 
 export function InstancesView() {
   const [all, setAll] = useState(false);
-  const { data, error } = useTopic(['instances'], (a) => a.listInstances({ all }), 250);
+  const { data, error, reload } = useTopic(['instances'], (a) => a.listInstances({ all }), 250);
   const now = useNow(1000);
   const [pending, setPending] = useState<{ instance: Instance; action: InstanceAction } | null>(null);
   const [launching, setLaunching] = useState(false);
-  if (!data) return error ? <ErrorNote error={error} /> : <Loading what="instances" />;
+  if (error && (!data || error.code === 'NOT_CONFIGURED')) return <ViewError title="Instances" what="Instances" error={error} retry={reload} />;
+  if (!data) return <Loading what="instances" />;
   const running = data.instances.filter((i) => i.state === 'running');
   const burn = running.reduce((s, i) => s + (i.hourlyPrice ?? 0), 0);
   const total = data.instances.reduce((s, i) => s + liveCost(i, now), 0);

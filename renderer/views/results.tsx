@@ -1,14 +1,21 @@
 /**
  * Results of one analysis: the 3D ROI viewer (one InstancedMesh), the hovered or selected ROI's
- * trace, and the result images (first frame, projections, cluster-sorted covariance).
+ * trace, a time slider colouring the ROIs by activity, the traces-by-cluster raster, and the
+ * result images (first frame, projections and their animated GIFs, cluster-sorted covariance).
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ResultSummary } from '../../preload/api.ts';
 import type { ApiError } from '../../preload/errors.ts';
 import { decodeFloat32, decodeRoiArrays, type RoiArrays } from '../../preload/roi-binary.ts';
+import { decodeActivity, type ActivityMatrix } from '../../preload/activity-binary.ts';
+import { ActivityRaster } from '../viewer/activity-raster.ts';
 import { ErrorNote, Loading } from '../components/bits.tsx';
 import { useApi, useTopic } from '../hooks.ts';
 import { CLUSTER_COLORS, type ColorMode } from '../viewer/roi-scene.ts';
+
+/** Time bins of the activity matrix: enough for a smooth slider, small for 100,000 ROIs (12 MB). */
+const ACTIVITY_BINS = 120;
+const clusterColor = (k: number) => (k === 255 ? '#8a8f98' : CLUSTER_COLORS[k % CLUSTER_COLORS.length]);
 import { RoiViewer } from '../viewer/roi-viewer.ts';
 import { drawTrace } from '../viewer/trace-plot.ts';
 
@@ -54,6 +61,18 @@ function Result({ id, name, back }: { id: string; name: string; back: () => void
     return () => { live = false; };
   }, [api, id]);
 
+  const [activity, setActivity] = useState<ActivityMatrix | null>(null);
+  const [activityError, setActivityError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    if (!summary) return;
+    let live = true;
+    api.getActivity({ id, bins: Math.max(1, Math.min(ACTIVITY_BINS, summary.traceLength || 1)) }).then(
+      (b) => { if (live) setActivity(decodeActivity(b)); },
+      (e: ApiError) => { if (live) setActivityError(e); },
+    );
+    return () => { live = false; };
+  }, [api, id, summary]);
+
   return (
     <section className="view" aria-labelledby="res-title">
       <header className="view-header">
@@ -64,7 +83,7 @@ function Result({ id, name, back }: { id: string; name: string; back: () => void
       {!summary || !rois ? (error ? null : <Loading what="results" />) : (
         <>
           <p className="muted small">{summary.roiCount.toLocaleString()} ROIs in {summary.planes} plane{summary.planes > 1 ? 's' : ''} · {summary.clusters} clusters · {summary.traceLength} frames at {summary.fs} Hz{loadMs !== null ? ` · loaded in ${Math.round(loadMs)} ms` : ''}</p>
-          <Viewer3d id={id} summary={summary} rois={rois} />
+          <Viewer3d id={id} summary={summary} rois={rois} activity={activity} activityError={activityError} />
           <Images id={id} summary={summary} />
         </>
       )}
@@ -72,7 +91,7 @@ function Result({ id, name, back }: { id: string; name: string; back: () => void
   );
 }
 
-function Viewer3d({ id, summary, rois }: { id: string; summary: ResultSummary; rois: RoiArrays }) {
+function Viewer3d({ id, summary, rois, activity, activityError }: { id: string; summary: ResultSummary; rois: RoiArrays; activity: ActivityMatrix | null; activityError: ApiError | null }) {
   const api = useApi();
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const traceRef = useRef<HTMLCanvasElement>(null);
@@ -84,7 +103,11 @@ function Viewer3d({ id, summary, rois }: { id: string; summary: ResultSummary; r
   const [traceError, setTraceError] = useState<ApiError | null>(null);
   const [roiInput, setRoiInput] = useState('');
   const [webglError, setWebglError] = useState<string | null>(null);
+  const [frame, setFrame] = useState(0);
+  const [playing, setPlaying] = useState(false);
   const shown = selected >= 0 ? selected : hover;
+  const bins = activity?.bins ?? 1;
+  const secondsPerBin = activity && summary.fs > 0 ? activity.frames / activity.bins / summary.fs : 0;
 
   useEffect(() => {
     const canvas = canvasRef.current!;
@@ -111,7 +134,20 @@ function Viewer3d({ id, summary, rois }: { id: string; summary: ResultSummary; r
     };
   }, [rois, summary]);
 
-  useEffect(() => { viewerRef.current?.setColorMode(mode); }, [mode]);
+  useEffect(() => {
+    viewerRef.current?.setActivity(activity ? { count: activity.count, bins: activity.bins, values: activity.values } : null);
+  }, [activity, rois, summary]);
+  useEffect(() => {
+    const v = viewerRef.current;
+    if (!v) return;
+    if (mode === 'activity') v.setFrame(frame); else v.setColorMode(mode);
+  }, [mode, frame, activity]);
+  useEffect(() => {
+    if (!playing || !activity) return;
+    const t = setInterval(() => setFrame((f) => (f + 1) % activity.bins), 125);
+    return () => clearInterval(t);
+  }, [playing, activity]);
+  const scrub = (bin: number) => { setFrame(bin); setMode('activity'); };
   useEffect(() => { viewerRef.current?.highlight(shown); }, [shown]);
 
   useEffect(() => {
@@ -146,6 +182,7 @@ function Viewer3d({ id, summary, rois }: { id: string; summary: ResultSummary; r
           <div role="group" aria-label="Colour ROIs by" className="segmented">
             <button aria-pressed={mode === 'cluster'} onClick={() => setMode('cluster')}>Cluster</button>
             <button aria-pressed={mode === 'plane'} onClick={() => setMode('plane')}>Depth</button>
+            <button aria-pressed={mode === 'activity'} onClick={() => setMode('activity')} disabled={!activity}>Activity</button>
           </div>
           <button onClick={() => viewerRef.current?.resetView()}>Reset view</button>
           <span className="muted small hint">Drag to orbit · right-drag to pan · wheel or +/− to zoom · click an ROI to pin it</span>
@@ -159,7 +196,15 @@ function Viewer3d({ id, summary, rois }: { id: string; summary: ResultSummary; r
                 <li key={k}><span className="swatch" style={{ background: k === 255 ? 'var(--muted)' : CLUSTER_COLORS[k % CLUSTER_COLORS.length] }} />{k === 255 ? 'unassigned' : `cluster ${k + 1}`} <span className="muted">{n.toLocaleString()}</span></li>
               ))}
             </ul>
-          ) : <div className="legend depth-legend"><span>plane 1</span><span className="depth-ramp" /><span>plane {rois.planes}</span></div>}
+          ) : mode === 'plane' ? <div className="legend depth-legend"><span>plane 1</span><span className="depth-ramp" /><span>plane {rois.planes}</span></div>
+            : <div className="legend depth-legend"><span>low</span><span className="activity-ramp" /><span>high ΔF/F</span></div>}
+        </div>
+        <div className="time-bar">
+          <button onClick={() => { if (!playing) setMode('activity'); setPlaying(!playing); }} disabled={!activity} aria-pressed={playing}>{playing ? 'Pause' : 'Play'}</button>
+          <label htmlFor="time-slider">Time</label>
+          <input id="time-slider" type="range" min={0} max={Math.max(0, bins - 1)} step={1} value={frame} disabled={!activity}
+            onChange={(e) => scrub(Number(e.target.value))} aria-valuetext={`${(frame * secondsPerBin).toFixed(1)} seconds`} />
+          <output htmlFor="time-slider" className="small time-readout" data-testid="time-readout">{activity ? `${(frame * secondsPerBin).toFixed(1)} s` : activityError ? 'no traces' : 'loading…'}</output>
         </div>
       </div>
       <aside className="panel roi-panel" aria-labelledby="roi-title">
@@ -183,6 +228,49 @@ function Viewer3d({ id, summary, rois }: { id: string; summary: ResultSummary; r
           </>
         ) : <p className="muted">Point at an ROI in the 3D view to see its activity trace, or enter its number.</p>}
       </aside>
+      <RasterPanel rois={rois} activity={activity} error={activityError} frame={frame} seconds={activity && summary.fs > 0 ? activity.frames / summary.fs : 0} onScrub={scrub} />
+    </div>
+  );
+}
+
+function RasterPanel({ rois, activity, error, frame, seconds, onScrub }: {
+  rois: RoiArrays; activity: ActivityMatrix | null; error: ApiError | null; frame: number; seconds: number; onScrub: (bin: number) => void;
+}) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const raster = useRef(new ActivityRaster());
+  const [ready, setReady] = useState(0);
+  const style = () => {
+    const css = getComputedStyle(canvasRef.current!);
+    return { clusterColor, text: css.getPropertyValue('--muted').trim() || '#888', cursor: css.getPropertyValue('--text').trim() || '#fff' };
+  };
+  useEffect(() => {
+    const c = canvasRef.current;
+    if (!c || !activity) return;
+    raster.current.prepare(activity, rois.clusters, Math.max(60, c.clientHeight - 22));
+    setReady((n) => n + 1);
+  }, [activity, rois]);
+  useEffect(() => {
+    const c = canvasRef.current;
+    if (!c || !activity || !ready) return;
+    raster.current.draw(c, frame, seconds, style());
+    const ro = new ResizeObserver(() => raster.current.draw(c, frame, seconds, style()));
+    ro.observe(c);
+    return () => ro.disconnect();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ready, frame, seconds]);
+  const counts = new Map<number, number>();
+  for (const k of rois.clusters) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return (
+    <div className="panel raster-panel" aria-labelledby="raster-title">
+      <div className="panel-head">
+        <h2 id="raster-title">Traces by cluster</h2>
+        <span className="muted small">{activity ? `${activity.count.toLocaleString()} ROIs sorted by cluster · ${activity.bins} time bins · click to jump` : ''}</span>
+      </div>
+      <ErrorNote error={error} />
+      {!activity && !error ? <Loading what="traces" /> : null}
+      <canvas ref={canvasRef} className="raster-canvas" data-testid="raster-canvas" hidden={!activity}
+        aria-label={`ΔF/F of every ROI over time as a heat map, rows grouped by cluster (${[...counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, n]) => `${k === 255 ? 'unassigned' : `cluster ${k + 1}`}: ${n}`).join(', ')})`}
+        onClick={(e) => { const r = e.currentTarget.getBoundingClientRect(); onScrub(raster.current.binAt(e.currentTarget, e.clientX - r.left)); }} />
     </div>
   );
 }
@@ -210,9 +298,9 @@ function Images({ id, summary }: { id: string; summary: ResultSummary }) {
       <ErrorNote error={error} />
       <div className="gallery">
         {summary.images.map((img) => (
-          <figure key={img.name} className={img.name === 'covariance' ? 'wide' : ''}>
-            {urls[img.name] ? <img src={urls[img.name]} alt={img.label} data-image={img.name} /> : <div className="img-placeholder" aria-busy="true" />}
-            <figcaption>{img.label}</figcaption>
+          <figure key={img.name} className={img.name === 'covariance' ? 'wide' : img.mime === 'image/gif' ? 'animated' : ''}>
+            {urls[img.name] ? <img src={urls[img.name]} alt={img.mime === 'image/gif' ? `${img.label} (animated)` : img.label} data-image={img.name} data-mime={img.mime} /> : <div className="img-placeholder" aria-busy="true" />}
+            <figcaption>{img.label}{img.mime === 'image/gif' ? <span className="pill pill-busy gif-badge">animated</span> : null}</figcaption>
           </figure>
         ))}
       </div>

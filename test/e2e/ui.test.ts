@@ -88,6 +88,31 @@ test('acquisition: per-file bytes, pause and resume, bandwidth limit, retry', { 
   await page.locator('#bw-msg').filter({ hasText: 'Currently 20.0 MB/s' }).waitFor();
   assert.deepEqual(services.calls.filter((c) => c.method === 'setBandwidthLimit').map((c) => c.req), [{ bytesPerSec: 20_000_000 }]);
 
+  const sessions = page.locator('tr[data-session]');
+  await sessions.nth(2).waitFor();
+  assert.equal(await sessions.count(), 3);
+  assert.match(await page.locator('tr[data-session="s-mouse11"]').innerText(), /18 \/ 18[\s\S]*closed[\s\S]*uploaded · verified/);
+  assert.match(await page.locator('tr[data-session="s-mouse11b"]').innerText(), /1 failed/);
+  assert.match(await page.locator('tr[data-session="s-mouse12"]').innerText(), /open/);
+  await page.locator('tr[data-session="s-mouse11"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/ui-acquisition-sessions.png' });
+
+  // Throughput axis: distinct tick labels while moving; one "0 B/s" and a plain message when idle.
+  const ticks = () => page.locator('svg[aria-label^="Upload throughput"] [data-tick]').allInnerTexts();
+  await page.locator('svg[data-chart-state="data"]').waitFor();
+  const live = await ticks();
+  assert.equal(new Set(live).size, live.length, `tick labels repeat: ${live.join(', ')}`);
+  await page.getByRole('button', { name: 'Pause uploads' }).click();
+  await page.getByRole('button', { name: 'Resume uploads' }).waitFor();
+  services.resetThroughputHistory();
+  await page.locator('svg[data-chart-state="idle"]').waitFor();
+  assert.deepEqual(await ticks(), ['0 B/s']);
+  assert.match(await page.locator('svg[data-chart-state="idle"]').innerHTML(), /Uploads are paused/);
+  await page.locator('svg[data-chart-state="idle"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/ui-acquisition-idle.png' });
+  await page.getByRole('button', { name: 'Resume uploads' }).click();
+  await page.locator('svg[data-chart-state="data"]').waitFor();
+
   const failed = page.locator('tr[data-file-state="failed"]');
   assert.match(await failed.innerText(), /Permission denied/);
   await failed.getByRole('button', { name: /Retry/ }).click();
@@ -131,6 +156,19 @@ test('instances: cost ticks each second; stop explains billing; terminate needs 
 test('budget and analyses render; a local analysis launches and progresses', { skip }, async () => {
   await go('budget');
   await page.getByText('Forecast to month end').waitFor();
+  const bar = page.getByTestId('forecast-bar');
+  assert.deepEqual(await bar.locator('[data-threshold]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-threshold')))), [50, 80, 100]);
+  const widths = await bar.evaluate((svg) => ['spent', 'forecast'].map((p) => Number(svg.querySelector(`[data-part="${p}"]`)!.getAttribute('width'))));
+  assert.ok(widths[1] > widths[0] && widths[0] > 0, `forecast continues past spend: ${widths}`);
+  await page.getByTestId('daily-empty').filter({ hasText: 'Cost Explorer is queried on demand (it costs $0.01 per request)' }).waitFor();
+  assert.match(await page.getByTestId('ce-fetched').innerText(), /has not been asked yet/);
+  await page.screenshot({ path: '/tmp/ui-budget-empty.png' });
+  const refresh = page.getByRole('button', { name: 'Refresh now' });
+  await refresh.click();
+  await page.getByRole('img', { name: 'Daily spend this month' }).waitFor();
+  assert.match(await page.getByTestId('ce-fetched').innerText(), /Cost Explorer figures from .*next refresh can ask AWS at/);
+  assert.equal(await refresh.isDisabled(), true, 'the minimum interval holds the button');
+  assert.equal(services.calls.filter((c) => c.method === 'refreshBudget').length, 1);
   await page.screenshot({ path: '/tmp/ui-budget.png' });
 
   await go('analyses');
@@ -143,13 +181,59 @@ test('budget and analyses render; a local analysis launches and progresses', { s
   await card.and(page.locator('[data-status="done"]')).waitFor({ timeout: 60_000 });
 });
 
+test('EC2 analysis: creating the instance profile needs explicit consent, scoped to the prefix', { skip }, async () => {
+  await services.saveSettings({ aws: { profile: 'lab-admin', region: 'eu-west-1', bucket: 'lab-scopecloud', prefix: 'scopecloud/', endpoint: '' } });
+  await go('analyses');
+  await page.getByLabel('Data', { exact: true }).selectOption('session');
+  await page.getByLabel('Session', { exact: true }).selectOption('s-mouse11');
+  await page.getByLabel('Run on').selectOption('ec2');
+  const before = services.calls.filter((c) => c.method === 'launchAnalysis').length;
+  await page.getByRole('button', { name: 'Start analysis' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create the analysis instance profile?' });
+  await dialog.waitFor();
+  assert.equal(await dialog.getByTestId('scope-read').innerText(), 's3://lab-scopecloud/scopecloud/*');
+  assert.equal(await dialog.getByTestId('scope-write').innerText(), 's3://lab-scopecloud/scopecloud/jobs/*');
+  assert.match(await dialog.innerText(), /scopecloud-analysis/);
+  const create = dialog.getByRole('button', { name: 'Create and start analysis' });
+  assert.equal(await create.isDisabled(), true, 'nothing is created before the box is ticked');
+  let launches = services.calls.filter((c) => c.method === 'launchAnalysis').slice(before) as Array<{ req: { consentToCreateProfile?: boolean } }>;
+  assert.deepEqual(launches.map((c) => c.req.consentToCreateProfile), [undefined], 'first attempt asks without consent and is refused');
+  await dialog.getByLabel('I agree to create this role and instance profile').check();
+  await page.screenshot({ path: '/tmp/ui-analyses-consent.png' });
+  await create.click();
+  await dialog.waitFor({ state: 'hidden' });
+  launches = services.calls.filter((c) => c.method === 'launchAnalysis').slice(before) as typeof launches;
+  assert.deepEqual(launches.map((c) => c.req.consentToCreateProfile), [undefined, true]);
+  await page.locator('article[data-analysis="a-new-2"]').waitFor();
+  assert.equal(await page.getByRole('alert').count(), 0, 'no error left behind');
+});
+
+test('instances and budget without AWS: a heading, the reason and a way to Settings', { skip }, async () => {
+  services.setAwsConfigured(false);
+  try {
+    await go('instances');
+    await page.getByRole('heading', { name: 'Instances need an AWS account' }).waitFor();
+    assert.equal(await page.locator('[data-error-code="NOT_CONFIGURED"]').count(), 1);
+    await page.screenshot({ path: '/tmp/ui-instances-not-configured.png' });
+    await go('budget');
+    await page.getByRole('heading', { name: 'Budget figures need an AWS account' }).waitFor();
+    await page.screenshot({ path: '/tmp/ui-budget-not-configured.png' });
+    await page.getByRole('link', { name: 'Open Settings to switch to S3' }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    assert.match(page.url(), /#\/settings$/);
+  } finally {
+    services.setAwsConfigured(true);
+  }
+});
+
 test('results: 100,000 ROIs in one draw call, non-blank, hover shows a trace', { skip }, async () => {
   await go('results/a-2025-03-14-mouse12');
   await page.waitForFunction(() => (window.__scopecloudViewer?.info().frames ?? 0) > 0, undefined, { timeout: 60_000 });
   const info = await page.evaluate(() => window.__scopecloudViewer!.info());
   assert.equal(info.instances, 100_000);
   assert.equal(info.calls, 1, 'every ROI in a single draw call');
-  assert.ok(info.triangles >= 100_000 * 20, `triangles ${info.triangles}`);
+  assert.equal(info.shape, 'impostor');
+  assert.equal(info.triangles, 100_000 * 2, 'one camera-facing quad per ROI');
 
   const lit = await page.evaluate(() => {
     const src = document.querySelector<HTMLCanvasElement>('[data-testid="roi-canvas"]')!;
@@ -183,6 +267,50 @@ test('results: 100,000 ROIs in one draw call, non-blank, hover shows a trace', {
   await page.screenshot({ path: '/tmp/ui-results.png' });
   await page.locator('img[data-image="covariance"]').scrollIntoViewIfNeeded();
   await page.screenshot({ path: '/tmp/ui-results-images.png' });
+
+  // Animated projections and the traces-by-cluster raster.
+  const gif = page.locator('img[data-mime="image/gif"]');
+  await gif.waitFor();
+  assert.ok(await gif.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the GIF decodes');
+  const raster = page.getByTestId('raster-canvas');
+  await raster.waitFor();
+  const rasterStats = await raster.evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    const colours = new Set<string>();
+    for (let i = 0; i < d.length; i += 16) colours.add(`${d[i] >> 4},${d[i + 1] >> 4},${d[i + 2] >> 4}`);
+    return colours.size;
+  });
+  assert.ok(rasterStats > 12, `raster has structure (${rasterStats} colours)`);
+
+  // Time slider: recolours the ROIs by activity; still one draw call.
+  const sample = () => page.evaluate(() => {
+    const src = document.querySelector<HTMLCanvasElement>('[data-testid="roi-canvas"]')!;
+    const c = document.createElement('canvas');
+    c.width = 160; c.height = 96;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(src, 0, 0, 160, 96);
+    return Array.from(ctx.getImageData(0, 0, 160, 96).data.filter((_, i) => i % 4 !== 3));
+  });
+  const slider = page.getByLabel('Time', { exact: true });
+  await page.getByRole('button', { name: 'Activity' }).click();
+  await page.waitForFunction(() => window.__scopecloudViewer?.roiScene.colorMode === 'activity');
+  const framesBefore = await page.evaluate(() => window.__scopecloudViewer!.info().frames);
+  await page.waitForFunction((n) => window.__scopecloudViewer!.info().frames > n, framesBefore);
+  const atStart = await sample();
+  await slider.focus();
+  for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => window.__scopecloudViewer!.roiScene.currentFrame === 7);
+  const framesMid = await page.evaluate(() => window.__scopecloudViewer!.info().frames);
+  await page.waitForFunction((n) => window.__scopecloudViewer!.info().frames > n, framesMid);
+  const later = await sample();
+  let changed = 0;
+  for (let i = 0; i < atStart.length; i++) if (Math.abs(atStart[i] - later[i]) > 24) changed++;
+  assert.ok(changed / atStart.length > 0.02, `activity colours change with time (${changed} channels)`);
+  assert.equal((await page.evaluate(() => window.__scopecloudViewer!.info())).calls, 1, 'still one draw call');
+  assert.match(await page.getByTestId('time-readout').innerText(), /^\d+\.\d s$/);
+  await page.screenshot({ path: '/tmp/ui-results-activity.png' });
+  await raster.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/ui-results-raster.png' });
 
   await page.getByRole('button', { name: 'Depth' }).click();
   await page.getByLabel('ROI number').fill('42');

@@ -10,6 +10,8 @@ import type {
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import type { AppServices } from '../../main/host/app-services.ts';
 import { encodePng } from './png.ts';
+import { encodeGrayGif } from './gif.ts';
+import type { ActivityMatrix } from '../../preload/activity-binary.ts';
 
 export interface InMemoryOptions {
   /** ROIs in the finished demo analysis (default 100,000). */
@@ -24,6 +26,10 @@ export interface InMemoryOptions {
 export interface InMemoryServices extends AppServices {
   /** Advances the simulation by `ms` of simulated time. */
   tick(ms: number): void;
+  /** false: instances and budget calls fail with NOT_CONFIGURED, as in local-archive mode. */
+  setAwsConfigured(configured: boolean): void;
+  /** Forgets the throughput samples (to show the chart's empty and idle states). */
+  resetThroughputHistory(): void;
   readonly calls: ReadonlyArray<{ method: string; req: unknown }>;
   dispose(): void;
 }
@@ -116,6 +122,17 @@ function makeImages(rois: RoiArrays, k: number, seed: number): Map<string, Uint8
   images.set('mean', grayImage(w, h, (x, y) => 25 + 50 * field[y * w + x]));
   images.set('max', grayImage(w, h, (x, y) => 20 + 90 * field[y * w + x]));
   images.set('std', grayImage(w, h, (x, y) => 10 + 70 * Math.sqrt(field[y * w + x])));
+  // Max over time: 12 windows at half resolution, cells flickering with their own phase.
+  const gw = 128, gh = 128;
+  const frames = Array.from({ length: 12 }, (_, t) => {
+    const f = new Uint8Array(gw * gh);
+    for (let y = 0; y < gh; y++) for (let x = 0; x < gw; x++) {
+      const v = field[(y * 2) * w + x * 2];
+      f[y * gw + x] = Math.max(0, Math.min(255, Math.round(20 + 110 * v * (0.45 + 0.55 * Math.sin(t * 0.9 + x * 0.11 + y * 0.07) ** 2))));
+    }
+    return f;
+  });
+  images.set('max-over-time', encodeGrayGif(gw, gh, frames, 25));
   // Cluster-sorted covariance: block structure plus noise, with a colour bar on the left.
   const n = 240, bar = 8, size = n + bar;
   const rgb = new Uint8Array(size * size * 3);
@@ -173,6 +190,10 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
   addFile('file_00013.tif', 2 * GB, 'uploading', 1.3 * GB);
   addFile('file_00014.tif', 2 * GB, 'uploading', 0.2 * GB);
   for (let i = 15; i < 24; i++) addFile(`file_${String(i).padStart(5, '0')}.tif`, 2 * GB, 'waiting');
+  const pastSessions: SessionInfo[] = [
+    { id: 's-mouse11', folder: '/data/acquisition/2P-rig-A/2025-03-12_mouse11_v2', files: 18, bytes: 18 * 2 * GB, closed: true, uploaded: true, verified: 18, failed: 0 },
+    { id: 's-mouse11b', folder: '/data/acquisition/2P-rig-A/2025-03-13_mouse11_v3', files: 6, bytes: 6 * 2 * GB, closed: true, uploaded: false, verified: 5, failed: 1 },
+  ];
   const history: Array<{ t: number; bytesPerSec: number }> = [];
   const jitter = mulberry32(5);
   let lastThroughput = 0;
@@ -286,7 +307,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     const mtd = 312.4 + instances.reduce((s, i) => s + i.accruedCost, 0) - 7;
     const limit = 500;
     const forecast = mtd + running * 24 * 12;
-    const daily = Array.from({ length: 14 }, (_, d) => ({ date: `2025-03-${String(d + 1).padStart(2, '0')}`, amount: 12 + 18 * Math.abs(Math.sin(d * 1.7)) }));
+    const daily = ceFetchedAt === null ? [] : Array.from({ length: 14 }, (_, d) => ({ date: `2025-03-${String(d + 1).padStart(2, '0')}`, amount: 12 + 18 * Math.abs(Math.sin(d * 1.7)) }));
     const state = forecast > limit ? 'warning' : 'ok';
     return {
       currency: 'USD', asOf: now(), monthToDate: mtd, forecast, limit,
@@ -295,8 +316,18 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       byService: [{ name: 'EC2 compute', amount: mtd * 0.71 }, { name: 'S3 storage', amount: mtd * 0.18 }, { name: 'EBS volumes', amount: mtd * 0.08 }, { name: 'Data transfer', amount: mtd * 0.03 }],
       byOwner: [{ name: 'maria', amount: mtd * 0.56 }, { name: 'jon', amount: mtd * 0.31 }, { name: '(untagged)', amount: mtd * 0.13 }],
       daily,
+      costExplorer: { fetchedAt: ceFetchedAt, nextRefreshAt: ceFetchedAt === null ? null : ceFetchedAt + CE_MIN_INTERVAL_MS, requestCost: 0.01 },
     };
   };
+  /** Simulated Cost Explorer: never asked until a refresh, then not again within its minimum interval. */
+  let ceFetchedAt: number | null = null;
+  let ceRequests = 0;
+  const CE_MIN_INTERVAL_MS = 10 * 60_000;
+  let awsConfigured = true;
+  const needAws = (what: string) => {
+    if (!awsConfigured) throw new ServiceError('NOT_CONFIGURED', `AWS is not configured (needed for ${what}): switch the destination to Amazon S3 in Settings.`);
+  };
+  let profileExists = false;
 
   // ---- analyses and results ----
   const results = new Map<string, Result>();
@@ -314,6 +345,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
           { name: 'mean', label: 'Mean projection', mime: 'image/png' },
           { name: 'max', label: 'Max projection', mime: 'image/png' },
           { name: 'std', label: 'Std projection', mime: 'image/png' },
+          { name: 'max-over-time', label: 'Max over time', mime: 'image/gif' },
           { name: 'covariance', label: 'Covariance (cluster-sorted)', mime: 'image/png' },
         ],
       },
@@ -436,10 +468,17 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       return ok;
     },
     async listSessions(): Promise<{ sessions: SessionInfo[] }> {
-      return { sessions: [{ id: 's-mouse12', folder: session, files: files.length, bytes: files.reduce((s, f) => s + f.sizeBytes, 0), closed: false, uploaded: false }] };
+      const live: SessionInfo = {
+        id: 's-mouse12', folder: session, files: files.length, bytes: files.reduce((s, f) => s + f.sizeBytes, 0), closed: false, uploaded: false,
+        verified: files.filter((f) => f.state === 'verified').length, failed: files.filter((f) => f.state === 'failed').length,
+      };
+      return { sessions: [...pastSessions, live] };
     },
 
+    resetThroughputHistory() { history.length = 0; changed('acquisition'); },
+    setAwsConfigured(configured) { awsConfigured = configured; changed('instances'); changed('budget'); },
     async listInstances() {
+      needAws('instances');
       for (const i of instances) settle(i);
       return { currency: 'USD', asOf: now(), instances: instances.filter((i) => i.state !== 'terminated').map((i) => ({ ...i })) };
     },
@@ -481,11 +520,24 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       return { id };
     },
 
-    async getBudget() { return budget(); },
+    async getBudget() { needAws('the budget'); return budget(); },
+    async refreshBudget() {
+      log('refreshBudget', null);
+      needAws('the budget');
+      if (ceFetchedAt === null || now() - ceFetchedAt >= CE_MIN_INTERVAL_MS) { ceFetchedAt = now(); ceRequests++; }
+      changed('budget');
+      return budget();
+    },
 
     async listAnalyses() { return { analyses: analyses.map((a) => ({ ...a, steps: a.steps.map((s) => ({ ...s })) })) }; },
     async launchAnalysis(req) {
       log('launchAnalysis', req);
+      if (req.where === 'ec2') {
+        if (!profileExists && req.consentToCreateProfile !== true) {
+          throw new ServiceError('CONSENT_REQUIRED', 'EC2 analyses need the IAM instance profile scopecloud-analysis, which does not exist yet: agree to create it (a role that may only read s3://lab-scopecloud/scopecloud/* and write s3://lab-scopecloud/scopecloud/jobs/*)');
+        }
+        profileExists = true;
+      }
       const id = `a-new-${nextAnalysis++}`;
       const source = req.source.kind === 'local' ? req.source.path : req.source.sessionId;
       analyses.unshift({ id, name: req.name || source.split('/').pop() || id, source, where: req.where, status: 'running', steps: STEPS.map((name) => ({ name, done: 0, total: 100 })), startedAt: now(), finishedAt: null, error: null });
@@ -521,6 +573,10 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       }
       return out;
     },
+    async getActivity(req) {
+      const r = getResult(req.id);
+      return syntheticActivity(r.rois, r.seed, r.summary.traceLength, req.bins);
+    },
     async getResultImage(req) {
       const img = getResult(req.id).images.get(req.name);
       if (!img) throw new ServiceError('unknown-image', `No image "${req.name}" in this result.`);
@@ -528,4 +584,39 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     },
   };
   return services;
+}
+
+/**
+ * Binned activity without generating every frame: each cluster shares bursts (so the raster shows
+ * cluster structure), each ROI adds its own events, both decaying across bins.
+ */
+export function syntheticActivity(rois: RoiArrays, seed: number, frames: number, bins: number): ActivityMatrix {
+  const b = Math.max(1, Math.min(bins, frames));
+  const shared = new Map<number, Float32Array>();
+  const sharedOf = (k: number) => {
+    let row = shared.get(k);
+    if (!row) {
+      const rnd = mulberry32(seed * 31 + k);
+      row = new Float32Array(b);
+      let a = 0;
+      for (let t = 0; t < b; t++) { if (rnd() < 0.08) a += 1 + rnd(); a *= 0.7; row[t] = a; }
+      shared.set(k, row);
+    }
+    return row;
+  };
+  const values = new Uint8Array(rois.count * b);
+  const hi = 2.5;
+  for (let i = 0; i < rois.count; i++) {
+    const own = mulberry32(seed * 7919 + i);
+    const row = sharedOf(rois.clusters[i]);
+    const gain = 0.5 + own();
+    let e = 0;
+    for (let t = 0; t < b; t++) {
+      if (own() < 0.03) e += 0.8;
+      e *= 0.6;
+      const v = row[t] * gain + e + own() * 0.1;
+      values[i * b + t] = Math.max(0, Math.min(255, Math.round((v / hi) * 255)));
+    }
+  }
+  return { count: rois.count, bins: b, frames, lo: 0, hi, values };
 }

@@ -91,7 +91,9 @@ describe('instance lifecycle against moto', { skip }, () => {
   });
 
   it('accrued cost ticks with the clock at the price-table rate', async () => {
-    const clock = fakeClock();
+    // Start the injected clock a minute ahead: moto stamps LaunchTime with the real clock, and
+    // uptime is clamped at zero for a launch that looks like it is in the future.
+    const clock = fakeClock(Date.now() + 60_000);
     const { services } = computeOn(moto, { clock });
     const launched = await services.instances.launch({ preset: 'small-analysis' });
     const t0 = await services.instances.get(launched.instance.id);

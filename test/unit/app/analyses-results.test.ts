@@ -46,17 +46,18 @@ test('ROIs from the worker\'s or a merged rois.json; unassigned cluster is 255',
   assert.deepEqual([merged.width, merged.fs, merged.traceLength, merged.clusters, merged.planes], [50, 30, 10, 3, 2]);
 });
 
-test('images: 8-bit projections of the first plane, means of the others, the GIF and the covariance', () => {
+test('images: 8-bit projections of the first plane, means of the others, the GIFs and the covariance', () => {
   const proj = ['mean', 'max', 'std'].flatMap((kind) => [0, 1].flatMap((plane) => [
     { file: `plane${plane}_${kind}.png`, plane, kind, bits: 16 },
     { file: `plane${plane}_${kind}_8bit.png`, plane, kind, bits: 8 },
     { file: `plane${plane}_${kind}.gif`, plane, kind, bits: 8 },
   ]));
   const list = imageList(proj, 'projections/', true, 2);
-  assert.deepEqual(list.map((i) => i.name), ['plane0-mean', 'plane1-mean', 'plane0-max', 'plane0-std', 'plane0-max-over-time', 'covariance']);
-  assert.deepEqual(list.map((i) => i.file), ['projections/plane0_mean_8bit.png', 'projections/plane1_mean_8bit.png', 'projections/plane0_max_8bit.png', 'projections/plane0_std_8bit.png', 'projections/plane0_max.gif', 'covariance.png']);
+  assert.deepEqual(list.map((i) => i.name), ['plane0-mean', 'plane1-mean', 'plane0-max', 'plane0-std', 'plane0-max-over-time', 'plane0-std-over-time', 'covariance']);
+  assert.deepEqual(list.map((i) => i.file), ['projections/plane0_mean_8bit.png', 'projections/plane1_mean_8bit.png', 'projections/plane0_max_8bit.png', 'projections/plane0_std_8bit.png', 'projections/plane0_max.gif', 'projections/plane0_std.gif', 'covariance.png']);
   assert.equal(list[1].label, 'Mean projection, plane 2');
   assert.equal(list[4].mime, 'image/gif');
+  assert.equal(list[5].label, 'Std over time, plane 1');
 });
 
 test('one dF/F row is read by range, in any numeric dtype', async () => {

@@ -16,13 +16,16 @@ use worker_core::source::FrameSource;
 /// precision 0.364, F1 0.400 (all 326 ROIs: F1 0.376).
 const SUITE2P_F1: f64 = 0.400;
 
-/// The target for this crop: NOT yet reached (0.53 measured when this test was
-/// written); printed, not asserted, until detection gets there.
+/// The target for this crop: NOT yet reached (0.536 measured at the last change);
+/// printed, not asserted, until detection gets there. For scale: on this crop uniformly random
+/// centroids score F1 ~0.37 and a regular 20 px grid of 169 points 0.47 (the truth is dense and
+/// the match radius 10 px), and several annotated cells are silent in these 300 frames while
+/// some strongly active somata are not annotated.
 const TARGET_F1: f64 = 0.7;
 
-/// Regression guard: what this worker reached when the test was written (F1 0.532), less a
-/// small margin.
-const WORKER_F1_FLOOR: f64 = 0.50;
+/// Regression guard: what this worker reached at the last change (F1 0.536, after the faster
+/// registration), less a small margin.
+const WORKER_F1_FLOOR: f64 = 0.52;
 
 #[test]
 fn neurofinder_crop_f1_beats_suite2p() {
@@ -101,4 +104,49 @@ fn neurofinder_sweep() {
         let s = score_rois(&truth, &cells, 10.0);
         println!("anat {anat} iscell {iscell} min_peak {min_peak} diam {diam}: n {} R {:.3} P {:.3} F1 {:.3}", cells.len(), s.recall, s.precision, s.f1);
     }
+}
+
+/// Debugging aid (run with `--ignored --nocapture`, `NEUROFINDER_DUMP_DIR=dir`): writes the
+/// registered movie (raw f32), the mean image and every detected ROI with its features, for
+/// prototyping the cell score offline.
+#[test]
+#[ignore]
+fn neurofinder_dump_detection() {
+    use worker_core::detect::{detect, DetectOptions};
+    use worker_core::register::{register_source, RegisterOptions};
+    let Some(out_dir) = std::env::var_os("NEUROFINDER_DUMP_DIR") else {
+        eprintln!("set NEUROFINDER_DUMP_DIR");
+        return;
+    };
+    let out_dir = std::path::PathBuf::from(out_dir);
+    let dir = shared_data().join("neurofinder-crop");
+    let movie = read_simple_tiff_u16(&dir.join("movie.tif"));
+    let mut reg = worker_core::Movie::new(movie.frames, movie.height, movie.width);
+    let mut pos = 0;
+    register_source(&movie, &RegisterOptions::default(), 100, &mut |_, d| {
+        reg.data[pos..pos + d.len()].copy_from_slice(d);
+        pos += d.len();
+        Ok(())
+    }, &|_, _| {})
+    .unwrap();
+    let bytes: Vec<u8> = reg.data.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(out_dir.join("registered.f32"), bytes).unwrap();
+    let opts = DetectOptions { fs: 7.0, tau: 1.0, diameter: Some(9.0), ..DetectOptions::default() };
+    let det = detect(&reg, &opts).unwrap();
+    let rois: Vec<serde_json::Value> = det
+        .rois
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "pixels": r.pixels, "weights": r.weights, "centroid": [r.centroid.0, r.centroid.1],
+                "npix": r.features.npix, "compact": r.features.compact, "npix_norm": r.features.npix_norm,
+                "peak": r.features.peak, "score": r.features.score, "iscell": r.iscell,
+                "origin": format!("{:?}", r.origin),
+            })
+        })
+        .collect();
+    std::fs::write(out_dir.join("rois.json"), serde_json::to_string(&rois).unwrap()).unwrap();
+    std::fs::write(out_dir.join("mean.json"), serde_json::to_string(&det.mean_image).unwrap()).unwrap();
+    std::fs::write(out_dir.join("activity.json"), serde_json::to_string(&det.activity_map).unwrap()).unwrap();
+    println!("dumped {} ROIs to {}", rois.len(), out_dir.display());
 }

@@ -65,17 +65,37 @@ pub fn build_reference(src: &dyn FrameSource, opts: &RegisterOptions) -> io::Res
         order.sort_by(|&a, &b| peaks[b].value.total_cmp(&peaks[a].value).then(a.cmp(&b)));
         let frac = 0.1 + 0.4 * (it + 1) as f32 / opts.ref_iters as f32;
         let keep = ((s as f32 * frac).round() as usize).clamp(1, s);
-        let aligned: Vec<Vec<f32>> = order[..keep]
-            .par_iter()
-            .map(|&i| {
-                let mut out = vec![0.0; h * w];
-                shift_rigid(&samples[i], h, w, peaks[i].dy, peaks[i].dx, &mut out);
-                out
-            })
-            .collect();
-        reference = mean_of(&aligned, h * w);
+        reference = aligned_mean(&samples, &order[..keep], &peaks, h, w);
     }
     Ok(reference)
+}
+
+/// Mean of `samples[i]` shifted by `peaks[i]` over `chosen`, summed in fixed chunks (same
+/// result whatever the thread count) without holding every aligned frame.
+fn aligned_mean(samples: &[Vec<f32>], chosen: &[usize], peaks: &[Peak], h: usize, w: usize) -> Vec<f32> {
+    let n = h * w;
+    let partial: Vec<Vec<f64>> = chosen
+        .par_chunks(8)
+        .map(|part| {
+            let mut acc = vec![0.0f64; n];
+            let mut buf = vec![0.0f32; n];
+            for &i in part {
+                shift_rigid(&samples[i], h, w, peaks[i].dy, peaks[i].dx, &mut buf);
+                for (a, &v) in acc.iter_mut().zip(&buf) {
+                    *a += f64::from(v);
+                }
+            }
+            acc
+        })
+        .collect();
+    let mut acc = vec![0.0f64; n];
+    for p in partial {
+        for (a, v) in acc.iter_mut().zip(p) {
+            *a += v;
+        }
+    }
+    let k = chosen.len().max(1) as f64;
+    acc.into_iter().map(|a| (a / k) as f32).collect()
 }
 
 fn mean_of(frames: &[Vec<f32>], n: usize) -> Vec<f32> {

@@ -1,0 +1,158 @@
+/**
+ * The traces-by-cluster raster: every ROI's binned dF/F as one row, rows sorted by cluster, drawn
+ * on a 2D canvas. Many ROIs share a pixel row (their mean), never crossing a cluster boundary
+ * more than once per row. The pure parts (order, row binning) are testable without a DOM.
+ */
+import type { ActivityMatrix } from '../../preload/activity-binary.ts';
+
+/** Same stops as the 3D view's activity ramp (roi-scene.ts), in sRGB for the canvas. */
+export const ACTIVITY_STOPS: ReadonlyArray<string> = ['#1d2433', '#2b5d7d', '#23a39a', '#f2d43d', '#fff8e0'];
+
+/** ROI indices sorted by cluster (unassigned, 255, last), stable within a cluster. */
+export function clusterOrder(clusters: Uint8Array, count: number): Uint32Array {
+  const n = Math.min(count, clusters.length);
+  const tally = new Uint32Array(257);
+  for (let i = 0; i < n; i++) tally[clusters[i] + 1]++;
+  for (let k = 1; k < 257; k++) tally[k] += tally[k - 1];
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[tally[clusters[i]]++] = i;
+  return out;
+}
+
+export interface RasterRows {
+  rows: number;
+  bins: number;
+  /** rows × bins means, 0-255. */
+  values: Uint8Array;
+  /** The cluster of each row's first ROI. */
+  cluster: Uint8Array;
+}
+
+/** Averages the ordered ROIs into at most `maxRows` rows. */
+export function rasterRows(a: ActivityMatrix, order: Uint32Array, clusters: Uint8Array, maxRows: number): RasterRows {
+  const n = Math.min(order.length, a.count);
+  const rows = Math.max(1, Math.min(n, Math.floor(maxRows)));
+  const values = new Uint8Array(rows * a.bins);
+  const cluster = new Uint8Array(rows);
+  const sums = new Float64Array(a.bins);
+  for (let r = 0; r < rows; r++) {
+    const from = Math.floor((r * n) / rows), to = Math.max(from + 1, Math.floor(((r + 1) * n) / rows));
+    sums.fill(0);
+    let m = 0;
+    for (let j = from; j < to && j < n; j++) {
+      const i = order[j];
+      if (i >= a.count) continue;
+      const o = i * a.bins;
+      for (let b = 0; b < a.bins; b++) sums[b] += a.values[o + b];
+      m++;
+    }
+    for (let b = 0; b < a.bins; b++) values[r * a.bins + b] = m ? Math.round(sums[b] / m) : 0;
+    cluster[r] = n ? clusters[order[Math.min(from, n - 1)]] : 255;
+  }
+  return { rows, bins: a.bins, values, cluster };
+}
+
+function hexRgb(h: string): [number, number, number] {
+  const v = parseInt(h.slice(1), 16);
+  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+}
+
+function rampRgb(): Uint8ClampedArray {
+  const stops = ACTIVITY_STOPS.map(hexRgb);
+  const out = new Uint8ClampedArray(256 * 3);
+  for (let v = 0; v < 256; v++) {
+    const x = (v / 255) * (stops.length - 1);
+    const i = Math.min(stops.length - 2, Math.floor(x));
+    const f = x - i;
+    for (let c = 0; c < 3; c++) out[v * 3 + c] = stops[i][c] + (stops[i + 1][c] - stops[i][c]) * f;
+  }
+  return out;
+}
+
+export interface RasterStyle {
+  clusterColor: (k: number) => string;
+  text: string;
+  cursor: string;
+}
+
+export const RASTER_PAD = { left: 14, right: 6, top: 4, bottom: 18 } as const;
+
+/**
+ * Paints the raster into an offscreen canvas once (`prepare`), then composites it with the time
+ * cursor on every `draw` so scrubbing costs one drawImage.
+ */
+export class ActivityRaster {
+  private image: HTMLCanvasElement | null = null;
+  private rows: RasterRows | null = null;
+
+  prepare(a: ActivityMatrix, clusters: Uint8Array, heightPx: number): RasterRows {
+    const order = clusterOrder(clusters, a.count);
+    const rows = rasterRows(a, order, clusters, heightPx);
+    const img = document.createElement('canvas');
+    img.width = rows.bins;
+    img.height = rows.rows;
+    const ctx = img.getContext('2d')!;
+    const data = ctx.createImageData(rows.bins, rows.rows);
+    const ramp = rampRgb();
+    for (let j = 0; j < rows.values.length; j++) {
+      const v = rows.values[j] * 3;
+      data.data[j * 4] = ramp[v]; data.data[j * 4 + 1] = ramp[v + 1]; data.data[j * 4 + 2] = ramp[v + 2]; data.data[j * 4 + 3] = 255;
+    }
+    ctx.putImageData(data, 0, 0);
+    this.image = img;
+    this.rows = rows;
+    return rows;
+  }
+
+  /** Draws the prepared raster scaled to the canvas, cluster bars on the left and a cursor at `bin`. */
+  draw(canvas: HTMLCanvasElement, bin: number, seconds: number, style: RasterStyle): void {
+    const dpr = Math.min(2, window.devicePixelRatio || 1);
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+    }
+    const ctx = canvas.getContext('2d');
+    if (!ctx || !this.image || !this.rows) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const { left, right, top, bottom } = RASTER_PAD;
+    const pw = w - left - right, ph = h - top - bottom;
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(this.image, left, top, pw, ph);
+    // Cluster bars and boundaries.
+    const r = this.rows;
+    const rowH = ph / r.rows;
+    let start = 0;
+    for (let i = 1; i <= r.rows; i++) {
+      if (i < r.rows && r.cluster[i] === r.cluster[start]) continue;
+      ctx.fillStyle = style.clusterColor(r.cluster[start]);
+      ctx.fillRect(2, top + start * rowH, left - 5, (i - start) * rowH);
+      if (i < r.rows) {
+        ctx.fillStyle = 'rgba(255,255,255,0.55)';
+        ctx.fillRect(left, top + i * rowH - 0.5, pw, 1);
+      }
+      start = i;
+    }
+    // Time axis and cursor.
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.fillStyle = style.text;
+    ctx.textAlign = 'left';
+    ctx.fillText('0 s', left, h - 5);
+    ctx.textAlign = 'right';
+    ctx.fillText(`${seconds.toFixed(0)} s`, w - right, h - 5);
+    const x = left + ((bin + 0.5) / r.bins) * pw;
+    ctx.strokeStyle = style.cursor;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(x, top); ctx.lineTo(x, top + ph);
+    ctx.stroke();
+  }
+
+  /** The time bin under canvas x (CSS pixels). */
+  binAt(canvas: HTMLCanvasElement, x: number): number {
+    const bins = this.rows?.bins ?? 1;
+    const pw = canvas.clientWidth - RASTER_PAD.left - RASTER_PAD.right;
+    return Math.max(0, Math.min(bins - 1, Math.floor(((x - RASTER_PAD.left) / Math.max(1, pw)) * bins)));
+  }
+}
