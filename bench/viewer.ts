@@ -3,9 +3,13 @@
  * and 100,000 ROIs, in headless Debian Chromium. There is no GPU here: WebGL runs on SwiftShader
  * (software), so the numbers are a CPU-rendering floor, not what a workstation GPU achieves.
  * Data comes from the in-memory test services (synthetic ROIs) over the real host and bundle.
- * Prints a table and writes bench/results/viewer.json.
+ *
+ * First frame is measured with the default shape (the camera-facing impostor); frame times are
+ * then measured for each ROI shape on the same page and data, so the shapes compare like for like.
+ * Prints a table and writes bench/results/viewer.json, keeping the previous run's `before`
+ * (the first run recorded there, i.e. the 20-triangle icosahedron baseline).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleRenderer, projectRoot } from '../scripts/bundle-renderer.ts';
@@ -15,8 +19,10 @@ import { CHROMIUM, chromiumMissing, launchChromium } from '../test/support/chrom
 
 const SIZES = [10_000, 100_000];
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 30);
+/** The slow baseline shapes get fewer frames at 100,000 ROIs (seconds per frame in software). */
+const SHAPES = ['impostor', 'octahedron', 'icosahedron'] as const;
 
-interface Row { rois: number; firstFrameMs: number; medianFrameMs: number; p95FrameMs: number; fps: number; drawCalls: number; triangles: number }
+interface Row { rois: number; shape: string; firstFrameMs: number | null; medianFrameMs: number; p95FrameMs: number; fps: number; drawCalls: number; triangles: number; frames: number }
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -41,10 +47,14 @@ async function main(): Promise<void> {
       const t0 = await page.evaluate(() => { location.hash = '#/results/a-2025-03-14-mouse12'; return performance.now(); });
       await page.waitForFunction(() => (window.__scopecloudViewer?.info().frames ?? 0) > 0, undefined, { timeout: 120_000 });
       const firstFrameMs = (await page.evaluate(() => performance.now())) - t0;
-      const times = await page.evaluate((f) => window.__scopecloudViewer!.measureFrames(f), FRAMES);
-      const info = await page.evaluate(() => window.__scopecloudViewer!.info());
-      const median = quantile(times, 0.5);
-      rows.push({ rois: n, firstFrameMs, medianFrameMs: median, p95FrameMs: quantile(times, 0.95), fps: 1000 / median, drawCalls: info.calls, triangles: info.triangles });
+      for (const shape of SHAPES) {
+        await page.evaluate((sh) => window.__scopecloudViewer!.setShape(sh), shape);
+        const frames = shape === 'impostor' || n <= 10_000 ? FRAMES : Math.max(5, Math.floor(FRAMES / 3));
+        const times = await page.evaluate((f) => window.__scopecloudViewer!.measureFrames(f), frames);
+        const info = await page.evaluate(() => window.__scopecloudViewer!.info());
+        const median = quantile(times, 0.5);
+        rows.push({ rois: n, shape, firstFrameMs: shape === 'impostor' ? firstFrameMs : null, medianFrameMs: median, p95FrameMs: quantile(times, 0.95), fps: 1000 / median, drawCalls: info.calls, triangles: info.triangles, frames });
+      }
       await page.close();
       await host.close();
       services.dispose();
@@ -53,19 +63,24 @@ async function main(): Promise<void> {
     await browser.close();
     rmSync(outDir, { recursive: true, force: true });
   }
-  console.log(`3D ROI viewer, headless ${CHROMIUM}, WebGL on SwiftShader (software, no GPU), ${FRAMES} frames orbiting`);
-  console.log('ROIs      first frame   median frame   p95 frame     fps   draw calls   triangles');
+  console.log(`3D ROI viewer, headless ${CHROMIUM}, WebGL on SwiftShader (software, no GPU), orbiting`);
+  console.log('ROIs      shape         first frame   median frame   p95 frame     fps   draw calls   triangles');
   for (const r of rows) {
-    console.log(`${String(r.rois).padEnd(9)} ${r.firstFrameMs.toFixed(0).padStart(8)} ms ${r.medianFrameMs.toFixed(1).padStart(11)} ms ${r.p95FrameMs.toFixed(1).padStart(9)} ms ${r.fps.toFixed(1).padStart(7)} ${String(r.drawCalls).padStart(12)} ${String(r.triangles).padStart(11)}`);
+    console.log(`${String(r.rois).padEnd(9)} ${r.shape.padEnd(12)} ${r.firstFrameMs === null ? '       —   ' : `${r.firstFrameMs.toFixed(0).padStart(8)} ms`} ${r.medianFrameMs.toFixed(1).padStart(11)} ms ${r.p95FrameMs.toFixed(1).padStart(9)} ms ${r.fps.toFixed(1).padStart(7)} ${String(r.drawCalls).padStart(12)} ${String(r.triangles).padStart(11)}`);
   }
   const dir = join(projectRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'viewer.json'), JSON.stringify({
-    benchmark: 'viewer', date: new Date().toISOString(), browser: CHROMIUM, renderer: 'SwiftShader (software WebGL)',
-    framesMeasured: FRAMES, note: 'first frame = hash change to first rendered frame (fetch + decode + upload + render); frame time waits for gl.finish()',
-    rows,
+  const file = join(dir, 'viewer.json');
+  const previous = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as { before?: unknown; date?: string; rows?: unknown[] } : null;
+  // A file from before the shapes existed is itself the baseline (icosahedron, 20 triangles per ROI).
+  const before = previous?.before ?? (previous?.rows ? { shape: 'icosahedron (20 triangles, MeshLambertMaterial)', date: previous.date, rows: previous.rows } : null);
+  writeFileSync(file, JSON.stringify({
+    benchmark: 'viewer', browser: CHROMIUM, renderer: 'SwiftShader (software WebGL)',
+    note: 'first frame = hash change to first rendered frame (fetch + decode + upload + render), default shape; frame time waits for gl.finish(); all shapes measured on the same page and data',
+    before,
+    after: { date: new Date().toISOString(), framesMeasured: FRAMES, defaultShape: 'impostor (camera-facing quad, 2 triangles, ShaderMaterial)', rows },
   }, null, 2) + '\n');
-  console.log(`wrote ${join(dir, 'viewer.json')}`);
+  console.log(`wrote ${file}`);
 }
 
 await main();

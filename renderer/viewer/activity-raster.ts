@@ -1,7 +1,8 @@
 /**
- * The traces-by-cluster raster: every ROI's binned dF/F as one row, rows sorted by cluster, drawn
- * on a 2D canvas. Many ROIs share a pixel row (their mean), never crossing a cluster boundary
- * more than once per row. The pure parts (order, row binning) are testable without a DOM.
+ * The traces-by-cluster raster: binned dF/F of the ROIs as rows sorted by cluster, drawn on a 2D
+ * canvas. With more ROIs than pixel rows each row shows one ROI sampled evenly from its share of
+ * the sorted order (a mean would wash single-cell events into the cluster average), so every
+ * cluster keeps rows in proportion to its size. The pure parts are testable without a DOM.
  */
 import type { ActivityMatrix } from '../../preload/activity-binary.ts';
 
@@ -28,26 +29,17 @@ export interface RasterRows {
   cluster: Uint8Array;
 }
 
-/** Averages the ordered ROIs into at most `maxRows` rows. */
+/** At most `maxRows` rows: the ROI in the middle of each row's share of `order`. */
 export function rasterRows(a: ActivityMatrix, order: Uint32Array, clusters: Uint8Array, maxRows: number): RasterRows {
-  const n = Math.min(order.length, a.count);
+  const sorted = Array.from(order).filter((i) => i < a.count);
+  const n = sorted.length;
   const rows = Math.max(1, Math.min(n, Math.floor(maxRows)));
   const values = new Uint8Array(rows * a.bins);
-  const cluster = new Uint8Array(rows);
-  const sums = new Float64Array(a.bins);
-  for (let r = 0; r < rows; r++) {
-    const from = Math.floor((r * n) / rows), to = Math.max(from + 1, Math.floor(((r + 1) * n) / rows));
-    sums.fill(0);
-    let m = 0;
-    for (let j = from; j < to && j < n; j++) {
-      const i = order[j];
-      if (i >= a.count) continue;
-      const o = i * a.bins;
-      for (let b = 0; b < a.bins; b++) sums[b] += a.values[o + b];
-      m++;
-    }
-    for (let b = 0; b < a.bins; b++) values[r * a.bins + b] = m ? Math.round(sums[b] / m) : 0;
-    cluster[r] = n ? clusters[order[Math.min(from, n - 1)]] : 255;
+  const cluster = new Uint8Array(rows).fill(255);
+  for (let r = 0; r < rows && n; r++) {
+    const i = sorted[Math.min(n - 1, Math.floor(((r + 0.5) * n) / rows))];
+    values.set(a.values.subarray(i * a.bins, (i + 1) * a.bins), r * a.bins);
+    cluster[r] = clusters[i];
   }
   return { rows, bins: a.bins, values, cluster };
 }
@@ -142,11 +134,10 @@ export class ActivityRaster {
     ctx.textAlign = 'right';
     ctx.fillText(`${seconds.toFixed(0)} s`, w - right, h - 5);
     const x = left + ((bin + 0.5) / r.bins) * pw;
-    ctx.strokeStyle = style.cursor;
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    ctx.moveTo(x, top); ctx.lineTo(x, top + ph);
-    ctx.stroke();
+    ctx.fillStyle = 'rgba(0,0,0,0.6)';
+    ctx.fillRect(x - 2, top, 4, ph);
+    ctx.fillStyle = style.cursor;
+    ctx.fillRect(x - 1, top, 2, ph);
   }
 
   /** The time bin under canvas x (CSS pixels). */

@@ -59,7 +59,7 @@ function Folders({ data }: { data: AcquisitionData }) {
             <li key={f.path}>
               <Pill tone={f.error ? 'bad' : f.watching ? 'ok' : 'idle'}>{f.error ? 'error' : f.watching ? 'watching' : 'stopped'}</Pill>
               <code className="path" title={f.path}>{f.path}</code>
-              <span className="muted small">{f.sessions} sessions · {f.files} files</span>
+              <span className="muted small">{f.sessions} session{f.sessions === 1 ? '' : 's'} · {f.files} file{f.files === 1 ? '' : 's'}</span>
               <button className="link" aria-label={`Stop watching ${f.path}`} onClick={() => action.run(() => api.removeWatchedFolder({ path: f.path }))}>Remove</button>
               {f.error ? <div className="field-msg bad">{f.error}</div> : null}
             </li>

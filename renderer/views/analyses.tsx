@@ -162,7 +162,7 @@ function ProfileConsent({ reason, onAgree, onCancel }: { reason: string; onAgree
           </li>
         </ul>
         <p className="muted small">Nothing else: no listing, no deletes, no other bucket or AWS service. IAM roles cost nothing; it stays until you delete it in the IAM console.</p>
-        {reason ? <p className="muted small">{reason}</p> : null}
+        {reason && !scope ? <p className="muted small">{reason}</p> : null}
         <label className="check"><input type="checkbox" checked={agreed} onChange={(e) => setAgreed(e.target.checked)} /> I agree to create this role and instance profile</label>
       </div>
       <div className="actions">

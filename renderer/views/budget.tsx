@@ -28,7 +28,7 @@ export function BudgetView() {
           <h2>This month</h2>
           <div className="legend-inline" aria-hidden="true">
             <span><i style={{ background: `var(--${tone})` }} />spent</span>
-            <span><i style={{ background: 'repeating-linear-gradient(45deg, var(--accent) 0 3px, var(--surface-2) 3px 6px)' }} />forecast</span>
+            <span><i style={{ background: `repeating-linear-gradient(45deg, var(--${data.limit !== null && data.forecast > data.limit ? 'bad' : 'accent'}) 0 3px, var(--surface-2) 3px 6px)` }} />forecast</span>
             {data.limit !== null ? <span><i style={{ background: 'var(--muted)', width: 2 }} />thresholds</span> : null}
           </div>
         </div>

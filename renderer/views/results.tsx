@@ -3,7 +3,7 @@
  * trace, a time slider colouring the ROIs by activity, the traces-by-cluster raster, and the
  * result images (first frame, projections and their animated GIFs, cluster-sorted covariance).
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ResultSummary } from '../../preload/api.ts';
 import type { ApiError } from '../../preload/errors.ts';
 import { decodeFloat32, decodeRoiArrays, type RoiArrays } from '../../preload/roi-binary.ts';
@@ -238,26 +238,23 @@ function RasterPanel({ rois, activity, error, frame, seconds, onScrub }: {
 }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const raster = useRef(new ActivityRaster());
-  const [ready, setReady] = useState(0);
-  const style = () => {
-    const css = getComputedStyle(canvasRef.current!);
-    return { clusterColor, text: css.getPropertyValue('--muted').trim() || '#888', cursor: css.getPropertyValue('--text').trim() || '#fff' };
+  const drawNow = useRef(() => {});
+  drawNow.current = () => {
+    const c = canvasRef.current;
+    if (!c || !activity) return;
+    raster.current.draw(c, frame, seconds, { clusterColor, text: getComputedStyle(c).getPropertyValue('--muted').trim() || '#888', cursor: '#ffffff' });
   };
-  useEffect(() => {
+  // Prepared and drawn in one layout effect, so no frame shows an empty canvas.
+  useLayoutEffect(() => {
     const c = canvasRef.current;
     if (!c || !activity) return;
     raster.current.prepare(activity, rois.clusters, Math.max(60, c.clientHeight - 22));
-    setReady((n) => n + 1);
-  }, [activity, rois]);
-  useEffect(() => {
-    const c = canvasRef.current;
-    if (!c || !activity || !ready) return;
-    raster.current.draw(c, frame, seconds, style());
-    const ro = new ResizeObserver(() => raster.current.draw(c, frame, seconds, style()));
+    drawNow.current();
+    const ro = new ResizeObserver(() => drawNow.current());
     ro.observe(c);
     return () => ro.disconnect();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ready, frame, seconds]);
+  }, [activity, rois]);
+  useLayoutEffect(() => { drawNow.current(); }, [frame, seconds]);
   const counts = new Map<number, number>();
   for (const k of rois.clusters) counts.set(k, (counts.get(k) ?? 0) + 1);
   return (

@@ -41,6 +41,19 @@ after(async () => {
   rmSync(outDir, { recursive: true, force: true });
 });
 
+/** Runs `f`, then drops the console errors it caused, which must all be refusals (HTTP 422) it expects. */
+async function expectingRefusals(f: () => Promise<void>): Promise<void> {
+  const from = pageErrors.length;
+  await f();
+  const added = pageErrors.splice(from);
+  assert.ok(added.length > 0 && added.every((m) => /status of 422/.test(m)), `expected only refusals, got ${added.join(' | ')}`);
+}
+
+/** Resolves after the viewer has had two animation frames to render what was requested. */
+async function settled(): Promise<void> {
+  await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+}
+
 async function go(view: string): Promise<void> {
   await page.evaluate((v) => { location.hash = v; }, `#/${view}`);
 }
@@ -98,7 +111,7 @@ test('acquisition: per-file bytes, pause and resume, bandwidth limit, retry', { 
   await page.screenshot({ path: '/tmp/ui-acquisition-sessions.png' });
 
   // Throughput axis: distinct tick labels while moving; one "0 B/s" and a plain message when idle.
-  const ticks = () => page.locator('svg[aria-label^="Upload throughput"] [data-tick]').allInnerTexts();
+  const ticks = () => page.locator('svg[aria-label^="Upload throughput"] [data-tick]').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
   await page.locator('svg[data-chart-state="data"]').waitFor();
   const live = await ticks();
   assert.equal(new Set(live).size, live.length, `tick labels repeat: ${live.join(', ')}`);
@@ -181,7 +194,7 @@ test('budget and analyses render; a local analysis launches and progresses', { s
   await card.and(page.locator('[data-status="done"]')).waitFor({ timeout: 60_000 });
 });
 
-test('EC2 analysis: creating the instance profile needs explicit consent, scoped to the prefix', { skip }, async () => {
+test('EC2 analysis: creating the instance profile needs explicit consent, scoped to the prefix', { skip }, () => expectingRefusals(async () => {
   await services.saveSettings({ aws: { profile: 'lab-admin', region: 'eu-west-1', bucket: 'lab-scopecloud', prefix: 'scopecloud/', endpoint: '' } });
   await go('analyses');
   await page.getByLabel('Data', { exact: true }).selectOption('session');
@@ -206,9 +219,9 @@ test('EC2 analysis: creating the instance profile needs explicit consent, scoped
   assert.deepEqual(launches.map((c) => c.req.consentToCreateProfile), [undefined, true]);
   await page.locator('article[data-analysis="a-new-2"]').waitFor();
   assert.equal(await page.getByRole('alert').count(), 0, 'no error left behind');
-});
+}));
 
-test('instances and budget without AWS: a heading, the reason and a way to Settings', { skip }, async () => {
+test('instances and budget without AWS: a heading, the reason and a way to Settings', { skip }, () => expectingRefusals(async () => {
   services.setAwsConfigured(false);
   try {
     await go('instances');
@@ -224,7 +237,7 @@ test('instances and budget without AWS: a heading, the reason and a way to Setti
   } finally {
     services.setAwsConfigured(true);
   }
-});
+}));
 
 test('results: 100,000 ROIs in one draw call, non-blank, hover shows a trace', { skip }, async () => {
   await go('results/a-2025-03-14-mouse12');
@@ -294,14 +307,12 @@ test('results: 100,000 ROIs in one draw call, non-blank, hover shows a trace', {
   const slider = page.getByLabel('Time', { exact: true });
   await page.getByRole('button', { name: 'Activity' }).click();
   await page.waitForFunction(() => window.__scopecloudViewer?.roiScene.colorMode === 'activity');
-  const framesBefore = await page.evaluate(() => window.__scopecloudViewer!.info().frames);
-  await page.waitForFunction((n) => window.__scopecloudViewer!.info().frames > n, framesBefore);
+  await settled();
   const atStart = await sample();
   await slider.focus();
   for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowRight');
   await page.waitForFunction(() => window.__scopecloudViewer!.roiScene.currentFrame === 7);
-  const framesMid = await page.evaluate(() => window.__scopecloudViewer!.info().frames);
-  await page.waitForFunction((n) => window.__scopecloudViewer!.info().frames > n, framesMid);
+  await settled();
   const later = await sample();
   let changed = 0;
   for (let i = 0; i < atStart.length; i++) if (Math.abs(atStart[i] - later[i]) > 24) changed++;
