@@ -56,9 +56,10 @@ const IMAGE_RE = /\.(tiff?|btf|tf8)$/i;
 /**
  * Shards for the named sources. A source that exists on disk is read in place (local jobs only);
  * otherwise it is a key prefix (a session folder) in the job store. `fanOut` gives one shard per
- * source; otherwise one shard reads them all.
+ * source, or, for a volumetric movie (`planes` > 1), one shard per source and plane (the worker's
+ * `--plane p`; ROIs keep their true plane, the merge re-clusters); otherwise one shard reads them all.
  */
-export async function shardsFor(store: ObjectStore, sources: readonly string[], o: { fanOut: boolean; where: 'local' | 'ec2' }): Promise<Array<Omit<ShardSpec, 'index'>>> {
+export async function shardsFor(store: ObjectStore, sources: readonly string[], o: { fanOut: boolean; where: 'local' | 'ec2'; planes?: number }): Promise<Array<Omit<ShardSpec, 'index'>>> {
   const per: Array<Omit<ShardSpec, 'index'>> = [];
   for (const src of sources) {
     const local = resolve(src);
@@ -73,6 +74,10 @@ export async function shardsFor(store: ObjectStore, sources: readonly string[], 
     const keys = (await store.list(prefix)).filter((k) => IMAGE_RE.test(k));
     if (keys.length === 0) throw new JobError('NO_INPUT', `no TIFF files under ${store.location}${prefix} (and ${src} is not a local path)`);
     per.push({ label: src.replace(/\/$/, ''), input: { kind: 'store', keys }, args: [] });
+  }
+  if (o.fanOut && o.planes !== undefined && o.planes > 1) {
+    const planes = o.planes;
+    return per.flatMap((s) => Array.from({ length: planes }, (_, p) => ({ ...s, label: `${s.label} plane ${p}`, args: [...s.args, '--plane', String(p)] })));
   }
   if (o.fanOut || per.length <= 1) return per;
   if (per.every((s) => s.input.kind === 'local')) {

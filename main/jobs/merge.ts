@@ -5,6 +5,7 @@
  * `shard-<n>/`, and clustering is redone by the worker on the merged traces (`cluster`).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { JobManifest } from './job-types.ts';
@@ -84,9 +85,10 @@ export async function mergeShardResults(o: MergeOptions): Promise<void> {
   await writeFile(join(out, 'regions.json'), JSON.stringify(regions));
   const clustered = await clusterMerged(o, out);
   if (!clustered) notes.push('clusters.npy holds each shard\'s own clusters: the worker has no cluster subcommand');
+  else await relabelRois(out);
   await writeFile(join(out, 'summary.json'), JSON.stringify({
     merged: true, jobId: m.id, shards: m.shards.map((s, i) => ({ index: s.index, label: s.label, rois: roiCounts[i] })),
-    rois: rois.length, params: m.params, notes, shardSummaries: summaries,
+    rois: rois.length, params: m.params, clustering: clustered ? 'worker-merged' : 'per-shard', notes, shardSummaries: summaries,
   }, null, 2));
   await uploadResults(o.store, out, jobKeys(m.id).results);
 }
@@ -129,10 +131,28 @@ async function clusterMerged(o: MergeOptions, dir: string): Promise<boolean> {
     await offsetShardClusters(o, dir);
     return false;
   }
-  const args = ['cluster', '--traces', join(dir, 'dff.npy'), '--out', dir, '--k', String(o.manifest.params.k), ...(o.manifest.params.seed !== undefined ? ['--seed', String(o.manifest.params.seed)] : [])];
+  const iscell = existsSync(join(dir, 'iscell.npy')) ? ['--iscell', join(dir, 'iscell.npy')] : [];
+  const args = ['cluster', '--traces', join(dir, 'dff.npy'), ...iscell, '--out', dir, '--k', String(o.manifest.params.k), ...(o.manifest.params.seed !== undefined ? ['--seed', String(o.manifest.params.seed)] : [])];
   const r = await run(args);
   if (r.code !== 0) throw new Error(`worker cluster failed (exit ${r.code}): ${r.out.trim().split('\n').pop() ?? ''}`);
   return true;
+}
+
+/** rois.json's `cluster` fields follow the re-clustered clusters.npy (-1: not clustered, null). */
+async function relabelRois(dir: string): Promise<void> {
+  let a: NpyArray;
+  try {
+    a = parseNpy(await readFile(join(dir, 'clusters.npy')));
+  } catch {
+    return;
+  }
+  const rois = roiList(await readJson<unknown>(join(dir, 'rois.json'), []));
+  if (a.shape.length !== 1 || rois.length !== a.shape[0]) return;
+  rois.forEach((r, i) => {
+    const c = Number(a.data[i]);
+    r.cluster = c < 0 ? null : c;
+  });
+  await writeFile(join(dir, 'rois.json'), JSON.stringify({ schema: 1, rois }));
 }
 
 /** Shard s's cluster c becomes s * k + c in the merged clusters.npy. */

@@ -17,7 +17,7 @@ Where:
   --local                    run on this workstation (default)
   --instance-type <type>     run on EC2 (needs an S3 target), e.g. c7i.4xlarge
   --spot                     use spot capacity (a shard lost to an interruption is retried)
-  --fan-out                  one shard (one instance) per source; results are merged
+  --fan-out                  one shard (one instance) per source, and per plane with --planes N>1; results are merged
   --attempts <n>             launch attempts per shard on EC2 (default 3)
   --instance-profile <name>  instance profile for the instances (default ${DEFAULT_PROFILE_NAME})
   --create-profile           agree to create that profile (least-privilege, this bucket/prefix only)
@@ -104,7 +104,7 @@ export const analyzeCommand: CliCommand = {
         maxAttempts: num(values.attempts, '--attempts') ?? 3,
       };
     }
-    const shards = await shardsFor(jobs.store, positionals, { fanOut: values['fan-out'], where });
+    const shards = await shardsFor(jobs.store, positionals, { fanOut: values['fan-out'], where, planes: params.planes });
     const m = await jobs.service.submit({
       name: values.name, sources: positionals, shards, params, placement, maxRuntimeSeconds: maxMinutes * 60,
     });

@@ -51,6 +51,7 @@ export async function runCost(argv: string[], io: CliIo, compute: () => Promise<
       for (const l of table(['ID', 'NAME', 'TYPE', 'UPTIME', '$/H', 'ACCRUED'], running.map((i) => [i.id, i.name, i.type, duration(i.uptimeMs), i.hourlyPrice === null ? '?' : usd(i.hourlyPrice), i.accruedCost === null ? '?' : usd(i.accruedCost)]))) io.out(`  ${l}`);
     }
     if (live.unpriced.length) io.out(`Not in the price table (cost unknown): ${live.unpriced.join(', ')}`);
+    if (live.spotUpperBound.length) io.out(`Spot (on-demand price used as an upper bound; Spot prices vary): ${live.spotUpperBound.join(', ')}`);
     if (sum.actual) {
       const a = sum.actual;
       io.out(`Month to date (Cost Explorer, ${a.start}..${a.end}): ${usd(a.total)}; ${a.fromCache ? `cached ${duration(a.ageMs)} ago` : 'just fetched'}.`);

@@ -5,7 +5,7 @@ import { CliError, ExitCode, type CliCommand, type CliIo } from '../command.ts';
 import { computeServicesOf, table, toCliError } from '../../instances/cli-support.ts';
 import type { ComputeServices } from '../../instances/compute-services.ts';
 import type { Explanation } from '../../instances/explain.ts';
-import { PRESETS } from '../../instances/presets.ts';
+import { PRESETS, SPOT_PRICE_NOTE } from '../../instances/presets.ts';
 import type { InstanceInfo } from '../../instances/types.ts';
 import { duration, round4, usd } from '../../cost/money.ts';
 import { hourlyPriceOrNull } from '../../cost/price-table.ts';
@@ -13,7 +13,7 @@ import { hourlyPriceOrNull } from '../../cost/price-table.ts';
 const HELP = `Usage:
   scopecloud instances [list] [--all] [--json]     ScopeCloud's instances (--all: every instance in the region)
   scopecloud instances presets [--json]            the launch presets with their prices
-  scopecloud instances launch --preset <name> [--name <n>] [--purpose <text>] [--max-runtime <min>]
+  scopecloud instances launch --preset <name> [--name <n>] [--purpose <text>] [--max-runtime <min>] [--spot]
                        [--image <ami-id>] [--user-data-file <script.sh>] [--client-token <t>] --yes
   scopecloud instances start <id> [--override-budget <reason>]
   scopecloud instances stop <id> --yes
@@ -42,6 +42,7 @@ const OPTIONS = {
   image: { type: 'string' },
   'user-data-file': { type: 'string' },
   'client-token': { type: 'string' },
+  spot: { type: 'boolean' },
   'override-budget': { type: 'string' },
   'no-reboot': { type: 'boolean', default: false },
   'keep-snapshots': { type: 'boolean', default: false },
@@ -89,20 +90,22 @@ export async function runInstances(argv: string[], io: CliIo, compute: () => Pro
           table(
             ['PRESET', 'TYPE', 'VCPU', 'MEMORY', 'GPU', '$/H', 'DISK', 'STOPS AFTER', 'THEN'],
             rows.map((r) => [r.name, r.instanceType, String(r.vcpu ?? '?'), r.memoryGiB !== null ? `${r.memoryGiB} GiB` : '?', r.gpu ?? '-', r.hourlyPrice !== null ? usd(r.hourlyPrice) : '?', `${r.diskGb} GB`, duration(r.maxRuntimeMinutes * 60_000), r.expiryAction]),
-          ),
+          ).concat([`$/H is the on-demand price. --spot launches a one-time Spot instance (always terminates). ${SPOT_PRICE_NOTE}`]),
         );
         return ExitCode.ok;
       }
       case 'launch': {
         if (!values.preset) throw new CliError(`instances launch needs --preset (${PRESETS.map((p) => p.name).join(', ')})`, ExitCode.usage);
         const maxRuntimeMinutes = values['max-runtime'] !== undefined ? positiveInt(values['max-runtime'], '--max-runtime') : undefined;
-        const plan = s.instances.planLaunch({ preset: values.preset, maxRuntimeMinutes });
+        const spot = values.spot === true ? true : undefined;
+        const plan = s.instances.planLaunch({ preset: values.preset, maxRuntimeMinutes, spot });
         if (!values.yes) return notConfirmed(io, json, plan.explanation, 'add --yes to launch');
         if (!json) printExplanation(io, plan.explanation);
         const script = values['user-data-file'] !== undefined ? readScript(values['user-data-file']) : undefined;
         const result = await s.instances.launch({
           preset: values.preset,
           maxRuntimeMinutes,
+          spot,
           name: values.name,
           purpose: values.purpose,
           imageId: values.image,

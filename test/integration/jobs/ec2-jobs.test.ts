@@ -28,6 +28,7 @@ import { ensureJobInstanceProfile } from '../../../main/iam/instance-profile.ts'
 import { pullResults } from '../../../main/results/pull.ts';
 import { exportNwb } from '../../../main/results/nwb-export.ts';
 import type { JobView } from '../../../main/jobs/job-types.ts';
+import { parseNpy } from '../../../main/results/npy.ts';
 import { writeSyntheticMovie } from './synthetic-movie.ts';
 
 const awsCli = spawnSync('aws', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -161,7 +162,11 @@ test('thunder-zebrafish (2 planes) fanned out over two instances, merged', { ski
     const summary = JSON.parse(await readFile(join(pulled.dir, 'summary.json'), 'utf8'));
     assert.equal(summary.merged, true);
     assert.equal(summary.shards.length, 2);
-    const rois = (JSON.parse(await readFile(join(pulled.dir, 'rois.json'), 'utf8')) as { rois: Array<{ id: number; shard: number }> }).rois;
+    assert.equal(summary.clustering, 'worker-merged', `notes: ${summary.notes}`);
+    const rois = (JSON.parse(await readFile(join(pulled.dir, 'rois.json'), 'utf8')) as { rois: Array<{ id: number; shard: number; cluster: number | null }> }).rois;
+    const clusters = parseNpy(await readFile(join(pulled.dir, 'clusters.npy')));
+    assert.deepEqual(rois.map((r) => r.cluster ?? -1), Array.from(clusters.data, Number));
+    assert.ok(Array.from(clusters.data, Number).every((c) => c < 2), 'merged clusters are 0..k-1, not offset per shard');
     assert.deepEqual(rois.map((r) => r.id), rois.map((_, i) => i));
     assert.equal(summary.rois, rois.length);
     assert.ok(rois.some((r) => r.shard === 1));

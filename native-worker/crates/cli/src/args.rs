@@ -26,8 +26,9 @@ pub enum Command {
     Detect(PipelineArgs),
     /// Registration, detection and trace extraction (F.npy, Fneu.npy, dff.npy, spks.npy).
     Extract(PipelineArgs),
-    /// Full analysis up to clustering (clusters.npy, covariance.png).
-    Cluster(PipelineArgs),
+    /// Full analysis up to clustering (clusters.npy, covariance.png); with --traces instead of
+    /// --input, k-means on already extracted traces (e.g. merged shards) without any movie.
+    Cluster(ClusterArgs),
     /// Mean, max and std projections (PNG 16/8-bit, GIF over time windows).
     Project(ProjectArgs),
     /// Print what the reader sees in the input, as JSON.
@@ -79,6 +80,71 @@ pub struct InputArgs {
     /// Number of interleaved channels (overrides the file's metadata).
     #[arg(long)]
     pub channels: Option<usize>,
+    /// Only process these planes (0-based; repeatable or a comma list; default: all). ROIs keep
+    /// their true plane index and z.
+    #[arg(long = "plane", value_delimiter = ',')]
+    pub plane: Vec<usize>,
+}
+
+/// `cluster`: either the pipeline on a movie (--input) or k-means on given traces (--traces).
+#[derive(Args, Debug, Clone)]
+pub struct ClusterArgs {
+    /// Input TIFF files and/or folders of TIFF files (read in natural name order).
+    #[arg(long = "input", short = 'i', num_args = 1.., required_unless_present = "traces", conflicts_with = "traces")]
+    pub input: Vec<PathBuf>,
+    /// Traces to cluster (ROIs x frames .npy, e.g. merged dff.npy); no movie is read.
+    #[arg(long)]
+    pub traces: Option<PathBuf>,
+    /// With --traces: iscell.npy (ROIs x 2, or ROIs); only cells are clustered, others get -1.
+    #[arg(long, requires = "traces")]
+    pub iscell: Option<PathBuf>,
+    /// Number of interleaved planes (overrides the file's metadata).
+    #[arg(long)]
+    pub planes: Option<usize>,
+    /// Number of interleaved channels (overrides the file's metadata).
+    #[arg(long)]
+    pub channels: Option<usize>,
+    /// Only process these planes (0-based; repeatable or a comma list; default: all).
+    #[arg(long = "plane", value_delimiter = ',')]
+    pub plane: Vec<usize>,
+    /// Output folder (created if missing).
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    /// Frame rate in Hz (default: from metadata, else 30).
+    #[arg(long)]
+    pub fs: Option<f64>,
+    /// Number of clusters.
+    #[arg(long, default_value_t = 4)]
+    pub k: usize,
+    /// Random seed; same input and seed give the same output.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Channel analysed (0-based).
+    #[arg(long, default_value_t = 0)]
+    pub channel: usize,
+}
+
+impl ClusterArgs {
+    /// The pipeline arguments of a `cluster --input` run.
+    pub fn pipeline(&self) -> PipelineArgs {
+        PipelineArgs {
+            input: InputArgs {
+                input: self.input.clone(),
+                planes: self.planes,
+                channels: self.channels,
+                plane: self.plane.clone(),
+            },
+            out: self.out.clone(),
+            fs: self.fs,
+            k: self.k,
+            seed: self.seed,
+            threads: self.threads,
+            channel: self.channel,
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]

@@ -201,6 +201,21 @@ struct PlaneOut {
 /// # Errors
 /// [`PipelineError::InvalidInput`] for no planes or an empty plane, I/O errors while streaming.
 pub fn run(planes: &[&dyn FrameSource], opts: &PipelineOptions, progress: ProgressFn<'_>) -> Result<PipelineOutput, PipelineError> {
+    let ids: Vec<usize> = (0..planes.len()).collect();
+    run_selected(planes, &ids, opts, progress)
+}
+
+/// Like [`run`] for a subset of a recording's planes: `planes[i]` is plane `ids[i]` of the
+/// recording, and ROIs, `z` and per-plane results carry that true index. Planes are analysed
+/// independently, so each plane's ROIs, traces, dF/F and spikes equal that plane's part of a run
+/// over all planes (same options); only the clustering, which spans the planes given, differs.
+///
+/// # Errors
+/// As [`run`]; [`PipelineError::InvalidInput`] when `ids` and `planes` differ in length.
+pub fn run_selected(planes: &[&dyn FrameSource], ids: &[usize], opts: &PipelineOptions, progress: ProgressFn<'_>) -> Result<PipelineOutput, PipelineError> {
+    if ids.len() != planes.len() {
+        return Err(PipelineError::InvalidInput(format!("{} plane ids for {} planes", ids.len(), planes.len())));
+    }
     if planes.is_empty() {
         return Err(PipelineError::InvalidInput("no planes".into()));
     }
@@ -217,20 +232,20 @@ pub fn run(planes: &[&dyn FrameSource], opts: &PipelineOptions, progress: Progre
     match opts.threads {
         Some(n) => {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build().map_err(|e| PipelineError::Threads(e.to_string()))?;
-            pool.install(|| run_inner(planes, opts, progress))
+            pool.install(|| run_inner(planes, ids, opts, progress))
         }
-        None => run_inner(planes, opts, progress),
+        None => run_inner(planes, ids, opts, progress),
     }
 }
 
-fn run_inner(planes: &[&dyn FrameSource], opts: &PipelineOptions, progress: ProgressFn<'_>) -> Result<PipelineOutput, PipelineError> {
+fn run_inner(planes: &[&dyn FrameSource], ids: &[usize], opts: &PipelineOptions, progress: ProgressFn<'_>) -> Result<PipelineOutput, PipelineError> {
     let total_frames: usize = planes.iter().map(|p| p.frames()).sum();
     let counters = [AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0)];
     let t0 = Instant::now();
     let per_plane: Vec<Result<PlaneOut, PipelineError>> = planes
         .par_iter()
         .enumerate()
-        .map(|(pi, src)| run_plane(pi, *src, opts, progress, &counters, total_frames, planes.len()))
+        .map(|(i, src)| run_plane(ids[i], *src, opts, progress, &counters, total_frames, planes.len()))
         .collect();
     let mut outs = Vec::with_capacity(planes.len());
     for r in per_plane {

@@ -6,8 +6,9 @@
 //! Files (in `out_dir`, `_c{k}` added only when the movie has several channels):
 //! `plane{p}_{mean,max,std}.png` (16-bit, min..max of the image mapped to 0..65535),
 //! `plane{p}_{mean,max,std}_8bit.png` (0.5th..99.5th percentile mapped to 0..255),
-//! `plane{p}_{max,std}.gif` (one frame per window, shared percentile scale), and
-//! `projections.json` listing every image with its scale.
+//! `plane{p}_{max,std}.gif` (one frame per window, shared percentile scale),
+//! `first_frame_plane{p}.png` (the first raw frame, 8-bit, 0.5th..99.5th percentile; listed
+//! first for its plane, kind `first`), and `projections.json` listing every image with its scale.
 
 use crate::output::{
     self, write_gif, write_json, write_png_u16, write_png_u8, OutputError, Scale, SCHEMA_VERSION,
@@ -109,6 +110,8 @@ pub struct PlaneProjection {
     pub mean: Vec<f32>,
     pub max: Vec<f32>,
     pub std: Vec<f32>,
+    /// The first raw frame (empty if the movie has no frames).
+    pub first: Vec<f32>,
     /// Max projection of each time window.
     pub window_max: Vec<Vec<f32>>,
     /// Std projection of each time window.
@@ -161,10 +164,14 @@ pub fn project_plane(
     let mut win = Accumulator::new(h * w);
     let (mut window_max, mut window_std) = (Vec::new(), Vec::new());
     let mut k = 0;
+    let mut first = Vec::new();
     let mut r = src.reader();
     for b in r.batches(plane, channel, opts.batch) {
         let b = b?;
         for (i, f) in b.data.chunks_exact(h * w).enumerate() {
+            if b.start + i == 0 {
+                first = f.to_vec();
+            }
             all.push(f);
             win.push(f);
             if b.start + i + 1 == bounds[k + 1] {
@@ -187,6 +194,7 @@ pub fn project_plane(
         mean,
         max,
         std,
+        first,
         window_max,
         window_std,
     })
@@ -198,7 +206,7 @@ pub struct ImageRecord {
     pub file: String,
     pub plane: usize,
     pub channel: usize,
-    /// `mean`, `max` or `std`.
+    /// `first` (the first raw frame), `mean`, `max` or `std`.
     pub kind: String,
     pub bits: u8,
     pub scale: Scale,
@@ -242,6 +250,24 @@ pub fn write_plane_images(
         format!("plane{}", p.plane)
     };
     let mut recs = Vec::new();
+    if !p.first.is_empty() {
+        let s8 = Scale::percentiles(&p.first, 0.5, 99.5);
+        let f8 = format!("first_frame_{}.png", stem);
+        write_png_u8(
+            &dir.join(&f8),
+            p.width,
+            p.height,
+            &output::to_u8(&p.first, s8),
+        )?;
+        recs.push(ImageRecord {
+            file: f8,
+            plane: p.plane,
+            channel: p.channel,
+            kind: "first".into(),
+            bits: 8,
+            scale: s8,
+        });
+    }
     for (kind, img) in [("mean", &p.mean), ("max", &p.max), ("std", &p.std)] {
         let s16 = min_max(img);
         let f16 = format!("{}_{}.png", stem, kind);
@@ -300,8 +326,25 @@ pub fn write_projections(
     opts: &ProjectOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ProjectionsSummary, ProjectError> {
+    write_projections_planes(src, out_dir, opts, None, progress)
+}
+
+/// [`write_projections`] for the planes in `planes` only (`None` = all; indices past the last
+/// plane are skipped). Images keep the true plane index in their names and records.
+pub fn write_projections_planes(
+    src: &Source,
+    out_dir: &Path,
+    opts: &ProjectOptions,
+    planes: Option<&[usize]>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ProjectionsSummary, ProjectError> {
     let info = src.info().clone();
-    let jobs: Vec<(usize, usize)> = (0..info.planes)
+    let selected: Vec<usize> = match planes {
+        Some(ps) => ps.iter().copied().filter(|&p| p < info.planes).collect(),
+        None => (0..info.planes).collect(),
+    };
+    let jobs: Vec<(usize, usize)> = selected
+        .into_iter()
         .flat_map(|p| (0..info.channels).map(move |c| (p, c)))
         .collect();
     let total = (jobs.len() * info.frames) as u64;

@@ -108,6 +108,7 @@ fn projections_equal_direct_computation() {
     let p = project_plane(&src, 0, 0, &opts, &mut |n| seen += n).unwrap();
     assert_eq!(seen, 20);
     assert_eq!((p.window_max.len(), p.window_std.len()), (4, 4));
+    assert_eq!(p.first.as_slice(), m.frame(0));
     for i in [0, 1000, 20000, m.frame_len() - 1] {
         let v: Vec<f64> = (0..m.frames).map(|t| m.frame(t)[i] as f64).collect();
         let mean = v.iter().sum::<f64>() / v.len() as f64;
@@ -124,7 +125,11 @@ fn projections_equal_direct_computation() {
     let out = tmpdir("proj");
     let s = write_projections(&src, &out, &opts, &mut |_| {}).unwrap();
     assert_eq!(s.schema, 1);
-    assert_eq!(s.images.len(), 8);
+    assert_eq!(s.images.len(), 9);
+    assert_eq!(
+        (s.images[0].file.as_str(), s.images[0].kind.as_str()),
+        ("first_frame_plane0.png", "first")
+    );
     for f in worker_core::project::listed_files(&out, &s) {
         assert!(f.is_file(), "{}", f.display());
     }

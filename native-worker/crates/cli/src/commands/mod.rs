@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod cluster_traces;
 mod info;
 mod pipeline;
 mod project;
@@ -19,7 +20,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Register(a) => pipeline::run("register", &a, &log),
         Command::Detect(a) => pipeline::run("detect", &a, &log),
         Command::Extract(a) => pipeline::run("extract", &a, &log),
-        Command::Cluster(a) => pipeline::run("cluster", &a, &log),
+        Command::Cluster(a) => match &a.traces {
+            Some(_) => cluster_traces::run(&a, &log),
+            None => pipeline::run("cluster", &a.pipeline(), &log),
+        },
         Command::Synth(a) => synth::run(&a, &log),
     }
 }
@@ -67,4 +71,22 @@ pub fn open_input(a: &InputArgs, log: &Log) -> Result<Source, CliError> {
         log.info(format!("warning: {}", w));
     }
     Ok(src)
+}
+
+/// The planes selected by `--plane` (sorted, deduplicated; all when none given), checked
+/// against the input's plane count.
+pub fn selected_planes(a: &InputArgs, planes: usize) -> Result<Vec<usize>, CliError> {
+    if a.plane.is_empty() {
+        return Ok((0..planes).collect());
+    }
+    let mut ps = a.plane.clone();
+    ps.sort_unstable();
+    ps.dedup();
+    if let Some(&bad) = ps.iter().find(|&&p| p >= planes) {
+        return Err(CliError::Usage(format!(
+            "--plane {} but the input has {} plane(s)",
+            bad, planes
+        )));
+    }
+    Ok(ps)
 }

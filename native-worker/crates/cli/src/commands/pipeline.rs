@@ -3,7 +3,7 @@
 //! write the outputs up to that step; `analyze` writes everything plus projections.
 //! Every run writes `summary.json`.
 
-use super::{open_input, Log};
+use super::{open_input, selected_planes, Log};
 use crate::args::PipelineArgs;
 use crate::exit::CliError;
 use crate::progress::JsonProgress;
@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 use worker_core::output::{write_json, write_registration, write_results, Stage, SCHEMA_VERSION};
 use worker_core::pipeline::{PipelineError, PipelineOptions};
-use worker_core::project::{write_projections, ProjectOptions};
+use worker_core::project::{write_projections_planes, ProjectOptions};
 use worker_core::source::FrameSource;
 use worker_core::tiff::{SourceInfo, TiffError, TiffPlane};
 
@@ -27,6 +27,8 @@ struct Parameters {
     channel: usize,
     planes: Option<usize>,
     channels: Option<usize>,
+    /// Planes processed (true indices); all when --plane is not given.
+    plane: Vec<usize>,
 }
 
 #[derive(Serialize)]
@@ -92,8 +94,10 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
     };
     std::fs::create_dir_all(&a.out)
         .map_err(|e| CliError::Output(format!("cannot create {}: {}", a.out.display(), e)))?;
-    let planes: Vec<TiffPlane> = (0..info.planes)
-        .map(|p| TiffPlane::new(src.clone(), p, a.channel))
+    let selected = selected_planes(&a.input, info.planes)?;
+    let planes: Vec<TiffPlane> = selected
+        .iter()
+        .map(|&p| TiffPlane::new(src.clone(), p, a.channel))
         .collect::<Result<_, _>>()?;
     let refs: Vec<&dyn FrameSource> = planes.iter().map(|p| p as &dyn FrameSource).collect();
     let opts = PipelineOptions {
@@ -111,7 +115,7 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
     };
     let mut timings = vec![("read".to_string(), t0.elapsed().as_secs_f64())];
     let mut counts = Counts {
-        planes: info.planes,
+        planes: selected.len(),
         frames: info.frames,
         rois: 0,
         cells: 0,
@@ -121,9 +125,10 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
     if step == "register" {
         let t = Instant::now();
         let mut regs = Vec::new();
-        let total = info.frames * info.planes;
-        for (p, plane) in planes.iter().enumerate() {
-            let base = p * info.frames;
+        let total = info.frames * planes.len();
+        for (i, plane) in planes.iter().enumerate() {
+            let p = selected[i];
+            let base = i * info.frames;
             let r = worker_core::register::register_source(
                 plane,
                 &opts.register,
@@ -143,7 +148,8 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
             "extract" => Stage::Extract,
             _ => Stage::Cluster,
         };
-        let out = worker_core::pipeline::run(&refs, &opts, &report).map_err(pipeline_error)?;
+        let out = worker_core::pipeline::run_selected(&refs, &selected, &opts, &report)
+            .map_err(pipeline_error)?;
         timings.extend(out.timings.iter().cloned());
         counts.rois = out.rois.len();
         counts.cells = out.iscell.iter().filter(|&&c| c).count();
@@ -167,9 +173,13 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
             threads: a.threads.unwrap_or(ProjectOptions::default().threads),
             ..ProjectOptions::default()
         };
-        let s = write_projections(&src, &a.out.join("projections"), &popts, &mut |e| {
-            report(e.step, e.done as usize, e.total as usize)
-        })?;
+        let s = write_projections_planes(
+            &src,
+            &a.out.join("projections"),
+            &popts,
+            Some(&selected),
+            &mut |e| report(e.step, e.done as usize, e.total as usize),
+        )?;
         outputs.extend(s.images.iter().map(|i| format!("projections/{}", i.file)));
         outputs.push("projections/projections.json".into());
         timings.push(("project".into(), t.elapsed().as_secs_f64()));
@@ -190,6 +200,7 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
             channel: a.channel,
             planes: a.input.planes,
             channels: a.input.channels,
+            plane: selected.clone(),
         },
         counts,
         timings,

@@ -1,10 +1,10 @@
 //! `project`: mean/max/std projections into `<out>/projections`.
 
-use super::{open_input, Log};
+use super::{open_input, selected_planes, Log};
 use crate::args::ProjectArgs;
 use crate::exit::CliError;
 use crate::progress::JsonProgress;
-use worker_core::project::{write_projections, ProjectOptions};
+use worker_core::project::{write_projections_planes, ProjectOptions};
 
 pub fn run(a: &ProjectArgs, log: &Log) -> Result<(), CliError> {
     let src = open_input(&a.input, log)?;
@@ -18,7 +18,8 @@ pub fn run(a: &ProjectArgs, log: &Log) -> Result<(), CliError> {
     }
     let dir = a.out.join("projections");
     let mut p = JsonProgress::new();
-    let s = write_projections(&src, &dir, &opts, &mut |e| p.emit(e))?;
+    let selected = selected_planes(&a.input, src.info().planes)?;
+    let s = write_projections_planes(&src, &dir, &opts, Some(&selected), &mut |e| p.emit(e))?;
     log.info(format!(
         "wrote {} images to {}",
         s.images.len() + 1,

@@ -180,19 +180,30 @@ pub fn write_results(
             .iter()
             .map(|r| r.cluster.map_or(-1, |c| c as i64))
             .collect();
-        write_npy(&dir.join("clusters.npy"), &[labels.len()], &labels)?;
-        files.push("clusters.npy".into());
-        let c = &out.clustering;
-        if c.image_size > 0 && c.image.len() == c.image_size * c.image_size {
-            // Correlation -1..1 mapped to 0..255 (0 correlation = 128).
-            let px: Vec<u8> = c
-                .image
-                .iter()
-                .map(|&v| (((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round()) as u8)
-                .collect();
-            write_png_u8(&dir.join("covariance.png"), c.image_size, c.image_size, &px)?;
-            files.push("covariance.png".into());
-        }
+        files.extend(write_clustering(dir, &labels, &out.clustering)?);
+    }
+    Ok(files)
+}
+
+/// Writes `clusters.npy` (one label per ROI, -1 = not clustered) and, when the clustering has
+/// an image, `covariance.png`; returns the file names written.
+pub fn write_clustering(
+    dir: &Path,
+    labels: &[i64],
+    c: &crate::cluster::Clustering,
+) -> Result<Vec<String>, OutputError> {
+    let mut files = Vec::new();
+    write_npy(&dir.join("clusters.npy"), &[labels.len()], labels)?;
+    files.push("clusters.npy".into());
+    if c.image_size > 0 && c.image.len() == c.image_size * c.image_size {
+        // Correlation -1..1 mapped to 0..255 (0 correlation = 128).
+        let px: Vec<u8> = c
+            .image
+            .iter()
+            .map(|&v| (((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round()) as u8)
+            .collect();
+        write_png_u8(&dir.join("covariance.png"), c.image_size, c.image_size, &px)?;
+        files.push("covariance.png".into());
     }
     Ok(files)
 }

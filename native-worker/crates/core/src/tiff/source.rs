@@ -219,12 +219,9 @@ impl Source {
         let mut layout = None;
         let mut explicit = None;
         if let Some(xml) = ome_xml {
-            match resolve_ome(&backings[0], &xml, &mut warnings)? {
-                Some((l, ex)) => {
-                    layout = Some(l);
-                    explicit = ex;
-                }
-                None => {}
+            if let Some((l, ex)) = resolve_ome(&backings[0], &xml, &mut warnings)? {
+                layout = Some(l);
+                explicit = ex;
             }
         }
         if layout.is_none() {
@@ -253,7 +250,16 @@ impl Source {
         // Files of the movie: the OME set if the metadata named one, else the inputs.
         let mut entries: Vec<FileEntry> = Vec::new();
         let set: Vec<Backing> = match &explicit {
-            Some(ex) => ex.files.clone(),
+            Some(ex) => {
+                if backings.len() > 1 {
+                    warnings.push(format!(
+                        "the OME metadata of {} defines the file set; the other {} input files are not read separately",
+                        path0.display(),
+                        backings.len() - 1
+                    ));
+                }
+                ex.files.clone()
+            }
             None => backings.clone(),
         };
         for (i, b) in set.iter().enumerate() {
