@@ -12,7 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Acquisition as AcquisitionView, SessionInfo } from '../../preload/api.ts';
 import type { Settings } from '../config/schema.ts';
 import { startAcquisition, type Acquisition, type AcquisitionOptions } from '../acquisition/acquisition-service.ts';
-import type { ItemSnapshot } from '../upload/engine.ts';
+import type { ItemSnapshot, UploadEvent } from '../upload/engine.ts';
 import type { EventHub } from './events.ts';
 import {
   ChangeClock, folderRows, isStagedManifest, rootOf, sessionsFrom, targetLabel, toFileItem, totalsOf,
@@ -34,6 +34,8 @@ export interface AcquisitionDeps {
   sessionIdleMs?: number;
   /** Minimum time between two failed-upload notifications. */
   notifyGapMs?: number;
+  /** Every upload-engine event (the app's rate-limited notifier); replaces the built-in failure notice. */
+  onUploadEvent?: (e: UploadEvent) => void;
 }
 
 export interface UploadsSummary {
@@ -111,7 +113,8 @@ export function createAcquisitionApi(d: AcquisitionDeps): AcquisitionApi {
       startError = null;
       if (paused) acq.engine.pause();
       unsubscribe.push(acq.engine.subscribe((ev) => {
-        if (ev.type === 'item' && ev.item.state === 'failed') failedUpload(ev.item);
+        if (d.onUploadEvent) d.onUploadEvent(ev);
+        else if (ev.type === 'item' && ev.item.state === 'failed') failedUpload(ev.item);
         d.hub.changed('acquisition', 'status');
       }));
       if (acq.watcher) {

@@ -31,6 +31,8 @@ export interface AnalysesDeps {
   items: () => ItemSnapshot[];
   hub: EventHub;
   now?: () => number;
+  /** An analysis finished or failed (the app's rate-limited notifier); default: hub.notify. */
+  onFinished?: (id: string, name: string, ok: boolean, detail: string) => void;
   /** Maximum runtime of a local analysis (default 12 h). */
   localMaxRuntimeSeconds?: number;
 }
@@ -64,9 +66,16 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
     ctx.jobs.follow(id, { signal: abort.signal, onUpdate: () => d.hub.changed('analyses', 'status') })
       .then((v) => {
         if (abort.signal.aborted) return;
-        if (v.state === 'done') d.hub.notify('info', 'Analysis finished', `${v.name} is ready: open it in Results.`);
+        if (d.onFinished) {
+          if (v.state === 'done') d.onFinished(id, v.name, true, `${v.name} is ready: open it in Results.`);
+          else if (v.state === 'failed') d.onFinished(id, v.name, false, v.failure?.message ?? 'failed');
+        } else if (v.state === 'done') d.hub.notify('info', 'Analysis finished', `${v.name} is ready: open it in Results.`);
         else if (v.state === 'failed') d.hub.notify('error', 'Analysis failed', `${v.name}: ${v.failure?.message ?? 'failed'}`);
-      }, (e: unknown) => d.hub.notify('error', 'Analysis stopped', `${id}: ${(e as Error).message.split('\n')[0]}`))
+      }, (e: unknown) => {
+        const message = (e as Error).message.split('\n')[0] ?? 'stopped';
+        if (d.onFinished) d.onFinished(id, id, false, `stopped following it: ${message}`);
+        else d.hub.notify('error', 'Analysis stopped', `${id}: ${message}`);
+      })
       .finally(() => {
         following.delete(id);
         d.hub.changed('analyses');

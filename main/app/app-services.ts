@@ -11,7 +11,14 @@ import type { AppServices } from '../host/app-services.ts';
 import type { ServiceContainer } from '../services.ts';
 import type { Settings } from '../config/schema.ts';
 import type { GuardrailEvent } from '../instances/guardrails.ts';
-import { usd } from '../cost/money.ts';
+import type { InstanceInfo } from '../instances/types.ts';
+import { createJsonFileStore } from '../cost/cache-store.ts';
+import { systemClock } from '../cost/clock.ts';
+import { createDailySummaryScheduler } from '../instances/daily-summary.ts';
+import { createUptimeRecorder } from '../instances/uptime-records.ts';
+import { createNotificationLimiter } from '../tray/notification-limiter.ts';
+import type { Timers } from '../upload/timers.ts';
+import { createAppNotifier } from './app-notifier.ts';
 import type { TrayModel } from '../tray/tray-model.ts';
 import { createEventHub } from './events.ts';
 import { createAwsContexts } from './aws-context.ts';
@@ -36,8 +43,23 @@ export interface AppServicesOptions {
   log?: (line: string) => void;
   /** Run the instance guardrails in AWS mode (default true). */
   guardrails?: boolean;
+  /** Poll the app's instances adaptively in AWS mode and refresh the instances topic (default true). */
+  pollInstances?: boolean;
   sessionIdleMs?: number;
+  /** Send yesterday's "what ran and what it cost" once a day (default true). */
+  dailySummary?: boolean;
+  /** Minimum time between two notifications with the same key (default 10 min). */
+  notificationIntervalMs?: number;
 }
+
+const unrefTimers: Timers = {
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
 
 const ok = { ok: true as const };
 
@@ -46,14 +68,35 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
   const paths = container.paths;
   const log = opts.log ?? fileLog(join(paths.logs, 'app.log'));
   const hub = createEventHub();
+  // notification history, uptime records and the last daily summary survive restarts
+  const appStore = createJsonFileStore(join(paths.cache, 'app-state.json'));
+  const notifier = createAppNotifier({
+    limiter: createNotificationLimiter({ clock: systemClock, store: appStore, intervalMs: opts.notificationIntervalMs ?? 10 * 60_000 }),
+    show: (level, title, body) => hub.notify(level, title, body),
+    now: () => systemClock.now(),
+  });
+  const uptime = createUptimeRecorder(appStore);
+  const dailySummary = createDailySummaryScheduler({
+    clock: systemClock,
+    timers: unrefTimers,
+    records: () => uptime.records(),
+    store: appStore,
+    limiter: createNotificationLimiter({ clock: systemClock, store: appStore, intervalMs: 60 * 60_000 }),
+    notify: (n) => hub.notify('info', n.title, n.body),
+  });
 
+  let onInstancesChanged = (_list: InstanceInfo[]): void => {};
   const aws = createAwsContexts({
     env,
+    pollInstances: opts.pollInstances ?? true,
+    onInstancesChanged: (list) => {
+      uptime.observe(list, systemClock.now());
+      onInstancesChanged(list);
+    },
     cacheFile: join(paths.cache, 'compute.json'),
     guardrails: opts.guardrails ?? true,
     onGuardrailEvent: (e) => {
-      const n = guardrailNotice(e);
-      if (n) hub.notify(n.level, n.title, n.body);
+      if (e.kind !== 'check-failed') notifier.guardrail(e);
       hub.changed('instances', 'status', 'budget');
     },
   });
@@ -75,6 +118,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     s3For: (s) => aws.of(s)!.clients.s3,
     hub,
     log,
+    onUploadEvent: (e) => notifier.uploadEvent(e),
     ...(opts.sessionIdleMs !== undefined ? { sessionIdleMs: opts.sessionIdleMs } : {}),
   });
   onSaved = async (before, after) => {
@@ -83,6 +127,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     if (JSON.stringify(before.target) !== JSON.stringify(after.target)) hub.changed('instances', 'budget', 'analyses');
   };
   const compute = createComputeApi({ settings: settings.current, context: (s) => aws.of(s), env, hub });
+  onInstancesChanged = (list) => compute.instancesPolled(list);
   const analyses = createAnalysesApi({
     settings: settings.current,
     jobs: (s) => jobsContexts.of(s),
@@ -90,11 +135,13 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     sessions: () => acquisition.sessions(),
     items: () => acquisition.items(),
     hub,
+    onFinished: (id, name, ok, detail) => notifier.analysis(id, name, ok, detail),
   });
   const results = createResultsApi(() => jobsContexts.of(settings.current()));
 
   await acquisition.restart();
   void analyses.resume();
+  if (opts.dailySummary ?? true) dailySummary.start();
 
   return {
     subscribe: (listener) => hub.subscribe(listener),
@@ -151,22 +198,12 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
 
     async dispose() {
       analyses.stop();
+      dailySummary.stop();
       await acquisition.stop();
       aws.dispose();
       hub.dispose();
     },
   };
-}
-
-function guardrailNotice(e: GuardrailEvent): { level: 'info' | 'warning' | 'error'; title: string; body: string } | null {
-  switch (e.kind) {
-    case 'max-runtime': return { level: e.error ? 'error' : 'warning', title: `${e.name} reached its maximum runtime`, body: e.error ? `It could not be ${e.action === 'stop' ? 'stopped' : 'terminated'}: ${e.error}` : `It was ${e.action === 'stop' ? 'stopped' : 'terminated'}.` };
-    case 'idle-warning': return { level: 'warning', title: `${e.name} looks idle`, body: `CPU ${e.averageCpu === null ? 'unknown' : `${e.averageCpu.toFixed(1)} %`} over ${e.windowMinutes} min while billing. Stop it if nothing runs.` };
-    case 'idle-stopped': return { level: e.error ? 'error' : 'info', title: `${e.name} was idle`, body: e.error ? `Stopping it failed: ${e.error}` : 'It was stopped to save cost.' };
-    case 'long-running': return { level: 'info', title: `${e.name} is still running`, body: 'It has been running for a long time; check it is still needed.' };
-    case 'budget-threshold': return { level: e.level >= 100 ? 'error' : 'warning', title: `Budget ${e.budget}: ${e.level} % reached`, body: `${usd(e.spent)} of ${usd(e.limit)} spent this month.` };
-    case 'check-failed': return null;
-  }
 }
 
 let version: string | null = null;

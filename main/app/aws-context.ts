@@ -12,11 +12,16 @@ import { createJsonFileStore } from '../cost/cache-store.ts';
 import { systemClock, systemTimers } from '../cost/clock.ts';
 import { createComputeServices, type ComputeServices } from '../instances/compute-services.ts';
 import type { GuardrailEvent } from '../instances/guardrails.ts';
+import { createInstancePoller, type InstancePoller } from '../instances/instance-poller.ts';
+import type { InstanceInfo } from '../instances/types.ts';
+import type { Timers } from '../upload/timers.ts';
 
 export interface AwsContext {
   clients: AwsClients;
   compute: ComputeServices;
   owner: string;
+  /** Lists the app's instances adaptively (fast while one is changing state); null when not polling. */
+  poller: InstancePoller | null;
 }
 
 export interface AwsContextDeps {
@@ -26,7 +31,21 @@ export interface AwsContextDeps {
   /** Run the instance guardrails (idle, max runtime, budget thresholds) while in AWS mode. */
   guardrails: boolean;
   onGuardrailEvent?: (e: GuardrailEvent) => void;
+  /** Poll the app's instances while in AWS mode (default false) and report each changed list. */
+  pollInstances?: boolean;
+  onInstancesChanged?: (instances: InstanceInfo[], previous: InstanceInfo[] | null) => void;
+  /** Default: real timers that do not keep the process alive. */
+  pollTimers?: Timers;
 }
+
+const unrefTimers: Timers = {
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
 
 export interface AwsContexts {
   /** The context for these settings, or null in local-archive mode. */
@@ -48,6 +67,7 @@ export function createAwsContexts(d: AwsContextDeps): AwsContexts {
   const drop = () => {
     if (!current) return;
     current.ctx.compute.guardrails.stop();
+    current.ctx.poller?.stop();
     current.ctx.clients.destroy();
     current = null;
   };
@@ -75,7 +95,15 @@ export function createAwsContexts(d: AwsContextDeps): AwsContexts {
         onGuardrailEvent: d.onGuardrailEvent,
       });
       if (d.guardrails) compute.guardrails.start();
-      current = { key, ctx: { clients, compute, owner } };
+      const poller = d.pollInstances
+        ? createInstancePoller({
+          list: () => compute.instances.list(),
+          timers: d.pollTimers ?? unrefTimers,
+          onChange: (list, previous) => d.onInstancesChanged?.(list, previous),
+        })
+        : null;
+      poller?.start();
+      current = { key, ctx: { clients, compute, owner, poller } };
       return current.ctx;
     },
     dispose: drop,

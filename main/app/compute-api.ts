@@ -54,6 +54,8 @@ export interface ComputeApi {
   /** From cached figures; never calls AWS in the caller's path and never throws. */
   status(): ComputeStatus;
   trayModel(): Promise<TrayModel>;
+  /** The poller's latest list of the app's instances (AwsContext.poller.onChange). */
+  instancesPolled(list: InstanceInfo[]): void;
 }
 
 export function createComputeApi(d: ComputeDeps): ComputeApi {
@@ -63,6 +65,9 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
   let cachedInstances: { at: number; key: string; list: InstanceInfo[] } | null = null;
   let cachedBudget: { at: number; key: string; budget: Budget } | null = null;
   let refreshing = false;
+  // The poller's last list, once taken: a list is adopted only once, so a poll older than a
+  // lifecycle action (which clears the cache) cannot come back as fresh figures.
+  let adoptedPoll: InstanceInfo[] | null = null;
 
   const ctxKey = (s: Settings) => JSON.stringify(s.target);
   const region = () => awsConnection(d.settings(), d.env).region;
@@ -110,6 +115,11 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     if (refreshing || settings.target.kind !== 's3') return;
     const key = ctxKey(settings);
     const fresh = (c: { at: number; key: string } | null) => c !== null && c.key === key && now() - c.at < maxAge;
+    const polled = d.context(settings)?.poller?.latest() ?? null;
+    if (polled && polled !== adoptedPoll) {
+      adoptedPoll = polled;
+      cachedInstances = { at: now(), key, list: polled };
+    }
     if (fresh(cachedInstances) && fresh(cachedBudget)) return;
     refreshing = true;
     const before = JSON.stringify([cachedInstances?.list.map((i) => [i.id, i.state]), cachedBudget?.budget.monthToDate]);
@@ -129,6 +139,8 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
   const changedInstances = () => {
     cachedInstances = null;
     d.hub.changed('instances', 'status');
+    // the poller goes fast while the instance changes state and reports when it settles
+    void d.context(d.settings())?.poller?.poke();
   };
 
   return {
@@ -209,6 +221,12 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
         state: b?.guard.state ?? 'ok',
         currency: prices.currency,
       };
+    },
+
+    instancesPolled(list) {
+      adoptedPoll = list;
+      cachedInstances = { at: now(), key: ctxKey(d.settings()), list };
+      d.hub.changed('instances', 'status');
     },
 
     async trayModel() {

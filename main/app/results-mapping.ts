@@ -65,7 +65,8 @@ export interface ImageFile extends ResultImage {
 const KIND_LABEL: Record<string, string> = { mean: 'Mean projection', max: 'Max projection', std: 'Std projection' };
 
 /**
- * Images worth showing: the 8-bit mean/max/std of the first plane, the mean of every other plane
+ * Images worth showing, in this order: the first raw frame of the first plane (kind `first`,
+ * written by workers since first_frame_plane<N>.png), the 8-bit mean/max/std of the first plane, the mean of every other plane
  * (up to 12), the max- and std-over-time GIFs of the first plane, and the cluster-sorted covariance.
  */
 export function imageList(projections: readonly ProjectionImage[], dir: string, hasCovariance: boolean, planes: number): ImageFile[] {
@@ -73,6 +74,8 @@ export function imageList(projections: readonly ProjectionImage[], dir: string, 
   const suffix = (p: number) => (planes > 1 ? `, plane ${p + 1}` : '');
   const eight = projections.filter((i) => i.bits === 8 && i.file.endsWith('.png'));
   const firstPlane = Math.min(...eight.map((i) => i.plane), Infinity);
+  const firstFrame = eight.find((i) => i.kind === 'first' && i.plane === firstPlane);
+  if (firstFrame) out.push({ name: `plane${firstPlane}-first-frame`, label: `First raw frame${suffix(firstPlane)}`, mime: 'image/png', file: `${dir}${firstFrame.file}` });
   for (const i of eight) {
     if (!KIND_LABEL[i.kind]) continue;
     if (i.plane !== firstPlane && (i.kind !== 'mean' || out.filter((o) => o.name.endsWith('-mean')).length >= 12)) continue;

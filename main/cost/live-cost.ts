@@ -26,6 +26,8 @@ export interface LiveCost {
   storageMonthly: number;
   /** Running instances whose type has no price in the table. */
   unpriced: string[];
+  /** Running Spot instances: their figures use the on-demand price, an upper bound (Spot prices vary). */
+  spotUpperBound: string[];
   /** If nothing changes: this month's remaining compute (until each instance's max runtime or month end) plus storage for the rest of the month. */
   projectedRestOfMonth: number;
 }
@@ -37,6 +39,7 @@ export function liveCost(instances: ReadonlyArray<InstanceInfo>, nowMs: number):
   let accruedCompute = 0;
   let projected = 0;
   const unpriced: string[] = [];
+  const spotUpperBound = running.filter((i) => i.spot).map((i) => `${i.id} (${i.type})`);
   for (const i of running) {
     if (i.hourlyPrice === null) {
       unpriced.push(`${i.id} (${i.type})`);
@@ -57,6 +60,7 @@ export function liveCost(instances: ReadonlyArray<InstanceInfo>, nowMs: number):
     accruedCompute,
     storageMonthly,
     unpriced,
+    spotUpperBound,
     projectedRestOfMonth: projected,
   };
 }

@@ -113,6 +113,7 @@ function toInstanceInfo(i: Instance, volumes: Map<string, { sizeGb: number; type
     maxRuntimeMinutes: Number.isFinite(maxRuntime) && maxRuntime > 0 ? maxRuntime : null,
     expiryAction: expiry,
     managed: tags[TAG.app] === APP_TAG_VALUE,
+    spot: i.InstanceLifecycle === 'spot' || tags[TAG.market] === 'spot',
     hourlyPrice,
     accruedCost: hourlyPrice === null ? null : accruedCost(hourlyPrice, uptimeMs),
     volumes: vols,

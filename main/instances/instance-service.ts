@@ -28,7 +28,7 @@ import { describeInstances, MANAGED_FILTER, type Ec2Api } from './describe.ts';
 import { ComputeError, fromAwsError } from './errors.ts';
 import { explainAction, explainLaunch, type Explanation, type InstanceAction } from './explain.ts';
 import { ensureNoIngressGroup, latestAl2023Ami, rootDeviceName, type SsmApi } from './launch-support.ts';
-import { presetByName, type LaunchPreset } from './presets.ts';
+import { effectiveExpiry, presetByName, SPOT_PRICE_NOTE, type LaunchPreset } from './presets.ts';
 import { APP_TAG_VALUE, TAG, type InstanceInfo, type InstanceState } from './types.ts';
 import { buildUserData } from './user-data.ts';
 
@@ -60,6 +60,8 @@ export interface LaunchRequest {
   imageId?: string;
   /** Overrides the preset's maximum runtime. */
   maxRuntimeMinutes?: number;
+  /** One-time Spot instead of on-demand; default the preset's `spot`. */
+  spot?: boolean;
   /** Bash run at boot after the shutdown timer. */
   script?: string;
   /** Reuse the same token when retrying a launch; one is generated when absent. */
@@ -68,7 +70,9 @@ export interface LaunchRequest {
 }
 
 export interface LaunchPlan {
+  /** The preset with the expiry action the launch really gets (terminate for spot). */
   preset: LaunchPreset;
+  spot: boolean;
   maxRuntimeMinutes: number;
   hourlyPrice: number;
   explanation: Explanation;
@@ -95,7 +99,7 @@ export interface InstanceService {
   list(options?: { all?: boolean }): Promise<InstanceInfo[]>;
   get(id: string): Promise<InstanceInfo>;
   explain(action: InstanceAction, id: string): Promise<{ instance: InstanceInfo; explanation: Explanation }>;
-  planLaunch(request: Pick<LaunchRequest, 'preset' | 'maxRuntimeMinutes'>): LaunchPlan;
+  planLaunch(request: Pick<LaunchRequest, 'preset' | 'maxRuntimeMinutes' | 'spot'>): LaunchPlan;
   start(id: string, options?: { override?: BudgetOverride }): Promise<ActionResult>;
   stop(id: string): Promise<ActionResult>;
   reboot(id: string): Promise<ActionResult>;
@@ -140,8 +144,10 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
     return all.filter((i) => i.id !== exceptId);
   }
 
-  function planLaunch(request: Pick<LaunchRequest, 'preset' | 'maxRuntimeMinutes'>): LaunchPlan {
-    const preset = presetByName(request.preset);
+  function planLaunch(request: Pick<LaunchRequest, 'preset' | 'maxRuntimeMinutes' | 'spot'>): LaunchPlan {
+    const named = presetByName(request.preset);
+    const spot = request.spot ?? named.spot ?? false;
+    const preset: LaunchPreset = { ...named, spot, expiryAction: effectiveExpiry(named, spot) };
     const maxRuntimeMinutes = request.maxRuntimeMinutes ?? preset.maxRuntimeMinutes;
     const price = hourlyPrice(deps.prices, deps.region, preset.instanceType);
     const spec = instanceSpec(deps.prices, preset.instanceType);
@@ -153,7 +159,12 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
       memoryGiB: spec?.memoryGiB ?? null,
       gpu: spec?.gpu ?? null,
     });
-    return { preset, maxRuntimeMinutes, hourlyPrice: price, explanation };
+    if (spot) {
+      explanation.what = explanation.what.replace('Starts a new', 'Starts a new one-time Spot');
+      explanation.cost += ` ${SPOT_PRICE_NOTE} AWS may interrupt it at any time (it is then terminated).`;
+      if (!explanation.lost.length) explanation.lost.push('the disk is deleted when the Spot instance terminates or is interrupted: keep results in S3');
+    }
+    return { preset, spot, maxRuntimeMinutes, hourlyPrice: price, explanation };
   }
 
   async function byToken(token: string): Promise<InstanceInfo | null> {
@@ -278,6 +289,7 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
         { Key: TAG.maxRuntime, Value: String(maxRuntimeMinutes) },
         { Key: TAG.expiryAction, Value: preset.expiryAction },
         { Key: TAG.launchToken, Value: token },
+        ...(plan.spot ? [{ Key: TAG.market, Value: 'spot' }] : []),
       ];
       const command = new RunInstancesCommand({
         ImageId: imageId,
@@ -289,6 +301,9 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
         // IMDSv2 only; hop limit 2 lets containers on the instance reach the metadata service.
         MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
         InstanceInitiatedShutdownBehavior: preset.expiryAction,
+        InstanceMarketOptions: plan.spot
+          ? { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } }
+          : undefined,
         UserData: userData.base64,
         BlockDeviceMappings: [
           { DeviceName: rootDevice, Ebs: { VolumeSize: preset.diskGb, VolumeType: 'gp3', DeleteOnTermination: true, Encrypted: true } },

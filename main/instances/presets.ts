@@ -23,7 +23,20 @@ export interface LaunchPreset {
   diskGb: number;
   maxRuntimeMinutes: number;
   expiryAction: ExpiryAction;
+  /**
+   * Launch as a one-time Spot instance (cheaper, may be interrupted). One-time Spot instances
+   * cannot be stopped, so a spot launch always terminates at its maximum runtime or interruption.
+   */
+  spot?: boolean;
 }
+
+/** The expiry action a launch really gets: one-time Spot instances can only terminate. */
+export function effectiveExpiry(preset: LaunchPreset, spot: boolean): ExpiryAction {
+  return spot ? 'terminate' : preset.expiryAction;
+}
+
+export const SPOT_PRICE_NOTE =
+  'Spot prices vary by the hour and zone; costs shown use the on-demand price as an upper bound.';
 
 export const PRESETS: ReadonlyArray<LaunchPreset> = [
   {

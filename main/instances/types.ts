@@ -30,6 +30,8 @@ export interface InstanceInfo {
   expiryAction: ExpiryAction;
   /** Launched by ScopeCloud (scopecloud:app tag). */
   managed: boolean;
+  /** A Spot instance (EC2 InstanceLifecycle or the scopecloud:market tag); its costs use the on-demand price as an upper bound. */
+  spot?: boolean;
   /** On-demand price from the price table; null when the table has none. */
   hourlyPrice: number | null;
   /** Compute cost since launchTime (price x uptime); null when the price is unknown. */
@@ -49,6 +51,8 @@ export const TAG = {
   maxRuntime: 'scopecloud:max-runtime',
   expiryAction: 'scopecloud:expiry-action',
   launchToken: 'scopecloud:launch-token',
+  /** 'spot' on one-time Spot launches; absent for on-demand. */
+  market: 'scopecloud:market',
   name: 'Name',
 } as const;
 

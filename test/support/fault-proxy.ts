@@ -29,7 +29,7 @@ export type OperationOf = (req: ProxiedRequest) => string;
 
 export type Fault =
   /** Answer with this status and an S3 XML error body; the request never reaches the target. */
-  | { kind: 'status'; status: number; code: string; message?: string }
+  | { kind: 'status'; status: number; code: string; message?: string; format?: 'ec2' }
   /** Destroy the client connection without forwarding (the target never sees the request). */
   | { kind: 'drop-request' }
   /** Forward and let the target execute the request, then destroy the connection before any response byte. */
@@ -64,6 +64,8 @@ export interface FaultProxy {
 
 export const faults = {
   slowDown: (): Fault => ({ kind: 'status', status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' }),
+  /** An EC2-style 400 error (e.g. ExpiredToken, RequestLimitExceeded). */
+  ec2Error: (code: string, message = code): Fault => ({ kind: 'status', status: 400, code, message, format: 'ec2' }),
   internalError: (): Fault => ({ kind: 'status', status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' }),
   dropRequest: (): Fault => ({ kind: 'drop-request' }),
   dropResponse: (): Fault => ({ kind: 'drop-response' }),
@@ -139,6 +141,11 @@ export function seededRandom(seed: number): () => number {
 
 interface RuleState { rule: FaultRule; seen: number; fired: number }
 
+/** EC2's query-protocol error document (the SDK reads Response/Errors/Error/Code). */
+function ec2XmlError(code: string, message: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>faultproxy</RequestID></Response>`;
+}
+
 function xmlError(code: string, message: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>faultproxy</RequestId></Error>`;
 }
@@ -195,7 +202,7 @@ export async function startFaultProxy(options: { target: string; rules?: readonl
     switch (fault.kind) {
       case 'status': {
         const send = () => {
-          const xml = xmlError(fault.code, fault.message ?? fault.code);
+          const xml = (fault.format === 'ec2' ? ec2XmlError : xmlError)(fault.code, fault.message ?? fault.code);
           res.writeHead(fault.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
           res.end(xml);
         };

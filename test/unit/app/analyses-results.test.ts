@@ -54,6 +54,11 @@ test('images: 8-bit projections of the first plane, means of the others, the GIF
   ]));
   const list = imageList(proj, 'projections/', true, 2);
   assert.deepEqual(list.map((i) => i.name), ['plane0-mean', 'plane1-mean', 'plane0-max', 'plane0-std', 'plane0-max-over-time', 'plane0-std-over-time', 'covariance']);
+  const first = [1, 0].map((plane) => ({ file: `first_frame_plane${plane}.png`, plane, kind: 'first', bits: 8 }));
+  const withFirst = imageList([...proj, ...first], 'projections/', true, 2);
+  assert.deepEqual(withFirst.slice(0, 2).map((i) => [i.name, i.file, i.label]), [['plane0-first-frame', 'projections/first_frame_plane0.png', 'First raw frame, plane 1'], ['plane0-mean', 'projections/plane0_mean_8bit.png', 'Mean projection, plane 1']]);
+  assert.equal(withFirst.length, list.length + 1, 'only the first plane\'s first frame is shown');
+  assert.deepEqual(list.map((i) => i.name), ['plane0-mean', 'plane1-mean', 'plane0-max', 'plane0-std', 'plane0-max-over-time', 'plane0-std-over-time', 'covariance']);
   assert.deepEqual(list.map((i) => i.file), ['projections/plane0_mean_8bit.png', 'projections/plane1_mean_8bit.png', 'projections/plane0_max_8bit.png', 'projections/plane0_std_8bit.png', 'projections/plane0_max.gif', 'projections/plane0_std.gif', 'covariance.png']);
   assert.equal(list[1].label, 'Mean projection, plane 2');
   assert.equal(list[4].mime, 'image/gif');

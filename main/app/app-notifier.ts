@@ -1,0 +1,56 @@
+/**
+ * Desktop notifications of the app, all through the rate limiter (a `key` at most once per
+ * interval, an `eventId` never twice): guardrail and budget events, upload batches finishing or
+ * files failing, analyses finishing or failing, the daily summary.
+ */
+import { basename } from 'node:path';
+import type { GuardrailEvent } from '../instances/guardrails.ts';
+import type { NotificationLimiter } from '../tray/notification-limiter.ts';
+import { guardrailNotification, jobNotification, type AppNotification } from '../tray/notifications.ts';
+import type { UploadEvent } from '../upload/engine.ts';
+
+export interface AppNotifier {
+  /** Shows `n` when the limiter allows; returns whether it was shown. */
+  send(n: AppNotification | null): boolean;
+  guardrail(e: GuardrailEvent): boolean;
+  analysis(id: string, name: string, ok: boolean, detail: string): boolean;
+  /** Feed every upload-engine event: failures at once, one "finished" per batch when the queue goes idle. */
+  uploadEvent(e: UploadEvent): void;
+}
+
+export function createAppNotifier(d: {
+  limiter: NotificationLimiter;
+  show: (level: 'info' | 'warning' | 'error', title: string, body: string) => void;
+  now: () => number;
+}): AppNotifier {
+  let verified = 0;
+  let verifiedBytes = 0;
+  let batchStart: number | null = null;
+  const send = (n: AppNotification | null): boolean => {
+    if (!n || !d.limiter.allow(n.key, n.eventId)) return false;
+    d.show(n.urgency === 'critical' ? 'error' : 'info', n.title, n.body);
+    return true;
+  };
+  return {
+    send,
+    guardrail: (e) => send(guardrailNotification(e, d.now())),
+    analysis: (id, name, ok, detail) => send(jobNotification('analysis', id, name, ok, detail)),
+    uploadEvent(e) {
+      if (e.type === 'item' && e.item.state === 'verified') {
+        batchStart ??= d.now();
+        verified++;
+        verifiedBytes += e.item.size;
+      } else if (e.type === 'item' && e.item.state === 'failed') {
+        // a shared key: a burst of failing files gives one notification per interval
+        const n = jobNotification('upload', e.item.id, basename(e.item.path), false, `${e.item.error?.message ?? 'failed'} Retry it in Acquisition once fixed.`);
+        send({ ...n, key: 'upload:failed' });
+      } else if (e.type === 'idle' && verified > 0) {
+        const label = `${verified} file${verified === 1 ? '' : 's'}`;
+        send(jobNotification('upload', `batch-${batchStart}`, label, true, `${(verifiedBytes / 1e9).toFixed(2)} GB uploaded and verified.`));
+        verified = 0;
+        verifiedBytes = 0;
+        batchStart = null;
+      }
+    },
+  };
+}

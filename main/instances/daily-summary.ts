@@ -1,0 +1,140 @@
+/**
+ * The daily summary: what ran during one UTC day and what it cost, from the uptime records, and
+ * a scheduler that produces yesterday's summary once a day and sends it as a tray notification
+ * through the rate limiter (one per day, never repeated, also across restarts).
+ */
+import type { KeyValueStore } from '../cost/cache-store.ts';
+import type { Clock } from '../cost/clock.ts';
+import { duration, usd } from '../cost/money.ts';
+import type { NotificationLimiter } from '../tray/notification-limiter.ts';
+import type { AppNotification } from '../tray/notifications.ts';
+import type { Timers } from '../upload/timers.ts';
+import type { UptimeRecords } from './uptime-records.ts';
+
+export const DAY_MS = 86_400_000;
+
+export interface DailySummaryItem {
+  id: string;
+  name: string;
+  type: string;
+  runMs: number;
+  /** On-demand price x time run that day; null when the price is unknown. */
+  cost: number | null;
+  spot: boolean;
+}
+
+export interface DailySummary {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  items: DailySummaryItem[];
+  totalRunMs: number;
+  /** Sum of the known costs. */
+  totalCost: number;
+  /** Instances whose price is unknown (not in totalCost). */
+  unpriced: number;
+}
+
+/** Pure: the time each instance ran within [dayStart, dayStart + 24 h) and its cost; open intervals end at `nowMs`. */
+export function dailySummary(records: UptimeRecords, dayStartMs: number, nowMs: number): DailySummary {
+  const dayEnd = dayStartMs + DAY_MS;
+  const items: DailySummaryItem[] = [];
+  for (const r of Object.values(records)) {
+    let runMs = 0;
+    for (const v of r.intervals) {
+      const from = Math.max(v.start, dayStartMs);
+      const to = Math.min(v.end ?? nowMs, dayEnd);
+      if (to > from) runMs += to - from;
+    }
+    if (runMs <= 0) continue;
+    items.push({ id: r.id, name: r.name, type: r.type, runMs, cost: r.hourlyPrice === null ? null : (r.hourlyPrice * runMs) / 3_600_000, spot: r.spot });
+  }
+  items.sort((a, b) => (b.cost ?? 0) - (a.cost ?? 0) || b.runMs - a.runMs);
+  return {
+    day: new Date(dayStartMs).toISOString().slice(0, 10),
+    items,
+    totalRunMs: items.reduce((s, i) => s + i.runMs, 0),
+    totalCost: items.reduce((s, i) => s + (i.cost ?? 0), 0),
+    unpriced: items.filter((i) => i.cost === null).length,
+  };
+}
+
+export function dailySummaryNotification(s: DailySummary): AppNotification {
+  const top = s.items.slice(0, 3).map((i) => `${i.name} ${duration(i.runMs)}${i.cost === null ? '' : ` ${usd(i.cost)}`}`);
+  const more = s.items.length > 3 ? `, and ${s.items.length - 3} more` : '';
+  return {
+    key: 'daily-summary',
+    eventId: `daily-summary:${s.day}`,
+    title: s.items.length
+      ? `${s.day}: ${s.items.length} instance${s.items.length === 1 ? '' : 's'} ran, ${usd(s.totalCost)}${s.unpriced ? ' + unpriced' : ''}`
+      : `${s.day}: no instances ran`,
+    body: s.items.length
+      ? `${top.join('; ')}${more}.${s.items.some((i) => i.spot) ? ' Spot costs are upper bounds (on-demand price).' : ''}`
+      : 'Nothing was billed for compute.',
+    urgency: 'normal',
+  };
+}
+
+export interface DailySummarySchedulerDeps {
+  clock: Clock;
+  timers: Timers;
+  records: () => UptimeRecords;
+  /** Remembers the last day summarised. */
+  store: KeyValueStore;
+  limiter: NotificationLimiter;
+  notify: (n: AppNotification, summary: DailySummary) => void;
+  /** How often to check whether a day has ended (default 15 min). */
+  checkEveryMs?: number;
+  /** Skip days when nothing ran (default true). */
+  skipEmpty?: boolean;
+}
+
+export const LAST_SUMMARY_KEY = 'instances/daily-summary-last';
+
+export interface DailySummaryScheduler {
+  start(): void;
+  stop(): void;
+  /** Summarises the last finished day if not done yet; returns it when a summary was produced. */
+  check(): DailySummary | null;
+}
+
+export function createDailySummaryScheduler(d: DailySummarySchedulerDeps): DailySummaryScheduler {
+  const every = d.checkEveryMs ?? 15 * 60_000;
+  let handle: unknown = null;
+  let running = false;
+
+  const check = (): DailySummary | null => {
+    const now = d.clock.now();
+    const yesterdayStart = Math.floor(now / DAY_MS) * DAY_MS - DAY_MS;
+    const day = new Date(yesterdayStart).toISOString().slice(0, 10);
+    if (d.store.get(LAST_SUMMARY_KEY) === day) return null;
+    d.store.set(LAST_SUMMARY_KEY, day);
+    const summary = dailySummary(d.records(), yesterdayStart, now);
+    if (!summary.items.length && (d.skipEmpty ?? true)) return null;
+    const n = dailySummaryNotification(summary);
+    if (d.limiter.allow(n.key, n.eventId)) d.notify(n, summary);
+    return summary;
+  };
+
+  const tick = () => {
+    if (!running) return;
+    try {
+      check();
+    } finally {
+      handle = d.timers.setTimeout(tick, every);
+    }
+  };
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      tick();
+    },
+    stop() {
+      running = false;
+      if (handle !== null) d.timers.clearTimeout(handle);
+      handle = null;
+    },
+    check,
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * A newcomer's whole path against `scopecloud serve` with real servers behind it: versitygw as
+ * the S3 bucket (AWS_ENDPOINT_URL_S3), moto for EC2/SSM/STS/IAM/Budgets/Cost Explorer/CloudWatch
+ * (AWS_ENDPOINT_URL), static credentials in the environment. First run chooses AWS and passes the
+ * check; a watched folder receives the real recording (../shared/data/neurofinder-crop/movie.tif),
+ * which must be verified and byte-identical in the bucket; a local analysis of that session ends
+ * in the 3D results with the first raw frame shown; an instance launched from the Instances view
+ * is stopped through the explanation dialog and is stopped in EC2. Screenshots: /tmp/newcomer-*.png.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
+import { AL2023_PARAMETER } from '../../main/instances/launch-support.ts';
+import { chromiumMissing, launchChromium, type Browser } from '../support/chromium.ts';
+import { PROJECT_ROOT, runCli } from '../support/cli.ts';
+import { startVersitygw, versitygwSkipReason, type Versitygw } from '../support/versitygw.ts';
+import { motoSkipReason, startMoto, type MotoServer } from '../support/moto.ts';
+
+const MOVIE = '/work/shared/data/neurofinder-crop/movie.tif';
+const WORKER = join(PROJECT_ROOT, 'native-worker', 'target', 'release', 'scopecloud-worker');
+const skip = chromiumMissing() || versitygwSkipReason() || motoSkipReason() || false;
+const noMovie = existsSync(MOVIE) ? false : `real recording absent (${MOVIE}); the shared data set is not mounted`;
+const noWorker = existsSync(WORKER) ? false : `worker not built (${WORKER}); run npm run worker:build`;
+const SESSION = '2025-06-01_neurofinder';
+
+let dir: string;
+let home: string;
+let watchDir: string;
+let gw: Versitygw;
+let moto: MotoServer;
+let bucket: string;
+let serve: ChildProcess;
+let serveErr = '';
+let url: string;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'scopecloud-newcomer-'));
+  home = join(dir, 'home');
+  watchDir = join(dir, 'rig-A');
+  mkdirSync(watchDir, { recursive: true });
+  [gw, moto] = await Promise.all([startVersitygw({ root: join(dir, 'gw') }), startMoto()]);
+  bucket = await gw.createBucket('lab-newcomer');
+  await seedAl2023(moto);
+  const env = {
+    SCOPECLOUD_HOME: home,
+    SCOPECLOUD_WORKER: existsSync(WORKER) ? WORKER : '',
+    SCOPECLOUD_OWNER: 'newcomer',
+    AWS_ENDPOINT_URL_S3: gw.endpoint,
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ACCESS_KEY_ID: gw.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: gw.credentials.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
+  };
+  for (const [field, value] of [['watch.stableMs', '300'], ['watch.reconcileIntervalMs', '2000']]) {
+    const r = await runCli(['config', 'set', field, value], env);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const rendererDir = join(dir, 'renderer');
+  await bundleRenderer({ outDir: rendererDir });
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  delete childEnv.AWS_PROFILE;
+  serve = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'scopecloud.js'), 'serve', '--json', '--renderer-dir', rendererDir], {
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  serve.stderr!.on('data', (d: Buffer) => { serveErr += d.toString(); });
+  url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start; stderr: ${serveErr}`)), 30_000);
+    serve.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { url: string }).url);
+      }
+    });
+    serve.once('exit', (code) => reject(new Error(`serve exited (${code}): ${serveErr}`)));
+  });
+  browser = await launchChromium({ width: 1280, height: 860 });
+  page = browser.context.pages()[0] ?? await browser.context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 422/.test(m.text())) pageErrors.push(m.text()); });
+});
+
+after(async () => {
+  if (skip) return;
+  await browser?.close();
+  if (serve && serve.exitCode === null) {
+    const exited = new Promise((r) => serve.once('exit', r));
+    serve.kill('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (serve.exitCode === null) serve.kill('SIGKILL');
+  }
+  await Promise.all([gw?.stop(), moto?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function ec2(): EC2Client {
+  return new EC2Client({ region: moto.region, endpoint: moto.endpoint, credentials: moto.credentials });
+}
+
+/** Moto serves the AL2023 parameter in most versions; when it does not, point it at a moto AMI. */
+async function seedAl2023(m: MotoServer): Promise<void> {
+  const ssm = new SSMClient({ region: m.region, endpoint: m.endpoint, credentials: m.credentials });
+  try {
+    const got = await ssm.send(new GetParameterCommand({ Name: AL2023_PARAMETER }));
+    if (got.Parameter?.Value?.startsWith('ami-')) return;
+  } catch { /* absent: seeded below */ }
+  const images = await ec2().send(new DescribeImagesCommand({ Owners: ['amazon'] }));
+  const ami = images.Images?.find((i) => i.ImageId)?.ImageId;
+  assert.ok(ami, 'moto lists at least one AMI to stand in for AL2023');
+  await ssm.send(new PutParameterCommand({ Name: AL2023_PARAMETER, Value: ami, Type: 'String', Overwrite: true }));
+}
+
+async function go(view: string): Promise<void> {
+  await page.evaluate((v) => { location.hash = v; }, `#/${view}`);
+}
+
+test('first run connects to the bucket; the real recording is uploaded, verified and byte-identical', { skip: skip || noMovie }, async () => {
+  await page.goto(url);
+  await page.getByRole('heading', { name: 'Welcome to ScopeCloud' }).waitFor();
+  await page.getByLabel('Amazon S3').check();
+  // Empty profile = the default credential chain, which reads the static keys in the environment.
+  await page.getByLabel('AWS profile', { exact: true }).fill('');
+  await page.getByLabel('Region', { exact: true }).fill(moto.region);
+  await page.getByLabel('Bucket', { exact: true }).fill('no-such-bucket-here');
+  await page.getByRole('button', { name: 'Check and connect' }).click();
+  await page.locator('#fr-bucket-msg').filter({ hasText: /no-such-bucket-here/ }).waitFor({ timeout: 15_000 });
+  await page.screenshot({ path: '/tmp/newcomer-first-run-bad-bucket.png' });
+  await page.getByLabel('Bucket', { exact: true }).fill(bucket);
+  await page.screenshot({ path: '/tmp/newcomer-first-run.png' });
+  await page.getByRole('button', { name: 'Check and connect' }).click();
+  await page.getByRole('heading', { name: 'Acquisition' }).waitFor({ timeout: 15_000 });
+  const saved = JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as { target: { kind: string; bucket: string; region: string }; ui: { firstRunComplete: boolean } };
+  assert.deepEqual([saved.target.kind, saved.target.bucket, saved.target.region, saved.ui.firstRunComplete], ['s3', bucket, moto.region, true]);
+
+  await page.getByLabel('Folder to watch').fill(watchDir);
+  await page.getByRole('button', { name: 'Watch folder' }).click();
+  await page.locator('ul.folders li').filter({ hasText: watchDir }).filter({ hasText: 'watching' }).waitFor({ timeout: 15_000 });
+  mkdirSync(join(watchDir, SESSION));
+  copyFileSync(MOVIE, join(watchDir, SESSION, 'movie.tif'));
+  const row = page.locator('tr[data-file-state="verified"]').filter({ hasText: 'movie.tif' });
+  await row.waitFor({ timeout: 45_000 });
+  assert.match(await row.innerText(), /39\.4 MB \/ 39\.4 MB/);
+  await page.waitForFunction(() => !/active/.test(document.querySelector('nav a[href="#/acquisition"]')?.textContent ?? 'active'), undefined, { timeout: 10_000 });
+  const sessionRow = page.locator('tr[data-session]').filter({ hasText: SESSION });
+  await sessionRow.waitFor({ timeout: 10_000 });
+  assert.match(await sessionRow.innerText(), /1 \/ 1/);
+  await page.screenshot({ path: '/tmp/newcomer-acquisition.png', fullPage: true });
+
+  const s3 = gw.client();
+  const key = `scopecloud/${basename(watchDir)}/${SESSION}/movie.tif`;
+  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const body = Buffer.from(await got.Body!.transformToByteArray());
+  assert.ok(body.equals(readFileSync(MOVIE)), `s3://${bucket}/${key} is byte-identical to the recording`);
+});
+
+test('a local analysis of the uploaded session opens in 3D with the first raw frame', { skip: skip || noMovie || noWorker }, async () => {
+  await go('analyses');
+  await page.getByLabel('Data', { exact: true }).selectOption('session');
+  const session = page.getByLabel('Session', { exact: true });
+  const option = session.locator('option').filter({ hasText: SESSION });
+  await option.waitFor({ state: 'attached' });
+  await session.selectOption((await option.getAttribute('value'))!);
+  await page.getByLabel('Run on').selectOption('local');
+  await page.getByLabel('Clusters (k)').fill('4');
+  await page.getByRole('button', { name: 'Start analysis' }).click();
+  const card = page.locator('article.analysis').filter({ hasText: SESSION });
+  await card.first().waitFor();
+  await card.first().and(page.locator('[data-status="done"]')).waitFor({ timeout: 60_000 });
+  await page.screenshot({ path: '/tmp/newcomer-analyses.png' });
+
+  await card.first().getByRole('button', { name: 'Open results' }).click();
+  await page.waitForFunction(() => (window.__scopecloudViewer?.info().frames ?? 0) > 0, undefined, { timeout: 30_000 });
+  const info = await page.evaluate(() => window.__scopecloudViewer!.info());
+  assert.ok(info.instances > 0, 'the worker found ROIs in the real recording');
+  const first = page.locator('img[data-image="plane0-first-frame"]');
+  await first.waitFor();
+  await page.waitForFunction(() => {
+    const img = document.querySelector<HTMLImageElement>('img[data-image="plane0-first-frame"]');
+    return Boolean(img?.complete && img.naturalWidth > 0);
+  }, undefined, { timeout: 10_000 });
+  const names = await page.locator('img[data-image]').evaluateAll((els) => els.map((e) => e.getAttribute('data-image')));
+  assert.equal(names[0], 'plane0-first-frame', 'the first raw frame leads the images');
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: '/tmp/newcomer-results.png' });
+  await first.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/newcomer-results-images.png' });
+});
+
+test('an instance launched from the Instances view is stopped through the explanation dialog', { skip }, async () => {
+  if (!page.url().startsWith(url.split('#')[0].split('?')[0])) await page.goto(url);
+  await go('instances');
+  await page.getByRole('heading', { name: 'Instances' }).waitFor();
+  await page.getByRole('button', { name: 'Launch instance…' }).click();
+  const launch = page.getByRole('dialog');
+  await launch.getByText(/Projected cost/).waitFor({ timeout: 15_000 });
+  await launch.getByLabel('Name').fill('newcomer-test');
+  await page.screenshot({ path: '/tmp/newcomer-launch.png' });
+  await launch.getByRole('button', { name: 'Launch' }).click();
+  await launch.waitFor({ state: 'hidden', timeout: 15_000 });
+  const row = page.locator('tr[data-instance]').filter({ hasText: 'newcomer-test' });
+  await row.and(page.locator('[data-state="running"]')).waitFor({ timeout: 20_000 });
+  const id = (await row.getAttribute('data-instance'))!;
+  await page.screenshot({ path: '/tmp/newcomer-instances.png' });
+
+  await page.getByRole('button', { name: 'stop newcomer-test' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('Compute billing').waitFor();
+  assert.match(await dialog.innerText(), /disks \(\$[0-9.]+\/month\) are kept and still billed while it is stopped/);
+  await page.screenshot({ path: '/tmp/newcomer-stop.png' });
+  await dialog.getByRole('button', { name: 'Stop' }).click();
+  await page.locator(`tr[data-instance="${id}"][data-state="stopped"]`).waitFor({ timeout: 20_000 });
+  // The sidebar's status follows: nothing running, no compute burn.
+  await page.waitForFunction(() => !/running/.test(document.querySelector('nav a[href="#/instances"]')?.textContent ?? 'running'), undefined, { timeout: 15_000 });
+  await page.locator('.sidebar-foot strong').filter({ hasText: /^\$0\.00\/h$/ }).waitFor({ timeout: 5_000 });
+  await page.screenshot({ path: '/tmp/newcomer-instances-stopped.png' });
+
+  const out = await ec2().send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+  const inst = out.Reservations?.[0]?.Instances?.[0];
+  assert.equal(inst?.State?.Name, 'stopped');
+  assert.ok(inst?.Tags?.some((t) => t.Key === 'Name' && t.Value === 'newcomer-test'), 'the instance carries its name tag');
+  assert.deepEqual(pageErrors, []);
+});
