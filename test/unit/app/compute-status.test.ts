@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createEventHub } from '../../../main/app/events.ts';
+import { createComputeApi } from '../../../main/app/compute-api.ts';
+import type { AwsContext } from '../../../main/app/aws-context.ts';
+import { defaultSettings } from '../../../main/config/schema.ts';
+import { liveCost } from '../../../main/cost/live-cost.ts';
+import type { InstanceInfo } from '../../../main/instances/types.ts';
+
+function instance(state: InstanceInfo['state']): InstanceInfo {
+  return {
+    id: 'i-0123456789abcdef0', name: 'analysis', type: 'c7i.2xlarge', state, launchTime: '2025-06-01T10:00:00Z',
+    uptimeMs: state === 'running' ? 60_000 : 0, tags: {}, owner: 'maria', purpose: null, preset: 'cpu', maxRuntimeMinutes: 240,
+    expiryAction: 'stop', managed: true, hourlyPrice: 0.357, accruedCost: 0, volumes: [],
+  } as InstanceInfo;
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+test('after a stop the status line does not fall back to the poller\'s older list', async () => {
+  const settings = defaultSettings('/arch');
+  settings.target = { kind: 's3', bucket: 'lab', region: 'eu-west-1', prefix: '', profile: '', endpoint: '' };
+  let ec2 = [instance('running')];
+  const olderPoll = [instance('running')];
+  const ctx = {
+    owner: 'maria',
+    poller: { latest: () => olderPoll, poke: async () => {} },
+    compute: {
+      instances: { list: async () => ec2, stop: async () => { ec2 = [instance('stopped')]; return { instance: ec2[0], currentState: 'stopping' }; } },
+      cost: { summary: async () => ({ actual: null, actualError: null, live: liveCost(ec2, Date.now()), instances: ec2 }) },
+      budgets: { list: async () => [] },
+    },
+  } as unknown as AwsContext;
+  const api = createComputeApi({ settings: () => settings, context: () => ctx, env: {}, hub: createEventHub({ minGapMs: 0 }) });
+
+  assert.equal(api.status().running, 1, 'the poller\'s list is used while nothing fresher exists');
+  await settle();
+  await api.instanceAction({ id: 'i-0123456789abcdef0', action: 'stop' });
+  assert.equal(api.status().running, 0);
+  await settle();
+  await settle();
+  assert.deepEqual([api.status().running, api.status().hourlyBurn], [0, 0]);
+});
