@@ -11,8 +11,8 @@ function instance(state: InstanceInfo['state']): InstanceInfo {
   return {
     id: 'i-0123456789abcdef0', name: 'analysis', type: 'c7i.2xlarge', state, launchTime: '2025-06-01T10:00:00Z',
     uptimeMs: state === 'running' ? 60_000 : 0, tags: {}, owner: 'maria', purpose: null, preset: 'cpu', maxRuntimeMinutes: 240,
-    expiryAction: 'stop', managed: true, hourlyPrice: 0.357, accruedCost: 0, volumes: [],
-  } as InstanceInfo;
+    expiryAction: 'stop', managed: true, hourlyPrice: 0.357, accruedCost: 0, volumes: [], storageMonthly: 0,
+  } as unknown as InstanceInfo;
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
