@@ -8,6 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { after, before, beforeEach } from 'node:test';
 
 export class MotoUnavailableError extends Error {
   readonly code = 'MOTO_UNAVAILABLE';
@@ -119,4 +120,23 @@ export async function startMoto(options: { region?: string; readyTimeoutMs?: num
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();
       }),
   };
+}
+
+/**
+ * Suite hooks: one moto started before the suite, reset before each test (then `onReset`, e.g. to
+ * seed data), stopped after. `bind` receives the server once it runs.
+ */
+export function useMoto(bind: (server: MotoServer) => void, onReset?: (server: MotoServer) => Promise<void>): void {
+  let server: MotoServer | undefined;
+  before(async () => {
+    server = await startMoto();
+    bind(server);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  beforeEach(async () => {
+    await server!.reset();
+    await onReset?.(server!);
+  });
 }

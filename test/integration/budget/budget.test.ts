@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CreateBudgetCommand } from '@aws-sdk/client-budgets';
-import { startMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
+import { useMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock } from '../instances/fixture.ts';
 import { BudgetError } from '../../../main/budget/errors.ts';
 import { OVERRIDES_KEY, type OverrideRecord } from '../../../main/budget/budget-guard.ts';
@@ -27,15 +27,7 @@ async function createBudget(moto: MotoServer, name: string, limit: number, actua
 
 describe('budgets and the budget guard against moto', { skip }, () => {
   let moto: MotoServer;
-  before(async () => {
-    moto = await startMoto();
-  });
-  after(async () => {
-    await moto?.stop();
-  });
-  beforeEach(async () => {
-    await moto.reset();
-  });
+  useMoto((m) => { moto = m; });
 
   it('reads budgets with 50/80/100 % thresholds', async () => {
     await createBudget(moto, 'lab', 200, 170);

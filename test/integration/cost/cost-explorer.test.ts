@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { GetCostAndUsageCommand } from '@aws-sdk/client-cost-explorer';
-import { startMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
+import { useMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock } from '../instances/fixture.ts';
 import { createMemoryStore } from '../../../main/cost/cache-store.ts';
 import { createCostExplorerCache, DEFAULT_CE_MAX_AGE_MS, DEFAULT_CE_MIN_INTERVAL_MS } from '../../../main/cost/cost-explorer.ts';
@@ -34,16 +34,7 @@ const byOwner = {
 
 describe('Cost Explorer month-to-date, cached, against moto', { skip }, () => {
   let moto: MotoServer;
-  before(async () => {
-    moto = await startMoto();
-  });
-  after(async () => {
-    await moto?.stop();
-  });
-  beforeEach(async () => {
-    await moto.reset();
-    await moto.post('/moto-api/static/ce/cost-and-usage-results', { results: [byService, byOwner] });
-  });
+  useMoto((m) => { moto = m; }, async (m) => { await m.post('/moto-api/static/ce/cost-and-usage-results', { results: [byService, byOwner] }); });
 
   function counting(moto: MotoServer) {
     const real = awsClients(moto).costExplorer;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { startMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
+import { useMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock, manualTimers, type FakeClock } from './fixture.ts';
 import type { GuardrailEvent } from '../../../main/instances/guardrails.ts';
 import { runningInstancesSummary } from '../../../main/instances/quit-summary.ts';
@@ -28,15 +28,7 @@ async function putCpu(moto: MotoServer, instanceId: string, clock: FakeClock, va
 
 describe('guardrails against moto', { skip }, () => {
   let moto: MotoServer;
-  before(async () => {
-    moto = await startMoto();
-  });
-  after(async () => {
-    await moto?.stop();
-  });
-  beforeEach(async () => {
-    await moto.reset();
-  });
+  useMoto((m) => { moto = m; });
 
   it('stops or terminates instances past their max runtime, leaves the others', async () => {
     const clock = fakeClock();

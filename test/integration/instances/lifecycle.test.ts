@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   DescribeVolumesCommand,
 } from '@aws-sdk/client-ec2';
-import { startMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
+import { useMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock } from './fixture.ts';
 import { ComputeError } from '../../../main/instances/errors.ts';
 import { PriceMissingError, loadPriceTable } from '../../../main/cost/price-table.ts';
@@ -18,15 +18,7 @@ const skip = motoSkipReason();
 
 describe('instance lifecycle against moto', { skip }, () => {
   let moto: MotoServer;
-  before(async () => {
-    moto = await startMoto();
-  });
-  after(async () => {
-    await moto?.stop();
-  });
-  beforeEach(async () => {
-    await moto.reset();
-  });
+  useMoto((m) => { moto = m; });
 
   it('launches with IMDSv2, no SSH, tags, shutdown timer and behaviour, gp3 root disk', async () => {
     const clock = fakeClock();
