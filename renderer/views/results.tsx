@@ -3,7 +3,7 @@
  * trace, a time slider colouring the ROIs by activity, the traces-by-cluster raster, and the
  * result images (first frame, projections and their animated GIFs, cluster-sorted covariance).
  */
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ResultSummary } from '../../preload/api.ts';
 import type { ApiError } from '../../preload/errors.ts';
 import { decodeFloat32, decodeRoiArrays, type RoiArrays } from '../../preload/roi-binary.ts';
@@ -84,7 +84,7 @@ function Result({ id, name, back }: { id: string; name: string; back: () => void
         <>
           <p className="muted small">{summary.roiCount.toLocaleString()} ROIs in {summary.planes} plane{summary.planes > 1 ? 's' : ''} · {summary.clusters} clusters · {summary.traceLength} frames at {summary.fs} Hz{loadMs !== null ? ` · loaded in ${Math.round(loadMs)} ms` : ''}</p>
           <Viewer3d id={id} summary={summary} rois={rois} activity={activity} activityError={activityError} />
-          <Images id={id} summary={summary} />
+          <Images id={id} summary={summary} rois={rois} />
         </>
       )}
     </section>
@@ -272,7 +272,23 @@ function RasterPanel({ rois, activity, error, frame, seconds, onScrub }: {
   );
 }
 
-function Images({ id, summary }: { id: string; summary: ResultSummary }) {
+/** Cluster sizes in the covariance image's order (ascending label; unclustered ROIs excluded). */
+function clusterSegments(rois: RoiArrays): Array<{ k: number; n: number }> {
+  const counts = new Map<number, number>();
+  for (const k of rois.clusters) if (k !== 255) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, n]) => ({ k, n }));
+}
+
+function ClusterBar({ segments, vertical }: { segments: Array<{ k: number; n: number }>; vertical: boolean }) {
+  return (
+    <div className={`cov-bar ${vertical ? 'v' : 'h'}`} aria-hidden="true">
+      {segments.map((s) => <span key={s.k} style={{ flex: s.n, background: CLUSTER_COLORS[s.k % CLUSTER_COLORS.length] }} title={`cluster ${s.k + 1}: ${s.n} ROIs`} />)}
+    </div>
+  );
+}
+
+function Images({ id, summary, rois }: { id: string; summary: ResultSummary; rois: RoiArrays }) {
+  const segments = useMemo(() => clusterSegments(rois), [rois]);
   const api = useApi();
   const [urls, setUrls] = useState<Record<string, string>>({});
   const [error, setError] = useState<ApiError | null>(null);
@@ -296,7 +312,18 @@ function Images({ id, summary }: { id: string; summary: ResultSummary }) {
       <div className="gallery">
         {summary.images.map((img) => (
           <figure key={img.name} className={img.name === 'covariance' ? 'wide' : img.mime === 'image/gif' ? 'animated' : ''}>
-            {urls[img.name] ? <img src={urls[img.name]} alt={img.mime === 'image/gif' ? `${img.label} (animated)` : img.label} data-image={img.name} data-mime={img.mime} /> : <div className="img-placeholder" aria-busy="true" />}
+            {(() => {
+              const picture = urls[img.name] ? <img src={urls[img.name]} alt={img.mime === 'image/gif' ? `${img.label} (animated)` : img.label} data-image={img.name} data-mime={img.mime} /> : <div className="img-placeholder" aria-busy="true" />;
+              if (img.name !== 'covariance' || segments.length === 0) return picture;
+              return (
+                <div className="cov-frame" data-cluster-bars={segments.length}>
+                  <span />
+                  <ClusterBar segments={segments} vertical={false} />
+                  <ClusterBar segments={segments} vertical />
+                  {picture}
+                </div>
+              );
+            })()}
             <figcaption>{img.label}{img.mime === 'image/gif' ? <span className="pill pill-busy gif-badge">animated</span> : null}</figcaption>
           </figure>
         ))}

@@ -280,6 +280,11 @@ test('results: 100,000 ROIs in one draw call, non-blank, hover shows a trace', {
   await page.screenshot({ path: '/tmp/ui-results.png' });
   await page.locator('img[data-image="covariance"]').scrollIntoViewIfNeeded();
   await page.screenshot({ path: '/tmp/ui-results-images.png' });
+  // The covariance image carries one colour-bar segment per cluster along both edges.
+  const bars = page.locator('.cov-frame');
+  assert.equal(Number(await bars.getAttribute('data-cluster-bars')), 4);
+  assert.equal(await bars.locator('.cov-bar.h span').count(), 4);
+  assert.equal(await bars.locator('.cov-bar.v span').count(), 4);
 
   // Animated projections and the traces-by-cluster raster.
   const gif = page.locator('img[data-mime="image/gif"]');

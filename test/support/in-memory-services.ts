@@ -133,8 +133,8 @@ function makeImages(rois: RoiArrays, k: number, seed: number): Map<string, Uint8
     return f;
   });
   images.set('max-over-time', encodeGrayGif(gw, gh, frames, 25));
-  // Cluster-sorted covariance: block structure plus noise, with a colour bar on the left.
-  const n = 240, bar = 8, size = n + bar;
+  // Cluster-sorted covariance: block structure plus noise (the worker draws no colour bars; the UI adds them).
+  const n = 240, bar = 0, size = n + bar;
   const rgb = new Uint8Array(size * size * 3);
   const block = (i: number) => Math.min(k - 1, Math.floor((i / n) * k));
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
