@@ -123,7 +123,7 @@ test('first run keeps everything local; a watched file is archived, verified and
   await row.waitFor({ timeout: 30_000 });
   await page.locator('tr[data-file-state="verified"]').filter({ hasText: 'notes.txt' }).waitFor({ timeout: 30_000 });
   assert.match(await row.innerText(), /3\.1 MB \/ 3\.1 MB/);
-  assert.match(await page.locator('ul.folders li').innerText(), /1 sessions · 2 files/);
+  assert.match(await page.locator('ul.folders li').innerText(), /1 session · 2 files/);
   await page.waitForFunction(() => !/active/.test(document.querySelector('nav a[href="#/acquisition"]')?.textContent ?? 'active'), undefined, { timeout: 10_000 });
   await page.screenshot({ path: '/tmp/real-acquisition.png', fullPage: true });
 
@@ -142,10 +142,12 @@ test('first run keeps everything local; a watched file is archived, verified and
 
 test('AWS views say AWS is not configured in local mode', { skip }, async () => {
   await go('instances');
-  await page.getByRole('alert').filter({ hasText: 'switch the destination to Amazon S3 in Settings' }).waitFor();
+  const instancesError = page.locator('[data-error-code="NOT_CONFIGURED"]');
+  await instancesError.waitFor();
+  assert.match(await instancesError.innerText(), /switch the destination to Amazon S3 in Settings/);
   await page.screenshot({ path: '/tmp/real-instances.png' });
   await go('budget');
-  await page.getByRole('alert').filter({ hasText: 'not configured' }).waitFor();
+  await page.locator('[data-error-code="NOT_CONFIGURED"]').filter({ hasText: 'need an AWS account' }).waitFor();
   await go('settings');
   await page.getByText(`Local archive at ${archiveDir}`).waitFor();
   await page.getByRole('radio', { name: 'dark' }).click();
