@@ -138,6 +138,9 @@ export interface UploadEngine {
 
 const STATES: UploadItem['state'][] = ['queued', 'growing', 'uploading', 'verified', 'failed'];
 const DAY_MS = 86_400_000;
+/** Concurrent re-checks of acknowledged parts at completion, and each one's read buffer. */
+const RECHECK_WORKERS = 3;
+const RECHECK_SCRATCH = 2 * 1024 * 1024;
 
 /** Thrown inside a transfer to put the item back in the queue (its journal state already updated). */
 class Requeue extends Error {}
@@ -913,21 +916,43 @@ class Engine implements UploadEngine {
         releaseMem();
       }
     };
-    /** Re-reads an acknowledged part and re-sends it when its bytes changed (a rewritten header). */
-    const recheck = async (p: PartRecord): Promise<void> => {
-      const scratch = Buffer.allocUnsafe(Math.min(4 * 1024 * 1024, Math.max(1, p.end - p.start)));
+    /** Re-reads an acknowledged part (streaming CRC into `scratch`); true when its bytes changed. */
+    const changed = async (p: PartRecord, scratch: Buffer): Promise<boolean> => {
       const { crc, short } = await fileRangeChecksum(fh, p.start, p.end, scratch);
       if (short) throw new UploadError('FileTruncated', 'permanent', `file truncated during upload: ${item.path} is shorter than ${p.end} bytes`);
-      if (crc !== p.crc) await sendPart(p.n);
-      else fresh.add(p.n);
+      if (crc === p.crc) fresh.add(p.n);
+      return crc !== p.crc;
     };
 
     const jobs: Promise<void>[] = [];
+    const toCheck: PartRecord[] = [];
     for (let n = 1; n <= available; n++) {
       const p = item.parts[String(n)];
       const r = clippedRange(layout, n, size);
       if (!p || p.start !== r.start || p.end !== r.end) jobs.push(sendPart(n));
-      else if (final && !fresh.has(n)) jobs.push(recheck(p));
+      else if (final && !fresh.has(n)) toCheck.push(p);
+    }
+    // Re-checks run beside the tail sends with a few workers, each holding one scratch buffer from
+    // the memory budget, so memory stays bounded however many parts the file has and a changed
+    // part's re-send starts while the remaining parts are still being checked.
+    if (toCheck.length) {
+      const scratchSize = Math.min(RECHECK_SCRATCH, Math.max(...toCheck.map((p) => p.end - p.start)));
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        const releaseMem = await this.#memory.acquire(Math.max(1, scratchSize), signal);
+        const resends: Promise<void>[] = [];
+        try {
+          const scratch = Buffer.allocUnsafe(Math.max(1, scratchSize));
+          while (next < toCheck.length) {
+            const p = toCheck[next++];
+            if (await changed(p, scratch)) resends.push(sendPart(p.n));
+          }
+        } finally {
+          releaseMem();
+          await settleAll(resends);
+        }
+      };
+      for (let i = 0; i < Math.min(RECHECK_WORKERS, toCheck.length); i++) jobs.push(worker());
     }
     await settleAll(jobs);
     if (!final) return;

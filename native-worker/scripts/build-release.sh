@@ -5,7 +5,8 @@
 # Usage: scripts/build-release.sh            -> prints the path of the built binary last
 # Env:   GLIBC (default 2.34), CARGO_TARGET_DIR (default native-worker/target)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here/.."
 GLIBC="${GLIBC:-2.34}"
 TARGET=x86_64-unknown-linux-gnu
 
@@ -20,5 +21,5 @@ rustup target add "$TARGET" >/dev/null 2>&1 || true
 cargo zigbuild --release --target "$TARGET.$GLIBC" -p scopecloud-worker >&2
 
 bin="${CARGO_TARGET_DIR:-target}/$TARGET/release/scopecloud-worker"
-"$(dirname "$0")/check-glibc.sh" "$bin" "$GLIBC" >&2
+"$here/check-glibc.sh" "$bin" "$GLIBC" >&2
 echo "$bin"
