@@ -94,6 +94,9 @@ if (has('rclone', ['version'])) peers.push('rclone');
 if (has('s5cmd', ['version'])) peers.push('s5cmd');
 if (has('aws', ['--version'])) peers.push('aws');
 const missing = ['rclone', 's5cmd', 'aws'].filter((p) => !peers.includes(p));
+// `--only=c` runs a subset of the scenarios (written to upload-<subset>.json, never over the full run).
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = new Set(onlyArg ? onlyArg.slice(7).split(',') : ['a', 'b', 'c']);
 const node = process.execPath;
 const awsEnv = { ...process.env, AWS_ACCESS_KEY_ID: gw.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: gw.credentials.secretAccessKey, AWS_DEFAULT_REGION: gw.region, AWS_EC2_METADATA_DISABLED: 'true' };
 // rclone's AWS SDK refuses AWS_CA_BUNDLE together with its own HTTP transport ("unsupported transport")
@@ -133,14 +136,17 @@ try {
   console.error(`scale ${scale}; peers: ${peers.join(', ') || 'none'}${missing.length ? `; not installed: ${missing.join(', ')}` : ''}`);
 
   // (a) one big file
+  if (only.has('a')) {
   const big = join(work, 'a', 'big.bin');
   await writeData(big, sizes.big, 1);
   runs.push(await scopecloud('a', bucket, { dir: dirname(big) }));
   await clearBucket(bucket);
   for (const t of peers) { runs.push(await peer(t, 'a', big, bucket, sizes.big, false)); await clearBucket(bucket); }
   await rm(dirname(big), { recursive: true, force: true });
+  }
 
   // (b) many small files
+  if (only.has('b')) {
   const smallDir = join(work, 'b');
   for (let i = 0; i < sizes.smallCount; i++) await writeData(join(smallDir, `f${String(i).padStart(5, '0')}.bin`), sizes.small, i);
   const smallBytes = sizes.smallCount * sizes.small;
@@ -148,8 +154,10 @@ try {
   await clearBucket(bucket);
   for (const t of peers) { runs.push(await peer(t, 'b', smallDir, bucket, smallBytes, true)); await clearBucket(bucket); }
   await rm(smallDir, { recursive: true, force: true });
+  }
 
   // (c) growing file written at 100 MB/s: close → complete
+  if (only.has('c')) {
   const growDir = join(work, 'c');
   await mkdir(growDir, { recursive: true });
   runs.push(await scopecloud('c', bucket, { growing: { path: join(growDir, 'live.bin'), size: sizes.growing, rateBytesPerSecond: sizes.rate } }));
@@ -163,6 +171,7 @@ try {
     await clearBucket(bucket);
   }
   await rm(growDir, { recursive: true, force: true });
+  }
 } finally {
   await gw.stop();
   await rm(work, { recursive: true, force: true });
@@ -170,7 +179,7 @@ try {
 
 const table: string[] = [];
 table.push(`${'scenario'.padEnd(10)}${'tool'.padEnd(12)}${'MB/s'.padStart(9)}${'×fastest peer'.padStart(15)}${'close→done s'.padStart(14)}${'peak RSS MB'.padStart(13)}`);
-for (const scenario of ['a', 'b', 'c']) {
+for (const scenario of ['a', 'b', 'c'].filter((x) => only.has(x))) {
   const rows = runs.filter((r) => r.scenario === scenario);
   const peerRows = rows.filter((r) => r.tool !== 'scopecloud' && !r.error);
   const fastest = scenario === 'c'
@@ -195,4 +204,4 @@ const result = {
   runs,
 };
 await mkdir(join(root, 'bench', 'results'), { recursive: true });
-await writeFile(join(root, 'bench', 'results', scale === 1 ? 'upload.json' : 'upload-quick.json'), `${JSON.stringify(result, null, 2)}\n`);
+await writeFile(join(root, 'bench', 'results', `${scale === 1 ? 'upload' : 'upload-quick'}${onlyArg ? `-${[...only].join('')}` : ''}.json`), `${JSON.stringify(result, null, 2)}\n`);
