@@ -93,7 +93,13 @@ const peers: string[] = [];
 if (has('rclone', ['version'])) peers.push('rclone');
 if (has('s5cmd', ['version'])) peers.push('s5cmd');
 if (has('aws', ['--version'])) peers.push('aws');
-const missing = ['rclone', 's5cmd', 'aws'].filter((p) => !peers.includes(p));
+// `--peers=aws,s5cmd` limits the peers (e.g. to leave out one that hangs on this store).
+const peersArg = process.argv.find((a) => a.startsWith('--peers='));
+if (peersArg) {
+  const wanted = new Set(peersArg.slice(8).split(','));
+  for (let i = peers.length - 1; i >= 0; i--) if (!wanted.has(peers[i])) peers.splice(i, 1);
+}
+const missing = ['rclone', 's5cmd', 'aws'].filter((p) => !peers.includes(p) && !peersArg);
 // `--only=c` runs a subset of the scenarios (written to upload-<subset>.json, never over the full run).
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const only = new Set(onlyArg ? onlyArg.slice(7).split(',') : ['a', 'b', 'c']);
