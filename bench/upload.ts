@@ -18,6 +18,9 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const scaleArg = process.argv.find((a) => a.startsWith('--scale='));
 const scale = process.argv.includes('--quick') ? 1 / 16 : scaleArg ? Number(scaleArg.slice(8)) : 1;
 const MiB = 1024 * 1024;
+// `--peer-timeout=S`: a tool that has not finished after S seconds is stopped and reported as timed out.
+const peerTimeoutArg = process.argv.find((a) => a.startsWith('--peer-timeout='));
+const peerTimeoutS = peerTimeoutArg ? Number(peerTimeoutArg.slice(15)) : Math.max(120, 600 * scale);
 const sizes = {
   big: Math.round(4096 * MiB * scale),
   smallCount: Math.max(10, Math.round(2000 * scale)),
@@ -51,7 +54,7 @@ function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.
     };
     const timer = setInterval(sample, 100);
     // a peer that stalls (rclone 1.60 was seen hanging on versitygw multipart) must not stall the bench
-    const limit = setTimeout(() => { out += '\ntimed out'; p.kill('SIGKILL'); }, Math.max(120_000, 600_000 * scale));
+    const limit = setTimeout(() => { out += `\ntimed out after ${peerTimeoutS} s`; p.kill('SIGKILL'); }, peerTimeoutS * 1000);
     p.once('exit', (code) => {
       clearInterval(timer);
       clearTimeout(limit);
