@@ -4,6 +4,7 @@
  */
 import { crc32c } from '@node-rs/crc32';
 import { open } from 'node:fs/promises';
+import { crc32cToBase64 } from '../upload/checksum.ts';
 
 /** Incremental CRC32C; feed chunks in order, then `digest()`. */
 export class Crc32c {
@@ -31,12 +32,6 @@ export class Crc32c {
   digest(): string {
     return crc32cToBase64(this.value());
   }
-}
-
-export function crc32cToBase64(value: number): string {
-  const bytes = Buffer.alloc(4);
-  bytes.writeUInt32BE(value >>> 0, 0);
-  return bytes.toString('base64');
 }
 
 export async function crc32cOfStream(stream: AsyncIterable<Uint8Array>): Promise<{ crc32c: string; bytes: number }> {

@@ -4,7 +4,7 @@
  * together so clustering has something to find, plus shot-like noise. Deterministic per seed.
  */
 import { encodeTiff, tiffLayout, type TiffSpec } from './synthetic-tiff.ts';
-import { mulberry32 } from './in-memory-services.ts';
+import { seededRandom } from './seeded-random.ts';
 
 export interface MovieSpec {
   width: number;
@@ -16,7 +16,7 @@ export interface MovieSpec {
 }
 
 export function calciumMovie(m: MovieSpec): Buffer {
-  const rnd = mulberry32(m.seed);
+  const rnd = seededRandom(m.seed);
   const cells = Array.from({ length: m.cells }, (_, i) => ({
     x: 6 + rnd() * (m.width - 12),
     y: 6 + rnd() * (m.height - 12),

@@ -15,6 +15,7 @@
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { seededRandom } from './seeded-random.ts';
 
 export interface ProxiedRequest {
   method: string;
@@ -126,18 +127,6 @@ export const awsQueryOperation: OperationOf = ({ query, headers, body }) => {
   if (typeof target === 'string') return target.split('.').pop() ?? target;
   return 'Unknown';
 };
-
-/** Deterministic PRNG (mulberry32) so a seeded run replays the same faults. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RuleState { rule: FaultRule; seen: number; fired: number }
 

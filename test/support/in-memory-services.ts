@@ -12,6 +12,7 @@ import type { AppServices } from '../../main/host/app-services.ts';
 import { encodePng } from './png.ts';
 import { encodeGrayGif } from './gif.ts';
 import type { ActivityMatrix } from '../../preload/activity-binary.ts';
+import { seededRandom } from './seeded-random.ts';
 
 export interface InMemoryOptions {
   /** ROIs in the finished demo analysis (default 100,000). */
@@ -44,17 +45,6 @@ class ServiceError extends Error {
   }
 }
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Result {
   summary: ResultSummary;
   rois: RoiArrays;
@@ -66,7 +56,7 @@ const GB = 1024 ** 3;
 const MB = 1024 ** 2;
 
 export function syntheticRois(count: number, seed: number, planes = 30, size = 512, k = 4): RoiArrays {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const centroids = new Float32Array(count * 3);
   const sizes = new Float32Array(count);
   const clusters = new Uint8Array(count);
@@ -105,7 +95,7 @@ function grayImage(w: number, h: number, f: (x: number, y: number) => number): U
 function makeImages(rois: RoiArrays, k: number, seed: number): Map<string, Uint8Array> {
   const w = 256, h = 256, scale = 256 / 512;
   const field = new Float32Array(w * h);
-  const rnd = mulberry32(seed + 7);
+  const rnd = seededRandom(seed + 7);
   for (let i = 0; i < Math.min(rois.count, 3000); i++) {
     const cx = rois.centroids[i * 3] * scale, cy = rois.centroids[i * 3 + 1] * scale;
     const r = Math.sqrt(rois.sizes[i] / Math.PI) * scale;
@@ -116,7 +106,7 @@ function makeImages(rois: RoiArrays, k: number, seed: number): Map<string, Uint8
       }
     }
   }
-  const noise = mulberry32(seed + 11);
+  const noise = seededRandom(seed + 11);
   const images = new Map<string, Uint8Array>();
   images.set('first-frame', grayImage(w, h, (x, y) => 30 + 40 * field[y * w + x] + 40 * noise()));
   images.set('mean', grayImage(w, h, (x, y) => 25 + 50 * field[y * w + x]));
@@ -195,7 +185,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     { id: 's-mouse11b', folder: '/data/acquisition/2P-rig-A/2025-03-13_mouse11_v3', files: 6, bytes: 6 * 2 * GB, closed: true, uploaded: false, verified: 5, failed: 1 },
   ];
   const history: Array<{ t: number; bytesPerSec: number }> = [];
-  const jitter = mulberry32(5);
+  const jitter = seededRandom(5);
   let lastThroughput = 0;
   let bandwidthLimit: number | null = null;
   const folders = () => settings.watchedFolders.map((p) => ({
@@ -561,8 +551,8 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       if (req.roi >= r.rois.count) throw new ServiceError('unknown-roi', `ROI ${req.roi} is out of range (0-${r.rois.count - 1}).`);
       const T = r.summary.traceLength;
       const cluster = r.rois.clusters[req.roi];
-      const shared = mulberry32(r.seed * 31 + cluster);
-      const own = mulberry32(r.seed * 7919 + req.roi);
+      const shared = seededRandom(r.seed * 31 + cluster);
+      const own = seededRandom(r.seed * 7919 + req.roi);
       const out = new Float32Array(T);
       let a = 0, b = 0;
       for (let t = 0; t < T; t++) {
@@ -596,7 +586,7 @@ export function syntheticActivity(rois: RoiArrays, seed: number, frames: number,
   const sharedOf = (k: number) => {
     let row = shared.get(k);
     if (!row) {
-      const rnd = mulberry32(seed * 31 + k);
+      const rnd = seededRandom(seed * 31 + k);
       row = new Float32Array(b);
       let a = 0;
       for (let t = 0; t < b; t++) { if (rnd() < 0.08) a += 1 + rnd(); a *= 0.7; row[t] = a; }
@@ -607,7 +597,7 @@ export function syntheticActivity(rois: RoiArrays, seed: number, frames: number,
   const values = new Uint8Array(rois.count * b);
   const hi = 2.5;
   for (let i = 0; i < rois.count; i++) {
-    const own = mulberry32(seed * 7919 + i);
+    const own = seededRandom(seed * 7919 + i);
     const row = sharedOf(rois.clusters[i]);
     const gain = 0.5 + own();
     let e = 0;

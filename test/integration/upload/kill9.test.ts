@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MiB } from '../../../main/upload/part-layout.ts';
-import { seededRandom } from '../../support/fault-proxy.ts';
+import { seededRandom } from '../../support/seeded-random.ts';
 import { startVersitygw, versitygwSkipReason, type Versitygw } from '../../support/versitygw.ts';
 import { getObjectBytes, listKeys, listUploads, patternBytes, writePatternFile } from '../../support/upload-fixtures.ts';
 import { readFile } from 'node:fs/promises';
