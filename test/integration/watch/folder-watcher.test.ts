@@ -116,14 +116,19 @@ describe('FolderWatcher on real folders', () => {
     const manifests: Manifest[] = [];
     const { watcher, of } = watch({ roots: [root], stableMs: 60_000 });
     const tracker = new SessionTracker(watcher, { idleMs: 60_000, checkIntervalMs: 50, onManifest: (manifest) => void manifests.push(manifest) });
+    // The session folder exists before the watcher starts: events inside a folder created a
+    // moment earlier can be missed (the reconciliation scan, off here, catches those).
+    const session = join(root, 'mouse1_2024-05-01');
+    await mkdir(join(session, 'channel2'), { recursive: true });
     tracker.start();
     await watcher.start();
     try {
-      const session = join(root, 'mouse1_2024-05-01');
-      await mkdir(join(session, 'channel2'), { recursive: true });
       const part = join(session, 'stack.tif.part');
       await writeFile(part, encodeTiff({ width: 16, height: 8, pages: 3, bitsPerSample: 16, description: 'ImageJ=1.54f\nimages=3\nslices=3' }));
-      await sleep(150);
+      // Rename detection needs the watcher to have seen the temporary name first; wait for that
+      // instead of a fixed sleep (a loaded machine can deliver the add event late).
+      const shadows = (watcher as unknown as { shadows: Map<string, unknown> }).shadows;
+      await waitFor('the .part file to be seen', () => shadows.has(part));
       await rename(part, join(session, 'stack.tif'));
       await waitFor('rename completion', () => of('complete', join(session, 'stack.tif')).length > 0);
       assert.equal(of('complete', join(session, 'stack.tif'))[0].reason, 'rename');
