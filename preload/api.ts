@@ -151,10 +151,16 @@ export const Instance = object({
   accruedCost: money,
   costAsOf: epochMs,
   launchedByApp: bool,
+  /** A Spot instance: its price and cost are the on-demand figures, an upper bound. */
+  spot: optional(bool),
 });
 export type Instance = Infer<typeof Instance>;
 
-export const Instances = object({ currency: str({ max: 8 }), asOf: epochMs, instances: array(Instance, { max: 10_000 }) });
+/** Which price table the figures use: "shipped table of <date>" or "AWS Pricing API, fetched <date>". */
+export const PriceTableInfo = object({ label: str(), retrieved: str({ max: 10 }) });
+export type PriceTableInfo = Infer<typeof PriceTableInfo>;
+
+export const Instances = object({ currency: str({ max: 8 }), asOf: epochMs, instances: array(Instance, { max: 10_000 }), prices: optional(PriceTableInfo) });
 export type Instances = Infer<typeof Instances>;
 
 export const ActionExplanation = object({
@@ -184,11 +190,16 @@ export const Preset = object({
 });
 export type Preset = Infer<typeof Preset>;
 
+export const Market = oneOf(['on-demand', 'spot'] as const);
+export type Market = Infer<typeof Market>;
+
 export const LaunchRequest = object({
   presetId: id,
   name: str({ min: 1, max: 128 }),
   plannedHours: num({ min: 0.1, max: 24 * 31 }),
   override: bool,
+  /** Default on-demand. A one-time Spot instance can be interrupted and always terminates (it cannot stop). */
+  market: optional(Market),
 });
 export type LaunchRequest = Infer<typeof LaunchRequest>;
 
@@ -345,6 +356,11 @@ export const jsonMethods = {
   getBudget: { req: none, res: Budget },
   /** Asks Cost Explorer again unless its minimum interval has not passed (then the cached figures). */
   refreshBudget: { req: none, res: Budget },
+  /**
+   * Asks the AWS Pricing API for this region's prices; never fails for a refusal: `ok` false and
+   * `message` say why the current table was kept. `prices` is the table in use afterwards.
+   */
+  refreshPrices: { req: none, res: object({ ok: bool, message: str(), prices: PriceTableInfo }) },
 
   listAnalyses: { req: none, res: object({ analyses: array(Analysis) }) },
   launchAnalysis: { req: LaunchAnalysisRequest, res: object({ id }) },

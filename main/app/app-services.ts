@@ -89,8 +89,11 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
   const aws = createAwsContexts({
     env,
     pollInstances: opts.pollInstances ?? true,
-    onInstancesChanged: (list) => {
-      uptime.observe(list, systemClock.now());
+    onInstancesChanged: (list, previous) => {
+      // The first list after a start: reconcile the time the app was off from EC2's own facts,
+      // terminated instances included (EC2 lists them for about an hour).
+      if (previous === null) void reconcileUptime(list);
+      else uptime.observe(list, systemClock.now());
       onInstancesChanged(list);
     },
     cacheFile: join(paths.cache, 'compute.json'),
@@ -100,6 +103,16 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
       hub.changed('instances', 'status', 'budget');
     },
   });
+  async function reconcileUptime(list: InstanceInfo[]): Promise<void> {
+    let facts = list;
+    try {
+      const ctx = aws.of(settings.current());
+      if (ctx) facts = await ctx.compute.instances.list({ includeTerminated: true });
+    } catch (e) {
+      log(`uptime reconcile: listing terminated instances failed, using the poll: ${(e as Error).message}`);
+    }
+    uptime.observe(facts, systemClock.now());
+  }
   const jobsContexts = createJobsContexts({ paths, env, aws: (s) => aws.of(s) });
 
   // The settings API needs the acquisition (to follow saves) and the acquisition reads settings.
@@ -183,6 +196,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     launchInstance: (req) => compute.launchInstance(req),
     getBudget: () => compute.getBudget(),
     refreshBudget: () => compute.refreshBudget(),
+    refreshPrices: () => compute.refreshPrices(),
 
     async listAnalyses() { return { analyses: await analyses.list() }; },
     launchAnalysis: (req) => analyses.launch(req),

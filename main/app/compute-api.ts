@@ -14,6 +14,7 @@ import type { BudgetStatus } from '../budget/budgets.ts';
 import { PRESETS, presetByName } from '../instances/presets.ts';
 import { hourlyPrice, loadPriceTable, type PriceTable } from '../cost/price-table.ts';
 import { liveCost } from '../cost/live-cost.ts';
+import { priceTableLabel } from '../cost/price-refresh.ts';
 import type { InstanceInfo } from '../instances/types.ts';
 import { trayModel, type TrayModel } from '../tray/tray-model.ts';
 import { awsConnection } from '../services.ts';
@@ -51,6 +52,8 @@ export interface ComputeApi {
   getBudget(): Promise<Budget>;
   /** Asks Cost Explorer again if its minimum interval has passed. */
   refreshBudget(): Promise<Budget>;
+  /** Asks the Pricing API; a refusal is an answer (`ok` false), not an error. */
+  refreshPrices(): Promise<Res<'refreshPrices'>>;
   /** From cached figures; never calls AWS in the caller's path and never throws. */
   status(): ComputeStatus;
   trayModel(): Promise<TrayModel>;
@@ -70,6 +73,12 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
   let adoptedPoll: InstanceInfo[] | null = null;
 
   const ctxKey = (s: Settings) => JSON.stringify(s.target);
+  /** The AWS context's table (refreshed from the Pricing API when it was), else the shipped one. */
+  const table = (): PriceTable => {
+    const settings = d.settings();
+    return settings.target.kind === 's3' ? (d.context(settings)?.compute.prices ?? prices) : prices;
+  };
+  const tableInfo = () => ({ label: priceTableLabel(table()), retrieved: table().retrieved });
   const region = () => awsConnection(d.settings(), d.env).region;
 
   function need(what: string): { ctx: AwsContext; settings: Settings } {
@@ -147,7 +156,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     async listInstances(req) {
       const list = await instances(req.all);
       const t = now();
-      return { currency: prices.currency, asOf: t, instances: list.filter((i) => i.state !== 'terminated').map((i) => toInstance(i, t)) };
+      return { currency: prices.currency, asOf: t, instances: list.filter((i) => i.state !== 'terminated').map((i) => toInstance(i, t)), prices: tableInfo() };
     },
 
     async explainAction(req) {
@@ -168,13 +177,13 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     },
 
     async listPresets() {
-      return { presets: PRESETS.map((p) => toPreset(p, prices, region())) };
+      return { presets: PRESETS.map((p) => toPreset(p, table(), region())) };
     },
 
     async checkLaunch(req) {
       const { ctx } = need('launching instances');
       const preset = presetByName(req.presetId);
-      const projected = hourlyPrice(prices, region(), preset.instanceType) * req.plannedHours;
+      const projected = hourlyPrice(table(), region(), preset.instanceType) * req.plannedHours;
       const running = (await ctx.compute.instances.list({ all: true })).filter((i) => i.state === 'running' || i.state === 'pending');
       try {
         const base = await ctx.compute.guard.check({ action: 'launch', subject: preset.name, hourlyPrice: 0, plannedHours: 0, running });
@@ -191,6 +200,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
         preset: req.presetId,
         name: req.name,
         maxRuntimeMinutes: Math.max(6, Math.round(req.plannedHours * 60)),
+        ...(req.market ? { spot: req.market === 'spot' } : {}),
         ...(req.override ? { override: { reason: 'confirmed in the ScopeCloud launch dialog', by: ctx.owner } } : {}),
       });
       changedInstances();
@@ -202,6 +212,16 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
       const b = await budget(true);
       d.hub.changed('budget', 'status');
       return b;
+    },
+
+    async refreshPrices() {
+      const { ctx } = need('refreshing prices');
+      const outcome = await ctx.compute.refreshPrices();
+      if (outcome.ok) {
+        cachedInstances = null; // its prices are the old ones
+        d.hub.changed('instances', 'budget', 'status');
+      }
+      return { ok: outcome.ok, message: outcome.message, prices: tableInfo() };
     },
 
     status() {

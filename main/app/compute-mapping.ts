@@ -27,6 +27,7 @@ export function toInstance(i: InstanceInfo, now: number): Instance {
     accruedCost: running ? (i.accruedCost ?? 0) : 0,
     costAsOf: now,
     launchedByApp: i.managed,
+    spot: i.spot === true,
   };
 }
 
@@ -115,7 +116,7 @@ export function toBudget(x: BudgetInputs): Budget {
     guard,
     byService: (x.actual?.byService ?? []).filter((l) => l.amount > 0).map((l) => ({ name: l.key, amount: l.amount })),
     byOwner: (x.actual?.byOwner ?? []).filter((l) => l.amount > 0).map((l) => ({ name: l.key || '(untagged)', amount: l.amount })),
-    daily: [],
+    daily: (x.actual?.daily ?? []).slice(-31).map((d) => ({ date: d.date, amount: Math.max(0, d.amount) })),
     costExplorer: {
       fetchedAt: x.actual ? Date.parse(x.actual.fetchedAt) || null : null,
       nextRefreshAt: x.actual ? Date.parse(x.actual.nextRefreshAt) || null : null,

@@ -12,10 +12,12 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { PricingClient } from '@aws-sdk/client-pricing';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { pricingApiRegion } from '../cost/price-refresh.ts';
 
 export interface AwsConnection {
   region: string;
@@ -28,7 +30,7 @@ export interface AwsConnection {
   maxSockets?: number;
 }
 
-export type ServiceId = 's3' | 'ec2' | 'ssm' | 'sts' | 'iam' | 'budgets' | 'cost_explorer' | 'cloudwatch';
+export type ServiceId = 's3' | 'ec2' | 'ssm' | 'sts' | 'iam' | 'budgets' | 'cost_explorer' | 'cloudwatch' | 'pricing';
 
 /** Resolves the endpoint for a service from the AWS_ENDPOINT_URL family; undefined = AWS default. */
 export function endpointFor(service: ServiceId, env: NodeJS.ProcessEnv, explicit = ''): string | undefined {
@@ -47,6 +49,8 @@ export interface AwsClients {
   budgets: BudgetsClient;
   costExplorer: CostExplorerClient;
   cloudwatch: CloudWatchClient;
+  /** Served only from us-east-1, eu-central-1 and ap-south-1: the one nearest the region. */
+  pricing: PricingClient;
   destroy(): void;
 }
 
@@ -82,6 +86,8 @@ export function createAwsClients(conn: AwsConnection): AwsClients {
     budgets: new BudgetsClient({ ...base('budgets'), region: 'us-east-1' }),
     costExplorer: new CostExplorerClient({ ...base('cost_explorer'), region: 'us-east-1' }),
     cloudwatch: new CloudWatchClient(base('cloudwatch')),
+    // a price refresh is a user action: one retry at most, then it reports why it failed
+    pricing: new PricingClient({ ...base('pricing'), region: pricingApiRegion(conn.region), maxAttempts: 2 }),
   };
   return {
     ...clients,

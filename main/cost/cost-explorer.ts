@@ -1,5 +1,7 @@
 /**
- * Actual spend from Cost Explorer, month to date, by service and by the scopecloud:owner tag.
+ * Actual spend from Cost Explorer, month to date, by service and by the scopecloud:owner tag, and
+ * per day: the by-service query asks for DAILY granularity, so the daily figures come with the
+ * same request (no extra $0.01) and are cached with the rest.
  *
  * Each GetCostAndUsage request costs money ($0.01) and the data lags by hours, so the answer is
  * cached in the injected store with its timestamp and AWS is asked only:
@@ -33,6 +35,14 @@ export interface MonthToDateCost {
   total: number;
   byService: CostLine[];
   byOwner: CostLine[];
+  /** Spend per UTC day (Cost Explorer's days), oldest first; days without data are absent. */
+  daily: DailyCost[];
+}
+
+export interface DailyCost {
+  /** YYYY-MM-DD */
+  date: string;
+  amount: number;
 }
 
 export interface CostAnswer extends MonthToDateCost {
@@ -77,6 +87,7 @@ export function createCostExplorerCache(deps: {
     const now = deps.clock.now();
     return {
       ...c.value,
+      daily: c.value.daily ?? [],
       fromCache,
       ageMs: Math.max(0, now - c.fetchedAtMs),
       nextRefreshAt: new Date(c.fetchedAtMs + minIntervalMs).toISOString(),
@@ -87,8 +98,8 @@ export function createCostExplorerCache(deps: {
     const now = deps.clock.now();
     const start = isoDay(monthStartUtc(now));
     const end = isoDay(now + 24 * HOUR_MS);
-    const byServiceRaw = await query(deps.ce, start, end, { Type: 'DIMENSION', Key: 'SERVICE' });
-    const byOwnerRaw = await query(deps.ce, start, end, { Type: 'TAG', Key: TAG.owner });
+    const byServiceRaw = await query(deps.ce, start, end, { Type: 'DIMENSION', Key: 'SERVICE' }, 'DAILY');
+    const byOwnerRaw = await query(deps.ce, start, end, { Type: 'TAG', Key: TAG.owner }, 'MONTHLY');
     const value: MonthToDateCost = {
       fetchedAt: new Date(now).toISOString(),
       start,
@@ -97,6 +108,7 @@ export function createCostExplorerCache(deps: {
       total: byServiceRaw.total,
       byService: byServiceRaw.lines,
       byOwner: byOwnerRaw.lines.map((l) => ({ key: tagValue(l.key), amount: l.amount })),
+      daily: byServiceRaw.daily,
     };
     const entry: Cached = { fetchedAtMs: now, value };
     deps.store.set(CE_CACHE_KEY, entry);
@@ -131,8 +143,10 @@ async function query(
   start: string,
   end: string,
   groupBy: GroupDefinition,
-): Promise<{ total: number; lines: CostLine[]; currency: string | undefined }> {
+  granularity: 'DAILY' | 'MONTHLY',
+): Promise<{ total: number; lines: CostLine[]; daily: DailyCost[]; currency: string | undefined }> {
   const sums = new Map<string, number>();
+  const days = new Map<string, number>();
   let total = 0;
   let currency: string | undefined;
   let token: string | undefined;
@@ -142,7 +156,7 @@ async function query(
       out = await ce.send(
         new GetCostAndUsageCommand({
           TimePeriod: { Start: start, End: end },
-          Granularity: 'MONTHLY',
+          Granularity: granularity,
           Metrics: ['UnblendedCost'],
           GroupBy: [groupBy],
           NextPageToken: token,
@@ -152,6 +166,7 @@ async function query(
       throw fromAwsError(e, 'Cost Explorer month-to-date');
     }
     for (const period of out.ResultsByTime ?? []) {
+      const before = total;
       for (const g of period.Groups ?? []) {
         const metric = g.Metrics?.UnblendedCost;
         const amount = Number(metric?.Amount ?? 0);
@@ -165,11 +180,14 @@ async function query(
         total += Number(period.Total.UnblendedCost.Amount ?? 0);
         currency ??= period.Total.UnblendedCost.Unit;
       }
+      const day = period.TimePeriod?.Start;
+      if (day) days.set(day, (days.get(day) ?? 0) + total - before);
     }
     token = out.NextPageToken;
   } while (token);
   const lines = [...sums].map(([key, amount]) => ({ key, amount })).sort((a, b) => b.amount - a.amount);
-  return { total, lines, currency };
+  const daily = [...days].map(([date, amount]) => ({ date, amount })).sort((a, b) => a.date.localeCompare(b.date));
+  return { total, lines, daily, currency };
 }
 
 /** Cost Explorer tag group keys look like `scopecloud:owner$alice`; an empty value means untagged. */

@@ -6,6 +6,7 @@ import type { InstanceInfo } from '../instances/types.ts';
 import type { Clock } from './clock.ts';
 import type { CostAnswer, CostExplorerCache } from './cost-explorer.ts';
 import { liveCost, type LiveCost } from './live-cost.ts';
+import { priceTableLabel } from './price-refresh.ts';
 import type { PriceTable } from './price-table.ts';
 
 export interface CostSummary {
@@ -15,7 +16,8 @@ export interface CostSummary {
   actualError: string | null;
   /** actual total + live projection for the rest of the month; null without actual. */
   projectedMonthTotal: number | null;
-  prices: { source: string; retrieved: string; currency: string };
+  /** Which price table live cost used: `label` is "shipped table of <date>" or "AWS Pricing API, fetched <date>". */
+  prices: { source: string; retrieved: string; currency: string; label: string };
   instances: InstanceInfo[];
 }
 
@@ -49,7 +51,7 @@ export function createCostService(deps: {
         actual,
         actualError,
         projectedMonthTotal: actual ? actual.total + live.projectedRestOfMonth : null,
-        prices: { source: deps.prices.source, retrieved: deps.prices.retrieved, currency: deps.prices.currency },
+        prices: { source: deps.prices.source, retrieved: deps.prices.retrieved, currency: deps.prices.currency, label: priceTableLabel(deps.prices) },
         instances,
       };
     },

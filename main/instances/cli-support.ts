@@ -21,12 +21,13 @@ export function computeServicesOf(container: ServiceContainer, env: NodeJS.Proce
   if (!s) {
     const settings = container.settings.get();
     const aws = container.aws();
+    const conn = awsConnection(settings, env);
     s = createComputeServices({
       ...aws,
       clock: systemClock,
       timers: systemTimers,
       store: createJsonFileStore(join(container.paths.cache, 'compute.json')),
-      region: awsConnection(settings, env).region,
+      region: conn.region,
       owner: env.SCOPECLOUD_OWNER || safeUser(),
       localMonthlyLimitUsd: settings.budget.monthlyLimitUsd,
       budgetName: env.SCOPECLOUD_BUDGET || null,

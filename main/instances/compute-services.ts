@@ -15,6 +15,7 @@ import type { KeyValueStore } from '../cost/cache-store.ts';
 import type { Clock, Timers } from '../cost/clock.ts';
 import { createCostExplorerCache, type CostExplorerCache } from '../cost/cost-explorer.ts';
 import { createCostService, type CostService } from '../cost/cost-service.ts';
+import { createPriceRefresher, type PriceRefreshOutcome, type PricingApi } from '../cost/price-refresh.ts';
 import { loadPriceTable, type PriceTable } from '../cost/price-table.ts';
 import { createGuardrails, type GuardrailEvent, type GuardrailOptions, type Guardrails } from './guardrails.ts';
 import { createImageService, type ImageService } from './image-service.ts';
@@ -34,8 +35,10 @@ export interface ComputeServicesDeps {
   region: string;
   owner: string;
   project?: string;
-  /** Default: the shipped table. */
+  /** Default: the table last refreshed from the Pricing API (kept in `store`), else the shipped one. */
   prices?: PriceTable;
+  /** The Pricing API (see main/cost/pricing-client.ts); null or absent: prices cannot be refreshed. */
+  pricing?: PricingApi | null;
   /** The AWS Budget the guard checks; default the first monthly cost budget. */
   budgetName?: string | null;
   /** Local limit (settings.budget.monthlyLimitUsd) used when the account has no AWS Budget. */
@@ -49,7 +52,10 @@ export interface ComputeServicesDeps {
 
 export interface ComputeServices {
   region: string;
+  /** The table every service reads; a successful `refreshPrices()` updates it in place. */
   prices: PriceTable;
+  /** Asks the Pricing API for this region's prices; never throws (the outcome says why not). */
+  refreshPrices(): Promise<PriceRefreshOutcome>;
   instances: InstanceService;
   images: ImageService;
   budgets: BudgetReader;
@@ -60,7 +66,13 @@ export interface ComputeServices {
 }
 
 export function createComputeServices(deps: ComputeServicesDeps): ComputeServices {
-  const prices = deps.prices ?? loadPriceTable();
+  const refresher = createPriceRefresher({ pricing: deps.pricing ?? null, store: deps.store, clock: deps.clock, region: deps.region, shipped: loadPriceTable() });
+  const prices = deps.prices ?? refresher.current();
+  const refreshPrices = async (): Promise<PriceRefreshOutcome> => {
+    const outcome = await refresher.refresh();
+    if (outcome.ok) Object.assign(prices, outcome.table);
+    return outcome;
+  };
   const costExplorer = createCostExplorerCache({
     ce: deps.costExplorer,
     store: deps.store,
@@ -101,5 +113,5 @@ export function createComputeServices(deps: ComputeServicesDeps): ComputeService
     onEvent: deps.onGuardrailEvent,
     budgets: () => budgets.list(),
   });
-  return { region: deps.region, prices, instances, images, budgets, guard, costExplorer, cost, guardrails };
+  return { region: deps.region, prices, refreshPrices, instances, images, budgets, guard, costExplorer, cost, guardrails };
 }

@@ -1,7 +1,8 @@
 /**
- * The daily summary: what ran during one UTC day and what it cost, from the uptime records, and
- * a scheduler that produces yesterday's summary once a day and sends it as a tray notification
- * through the rate limiter (one per day, never repeated, also across restarts).
+ * The daily summary: what ran during one local day of the workstation (its time zone, injected)
+ * and what it cost, from the uptime records, and a scheduler that produces yesterday's summary
+ * once a day and sends it as a tray notification through the rate limiter (one per day, never
+ * repeated, also across restarts). A day across a daylight-saving change lasts 23 or 25 hours.
  */
 import type { KeyValueStore } from '../cost/cache-store.ts';
 import type { Clock } from '../cost/clock.ts';
@@ -9,6 +10,7 @@ import { duration, usd } from '../cost/money.ts';
 import type { NotificationLimiter } from '../tray/notification-limiter.ts';
 import type { AppNotification } from '../tray/notifications.ts';
 import type { Timers } from '../upload/timers.ts';
+import { addDays, localDay, localDayRange, systemTimeZone } from './local-day.ts';
 import type { UptimeRecords } from './uptime-records.ts';
 
 export const DAY_MS = 86_400_000;
@@ -24,8 +26,12 @@ export interface DailySummaryItem {
 }
 
 export interface DailySummary {
-  /** YYYY-MM-DD (UTC). */
+  /** YYYY-MM-DD, a local day in `timeZone`. */
   day: string;
+  timeZone: string;
+  /** The day's first instant and the next day's (epoch ms). */
+  start: number;
+  end: number;
   items: DailySummaryItem[];
   totalRunMs: number;
   /** Sum of the known costs. */
@@ -34,9 +40,12 @@ export interface DailySummary {
   unpriced: number;
 }
 
-/** Pure: the time each instance ran within [dayStart, dayStart + 24 h) and its cost; open intervals end at `nowMs`. */
-export function dailySummary(records: UptimeRecords, dayStartMs: number, nowMs: number): DailySummary {
-  const dayEnd = dayStartMs + DAY_MS;
+/**
+ * Pure: the time each instance ran within local day `day` (YYYY-MM-DD in `timeZone`) and its
+ * cost; open intervals end at `nowMs`.
+ */
+export function dailySummary(records: UptimeRecords, day: string, nowMs: number, timeZone: string = systemTimeZone()): DailySummary {
+  const { start: dayStartMs, end: dayEnd } = localDayRange(day, timeZone);
   const items: DailySummaryItem[] = [];
   for (const r of Object.values(records)) {
     let runMs = 0;
@@ -50,7 +59,10 @@ export function dailySummary(records: UptimeRecords, dayStartMs: number, nowMs: 
   }
   items.sort((a, b) => (b.cost ?? 0) - (a.cost ?? 0) || b.runMs - a.runMs);
   return {
-    day: new Date(dayStartMs).toISOString().slice(0, 10),
+    day,
+    timeZone,
+    start: dayStartMs,
+    end: dayEnd,
     items,
     totalRunMs: items.reduce((s, i) => s + i.runMs, 0),
     totalCost: items.reduce((s, i) => s + (i.cost ?? 0), 0),
@@ -86,6 +98,8 @@ export interface DailySummarySchedulerDeps {
   checkEveryMs?: number;
   /** Skip days when nothing ran (default true). */
   skipEmpty?: boolean;
+  /** IANA time zone whose days are summarised (default: the workstation's). */
+  timeZone?: string;
 }
 
 export const LAST_SUMMARY_KEY = 'instances/daily-summary-last';
@@ -99,16 +113,16 @@ export interface DailySummaryScheduler {
 
 export function createDailySummaryScheduler(d: DailySummarySchedulerDeps): DailySummaryScheduler {
   const every = d.checkEveryMs ?? 15 * 60_000;
+  const timeZone = d.timeZone ?? systemTimeZone();
   let handle: unknown = null;
   let running = false;
 
   const check = (): DailySummary | null => {
     const now = d.clock.now();
-    const yesterdayStart = Math.floor(now / DAY_MS) * DAY_MS - DAY_MS;
-    const day = new Date(yesterdayStart).toISOString().slice(0, 10);
+    const day = addDays(localDay(now, timeZone), -1);
     if (d.store.get(LAST_SUMMARY_KEY) === day) return null;
     d.store.set(LAST_SUMMARY_KEY, day);
-    const summary = dailySummary(d.records(), yesterdayStart, now);
+    const summary = dailySummary(d.records(), day, now, timeZone);
     if (!summary.items.length && (d.skipEmpty ?? true)) return null;
     const n = dailySummaryNotification(summary);
     if (d.limiter.allow(n.key, n.eventId)) d.notify(n, summary);

@@ -105,6 +105,7 @@ function toInstanceInfo(i: Instance, volumes: Map<string, { sizeGb: number; type
     type,
     state,
     launchTime: launchMs !== null ? new Date(launchMs).toISOString() : null,
+    stateSince: state === 'running' || state === 'pending' ? null : transitionTime(i.StateTransitionReason),
     uptimeMs,
     tags,
     owner: tags[TAG.owner] ?? null,
@@ -119,4 +120,15 @@ function toInstanceInfo(i: Instance, volumes: Map<string, { sizeGb: number; type
     volumes: vols,
     storageMonthly: vols.reduce((s, v) => s + v.sizeGb * perGb, 0),
   };
+}
+
+/**
+ * The time in a StateTransitionReason such as "User initiated (2026-11-27 10:00:00 GMT)" as ISO;
+ * null when there is none. EC2 writes GMT, moto UTC: both mean UTC.
+ */
+export function transitionTime(reason: string | undefined): string | null {
+  const m = /\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (?:GMT|UTC)\)/.exec(reason ?? '');
+  if (!m) return null;
+  const ms = Date.parse(`${m[1]}T${m[2]}Z`);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }

@@ -96,7 +96,8 @@ export interface ActionResult {
 }
 
 export interface InstanceService {
-  list(options?: { all?: boolean }): Promise<InstanceInfo[]>;
+  /** The app's instances (every instance with `all`); terminated ones only with `includeTerminated` (EC2 shows them for about an hour). */
+  list(options?: { all?: boolean; includeTerminated?: boolean }): Promise<InstanceInfo[]>;
   get(id: string): Promise<InstanceInfo>;
   explain(action: InstanceAction, id: string): Promise<{ instance: InstanceInfo; explanation: Explanation }>;
   planLaunch(request: Pick<LaunchRequest, 'preset' | 'maxRuntimeMinutes' | 'spot'>): LaunchPlan;
@@ -198,7 +199,7 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
   }
 
   return {
-    list: (options = {}) => describeInstances(ctx, { filters: options.all ? [] : [MANAGED_FILTER] }),
+    list: (options = {}) => describeInstances(ctx, { filters: options.all ? [] : [MANAGED_FILTER], includeTerminated: options.includeTerminated }),
     get,
     async explain(action, id) {
       const instance = await get(id);

@@ -19,6 +19,11 @@ export interface InstanceInfo {
   state: InstanceState;
   /** ISO time of the latest start (EC2 resets LaunchTime when a stopped instance starts). */
   launchTime: string | null;
+  /**
+   * ISO time of the latest stop or termination, from EC2's StateTransitionReason ("User initiated
+   * (2026-11-27 10:00:00 GMT)"); null when EC2 states none (running instances, or a reason without a time).
+   */
+  stateSince?: string | null;
   /** Milliseconds running since launchTime; 0 unless pending/running. */
   uptimeMs: number;
   tags: Record<string, string>;

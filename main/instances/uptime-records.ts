@@ -1,11 +1,21 @@
 /**
- * Uptime records of the app's instances, kept in the small key-value store from the poller's
- * observations: per instance, the intervals it was seen running (pending or running).
+ * Uptime records of the app's instances, kept in the small key-value store: per instance, the
+ * intervals it ran (pending or running). They come from the poller's observations and, for the
+ * time the app was not watching (quit, asleep, crashed), from the facts EC2 keeps: LaunchTime
+ * (the latest start) and the time in StateTransitionReason (the latest stop or termination).
  *
- * Contracts:
- * - `observe(list, atMs)` opens an interval when an instance is first seen active (at its launch
- *   time when that is later than its last interval's end, else at `atMs`) and closes it at `atMs`
- *   when it is seen inactive or no longer listed (terminated instances drop out of the list).
+ * Contracts of `observe(list, atMs)`; `list` may include terminated instances:
+ * - Running, no open interval: opens one at its launch time when that is later than its last
+ *   interval's end (a start the app did not see), else at `atMs`.
+ * - Running with an open interval that began before the launch time: it was stopped and started
+ *   again unseen; the old interval ends at the restart (or earlier at its maximum runtime) and a
+ *   new one opens at the launch time.
+ * - Not running with an open interval: it ends at the stop time EC2 states, else at its maximum
+ *   runtime or `atMs`, whichever is first. A run the app never saw at all (launch time and stop
+ *   time both after the last interval) is added whole.
+ * - Not listed any more (terminated and gone from EC2): the open interval ends at its maximum
+ *   runtime or `atMs`, whichever is first.
+ * - Where EC2 gives no time, the estimate errs on the high side (the cost is not understated).
  * - Intervals that ended more than `keepMs` (default 8 days) ago are pruned.
  */
 import type { KeyValueStore } from '../cost/cache-store.ts';
@@ -24,6 +34,8 @@ export interface UptimeRecord {
   /** On-demand $/h when known (an upper bound for spot instances). */
   hourlyPrice: number | null;
   spot: boolean;
+  /** From the max-runtime tag; bounds intervals whose end EC2 does not state. */
+  maxRuntimeMs?: number | null;
   intervals: UptimeInterval[];
 }
 
@@ -35,6 +47,15 @@ const DAY_MS = 86_400_000;
 export interface UptimeRecorder {
   observe(list: ReadonlyArray<InstanceInfo>, atMs: number): void;
   records(): UptimeRecords;
+}
+
+function parseMs(iso: string | null | undefined): number {
+  return iso ? Date.parse(iso) : NaN;
+}
+
+/** When an interval that started at `start` ended at the latest: its max runtime or `atMs`. */
+function boundedEnd(r: UptimeRecord, start: number, atMs: number): number {
+  return r.maxRuntimeMs ? Math.min(atMs, start + r.maxRuntimeMs) : atMs;
 }
 
 export function createUptimeRecorder(store: KeyValueStore, keepMs = 8 * DAY_MS): UptimeRecorder {
@@ -50,19 +71,33 @@ export function createUptimeRecorder(store: KeyValueStore, keepMs = 8 * DAY_MS):
         r.name = i.name;
         r.type = i.type;
         r.hourlyPrice = i.hourlyPrice;
-        r.spot = i.tags[TAG.market] === 'spot';
-        const open = r.intervals.find((v) => v.end === null);
-        if (isActive(i.state) && !open) {
-          const lastEnd = Math.max(0, ...r.intervals.map((v) => v.end ?? 0));
-          const launched = i.launchTime ? Date.parse(i.launchTime) : NaN;
-          const start = Number.isFinite(launched) && launched > lastEnd && launched <= atMs ? launched : atMs;
-          r.intervals.push({ start, end: null });
-        } else if (!isActive(i.state) && open) {
-          open.end = atMs;
+        r.spot = i.spot === true || i.tags[TAG.market] === 'spot';
+        r.maxRuntimeMs = i.maxRuntimeMinutes ? i.maxRuntimeMinutes * 60_000 : null;
+        const launched = parseMs(i.launchTime);
+        const since = parseMs(i.stateSince);
+        const lastEnd = () => Math.max(0, ...r.intervals.map((v) => v.end ?? 0));
+        let open = r.intervals.find((v) => v.end === null);
+        // A start after the open interval began: stopped and started again while unseen.
+        if (open && Number.isFinite(launched) && launched > open.start && launched <= atMs) {
+          open.end = Math.min(launched, boundedEnd(r, open.start, atMs));
+          open = undefined;
+        }
+        if (isActive(i.state)) {
+          if (!open) {
+            const start = Number.isFinite(launched) && launched >= lastEnd() && launched <= atMs ? launched : atMs;
+            r.intervals.push({ start, end: null });
+          }
+          continue;
+        }
+        const stoppedAt = Number.isFinite(since) && since <= atMs ? since : NaN;
+        if (open) {
+          open.end = Number.isFinite(stoppedAt) && stoppedAt >= open.start ? stoppedAt : boundedEnd(r, open.start, atMs);
+        } else if (Number.isFinite(launched) && Number.isFinite(stoppedAt) && launched >= lastEnd() && stoppedAt > launched) {
+          r.intervals.push({ start: launched, end: stoppedAt });
         }
       }
       for (const r of Object.values(records)) {
-        if (!seen.has(r.id)) for (const v of r.intervals) if (v.end === null) v.end = atMs;
+        if (!seen.has(r.id)) for (const v of r.intervals) if (v.end === null) v.end = Math.max(v.start, boundedEnd(r, v.start, atMs));
         r.intervals = r.intervals.filter((v) => v.end === null || atMs - v.end <= keepMs);
         if (!r.intervals.length) delete records[r.id];
       }

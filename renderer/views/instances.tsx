@@ -3,7 +3,7 @@
  * last server figure), lifecycle actions behind a dialog that explains them in plain words.
  */
 import { useEffect, useState } from 'react';
-import type { ActionExplanation, Instance, InstanceAction, LaunchCheck, Preset } from '../../preload/api.ts';
+import type { ActionExplanation, Instance, InstanceAction, LaunchCheck, Market, Preset, PriceTableInfo } from '../../preload/api.ts';
 import { Dialog, ErrorNote, Loading, Pill, Stat, ViewError } from '../components/bits.tsx';
 import { formatDuration, formatMoney, liveCost, uptimeSeconds } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
@@ -38,6 +38,7 @@ export function InstancesView() {
         <Stat label="Burn rate" value={`${formatMoney(burn, data.currency)}/h`} hint={`${formatMoney(burn * 24, data.currency)} per day at this rate`} />
         <Stat label="Accrued (listed)" value={<span data-testid="total-cost">{formatMoney(total, data.currency)}</span>} hint="since each instance's launch" />
       </div>
+      <PricesLine prices={data.prices} />
       <div className="panel">
         <table className="table" aria-label="Instances">
           <thead><tr><th scope="col">Name</th><th scope="col">State</th><th scope="col">Type</th><th scope="col">Owner</th><th scope="col" className="num">Uptime</th><th scope="col" className="num">Price</th><th scope="col" className="num">Cost so far</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
@@ -46,10 +47,10 @@ export function InstancesView() {
               <tr key={i.id} data-instance={i.id} data-state={i.state}>
                 <td><div>{i.name}</div><code className="muted small">{i.id}</code></td>
                 <td><Pill tone={STATE_TONE[i.state]}>{i.state}</Pill></td>
-                <td>{i.type}</td>
+                <td>{i.type}{i.spot ? <> <Pill tone="busy">spot</Pill></> : null}</td>
                 <td>{i.owner}</td>
                 <td className="num">{formatDuration(uptimeSeconds(i, now))}</td>
-                <td className="num">{i.hourlyPrice === null ? <span title="Not in the price table">?</span> : `${formatMoney(i.hourlyPrice, data.currency, 3)}/h`}</td>
+                <td className="num">{i.hourlyPrice === null ? <span title="Not in the price table">?</span> : <span title={i.spot ? 'On-demand price: the most this Spot instance costs' : undefined}>{i.spot ? '≤ ' : ''}{formatMoney(i.hourlyPrice, data.currency, 3)}/h</span>}</td>
                 <td className="num cost" data-testid={`cost-${i.id}`}>{formatMoney(liveCost(i, now), data.currency, 4)}</td>
                 <td><div className="row-actions">
                   {ACTIONS[i.state].map((a) => (
@@ -107,6 +108,29 @@ function ActionDialog({ instance, action, onClose }: { instance: Instance; actio
   );
 }
 
+/** Which price table the figures use, and a way to refresh it from the AWS Pricing API. */
+function PricesLine({ prices }: { prices: PriceTableInfo | undefined }) {
+  const api = useApi();
+  const refresh = useAction();
+  const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
+  if (!prices) return null;
+  return (
+    <div className="prices-line small" data-testid="prices-line">
+      <span className="muted">Prices: {prices.label} (on-demand, Linux).</span>
+      <button className="link" disabled={refresh.busy} onClick={() => { refresh.run(() => api.refreshPrices()).then((r) => { if (r) setResult(r); }); }}>
+        {refresh.busy ? 'Asking the AWS Pricing API…' : 'Refresh prices'}
+      </button>
+      {result ? <span role="status" className={result.ok ? '' : 'warn-text'}>{result.message}</span> : null}
+      <ErrorNote error={refresh.error} />
+    </div>
+  );
+}
+
+const MARKETS: { id: Market; label: string; hint: string }[] = [
+  { id: 'on-demand', label: 'On-demand', hint: 'Billed at the listed price per second while it runs. It stops itself after the planned hours; you can stop and start it again.' },
+  { id: 'spot', label: 'Spot (cheaper, can be interrupted)', hint: 'Spare AWS capacity, usually much cheaper. AWS can take it back at any time with two minutes\' warning: it is then terminated and its disk deleted, so keep results in S3. It cannot be stopped, only terminated (also after the planned hours).' },
+];
+
 function LaunchDialog({ currency, onClose }: { currency: string; onClose: () => void }) {
   const api = useApi();
   const [presets, setPresets] = useState<Preset[]>([]);
@@ -115,6 +139,7 @@ function LaunchDialog({ currency, onClose }: { currency: string; onClose: () => 
   const [hours, setHours] = useState('4');
   const [check, setCheck] = useState<LaunchCheck | null>(null);
   const [override, setOverride] = useState(false);
+  const [market, setMarket] = useState<Market>('on-demand');
   const run = useAction();
   useEffect(() => { api.listPresets().then((p) => { setPresets(p.presets); setPresetId(p.presets[0]?.id ?? ''); }); }, [api]);
   const plannedHours = Number(hours);
@@ -126,7 +151,7 @@ function LaunchDialog({ currency, onClose }: { currency: string; onClose: () => 
   }, [api, presetId, plannedHours]);
   return (
     <Dialog open title="Launch an instance" onClose={onClose}>
-      <form onSubmit={(e) => { e.preventDefault(); run.run(() => api.launchInstance({ presetId, name, plannedHours, override })).then((r) => { if (r) onClose(); }); }}>
+      <form onSubmit={(e) => { e.preventDefault(); run.run(() => api.launchInstance({ presetId, name, plannedHours, override, market })).then((r) => { if (r) onClose(); }); }}>
         <fieldset className="choice compact">
           <legend>Machine</legend>
           {presets.map((p) => (
@@ -136,13 +161,23 @@ function LaunchDialog({ currency, onClose }: { currency: string; onClose: () => 
             </label>
           ))}
         </fieldset>
+        <fieldset className="choice compact">
+          <legend>Pricing</legend>
+          {MARKETS.map((m) => (
+            <label key={m.id} className={`choice-item ${market === m.id ? 'selected' : ''}`}>
+              <input type="radio" name="market" value={m.id} checked={market === m.id} onChange={() => setMarket(m.id)} />
+              <span><strong>{m.label}</strong><br /><span className="muted small">{m.hint}</span></span>
+            </label>
+          ))}
+        </fieldset>
         <div className="grid-2">
           <div className="field"><label htmlFor="launch-name">Name</label><input id="launch-name" value={name} onChange={(e) => setName(e.target.value)} /></div>
-          <div className="field"><label htmlFor="launch-hours">Planned hours (it stops itself after)</label><input id="launch-hours" inputMode="decimal" value={hours} onChange={(e) => setHours(e.target.value)} aria-invalid={!(plannedHours >= 0.1) || undefined} /></div>
+          <div className="field"><label htmlFor="launch-hours">Planned hours (then it {market === 'spot' ? 'terminates' : 'stops'})</label><input id="launch-hours" inputMode="decimal" value={hours} onChange={(e) => setHours(e.target.value)} aria-invalid={!(plannedHours >= 0.1) || undefined} /></div>
         </div>
         {check ? (
           <div className={`note ${check.allowed ? 'note-ok' : 'note-warn'}`} role="status">
-            Projected cost {formatMoney(check.projectedCost, currency)}{check.remaining !== null ? `; ${formatMoney(check.remaining, currency)} left this month` : ''}. {check.message}
+            Projected cost {market === 'spot' ? 'at most ' : ''}{formatMoney(check.projectedCost, currency)}{check.remaining !== null ? `; ${formatMoney(check.remaining, currency)} left this month` : ''}. {check.message}
+            {market === 'spot' ? <span data-testid="spot-basis"> Spot is priced by the hour and zone and is usually well below the on-demand price used here, so the real cost is usually lower; the budget check counts the on-demand price.</span> : null}
           </div>
         ) : null}
         {check && !check.allowed ? <label className="check"><input type="checkbox" checked={override} onChange={(e) => setOverride(e.target.checked)} /> Override the budget guard (administrators)</label> : null}

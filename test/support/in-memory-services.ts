@@ -470,7 +470,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     async listInstances() {
       needAws('instances');
       for (const i of instances) settle(i);
-      return { currency: 'USD', asOf: now(), instances: instances.filter((i) => i.state !== 'terminated').map((i) => ({ ...i })) };
+      return { currency: 'USD', asOf: now(), instances: instances.filter((i) => i.state !== 'terminated').map((i) => ({ ...i })), prices: { label: 'shipped table of 2025-06-01', retrieved: '2025-06-01' } };
     },
     async explainAction(req) { return explain(findInstance(req.id), req.action); },
     async instanceAction(req) {
@@ -504,7 +504,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       if (!check.allowed && !req.override) throw new ServiceError('budget-guard', check.message);
       const p = presets.find((x) => x.id === req.presetId)!;
       const id = `i-${(0x1000000 + instances.length * 7919).toString(16).padStart(17, '0')}`;
-      instances.push({ id, name: req.name, type: p.type, state: 'pending', launchTime: null, owner: 'you', hourlyPrice: p.hourlyPrice, accruedCost: 0, costAsOf: now(), launchedByApp: true });
+      instances.push({ id, name: req.name, type: p.type, state: 'pending', launchTime: null, owner: 'you', hourlyPrice: p.hourlyPrice, accruedCost: 0, costAsOf: now(), launchedByApp: true, spot: req.market === 'spot' });
       transitions.push({ at: now() + 2500, id, state: 'running' });
       changed('instances');
       return { id };
@@ -517,6 +517,12 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       if (ceFetchedAt === null || now() - ceFetchedAt >= CE_MIN_INTERVAL_MS) { ceFetchedAt = now(); ceRequests++; }
       changed('budget');
       return budget();
+    },
+
+    async refreshPrices() {
+      log('refreshPrices', null);
+      needAws('prices');
+      return { ok: false, message: 'Prices not refreshed: your AWS identity may not read the Pricing API (AccessDeniedException; it needs pricing:GetProducts); keeping the shipped table of 2025-06-01.', prices: { label: 'shipped table of 2025-06-01', retrieved: '2025-06-01' } };
     },
 
     async listAnalyses() { return { analyses: analyses.map((a) => ({ ...a, steps: a.steps.map((s) => ({ ...s })) })) }; },

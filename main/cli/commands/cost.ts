@@ -6,9 +6,11 @@ import type { ComputeServices } from '../../instances/compute-services.ts';
 import { duration, round4, usd } from '../../cost/money.ts';
 
 const HELP = `Usage:
-  scopecloud cost [--refresh] [--live-only] [--json]
+  scopecloud cost [--refresh] [--refresh-prices] [--live-only] [--json]
 
-Live cost is computed here from the shipped price table and instance uptimes. Actual spend comes
+Live cost is computed here from a price table and instance uptimes: the table shipped with the
+app, or the one last fetched from the AWS Pricing API with --refresh-prices (it needs
+pricing:GetProducts; when refused, the current table is kept and the reason shown). Actual spend comes
 from AWS Cost Explorer, cached: it is asked at most every 6 hours, or on --refresh (never more
 than once per 10 minutes; each request costs $0.01). --live-only skips Cost Explorer.
 Exit codes: 0 ok, 4 AWS error.`;
@@ -29,15 +31,22 @@ export async function runCost(argv: string[], io: CliIo, compute: () => Promise<
       json: { type: 'boolean', default: false },
       refresh: { type: 'boolean', default: false },
       'live-only': { type: 'boolean', default: false },
+      'refresh-prices': { type: 'boolean', default: false },
     },
   });
   try {
     const s = await compute();
+    const refresh = values['refresh-prices'] ? await s.refreshPrices() : null;
+    const priceRefresh = refresh && (refresh.ok
+      ? { ok: true, message: refresh.message, refreshed: refresh.refreshed, missing: refresh.missing }
+      : { ok: false, code: refresh.code, message: refresh.message });
+    if (refresh && !values.json) io.out(refresh.message);
     const sum = await s.cost.summary({ refresh: values.refresh, skipActual: values['live-only'] });
     if (values.json) {
       const { instances, ...rest } = sum;
       io.out(JSON.stringify({
         ...rest,
+        ...(priceRefresh ? { priceRefresh } : {}),
         live: { ...sum.live, hourlyRate: round4(sum.live.hourlyRate), accruedCompute: round4(sum.live.accruedCompute), storageMonthly: round4(sum.live.storageMonthly), projectedRestOfMonth: round4(sum.live.projectedRestOfMonth) },
         projectedMonthTotal: sum.projectedMonthTotal === null ? null : round4(sum.projectedMonthTotal),
         running: instances.filter((i) => i.state === 'running' || i.state === 'pending').map((i) => ({ id: i.id, name: i.name, type: i.type, uptimeMs: i.uptimeMs, hourlyPrice: i.hourlyPrice, accruedCost: i.accruedCost === null ? null : round4(i.accruedCost) })),
@@ -45,7 +54,7 @@ export async function runCost(argv: string[], io: CliIo, compute: () => Promise<
       return ExitCode.ok;
     }
     const live = sum.live;
-    io.out(`Live (estimate, prices of ${sum.prices.retrieved}): ${live.running} running at ${usd(live.hourlyRate)}/h, ${usd(live.accruedCompute)} since their latest start; disks ${usd(live.storageMonthly)}/month.`);
+    io.out(`Live (estimate, prices: ${sum.prices.label}): ${live.running} running at ${usd(live.hourlyRate)}/h, ${usd(live.accruedCompute)} since their latest start; disks ${usd(live.storageMonthly)}/month.`);
     const running = sum.instances.filter((i) => i.state === 'running' || i.state === 'pending');
     if (running.length) {
       for (const l of table(['ID', 'NAME', 'TYPE', 'UPTIME', '$/H', 'ACCRUED'], running.map((i) => [i.id, i.name, i.type, duration(i.uptimeMs), i.hourlyPrice === null ? '?' : usd(i.hourlyPrice), i.accruedCost === null ? '?' : usd(i.accruedCost)]))) io.out(`  ${l}`);

@@ -45,13 +45,14 @@ test('a launch fits what is left after spend and running instances', () => {
 
 test('the budget guard state follows spend and forecast against the limit', () => {
   const base = { now: 1, currency: 'USD', actualError: null, live: liveCost([], Date.parse('2025-03-14T00:00:00Z')), budget: null };
-  const actual = (total: number) => ({ fetchedAt: '2025-03-14T00:00:00Z', start: '2025-03-01', end: '2025-03-14', currency: 'USD', total, byService: [{ key: 'Amazon EC2', amount: total }, { key: 'Tax', amount: 0 }], byOwner: [{ key: '', amount: total }], fromCache: false, ageMs: 0, nextRefreshAt: '' });
+  const actual = (total: number) => ({ fetchedAt: '2025-03-14T00:00:00Z', start: '2025-03-01', end: '2025-03-14', currency: 'USD', total, byService: [{ key: 'Amazon EC2', amount: total }, { key: 'Tax', amount: 0 }], byOwner: [{ key: '', amount: total }], daily: [{ date: '2025-03-02', amount: total }], fromCache: false, ageMs: 0, nextRefreshAt: '' });
   assert.equal(toBudget({ ...base, actual: actual(10), localLimit: null }).guard.state, 'ok');
   assert.equal(toBudget({ ...base, actual: actual(10), localLimit: null }).guard.remaining, null);
   const ok = toBudget({ ...base, actual: actual(10), localLimit: 100 });
   assert.deepEqual([ok.guard.state, ok.guard.remaining, ok.thresholds.map((t) => t.crossed)], ['ok', 90, [false, false, false]]);
   assert.deepEqual(ok.byService, [{ name: 'Amazon EC2', amount: 10 }], 'zero lines are left out');
   assert.deepEqual(ok.byOwner, [{ name: '(untagged)', amount: 10 }]);
+  assert.deepEqual(ok.daily, [{ date: '2025-03-02', amount: 10 }], 'the daily figures feed the chart');
   assert.equal(toBudget({ ...base, actual: actual(85), localLimit: 100 }).guard.state, 'warning');
   const blocked = toBudget({ ...base, actual: actual(120), localLimit: 100 });
   assert.deepEqual([blocked.guard.state, blocked.guard.remaining, blocked.thresholds.map((t) => t.crossed)], ['blocked', 0, [true, true, true]]);

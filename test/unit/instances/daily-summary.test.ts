@@ -25,7 +25,7 @@ describe('uptime records and the daily summary', () => {
     rec.observe([a('stopped', DAY1 + 10 * HOUR), makeInstance({ id: 'i-b', name: 'beta', hourlyPrice: null, launchTime: new Date(DAY1 + 20 * HOUR).toISOString() })], DAY1 + 20 * HOUR + 5_000);
     rec.observe([], DAY1 + DAY_MS + HOUR);
 
-    const s = dailySummary(rec.records(), DAY1, DAY1 + DAY_MS + 2 * HOUR);
+    const s = dailySummary(rec.records(), '2026-03-10', DAY1 + DAY_MS + 2 * HOUR, 'UTC');
     assert.equal(s.day, '2026-03-10');
     const alpha = s.items.find((i) => i.id === 'i-a')!;
     assert.equal(alpha.runMs, 5 * HOUR, '00:00-03:00 and 10:00-12:00');
@@ -35,7 +35,7 @@ describe('uptime records and the daily summary', () => {
     assert.equal(beta.cost, null);
     assert.equal(s.totalCost, 10);
     assert.equal(s.unpriced, 1);
-    assert.equal(dailySummary(rec.records(), DAY1 + DAY_MS, DAY1 + DAY_MS + 2 * HOUR).items[0]!.runMs, HOUR, 'beta ran one hour the next day');
+    assert.equal(dailySummary(rec.records(), '2026-03-11', DAY1 + DAY_MS + 2 * HOUR, 'UTC').items[0]!.runMs, HOUR, 'beta ran one hour the next day');
   });
 
   it('the scheduler notifies once per day through the rate limiter, never twice for the same day', async () => {
@@ -48,7 +48,7 @@ describe('uptime records and the daily summary', () => {
     const make = () => createDailySummaryScheduler({
       clock: time, timers: time, records: () => rec.records(), store,
       limiter: createNotificationLimiter({ clock: time, store, intervalMs: HOUR }),
-      notify: (n) => sent.push(n), checkEveryMs: 15 * 60_000,
+      notify: (n) => sent.push(n), checkEveryMs: 15 * 60_000, timeZone: 'UTC',
     });
     const scheduler = make();
     scheduler.start();
