@@ -18,6 +18,7 @@ pub mod register;
 pub mod rng;
 pub mod score;
 pub mod source;
+pub mod steps;
 pub mod synth;
 
 pub use movie::Movie;

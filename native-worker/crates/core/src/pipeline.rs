@@ -21,6 +21,7 @@ use crate::detect::{self, DetectOptions, Roi};
 use crate::extract::{self, ExtractOptions, Mask, Traces};
 use crate::register::{self, RegisterOptions, Registration};
 use crate::source::{BinaryCache, FrameSource};
+use crate::steps::masks::RoiMask;
 
 /// Everything the pipeline can be told. `fs`, `tau` and `seed` override the per-stage copies.
 #[derive(Clone, Debug)]
@@ -191,7 +192,7 @@ pub type ProgressFn<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
 
 struct PlaneOut {
     result: PlaneResult,
-    rois: Vec<Roi>,
+    rois: Vec<RoiRecord>,
     f: Traces,
     fneu: Traces,
 }
@@ -205,17 +206,11 @@ pub fn run(planes: &[&dyn FrameSource], opts: &PipelineOptions, progress: Progre
     run_selected(planes, &ids, opts, progress)
 }
 
-/// Like [`run`] for a subset of a recording's planes: `planes[i]` is plane `ids[i]` of the
-/// recording, and ROIs, `z` and per-plane results carry that true index. Planes are analysed
-/// independently, so each plane's ROIs, traces, dF/F and spikes equal that plane's part of a run
-/// over all planes (same options); only the clustering, which spans the planes given, differs.
+/// Checks that every plane can be analysed (frames, at least 8x8 pixels).
 ///
 /// # Errors
-/// As [`run`]; [`PipelineError::InvalidInput`] when `ids` and `planes` differ in length.
-pub fn run_selected(planes: &[&dyn FrameSource], ids: &[usize], opts: &PipelineOptions, progress: ProgressFn<'_>) -> Result<PipelineOutput, PipelineError> {
-    if ids.len() != planes.len() {
-        return Err(PipelineError::InvalidInput(format!("{} plane ids for {} planes", ids.len(), planes.len())));
-    }
+/// [`PipelineError::InvalidInput`] naming the first bad plane.
+pub fn check_planes(planes: &[&dyn FrameSource]) -> Result<(), PipelineError> {
     if planes.is_empty() {
         return Err(PipelineError::InvalidInput("no planes".into()));
     }
@@ -229,13 +224,40 @@ pub fn run_selected(planes: &[&dyn FrameSource], ids: &[usize], opts: &PipelineO
             )));
         }
     }
-    match opts.threads {
+    Ok(())
+}
+
+/// Runs `f` on a rayon pool of `threads` threads (the global pool when `None`).
+///
+/// # Errors
+/// [`PipelineError::Threads`] when the pool cannot be built.
+pub fn in_pool<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R, PipelineError> {
+    match threads {
         Some(n) => {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build().map_err(|e| PipelineError::Threads(e.to_string()))?;
-            pool.install(|| run_inner(planes, ids, opts, progress))
+            Ok(pool.install(f))
         }
-        None => run_inner(planes, ids, opts, progress),
+        None => Ok(f()),
     }
+}
+
+/// Like [`run`] for a subset of a recording's planes: `planes[i]` is plane `ids[i]` of the
+/// recording, and ROIs, `z` and per-plane results carry that true index. Planes are analysed
+/// independently, so each plane's ROIs, traces, dF/F and spikes equal that plane's part of a run
+/// over all planes (same options); only the clustering, which spans the planes given, differs.
+///
+/// The run is the composition of the single steps ([`register_plane`], [`detect_plane`],
+/// [`extract_plane`], [`finish_traces`], [`cluster_cells`]) that the CLI also runs one by one
+/// through files, so both give the same bytes.
+///
+/// # Errors
+/// As [`run`]; [`PipelineError::InvalidInput`] when `ids` and `planes` differ in length.
+pub fn run_selected(planes: &[&dyn FrameSource], ids: &[usize], opts: &PipelineOptions, progress: ProgressFn<'_>) -> Result<PipelineOutput, PipelineError> {
+    if ids.len() != planes.len() {
+        return Err(PipelineError::InvalidInput(format!("{} plane ids for {} planes", ids.len(), planes.len())));
+    }
+    check_planes(planes)?;
+    in_pool(opts.threads, || run_inner(planes, ids, opts, progress))?
 }
 
 fn run_inner(planes: &[&dyn FrameSource], ids: &[usize], opts: &PipelineOptions, progress: ProgressFn<'_>) -> Result<PipelineOutput, PipelineError> {
@@ -254,58 +276,25 @@ fn run_inner(planes: &[&dyn FrameSource], ids: &[usize], opts: &PipelineOptions,
     let mut timings = vec![("planes".to_string(), t0.elapsed().as_secs_f64())];
 
     // combine planes
-    let frames = outs.iter().map(|o| o.f.frames).max().unwrap_or(0);
     let f = Traces::concat(&outs.iter().map(|o| &o.f).collect::<Vec<_>>());
     let fneu = Traces::concat(&outs.iter().map(|o| &o.fneu).collect::<Vec<_>>());
-    let mut rois = Vec::new();
-    for o in &outs {
-        let w = o.result.width;
-        for r in &o.rois {
-            rois.push(RoiRecord {
-                id: rois.len(),
-                plane: o.result.plane,
-                x: r.centroid.1,
-                y: r.centroid.0,
-                z: o.result.plane as f32,
-                pixels: r.pixels.iter().map(|&p| ((p as usize / w) as u32, (p as usize % w) as u32)).collect(),
-                weights: r.weights.clone(),
-                score: r.features.score,
-                iscell: r.iscell,
-                cluster: None,
-            });
-        }
-    }
+    let mut rois = number_rois(outs.iter_mut().map(|o| std::mem::take(&mut o.rois)).collect());
     let t1 = Instant::now();
-    let fc = extract::corrected(&f, &fneu, opts.extract.neuropil_coefficient);
-    let dff = extract::dff_all(&fc, &f, opts.fs, &opts.extract);
-    let dopts = DeconvOptions {
-        fs: opts.fs,
-        tau: opts.tau,
-        lambda: opts.deconv_lambda,
-        baseline_sigma_s: opts.extract.baseline_sigma_s,
-        baseline_window_s: opts.extract.baseline_window_s,
-    };
     progress("deconvolve", 0, f.rois);
-    let spks = deconv::deconvolve_all(&fc, &dopts);
+    let (dff, spks) = finish_traces(&f, &fneu, opts);
     progress("deconvolve", f.rois, f.rois);
     timings.push(("deconvolve".to_string(), t1.elapsed().as_secs_f64()));
 
     let t2 = Instant::now();
-    let clustered: Vec<usize> = rois.iter().filter(|r| r.iscell || !opts.cluster_cells_only).map(|r| r.id).collect();
     progress("cluster", 0, 1);
-    let mut sub = Traces { rois: clustered.len(), frames, data: Vec::with_capacity(clustered.len() * frames) };
-    for &i in &clustered {
-        sub.data.extend_from_slice(dff.row(i));
-    }
-    let copts = ClusterOptions { k: opts.k, seed: opts.seed, ..opts.cluster.clone() };
-    let clustering = cluster::cluster(&sub, &copts);
+    let iscell: Vec<bool> = rois.iter().map(|r| r.iscell).collect();
+    let (clustering, clustered) = cluster_cells(&dff, &iscell, opts);
     for (row, &id) in clustered.iter().enumerate() {
         rois[id].cluster = clustering.labels.get(row).copied();
     }
     progress("cluster", 1, 1);
     timings.push(("cluster".to_string(), t2.elapsed().as_secs_f64()));
 
-    let iscell = rois.iter().map(|r| r.iscell).collect();
     Ok(PipelineOutput {
         rois,
         f,
@@ -320,15 +309,160 @@ fn run_inner(planes: &[&dyn FrameSource], ids: &[usize], opts: &PipelineOptions,
     })
 }
 
+/// `f` over `items` on the current rayon pool, results in item order (planes run in parallel).
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    items.par_iter().map(f).collect()
+}
+
+/// Gives the ROIs of consecutive planes their output ids `0..n`, plane after plane.
+#[must_use]
+pub fn number_rois(per_plane: Vec<Vec<RoiRecord>>) -> Vec<RoiRecord> {
+    let mut rois: Vec<RoiRecord> = per_plane.into_iter().flatten().collect();
+    for (i, r) in rois.iter_mut().enumerate() {
+        r.id = i;
+    }
+    rois
+}
+
+/// dF/F and deconvolved spikes of `F - c * Fneu` (the extraction step's derived traces).
+#[must_use]
+pub fn finish_traces(f: &Traces, fneu: &Traces, opts: &PipelineOptions) -> (Traces, Traces) {
+    let fc = extract::corrected(f, fneu, opts.extract.neuropil_coefficient);
+    let dff = extract::dff_all(&fc, f, opts.fs, &opts.extract);
+    let dopts = DeconvOptions {
+        fs: opts.fs,
+        tau: opts.tau,
+        lambda: opts.deconv_lambda,
+        baseline_sigma_s: opts.extract.baseline_sigma_s,
+        baseline_window_s: opts.extract.baseline_window_s,
+    };
+    let spks = deconv::deconvolve_all(&fc, &dopts);
+    (dff, spks)
+}
+
+/// Clusters the rows of `dff` whose `cells` flag is set (all rows when
+/// `opts.cluster_cells_only` is off) with `opts.k` and `opts.seed`; non-finite values count as 0.
+/// Returns the clustering and the row ids clustered, in clustering order.
+#[must_use]
+pub fn cluster_cells(dff: &Traces, cells: &[bool], opts: &PipelineOptions) -> (Clustering, Vec<usize>) {
+    let clustered: Vec<usize> = (0..dff.rois).filter(|&i| cells.get(i).copied().unwrap_or(false) || !opts.cluster_cells_only).collect();
+    let mut sub = Traces { rois: clustered.len(), frames: dff.frames, data: Vec::with_capacity(clustered.len() * dff.frames) };
+    for &i in &clustered {
+        sub.data.extend(dff.row(i).iter().map(|&v| if v.is_finite() { v } else { 0.0 }));
+    }
+    let copts = ClusterOptions { k: opts.k, seed: opts.seed, ..opts.cluster.clone() };
+    (cluster::cluster(&sub, &copts), clustered)
+}
+
 /// Bytes of frames one streamed batch may hold (the registered copy doubles it).
 const BATCH_BYTES: usize = 32 << 20;
 
-/// The batch actually streamed: at most `batch` frames and about [`BATCH_BYTES`], but enough
-/// frames to keep every thread busy. Results do not depend on it.
-fn effective_batch(batch: usize, frame_len: usize) -> usize {
+/// The batch actually streamed for frames of `frame_len` pixels: at most `opts.batch` frames and
+/// about [`BATCH_BYTES`], but enough frames to keep every thread busy. Results do not depend on it.
+#[must_use]
+pub fn plane_batch(opts: &PipelineOptions, frame_len: usize) -> usize {
     let by_memory = BATCH_BYTES / (frame_len.max(1) * 4);
     let floor = 2 * rayon::current_num_threads();
-    batch.max(1).min(by_memory.max(floor))
+    opts.batch.max(1).min(by_memory.max(floor))
+}
+
+/// Step 1 for one plane: registers `src` into `cache` (appended, then finished), showing every
+/// registered batch to `observe` first. `progress(done, total)` in frames.
+///
+/// # Errors
+/// Read errors from `src`; write errors of the cache, wrapping an
+/// [`OutputError`](crate::output::OutputError) that names the cache file.
+pub fn register_plane(
+    src: &dyn FrameSource,
+    opts: &PipelineOptions,
+    cache: &mut BinaryCache,
+    observe: &mut dyn FnMut(&[f32]),
+    progress: &dyn Fn(usize, usize),
+) -> io::Result<Registration> {
+    let batch = plane_batch(opts, src.frame_len());
+    let path = cache.path().to_path_buf();
+    let wrap = |e: io::Error| io::Error::other(crate::output::OutputError::Io { path: path.clone(), source: e });
+    let r = register::register_source(
+        src,
+        &opts.register,
+        batch,
+        &mut |_, data| {
+            observe(data);
+            cache.append(data).map_err(wrap)
+        },
+        progress,
+    )?;
+    cache.finish().map_err(wrap)?;
+    Ok(r)
+}
+
+/// Step 2's result for one plane.
+#[derive(Clone, Debug)]
+pub struct PlaneDetection {
+    /// The plane's ROIs, `id` numbered within the plane (see [`number_rois`]).
+    pub rois: Vec<RoiRecord>,
+    /// Mean image of the registered plane.
+    pub mean_image: Vec<f32>,
+    /// Detection's activity map.
+    pub activity_map: Vec<f32>,
+    /// Frames per detection bin.
+    pub bin_size: usize,
+}
+
+/// Step 2 for plane `plane`: ROIs from its registered movie `reg`.
+///
+/// # Errors
+/// Read errors from `reg`.
+pub fn detect_plane(plane: usize, reg: &dyn FrameSource, opts: &PipelineOptions) -> io::Result<PlaneDetection> {
+    let w = reg.width();
+    let dopts = DetectOptions { fs: opts.fs, tau: opts.tau, batch: plane_batch(opts, reg.frame_len()), ..opts.detect.clone() };
+    let det = detect::detect(reg, &dopts)?;
+    let rois = det.rois.iter().enumerate().map(|(i, r)| roi_record(i, plane, w, r)).collect();
+    Ok(PlaneDetection { rois, mean_image: det.mean_image, activity_map: det.activity_map, bin_size: det.bin_size })
+}
+
+fn roi_record(id: usize, plane: usize, w: usize, r: &Roi) -> RoiRecord {
+    RoiRecord {
+        id,
+        plane,
+        x: r.centroid.1,
+        y: r.centroid.0,
+        z: plane as f32,
+        pixels: r.pixels.iter().map(|&p| ((p as usize / w) as u32, (p as usize % w) as u32)).collect(),
+        weights: r.weights.clone(),
+        score: r.features.score,
+        iscell: r.iscell,
+        cluster: None,
+    }
+}
+
+/// Step 3 for one plane: `(F, Fneu)` of `rois` (all of this plane's ROIs, pixels inside `reg`'s
+/// frame) streamed from the registered movie `reg`; neuropil annuli exclude every ROI given.
+/// `progress(done, total)` in frames.
+///
+/// # Errors
+/// Read errors from `reg`; `InvalidInput` when a pixel lies outside the frame.
+pub fn extract_plane(reg: &dyn FrameSource, rois: &[RoiMask], opts: &PipelineOptions, progress: &dyn Fn(usize, usize)) -> io::Result<(Traces, Traces)> {
+    let (h, w) = (reg.height(), reg.width());
+    let mut linear = Vec::with_capacity(rois.len());
+    for r in rois {
+        if let Some(&(y, x)) = r.pixels.iter().find(|&&(y, x)| y as usize >= h || x as usize >= w) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("ROI {} has pixel ({y}, {x}) outside the {h}x{w} frame", r.id)));
+        }
+        linear.push(r.pixels.iter().map(|&(y, x)| y * w as u32 + x).collect::<Vec<u32>>());
+    }
+    let cell_masks: Vec<Mask> = rois.iter().zip(&linear).map(|(r, px)| Mask::new(px.clone(), Some(r.weights.clone()))).collect();
+    let roi_px: Vec<&[u32]> = linear.iter().map(Vec::as_slice).collect();
+    let np_masks: Vec<Mask> = extract::neuropil_masks(&roi_px, h, w, &opts.extract.neuropil).into_iter().map(|p| Mask::new(p, None)).collect();
+    extract::extract(reg, &cell_masks, &np_masks, plane_batch(opts, h * w), progress)
+}
+
+impl RoiRecord {
+    /// The footprint extraction needs.
+    #[must_use]
+    pub fn mask(&self) -> RoiMask {
+        RoiMask { id: self.id, plane: self.plane, pixels: self.pixels.clone(), weights: self.weights.clone() }
+    }
 }
 
 fn run_plane(
@@ -341,7 +475,6 @@ fn run_plane(
     n_planes: usize,
 ) -> Result<PlaneOut, PipelineError> {
     let (t, h, w) = (src.frames(), src.height(), src.width());
-    let batch = effective_batch(opts.batch, h * w);
     let report = |step: usize, name: &str, delta: usize, total: usize| {
         let done = counters[step].fetch_add(delta, Ordering::Relaxed) + delta;
         progress(name, done, total);
@@ -353,17 +486,10 @@ fn run_plane(
     if opts.do_registration {
         let mut c = BinaryCache::create(opts.temp_dir.as_deref(), h, w)?;
         let last = AtomicUsize::new(0);
-        registration = register::register_source(
-            src,
-            &opts.register,
-            batch,
-            &mut |_, data| c.append(data),
-            &|done, _| {
-                let prev = last.swap(done, Ordering::Relaxed);
-                report(0, "register", done - prev, total_frames);
-            },
-        )?;
-        c.finish()?;
+        registration = register_plane(src, opts, &mut c, &mut |_| {}, &|done, _| {
+            let prev = last.swap(done, Ordering::Relaxed);
+            report(0, "register", done - prev, total_frames);
+        })?;
         cache = Some(c);
     }
     let reg_src: &dyn FrameSource = match &cache {
@@ -372,17 +498,13 @@ fn run_plane(
     };
     timings.push(("register".to_string(), clock.elapsed().as_secs_f64()));
     let clock = Instant::now();
-    let dopts = DetectOptions { fs: opts.fs, tau: opts.tau, batch, ..opts.detect.clone() };
-    let det = detect::detect(reg_src, &dopts)?;
+    let det = detect_plane(pi, reg_src, opts)?;
     report(1, "detect", 1, n_planes);
     timings.push(("detect".to_string(), clock.elapsed().as_secs_f64()));
     let clock = Instant::now();
-    let cell_masks: Vec<Mask> = det.rois.iter().map(|r| Mask::new(r.pixels.clone(), Some(r.weights.clone()))).collect();
-    let roi_px: Vec<&[u32]> = det.rois.iter().map(|r| r.pixels.as_slice()).collect();
-    let np_masks: Vec<Mask> =
-        extract::neuropil_masks(&roi_px, h, w, &opts.extract.neuropil).into_iter().map(|p| Mask::new(p, None)).collect();
     let last = AtomicUsize::new(0);
-    let (f, fneu) = extract::extract(reg_src, &cell_masks, &np_masks, batch, &|done, _| {
+    let masks: Vec<RoiMask> = det.rois.iter().map(RoiRecord::mask).collect();
+    let (f, fneu) = extract_plane(reg_src, &masks, opts, &|done, _| {
         let prev = last.swap(done, Ordering::Relaxed);
         report(2, "extract", done - prev, total_frames);
     })?;

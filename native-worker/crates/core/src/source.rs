@@ -1,9 +1,10 @@
 //! Frame sources: how pipeline stages read a movie in batches without holding it in memory.
 //!
 //! A [`FrameSource`] is one plane of a movie, read by frame ranges. [`crate::Movie`] implements it
-//! (in-memory), and so does [`BinaryCache`], a temporary raw `f32` file on disk that the pipeline
-//! writes the registered movie to and streams from for detection and extraction (suite2p keeps a
-//! similar `data.bin`). Memory is then bounded by the batch size, not by the movie length.
+//! (in-memory), and so does [`BinaryCache`], a raw little-endian `f32` file on disk that the
+//! pipeline writes the registered movie to and streams from for detection and extraction (suite2p
+//! keeps a similar `data.bin`). Memory is then bounded by the batch size, not by the movie length.
+//! `analyze` uses a temporary cache; the `register` step keeps one (see [`crate::steps`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -64,10 +65,12 @@ const CHUNK_BYTES: usize = 64 * 1024;
 
 static CACHE_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// A movie stored as raw little-endian `f32` frames in a temporary file, deleted on drop.
+/// A movie stored as raw little-endian `f32` frames, frame after frame, row-major, no header.
 ///
 /// Written once, front to back, with [`BinaryCache::append`]; then read with
-/// [`FrameSource::read_frames`] (positioned reads, safe from many threads).
+/// [`FrameSource::read_frames`] (positioned reads, safe from many threads). A cache made by
+/// [`BinaryCache::create`] is temporary and deleted on drop; one made by
+/// [`BinaryCache::create_at`] or opened by [`BinaryCache::open`] stays.
 pub struct BinaryCache {
     path: PathBuf,
     file: File,
@@ -75,6 +78,7 @@ pub struct BinaryCache {
     frames: usize,
     height: usize,
     width: usize,
+    temporary: bool,
 }
 
 impl BinaryCache {
@@ -99,6 +103,63 @@ impl BinaryCache {
             frames: 0,
             height,
             width,
+            temporary: true,
+        })
+    }
+
+    /// Creates (or truncates) a cache file at `path` that is kept after drop.
+    ///
+    /// # Errors
+    /// When the file cannot be created.
+    pub fn create_at(path: &Path, height: usize, width: usize) -> io::Result<Self> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)?;
+        let writer = BufWriter::with_capacity(1 << 20, file.try_clone()?);
+        Ok(BinaryCache {
+            path: path.to_path_buf(),
+            file,
+            writer: Some(writer),
+            frames: 0,
+            height,
+            width,
+            temporary: false,
+        })
+    }
+
+    /// Opens a finished cache of `frames` frames of `height x width` for reading.
+    ///
+    /// # Errors
+    /// When the file cannot be opened, or its length is not `frames * height * width * 4`
+    /// bytes (`InvalidData`, e.g. a truncated or foreign file).
+    pub fn open(path: &Path, frames: usize, height: usize, width: usize) -> io::Result<Self> {
+        let file = File::open(path)?;
+        let want = (frames * height * width * 4) as u64;
+        let len = file.metadata()?.len();
+        if len != want {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{} bytes, expected {} ({} frames of {}x{} f32)",
+                    len,
+                    want,
+                    frames,
+                    height,
+                    width
+                ),
+            ));
+        }
+        Ok(BinaryCache {
+            path: path.to_path_buf(),
+            file,
+            writer: None,
+            frames,
+            height,
+            width,
+            temporary: false,
         })
     }
 
@@ -187,7 +248,9 @@ impl FrameSource for BinaryCache {
 
 impl Drop for BinaryCache {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if self.temporary {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 

@@ -1,16 +1,21 @@
-//! `cluster --traces <npy>`: k-means on the rows of already extracted traces (for example the
-//! merged dF/F of a fanned-out job), writing `clusters.npy`, `covariance.png` and `summary.json`.
-//! No movie is read.
+//! `cluster --traces <dir|npy>`: k-means on the rows of already extracted traces (the `extract`
+//! step's folder, or for example the merged dF/F of a fanned-out job), writing `clusters.npy`,
+//! `covariance.png`, `summary.json` and, when the ROIs' `rois.json` is known, `rois.json` with
+//! each ROI's cluster. No movie is read. Clustering is the pipeline's own
+//! ([`worker_core::pipeline::cluster_cells`]), so the chain of steps gives `analyze`'s bytes.
 
 use super::Log;
 use crate::args::ClusterArgs;
 use crate::exit::CliError;
+use crate::progress::JsonProgress;
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
-use worker_core::cluster::{cluster, ClusterOptions};
 use worker_core::extract::Traces;
-use worker_core::output::{read_npy, write_clustering, write_json, NpyData, SCHEMA_VERSION};
+use worker_core::output::{
+    read_npy, relabel_rois, write_clustering, write_json, NpyData, SCHEMA_VERSION,
+};
+use worker_core::pipeline::{cluster_cells, in_pool, PipelineOptions};
 
 #[derive(Serialize)]
 struct Summary<'a> {
@@ -27,6 +32,7 @@ struct Parameters<'a> {
     step: &'static str,
     traces: &'a Path,
     iscell: Option<&'a Path>,
+    rois: Option<&'a Path>,
     k: usize,
     seed: u64,
     threads: Option<usize>,
@@ -49,14 +55,49 @@ fn as_f64(d: NpyData) -> Vec<f64> {
     }
 }
 
+/// `name` in `dir` when that file exists.
+fn existing(dir: Option<&Path>, name: &str) -> Option<PathBuf> {
+    dir.map(|d| d.join(name)).filter(|p| p.is_file())
+}
+
 pub fn run(a: &ClusterArgs, log: &Log) -> Result<(), CliError> {
     let t0 = Instant::now();
-    let path = a.traces.as_deref().expect("cluster_traces::run needs --traces");
+    let given = a
+        .traces
+        .as_deref()
+        .expect("cluster_traces::run needs --traces");
     if a.k == 0 || a.threads == Some(0) {
         return Err(CliError::Usage(
             "--k and --threads must be at least 1".into(),
         ));
     }
+    let traces_dir = given.is_dir().then_some(given);
+    let path_buf = match traces_dir {
+        Some(d) => d.join("dff.npy"),
+        None => given.to_path_buf(),
+    };
+    let path = path_buf.as_path();
+    if traces_dir.is_some() && !path.is_file() {
+        return Err(CliError::Input(format!(
+            "{} not found: run `scopecloud-worker extract --registered <cache> --rois <dir> --out <dir>` first and pass that <dir> to --traces",
+            path.display()
+        )));
+    }
+    if let Some(r) = a.rois.as_deref() {
+        if !r.join("rois.json").is_file() {
+            return Err(CliError::Input(format!(
+                "{} not found: --rois must be a folder written by `scopecloud-worker detect`",
+                r.join("rois.json").display()
+            )));
+        }
+    }
+    let iscell_path = a
+        .iscell
+        .clone()
+        .or_else(|| existing(a.rois.as_deref(), "iscell.npy"))
+        .or_else(|| existing(traces_dir, "iscell.npy"));
+    let rois_json =
+        existing(a.rois.as_deref(), "rois.json").or_else(|| existing(traces_dir, "rois.json"));
     let arr = read_npy(path).map_err(|e| CliError::Input(e.to_string()))?;
     let (rois, frames) = match arr.shape.as_slice() {
         [n, t] => (*n, *t),
@@ -73,7 +114,7 @@ pub fn run(a: &ClusterArgs, log: &Log) -> Result<(), CliError> {
     if data.iter().any(|v| !v.is_finite()) {
         log.info("warning: non-finite trace values are clustered as 0");
     }
-    let cells: Vec<bool> = match &a.iscell {
+    let cells: Vec<bool> = match &iscell_path {
         None => vec![true; rois],
         Some(p) => {
             let c = read_npy(p).map_err(|e| CliError::Input(e.to_string()))?;
@@ -89,36 +130,28 @@ pub fn run(a: &ClusterArgs, log: &Log) -> Result<(), CliError> {
                     )))
                 }
             };
-            as_f64(c.data)
-                .chunks(cols)
-                .map(|r| r[0] > 0.5)
-                .collect()
+            as_f64(c.data).chunks(cols).map(|r| r[0] > 0.5).collect()
         }
     };
     std::fs::create_dir_all(&a.out)
         .map_err(|e| CliError::Output(format!("cannot create {}: {}", a.out.display(), e)))?;
-    let ids: Vec<usize> = (0..rois).filter(|&i| cells[i]).collect();
-    let mut sub = Traces {
-        rois: ids.len(),
+    let dff = Traces {
+        rois,
         frames,
-        data: Vec::with_capacity(ids.len() * frames),
+        data: data.iter().map(|&v| v as f32).collect(),
     };
-    for &i in &ids {
-        sub.data.extend(data[i * frames..(i + 1) * frames].iter().map(|&v| {
-            if v.is_finite() {
-                v as f32
-            } else {
-                0.0
-            }
-        }));
-    }
-    let opts = ClusterOptions {
+    drop(data);
+    let opts = PipelineOptions {
         k: a.k,
         seed: a.seed,
-        ..ClusterOptions::default()
+        threads: a.threads,
+        ..PipelineOptions::default()
     };
-    // --threads is recorded but clustering uses the default pool (one thread per core).
-    let c = cluster(&sub, &opts);
+    let mut progress = JsonProgress::new();
+    progress.emit_raw("cluster", 0, 1);
+    let (c, ids) = in_pool(a.threads, || cluster_cells(&dff, &cells, &opts))
+        .map_err(|e| CliError::Internal(e.to_string()))?;
+    progress.emit_raw("cluster", 1, 1);
     let mut labels = vec![-1i64; rois];
     for (row, &id) in ids.iter().enumerate() {
         if let Some(&l) = c.labels.get(row) {
@@ -127,6 +160,15 @@ pub fn run(a: &ClusterArgs, log: &Log) -> Result<(), CliError> {
     }
     let t_cluster = t0.elapsed().as_secs_f64();
     let mut outputs = write_clustering(&a.out, &labels, &c)?;
+    if let Some(src) = &rois_json {
+        relabel_rois(src, &a.out.join("rois.json"), &labels).map_err(|e| match &e {
+            worker_core::output::OutputError::Io { path, .. } if path != src => {
+                CliError::Output(e.to_string())
+            }
+            _ => CliError::Input(e.to_string()),
+        })?;
+        outputs.push("rois.json".into());
+    }
     outputs.push("summary.json".into());
     let clusters = c.labels.iter().max().map_or(0, |m| m + 1);
     let summary = Summary {
@@ -135,7 +177,8 @@ pub fn run(a: &ClusterArgs, log: &Log) -> Result<(), CliError> {
         parameters: Parameters {
             step: "cluster-traces",
             traces: path,
-            iscell: a.iscell.as_deref(),
+            iscell: iscell_path.as_deref(),
+            rois: rois_json.as_deref(),
             k: a.k,
             seed: a.seed,
             threads: a.threads,

@@ -4,6 +4,7 @@ mod cluster_traces;
 mod info;
 mod pipeline;
 mod project;
+mod steps;
 mod synth;
 
 use crate::args::{Cli, Command, InputArgs};
@@ -17,9 +18,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Info(a) => info::run(&a),
         Command::Project(a) => project::run(&a, &log),
         Command::Analyze(a) => pipeline::run("analyze", &a, &log),
-        Command::Register(a) => pipeline::run("register", &a, &log),
-        Command::Detect(a) => pipeline::run("detect", &a, &log),
-        Command::Extract(a) => pipeline::run("extract", &a, &log),
+        Command::Register(a) => steps::register(&a, &log),
+        Command::Detect(a) => match &a.registered {
+            Some(_) => steps::detect(&a, &log),
+            None => pipeline::run("detect", &a.pipeline(), &log),
+        },
+        Command::Extract(a) => match &a.registered {
+            Some(_) => steps::extract(&a, &log),
+            None => pipeline::run("extract", &a.pipeline(), &log),
+        },
         Command::Cluster(a) => match &a.traces {
             Some(_) => cluster_traces::run(&a, &log),
             None => pipeline::run("cluster", &a.pipeline(), &log),
@@ -71,6 +78,35 @@ pub fn open_input(a: &InputArgs, log: &Log) -> Result<Source, CliError> {
         log.info(format!("warning: {}", w));
     }
     Ok(src)
+}
+
+/// The frame rate to use and where it came from: a valid `--fs`, else `fallback` (with its
+/// origin), else 30 Hz.
+pub fn resolve_fs(
+    arg: Option<f64>,
+    fallback: Option<(f64, &'static str)>,
+) -> Result<(f64, &'static str), CliError> {
+    match (arg, fallback) {
+        (Some(f), _) if f > 0.0 && f.is_finite() => Ok((f, "argument")),
+        (Some(f), _) => Err(CliError::Usage(format!(
+            "--fs {} is not a positive frame rate",
+            f
+        ))),
+        (None, Some(fb)) => Ok(fb),
+        (None, None) => Ok((30.0, "default")),
+    }
+}
+
+/// Checks `--tau`.
+pub fn check_tau(tau: f64) -> Result<(), CliError> {
+    if tau > 0.0 && tau.is_finite() {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "--tau {} is not a positive time in seconds",
+            tau
+        )))
+    }
 }
 
 /// The planes selected by `--plane` (sorted, deduplicated; all when none given), checked

@@ -1,16 +1,16 @@
-//! `analyze`, `register`, `detect`, `extract`, `cluster`: the algorithm steps.
-//! `register` runs registration only; `detect`, `extract` and `cluster` run the pipeline and
-//! write the outputs up to that step; `analyze` writes everything plus projections.
+//! `analyze` (the whole pipeline, plus projections) and the `--input` conveniences of `detect`,
+//! `extract` and `cluster`, which run the pipeline on a movie with a temporary registered cache
+//! and write the outputs up to that step. The single steps on files are in `steps.rs`.
 //! Every run writes `summary.json`.
 
-use super::{open_input, selected_planes, Log};
+use super::{check_tau, open_input, resolve_fs, selected_planes, Log};
 use crate::args::PipelineArgs;
 use crate::exit::CliError;
 use crate::progress::JsonProgress;
 use serde::Serialize;
 use std::sync::Mutex;
 use std::time::Instant;
-use worker_core::output::{write_json, write_registration, write_results, Stage, SCHEMA_VERSION};
+use worker_core::output::{write_json, write_results, Stage, SCHEMA_VERSION};
 use worker_core::pipeline::{PipelineError, PipelineOptions};
 use worker_core::project::{write_projections_planes, ProjectOptions};
 use worker_core::source::FrameSource;
@@ -21,6 +21,7 @@ struct Parameters {
     step: String,
     fs: f64,
     fs_from: &'static str,
+    tau: f64,
     k: usize,
     seed: u64,
     threads: Option<usize>,
@@ -52,11 +53,18 @@ struct Summary<'a> {
     outputs: Vec<String>,
 }
 
-fn pipeline_error(e: PipelineError) -> CliError {
+/// Maps a pipeline failure to its exit code: unreadable input 3, an output that cannot be
+/// written (the registered cache) 4, anything else 5.
+pub fn pipeline_error(e: PipelineError) -> CliError {
     match e {
         PipelineError::Io(io) => {
             if io.get_ref().is_some_and(|inner| inner.is::<TiffError>()) {
                 CliError::Input(io.to_string())
+            } else if io
+                .get_ref()
+                .is_some_and(|inner| inner.is::<worker_core::output::OutputError>())
+            {
+                CliError::Output(io.to_string())
             } else {
                 CliError::Internal(format!("i/o during analysis: {}", io))
             }
@@ -81,17 +89,8 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
             "--k and --threads must be at least 1".into(),
         ));
     }
-    let (fs, fs_from) = match (a.fs, info.frame_rate_hz) {
-        (Some(f), _) if f > 0.0 && f.is_finite() => (f, "argument"),
-        (Some(f), _) => {
-            return Err(CliError::Usage(format!(
-                "--fs {} is not a positive frame rate",
-                f
-            )))
-        }
-        (None, Some(f)) => (f, "metadata"),
-        (None, None) => (30.0, "default"),
-    };
+    let (fs, fs_from) = resolve_fs(a.fs, info.frame_rate_hz.map(|f| (f, "metadata")))?;
+    check_tau(a.tau)?;
     std::fs::create_dir_all(&a.out)
         .map_err(|e| CliError::Output(format!("cannot create {}: {}", a.out.display(), e)))?;
     let selected = selected_planes(&a.input, info.planes)?;
@@ -102,6 +101,7 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
     let refs: Vec<&dyn FrameSource> = planes.iter().map(|p| p as &dyn FrameSource).collect();
     let opts = PipelineOptions {
         fs: fs as f32,
+        tau: a.tau as f32,
         k: a.k,
         seed: a.seed,
         threads: a.threads,
@@ -122,27 +122,7 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
         clusters: 0,
     };
     let mut outputs;
-    if step == "register" {
-        let t = Instant::now();
-        let mut regs = Vec::new();
-        let total = info.frames * planes.len();
-        for (i, plane) in planes.iter().enumerate() {
-            let p = selected[i];
-            let base = i * info.frames;
-            let r = worker_core::register::register_source(
-                plane,
-                &opts.register,
-                opts.batch,
-                &mut |_, _| Ok(()),
-                &|done, _| report("register", base + done, total),
-            )
-            .map_err(|e| pipeline_error(PipelineError::Io(e)))?;
-            regs.push((p, r));
-        }
-        timings.push(("register".into(), t.elapsed().as_secs_f64()));
-        let pairs: Vec<_> = regs.iter().map(|(p, r)| (*p, r)).collect();
-        outputs = write_registration(&a.out, &pairs)?;
-    } else {
+    {
         let stage = match step {
             "detect" => Stage::Detect,
             "extract" => Stage::Extract,
@@ -194,6 +174,7 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
             step: step.to_string(),
             fs,
             fs_from,
+            tau: a.tau,
             k: a.k,
             seed: a.seed,
             threads: a.threads,

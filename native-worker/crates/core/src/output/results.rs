@@ -4,9 +4,10 @@
 //! `covariance.png` and `registration.json`. Which files are written depends on the step.
 
 use super::{write_json, write_npy, write_png_u8, NpyWriter, OutputError, SCHEMA_VERSION};
-use crate::pipeline::PipelineOutput;
+use crate::extract::Traces;
+use crate::pipeline::{PipelineOutput, RoiRecord};
 use crate::register::Registration;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// How far the analysis went; each step writes its own files and those of the steps before it.
@@ -18,7 +19,7 @@ pub enum Stage {
     Cluster,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 struct RoiJson {
     id: usize,
     plane: usize,
@@ -31,7 +32,7 @@ struct RoiJson {
     cluster: Option<usize>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 struct RoisDoc {
     schema: u32,
     rois: Vec<RoiJson>,
@@ -122,57 +123,10 @@ pub fn write_results(
         .collect();
     let mut files = write_registration(dir, &regs)?;
     if stage >= Stage::Detect {
-        let rois = out
-            .rois
-            .iter()
-            .map(|r| RoiJson {
-                id: r.id,
-                plane: r.plane,
-                x: r.x,
-                y: r.y,
-                z: r.z,
-                pixels: r.pixels.len(),
-                score: r.score,
-                iscell: r.iscell,
-                cluster: r.cluster,
-            })
-            .collect();
-        write_json(
-            &dir.join("rois.json"),
-            &RoisDoc {
-                schema: SCHEMA_VERSION,
-                rois,
-            },
-        )?;
-        let regions: Vec<RegionJson> = out
-            .rois
-            .iter()
-            .map(|r| RegionJson {
-                id: r.id,
-                plane: r.plane,
-                coordinates: &r.pixels,
-            })
-            .collect();
-        write_json(&dir.join("regions.json"), &regions)?;
-        files.extend(["rois.json".to_string(), "regions.json".to_string()]);
-        let iscell: Vec<f64> = out
-            .rois
-            .iter()
-            .flat_map(|r| [if r.iscell { 1.0 } else { 0.0 }, r.score as f64])
-            .collect();
-        write_npy(&dir.join("iscell.npy"), &[out.rois.len(), 2], &iscell)?;
-        files.push("iscell.npy".into());
+        files.extend(write_rois(dir, &out.rois)?);
     }
     if stage >= Stage::Extract {
-        for (name, t) in [
-            ("F.npy", &out.f),
-            ("Fneu.npy", &out.fneu),
-            ("spks.npy", &out.spks),
-            ("dff.npy", &out.dff),
-        ] {
-            write_npy(&dir.join(name), &[t.rois, t.frames], &t.data)?;
-            files.push(name.into());
-        }
+        files.extend(write_traces(dir, &out.f, &out.fneu, &out.spks, &out.dff)?);
     }
     if stage >= Stage::Cluster {
         let labels: Vec<i64> = out
@@ -183,6 +137,88 @@ pub fn write_results(
         files.extend(write_clustering(dir, &labels, &out.clustering)?);
     }
     Ok(files)
+}
+
+fn roi_json(r: &RoiRecord) -> RoiJson {
+    RoiJson {
+        id: r.id,
+        plane: r.plane,
+        x: r.x,
+        y: r.y,
+        z: r.z,
+        pixels: r.pixels.len(),
+        score: r.score,
+        iscell: r.iscell,
+        cluster: r.cluster,
+    }
+}
+
+/// Writes `rois.json`, `regions.json` and `iscell.npy` (cell flag, score) for `rois`; returns
+/// the file names written.
+pub fn write_rois(dir: &Path, rois: &[RoiRecord]) -> Result<Vec<String>, OutputError> {
+    write_json(
+        &dir.join("rois.json"),
+        &RoisDoc {
+            schema: SCHEMA_VERSION,
+            rois: rois.iter().map(roi_json).collect(),
+        },
+    )?;
+    let regions: Vec<RegionJson> = rois
+        .iter()
+        .map(|r| RegionJson {
+            id: r.id,
+            plane: r.plane,
+            coordinates: &r.pixels,
+        })
+        .collect();
+    write_json(&dir.join("regions.json"), &regions)?;
+    let iscell: Vec<f64> = rois
+        .iter()
+        .flat_map(|r| [if r.iscell { 1.0 } else { 0.0 }, r.score as f64])
+        .collect();
+    write_npy(&dir.join("iscell.npy"), &[rois.len(), 2], &iscell)?;
+    Ok(vec![
+        "rois.json".to_string(),
+        "regions.json".to_string(),
+        "iscell.npy".to_string(),
+    ])
+}
+
+/// Writes `F.npy`, `Fneu.npy`, `spks.npy` and `dff.npy` (float32, ROIs x frames).
+pub fn write_traces(
+    dir: &Path,
+    f: &Traces,
+    fneu: &Traces,
+    spks: &Traces,
+    dff: &Traces,
+) -> Result<Vec<String>, OutputError> {
+    let mut files = Vec::new();
+    for (name, t) in [("F.npy", f), ("Fneu.npy", fneu), ("spks.npy", spks), ("dff.npy", dff)] {
+        write_npy(&dir.join(name), &[t.rois, t.frames], &t.data)?;
+        files.push(name.into());
+    }
+    Ok(files)
+}
+
+/// Rewrites the `rois.json` at `src` into `dst` with each ROI's `cluster` from `labels` (one per
+/// ROI, -1 = none), byte for byte what [`write_results`] writes for the same clustering.
+///
+/// # Errors
+/// [`OutputError::Invalid`] when `src` is not a `rois.json` or has another ROI count.
+pub fn relabel_rois(src: &Path, dst: &Path, labels: &[i64]) -> Result<(), OutputError> {
+    let text = std::fs::read_to_string(src).map_err(|e| OutputError::io(src, e))?;
+    let mut doc: RoisDoc =
+        serde_json::from_str(&text).map_err(|e| OutputError::invalid(src, e.to_string()))?;
+    if doc.rois.len() != labels.len() {
+        return Err(OutputError::invalid(
+            src,
+            format!("{} ROIs but {} cluster labels", doc.rois.len(), labels.len()),
+        ));
+    }
+    for (r, &l) in doc.rois.iter_mut().zip(labels) {
+        r.cluster = usize::try_from(l).ok();
+    }
+    write_json(dst, &doc)
 }
 
 /// Writes `clusters.npy` (one label per ROI, -1 = not clustered) and, when the clustering has
