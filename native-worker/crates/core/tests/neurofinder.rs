@@ -16,16 +16,29 @@ use worker_core::source::FrameSource;
 /// precision 0.364, F1 0.400 (all 326 ROIs: F1 0.376).
 const SUITE2P_F1: f64 = 0.400;
 
-/// The target for this crop: NOT yet reached (0.536 measured at the last change);
-/// printed, not asserted, until detection gets there. For scale: on this crop uniformly random
-/// centroids score F1 ~0.37 and a regular 20 px grid of 169 points 0.47 (the truth is dense and
-/// the match radius 10 px), and several annotated cells are silent in these 300 frames while
-/// some strongly active somata are not annotated.
+/// The target for this crop: NOT reached (0.597 measured at the last change: 92 cells,
+/// recall 0.576, precision 0.620); printed, not asserted. Why it is out of reach of any
+/// activity-plus-anatomy detector on these 300 frames (numbers from the registered movie, scored
+/// the same way):
+/// - only 42 of the 99 annotated cells show a transient >= 4 noise SDs in their
+///   neuropil-corrected trace (31 at >= 5 SDs), so a detector that sees only activity, even with
+///   perfect precision, reaches F1 2 * 0.42 / 1.42 = 0.596;
+/// - of the 89 distinct activity sources >= 8 SDs, 42 lie more than 10 px from every annotated
+///   ROI (active somata and dendrites that were not annotated), so reporting activity alone costs
+///   precision;
+/// - the remaining annotated cells are silent and found only in the mean image (mostly a bright
+///   ring around a dark nucleus, see `detect::anatomy`); the 60 strongest ring-template responses
+///   fall within 10 px of an annotated cell only 57% of the time, as the neuropil texture holds
+///   many ring-like spots.
+///
+/// For scale: uniformly random centroids score F1 ~0.37 and a regular 20 px grid of 169 points
+/// 0.47 (the truth is dense and the match radius 10 px).
 const TARGET_F1: f64 = 0.7;
 
-/// Regression guard: what this worker reached at the last change (F1 0.536, after the faster
-/// registration), less a small margin.
-const WORKER_F1_FLOOR: f64 = 0.52;
+/// Regression guard: what this worker reached at the last change (F1 0.597 with the ring and
+/// filled soma templates and the skewness term of the cell score; 0.536 before), less a small
+/// margin.
+const WORKER_F1_FLOOR: f64 = 0.57;
 
 #[test]
 fn neurofinder_crop_f1_beats_suite2p() {
@@ -88,11 +101,14 @@ fn neurofinder_sweep() {
     let truth = read_regions(&dir.join("regions.json"));
     let srcs: [&dyn FrameSource; 1] = [&movie];
     for &(anat, iscell, min_peak, diam) in &[
-        (0.6f32, 0.5f32, 6.0f32, 9.0f32),
-        (0.5, 0.5, 6.0, 9.0),
-        (0.6, 0.5, 10.0, 9.0),
-        (0.6, 0.5, 6.0, 8.0),
-        (0.5, 0.5, 10.0, 8.0),
+        (6.0f32, 0.4f32, 6.0f32, 9.0f32),
+        (6.0, 0.5, 6.0, 9.0),
+        (5.0, 0.4, 6.0, 9.0),
+        (7.0, 0.5, 6.0, 9.0),
+        (6.0, 0.3, 6.0, 9.0),
+        (6.0, 0.4, 6.0, 9.0),
+        (6.0, 0.5, 6.0, 10.0),
+        (6.0, 0.5, 6.0, 8.0),
     ] {
         let mut opts = PipelineOptions { fs: 7.0, tau: 1.0, ..PipelineOptions::default() };
         opts.detect.anatomical_threshold = anat;
@@ -140,7 +156,7 @@ fn neurofinder_dump_detection() {
             serde_json::json!({
                 "pixels": r.pixels, "weights": r.weights, "centroid": [r.centroid.0, r.centroid.1],
                 "npix": r.features.npix, "compact": r.features.compact, "npix_norm": r.features.npix_norm,
-                "peak": r.features.peak, "score": r.features.score, "iscell": r.iscell,
+                "peak": r.features.peak, "skew": r.features.skew, "score": r.features.score, "iscell": r.iscell,
                 "origin": format!("{:?}", r.origin),
             })
         })

@@ -2,7 +2,9 @@
 //!
 //! Pipeline: bin frames in time (about one indicator decay per bin), high-pass in time and space,
 //! normalise each pixel by its noise, build multi-scale activity maps, peel ROIs off one at a
-//! time (see [`peel`]), resolve overlaps, score each ROI as cell or not.
+//! time (see [`peel`]), resolve overlaps, score each ROI as cell or not (size, compactness,
+//! strength, sign of the transients; see [`classify`]), then add the silent somata that the mean
+//! image shows (see [`anatomy`]).
 
 pub mod anatomy;
 pub mod binning;
@@ -52,7 +54,7 @@ pub struct DetectOptions {
     pub iscell_threshold: f32,
     /// Also add silent somata found in the mean image (see [`anatomy`]).
     pub anatomical: bool,
-    /// Blob-filter response a mean-image soma needs.
+    /// Soma-template response (local-contrast units, see [`anatomy`]) a mean-image soma needs.
     pub anatomical_threshold: f32,
     /// Frames read per batch.
     pub batch: usize,
@@ -74,9 +76,9 @@ impl Default for DetectOptions {
             mask_threshold: 0.2,
             max_overlap: 0.75,
             diameter: Some(10.0),
-            iscell_threshold: 0.5,
+            iscell_threshold: 0.4,
             anatomical: true,
-            anatomical_threshold: 0.7,
+            anatomical_threshold: 6.0,
             batch: 500,
         }
     }
@@ -122,7 +124,7 @@ pub struct Detection {
 }
 
 /// Appends disk ROIs for mean-image somata that no cell ROI already covers: a blob is skipped
-/// when an existing cell's centroid lies within 0.6 diameters or when more than half its disk is
+/// when an existing cell's centroid lies within 0.8 diameters or when more than half its disk is
 /// already claimed.
 fn add_mean_image_somata(rois: &mut Vec<Roi>, mean: &[f32], h: usize, w: usize, d: f32, threshold: f32) {
     let resp = anatomy::soma_response(mean, h, w, d);
@@ -138,7 +140,7 @@ fn add_mean_image_somata(rois: &mut Vec<Roi>, mean: &[f32], h: usize, w: usize, 
         let near = rois
             .iter()
             .filter(|r| r.iscell)
-            .any(|r| ((r.centroid.0 - b.y as f32).powi(2) + (r.centroid.1 - b.x as f32).powi(2)).sqrt() < 0.6 * d);
+            .any(|r| ((r.centroid.0 - b.y as f32).powi(2) + (r.centroid.1 - b.x as f32).powi(2)).sqrt() < 0.8 * d);
         if near {
             continue;
         }
@@ -162,6 +164,7 @@ fn add_mean_image_somata(rois: &mut Vec<Roi>, mean: &[f32], h: usize, w: usize, 
                 compact: classify::compactness(&free, w),
                 npix_norm: free.len() as f32 / expected,
                 peak: b.response,
+                skew: 0.0,
                 score,
             },
             pixels: free,

@@ -38,6 +38,10 @@ pub struct Candidate {
     pub seed: (usize, usize),
     /// Bins in which the source was active.
     pub active_bins: usize,
+    /// The source's trace over all bins (footprint projection of the prepared movie, before
+    /// subtraction); one value per bin, so all candidates together hold at most
+    /// `max_rois x bins` values.
+    pub trace: Vec<f32>,
 }
 
 struct Maps {
@@ -197,6 +201,7 @@ fn grow(mov: &mut [f32], bins: usize, h: usize, w: usize, y: usize, x: usize, d:
         scale: d,
         seed: (y, x),
         active_bins: active.len(),
+        trace: tr,
     })
 }
 
