@@ -1,13 +1,17 @@
 /**
  * The ScopeCloud side of `npm run bench:upload`, run as its own process so its peak RSS is measured
  * alone. Argument: JSON { endpoint, region, credentials, bucket, stateDir, scenario, files | dir |
- * growing: { path, size, rateBytesPerSecond } }. Prints one JSON line: { seconds, bytes, closeToCompleteSeconds? }.
+ * growing: { path, size, rateBytesPerSecond }, upload? }. The engine gets the app's
+ * settings-to-options mapping applied to the default upload settings (or to `upload` overrides).
+ * Prints one JSON line: { seconds, bytes, closeToCompleteSeconds? }.
  */
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createUploadEngine } from '../main/upload/engine.ts';
+import { engineOptionsFromSettings } from '../main/acquisition/engine-options.ts';
+import { defaultSettings, type UploadSettings } from '../main/config/schema.ts';
 import { MiB } from '../main/upload/part-layout.ts';
 
 interface Args {
@@ -18,6 +22,8 @@ interface Args {
   stateDir: string;
   dir?: string;
   growing?: { path: string; size: number; rateBytesPerSecond: number };
+  /** Settings to try instead of the app's defaults (the engine options come from them as in the app). */
+  upload?: Partial<UploadSettings>;
 }
 
 const args = JSON.parse(process.argv[2]) as Args;
@@ -33,9 +39,7 @@ const engine = createUploadEngine({
   target: { kind: 's3', client, bucket: args.bucket, prefix: 'scopecloud' },
   stateDir: args.stateDir,
   baseDir: args.dir ?? (args.growing ? join(args.growing.path, '..') : undefined),
-  minPartSize: 16 * MiB,
-  concurrency: { files: 32, requests: 8 },
-  memoryBudget: 96 * MiB,
+  ...engineOptionsFromSettings({ ...defaultSettings('').upload, ...args.upload }),
 });
 await engine.start();
 const t0 = performance.now();

@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, homedir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startVersitygw } from '../test/support/versitygw.ts';
@@ -94,7 +94,9 @@ const work = join(root, '.scopecloud-test', `bench-${process.pid}`);
 const runs: Run[] = [];
 const peers: string[] = [];
 if (has('rclone', ['version'])) peers.push('rclone');
-if (has('s5cmd', ['version'])) peers.push('s5cmd');
+// `go install` puts s5cmd in $GOBIN or ~/go/bin, which need not be on PATH
+const s5cmdBin = [process.env.GOBIN ? join(process.env.GOBIN, 's5cmd') : '', 's5cmd', join(homedir(), 'go', 'bin', 's5cmd')].find((c) => c !== '' && has(c, ['version'])) ?? 's5cmd';
+if (has(s5cmdBin, ['version'])) peers.push('s5cmd');
 if (has('aws', ['--version'])) peers.push('aws');
 // `--peers=aws,s5cmd` limits the peers (e.g. to leave out one that hangs on this store).
 const peersArg = process.argv.find((a) => a.startsWith('--peers='));
@@ -115,7 +117,8 @@ const rcloneS3 = [`--s3-provider=Other`, `--s3-endpoint=${gw.endpoint}`, `--s3-a
 function peerCommand(tool: string, src: string, bucket: string, isDir: boolean): [string, string[], NodeJS.ProcessEnv] {
   switch (tool) {
     case 'rclone': return ['rclone', [isDir ? 'copy' : 'copyto', src, `:s3:${bucket}/${isDir ? 'rclone' : 'rclone/file'}`, ...rcloneS3, '--transfers=16', '--checkers=16'], rcloneEnv];
-    case 's5cmd': return ['s5cmd', ['--endpoint-url', gw.endpoint, 'cp', isDir ? `${src}/*` : src, `s3://${bucket}/s5cmd/`], awsEnv];
+    // with a custom endpoint s5cmd addresses buckets path style, as versitygw needs
+    case 's5cmd': return [s5cmdBin, ['--endpoint-url', gw.endpoint, 'cp', isDir ? `${src}/*` : src, `s3://${bucket}/s5cmd/`], awsEnv];
     default: return ['aws', ['--endpoint-url', gw.endpoint, 's3', 'cp', src, `s3://${bucket}/aws/${isDir ? '' : 'file'}`, ...(isDir ? ['--recursive'] : []), '--only-show-errors'], awsEnv];
   }
 }

@@ -21,6 +21,7 @@ import type { WatchDeps } from '../watch/watch-types.ts';
 import { SessionTracker, type SessionInfo } from '../session/session-tracker.ts';
 import { MANIFEST_NAME, type Manifest } from '../session/manifest.ts';
 import { acquireQueueLock, type QueueLock } from './queue-lock.ts';
+import { engineOptionsFromSettings } from './engine-options.ts';
 import { keyFor, rootLabels } from './object-keys.ts';
 import { writeSnapshot, type AcquisitionSnapshot } from './status-file.ts';
 
@@ -76,9 +77,7 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
     engine = createUploadEngine({
       target: engineTarget(o.settings, o.s3),
       stateDir: o.queueDir,
-      concurrency: { files: o.settings.upload.concurrency, requests: o.settings.upload.concurrency * o.settings.upload.partConcurrency },
-      bandwidthLimit: o.settings.upload.bandwidthLimit,
-      ...(o.settings.upload.freeSpaceAfterDays !== null ? { freeSpaceAfterDays: o.settings.upload.freeSpaceAfterDays } : {}),
+      ...engineOptionsFromSettings(o.settings.upload),
       ...o.engine,
     });
     await engine.start();

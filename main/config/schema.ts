@@ -93,7 +93,7 @@ export function defaultSettings(archiveDir: string): Settings {
       pollIntervalMs: 2000,
       reconcileIntervalMs: 60_000,
     },
-    upload: { concurrency: 4, partConcurrency: 4, bandwidthLimit: 0, freeSpaceAfterDays: null },
+    upload: { concurrency: 8, partConcurrency: 2, bandwidthLimit: 0, freeSpaceAfterDays: null },
     budget: { monthlyLimitUsd: null, maxRuntimeHours: 8 },
     ui: { firstRunComplete: false, theme: 'system' },
   };

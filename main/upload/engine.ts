@@ -20,6 +20,7 @@
 import * as nodeFs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import { BufferPool } from './buffer-pool.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { compositeChecksum, crc32cBase64, fileRangeChecksum } from './checksum.ts';
 import { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitOptions, type CircuitState } from './circuit-breaker.ts';
@@ -55,7 +56,7 @@ export interface UploadEngineOptions {
   bandwidthLimit?: number;
   /** Smallest multipart part size (default 8 MiB; at least 5 MiB). */
   minPartSize?: number;
-  /** Bytes of part buffers in flight (default 256 MiB). */
+  /** Bytes of part buffers in flight or kept for reuse (default DEFAULT_MEMORY_BUDGET). */
   memoryBudget?: number;
   backoff?: Partial<BackoffPolicy>;
   circuit?: Partial<CircuitOptions>;
@@ -136,6 +137,9 @@ export interface UploadEngine {
   stop(): Promise<void>;
 }
 
+/** Part buffers in flight or pooled: 8 parts of the default 8 MiB. */
+export const DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024;
+
 const STATES: UploadItem['state'][] = ['queued', 'growing', 'uploading', 'verified', 'failed'];
 const DAY_MS = 86_400_000;
 /** Concurrent re-checks of acknowledged parts at completion, and each one's read buffer. */
@@ -182,7 +186,7 @@ class Engine implements UploadEngine {
   readonly #backoff: BackoffPolicy;
   readonly #bucket: TokenBucket;
   readonly #requests: Semaphore;
-  readonly #memory: Semaphore;
+  readonly #memory: BufferPool;
   readonly #breaker: CircuitBreaker;
   readonly #meter: RateMeter;
   readonly #minPart: number;
@@ -199,6 +203,8 @@ class Engine implements UploadEngine {
   readonly #ready = new Set<string>();
   readonly #active = new Map<string, Promise<void>>();
   readonly #rerun = new Set<string>();
+  /** Active items to run again as urgent once their current run ends (never in `#urgent` while active). */
+  readonly #rerunUrgent = new Set<string>();
   /** Latest item id per path. */
   readonly #byPath = new Map<string, string>();
   /** Bytes acknowledged (journaled parts) and in flight, per item; not persisted. */
@@ -225,7 +231,7 @@ class Engine implements UploadEngine {
     this.#bucket = new TokenBucket({ bytesPerSecond: o.bandwidthLimit ?? 0, clock: this.#clock, timers: this.#timers });
     this.#fileSlots = o.concurrency?.files ?? 4;
     this.#requests = new Semaphore(o.concurrency?.requests ?? 8);
-    this.#memory = new Semaphore(o.memoryBudget ?? 256 * 1024 * 1024);
+    this.#memory = new BufferPool(o.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
     this.#minPart = o.minPartSize ?? DEFAULT_MIN_PART_SIZE;
     this.#idleMs = o.idleTimeoutMs ?? 60_000;
     this.#meter = new RateMeter(this.#clock);
@@ -527,8 +533,9 @@ class Engine implements UploadEngine {
 
   #enqueue(id: string, urgent = false): void {
     if (this.#active.has(id)) {
+      // kept out of the ready sets: the pump would start a second, concurrent run of the item
       this.#rerun.add(id);
-      if (urgent) this.#urgent.add(id);
+      if (urgent) this.#rerunUrgent.add(id);
       return;
     }
     if (urgent) {
@@ -556,13 +563,15 @@ class Engine implements UploadEngine {
       const id = this.#next();
       if (id === undefined) break;
       const item = this.#journal.items.get(id);
+      if (this.#active.has(id)) {
+        this.#rerun.add(id);
+        continue;
+      }
       if (!item || (item.state !== 'queued' && item.state !== 'growing')) continue;
       const run = this.#run(item).finally(() => {
         this.#active.delete(id);
-        if (this.#rerun.delete(id)) {
-          const urgent = this.#urgent.delete(id);
-          this.#enqueue(id, urgent);
-        }
+        const urgent = this.#rerunUrgent.delete(id);
+        if (this.#rerun.delete(id)) this.#enqueue(id, urgent);
         this.#pump();
       });
       this.#active.set(id, run);
@@ -575,7 +584,10 @@ class Engine implements UploadEngine {
   }
 
   #checkIdle(): void {
-    if (!this.#isIdle() || this.#drainWaiters.length === 0) return;
+    if (!this.#isIdle()) return;
+    // nothing in flight: pooled part buffers go back to the system
+    this.#memory.trim();
+    if (this.#drainWaiters.length === 0) return;
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     this.#emitProgressNow();
@@ -820,8 +832,8 @@ class Engine implements UploadEngine {
     }
   }
 
-  async #readRange(item: UploadItem, fh: FileHandle, start: number, end: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(end - start);
+  /** Fills `buf` with the file's bytes from `start`. */
+  async #readRange(item: UploadItem, fh: FileHandle, start: number, buf: Buffer): Promise<Buffer> {
     let pos = 0;
     while (pos < buf.length) {
       let bytesRead: number;
@@ -838,20 +850,22 @@ class Engine implements UploadEngine {
 
   async #single(item: UploadItem, fh: FileHandle, signal: AbortSignal): Promise<void> {
     const key = itemKey(item);
-    const releaseMem = await this.#memory.acquire(Math.max(1, item.size), signal);
+    const mem = await this.#memory.acquire(item.size, signal);
+    let reuse = false;
     try {
       const { size, mtimeMs } = item;
-      const body = await this.#readRange(item, fh, 0, size);
+      const body = await this.#readRange(item, fh, 0, mem.buf);
       await this.#assertUnchanged(item, size, mtimeMs, signal);
       const crc = crc32cBase64(body);
       await this.#set(item, { single: { crc } });
       const outcome = await this.#send(item, 'PutObject', key, signal, (io) => this.#target.putSingle(key, body, crc, io));
+      reuse = true;
       const v = await this.#simple('HeadObject', key, signal, (s) => this.#target.verify(key, { checksum: crc, size: item.size }, s));
       if (v.state === 'match') return this.#markVerified(item, v.checksum);
       if (outcome === 'exists' || v.state === 'mismatch') return this.#bumpVersion(item, signal);
       throw new UploadError('VerifyFailed', 'retryable', `object missing right after upload: ${this.#target.describe(key)}`);
     } finally {
-      releaseMem();
+      mem.release(reuse);
     }
   }
 
@@ -905,15 +919,18 @@ class Engine implements UploadEngine {
 
     const sendPart = async (n: number): Promise<void> => {
       const { start, end } = clippedRange(layout, n, size);
-      const releaseMem = await this.#memory.acquire(Math.max(1, end - start), signal);
+      const mem = await this.#memory.acquire(end - start, signal);
+      // a failed request may leave the buffer referenced by a socket being torn down: not reused
+      let reuse = false;
       try {
-        const body = await this.#readRange(item, fh, start, end);
+        const body = await this.#readRange(item, fh, start, mem.buf);
         const crc = crc32cBase64(body);
         const { etag } = await this.#send(item, 'UploadPart', key, signal, (io) => this.#target.uploadPart(key, uploadId, { n, start }, body, crc, io));
+        reuse = true;
         await this.#journal.append({ op: 'part', id: item.id, part: { n, start, end, crc, etag } });
         if (final) fresh.add(n);
       } finally {
-        releaseMem();
+        mem.release(reuse);
       }
     };
     /** Re-reads an acknowledged part (streaming CRC into `scratch`); true when its bytes changed. */
@@ -939,16 +956,16 @@ class Engine implements UploadEngine {
       const scratchSize = Math.min(RECHECK_SCRATCH, Math.max(...toCheck.map((p) => p.end - p.start)));
       let next = 0;
       const worker = async (): Promise<void> => {
-        const releaseMem = await this.#memory.acquire(Math.max(1, scratchSize), signal);
+        const mem = await this.#memory.acquire(scratchSize, signal);
         const resends: Promise<void>[] = [];
         try {
-          const scratch = Buffer.allocUnsafe(Math.max(1, scratchSize));
+          const scratch = mem.buf;
           while (next < toCheck.length) {
             const p = toCheck[next++];
             if (await changed(p, scratch)) resends.push(sendPart(p.n));
           }
         } finally {
-          releaseMem();
+          mem.release();
           await settleAll(resends);
         }
       };

@@ -101,6 +101,10 @@ export function classifyError(err: unknown, ctx: ErrorContext): UploadError {
       case 'XAdminUserNotFound':
         return new UploadError('InvalidCredentials', 'permanent', `AWS credentials were rejected (${sdkCode}); check the access key and secret`, { cause: err });
     }
+    // A 403 to a HEAD request carries no body, so no error code: the SDK reports Unknown/Forbidden.
+    if (status === 403 && (sdkCode === 'Unknown' || sdkCode === 'Forbidden' || sdkCode === '403')) {
+      return new UploadError('AccessDenied', 'permanent', `access denied by S3 for ${ctx.op} on ${ctx.where} (HTTP 403 without details: check the IAM policy and bucket policy, and the credentials)`, { cause: err });
+    }
     if (RETRYABLE_CODES.has(sdkCode) || status >= 500 || status === 429) {
       return new UploadError(sdkCode, 'retryable', `S3 ${ctx.op} failed with ${sdkCode} (HTTP ${status}) on ${ctx.where}`, { cause: err });
     }

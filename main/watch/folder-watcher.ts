@@ -12,6 +12,13 @@
  * A marker file completes every file below its folder at once; a file that appears by rename
  * (same device/inode as a temp or vanished file) completes at once.
  *
+ * A folder created while the watcher runs is scanned at once and again at NEW_FOLDER_RESCANS_MS:
+ * until the event source watches it, events inside it are lost. A file first seen there within
+ * NEW_FOLDER_WINDOW_MS whose temporary name was never observed still counts as renamed when its
+ * inode changed after its last write (ctime > mtime), it is not empty and no writer holds it open.
+ * A rename within the same clock tick as the last write leaves ctime = mtime and falls back to
+ * the stability check.
+ *
  * If two roots nest, a file belongs to the deepest root containing it.
  */
 import { readdir, stat } from 'node:fs/promises';
@@ -36,6 +43,11 @@ import {
   type WatchDeps,
   type WatchStatus,
 } from './watch-types.ts';
+
+/** Catch-up scans of a new folder after the immediate one, ms after it appeared. */
+export const NEW_FOLDER_RESCANS_MS: readonly number[] = [50, 250, 1000, 3000];
+/** How long after a folder appeared a first sighting may be judged by ctime (above). */
+export const NEW_FOLDER_WINDOW_MS = 10_000;
 
 const nodeFs: WatchFs = {
   stat: (path) => stat(path),
@@ -72,6 +84,9 @@ export class FolderWatcher {
   private readonly markers = new Set<string>();
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  /** Folders created while running, by path: when they appeared. */
+  private readonly newFolders = new Map<string, number>();
+  private readonly rescanTimers = new Set<unknown>();
 
   private source: EventSource | undefined;
   private running = false;
@@ -126,6 +141,8 @@ export class FolderWatcher {
     this.running = false;
     this.clock.clearTimeout(this.checkTimer);
     this.clock.clearTimeout(this.scanTimer);
+    for (const timer of this.rescanTimers) this.clock.clearTimeout(timer);
+    this.rescanTimers.clear();
     const source = this.source;
     this.source = undefined;
     await source?.close();
@@ -193,9 +210,46 @@ export class FolderWatcher {
         if (file.startsWith(prefix)) this.track(this.refresh(file));
       }
     } else if (name === 'addDir') {
-      this.track(this.scanDirectory(absolute, new Set()));
+      this.onNewFolder(absolute);
     } else {
       this.track(this.refresh(absolute));
+    }
+  }
+
+  private onNewFolder(dir: string): void {
+    if (this.newFolders.has(dir)) return;
+    const parent = dirname(dir);
+    const appeared = this.clock.now();
+    this.newFolders.set(dir, appeared);
+    // a parent already on its catch-up schedule scans this folder too
+    if (this.newFolders.has(parent) && appeared - (this.newFolders.get(parent) as number) < NEW_FOLDER_RESCANS_MS[NEW_FOLDER_RESCANS_MS.length - 1]) return;
+    this.track(this.scanDirectory(dir, new Set()));
+    for (const delay of NEW_FOLDER_RESCANS_MS) {
+      const timer = this.clock.setTimeout(() => {
+        this.rescanTimers.delete(timer);
+        if (this.running) this.track(this.scanDirectory(dir, new Set()));
+      }, delay);
+      this.rescanTimers.add(timer);
+    }
+  }
+
+  private inNewFolder(path: string, now: number): boolean {
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      const appeared = this.newFolders.get(dir);
+      if (appeared !== undefined && now - appeared <= NEW_FOLDER_WINDOW_MS) return true;
+      if (dirname(dir) === dir || this.roots.includes(dir)) return false;
+    }
+  }
+
+  /** A first sighting in a new folder of a file renamed after its last write (see the header). */
+  private async renamedUnseen(path: string, info: { size: number; mtimeMs: number; ctimeMs?: number }): Promise<boolean> {
+    if (this.tracked.has(path) || info.size === 0 || info.ctimeMs === undefined || !(info.ctimeMs > info.mtimeMs)) return false;
+    if (!this.inNewFolder(path, this.clock.now())) return false;
+    try {
+      return !(await this.probe.openForWriting([path])).has(path);
+    } catch (error) {
+      this.emit('error', { error: error as Error, path });
+      return false;
     }
   }
 
@@ -254,18 +308,18 @@ export class FolderWatcher {
       this.shadows.set(path, observation);
       this.shadowByInode.set(inodeKey(observation), path);
     } else {
-      this.apply(ref, observation);
+      this.apply(ref, observation, await this.renamedUnseen(path, info));
     }
   }
 
-  private apply(ref: FileRef, observation: FileObservation): void {
+  private apply(ref: FileRef, observation: FileObservation, renamed = false): void {
     const now = this.clock.now();
     const result = observe(this.tracked.get(ref.path), ref, observation, now);
     if (result.kind === 'unchanged') return;
     const file = result.file;
     if (result.kind === 'new') {
       this.tracked.set(file.path, file);
-      if (this.cameByRename(file)) {
+      if (this.cameByRename(file) || renamed) {
         this.complete(file, 'rename');
         return;
       }
@@ -338,6 +392,9 @@ export class FolderWatcher {
     const now = this.clock.now();
     for (const [key, entry] of this.vanished) {
       if (now - entry.at > Math.max(10_000, 2 * this.stableMs)) this.vanished.delete(key);
+    }
+    for (const [dir, appeared] of this.newFolders) {
+      if (now - appeared > NEW_FOLDER_WINDOW_MS) this.newFolders.delete(dir);
     }
     const due = [...this.tracked.values()].filter((file) => isStable(file, now, this.stableMs));
     if (due.length === 0) return;

@@ -16,6 +16,8 @@ export const systemClock: Clock = {
 export interface StatLike {
   size: number;
   mtimeMs: number;
+  /** Inode change time; when it is later than mtime, metadata changed after the last write (a rename, for one). */
+  ctimeMs?: number;
   ino: number;
   dev: number;
   isFile(): boolean;

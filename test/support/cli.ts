@@ -12,9 +12,13 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
+/** The unprivileged account tests run the CLI as when they run as root (`nobody`/`nogroup`). */
+export const UNPRIVILEGED = { uid: 65534, gid: 65534 };
+
+/** `as` runs the child under another user and group (only root may ask): its files and dirs must be reachable for it. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000, as?: { uid: number; gid: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(as ? { uid: as.uid, gid: as.gid } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

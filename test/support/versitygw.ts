@@ -9,10 +9,13 @@
  * The posix backend stores metadata (checksums, etags) in extended attributes. /tmp supports them
  * here; `VERSITYGW_ROOT` or `options.root` moves the data directory elsewhere (for example to
  * `/work/main/.scopecloud-test`, which is gitignored) on machines where it does not.
+ * `{ iam: true }` runs versitygw's internal IAM (`--iam-dir`, a directory beside the data) so
+ * `createUser(role)` can add accounts through `versitygw admin create-user`; a `user` account
+ * gets AccessDenied on buckets the root account owns.
  * When the binary is missing, `startVersitygw()` throws `VersitygwUnavailableError`; tests call
  * `versitygwSkipReason()` first and skip with that message.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -40,6 +43,10 @@ export interface Versitygw {
   /** An S3 client for this gateway (or for `endpoint` when given, e.g. a fault proxy in front). */
   client(overrides?: { endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string }; requestTimeoutMs?: number; extra?: Partial<S3ClientConfig> }): S3Client;
   createBucket(name?: string): Promise<string>;
+  /** Adds an IAM account (only when started with `iam: true`). */
+  createUser(role?: 'user' | 'userplus' | 'admin'): Promise<{ accessKeyId: string; secretAccessKey: string }>;
+  /** Gives a bucket to another IAM account (only when started with `iam: true`). */
+  changeBucketOwner(bucket: string, ownerAccessKeyId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,7 +81,7 @@ async function waitReady(endpoint: string, child: ChildProcess, stderr: () => st
 
 let bucketCounter = 0;
 
-export async function startVersitygw(options: { root?: string; region?: string; readyTimeoutMs?: number } = {}): Promise<Versitygw> {
+export async function startVersitygw(options: { root?: string; region?: string; readyTimeoutMs?: number; iam?: boolean } = {}): Promise<Versitygw> {
   const reason = versitygwSkipReason();
   if (reason) throw new VersitygwUnavailableError(reason);
   const region = options.region ?? 'us-east-1';
@@ -84,7 +91,10 @@ export async function startVersitygw(options: { root?: string; region?: string; 
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const credentials = { accessKeyId: `AK${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(18).toString('base64url') };
-  const child = spawn(versitygwBinary(), ['--access', credentials.accessKeyId, '--secret', credentials.secretAccessKey, '--region', region, '--port', `127.0.0.1:${port}`, '--quiet', 'posix', root], {
+  // beside the data directory: anything inside it would be listed as a bucket
+  const iamDir = options.iam ? `${root}-iam` : undefined;
+  if (iamDir) await mkdir(iamDir);
+  const child = spawn(versitygwBinary(), ['--access', credentials.accessKeyId, '--secret', credentials.secretAccessKey, '--region', region, '--port', `127.0.0.1:${port}`, ...(iamDir ? ['--iam-dir', iamDir] : []), '--quiet', 'posix', root], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -94,6 +104,7 @@ export async function startVersitygw(options: { root?: string; region?: string; 
   } catch (err) {
     child.kill('SIGKILL');
     await rm(root, { recursive: true, force: true });
+    if (iamDir) await rm(iamDir, { recursive: true, force: true });
     throw err;
   }
   const clients: S3Client[] = [];
@@ -111,6 +122,11 @@ export async function startVersitygw(options: { root?: string; region?: string; 
     return c;
   };
   const admin = client();
+  const adminCommand = (command: string[]) => new Promise<void>((resolve, reject) => {
+    if (!iamDir) throw new Error('IAM accounts need startVersitygw({ iam: true })');
+    const args = ['admin', '--access', credentials.accessKeyId, '--secret', credentials.secretAccessKey, '--region', region, '--endpoint-url', endpoint, ...command];
+    execFile(versitygwBinary(), args, { timeout: 15_000 }, (err, _out, stderr) => (err ? reject(new Error(`versitygw admin ${command[0]} failed: ${stderr.trim() || err.message}`)) : resolve()));
+  });
   return {
     endpoint,
     port,
@@ -123,6 +139,14 @@ export async function startVersitygw(options: { root?: string; region?: string; 
       await admin.send(new CreateBucketCommand({ Bucket: bucket }));
       return bucket;
     },
+    async createUser(role = 'user') {
+      const user = { accessKeyId: `US${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(18).toString('base64url') };
+      await adminCommand(['create-user', '--access', user.accessKeyId, '--secret', user.secretAccessKey, '--role', role]);
+      return user;
+    },
+    async changeBucketOwner(bucket, ownerAccessKeyId) {
+      await adminCommand(['change-bucket-owner', '--bucket', bucket, '--owner', ownerAccessKeyId]);
+    },
     async stop() {
       for (const c of clients) c.destroy();
       if (child.exitCode === null) {
@@ -131,6 +155,7 @@ export async function startVersitygw(options: { root?: string; region?: string; 
         await exited;
       }
       await rm(root, { recursive: true, force: true });
+      if (iamDir) await rm(iamDir, { recursive: true, force: true });
     },
   };
 }

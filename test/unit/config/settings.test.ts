@@ -26,8 +26,8 @@ test('defaults are valid and use the local archive (no AWS needed)', () => {
 test('bad values are rejected with the field named, and nothing is saved', () => {
   const backend = memoryBackend();
   const store = createSettingsStore(backend, '/arch');
-  store.setField('upload.concurrency', '8');
-  assert.equal(store.get().upload.concurrency, 8);
+  store.setField('upload.concurrency', '12');
+  assert.equal(store.get().upload.concurrency, 12);
   const cases: Array<[string, string, RegExp]> = [
     ['upload.concurrency', 'abc', /^upload\.concurrency: must be an integer from 1 to 64 \(got "abc"\)$/],
     ['upload.concurrency', '0', /upload\.concurrency/],
@@ -41,7 +41,7 @@ test('bad values are rejected with the field named, and nothing is saved', () =>
   for (const [field, value, re] of cases) {
     assert.throws(() => store.setField(field, value), (e: unknown) => e instanceof SettingsError && re.test(e.message), `${field}=${value}`);
   }
-  assert.equal(store.get().upload.concurrency, 8, 'rejected writes leave the saved value');
+  assert.equal(store.get().upload.concurrency, 12, 'rejected writes leave the saved value');
 });
 
 test('an S3 target validates bucket, region, prefix and endpoint', () => {

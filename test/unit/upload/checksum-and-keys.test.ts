@@ -41,6 +41,11 @@ test('errors are classified by what retrying can fix', () => {
   assert.equal(classifyError(s3('SlowDown', 503), ctx).kind, 'retryable');
   assert.equal(classifyError(s3('InternalError', 500), ctx).kind, 'retryable');
   assert.equal(classifyError(s3('AccessDenied', 403), ctx).kind, 'permanent');
+  // a HEAD answered 403 has no body, hence no error code
+  const head = classifyError(s3('Unknown', 403), { ...ctx, op: 'HeadObject' });
+  assert.deepEqual([head.code, head.kind], ['AccessDenied', 'permanent']);
+  assert.match(head.message, /^access denied by S3 for HeadObject on s3:\/\/b\/k /);
+  assert.equal(classifyError(s3('Unknown', 400), ctx).code, 'Unknown', 'only a 403 means denied');
   assert.equal(classifyError(s3('NoSuchBucket', 404), ctx).message, 'bucket "b" does not exist (NoSuchBucket)');
   assert.equal(classifyError(s3('PermanentRedirect', 301), ctx).code, 'WrongRegion');
   assert.equal(classifyError(s3('ExpiredToken', 400), ctx).code, 'ExpiredToken');
