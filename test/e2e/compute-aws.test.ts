@@ -8,7 +8,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +17,9 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/cl
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { AL2023_PARAMETER } from '../../main/instances/launch-support.ts';
 import { loadPriceTable } from '../../main/cost/price-table.ts';
-import { chromiumMissing, launchChromium, type Browser } from '../support/chromium.ts';
-import { PROJECT_ROOT, runCli } from '../support/cli.ts';
+import { chromiumMissing } from '../support/chromium.ts';
+import { startServedUi, type ServedUi } from '../support/served-ui.ts';
+import { runCli } from '../support/cli.ts';
 import { awsQueryOperation, startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { motoSkipReason, startMoto, type MotoServer } from '../support/moto.ts';
 import { computeDocument, gp3Document } from '../support/price-list-documents.ts';
@@ -31,12 +31,10 @@ let dir: string;
 let moto: MotoServer;
 let proxy: FaultProxy;
 let pricing: PricingServer;
-let serve: ChildProcess;
-let serveErr = '';
+let ui: ServedUi;
 let url: string;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 const runBodies: URLSearchParams[] = [];
 
 const now = new Date();
@@ -93,36 +91,13 @@ before(async () => {
     AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
   };
   delete childEnv.AWS_PROFILE;
-  serve = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'scopecloud.js'), 'serve', '--json', '--renderer-dir', rendererDir], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  serve.stderr!.on('data', (d: Buffer) => { serveErr += d.toString(); });
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start; stderr: ${serveErr}`)), 30_000);
-    serve.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { url: string }).url);
-      }
-    });
-    serve.once('exit', (code) => reject(new Error(`serve exited (${code}): ${serveErr}`)));
-  });
-  browser = await launchChromium({ width: 1280, height: 900 });
-  page = browser.context.pages()[0] ?? await browser.context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of 422/.test(m.text())) pageErrors.push(m.text()); });
+  ui = await startServedUi({ env: childEnv, rendererDir, viewport: { width: 1280, height: 900 } });
+  ({ url, page, pageErrors } = ui);
 });
 
 after(async () => {
   if (skip) return;
-  await browser?.close();
-  if (serve && serve.exitCode === null) {
-    const exited = new Promise((r) => serve.once('exit', r));
-    serve.kill('SIGINT');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (serve.exitCode === null) serve.kill('SIGKILL');
-  }
+  await ui?.stop();
   await Promise.all([proxy?.stop(), pricing?.stop()]);
   await moto?.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -19,7 +18,8 @@ import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { AL2023_PARAMETER } from '../../main/instances/launch-support.ts';
-import { chromiumMissing, launchChromium, type Browser } from '../support/chromium.ts';
+import { chromiumMissing } from '../support/chromium.ts';
+import { startServedUi, type ServedUi } from '../support/served-ui.ts';
 import { PROJECT_ROOT, runCli } from '../support/cli.ts';
 import { startVersitygw, versitygwSkipReason, type Versitygw } from '../support/versitygw.ts';
 import { motoSkipReason, startMoto, type MotoServer } from '../support/moto.ts';
@@ -37,12 +37,10 @@ let watchDir: string;
 let gw: Versitygw;
 let moto: MotoServer;
 let bucket: string;
-let serve: ChildProcess;
-let serveErr = '';
+let ui: ServedUi;
 let url: string;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 before(async () => {
   if (skip) return;
@@ -73,39 +71,13 @@ before(async () => {
   await bundleRenderer({ outDir: rendererDir });
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.AWS_PROFILE;
-  serve = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'scopecloud.js'), 'serve', '--json', '--renderer-dir', rendererDir], {
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  serve.stderr!.on('data', (d: Buffer) => { serveErr += d.toString(); });
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start; stderr: ${serveErr}`)), 30_000);
-    serve.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { url: string }).url);
-      }
-    });
-    serve.once('exit', (code) => reject(new Error(`serve exited (${code}): ${serveErr}`)));
-  });
-  browser = await launchChromium({ width: 1280, height: 860 });
-  page = browser.context.pages()[0] ?? await browser.context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of 422/.test(m.text())) pageErrors.push(m.text()); });
+  ui = await startServedUi({ env: childEnv, rendererDir });
+  ({ url, page, pageErrors } = ui);
 });
 
 after(async () => {
   if (skip) return;
-  await browser?.close();
-  if (serve && serve.exitCode === null) {
-    const exited = new Promise((r) => serve.once('exit', r));
-    serve.kill('SIGINT');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (serve.exitCode === null) serve.kill('SIGKILL');
-  }
+  await ui?.stop();
   await Promise.all([gw?.stop(), moto?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });

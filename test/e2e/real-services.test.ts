@@ -7,14 +7,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
-import { chromiumMissing, launchChromium, type Browser } from '../support/chromium.ts';
+import { chromiumMissing } from '../support/chromium.ts';
+import { startServedUi, type ServedUi } from '../support/served-ui.ts';
 import { PROJECT_ROOT, runCli } from '../support/cli.ts';
 import { calciumMovie } from '../support/calcium-movie.ts';
 
@@ -26,12 +26,10 @@ let dir: string;
 let home: string;
 let watchDir: string;
 let archiveDir: string;
-let serve: ChildProcess;
-let serveErr = '';
+let ui: ServedUi;
 let url: string;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 before(async () => {
   if (skip) return;
@@ -47,40 +45,13 @@ before(async () => {
   }
   const rendererDir = join(dir, 'renderer');
   await bundleRenderer({ outDir: rendererDir });
-  serve = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'scopecloud.js'), 'serve', '--json', '--renderer-dir', rendererDir], {
-    env: { ...process.env, ...env, AWS_EC2_METADATA_DISABLED: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  serve.stderr!.on('data', (d: Buffer) => { serveErr += d.toString(); });
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start; stderr: ${serveErr}`)), 30_000);
-    serve.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { url: string }).url);
-      }
-    });
-    serve.once('exit', (code) => reject(new Error(`serve exited (${code}): ${serveErr}`)));
-  });
-  browser = await launchChromium({ width: 1280, height: 860 });
-  page = browser.context.pages()[0] ?? await browser.context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  // API errors the test provokes on purpose (an invalid folder, AWS views in local mode) are 422s.
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of 422/.test(m.text())) pageErrors.push(m.text()); });
+  ui = await startServedUi({ env: { ...process.env, ...env, AWS_EC2_METADATA_DISABLED: 'true' }, rendererDir });
+  ({ url, page, pageErrors } = ui);
 });
 
 after(async () => {
   if (skip) return;
-  await browser?.close();
-  if (serve && serve.exitCode === null) {
-    const exited = new Promise((r) => serve.once('exit', r));
-    serve.kill('SIGINT');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (serve.exitCode === null) serve.kill('SIGKILL');
-  }
+  await ui?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

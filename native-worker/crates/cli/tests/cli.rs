@@ -1,14 +1,9 @@
 //! End-to-end checks of the binary: JSON on stdout, one-line errors on stderr, exit codes.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn worker(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scopecloud-worker"))
-        .args(args)
-        .output()
-        .expect("run scopecloud-worker")
-}
+use common::{tmp, worker};
+use std::path::PathBuf;
 
 fn data() -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/data");
@@ -18,13 +13,6 @@ fn data() -> Option<PathBuf> {
         eprintln!("SKIP: shared data folder {} is absent", p.display());
         None
     }
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("scopecloud-cli-{}-{}", name, std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 #[test]

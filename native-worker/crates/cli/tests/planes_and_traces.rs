@@ -1,40 +1,14 @@
 //! `--plane` selection (a shard's planes equal that part of a full run) and
 //! `cluster --traces` (k-means on given traces, no movie).
 
+mod common;
+
+use common::{ok, s, tmp, worker};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use worker_core::output::{read_npy, write_npy, NpyData};
 use worker_core::rng::Rng;
 use worker_core::score::adjusted_rand_index;
 use worker_core::synth::activity::{calcium, spike_trains};
-
-fn worker(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scopecloud-worker"))
-        .args(args)
-        .output()
-        .expect("run scopecloud-worker")
-}
-
-fn ok(args: &[&str]) {
-    let o = worker(args);
-    assert!(
-        o.status.success(),
-        "{:?} failed: {}",
-        args,
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("scopecloud-cli-{}-{}", name, std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn rois(dir: &Path) -> Vec<serde_json::Value> {
     let doc: serde_json::Value =

@@ -2,36 +2,10 @@
 //! bytes; each step reads only the previous step's folder; missing, damaged and incompatible
 //! step inputs exit 3 with one line that says what to re-run.
 
+mod common;
+
+use common::{ok, s, tmp, worker};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn worker(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scopecloud-worker"))
-        .args(args)
-        .output()
-        .expect("run scopecloud-worker")
-}
-
-fn ok(args: &[&str]) {
-    let o = worker(args);
-    assert!(
-        o.status.success(),
-        "{:?} failed: {}",
-        args,
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("scopecloud-steps-{}-{}", name, std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn bytes(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {}", p.display(), e))
