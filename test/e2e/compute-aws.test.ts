@@ -12,16 +12,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
-import { AL2023_PARAMETER } from '../../main/instances/launch-support.ts';
 import { loadPriceTable } from '../../main/cost/price-table.ts';
 import { chromiumMissing } from '../support/chromium.ts';
 import { startServedUi, type ServedUi } from '../support/served-ui.ts';
 import { runCli } from '../support/cli.ts';
 import { awsQueryOperation, startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
-import { motoSkipReason, startMoto, type MotoServer } from '../support/moto.ts';
+import { motoSkipReason, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
 import { computeDocument, gp3Document } from '../support/price-list-documents.ts';
 import { startPricingServer, type PricingServer } from '../support/pricing-server.ts';
 
@@ -105,19 +103,6 @@ after(async () => {
 
 function ec2(): EC2Client {
   return new EC2Client({ region: moto.region, endpoint: moto.endpoint, credentials: moto.credentials });
-}
-
-/** Moto serves the AL2023 parameter in most versions; when it does not, point it at a moto AMI. */
-async function seedAl2023(m: MotoServer): Promise<void> {
-  const ssm = new SSMClient({ region: m.region, endpoint: m.endpoint, credentials: m.credentials });
-  try {
-    const got = await ssm.send(new GetParameterCommand({ Name: AL2023_PARAMETER }));
-    if (got.Parameter?.Value?.startsWith('ami-')) return;
-  } catch { /* absent: seeded below */ }
-  const images = await ec2().send(new DescribeImagesCommand({ Owners: ['amazon'] }));
-  const ami = images.Images?.find((i) => i.ImageId)?.ImageId;
-  assert.ok(ami, 'moto lists at least one AMI to stand in for AL2023');
-  await ssm.send(new PutParameterCommand({ Name: AL2023_PARAMETER, Value: ami, Type: 'String', Overwrite: true }));
 }
 
 async function go(view: string): Promise<void> {

@@ -14,15 +14,13 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
-import { AL2023_PARAMETER } from '../../main/instances/launch-support.ts';
 import { chromiumMissing } from '../support/chromium.ts';
 import { startServedUi, type ServedUi } from '../support/served-ui.ts';
 import { PROJECT_ROOT, runCli } from '../support/cli.ts';
 import { startVersitygw, versitygwSkipReason, type Versitygw } from '../support/versitygw.ts';
-import { motoSkipReason, startMoto, type MotoServer } from '../support/moto.ts';
+import { motoSkipReason, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
 
 const MOVIE = '/work/shared/data/neurofinder-crop/movie.tif';
 const WORKER = join(PROJECT_ROOT, 'native-worker', 'target', 'release', 'scopecloud-worker');
@@ -84,19 +82,6 @@ after(async () => {
 
 function ec2(): EC2Client {
   return new EC2Client({ region: moto.region, endpoint: moto.endpoint, credentials: moto.credentials });
-}
-
-/** Moto serves the AL2023 parameter in most versions; when it does not, point it at a moto AMI. */
-async function seedAl2023(m: MotoServer): Promise<void> {
-  const ssm = new SSMClient({ region: m.region, endpoint: m.endpoint, credentials: m.credentials });
-  try {
-    const got = await ssm.send(new GetParameterCommand({ Name: AL2023_PARAMETER }));
-    if (got.Parameter?.Value?.startsWith('ami-')) return;
-  } catch { /* absent: seeded below */ }
-  const images = await ec2().send(new DescribeImagesCommand({ Owners: ['amazon'] }));
-  const ami = images.Images?.find((i) => i.ImageId)?.ImageId;
-  assert.ok(ami, 'moto lists at least one AMI to stand in for AL2023');
-  await ssm.send(new PutParameterCommand({ Name: AL2023_PARAMETER, Value: ami, Type: 'String', Overwrite: true }));
 }
 
 async function go(view: string): Promise<void> {

@@ -9,6 +9,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, before, beforeEach } from 'node:test';
+import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AL2023_PARAMETER } from '../../main/instances/launch-support.ts';
 
 export class MotoUnavailableError extends Error {
   readonly code = 'MOTO_UNAVAILABLE';
@@ -139,4 +142,21 @@ export function useMoto(bind: (server: MotoServer) => void, onReset?: (server: M
     await server!.reset();
     await onReset?.(server!);
   });
+}
+
+/**
+ * Makes the public Amazon Linux 2023 SSM parameter resolve on `m`: moto serves it in most
+ * versions; when it does not, it is pointed at one of moto's AMIs.
+ */
+export async function seedAl2023(m: MotoServer): Promise<void> {
+  const config = { region: m.region, endpoint: m.endpoint, credentials: m.credentials };
+  const ssm = new SSMClient(config);
+  try {
+    const got = await ssm.send(new GetParameterCommand({ Name: AL2023_PARAMETER }));
+    if (got.Parameter?.Value?.startsWith('ami-')) return;
+  } catch { /* absent: seeded below */ }
+  const images = await new EC2Client(config).send(new DescribeImagesCommand({ Owners: ['amazon'] }));
+  const ami = images.Images?.find((i) => i.ImageId)?.ImageId;
+  if (!ami) throw new Error('moto lists no AMI to stand in for Amazon Linux 2023');
+  await ssm.send(new PutParameterCommand({ Name: AL2023_PARAMETER, Value: ami, Type: 'String', Overwrite: true }));
 }
