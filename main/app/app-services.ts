@@ -17,7 +17,7 @@ import { systemClock } from '../cost/clock.ts';
 import { createDailySummaryScheduler } from '../instances/daily-summary.ts';
 import { createUptimeRecorder } from '../instances/uptime-records.ts';
 import { createNotificationLimiter } from '../tray/notification-limiter.ts';
-import type { Timers } from '../upload/timers.ts';
+import { backgroundTimers } from '../upload/timers.ts';
 import { createAppNotifier } from './app-notifier.ts';
 import type { TrayModel } from '../tray/tray-model.ts';
 import { createEventHub } from './events.ts';
@@ -52,15 +52,6 @@ export interface AppServicesOptions {
   notificationIntervalMs?: number;
 }
 
-const unrefTimers: Timers = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
-
 const ok = { ok: true as const };
 
 export async function createAppServices(container: ServiceContainer, opts: AppServicesOptions = {}): Promise<AppHost> {
@@ -78,7 +69,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
   const uptime = createUptimeRecorder(appStore);
   const dailySummary = createDailySummaryScheduler({
     clock: systemClock,
-    timers: unrefTimers,
+    timers: backgroundTimers,
     records: () => uptime.records(),
     store: appStore,
     limiter: createNotificationLimiter({ clock: systemClock, store: appStore, intervalMs: 60 * 60_000 }),

@@ -14,7 +14,7 @@ import { createComputeServices, type ComputeServices } from '../instances/comput
 import type { GuardrailEvent } from '../instances/guardrails.ts';
 import { createInstancePoller, type InstancePoller } from '../instances/instance-poller.ts';
 import type { InstanceInfo } from '../instances/types.ts';
-import type { Timers } from '../upload/timers.ts';
+import { backgroundTimers, type Timers } from '../upload/timers.ts';
 
 export interface AwsContext {
   clients: AwsClients;
@@ -37,15 +37,6 @@ export interface AwsContextDeps {
   /** Default: real timers that do not keep the process alive. */
   pollTimers?: Timers;
 }
-
-const unrefTimers: Timers = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
 
 export interface AwsContexts {
   /** The context for these settings, or null in local-archive mode. */
@@ -98,7 +89,7 @@ export function createAwsContexts(d: AwsContextDeps): AwsContexts {
       const poller = d.pollInstances
         ? createInstancePoller({
           list: () => compute.instances.list(),
-          timers: d.pollTimers ?? unrefTimers,
+          timers: d.pollTimers ?? backgroundTimers,
           onChange: (list, previous) => d.onInstancesChanged?.(list, previous),
         })
         : null;

@@ -3,6 +3,7 @@
  * one event per topic every `minGapMs`, the last one always delivered), notifications go out at
  * once. A listener that throws does not affect the others.
  */
+import { backgroundTimers } from '../upload/timers.ts';
 import type { AppEvent, Topic } from '../../preload/api.ts';
 
 export interface EventTimers {
@@ -17,18 +18,9 @@ export interface EventHub {
   dispose(): void;
 }
 
-const realTimers: EventTimers = {
-  setTimeout: (f, ms) => {
-    const t = setTimeout(f, ms);
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
-
 export function createEventHub(opts: { minGapMs?: number; timers?: EventTimers; now?: () => number } = {}): EventHub {
   const minGapMs = opts.minGapMs ?? 250;
-  const timers = opts.timers ?? realTimers;
+  const timers = opts.timers ?? backgroundTimers;
   const now = opts.now ?? Date.now;
   const listeners = new Set<(event: AppEvent) => void>();
   const lastSent = new Map<Topic, number>();
