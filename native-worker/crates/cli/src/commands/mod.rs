@@ -80,6 +80,17 @@ pub fn open_input(a: &InputArgs, log: &Log) -> Result<Source, CliError> {
     Ok(src)
 }
 
+/// `--channel` must name one of the input's interleaved channels.
+pub fn check_channel(channel: usize, channels: usize) -> Result<(), CliError> {
+    if channel >= channels {
+        return Err(CliError::Usage(format!(
+            "--channel {} but the input has {} channel(s)",
+            channel, channels
+        )));
+    }
+    Ok(())
+}
+
 /// The frame rate to use and where it came from: a valid `--fs`, else `fallback` (with its
 /// origin), else 30 Hz.
 pub fn resolve_fs(

@@ -3,7 +3,7 @@
 //! and write the outputs up to that step. The single steps on files are in `steps.rs`.
 //! Every run writes `summary.json`.
 
-use super::{check_tau, open_input, resolve_fs, selected_planes, Log};
+use super::{check_channel, check_tau, open_input, resolve_fs, selected_planes, Log};
 use crate::args::PipelineArgs;
 use crate::exit::CliError;
 use crate::progress::JsonProgress;
@@ -78,12 +78,7 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
     let t0 = Instant::now();
     let src = open_input(&a.input, log)?;
     let info = src.info().clone();
-    if a.channel >= info.channels {
-        return Err(CliError::Usage(format!(
-            "--channel {} but the input has {} channel(s)",
-            a.channel, info.channels
-        )));
-    }
+    check_channel(a.channel, info.channels)?;
     if a.k == 0 || a.threads == Some(0) {
         return Err(CliError::Usage(
             "--k and --threads must be at least 1".into(),

@@ -3,7 +3,7 @@
 //! same library functions `analyze` composes, so the chain gives `analyze`'s bytes. Every run
 //! writes `summary.json`; a missing, damaged or incompatible earlier output exits 3 with one line.
 
-use super::{check_tau, open_input, resolve_fs, selected_planes, Log};
+use super::{check_channel, check_tau, open_input, resolve_fs, selected_planes, Log};
 use crate::args::{DetectArgs, ExtractArgs, RegisterArgs};
 use crate::commands::pipeline::pipeline_error;
 use crate::exit::CliError;
@@ -107,12 +107,7 @@ pub fn register(a: &RegisterArgs, log: &Log) -> Result<(), CliError> {
     check_threads(a.threads)?;
     let src = open_input(&a.input, log)?;
     let info = src.info().clone();
-    if a.channel >= info.channels {
-        return Err(CliError::Usage(format!(
-            "--channel {} but the input has {} channel(s)",
-            a.channel, info.channels
-        )));
-    }
+    check_channel(a.channel, info.channels)?;
     let (fs, fs_from) = resolve_fs(a.fs, info.frame_rate_hz.map(|f| (f, "metadata")))?;
     let selected = selected_planes(&a.input, info.planes)?;
     let planes: Vec<TiffPlane> = selected
