@@ -18,15 +18,14 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { chromiumMissing } from '../support/chromium.ts';
 import { startServedUi, type ServedUi } from '../support/served-ui.ts';
-import { PROJECT_ROOT, runCli } from '../support/cli.ts';
+import { WORKER_BINARY, runCli } from '../support/cli.ts';
 import { startVersitygw, versitygwSkipReason, type Versitygw } from '../support/versitygw.ts';
 import { motoSkipReason, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
 
 const MOVIE = '/work/shared/data/neurofinder-crop/movie.tif';
-const WORKER = join(PROJECT_ROOT, 'native-worker', 'target', 'release', 'scopecloud-worker');
 const skip = chromiumMissing() || versitygwSkipReason() || motoSkipReason() || false;
 const noMovie = existsSync(MOVIE) ? false : `real recording absent (${MOVIE}); the shared data set is not mounted`;
-const noWorker = existsSync(WORKER) ? false : `worker not built (${WORKER}); run npm run worker:build`;
+const noWorker = existsSync(WORKER_BINARY) ? false : `worker not built (${WORKER_BINARY}); run npm run worker:build`;
 const SESSION = '2025-06-01_neurofinder';
 
 let dir: string;
@@ -51,7 +50,7 @@ before(async () => {
   await seedAl2023(moto);
   const env = {
     SCOPECLOUD_HOME: home,
-    SCOPECLOUD_WORKER: existsSync(WORKER) ? WORKER : '',
+    SCOPECLOUD_WORKER: existsSync(WORKER_BINARY) ? WORKER_BINARY : '',
     SCOPECLOUD_OWNER: 'newcomer',
     AWS_ENDPOINT_URL_S3: gw.endpoint,
     AWS_ENDPOINT_URL: moto.endpoint,

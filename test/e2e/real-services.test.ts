@@ -15,12 +15,11 @@ import type { Page } from 'playwright-core';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { chromiumMissing } from '../support/chromium.ts';
 import { startServedUi, type ServedUi } from '../support/served-ui.ts';
-import { PROJECT_ROOT, runCli } from '../support/cli.ts';
+import { WORKER_BINARY, runCli } from '../support/cli.ts';
 import { calciumMovie } from '../support/calcium-movie.ts';
 
 const skip = chromiumMissing();
-const WORKER = join(PROJECT_ROOT, 'native-worker', 'target', 'release', 'scopecloud-worker');
-const noWorker = existsSync(WORKER) ? false : `worker not built (${WORKER}); run npm run worker:build`;
+const noWorker = existsSync(WORKER_BINARY) ? false : `worker not built (${WORKER_BINARY}); run npm run worker:build`;
 
 let dir: string;
 let home: string;
@@ -38,7 +37,7 @@ before(async () => {
   watchDir = join(dir, 'rig-A');
   archiveDir = join(dir, 'lab-archive');
   mkdirSync(watchDir, { recursive: true });
-  const env = { SCOPECLOUD_HOME: home, SCOPECLOUD_WORKER: existsSync(WORKER) ? WORKER : '' };
+  const env = { SCOPECLOUD_HOME: home, SCOPECLOUD_WORKER: existsSync(WORKER_BINARY) ? WORKER_BINARY : '' };
   for (const [field, value] of [['watch.stableMs', '300'], ['watch.reconcileIntervalMs', '2000']]) {
     const r = await runCli(['config', 'set', field, value], env);
     assert.equal(r.code, 0, r.stderr);

@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(PROJECT_ROOT, 'bin', 'scopecloud.js');
+/** The release worker `npm run worker:build` produces (tests that need it skip when it is absent). */
+export const WORKER_BINARY = join(PROJECT_ROOT, 'native-worker', 'target', 'release', 'scopecloud-worker');
 
 export interface CliResult {
   code: number | null;

@@ -5,11 +5,10 @@ import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, PROJECT_ROOT } from '../../support/cli.ts';
+import { runCli, WORKER_BINARY } from '../../support/cli.ts';
 
-const worker = join(PROJECT_ROOT, 'native-worker', 'target', 'release', 'scopecloud-worker');
 
-test('demo: acquire, archive with verification, analyse locally, score against truth', { skip: existsSync(worker) ? false : `worker not built at ${worker} (npm run worker:build)` }, async () => {
+test('demo: acquire, archive with verification, analyse locally, score against truth', { skip: existsSync(WORKER_BINARY) ? false : `worker not built at ${WORKER_BINARY} (npm run worker:build)` }, async () => {
   const home = await mkdtemp(join(tmpdir(), 'scopecloud-demo-'));
   try {
     // the demo exactly as `npm run demo` runs it (600 frames, 256 x 256, 60 cells): what a newcomer sees
