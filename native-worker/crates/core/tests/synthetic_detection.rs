@@ -46,7 +46,7 @@ fn synthetic_256_bench_f1() {
     assert!(f1 >= 0.969, "F1 {f1:.3} below suite2p's 0.969");
 }
 
-/// The bench's quick 512 x 512 case (500 frames, 300 cells; suite2p F1 0.921). Measured: F1 0.984
+/// The bench's quick 512 x 512 case (500 frames, 300 cells; suite2p F1 0.921). Measured: F1 0.985
 /// (0.977 before).
 #[test]
 #[ignore]
@@ -56,7 +56,8 @@ fn synthetic_512_bench_f1() {
 }
 
 /// The bench's 30-plane volume (128 x 128, 400 time points, 600 cells; suite2p fails on it).
-/// Measured: F1 0.888 (0.887 before the soma templates and the skewness term). Its `--quick`
+/// Measured: F1 0.893 (0.888 before non-cell activity candidates stopped hiding mean-image somata,
+/// 0.887 before the soma templates and the skewness term). Its `--quick`
 /// variant (100 time points: 3 bins, so no usable activity and only the mean image) scores 0.852
 /// (0.892 before): filled disks now need more contrast than rings (see `detect::anatomy`).
 #[test]

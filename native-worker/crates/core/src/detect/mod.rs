@@ -124,13 +124,14 @@ pub struct Detection {
 }
 
 /// Appends disk ROIs for mean-image somata that no cell ROI already covers: a blob is skipped
-/// when an existing cell's centroid lies within 0.8 diameters or when more than half its disk is
-/// already claimed.
+/// when an existing cell's centroid lies within one diameter or when more than half its disk is
+/// already claimed by cells. Activity candidates scored as non-cells claim nothing: a weak or
+/// oddly shaped activity footprint on a soma must not hide the soma the mean image shows.
 fn add_mean_image_somata(rois: &mut Vec<Roi>, mean: &[f32], h: usize, w: usize, d: f32, threshold: f32) {
     let resp = anatomy::soma_response(mean, h, w, d);
     let blobs = anatomy::find_blobs(&resp, h, w, d, threshold);
     let mut owned = vec![false; h * w];
-    for r in rois.iter() {
+    for r in rois.iter().filter(|r| r.iscell) {
         for &p in &r.pixels {
             owned[p as usize] = true;
         }
@@ -140,7 +141,7 @@ fn add_mean_image_somata(rois: &mut Vec<Roi>, mean: &[f32], h: usize, w: usize, 
         let near = rois
             .iter()
             .filter(|r| r.iscell)
-            .any(|r| ((r.centroid.0 - b.y as f32).powi(2) + (r.centroid.1 - b.x as f32).powi(2)).sqrt() < 0.8 * d);
+            .any(|r| ((r.centroid.0 - b.y as f32).powi(2) + (r.centroid.1 - b.x as f32).powi(2)).sqrt() < d);
         if near {
             continue;
         }
@@ -236,4 +237,56 @@ pub fn detect(src: &dyn FrameSource, opts: &DetectOptions) -> io::Result<Detecti
         add_mean_image_somata(&mut rois, &b.mean_image, h, w, d, opts.anatomical_threshold);
     }
     Ok(Detection { rois, mean_image: b.mean_image, activity_map, bin_size: bin })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 64 x 64 mean image with one filled bright soma of diameter 9 at (30, 34).
+    fn one_soma() -> (Vec<f32>, usize, usize) {
+        let (h, w) = (64usize, 64usize);
+        let mut img = vec![100.0f32; h * w];
+        for y in 0..h {
+            for x in 0..w {
+                if ((y as f32 - 30.0).powi(2) + (x as f32 - 34.0).powi(2)).sqrt() < 4.5 {
+                    img[y * w + x] = 200.0;
+                }
+            }
+        }
+        (img, h, w)
+    }
+
+    fn activity_roi(pixels: Vec<u32>, w: usize, iscell: bool) -> Roi {
+        let n = pixels.len() as f32;
+        let cy = pixels.iter().map(|&p| (p as usize / w) as f32).sum::<f32>() / n;
+        let cx = pixels.iter().map(|&p| (p as usize % w) as f32).sum::<f32>() / n;
+        Roi {
+            weights: vec![1.0; pixels.len()],
+            centroid: (cy, cx),
+            features: CellFeatures { npix: pixels.len(), compact: 1.0, npix_norm: 1.0, peak: 7.0, skew: 0.0, score: if iscell { 0.9 } else { 0.1 } },
+            pixels,
+            iscell,
+            origin: RoiOrigin::Activity,
+        }
+    }
+
+    #[test]
+    fn a_non_cell_activity_candidate_does_not_hide_a_mean_image_soma() {
+        let (img, h, w) = one_soma();
+        let mut rois = vec![activity_roi(anatomy::disk(30, 34, 5.0, h, w), w, false)];
+        add_mean_image_somata(&mut rois, &img, h, w, 9.0, 3.0);
+        let added: Vec<&Roi> = rois.iter().filter(|r| r.origin == RoiOrigin::MeanImage).collect();
+        assert_eq!(added.len(), 1, "{rois:?}");
+        let (cy, cx) = added[0].centroid;
+        assert!((cy - 30.0).abs() <= 1.0 && (cx - 34.0).abs() <= 1.0, "{:?}", added[0].centroid);
+    }
+
+    #[test]
+    fn a_cell_already_on_the_soma_is_not_duplicated() {
+        let (img, h, w) = one_soma();
+        let mut rois = vec![activity_roi(anatomy::disk(30, 34, 5.0, h, w), w, true)];
+        add_mean_image_somata(&mut rois, &img, h, w, 9.0, 3.0);
+        assert!(rois.iter().all(|r| r.origin == RoiOrigin::Activity), "{rois:?}");
+    }
 }
