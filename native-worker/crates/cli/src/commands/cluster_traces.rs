@@ -4,7 +4,7 @@
 //! each ROI's cluster. No movie is read. Clustering is the pipeline's own
 //! ([`worker_core::pipeline::cluster_cells`]), so the chain of steps gives `analyze`'s bytes.
 
-use super::Log;
+use super::{check_at_least_one, Log};
 use crate::args::ClusterArgs;
 use crate::exit::CliError;
 use crate::progress::JsonProgress;
@@ -66,11 +66,8 @@ pub fn run(a: &ClusterArgs, log: &Log) -> Result<(), CliError> {
         .traces
         .as_deref()
         .expect("cluster_traces::run needs --traces");
-    if a.k == 0 || a.threads == Some(0) {
-        return Err(CliError::Usage(
-            "--k and --threads must be at least 1".into(),
-        ));
-    }
+    check_at_least_one("--k", Some(a.k))?;
+    check_at_least_one("--threads", a.threads)?;
     let traces_dir = given.is_dir().then_some(given);
     let path_buf = match traces_dir {
         Some(d) => d.join("dff.npy"),

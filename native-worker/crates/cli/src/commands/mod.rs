@@ -91,6 +91,14 @@ pub fn check_channel(channel: usize, channels: usize) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Counts such as `--k` and `--threads` must be at least 1 (`None` = not given, the default).
+pub fn check_at_least_one(flag: &str, value: Option<usize>) -> Result<(), CliError> {
+    if value == Some(0) {
+        return Err(CliError::Usage(format!("{} must be at least 1", flag)));
+    }
+    Ok(())
+}
+
 /// The frame rate to use and where it came from: a valid `--fs`, else `fallback` (with its
 /// origin), else 30 Hz.
 pub fn resolve_fs(

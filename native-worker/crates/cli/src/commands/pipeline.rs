@@ -3,7 +3,7 @@
 //! and write the outputs up to that step. The single steps on files are in `steps.rs`.
 //! Every run writes `summary.json`.
 
-use super::{check_channel, check_tau, open_input, resolve_fs, selected_planes, Log};
+use super::{check_at_least_one, check_channel, check_tau, open_input, resolve_fs, selected_planes, Log};
 use crate::args::PipelineArgs;
 use crate::exit::CliError;
 use crate::progress::JsonProgress;
@@ -79,11 +79,8 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
     let src = open_input(&a.input, log)?;
     let info = src.info().clone();
     check_channel(a.channel, info.channels)?;
-    if a.k == 0 || a.threads == Some(0) {
-        return Err(CliError::Usage(
-            "--k and --threads must be at least 1".into(),
-        ));
-    }
+    check_at_least_one("--k", Some(a.k))?;
+    check_at_least_one("--threads", a.threads)?;
     let (fs, fs_from) = resolve_fs(a.fs, info.frame_rate_hz.map(|f| (f, "metadata")))?;
     check_tau(a.tau)?;
     std::fs::create_dir_all(&a.out)

@@ -1,12 +1,13 @@
 //! `project`: mean/max/std projections into `<out>/projections`.
 
-use super::{open_input, selected_planes, Log};
+use super::{check_at_least_one, open_input, selected_planes, Log};
 use crate::args::ProjectArgs;
 use crate::exit::CliError;
 use crate::progress::JsonProgress;
 use worker_core::project::{write_projections_planes, ProjectOptions};
 
 pub fn run(a: &ProjectArgs, log: &Log) -> Result<(), CliError> {
+    check_at_least_one("--threads", a.threads)?;
     let src = open_input(&a.input, log)?;
     let mut opts = ProjectOptions {
         batch: a.batch.max(1),
@@ -14,7 +15,7 @@ pub fn run(a: &ProjectArgs, log: &Log) -> Result<(), CliError> {
         ..ProjectOptions::default()
     };
     if let Some(t) = a.threads {
-        opts.threads = t.max(1);
+        opts.threads = t;
     }
     let dir = a.out.join("projections");
     let mut p = JsonProgress::new();

@@ -3,7 +3,7 @@
 //! same library functions `analyze` composes, so the chain gives `analyze`'s bytes. Every run
 //! writes `summary.json`; a missing, damaged or incompatible earlier output exits 3 with one line.
 
-use super::{check_channel, check_tau, open_input, resolve_fs, selected_planes, Log};
+use super::{check_at_least_one, check_channel, check_tau, open_input, resolve_fs, selected_planes, Log};
 use crate::args::{DetectArgs, ExtractArgs, RegisterArgs};
 use crate::commands::pipeline::pipeline_error;
 use crate::exit::CliError;
@@ -70,13 +70,6 @@ fn reporter() -> impl Fn(&str, usize, usize) + Sync {
     }
 }
 
-fn check_threads(threads: Option<usize>) -> Result<(), CliError> {
-    if threads == Some(0) {
-        return Err(CliError::Usage("--threads must be at least 1".into()));
-    }
-    Ok(())
-}
-
 fn write_summary(
     out: &Path,
     input: &serde_json::Value,
@@ -104,7 +97,7 @@ fn write_summary(
 /// `register --input ... --out DIR`.
 pub fn register(a: &RegisterArgs, log: &Log) -> Result<(), CliError> {
     let t0 = Instant::now();
-    check_threads(a.threads)?;
+    check_at_least_one("--threads", a.threads)?;
     let src = open_input(&a.input, log)?;
     let info = src.info().clone();
     check_channel(a.channel, info.channels)?;
@@ -204,7 +197,7 @@ pub fn register(a: &RegisterArgs, log: &Log) -> Result<(), CliError> {
 /// `detect --registered DIR --out DIR`.
 pub fn detect(a: &DetectArgs, log: &Log) -> Result<(), CliError> {
     let t0 = Instant::now();
-    check_threads(a.threads)?;
+    check_at_least_one("--threads", a.threads)?;
     check_tau(a.tau)?;
     let dir = a
         .registered
@@ -296,7 +289,7 @@ fn read_error(dir: &Path, e: std::io::Error) -> CliError {
 /// `extract --registered DIR --rois DIR --out DIR`.
 pub fn extract(a: &ExtractArgs, log: &Log) -> Result<(), CliError> {
     let t0 = Instant::now();
-    check_threads(a.threads)?;
+    check_at_least_one("--threads", a.threads)?;
     let reg_dir = a
         .registered
         .as_deref()
