@@ -79,7 +79,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       .finally(() => {
         following.delete(id);
         d.hub.changed('analyses');
-        void list().catch(() => undefined);
+        void relist().catch(() => undefined);
       });
   }
 
@@ -94,6 +94,12 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       return lastList;
     }).finally(() => { listing = null; });
     return listing;
+  }
+
+  /** A list read after this call: one already in flight may predate the change, so it is waited out. */
+  function relist(): Promise<Analysis[]> {
+    const inFlight = listing;
+    return inFlight ? inFlight.then(list, list) : list();
   }
 
   async function sourceOf(req: LaunchAnalysisRequest): Promise<{ label: string; folder: string }> {
@@ -175,7 +181,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       const m = await ctx.jobs.submit(request);
       follow(ctx, m.id);
       d.hub.changed('analyses');
-      void list().catch(() => undefined);
+      void relist().catch(() => undefined);
       return { id: m.id };
     },
 
