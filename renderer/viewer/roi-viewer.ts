@@ -2,10 +2,14 @@
  * The WebGL side of the 3D ROI view: renderer, camera, orbit controls, hover picking.
  * Renders on demand (only after something moved or changed), never from React state.
  */
-import { DirectionalLight, HemisphereLight, Matrix4, PerspectiveCamera, WebGLRenderer } from 'three';
+import { DirectionalLight, HemisphereLight, Matrix4, PerspectiveCamera, Vector3, WebGLRenderer } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
+import { fitDistance, fractionInView } from './camera-fit.ts';
 import { pickNearest, RoiScene, type ActivityColors, type ColorMode, type Placement, type RoiShape } from './roi-scene.ts';
+
+/** Where the default view looks from (unit vector; z is up): in front, a little to the side, above. */
+const VIEW_DIRECTION = new Vector3(0.9, -1.6, 1.5).normalize();
 
 export interface ViewerCallbacks {
   onHover?: (index: number) => void;
@@ -18,6 +22,8 @@ export interface ViewerInfo {
   triangles: number;
   instances: number;
   frames: number;
+  /** Fraction of ROI centres inside the current view (1 = none cut off). */
+  inView: number;
 }
 
 export class RoiViewer {
@@ -35,6 +41,8 @@ export class RoiViewer {
   private readonly cb: ViewerCallbacks;
   private lastCalls = 0;
   private lastTriangles = 0;
+  /** The camera is where resetView put it: a resize reframes it. */
+  private viewIsDefault = true;
 
   constructor(canvas: HTMLCanvasElement, cb: ViewerCallbacks = {}) {
     this.canvas = canvas;
@@ -54,6 +62,7 @@ export class RoiViewer {
     this.controls.enableDamping = false;
     this.controls.listenToKeyEvents(canvas);
     this.controls.addEventListener('change', () => this.requestRender());
+    this.controls.addEventListener('start', () => { this.viewIsDefault = false; });
 
     canvas.addEventListener('pointermove', this.onPointerMove);
     canvas.addEventListener('pointerleave', this.onPointerLeave);
@@ -96,15 +105,18 @@ export class RoiViewer {
     if (this.roiScene.highlight(index)) this.requestRender();
   }
 
+  /** The default view: from the front, below and above, the whole cloud framed. */
   resetView(): void {
     const r = this.roiScene.bounds.radius;
+    const d = fitDistance(r, this.camera.fov, this.camera.aspect);
     this.camera.near = Math.max(0.1, r / 100);
-    this.camera.far = r * 20;
-    this.camera.position.set(r * 0.9, -r * 1.6, r * 1.5);
+    this.camera.far = (d + r) * 4;
+    this.camera.position.copy(VIEW_DIRECTION).multiplyScalar(d);
     this.camera.up.set(0, 0, 1);
     this.controls.target.set(0, 0, 0);
     this.camera.updateProjectionMatrix();
     this.controls.update();
+    this.viewIsDefault = true;
     this.requestRender();
   }
 
@@ -132,7 +144,10 @@ export class RoiViewer {
   }
 
   info(): ViewerInfo {
-    return { shape: this.roiScene.shape, calls: this.lastCalls, triangles: this.lastTriangles, instances: this.roiScene.count, frames: this.frames };
+    this.camera.updateMatrixWorld();
+    this.viewProj.multiplyMatrices(this.camera.projectionMatrix, this.camera.matrixWorldInverse);
+    const inView = fractionInView(this.roiScene.world, this.roiScene.count, this.viewProj.elements);
+    return { shape: this.roiScene.shape, calls: this.lastCalls, triangles: this.lastTriangles, instances: this.roiScene.count, frames: this.frames, inView };
   }
 
   /**
@@ -161,6 +176,7 @@ export class RoiViewer {
     this.renderer.setSize(w, h, false);
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
+    if (this.viewIsDefault && this.roiScene.count > 0) this.resetView();
     this.requestRender();
   }
 
@@ -199,6 +215,7 @@ export class RoiViewer {
   };
 
   private readonly onKey = (e: KeyboardEvent) => {
+    if (/^(\+|=|-|Arrow(Up|Down|Left|Right))$/.test(e.key)) this.viewIsDefault = false;
     if (e.key === '+' || e.key === '=') { this.camera.position.multiplyScalar(0.85); this.controls.update(); }
     else if (e.key === '-') { this.camera.position.multiplyScalar(1 / 0.85); this.controls.update(); }
     else if (e.key === '0') this.resetView();

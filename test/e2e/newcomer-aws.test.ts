@@ -4,28 +4,34 @@
  * (AWS_ENDPOINT_URL), static credentials in the environment. First run chooses AWS and passes the
  * check; a watched folder receives the real recording (../shared/data/neurofinder-crop/movie.tif),
  * which must be verified and byte-identical in the bucket; a local analysis of that session ends
- * in the 3D results with the first raw frame shown; an instance launched from the Instances view
- * is stopped through the explanation dialog and is stopped in EC2. Screenshots: /tmp/newcomer-*.png.
+ * in the 3D results with the first raw frame shown; an EC2 analysis of the same session (after
+ * consenting to the instance profile) runs on an instance played by the instance simulator, which
+ * runs the app's real user data and worker against versitygw, and its results open in 3D while
+ * the instance ends terminated; an instance launched from the Instances view is stopped through
+ * the explanation dialog and is stopped in EC2. Screenshots: /tmp/newcomer-*.png.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { chromiumMissing } from '../support/chromium.ts';
 import { startServedUi, type ServedUi } from '../support/served-ui.ts';
 import { WORKER_BINARY, runCli } from '../support/cli.ts';
 import { startVersitygw, versitygwSkipReason, type Versitygw } from '../support/versitygw.ts';
 import { motoSkipReason, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
+import { startInstanceSimulator, type InstanceSimulator } from '../support/instance-simulator.ts';
 
 const MOVIE = '/work/shared/data/neurofinder-crop/movie.tif';
 const skip = chromiumMissing() || versitygwSkipReason() || motoSkipReason() || false;
 const noMovie = existsSync(MOVIE) ? false : `real recording absent (${MOVIE}); the shared data set is not mounted`;
 const noWorker = existsSync(WORKER_BINARY) ? false : `worker not built (${WORKER_BINARY}); run npm run worker:build`;
+const noAwsCli = spawnSync('aws', ['--version'], { stdio: 'ignore' }).status === 0 ? false : 'aws CLI not on PATH (the simulated instance runs the user data with it; pip install awscli)';
 const SESSION = '2025-06-01_neurofinder';
 
 let dir: string;
@@ -35,6 +41,7 @@ let gw: Versitygw;
 let moto: MotoServer;
 let bucket: string;
 let ui: ServedUi;
+let sim: InstanceSimulator;
 let url: string;
 let page: Page;
 let pageErrors: string[] = [];
@@ -48,6 +55,10 @@ before(async () => {
   [gw, moto] = await Promise.all([startVersitygw({ root: join(dir, 'gw') }), startMoto()]);
   bucket = await gw.createBucket('lab-newcomer');
   await seedAl2023(moto);
+  mkdirSync(join(dir, 'sim'));
+  sim = await startInstanceSimulator({
+    ec2: ec2(), s3Endpoint: gw.endpoint, s3Credentials: gw.credentials, region: moto.region, root: join(dir, 'sim'),
+  });
   const env = {
     SCOPECLOUD_HOME: home,
     SCOPECLOUD_WORKER: existsSync(WORKER_BINARY) ? WORKER_BINARY : '',
@@ -75,6 +86,7 @@ before(async () => {
 after(async () => {
   if (skip) return;
   await ui?.stop();
+  await sim?.stop();
   await Promise.all([gw?.stop(), moto?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -145,6 +157,7 @@ test('a local analysis of the uploaded session opens in 3D with the first raw fr
   await page.waitForFunction(() => (window.__scopecloudViewer?.info().frames ?? 0) > 0, undefined, { timeout: 30_000 });
   const info = await page.evaluate(() => window.__scopecloudViewer!.info());
   assert.ok(info.instances > 0, 'the worker found ROIs in the real recording');
+  assert.equal(info.inView, 1, 'the default view shows every ROI, none cut off');
   const first = page.locator('img[data-image="plane0-first-frame"]');
   await first.waitFor();
   await page.waitForFunction(() => {
@@ -157,6 +170,52 @@ test('a local analysis of the uploaded session opens in 3D with the first raw fr
   await page.screenshot({ path: '/tmp/newcomer-results.png' });
   await first.scrollIntoViewIfNeeded();
   await page.screenshot({ path: '/tmp/newcomer-results-images.png' });
+});
+
+test('an EC2 analysis of the session runs on an instance, opens in 3D, and leaves no instance behind', { skip: skip || noMovie || noWorker || noAwsCli }, async () => {
+  await go('analyses');
+  await page.getByLabel('Data', { exact: true }).selectOption('session');
+  const session = page.getByLabel('Session', { exact: true });
+  const option = session.locator('option').filter({ hasText: SESSION });
+  await option.waitFor({ state: 'attached' });
+  await session.selectOption((await option.getAttribute('value'))!);
+  await page.getByLabel('Run on').selectOption('ec2');
+  await page.getByRole('button', { name: 'Start analysis' }).click();
+  const consent = page.getByRole('dialog', { name: 'Create the analysis instance profile?' });
+  await consent.waitFor({ timeout: 15_000 });
+  assert.equal(await consent.getByTestId('scope-read').innerText(), `s3://${bucket}/scopecloud/*`);
+  await consent.getByLabel('I agree to create this role and instance profile').check();
+  await consent.getByRole('button', { name: 'Create and start analysis' }).click();
+  await consent.waitFor({ state: 'hidden', timeout: 15_000 });
+  const card = page.locator('article.analysis').filter({ hasText: 'on EC2' }).filter({ hasText: SESSION }).first();
+  await card.waitFor({ timeout: 15_000 });
+  await page.screenshot({ path: '/tmp/newcomer-ec2-running.png' });
+  await card.and(page.locator('[data-status="done"]')).waitFor({ timeout: 180_000 });
+  // The sidebar follows at once (not at its 10 s fallback refresh): nothing is running any more.
+  await page.waitForFunction(() => !/running/.test(document.querySelector('nav a[href="#/analyses"]')?.textContent ?? 'running'), undefined, { timeout: 5_000 });
+  await page.screenshot({ path: '/tmp/newcomer-ec2-done.png' });
+
+  // One machine ran the job, by its own user data, and shut itself down.
+  const machines = sim.instances();
+  assert.equal(machines.length, 1, 'one instance was launched for the job');
+  assert.deepEqual([machines[0].exitCode, machines[0].ended], [0, 'shutdown'], await machines[0].output());
+  const out = await ec2().send(new DescribeInstancesCommand({ InstanceIds: [machines[0].id] }));
+  const inst = out.Reservations?.[0]?.Instances?.[0];
+  assert.equal(inst?.State?.Name, 'terminated', 'the analysis instance is terminated, not left billing');
+  assert.equal(inst?.MetadataOptions?.HttpTokens, 'required', 'IMDSv2 only');
+  assert.equal(inst?.KeyName, undefined, 'no SSH key pair');
+  const groupIds = (inst?.SecurityGroups ?? []).map((g) => g.GroupId!);
+  const groups = groupIds.length ? (await ec2().send(new DescribeSecurityGroupsCommand({ GroupIds: groupIds }))).SecurityGroups ?? [] : [];
+  const openSsh = groups.flatMap((g) => g.IpPermissions ?? []).filter((p) =>
+    (p.IpProtocol === '-1' || ((p.FromPort ?? 0) <= 22 && 22 <= (p.ToPort ?? 65535))) && (p.IpRanges ?? []).some((r) => r.CidrIp === '0.0.0.0/0'));
+  assert.deepEqual(openSsh, [], 'no security group rule opens SSH to the internet');
+
+  await card.getByRole('button', { name: 'Open results' }).click();
+  await page.waitForFunction(() => (window.__scopecloudViewer?.info().instances ?? 0) > 0, undefined, { timeout: 30_000 });
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__scopecloudViewer!.info().inView), 1, 'the default view shows every ROI, none cut off');
+  await page.screenshot({ path: '/tmp/newcomer-ec2-results.png' });
+  assert.deepEqual(pageErrors, []);
 });
 
 test('an instance launched from the Instances view is stopped through the explanation dialog', { skip }, async () => {
