@@ -66,16 +66,27 @@ function LaunchForm() {
   const [sessionId, setSessionId] = useState('');
   const [where, setWhere] = useState<'local' | 'ec2'>('local');
   const [k, setK] = useState('4');
+  const [fs, setFs] = useState('');
+  const [planes, setPlanes] = useState('');
   const action = useAction();
   /** A launch refused for want of consent to create the instance profile, waiting for the user. */
   const [needsConsent, setNeedsConsent] = useState<LaunchAnalysisRequest | null>(null);
   useEffect(() => { api.listSessions().then((s) => { setSessions(s.sessions); setSessionId(s.sessions[0]?.id ?? ''); }, () => undefined); }, [api]);
   const kNum = Number(k);
+  // Blank = let the worker read it from the file's metadata (ScanImage, ImageJ, OME).
+  const fsNum = fs.trim() === '' ? undefined : Number(fs);
+  const planesNum = planes.trim() === '' ? undefined : Number(planes);
+  const kOk = Number.isInteger(kNum) && kNum >= 1 && kNum <= 64;
+  const fsOk = fsNum === undefined || (Number.isFinite(fsNum) && fsNum >= 0.01 && fsNum <= 10_000);
+  const planesOk = planesNum === undefined || (Number.isInteger(planesNum) && planesNum >= 1 && planesNum <= 1000);
   return (
     <form className="panel launch-form" aria-labelledby="launch-an" onSubmit={(e) => {
       e.preventDefault();
       const source = kind === 'local' ? { kind: 'local' as const, path: path.trim() } : { kind: 'session' as const, sessionId };
-      const req: LaunchAnalysisRequest = { source, where, params: { k: kNum } };
+      const req: LaunchAnalysisRequest = {
+        source, where,
+        params: { k: kNum, ...(fsNum !== undefined ? { fs: fsNum } : {}), ...(planesNum !== undefined ? { planes: planesNum } : {}) },
+      };
       void launchAsking(api.launchAnalysis, req, action.run, setNeedsConsent);
     }}>
       <h2 id="launch-an">New analysis</h2>
@@ -95,7 +106,9 @@ function LaunchForm() {
               {sessions.map((s) => <option key={s.id} value={s.id}>{s.folder.split('/').pop()} ({s.files} files{s.uploaded ? ', uploaded' : ''})</option>)}
             </select></div>
         )}
-        <div className="field"><label htmlFor="an-k">Clusters (k)</label><input id="an-k" inputMode="numeric" value={k} onChange={(e) => setK(e.target.value)} aria-invalid={!(Number.isInteger(kNum) && kNum >= 1) || undefined} /></div>
+        <div className="field"><label htmlFor="an-k">Clusters (k)</label><input id="an-k" inputMode="numeric" value={k} onChange={(e) => setK(e.target.value)} aria-invalid={!kOk || undefined} /></div>
+        <div className="field"><label htmlFor="an-fs">Frame rate (Hz)</label><input id="an-fs" inputMode="decimal" value={fs} onChange={(e) => setFs(e.target.value)} placeholder="from file" aria-describedby="an-fs-help" aria-invalid={!fsOk || undefined} /></div>
+        <div className="field"><label htmlFor="an-planes">Planes</label><input id="an-planes" inputMode="numeric" value={planes} onChange={(e) => setPlanes(e.target.value)} placeholder="from file" aria-describedby="an-fs-help" aria-invalid={!planesOk || undefined} /></div>
         <div className="field">
           <label htmlFor="an-where">Run on</label>
           <select id="an-where" value={where} onChange={(e) => setWhere(e.target.value as 'local' | 'ec2')}>
@@ -104,10 +117,14 @@ function LaunchForm() {
           </select>
         </div>
       </div>
+      <p id="an-fs-help" className="muted small">Frame rate and planes: leave blank to read them from the file (ScanImage, ImageJ, OME-TIFF); a plain TIFF without them is taken as 30 Hz, one plane. The frame rate sets the time scale of cell detection and spike inference, so give it when the file does not say.</p>
+      {!kOk ? <p className="field-error small" role="alert">Clusters: a whole number from 1 to 64.</p> : null}
+      {!fsOk ? <p className="field-error small" role="alert">Frame rate: a number of frames per second, from 0.01 to 10,000.</p> : null}
+      {!planesOk ? <p className="field-error small" role="alert">Planes: a whole number from 1 to 1,000.</p> : null}
       {where === 'ec2' ? <p className="muted small">Runs on a billed EC2 instance that reads the session from S3. The first time, ScopeCloud asks before creating the IAM instance profile it needs.</p> : null}
       {action.error?.code === 'CONSENT_REQUIRED' ? null : <ErrorNote error={action.error} />}
       <div className="actions left">
-        <button type="submit" className="primary" disabled={action.busy || (kind === 'local' && !path.trim()) || !(Number.isInteger(kNum) && kNum >= 1)}>Start analysis</button>
+        <button type="submit" className="primary" disabled={action.busy || (kind === 'local' && !path.trim()) || !kOk || !fsOk || !planesOk}>Start analysis</button>
       </div>
       {needsConsent ? (
         <ProfileConsent reason={action.error?.message ?? ''} onCancel={() => { setNeedsConsent(null); action.clear(); }}

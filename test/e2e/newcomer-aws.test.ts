@@ -147,6 +147,11 @@ test('a local analysis of the uploaded session opens in 3D with the first raw fr
   await session.selectOption((await option.getAttribute('value'))!);
   await page.getByLabel('Run on').selectOption('local');
   await page.getByLabel('Clusters (k)').fill('4');
+  // The crop's TIFF does not carry its frame rate (neurofinder 00-series: about 7 Hz).
+  await page.getByLabel('Frame rate (Hz)').fill('seven');
+  await page.getByRole('alert').filter({ hasText: /Frame rate: a number of frames per second/ }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Start analysis' }).isDisabled(), true, 'a bad frame rate cannot be launched');
+  await page.getByLabel('Frame rate (Hz)').fill('7');
   await page.getByRole('button', { name: 'Start analysis' }).click();
   const card = page.locator('article.analysis').filter({ hasText: SESSION });
   await card.first().waitFor();
@@ -158,6 +163,7 @@ test('a local analysis of the uploaded session opens in 3D with the first raw fr
   const info = await page.evaluate(() => window.__scopecloudViewer!.info());
   assert.ok(info.instances > 0, 'the worker found ROIs in the real recording');
   assert.equal(info.inView, 1, 'the default view shows every ROI, none cut off');
+  await page.getByText('300 frames at 7 Hz').waitFor({ timeout: 5_000 });
   const first = page.locator('img[data-image="plane0-first-frame"]');
   await first.waitFor();
   await page.waitForFunction(() => {
