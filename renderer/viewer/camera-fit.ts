@@ -15,15 +15,17 @@ export function fitDistance(radius: number, vfovDeg: number, aspect: number, mar
 }
 
 /**
- * Fraction of the `count` points in `world` (x, y, z triples) that `viewProj` (a column-major
- * view-projection matrix) puts inside the view: in front of the camera and within the clip
- * square. 1 for an empty set.
+ * Fraction of the `count` points in `world` (x, y, z triples), less those marked in `hidden`,
+ * that `viewProj` (a column-major view-projection matrix) puts inside the view: in front of the
+ * camera and within the clip square. 1 when no point counts.
  */
-export function fractionInView(world: Float32Array, count: number, viewProj: ArrayLike<number>): number {
-  if (count === 0) return 1;
+export function fractionInView(world: Float32Array, count: number, viewProj: ArrayLike<number>, hidden: Uint8Array | null = null): number {
   const e = viewProj;
   let inside = 0;
+  let counted = 0;
   for (let i = 0; i < count; i++) {
+    if (hidden?.[i]) continue;
+    counted++;
     const x = world[i * 3], y = world[i * 3 + 1], z = world[i * 3 + 2];
     const w = e[3] * x + e[7] * y + e[11] * z + e[15];
     if (w <= 1e-6) continue;
@@ -32,5 +34,5 @@ export function fractionInView(world: Float32Array, count: number, viewProj: Arr
     const nz = (e[2] * x + e[6] * y + e[10] * z + e[14]) / w;
     if (Math.abs(nx) <= 1 && Math.abs(ny) <= 1 && Math.abs(nz) <= 1) inside++;
   }
-  return inside / count;
+  return counted === 0 ? 1 : inside / counted;
 }

@@ -99,6 +99,11 @@ export class RoiScene {
   private readonly ramp = activityRamp();
   /** A full colour upload is queued; highlight() must not narrow it to a range. */
   private fullUploadPending = false;
+  /** Drawn radius per ROI (its instance scale when shown). */
+  private scales = new Float32Array(0);
+  private nonCellsHidden = false;
+  /** 1 for each ROI not drawn (non-cells while they are hidden); null when all are drawn. */
+  private hidden: Uint8Array | null = null;
 
   constructor(capacity = 1024, shape: RoiShape = 'impostor') {
     this.shapeName = shape;
@@ -180,6 +185,7 @@ export class RoiScene {
     this.highlighted = -1;
     const n = rois.count;
     this.world = new Float32Array(n * 3);
+    this.scales = new Float32Array(n);
     const m = this.mesh.instanceMatrix.array as Float32Array;
     const cx = place.width / 2, cy = place.height / 2, cz = ((rois.planes - 1) * place.planeSpacing) / 2;
     let maxR2 = 0;
@@ -190,6 +196,7 @@ export class RoiScene {
       this.world[i * 3] = x; this.world[i * 3 + 1] = y; this.world[i * 3 + 2] = z;
       // Half the radius of a disc with the ROI's pixel count, so dense volumes stay see-through.
       const s = Math.max(0.6, Math.sqrt(Math.max(0, rois.sizes[i]) / Math.PI) * 0.5);
+      this.scales[i] = s;
       const o = i * 16;
       m[o] = s; m[o + 1] = 0; m[o + 2] = 0; m[o + 3] = 0;
       m[o + 4] = 0; m[o + 5] = s; m[o + 6] = 0; m[o + 7] = 0;
@@ -201,7 +208,42 @@ export class RoiScene {
     this.mesh.count = n;
     this.mesh.instanceMatrix.needsUpdate = true;
     this.bounds.set(new Vector3(0, 0, 0), Math.max(1, Math.sqrt(maxR2)));
+    this.setNonCellsHidden(this.nonCellsHidden);
     this.setColorMode(mode);
+  }
+
+  /**
+   * Hides (scale 0, never picked) or shows the ROIs the worker did not take for cells (cluster
+   * 255); kept across setData. Bounds stay those of every ROI, so the view does not jump.
+   */
+  setNonCellsHidden(hide: boolean): void {
+    this.nonCellsHidden = hide;
+    const rois = this.rois;
+    if (!rois) return;
+    const m = this.mesh.instanceMatrix.array as Float32Array;
+    let any = false;
+    const mask = new Uint8Array(rois.count);
+    for (let i = 0; i < rois.count; i++) {
+      const off = hide && rois.clusters[i] === 255;
+      if (off) { mask[i] = 1; any = true; }
+      const s = off ? 0 : this.scales[i];
+      m[i * 16] = s; m[i * 16 + 5] = s; m[i * 16 + 10] = s;
+    }
+    this.hidden = any ? mask : null;
+    this.mesh.instanceMatrix.needsUpdate = true;
+  }
+
+  get hiddenMask(): Uint8Array | null {
+    return this.hidden;
+  }
+
+  /** ROIs drawn (all of them unless non-cells are hidden). */
+  get shownCount(): number {
+    const h = this.hidden;
+    if (!h) return this.count;
+    let n = 0;
+    for (let i = 0; i < h.length; i++) n += h[i] ? 0 : 1;
+    return n;
   }
 
   setColorMode(mode: ColorMode): void {
@@ -313,12 +355,16 @@ export function planeColor(t: number, out = new Color()): Color {
  * `viewProj` is the column-major camera projection × view matrix. O(N) over typed arrays:
  * ~1-2 ms for 100,000 ROIs, cheaper than raycasting every instance's triangles.
  */
-export function pickNearest(world: Float32Array, count: number, viewProj: ArrayLike<number>, width: number, height: number, px: number, py: number, radiusPx: number): number {
+export function pickNearest(
+  world: Float32Array, count: number, viewProj: ArrayLike<number>, width: number, height: number, px: number, py: number, radiusPx: number,
+  hidden: Uint8Array | null = null,
+): number {
   const e = viewProj;
   const r2 = radiusPx * radiusPx;
   let best = -1;
   let bestDepth = Infinity;
   for (let i = 0; i < count; i++) {
+    if (hidden?.[i]) continue;
     const x = world[i * 3], y = world[i * 3 + 1], z = world[i * 3 + 2];
     const w = e[3] * x + e[7] * y + e[11] * z + e[15];
     if (w <= 1e-6) continue;

@@ -22,8 +22,10 @@ export interface ViewerInfo {
   triangles: number;
   instances: number;
   frames: number;
-  /** Fraction of ROI centres inside the current view (1 = none cut off). */
+  /** Fraction of the drawn ROI centres inside the current view (1 = none cut off). */
   inView: number;
+  /** ROIs drawn (instances less hidden non-cells). */
+  shown: number;
 }
 
 export class RoiViewer {
@@ -76,6 +78,12 @@ export class RoiViewer {
   setData(rois: RoiArrays, place: Placement, mode: ColorMode = 'cluster'): void {
     this.roiScene.setData(rois, place, mode);
     this.resetView();
+  }
+
+  /** Hides or shows the ROIs that are not cells (see RoiScene.setNonCellsHidden). */
+  setNonCellsHidden(hide: boolean): void {
+    this.roiScene.setNonCellsHidden(hide);
+    this.requestRender();
   }
 
   setColorMode(mode: ColorMode): void {
@@ -146,8 +154,11 @@ export class RoiViewer {
   info(): ViewerInfo {
     this.camera.updateMatrixWorld();
     this.viewProj.multiplyMatrices(this.camera.projectionMatrix, this.camera.matrixWorldInverse);
-    const inView = fractionInView(this.roiScene.world, this.roiScene.count, this.viewProj.elements);
-    return { shape: this.roiScene.shape, calls: this.lastCalls, triangles: this.lastTriangles, instances: this.roiScene.count, frames: this.frames, inView };
+    const inView = fractionInView(this.roiScene.world, this.roiScene.count, this.viewProj.elements, this.roiScene.hiddenMask);
+    return {
+      shape: this.roiScene.shape, calls: this.lastCalls, triangles: this.lastTriangles, instances: this.roiScene.count, frames: this.frames,
+      inView, shown: this.roiScene.shownCount,
+    };
   }
 
   /**
@@ -183,7 +194,7 @@ export class RoiViewer {
   private pickAt(x: number, y: number): number {
     this.camera.updateMatrixWorld();
     this.viewProj.multiplyMatrices(this.camera.projectionMatrix, this.camera.matrixWorldInverse);
-    return pickNearest(this.roiScene.world, this.roiScene.count, this.viewProj.elements, this.canvas.clientWidth, this.canvas.clientHeight, x, y, 8);
+    return pickNearest(this.roiScene.world, this.roiScene.count, this.viewProj.elements, this.canvas.clientWidth, this.canvas.clientHeight, x, y, 8, this.roiScene.hiddenMask);
   }
 
   private hoverScheduled = false;

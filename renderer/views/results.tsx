@@ -105,6 +105,10 @@ function Viewer3d({ id, summary, rois, activity, activityError }: { id: string; 
   const [webglError, setWebglError] = useState<string | null>(null);
   const [frame, setFrame] = useState(0);
   const [playing, setPlaying] = useState(false);
+  // ROIs the worker did not take for cells (cluster 255) are hidden until asked for.
+  const [showNonCells, setShowNonCells] = useState(false);
+  const showNonCellsRef = useRef(showNonCells);
+  showNonCellsRef.current = showNonCells;
   const shown = selected >= 0 ? selected : hover;
   const bins = activity?.bins ?? 1;
   const secondsPerBin = activity && summary.fs > 0 ? activity.frames / activity.bins / summary.fs : 0;
@@ -119,6 +123,7 @@ function Viewer3d({ id, summary, rois, activity, activityError }: { id: string; 
       return;
     }
     viewer.setData(rois, { planeSpacing: summary.planeSpacing, width: summary.width, height: summary.height });
+    viewer.setNonCellsHidden(!showNonCellsRef.current);
     viewerRef.current = viewer;
     window.__scopecloudViewer = viewer;
     const media = matchMedia('(prefers-color-scheme: dark)');
@@ -134,6 +139,7 @@ function Viewer3d({ id, summary, rois, activity, activityError }: { id: string; 
     };
   }, [rois, summary]);
 
+  useEffect(() => { viewerRef.current?.setNonCellsHidden(!showNonCells); }, [showNonCells]);
   useEffect(() => {
     viewerRef.current?.setActivity(activity ? { count: activity.count, bins: activity.bins, values: activity.values } : null);
   }, [activity, rois, summary]);
@@ -173,6 +179,7 @@ function Viewer3d({ id, summary, rois, activity, activityError }: { id: string; 
 
   const counts = new Map<number, number>();
   for (const k of rois.clusters) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const nonCells = counts.get(255) ?? 0;
   const info = (i: number) => ({ x: rois.centroids[i * 3], y: rois.centroids[i * 3 + 1], plane: rois.centroids[i * 3 + 2], size: rois.sizes[i], cluster: rois.clusters[i] });
 
   return (
@@ -185,6 +192,9 @@ function Viewer3d({ id, summary, rois, activity, activityError }: { id: string; 
             <button aria-pressed={mode === 'activity'} onClick={() => setMode('activity')} disabled={!activity}>Activity</button>
           </div>
           <button onClick={() => viewerRef.current?.resetView()}>Reset view</button>
+          {nonCells > 0 ? (
+            <label className="check small"><input type="checkbox" checked={showNonCells} onChange={(e) => setShowNonCells(e.target.checked)} />Show non-cells ({nonCells.toLocaleString()})</label>
+          ) : null}
           <span className="muted small hint">Drag to orbit · right-drag to pan · wheel or +/− to zoom · click an ROI to pin it</span>
         </div>
         <div className="viewer-wrap">
@@ -193,7 +203,7 @@ function Viewer3d({ id, summary, rois, activity, activityError }: { id: string; 
           {mode === 'cluster' ? (
             <ul className="legend" aria-label="Clusters">
               {[...counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, n]) => (
-                <li key={k}><span className="swatch" style={{ background: k === 255 ? 'var(--muted)' : CLUSTER_COLORS[k % CLUSTER_COLORS.length] }} />{k === 255 ? 'unassigned' : `cluster ${k + 1}`} <span className="muted">{n.toLocaleString()}</span></li>
+                <li key={k}><span className="swatch" style={{ background: k === 255 ? 'var(--muted)' : CLUSTER_COLORS[k % CLUSTER_COLORS.length] }} />{k === 255 ? 'not cells' : `cluster ${k + 1}`} <span className="muted">{n.toLocaleString()}{k === 255 && !showNonCells ? ' (hidden)' : ''}</span></li>
               ))}
             </ul>
           ) : mode === 'plane' ? <div className="legend depth-legend"><span>plane 1</span><span className="depth-ramp" /><span>plane {rois.planes}</span></div>
@@ -218,7 +228,7 @@ function Viewer3d({ id, summary, rois, activity, activityError }: { id: string; 
         {shown >= 0 ? (
           <>
             <dl className="facts">
-              <dt>Cluster</dt><dd><span className="swatch" style={{ background: info(shown).cluster === 255 ? 'var(--muted)' : CLUSTER_COLORS[info(shown).cluster % CLUSTER_COLORS.length] }} />{info(shown).cluster === 255 ? 'unassigned' : info(shown).cluster + 1}</dd>
+              <dt>Cluster</dt><dd><span className="swatch" style={{ background: info(shown).cluster === 255 ? 'var(--muted)' : CLUSTER_COLORS[info(shown).cluster % CLUSTER_COLORS.length] }} />{info(shown).cluster === 255 ? 'none (not a cell)' : info(shown).cluster + 1}</dd>
               <dt>Plane</dt><dd>{info(shown).plane + 1}</dd>
               <dt>Centre</dt><dd>x {info(shown).x.toFixed(1)}, y {info(shown).y.toFixed(1)} px</dd>
               <dt>Size</dt><dd>{Math.round(info(shown).size)} px</dd>
@@ -257,6 +267,7 @@ function RasterPanel({ rois, activity, error, frame, seconds, onScrub }: {
   useLayoutEffect(() => { drawNow.current(); }, [frame, seconds]);
   const counts = new Map<number, number>();
   for (const k of rois.clusters) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const nonCells = counts.get(255) ?? 0;
   return (
     <div className="panel raster-panel" aria-labelledby="raster-title">
       <div className="panel-head">
@@ -266,7 +277,7 @@ function RasterPanel({ rois, activity, error, frame, seconds, onScrub }: {
       <ErrorNote error={error} />
       {!activity && !error ? <Loading what="traces" /> : null}
       <canvas ref={canvasRef} className="raster-canvas" data-testid="raster-canvas" hidden={!activity}
-        aria-label={`ΔF/F of every ROI over time as a heat map, rows grouped by cluster (${[...counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, n]) => `${k === 255 ? 'unassigned' : `cluster ${k + 1}`}: ${n}`).join(', ')})`}
+        aria-label={`ΔF/F of every ROI over time as a heat map, rows grouped by cluster (${[...counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, n]) => `${k === 255 ? 'not cells' : `cluster ${k + 1}`}: ${n}`).join(', ')})`}
         onClick={(e) => { const r = e.currentTarget.getBoundingClientRect(); onScrub(raster.current.binAt(e.currentTarget, e.clientX - r.left)); }} />
     </div>
   );

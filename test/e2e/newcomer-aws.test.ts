@@ -164,6 +164,18 @@ test('a local analysis of the uploaded session opens in 3D with the first raw fr
   assert.ok(info.instances > 0, 'the worker found ROIs in the real recording');
   assert.equal(info.inView, 1, 'the default view shows every ROI, none cut off');
   await page.getByText('300 frames at 7 Hz').waitFor({ timeout: 5_000 });
+  // ROIs that are not cells are counted in the legend but hidden until asked for.
+  const legend = page.getByRole('list', { name: 'Clusters' });
+  const nonCells = Number((await legend.getByText(/not cells/).innerText()).match(/not cells\s+([\d,]+)/)![1].replace(/,/g, ''));
+  assert.ok(nonCells > 0 && nonCells < info.instances, `${nonCells} of ${info.instances} ROIs are not cells`);
+  assert.match(await legend.innerText(), /\(hidden\)/);
+  assert.equal(info.shown, info.instances - nonCells, 'only cells are drawn');
+  await page.screenshot({ path: '/tmp/newcomer-results-cells.png' });
+  await page.getByLabel(/Show non-cells/).check();
+  await page.waitForFunction((n) => window.__scopecloudViewer!.info().shown === n, info.instances, { timeout: 5_000 });
+  assert.doesNotMatch(await legend.innerText(), /\(hidden\)/);
+  await page.screenshot({ path: '/tmp/newcomer-results-all.png' });
+  await page.getByLabel(/Show non-cells/).uncheck();
   const first = page.locator('img[data-image="plane0-first-frame"]');
   await first.waitFor();
   await page.waitForFunction(() => {
