@@ -28,6 +28,27 @@ export const AwsSettings = object({
 });
 export type AwsSettings = Infer<typeof AwsSettings>;
 
+/** The lab's spending rules (stored `budget`). */
+export const BudgetPrefs = object({
+  /** USD per month the launch guard holds to when the account has no AWS Budget; null = none. */
+  monthlyLimitUsd: nullable(num({ min: 0, max: 10_000_000 })),
+  /** Hours after which an instance the app launches stops itself. */
+  maxRuntimeHours: num({ min: 0.1, max: 24 * 31 }),
+});
+export type BudgetPrefs = Infer<typeof BudgetPrefs>;
+
+/** How acquisition folders are watched (stored `watch`, less the folder list and patterns). */
+export const WatchPrefs = object({
+  /** A file with this name closes its acquisition folder at once. */
+  markerFile: str({ min: 1, max: 255 }),
+  /** Size and modification time unchanged this long: the file is complete. */
+  stableMs: num({ min: 100, max: 3_600_000, int: true }),
+  /** Poll with stat instead of file-system events (network shares). */
+  polling: bool,
+  pollIntervalMs: num({ min: 100, max: 3_600_000, int: true }),
+});
+export type WatchPrefs = Infer<typeof WatchPrefs>;
+
 export const Settings = object({
   mode: oneOf(['local', 'aws'] as const),
   archiveDir: str({ max: 4096 }),
@@ -36,6 +57,8 @@ export const Settings = object({
   bandwidthLimitBytesPerSec: nullable(num({ min: 0 })),
   firstRunComplete: bool,
   theme: oneOf(['system', 'light', 'dark'] as const),
+  budget: BudgetPrefs,
+  watch: WatchPrefs,
 });
 export type Settings = Infer<typeof Settings>;
 
@@ -47,6 +70,8 @@ export const SettingsPatch = object({
   bandwidthLimitBytesPerSec: optional(nullable(num({ min: 0 }))),
   firstRunComplete: optional(bool),
   theme: optional(oneOf(['system', 'light', 'dark'] as const)),
+  budget: optional(BudgetPrefs),
+  watch: optional(WatchPrefs),
 });
 export type SettingsPatch = Infer<typeof SettingsPatch>;
 

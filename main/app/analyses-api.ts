@@ -167,7 +167,8 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
           sources: [src.folder],
           shards: [{ label: src.label, input: { kind: 'store', keys }, args: [] }],
           params, placement,
-          maxRuntimeSeconds: presetByName(EC2_PRESET).maxRuntimeMinutes * 60,
+          // the lab's rule for any instance ScopeCloud launches (settings budget.maxRuntimeHours)
+          maxRuntimeSeconds: Math.round(settings.budget.maxRuntimeHours * 3600),
         };
       } else {
         request = {

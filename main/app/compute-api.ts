@@ -19,7 +19,7 @@ import type { InstanceInfo } from '../instances/types.ts';
 import { trayModel, type TrayModel } from '../tray/tray-model.ts';
 import { awsConnection } from '../services.ts';
 import type { AwsContext } from './aws-context.ts';
-import { notConfigured } from './app-errors.ts';
+import { AppError, notConfigured } from './app-errors.ts';
 import type { EventHub } from './events.ts';
 import { launchCheck, toBudget, toExplanation, toInstance, toPreset } from './compute-mapping.ts';
 
@@ -182,6 +182,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
 
     async checkLaunch(req) {
       const { ctx } = need('launching instances');
+      checkPlannedHours(req.plannedHours, d.settings());
       const preset = presetByName(req.presetId);
       const projected = hourlyPrice(table(), region(), preset.instanceType) * req.plannedHours;
       const running = (await ctx.compute.instances.list({ all: true })).filter((i) => i.state === 'running' || i.state === 'pending');
@@ -196,6 +197,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
 
     async launchInstance(req) {
       const { ctx } = need('launching instances');
+      checkPlannedHours(req.plannedHours, d.settings());
       const r = await ctx.compute.instances.launch({
         preset: req.presetId,
         name: req.name,
@@ -263,4 +265,12 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
       return trayModel({ instances: list, budgetPercent: pct, idleIds: [], longRunningMs: 2 * 3_600_000 });
     },
   };
+}
+
+/** The lab's rule (settings budget.maxRuntimeHours): no instance is planned to run longer. */
+export function checkPlannedHours(plannedHours: number, settings: Settings): void {
+  const max = settings.budget.maxRuntimeHours;
+  if (plannedHours > max) {
+    throw new AppError('INVALID_INPUT', `${plannedHours} h is longer than the lab's limit of ${max} h per instance (Settings, Budget and instances)`, 'plannedHours');
+  }
 }

@@ -6,6 +6,8 @@
  *   watchedFolders            <->  watch.folders
  *   bandwidthLimitBytesPerSec <->  upload.bandwidthLimit (0 = no limit = null)
  *   firstRunComplete, theme   <->  ui.*
+ *   budget                    <->  budget (monthlyLimitUsd, maxRuntimeHours)
+ *   watch                     <->  watch.markerFile, stableMs, polling, pollIntervalMs
  *
  * While the target is S3 the stored settings hold no local archive folder, so `archiveDir` shows
  * the default archive (what choosing "local" again would use unless another folder is typed).
@@ -25,6 +27,8 @@ export function toUiSettings(s: Settings, defaultArchiveDir: string): UiSettings
     bandwidthLimitBytesPerSec: s.upload.bandwidthLimit > 0 ? s.upload.bandwidthLimit : null,
     firstRunComplete: s.ui.firstRunComplete,
     theme: s.ui.theme,
+    budget: { monthlyLimitUsd: s.budget.monthlyLimitUsd, maxRuntimeHours: s.budget.maxRuntimeHours },
+    watch: { markerFile: s.watch.markerFile, stableMs: s.watch.stableMs, polling: s.watch.polling, pollIntervalMs: s.watch.pollIntervalMs },
   };
 }
 
@@ -71,6 +75,8 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch, defa
   if (patch.bandwidthLimitBytesPerSec !== undefined) next.upload.bandwidthLimit = Math.round(patch.bandwidthLimitBytesPerSec ?? 0);
   if (patch.firstRunComplete !== undefined) next.ui.firstRunComplete = patch.firstRunComplete;
   if (patch.theme !== undefined) next.ui.theme = patch.theme;
+  if (patch.budget !== undefined) next.budget = { ...next.budget, ...patch.budget };
+  if (patch.watch !== undefined) next.watch = { ...next.watch, ...patch.watch, markerFile: patch.watch.markerFile.trim() };
   const errors = settingsErrors(next);
   if (errors.length > 0) throw settingsProblem(errors);
   return next;

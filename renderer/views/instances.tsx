@@ -136,19 +136,23 @@ function LaunchDialog({ currency, onClose }: { currency: string; onClose: () => 
   const [presets, setPresets] = useState<Preset[]>([]);
   const [presetId, setPresetId] = useState('');
   const [name, setName] = useState('analysis');
+  const { data: settings } = useTopic(['settings'], (a) => a.getSettings());
+  const maxHours = settings?.budget.maxRuntimeHours ?? null;
   const [hours, setHours] = useState('4');
+  useEffect(() => { if (maxHours !== null && Number(hours) > maxHours) setHours(String(maxHours)); }, [maxHours]);
   const [check, setCheck] = useState<LaunchCheck | null>(null);
   const [override, setOverride] = useState(false);
   const [market, setMarket] = useState<Market>('on-demand');
   const run = useAction();
   useEffect(() => { api.listPresets().then((p) => { setPresets(p.presets); setPresetId(p.presets[0]?.id ?? ''); }); }, [api]);
   const plannedHours = Number(hours);
+  const hoursOk = plannedHours >= 0.1 && (maxHours === null || plannedHours <= maxHours);
   useEffect(() => {
-    if (!presetId || !(plannedHours >= 0.1)) { setCheck(null); return; }
+    if (!presetId || !hoursOk) { setCheck(null); return; }
     let live = true;
     api.checkLaunch({ presetId, plannedHours }).then((c) => { if (live) setCheck(c); }, () => { if (live) setCheck(null); });
     return () => { live = false; };
-  }, [api, presetId, plannedHours]);
+  }, [api, presetId, plannedHours, hoursOk]);
   return (
     <Dialog open title="Launch an instance" onClose={onClose}>
       <form onSubmit={(e) => { e.preventDefault(); run.run(() => api.launchInstance({ presetId, name, plannedHours, override, market })).then((r) => { if (r) onClose(); }); }}>
@@ -172,7 +176,8 @@ function LaunchDialog({ currency, onClose }: { currency: string; onClose: () => 
         </fieldset>
         <div className="grid-2">
           <div className="field"><label htmlFor="launch-name">Name</label><input id="launch-name" value={name} onChange={(e) => setName(e.target.value)} /></div>
-          <div className="field"><label htmlFor="launch-hours">Planned hours (then it {market === 'spot' ? 'terminates' : 'stops'})</label><input id="launch-hours" inputMode="decimal" value={hours} onChange={(e) => setHours(e.target.value)} aria-invalid={!(plannedHours >= 0.1) || undefined} /></div>
+          <div className="field"><label htmlFor="launch-hours">Planned hours (then it {market === 'spot' ? 'terminates' : 'stops'})</label><input id="launch-hours" inputMode="decimal" value={hours} onChange={(e) => setHours(e.target.value)} aria-invalid={!hoursOk || undefined} aria-describedby="launch-hours-msg" />
+            <div id="launch-hours-msg" className={hoursOk ? 'field-msg' : 'field-msg bad'}>{maxHours !== null && plannedHours > maxHours ? `At most ${maxHours} h: the lab's limit per instance (Settings).` : !(plannedHours >= 0.1) ? 'At least 0.1 h.' : maxHours !== null ? `Up to ${maxHours} h (the lab's limit).` : ''}</div></div>
         </div>
         {check ? (
           <div className={`note ${check.allowed ? 'note-ok' : 'note-warn'}`} role="status">
@@ -184,7 +189,7 @@ function LaunchDialog({ currency, onClose }: { currency: string; onClose: () => 
         <ErrorNote error={run.error} />
         <div className="actions">
           <button type="button" onClick={onClose}>Cancel</button>
-          <button type="submit" className="primary" disabled={run.busy || !presetId || !(plannedHours >= 0.1) || (check !== null && !check.allowed && !override)}>Launch</button>
+          <button type="submit" className="primary" disabled={run.busy || !presetId || !hoursOk || (check !== null && !check.allowed && !override)}>Launch</button>
         </div>
       </form>
     </Dialog>

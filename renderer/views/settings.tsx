@@ -1,8 +1,9 @@
-/** Settings: destination (re-runs the first-run checks) and appearance. */
+/** Settings: destination (re-runs the first-run checks), the lab's rules, appearance. */
 import { useState } from 'react';
 import { ErrorNote, Loading } from '../components/bits.tsx';
 import { useAction, useApi, useTopic } from '../hooks.ts';
 import { FirstRun } from './first-run.tsx';
+import { BudgetRules, WatchRules } from './settings-rules.tsx';
 
 export function SettingsView() {
   const api = useApi();
@@ -20,6 +21,8 @@ export function SettingsView() {
           : <p>Amazon S3: <code>s3://{data.aws?.bucket}/{data.aws?.prefix}</code> in {data.aws?.region} with profile <code>{data.aws?.profile || 'default'}</code></p>}
         <button onClick={() => setEditing(true)}>Change destination…</button>
       </div>
+      <BudgetRules budget={data.budget} aws={data.mode === 'aws'} />
+      <WatchRules watch={data.watch} />
       <div className="panel">
         <h2>Appearance</h2>
         <div role="radiogroup" aria-label="Theme" className="segmented">

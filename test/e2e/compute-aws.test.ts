@@ -125,6 +125,12 @@ test('a Spot launch from the launch dialog reaches EC2 as a one-time Spot reques
   assert.match(text, /Projected cost at most \$/);
   assert.match(text, /on-demand price used here/);
   await launch.getByLabel('Name').fill('spot-from-ui');
+  // The lab's limit per instance (settings budget.maxRuntimeHours, default 8 h) bounds the plan.
+  await launch.getByLabel(/Planned hours/).fill('9');
+  await launch.locator('#launch-hours-msg').filter({ hasText: "At most 8 h: the lab's limit per instance" }).waitFor();
+  assert.equal(await launch.getByRole('button', { name: 'Launch' }).isDisabled(), true, 'a plan over the limit cannot be launched');
+  await launch.getByLabel(/Planned hours/).fill('2');
+  await launch.getByText(/Projected cost/).waitFor({ timeout: 15_000 });
   await page.screenshot({ path: '/tmp/compute-launch-spot.png' });
   const before = runBodies.length;
   await launch.getByRole('button', { name: 'Launch' }).click();
@@ -142,6 +148,7 @@ test('a Spot launch from the launch dialog reaches EC2 as a one-time Spot reques
   assert.equal(body.get('InstanceInitiatedShutdownBehavior'), 'terminate');
   const inst = (await ec2().send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0];
   assert.ok(inst?.Tags?.some((t) => t.Key === 'scopecloud:market' && t.Value === 'spot'), 'tagged as Spot in EC2');
+  assert.ok(inst?.Tags?.some((t) => t.Key === 'scopecloud:max-runtime' && t.Value === '120'), 'it ends itself after the planned 2 h');
   // moto 5 records the lifecycle but does not return InstanceLifecycle; real EC2 does
   if (inst?.InstanceLifecycle !== undefined) assert.equal(inst.InstanceLifecycle, 'spot');
   assert.deepEqual(pageErrors, []);

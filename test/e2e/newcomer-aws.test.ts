@@ -250,6 +250,9 @@ test('an instance launched from the Instances view is stopped through the explan
   const row = page.locator('tr[data-instance]').filter({ hasText: 'newcomer-test' });
   await row.and(page.locator('[data-state="running"]')).waitFor({ timeout: 20_000 });
   const id = (await row.getAttribute('data-instance'))!;
+  // The sidebar follows the launch: one instance running, its hourly price burning.
+  await page.waitForFunction(() => /1 running/.test(document.querySelector('nav a[href="#/instances"]')?.textContent ?? ''), undefined, { timeout: 5_000 });
+  await page.locator('.sidebar-foot strong').filter({ hasText: /^\$0\.3\d\/h$/ }).waitFor({ timeout: 5_000 });
   await page.screenshot({ path: '/tmp/newcomer-instances.png' });
 
   await page.getByRole('button', { name: 'stop newcomer-test' }).click();

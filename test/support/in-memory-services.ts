@@ -165,6 +165,8 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     bandwidthLimitBytesPerSec: null,
     firstRunComplete: !opts.firstRun,
     theme: 'system',
+    budget: { monthlyLimitUsd: 500, maxRuntimeHours: 8 },
+    watch: { markerFile: 'acquisition.done', stableMs: 3000, polling: false, pollIntervalMs: 2000 },
   };
 
   // ---- acquisition ----

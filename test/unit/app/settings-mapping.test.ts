@@ -11,6 +11,8 @@ test('stored settings show in the UI\'s terms, local and S3', () => {
   s.watch.folders = ['/data/rig-A'];
   assert.deepEqual(toUiSettings(s, DEF), {
     mode: 'local', archiveDir: DEF, aws: null, watchedFolders: ['/data/rig-A'], bandwidthLimitBytesPerSec: null, firstRunComplete: false, theme: 'system',
+    budget: { monthlyLimitUsd: null, maxRuntimeHours: 8 },
+    watch: { markerFile: 'acquisition.done', stableMs: 3000, polling: false, pollIntervalMs: 2000 },
   });
   const s3 = { ...s, target: { kind: 's3' as const, bucket: 'lab', prefix: 'rig', region: 'eu-west-1', profile: 'lab', endpoint: '' }, upload: { ...s.upload, bandwidthLimit: 5_000_000 } };
   const ui = toUiSettings(s3, DEF);
@@ -69,4 +71,26 @@ test('field names, prefixes and what restarts the acquisition', () => {
   assert.equal(acquisitionChanged(s, applySettingsPatch(s, { bandwidthLimitBytesPerSec: 10 }, DEF)), false);
   assert.equal(acquisitionChanged(s, applySettingsPatch(s, { watchedFolders: ['/x'] }, DEF)), true);
   assert.equal(acquisitionChanged(s, applySettingsPatch(s, { archiveDir: '/elsewhere' }, DEF)), true);
+});
+
+test('budget and watch rules are patched whole, checked like the stored settings, and named by their field', () => {
+  const s = defaultSettings(DEF);
+  s.watch.folders = ['/data/rig-A'];
+  const b = applySettingsPatch(s, { budget: { monthlyLimitUsd: 250, maxRuntimeHours: 4 } }, DEF);
+  assert.deepEqual(b.budget, { monthlyLimitUsd: 250, maxRuntimeHours: 4 });
+  assert.equal(acquisitionChanged(s, b), false, 'spending rules do not restart acquisition');
+  assert.deepEqual(toUiSettings(b, DEF).budget, { monthlyLimitUsd: 250, maxRuntimeHours: 4 });
+  assert.equal(applySettingsPatch(b, { budget: { monthlyLimitUsd: null, maxRuntimeHours: 4 } }, DEF).budget.monthlyLimitUsd, null);
+
+  const w = applySettingsPatch(s, { watch: { markerFile: ' session.done ', stableMs: 5000, polling: true, pollIntervalMs: 3000 } }, DEF);
+  assert.deepEqual([w.watch.markerFile, w.watch.stableMs, w.watch.polling, w.watch.pollIntervalMs], ['session.done', 5000, true, 3000]);
+  assert.deepEqual(w.watch.folders, ['/data/rig-A'], 'the folder list is not part of the watch rules');
+  assert.deepEqual(w.watch.include, s.watch.include);
+  assert.equal(acquisitionChanged(s, w), true, 'watch rules restart acquisition');
+
+  assert.throws(() => applySettingsPatch(s, { watch: { markerFile: 'done/marker', stableMs: 5000, polling: false, pollIntervalMs: 2000 } }, DEF),
+    (e: AppError) => e.code === 'INVALID_SETTINGS' && e.field === 'watch.markerFile' && /file name without a folder/.test(e.message));
+  assert.throws(() => applySettingsPatch(s, { budget: { monthlyLimitUsd: 250, maxRuntimeHours: 0.01 } }, DEF),
+    (e: AppError) => e.code === 'INVALID_SETTINGS' && e.field === 'budget.maxRuntimeHours');
+  assert.equal(s.budget.monthlyLimitUsd, null, 'the input is not modified');
 });
