@@ -68,7 +68,7 @@ export function createAwsContexts(d: AwsContextDeps): AwsContexts {
         drop();
         return null;
       }
-      const key = JSON.stringify([settings.target, settings.budget.monthlyLimitUsd]);
+      const key = JSON.stringify([settings.target, settings.budget.monthlyLimitUsd, settings.budget.maxRuntimeHours]);
       if (current?.key === key) return current.ctx;
       drop();
       const conn = awsConnection(settings, d.env);
@@ -82,6 +82,7 @@ export function createAwsContexts(d: AwsContextDeps): AwsContexts {
         region: conn.region,
         owner,
         localMonthlyLimitUsd: settings.budget.monthlyLimitUsd,
+        maxRuntimeLimitMinutes: Math.round(settings.budget.maxRuntimeHours * 60),
         budgetName: d.env.SCOPECLOUD_BUDGET || null,
         onGuardrailEvent: d.onGuardrailEvent,
       });

@@ -30,6 +30,7 @@ export function computeServicesOf(container: ServiceContainer, env: NodeJS.Proce
       region: conn.region,
       owner: env.SCOPECLOUD_OWNER || safeUser(),
       localMonthlyLimitUsd: settings.budget.monthlyLimitUsd,
+      maxRuntimeLimitMinutes: Math.round(settings.budget.maxRuntimeHours * 60),
       budgetName: env.SCOPECLOUD_BUDGET || null,
     });
     built.set(container, s);

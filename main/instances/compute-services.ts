@@ -43,6 +43,8 @@ export interface ComputeServicesDeps {
   budgetName?: string | null;
   /** Local limit (settings.budget.monthlyLimitUsd) used when the account has no AWS Budget. */
   localMonthlyLimitUsd?: number | null;
+  /** The lab's longest run per instance (settings budget.maxRuntimeHours, in minutes). */
+  maxRuntimeLimitMinutes?: number;
   instanceProfileName?: string;
   guardrails?: Partial<GuardrailOptions>;
   onGuardrailEvent?: (event: GuardrailEvent) => void;
@@ -101,6 +103,7 @@ export function createComputeServices(deps: ComputeServicesDeps): ComputeService
     project: deps.project,
     guard,
     instanceProfileName: deps.instanceProfileName,
+    maxRuntimeLimitMinutes: deps.maxRuntimeLimitMinutes,
   });
   const images = createImageService({ ec2: deps.ec2, prices, region: deps.region, clock: deps.clock });
   const cost = createCostService({ listInstances: () => instances.list({ all: true }), costExplorer, clock: deps.clock, prices });

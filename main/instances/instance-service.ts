@@ -45,6 +45,9 @@ export interface InstanceServiceDeps {
   guard?: BudgetGuard;
   /** Instance profile giving launched instances SSM Session Manager (and S3) access; none when unset. */
   instanceProfileName?: string;
+  /** The lab's longest run for any instance (settings budget.maxRuntimeHours, in minutes): a
+   *  preset's longer default is cut to it and a longer request is refused. None when unset. */
+  maxRuntimeLimitMinutes?: number;
   /** Attempts per launch (each after checking the token); default 3. */
   launchAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -149,7 +152,11 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
     const named = presetByName(request.preset);
     const spot = request.spot ?? named.spot ?? false;
     const preset: LaunchPreset = { ...named, spot, expiryAction: effectiveExpiry(named, spot) };
-    const maxRuntimeMinutes = request.maxRuntimeMinutes ?? preset.maxRuntimeMinutes;
+    const limit = deps.maxRuntimeLimitMinutes;
+    if (limit !== undefined && request.maxRuntimeMinutes !== undefined && request.maxRuntimeMinutes > limit) {
+      throw new ComputeError('INVALID_INPUT', `a maximum runtime of ${request.maxRuntimeMinutes} min is longer than the lab's limit of ${limit} min per instance (settings budget.maxRuntimeHours)`);
+    }
+    const maxRuntimeMinutes = request.maxRuntimeMinutes ?? Math.min(preset.maxRuntimeMinutes, limit ?? Infinity);
     const price = hourlyPrice(deps.prices, deps.region, preset.instanceType);
     const spec = instanceSpec(deps.prices, preset.instanceType);
     const explanation = explainLaunch({

@@ -173,8 +173,8 @@ function ProfileConsent({ reason, onAgree, onCancel }: { reason: string; onAgree
           <li>an IAM role <code>scopecloud-analysis</code> that only EC2 instances can assume, in the instance profile <code>scopecloud-analysis</code>;</li>
           <li>one inline policy on it, limited to {aws ? <code>s3://{aws.bucket}</code> : 'the configured bucket'}:
             <ul>
-              <li><strong>read</strong> (s3:GetObject) <code data-testid="scope-read">{scope?.read ?? '<prefix>/*'}</code></li>
-              <li><strong>write</strong> (s3:PutObject) <code data-testid="scope-write">{scope?.write ?? '<prefix>/jobs/*'}</code></li>
+              <li><strong>read</strong> (s3:GetObject) <code data-testid="scope-read">{scope?.read ?? (settings ? '<prefix>/*' : '…')}</code></li>
+              <li><strong>write</strong> (s3:PutObject) <code data-testid="scope-write">{scope?.write ?? (settings ? '<prefix>/jobs/*' : '…')}</code></li>
             </ul>
           </li>
         </ul>

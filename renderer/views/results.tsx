@@ -82,7 +82,7 @@ function Result({ id, name, back }: { id: string; name: string; back: () => void
       <ErrorNote error={error} />
       {!summary || !rois ? (error ? null : <Loading what="results" />) : (
         <>
-          <p className="muted small">{summary.roiCount.toLocaleString()} ROIs in {summary.planes} plane{summary.planes > 1 ? 's' : ''} · {summary.clusters} clusters · {summary.traceLength} frames at {summary.fs} Hz{loadMs !== null ? ` · loaded in ${Math.round(loadMs)} ms` : ''}</p>
+          <p className="muted small" data-testid="results-line">{summary.roiCount.toLocaleString()} ROIs ({cellCount(rois.clusters).toLocaleString()} cells) in {summary.planes} plane{summary.planes > 1 ? 's' : ''} · {summary.clusters} clusters · {summary.traceLength} frames at {summary.fs} Hz{loadMs !== null ? ` · loaded in ${Math.round(loadMs)} ms` : ''}</p>
           <Viewer3d id={id} summary={summary} rois={rois} activity={activity} activityError={activityError} />
           <Images id={id} summary={summary} rois={rois} />
         </>
@@ -341,4 +341,11 @@ function Images({ id, summary, rois }: { id: string; summary: ResultSummary; roi
       </div>
     </div>
   );
+}
+
+/** ROIs the worker took for cells: every clustered one (cluster 255 = not a cell). */
+function cellCount(clusters: Uint8Array): number {
+  let n = 0;
+  for (const k of clusters) if (k !== 255) n++;
+  return n;
 }

@@ -170,6 +170,7 @@ test('a local analysis of the uploaded session opens in 3D with the first raw fr
   assert.ok(nonCells > 0 && nonCells < info.instances, `${nonCells} of ${info.instances} ROIs are not cells`);
   assert.match(await legend.innerText(), /\(hidden\)/);
   assert.equal(info.shown, info.instances - nonCells, 'only cells are drawn');
+  assert.match(await page.getByTestId('results-line').innerText(), new RegExp(`^${info.instances} ROIs \\(${info.instances - nonCells} cells\\) in 1 plane`));
   await page.screenshot({ path: '/tmp/newcomer-results-cells.png' });
   await page.getByLabel(/Show non-cells/).check();
   await page.waitForFunction((n) => window.__scopecloudViewer!.info().shown === n, info.instances, { timeout: 5_000 });
@@ -201,7 +202,7 @@ test('an EC2 analysis of the session runs on an instance, opens in 3D, and leave
   await page.getByRole('button', { name: 'Start analysis' }).click();
   const consent = page.getByRole('dialog', { name: 'Create the analysis instance profile?' });
   await consent.waitFor({ timeout: 15_000 });
-  assert.equal(await consent.getByTestId('scope-read').innerText(), `s3://${bucket}/scopecloud/*`);
+  await consent.getByTestId('scope-read').filter({ hasText: `s3://${bucket}/scopecloud/*` }).waitFor({ timeout: 5_000 });
   await consent.getByLabel('I agree to create this role and instance profile').check();
   await consent.getByRole('button', { name: 'Create and start analysis' }).click();
   await consent.waitFor({ state: 'hidden', timeout: 15_000 });

@@ -204,7 +204,7 @@ test('EC2 analysis: creating the instance profile needs explicit consent, scoped
   await page.getByRole('button', { name: 'Start analysis' }).click();
   const dialog = page.getByRole('dialog', { name: 'Create the analysis instance profile?' });
   await dialog.waitFor();
-  assert.equal(await dialog.getByTestId('scope-read').innerText(), 's3://lab-scopecloud/scopecloud/*');
+  await dialog.getByTestId('scope-read').filter({ hasText: 's3://lab-scopecloud/scopecloud/*' }).waitFor({ timeout: 5_000 });
   assert.equal(await dialog.getByTestId('scope-write').innerText(), 's3://lab-scopecloud/scopecloud/jobs/*');
   assert.match(await dialog.innerText(), /scopecloud-analysis/);
   const create = dialog.getByRole('button', { name: 'Create and start analysis' });

@@ -95,6 +95,17 @@ describe('instances, budget and cost commands against moto', { skip }, () => {
     await expectCliError(runBudget(['--name', 'missing'], capture(), compute), ExitCode.usage, /no AWS Budget named "missing"/);
   });
 
+  it("the lab's limit per instance cuts a preset's longer default and refuses a longer request", async () => {
+    s = computeOn(moto, { clock: fakeClock(), maxRuntimeLimitMinutes: 120 }).services;
+    await expectCliError(runInstances(['launch', '--preset', 'gpu', '--max-runtime', '121', '--yes'], capture(), compute), ExitCode.usage, /longer than the lab's limit of 120 min/);
+    assert.equal((await s.instances.list()).length, 0, 'nothing launched');
+    const io = capture();
+    assert.equal(await runInstances(['launch', '--preset', 'gpu', '--yes', '--json'], io, compute), ExitCode.ok);
+    const id = (JSON.parse(io.text()) as { instance: { id: string } }).instance.id;
+    const launched = (await s.instances.list()).find((i) => i.id === id);
+    assert.equal(launched?.maxRuntimeMinutes, 120, "the preset's 8 h became the lab's 2 h");
+  });
+
   it('budget shows thresholds; a launch past the budget is refused, then overridden', async () => {
     await awsClients(moto).budgets.send(new CreateBudgetCommand({
       AccountId: '123456789012',
