@@ -266,6 +266,10 @@ export type Budget = Infer<typeof Budget>;
 export const AnalysisStatus = oneOf(['queued', 'running', 'done', 'failed', 'cancelled'] as const);
 export type AnalysisStatus = Infer<typeof AnalysisStatus>;
 
+/** Where an unfinished analysis is (the job's state): EC2 ones pass through all of these. */
+export const AnalysisStage = oneOf(['queued', 'provisioning', 'booting', 'downloading', 'running', 'uploading', 'merging'] as const);
+export type AnalysisStage = Infer<typeof AnalysisStage>;
+
 export const Analysis = object({
   id,
   name: str(),
@@ -276,6 +280,8 @@ export const Analysis = object({
   startedAt: epochMs,
   finishedAt: nullable(epochMs),
   error: nullable(str()),
+  /** null once it ended. */
+  stage: nullable(AnalysisStage),
 });
 export type Analysis = Infer<typeof Analysis>;
 

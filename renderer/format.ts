@@ -1,5 +1,5 @@
 /** Formatting for the UI: pure functions, tested in Node. */
-import type { Instance } from '../preload/api.ts';
+import type { AnalysisStage, Instance } from '../preload/api.ts';
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
 
@@ -57,4 +57,20 @@ export function parseBandwidthMBps(text: string): number | null | undefined {
   if (!m) return undefined;
   const v = Number(m[1]);
   return v === 0 ? null : v * 1_000_000;
+}
+
+/**
+ * What an unfinished analysis is doing, in words for someone who has never used EC2; null when
+ * the step bars say it all (analysing) or it has ended.
+ */
+export function analysisStageText(stage: AnalysisStage | null, where: 'local' | 'ec2'): string | null {
+  switch (stage) {
+    case 'queued': return where === 'ec2' ? 'Waiting to start an EC2 instance.' : 'Waiting to start.';
+    case 'provisioning': return 'Starting an EC2 instance (billed from now; it ends itself when the analysis is done).';
+    case 'booting': return 'The instance is booting; this usually takes one to two minutes.';
+    case 'downloading': return 'Copying the recording from S3 to the instance.';
+    case 'uploading': return where === 'ec2' ? 'Uploading the results to S3; the instance then shuts down.' : 'Storing the results.';
+    case 'merging': return "Merging the planes' results.";
+    default: return null;
+  }
 }

@@ -4,7 +4,7 @@
  * Steps: the worker's pipeline steps the user recognises, each 0-100 %, averaged over the job's
  * shards; a step before the shard's current one counts as complete.
  */
-import type { Analysis, AnalysisStatus } from '../../preload/api.ts';
+import type { Analysis, AnalysisStage, AnalysisStatus } from '../../preload/api.ts';
 import type { JobState, JobView, ShardView } from '../jobs/job-types.ts';
 import { PIPELINE_STEPS } from '../jobs/worker-progress.ts';
 
@@ -53,5 +53,11 @@ export function toAnalysis(v: JobView): Analysis {
     startedAt: v.createdAt,
     finishedAt: terminal ? Math.max(v.updatedAt, v.createdAt) : null,
     error: status === 'failed' ? (v.failure?.message ?? 'the analysis failed') : null,
+    stage: terminal ? null : stageOf(v.state),
   };
+}
+
+/** The stage shown for an unfinished job (the terminal states never reach here). */
+function stageOf(state: JobState): AnalysisStage {
+  return state === 'done' || state === 'failed' || state === 'cancelled' ? 'running' : state;
 }

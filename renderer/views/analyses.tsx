@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { Analysis, LaunchAnalysisRequest, SessionInfo } from '../../preload/api.ts';
 import { Dialog, ErrorNote, Loading, Pill, Progress } from '../components/bits.tsx';
-import { formatDuration } from '../format.ts';
+import { analysisStageText, formatDuration } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 
 const TONE = { queued: 'idle', running: 'busy', done: 'ok', failed: 'bad', cancelled: 'idle' } as const;
@@ -45,6 +45,7 @@ function AnalysisCard({ a, now, openResults }: { a: Analysis; now: number; openR
           </li>
         ))}
       </ol>
+      {analysisStageText(a.stage, a.where) ? <p className="small" data-testid="analysis-stage">{analysisStageText(a.stage, a.where)}</p> : null}
       {a.status === 'running' ? <p className="muted small">{Math.round((done / Math.max(1, a.steps.length)) * 100)}% overall</p> : null}
       {a.error ? <div className="note note-error" role="alert">{a.error}</div> : null}
       <ErrorNote error={action.error} />

@@ -344,9 +344,9 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     });
   }
   const demoId = 'a-2025-03-14-mouse12';
-  analyses.push({ id: demoId, name: 'mouse12 whole-brain', source: session, where: 'ec2', status: 'done', steps: STEPS.map((name) => ({ name, done: 100, total: 100 })), startedAt: t0 - 5 * hour, finishedAt: t0 - 4 * hour, error: null });
+  analyses.push({ id: demoId, name: 'mouse12 whole-brain', source: session, where: 'ec2', status: 'done', steps: STEPS.map((name) => ({ name, done: 100, total: 100 })), startedAt: t0 - 5 * hour, finishedAt: t0 - 4 * hour, error: null, stage: null });
   makeResult(demoId, opts.roiCount ?? 100_000, 12);
-  analyses.push({ id: 'a-2025-03-15-mouse13', name: 'mouse13 plane 1-10', source: '/data/acquisition/2P-rig-A/2025-03-15_mouse13', where: 'local', status: 'running', steps: STEPS.map((name, i) => ({ name, done: i < 2 ? 100 : i === 2 ? 35 : 0, total: 100 })), startedAt: t0 - 0.3 * hour, finishedAt: null, error: null });
+  analyses.push({ id: 'a-2025-03-15-mouse13', name: 'mouse13 plane 1-10', source: '/data/acquisition/2P-rig-A/2025-03-15_mouse13', where: 'local', status: 'running', steps: STEPS.map((name, i) => ({ name, done: i < 2 ? 100 : i === 2 ? 35 : 0, total: 100 })), startedAt: t0 - 0.3 * hour, finishedAt: null, error: null, stage: 'running' });
   const logs = new Map<string, string[]>([[demoId, ['worker 0.1.0', 'register: 6000 frames, rigid + non-rigid', 'detect: 100000 ROIs', 'cluster: k=4', 'done in 58 min']]]);
   let nextAnalysis = 1;
 
@@ -356,7 +356,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       if (a.status !== 'running') continue;
       const step = a.steps.find((s) => s.done < s.total);
       if (!step) {
-        a.status = 'done'; a.finishedAt = now(); any = true;
+        a.status = 'done'; a.finishedAt = now(); a.stage = null; any = true;
         if (!results.has(a.id)) makeResult(a.id, 2000, 99 + analyses.indexOf(a));
         emit({ type: 'notification', level: 'info', title: 'Analysis finished', body: `${a.name} is ready to view.` });
         continue;
@@ -538,7 +538,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       }
       const id = `a-new-${nextAnalysis++}`;
       const source = req.source.kind === 'local' ? req.source.path : req.source.sessionId;
-      analyses.unshift({ id, name: req.name || source.split('/').pop() || id, source, where: req.where, status: 'running', steps: STEPS.map((name) => ({ name, done: 0, total: 100 })), startedAt: now(), finishedAt: null, error: null });
+      analyses.unshift({ id, name: req.name || source.split('/').pop() || id, source, where: req.where, status: 'running', steps: STEPS.map((name) => ({ name, done: 0, total: 100 })), startedAt: now(), finishedAt: null, error: null, stage: 'running' });
       logs.set(id, [`queued ${source}`]);
       changed('analyses');
       return { id };
@@ -547,7 +547,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       const a = analyses.find((x) => x.id === req.id);
       if (!a) throw new ServiceError('unknown-analysis', `No analysis ${req.id}.`);
       if (a.status !== 'running' && a.status !== 'queued') throw new ServiceError('not-running', `${a.name} is ${a.status}; nothing to cancel.`);
-      a.status = 'cancelled'; a.finishedAt = now();
+      a.status = 'cancelled'; a.finishedAt = now(); a.stage = null;
       changed('analyses');
       return ok;
     },
