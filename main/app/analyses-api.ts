@@ -12,7 +12,8 @@ import type { Settings } from '../config/schema.ts';
 import { isTerminal, type Ec2Placement, type JobView, type Placement } from '../jobs/job-types.ts';
 import type { SubmitRequest } from '../jobs/job-service.ts';
 import { presetByName } from '../instances/presets.ts';
-import { latestAl2023Ami } from '../instances/launch-support.ts';
+import { ensureNoIngressGroup, latestAl2023Ami } from '../instances/launch-support.ts';
+import { checkJobBudget } from '../jobs/job-budget.ts';
 import { DEFAULT_PROFILE_NAME, IamSetupError, ensureJobInstanceProfile } from '../iam/instance-profile.ts';
 import type { ItemSnapshot } from '../upload/engine.ts';
 import { AppError, notConfigured } from './app-errors.ts';
@@ -131,6 +132,8 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       spot: false,
       instanceProfile: profile.name,
       imageId: await latestAl2023Ami(aws.clients.ssm),
+      // a group with no inbound rules at all (the VPC's default group would let its members in)
+      securityGroupIds: [await ensureNoIngressGroup(aws.clients.ec2)],
       maxAttempts: 2,
     };
   }
@@ -161,6 +164,9 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
         if (req.source.kind !== 'session') throw new AppError('INVALID_INPUT', 'EC2 analyses read their data from S3: choose an acquisition session that has been uploaded', 'source');
         const keys = uploadedKeys(src.folder, settings);
         if (keys.length === 0) throw new AppError('INVALID_INPUT', `no uploaded TIFF files of ${src.label} yet: wait until its files are verified`, 'source');
+        await checkJobBudget(aws.compute, {
+          name: req.name || src.label, instanceType: presetByName(EC2_PRESET).instanceType, instances: 1, hours: settings.budget.maxRuntimeHours,
+        });
         placement = await ec2Placement(settings, aws, req.consentToCreateProfile === true);
         request = {
           name: req.name || src.label,

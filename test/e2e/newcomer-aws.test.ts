@@ -225,9 +225,8 @@ test('an EC2 analysis of the session runs on an instance, opens in 3D, and leave
   assert.equal(inst?.KeyName, undefined, 'no SSH key pair');
   const groupIds = (inst?.SecurityGroups ?? []).map((g) => g.GroupId!);
   const groups = groupIds.length ? (await ec2().send(new DescribeSecurityGroupsCommand({ GroupIds: groupIds }))).SecurityGroups ?? [] : [];
-  const openSsh = groups.flatMap((g) => g.IpPermissions ?? []).filter((p) =>
-    (p.IpProtocol === '-1' || ((p.FromPort ?? 0) <= 22 && 22 <= (p.ToPort ?? 65535))) && (p.IpRanges ?? []).some((r) => r.CidrIp === '0.0.0.0/0'));
-  assert.deepEqual(openSsh, [], 'no security group rule opens SSH to the internet');
+  assert.equal(groups.length, 1, 'one security group');
+  assert.deepEqual(groups[0].IpPermissions ?? [], [], `its group ${groups[0].GroupName} lets nothing in (no SSH, nothing else)`);
 
   await card.getByRole('button', { name: 'Open results' }).click();
   await page.waitForFunction(() => (window.__scopecloudViewer?.info().instances ?? 0) > 0, undefined, { timeout: 30_000 });
@@ -235,6 +234,33 @@ test('an EC2 analysis of the session runs on an instance, opens in 3D, and leave
   assert.equal(await page.evaluate(() => window.__scopecloudViewer!.info().inView), 1, 'the default view shows every ROI, none cut off');
   await page.screenshot({ path: '/tmp/newcomer-ec2-results.png' });
   assert.deepEqual(pageErrors, []);
+});
+
+test('an EC2 analysis that would pass the monthly limit is refused before anything is launched', { skip: skip || noMovie || noWorker || noAwsCli }, async () => {
+  const setLimit = async (value: string) => {
+    await go('settings');
+    const form = page.locator('form').filter({ has: page.getByRole('heading', { name: 'Budget and instances' }) });
+    await form.getByLabel('Monthly limit').fill(value);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('button', { name: 'Save' }).and(page.locator(':disabled')).waitFor({ timeout: 5_000 });
+  };
+  await setLimit('0.50');
+  const launchedBefore = sim.instances().length;
+  await go('analyses');
+  await page.getByLabel('Data', { exact: true }).selectOption('session');
+  const session = page.getByLabel('Session', { exact: true });
+  const option = session.locator('option').filter({ hasText: SESSION });
+  await option.waitFor({ state: 'attached' });
+  await session.selectOption((await option.getAttribute('value'))!);
+  await page.getByLabel('Run on').selectOption('ec2');
+  const cards = await page.locator('article.analysis').count();
+  await page.getByRole('button', { name: 'Start analysis' }).click();
+  const refusal = page.getByRole('alert').filter({ hasText: /\$0\.50/ });
+  await refusal.waitFor({ timeout: 15_000 });
+  await page.screenshot({ path: '/tmp/newcomer-ec2-over-budget.png' });
+  assert.equal(await page.locator('article.analysis').count(), cards, 'no analysis was created');
+  assert.equal(sim.instances().length, launchedBefore, 'no instance was launched');
+  await setLimit('');
 });
 
 test('an instance launched from the Instances view is stopped through the explanation dialog', { skip }, async () => {

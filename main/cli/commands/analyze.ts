@@ -6,6 +6,8 @@ import type { Placement, WorkerParams } from '../../jobs/job-types.ts';
 import { latestAl2023Ami, ensureNoIngressGroup } from '../../instances/launch-support.ts';
 import { checkInstanceProfile, ensureJobInstanceProfile, DEFAULT_PROFILE_NAME } from '../../iam/instance-profile.ts';
 import { jobDetail, progressPrinter } from './job-output.ts';
+import { checkJobBudget } from '../../jobs/job-budget.ts';
+import { computeServicesOf, toCliError } from '../../instances/cli-support.ts';
 
 const HELP = `Usage: scopecloud analyze <session|prefix|path>... [options]
 
@@ -105,6 +107,11 @@ export const analyzeCommand: CliCommand = {
       };
     }
     const shards = await shardsFor(jobs.store, positionals, { fanOut: values['fan-out'], where, planes: params.planes });
+    if (placement.kind === 'ec2') {
+      const compute = computeServicesOf(c);
+      const name = values.name ?? positionals.join(', ');
+      await checkJobBudget(compute, { name, instanceType: placement.instanceType, instances: shards.length, hours: maxMinutes / 60 }).catch((e: unknown) => { throw toCliError(e); });
+    }
     const m = await jobs.service.submit({
       name: values.name, sources: positionals, shards, params, placement, maxRuntimeSeconds: maxMinutes * 60,
     });
