@@ -295,6 +295,8 @@ export const LaunchAnalysisRequest = object({
   source: AnalysisSource,
   name: optional(str({ max: 128 })),
   where: oneOf(['local', 'ec2'] as const),
+  /** EC2 only: the launch preset (listPresets) to run on; default the small analysis machine. */
+  presetId: optional(id),
   params: object({
     planes: optional(num({ min: 1, max: 1000, int: true })),
     fs: optional(num({ min: 0.01, max: 10_000 })),

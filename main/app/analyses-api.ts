@@ -11,7 +11,7 @@ import type { Analysis, LaunchAnalysisRequest, SessionInfo } from '../../preload
 import type { Settings } from '../config/schema.ts';
 import { isTerminal, type Ec2Placement, type JobView, type Placement } from '../jobs/job-types.ts';
 import type { SubmitRequest } from '../jobs/job-service.ts';
-import { presetByName } from '../instances/presets.ts';
+import { ANALYSIS_PRESETS, PRESETS, type LaunchPreset } from '../instances/presets.ts';
 import { ensureNoIngressGroup, latestAl2023Ami } from '../instances/launch-support.ts';
 import { checkJobBudget } from '../jobs/job-budget.ts';
 import { DEFAULT_PROFILE_NAME, IamSetupError, ensureJobInstanceProfile } from '../iam/instance-profile.ts';
@@ -50,6 +50,7 @@ export interface AnalysesApi {
   stop(): void;
 }
 
+/** The machine EC2 analyses run on unless the request names another preset. */
 const EC2_PRESET = 'small-analysis';
 const TIFF = /\.(tif|tiff|btf|tf2|tf8)$/i;
 
@@ -118,9 +119,8 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
     return { label: basename(session.folder), folder: session.folder };
   }
 
-  async function ec2Placement(settings: Settings, aws: AwsContext, consent: boolean): Promise<Ec2Placement> {
+  async function ec2Placement(settings: Settings, aws: AwsContext, instanceType: string, consent: boolean): Promise<Ec2Placement> {
     if (settings.target.kind !== 's3') throw notConfigured('analyses on EC2');
-    const preset = presetByName(EC2_PRESET);
     const { bucket, prefix } = settings.target;
     const profile = await ensureJobInstanceProfile(aws.clients.iam, { bucket, prefix, name: DEFAULT_PROFILE_NAME, consent }).catch((e: unknown) => {
       if (e instanceof IamSetupError && e.code === 'CONSENT_REQUIRED') throw consentRequired(bucket, prefix);
@@ -128,7 +128,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
     });
     return {
       kind: 'ec2',
-      instanceType: preset.instanceType,
+      instanceType,
       spot: false,
       instanceProfile: profile.name,
       imageId: await latestAl2023Ami(aws.clients.ssm),
@@ -161,13 +161,14 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       if (req.where === 'ec2') {
         const aws = d.aws(settings);
         if (!aws || !ctx.ec2) throw notConfigured('analyses on EC2');
+        const preset = analysisPreset(req.presetId ?? EC2_PRESET);
         if (req.source.kind !== 'session') throw new AppError('INVALID_INPUT', 'EC2 analyses read their data from S3: choose an acquisition session that has been uploaded', 'source');
         const keys = uploadedKeys(src.folder, settings);
         if (keys.length === 0) throw new AppError('INVALID_INPUT', `no uploaded TIFF files of ${src.label} yet: wait until its files are verified`, 'source');
         await checkJobBudget(aws.compute, {
-          name: req.name || src.label, instanceType: presetByName(EC2_PRESET).instanceType, instances: 1, hours: settings.budget.maxRuntimeHours,
+          name: req.name || src.label, instanceType: preset.instanceType, instances: 1, hours: settings.budget.maxRuntimeHours,
         });
-        placement = await ec2Placement(settings, aws, req.consentToCreateProfile === true);
+        placement = await ec2Placement(settings, aws, preset.instanceType, req.consentToCreateProfile === true);
         request = {
           name: req.name || src.label,
           sources: [src.folder],
@@ -241,4 +242,12 @@ export function consentRequired(bucket: string, prefix: string): AppError {
   const p = prefix.replace(/^\/+|\/+$/g, '');
   const base = `s3://${bucket}/${p ? p + '/' : ''}`;
   return new AppError('CONSENT_REQUIRED', `EC2 analyses need the IAM instance profile ${DEFAULT_PROFILE_NAME}, which does not exist yet: agree to create it (a role that may only read ${base}* and write ${base}jobs/*)`);
+}
+
+/** A launch preset an analysis can run on: the worker uses CPUs only, so no GPU machine. */
+function analysisPreset(name: string): LaunchPreset {
+  const p = PRESETS.find((x) => x.name === name);
+  if (!p) throw new AppError('INVALID_INPUT', `unknown machine "${name}" (one of ${ANALYSIS_PRESETS.join(', ')})`, 'presetId');
+  if (!ANALYSIS_PRESETS.includes(p.name)) throw new AppError('INVALID_INPUT', `${p.label} (${p.instanceType}) is not for analyses: the worker uses CPUs only (choose ${ANALYSIS_PRESETS.join(', ')})`, 'presetId');
+  return p;
 }

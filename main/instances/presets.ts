@@ -77,6 +77,9 @@ export const PRESETS: ReadonlyArray<LaunchPreset> = [
   },
 ];
 
+/** The presets an analysis can run on (the worker uses CPUs only), cheapest first. */
+export const ANALYSIS_PRESETS: ReadonlyArray<string> = ['small-analysis', 'large-compute', 'large-memory'];
+
 export function presetByName(name: string): LaunchPreset {
   const preset = PRESETS.find((p) => p.name === name);
   if (!preset) {

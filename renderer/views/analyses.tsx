@@ -1,8 +1,8 @@
 /** Analyses: launch from a session or a local folder, progress per step, log, cancel. */
 import { useEffect, useState } from 'react';
-import type { Analysis, LaunchAnalysisRequest, SessionInfo } from '../../preload/api.ts';
+import type { Analysis, LaunchAnalysisRequest, Preset, SessionInfo } from '../../preload/api.ts';
 import { Dialog, ErrorNote, Loading, Pill, Progress } from '../components/bits.tsx';
-import { analysisStageText, formatDuration } from '../format.ts';
+import { analysisStageText, formatDuration, formatMoney } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 
 const TONE = { queued: 'idle', running: 'busy', done: 'ok', failed: 'bad', cancelled: 'idle' } as const;
@@ -69,6 +69,13 @@ function LaunchForm() {
   const [k, setK] = useState('4');
   const [fs, setFs] = useState('');
   const [planes, setPlanes] = useState('');
+  // EC2 machines for the worker (CPU only), loaded when EC2 is chosen; '' = the default machine.
+  const [presets, setPresets] = useState<Preset[]>([]);
+  const [presetId, setPresetId] = useState('');
+  useEffect(() => {
+    if (where !== 'ec2' || presets.length) return;
+    api.listPresets().then((p) => setPresets(p.presets.filter((x) => x.gpus === 0)), () => undefined);
+  }, [api, where, presets.length]);
   const action = useAction();
   /** A launch refused for want of consent to create the instance profile, waiting for the user. */
   const [needsConsent, setNeedsConsent] = useState<LaunchAnalysisRequest | null>(null);
@@ -86,6 +93,7 @@ function LaunchForm() {
       const source = kind === 'local' ? { kind: 'local' as const, path: path.trim() } : { kind: 'session' as const, sessionId };
       const req: LaunchAnalysisRequest = {
         source, where,
+        ...(where === 'ec2' && presetId ? { presetId } : {}),
         params: { k: kNum, ...(fsNum !== undefined ? { fs: fsNum } : {}), ...(planesNum !== undefined ? { planes: planesNum } : {}) },
       };
       void launchAsking(api.launchAnalysis, req, action.run, setNeedsConsent);
@@ -122,6 +130,14 @@ function LaunchForm() {
       {!kOk ? <p className="field-error small" role="alert">Clusters: a whole number from 1 to 64.</p> : null}
       {!fsOk ? <p className="field-error small" role="alert">Frame rate: a number of frames per second, from 0.01 to 10,000.</p> : null}
       {!planesOk ? <p className="field-error small" role="alert">Planes: a whole number from 1 to 1,000.</p> : null}
+      {where === 'ec2' && presets.length ? (
+        <div className="form-row">
+          <div className="field"><label htmlFor="an-machine">Machine</label>
+            <select id="an-machine" value={presetId || presets[0].id} onChange={(e) => setPresetId(e.target.value)}>
+              {presets.map((p) => <option key={p.id} value={p.id}>{p.label} · {p.type} · {p.vcpus} vCPU, {p.memoryGiB} GiB · {formatMoney(p.hourlyPrice, 'USD', 3)}/h</option>)}
+            </select></div>
+        </div>
+      ) : null}
       {where === 'ec2' ? <p className="muted small">Runs on a billed EC2 instance that reads the session from S3. The first time, ScopeCloud asks before creating the IAM instance profile it needs.</p> : null}
       {action.error?.code === 'CONSENT_REQUIRED' ? null : <ErrorNote error={action.error} />}
       <div className="actions left">

@@ -199,6 +199,13 @@ test('an EC2 analysis of the session runs on an instance, opens in 3D, and leave
   await option.waitFor({ state: 'attached' });
   await session.selectOption((await option.getAttribute('value'))!);
   await page.getByLabel('Run on').selectOption('ec2');
+  // CPU machines only (the worker uses no GPU), the small one first
+  const machine = page.getByLabel('Machine', { exact: true });
+  await machine.locator('option').first().waitFor({ state: 'attached' });
+  const choices = await machine.locator('option').allInnerTexts();
+  assert.match(choices[0], /^Small analysis · c7i\.2xlarge/);
+  assert.ok(choices.every((m) => !/GPU|g5\./.test(m)), choices.join(' | '));
+  await machine.selectOption({ label: choices.find((m) => m.startsWith('Large compute'))! });
   await page.getByRole('button', { name: 'Start analysis' }).click();
   const consent = page.getByRole('dialog', { name: 'Create the analysis instance profile?' });
   await consent.waitFor({ timeout: 15_000 });
@@ -221,6 +228,7 @@ test('an EC2 analysis of the session runs on an instance, opens in 3D, and leave
   const out = await ec2().send(new DescribeInstancesCommand({ InstanceIds: [machines[0].id] }));
   const inst = out.Reservations?.[0]?.Instances?.[0];
   assert.equal(inst?.State?.Name, 'terminated', 'the analysis instance is terminated, not left billing');
+  assert.equal(inst?.InstanceType, 'c7i.8xlarge', 'the machine chosen in the form');
   assert.equal(inst?.MetadataOptions?.HttpTokens, 'required', 'IMDSv2 only');
   assert.equal(inst?.KeyName, undefined, 'no SSH key pair');
   const groupIds = (inst?.SecurityGroups ?? []).map((g) => g.GroupId!);

@@ -112,4 +112,6 @@ test('instances launch, list, explain and stop through moto; the budget reads Co
   assert.equal(status.currency, 'USD');
   assert.deepEqual((await app.listAnalyses()).analyses, [], 'the job store is the bucket now, and empty');
   await assert.rejects(app.launchAnalysis({ source: { kind: 'local', path: dir }, where: 'ec2', params: {} }), /EC2 analyses read their data from S3/);
+  await assert.rejects(app.launchAnalysis({ source: { kind: 'local', path: dir }, where: 'ec2', presetId: 'gpu', params: {} }), /not for analyses: the worker uses CPUs only/);
+  await assert.rejects(app.launchAnalysis({ source: { kind: 'local', path: dir }, where: 'ec2', presetId: 'huge', params: {} }), /unknown machine "huge"/);
 });
