@@ -307,6 +307,8 @@ export const LaunchAnalysisRequest = object({
    * if it does not exist. Without it a missing profile fails with code CONSENT_REQUIRED.
    */
   consentToCreateProfile: optional(bool),
+  /** EC2 only: launch even though the budget guard refuses it (recorded with the user's name). */
+  overrideBudget: optional(bool),
 });
 export type LaunchAnalysisRequest = Infer<typeof LaunchAnalysisRequest>;
 

@@ -167,6 +167,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
         if (keys.length === 0) throw new AppError('INVALID_INPUT', `no uploaded TIFF files of ${src.label} yet: wait until its files are verified`, 'source');
         await checkJobBudget(aws.compute, {
           name: req.name || src.label, instanceType: preset.instanceType, instances: 1, hours: settings.budget.maxRuntimeHours,
+          ...(req.overrideBudget ? { override: { reason: 'confirmed in the ScopeCloud analysis form', by: aws.owner } } : {}),
         });
         placement = await ec2Placement(settings, aws, preset.instanceType, req.consentToCreateProfile === true);
         request = {

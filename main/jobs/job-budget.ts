@@ -5,6 +5,7 @@
  */
 import type { ComputeServices } from '../instances/compute-services.ts';
 import { hourlyPrice } from '../cost/price-table.ts';
+import type { BudgetOverride } from '../budget/budget-guard.ts';
 
 export interface JobBudgetRequest {
   /** Shown in the refusal ("launch analysis <name> refused: ..."). */
@@ -14,6 +15,8 @@ export interface JobBudgetRequest {
   instances: number;
   /** The job's maximum runtime, the most each instance can bill. */
   hours: number;
+  /** Go ahead past the limit; the guard records who and why. */
+  override?: BudgetOverride;
 }
 
 /**
@@ -28,5 +31,6 @@ export async function checkJobBudget(compute: Pick<ComputeServices, 'instances' 
     hourlyPrice: hourlyPrice(compute.prices, compute.region, r.instanceType) * r.instances,
     plannedHours: r.hours,
     running,
+    ...(r.override ? { override: r.override } : {}),
   });
 }

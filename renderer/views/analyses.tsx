@@ -72,6 +72,8 @@ function LaunchForm() {
   // EC2 machines for the worker (CPU only), loaded when EC2 is chosen; '' = the default machine.
   const [presets, setPresets] = useState<Preset[]>([]);
   const [presetId, setPresetId] = useState('');
+  /** Shown once the budget guard refused an EC2 launch: an administrator may go ahead. */
+  const [overrideBudget, setOverrideBudget] = useState(false);
   useEffect(() => {
     if (where !== 'ec2' || presets.length) return;
     api.listPresets().then((p) => setPresets(p.presets.filter((x) => x.gpus === 0)), () => undefined);
@@ -94,9 +96,10 @@ function LaunchForm() {
       const req: LaunchAnalysisRequest = {
         source, where,
         ...(where === 'ec2' && presetId ? { presetId } : {}),
+        ...(where === 'ec2' && overrideBudget ? { overrideBudget: true } : {}),
         params: { k: kNum, ...(fsNum !== undefined ? { fs: fsNum } : {}), ...(planesNum !== undefined ? { planes: planesNum } : {}) },
       };
-      void launchAsking(api.launchAnalysis, req, action.run, setNeedsConsent);
+      void launchAsking(api.launchAnalysis, req, action.run, setNeedsConsent).then((ok) => { if (ok) setOverrideBudget(false); });
     }}>
       <h2 id="launch-an">New analysis</h2>
       <div className="form-row">
@@ -140,6 +143,9 @@ function LaunchForm() {
       ) : null}
       {where === 'ec2' ? <p className="muted small">Runs on a billed EC2 instance that reads the session from S3. The first time, ScopeCloud asks before creating the IAM instance profile it needs.</p> : null}
       {action.error?.code === 'CONSENT_REQUIRED' ? null : <ErrorNote error={action.error} />}
+      {where === 'ec2' && (action.error?.code === 'BUDGET_EXCEEDED' || overrideBudget) ? (
+        <label className="check"><input type="checkbox" checked={overrideBudget} onChange={(e) => setOverrideBudget(e.target.checked)} /> Override the budget guard (administrators; recorded with your name)</label>
+      ) : null}
       <div className="actions left">
         <button type="submit" className="primary" disabled={action.busy || (kind === 'local' && !path.trim()) || !kOk || !fsOk || !planesOk}>Start analysis</button>
       </div>
@@ -148,7 +154,7 @@ function LaunchForm() {
           onAgree={() => {
             const req = { ...needsConsent, consentToCreateProfile: true };
             setNeedsConsent(null);
-            void launchAsking(api.launchAnalysis, req, action.run, setNeedsConsent);
+            void launchAsking(api.launchAnalysis, req, action.run, setNeedsConsent).then((ok) => { if (ok) setOverrideBudget(false); });
           }} />
       ) : null}
     </form>
@@ -161,13 +167,14 @@ async function launchAsking(
   req: LaunchAnalysisRequest,
   run: <T>(f: () => Promise<T>) => Promise<T | undefined>,
   ask: (r: LaunchAnalysisRequest) => void,
-): Promise<void> {
+): Promise<boolean> {
   let refused = false;
-  await run(() => launch(req).catch((e: unknown) => {
+  const launched = await run(() => launch(req).catch((e: unknown) => {
     if ((e as { code?: string }).code === 'CONSENT_REQUIRED') refused = true;
     throw e;
   }));
   if (refused) ask(req);
+  return launched !== undefined;
 }
 
 /** What the least-privilege policy allows, in s3:// terms (main/iam/job-role-policy.ts). */

@@ -244,7 +244,7 @@ test('an EC2 analysis of the session runs on an instance, opens in 3D, and leave
   assert.deepEqual(pageErrors, []);
 });
 
-test('an EC2 analysis that would pass the monthly limit is refused before anything is launched', { skip: skip || noMovie || noWorker || noAwsCli }, async () => {
+test('an EC2 analysis past the monthly limit is refused before anything is launched, unless an administrator overrides', { skip: skip || noMovie || noWorker || noAwsCli }, async () => {
   const setLimit = async (value: string) => {
     await go('settings');
     const form = page.locator('form').filter({ has: page.getByRole('heading', { name: 'Budget and instances' }) });
@@ -268,6 +268,16 @@ test('an EC2 analysis that would pass the monthly limit is refused before anythi
   await page.screenshot({ path: '/tmp/newcomer-ec2-over-budget.png' });
   assert.equal(await page.locator('article.analysis').count(), cards, 'no analysis was created');
   assert.equal(sim.instances().length, launchedBefore, 'no instance was launched');
+
+  // An administrator goes ahead anyway: the override is recorded, the analysis runs and ends.
+  await page.getByLabel(/Override the budget guard/).check();
+  await page.getByRole('button', { name: 'Start analysis' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('article.analysis').length === n + 1, cards, { timeout: 15_000 });
+  const card = page.locator('article.analysis').first();
+  await card.and(page.locator('[data-status="done"]')).waitFor({ timeout: 180_000 });
+  assert.equal(sim.instances().length, launchedBefore + 1, 'one instance ran it');
+  assert.equal(await page.getByLabel(/Override the budget guard/).count(), 0, 'the override does not stay ticked for the next launch');
+  await sim.waitAllEnded(launchedBefore + 1, 30_000);
   await setLimit('');
 });
 

@@ -25,6 +25,9 @@ describe('the budget guard for EC2 analyses', { skip: motoSkipReason() }, () => 
     await assert.rejects(checkJobBudget(tight, { name: 'mouse11', instanceType: 'c7i.2xlarge', instances: 2, hours: 3 }),
       (e: BudgetError) => e instanceof BudgetError && e.code === 'BUDGET_EXCEEDED' && /analysis mouse11/.test(e.message));
     await checkJobBudget(tight, { name: 'mouse11', instanceType: 'c7i.2xlarge', instances: 1, hours: 3 });
+    // an administrator's override goes through and is recorded
+    await checkJobBudget(tight, { name: 'mouse11', instanceType: 'c7i.2xlarge', instances: 2, hours: 3, override: { reason: 'grant deadline', by: 'maria' } });
+    assert.deepEqual(tight.guard.overrides().map((o) => [o.by, o.reason]), [['maria', 'grant deadline']]);
   });
 
   it('an instance type without a price is refused rather than launched at an unknown cost', async () => {
