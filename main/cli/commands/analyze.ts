@@ -24,6 +24,7 @@ Where:
   --instance-profile <name>  instance profile for the instances (default ${DEFAULT_PROFILE_NAME})
   --create-profile           agree to create that profile (least-privilege, this bucket/prefix only)
   --max-runtime <minutes>    stop the job after this long (default: settings, budget.maxRuntimeHours)
+  --override-budget <reason> launch on EC2 even past the budget guard (administrators; recorded)
 
 Worker:
   --k <n>  --planes <n>  --fs <hz>  --seed <n>  --threads <n>
@@ -58,6 +59,7 @@ export const analyzeCommand: CliCommand = {
         'fan-out': { type: 'boolean', default: false },
         attempts: { type: 'string' },
         'instance-profile': { type: 'string' },
+        'override-budget': { type: 'string' },
         'create-profile': { type: 'boolean', default: false },
         'max-runtime': { type: 'string' },
         k: { type: 'string', default: '4' },
@@ -110,7 +112,11 @@ export const analyzeCommand: CliCommand = {
     if (placement.kind === 'ec2') {
       const compute = computeServicesOf(c);
       const name = values.name ?? positionals.join(', ');
-      await checkJobBudget(compute, { name, instanceType: placement.instanceType, instances: shards.length, hours: maxMinutes / 60 }).catch((e: unknown) => { throw toCliError(e); });
+      const reason = values['override-budget'];
+      if (reason !== undefined && !reason.trim()) throw new CliError('--override-budget needs a reason', ExitCode.usage);
+      const override = reason !== undefined ? { reason: reason.trim(), by: process.env.USER ?? 'unknown' } : undefined;
+      await checkJobBudget(compute, { name, instanceType: placement.instanceType, instances: shards.length, hours: maxMinutes / 60, ...(override ? { override } : {}) })
+        .catch((e: unknown) => { throw toCliError(e); });
     }
     const m = await jobs.service.submit({
       name: values.name, sources: positionals, shards, params, placement, maxRuntimeSeconds: maxMinutes * 60,
