@@ -9,7 +9,7 @@ mod synth;
 
 use crate::args::{Cli, Command, InputArgs};
 use crate::exit::CliError;
-use worker_core::tiff::{OpenOptions, Source};
+use worker_core::tiff::{OpenOptions, Source, TiffPlane};
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -126,6 +126,17 @@ pub fn check_tau(tau: f64) -> Result<(), CliError> {
             tau
         )))
     }
+}
+
+/// The planes of `src` that `--plane` selects (see [`selected_planes`]), each read through
+/// interleaved channel `channel`: their indices and their frame sources.
+pub fn open_planes(a: &InputArgs, src: &Source, channel: usize) -> Result<(Vec<usize>, Vec<TiffPlane>), CliError> {
+    let selected = selected_planes(a, src.info().planes)?;
+    let planes = selected
+        .iter()
+        .map(|&p| TiffPlane::new(src.clone(), p, channel))
+        .collect::<Result<_, _>>()?;
+    Ok((selected, planes))
 }
 
 /// The planes selected by `--plane` (sorted, deduplicated; all when none given), checked

@@ -3,7 +3,7 @@
 //! and write the outputs up to that step. The single steps on files are in `steps.rs`.
 //! Every run writes `summary.json`.
 
-use super::{check_at_least_one, check_channel, check_tau, open_input, resolve_fs, selected_planes, Log};
+use super::{check_at_least_one, check_channel, check_tau, open_input, open_planes, resolve_fs, Log};
 use crate::args::PipelineArgs;
 use crate::exit::CliError;
 use crate::progress::JsonProgress;
@@ -14,7 +14,7 @@ use worker_core::output::{write_json, write_results, Stage, SCHEMA_VERSION};
 use worker_core::pipeline::{PipelineError, PipelineOptions};
 use worker_core::project::{write_projections_planes, ProjectOptions};
 use worker_core::source::FrameSource;
-use worker_core::tiff::{SourceInfo, TiffError, TiffPlane};
+use worker_core::tiff::{SourceInfo, TiffError};
 
 #[derive(Serialize)]
 struct Parameters {
@@ -85,11 +85,7 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
     check_tau(a.tau)?;
     std::fs::create_dir_all(&a.out)
         .map_err(|e| CliError::Output(format!("cannot create {}: {}", a.out.display(), e)))?;
-    let selected = selected_planes(&a.input, info.planes)?;
-    let planes: Vec<TiffPlane> = selected
-        .iter()
-        .map(|&p| TiffPlane::new(src.clone(), p, a.channel))
-        .collect::<Result<_, _>>()?;
+    let (selected, planes) = open_planes(&a.input, &src, a.channel)?;
     let refs: Vec<&dyn FrameSource> = planes.iter().map(|p| p as &dyn FrameSource).collect();
     let opts = PipelineOptions {
         fs: fs as f32,

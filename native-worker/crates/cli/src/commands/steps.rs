@@ -3,7 +3,7 @@
 //! same library functions `analyze` composes, so the chain gives `analyze`'s bytes. Every run
 //! writes `summary.json`; a missing, damaged or incompatible earlier output exits 3 with one line.
 
-use super::{check_at_least_one, check_channel, check_tau, open_input, resolve_fs, selected_planes, Log};
+use super::{check_at_least_one, check_channel, check_tau, open_input, open_planes, resolve_fs, Log};
 use crate::args::{DetectArgs, ExtractArgs, RegisterArgs};
 use crate::commands::pipeline::pipeline_error;
 use crate::exit::CliError;
@@ -22,7 +22,6 @@ use worker_core::source::FrameSource;
 use worker_core::steps::masks::{self, DetectedPlane, RoiMask};
 use worker_core::steps::registered::{self, PixelStats, RegisteredPlane};
 use worker_core::steps::StepError;
-use worker_core::tiff::TiffPlane;
 
 #[derive(Serialize)]
 struct Summary<'a> {
@@ -102,11 +101,7 @@ pub fn register(a: &RegisterArgs, log: &Log) -> Result<(), CliError> {
     let info = src.info().clone();
     check_channel(a.channel, info.channels)?;
     let (fs, fs_from) = resolve_fs(a.fs, info.frame_rate_hz.map(|f| (f, "metadata")))?;
-    let selected = selected_planes(&a.input, info.planes)?;
-    let planes: Vec<TiffPlane> = selected
-        .iter()
-        .map(|&p| TiffPlane::new(src.clone(), p, a.channel))
-        .collect::<Result<_, _>>()?;
+    let (selected, planes) = open_planes(&a.input, &src, a.channel)?;
     let refs: Vec<&dyn FrameSource> = planes.iter().map(|p| p as &dyn FrameSource).collect();
     pipeline::check_planes(&refs).map_err(pipeline_error)?;
     registered::begin(&a.out)?;
