@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { analyzeCommand } from '../../../main/cli/commands/analyze.ts';
-import { createServiceContainer } from '../../../main/services.ts';
-import { CliError, ExitCode, type CliIo } from '../../../main/cli/command.ts';
+import { CliError, ExitCode } from '../../../main/cli/command.ts';
+import { runCommand } from '../../support/cli-in-process.ts';
 import { motoSkipReason, seedAl2023, startMoto, type MotoServer } from '../../support/moto.ts';
 import { startVersitygw, versitygwSkipReason, type Versitygw } from '../../support/versitygw.ts';
 import { WORKER_BINARY, runCli } from '../../support/cli.ts';
@@ -65,18 +65,7 @@ after(async () => {
   if (home) await rm(home, { recursive: true, force: true });
 });
 
-async function analyze(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), stopSignal: new AbortController().signal };
-  const holder: { c?: ReturnType<typeof createServiceContainer> } = {};
-  try {
-    const code = await analyzeCommand.run(argv, io, () => (holder.c ??= createServiceContainer({ env })));
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    if (holder.c) await (await holder.c).dispose();
-  }
-}
+const analyze = (argv: string[]) => runCommand(analyzeCommand, argv, env);
 
 async function instances(): Promise<string[]> {
   const ec2 = new EC2Client({ region: moto.region, endpoint: moto.endpoint, credentials: moto.credentials });

@@ -12,26 +12,12 @@ import { join } from 'node:path';
 import { analyzeCommand } from '../../../main/cli/commands/analyze.ts';
 import { jobsCommand } from '../../../main/cli/commands/jobs.ts';
 import { resultsCommand } from '../../../main/cli/commands/results.ts';
-import { createServiceContainer } from '../../../main/services.ts';
-import type { CliCommand, CliIo } from '../../../main/cli/command.ts';
+import { runCommand } from '../../support/cli-in-process.ts';
 import { workerCandidates } from '../../../main/jobs/worker-binary.ts';
 import { writeSyntheticMovie } from './synthetic-movie.ts';
 
 const worker = workerCandidates().find((p) => existsSync(p) && spawnSync(p, ['--version']).status === 0);
 const h5py = spawnSync('python3', ['-c', 'import h5py'], { stdio: 'ignore' }).status === 0;
-
-async function run(cmd: CliCommand, argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), stopSignal: new AbortController().signal };
-  const holder: { c?: ReturnType<typeof createServiceContainer> } = {};
-  try {
-    const code = await cmd.run(argv, io, () => (holder.c ??= createServiceContainer({ env })));
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    if (holder.c) await (await holder.c).dispose();
-  }
-}
 
 test('analyze --local runs the real worker; jobs list/show/logs; results pull and export --nwb', { skip: worker ? false : 'scopecloud-worker not built (npm run worker:build)' }, async () => {
   const home = await mkdtemp(join(tmpdir(), 'sc-cli-jobs-'));
@@ -40,7 +26,7 @@ test('analyze --local runs the real worker; jobs list/show/logs; results pull an
     const movie = join(home, 'session-a', 'movie.tif');
     await (await import('node:fs/promises')).mkdir(join(home, 'session-a'));
     await writeSyntheticMovie(movie, { width: 48, height: 48, frames: 120, cells: 6, seed: 5 });
-    const a = await run(analyzeCommand, [join(home, 'session-a'), '--local', '--k', '2', '--seed', '1', '--json'], env);
+    const a = await runCommand(analyzeCommand, [join(home, 'session-a'), '--local', '--k', '2', '--seed', '1', '--json'], env);
     assert.equal(a.code, 0, a.err);
     const job = JSON.parse(a.out) as { id: string; state: string; shards: Array<{ state: string }> };
     assert.equal(job.state, 'done');
@@ -48,22 +34,22 @@ test('analyze --local runs the real worker; jobs list/show/logs; results pull an
     // The job lives in the local archive, in the same layout as on S3.
     assert.ok(existsSync(join(home, 'archive', 'jobs', job.id, 'results', 'checksums.sha256')));
 
-    const list = await run(jobsCommand, ['list', '--json'], env);
+    const list = await runCommand(jobsCommand, ['list', '--json'], env);
     assert.deepEqual((JSON.parse(list.out) as Array<{ id: string }>).map((j) => j.id), [job.id]);
-    const show = await run(jobsCommand, ['show', job.id], env);
+    const show = await runCommand(jobsCommand, ['show', job.id], env);
     assert.match(show.out, /state:\s+done/);
-    const logs = await run(jobsCommand, ['logs', job.id], env);
+    const logs = await runCommand(jobsCommand, ['logs', job.id], env);
     assert.match(logs.out, /analyze --input/);
 
-    const pull = await run(resultsCommand, ['pull', job.id, '--json'], env);
+    const pull = await runCommand(resultsCommand, ['pull', job.id, '--json'], env);
     assert.equal(pull.code, 0, pull.err);
     const pulled = JSON.parse(pull.out) as { dir: string; files: number; downloaded: number };
     assert.ok(pulled.files >= 8 && pulled.downloaded === pulled.files);
-    const again = JSON.parse((await run(resultsCommand, ['pull', job.id, '--json'], env)).out) as { downloaded: number; reused: number };
+    const again = JSON.parse((await runCommand(resultsCommand, ['pull', job.id, '--json'], env)).out) as { downloaded: number; reused: number };
     assert.deepEqual([again.downloaded, again.reused], [0, pulled.files]);
 
     const nwbFile = join(home, 'out.nwb');
-    const exp = await run(resultsCommand, ['export', job.id, '--nwb', nwbFile, '--json'], env);
+    const exp = await runCommand(resultsCommand, ['export', job.id, '--nwb', nwbFile, '--json'], env);
     assert.equal(exp.code, 0, exp.err);
     const r = JSON.parse(exp.out) as { rois: number; frames: number };
     assert.equal(r.frames, 120);
@@ -72,9 +58,9 @@ test('analyze --local runs the real worker; jobs list/show/logs; results pull an
       assert.equal(py.stdout.trim(), `(120, ${r.rois})`);
     }
 
-    const bad = await run(jobsCommand, ['show', 'j-missing-0000'], env).catch((e: Error) => ({ code: -1, out: '', err: e.message }));
+    const bad = await runCommand(jobsCommand, ['show', 'j-missing-0000'], env).catch((e: Error) => ({ code: -1, out: '', err: e.message }));
     assert.match(bad.err, /not found/);
-    await assert.rejects(run(jobsCommand, ['cancel', job.id], env), /already ended/);
+    await assert.rejects(runCommand(jobsCommand, ['cancel', job.id], env), /already ended/);
   } finally {
     await rm(home, { recursive: true, force: true });
   }
