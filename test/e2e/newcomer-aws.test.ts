@@ -99,6 +99,17 @@ async function go(view: string): Promise<void> {
   await page.evaluate((v) => { location.hash = v; }, `#/${view}`);
 }
 
+/** Opens the Analyses view with the uploaded session chosen as the data, to run `where`. */
+async function newAnalysisOfSession(where: 'local' | 'ec2'): Promise<void> {
+  await go('analyses');
+  await page.getByLabel('Data', { exact: true }).selectOption('session');
+  const session = page.getByLabel('Session', { exact: true });
+  const option = session.locator('option').filter({ hasText: SESSION });
+  await option.waitFor({ state: 'attached' });
+  await session.selectOption((await option.getAttribute('value'))!);
+  await page.getByLabel('Run on').selectOption(where);
+}
+
 test('first run connects to the bucket; the real recording is uploaded, verified and byte-identical', { skip: skip || noMovie }, async () => {
   await page.goto(url);
   await page.getByRole('heading', { name: 'Welcome to ScopeCloud' }).waitFor();
@@ -139,13 +150,7 @@ test('first run connects to the bucket; the real recording is uploaded, verified
 });
 
 test('a local analysis of the uploaded session opens in 3D with the first raw frame', { skip: skip || noMovie || noWorker }, async () => {
-  await go('analyses');
-  await page.getByLabel('Data', { exact: true }).selectOption('session');
-  const session = page.getByLabel('Session', { exact: true });
-  const option = session.locator('option').filter({ hasText: SESSION });
-  await option.waitFor({ state: 'attached' });
-  await session.selectOption((await option.getAttribute('value'))!);
-  await page.getByLabel('Run on').selectOption('local');
+  await newAnalysisOfSession('local');
   await page.getByLabel('Clusters (k)').fill('4');
   // The crop's TIFF does not carry its frame rate (neurofinder 00-series: about 7 Hz).
   await page.getByLabel('Frame rate (Hz)').fill('seven');
@@ -192,13 +197,7 @@ test('a local analysis of the uploaded session opens in 3D with the first raw fr
 });
 
 test('an EC2 analysis of the session runs on an instance, opens in 3D, and leaves no instance behind', { skip: skip || noMovie || noWorker || noAwsCli }, async () => {
-  await go('analyses');
-  await page.getByLabel('Data', { exact: true }).selectOption('session');
-  const session = page.getByLabel('Session', { exact: true });
-  const option = session.locator('option').filter({ hasText: SESSION });
-  await option.waitFor({ state: 'attached' });
-  await session.selectOption((await option.getAttribute('value'))!);
-  await page.getByLabel('Run on').selectOption('ec2');
+  await newAnalysisOfSession('ec2');
   // CPU machines only (the worker uses no GPU), the small one first
   const machine = page.getByLabel('Machine', { exact: true });
   await machine.locator('option').first().waitFor({ state: 'attached' });
@@ -254,13 +253,7 @@ test('an EC2 analysis past the monthly limit is refused before anything is launc
   };
   await setLimit('0.50');
   const launchedBefore = sim.instances().length;
-  await go('analyses');
-  await page.getByLabel('Data', { exact: true }).selectOption('session');
-  const session = page.getByLabel('Session', { exact: true });
-  const option = session.locator('option').filter({ hasText: SESSION });
-  await option.waitFor({ state: 'attached' });
-  await session.selectOption((await option.getAttribute('value'))!);
-  await page.getByLabel('Run on').selectOption('ec2');
+  await newAnalysisOfSession('ec2');
   const cards = await page.locator('article.analysis').count();
   await page.getByRole('button', { name: 'Start analysis' }).click();
   const refusal = page.getByRole('alert').filter({ hasText: /\$0\.50/ });
