@@ -152,9 +152,7 @@ export class RoiViewer {
   }
 
   info(): ViewerInfo {
-    this.camera.updateMatrixWorld();
-    this.viewProj.multiplyMatrices(this.camera.projectionMatrix, this.camera.matrixWorldInverse);
-    const inView = fractionInView(this.roiScene.world, this.roiScene.count, this.viewProj.elements, this.roiScene.hiddenMask);
+    const inView = fractionInView(this.roiScene.world, this.roiScene.count, this.currentViewProj(), this.roiScene.hiddenMask);
     return {
       shape: this.roiScene.shape, calls: this.lastCalls, triangles: this.lastTriangles, instances: this.roiScene.count, frames: this.frames,
       inView, shown: this.roiScene.shownCount,
@@ -191,10 +189,14 @@ export class RoiViewer {
     this.requestRender();
   }
 
-  private pickAt(x: number, y: number): number {
+  /** The camera's view-projection matrix as it stands now (column-major elements). */
+  private currentViewProj(): ArrayLike<number> {
     this.camera.updateMatrixWorld();
-    this.viewProj.multiplyMatrices(this.camera.projectionMatrix, this.camera.matrixWorldInverse);
-    return pickNearest(this.roiScene.world, this.roiScene.count, this.viewProj.elements, this.canvas.clientWidth, this.canvas.clientHeight, x, y, 8, this.roiScene.hiddenMask);
+    return this.viewProj.multiplyMatrices(this.camera.projectionMatrix, this.camera.matrixWorldInverse).elements;
+  }
+
+  private pickAt(x: number, y: number): number {
+    return pickNearest(this.roiScene.world, this.roiScene.count, this.currentViewProj(), this.canvas.clientWidth, this.canvas.clientHeight, x, y, 8, this.roiScene.hiddenMask);
   }
 
   private hoverScheduled = false;

@@ -28,6 +28,7 @@ function AnalysisCard({ a, now, openResults }: { a: Analysis; now: number; openR
   const action = useAction();
   const [log, setLog] = useState<string[] | null>(null);
   const done = a.steps.reduce((s, x) => s + x.done / Math.max(1, x.total), 0);
+  const stage = analysisStageText(a.stage, a.where);
   return (
     <article className="panel analysis" data-analysis={a.id} data-status={a.status} aria-labelledby={`an-${a.id}`}>
       <div className="panel-head">
@@ -45,7 +46,7 @@ function AnalysisCard({ a, now, openResults }: { a: Analysis; now: number; openR
           </li>
         ))}
       </ol>
-      {analysisStageText(a.stage, a.where) ? <p className="small" data-testid="analysis-stage">{analysisStageText(a.stage, a.where)}</p> : null}
+      {stage ? <p className="small" data-testid="analysis-stage">{stage}</p> : null}
       {a.status === 'running' ? <p className="muted small">{Math.round((done / Math.max(1, a.steps.length)) * 100)}% overall</p> : null}
       {a.error ? <div className="note note-error" role="alert">{a.error}</div> : null}
       <ErrorNote error={action.error} />
