@@ -4,8 +4,8 @@
  * Steps: the worker's pipeline steps the user recognises, each 0-100 %, averaged over the job's
  * shards; a step before the shard's current one counts as complete.
  */
-import type { Analysis, AnalysisStage, AnalysisStatus } from '../../preload/api.ts';
-import type { JobState, JobView, ShardView } from '../jobs/job-types.ts';
+import type { Analysis, AnalysisStatus } from '../../preload/api.ts';
+import { isTerminal, type JobState, type JobView, type ShardView } from '../jobs/job-types.ts';
 import { PIPELINE_STEPS } from '../jobs/worker-progress.ts';
 
 export const SHOWN_STEPS = ['register', 'detect', 'extract', 'deconvolve', 'cluster', 'project'] as const;
@@ -53,11 +53,6 @@ export function toAnalysis(v: JobView): Analysis {
     startedAt: v.createdAt,
     finishedAt: terminal ? Math.max(v.updatedAt, v.createdAt) : null,
     error: status === 'failed' ? (v.failure?.message ?? 'the analysis failed') : null,
-    stage: terminal ? null : stageOf(v.state),
+    stage: isTerminal(v.state) ? null : v.state,
   };
-}
-
-/** The stage shown for an unfinished job (the terminal states never reach here). */
-function stageOf(state: JobState): AnalysisStage {
-  return state === 'done' || state === 'failed' || state === 'cancelled' ? 'running' : state;
 }

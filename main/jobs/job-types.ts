@@ -21,8 +21,9 @@ export const JOB_STATES = [
 ] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled']);
-export function isTerminal(state: JobState): boolean {
+export type TerminalState = 'done' | 'failed' | 'cancelled';
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set<TerminalState>(['done', 'failed', 'cancelled']);
+export function isTerminal(state: JobState): state is TerminalState {
   return TERMINAL_STATES.has(state);
 }
 
