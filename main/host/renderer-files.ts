@@ -35,6 +35,11 @@ export function defaultRendererDir(): string {
   return resolve('build', 'renderer');
 }
 
+/** The project root of a bundle directory returned by defaultRendererDir(). */
+export function projectRootOf(rendererDir: string): string {
+  return dirname(dirname(rendererDir));
+}
+
 export function assertRendererBuilt(dir: string): void {
   if (!existsSync(join(dir, 'index.html'))) throw new RendererMissingError(dir);
 }

@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
 import type { ServiceContainer } from '../../services.ts';
 import type { AppServices } from '../../host/app-services.ts';
-import { assertRendererBuilt, defaultRendererDir } from '../../host/renderer-files.ts';
+import { assertRendererBuilt, defaultRendererDir, projectRootOf } from '../../host/renderer-files.ts';
+import { ensureRendererBundle } from '../../host/renderer-bundle.ts';
 import { startHost } from '../../host/server.ts';
 
 const HELP = `Usage:
@@ -38,7 +39,9 @@ export function createServeCommand(appServices: (container: ServiceContainer) =>
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: expected 0-65535, got ${values.port}`, ExitCode.usage);
       const rendererDir = values['renderer-dir'] ?? defaultRendererDir();
       try {
-        assertRendererBuilt(rendererDir);
+        // An explicit --renderer-dir is served as it is; the default one is kept current.
+        if (values['renderer-dir'] !== undefined) assertRendererBuilt(rendererDir);
+        else await ensureRendererBundle({ root: projectRootOf(rendererDir), dir: rendererDir }, (l) => io.err(l));
       } catch (err) {
         throw new CliError((err as Error).message, ExitCode.failure);
       }
