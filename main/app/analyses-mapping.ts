@@ -52,7 +52,13 @@ export function toAnalysis(v: JobView): Analysis {
     steps,
     startedAt: v.createdAt,
     finishedAt: terminal ? Math.max(v.updatedAt, v.createdAt) : null,
-    error: status === 'failed' ? (v.failure?.message ?? 'the analysis failed') : null,
+    error: status === 'failed' ? failureText(v.failure) : null,
     stage: isTerminal(v.state) ? null : v.state,
   };
+}
+
+/** A failure as the card words it: input the worker refused is named as such, once. */
+function failureText(f: JobView['failure']): string {
+  if (!f) return 'the analysis failed';
+  return f.code === 'input-error' ? `Input error: ${f.message}` : f.message;
 }

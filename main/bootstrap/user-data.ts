@@ -188,6 +188,8 @@ P=$(grep '^{.*}$' "$W/progress.jsonl" 2>/dev/null | tail -n 1)
 [ -n "$P" ] && P=",\"progress\":$P"
 [ -f "$W/cancel" ] && final cancelled ",\"failure\":{\"code\":\"cancelled\",\"message\":\"cancelled by the user\"}" 1
 [ "$RC" -eq 124 ] || [ "$RC" -eq 137 ] && fail max-runtime "the worker exceeded the maximum runtime of $MAX s and was stopped" ",\"exitCode\":$RC"
+# exit 3: the worker refused its input; its one error line says why (native-worker/README.md)
+[ "$RC" -eq 3 ] && fail input-error "${'$'}{E#scopecloud-worker: input error: }" ",\"exitCode\":$RC$P"
 [ "$RC" -eq 0 ] || fail worker-crashed "the worker failed (exit code $RC): $E" ",\"exitCode\":$RC$P"
 status uploading ",\"exitCode\":0$P"
 ( cd "$W/out" && find . -type f | sed 's|^\./||' | sort | while IFS= read -r F; do sha256sum "$F"; done ) > "$W/checksums.sha256"

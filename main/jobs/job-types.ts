@@ -30,6 +30,8 @@ export function isTerminal(state: JobState): state is TerminalState {
 /** Stable, machine-readable reasons a job or shard failed. */
 export type FailureCode =
   | 'worker-crashed'
+  /** The worker refused its input (exit code 3): not a TIFF, truncated, empty, missing. Not retried. */
+  | 'input-error'
   | 'worker-hash-mismatch'
   | 'max-runtime'
   | 'download-failed'

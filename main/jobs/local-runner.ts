@@ -16,7 +16,7 @@ import type { FailureCode, JobManifest, JobState, ShardSpec, ShardStatusDoc, Wor
 import { jobKeys, shardResultsKey } from './job-layout.ts';
 import { putJson, type ObjectStore } from './object-store.ts';
 import { lineSplitter, parseProgressLine } from './worker-progress.ts';
-import { analyzeArgs } from './worker-command.ts';
+import { WORKER_INPUT_ERROR, analyzeArgs, workerFailureText } from './worker-command.ts';
 import { uploadResults } from './results-upload.ts';
 
 export type SpawnWorker = (file: string, args: string[]) => ChildProcess;
@@ -130,6 +130,10 @@ export async function runLocalShard(o: LocalShardOptions): Promise<ShardStatusDo
     if (result.kind === 'spawn-error') {
       await uploadLog();
       return await fail('worker-crashed', `could not start the worker: ${result.message}`);
+    }
+    if (result.exitCode === WORKER_INPUT_ERROR && !result.signal) {
+      await uploadLog();
+      return await fail('input-error', result.lastError ? workerFailureText(result.lastError) : 'the worker cannot read the input', { exitCode: result.exitCode });
     }
     if (result.exitCode !== 0) {
       await uploadLog();

@@ -1,6 +1,17 @@
 /** How a job's worker parameters become `scopecloud-worker analyze` arguments (local and on EC2 alike). */
 import type { WorkerParams } from './job-types.ts';
 
+/** The worker's exit code for input it cannot analyse (native-worker/README.md, "exit codes"). */
+export const WORKER_INPUT_ERROR = 3;
+
+/**
+ * What the worker's one failure line (`scopecloud-worker: input error: not a TIFF file: /d/x.tif`)
+ * says, without the program and kind, which the failure's code already names.
+ */
+export function workerFailureText(line: string): string {
+  return line.replace(/^scopecloud-worker: [a-z]+ error: /, '');
+}
+
 /** Flags after `analyze --input ... --out ...`, in a fixed order so the same job gives the same command. */
 export function workerFlags(p: WorkerParams, extra: readonly string[] = []): string[] {
   const out = ['--k', String(p.k)];

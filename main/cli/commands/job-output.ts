@@ -1,5 +1,5 @@
 /** Shared rendering of jobs for `analyze`, `jobs` and `results`. */
-import type { JobView } from '../../jobs/job-types.ts';
+import { isTerminal, type JobView, type ShardView } from '../../jobs/job-types.ts';
 import { describeState } from '../../jobs/job-state.ts';
 import type { CliIo } from '../command.ts';
 
@@ -24,17 +24,26 @@ export function jobDetail(v: JobView): string[] {
     if (s.attempt > 1) parts.push(`attempt ${s.attempt}`);
     if (s.instanceId) parts.push(s.instanceId);
     if (s.heartbeatAgeSeconds !== null && !['done', 'failed', 'cancelled'].includes(s.state)) parts.push(`heartbeat ${s.heartbeatAgeSeconds}s ago`);
-    if (s.failure) parts.push(`${s.failure.code}: ${s.failure.message}`);
+    if (s.failure && !saysFailure(v, s)) parts.push(`${s.failure.code}: ${s.failure.message}`);
     lines.push(`  ${parts.join('  ')}  [${s.label}]`);
   }
   return lines;
 }
 
-/** Prints a progress line whenever the job's state, step or whole percent changes. */
+/** The job's own failure already is this shard's (a single shard's, or `shard <n>: ` and its message). */
+function saysFailure(v: JobView, s: ShardView): boolean {
+  const f = v.failure;
+  return !!f && !!s.failure && f.code === s.failure.code && (f.message === s.failure.message || f.message === `shard ${s.index}: ${s.failure.message}`);
+}
+
+/**
+ * Prints a progress line whenever the job's state, step or whole percent changes. The last line
+ * names only the end state: the job's detail printed after it says why.
+ */
 export function progressPrinter(io: CliIo, json: boolean): (v: JobView) => void {
   let last = '';
   return (v) => {
-    const line = `${v.id} ${describeState({ ...v, percent: v.percent === null ? null : Math.floor(v.percent) })}`;
+    const line = `${v.id} ${isTerminal(v.state) ? v.state : describeState({ ...v, percent: v.percent === null ? null : Math.floor(v.percent) })}`;
     if (line === last) return;
     last = line;
     if (json) io.err(JSON.stringify({ id: v.id, state: v.state, step: v.step, percent: v.percent }));

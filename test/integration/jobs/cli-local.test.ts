@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,26 @@ test('analyze --local runs the real worker; jobs list/show/logs; results pull an
     const bad = await runCommand(jobsCommand, ['show', 'j-missing-0000'], env).catch((e: Error) => ({ code: -1, out: '', err: e.message }));
     assert.match(bad.err, /not found/);
     await assert.rejects(runCommand(jobsCommand, ['cancel', job.id], env), /already ended/);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+});
+
+test('analyze of a file the worker refuses is an input error, said once with the worker\'s words', { skip: worker ? false : 'scopecloud-worker not built (npm run worker:build)' }, async () => {
+  const home = await mkdtemp(join(tmpdir(), 'sc-cli-bad-'));
+  const env = { ...process.env, SCOPECLOUD_HOME: home, SCOPECLOUD_WORKER: worker! };
+  try {
+    const notTiff = join(home, 'notes.tif');
+    await writeFile(notTiff, 'laser 920 nm, 30 Hz\n');
+    const a = await runCommand(analyzeCommand, [notTiff, '--local'], env);
+    assert.equal(a.code, 1);
+    const said = `not a TIFF file: ${notTiff}`;
+    assert.match(a.out, new RegExp(`state:\\s+failed: input-error \\(${said.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)`));
+    assert.equal(`${a.out}\n${a.err}`.split(said).length - 1, 1, `the cause is said once:\n${a.out}\n${a.err}`);
+    assert.doesNotMatch(`${a.out}\n${a.err}`, /worker-crashed|exit code 3|scopecloud-worker: input error/);
+    const id = /job:\s+(\S+)/.exec(a.out)![1];
+    const show = await runCommand(jobsCommand, ['show', id], env);
+    assert.equal(show.out.split(said).length - 1, 1, show.out);
   } finally {
     await rm(home, { recursive: true, force: true });
   }

@@ -196,6 +196,23 @@ test('a worker crash on the instance fails the job with the log, and the instanc
   }
 });
 
+test('a recording the worker refuses fails as an input error with the worker\'s words, not retried', { skip: skip ?? (realWorker ? false : 'scopecloud-worker not built (npm run worker:build)') }, async () => {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/bad/movie.tif`, Body: 'laser 920 nm\n' }));
+  const h = await harness(realWorker!);
+  try {
+    const m = await h.service.submit(request({ sources: ['sessions/bad'], shards: [{ label: 'sessions/bad', input: { kind: 'store', keys: ['sessions/bad/movie.tif'] }, args: [] }] }));
+    const v = await h.service.follow(m.id);
+    assert.equal(v.state, 'failed');
+    assert.equal(v.failure?.code, 'input-error');
+    assert.match(v.failure!.message, /^not a TIFF file: \S+\/movie\.tif$/);
+    assert.equal(v.shards[0].attempt, 1, 'bad input is not retried on another instance');
+    await h.sim.waitAllEnded(1, 30_000);
+    assert.deepEqual(await liveInstances(m.id), []);
+  } finally {
+    await h.stop();
+  }
+});
+
 test('a worker whose sha256 does not match is never run', { skip }, async () => {
   const worker = await fake('ok');
   const h = await harness(worker);

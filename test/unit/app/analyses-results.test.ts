@@ -23,6 +23,8 @@ test('job states and worker progress become the card\'s status and steps', () =>
   assert.deepEqual([done.status, done.finishedAt, done.steps.every((s) => s.done === 100)], ['done', 5000, true]);
   const failed = toAnalysis(view({ state: 'failed', failure: { code: 'worker-crashed', message: 'the worker failed (exit code 3): bad TIFF' } }));
   assert.deepEqual([failed.status, failed.error], ['failed', 'the worker failed (exit code 3): bad TIFF']);
+  const refused = toAnalysis(view({ state: 'failed', failure: { code: 'input-error', message: 'not a TIFF file: /data/notes.tif' } }));
+  assert.equal(refused.error, 'Input error: not a TIFF file: /data/notes.tif', 'input the worker refused is named once, in its words');
   assert.equal(toAnalysis(view({ state: 'cancelled', failure: { code: 'cancelled', message: 'cancelled by the user' } })).error, null);
   assert.equal(stepFraction(shard({ state: 'booting' }), 'register'), 0);
 });
