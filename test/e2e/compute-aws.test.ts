@@ -19,11 +19,12 @@ import { chromiumMissing } from '../support/chromium.ts';
 import { startServedUi, type ServedUi } from '../support/served-ui.ts';
 import { runCli } from '../support/cli.ts';
 import { awsQueryOperation, startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
-import { motoSkipReason, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
+import { motoMissing, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
 import { computeDocument, gp3Document } from '../support/price-list-documents.ts';
 import { startPricingServer, type PricingServer } from '../support/pricing-server.ts';
+import { requires } from '../support/requirements.ts';
 
-const skip = chromiumMissing() || motoSkipReason() || false;
+const skip = requires(chromiumMissing(), motoMissing());
 
 let dir: string;
 let moto: MotoServer;

@@ -13,7 +13,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -22,16 +21,21 @@ import { DescribeInstancesCommand, DescribeSecurityGroupsCommand, EC2Client } fr
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { chromiumMissing } from '../support/chromium.ts';
 import { startServedUi, type ServedUi } from '../support/served-ui.ts';
-import { WORKER_BINARY, runCli } from '../support/cli.ts';
-import { startVersitygw, versitygwSkipReason, type Versitygw } from '../support/versitygw.ts';
-import { motoSkipReason, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
+import { WORKER_BINARY, runCli, workerMissing } from '../support/cli.ts';
+import { startVersitygw, versitygwMissing, type Versitygw } from '../support/versitygw.ts';
+import { motoMissing, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
 import { startInstanceSimulator, type InstanceSimulator } from '../support/instance-simulator.ts';
+import { awsCliMissing, requires } from '../support/requirements.ts';
+import { sharedData, sharedDataMissing } from '../support/shared-data.ts';
 
-const MOVIE = '/work/shared/data/neurofinder-crop/movie.tif';
-const skip = chromiumMissing() || versitygwSkipReason() || motoSkipReason() || false;
-const noMovie = existsSync(MOVIE) ? false : `real recording absent (${MOVIE}); the shared data set is not mounted`;
-const noWorker = existsSync(WORKER_BINARY) ? false : `worker not built (${WORKER_BINARY}); run npm run worker:build`;
-const noAwsCli = spawnSync('aws', ['--version'], { stdio: 'ignore' }).status === 0 ? false : 'aws CLI not on PATH (the simulated instance runs the user data with it; pip install awscli)';
+const MOVIE = sharedData('neurofinder-crop', 'movie.tif');
+const servers = [chromiumMissing(), versitygwMissing(), motoMissing()];
+const noMovie = sharedDataMissing('neurofinder-crop/movie.tif');
+const skip = requires(...servers);
+const skipUpload = requires(...servers, noMovie);
+const skipLocal = requires(...servers, noMovie, workerMissing());
+/** The simulated instance runs the user data with the aws CLI. */
+const skipEc2 = requires(...servers, noMovie, workerMissing(), awsCliMissing());
 const SESSION = '2025-06-01_neurofinder';
 
 let dir: string;
@@ -110,7 +114,7 @@ async function newAnalysisOfSession(where: 'local' | 'ec2'): Promise<void> {
   await page.getByLabel('Run on').selectOption(where);
 }
 
-test('first run connects to the bucket; the real recording is uploaded, verified and byte-identical', { skip: skip || noMovie }, async () => {
+test('first run connects to the bucket; the real recording is uploaded, verified and byte-identical', { skip: skipUpload }, async () => {
   await page.goto(url);
   await page.getByRole('heading', { name: 'Welcome to ScopeCloud' }).waitFor();
   await page.getByLabel('Amazon S3').check();
@@ -149,7 +153,7 @@ test('first run connects to the bucket; the real recording is uploaded, verified
   assert.ok(body.equals(readFileSync(MOVIE)), `s3://${bucket}/${key} is byte-identical to the recording`);
 });
 
-test('a local analysis of the uploaded session opens in 3D with the first raw frame', { skip: skip || noMovie || noWorker }, async () => {
+test('a local analysis of the uploaded session opens in 3D with the first raw frame', { skip: skipLocal }, async () => {
   await newAnalysisOfSession('local');
   await page.getByLabel('Clusters (k)').fill('4');
   // The crop's TIFF does not carry its frame rate (neurofinder 00-series: about 7 Hz).
@@ -196,7 +200,7 @@ test('a local analysis of the uploaded session opens in 3D with the first raw fr
   await page.screenshot({ path: '/tmp/newcomer-results-images.png' });
 });
 
-test('an EC2 analysis of the session runs on an instance, opens in 3D, and leaves no instance behind', { skip: skip || noMovie || noWorker || noAwsCli }, async () => {
+test('an EC2 analysis of the session runs on an instance, opens in 3D, and leaves no instance behind', { skip: skipEc2 }, async () => {
   await newAnalysisOfSession('ec2');
   // CPU machines only (the worker uses no GPU), the small one first
   const machine = page.getByLabel('Machine', { exact: true });
@@ -243,7 +247,7 @@ test('an EC2 analysis of the session runs on an instance, opens in 3D, and leave
   assert.deepEqual(pageErrors, []);
 });
 
-test('an EC2 analysis past the monthly limit is refused before anything is launched, unless an administrator overrides', { skip: skip || noMovie || noWorker || noAwsCli }, async () => {
+test('an EC2 analysis past the monthly limit is refused before anything is launched, unless an administrator overrides', { skip: skipEc2 }, async () => {
   const setLimit = async (value: string) => {
     await go('settings');
     const form = page.locator('form').filter({ has: page.getByRole('heading', { name: 'Budget and instances' }) });

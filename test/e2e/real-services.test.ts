@@ -15,11 +15,12 @@ import type { Page } from 'playwright-core';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { chromiumMissing } from '../support/chromium.ts';
 import { startServedUi, type ServedUi } from '../support/served-ui.ts';
-import { WORKER_BINARY, runCli } from '../support/cli.ts';
+import { WORKER_BINARY, runCli, workerMissing } from '../support/cli.ts';
 import { calciumMovie } from '../support/calcium-movie.ts';
+import { requires } from '../support/requirements.ts';
 
-const skip = chromiumMissing();
-const noWorker = existsSync(WORKER_BINARY) ? false : `worker not built (${WORKER_BINARY}); run npm run worker:build`;
+const skip = requires(chromiumMissing());
+const skipWorker = requires(chromiumMissing(), workerMissing());
 
 let dir: string;
 let home: string;
@@ -169,7 +170,7 @@ test('Settings: spending and watch rules are saved; bad values are named under t
   assert.deepEqual(pageErrors, []);
 });
 
-test('a local analysis of a synthetic movie ends in the Results view with ROIs in 3D', { skip: skip || noWorker }, async () => {
+test('a local analysis of a synthetic movie ends in the Results view with ROIs in 3D', { skip: skipWorker }, async () => {
   const movieDir = join(dir, 'movies');
   mkdirSync(movieDir);
   const movie = join(movieDir, 'mouse7-plane0.tif');

@@ -12,8 +12,9 @@ import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { startHost, type Host } from '../../main/host/server.ts';
 import { createInMemoryServices, type InMemoryServices } from '../support/in-memory-services.ts';
 import { chromiumMissing, launchChromium, type Browser } from '../support/chromium.ts';
+import { requires } from '../support/requirements.ts';
 
-const skip = chromiumMissing();
+const skip = requires(chromiumMissing());
 let outDir: string;
 let host: Host;
 let services: InMemoryServices;

@@ -6,10 +6,12 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import type { Missing } from './requirements.ts';
 
 export const CHROMIUM = process.env.SCOPECLOUD_CHROMIUM ?? '/usr/bin/chromium';
 
-export function chromiumMissing(): string | false {
+/** Why UI tests cannot run, or false when the browser exists (`SCOPECLOUD_CHROMIUM` moves it). */
+export function chromiumMissing(): Missing {
   return existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set SCOPECLOUD_CHROMIUM)`;
 }
 

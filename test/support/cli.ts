@@ -2,11 +2,18 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Missing } from './requirements.ts';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(PROJECT_ROOT, 'bin', 'scopecloud.js');
-/** The release worker `npm run worker:build` produces (tests that need it skip when it is absent). */
+/** The release worker `npm run worker:build` produces. */
 export const WORKER_BINARY = join(PROJECT_ROOT, 'native-worker', 'target', 'release', 'scopecloud-worker');
+
+/** Why tests of the real worker cannot run, or false when `WORKER_BINARY` exists. */
+export function workerMissing(): Missing {
+  return existsSync(WORKER_BINARY) ? false : `scopecloud-worker not built at ${WORKER_BINARY} (npm run worker:build)`;
+}
 
 export interface CliResult {
   code: number | null;

@@ -4,7 +4,7 @@
  * `startMoto()` spawns `moto_server -H 127.0.0.1 -p <free port>`, resolves once the server answers,
  * and returns a handle: `endpoint`, `reset()` (POST /moto-api/reset: forgets every resource), static
  * `credentials`, `region`, and `stop()`. When moto_server is not installed, `startMoto()` throws a
- * `MotoUnavailableError`; tests use `motoOrSkip()` to skip with that message instead.
+ * `MotoUnavailableError`; test files pass `motoMissing()` to `requires()` (requirements.ts) first.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -12,6 +12,7 @@ import { after, before, beforeEach } from 'node:test';
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AL2023_PARAMETER } from '../../main/instances/launch-support.ts';
+import type { Missing } from './requirements.ts';
 
 export class MotoUnavailableError extends Error {
   readonly code = 'MOTO_UNAVAILABLE';
@@ -56,9 +57,9 @@ function motoInstalled(): boolean {
   return installed;
 }
 
-/** The reason to skip moto tests, or undefined when moto_server is runnable. */
-export function motoSkipReason(): string | undefined {
-  return motoInstalled() ? undefined : 'moto_server not installed (pip install "moto[server]"); .ci/run installs it';
+/** Why moto tests cannot run, or false when moto_server is runnable. */
+export function motoMissing(): Missing {
+  return motoInstalled() ? false : 'moto_server not on PATH (pip install "moto[server]"; .ci/run installs it)';
 }
 
 async function waitReady(endpoint: string, child: ChildProcess, deadlineMs: number): Promise<void> {
@@ -80,7 +81,7 @@ async function waitReady(endpoint: string, child: ChildProcess, deadlineMs: numb
 }
 
 export async function startMoto(options: { region?: string; readyTimeoutMs?: number } = {}): Promise<MotoServer> {
-  if (!motoInstalled()) throw new MotoUnavailableError(motoSkipReason() ?? 'moto_server not installed');
+  if (!motoInstalled()) throw new MotoUnavailableError(motoMissing() || 'moto_server not installed');
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {

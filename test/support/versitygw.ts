@@ -12,8 +12,8 @@
  * `{ iam: true }` runs versitygw's internal IAM (`--iam-dir`, a directory beside the data) so
  * `createUser(role)` can add accounts through `versitygw admin create-user`; a `user` account
  * gets AccessDenied on buckets the root account owns.
- * When the binary is missing, `startVersitygw()` throws `VersitygwUnavailableError`; tests call
- * `versitygwSkipReason()` first and skip with that message.
+ * When the binary is missing, `startVersitygw()` throws `VersitygwUnavailableError`; test files
+ * pass `versitygwMissing()` to `requires()` (requirements.ts) first.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { freePort } from './moto.ts';
+import type { Missing } from './requirements.ts';
 
 export class VersitygwUnavailableError extends Error {
   readonly code = 'VERSITYGW_UNAVAILABLE';
@@ -54,11 +55,11 @@ export function versitygwBinary(): string {
   return process.env.VERSITYGW_BIN ?? join(homedir(), 'go', 'bin', 'versitygw');
 }
 
-/** The reason to skip versitygw tests, or undefined when the binary exists. */
-export function versitygwSkipReason(): string | undefined {
+/** Why versitygw tests cannot run, or false when the binary exists (`VERSITYGW_BIN` moves it). */
+export function versitygwMissing(): Missing {
   return existsSync(versitygwBinary())
-    ? undefined
-    : `versitygw not found at ${versitygwBinary()} (go install github.com/versity/versitygw/cmd/versitygw@latest)`;
+    ? false
+    : `versitygw not found at ${versitygwBinary()} (go install github.com/versity/versitygw/cmd/versitygw@latest, or set VERSITYGW_BIN)`;
 }
 
 async function waitReady(endpoint: string, child: ChildProcess, stderr: () => string, deadlineMs: number): Promise<void> {
@@ -82,7 +83,7 @@ async function waitReady(endpoint: string, child: ChildProcess, stderr: () => st
 let bucketCounter = 0;
 
 export async function startVersitygw(options: { root?: string; region?: string; readyTimeoutMs?: number; iam?: boolean } = {}): Promise<Versitygw> {
-  const reason = versitygwSkipReason();
+  const reason = versitygwMissing();
   if (reason) throw new VersitygwUnavailableError(reason);
   const region = options.region ?? 'us-east-1';
   const parent = options.root ?? process.env.VERSITYGW_ROOT ?? tmpdir();

@@ -10,13 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { startVersitygw, versitygwSkipReason, type Versitygw } from '../../support/versitygw.ts';
-import { motoSkipReason, startMoto, type MotoServer } from '../../support/moto.ts';
+import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
+import { motoMissing, startMoto, type MotoServer } from '../../support/moto.ts';
 import { createServiceContainer, type ServiceContainer } from '../../../main/services.ts';
 import { createAppServices, type AppHost } from '../../../main/app/app-services.ts';
 import type { AppEvent } from '../../../preload/api.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = versitygwSkipReason() ?? motoSkipReason() ?? false;
+const skip = requires(versitygwMissing(), motoMissing());
 let gw: Versitygw;
 let moto: MotoServer;
 let dir: string;

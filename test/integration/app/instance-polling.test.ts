@@ -14,10 +14,11 @@ import { createEventHub } from '../../../main/app/events.ts';
 import { defaultSettings, type Settings } from '../../../main/config/schema.ts';
 import type { AppEvent } from '../../../preload/api.ts';
 import { FakeTime } from '../../support/fake-timers.ts';
-import { motoSkipReason, startMoto, type MotoServer } from '../../support/moto.ts';
+import { motoMissing, startMoto, type MotoServer } from '../../support/moto.ts';
 import { computeOn, fakeClock } from '../instances/fixture.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = motoSkipReason();
+const skip = requires(motoMissing());
 
 describe('app instance polling (moto, injected poll timers)', { skip }, () => {
   let moto: MotoServer;

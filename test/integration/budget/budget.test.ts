@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CreateBudgetCommand } from '@aws-sdk/client-budgets';
-import { useMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
+import { useMoto, motoMissing, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock } from '../instances/fixture.ts';
 import { BudgetError } from '../../../main/budget/errors.ts';
 import { OVERRIDES_KEY, type OverrideRecord } from '../../../main/budget/budget-guard.ts';
 import { loadPriceTable } from '../../../main/cost/price-table.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = motoSkipReason();
+const skip = requires(motoMissing());
 const ACCOUNT = '123456789012';
 
 async function createBudget(moto: MotoServer, name: string, limit: number, actual: number): Promise<void> {

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { startVersitygw, versitygwSkipReason, type Versitygw } from '../../support/versitygw.ts';
+import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
 import { freePort } from '../../support/moto.ts';
 import { runCli } from '../../support/cli.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = versitygwSkipReason();
+const skip = requires(versitygwMissing());
 let gw: Versitygw;
 let work: string;
 

@@ -5,10 +5,11 @@ import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, WORKER_BINARY } from '../../support/cli.ts';
+import { runCli, WORKER_BINARY, workerMissing } from '../../support/cli.ts';
+import { requires } from '../../support/requirements.ts';
 
 
-test('demo: acquire, archive with verification, analyse locally, score against truth', { skip: existsSync(WORKER_BINARY) ? false : `worker not built at ${WORKER_BINARY} (npm run worker:build)` }, async () => {
+test('demo: acquire, archive with verification, analyse locally, score against truth', { skip: requires(workerMissing()) }, async () => {
   const home = await mkdtemp(join(tmpdir(), 'scopecloud-demo-'));
   try {
     // the demo exactly as `npm run demo` runs it (600 frames, 256 x 256, 60 cells): what a newcomer sees

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GetCostAndUsageCommand } from '@aws-sdk/client-cost-explorer';
-import { useMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
+import { useMoto, motoMissing, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock } from '../instances/fixture.ts';
 import { createMemoryStore } from '../../../main/cost/cache-store.ts';
 import { createCostExplorerCache, DEFAULT_CE_MAX_AGE_MS, DEFAULT_CE_MIN_INTERVAL_MS } from '../../../main/cost/cost-explorer.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = motoSkipReason();
+const skip = requires(motoMissing());
 const MIN = 60_000;
 
 const byService = {

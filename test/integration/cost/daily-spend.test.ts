@@ -5,10 +5,11 @@ import { toBudget } from '../../../main/app/compute-mapping.ts';
 import { createMemoryStore } from '../../../main/cost/cache-store.ts';
 import { createCostExplorerCache } from '../../../main/cost/cost-explorer.ts';
 import { liveCost } from '../../../main/cost/live-cost.ts';
-import { useMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
+import { useMoto, motoMissing, type MotoServer } from '../../support/moto.ts';
 import { awsClients, fakeClock } from '../instances/fixture.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = motoSkipReason();
+const skip = requires(motoMissing());
 
 const day = (start: string, end: string, ec2: string, s3: string) => ({
   TimePeriod: { Start: start, End: end },

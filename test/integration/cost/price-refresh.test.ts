@@ -8,8 +8,9 @@ import { createPriceRefresher, REFRESHED_PRICES_KEY } from '../../../main/cost/p
 import { hourlyPrice, loadPriceTable, PriceMissingError, type PriceTable } from '../../../main/cost/price-table.ts';
 import { computeDocument, gp3Document, snapshotDocument } from '../../support/price-list-documents.ts';
 import { startPricingServer, type PricingServer } from '../../support/pricing-server.ts';
-import { motoSkipReason, useMoto, type MotoServer } from '../../support/moto.ts';
+import { motoMissing, useMoto, type MotoServer } from '../../support/moto.ts';
 import { computeOn, fakeClock } from '../instances/fixture.ts';
+import { requires } from '../../support/requirements.ts';
 
 const shipped = loadPriceTable();
 const NOV28 = Date.UTC(2026, 10, 28, 9);
@@ -106,7 +107,7 @@ describe('price refresh from the AWS Pricing API (a JSON 1.1 test server)', () =
   });
 });
 
-describe('refreshed prices in live cost and the CLI (moto for EC2)', { skip: motoSkipReason() }, () => {
+describe('refreshed prices in live cost and the CLI (moto for EC2)', { skip: requires(motoMissing()) }, () => {
   let moto: MotoServer;
   let server: PricingServer;
   useMoto((m) => { moto = m; });

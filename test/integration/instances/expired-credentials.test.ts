@@ -3,10 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { CliError, ExitCode, type CliIo } from '../../../main/cli/command.ts';
 import { runInstances } from '../../../main/cli/commands/instances.ts';
 import { awsQueryOperation, faults, startFaultProxy, type FaultProxy } from '../../support/fault-proxy.ts';
-import { motoSkipReason, startMoto, type MotoServer } from '../../support/moto.ts';
+import { motoMissing, startMoto, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock } from './fixture.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = motoSkipReason();
+const skip = requires(motoMissing());
 
 describe('expired credentials (ExpiredToken injected by the fault proxy in front of moto)', { skip }, () => {
   let moto: MotoServer;

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { startMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
+import { startMoto, motoMissing, type MotoServer } from '../../support/moto.ts';
 import { awsQueryOperation, faults, startFaultProxy, type FaultProxy } from '../../support/fault-proxy.ts';
 import { awsClients, computeOn, fakeClock } from './fixture.ts';
 import { ComputeError } from '../../../main/instances/errors.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = motoSkipReason();
+const skip = requires(motoMissing());
 
 describe('faults between the app and AWS (fault proxy in front of moto)', { skip }, () => {
   let moto: MotoServer;

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { useMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
+import { useMoto, motoMissing, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock, manualTimers, type FakeClock } from './fixture.ts';
 import type { GuardrailEvent } from '../../../main/instances/guardrails.ts';
 import { runningInstancesSummary } from '../../../main/instances/quit-summary.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = motoSkipReason();
+const skip = requires(motoMissing());
 const MIN = 60_000;
 
 async function putCpu(moto: MotoServer, instanceId: string, clock: FakeClock, values: number[]): Promise<void> {

@@ -4,13 +4,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
+import { startMoto, motoMissing, type MotoServer } from '../../support/moto.ts';
 import { computeOn, fakeClock } from './fixture.ts';
 import { checkJobBudget } from '../../../main/jobs/job-budget.ts';
 import { BudgetError } from '../../../main/budget/errors.ts';
 import { hourlyPrice } from '../../../main/cost/price-table.ts';
+import { requires } from '../../support/requirements.ts';
 
-describe('the budget guard for EC2 analyses', { skip: motoSkipReason() }, () => {
+describe('the budget guard for EC2 analyses', { skip: requires(motoMissing()) }, () => {
   let moto: MotoServer;
   before(async () => { moto = await startMoto(); });
   after(async () => { await moto?.stop(); });

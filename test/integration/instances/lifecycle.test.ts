@@ -6,15 +6,16 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeVolumesCommand,
 } from '@aws-sdk/client-ec2';
-import { useMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
+import { useMoto, motoMissing, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock } from './fixture.ts';
 import { ComputeError } from '../../../main/instances/errors.ts';
 import { PriceMissingError, loadPriceTable } from '../../../main/cost/price-table.ts';
 import { presetByName } from '../../../main/instances/presets.ts';
 import { NO_INGRESS_GROUP } from '../../../main/instances/launch-support.ts';
 import { TAG } from '../../../main/instances/types.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = motoSkipReason();
+const skip = requires(motoMissing());
 
 describe('instance lifecycle against moto', { skip }, () => {
   let moto: MotoServer;

@@ -3,10 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { createInstancePoller } from '../../../main/instances/instance-poller.ts';
 import type { InstanceInfo } from '../../../main/instances/types.ts';
 import { FakeTime } from '../../support/fake-timers.ts';
-import { motoSkipReason, startMoto, type MotoServer } from '../../support/moto.ts';
+import { motoMissing, startMoto, type MotoServer } from '../../support/moto.ts';
 import { computeOn, fakeClock } from './fixture.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = motoSkipReason();
+const skip = requires(motoMissing());
 
 describe('instance poller against moto (injected timers)', { skip }, () => {
   let moto: MotoServer;

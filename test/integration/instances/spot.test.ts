@@ -5,10 +5,11 @@ import { ExitCode, type CliIo } from '../../../main/cli/command.ts';
 import { runInstances } from '../../../main/cli/commands/instances.ts';
 import { liveCost } from '../../../main/cost/live-cost.ts';
 import { awsQueryOperation, startFaultProxy, type FaultProxy } from '../../support/fault-proxy.ts';
-import { motoSkipReason, startMoto, type MotoServer } from '../../support/moto.ts';
+import { motoMissing, startMoto, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock } from './fixture.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = motoSkipReason();
+const skip = requires(motoMissing());
 
 describe('spot launches (moto, RunInstances captured by the fault proxy)', { skip }, () => {
   let moto: MotoServer;

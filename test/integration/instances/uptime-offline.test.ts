@@ -5,10 +5,11 @@ import { createMemoryStore } from '../../../main/cost/cache-store.ts';
 import { dailySummary } from '../../../main/instances/daily-summary.ts';
 import { localDay } from '../../../main/instances/local-day.ts';
 import { createUptimeRecorder } from '../../../main/instances/uptime-records.ts';
-import { useMoto, motoSkipReason, type MotoServer } from '../../support/moto.ts';
+import { useMoto, motoMissing, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock } from './fixture.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = motoSkipReason();
+const skip = requires(motoMissing());
 const HOUR = 3_600_000;
 
 describe('uptime reconciled from EC2 after the app was off (moto)', { skip }, () => {

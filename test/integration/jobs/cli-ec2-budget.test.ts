@@ -14,12 +14,13 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { analyzeCommand } from '../../../main/cli/commands/analyze.ts';
 import { CliError, ExitCode } from '../../../main/cli/command.ts';
 import { runCommand } from '../../support/cli-in-process.ts';
-import { motoSkipReason, seedAl2023, startMoto, type MotoServer } from '../../support/moto.ts';
-import { startVersitygw, versitygwSkipReason, type Versitygw } from '../../support/versitygw.ts';
-import { WORKER_BINARY, runCli } from '../../support/cli.ts';
+import { motoMissing, seedAl2023, startMoto, type MotoServer } from '../../support/moto.ts';
+import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
+import { WORKER_BINARY, runCli, workerMissing } from '../../support/cli.ts';
 import { writeSyntheticMovie } from './synthetic-movie.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = motoSkipReason() ?? versitygwSkipReason() ?? (existsSync(WORKER_BINARY) ? undefined : `worker not built (${WORKER_BINARY})`);
+const skip = requires(motoMissing(), versitygwMissing(), workerMissing());
 
 let moto: MotoServer;
 let vgw: Versitygw;

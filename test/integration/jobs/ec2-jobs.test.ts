@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { motoSkipReason, startMoto, type MotoServer } from '../../support/moto.ts';
-import { startVersitygw, versitygwSkipReason, type Versitygw } from '../../support/versitygw.ts';
+import { motoMissing, startMoto, type MotoServer } from '../../support/moto.ts';
+import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
 import { startFaultProxy, faults } from '../../support/fault-proxy.ts';
 import { startInstanceSimulator, type InstanceSimulator } from '../../support/instance-simulator.ts';
 import { writeFakeWorker, type FakeWorkerMode } from '../../support/fake-worker.ts';
@@ -30,11 +30,16 @@ import { exportNwb } from '../../../main/results/nwb-export.ts';
 import type { JobView } from '../../../main/jobs/job-types.ts';
 import { parseNpy } from '../../../main/results/npy.ts';
 import { writeSyntheticMovie } from './synthetic-movie.ts';
+import { awsCliMissing, requires } from '../../support/requirements.ts';
+import { sharedData, sharedDataMissing } from '../../support/shared-data.ts';
 
-const awsCli = spawnSync('aws', ['--version'], { stdio: 'ignore' }).status === 0;
-const skip = motoSkipReason() ?? versitygwSkipReason() ?? (awsCli ? undefined : 'aws CLI not on PATH (pip install awscli)');
+const servers = [motoMissing(), versitygwMissing(), awsCliMissing()];
+const skip = requires(...servers);
 const realWorker = workerCandidates().find((p) => existsSync(p) && spawnSync(p, ['--version']).status === 0);
-const ZEBRAFISH = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'thunder-zebrafish', 'movie.tif');
+const noWorker = realWorker ? false : 'no runnable scopecloud-worker (npm run worker:build)';
+const skipRealWorker = requires(...servers, noWorker);
+const ZEBRAFISH = sharedData('thunder-zebrafish', 'movie.tif');
+const skipZebrafish = requires(...servers, noWorker, sharedDataMissing('thunder-zebrafish/movie.tif'));
 
 let moto: MotoServer;
 let vgw: Versitygw;
@@ -124,7 +129,7 @@ async function fake(mode: FakeWorkerMode, seconds?: number) {
   return writeFakeWorker(join(root, `fake-${mode}-${seconds ?? 0}`), mode, seconds);
 }
 
-test('a job runs the real worker on an instance and its results come home verified', { skip: skip ?? (realWorker ? false : 'scopecloud-worker not built (npm run worker:build)') }, async () => {
+test('a job runs the real worker on an instance and its results come home verified', { skip: skipRealWorker }, async () => {
   const h = await harness(realWorker!);
   try {
     const m = await h.service.submit(request());
@@ -144,7 +149,7 @@ test('a job runs the real worker on an instance and its results come home verifi
   }
 });
 
-test('thunder-zebrafish (2 planes) fanned out over two instances, merged', { skip: skip ?? (!realWorker ? 'scopecloud-worker not built' : !existsSync(ZEBRAFISH) ? `real data absent: ${ZEBRAFISH}` : false) }, async () => {
+test('thunder-zebrafish (2 planes) fanned out over two instances, merged', { skip: skipZebrafish }, async () => {
   const h = await harness(realWorker!);
   try {
     const body = await readFile(ZEBRAFISH);
@@ -196,7 +201,7 @@ test('a worker crash on the instance fails the job with the log, and the instanc
   }
 });
 
-test('a recording the worker refuses fails as an input error with the worker\'s words, not retried', { skip: skip ?? (realWorker ? false : 'scopecloud-worker not built (npm run worker:build)') }, async () => {
+test('a recording the worker refuses fails as an input error with the worker\'s words, not retried', { skip: skipRealWorker }, async () => {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/bad/movie.tif`, Body: 'laser 920 nm\n' }));
   const h = await harness(realWorker!);
   try {

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportNwb } from '../../../main/results/nwb-export.ts';
 import { formatNpy } from '../../../main/results/npy.ts';
+import { pythonModuleMissing, requires } from '../../support/requirements.ts';
 
-const has = (mod: string) => spawnSync('python3', ['-c', `import ${mod}`], { stdio: 'ignore' }).status === 0;
-const H5PY = has('h5py');
-const PYNWB = has('pynwb');
+const skipH5py = requires(pythonModuleMissing('h5py'));
+const skipPynwb = requires(pythonModuleMissing('pynwb'));
 
 function python(code: string): unknown {
   const r = spawnSync('python3', ['-c', code], { encoding: 'utf8' });
@@ -40,7 +40,7 @@ async function fakeResults(dir: string) {
   return { n, t, F, planes };
 }
 
-test('NWB export is valid HDF5 with the NWB ophys layout (read back with h5py)', { skip: H5PY ? false : 'python3 h5py not installed (pip install h5py)' }, async () => {
+test('NWB export is valid HDF5 with the NWB ophys layout (read back with h5py)', { skip: skipH5py }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sc-nwb-'));
   try {
     const { t, F } = await fakeResults(dir);
@@ -85,7 +85,7 @@ print(json.dumps({
   }
 });
 
-test('pynwb opens the export as NWB with ROI tables and series', { skip: PYNWB ? false : 'pynwb not installed (pip install pynwb)' }, async () => {
+test('pynwb opens the export as NWB with ROI tables and series', { skip: skipPynwb }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sc-nwb-'));
   try {
     await fakeResults(dir);

@@ -12,9 +12,10 @@ import { after, before, describe, test } from 'node:test';
 import { createUploadEngine, type UploadEngine } from '../../../main/upload/engine.ts';
 import { MiB } from '../../../main/upload/part-layout.ts';
 import { sameBytes, writePatternFile } from '../../support/upload-fixtures.ts';
-import { startVersitygw, versitygwSkipReason, type Versitygw } from '../../support/versitygw.ts';
+import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = versitygwSkipReason();
+const skip = requires(versitygwMissing());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('AccessDenied from a store with IAM', { skip, timeout: 120_000 }, () => {

@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MiB } from '../../../main/upload/part-layout.ts';
 import { seededRandom } from '../../support/seeded-random.ts';
-import { startVersitygw, versitygwSkipReason, type Versitygw } from '../../support/versitygw.ts';
+import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
 import { getObjectBytes, listKeys, listUploads, patternBytes, writePatternFile } from '../../support/upload-fixtures.ts';
 import { readFile } from 'node:fs/promises';
+import { requires } from '../../support/requirements.ts';
 
-const skip = versitygwSkipReason();
+const skip = requires(versitygwMissing());
 const child = new URL('../../support/upload-child.ts', import.meta.url).pathname;
 let gw: Versitygw;
 let dir: string;

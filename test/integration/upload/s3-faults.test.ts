@@ -13,10 +13,11 @@ import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { createUploadEngine, type UploadEngine } from '../../../main/upload/engine.ts';
 import { MiB } from '../../../main/upload/part-layout.ts';
 import { faults, startFaultProxy, type Fault, type FaultProxy } from '../../support/fault-proxy.ts';
-import { startVersitygw, versitygwSkipReason, type Versitygw } from '../../support/versitygw.ts';
+import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
 import { listKeys, listUploads, sameBytes, writePatternFile } from '../../support/upload-fixtures.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = versitygwSkipReason();
+const skip = requires(versitygwMissing());
 const WRITE_OPS = ['HeadObject', 'PutObject', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload'];
 const RESUME_OPS = ['ListMultipartUploads', 'AbortMultipartUpload', 'ListParts', 'HeadBucket'];
 

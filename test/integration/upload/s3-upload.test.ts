@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { createUploadEngine, type UploadEngine, type UploadEngineOptions } from '../../../main/upload/engine.ts';
 import { UploadOptionsError } from '../../../main/upload/errors.ts';
 import { MiB } from '../../../main/upload/part-layout.ts';
-import { startVersitygw, versitygwSkipReason, type Versitygw } from '../../support/versitygw.ts';
+import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
 import { listKeys, listUploads, patternBytes, sameBytes, writePatternFile } from '../../support/upload-fixtures.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = versitygwSkipReason();
+const skip = requires(versitygwMissing());
 
 describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
   let gw: Versitygw;

@@ -13,9 +13,10 @@ import { after, before, test } from 'node:test';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createUploadEngine } from '../../../main/upload/engine.ts';
 import { runCli, UNPRIVILEGED } from '../../support/cli.ts';
-import { startVersitygw, versitygwSkipReason, type Versitygw } from '../../support/versitygw.ts';
+import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
+import { requires } from '../../support/requirements.ts';
 
-const skip = versitygwSkipReason();
+const skip = requires(versitygwMissing());
 const asRoot = process.getuid?.() === 0;
 const as = asRoot ? UNPRIVILEGED : undefined;
 let gw: Versitygw;

@@ -5,23 +5,17 @@
  * reader for classic TIFFs (utif cannot read BigTIFF).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import UTIF from 'utif';
 
 import { readTiffFacts } from '../../../main/tiff/read-tiff.ts';
+import { requires } from '../../support/requirements.ts';
+import { sharedDataDir, sharedDataMissing } from '../../support/shared-data.ts';
 
-/** ../shared/data relative to the project root (the nearest folder with package.json), from source or build/. */
-function sharedData(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, '..', 'shared', 'data');
-}
-const DATA = sharedData();
-const present = existsSync(DATA);
-const skip = present ? false : `shared data folder ${DATA} is absent (fresh clone): skipping real-TIFF tests`;
+const DATA = sharedDataDir();
+const skip = requires(sharedDataMissing());
 
 function tiffs(dir: string): string[] {
   const out: string[] = [];
@@ -36,7 +30,7 @@ function tiffs(dir: string): string[] {
 const at = (path: string) => join(DATA, path);
 
 describe('TIFF facts of every file in shared/data', { skip }, () => {
-  const files = present ? tiffs(DATA) : [];
+  const files = skip ? [] : tiffs(DATA);
 
   it('finds the data set', () => {
     assert.ok(files.length > 150, `${files.length} TIFFs`);
