@@ -66,7 +66,7 @@ try {
   const api = async (method, body) => {
     const r = await fetch(`${origin}/api/${method}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', origin }, body: JSON.stringify(body ?? null) });
     if (!r.ok) fail(`api ${method}`, `${r.status} ${await r.text()}`);
-    return r.json();
+    return (await r.json()).value;
   };
   const { analyses } = await api('listAnalyses');
   const demo = analyses.find((a) => a.status === 'done');
