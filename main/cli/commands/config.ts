@@ -39,8 +39,12 @@ export const configCommand: CliCommand = {
   summary: 'show or change settings (target, folders, limits)',
   help: HELP,
   async run(argv, io, services) {
+    // `set <field> <value>` takes the value as written: "-5" is a value for the field's own check
+    // to judge, not an option for the argument parser to refuse.
+    const at = argv.findIndex((a) => !a.startsWith('-'));
+    const setArgs = argv[at] === 'set' && argv[at + 1] !== undefined && !argv[at + 1].startsWith('-') ? argv.slice(at + 1, at + 3) : [];
     const { values, positionals } = parseArgs({
-      args: argv,
+      args: setArgs.length ? [...argv.slice(0, at + 1), ...argv.slice(at + 1 + setArgs.length)] : argv,
       allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
@@ -63,8 +67,9 @@ export const configCommand: CliCommand = {
         else for (const [k, v] of Object.entries(paths)) io.out(`${k.padEnd(8)} ${v}`);
         return ExitCode.ok;
       case 'set': {
-        if (args.length !== 2) throw new CliError('config set needs <field> <value>', ExitCode.usage);
-        result = settings.setField(args[0], args[1]);
+        const [field, value, ...more] = [...setArgs, ...args];
+        if (value === undefined || more.length) throw new CliError('config set needs <field> <value>', ExitCode.usage);
+        result = settings.setField(field, value);
         break;
       }
       case 'target': {

@@ -139,6 +139,9 @@ test('bad input gets exit 2/3 and one line naming the problem', async () => {
     [['upload', join(work, 'does-not-exist')], 2, /no such file or folder/],
     [['upload'], 2, /at least one file/],
     [['config', 'set', 'upload.concurrency', 'many'], 3, /upload\.concurrency: must be an integer/],
+    // a negative value is the field's to refuse, not an unknown option
+    [['config', 'set', 'budget.monthlyLimitUsd', '-5'], 3, /^scopecloud config: budget\.monthlyLimitUsd: must be a number from 0 to 10000000 \(got -5\)$/],
+    [['config', 'set', 'upload.concurrency', '-1', '--json'], 3, /^scopecloud config: upload\.concurrency: must be an integer from 1 to 64 \(got -1\)$/],
     [['config', 'target', 's3', '--bucket', 'UPPER', '--region', 'eu-west-1'], 3, /target\.bucket/],
     [['frobnicate'], 2, /unknown command "frobnicate"/],
     [['upload', '--bogus', 'x'], 2, /bogus/],
