@@ -2,7 +2,8 @@
  * Brings a job's results home: every file under `jobs/<id>/results/` into
  * `<cache>/results/<session>/<job id>/`, each checked against `checksums.sha256`. Files already
  * cached with the right hash are not fetched again, so a second pull is free and the cache can be
- * browsed offline. A file whose hash does not match is deleted and the pull fails.
+ * browsed offline. A file whose hash does not match is deleted and the pull fails. A name that
+ * could land outside that folder (see result-path.ts) fails the pull before any file is written.
  */
 import { mkdir, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { getJson, sha256File, type ObjectStore } from '../jobs/object-store.ts';
 import { parseChecksums } from '../jobs/results-upload.ts';
 import type { JobManifest } from '../jobs/job-types.ts';
 import { JobError } from '../jobs/job-errors.ts';
+import { resultFilePath } from './result-path.ts';
 
 export const VERIFIED_MARKER = '.scopecloud-verified.json';
 
@@ -47,12 +49,13 @@ export async function pullResults(store: ObjectStore, jobId: string, cacheRoot: 
   if (!sumsText) throw new JobError('RESULTS_NOT_READY', `job ${jobId} has no complete results yet (no ${CHECKSUMS_FILE})`);
   const sums = parseChecksums(sumsText.toString('utf8'));
   const dir = resultsDir(cacheRoot, m);
+  // Every name is checked before anything is written, so a bad list leaves no file behind.
+  for (const rel of sums.keys()) resultFilePath(dir, rel);
   await mkdir(dir, { recursive: true });
   let downloaded = 0;
   let reused = 0;
   for (const [rel, want] of sums) {
-    if (rel.split('/').some((p) => p === '..' || p === '')) throw new JobError('CHECKSUM_MISMATCH', `checksum list names an unsafe path "${rel}"`);
-    const local = join(dir, ...rel.split('/'));
+    const local = resultFilePath(dir, rel);
     if ((await hashOrNull(local)) === want) {
       reused++;
       continue;
