@@ -7,23 +7,26 @@
  *   bytes are final go early) and completed when the watcher says the writer closed it;
  * - keys are `<watched folder name>/<path inside it>` under the target prefix;
  * - a closed session's manifest goes beside its files as `<session>/manifest.json` (a reopened
- *   session's later manifest becomes a new version, never an overwrite);
+ *   session's later manifest becomes a new version, never an overwrite, naming what changed); a
+ *   session whose files did not change since its last manifest gets none, after a restart too,
+ *   and its unchanged files are not read again (session-manifests.ts);
  * - the process holds the queue lock for its lifetime and publishes a status snapshot.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from '../config/schema.ts';
 import { createUploadEngine, type UploadEngine, type UploadEngineOptions } from '../upload/engine.ts';
 import { FolderWatcher } from '../watch/folder-watcher.ts';
 import type { WatchDeps } from '../watch/watch-types.ts';
 import { SessionTracker, type SessionInfo } from '../session/session-tracker.ts';
-import { MANIFEST_NAME, type Manifest } from '../session/manifest.ts';
+import type { Manifest, ManifestChanges } from '../session/manifest.ts';
+import { ManifestHistory } from '../session/manifest-history.ts';
 import { acquireQueueLock, type QueueLock } from './queue-lock.ts';
 import { engineOptionsFromSettings } from './engine-options.ts';
 import { keyFor, rootLabels } from './object-keys.ts';
 import { writeSnapshot, type AcquisitionSnapshot } from './status-file.ts';
+import { SessionManifests } from './session-manifests.ts';
 
 export interface AcquisitionOptions {
   settings: Settings;
@@ -62,6 +65,10 @@ export function engineTarget(settings: Settings, s3?: S3Client): UploadEngineOpt
 export function describeTarget(settings: Settings): string {
   const t = settings.target;
   return t.kind === 'local' ? `local archive ${t.path}` : `s3://${t.bucket}/${t.prefix}`;
+}
+
+function describeChanges(c: ManifestChanges): string {
+  return (['added', 'changed', 'removed'] as const).filter((k) => c[k].length > 0).map((k) => `${c[k].length} ${k}`).join(', ');
 }
 
 export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisition> {
@@ -110,15 +117,20 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
       watcher.on('complete', (f) => inOrder(f.path, () => eng.offer(f.path, f.size, true, { key: key(f.root, f.path) })));
       watcher.on('error', (e) => log(`watch: ${e.path ? `${e.path}: ` : ''}${e.error.message}`));
       await mkdir(o.stagingDir, { recursive: true });
+      const manifests = new SessionManifests({
+        stagingDir: o.stagingDir,
+        history: new ManifestHistory(join(o.stagingDir, 'sessions')),
+        queue: async (staged, manifestKey) => { await eng.add(staged, { key: manifestKey }); },
+      });
       sessions = new SessionTracker(watcher, {
         ...(o.sessionIdleMs !== undefined ? { idleMs: o.sessionIdleMs } : {}),
+        build: manifests.build,
         onManifest: async (manifest: Manifest, session: SessionInfo) => {
           const sessionKey = key(session.root, session.dir);
-          const id = createHash('sha256').update(session.dir).digest('hex').slice(0, 16);
-          const staged = join(o.stagingDir, `${id}.g${manifest.generation}.${MANIFEST_NAME}`);
-          await writeFile(staged, JSON.stringify(manifest, null, 2));
-          await eng.add(staged, { key: `${sessionKey}/${MANIFEST_NAME}` });
-          log(`session ${sessionKey} closed (${manifest.totals.files} files, ${manifest.closedBy}); manifest queued`);
+          const outcome = await manifests.publish(manifest, session.dir, sessionKey);
+          if (outcome.kind === 'unchanged') return;
+          const changed = outcome.changes ? `; changed since manifest ${outcome.changes.since}: ${describeChanges(outcome.changes)}` : '';
+          log(`session ${sessionKey} closed (${manifest.totals.files} files, ${manifest.closedBy}); manifest ${outcome.generation} queued${changed}`);
         },
         onError: (e, session) => log(`session ${session.dir}: ${e.message}`),
       });

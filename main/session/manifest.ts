@@ -17,8 +17,15 @@
  *     "tiff"?: TiffFacts,                     // see main/tiff/tiff-facts.ts
  *     "tiffError"?: { "code": "corrupt", "message": "one line" },
  *     "changedWhileReading"?: true            // size/mtime moved during checksumming
- *   }]
+ *   }],
+ *   "changes"?: {                             // from generation 2 on: what differs from manifest `since`
+ *     "since": 1, "added": ["c.tif"], "changed": ["a.tif"], "removed": ["b.tif"]   // paths as in "files"
+ *   }
  * }
+ *
+ * A file is "changed" when its size or CRC32C differs; a new mtime alone is no change. Entries of
+ * an earlier manifest (`ManifestInput.previous`) are taken over without reading the file when its
+ * size and mtime are still the ones recorded there.
  */
 import { basename, relative, sep } from 'node:path';
 import { stat as fsStat } from 'node:fs/promises';
@@ -51,6 +58,15 @@ export interface Manifest {
   generation: number;
   totals: { files: number; bytes: number };
   files: ManifestFile[];
+  changes?: ManifestChanges;
+}
+
+export interface ManifestChanges {
+  /** The generation these changes are relative to. */
+  since: number;
+  added: string[];
+  changed: string[];
+  removed: string[];
 }
 
 export interface ManifestDeps {
@@ -69,6 +85,8 @@ export interface ManifestInput {
   closedBy: 'marker' | 'idle';
   marker?: string;
   generation?: number;
+  /** Entries of the session's last manifest: reused unread while size and mtime match. */
+  previous?: readonly ManifestFile[];
 }
 
 const TIFF_NAME = /\.(tiff?|btf|tf8|tf2)$/i;
@@ -79,9 +97,15 @@ export async function buildManifest(input: ManifestInput, deps: ManifestDeps = {
   const statFile = deps.stat ?? fsStat;
   const now = deps.now ?? Date.now;
 
+  const known = new Map((input.previous ?? []).map((entry) => [entry.path, entry]));
   const entries: ManifestFile[] = [];
   for (const path of [...input.files].sort()) {
     const before = await statFile(path);
+    const earlier = known.get(relative(input.dir, path).split(sep).join('/'));
+    if (earlier && !earlier.changedWhileReading && earlier.size === before.size && earlier.mtimeMs === before.mtimeMs) {
+      entries.push({ ...earlier });
+      continue;
+    }
     const sum = await checksum(path);
     const after = await statFile(path);
     const entry: ManifestFile = {
@@ -115,4 +139,19 @@ export async function buildManifest(input: ManifestInput, deps: ManifestDeps = {
   };
   if (input.marker !== undefined) manifest.marker = input.marker;
   return manifest;
+}
+
+/** What differs between two manifests' files (size or CRC32C; see the module comment). */
+export function changesBetween(before: readonly ManifestFile[], after: readonly ManifestFile[]): Omit<ManifestChanges, 'since'> {
+  const old = new Map(before.map((entry) => [entry.path, entry]));
+  const now = new Set(after.map((entry) => entry.path));
+  const added: string[] = [];
+  const changed: string[] = [];
+  for (const entry of after) {
+    const was = old.get(entry.path);
+    if (!was) added.push(entry.path);
+    else if (was.size !== entry.size || was.crc32c !== entry.crc32c) changed.push(entry.path);
+  }
+  const removed = before.filter((entry) => !now.has(entry.path)).map((entry) => entry.path);
+  return { added: added.sort(), changed: changed.sort(), removed: removed.sort() };
 }
