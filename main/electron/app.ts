@@ -22,15 +22,16 @@ export type SettingsBackend = KeyValueBackend;
 export async function launchElectronApp(
   createServices: (settingsBackend: SettingsBackend) => Promise<AppServices>,
   trayModel: (services: AppServices) => Promise<TrayModel>,
+  disposeServices: () => Promise<void>,
 ): Promise<Shell | null> {
-  const e = electron as unknown as ElectronFacade;
+  const e: ElectronFacade = electron;
   registerSchemePrivileges(e.protocol);
   if (!e.app.requestSingleInstanceLock()) {
     e.app.quit();
     return null;
   }
   const { default: Store } = await import('electron-store');
-  const backend = new Store({ name: 'settings', cwd: statePaths().root }) as unknown as SettingsBackend;
+  const backend: SettingsBackend = new Store({ name: 'settings', cwd: statePaths().root });
   const services = await createServices(backend);
   const root = join(defaultRendererDir(), '..');
   return startShell(e, {
@@ -39,5 +40,6 @@ export async function launchElectronApp(
     preloadPath: join(root, 'electron', 'preload.cjs'),
     trayIcons: { path: (icon: TrayIcon) => join(root, '..', 'assets', 'tray', `${icon}.png`) },
     trayModel: () => trayModel(services),
+    disposeServices,
   });
 }

@@ -1,7 +1,8 @@
 /**
  * The slice of the Electron API the adapter uses, as structural types. Modules in main/electron
  * receive an object of this shape instead of importing 'electron', so unit tests pass a fake.
- * Only app.ts (the entry) passes the real module.
+ * Only app.ts (the entry) passes the real module, assigned without a cast, so the compiler checks
+ * this slice against Electron's own type definitions (they install without its binary).
  */
 
 export interface WebContentsLike {
@@ -65,7 +66,8 @@ export interface MenuItemOptionsLike {
 
 export interface TrayLike {
   setToolTip(text: string): void;
-  setImage(image: unknown): void;
+  /** An image file's path (Electron's Tray takes paths as well as NativeImages). */
+  setImage(image: string): void;
   setContextMenu(menu: unknown): void;
   setTitle?(title: string): void;
   on(event: 'click', listener: () => void): void;
@@ -74,7 +76,7 @@ export interface TrayLike {
 
 export interface ProtocolLike {
   handle(scheme: string, handler: (request: { url: string; method: string }) => Promise<Response> | Response): void;
-  registerSchemesAsPrivileged(schemes: ReadonlyArray<{ scheme: string; privileges: Record<string, boolean> }>): void;
+  registerSchemesAsPrivileged(schemes: Array<{ scheme: string; privileges: Record<string, boolean> }>): void;
 }
 
 export interface SessionLike {
@@ -96,7 +98,7 @@ export interface MessageBoxOptionsLike {
 export interface ElectronFacade {
   app: {
     whenReady(): Promise<void>;
-    on(event: 'before-quit' | 'window-all-closed' | 'activate' | 'second-instance', listener: (e: { preventDefault(): void }) => void): void;
+    on(event: 'before-quit' | 'will-quit' | 'window-all-closed' | 'activate' | 'second-instance', listener: (e: { preventDefault(): void }) => void): void;
     on(event: 'web-contents-created', listener: (e: unknown, contents: { on(ev: 'will-attach-webview', l: (e: { preventDefault(): void }) => void): void; setWindowOpenHandler(h: () => { action: 'deny' }): void }) => void): void;
     quit(): void;
     exit(code?: number): void;
@@ -105,11 +107,14 @@ export interface ElectronFacade {
   };
   BrowserWindow: new (opts: BrowserWindowOptionsLike) => BrowserWindowLike;
   ipcMain: IpcMainLike;
-  Tray: new (image: unknown) => TrayLike;
+  Tray: new (imagePath: string) => TrayLike;
   Menu: { buildFromTemplate(items: MenuItemOptionsLike[]): unknown };
   Notification: (new (opts: { title: string; body: string; silent?: boolean }) => { show(): void }) & { isSupported(): boolean };
-  nativeImage: { createFromPath(path: string): unknown; createEmpty(): unknown };
-  dialog: { showMessageBox(win: BrowserWindowLike | null, opts: MessageBoxOptionsLike): Promise<{ response: number }> };
+  /**
+   * Not parented to the window: the quit prompt also comes from the tray with the window hidden,
+   * where a window-modal dialog (a macOS sheet) would be hidden with it.
+   */
+  dialog: { showMessageBox(opts: MessageBoxOptionsLike): Promise<{ response: number }> };
   protocol: ProtocolLike;
   session: { defaultSession: SessionLike };
 }

@@ -1,23 +1,19 @@
 /**
- * Quitting with instances running asks first: stop them and quit, leave them running and quit,
- * or cancel. Leaving them running says plainly that billing continues.
+ * Quitting asks EC2 first, never a cached count: with instances running it asks to stop them
+ * and quit, leave them running and quit, or cancel (leaving them says plainly that billing
+ * continues); when EC2 cannot be asked it says so and asks whether to quit anyway.
  */
-import type { BrowserWindowLike, ElectronFacade } from './facade.ts';
+import { formatHourly, type RunningCheck, type RunningSummary } from '../app/running-check.ts';
+import type { ElectronFacade, MessageBoxOptionsLike } from './facade.ts';
 
 export type QuitChoice = 'stop-and-quit' | 'leave-running' | 'cancel';
 
-export interface RunningSummary {
-  running: number;
-  hourlyBurn: number;
-  currency: string;
-}
-
-export function quitPrompt(s: RunningSummary) {
+export function quitPrompt(s: RunningSummary): MessageBoxOptionsLike {
   const plural = s.running === 1 ? 'instance is' : 'instances are';
   return {
-    type: 'warning' as const,
+    type: 'warning',
     title: 'Instances are still running',
-    message: `${s.running} ${plural} still running, costing ${s.currency === 'USD' ? '$' : `${s.currency} `}${s.hourlyBurn.toFixed(2)} per hour.`,
+    message: `${s.running} ${plural} still running, costing ${formatHourly(s)}.`,
     detail: 'Quitting ScopeCloud does not stop them: they keep running and billing until stopped, even with this computer off '
       + '(each stops itself at its maximum runtime). Stop them now, or leave them running on purpose?',
     buttons: ['Stop them and quit', 'Leave running and quit', 'Cancel'],
@@ -27,10 +23,28 @@ export function quitPrompt(s: RunningSummary) {
   };
 }
 
+export function unknownPrompt(reason: string): MessageBoxOptionsLike {
+  return {
+    type: 'warning',
+    title: 'Could not check for running instances',
+    message: 'ScopeCloud could not ask EC2 whether instances are still running.',
+    detail: `${reason}\n\nInstances started from ScopeCloud keep running and billing after it quits, until they stop themselves at their maximum runtime. `
+      + 'Check them in the AWS console if you are not sure.',
+    buttons: ['Quit anyway', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    noLink: true,
+  };
+}
+
 const CHOICES: QuitChoice[] = ['stop-and-quit', 'leave-running', 'cancel'];
 
-export async function askBeforeQuit(e: Pick<ElectronFacade, 'dialog'>, win: BrowserWindowLike | null, s: RunningSummary): Promise<QuitChoice> {
-  if (s.running === 0) return 'leave-running';
-  const { response } = await e.dialog.showMessageBox(win, quitPrompt(s));
+export async function askBeforeQuit(e: Pick<ElectronFacade, 'dialog'>, check: RunningCheck): Promise<QuitChoice> {
+  if (check.kind === 'unknown') {
+    const { response } = await e.dialog.showMessageBox(unknownPrompt(check.reason));
+    return response === 0 ? 'leave-running' : 'cancel';
+  }
+  if (check.summary.running === 0) return 'leave-running';
+  const { response } = await e.dialog.showMessageBox(quitPrompt(check.summary));
   return CHOICES[response] ?? 'cancel';
 }

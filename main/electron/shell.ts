@@ -9,6 +9,7 @@ import type { TrayAction, TrayModel } from '../tray/tray-model.ts';
 import type { BrowserWindowLike, ElectronFacade } from './facade.ts';
 import { forwardEvents, registerIpc } from './ipc.ts';
 import { RENDERER_ORIGIN, RENDERER_URL, serveRenderer } from './protocol.ts';
+import { checkRunning } from '../app/running-check.ts';
 import { askBeforeQuit } from './quit.ts';
 import { notify, TrayView, type TrayIcons } from './tray.ts';
 import { createMainWindow, denyAllPermissions } from './window.ts';
@@ -25,6 +26,11 @@ export interface ShellOptions {
   clearInterval?: (h: unknown) => void;
   /** Reports failures of background work (tray refresh, quit-time stops). */
   onError?: (err: unknown) => void;
+  /**
+   * Stops the services (acquisition journal flushed, queue lock released). Run once at
+   * `will-quit`, which is held until it settles; the app then quits.
+   */
+  disposeServices?: () => Promise<void>;
 }
 
 export interface Shell {
@@ -32,6 +38,7 @@ export interface Shell {
   refreshTray(): Promise<void>;
   /** Runs the quit flow as the before-quit handler would. */
   requestQuit(): Promise<void>;
+  /** Stops the shell's own listeners, timer and tray; safe to call twice. */
   dispose(): void;
 }
 
@@ -96,8 +103,7 @@ export async function startShell(e: ElectronFacade, opts: ShellOptions): Promise
   const unTrayOnChange = opts.services.subscribe((ev) => { if (ev.type === 'changed' && ev.topic === 'instances') void refreshTray(); });
 
   async function requestQuit(): Promise<void> {
-    const status = await opts.services.getStatus();
-    const choice = await askBeforeQuit(e, win, { running: status.instances.running, hourlyBurn: status.instances.hourlyBurn, currency: status.currency });
+    const choice = await askBeforeQuit(e, await checkRunning(opts.services));
     if (choice === 'cancel') return;
     if (choice === 'stop-and-quit') {
       const { instances } = await opts.services.listInstances({ all: false });
@@ -120,15 +126,27 @@ export async function startShell(e: ElectronFacade, opts: ShellOptions): Promise
     ev.preventDefault();
     requestQuit().catch(onError);
   });
+  let disposed = false;
+  e.app.on('will-quit', (ev) => {
+    if (disposed) return;
+    disposed = true;
+    ev.preventDefault();
+    shell.dispose();
+    const stop = opts.disposeServices ?? (async () => {});
+    stop().catch(onError).finally(() => e.app.quit());
+  });
   e.app.on('window-all-closed', () => { /* stay in the tray */ });
   e.app.on('second-instance', () => { openWindow(); });
   e.app.on('activate', () => { openWindow(); });
 
-  return {
+  let shellDisposed = false;
+  const shell: Shell = {
     window: () => win,
     refreshTray,
     requestQuit,
     dispose() {
+      if (shellDisposed) return;
+      shellDisposed = true;
       stopEvery(timer);
       unTrayOnChange();
       unnotify();
@@ -137,4 +155,5 @@ export async function startShell(e: ElectronFacade, opts: ShellOptions): Promise
       tray.destroy();
     },
   };
+  return shell;
 }

@@ -18,20 +18,20 @@ export function menuTemplate(model: TrayModel, onAction: (a: TrayAction) => void
 
 export class TrayView {
   private readonly tray: TrayLike;
-  private readonly e: Pick<ElectronFacade, 'Tray' | 'Menu' | 'nativeImage'>;
+  private readonly e: Pick<ElectronFacade, 'Tray' | 'Menu'>;
   private readonly icons: TrayIcons;
   private lastIcon: TrayIcon | null = null;
 
-  constructor(e: Pick<ElectronFacade, 'Tray' | 'Menu' | 'nativeImage'>, icons: TrayIcons, onClick: () => void) {
+  constructor(e: Pick<ElectronFacade, 'Tray' | 'Menu'>, icons: TrayIcons, onClick: () => void) {
     this.e = e;
     this.icons = icons;
-    this.tray = new e.Tray(e.nativeImage.createFromPath(icons.path('idle')));
+    this.tray = new e.Tray(icons.path('idle'));
     this.tray.on('click', onClick);
   }
 
   draw(model: TrayModel, onAction: (a: TrayAction) => void): void {
     if (model.icon !== this.lastIcon) {
-      this.tray.setImage(this.e.nativeImage.createFromPath(this.icons.path(model.icon)));
+      this.tray.setImage(this.icons.path(model.icon));
       this.lastIcon = model.icon;
     }
     this.tray.setToolTip(model.tooltip);

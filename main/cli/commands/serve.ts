@@ -9,6 +9,7 @@ import type { AppServices } from '../../host/app-services.ts';
 import { assertRendererBuilt, defaultRendererDir, projectRootOf } from '../../host/renderer-files.ts';
 import { ensureRendererBundle } from '../../host/renderer-bundle.ts';
 import { startHost } from '../../host/server.ts';
+import { checkRunning, formatHourly, type RunningCheck } from '../../app/running-check.ts';
 
 const HELP = `Usage:
   scopecloud serve [--port N] [--json]
@@ -22,6 +23,19 @@ Options:
   --json       print {"url", "port"} as one JSON line instead of text
 
 Exit codes: 0 stopped by Ctrl-C, 1 cannot serve (port in use, UI not built), 2 usage.`;
+
+/** What serve says as it stops: instances keep billing after it, or EC2 could not be asked. */
+export function stopWords(check: RunningCheck): string[] {
+  if (check.kind === 'unknown') {
+    return [`scopecloud serve: stopped; could not ask EC2 whether instances are still running (${check.reason}). Check with: scopecloud instances`];
+  }
+  const n = check.summary.running;
+  if (n === 0) return [];
+  return [
+    `scopecloud serve: stopped. ${n} instance${n === 1 ? ' is' : 's are'} still running, costing ${formatHourly(check.summary)}: they keep billing until stopped.`,
+    '  See them with: scopecloud instances    stop one with: scopecloud instances stop <id> --yes',
+  ];
+}
 
 export function createServeCommand(appServices: (container: ServiceContainer) => Promise<AppServices>): CliCommand {
   return {
@@ -64,6 +78,7 @@ export function createServeCommand(appServices: (container: ServiceContainer) =>
         else io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
       });
       await host.close();
+      for (const line of stopWords(await checkRunning(app))) io.err(line);
       await (app as { dispose?: () => Promise<void> }).dispose?.();
       return ExitCode.ok;
     },

@@ -71,9 +71,9 @@ export function createFakeElectron() {
     },
     Tray: class {
       readonly rec = { tooltip: '', title: '', menu: [] as MenuItemOptionsLike[], images: [] as unknown[] };
-      constructor(image: unknown) { this.rec.images.push(image); trays.push(this.rec); }
+      constructor(image: string) { this.rec.images.push(image); trays.push(this.rec); }
       setToolTip(t: string) { this.rec.tooltip = t; }
-      setImage(i: unknown) { this.rec.images.push(i); }
+      setImage(i: string) { this.rec.images.push(i); }
       setContextMenu(m: unknown) { this.rec.menu = m as MenuItemOptionsLike[]; }
       setTitle(t: string) { this.rec.title = t; }
       on() {}
@@ -85,8 +85,7 @@ export function createFakeElectron() {
       constructor(o: { title: string; body: string }) { this.o = o; }
       show() { notifications.push(this.o); }
     }, { isSupported: () => true }),
-    nativeImage: { createFromPath: (p: string) => `image:${p}`, createEmpty: () => 'image:empty' },
-    dialog: { showMessageBox: async (_w, o) => { dialogs.push(o); return { response: dialogResponse }; } },
+    dialog: { showMessageBox: async (o) => { dialogs.push(o); return { response: dialogResponse }; } },
     protocol: {
       handle: (scheme, h) => { protocolHandlers.set(scheme, h); },
       registerSchemesAsPrivileged: () => {},
@@ -110,6 +109,12 @@ export function createFakeElectron() {
       const h = handlers.get(channel);
       if (!h) throw new Error(`no handler for ${channel}`);
       return h({ sender: { id: sender.id }, senderFrame: { url: sender.url } }, ...args);
+    },
+    /** Fires will-quit; returns whether the default was prevented. */
+    willQuit(): boolean {
+      let prevented = false;
+      appListeners.get('will-quit')?.({ preventDefault: () => { prevented = true; } });
+      return prevented;
     },
     /** Fires before-quit; returns whether the default was prevented. */
     beforeQuit(): boolean {

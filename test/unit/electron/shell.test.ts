@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ipcChannel, ipcEventChannel, methodNames } from '../../../preload/api.ts';
-import { startShell, type Shell } from '../../../main/electron/shell.ts';
+import { startShell, type Shell, type ShellOptions } from '../../../main/electron/shell.ts';
 import { RENDERER_ORIGIN, RENDERER_URL } from '../../../main/electron/protocol.ts';
 import { createBridge } from '../../../preload/bridge-impl.ts';
 import type { TrayModel } from '../../../main/tray/tray-model.ts';
@@ -16,6 +16,25 @@ let services: InMemoryServices;
 let shell: Shell;
 let dir: string;
 const errors: unknown[] = [];
+let disposals = 0;
+let disposeGate: Promise<void> = Promise.resolve();
+
+function shellOptions(): ShellOptions {
+  return {
+    services, rendererDir: dir, preloadPath: '/app/preload.cjs',
+    trayIcons: { path: (i) => `/icons/${i}.png` },
+    trayModel: async () => model,
+    setInterval: () => 0, clearInterval: () => {},
+    onError: (e) => errors.push(e),
+    disposeServices: () => { disposals++; return disposeGate; },
+  };
+}
+
+/** Resolves once `cond` holds, checking after each turn of the event loop (fails after 2 s). */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 1));
+  assert.ok(cond(), 'condition not reached');
+}
 
 const model: TrayModel = {
   icon: 'running',
@@ -35,13 +54,9 @@ beforeEach(async () => {
   fake = createFakeElectron();
   services = createInMemoryServices({ roiCount: 100 });
   errors.length = 0;
-  shell = await startShell(fake.facade, {
-    services, rendererDir: dir, preloadPath: '/app/preload.cjs',
-    trayIcons: { path: (i) => `/icons/${i}.png` },
-    trayModel: async () => model,
-    setInterval: () => 0, clearInterval: () => {},
-    onError: (e) => errors.push(e),
-  });
+  disposals = 0;
+  disposeGate = Promise.resolve();
+  shell = await startShell(fake.facade, shellOptions());
 });
 afterEach(() => {
   shell.dispose();
@@ -113,7 +128,7 @@ test('the tray draws the model and its stop action stops the instance', async ()
   const tray = fake.trays[0];
   assert.equal(tray.tooltip, 'ScopeCloud: 1 running');
   assert.equal(tray.title, '1');
-  assert.ok(tray.images.includes('image:/icons/running.png'));
+  assert.ok(tray.images.includes('/icons/running.png'));
   assert.equal(tray.menu[1].type, 'separator');
   tray.menu[0].click!();
   await new Promise((r) => setTimeout(r, 10));
@@ -122,25 +137,102 @@ test('the tray draws the model and its stop action stops the instance', async ()
   assert.equal(win().loaded.at(-1), `${RENDERER_URL}#/budget`);
 });
 
-test('quitting with instances running asks; "Stop them and quit" stops each, then quits', async () => {
-  fake.setDialogResponse(0);
+const AWS = { profile: 'default', region: 'eu-west-1', bucket: 'lab-scopecloud', prefix: '', endpoint: '' };
+const stopCalls = () => services.calls.filter((c) => c.method === 'instanceAction' && (c.req as { action: string }).action === 'stop');
+
+test('quitting is held by before-quit until the user has chosen', async () => {
+  await services.saveSettings({ mode: 'aws', aws: AWS });
+  fake.setDialogResponse(2);
   assert.equal(fake.beforeQuit(), true, 'the first quit is held');
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => fake.dialogs.length === 1);
+  assert.equal(fake.quitCalls, 0);
+});
+
+test('"Stop them and quit" stops every running instance, then quits', async () => {
+  await services.saveSettings({ mode: 'aws', aws: AWS });
+  fake.setDialogResponse(0);
+  await shell.requestQuit();
   assert.equal(fake.dialogs.length, 1);
-  assert.match(fake.dialogs[0].message, /2 instances are still running/);
+  assert.equal(fake.dialogs[0].message, '2 instances are still running, costing $1.72 per hour.');
   assert.match(fake.dialogs[0].detail, /keep running and billing/);
-  const stops = services.calls.filter((c) => c.method === 'instanceAction' && (c.req as { action: string }).action === 'stop');
-  assert.equal(stops.length, 2);
+  assert.deepEqual(fake.dialogs[0].buttons, ['Stop them and quit', 'Leave running and quit', 'Cancel']);
+  assert.deepEqual(stopCalls().map((c) => (c.req as { id: string }).id).sort(), ['i-0a1b2c3d4e5f60718', 'i-0f9e8d7c6b5a40312']);
   assert.equal(fake.quitCalls, 1);
   assert.equal(fake.beforeQuit(), false, 'the confirmed quit goes through');
 });
 
-test('"Cancel" keeps the app and the instances', async () => {
+test('"Leave running and quit" quits without touching the instances', async () => {
+  await services.saveSettings({ mode: 'aws', aws: AWS });
+  fake.setDialogResponse(1);
+  await shell.requestQuit();
+  assert.equal(fake.dialogs.length, 1);
+  assert.equal(stopCalls().length, 0);
+  assert.equal(fake.quitCalls, 1);
+  assert.equal(fake.beforeQuit(), false);
+});
+
+test('"Cancel" keeps the app and the instances, and the next quit asks again', async () => {
+  await services.saveSettings({ mode: 'aws', aws: AWS });
   fake.setDialogResponse(2);
-  fake.beforeQuit();
-  await new Promise((r) => setTimeout(r, 20));
+  await shell.requestQuit();
   assert.equal(fake.quitCalls, 0);
   assert.equal(services.calls.filter((c) => c.method === 'instanceAction').length, 0);
+  assert.equal(fake.beforeQuit(), true, 'still held');
+  await until(() => fake.dialogs.length === 2);
+});
+
+test('the prompt counts what EC2 says now, not the status line (0 before the first list arrives)', async () => {
+  await services.saveSettings({ mode: 'aws', aws: AWS });
+  const coldStatus = { ...services, getStatus: async () => ({ ...(await services.getStatus()), instances: { running: 0, hourlyBurn: 0 } }) };
+  shell.dispose();
+  shell = await startShell(fake.facade, { ...shellOptions(), services: coldStatus });
+  fake.setDialogResponse(2);
+  await shell.requestQuit();
+  assert.equal(fake.dialogs.length, 1);
+  assert.match(fake.dialogs[0].message, /^2 instances are still running/);
+  assert.equal(fake.quitCalls, 0);
+});
+
+test('when EC2 cannot be asked, the prompt says so with the reason, and quitting anyway is a choice', async () => {
+  await services.saveSettings({ mode: 'aws', aws: AWS });
+  const offline = { ...services, listInstances: async () => { throw new Error('connect ETIMEDOUT ec2.eu-west-1.amazonaws.com'); } };
+  shell.dispose();
+  shell = await startShell(fake.facade, { ...shellOptions(), services: offline });
+  fake.setDialogResponse(1);
+  await shell.requestQuit();
+  assert.equal(fake.dialogs[0].title, 'Could not check for running instances');
+  assert.match(fake.dialogs[0].detail, /connect ETIMEDOUT ec2\.eu-west-1\.amazonaws\.com/);
+  assert.deepEqual(fake.dialogs[0].buttons, ['Quit anyway', 'Cancel']);
+  assert.equal(fake.quitCalls, 0, 'Cancel is the default and keeps the app');
+  fake.setDialogResponse(0);
+  await shell.requestQuit();
+  assert.equal(fake.quitCalls, 1);
+});
+
+test('in local mode (no AWS) quitting asks nothing', async () => {
+  await shell.requestQuit();
+  assert.equal(fake.dialogs.length, 0);
+  assert.equal(fake.quitCalls, 1);
+});
+
+test('will-quit holds the quit until the services have stopped, once, then quits', async () => {
+  let release!: () => void;
+  disposeGate = new Promise<void>((r) => { release = r; });
+  assert.equal(fake.willQuit(), true, 'held while the services stop');
+  assert.equal(disposals, 1);
+  assert.equal(fake.handlers.size, 0, 'IPC handlers removed');
+  assert.equal(fake.quitCalls, 0, 'not before the journal is flushed');
+  release();
+  await until(() => fake.quitCalls === 1);
+  assert.equal(fake.willQuit(), false, 'the second will-quit goes through');
+  assert.equal(disposals, 1, 'the services are stopped once');
+});
+
+test('will-quit still quits when stopping the services fails, and reports it', async () => {
+  disposeGate = Promise.reject(new Error('journal: ENOSPC'));
+  fake.willQuit();
+  await until(() => fake.quitCalls === 1);
+  assert.match(String(errors.at(-1)), /ENOSPC/);
 });
 
 test('the app:// protocol serves the renderer with the CSP and nothing else', async () => {
