@@ -1,19 +1,10 @@
 //! End-to-end checks of the binary: JSON on stdout, one-line errors on stderr, exit codes.
 
 mod common;
+#[path = "../../core/tests/shared_data/mod.rs"]
+mod shared_data;
 
 use common::{tmp, worker};
-use std::path::PathBuf;
-
-fn data() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/data");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIP: shared data folder {} is absent", p.display());
-        None
-    }
-}
 
 #[test]
 fn usage_errors_exit_2() {
@@ -48,7 +39,7 @@ fn input_errors_exit_3_with_one_line() {
 
 #[test]
 fn info_prints_json() {
-    let Some(data) = data() else { return };
+    let Some(data) = shared_data::data_dir() else { return };
     let o = worker(&[
         "info",
         data.join("thunder-zebrafish/movie.tif").to_str().unwrap(),
@@ -68,7 +59,7 @@ fn info_prints_json() {
 
 #[test]
 fn project_writes_images_and_json_lines() {
-    let Some(data) = data() else { return };
+    let Some(data) = shared_data::data_dir() else { return };
     let out = tmp("proj");
     let o = worker(&[
         "project",
@@ -110,7 +101,7 @@ fn project_writes_images_and_json_lines() {
 
 #[test]
 fn unwritable_output_exits_4() {
-    let Some(data) = data() else { return };
+    let Some(data) = shared_data::data_dir() else { return };
     let d = tmp("ro");
     let blocker = d.join("file");
     std::fs::write(&blocker, b"x").unwrap();

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{detected_pixels, read_regions, read_simple_tiff_u16, shared_data};
+mod shared_data;
+
+use common::{detected_pixels, read_regions, read_simple_tiff_u16};
 use worker_core::pipeline::{run, PipelineOptions};
 use worker_core::score::score_rois;
 use worker_core::source::FrameSource;
@@ -45,12 +47,11 @@ const WORKER_F1_FLOOR: f64 = 0.58;
 
 #[test]
 fn neurofinder_crop_f1_beats_suite2p() {
-    let dir = shared_data().join("neurofinder-crop");
-    let (tif, regions) = (dir.join("movie.tif"), dir.join("regions.json"));
-    if !tif.exists() || !regions.exists() {
-        eprintln!("SKIPPED neurofinder_crop_f1_beats_suite2p: {} not found (shared data absent)", dir.display());
+    let Some(data) = shared_data::data_dir_with(&["neurofinder-crop/movie.tif", "neurofinder-crop/regions.json"]) else {
         return;
-    }
+    };
+    let dir = data.join("neurofinder-crop");
+    let (tif, regions) = (dir.join("movie.tif"), dir.join("regions.json"));
     let movie = read_simple_tiff_u16(&tif);
     let truth = read_regions(&regions);
     // neurofinder 00-series: ~7 Hz, GCaMP6s; somata ~9 px across (as suite2p's `diameter`)
@@ -95,11 +96,10 @@ fn neurofinder_crop_f1_beats_suite2p() {
 #[test]
 #[ignore]
 fn neurofinder_sweep() {
-    let dir = shared_data().join("neurofinder-crop");
-    if !dir.join("movie.tif").exists() {
-        eprintln!("SKIPPED neurofinder_sweep: shared data absent");
+    let Some(data) = shared_data::data_dir_with(&["neurofinder-crop/movie.tif", "neurofinder-crop/regions.json"]) else {
         return;
-    }
+    };
+    let dir = data.join("neurofinder-crop");
     let movie = read_simple_tiff_u16(&dir.join("movie.tif"));
     let truth = read_regions(&dir.join("regions.json"));
     let srcs: [&dyn FrameSource; 1] = [&movie];
@@ -138,7 +138,7 @@ fn neurofinder_dump_detection() {
         return;
     };
     let out_dir = std::path::PathBuf::from(out_dir);
-    let dir = shared_data().join("neurofinder-crop");
+    let dir = shared_data::location().join("neurofinder-crop");
     let movie = read_simple_tiff_u16(&dir.join("movie.tif"));
     let mut reg = worker_core::Movie::new(movie.frames, movie.height, movie.width);
     let mut pos = 0;

@@ -28,7 +28,7 @@ fn every_file_matches_golden() {
     for (rel, g) in golden.as_object().unwrap() {
         let path = dir.join(rel);
         if !path.exists() {
-            eprintln!("SKIP: {} absent", rel);
+            shared_data::missing(&format!("{} absent from the shared data set", path.display()));
             continue;
         }
         if g.get("error").is_some() {

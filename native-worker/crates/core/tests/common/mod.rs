@@ -1,21 +1,11 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
 
 use worker_core::pipeline::PipelineOutput;
 use worker_core::score::{correlation, score_rois, RoiScore};
 use worker_core::synth::GroundTruth;
 use worker_core::Movie;
-
-/// `../shared/data` relative to the project root (the repo holding `native-worker/`), or
-/// `$SCOPECLOUD_SHARED_DATA` when set.
-pub fn shared_data() -> PathBuf {
-    if let Some(p) = std::env::var_os("SCOPECLOUD_SHARED_DATA") {
-        return PathBuf::from(p);
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/data")
-}
 
 /// Reads an uncompressed, little-endian, multi-page grayscale uint16 TIFF (strips), as the
 /// neurofinder crop is stored. Test-only: the product reader lives in `worker_core::tiff`.
