@@ -50,6 +50,16 @@ export function percent(part: number, whole: number): number {
   return whole > 0 ? Math.max(0, Math.min(100, (part / whole) * 100)) : 0;
 }
 
+/** A count with its noun: "1 file", "3 files", "1,200 ROIs". */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : plural}`;
+}
+
+/** A frame rate as people write it: "30 Hz", "7.5 Hz", "8.14 Hz" (ScanImage's 8.138020833 Hz). */
+export function formatHz(hz: number): string {
+  return `${hz.toLocaleString('en-US', { maximumFractionDigits: 2 })} Hz`;
+}
+
 /** Parses "20", "20 MB/s", "2.5MB" as megabytes per second; '' or "0" means no limit (null). */
 export function parseBandwidthMBps(text: string): number | null | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(?:MB(?:\/s)?)?\s*$/i.exec(text);

@@ -130,7 +130,7 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
           const outcome = await manifests.publish(manifest, session.dir, sessionKey);
           if (outcome.kind === 'unchanged') return;
           const changed = outcome.changes ? `; changed since manifest ${outcome.changes.since}: ${describeChanges(outcome.changes)}` : '';
-          log(`session ${sessionKey} closed (${manifest.totals.files} files, ${manifest.closedBy}); manifest ${outcome.generation} queued${changed}`);
+          log(`session ${sessionKey} closed (${manifest.totals.files} file${manifest.totals.files === 1 ? '' : 's'}, ${manifest.closedBy}); manifest ${outcome.generation} queued${changed}`);
         },
         onError: (e, session) => log(`session ${session.dir}: ${e.message}`),
       });

@@ -17,3 +17,13 @@ export function formatEta(seconds: number | undefined): string {
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
 }
+
+/** A count with its noun: "1 file", "3 files". */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
+/** A frame rate as people write it: "30 Hz", "7.5 Hz", "8.14 Hz" (ScanImage's 8.138020833 Hz). */
+export function formatHz(hz: number): string {
+  return `${Number(hz.toFixed(2))} Hz`;
+}

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { Analysis, LaunchAnalysisRequest, Preset, SessionInfo } from '../../preload/api.ts';
 import { Dialog, ErrorNote, Loading, Pill, Progress } from '../components/bits.tsx';
-import { analysisStageText, formatDuration, formatMoney } from '../format.ts';
+import { analysisStageText, count, formatDuration, formatMoney } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 
 const TONE = { queued: 'idle', running: 'busy', done: 'ok', failed: 'bad', cancelled: 'idle' } as const;
@@ -116,7 +116,7 @@ function LaunchForm() {
         ) : (
           <div className="field grow"><label htmlFor="an-session">Session</label>
             <select id="an-session" value={sessionId} onChange={(e) => setSessionId(e.target.value)}>
-              {sessions.map((s) => <option key={s.id} value={s.id}>{s.folder.split('/').pop()} ({s.files} files{s.uploaded ? ', uploaded' : ''})</option>)}
+              {sessions.map((s) => <option key={s.id} value={s.id}>{s.folder.split('/').pop()} ({count(s.files, 'file')}{s.uploaded ? ', uploaded' : ''})</option>)}
             </select></div>
         )}
         <div className="field"><label htmlFor="an-k">Clusters (k)</label><input id="an-k" inputMode="numeric" value={k} onChange={(e) => setK(e.target.value)} aria-invalid={!kOk || undefined} /></div>

@@ -10,6 +10,7 @@ import { decodeFloat32, decodeRoiArrays, type RoiArrays } from '../../preload/ro
 import { decodeActivity, type ActivityMatrix } from '../../preload/activity-binary.ts';
 import { ActivityRaster } from '../viewer/activity-raster.ts';
 import { ErrorNote, Loading } from '../components/bits.tsx';
+import { count, formatHz } from '../format.ts';
 import { useApi, useTopic } from '../hooks.ts';
 import { CLUSTER_COLORS, type ColorMode } from '../viewer/roi-scene.ts';
 
@@ -82,7 +83,7 @@ function Result({ id, name, back }: { id: string; name: string; back: () => void
       <ErrorNote error={error} />
       {!summary || !rois ? (error ? null : <Loading what="results" />) : (
         <>
-          <p className="muted small" data-testid="results-line">{summary.roiCount.toLocaleString()} ROIs ({cellCount(rois.clusters).toLocaleString()} cells) in {summary.planes} plane{summary.planes > 1 ? 's' : ''} · {summary.clusters} clusters · {summary.traceLength} frames at {summary.fs} Hz{loadMs !== null ? ` · loaded in ${Math.round(loadMs)} ms` : ''}</p>
+          <p className="muted small" data-testid="results-line">{count(summary.roiCount, 'ROI')} ({count(cellCount(rois.clusters), 'cell')}) in {count(summary.planes, 'plane')} · {count(summary.clusters, 'cluster')} · {count(summary.traceLength, 'frame')}{summary.fs > 0 ? ` at ${formatHz(summary.fs)}` : ''}{loadMs !== null ? ` · loaded in ${Math.round(loadMs)} ms` : ''}</p>
           <Viewer3d id={id} summary={summary} rois={rois} activity={activity} activityError={activityError} />
           <Images id={id} summary={summary} rois={rois} />
         </>

@@ -245,6 +245,7 @@ test('results: 100,000 ROIs in one draw call, non-blank, hover shows a trace', {
   await page.waitForFunction(() => (window.__scopecloudViewer?.info().frames ?? 0) > 0, undefined, { timeout: 60_000 });
   const info = await page.evaluate(() => window.__scopecloudViewer!.info());
   assert.equal(info.instances, 100_000);
+  assert.match(await page.getByTestId('results-line').innerText(), /^100,000 ROIs \([\d,]+ cells\) in \d+ planes · 4 clusters · 1,200 frames at 30 Hz · loaded in \d+ ms$/);
   assert.equal(info.calls, 1, 'every ROI in a single draw call');
   assert.equal(info.shape, 'impostor');
   assert.equal(info.triangles, 100_000 * 2, 'one camera-facing quad per ROI');

@@ -17,7 +17,7 @@ import { findWorker } from '../../jobs/worker-binary.ts';
 import { wireJobs, shardsFor } from '../../jobs/job-wiring.ts';
 import { jobKeys } from '../../jobs/job-layout.ts';
 import { jobDetail, progressPrinter } from './job-output.ts';
-import { formatBytes } from '../format.ts';
+import { count, formatBytes, formatHz } from '../format.ts';
 import { centroid, scoreDetections } from '../../demo/score.ts';
 
 const HELP = `Usage: scopecloud demo [--dir <folder>] [--frames N] [--size N] [--cells N] [--seed S] [--json]
@@ -39,6 +39,9 @@ Options:
   --json       print a JSON summary at the end
 
 Exit codes: 0 the job finished and every file verified, 1 something failed (named), 2 usage.`;
+
+/** The stand-in microscope's frame rate, as its metadata says and the analysis is told. */
+const FRAME_RATE_HZ = 30;
 
 function int(v: string, flag: string, min: number, max: number): number {
   const n = Number(v);
@@ -90,7 +93,7 @@ export const demoCommand: CliCommand = {
     const worker = await findWorker().catch((e: Error) => {
       throw new CliError(`the analysis worker is not built: ${e.message} (run: npm run worker:build)`);
     });
-    say(`1/4  synthesising a ${frames}-frame ${size}x${size} recording with ${cells} cells (seed ${seed})`);
+    say(`1/4  synthesising a ${frames}-frame ${size}x${size} recording at ${formatHz(FRAME_RATE_HZ)} with ${count(cells, 'cell')} (seed ${seed})`);
     const movie = join(staging, 'movie.tif');
     const truthFile = join(staging, 'truth.json');
     await run(worker.path, ['synth', '--out', movie, '--truth', truthFile, '--frames', String(frames), '--width', String(size), '--height', String(size), '--cells', String(cells), '--seed', String(seed)]);
@@ -116,7 +119,7 @@ export const demoCommand: CliCommand = {
     say(`2/4  acquiring into ${microscope} at ${values.rate} MB/s while archiving to ${paths.archive}`);
     await replayAcquisition({
       source: movie, sessionDir: join(microscope, 'session-001'), rate, markerName: settings.watch.markerFile,
-      metadata: { microscope: 'ScopeCloud demo (synthetic)', frameRateHz: 30, frames, width: size, height: size, seed },
+      metadata: { microscope: 'ScopeCloud demo (synthetic)', frameRateHz: FRAME_RATE_HZ, frames, width: size, height: size, seed },
     });
     closeAt = Date.now();
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new CliError('the session did not finish archiving within 120 s')), 120_000).unref());
@@ -126,14 +129,14 @@ export const demoCommand: CliCommand = {
       await acq.stop();
     }
     const status = acq.engine.status();
-    say(`     session archived and verified ${((manifestVerifiedAt - closeAt) / 1000).toFixed(1)} s after the microscope closed it (${status.counts.verified} files, ${status.counts.failed} failed)`);
-    if (status.counts.failed > 0) throw new CliError(`${status.counts.failed} files failed to archive; see above`);
+    say(`     session archived and verified ${((manifestVerifiedAt - closeAt) / 1000).toFixed(1)} s after the microscope closed it (${count(status.counts.verified, 'file')}, ${status.counts.failed} failed)`);
+    if (status.counts.failed > 0) throw new CliError(`${count(status.counts.failed, 'file')} failed to archive; see above`);
 
     say('3/4  analysing the archived session with the local worker');
     const jobs = wireJobs({ settings, paths, pollMs: 250 });
     const shards = await shardsFor(jobs.store, ['microscope/session-001'], { fanOut: false, where: 'local' });
     const job = await jobs.service.submit({
-      name: 'demo', sources: ['microscope/session-001'], shards, params: { k: 4, seed, fs: 30 }, placement: { kind: 'local' }, maxRuntimeSeconds: 3600,
+      name: 'demo', sources: ['microscope/session-001'], shards, params: { k: 4, seed, fs: FRAME_RATE_HZ }, placement: { kind: 'local' }, maxRuntimeSeconds: 3600,
     });
     const view = await jobs.service.follow(job.id, { signal: io.stopSignal, onUpdate: values.json ? () => {} : progressPrinter(io, false) });
     if (!values.json) for (const line of jobDetail(view)) io.out(`     ${line}`);

@@ -5,6 +5,7 @@ import { CliError, ExitCode, type CliCommand } from '../command.ts';
 import { wireJobs } from '../../jobs/job-wiring.ts';
 import { listCachedResults, pullResults } from '../../results/pull.ts';
 import { exportNwb } from '../../results/nwb-export.ts';
+import { count, formatHz } from '../format.ts';
 
 const HELP = `Usage:
   scopecloud results pull <job> [--json]          download the job's results into the cache
@@ -39,7 +40,7 @@ export const resultsCommand: CliCommand = {
       const list = await listCachedResults(c.paths.cache);
       if (values.json) io.out(JSON.stringify(list, null, 2));
       else if (list.length === 0) io.out('no results pulled yet');
-      else for (const r of list) io.out(`${r.jobId}  ${r.files} files  ${r.dir}`);
+      else for (const r of list) io.out(`${r.jobId}  ${count(r.files, 'file')}  ${r.dir}`);
       return ExitCode.ok;
     }
     if (!id) throw new CliError(`results ${action} needs a job id`, ExitCode.usage);
@@ -47,7 +48,7 @@ export const resultsCommand: CliCommand = {
     if (action === 'pull') {
       const r = await pullResults(store, id, c.paths.cache);
       if (values.json) io.out(JSON.stringify(r, null, 2));
-      else io.out(`${r.files} files verified in ${r.dir} (${r.downloaded} downloaded, ${r.reused} already cached)`);
+      else io.out(`${count(r.files, 'file')} verified in ${r.dir} (${r.downloaded} downloaded, ${r.reused} already cached)`);
       return ExitCode.ok;
     }
     if (action === 'export') {
@@ -58,7 +59,7 @@ export const resultsCommand: CliCommand = {
       const out = resolve(values.nwb);
       const r = await exportNwb({ resultsDir: pulled.dir, outFile: out, jobId: id, rateHz: rate, sessionDescription: values['session-description'] });
       if (values.json) io.out(JSON.stringify(r, null, 2));
-      else io.out(`wrote ${out}: ${r.rois} ROIs x ${r.frames} frames in ${r.planes} plane${r.planes > 1 ? 's' : ''}`);
+      else io.out(`wrote ${out}: ${count(r.rois, 'ROI')} x ${count(r.frames, 'frame')} in ${count(r.planes, 'plane')} at ${formatHz(r.rateHz)}`);
       return ExitCode.ok;
     }
     throw new CliError(`unknown results action "${action}" (pull, list, export)`, ExitCode.usage);

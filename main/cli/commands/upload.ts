@@ -4,7 +4,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { readdir, stat } from 'node:fs/promises';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
 import { startAcquisition, describeTarget } from '../../acquisition/acquisition-service.ts';
-import { formatBytes, formatRate } from '../format.ts';
+import { count, formatBytes, formatRate } from '../format.ts';
 import type { ItemSnapshot } from '../../upload/engine.ts';
 
 const HELP = `Usage: scopecloud upload <file or folder> ... [--json] [--unreachable-timeout S]
@@ -84,7 +84,7 @@ export const uploadCommand: CliCommand = {
       }
     });
     try {
-      if (!values.json) io.out(`uploading ${files.length} files to ${describeTarget(settings)}`);
+      if (!values.json) io.out(`uploading ${count(files.length, 'file')} to ${describeTarget(settings)}`);
       const ids: string[] = [];
       for (const f of files) ids.push((await acq.engine.add(f.path, { key: f.key })).id);
       const started = Date.now();

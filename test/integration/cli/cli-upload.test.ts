@@ -89,6 +89,7 @@ test('a missing bucket fails the file with a one-line cause and exit 1', { skip 
   const { dir } = await acquisition('run2', { 'a.tif': 100 });
   const res = await runCli(['upload', dir], env);
   assert.equal(res.code, 1, res.stdout + res.stderr);
+  assert.match(res.stdout, /^uploading 1 file to /m);
   assert.match(res.stdout, /FAILED .*a\.tif: .*(NoSuchBucket|bucket)/i);
 });
 

@@ -56,6 +56,8 @@ test('analyze --local runs the real worker; jobs list/show/logs; results pull an
     assert.equal(exp.code, 0, exp.err);
     const r = JSON.parse(exp.out) as { rois: number; frames: number };
     assert.equal(r.frames, 120);
+    const said = await runCommand(resultsCommand, ['export', job.id, '--nwb', join(home, 'again.nwb')], env);
+    assert.match(said.out, /: \d+ ROIs x 120 frames in 1 plane at 30 Hz$/);
     if (!noH5py) {
       const py = spawnSync('python3', ['-c', `import h5py; f = h5py.File(${JSON.stringify(nwbFile)}, 'r'); print(f['processing/ophys/Fluorescence/RoiResponseSeries0/data'].shape)`], { encoding: 'utf8' });
       assert.equal(py.stdout.trim(), `(120, ${r.rois})`);
