@@ -30,17 +30,22 @@ export function parseNodeTap(tap) {
   return { ran: true, passed, failed: failed + (summary('cancelled') ?? 0), skips };
 }
 
-/** cargo test's output: the sum of its "test result:" lines; each "test <name> ... ignored" as a skip. */
+/** cargo test's output: the sum of its "test result:" lines; each "test <name> ... ignored" as a skip (unnamed ones as one). */
 export function parseCargo(log) {
   let ran = false;
   let passed = 0;
   let failed = 0;
+  let ignored = 0;
   for (const m of log.matchAll(/^test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored;/gm)) {
     ran = true;
     passed += Number(m[1]);
     failed += Number(m[2]);
+    ignored += Number(m[3]);
   }
   const skips = [...log.matchAll(/^test (\S+) \.\.\. ignored(?:, (.*))?$/gm)].map((m) => ({ name: m[1], reason: m[2] ?? '#[ignore]' }));
+  // `cargo test -q` prints an ignored test as "i", without its name
+  const named = skips.length;
+  for (let k = 1; k <= ignored - named; k++) skips.push({ name: `ignored test not named in the log (${k} of ${ignored - named})`, reason: 'run cargo test without -q' });
   return { ran, passed, failed, skips };
 }
 

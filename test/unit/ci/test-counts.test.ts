@@ -82,6 +82,8 @@ test('cargo: counts summed over every test result line; ignored tests by name', 
     { name: 'neurofinder_sweep', reason: 'parameter sweep for tuning by hand' },
   ]);
   assert.equal(parseCargo('error[E0425]: cannot find value\n').ran, false);
+  const quiet = parseCargo('running 3 tests\nii.\ntest result: ok. 1 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out; finished in 0.1s\n');
+  assert.deepEqual(quiet.skips.map((x) => x.name), ['ignored test not named in the log (1 of 2)', 'ignored test not named in the log (2 of 2)']);
 });
 
 test('expected skips: runner, name and a required reason per line; comments and blank lines ignored', () => {
