@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { commandMissing, requiresIn, RequirementMissingError, underCi } from '../../support/requirements.ts';
 import { sharedDataDir, sharedDataMissing } from '../../support/shared-data.ts';
 import { versitygwMissing } from '../../support/versitygw.ts';
@@ -82,4 +82,28 @@ test('node --test: a missing requirement skips with its reason outside CI and fa
   assert.equal(ci.code, 1, ci.out);
   assert.match(ci.out, /RequirementMissingError: CI=true and what this test needs is missing: frobnicator not on PATH/);
   assert.match(ci.out, /^# fail 1$/m);
+});
+
+/** Every *.test.ts under test/, relative to the project root. */
+function testFiles(dir = join(PROJECT_ROOT, 'test')): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return testFiles(path);
+    return e.name.endsWith('.test.ts') ? [relative(PROJECT_ROOT, path)] : [];
+  });
+}
+
+test('no test file decides a skip by itself: every skip option and skip constant comes from requires()', () => {
+  const self = relative(PROJECT_ROOT, fileURLToPath(import.meta.url));
+  const violations: string[] = [];
+  for (const file of testFiles()) {
+    if (file === self || file.endsWith('test-counts.test.ts')) continue; // both hold skips as data
+    readFileSync(join(PROJECT_ROOT, file), 'utf8').split('\n').forEach((line, i) => {
+      const bad = /\bconst skip\w* = (?!requires\()/.test(line)
+        || /\bskip:(?!\s*(?:requires\(|skip\w*\s*[,}]))/.test(line)
+        || /\b(?:t|it|test|describe)\.(?:skip|todo)\(|\btodo:/.test(line);
+      if (bad) violations.push(`${file}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  assert.deepEqual(violations, [], 'skip through requires() (test/support/requirements.ts)');
 });
