@@ -11,6 +11,9 @@
  * its files are complete and none has changed for `idleMs`. Closing builds the manifest and
  * passes it to `onManifest`. A file that changes after close reopens the session; it closes
  * again later with `generation` + 1.
+ *
+ * Cost: a session knows its files' paths from the watcher's events, so checking it costs its own
+ * files, not every file watched (with a watcher that offers `file(path)`).
  */
 import { basename, relative, sep } from 'node:path';
 
@@ -22,6 +25,8 @@ import { buildManifest, type Manifest, type ManifestDeps, type ManifestInput } f
 export interface WatcherLike {
   on<K extends WatchEventName>(name: K, listener: (event: WatchEventMap[K]) => void): () => void;
   files(dir?: string): TrackedFile[];
+  /** The tracked file at an absolute path; when given, a session's files are looked up by path, not by scanning `files()`. */
+  file?(path: string): TrackedFile | undefined;
 }
 
 export interface SessionInfo {
@@ -49,6 +54,8 @@ interface SessionState extends SessionInfo {
   closed: boolean;
   closing: boolean;
   marker?: string;
+  /** Paths of its files reported so far (growing or complete, not removed). */
+  paths: Set<string>;
 }
 
 export class SessionTracker {
@@ -76,13 +83,14 @@ export class SessionTracker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const touch = (event: { root: string; path: string }) => this.touch(event.root, event.path);
+    const touch = (event: { root: string; path: string }) => this.touch(event.root, event.path, true);
     this.unsubscribe.push(
       this.watcher.on('growing', touch),
       this.watcher.on('complete', touch),
-      this.watcher.on('removed', touch),
+      this.watcher.on('removed', (event) => this.touch(event.root, event.path, false)),
       this.watcher.on('marker', (event) => this.onMarker(event)),
     );
+    for (const file of this.watcher.files()) this.sessionFor(file.root, this.sessionDirOf(file.root, file.path)).paths.add(file.path);
     this.arm();
   }
 
@@ -106,8 +114,10 @@ export class SessionTracker {
     return rel.includes(sep) ? root + sep + first : root;
   }
 
-  private touch(root: string, path: string): void {
+  private touch(root: string, path: string, present: boolean): void {
     const session = this.sessionFor(root, this.sessionDirOf(root, path));
+    if (present) session.paths.add(path);
+    else session.paths.delete(path);
     session.lastActivityAt = this.clock.now();
     if (session.closed) {
       session.closed = false;
@@ -119,7 +129,7 @@ export class SessionTracker {
   private sessionFor(root: string, dir: string): SessionState {
     let session = this.sessions.get(dir);
     if (!session) {
-      session = { root, dir, relativePath: relative(root, dir).split(sep).join('/'), generation: 1, lastActivityAt: this.clock.now(), closed: false, closing: false };
+      session = { root, dir, relativePath: relative(root, dir).split(sep).join('/'), generation: 1, lastActivityAt: this.clock.now(), closed: false, closing: false, paths: new Set() };
       this.sessions.set(dir, session);
     }
     return session;
@@ -140,6 +150,14 @@ export class SessionTracker {
   }
 
   private filesOf(session: SessionState): TrackedFile[] {
+    if (this.watcher.file) {
+      const files: TrackedFile[] = [];
+      for (const path of session.paths) {
+        const file = this.watcher.file(path);
+        if (file) files.push(file);
+      }
+      return files;
+    }
     return this.watcher.files(session.dir).filter((file) => this.sessionDirOf(file.root, file.path) === session.dir);
   }
 
@@ -174,7 +192,6 @@ export class SessionTracker {
     if (!this.running) return;
     this.timer = this.clock.setTimeout(() => {
       const now = this.clock.now();
-      for (const file of this.watcher.files()) this.sessionFor(file.root, this.sessionDirOf(file.root, file.path));
       for (const session of this.sessions.values()) this.tryClose(session, now);
       this.arm();
     }, this.checkIntervalMs);

@@ -3,7 +3,8 @@
  * is written and `complete` once it is closed (see watch-types.ts for the event contract).
  *
  * Sources of truth, in order of latency:
- * 1. fs events (chokidar) in `events` mode: each event triggers a stat of that path;
+ * 1. fs events (one watch per directory, directory-event-source.ts) in `events` mode: each
+ *    event triggers a stat of that path;
  * 2. a pending-file check every `checkIntervalMs`: files unchanged for `stableMs` are re-stat'ed,
  *    and those still unchanged and not open for writing (probe) complete;
  * 3. a full stat scan: at start (files already present are processed), every
@@ -24,7 +25,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 
-import { chokidarEventSource } from './chokidar-source.ts';
+import { directoryEventSource } from './directory-event-source.ts';
 import { isStable, observe, type FileObservation, type TrackedFile } from './file-state.ts';
 import { defaultOpenWriterProbe, type OpenWriterProbe } from './open-writer-probe.ts';
 import { createPathFilter, type PathFilter } from './patterns.ts';
@@ -109,7 +110,7 @@ export class FolderWatcher {
     this.fs = deps.fs ?? nodeFs;
     this.clock = deps.clock ?? systemClock;
     this.probe = deps.probe ?? defaultOpenWriterProbe();
-    this.eventSourceFactory = deps.eventSource ?? chokidarEventSource;
+    this.eventSourceFactory = deps.eventSource ?? directoryEventSource;
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */
@@ -161,6 +162,12 @@ export class FolderWatcher {
     const status: WatchStatus = { running: this.running, mode: this.mode, roots: [...perRoot.values()] };
     if (this.lastScanAt !== undefined) status.lastScanAt = this.lastScanAt;
     return status;
+  }
+
+  /** Snapshot of the tracked file at absolute `path`, if any. */
+  file(path: string): TrackedFile | undefined {
+    const file = this.tracked.get(path) ?? this.tracked.get(resolve(path));
+    return file && { ...file };
   }
 
   /** Snapshot of tracked files, optionally only those under the absolute folder `dir`. */
@@ -375,9 +382,10 @@ export class FolderWatcher {
   /** Marker semantics: observe everything under the marker's folder, then complete it all. */
   private async closeFolder(root: string, markerPath: string): Promise<void> {
     const dir = dirname(markerPath);
-    await this.scanDirectory(dir, new Set(), false, false);
-    const prefix = dir + sep;
-    const pending = [...this.tracked.values()].filter((file) => file.state === 'pending' && file.path.startsWith(prefix));
+    const seen = new Set<string>();
+    await this.scanDirectory(dir, seen, false, false);
+    // the files found there, not every file tracked: a marker costs its own folder's files
+    const pending = [...seen].map((path) => this.tracked.get(path)).filter((file): file is TrackedFile => file?.state === 'pending');
     await this.forEachLimited(pending, (file) => this.refresh(file.path));
     for (const file of pending) {
       const current = this.tracked.get(file.path);
