@@ -28,8 +28,10 @@ test('a job is as far as its least advanced unfinished shard', () => {
   }, 8000);
   assert.equal(v.state, 'downloading');
   assert.equal(v.shards[1].heartbeatAgeSeconds, 3);
-  assert.equal(v.shards[1].percent, progressPercent({ step: 'detect', done: 5, total: 10 }));
-  assert.ok(v.percent! > 33 && v.percent! < 100);
+  // detect is the 2nd of the worker's 6 steps: half of it is (1 + 0.5) / 6 of the shard
+  assert.equal(v.shards[1].percent, 25);
+  // the job: mean of its shards, 100 (done), 25 and 0 (downloading)
+  assert.equal(v.percent, 41.7);
   const failed = deriveView({ manifest: manifest(2), status: null, cancelRequested: false, shards: [{ status: st('done'), heartbeat: null }, { status: st('failed', { failure: { code: 'worker-crashed', message: 'boom' } }), heartbeat: null }] }, 0);
   assert.equal(failed.state, 'failed');
   assert.equal(failed.failure?.code, 'worker-crashed');
@@ -40,9 +42,12 @@ test('a job is as far as its least advanced unfinished shard', () => {
 test('progress lines: only well-formed objects count; percent grows through the steps', () => {
   assert.deepEqual(parseProgressLine('{"step":"register","done":1200,"total":6000}'), { step: 'register', done: 1200, total: 6000 });
   for (const bad of ['', 'log text', '{"step":1}', '{"step":"x","done":-1,"total":2}', '{broken']) assert.equal(parseProgressLine(bad), null);
-  const a = progressPercent({ step: 'register', done: 6000, total: 6000 });
-  const b = progressPercent({ step: 'detect', done: 1, total: 100 });
-  assert.ok(b > a - 1 && progressPercent({ step: 'project', done: 1, total: 1 }) === 100);
+  // six steps (register, detect, extract, deconvolve, cluster, project), each a sixth
+  assert.equal(progressPercent({ step: 'register', done: 6000, total: 6000 }), 16.7);
+  assert.equal(progressPercent({ step: 'detect', done: 1, total: 100 }), 16.8);
+  assert.equal(progressPercent({ step: 'cluster', done: 0, total: 10 }), 66.7);
+  assert.equal(progressPercent({ step: 'project', done: 1, total: 1 }), 100);
+  assert.equal(progressPercent({ step: 'detect', done: 12, total: 10 }), 33.3, 'done past total counts as the whole step');
 });
 
 const spec: BootstrapSpec = {
