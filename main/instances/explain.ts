@@ -5,7 +5,7 @@
  */
 import { duration, usd } from '../cost/money.ts';
 import type { LaunchPreset } from './presets.ts';
-import type { InstanceInfo } from './types.ts';
+import { DEADLINE_EVERY_BOOT, TAG, type InstanceInfo } from './types.ts';
 
 export type InstanceAction = 'start' | 'stop' | 'reboot' | 'terminate';
 
@@ -36,10 +36,14 @@ export function explainAction(action: InstanceAction, i: InstanceInfo): Explanat
   const label = i.name === i.id ? i.id : `${i.name} (${i.id})`;
   switch (action) {
     case 'start': {
-      const limit = i.maxRuntimeMinutes
-        ? ` It ${i.expiryAction === 'terminate' ? 'terminates' : 'stops'} itself after ${duration(i.maxRuntimeMinutes * 60_000)}` +
-          (i.hourlyPrice !== null ? `, so this start costs at most ${usd((i.hourlyPrice * i.maxRuntimeMinutes) / 60)}.` : '.')
-        : ' It has no maximum runtime: it runs until you stop it.';
+      const ends = i.expiryAction === 'terminate' ? 'terminates' : 'stops';
+      const limit = i.maxRuntimeMinutes === null
+        ? ' It has no maximum runtime: it runs until you stop it.'
+        : rearmsEveryBoot(i)
+          ? ` It ${ends} itself after ${duration(i.maxRuntimeMinutes * 60_000)}, counted from this start (the limit is re-armed at every boot)` +
+            (i.hourlyPrice !== null ? `, so this start costs at most ${usd((i.hourlyPrice * i.maxRuntimeMinutes) / 60)}.` : '.')
+          : ` Its maximum runtime (${duration(i.maxRuntimeMinutes * 60_000)}) was armed on the instance only at its first boot, so nothing on the instance ends this start;` +
+            ` ScopeCloud ${i.expiryAction === 'terminate' ? 'terminates' : 'stops'} it after ${duration(i.maxRuntimeMinutes * 60_000)} only while the app is running.`;
       return {
         action, subject: i.id,
         what: `Starts ${label}, a ${i.type}.`,
@@ -60,7 +64,7 @@ export function explainAction(action: InstanceAction, i: InstanceInfo): Explanat
       return {
         action, subject: i.id,
         what: `Restarts the operating system of ${label}.`,
-        cost: `Billing continues unchanged at ${hourly(i)}; disks and the public IP are kept.`,
+        cost: `Billing continues unchanged at ${hourly(i)}; disks and the public IP are kept.` + rebootLimit(i),
         lost: ['everything in memory (running jobs, unsaved work)'],
         confirmation: 'yes',
       };
@@ -86,6 +90,20 @@ export function explainAction(action: InstanceAction, i: InstanceInfo): Explanat
   }
 }
 
+/** The instance re-arms its maximum runtime at every boot (launched with launch-spec.ts). */
+function rearmsEveryBoot(i: InstanceInfo): boolean {
+  return i.tags[TAG.deadline] === DEADLINE_EVERY_BOOT;
+}
+
+function rebootLimit(i: InstanceInfo): string {
+  if (i.maxRuntimeMinutes === null) return '';
+  const d = duration(i.maxRuntimeMinutes * 60_000);
+  const ends = i.expiryAction === 'terminate' ? 'terminates' : 'stops';
+  return rearmsEveryBoot(i)
+    ? ` Its maximum runtime starts again: it ${ends} itself ${d} after it is back up.`
+    : ` Its maximum runtime (${d}) was armed only at its first boot and does not survive the reboot; ScopeCloud ${ends} it only while the app is running.`;
+}
+
 export interface LaunchFacts {
   preset: LaunchPreset;
   hourlyPrice: number;
@@ -107,7 +125,7 @@ export function explainLaunch(f: LaunchFacts): Explanation {
     what: `Starts a new ${p.instanceType}${spec ? ` (${spec})` : ''} with a ${p.diskGb} GB disk, Amazon Linux 2023, no SSH (shell via SSM Session Manager).`,
     cost:
       `${usd(f.hourlyPrice)}/h while it runs, per second. It ${p.expiryAction === 'terminate' ? 'terminates' : 'stops'} itself after ` +
-      `${duration(p.maxRuntimeMinutes * 60_000)}, so at most ${usd(maxCost)} of compute. The disk costs ${usd(f.diskMonthly)}/month while it exists` +
+      `${duration(p.maxRuntimeMinutes * 60_000)}, counted from each boot (a start or reboot re-arms it), so at most ${usd(maxCost)} of compute per boot. The disk costs ${usd(f.diskMonthly)}/month while it exists` +
       (p.expiryAction === 'stop' ? ' (also while stopped).' : '.'),
     lost: p.expiryAction === 'terminate' ? ['the disk is deleted when the instance terminates: keep results in S3'] : [],
     confirmation: 'yes',

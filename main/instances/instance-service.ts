@@ -27,7 +27,8 @@ import type { BudgetGuard, BudgetOverride, GuardDecision } from '../budget/budge
 import { describeInstances, MANAGED_FILTER, type Ec2Api } from './describe.ts';
 import { ComputeError, fromAwsError } from './errors.ts';
 import { explainAction, explainLaunch, type Explanation, type InstanceAction } from './explain.ts';
-import { ensureNoIngressGroup, latestAl2023Ami, rootDeviceName, type SsmApi } from './launch-support.ts';
+import { latestAl2023Ami, type SsmApi } from './launch-support.ts';
+import { lockdownResources, lockedDownRunInstances } from './launch-spec.ts';
 import { effectiveExpiry, presetByName, SPOT_PRICE_NOTE, type LaunchPreset } from './presets.ts';
 import { APP_TAG_VALUE, TAG, type InstanceInfo, type InstanceState } from './types.ts';
 import { buildUserData } from './user-data.ts';
@@ -284,8 +285,7 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
         : null;
 
       const imageId = request.imageId ?? (await latestAl2023Ami(deps.ssm));
-      const rootDevice = await rootDeviceName(deps.ec2, imageId);
-      const groupId = await ensureNoIngressGroup(deps.ec2);
+      const lockdown = await lockdownResources(deps.ec2, imageId);
       const owner = request.owner ?? deps.owner;
       const tags: Tag[] = [
         { Key: TAG.name, Value: request.name ?? `scopecloud-${preset.name}` },
@@ -299,29 +299,20 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
         { Key: TAG.launchToken, Value: token },
         ...(plan.spot ? [{ Key: TAG.market, Value: 'spot' }] : []),
       ];
-      const command = new RunInstancesCommand({
-        ImageId: imageId,
-        InstanceType: preset.instanceType as never,
-        MinCount: 1,
-        MaxCount: 1,
-        ClientToken: token,
-        SecurityGroupIds: [groupId],
-        // IMDSv2 only; hop limit 2 lets containers on the instance reach the metadata service.
-        MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
-        InstanceInitiatedShutdownBehavior: preset.expiryAction,
-        InstanceMarketOptions: plan.spot
-          ? { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } }
-          : undefined,
-        UserData: userData.base64,
-        BlockDeviceMappings: [
-          { DeviceName: rootDevice, Ebs: { VolumeSize: preset.diskGb, VolumeType: 'gp3', DeleteOnTermination: true, Encrypted: true } },
-        ],
-        IamInstanceProfile: deps.instanceProfileName ? { Name: deps.instanceProfileName } : undefined,
-        TagSpecifications: [
-          { ResourceType: 'instance', Tags: tags },
-          { ResourceType: 'volume', Tags: tags.filter((t) => t.Key !== TAG.launchToken) },
-        ],
-      });
+      const command = new RunInstancesCommand(lockedDownRunInstances({
+        imageId,
+        instanceType: preset.instanceType,
+        clientToken: token,
+        diskGb: preset.diskGb,
+        userData,
+        expiryAction: preset.expiryAction,
+        spot: plan.spot,
+        tags,
+        volumeTags: tags.filter((t) => t.Key !== TAG.launchToken),
+        instanceProfileName: deps.instanceProfileName,
+        // containers on a manually launched instance (Cellpose, notebooks) need the second hop
+        imdsHopLimit: 2,
+      }, lockdown));
 
       let lastError: unknown;
       for (let attempt = 0; attempt < attempts; attempt += 1) {

@@ -58,10 +58,15 @@ export const TAG = {
   launchToken: 'scopecloud:launch-token',
   /** 'spot' on one-time Spot launches; absent for on-demand. */
   market: 'scopecloud:market',
+  /** 'every-boot' when the instance re-arms its maximum runtime at every boot (launch-spec.ts). */
+  deadline: 'scopecloud:deadline',
   name: 'Name',
 } as const;
 
 export const APP_TAG_VALUE = 'scopecloud';
+
+/** The scopecloud:deadline value of instances whose maximum runtime is re-armed at every boot. */
+export const DEADLINE_EVERY_BOOT = 'every-boot';
 
 export function isActive(state: InstanceState): boolean {
   return state === 'pending' || state === 'running';

@@ -1,15 +1,16 @@
 /**
- * User data for launched instances. The script always begins with a shutdown timer
- * (`shutdown -h +N`), so an instance powers itself off after its maximum runtime even when the
- * app and the workstation are off; the instance-initiated shutdown behaviour then decides stop
- * or terminate. An optional caller script (bash) follows.
+ * User data for instances launched from a preset: the per-boot deadline (deadline.ts: power off
+ * after the maximum runtime, counted from every boot, even when the app and the workstation are
+ * off; the instance-initiated shutdown behaviour then decides stop or terminate), then an optional
+ * caller script (bash), which cloud-init runs at the first boot only.
  *
  * EC2 limits user data to 16 KB (16,384 bytes) in raw form, before base64 encoding; the base64 form
  * sent on the wire is about 4/3 of that. `buildUserData` rejects anything larger.
  */
 import { ComputeError } from './errors.ts';
+import { USER_DATA_LIMIT_BYTES, withDeadline, type LaunchUserData } from './deadline.ts';
 
-export const USER_DATA_LIMIT_BYTES = 16 * 1024;
+export { USER_DATA_LIMIT_BYTES };
 
 export interface UserData {
   script: string;
@@ -17,19 +18,9 @@ export interface UserData {
   rawBytes: number;
 }
 
-export function buildUserData(maxRuntimeMinutes: number, extraScript = ''): UserData {
-  if (!Number.isInteger(maxRuntimeMinutes) || maxRuntimeMinutes < 1) {
-    throw new ComputeError('INVALID_INPUT', `max runtime must be a whole number of minutes >= 1 (got ${maxRuntimeMinutes})`);
-  }
+export function buildUserData(maxRuntimeMinutes: number, extraScript = ''): LaunchUserData {
   const body = extraScript.replace(/^#!.*\n/, '');
-  const script = [
-    '#!/bin/bash',
-    '# ScopeCloud guard: power off after the maximum runtime, even if the app is gone.',
-    `shutdown -h +${maxRuntimeMinutes} "ScopeCloud maximum runtime (${maxRuntimeMinutes} min) reached"`,
-    ...(body.trim() ? ['', body] : []),
-    '',
-  ].join('\n');
-  return validateUserData(script);
+  return withDeadline(maxRuntimeMinutes, '#!/bin/bash', body.trim() ? `\n${body}\n` : '');
 }
 
 export function validateUserData(script: string): UserData {

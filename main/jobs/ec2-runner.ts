@@ -1,6 +1,8 @@
 /**
  * Runs job shards on EC2: one instance per shard, launched from stock Amazon Linux 2023 with the
- * bootstrap user data, IMDSv2 required, no key pair, the job's instance profile, shutdown
+ * bootstrap user data, locked down like every ScopeCloud instance (launch-spec.ts: encrypted root
+ * volume deleted on termination, IMDSv2 only, no key pair, the app's no-ingress group, per-boot
+ * deadline; `placement.securityGroupIds` is not used), the job's instance profile, shutdown
  * behaviour "terminate", tags naming the job, shard and attempt.
  *
  * `reconcile` is one idempotent pass over a job (the job service calls it on every poll and after
@@ -11,9 +13,12 @@
  * finds the instance by its attempt tag instead of starting a second one.
  */
 import {
-  DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand, type Instance, type RunInstancesCommandInput,
+  DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand, type Instance,
 } from '@aws-sdk/client-ec2';
 import type { Ec2Api } from '../instances/describe.ts';
+import { ComputeError } from '../instances/errors.ts';
+import { lockdownResources, lockedDownRunInstances } from '../instances/launch-spec.ts';
+import { PRESETS } from '../instances/presets.ts';
 import { APP_TAG_VALUE, TAG } from '../instances/types.ts';
 import { bootstrapUserData } from '../bootstrap/user-data.ts';
 import type { Ec2Placement, FailureCode, JobManifest, ShardLaunch, ShardStatusDoc } from './job-types.ts';
@@ -26,6 +31,13 @@ import { workerFlags } from './worker-command.ts';
 import { JobError } from './job-errors.ts';
 
 export const JOB_TAG = { job: 'scopecloud:job', shard: 'scopecloud:shard', attempt: 'scopecloud:attempt' } as const;
+
+/** Root disk of a shard's instance: its preset's when the type is a preset's, else this. */
+export const ANALYSIS_DISK_GB = 100;
+
+export function analysisDiskGb(instanceType: string): number {
+  return PRESETS.find((p) => p.instanceType === instanceType)?.diskGb ?? ANALYSIS_DISK_GB;
+}
 
 /** Shard failures an instance reports that another attempt may fix. */
 const RETRYABLE: ReadonlySet<FailureCode> = new Set(['interrupted', 'instance-lost']);
@@ -147,27 +159,24 @@ export function createEc2JobRunner(d: Ec2JobRunnerDeps): Ec2JobRunner {
         { Key: JOB_TAG.attempt, Value: String(attempt) },
         ...(d.project ? [{ Key: TAG.project, Value: d.project }] : []),
       ];
-      const input: RunInstancesCommandInput = {
-        ImageId: p.imageId,
-        InstanceType: p.instanceType as RunInstancesCommandInput['InstanceType'],
-        MinCount: 1,
-        MaxCount: 1,
-        UserData: ud.base64,
-        IamInstanceProfile: { Name: p.instanceProfile },
-        InstanceInitiatedShutdownBehavior: 'terminate',
-        MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
-        ClientToken: `${m.id}-${i}-${attempt}`.slice(0, 64),
-        TagSpecifications: [{ ResourceType: 'instance', Tags: tags }, { ResourceType: 'volume', Tags: tags }],
-        ...(p.subnetId ? { SubnetId: p.subnetId } : {}),
-        ...(p.securityGroupIds?.length ? { SecurityGroupIds: p.securityGroupIds } : {}),
-        ...(p.spot ? { InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } } } : {}),
-      };
       try {
+        const input = lockedDownRunInstances({
+          imageId: p.imageId,
+          instanceType: p.instanceType,
+          clientToken: `${m.id}-${i}-${attempt}`.slice(0, 64),
+          diskGb: analysisDiskGb(p.instanceType),
+          userData: ud,
+          expiryAction: 'terminate',
+          spot: p.spot,
+          tags,
+          instanceProfileName: p.instanceProfile,
+          subnetId: p.subnetId,
+        }, await lockdownResources(d.ec2, p.imageId));
         const res = await d.ec2.send(new RunInstancesCommand(input));
         instanceId = res.Instances?.[0]?.InstanceId;
       } catch (e) {
         const msg = (e as Error).message.split('\n')[0];
-        await writeShard(m, i, { state: 'failed', attempt, failure: { code: 'launch-failed', message: `RunInstances failed: ${msg}` } });
+        await writeShard(m, i, { state: 'failed', attempt, failure: { code: 'launch-failed', message: e instanceof ComputeError ? msg : `RunInstances failed: ${msg}` } });
         return;
       }
       if (!instanceId) {

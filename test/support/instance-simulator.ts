@@ -1,17 +1,21 @@
 /**
  * Instance simulator: plays the part of EC2's hardware for instances launched in moto.
  *
- * For every instance moto reports running (tagged by the app), it fetches the instance's user
- * data (DescribeInstanceAttribute), decodes it and runs it with `sh` in a sandbox folder, with:
+ * For every instance moto reports running (tagged by the app), it boots a "machine": it runs the
+ * cloud-init per-boot scripts the user data installed (`SCOPECLOUD_PER_BOOT_DIR`, a folder in the
+ * instance's sandbox standing in for /var/lib/cloud/scripts/per-boot) and, at the first boot only,
+ * the instance's user data (DescribeInstanceAttribute, decoded), with `sh` in a sandbox folder and:
  *   - the AWS CLI pointed at the local S3 (`AWS_ENDPOINT_URL`, static credentials standing in for
  *     the instance profile);
  *   - a tiny IMDSv2 server (token + instance-id + spot/instance-action) for that instance;
- *   - a fake `shutdown` first on PATH: `shutdown -h now` ends the "machine" (process group
- *     killed) and terminates the instance in moto; `shutdown -h +N` schedules the same after N
- *     simulated minutes (`minuteMs`), as the real timer would; `shutdown -c` cancels it.
- * When an instance is terminated in moto from outside (the app, or `interrupt()` standing in for a
- * spot reclaim) while its script runs, the script's processes are killed at once, as a vanished
- * machine would do.
+ *   - a fake `shutdown` first on PATH: `shutdown -h now` ends the machine (process group killed)
+ *     and applies the instance's shutdown behaviour in moto (stop or terminate); `shutdown -h +N`
+ *     schedules the same after N simulated minutes (`minuteMs`), as the real timer would;
+ *     `shutdown -c` cancels it. A schedule lives for one boot only, like the real one in /run.
+ * A stopped instance that is started again in moto boots again (per-boot scripts only), and
+ * `reboot()` reboots one (RebootInstances, then a new boot). When an instance is stopped or
+ * terminated in moto from outside (the app, or `interrupt()` standing in for a spot reclaim) while
+ * it runs, its processes are killed at once, as a vanished machine would do.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -20,7 +24,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
-  DescribeInstanceAttributeCommand, DescribeInstancesCommand, TerminateInstancesCommand, type EC2Client,
+  DescribeInstanceAttributeCommand, DescribeInstancesCommand, RebootInstancesCommand, StopInstancesCommand,
+  TerminateInstancesCommand, type EC2Client,
 } from '@aws-sdk/client-ec2';
 
 export interface SimulatorOptions {
@@ -38,13 +43,32 @@ export interface SimulatorOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * How a boot ended: the machine's own shutdown, its scheduled (deadline) shutdown, terminated or
+ * stopped from outside, or a reboot.
+ */
+export type BootEnd = 'shutdown' | 'timer' | 'terminated' | 'stopped' | 'rebooted';
+
+export interface SimBoot {
+  /** 1 for the first boot. */
+  n: number;
+  startedAt: number;
+  endedAt: number | null;
+  ended: BootEnd | null;
+  /** Exit code of what this boot ran (per-boot scripts, then at the first boot the user data); null while running or when killed. */
+  exitCode: number | null;
+  /** `shutdown` invocations during this boot, one per line. */
+  shutdownRequests(): Promise<string[]>;
+}
+
 export interface SimInstance {
   id: string;
   dir: string;
-  /** Exit code of the user-data script; null while running or when killed. */
+  boots: SimBoot[];
+  /** The latest boot's exit code. */
   exitCode: number | null;
-  /** How the machine ended: its own shutdown, a scheduled (max runtime) shutdown, or terminated from outside. */
-  ended: 'shutdown' | 'timer' | 'terminated' | null;
+  /** How the latest boot ended. */
+  ended: BootEnd | null;
   output(): Promise<string>;
 }
 
@@ -52,8 +76,12 @@ export interface InstanceSimulator {
   instances(): SimInstance[];
   /** Marks an instance as interrupted (IMDS spot notice) and terminates it in moto, like a spot reclaim. */
   interrupt(id: string): Promise<void>;
-  /** Resolves once `n` instances were started and every started one has ended. */
+  /** RebootInstances in moto, and the machine boots again (per-boot scripts only). */
+  reboot(id: string): Promise<void>;
+  /** Resolves once `n` instances were started and every started one's latest boot has ended. */
   waitAllEnded(n: number, timeoutMs: number): Promise<void>;
+  /** Resolves with the instance once it has booted `boots` times and that boot has ended. */
+  waitBootEnded(id: string, boots: number, timeoutMs: number): Promise<SimInstance>;
   stop(): Promise<void>;
 }
 
@@ -62,121 +90,172 @@ const FAKE_SHUTDOWN = `#!/bin/sh
 echo "$*" >> "$SIM_SHUTDOWN_FILE"
 `;
 
-interface Running extends SimInstance {
+// cloud-init order: per-boot scripts every boot, then (first boot only) the user data.
+const BOOT = `for f in "$SCOPECLOUD_PER_BOOT_DIR"/*; do [ -x "$f" ] && "$f"; done
+[ -n "$SIM_FIRST_BOOT" ] && exec sh "$SIM_USER_DATA"
+exit 0
+`;
+
+interface Boot extends SimBoot {
   child: ChildProcess;
-  imds: Server;
-  spotNotice: boolean;
+  requestsFile: string;
   timer?: NodeJS.Timeout;
   watcher?: FSWatcher;
   done: Promise<void>;
 }
 
-export async function startInstanceSimulator(o: SimulatorOptions): Promise<InstanceSimulator> {
-  const all = new Map<string, Running>();
-  let stopped = false;
-  const minuteMs = o.minuteMs ?? 60_000;
+interface Machine {
+  id: string;
+  dir: string;
+  boots: Boot[];
+  imds: Server;
+  spotNotice: boolean;
+  behaviour: 'stop' | 'terminate';
+  /** Stopped in moto: a later 'running' means it was started again. */
+  off: boolean;
+  /** Terminated: never boots again. */
+  gone: boolean;
+  out: string;
+}
 
-  const startImds = (r: { id: string; spotNotice: boolean }) => new Promise<Server>((resolve) => {
-    const token = `tok-${r.id}`;
+export async function startInstanceSimulator(o: SimulatorOptions): Promise<InstanceSimulator> {
+  const all = new Map<string, Machine | 'booting'>();
+  const minuteMs = o.minuteMs ?? 60_000;
+  // Every change of a machine's state runs here, one at a time, so a poll never acts on a state
+  // another step has just changed.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  const startImds = (m: { id: string; spotNotice: boolean }) => new Promise<Server>((resolve) => {
+    const token = `tok-${m.id}`;
     const server = createServer((req, res) => {
       if (req.method === 'PUT' && req.url === '/latest/api/token') return res.end(token);
       if (req.headers['x-aws-ec2-metadata-token'] !== token) return res.writeHead(401).end();
-      if (req.url === '/latest/meta-data/instance-id') return res.end(r.id);
-      if (req.url === '/latest/meta-data/spot/instance-action' && r.spotNotice) return res.end('{"action":"terminate"}');
+      if (req.url === '/latest/meta-data/instance-id') return res.end(m.id);
+      if (req.url === '/latest/meta-data/spot/instance-action' && m.spotNotice) return res.end('{"action":"terminate"}');
       res.writeHead(404).end();
     });
     server.listen(0, '127.0.0.1', () => resolve(server));
   });
 
-  const endMachine = async (r: Running, how: NonNullable<SimInstance['ended']>) => {
-    if (r.ended) return;
-    r.ended = how;
-    clearTimeout(r.timer);
-    r.watcher?.close();
-    if (how !== 'terminated') {
+  const current = (m: Machine): Boot | undefined => m.boots.at(-1);
+
+  /** Ends the running boot; for the machine's own shutdowns, applies its shutdown behaviour in moto. */
+  const endBoot = async (m: Machine, how: BootEnd) => {
+    const b = current(m);
+    if (!b || b.ended) return;
+    b.ended = how;
+    b.endedAt = Date.now();
+    clearTimeout(b.timer);
+    b.watcher?.close();
+    if (how === 'shutdown' || how === 'timer') {
       // The script gets a moment to exit by itself after asking for shutdown, as init would allow.
-      await Promise.race([r.done, new Promise((res) => setTimeout(res, 2000))]);
+      await Promise.race([b.done, new Promise((res) => setTimeout(res, 2000))]);
     }
     try {
-      process.kill(-r.child.pid!, 'SIGKILL');
+      process.kill(-b.child.pid!, 'SIGKILL');
     } catch {
       // already gone
     }
-    r.imds.close();
-    if (how !== 'terminated') {
-      await o.ec2.send(new TerminateInstancesCommand({ InstanceIds: [r.id] })).catch(() => undefined);
+    if (how === 'shutdown' || how === 'timer') {
+      if (m.behaviour === 'stop') {
+        await o.ec2.send(new StopInstancesCommand({ InstanceIds: [m.id] })).catch(() => undefined);
+        m.off = true;
+      } else {
+        await o.ec2.send(new TerminateInstancesCommand({ InstanceIds: [m.id] })).catch(() => undefined);
+        m.gone = true;
+      }
     }
+    if (how === 'stopped') m.off = true;
+    if (how === 'terminated') m.gone = true;
+    if (m.gone) m.imds.close();
   };
 
-  const onShutdownRequest = async (r: Running, file: string) => {
-    let text = '';
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      return;
-    }
+  const onShutdownRequest = async (m: Machine, b: Boot) => {
+    if (b.ended) return;
+    const text = await readFile(b.requestsFile, 'utf8').catch(() => '');
     const last = text.trim().split('\n').pop() ?? '';
     if (/(^|\s)-c(\s|$)/.test(last)) {
-      clearTimeout(r.timer);
+      clearTimeout(b.timer);
       return;
     }
     if (/(^|\s)now(\s|$)/.test(last)) {
-      void endMachine(r, 'shutdown');
+      await endBoot(m, 'shutdown');
       return;
     }
     const plus = /\+(\d+)/.exec(last);
     if (plus) {
-      clearTimeout(r.timer);
-      r.timer = setTimeout(() => void endMachine(r, 'timer'), Number(plus[1]) * minuteMs);
+      clearTimeout(b.timer);
+      b.timer = setTimeout(() => void serial(() => (current(m) === b ? endBoot(m, 'timer') : Promise.resolve())), Number(plus[1]) * minuteMs);
     }
   };
 
-  const boot = async (id: string) => {
-    const dir = join(o.root, id);
-    await mkdir(join(dir, 'bin'), { recursive: true });
-    await mkdir(join(dir, 'tmp'), { recursive: true });
-    const attr = await o.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'userData' }));
-    const script = Buffer.from(attr.UserData?.Value ?? '', 'base64').toString('utf8');
-    await writeFile(join(dir, 'user-data.sh'), script);
-    await writeFile(join(dir, 'bin', 'shutdown'), FAKE_SHUTDOWN);
-    await chmod(join(dir, 'bin', 'shutdown'), 0o755);
-    const shutdownFile = join(dir, 'shutdown-requests');
-    await writeFile(shutdownFile, '');
-    const state = { id, spotNotice: false };
-    const imds = await startImds(state);
-    const child = spawn('sh', [join(dir, 'user-data.sh')], {
-      cwd: dir,
+  const bootOnce = async (m: Machine) => {
+    const n = m.boots.length + 1;
+    const requestsFile = join(m.dir, `boot-${n}-shutdown-requests`);
+    await writeFile(requestsFile, '');
+    m.out += `--- boot ${n} ---\n`;
+    // Watching starts before the boot runs, so no request is missed.
+    let b: Boot | undefined;
+    const watcher = watch(requestsFile, () => { if (b) void serial(() => onShutdownRequest(m, b!)); });
+    const child = spawn('sh', ['-c', BOOT], {
+      cwd: m.dir,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
-        PATH: `${join(dir, 'bin')}:${process.env.PATH}`,
-        HOME: dir,
-        TMPDIR: join(dir, 'tmp'),
-        SIM_SHUTDOWN_FILE: shutdownFile,
+        PATH: `${join(m.dir, 'bin')}:${process.env.PATH}`,
+        HOME: m.dir,
+        TMPDIR: join(m.dir, 'tmp'),
+        SIM_SHUTDOWN_FILE: requestsFile,
+        SIM_USER_DATA: join(m.dir, 'user-data.sh'),
+        SIM_FIRST_BOOT: n === 1 ? '1' : '',
+        SCOPECLOUD_PER_BOOT_DIR: join(m.dir, 'per-boot'),
         AWS_ENDPOINT_URL: o.s3Endpoint,
         AWS_ACCESS_KEY_ID: o.s3Credentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: o.s3Credentials.secretAccessKey,
-        AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${(imds.address() as AddressInfo).port}/`,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${(m.imds.address() as AddressInfo).port}/`,
         AWS_RETRY_MODE: 'standard',
         AWS_MAX_ATTEMPTS: '2',
-        AWS_CONFIG_FILE: join(dir, 'aws-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'aws-credentials'),
+        AWS_CONFIG_FILE: join(m.dir, 'aws-config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(m.dir, 'aws-credentials'),
         ...o.env,
       },
     });
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
-    const r: Running = {
-      id, dir, exitCode: null, ended: null, child, imds, spotNotice: false,
+    child.stdout?.on('data', (d: Buffer) => { m.out += d.toString(); });
+    child.stderr?.on('data', (d: Buffer) => { m.out += d.toString(); });
+    b = {
+      n, startedAt: Date.now(), endedAt: null, ended: null, exitCode: null, child, requestsFile,
       done: new Promise((res) => child.once('exit', () => res())),
-      output: async () => out,
+      shutdownRequests: async () => (await readFile(requestsFile, 'utf8')).split('\n').filter(Boolean),
     };
-    Object.defineProperty(r, 'spotNotice', { get: () => state.spotNotice, set: (v: boolean) => { state.spotNotice = v; } });
-    child.once('exit', (code) => { r.exitCode = code; });
-    r.watcher = watch(shutdownFile, () => void onShutdownRequest(r, shutdownFile));
-    all.set(id, r);
+    const boot = b;
+    child.once('exit', (code) => { boot.exitCode = code; });
+    boot.watcher = watcher;
+    m.boots.push(boot);
+    m.off = false;
+  };
+
+  const create = async (id: string): Promise<Machine> => {
+    const dir = join(o.root, id);
+    await mkdir(join(dir, 'bin'), { recursive: true });
+    await mkdir(join(dir, 'tmp'), { recursive: true });
+    const attr = await o.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'userData' }));
+    await writeFile(join(dir, 'user-data.sh'), Buffer.from(attr.UserData?.Value ?? '', 'base64').toString('utf8'));
+    await writeFile(join(dir, 'bin', 'shutdown'), FAKE_SHUTDOWN);
+    await chmod(join(dir, 'bin', 'shutdown'), 0o755);
+    const sb = await o.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'instanceInitiatedShutdownBehavior' }));
+    const state = { id, spotNotice: false };
+    const m: Machine = {
+      id, dir, boots: [], imds: await startImds(state), spotNotice: false,
+      behaviour: sb.InstanceInitiatedShutdownBehavior?.Value === 'stop' ? 'stop' : 'terminate', off: false, gone: false, out: '',
+    };
+    Object.defineProperty(m, 'spotNotice', { get: () => state.spotNotice, set: (v: boolean) => { state.spotNotice = v; } });
+    return m;
   };
 
   const poll = async () => {
@@ -185,46 +264,89 @@ export async function startInstanceSimulator(o: SimulatorOptions): Promise<Insta
       const id = inst.InstanceId!;
       const state = inst.State?.Name;
       const known = all.get(id);
-      if (!known && state === 'running') {
-        all.set(id, { id } as Running); // claim before the async boot, so one poll never boots twice
-        await boot(id).catch((e) => { all.delete(id); throw e; });
-      } else if (known?.child && !known.ended && (state === 'terminated' || state === 'shutting-down' || state === 'stopped')) {
-        await endMachine(known, 'terminated');
+      if (known === 'booting') continue;
+      if (!known) {
+        if (state !== 'running') continue;
+        all.set(id, 'booting');
+        try {
+          const m = await create(id);
+          await bootOnce(m);
+          all.set(id, m);
+        } catch (e) {
+          all.delete(id);
+          throw e;
+        }
+        continue;
       }
+      const b = current(known);
+      if (state === 'running' && known.off && !known.gone) await bootOnce(known);
+      else if (b && !b.ended && (state === 'terminated' || state === 'shutting-down')) await endBoot(known, 'terminated');
+      else if (b && !b.ended && (state === 'stopped' || state === 'stopping')) await endBoot(known, 'stopped');
+      else if (state === 'terminated') known.gone = true;
+      else if (state === 'stopped') known.off = true;
     }
   };
 
-  let polling = Promise.resolve();
+  // At most one poll waits in the chain, however slow moto answers.
+  let pollQueued = false;
   const loop = setInterval(() => {
-    polling = polling.then(poll).catch(() => undefined);
+    if (pollQueued) return;
+    pollQueued = true;
+    void serial(() => { pollQueued = false; return poll(); }).catch(() => undefined);
   }, o.pollMs ?? 300);
 
-  const started = () => [...all.values()].filter((r) => r.child);
+  const machines = () => [...all.values()].filter((m): m is Machine => m !== 'booting' && m.boots.length > 0);
+  const view = (m: Machine): SimInstance => ({
+    id: m.id,
+    dir: m.dir,
+    boots: m.boots,
+    exitCode: current(m)?.exitCode ?? null,
+    ended: current(m)?.ended ?? null,
+    output: async () => m.out,
+  });
+  const until = async (ok: () => boolean, timeoutMs: number, what: () => string) => {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if (ok()) return;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    throw new Error(`simulator: ${what()}`);
+  };
+  const describeAll = () => machines().map((m) => `${m.id}:${m.boots.map((b) => b.ended ?? 'running').join('>')}`).join(', ');
+
   return {
-    instances: () => started(),
+    instances: () => machines().map(view),
     async interrupt(id) {
-      const r = all.get(id);
-      if (r?.child) r.spotNotice = true;
+      const m = all.get(id);
+      if (m && m !== 'booting') m.spotNotice = true;
       await o.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
     },
+    reboot: (id) => serial(async () => {
+      const m = all.get(id);
+      if (!m || m === 'booting' || m.gone || m.off) throw new Error(`simulator: ${id} is not running`);
+      await o.ec2.send(new RebootInstancesCommand({ InstanceIds: [id] }));
+      await endBoot(m, 'rebooted');
+      await bootOnce(m);
+    }),
     async waitAllEnded(n, timeoutMs) {
-      const end = Date.now() + timeoutMs;
-      while (Date.now() < end) {
-        const list = started();
-        if (list.length >= n && list.every((r) => r.ended && r.exitCode !== undefined)) {
-          await Promise.all(list.map((r) => Promise.race([r.done, new Promise((res) => setTimeout(res, 3000))])));
-          return;
-        }
-        await new Promise((res) => setTimeout(res, 200));
-      }
-      throw new Error(`simulator: expected ${n} instances to start and end within ${timeoutMs} ms; have ${started().map((r) => `${r.id}:${r.ended ?? 'running'}`).join(', ')}`);
+      await until(() => machines().length >= n && machines().every((m) => current(m)!.ended), timeoutMs,
+        () => `expected ${n} instances to start and end within ${timeoutMs} ms; have ${describeAll()}`);
+      await Promise.all(machines().map((m) => Promise.race([current(m)!.done, new Promise((res) => setTimeout(res, 3000))])));
+    },
+    async waitBootEnded(id, boots, timeoutMs) {
+      const m = () => { const x = all.get(id); return x && x !== 'booting' ? x : undefined; };
+      await until(() => { const x = m(); return !!x && x.boots.length >= boots && !!x.boots[boots - 1].ended; }, timeoutMs,
+        () => `expected boot ${boots} of ${id} to end within ${timeoutMs} ms; have ${describeAll() || 'no instance'}`);
+      return view(m()!);
     },
     async stop() {
-      stopped = true;
       clearInterval(loop);
-      await polling;
-      for (const r of started()) if (!r.ended) await endMachine(r, 'terminated');
-      void stopped;
+      await serial(async () => {
+        for (const m of machines()) {
+          if (!current(m)!.ended) await endBoot(m, 'terminated');
+          if (!m.gone) m.imds.close();
+        }
+      });
     },
   };
 }

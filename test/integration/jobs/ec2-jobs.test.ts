@@ -27,7 +27,9 @@ import { jobKeys, workerKey } from '../../../main/jobs/job-layout.ts';
 import { ensureJobInstanceProfile } from '../../../main/iam/instance-profile.ts';
 import { pullResults } from '../../../main/results/pull.ts';
 import { exportNwb } from '../../../main/results/nwb-export.ts';
-import type { JobView } from '../../../main/jobs/job-types.ts';
+import type { JobView, ShardLaunch, ShardStatusDoc } from '../../../main/jobs/job-types.ts';
+import { getJson } from '../../../main/jobs/object-store.ts';
+import { backstopMinutes } from '../../../main/bootstrap/user-data.ts';
 import { parseNpy } from '../../../main/results/npy.ts';
 import { writeSyntheticMovie } from './synthetic-movie.ts';
 import { awsCliMissing, requires } from '../../support/requirements.ts';
@@ -82,11 +84,11 @@ interface Harness {
   stop(): Promise<void>;
 }
 
-async function harness(workerPath: string, o: { s3Endpoint?: string; bootGraceSeconds?: number } = {}): Promise<Harness> {
+async function harness(workerPath: string, o: { s3Endpoint?: string; bootGraceSeconds?: number; minuteMs?: number } = {}): Promise<Harness> {
   const store = s3ObjectStore(s3, bucket, PREFIX);
   const sim = await startInstanceSimulator({
     ec2, s3Endpoint: o.s3Endpoint ?? vgw.endpoint, s3Credentials: vgw.credentials, region: moto.region,
-    root: await mkdtemp(join(root, 'sim-')),
+    root: await mkdtemp(join(root, 'sim-')), ...(o.minuteMs ? { minuteMs: o.minuteMs } : {}),
   });
   const newService = () => createJobService({
     store, workDir: join(root, 'work'), owner: 'tester', pollMs: 400, worker: () => describeWorker(workerPath),
@@ -246,6 +248,32 @@ test('the maximum runtime stops a hanging worker on the instance', { skip }, asy
     assert.equal(v.failure?.code, 'max-runtime');
     await h.sim.waitAllEnded(1, 30_000);
     assert.deepEqual(await liveInstances(m.id), []);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('an analysis instance rebooted mid-job ends itself at its deadline, counted from the reboot', { skip }, async () => {
+  const minuteMs = 1500;
+  const h = await harness(await fake('hang'), { minuteMs });
+  try {
+    const m = await h.service.submit(request({ maxRuntimeSeconds: 60 }));
+    // one reconcile launches the shard; nothing follows the job, so only the instance can end itself
+    await h.service.reconcile(m.id);
+    const end = Date.now() + 30_000;
+    let status: ShardStatusDoc | null = null;
+    // the bootstrap is under way (it reports booting, downloading, running) when the instance reboots
+    while (Date.now() < end && !['booting', 'downloading', 'running'].includes(status?.state ?? '')) {
+      status = await getJson<ShardStatusDoc>(h.store, jobKeys(m.id).shard(0).status);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(status && ['booting', 'downloading', 'running'].includes(status.state), `shard state ${status?.state}`);
+    const id = (await getJson<ShardLaunch>(h.store, jobKeys(m.id).shard(0).instance))!.instanceId;
+    await h.sim.reboot(id);
+    const inst = await h.sim.waitBootEnded(id, 2, 60_000);
+    assert.equal(inst.boots[1].ended, 'timer', 'the rebooted instance ended by its own deadline');
+    assert.ok(inst.boots[1].endedAt! - inst.boots[1].startedAt >= backstopMinutes({ maxRuntimeSeconds: 60 }) * minuteMs, 'counted from the reboot');
+    assert.deepEqual(await liveInstances(m.id), [], 'and, launched to terminate, it is gone');
   } finally {
     await h.stop();
   }

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { USER_DATA_LIMIT_BYTES, buildUserData, validateUserData } from '../../../main/instances/user-data.ts';
+import { PER_BOOT_SCRIPT } from '../../../main/instances/deadline.ts';
+import { DEADLINE_EVERY_BOOT, TAG } from '../../../main/instances/types.ts';
 import { explainAction, explainLaunch } from '../../../main/instances/explain.ts';
 import { ComputeError, fromAwsError } from '../../../main/instances/errors.ts';
 import { presetByName } from '../../../main/instances/presets.ts';
@@ -9,6 +15,26 @@ import { runningInstancesSummary } from '../../../main/instances/quit-summary.ts
 import { makeInstance } from './make-instance.ts';
 
 describe('user data', () => {
+  it('arms the deadline for this boot and installs it as a per-boot script for every later boot', () => {
+    const u = buildUserData(90);
+    assert.equal(u.deadlineMinutes, 90);
+    const dir = mkdtempSync(join(tmpdir(), 'sc-ud-'));
+    try {
+      writeFileSync(join(dir, 'shutdown'), '#!/bin/sh\necho "$*" >> "$LOG"\n');
+      chmodSync(join(dir, 'shutdown'), 0o755);
+      const env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, LOG: join(dir, 'log'), SCOPECLOUD_PER_BOOT_DIR: join(dir, 'per-boot') };
+      assert.equal(spawnSync('bash', ['-c', u.script], { env }).status, 0);
+      const perBoot = join(dir, 'per-boot', PER_BOOT_SCRIPT);
+      assert.ok(statSync(perBoot).mode & 0o100, 'the per-boot script is executable');
+      assert.equal(spawnSync(perBoot, [], { env }).status, 0, 'a later boot runs it');
+      const calls = readFileSync(join(dir, 'log'), 'utf8').trim().split('\n');
+      assert.equal(calls.length, 2);
+      for (const c of calls) assert.match(c, /^-h \+90 ScopeCloud maximum runtime \(90 min from boot\) reached/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('starts with the shutdown timer and keeps the caller script after it', () => {
     const u = buildUserData(90, '#!/bin/bash\npython run.py\n');
     const lines = u.script.split('\n');
@@ -50,14 +76,21 @@ describe('explanations', () => {
     assert.match(e.cost, /vol-2.*stay billed/);
   });
   it('start: states the bounded cost', () => {
-    assert.match(explainAction('start', box).cost, /stops itself after 4 h 00 min, so this start costs at most \$1\.43/);
+    const everyBoot = { ...box, tags: { [TAG.deadline]: DEADLINE_EVERY_BOOT } };
+    assert.match(explainAction('start', everyBoot).cost, /stops itself after 4 h 00 min, counted from this start \(the limit is re-armed at every boot\), so this start costs at most \$1\.43/);
+    assert.match(explainAction('reboot', everyBoot).cost, /maximum runtime starts again: it stops itself 4 h 00 min after it is back up/);
     assert.match(explainAction('start', { ...box, maxRuntimeMinutes: null }).cost, /no maximum runtime/);
+    // launched before the deadline was re-armed at every boot: the explanation must not promise it
+    const firstBootOnly = explainAction('start', box).cost;
+    assert.match(firstBootOnly, /armed on the instance only at its first boot, so nothing on the instance ends this start; ScopeCloud stops it after 4 h 00 min only while the app is running/);
+    assert.doesNotMatch(firstBootOnly, /stops itself/);
+    assert.match(explainAction('reboot', box).cost, /does not survive the reboot/);
   });
   it('launch: spec, price, max cost, disk', () => {
     const e = explainLaunch({ preset: presetByName('gpu'), hourlyPrice: 1.006, diskMonthly: 16, vcpu: 4, memoryGiB: 16, gpu: '1 x NVIDIA A10G (24 GB)' });
     assert.match(e.what, /g5\.xlarge \(4 vCPU, 16 GiB memory, 1 x NVIDIA A10G/);
     assert.match(e.what, /no SSH/);
-    assert.match(e.cost, /terminates itself after 4 h 00 min, so at most \$4\.02/);
+    assert.match(e.cost, /terminates itself after 4 h 00 min, counted from each boot \(a start or reboot re-arms it\), so at most \$4\.02 of compute per boot/);
   });
 });
 
