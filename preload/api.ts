@@ -282,8 +282,23 @@ export const Analysis = object({
   error: nullable(str()),
   /** null once it ended. */
   stage: nullable(AnalysisStage),
+  /** The last `scopecloud demo` run's analysis, kept apart from the destination's. */
+  demo: bool,
 });
 export type Analysis = Infer<typeof Analysis>;
+
+/** A finished analysis in the Results list. */
+export const ResultEntry = object({
+  id,
+  name: str(),
+  /** The recording: the session, folder or file analysed. */
+  source: str(),
+  finishedAt: epochMs,
+  /** ROIs taken for cells; null when the results do not say. */
+  cells: nullable(num({ min: 0, int: true })),
+  demo: bool,
+});
+export type ResultEntry = Infer<typeof ResultEntry>;
 
 export const AnalysisSource = union('kind', {
   local: object({ kind: literal('local'), path }),
@@ -401,6 +416,8 @@ export const jsonMethods = {
   launchAnalysis: { req: LaunchAnalysisRequest, res: object({ id }) },
   cancelAnalysis: { req: byId, res: ok },
   getAnalysisLog: { req: byId, res: object({ lines: array(str({ max: 100_000 }), { max: 10_000 }) }) },
+  /** Finished analyses, newest first, with their cell counts. */
+  listResults: { req: none, res: object({ results: array(ResultEntry) }) },
   getResultSummary: { req: byId, res: ResultSummary },
 } as const satisfies Record<string, { req: Schema<unknown>; res: Schema<unknown> }>;
 

@@ -60,6 +60,13 @@ export function formatHz(hz: number): string {
   return `${hz.toLocaleString('en-US', { maximumFractionDigits: 2 })} Hz`;
 }
 
+/** Local date and time to the minute: "2025-03-14 09:05". */
+export function formatDateTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
 /** Parses "20", "20 MB/s", "2.5MB" as megabytes per second; '' or "0" means no limit (null). */
 export function parseBandwidthMBps(text: string): number | null | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(?:MB(?:\/s)?)?\s*$/i.exec(text);

@@ -25,7 +25,12 @@ import { isUnder } from './acquisition-mapping.ts';
 
 export interface AnalysesDeps {
   settings: () => Settings;
+  /** The destination's jobs: where launches go and what a restart picks up. */
   jobs: (settings: Settings) => JobsContext;
+  /** Every job store the list reads: the destination's, then the last demo run's (default: the destination's). */
+  listed?: (settings: Settings) => JobsContext[];
+  /** The listed store holding job `id`, for its log or cancel (default: the destination's). */
+  holding?: (settings: Settings, id: string) => Promise<JobsContext>;
   aws: (settings: Settings) => AwsContext | null;
   sessions: () => Promise<SessionInfo[]>;
   /** Items of the upload queue (to find a session's uploaded keys for EC2). */
@@ -56,6 +61,8 @@ const TIFF = /\.(tif|tiff|btf|tf2|tf8)$/i;
 
 export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
   const now = d.now ?? Date.now;
+  const listed = d.listed ?? ((s: Settings) => [d.jobs(s)]);
+  const holding = d.holding ?? (async (s: Settings) => d.jobs(s));
   const following = new Map<string, AbortController>();
   let lastList: Analysis[] = [];
   let lastListAt = 0;
@@ -88,9 +95,16 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
   const activeCount = (list: readonly Analysis[]) => list.filter((a) => a.status === 'running' || a.status === 'queued').length;
 
   async function list(): Promise<Analysis[]> {
-    listing ??= d.jobs(d.settings()).jobs.list().then((views) => {
+    listing ??= Promise.all(listed(d.settings()).map(async (ctx) => {
+      try {
+        return (await ctx.jobs.list()).map((v) => toAnalysis(v, ctx.demo));
+      } catch (e) {
+        if (ctx.demo) return []; // a demo run replacing its folder under the read is no error of the user's
+        throw e;
+      }
+    })).then((lists) => {
       const before = activeCount(lastList);
-      lastList = views.map(toAnalysis);
+      lastList = lists.flat().sort((a, b) => b.startedAt - a.startedAt);
       lastListAt = now();
       if (activeCount(lastList) !== before) d.hub.changed('status');
       return lastList;
@@ -195,7 +209,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
     },
 
     async cancel(id) {
-      const ctx = d.jobs(d.settings());
+      const ctx = await holding(d.settings(), id);
       const running = following.get(id);
       // The job service ends a local run this process owns and writes the cancel for any other.
       await ctx.jobs.cancel(id);
@@ -204,7 +218,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
     },
 
     async log(id) {
-      const text = await d.jobs(d.settings()).jobs.logs(id);
+      const text = await (await holding(d.settings(), id)).jobs.logs(id);
       const lines = text.split('\n');
       if (lines.at(-1) === '') lines.pop();
       return lines.slice(-10_000).map((l) => (l.length > 100_000 ? l.slice(0, 100_000) : l));

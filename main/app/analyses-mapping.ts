@@ -34,7 +34,7 @@ export function stepFraction(shard: ShardView, step: string): number {
   return p.total > 0 ? Math.min(1, p.done / p.total) : 0;
 }
 
-export function toAnalysis(v: JobView): Analysis {
+export function toAnalysis(v: JobView, demo = false): Analysis {
   const status = analysisStatus(v.state);
   const steps = SHOWN_STEPS.map((name) => {
     const done = status === 'done' ? 100
@@ -54,6 +54,7 @@ export function toAnalysis(v: JobView): Analysis {
     finishedAt: terminal ? Math.max(v.updatedAt, v.createdAt) : null,
     error: status === 'failed' ? failureText(v.failure) : null,
     stage: isTerminal(v.state) ? null : v.state,
+    demo,
   };
 }
 

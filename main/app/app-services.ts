@@ -135,13 +135,15 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
   const analyses = createAnalysesApi({
     settings: settings.current,
     jobs: (s) => jobsContexts.of(s),
+    listed: (s) => jobsContexts.listed(s),
+    holding: (s, id) => jobsContexts.holding(s, id),
     aws: (s) => aws.of(s),
     sessions: () => acquisition.sessions(),
     items: () => acquisition.items(),
     hub,
     onFinished: (id, name, ok, detail) => notifier.analysis(id, name, ok, detail),
   });
-  const results = createResultsApi(() => jobsContexts.of(settings.current()));
+  const results = createResultsApi((id) => jobsContexts.holding(settings.current(), id));
 
   await acquisition.restart();
   void analyses.resume();
@@ -193,6 +195,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     launchAnalysis: (req) => analyses.launch(req),
     async cancelAnalysis(req) { await analyses.cancel(req.id); return ok; },
     async getAnalysisLog(req) { return { lines: await analyses.log(req.id) }; },
+    async listResults() { return { results: await results.list(await analyses.list()) }; },
     getResultSummary: (req) => results.summary(req.id),
     getRoiArrays: (req) => results.rois(req.id),
     getTrace: (req) => results.trace(req.id, req.roi),

@@ -3,15 +3,23 @@
  * archive folder in local mode, the bucket and prefix plus the EC2 runner in S3 mode), and ranged
  * reads of stored results. A service is kept per store for the app's lifetime, so a local analysis that is running when the destination
  * changes finishes under the service that started it.
+ *
+ * The app also lists the last `scopecloud demo` run's analysis, which lives in the demo's own
+ * archive (main/demo/demo-state.ts), not the destination: a newcomer who ran the demo finds it in
+ * Results, and the demo never enters the user's destination or upload queue. Nothing in the app
+ * writes there but a cancel or dismissal the user asks for.
  */
+import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Settings } from '../config/schema.ts';
+import { defaultSettings, type Settings } from '../config/schema.ts';
 import type { StatePaths } from '../config/paths.ts';
 import type { JobService } from '../jobs/job-service.ts';
 import type { ObjectStore } from '../jobs/object-store.ts';
 import { wireJobs } from '../jobs/job-wiring.ts';
+import { JOBS_ROOT, isJobId, jobKeys } from '../jobs/job-layout.ts';
+import { demoRoot, demoStatePaths } from '../demo/demo-state.ts';
 import type { AwsContext } from './aws-context.ts';
 
 /** Reads `length` bytes at `start` of a stored object; null when the object does not exist. */
@@ -23,6 +31,8 @@ export interface JobsContext {
   jobs: JobService;
   readRange: RangeReader;
   ec2: boolean;
+  /** The last demo run's archive rather than the destination. */
+  demo: boolean;
 }
 
 export interface JobsContextDeps {
@@ -64,9 +74,47 @@ export function s3RangeReader(s3: S3Client, bucket: string, prefix: string): Ran
   };
 }
 
-export function createJobsContexts(d: JobsContextDeps): { of(settings: Settings): JobsContext } {
+export interface JobsContexts {
+  /** The destination's. */
+  of(settings: Settings): JobsContext;
+  /** Whose jobs the app lists: the destination's, then the last demo run's when there is one elsewhere. */
+  listed(settings: Settings): JobsContext[];
+  /** The listed context that holds job `id`; the destination's when none does. */
+  holding(settings: Settings, id: string): Promise<JobsContext>;
+}
+
+export function createJobsContexts(d: JobsContextDeps): JobsContexts {
   const byKey = new Map<string, JobsContext>();
-  return {
+  const demoPaths = demoStatePaths(demoRoot(d.paths));
+  let demoContext: JobsContext | null = null;
+  /** Ids found in the demo's archive (job ids are unique, so a hit stays one). */
+  const demoIds = new Set<string>();
+
+  function demo(): JobsContext | null {
+    if (!existsSync(join(demoPaths.archive, JOBS_ROOT))) return null;
+    if (!demoContext) {
+      const wired = wireJobs({ settings: defaultSettings(demoPaths.archive), paths: demoPaths, env: d.env });
+      demoContext = { key: `local:${demoPaths.archive}`, store: wired.store, jobs: wired.service, readRange: fsRangeReader(demoPaths.archive), ec2: false, demo: true };
+    }
+    return demoContext;
+  }
+
+  const contexts: JobsContexts = {
+    listed(settings) {
+      const destination = contexts.of(settings);
+      const demoJobs = demo();
+      return demoJobs && demoJobs.key !== destination.key ? [destination, demoJobs] : [destination];
+    },
+
+    async holding(settings, id) {
+      const [destination, demoJobs] = contexts.listed(settings);
+      if (demoJobs && isJobId(id) && (demoIds.has(id) || (await demoJobs.store.get(jobKeys(id).manifest)) !== null)) {
+        demoIds.add(id);
+        return demoJobs;
+      }
+      return destination;
+    },
+
     of(settings) {
       const t = settings.target;
       const key = t.kind === 'local' ? `local:${t.path}` : `s3:${JSON.stringify(t)}`;
@@ -80,9 +128,11 @@ export function createJobsContexts(d: JobsContextDeps): { of(settings: Settings)
         jobs: wired.service,
         readRange: t.kind === 'local' ? fsRangeReader(t.path) : s3RangeReader(aws!.clients.s3, t.bucket, wired.store.s3?.prefix ?? ''),
         ec2: t.kind === 's3',
+        demo: false,
       };
       byKey.set(key, ctx);
       return ctx;
     },
   };
+  return contexts;
 }

@@ -1,9 +1,10 @@
 /**
- * Results of a finished analysis, read from the job store (`jobs/<id>/results/`): the summary
- * and ROI arrays (kept for the few most recently opened results), single dF/F rows (read by
- * range, never the whole array), and the images the summary lists (only those).
+ * Results of a finished analysis, read from the job store that holds it (`jobs/<id>/results/`):
+ * the summary and ROI arrays (kept for the few most recently opened results), single dF/F rows
+ * (read by range, never the whole array), the images the summary lists (only those), and the
+ * Results list's cell counts (read once per analysis: finished results do not change).
  */
-import type { ResultSummary } from '../../preload/api.ts';
+import type { Analysis, ResultEntry, ResultSummary } from '../../preload/api.ts';
 import { binActivity, type ActivityMatrix } from '../../preload/activity-binary.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import { isJobId, jobKeys } from '../jobs/job-layout.ts';
@@ -11,9 +12,11 @@ import { getJson } from '../jobs/object-store.ts';
 import { AppError } from './app-errors.ts';
 import type { JobsContext } from './jobs-context.ts';
 import { readLayout, readRow, toFloat32, type NpyLayout } from './npy-rows.ts';
-import { imageList, planesOf, roiList, toResultSummary, toRoiArrays, type ImageFile, type ProjectionImage } from './results-mapping.ts';
+import { cellCountOf, imageList, planesOf, roiList, toResultSummary, toRoiArrays, type ImageFile, type ProjectionImage } from './results-mapping.ts';
 
 export interface ResultsApi {
+  /** The finished ones of `analyses` (the analyses list, newest first) as the Results list. */
+  list(analyses: readonly Analysis[]): Promise<ResultEntry[]>;
   summary(id: string): Promise<ResultSummary>;
   rois(id: string): Promise<RoiArrays>;
   trace(id: string, roi: number): Promise<Float32Array>;
@@ -23,6 +26,7 @@ export interface ResultsApi {
 }
 
 interface Loaded {
+  ctx: JobsContext;
   summary: ResultSummary;
   rois: RoiArrays;
   images: ImageFile[];
@@ -35,12 +39,14 @@ const CHUNK_BYTES = 16 * 1024 * 1024;
 /** Larger dF/F arrays are not binned for the raster (the per-ROI traces still work). */
 const MAX_ACTIVITY_BYTES = 2 * 1024 * 1024 * 1024;
 
-export function createResultsApi(jobs: () => JobsContext): ResultsApi {
+/** `contextOf(id)`: the job store holding analysis `id` (the destination's, or the demo's). */
+export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>): ResultsApi {
   const cache = new Map<string, Promise<Loaded>>();
+  const cells = new Map<string, Promise<number | null>>();
 
   async function load(id: string): Promise<Loaded> {
     if (!isJobId(id)) throw new AppError('NO_RESULTS', `"${id}" is not an analysis id`);
-    const ctx = jobs();
+    const ctx = await contextOf(id);
     const key = `${ctx.key}\n${id}`;
     let p = cache.get(key);
     if (!p) {
@@ -60,7 +66,7 @@ export function createResultsApi(jobs: () => JobsContext): ResultsApi {
         }
         if (keys.includes(`${base}covariance.png`)) images.push(...imageList([], '', true, planes));
         const summary = toResultSummary({ id, summary: summaryDoc, rois, traceLength: dff && dff.shape.length >= 2 ? dff.shape[1] : null, images });
-        return { summary, rois: toRoiArrays(rois, planes), images, dff, activity: new Map() };
+        return { ctx, summary, rois: toRoiArrays(rois, planes), images, dff, activity: new Map() };
       })();
       cache.set(key, p);
       p.catch(() => cache.delete(key));
@@ -69,14 +75,33 @@ export function createResultsApi(jobs: () => JobsContext): ResultsApi {
     return p;
   }
 
+  async function cellCount(id: string): Promise<number | null> {
+    const ctx = await contextOf(id);
+    const key = `${ctx.key}\n${id}`;
+    let p = cells.get(key);
+    if (!p) {
+      p = getJson<unknown>(ctx.store, `${jobKeys(id).results}summary.json`).then(cellCountOf);
+      cells.set(key, p);
+      p.catch(() => cells.delete(key));
+    }
+    return p;
+  }
+
   return {
+    async list(analyses) {
+      const done = analyses.filter((a) => a.status === 'done');
+      return Promise.all(done.map(async (a) => ({
+        id: a.id, name: a.name, source: a.source, finishedAt: a.finishedAt ?? a.startedAt, demo: a.demo,
+        cells: await cellCount(a.id).catch(() => null),
+      })));
+    },
     summary: async (id) => (await load(id)).summary,
     rois: async (id) => (await load(id)).rois,
     async trace(id, roi) {
       const r = await load(id);
       if (roi >= r.rois.count) throw new AppError('UNKNOWN_ROI', `ROI ${roi} is out of range (0-${r.rois.count - 1})`);
       if (!r.dff) throw new AppError('NO_RESULTS', `analysis ${id} has no traces (dff.npy)`);
-      return readRow(jobs().readRange, `${jobKeys(id).results}dff.npy`, r.dff, roi);
+      return readRow(r.ctx.readRange, `${jobKeys(id).results}dff.npy`, r.dff, roi);
     },
     async activity(id, bins) {
       const r = await load(id);
@@ -88,7 +113,7 @@ export function createResultsApi(jobs: () => JobsContext): ResultsApi {
           const [rows, frames] = [dff.shape[0], dff.shape.slice(1).reduce((a, b) => a * b, 1)];
           const rowBytes = frames * dff.itemSize;
           if (rows * rowBytes > MAX_ACTIVITY_BYTES) throw new AppError('NO_RESULTS', `the traces of ${id} are too large to bin (${rows} ROIs × ${frames} frames)`);
-          const read = jobs().readRange;
+          const read = r.ctx.readRange;
           const key = `${jobKeys(id).results}dff.npy`;
           const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / Math.max(1, rowBytes)));
           const all = new Float32Array(rows * frames);
@@ -109,7 +134,7 @@ export function createResultsApi(jobs: () => JobsContext): ResultsApi {
       const r = await load(id);
       const img = r.images.find((i) => i.name === name);
       if (!img) throw new AppError('UNKNOWN_IMAGE', `no image "${name}" in the results of ${id}`);
-      const body = await jobs().store.get(`${jobKeys(id).results}${img.file}`);
+      const body = await r.ctx.store.get(`${jobKeys(id).results}${img.file}`);
       if (!body) throw new AppError('UNKNOWN_IMAGE', `image "${name}" of ${id} is missing from the store`);
       return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
     },

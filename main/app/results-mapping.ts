@@ -45,7 +45,7 @@ function finite(v: unknown): number {
 interface WorkerSummary {
   input?: { width?: number; height?: number; planes?: number; frames?: number };
   parameters?: { fs?: number; k?: number };
-  counts?: { clusters?: number };
+  counts?: { clusters?: number; cells?: number };
   shardSummaries?: WorkerSummary[];
   params?: { fs?: number };
 }
@@ -124,4 +124,14 @@ export function toResultSummary(x: SummaryInputs): ResultSummary {
     clusters: s.counts?.clusters ?? maxCluster + 1,
     images: x.images.map(({ name, label, mime }) => ({ name, label, mime })),
   };
+}
+
+/** ROIs taken for cells, from the worker's summary or the sum of a merged job's shards; null when not said. */
+export function cellCountOf(summary: unknown): number | null {
+  const s = (summary ?? {}) as WorkerSummary;
+  const own = s.counts?.cells;
+  if (typeof own === 'number') return own;
+  const shards = (s.shardSummaries ?? []).map((x) => x?.counts?.cells);
+  if (shards.length === 0 || shards.some((n) => typeof n !== 'number')) return null;
+  return (shards as number[]).reduce((a, b) => a + b, 0);
 }

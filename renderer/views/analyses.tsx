@@ -33,7 +33,7 @@ function AnalysisCard({ a, now, openResults }: { a: Analysis; now: number; openR
     <article className="panel analysis" data-analysis={a.id} data-status={a.status} aria-labelledby={`an-${a.id}`}>
       <div className="panel-head">
         <div>
-          <h2 id={`an-${a.id}`}>{a.name}</h2>
+          <h2 id={`an-${a.id}`}>{a.name}{a.demo ? <> <Pill tone="idle">demo</Pill></> : null}</h2>
           <div className="muted small"><code>{a.source}</code> · {a.where === 'ec2' ? 'on EC2' : 'on this computer'} · {formatDuration(((a.finishedAt ?? now) - a.startedAt) / 1000)}</div>
         </div>
         <Pill tone={TONE[a.status]}>{a.status}</Pill>

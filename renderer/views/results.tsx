@@ -9,8 +9,8 @@ import type { ApiError } from '../../preload/errors.ts';
 import { decodeFloat32, decodeRoiArrays, type RoiArrays } from '../../preload/roi-binary.ts';
 import { decodeActivity, type ActivityMatrix } from '../../preload/activity-binary.ts';
 import { ActivityRaster } from '../viewer/activity-raster.ts';
-import { ErrorNote, Loading } from '../components/bits.tsx';
-import { count, formatHz } from '../format.ts';
+import { ErrorNote, Loading, Pill } from '../components/bits.tsx';
+import { count, formatDateTime, formatHz } from '../format.ts';
 import { useApi, useTopic } from '../hooks.ts';
 import { CLUSTER_COLORS, type ColorMode } from '../viewer/roi-scene.ts';
 
@@ -28,19 +28,34 @@ declare global {
 }
 
 export function ResultsView({ id, back }: { id: string | null; back: () => void }) {
-  const { data: list } = useTopic(['analyses'], (a) => a.listAnalyses());
-  const done = list?.analyses.filter((a) => a.status === 'done') ?? [];
+  const { data: list, error } = useTopic(['analyses'], (a) => a.listResults());
   if (!id) {
     return (
       <section className="view" aria-labelledby="res-title">
         <header className="view-header"><h1 id="res-title">Results</h1></header>
-        {!list ? <Loading what="analyses" /> : done.length === 0 ? <p className="muted">No finished analyses yet.</p> : (
-          <ul className="result-list">{done.map((a) => <li key={a.id}><a href={`#/results/${encodeURIComponent(a.id)}`}>{a.name}</a> <span className="muted small">{a.source}</span></li>)}</ul>
+        {!list ? (error ? <ErrorNote error={error} /> : <Loading what="results" />) : list.results.length === 0 ? <p className="muted">No finished analyses yet.</p> : (
+          <div className="panel">
+            <table className="table" aria-labelledby="res-title">
+              <thead><tr><th scope="col">Finished</th><th scope="col">Recording</th><th scope="col" className="num">Cells</th></tr></thead>
+              <tbody>
+                {list.results.map((r) => (
+                  <tr key={r.id} data-result={r.id}>
+                    <td className="nowrap">{formatDateTime(r.finishedAt)}</td>
+                    <td>
+                      <a href={`#/results/${encodeURIComponent(r.id)}`}>{r.name}</a>{r.demo ? <> <Pill tone="idle">demo</Pill></> : null}
+                      <div className="muted small"><code>{r.source}</code></div>
+                    </td>
+                    <td className="num">{r.cells === null ? '—' : r.cells.toLocaleString()}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
     );
   }
-  const name = list?.analyses.find((a) => a.id === id)?.name ?? id;
+  const name = list?.results.find((r) => r.id === id)?.name ?? id;
   return <Result key={id} id={id} name={name} back={back} />;
 }
 

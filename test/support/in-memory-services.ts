@@ -344,9 +344,9 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     });
   }
   const demoId = 'a-2025-03-14-mouse12';
-  analyses.push({ id: demoId, name: 'mouse12 whole-brain', source: session, where: 'ec2', status: 'done', steps: STEPS.map((name) => ({ name, done: 100, total: 100 })), startedAt: t0 - 5 * hour, finishedAt: t0 - 4 * hour, error: null, stage: null });
+  analyses.push({ id: demoId, name: 'mouse12 whole-brain', source: session, where: 'ec2', status: 'done', steps: STEPS.map((name) => ({ name, done: 100, total: 100 })), startedAt: t0 - 5 * hour, finishedAt: t0 - 4 * hour, error: null, stage: null, demo: false });
   makeResult(demoId, opts.roiCount ?? 100_000, 12);
-  analyses.push({ id: 'a-2025-03-15-mouse13', name: 'mouse13 plane 1-10', source: '/data/acquisition/2P-rig-A/2025-03-15_mouse13', where: 'local', status: 'running', steps: STEPS.map((name, i) => ({ name, done: i < 2 ? 100 : i === 2 ? 35 : 0, total: 100 })), startedAt: t0 - 0.3 * hour, finishedAt: null, error: null, stage: 'running' });
+  analyses.push({ id: 'a-2025-03-15-mouse13', name: 'mouse13 plane 1-10', source: '/data/acquisition/2P-rig-A/2025-03-15_mouse13', where: 'local', status: 'running', steps: STEPS.map((name, i) => ({ name, done: i < 2 ? 100 : i === 2 ? 35 : 0, total: 100 })), startedAt: t0 - 0.3 * hour, finishedAt: null, error: null, stage: 'running', demo: false });
   const logs = new Map<string, string[]>([[demoId, ['worker 0.1.0', 'register: 6000 frames, rigid + non-rigid', 'detect: 100000 ROIs', 'cluster: k=4', 'done in 58 min']]]);
   let nextAnalysis = 1;
 
@@ -538,7 +538,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       }
       const id = `a-new-${nextAnalysis++}`;
       const source = req.source.kind === 'local' ? req.source.path : req.source.sessionId;
-      analyses.unshift({ id, name: req.name || source.split('/').pop() || id, source, where: req.where, status: 'running', steps: STEPS.map((name) => ({ name, done: 0, total: 100 })), startedAt: now(), finishedAt: null, error: null, stage: 'running' });
+      analyses.unshift({ id, name: req.name || source.split('/').pop() || id, source, where: req.where, status: 'running', steps: STEPS.map((name) => ({ name, done: 0, total: 100 })), startedAt: now(), finishedAt: null, error: null, stage: 'running', demo: false });
       logs.set(id, [`queued ${source}`]);
       changed('analyses');
       return { id };
@@ -552,6 +552,10 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       return ok;
     },
     async getAnalysisLog(req) { return { lines: logs.get(req.id) ?? [] }; },
+    async listResults() {
+      const cells = (id: string) => { const r = results.get(id); return r ? r.rois.clusters.filter((k) => k !== 255).length : null; };
+      return { results: analyses.filter((a) => a.status === 'done').map((a) => ({ id: a.id, name: a.name, source: a.source, finishedAt: a.finishedAt ?? a.startedAt, cells: cells(a.id), demo: a.demo })) };
+    },
     async getResultSummary(req) { return getResult(req.id).summary; },
     async getRoiArrays(req) { return getResult(req.id).rois; },
     async getTrace(req) {

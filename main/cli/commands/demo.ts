@@ -7,12 +7,13 @@
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
 import { defaultSettings, type Settings } from '../../config/schema.ts';
 import { statePaths } from '../../config/paths.ts';
 import { startAcquisition } from '../../acquisition/acquisition-service.ts';
 import { replayAcquisition } from '../../demo/microscope.ts';
+import { demoRoot, demoStatePaths } from '../../demo/demo-state.ts';
 import { findWorker } from '../../jobs/worker-binary.ts';
 import { wireJobs, shardsFor } from '../../jobs/job-wiring.ts';
 import { jobKeys } from '../../jobs/job-layout.ts';
@@ -28,7 +29,9 @@ Runs the whole ScopeCloud job on this computer without AWS:
   2. every file is archived into a local folder, verified by checksum, with a manifest.json;
   3. the local analysis worker registers, segments and clusters it;
   4. the cells found are compared with the ground truth.
-Everything lives under --dir (default: <state>/demo), apart from your own settings and queue.
+Everything lives under --dir (default: <state>/demo), apart from your own settings, queue and
+destination; a run replaces the one before. scopecloud serve's Results view shows the analysis
+(labelled demo) of a run in the default folder.
 
 Options:
   --frames N   frames in the recording (default 600)
@@ -81,9 +84,10 @@ export const demoCommand: CliCommand = {
     const cells = int(values.cells, '--cells', 1, 10_000);
     const seed = int(values.seed, '--seed', 0, 2 ** 31);
     const rate = int(values.rate, '--rate', 1, 10_000) * 1e6;
-    const root = values.dir ?? join(statePaths().root, 'demo');
+    const listedRoot = demoRoot(statePaths());
+    const root = values.dir === undefined ? listedRoot : resolve(values.dir);
     await rm(root, { recursive: true, force: true });
-    const paths = statePaths({ SCOPECLOUD_HOME: join(root, 'state') });
+    const paths = demoStatePaths(root);
     const microscope = join(root, 'microscope');
     const staging = join(root, 'staging');
     await mkdir(microscope, { recursive: true });
@@ -136,7 +140,7 @@ export const demoCommand: CliCommand = {
     const jobs = wireJobs({ settings, paths, pollMs: 250 });
     const shards = await shardsFor(jobs.store, ['microscope/session-001'], { fanOut: false, where: 'local' });
     const job = await jobs.service.submit({
-      name: 'demo', sources: ['microscope/session-001'], shards, params: { k: 4, seed, fs: FRAME_RATE_HZ }, placement: { kind: 'local' }, maxRuntimeSeconds: 3600,
+      name: 'synthetic recording', sources: ['microscope/session-001'], shards, params: { k: 4, seed, fs: FRAME_RATE_HZ }, placement: { kind: 'local' }, maxRuntimeSeconds: 3600,
     });
     const view = await jobs.service.follow(job.id, { signal: io.stopSignal, onUpdate: values.json ? () => {} : progressPrinter(io, false) });
     if (!values.json) for (const line of jobDetail(view)) io.out(`     ${line}`);
@@ -165,7 +169,9 @@ export const demoCommand: CliCommand = {
       io.out(`     ${score.truth} cells planted, ${score.detected} cells found among ${result.rois} ROIs, ${score.matched} matched within 10 px`);
       io.out(`     recall ${score.recall.toFixed(2)}  precision ${score.precision.toFixed(2)}  F1 ${score.f1.toFixed(2)}`);
       io.out(`     results: ${resultsDir}`);
-      io.out('Look at them: scopecloud serve (Results view), or open the PNGs in the results folder.');
+      io.out(root === listedRoot
+        ? 'Look at them: scopecloud serve (Results view, labelled demo), or open the PNGs in the results folder.'
+        : 'Look at them: open the PNGs in the results folder (the app\'s Results view lists a demo run without --dir).');
     }
     return ExitCode.ok;
   },
