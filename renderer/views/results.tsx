@@ -204,7 +204,8 @@ function Viewer3d({ id, summary, rois, activity, activityError }: { id: string; 
         <div className="viewer-toolbar">
           <div role="group" aria-label="Colour ROIs by" className="segmented">
             <button aria-pressed={mode === 'cluster'} onClick={() => setMode('cluster')}>Cluster</button>
-            <button aria-pressed={mode === 'plane'} onClick={() => setMode('plane')}>Depth</button>
+            {/* one plane has no depth to colour by */}
+            {rois.planes > 1 ? <button aria-pressed={mode === 'plane'} onClick={() => setMode('plane')}>Depth</button> : null}
             <button aria-pressed={mode === 'activity'} onClick={() => setMode('activity')} disabled={!activity}>Activity</button>
           </div>
           <button onClick={() => viewerRef.current?.resetView()}>Reset view</button>

@@ -84,6 +84,10 @@ test('after the demo, serve lists its analysis in Results (labelled demo, once) 
   await page.waitForFunction(() => (window.__scopecloudViewer?.info().frames ?? 0) > 0, undefined, { timeout: 30_000 });
   assert.equal((await page.evaluate(() => window.__scopecloudViewer!.info())).instances, rois);
   assert.match(await page.getByTestId('results-line').innerText(), new RegExp(`^${rois} ROIs \\(${found} cells\\) in 1 plane · \\d+ clusters? · 200 frames at 30 Hz`));
+  // one plane: no depth to colour by, so no Depth choice and no plane 1-to-plane 1 legend
+  await page.getByRole('button', { name: 'Cluster' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Depth' }).count(), 0);
+  assert.equal(await page.locator('.depth-ramp').count(), 0);
   await page.waitForTimeout(300);
   await page.screenshot({ path: '/tmp/demo-results-3d.png' });
 
