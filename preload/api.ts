@@ -181,8 +181,18 @@ export const Instance = object({
 });
 export type Instance = Infer<typeof Instance>;
 
-/** Which price table the figures use: "shipped table of <date>" or "AWS Pricing API, fetched <date>". */
-export const PriceTableInfo = object({ label: str(), retrieved: str({ max: 10 }) });
+/**
+ * The price table the figures use: shipped with the app or fetched from the AWS Pricing API, the
+ * day its prices were taken (YYYY-MM-DD) and their age in whole days; `stale` once the age is
+ * over `staleAfterDays`.
+ */
+export const PriceTableInfo = object({
+  source: oneOf(['shipped', 'pricing-api'] as const),
+  retrieved: str({ max: 10 }),
+  ageDays: num({ min: 0, int: true }),
+  staleAfterDays: num({ min: 1, int: true }),
+  stale: bool,
+});
 export type PriceTableInfo = Infer<typeof PriceTableInfo>;
 
 export const Instances = object({ currency: str({ max: 8 }), asOf: epochMs, instances: array(Instance, { max: 10_000 }), prices: optional(PriceTableInfo) });

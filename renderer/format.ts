@@ -91,3 +91,8 @@ export function analysisStageText(stage: AnalysisStage | null, where: 'local' | 
     default: return null;
   }
 }
+
+/** "Prices as of 2025-06-01, 554 days old". */
+export function pricesAsOf(p: { retrieved: string; ageDays: number }): string {
+  return `Prices as of ${p.retrieved}, ${p.ageDays} day${p.ageDays === 1 ? '' : 's'} old`;
+}

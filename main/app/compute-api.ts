@@ -14,14 +14,13 @@ import type { BudgetStatus } from '../budget/budgets.ts';
 import { PRESETS, presetByName } from '../instances/presets.ts';
 import { hourlyPrice, loadPriceTable, type PriceTable } from '../cost/price-table.ts';
 import { liveCost } from '../cost/live-cost.ts';
-import { priceTableLabel } from '../cost/price-refresh.ts';
 import type { InstanceInfo } from '../instances/types.ts';
 import { trayModel, type TrayModel } from '../tray/tray-model.ts';
 import { awsConnection } from '../services.ts';
 import type { AwsContext } from './aws-context.ts';
 import { AppError, notConfigured } from './app-errors.ts';
 import type { EventHub } from './events.ts';
-import { launchCheck, toBudget, toExplanation, toInstance, toPreset } from './compute-mapping.ts';
+import { launchCheck, toBudget, toExplanation, toInstance, toPreset, toPriceTableInfo } from './compute-mapping.ts';
 
 export interface ComputeDeps {
   settings: () => Settings;
@@ -78,7 +77,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     const settings = d.settings();
     return settings.target.kind === 's3' ? (d.context(settings)?.compute.prices ?? prices) : prices;
   };
-  const tableInfo = () => ({ label: priceTableLabel(table()), retrieved: table().retrieved });
+  const tableInfo = () => toPriceTableInfo(table(), now());
   const region = () => awsConnection(d.settings(), d.env).region;
 
   function need(what: string): { ctx: AwsContext; settings: Settings } {

@@ -2,12 +2,13 @@
  * The compute services' shapes (instances, explanations, presets, budgets, cost) in the
  * contract's terms. Pure.
  */
-import type { ActionExplanation, Budget, Instance, LaunchCheck, Preset } from '../../preload/api.ts';
+import type { ActionExplanation, Budget, Instance, LaunchCheck, Preset, PriceTableInfo } from '../../preload/api.ts';
 import type { BudgetStatus } from '../budget/budgets.ts';
 import { DEFAULT_THRESHOLDS } from '../budget/budgets.ts';
 import type { CostAnswer } from '../cost/cost-explorer.ts';
 import type { LiveCost } from '../cost/live-cost.ts';
 import { usd } from '../cost/money.ts';
+import { priceAge, STALE_PRICE_DAYS } from '../cost/price-age.ts';
 import { hourlyPriceOrNull, instanceSpec, type PriceTable } from '../cost/price-table.ts';
 import type { Explanation, InstanceAction } from '../instances/explain.ts';
 import type { LaunchPreset } from '../instances/presets.ts';
@@ -57,13 +58,19 @@ export function toPreset(p: LaunchPreset, prices: PriceTable, region: string): P
   };
 }
 
+/** Which table the figures use and how old it is at `now`. */
+export function toPriceTableInfo(table: PriceTable, now: number): PriceTableInfo {
+  const age = priceAge(table, { now: () => now });
+  return { source: age.source, retrieved: age.asOf, ageDays: age.days, staleAfterDays: STALE_PRICE_DAYS, stale: age.stale };
+}
+
 /**
  * Whether `projected` fits what is left this month. `baseline` is the guard's decision for no new
  * work (spent + what running instances will still cost); null when there is no limit.
  */
 export function launchCheck(projected: number, baseline: { limit: number; spent: number; committed: number } | null): LaunchCheck {
   if (!baseline) {
-    return { allowed: true, projectedCost: projected, remaining: null, message: `No monthly budget is set, so nothing limits this launch (about ${usd(projected)}).` };
+    return { allowed: true, projectedCost: projected, remaining: null, message: `No monthly limit is set, so nothing limits this launch (about ${usd(projected)}).` };
   }
   const remaining = Math.max(0, baseline.limit - baseline.spent - baseline.committed);
   const allowed = projected <= remaining;
@@ -97,7 +104,7 @@ export function toBudget(x: BudgetInputs): Budget {
   const source = x.budget ? `the AWS Budget "${x.budget.name}"` : 'the monthly limit in settings';
   let guard: Budget['guard'];
   if (limit === null) {
-    guard = { state: 'ok', remaining: null, message: 'No monthly budget: launches are not limited. Create an AWS Budget or set budget.monthlyLimitUsd to have launches checked.' };
+    guard = { state: 'ok', remaining: null, message: 'No monthly limit is set, so launches are not checked against a budget.' };
   } else if (monthToDate >= limit) {
     guard = { state: 'blocked', remaining: 0, message: `Spend this month (${usd(monthToDate)}) has reached ${source} of ${usd(limit)}: new launches are refused unless an administrator overrides.` };
   } else if (forecast > limit || monthToDate >= limit * 0.8) {

@@ -6,6 +6,7 @@ import type { InstanceInfo } from '../instances/types.ts';
 import type { Clock } from './clock.ts';
 import type { CostAnswer, CostExplorerCache } from './cost-explorer.ts';
 import { liveCost, type LiveCost } from './live-cost.ts';
+import { priceAge } from './price-age.ts';
 import { priceTableLabel } from './price-refresh.ts';
 import type { PriceTable } from './price-table.ts';
 
@@ -16,8 +17,11 @@ export interface CostSummary {
   actualError: string | null;
   /** actual total + live projection for the rest of the month; null without actual. */
   projectedMonthTotal: number | null;
-  /** Which price table live cost used: `label` is "shipped table of <date>" or "AWS Pricing API, fetched <date>". */
-  prices: { source: string; retrieved: string; currency: string; label: string };
+  /**
+   * Which price table live cost used: `label` is "shipped table of <date>" or "AWS Pricing API,
+   * fetched <date>"; `ageDays` its age by the injected clock, `stale` when older than 90 days.
+   */
+  prices: { source: string; retrieved: string; currency: string; label: string; ageDays: number; stale: boolean };
   instances: InstanceInfo[];
 }
 
@@ -46,12 +50,13 @@ export function createCostService(deps: {
           actual = deps.costExplorer.peek();
         }
       }
+      const age = priceAge(deps.prices, deps.clock);
       return {
         live,
         actual,
         actualError,
         projectedMonthTotal: actual ? actual.total + live.projectedRestOfMonth : null,
-        prices: { source: deps.prices.source, retrieved: deps.prices.retrieved, currency: deps.prices.currency, label: priceTableLabel(deps.prices) },
+        prices: { source: deps.prices.source, retrieved: deps.prices.retrieved, currency: deps.prices.currency, label: priceTableLabel(deps.prices), ageDays: age.days, stale: age.stale },
         instances,
       };
     },

@@ -39,8 +39,12 @@ export function Stat({ label, value, hint, tone }: { label: string; value: React
   );
 }
 
-/** A modal <dialog>: focus is trapped by the browser, Escape cancels. */
-export function Dialog({ open, title, onClose, children, labelledBy }: { open: boolean; title: string; onClose: () => void; children: ReactNode; labelledBy?: string }) {
+/**
+ * A modal <dialog>: focus is trapped by the browser, Escape cancels. `className` adds layout
+ * variants: `dialog-scroll` (a form whose `.dialog-body` scrolls while its `.dialog-foot` stays in view)
+ * and `dialog-wide`.
+ */
+export function Dialog({ open, title, onClose, children, labelledBy, className }: { open: boolean; title: string; onClose: () => void; children: ReactNode; labelledBy?: string; className?: string }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;
@@ -50,7 +54,7 @@ export function Dialog({ open, title, onClose, children, labelledBy }: { open: b
   }, [open]);
   const id = labelledBy ?? `dlg-${title.replace(/\W+/g, '-').toLowerCase()}`;
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby={id} onClose={onClose} onCancel={(e) => { e.preventDefault(); onClose(); }}>
+    <dialog ref={ref} className={className ? `dialog ${className}` : 'dialog'} aria-labelledby={id} onClose={onClose} onCancel={(e) => { e.preventDefault(); onClose(); }}>
       {open ? (
         <>
           <h2 id={id}>{title}</h2>

@@ -119,7 +119,7 @@ export function ForecastBar({ monthToDate, forecast, limit, thresholds, format, 
   const scale = Math.max(1e-9, monthToDate, forecast, limit ?? 0) * 1.06;
   const x = (v: number) => padX + (Math.max(0, v) / scale) * (W - 2 * padX);
   const over = limit !== null && forecast > limit;
-  const label = `Spent ${format(monthToDate)}, forecast ${format(forecast)}${limit !== null ? `, budget ${format(limit)}` : ', no budget set'}`;
+  const label = `Spent ${format(monthToDate)}, forecast ${format(forecast)}${limit !== null ? `, budget ${format(limit)}` : ', no monthly limit set'}`;
   return (
     <div ref={ref} className="forecast-bar"><svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={label} data-testid="forecast-bar">
       <defs>

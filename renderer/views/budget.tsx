@@ -15,13 +15,17 @@ export function BudgetView() {
   if (!data) return <Loading what="budget" />;
   const money = (v: number) => formatMoney(v, data.currency, 0);
   const tone = data.guard.state === 'ok' ? 'ok' : data.guard.state === 'warning' ? 'warn' : 'bad';
+  const limit = data.limit;
   return (
     <section className="view" aria-labelledby="budget-title">
       <header className="view-header"><h1 id="budget-title">Budget</h1></header>
       <div className="stats">
-        <Stat label="Spent this month" value={formatMoney(data.monthToDate, data.currency)} hint={data.limit !== null ? `of ${money(data.limit)}` : 'no budget set'} />
-        <Stat label="Forecast to month end" value={formatMoney(data.forecast, data.currency)} tone={data.limit !== null && data.forecast > data.limit ? 'warn' : undefined} hint={data.limit !== null && data.forecast > data.limit ? 'above budget' : 'within budget'} />
-        <Stat label="Launch guard" value={<Pill tone={tone}>{data.guard.state}</Pill>} hint={data.guard.remaining !== null ? `${money(data.guard.remaining)} left` : undefined} tone={tone} />
+        <Stat label="Spent this month" value={formatMoney(data.monthToDate, data.currency)} hint={limit !== null ? `of ${money(limit)}` : 'no monthly limit set'} />
+        <Stat label="Forecast to month end" value={formatMoney(data.forecast, data.currency)} tone={limit !== null && data.forecast > limit ? 'warn' : undefined}
+          hint={limit === null ? 'no limit to compare it with' : data.forecast > limit ? 'above budget' : 'within budget'} />
+        {limit === null
+          ? <Stat label="Launch guard" value={<Pill tone="idle">no limit</Pill>} hint="launches are not checked" />
+          : <Stat label="Launch guard" value={<Pill tone={tone}>{data.guard.state}</Pill>} hint={data.guard.remaining !== null ? `${money(data.guard.remaining)} left` : undefined} tone={tone} />}
       </div>
       <div className="panel">
         <div className="panel-head">
@@ -32,8 +36,14 @@ export function BudgetView() {
             {data.limit !== null ? <span><i style={{ background: 'var(--muted)', width: 2 }} />thresholds</span> : null}
           </div>
         </div>
-        <ForecastBar monthToDate={data.monthToDate} forecast={data.forecast} limit={data.limit} thresholds={data.thresholds} format={money} tone={tone} />
-        <p>{data.guard.message}</p>
+        <ForecastBar monthToDate={data.monthToDate} forecast={data.forecast} limit={limit} thresholds={data.thresholds} format={money} tone={tone} />
+        {limit === null ? (
+          <div className="note note-warn" data-testid="no-limit">
+            <div><strong>{data.guard.message}</strong></div>
+            <div className="note-more">To set one, enter a <em>Monthly limit</em> in <a href="#/settings">Settings</a> (Budget and instances), or
+              run <code>scopecloud config set budget.monthlyLimitUsd 500</code>. A monthly cost budget in AWS Budgets, when the account has one, takes its place.</div>
+          </div>
+        ) : <p>{data.guard.message}</p>}
       </div>
       <CostExplorerPanel data={data} money={money} />
       <div className="grid-2">

@@ -1,6 +1,8 @@
 /**
- * First run: keep everything local (the default, no AWS needed) or connect an AWS account.
- * Each choice is checked on the spot; problems are shown next to the field they name.
+ * Where acquired files go: keep everything local (the default, no AWS needed) or connect an AWS
+ * account. Each choice is checked on the spot; problems are shown next to the field they name.
+ * `FirstRun` asks it once, on a welcome screen, until a destination is chosen (here or with
+ * `scopecloud config target`); Settings asks it again under its own title (settings.tsx).
  */
 import { useEffect, useState } from 'react';
 import type { FieldProblem, Settings } from '../../preload/api.ts';
@@ -8,6 +10,19 @@ import { ErrorNote } from '../components/bits.tsx';
 import { useAction, useApi } from '../hooks.ts';
 
 export function FirstRun({ settings, onDone }: { settings: Settings; onDone: () => void }) {
+  return (
+    <main className="first-run" aria-labelledby="fr-title">
+      <div className="first-run-card">
+        <h1 id="fr-title">Welcome to ScopeCloud</h1>
+        <p className="lead">Where should acquired files go? You can change this later in Settings.</p>
+        <DestinationForm settings={settings} onDone={onDone} />
+      </div>
+    </main>
+  );
+}
+
+/** The destination choice, checked and saved; `onCancel` adds a Cancel button that keeps the current one. */
+export function DestinationForm({ settings, onDone, onCancel }: { settings: Settings; onDone: () => void; onCancel?: () => void }) {
   const api = useApi();
   const [mode, setMode] = useState<'local' | 'aws'>(settings.mode);
   const [archiveDir, setArchiveDir] = useState(settings.archiveDir);
@@ -59,45 +74,40 @@ export function FirstRun({ settings, onDone }: { settings: Settings; onDone: () 
   );
 
   return (
-    <main className="first-run" aria-labelledby="fr-title">
-      <div className="first-run-card">
-        <h1 id="fr-title">Welcome to ScopeCloud</h1>
-        <p className="lead">Where should acquired files go? You can change this later in Settings.</p>
-        <form onSubmit={submit} noValidate>
-          <fieldset className="choice">
-            <legend>Destination</legend>
-            <label className={`choice-item ${mode === 'local' ? 'selected' : ''}`}>
-              <input type="radio" name="mode" value="local" checked={mode === 'local'} onChange={() => setMode('local')} />
-              <span><strong>Local archive</strong> (recommended to start)<br />
-                <span className="muted">Files are copied and verified into a folder on this computer or a mounted NAS. No AWS account needed.</span></span>
-            </label>
-            <label className={`choice-item ${mode === 'aws' ? 'selected' : ''}`}>
-              <input type="radio" name="mode" value="aws" checked={mode === 'aws'} onChange={() => setMode('aws')} />
-              <span><strong>Amazon S3</strong><br />
-                <span className="muted">Files are uploaded to your bucket and can be analysed on EC2. Uses your AWS profile; no keys are stored by ScopeCloud.</span></span>
-            </label>
-          </fieldset>
+    <form onSubmit={submit} noValidate>
+      <fieldset className="choice">
+        <legend>Destination</legend>
+        <label className={`choice-item ${mode === 'local' ? 'selected' : ''}`}>
+          <input type="radio" name="mode" value="local" checked={mode === 'local'} onChange={() => setMode('local')} />
+          <span><strong>Local archive</strong> (recommended to start)<br />
+            <span className="muted">Files are copied and verified into a folder on this computer or a mounted NAS. No AWS account needed.</span></span>
+        </label>
+        <label className={`choice-item ${mode === 'aws' ? 'selected' : ''}`}>
+          <input type="radio" name="mode" value="aws" checked={mode === 'aws'} onChange={() => setMode('aws')} />
+          <span><strong>Amazon S3</strong><br />
+            <span className="muted">Files are uploaded to your bucket and can be analysed on EC2. Uses your AWS profile; no keys are stored by ScopeCloud.</span></span>
+        </label>
+      </fieldset>
 
-          {mode === 'local' ? (
-            field('archiveDir', 'Archive folder', archiveDir, setArchiveDir, { placeholder: '/srv/archive', help: 'An absolute path with enough free space.' })
-          ) : (
-            <div className="grid-2">
-              {field('profile', 'AWS profile', profile, setProfile, { list: 'fr-profiles', help: 'From ~/.aws/config (SSO profiles work).' })}
-              <datalist id="fr-profiles">{profiles.map((p) => <option key={p} value={p} />)}</datalist>
-              {field('region', 'Region', region, setRegion, { placeholder: 'eu-west-1' })}
-              {field('bucket', 'Bucket', bucket, setBucket, { placeholder: 'my-lab-data' })}
-              {field('prefix', 'Key prefix', prefix, setPrefix, { help: 'Folder inside the bucket.' })}
-              {field('endpoint', 'Endpoint (optional)', endpoint, setEndpoint, { placeholder: 'https://s3.example.org', help: 'Only for S3-compatible stores.' })}
-            </div>
-          )}
-          {identity && problems.length > 0 ? <p className="muted">Credentials work (signed in as {identity}).</p> : null}
-          {problems.length > 0 ? <div className="note note-error" role="alert">Please fix {problems.map((p) => p.field).join(', ')}: {problems[0].message}</div> : null}
-          <ErrorNote error={action.error} />
-          <div className="actions">
-            <button type="submit" className="primary" disabled={action.busy}>{action.busy ? 'Checking…' : mode === 'local' ? 'Use this folder' : 'Check and connect'}</button>
-          </div>
-        </form>
+      {mode === 'local' ? (
+        field('archiveDir', 'Archive folder', archiveDir, setArchiveDir, { placeholder: '/srv/archive', help: 'An absolute path with enough free space.' })
+      ) : (
+        <div className="grid-2">
+          {field('profile', 'AWS profile', profile, setProfile, { list: 'fr-profiles', help: 'From ~/.aws/config (SSO profiles work).' })}
+          <datalist id="fr-profiles">{profiles.map((p) => <option key={p} value={p} />)}</datalist>
+          {field('region', 'Region', region, setRegion, { placeholder: 'eu-west-1' })}
+          {field('bucket', 'Bucket', bucket, setBucket, { placeholder: 'my-lab-data' })}
+          {field('prefix', 'Key prefix', prefix, setPrefix, { help: 'Folder inside the bucket.' })}
+          {field('endpoint', 'Endpoint (optional)', endpoint, setEndpoint, { placeholder: 'https://s3.example.org', help: 'Only for S3-compatible stores.' })}
+        </div>
+      )}
+      {identity && problems.length > 0 ? <p className="muted">Credentials work (signed in as {identity}).</p> : null}
+      {problems.length > 0 ? <div className="note note-error" role="alert">Please fix {problems.map((p) => p.field).join(', ')}: {problems[0].message}</div> : null}
+      <ErrorNote error={action.error} />
+      <div className="actions">
+        {onCancel ? <button type="button" onClick={onCancel} disabled={action.busy}>Cancel</button> : null}
+        <button type="submit" className="primary" disabled={action.busy}>{action.busy ? 'Checking…' : mode === 'local' ? 'Use this folder' : 'Check and connect'}</button>
       </div>
-    </main>
+    </form>
   );
 }

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import type { ActionExplanation, Instance, InstanceAction, LaunchCheck, Market, Preset, PriceTableInfo } from '../../preload/api.ts';
 import { Dialog, ErrorNote, Loading, Pill, Stat, ViewError } from '../components/bits.tsx';
-import { formatDuration, formatMoney, liveCost, uptimeSeconds } from '../format.ts';
+import { formatDuration, formatMoney, liveCost, pricesAsOf, uptimeSeconds } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 
 const STATE_TONE = { pending: 'busy', running: 'ok', stopping: 'busy', stopped: 'idle', 'shutting-down': 'busy', terminated: 'idle' } as const;
@@ -64,7 +64,7 @@ export function InstancesView() {
         </table>
       </div>
       {pending ? <ActionDialog key={`${pending.instance.id}-${pending.action}`} instance={pending.instance} action={pending.action} onClose={() => setPending(null)} /> : null}
-      {launching ? <LaunchDialog currency={data.currency} onClose={() => setLaunching(false)} /> : null}
+      {launching ? <LaunchDialog currency={data.currency} prices={data.prices} onClose={() => setLaunching(false)} /> : null}
     </section>
   );
 }
@@ -108,19 +108,30 @@ function ActionDialog({ instance, action, onClose }: { instance: Instance; actio
   );
 }
 
-/** Which price table the figures use, and a way to refresh it from the AWS Pricing API. */
+/**
+ * Which price table the figures use and how old it is, a warning once it is out of date, and a
+ * way to refresh it from the AWS Pricing API.
+ */
 function PricesLine({ prices }: { prices: PriceTableInfo | undefined }) {
   const api = useApi();
   const refresh = useAction();
   const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
   if (!prices) return null;
   return (
-    <div className="prices-line small" data-testid="prices-line">
-      <span className="muted">Prices: {prices.label} (on-demand, Linux).</span>
-      <button className="link" disabled={refresh.busy} onClick={() => { refresh.run(() => api.refreshPrices()).then((r) => { if (r) setResult(r); }); }}>
-        {refresh.busy ? 'Asking the AWS Pricing API…' : 'Refresh prices'}
-      </button>
-      {result ? <span role="status" className={result.ok ? '' : 'warn-text'}>{result.message}</span> : null}
+    <div className="prices">
+      <div className="prices-line small" data-testid="prices-line">
+        <span className="muted">{pricesAsOf(prices)}: {prices.source === 'shipped' ? 'the table shipped with ScopeCloud' : 'fetched from the AWS Pricing API'} (on-demand, Linux).</span>
+        <button type="button" className="link" disabled={refresh.busy} onClick={() => { refresh.run(() => api.refreshPrices()).then((r) => { if (r) setResult(r); }); }}>
+          {refresh.busy ? 'Asking the AWS Pricing API…' : 'Refresh prices'}
+        </button>
+        {result ? <span role="status" className={result.ok ? '' : 'warn-text'}>{result.message}</span> : null}
+      </div>
+      {prices.stale ? (
+        <div className="note note-warn small" data-testid="prices-stale">
+          <strong>These prices are {prices.ageDays} days old</strong> (older than {prices.staleAfterDays} days): AWS changes its prices, so the costs
+          and budget checks shown here may be off. Refresh them with <em>Refresh prices</em> above, or run <code>scopecloud cost --refresh-prices</code>.
+        </div>
+      ) : null}
       <ErrorNote error={refresh.error} />
     </div>
   );
@@ -131,7 +142,12 @@ const MARKETS: { id: Market; label: string; hint: string }[] = [
   { id: 'spot', label: 'Spot (cheaper, can be interrupted)', hint: 'Spare AWS capacity, usually much cheaper. AWS can take it back at any time with two minutes\' warning: it is then terminated and its disk deleted, so keep results in S3. It cannot be stopped, only terminated (also after the planned hours).' },
 ];
 
-function LaunchDialog({ currency, onClose }: { currency: string; onClose: () => void }) {
+/**
+ * The launch form. The choices scroll inside the dialog while the decision (projected cost, the
+ * budget guard's answer, its override) and Cancel / Launch stay in view on short screens
+ * (1280x800 with every note showing).
+ */
+function LaunchDialog({ currency, prices, onClose }: { currency: string; prices: PriceTableInfo | undefined; onClose: () => void }) {
   const api = useApi();
   const [presets, setPresets] = useState<Preset[]>([]);
   const [presetId, setPresetId] = useState('');
@@ -144,7 +160,7 @@ function LaunchDialog({ currency, onClose }: { currency: string; onClose: () => 
   const [override, setOverride] = useState(false);
   const [market, setMarket] = useState<Market>('on-demand');
   const run = useAction();
-  useEffect(() => { api.listPresets().then((p) => { setPresets(p.presets); setPresetId(p.presets[0]?.id ?? ''); }); }, [api]);
+  useEffect(() => { api.listPresets().then((p) => { setPresets(p.presets); setPresetId((id) => id || (p.presets[0]?.id ?? '')); }); }, [api, prices?.source, prices?.retrieved]);
   const plannedHours = Number(hours);
   const hoursOk = plannedHours >= 0.1 && (maxHours === null || plannedHours <= maxHours);
   useEffect(() => {
@@ -152,46 +168,57 @@ function LaunchDialog({ currency, onClose }: { currency: string; onClose: () => 
     let live = true;
     api.checkLaunch({ presetId, plannedHours }).then((c) => { if (live) setCheck(c); }, () => { if (live) setCheck(null); });
     return () => { live = false; };
-  }, [api, presetId, plannedHours, hoursOk]);
+  }, [api, presetId, plannedHours, hoursOk, prices?.source, prices?.retrieved]);
   return (
-    <Dialog open title="Launch an instance" onClose={onClose}>
+    <Dialog open title="Launch an instance" onClose={onClose} className="dialog-scroll dialog-wide">
       <form onSubmit={(e) => { e.preventDefault(); run.run(() => api.launchInstance({ presetId, name, plannedHours, override, market })).then((r) => { if (r) onClose(); }); }}>
-        <fieldset className="choice compact">
-          <legend>Machine</legend>
-          {presets.map((p) => (
-            <label key={p.id} className={`choice-item ${presetId === p.id ? 'selected' : ''}`}>
-              <input type="radio" name="preset" value={p.id} checked={presetId === p.id} onChange={() => setPresetId(p.id)} />
-              <span><strong>{p.label}</strong> · {p.type}<br /><span className="muted small">{p.vcpus} vCPU · {p.memoryGiB} GiB{p.gpus ? ` · ${p.gpus} GPU` : ''} · {p.diskGiB} GB disk · {formatMoney(p.hourlyPrice, currency, 3)}/h</span></span>
-            </label>
-          ))}
-        </fieldset>
-        <fieldset className="choice compact">
-          <legend>Pricing</legend>
-          {MARKETS.map((m) => (
-            <label key={m.id} className={`choice-item ${market === m.id ? 'selected' : ''}`}>
-              <input type="radio" name="market" value={m.id} checked={market === m.id} onChange={() => setMarket(m.id)} />
-              <span><strong>{m.label}</strong><br /><span className="muted small">{m.hint}</span></span>
-            </label>
-          ))}
-        </fieldset>
-        <div className="grid-2">
-          <div className="field"><label htmlFor="launch-name">Name</label><input id="launch-name" value={name} onChange={(e) => setName(e.target.value)} /></div>
-          <div className="field"><label htmlFor="launch-hours">Planned hours (then it {market === 'spot' ? 'terminates' : 'stops'})</label><input id="launch-hours" inputMode="decimal" value={hours} onChange={(e) => setHours(e.target.value)} aria-invalid={!hoursOk || undefined} aria-describedby="launch-hours-msg" />
-            <div id="launch-hours-msg" className={hoursOk ? 'field-msg' : 'field-msg bad'}>{maxHours !== null && plannedHours > maxHours ? `At most ${maxHours} h: the lab's limit per instance (Settings).` : !(plannedHours >= 0.1) ? 'At least 0.1 h.' : maxHours !== null ? `Up to ${maxHours} h (the lab's limit).` : ''}</div></div>
-        </div>
-        {check ? (
-          <div className={`note ${check.allowed ? 'note-ok' : 'note-warn'}`} role="status">
-            Projected cost {market === 'spot' ? 'at most ' : ''}{formatMoney(check.projectedCost, currency)}{check.remaining !== null ? `; ${formatMoney(check.remaining, currency)} left this month` : ''}. {check.message}
-            {market === 'spot' ? <span data-testid="spot-basis"> Spot is priced by the hour and zone and is usually well below the on-demand price used here, so the real cost is usually lower; the budget check counts the on-demand price.</span> : null}
+        <div className="dialog-body">
+          <fieldset className="choice compact two-up">
+            <legend>Machine</legend>
+            {presets.map((p) => (
+              <label key={p.id} className={`choice-item ${presetId === p.id ? 'selected' : ''}`}>
+                <input type="radio" name="preset" value={p.id} checked={presetId === p.id} onChange={() => setPresetId(p.id)} />
+                <span><strong>{p.label}</strong> · {p.type} · {formatMoney(p.hourlyPrice, currency, 3)}/h<br /><span className="muted small">{p.vcpus} vCPU · {p.memoryGiB} GiB{p.gpus ? ` · ${p.gpus} GPU` : ''} · {p.diskGiB} GB disk</span></span>
+              </label>
+            ))}
+          </fieldset>
+          <PricesLine prices={prices} />
+          <fieldset className="choice compact">
+            <legend>Pricing</legend>
+            {MARKETS.map((m) => (
+              <label key={m.id} className={`choice-item ${market === m.id ? 'selected' : ''}`}>
+                <input type="radio" name="market" value={m.id} checked={market === m.id} onChange={() => setMarket(m.id)} />
+                <span><strong>{m.label}</strong><br /><span className="muted small">{m.hint}</span></span>
+              </label>
+            ))}
+          </fieldset>
+          <div className="grid-2">
+            <div className="field"><label htmlFor="launch-name">Name</label><input id="launch-name" value={name} onChange={(e) => setName(e.target.value)} /></div>
+            <div className="field"><label htmlFor="launch-hours">Planned hours (then it {market === 'spot' ? 'terminates' : 'stops'})</label><input id="launch-hours" inputMode="decimal" value={hours} onChange={(e) => setHours(e.target.value)} aria-invalid={!hoursOk || undefined} aria-describedby="launch-hours-msg" />
+              <div id="launch-hours-msg" className={hoursOk ? 'field-msg' : 'field-msg bad'}>{maxHours !== null && plannedHours > maxHours ? `At most ${maxHours} h: the lab's limit per instance (Settings).` : !(plannedHours >= 0.1) ? 'At least 0.1 h.' : maxHours !== null ? `Up to ${maxHours} h (the lab's limit).` : ''}</div></div>
           </div>
-        ) : null}
-        {check && !check.allowed ? <label className="check"><input type="checkbox" checked={override} onChange={(e) => setOverride(e.target.checked)} /> Override the budget guard (administrators)</label> : null}
-        <ErrorNote error={run.error} />
-        <div className="actions">
-          <button type="button" onClick={onClose}>Cancel</button>
-          <button type="submit" className="primary" disabled={run.busy || !presetId || !hoursOk || (check !== null && !check.allowed && !override)}>Launch</button>
+        </div>
+        <div className="dialog-foot">
+          {check ? (
+            <div className={`note ${check.allowed ? 'note-ok' : 'note-warn'}`} role="status">
+              Projected cost {market === 'spot' ? 'at most ' : ''}{formatMoney(check.projectedCost, currency)}{check.remaining !== null ? `; ${formatMoney(check.remaining, currency)} left this month` : ''}. {sentence(check.message)}
+              {market === 'spot' ? <span data-testid="spot-basis"> Spot is priced by the hour and zone and is usually well below the on-demand price used here, so the real cost is usually lower; the budget check counts the on-demand price.</span> : null}
+            </div>
+          ) : null}
+          {check && !check.allowed ? <label className="check"><input type="checkbox" checked={override} onChange={(e) => setOverride(e.target.checked)} /> Override the budget guard (administrators)</label> : null}
+          <ErrorNote error={run.error} />
+          <div className="actions">
+            <button type="button" onClick={onClose}>Cancel</button>
+            <button type="submit" className="primary" disabled={run.busy || !presetId || !hoursOk || (check !== null && !check.allowed && !override)}>Launch</button>
+          </div>
         </div>
       </form>
     </Dialog>
   );
+}
+
+/** A message from main as a sentence: capitalised, ending in a full stop. */
+function sentence(message: string): string {
+  const m = message.trim();
+  return m && `${m[0].toUpperCase()}${m.slice(1)}${/[.!?]$/.test(m) ? '' : '.'}`;
 }

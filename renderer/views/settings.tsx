@@ -1,8 +1,9 @@
 /** Settings: destination (re-runs the first-run checks), the lab's rules, appearance. */
 import { useState } from 'react';
+import type { Settings } from '../../preload/api.ts';
 import { ErrorNote, Loading } from '../components/bits.tsx';
 import { useAction, useApi, useTopic } from '../hooks.ts';
-import { FirstRun } from './first-run.tsx';
+import { DestinationForm } from './first-run.tsx';
 import { BudgetRules, WatchRules } from './settings-rules.tsx';
 
 export function SettingsView() {
@@ -11,7 +12,7 @@ export function SettingsView() {
   const [editing, setEditing] = useState(false);
   const action = useAction();
   if (!data) return error ? <ErrorNote error={error} /> : <Loading what="settings" />;
-  if (editing) return <FirstRun settings={data} onDone={() => setEditing(false)} />;
+  if (editing) return <ChangeDestination settings={data} onDone={() => setEditing(false)} />;
   return (
     <section className="view" aria-labelledby="set-title">
       <header className="view-header"><h1 id="set-title">Settings</h1></header>
@@ -31,6 +32,20 @@ export function SettingsView() {
           ))}
         </div>
         <ErrorNote error={action.error} />
+      </div>
+    </section>
+  );
+}
+
+/** The first-run choice again, titled for what it does here, with Cancel to keep the current one. */
+function ChangeDestination({ settings, onDone }: { settings: Settings; onDone: () => void }) {
+  const current = settings.mode === 'local' ? `the local archive at ${settings.archiveDir}` : `s3://${settings.aws?.bucket}/${settings.aws?.prefix}`;
+  return (
+    <section className="view" aria-labelledby="dest-title">
+      <header className="view-header"><h1 id="dest-title">Change destination</h1></header>
+      <div className="panel">
+        <p className="muted panel-lead">Files now go to {current}. The new destination is checked before it is saved; files already archived or uploaded stay where they are.</p>
+        <DestinationForm settings={settings} onDone={onDone} onCancel={onDone} />
       </div>
     </section>
   );

@@ -2,9 +2,13 @@
  * End-to-end over the real services for instances, prices and budget: `scopecloud serve` as a
  * child process with moto behind it (AWS_ENDPOINT_URL; EC2 through a recording proxy), the
  * Pricing API test server (AWS_ENDPOINT_URL_PRICING) and Cost Explorer results seeded in moto;
- * Debian's Chromium drives the bundled UI. A Spot launch from the launch dialog must reach EC2 as
- * a one-time Spot request; the price table can be refreshed from the UI; the budget view's daily
- * chart draws the days Cost Explorer returned. Screenshots: /tmp/compute-*.png (look at them).
+ * Debian's Chromium drives the bundled UI at 1280x800. The destination is chosen only with
+ * `scopecloud config target s3`, so the app opens without its welcome screen; with no AWS Budget
+ * and no monthly limit the Budget view says so and how to set one; a Spot launch from the launch
+ * dialog must reach EC2 as a one-time Spot request; the dialog keeps its buttons in view; the
+ * shipped price table shows its age and warns when it is out of date, and can be refreshed from
+ * the UI; the budget view's daily chart draws the days Cost Explorer returned.
+ * Screenshots: /tmp/compute-*.png (look at them).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +18,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
+import { priceAge } from '../../main/cost/price-age.ts';
 import { loadPriceTable } from '../../main/cost/price-table.ts';
 import { chromiumMissing } from '../support/chromium.ts';
 import { startServedUi, type ServedUi } from '../support/served-ui.ts';
@@ -49,6 +54,7 @@ const dayResult = (d: number) => ({
   Estimated: true,
 });
 const expectedDays = days.length;
+const VIEWPORT = { width: 1280, height: 800 };
 
 before(async () => {
   if (skip) return;
@@ -71,10 +77,9 @@ before(async () => {
   ], { pageSize: 10 });
 
   const env = { SCOPECLOUD_HOME: home, SCOPECLOUD_OWNER: 'newcomer' };
-  for (const args of [['target', 's3', '--bucket', 'lab-compute', '--region', moto.region], ['set', 'ui.firstRunComplete', 'true'], ['set', 'budget.monthlyLimitUsd', '400']]) {
-    const r = await runCli(['config', ...args], env);
-    assert.equal(r.code, 0, r.stderr);
-  }
+  // The README's way: the destination from the CLI, nothing else (no limit: the Budget view says so).
+  const r = await runCli(['config', 'target', 's3', '--bucket', 'lab-compute', '--region', moto.region], env);
+  assert.equal(r.code, 0, r.stderr);
   const rendererDir = join(dir, 'renderer');
   await bundleRenderer({ outDir: rendererDir });
   const childEnv: NodeJS.ProcessEnv = {
@@ -90,7 +95,7 @@ before(async () => {
     AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
   };
   delete childEnv.AWS_PROFILE;
-  ui = await startServedUi({ env: childEnv, rendererDir, viewport: { width: 1280, height: 900 } });
+  ui = await startServedUi({ env: childEnv, rendererDir, viewport: VIEWPORT });
   ({ url, page, pageErrors } = ui);
 });
 
@@ -110,11 +115,77 @@ async function go(view: string): Promise<void> {
   await page.evaluate((v) => { location.hash = v; }, `#/${view}`);
 }
 
-test('a Spot launch from the launch dialog reaches EC2 as a one-time Spot request', { skip }, async () => {
+/** Sets the lab's monthly limit the way a user does: Settings, Budget and instances, Save. */
+async function setMonthlyLimit(usd: string): Promise<void> {
+  await go('settings');
+  const form = page.locator('form[aria-labelledby="set-budget"]');
+  await form.getByLabel('Monthly limit').fill(usd);
+  await form.getByRole('button', { name: 'Save' }).click();
+  // Save turns off again once the saved settings come back with the new limit
+  await page.waitForFunction(() => (document.querySelector('form[aria-labelledby="set-budget"] button[type="submit"]') as HTMLButtonElement | null)?.disabled === true);
+}
+
+/** The element's box lies inside the viewport and a click at its centre reaches it (nothing covers it). */
+async function fullyInView(what: string, locator: ReturnType<Page['locator']>): Promise<void> {
+  const box = await locator.boundingBox();
+  assert.ok(box, `${what} is rendered`);
+  assert.ok(box.y >= 0 && box.x >= 0 && box.y + box.height <= VIEWPORT.height && box.x + box.width <= VIEWPORT.width, `${what} inside the ${VIEWPORT.width}x${VIEWPORT.height} viewport: ${JSON.stringify(box)}`);
+  const hit = await locator.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+    return top !== null && (top === el || el.contains(top));
+  });
+  assert.ok(hit, `${what} is not covered`);
+}
+
+const shippedAge = () => priceAge(loadPriceTable(), { now: Date.now });
+
+test('configured with scopecloud config target s3 only, the app opens on its views; Change destination is titled for it', { skip }, async () => {
   await page.goto(url);
+  await page.getByRole('heading', { name: 'Acquisition', level: 1 }).waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByRole('heading', { name: 'Welcome to ScopeCloud' }).count(), 0);
+  await page.locator('.sidebar-foot').getByText('s3://lab-compute/').waitFor();
+  await go('settings');
+  await page.getByRole('button', { name: 'Change destination…' }).click();
+  await page.getByRole('heading', { name: 'Change destination', level: 1 }).waitFor();
+  assert.equal(await page.getByText(/Welcome/).count(), 0);
+  assert.equal(await page.getByLabel('Amazon S3').isChecked(), true);
+  assert.equal(await page.getByLabel('Bucket', { exact: true }).inputValue(), 'lab-compute');
+  await page.screenshot({ path: '/tmp/compute-change-destination.png' });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+  assert.deepEqual(pageErrors, []);
+});
+
+test('with no AWS Budget and no monthly limit the Budget view says so and how to set one', { skip }, async () => {
+  await go('budget');
+  await page.getByRole('heading', { name: 'Budget', level: 1 }).waitFor();
+  const note = page.getByTestId('no-limit');
+  await note.waitFor({ timeout: 20_000 });
+  assert.match(await note.innerText(), /No monthly limit is set, so launches are not checked against a budget\.[\s\S]*Monthly limit in Settings[\s\S]*scopecloud config set budget\.monthlyLimitUsd/);
+  const view = await page.locator('section.view').innerText();
+  assert.doesNotMatch(view, /within budget|above budget/i, 'nothing is compared with a limit that does not exist');
+  assert.match(view, /no monthly limit set/);
+  assert.match(view, /no limit to compare it with/);
+  assert.match(view, /Launch guard\s+no limit\s+launches are not checked/);
+  await page.screenshot({ path: '/tmp/compute-budget-no-limit.png' });
+
+  // the note's way there: Settings, then the Budget view compares with the limit
+  await note.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+  await setMonthlyLimit('400');
+  await go('budget');
+  await page.getByText('of $400', { exact: true }).waitFor({ timeout: 15_000 });
+  await page.locator('.stat-hint').filter({ hasText: /^(within|above) budget$/ }).waitFor();
+  assert.equal(await page.getByTestId('no-limit').count(), 0);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a Spot launch from the launch dialog reaches EC2 as a one-time Spot request', { skip }, async () => {
   await go('instances');
   await page.getByRole('heading', { name: 'Instances' }).waitFor({ timeout: 15_000 });
-  await page.getByTestId('prices-line').filter({ hasText: 'shipped table of 2025-06-01' }).waitFor({ timeout: 15_000 });
+  const age = shippedAge();
+  await page.getByTestId('prices-line').filter({ hasText: `Prices as of ${age.asOf}, ${age.days} days old: the table shipped with ScopeCloud` }).waitFor({ timeout: 15_000 });
   await page.getByRole('button', { name: 'Launch instance…' }).click();
   const launch = page.getByRole('dialog');
   await launch.getByText(/Projected cost/).waitFor({ timeout: 15_000 });
@@ -155,11 +226,72 @@ test('a Spot launch from the launch dialog reaches EC2 as a one-time Spot reques
   assert.deepEqual(pageErrors, []);
 });
 
-test('prices refresh from the Pricing API from the Instances view and name the new table', { skip }, async () => {
+test('the shipped price table shows its age on the Instances view and warns once it is older than 90 days', { skip }, async () => {
+  await go('instances');
+  const age = shippedAge();
+  const line = page.getByTestId('prices-line');
+  await line.filter({ hasText: `Prices as of ${age.asOf}, ${age.days} days old` }).waitFor({ timeout: 15_000 });
+  // The table's date is fixed and the clock is real: past 90 days (as from 2025-08-31) it warns.
+  // The 89/91-day boundary itself is held with an injected clock in test/unit/cost/price-age.test.ts.
+  const stale = page.getByTestId('prices-stale');
+  if (age.stale) {
+    await stale.waitFor();
+    const text = await stale.innerText();
+    assert.match(text, new RegExp(`These prices are ${age.days} days old \\(older than 90 days\\)`));
+    assert.match(text, /Refresh prices above, or run scopecloud cost --refresh-prices/);
+    await fullyInView('the price-age warning', stale);
+  } else {
+    assert.equal(await stale.count(), 0);
+  }
+  await page.screenshot({ path: '/tmp/compute-prices-age.png' });
+  assert.deepEqual(pageErrors, []);
+});
+
+test('the launch dialog keeps Cancel and Launch in view at 1280x800, with every note showing', { skip }, async () => {
+  await setMonthlyLimit('1'); // below any launch's cost: every launch is refused unless overridden
+  await go('instances');
+  await page.getByRole('button', { name: 'Launch instance…' }).click();
+  const launch = page.getByRole('dialog', { name: 'Launch an instance' });
+  await launch.getByLabel(/Large memory/).check();
+  await launch.getByLabel(/Spot \(cheaper, can be interrupted\)/).check();
+  await launch.getByLabel(/Planned hours/).fill('8');
+  await launch.getByTestId('spot-basis').waitFor({ timeout: 15_000 });
+  const override = launch.getByLabel('Override the budget guard (administrators)');
+  await override.waitFor({ timeout: 15_000 });
+  const age = shippedAge();
+  await launch.getByTestId('prices-line').filter({ hasText: `Prices as of ${age.asOf}, ${age.days} days old` }).waitFor();
+  if (age.stale) await launch.getByTestId('prices-stale').waitFor();
+
+  // The decision and the buttons stay in view; the choices above them scroll if they must.
+  await fullyInView('the dialog', launch);
+  await fullyInView('Launch', launch.getByRole('button', { name: 'Launch' }));
+  await fullyInView('Cancel', launch.getByRole('button', { name: 'Cancel' }));
+  await fullyInView('the refusal', launch.getByRole('status').filter({ hasText: /Projected cost at most \$[\d.]+; \$0\.00 left this month/ }));
+  await fullyInView('the override', override);
+  await page.screenshot({ path: '/tmp/compute-launch-dialog-800.png' });
+  const body = launch.locator('.dialog-body');
+  if (await body.evaluate((el) => el.scrollHeight > el.clientHeight)) {
+    await launch.getByLabel('Name').scrollIntoViewIfNeeded();
+    await fullyInView('the Name field, scrolled to', launch.getByLabel('Name'));
+    await page.screenshot({ path: '/tmp/compute-launch-dialog-800-scrolled.png' });
+  }
+  assert.equal(await launch.getByRole('button', { name: 'Launch' }).isDisabled(), true, 'refused: Launch waits for the override');
+  await override.check();
+  assert.equal(await launch.getByRole('button', { name: 'Launch' }).isEnabled(), true);
+  await fullyInView('Launch, after scrolling', launch.getByRole('button', { name: 'Launch' }));
+  await launch.getByRole('button', { name: 'Cancel' }).click();
+  await launch.waitFor({ state: 'hidden' });
+  await setMonthlyLimit('400');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('prices refresh from the Pricing API from the Instances view, name the new table and are 0 days old', { skip }, async () => {
   await go('instances');
   await page.getByRole('button', { name: 'Refresh prices' }).click();
   await page.getByRole('status').filter({ hasText: /Prices refreshed from the AWS Pricing API for us-east-1/ }).waitFor({ timeout: 20_000 });
-  await page.getByTestId('prices-line').filter({ hasText: /Prices: AWS Pricing API, fetched \d{4}-\d{2}-\d{2}/ }).waitFor({ timeout: 10_000 });
+  const today = new Date().toISOString().slice(0, 10);
+  await page.getByTestId('prices-line').filter({ hasText: `Prices as of ${today}, 0 days old: fetched from the AWS Pricing API` }).waitFor({ timeout: 10_000 });
+  assert.equal(await page.getByTestId('prices-stale').count(), 0, 'fresh prices carry no warning');
   assert.ok(pricing.requests.some((r) => r.target === 'AWSPriceListService.GetProducts'));
   await page.screenshot({ path: '/tmp/compute-prices-refreshed.png' });
   assert.deepEqual(pageErrors, []);

@@ -156,6 +156,11 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
   const emit = (e: AppEvent) => { for (const l of listeners) l(e); };
   const changed = (topic: Topic) => emit({ type: 'changed', topic });
   const t0 = now();
+  /** The shipped table of 2025-06-01 and its age today (stale, as the real one is after 90 days). */
+  const shippedPrices = () => {
+    const ageDays = Math.max(0, Math.floor((now() - Date.UTC(2025, 5, 1)) / 86_400_000));
+    return { source: 'shipped' as const, retrieved: '2025-06-01', ageDays, staleAfterDays: 90, stale: ageDays > 90 };
+  };
 
   let settings: Settings = {
     mode: 'local',
@@ -472,7 +477,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     async listInstances() {
       needAws('instances');
       for (const i of instances) settle(i);
-      return { currency: 'USD', asOf: now(), instances: instances.filter((i) => i.state !== 'terminated').map((i) => ({ ...i })), prices: { label: 'shipped table of 2025-06-01', retrieved: '2025-06-01' } };
+      return { currency: 'USD', asOf: now(), instances: instances.filter((i) => i.state !== 'terminated').map((i) => ({ ...i })), prices: shippedPrices() };
     },
     async explainAction(req) { return explain(findInstance(req.id), req.action); },
     async instanceAction(req) {
@@ -524,7 +529,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     async refreshPrices() {
       log('refreshPrices', null);
       needAws('prices');
-      return { ok: false, message: 'Prices not refreshed: your AWS identity may not read the Pricing API (AccessDeniedException; it needs pricing:GetProducts); keeping the shipped table of 2025-06-01.', prices: { label: 'shipped table of 2025-06-01', retrieved: '2025-06-01' } };
+      return { ok: false, message: 'Prices not refreshed: your AWS identity may not read the Pricing API (AccessDeniedException; it needs pricing:GetProducts); keeping the shipped table of 2025-06-01.', prices: shippedPrices() };
     },
 
     async listAnalyses() { return { analyses: analyses.map((a) => ({ ...a, steps: a.steps.map((s) => ({ ...s })) })) }; },

@@ -15,6 +15,8 @@ const HELP = `Usage:
   scopecloud config path                       where settings and state live
 
 Credentials are never stored: they come from the AWS chain (env, ~/.aws profiles, SSO).
+Choosing a target also completes the app's first-run screen: \`scopecloud serve\` and the app then
+open straight to their views (Settings > Change destination changes it there).
 Exit codes: 0 ok, 2 usage, 3 invalid value (the message names the field).`;
 
 function describe(s: Settings): string[] {
@@ -90,7 +92,10 @@ export const configCommand: CliCommand = {
         } else {
           throw new CliError('config target needs "local <folder>" or "s3 --bucket .. --region .."', ExitCode.usage);
         }
-        result = settings.replace({ ...settings.get(), target });
+        // Choosing the destination here is what the app's first-run screen asks for: the app opens
+        // straight to its views afterwards.
+        const current = settings.get();
+        result = settings.replace({ ...current, target, ui: { ...current.ui, firstRunComplete: true } });
         break;
       }
       case 'reset':

@@ -4,13 +4,15 @@ import { ExitCode, type CliCommand, type CliIo } from '../command.ts';
 import { computeServicesOf, table, toCliError } from '../../instances/cli-support.ts';
 import type { ComputeServices } from '../../instances/compute-services.ts';
 import { duration, round4, usd } from '../../cost/money.ts';
+import { priceAgeText, priceAgeWarning, STALE_PRICE_DAYS } from '../../cost/price-age.ts';
 
 const HELP = `Usage:
   scopecloud cost [--refresh] [--refresh-prices] [--live-only] [--json]
 
 Live cost is computed here from a price table and instance uptimes: the table shipped with the
 app, or the one last fetched from the AWS Pricing API with --refresh-prices (it needs
-pricing:GetProducts; when refused, the current table is kept and the reason shown). Actual spend comes
+pricing:GetProducts; when refused, the current table is kept and the reason shown). The table's
+date and age are printed, with a warning once it is older than ${STALE_PRICE_DAYS} days. Actual spend comes
 from AWS Cost Explorer, cached: it is asked at most every 6 hours, or on --refresh (never more
 than once per 10 minutes; each request costs $0.01). --live-only skips Cost Explorer.
 Exit codes: 0 ok, 4 AWS error.`;
@@ -70,8 +72,16 @@ export async function runCost(argv: string[], io: CliIo, compute: () => Promise<
     if (sum.actualError) io.out(`Cost Explorer unavailable: ${sum.actualError}`);
     if (sum.projectedMonthTotal !== null) io.out(`Projected month total if nothing changes: ${usd(sum.projectedMonthTotal)}.`);
     else io.out(`Projected rest of month from running instances and disks: ${usd(live.projectedRestOfMonth)}.`);
+    const age = { asOf: sum.prices.retrieved, days: sum.prices.ageDays, stale: sum.prices.stale };
+    io.out(`${capitalise(priceAgeText(age))}.`);
+    const warning = priceAgeWarning(age);
+    if (warning) io.err(`Warning: ${warning}`);
     return ExitCode.ok;
   } catch (e) {
     throw toCliError(e);
   }
+}
+
+function capitalise(s: string): string {
+  return s[0].toUpperCase() + s.slice(1);
 }

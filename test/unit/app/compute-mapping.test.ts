@@ -36,6 +36,7 @@ test('presets carry the price table\'s figures', () => {
 test('a launch fits what is left after spend and running instances', () => {
   assert.equal(launchCheck(10, null).allowed, true);
   assert.equal(launchCheck(10, null).remaining, null);
+  assert.equal(launchCheck(10, null).message, 'No monthly limit is set, so nothing limits this launch (about $10.00).');
   const fits = launchCheck(10, { limit: 100, spent: 60, committed: 20 });
   assert.deepEqual([fits.allowed, fits.remaining], [true, 20]);
   const over = launchCheck(25, { limit: 100, spent: 60, committed: 20 });
@@ -48,6 +49,7 @@ test('the budget guard state follows spend and forecast against the limit', () =
   const actual = (total: number) => ({ fetchedAt: '2025-03-14T00:00:00Z', start: '2025-03-01', end: '2025-03-14', currency: 'USD', total, byService: [{ key: 'Amazon EC2', amount: total }, { key: 'Tax', amount: 0 }], byOwner: [{ key: '', amount: total }], daily: [{ date: '2025-03-02', amount: total }], fromCache: false, ageMs: 0, nextRefreshAt: '' });
   assert.equal(toBudget({ ...base, actual: actual(10), localLimit: null }).guard.state, 'ok');
   assert.equal(toBudget({ ...base, actual: actual(10), localLimit: null }).guard.remaining, null);
+  assert.equal(toBudget({ ...base, actual: actual(10), localLimit: null }).guard.message, 'No monthly limit is set, so launches are not checked against a budget.');
   const ok = toBudget({ ...base, actual: actual(10), localLimit: 100 });
   assert.deepEqual([ok.guard.state, ok.guard.remaining, ok.thresholds.map((t) => t.crossed)], ['ok', 90, [false, false, false]]);
   assert.deepEqual(ok.byService, [{ name: 'Amazon EC2', amount: 10 }], 'zero lines are left out');
