@@ -29,7 +29,7 @@ export interface AnalysesDeps {
   jobs: (settings: Settings) => JobsContext;
   /** Every job store the list reads: the destination's, then the last demo run's (default: the destination's). */
   listed?: (settings: Settings) => JobsContext[];
-  /** The listed store holding job `id`, for its log or cancel (default: the destination's). */
+  /** The listed store holding job `id`, for its log, cancel or dismissal (default: the destination's). */
   holding?: (settings: Settings, id: string) => Promise<JobsContext>;
   aws: (settings: Settings) => AwsContext | null;
   sessions: () => Promise<SessionInfo[]>;
@@ -47,6 +47,8 @@ export interface AnalysesApi {
   list(): Promise<Analysis[]>;
   launch(req: LaunchAnalysisRequest): Promise<{ id: string }>;
   cancel(id: string): Promise<void>;
+  /** A failed or cancelled analysis leaves the list (its record stays in the store). */
+  dismiss(id: string): Promise<void>;
   log(id: string): Promise<string[]>;
   /** Running analyses from the last list (no I/O). */
   running(): number;
@@ -97,7 +99,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
   async function list(): Promise<Analysis[]> {
     listing ??= Promise.all(listed(d.settings()).map(async (ctx) => {
       try {
-        return (await ctx.jobs.list()).map((v) => toAnalysis(v, ctx.demo));
+        return (await ctx.jobs.list()).filter((v) => !v.dismissed).map((v) => toAnalysis(v, ctx.demo));
       } catch (e) {
         if (ctx.demo) return []; // a demo run replacing its folder under the read is no error of the user's
         throw e;
@@ -215,6 +217,12 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       await ctx.jobs.cancel(id);
       running?.abort();
       d.hub.changed('analyses', 'status');
+    },
+
+    async dismiss(id) {
+      await (await holding(d.settings(), id)).jobs.dismiss(id);
+      d.hub.changed('analyses');
+      void relist().catch(() => undefined);
     },
 
     async log(id) {

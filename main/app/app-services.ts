@@ -194,6 +194,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     async listAnalyses() { return { analyses: await analyses.list() }; },
     launchAnalysis: (req) => analyses.launch(req),
     async cancelAnalysis(req) { await analyses.cancel(req.id); return ok; },
+    async dismissAnalysis(req) { await analyses.dismiss(req.id); return ok; },
     async getAnalysisLog(req) { return { lines: await analyses.log(req.id) }; },
     async listResults() { return { results: await results.list(await analyses.list()) }; },
     getResultSummary: (req) => results.summary(req.id),

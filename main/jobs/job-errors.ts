@@ -4,6 +4,7 @@ export type JobErrorCode =
   | 'JOB_NOT_FOUND'
   | 'JOB_INVALID'
   | 'JOB_FINISHED'
+  | 'JOB_NOT_FAILED'
   | 'WORKER_NOT_FOUND'
   | 'NO_INPUT'
   | 'EC2_NOT_CONFIGURED'

@@ -10,6 +10,7 @@ export function jobKeys(id: string) {
     manifest: `${base}job.json`,
     status: `${base}status.json`,
     cancel: `${base}cancel`,
+    dismissed: `${base}dismissed`,
     results: `${base}results/`,
     shard(n: number) {
       const s = `${base}shards/${n}/`;

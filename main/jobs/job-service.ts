@@ -71,6 +71,8 @@ export interface JobService {
   show(id: string): Promise<JobView>;
   manifest(id: string): Promise<JobManifest>;
   cancel(id: string): Promise<JobView>;
+  /** Marks a failed or cancelled job dismissed (the app stops listing it; its record and log stay). */
+  dismiss(id: string): Promise<void>;
   logs(id: string, shard?: number): Promise<string>;
 }
 
@@ -312,11 +314,14 @@ export function createJobService(d: JobServiceDeps): JobService {
 
     async list() {
       const keys = await d.store.list(JOBS_ROOT);
-      const ids = [...new Set(keys.filter((k) => k.endsWith('/job.json') && k.split('/').length === 3).map((k) => k.split('/')[1]))];
+      const idsWith = (file: string) => new Set(keys.filter((k) => k.endsWith(`/${file}`) && k.split('/').length === 3).map((k) => k.split('/')[1]));
+      const dismissed = idsWith('dismissed');
       const views: JobView[] = [];
-      for (const id of ids) {
+      for (const id of idsWith('job.json')) {
         const m = await getJson<JobManifest>(d.store, jobKeys(id).manifest);
-        if (m) views.push(await view(m));
+        if (!m) continue;
+        const v = await view(m);
+        views.push(dismissed.has(id) ? { ...v, dismissed: true } : v);
       }
       return views.sort((a, b) => b.createdAt - a.createdAt);
     },
@@ -338,6 +343,12 @@ export function createJobService(d: JobServiceDeps): JobService {
         return run.done;
       }
       return reconcile(id);
+    },
+
+    async dismiss(id) {
+      const v = await view(await readManifest(id));
+      if (v.state !== 'failed' && v.state !== 'cancelled') throw new JobError('JOB_NOT_FAILED', `job ${id} is ${v.state}: only a failed or cancelled analysis can be dismissed`);
+      await d.store.put(jobKeys(id).dismissed, JSON.stringify({ at: now(), by: d.owner }) + '\n', 'application/json');
     },
 
     async logs(id, shard) {

@@ -5,6 +5,7 @@
  *   job.json                       manifest, written once at submission (JobManifest)
  *   status.json                    job-level state written by the controller (JobStatusDoc)
  *   cancel                         present once a cancel was requested
+ *   dismissed                      present once the user dismissed the failed or cancelled job from the app's list
  *   shards/<n>/status.json         shard state written by whoever runs it (ShardStatusDoc)
  *   shards/<n>/heartbeat.json      liveness, rewritten every few seconds while it runs (Heartbeat)
  *   shards/<n>/instance.json       the EC2 instance that runs this shard's current attempt (ShardLaunch)
@@ -171,4 +172,6 @@ export interface JobView {
   updatedAt: number;
   shards: ShardView[];
   sources: string[];
+  /** Set by `list` for a failed or cancelled job the user dismissed: the app no longer lists it. */
+  dismissed?: true;
 }

@@ -53,6 +53,7 @@ function AnalysisCard({ a, now, openResults }: { a: Analysis; now: number; openR
       <div className="actions left">
         {a.status === 'done' ? <button className="primary" onClick={() => openResults(a.id)}>Open results</button> : null}
         {a.status === 'running' || a.status === 'queued' ? <button onClick={() => action.run(() => api.cancelAnalysis({ id: a.id }))}>Cancel</button> : null}
+        {a.status === 'failed' || a.status === 'cancelled' ? <button onClick={() => action.run(() => api.dismissAnalysis({ id: a.id }))}>Dismiss</button> : null}
         <button className="link" aria-expanded={log !== null} onClick={() => (log ? setLog(null) : action.run(() => api.getAnalysisLog({ id: a.id })).then((r) => r && setLog(r.lines)))}>{log ? 'Hide log' : 'Show log'}</button>
       </div>
       {log ? <pre className="log" tabIndex={0} aria-label={`Log of ${a.name}`}>{log.join('\n') || '(empty)'}</pre> : null}

@@ -215,3 +215,28 @@ test('a local analysis of a synthetic movie ends in the Results view with ROIs i
   await page.screenshot({ path: '/tmp/real-results-images.png' });
   assert.deepEqual(pageErrors, []);
 });
+
+test('a file the worker refuses fails as an input error, said once in its words; the failed card can be dismissed', { skip: skipWorker }, async () => {
+  const notTiff = join(dir, 'movies', 'notes.tif');
+  writeFileSync(notTiff, 'laser 920 nm, 30 Hz\n');
+  await go('analyses');
+  await page.getByLabel('Data', { exact: true }).selectOption('local');
+  await page.getByLabel('Folder or TIFF file').fill(notTiff);
+  await page.getByRole('button', { name: 'Start analysis' }).click();
+  const card = page.locator('article.analysis').filter({ hasText: 'notes.tif' });
+  await card.and(page.locator('[data-status="failed"]')).waitFor({ timeout: 30_000 });
+  const said = `not a TIFF file: ${notTiff}`;
+  assert.equal(await card.getByRole('alert').innerText(), `Input error: ${said}`);
+  assert.equal((await card.innerText()).split(said).length - 1, 1, 'the card says it once');
+  assert.doesNotMatch(await card.innerText(), /exit code|scopecloud-worker:|worker-crashed/);
+  await page.screenshot({ path: '/tmp/real-analysis-input-error.png' });
+
+  await card.getByRole('button', { name: 'Dismiss' }).click();
+  await card.waitFor({ state: 'detached' });
+  assert.equal(await page.locator('article.analysis[data-status="done"]').count(), 1, 'the finished analysis stays');
+  await page.reload();
+  await page.getByRole('heading', { name: 'Analyses' }).waitFor();
+  await page.locator('article.analysis[data-status="done"]').waitFor();
+  assert.equal(await page.locator('article.analysis').filter({ hasText: 'notes.tif' }).count(), 0, 'still gone after a reload');
+  assert.deepEqual(pageErrors, []);
+});

@@ -5,7 +5,7 @@ import type { CliIo } from '../command.ts';
 
 export function jobLine(v: JobView): string {
   const when = new Date(v.createdAt).toISOString().replace('T', ' ').slice(0, 16);
-  return `${v.id}  ${v.where.padEnd(5)}  ${describeState(v).padEnd(28)}  ${when}  ${v.name}`;
+  return `${v.id}  ${v.where.padEnd(5)}  ${describeState(v).padEnd(28)}  ${when}  ${v.name}${v.dismissed ? '  (dismissed in the app)' : ''}`;
 }
 
 export function jobDetail(v: JobView): string[] {

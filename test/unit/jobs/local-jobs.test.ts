@@ -79,6 +79,30 @@ test('a crashing worker fails the job with its exit code and last stderr line, l
   }
 });
 
+test('a failed job can be dismissed: list marks it, its record and log stay; a finished one cannot be', async () => {
+  const t = await setup('crash');
+  try {
+    const m = await t.svc.submit(request());
+    assert.equal((await t.svc.follow(m.id)).state, 'failed');
+    await t.svc.dismiss(m.id);
+    const [v] = await t.svc.list();
+    assert.deepEqual([v.id, v.state, v.dismissed], [m.id, 'failed', true]);
+    assert.equal((await t.svc.show(m.id)).state, 'failed', 'the record stays');
+    assert.match(await t.svc.logs(m.id), /panicked/);
+    const ok = await setup('ok');
+    try {
+      const done = await ok.svc.submit(request());
+      await ok.svc.follow(done.id);
+      await assert.rejects(ok.svc.dismiss(done.id), { code: 'JOB_NOT_FAILED', message: /is done: only a failed or cancelled analysis/ });
+      assert.equal((await ok.svc.list())[0].dismissed, undefined);
+    } finally {
+      await ok.cleanup();
+    }
+  } finally {
+    await t.cleanup();
+  }
+});
+
 test('the maximum runtime stops a hanging worker', async () => {
   const t = await setup('hang');
   try {
