@@ -425,6 +425,8 @@ export const jsonMethods = {
   listAnalyses: { req: none, res: object({ analyses: array(Analysis) }) },
   launchAnalysis: { req: LaunchAnalysisRequest, res: object({ id }) },
   cancelAnalysis: { req: byId, res: ok },
+  /** Removes a failed or cancelled analysis from the list. */
+  dismissAnalysis: { req: byId, res: ok },
   getAnalysisLog: { req: byId, res: object({ lines: array(str({ max: 100_000 }), { max: 10_000 }) }) },
   /** Finished analyses, newest first, with their cell counts. */
   listResults: { req: none, res: object({ results: array(ResultEntry) }) },

@@ -556,6 +556,14 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       changed('analyses');
       return ok;
     },
+    async dismissAnalysis(req) {
+      const i = analyses.findIndex((x) => x.id === req.id);
+      if (i < 0) throw new ServiceError('unknown-analysis', `No analysis ${req.id}.`);
+      if (analyses[i].status !== 'failed' && analyses[i].status !== 'cancelled') throw new ServiceError('JOB_NOT_FAILED', `${analyses[i].name} is ${analyses[i].status}: only a failed or cancelled analysis can be dismissed.`);
+      analyses.splice(i, 1);
+      changed('analyses');
+      return ok;
+    },
     async getAnalysisLog(req) { return { lines: logs.get(req.id) ?? [] }; },
     async listResults() {
       const cells = (id: string) => { const r = results.get(id); return r ? r.rois.clusters.filter((k) => k !== 255).length : null; };
