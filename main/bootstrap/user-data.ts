@@ -6,7 +6,10 @@
  *      boot: deadline.ts) so the instance powers off even if everything below hangs, or after a
  *      reboot, when this script does not run again; with shutdown behaviour "terminate", that ends it;
  *   2. fetches the worker from its content address and checks its sha256 (mismatch: fail);
- *   3. downloads the shard's inputs (keys listed in `<shard>/inputs.txt`);
+ *   3. downloads the shard's inputs (`<shard>/inputs.txt`: one `<crc32c> <key>` line each, `-` when
+ *      no session manifest lists the key) and checks each against its manifest CRC32C with the
+ *      worker's `crc32c` (the worker is already verified by its sha256); a mismatch fails the
+ *      shard (input-checksum-mismatch) before the worker runs;
  *   4. runs the worker under `timeout` (the remaining runtime), while a background loop writes
  *      `heartbeat.json` and `status.json` (with the worker's latest progress line), uploads
  *      `log.txt` and ends the worker when the job's `cancel` object appears;
@@ -168,12 +171,22 @@ GOT=$(sha256sum "$WB" | cut -d' ' -f1)
 [ "$GOT" = "$WS" ] || fail worker-hash-mismatch "worker sha256 is $GOT, expected $WS; refusing to run it"
 chmod +x "$WB"
 aws s3 cp --quiet --only-show-errors "s3://$B/$J/inputs.txt" "$W/inputs.txt" >> "$L" 2>&1 || fail download-failed "could not read the input list s3://$B/$J/inputs.txt"
-while IFS= read -r K; do
-  [ -n "$K" ] || continue
+# inputs.txt: "<crc32c|-> <key>" per line; the worker's crc32c checks the downloaded bytes
+: > "$W/expect"
+while IFS= read -r LINE; do
+  [ -n "$LINE" ] || continue
+  SUM=${'$'}{LINE%% *}; K=${'$'}{LINE#* }
   aws s3 cp --quiet --only-show-errors "s3://$B/$K" "$W/in/${'$'}{K##*/}" >> "$L" 2>&1 || { echo "$K" > "$W/missing"; break; }
+  [ "$SUM" = - ] && log "input $K: no manifest checksum, not verified" || printf '%s %s\n' "$SUM" "$K" >> "$W/expect"
 done < "$W/inputs.txt"
 [ -f "$W/missing" ] && fail download-failed "could not download input s3://$B/$(cat "$W/missing")"
-log "inputs: $(ls "$W/in" | wc -l) files"
+while IFS= read -r LINE; do
+  SUM=${'$'}{LINE%% *}; K=${'$'}{LINE#* }
+  GOT=$("$WB" crc32c "$W/in/${'$'}{K##*/}" 2>> "$L" | sed -n 's/.*"crc32c":"\([^"]*\)".*/\1/p')
+  [ "$GOT" = "$SUM" ] || { printf '%s\n' "input $K: the downloaded bytes have CRC32C ${'$'}{GOT:-(unreadable)}, its session manifest records $SUM; refusing to analyse it" > "$W/corrupt"; break; }
+done < "$W/expect"
+[ -f "$W/corrupt" ] && fail input-checksum-mismatch "$(cat "$W/corrupt")"
+log "inputs: $(ls "$W/in" | wc -l) files, $(wc -l < "$W/expect") verified against their manifest CRC32C"
 LEFT=$((MAX - ($(date +%s) - START)))
 [ "$LEFT" -gt 0 ] || fail max-runtime "the maximum runtime of $MAX s passed before the worker started"
 lock; touch "$W/running"; status_now running; unlock

@@ -28,6 +28,7 @@ import { jobKeys, shardResultsKey } from './job-layout.ts';
 import { getJson, putJson, type ObjectStore } from './object-store.ts';
 import { ensureWorkerUploaded, type WorkerBinary } from './worker-binary.ts';
 import { workerFlags } from './worker-command.ts';
+import { expectedInputChecksums } from './input-checksums.ts';
 import { JobError } from './job-errors.ts';
 
 export const JOB_TAG = { job: 'scopecloud:job', shard: 'scopecloud:shard', attempt: 'scopecloud:attempt' } as const;
@@ -133,7 +134,9 @@ export function createEc2JobRunner(d: Ec2JobRunnerDeps): Ec2JobRunner {
     let instanceId = existing?.InstanceId;
     if (!instanceId) {
       if (shard.input.kind !== 'store') throw new JobError('JOB_INVALID', `shard ${i} of job ${m.id} reads local files; EC2 shards read from the job store`);
-      await d.store.put(`${keys.shard(i).base}inputs.txt`, shard.input.keys.map(full).join('\n') + '\n', 'text/plain');
+      // One "<crc32c|-> <key>" line per input: the instance checks what it downloaded against the session manifest.
+      const sums = await expectedInputChecksums(d.store, shard.input.keys);
+      await d.store.put(`${keys.shard(i).base}inputs.txt`, shard.input.keys.map((k) => `${sums.get(k) ?? '-'} ${full(k)}`).join('\n') + '\n', 'text/plain');
       const ud = bootstrapUserData({
         region: d.region,
         bucket: s3.bucket,

@@ -7,10 +7,14 @@
  *   hang   prints one progress line, then sleeps for an hour (to be cancelled or timed out)
  *   slow   prints progress for `seconds` (default 600), then writes a tiny result like `ok`
  *   ok     writes summary.json, rois.json and an empty F.npy into --out and exits 0 (unit tests only)
+ * Every mode answers `crc32c <file>...` as the real worker does (crc32c-cli.ts, run by this Node).
  * Each mode has its own file contents, so its sha256 differs from the real worker's.
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CRC32C_CLI = fileURLToPath(new URL('./crc32c-cli.ts', import.meta.url));
 
 export type FakeWorkerMode = 'crash' | 'hang' | 'slow' | 'ok';
 
@@ -46,7 +50,7 @@ ${WRITE_RESULT}`,
 echo '{"step":"cluster","done":1,"total":1}'
 ${WRITE_RESULT}`,
   };
-  return `#!/bin/sh\n# scopecloud fake worker (${mode}) for failure-injection tests\n[ "$1" = "--version" ] && { echo "scopecloud-worker 0.0.0-fake-${mode}"; exit 0; }\n${PARSE_OUT}${body[mode]}`;
+  return `#!/bin/sh\n# scopecloud fake worker (${mode}) for failure-injection tests\n[ "$1" = "--version" ] && { echo "scopecloud-worker 0.0.0-fake-${mode}"; exit 0; }\n[ "$1" = "crc32c" ] && { shift; exec '${process.execPath}' '${CRC32C_CLI}' "$@"; }\n${PARSE_OUT}${body[mode]}`;
 }
 
 export async function writeFakeWorker(dir: string, mode: FakeWorkerMode, seconds = 600): Promise<string> {

@@ -30,6 +30,8 @@ import { exportNwb } from '../../../main/results/nwb-export.ts';
 import type { JobView, ShardLaunch, ShardStatusDoc } from '../../../main/jobs/job-types.ts';
 import { getJson } from '../../../main/jobs/object-store.ts';
 import { backstopMinutes } from '../../../main/bootstrap/user-data.ts';
+import { crc32cOfFile } from '../../../main/session/checksum.ts';
+import { crc32cBase64 } from '../../../main/upload/checksum.ts';
 import { parseNpy } from '../../../main/results/npy.ts';
 import { writeSyntheticMovie } from './synthetic-movie.ts';
 import { awsCliMissing, requires } from '../../support/requirements.ts';
@@ -67,7 +69,18 @@ before(async () => {
   await writeSyntheticMovie(input, { width: 48, height: 48, frames: 120, cells: 6, seed: 3 });
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/s1/movie.tif`, Body: await readFile(input) }));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/s2/movie.tif`, Body: await readFile(input) }));
+  // s1 closed with its manifest (as the acquisition service uploads it), so its inputs are verified on the instance
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/s1/manifest.json`, Body: JSON.stringify(manifestOf({ 'movie.tif': (await crc32cOfFile(input)).crc32c })) }));
 });
+
+/** A session manifest (main/session/manifest.ts) listing `files` (path → CRC32C). */
+function manifestOf(files: Record<string, string>) {
+  return {
+    schema: 1, session: { root: '/data', relativePath: 's', name: 's' }, closedBy: 'marker', createdAt: new Date().toISOString(), generation: 1,
+    totals: { files: Object.keys(files).length, bytes: 0 },
+    files: Object.entries(files).map(([path, crc32c]) => ({ path, size: 0, mtime: new Date().toISOString(), mtimeMs: Date.now(), crc32c })),
+  };
+}
 
 after(async () => {
   if (skip) return;
@@ -143,6 +156,7 @@ test('a job runs the real worker on an instance and its results come home verifi
     assert.ok(pulled.files >= 3);
     assert.ok(existsSync(join(pulled.dir, 'summary.json')));
     assert.match(await h.service.logs(m.id), /results uploaded/);
+    assert.match(await h.service.logs(m.id), /inputs: 1 files, 1 verified against their manifest CRC32C/);
     await h.sim.waitAllEnded(1, 30_000);
     assert.equal(h.sim.instances()[0].ended, 'shutdown');
     assert.deepEqual(await liveInstances(m.id), []);
@@ -213,6 +227,28 @@ test('a recording the worker refuses fails as an input error with the worker\'s 
     assert.equal(v.failure?.code, 'input-error');
     assert.match(v.failure!.message, /^not a TIFF file: \S+\/movie\.tif$/);
     assert.equal(v.shards[0].attempt, 1, 'bad input is not retried on another instance');
+    await h.sim.waitAllEnded(1, 30_000);
+    assert.deepEqual(await liveInstances(m.id), []);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('an input whose downloaded bytes differ from its session manifest fails the shard before the worker runs', { skip: skipRealWorker }, async () => {
+  // the recording in S3 is not the one the session manifest describes (replaced or damaged after upload)
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/s5/movie.tif`, Body: await readFile(join(root, 'movie.tif')) }));
+  const recorded = crc32cBase64(Buffer.from('the bytes the microscope wrote'));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/s5/manifest.json`, Body: JSON.stringify(manifestOf({ 'movie.tif': recorded })) }));
+  const h = await harness(realWorker!);
+  try {
+    const m = await h.service.submit(request({ sources: ['sessions/s5'], shards: [{ label: 'sessions/s5', input: { kind: 'store', keys: ['sessions/s5/movie.tif'] }, args: [] }] }));
+    const v = await h.service.follow(m.id);
+    assert.equal(v.state, 'failed');
+    assert.equal(v.failure?.code, 'input-checksum-mismatch');
+    const actual = (await crc32cOfFile(join(root, 'movie.tif'))).crc32c;
+    assert.equal(v.failure!.message, `input ${PREFIX}/sessions/s5/movie.tif: the downloaded bytes have CRC32C ${actual}, its session manifest records ${recorded}; refusing to analyse it`);
+    assert.equal(v.shards[0].attempt, 1, 'not retried on another instance');
+    assert.doesNotMatch(await h.service.logs(m.id), /worker: analyze/, 'the worker never ran');
     await h.sim.waitAllEnded(1, 30_000);
     assert.deepEqual(await liveInstances(m.id), []);
   } finally {

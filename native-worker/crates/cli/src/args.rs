@@ -48,6 +48,16 @@ pub enum Command {
     Info(InfoArgs),
     /// Write a synthetic recording with known cells (TIFF) and its ground truth (JSON).
     Synth(SynthArgs),
+    /// CRC32C of each file as S3 reports it (base64 of the big-endian value), one JSON line per
+    /// file: {"path","crc32c","bytes"}. The EC2 bootstrap checks downloaded inputs with it.
+    Crc32c(Crc32cArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Crc32cArgs {
+    /// Files to checksum.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]

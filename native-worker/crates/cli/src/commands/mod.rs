@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod cluster_traces;
+mod crc32c;
 mod info;
 mod pipeline;
 mod project;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             None => pipeline::run("cluster", &a.pipeline(), &log),
         },
         Command::Synth(a) => synth::run(&a, &log),
+        Command::Crc32c(a) => crc32c::run(&a),
     }
 }
 
