@@ -34,6 +34,8 @@ export type FailureCode =
   /** The worker refused its input (exit code 3): not a TIFF, truncated, empty, missing. Not retried. */
   | 'input-error'
   | 'worker-hash-mismatch'
+  /** A downloaded input's CRC32C differs from its session manifest's. Not retried. */
+  | 'input-checksum-mismatch'
   | 'max-runtime'
   | 'download-failed'
   | 'upload-failed'
