@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
 import { defaultSettings, type Settings } from '../../config/schema.ts';
@@ -42,6 +42,9 @@ Options:
   --json       print a JSON summary at the end
 
 Exit codes: 0 the job finished and every file verified, 1 something failed (named), 2 usage.`;
+
+/** What a demo run puts in its folder. */
+const DEMO_FOLDERS = ['microscope', 'staging', 'state'];
 
 /** The stand-in microscope's frame rate, as its metadata says and the analysis is told. */
 const FRAME_RATE_HZ = 30;
@@ -86,6 +89,11 @@ export const demoCommand: CliCommand = {
     const rate = int(values.rate, '--rate', 1, 10_000) * 1e6;
     const listedRoot = demoRoot(statePaths());
     const root = values.dir === undefined ? listedRoot : resolve(values.dir);
+    // A run empties its folder first: never a folder of the user's holding anything but an earlier run.
+    const held = values.dir === undefined ? [] : await readdir(root).catch(() => [] as string[]);
+    if (held.some((name) => !DEMO_FOLDERS.includes(name))) {
+      throw new CliError(`--dir ${root} holds other files; the demo empties its folder, so give a new or empty one`, ExitCode.usage);
+    }
     await rm(root, { recursive: true, force: true });
     const paths = demoStatePaths(root);
     const microscope = join(root, 'microscope');
