@@ -114,7 +114,8 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
         void next.then(() => { if (chains.get(path) === next) chains.delete(path); });
       };
       watcher.on('growing', (f) => inOrder(f.path, () => eng.offer(f.path, f.size, false, { key: key(f.root, f.path) })));
-      watcher.on('complete', (f) => inOrder(f.path, () => eng.offer(f.path, f.size, true, { key: key(f.root, f.path) })));
+      // the watcher stat'ed a file right before reporting it complete
+      watcher.on('complete', (f) => inOrder(f.path, () => eng.offer(f.path, f.size, true, { key: key(f.root, f.path), mtimeMs: f.mtimeMs })));
       watcher.on('error', (e) => log(`watch: ${e.path ? `${e.path}: ` : ''}${e.error.message}`));
       await mkdir(o.stagingDir, { recursive: true });
       const manifests = new SessionManifests({

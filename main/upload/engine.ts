@@ -117,8 +117,12 @@ export interface UploadEngine {
   start(): Promise<void>;
   /** Queues a finished file. Resolves once the item is durable. */
   add(path: string, options?: { key?: string }): Promise<ItemSnapshot>;
-  /** Feeds a growing file: parts below `sizeNow` are uploaded now; `final` completes it. */
-  offer(path: string, sizeNow: number, final: boolean, options?: { key?: string }): Promise<ItemSnapshot>;
+  /**
+   * Feeds a growing file: parts below `sizeNow` are uploaded now; `final` completes it. With
+   * `final`, `mtimeMs` says the caller stat'ed the file just now (size `sizeNow`): the engine
+   * then does not stat it again (it does before reading any byte).
+   */
+  offer(path: string, sizeNow: number, final: boolean, options?: { key?: string; mtimeMs?: number }): Promise<ItemSnapshot>;
   retry(id: string): Promise<void>;
   retryAll(): Promise<number>;
   pause(): void;
@@ -306,12 +310,12 @@ class Engine implements UploadEngine {
     return this.#upsert(abs, st.size, st.mtimeMs, true, options.key);
   }
 
-  async offer(path: string, sizeNow: number, final: boolean, options: { key?: string } = {}): Promise<ItemSnapshot> {
+  async offer(path: string, sizeNow: number, final: boolean, options: { key?: string; mtimeMs?: number } = {}): Promise<ItemSnapshot> {
     this.#assertStarted();
     if (!Number.isSafeInteger(sizeNow) || sizeNow < 0) throw new UploadOptionsError('sizeNow', `must be a non-negative integer, got ${sizeNow}`);
     const abs = resolve(path);
     if (final) {
-      const st = await this.#statSource(abs);
+      const st = options.mtimeMs !== undefined ? { size: sizeNow, mtimeMs: options.mtimeMs } : await this.#statSource(abs);
       return this.#upsert(abs, st.size, st.mtimeMs, true, options.key, true);
     }
     return this.#upsert(abs, sizeNow, 0, false, options.key);
