@@ -1,11 +1,14 @@
 /**
  * Crash safety: a child process uploads a few hundred files (some multipart, one growing) and is
- * SIGKILLed at random moments several times, then restarted until it finishes. Every object must
- * match its file byte for byte, exist exactly once, and no multipart upload may be left.
+ * SIGKILLed five times, each time right after the server acknowledged a chosen request the engine
+ * has not journaled yet (the child reports the point and freezes there; the test checks the server
+ * holds what it reports), then run once to the end. Every object must match its file byte for
+ * byte, exist exactly once, and no multipart upload may be left.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { HeadObjectCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +18,7 @@ import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/
 import { getObjectBytes, listKeys, listUploads, patternBytes, writePatternFile } from '../../support/upload-fixtures.ts';
 import { readFile } from 'node:fs/promises';
 import { requires } from '../../support/requirements.ts';
+import type { CrashPoint, CrashReport } from '../../support/upload-child.ts';
 
 const skip = requires(versitygwMissing());
 const child = new URL('../../support/upload-child.ts', import.meta.url).pathname;
@@ -31,21 +35,42 @@ after(async () => {
   if (dir && !process.env.KEEP) await rm(dir, { recursive: true, force: true });
 });
 
-function run(args: object, killAfterMs: number | undefined): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+interface Run { code: number | null; signal: NodeJS.Signals | null; out: string; at?: CrashReport }
+
+/** Runs the child; with `crashAt`, SIGKILLs it once it reports (and freezes at) that crash point. */
+function run(args: object, crashAt?: CrashPoint): Promise<Run> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [child, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [child, JSON.stringify({ ...args, crashAt })], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => p.kill('SIGKILL'), killAfterMs);
-    p.once('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, signal, out });
+    let at: CrashReport | undefined;
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = /^AT (.*)$/m.exec(out);
+      if (line && !at) {
+        at = JSON.parse(line[1]) as CrashReport;
+        p.kill('SIGKILL');
+      }
     });
+    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    p.once('exit', (code, signal) => resolve({ code, signal, out, at }));
   });
 }
 
-test('kill -9 at random points, restart until done: every file exactly once, byte-identical, nothing orphaned', { skip, timeout: 150_000 }, async () => {
+/**
+ * One kill per phase, in this order. Each run gets far enough to reach its point whatever the
+ * machine's speed: the growing file's writer waits for its first part to reach the server, the
+ * tenth small file is stored long before the big files (walked last) are started, and runs 1-4
+ * stop within the first multipart uploads, so a completion is still ahead for run 5.
+ */
+const crashes: { at: CrashPoint; why: string }[] = [
+  { at: { phase: 'part', nth: 1, key: 'live.tif' }, why: 'a part of the growing file stored, not journaled, while the file is still growing' },
+  { at: { phase: 'put', nth: 10 }, why: 'a small file stored by PutObject, not yet verified or journaled' },
+  { at: { phase: 'create', nth: 1 }, why: 'a multipart upload created, its uploadId not journaled (an orphan for the next start)' },
+  { at: { phase: 'part', nth: 2 }, why: 'a part stored, not journaled' },
+  { at: { phase: 'complete', nth: 1 }, why: 'a multipart upload completed, the object not yet verified or journaled' },
+];
+
+test('kill -9 at five chosen points (part, put, create, part, complete), then one run to the end: every file exactly once, byte-identical, nothing orphaned', { skip, timeout: 150_000 }, async (t) => {
   const bucket = await gw.createBucket();
   const src = join(dir, 'src');
   const random = seededRandom(Number(process.env.KILL9_SEED ?? 9));
@@ -58,22 +83,33 @@ test('kill -9 at random points, restart until done: every file exactly once, byt
   await mkdir(growDir, { recursive: true });
   const growing = { path: join(growDir, 'live.tif'), size: 23 * MiB + 321, seed: 4242 };
   const args = { endpoint: gw.endpoint, region: gw.region, credentials: gw.credentials, bucket, stateDir: join(dir, 'state'), src, growing };
+  const c = gw.client();
 
-  const kills: number[] = [];
-  for (let k = 0; k < 5; k++) {
-    const at = 300 + Math.floor(random() * 900);
+  for (const { at, why } of crashes) {
     const r = await run(args, at);
-    if (r.code === 0) break; // finished before the kill landed
+    assert.ok(r.at, `run finished without reaching ${at.phase} #${at.nth} (${why}): ${r.out.slice(-2000)}`);
     assert.equal(r.signal, 'SIGKILL', r.out);
-    kills.push(at);
+    const { phase, key, uploadId, n } = r.at;
+    t.diagnostic(`killed at ${JSON.stringify(r.at)}`);
+    assert.equal(phase, at.phase);
+    if (at.key) assert.equal(key, at.key);
+    // the server holds what the crash point claims
+    if (phase === 'part') {
+      const parts = await c.send(new ListPartsCommand({ Bucket: bucket, Key: `kill/${key}`, UploadId: uploadId }));
+      assert.ok(parts.Parts?.some((p) => p.PartNumber === n), `part ${n} of ${key} is on the server at the kill`);
+    }
+    if (phase === 'create') assert.ok((await listUploads(c, bucket)).includes(`kill/${key}:${uploadId}`), `upload ${uploadId} of ${key} is open at the kill`);
+    if (phase === 'put' || phase === 'complete') {
+      const head = await c.send(new HeadObjectCommand({ Bucket: bucket, Key: `kill/${key}` }));
+      assert.ok(head.ContentLength !== undefined, `${key} is stored at the kill`);
+    }
+    if (phase === 'complete') assert.ok(!(await listUploads(c, bucket)).includes(`kill/${key}:${uploadId}`), 'the completed upload is closed');
+    if (at.key === 'live.tif') assert.ok(r.at.growingSizeOnDisk < growing.size, `the growing file was still growing at the kill (${r.at.growingSizeOnDisk} of ${growing.size} bytes)`);
   }
-  let final = await run(args, undefined);
-  for (let i = 0; i < 3 && final.code !== 0; i++) final = await run(args, undefined);
+  const final = await run(args);
   assert.equal(final.code, 0, final.out);
   assert.match(final.out, /DONE/);
-  assert.ok(kills.length >= 3, `killed at least three times (${kills.join(', ')} ms)`);
 
-  const c = gw.client();
   const files: string[] = [];
   for (const d of await readdir(src)) for (const f of await readdir(join(src, d))) files.push(`${d}/${f}`);
   const expectedKeys = [...files.map((f) => `kill/${f}`), 'kill/live.tif'].sort();

@@ -1,0 +1,32 @@
+/**
+ * An UploadTarget that delegates every call to `inner` except those given in `hooks`, so a test can
+ * observe or hold one kind of request (a part upload, a completion) at the moment the engine makes
+ * it, and pass it on with `inner`.
+ */
+import type { UploadTarget } from '../../main/upload/target.ts';
+
+export function hookTarget(inner: UploadTarget, hooks: Partial<Pick<UploadTarget, 'putSingle' | 'createUpload' | 'uploadPart' | 'complete' | 'abort'>>): UploadTarget {
+  return {
+    kind: inner.kind,
+    supportsSingle: inner.supportsSingle,
+    bucket: inner.bucket,
+    describe: (k) => inner.describe(k),
+    probe: (s) => inner.probe(s),
+    exists: (k, s) => inner.exists(k, s),
+    verify: (k, e, s) => inner.verify(k, e, s),
+    putSingle: hooks.putSingle ?? ((k, b, c, io) => inner.putSingle(k, b, c, io)),
+    createUpload: hooks.createUpload ?? ((k, s) => inner.createUpload(k, s)),
+    listParts: (k, id, known, s) => inner.listParts(k, id, known, s),
+    uploadPart: hooks.uploadPart ?? ((k, id, part, body, crc, io) => inner.uploadPart(k, id, part, body, crc, io)),
+    complete: hooks.complete ?? ((k, id, parts, s) => inner.complete(k, id, parts, s)),
+    abort: hooks.abort ?? ((k, id, s) => inner.abort(k, id, s)),
+    listUploads: (s, p) => inner.listUploads(s, p),
+  };
+}
+
+/** A promise with its resolve function, for holding a hooked call until the test lets it go. */
+export function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((r) => { open = r; });
+  return { promise, open };
+}
