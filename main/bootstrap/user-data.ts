@@ -177,7 +177,7 @@ while IFS= read -r LINE; do
   [ -n "$LINE" ] || continue
   SUM=${'$'}{LINE%% *}; K=${'$'}{LINE#* }
   aws s3 cp --quiet --only-show-errors "s3://$B/$K" "$W/in/${'$'}{K##*/}" >> "$L" 2>&1 || { echo "$K" > "$W/missing"; break; }
-  [ "$SUM" = - ] && log "input $K: no manifest checksum, not verified" || printf '%s %s\n' "$SUM" "$K" >> "$W/expect"
+  if [ "$SUM" = - ]; then log "input $K: no session manifest lists it, not verified"; else printf '%s %s\n' "$SUM" "$K" >> "$W/expect"; fi
 done < "$W/inputs.txt"
 [ -f "$W/missing" ] && fail download-failed "could not download input s3://$B/$(cat "$W/missing")"
 while IFS= read -r LINE; do
