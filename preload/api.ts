@@ -111,11 +111,25 @@ export const FileItem = object({
 });
 export type FileItem = Infer<typeof FileItem>;
 
+/**
+ * `watching`; `missing`: not there (drive unmounted, folder renamed or deleted, share not
+ * answering); `unreadable`: ScopeCloud may not read it (permission); `stopped`: the acquisition
+ * is not watching it (restarting). Missing and unreadable folders are checked every few seconds
+ * and watched again, with a catch-up of what was written meanwhile, as soon as they are back.
+ */
+export const FolderState = oneOf(['watching', 'missing', 'unreadable', 'stopped'] as const);
+export type FolderState = Infer<typeof FolderState>;
+
 export const WatchedFolder = object({
   path,
-  watching: bool,
+  state: FolderState,
+  /** Why it is not watched, in plain words; null while watching. */
+  reason: nullable(str()),
+  /** When it entered this state; null when not known (stopped). */
+  since: nullable(epochMs),
   sessions: num({ min: 0, int: true }),
   files: num({ min: 0, int: true }),
+  /** The first problem met inside the folder (a file that could not be read), if any. */
   error: nullable(str()),
 });
 export type WatchedFolder = Infer<typeof WatchedFolder>;
@@ -362,7 +376,8 @@ export const Status = object({
   mode: oneOf(['local', 'aws'] as const),
   target: str(),
   currency: str({ max: 8 }),
-  uploads: object({ active: num({ min: 0 }), queued: num({ min: 0 }), failed: num({ min: 0 }), paused: bool }),
+  /** `unwatchedFolders`: watched folders that are missing or unreadable right now. */
+  uploads: object({ active: num({ min: 0 }), queued: num({ min: 0 }), failed: num({ min: 0 }), paused: bool, unwatchedFolders: num({ min: 0, int: true }) }),
   instances: object({ running: num({ min: 0 }), hourlyBurn: money }),
   budget: object({ monthToDate: money, limit: nullable(money), state: oneOf(['ok', 'warning', 'blocked'] as const) }),
   analyses: object({ running: num({ min: 0 }) }),

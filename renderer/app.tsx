@@ -72,6 +72,8 @@ function Shell() {
     if (!status) return null;
     switch (view) {
       case 'acquisition':
+        // a watched folder missing or unreadable: nothing of it is uploaded until it is back
+        if (status.uploads.unwatchedFolders) return { text: `${status.uploads.unwatchedFolders} not watched`, tone: 'bad' };
         if (status.uploads.failed) return { text: `${status.uploads.failed} failed`, tone: 'bad' };
         if (status.uploads.paused) return { text: 'paused', tone: 'warn' };
         return status.uploads.active ? { text: `${status.uploads.active} active`, tone: 'busy' } : null;

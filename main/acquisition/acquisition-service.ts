@@ -10,15 +10,20 @@
  *   session's later manifest becomes a new version, never an overwrite, naming what changed); a
  *   session whose files did not change since its last manifest gets none, after a restart too,
  *   and its unchanged files are not read again (session-manifests.ts);
- * - the process holds the queue lock for its lifetime and publishes a status snapshot.
+ * - the process holds the queue lock for its lifetime and publishes a status snapshot;
+ * - a watched folder that is missing or unreadable is logged with its reason when found so and
+ *   when it is back; then uploads that failed because its files could not be read while it was
+ *   away (FileDeleted, FileUnreadable) are retried if the file is there again. Files already
+ *   verified are not sent again (the engine compares size, mtime and, if needed, the checksum).
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from '../config/schema.ts';
 import { createUploadEngine, type UploadEngine, type UploadEngineOptions } from '../upload/engine.ts';
 import { FolderWatcher } from '../watch/folder-watcher.ts';
-import type { WatchDeps } from '../watch/watch-types.ts';
+import { describeFolderProblem } from '../watch/folder-health.ts';
+import type { WatchDeps, WatchEventMap } from '../watch/watch-types.ts';
 import { SessionTracker, type SessionInfo } from '../session/session-tracker.ts';
 import type { Manifest, ManifestChanges } from '../session/manifest.ts';
 import { ManifestHistory } from '../session/manifest-history.ts';
@@ -65,6 +70,16 @@ export function engineTarget(settings: Settings, s3?: S3Client): UploadEngineOpt
 export function describeTarget(settings: Settings): string {
   const t = settings.target;
   return t.kind === 'local' ? `local archive ${t.path}` : `s3://${t.bucket}/${t.prefix}`;
+}
+
+/** Failures caused by a file that could not be read (its folder away); worth a retry once it is back. */
+const SOURCE_AWAY = new Set(['FileDeleted', 'FileUnreadable']);
+
+function retryFilesOf(engine: UploadEngine, folder: WatchEventMap['folder'], onError: (e: unknown) => void): void {
+  for (const item of engine.list({ state: 'failed' })) {
+    if (!item.path.startsWith(folder.root + sep) || !SOURCE_AWAY.has(item.error?.code ?? '')) continue;
+    stat(item.path).then((st) => (st.isFile() ? engine.retry(item.id) : undefined), () => undefined).catch(onError);
+  }
 }
 
 function describeChanges(c: ManifestChanges): string {
@@ -117,6 +132,13 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
       // the watcher stat'ed a file right before reporting it complete
       watcher.on('complete', (f) => inOrder(f.path, () => eng.offer(f.path, f.size, true, { key: key(f.root, f.path), mtimeMs: f.mtimeMs })));
       watcher.on('error', (e) => log(`watch: ${e.path ? `${e.path}: ` : ''}${e.error.message}`));
+      watcher.on('folder', (f) => {
+        if (f.state !== 'watching') log(`watch: ${f.root} is ${describeFolderProblem(f)}; watched again once it is back`);
+        else if (f.previous !== null) {
+          log(`watch: ${f.root} is back; files written while it was away are being uploaded`);
+          retryFilesOf(eng, f, report('retry'));
+        }
+      });
       await mkdir(o.stagingDir, { recursive: true });
       const manifests = new SessionManifests({
         stagingDir: o.stagingDir,

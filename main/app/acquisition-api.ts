@@ -6,6 +6,9 @@
  *
  * When the acquisition cannot start (most often another scopecloud process holds the upload
  * queue) the view's reads fail with that error, and starting is retried on the next read.
+ *
+ * A watched folder that goes missing or unreadable (or comes back) changes the view and the
+ * status at once and is announced through `onFolderEvent` (a notification by default).
  */
 import { basename } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -13,6 +16,8 @@ import type { Acquisition as AcquisitionView, SessionInfo } from '../../preload/
 import type { Settings } from '../config/schema.ts';
 import { startAcquisition, type Acquisition, type AcquisitionOptions } from '../acquisition/acquisition-service.ts';
 import type { ItemSnapshot, UploadEvent } from '../upload/engine.ts';
+import type { WatchEventMap } from '../watch/watch-types.ts';
+import { describeFolderProblem } from '../watch/folder-health.ts';
 import type { EventHub } from './events.ts';
 import {
   ChangeClock, folderRows, isStagedManifest, rootOf, sessionsFrom, targetLabel, toFileItem, totalsOf,
@@ -36,6 +41,8 @@ export interface AcquisitionDeps {
   notifyGapMs?: number;
   /** Every upload-engine event (the app's rate-limited notifier); replaces the built-in failure notice. */
   onUploadEvent?: (e: UploadEvent) => void;
+  /** A watched folder's state was found or changed (the app's rate-limited notifier); replaces the built-in notice. */
+  onFolderEvent?: (e: WatchEventMap['folder']) => void;
 }
 
 export interface UploadsSummary {
@@ -43,6 +50,8 @@ export interface UploadsSummary {
   queued: number;
   failed: number;
   paused: boolean;
+  /** Watched folders missing or unreadable now. */
+  unwatchedFolders: number;
 }
 
 export interface AcquisitionApi {
@@ -125,6 +134,17 @@ export function createAcquisitionApi(d: AcquisitionDeps): AcquisitionApi {
           d.hub.changed('acquisition');
         }));
         unsubscribe.push(acq.watcher.on('scan', () => d.hub.changed('acquisition')));
+        const onFolder = (e: WatchEventMap['folder']) => {
+          if (e.state === 'watching') rootErrors.delete(e.root);
+          if (d.onFolderEvent) d.onFolderEvent(e);
+          else if (e.state !== 'watching') d.hub.notify('warning', `Not watching ${basename(e.root)}`, `${e.root} is ${describeFolderProblem(e)}. It is watched again as soon as it is back.`);
+          d.hub.changed('acquisition', 'status');
+        };
+        unsubscribe.push(acq.watcher.on('folder', onFolder));
+        // Folders found missing while the acquisition started, before this subscription.
+        for (const r of acq.watcher.status().roots) {
+          if (r.state === 'missing' || r.state === 'unreadable') onFolder({ root: r.root, state: r.state, reason: r.reason, since: r.since ?? now(), previous: null });
+        }
       }
     } catch (e) {
       startError = e as Error;
@@ -197,9 +217,10 @@ export function createAcquisitionApi(d: AcquisitionDeps): AcquisitionApi {
     },
 
     summary() {
-      if (!current) return { active: 0, queued: 0, failed: 0, paused };
+      if (!current) return { active: 0, queued: 0, failed: 0, paused, unwatchedFolders: 0 };
       // Counted from the items, not engine.status(), whose figures are cached for 200 ms.
-      const out = { active: 0, queued: 0, failed: 0, paused };
+      const unwatchedFolders = current.watcher?.status().roots.filter((r) => r.state === 'missing' || r.state === 'unreadable').length ?? 0;
+      const out = { active: 0, queued: 0, failed: 0, paused, unwatchedFolders };
       for (const i of current.engine.list()) {
         if (i.state === 'uploading' || i.state === 'growing') out.active++;
         else if (i.state === 'queued') out.queued++;

@@ -112,6 +112,10 @@ export function sessionsFrom(items: readonly ItemSnapshot[], roots: readonly str
     .sort((a, b) => a.folder.localeCompare(b.folder));
 }
 
+/**
+ * One row per watched folder: its state from the watcher (a folder the watcher does not report is
+ * `stopped`), and the first problem met inside it.
+ */
 export function folderRows(
   roots: readonly string[],
   items: readonly ItemSnapshot[],
@@ -120,10 +124,13 @@ export function folderRows(
   errors: ReadonlyMap<string, string>,
 ): WatchedFolder[] {
   return roots.map((root) => {
-    const watched = watch?.running === true && watch.roots.some((r) => r.root === root);
+    const status = watch?.running === true ? watch.roots.find((r) => r.root === root) : undefined;
+    const state = status?.state ?? 'stopped';
     return {
       path: root,
-      watching: watched && !errors.has(root),
+      state,
+      reason: state === 'watching' ? null : status?.reason ?? null,
+      since: state === 'stopped' ? null : status?.since ?? null,
       sessions: sessions.filter((s) => rootOf(roots, s.folder) === root).length,
       files: items.filter((i) => rootOf(roots, i.path) === root).length,
       error: errors.get(root) ?? null,

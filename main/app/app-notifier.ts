@@ -1,9 +1,12 @@
 /**
  * Desktop notifications of the app, all through the rate limiter (a `key` at most once per
  * interval, an `eventId` never twice): guardrail and budget events, upload batches finishing or
- * files failing, analyses finishing or failing, the daily summary.
+ * files failing, watched folders going missing or unreadable and coming back, analyses finishing
+ * or failing, the daily summary.
  */
 import { basename } from 'node:path';
+import { describeFolderProblem } from '../watch/folder-health.ts';
+import type { WatchEventMap } from '../watch/watch-types.ts';
 import type { GuardrailEvent } from '../instances/guardrails.ts';
 import type { NotificationLimiter } from '../tray/notification-limiter.ts';
 import { guardrailNotification, jobNotification, type AppNotification } from '../tray/notifications.ts';
@@ -16,6 +19,8 @@ export interface AppNotifier {
   analysis(id: string, name: string, ok: boolean, detail: string): boolean;
   /** Feed every upload-engine event: failures at once, one "finished" per batch when the queue goes idle. */
   uploadEvent(e: UploadEvent): void;
+  /** A watched folder is not watched (missing, unreadable), or is back after that; a first sighting as watching says nothing. */
+  folder(e: WatchEventMap['folder']): boolean;
 }
 
 export function createAppNotifier(d: {
@@ -35,6 +40,13 @@ export function createAppNotifier(d: {
     send,
     guardrail: (e) => send(guardrailNotification(e, d.now())),
     analysis: (id, name, ok, detail) => send(jobNotification('analysis', id, name, ok, detail)),
+    folder(e) {
+      if (e.state === 'watching' && e.previous === null) return false;
+      const name = basename(e.root);
+      return send(e.state === 'watching'
+        ? { key: `folder:${e.root}:back`, eventId: `folder:${e.root}:back:${e.since}`, title: `Watching ${name} again`, body: `${e.root} is back; files written while it was away are being uploaded.`, urgency: 'normal' }
+        : { key: `folder:${e.root}:${e.state}`, eventId: `folder:${e.root}:${e.state}:${e.since}`, title: `Not watching ${name}`, body: `${e.root} is ${describeFolderProblem(e)}. It is watched again as soon as it is back.`, urgency: 'critical' });
+    },
     uploadEvent(e) {
       if (e.type === 'item' && e.item.state === 'verified') {
         batchStart ??= d.now();

@@ -123,6 +123,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     hub,
     log,
     onUploadEvent: (e) => notifier.uploadEvent(e),
+    onFolderEvent: (e) => { notifier.folder(e); },
     ...(opts.sessionIdleMs !== undefined ? { sessionIdleMs: opts.sessionIdleMs } : {}),
   });
   onSaved = async (before, after) => {

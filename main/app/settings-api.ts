@@ -15,6 +15,7 @@ import { checkAws, type AwsCheckRequest, type CheckClients } from './aws-check.t
 import { listAwsProfiles } from './aws-profiles.ts';
 import { checkLocalArchive } from './local-archive-check.ts';
 import { isUnder } from './acquisition-mapping.ts';
+import { checkFolder } from '../watch/folder-health.ts';
 import { applySettingsPatch, settingsProblem, toUiSettings } from './settings-mapping.ts';
 import type { EventHub } from './events.ts';
 
@@ -90,6 +91,8 @@ export function createSettingsApi(d: SettingsDeps): SettingsApi {
       const st = await stat(path).catch(() => null);
       if (!st) throw new AppError('INVALID_FOLDER', `${path} does not exist (is the drive mounted?)`, 'path');
       if (!st.isDirectory()) throw new AppError('INVALID_FOLDER', `${path} is a file; watch the folder it is in`, 'path');
+      const check = await checkFolder(path);
+      if (check.state === 'unreadable') throw new AppError('INVALID_FOLDER', `${path} cannot be watched: ${check.reason}`, 'path');
       const s = read();
       if (s.target.kind === 'local' && (isUnder(path, s.target.path) || isUnder(s.target.path, path))) {
         throw new AppError('INVALID_FOLDER', `${path} overlaps the archive folder ${s.target.path}: archived files would be uploaded again`, 'path');

@@ -10,7 +10,8 @@
  * already completed every file below the marker), once all its files are complete, or (b) all
  * its files are complete and none has changed for `idleMs`. Closing builds the manifest and
  * passes it to `onManifest`. A file that changes after close reopens the session; it closes
- * again later with `generation` + 1.
+ * again later with `generation` + 1. A session whose watched folder is missing or unreadable
+ * does not close: its files cannot be read for the manifest until the folder is back.
  *
  * Cost: a session knows its files' paths from the watcher's events, so checking it costs its own
  * files, not every file watched (with a watcher that offers `file(path)`).
@@ -27,6 +28,8 @@ export interface WatcherLike {
   files(dir?: string): TrackedFile[];
   /** The tracked file at an absolute path; when given, a session's files are looked up by path, not by scanning `files()`. */
   file?(path: string): TrackedFile | undefined;
+  /** Whether a watched folder can be read now (default: always). */
+  available?(root: string): boolean;
 }
 
 export interface SessionInfo {
@@ -109,9 +112,10 @@ export class SessionTracker {
   /** The session folder that `path` (a file under `root`) belongs to. */
   sessionDirOf(root: string, path: string): string {
     if (this.layout === 'root') return root;
-    const rel = relative(root, path);
-    const first = rel.split(sep)[0];
-    return rel.includes(sep) ? root + sep + first : root;
+    // watcher paths are absolute and normalized: below `root` they start with it
+    const rel = path.startsWith(root + sep) ? path.slice(root.length + 1) : relative(root, path);
+    const cut = rel.indexOf(sep);
+    return cut < 0 ? root : root + sep + rel.slice(0, cut);
   }
 
   private touch(root: string, path: string, present: boolean): void {
@@ -149,27 +153,35 @@ export class SessionTracker {
     }
   }
 
-  private filesOf(session: SessionState): TrackedFile[] {
-    if (this.watcher.file) {
-      const files: TrackedFile[] = [];
-      for (const path of session.paths) {
-        const file = this.watcher.file(path);
-        if (file) files.push(file);
-      }
-      return files;
+  /** The session's files when every one is complete; undefined as soon as one is not. */
+  private completeFilesOf(session: SessionState): TrackedFile[] | undefined {
+    if (!this.watcher.file) {
+      const files = this.watcher.files(session.dir).filter((file) => this.sessionDirOf(file.root, file.path) === session.dir);
+      return files.every((file) => file.state === 'complete') ? files : undefined;
     }
-    return this.watcher.files(session.dir).filter((file) => this.sessionDirOf(file.root, file.path) === session.dir);
+    const files: TrackedFile[] = [];
+    for (const path of session.paths) {
+      const file = this.watcher.file(path);
+      if (!file) continue;
+      if (file.state !== 'complete') return undefined;
+      files.push(file);
+    }
+    return files;
   }
 
   private tryClose(session: SessionState, now: number): void {
     if (session.closed || session.closing) return;
-    const files = this.filesOf(session);
-    if (files.length === 0 || files.some((file) => file.state !== 'complete')) return;
+    if (this.watcher.available && !this.watcher.available(session.root)) return;
     const byMarker = session.marker !== undefined;
     if (!byMarker && now - session.lastActivityAt < this.idleMs) return;
+    const files = this.completeFilesOf(session);
+    if (files === undefined || files.length === 0) return;
     session.closing = true;
     const generation = session.generation;
-    const input: ManifestInput = { root: session.root, dir: session.dir, files: files.map((file) => file.path), closedBy: byMarker ? 'marker' : 'idle', generation };
+    const input: ManifestInput = {
+      root: session.root, dir: session.dir, files: files.map((file) => file.path), closedBy: byMarker ? 'marker' : 'idle', generation,
+      observed: new Map(files.map((file) => [file.path, { size: file.size, mtimeMs: file.mtimeMs }])),
+    };
     if (session.marker !== undefined) input.marker = session.marker;
     const build = this.options.build ?? buildManifest;
     const work = (async () => {

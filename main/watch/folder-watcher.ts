@@ -21,12 +21,20 @@
  * the stability check.
  *
  * If two roots nest, a file belongs to the deepest root containing it.
+ *
+ * Each root is checked every `folderCheckIntervalMs`, and at once when a scan cannot read it or a
+ * file in it cannot be stat'ed (folder-health.ts). A root that is missing or unreadable is not
+ * watched: its event source is closed and its tracked files are kept as last seen (a drive that
+ * is unmounted has not deleted them), so no `removed` is sent for them and they do not complete.
+ * When it is back, a new event source is opened and the root is scanned (`scan` reason `resume`):
+ * files written while it was away are reported, unchanged ones stay silent. Every change of a
+ * root's state is a `folder` event.
  */
-import { readdir, stat } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 
 import { directoryEventSource } from './directory-event-source.ts';
 import { isStable, observe, type FileObservation, type TrackedFile } from './file-state.ts';
+import { checkFolder, nodeFolderFs } from './folder-health.ts';
 import { defaultOpenWriterProbe, type OpenWriterProbe } from './open-writer-probe.ts';
 import { createPathFilter, type PathFilter } from './patterns.ts';
 import {
@@ -35,6 +43,7 @@ import {
   type EventSource,
   type EventSourceFactory,
   type FileRef,
+  type FolderState,
   type RootStatus,
   systemClock,
   type WatchEventMap,
@@ -50,11 +59,6 @@ export const NEW_FOLDER_RESCANS_MS: readonly number[] = [50, 250, 1000, 3000];
 /** How long after a folder appeared a first sighting may be judged by ctime (above). */
 export const NEW_FOLDER_WINDOW_MS = 10_000;
 
-const nodeFs: WatchFs = {
-  stat: (path) => stat(path),
-  readdir: (path, options) => readdir(path, options),
-};
-
 interface Vanished extends FileObservation {
   at: number;
   /** A temp/shadow name: its last seen size may predate the final writes. */
@@ -62,6 +66,14 @@ interface Vanished extends FileObservation {
 }
 
 type Listener<K extends WatchEventName> = (event: WatchEventMap[K]) => void;
+
+interface RootHealth {
+  state: Exclude<FolderState, 'stopped'>;
+  reason: string | null;
+  since: number;
+  /** The last check that could read the root found it to be a mount point. */
+  mountPoint: boolean;
+}
 
 export class FolderWatcher {
   private readonly roots: string[];
@@ -71,6 +83,7 @@ export class FolderWatcher {
   private readonly checkIntervalMs: number;
   private readonly scanIntervalMs: number;
   private readonly statConcurrency: number;
+  private readonly folderCheckIntervalMs: number;
   private readonly filter: PathFilter;
   private readonly fs: WatchFs;
   private readonly clock: Clock;
@@ -88,11 +101,16 @@ export class FolderWatcher {
   /** Folders created while running, by path: when they appeared. */
   private readonly newFolders = new Map<string, number>();
   private readonly rescanTimers = new Set<unknown>();
+  private readonly health = new Map<string, RootHealth>();
+  private readonly rootChecks = new Map<string, Promise<void>>();
+  /** Catch-up scans and `folder` events after a root's state changed. */
+  private readonly transitions = new Set<Promise<void>>();
+  private readonly sources = new Map<string, EventSource>();
 
-  private source: EventSource | undefined;
   private running = false;
   private checkTimer: unknown;
   private scanTimer: unknown;
+  private healthTimer: unknown;
   private checking: Promise<void> | undefined;
   private scanning: Promise<void> | undefined;
   private lastScanAt: number | undefined;
@@ -106,8 +124,9 @@ export class FolderWatcher {
     this.checkIntervalMs = options.checkIntervalMs ?? Math.max(50, Math.min(1000, Math.floor(this.stableMs / 2)));
     this.scanIntervalMs = this.mode === 'polling' ? (options.pollIntervalMs ?? 5000) : (options.reconcileIntervalMs ?? 60_000);
     this.statConcurrency = options.statConcurrency ?? 16;
+    this.folderCheckIntervalMs = options.folderCheckIntervalMs ?? 2000;
     this.filter = createPathFilter(options);
-    this.fs = deps.fs ?? nodeFs;
+    this.fs = deps.fs ?? nodeFolderFs;
     this.clock = deps.clock ?? systemClock;
     this.probe = deps.probe ?? defaultOpenWriterProbe();
     this.eventSourceFactory = deps.eventSource ?? directoryEventSource;
@@ -121,20 +140,18 @@ export class FolderWatcher {
     return () => set.delete(listener as (event: never) => void);
   }
 
-  /** Starts watching; resolves after the initial scan has observed every existing file. */
+  /**
+   * Starts watching; resolves after every root's state is known (a `folder` event each) and the
+   * initial scan has observed every existing file of the roots that can be watched.
+   */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    if (this.mode === 'events') {
-      this.source = this.eventSourceFactory(this.roots, (path, isDirectory) => this.ignoreForEvents(path, isDirectory), {
-        event: (name, path) => this.onSourceEvent(name, path),
-        error: (error) => this.emit('error', { error }),
-      });
-      await this.source.ready;
-    }
+    await this.checkFolders();
     await this.scan('initial');
     this.armCheck();
     this.armScan();
+    this.armFolderCheck();
   }
 
   async stop(): Promise<void> {
@@ -142,16 +159,34 @@ export class FolderWatcher {
     this.running = false;
     this.clock.clearTimeout(this.checkTimer);
     this.clock.clearTimeout(this.scanTimer);
+    this.clock.clearTimeout(this.healthTimer);
     for (const timer of this.rescanTimers) this.clock.clearTimeout(timer);
     this.rescanTimers.clear();
-    const source = this.source;
-    this.source = undefined;
-    await source?.close();
+    await Promise.allSettled([...this.rootChecks.values(), ...this.transitions]);
+    const sources = [...this.sources.values()];
+    this.sources.clear();
+    await Promise.allSettled(sources.map((source) => source.close()));
     await Promise.allSettled([this.checking, this.scanning, ...this.inflight.values()]);
   }
 
+  /** Whether `root` (a watched folder) is there and readable, as last checked. */
+  available(root: string): boolean {
+    return this.running && this.health.get(resolve(root))?.state === 'watching';
+  }
+
+  /** Checks every watched folder now (also what the periodic timer does). */
+  async checkFolders(): Promise<void> {
+    await Promise.all(this.roots.map((root) => this.checkRoot(root)));
+    await Promise.allSettled([...this.transitions]);
+  }
+
   status(): WatchStatus {
-    const perRoot = new Map<string, RootStatus>(this.roots.map((root) => [root, { root, seen: 0, pending: 0, complete: 0 }]));
+    const rootStatus = (root: string): RootStatus => {
+      const health = this.health.get(root);
+      if (!this.running || !health) return { root, state: 'stopped', reason: null, since: null, seen: 0, pending: 0, complete: 0 };
+      return { root, state: health.state, reason: health.reason, since: health.since, seen: 0, pending: 0, complete: 0 };
+    };
+    const perRoot = new Map<string, RootStatus>(this.roots.map((root) => [root, rootStatus(root)]));
     for (const file of this.tracked.values()) {
       const entry = perRoot.get(file.root);
       if (!entry) continue;
@@ -211,6 +246,7 @@ export class FolderWatcher {
   private onSourceEvent(name: string, path: string): void {
     if (!this.running) return;
     const absolute = resolve(path);
+    if (name === 'unlinkDir' && this.roots.includes(absolute)) this.track(this.checkRoot(absolute));
     if (name === 'unlinkDir') {
       const prefix = absolute + sep;
       for (const file of [...this.tracked.keys(), ...this.shadows.keys(), ...this.markers]) {
@@ -290,13 +326,16 @@ export class FolderWatcher {
 
   private async refreshOnce(path: string): Promise<void> {
     const ref = this.refOf(path);
-    if (!ref) return;
+    if (!ref || !this.available(ref.root)) return;
     const kind = this.filter.classify(ref.relativePath);
     if (kind === 'ignored') return;
     let info;
     try {
       info = await this.fs.stat(path);
     } catch (error) {
+      // A file that went with its folder (unmounted, renamed, closed to us) is kept as it was.
+      await this.checkRoot(ref.root);
+      if (!this.available(ref.root)) return;
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') this.gone(path);
       else this.emit('error', { error: error as Error, path });
@@ -404,11 +443,11 @@ export class FolderWatcher {
     for (const [dir, appeared] of this.newFolders) {
       if (now - appeared > NEW_FOLDER_WINDOW_MS) this.newFolders.delete(dir);
     }
-    const due = [...this.tracked.values()].filter((file) => isStable(file, now, this.stableMs));
+    const due = [...this.tracked.values()].filter((file) => isStable(file, now, this.stableMs) && this.available(file.root));
     if (due.length === 0) return;
     await this.forEachLimited(due, (file) => this.refresh(file.path));
     const afterStat = this.clock.now();
-    const candidates = due.filter((file) => this.tracked.get(file.path) === file && isStable(file, afterStat, this.stableMs));
+    const candidates = due.filter((file) => this.tracked.get(file.path) === file && isStable(file, afterStat, this.stableMs) && this.available(file.root));
     if (candidates.length === 0) return;
     let open: Set<string>;
     try {
@@ -419,7 +458,7 @@ export class FolderWatcher {
     }
     for (const file of candidates) {
       if (open.has(file.path)) continue;
-      if (this.tracked.get(file.path) === file && isStable(file, this.clock.now(), this.stableMs)) this.complete(file, 'stable');
+      if (this.tracked.get(file.path) === file && isStable(file, this.clock.now(), this.stableMs) && this.available(file.root)) this.complete(file, 'stable');
     }
   }
 
@@ -441,13 +480,93 @@ export class FolderWatcher {
     }, this.scanIntervalMs);
   }
 
+  private armFolderCheck(): void {
+    if (!this.running || this.folderCheckIntervalMs <= 0) return;
+    this.healthTimer = this.clock.setTimeout(() => {
+      this.checkFolders()
+        .catch((error: unknown) => this.emit('error', { error: error as Error }))
+        .finally(() => this.armFolderCheck());
+    }, this.folderCheckIntervalMs);
+  }
+
+  /** Checks one root (calls for a root coalesce while one runs) and follows a change of its state. */
+  private checkRoot(root: string): Promise<void> {
+    const running = this.rootChecks.get(root);
+    if (running) return running;
+    const work = this.updateRoot(root).finally(() => this.rootChecks.delete(root));
+    this.rootChecks.set(root, work);
+    return work;
+  }
+
+  private async updateRoot(root: string): Promise<void> {
+    const previous = this.health.get(root);
+    const found = await checkFolder(root, this.fs, previous?.mountPoint === true);
+    if (!this.running) return;
+    const state = found.state === 'ok' ? 'watching' : found.state;
+    const mountPoint = found.state === 'ok' ? found.mountPoint === true : previous?.mountPoint === true;
+    if (previous && previous.state === state && previous.reason === found.reason) {
+      previous.mountPoint = mountPoint;
+      if (state === 'watching') await this.openSource(root); // again, if it failed to open
+      return;
+    }
+    const next: RootHealth = { state, reason: found.reason, since: previous?.state === state ? previous.since : this.clock.now(), mountPoint };
+    this.health.set(root, next);
+    if (state === 'watching') await this.openSource(root);
+    else await this.closeSource(root);
+    // Outside this check: the catch-up's own stat failures check the root again.
+    const after = (async () => {
+      if (state === 'watching' && previous && previous.state !== 'watching') await this.catchUp(root);
+      if (this.running && this.health.get(root) === next) {
+        this.emit('folder', { root, state, reason: next.reason, since: next.since, previous: previous?.state ?? null });
+      }
+    })().catch((error: unknown) => this.emit('error', { error: error as Error, path: root }));
+    this.transitions.add(after);
+    void after.finally(() => this.transitions.delete(after));
+  }
+
+  private async openSource(root: string): Promise<void> {
+    if (this.mode !== 'events' || this.sources.has(root)) return;
+    const source = this.eventSourceFactory([root], (path, isDirectory) => this.ignoreForEvents(path, isDirectory), {
+      event: (name, path) => this.onSourceEvent(name, path),
+      error: (error) => this.emit('error', { error }),
+    });
+    this.sources.set(root, source);
+    try {
+      await source.ready;
+    } catch (error) {
+      // scans still find its files; the next folder check tries again
+      this.emit('error', { error: error as Error, path: root });
+      this.sources.delete(root);
+      await source.close().catch(() => undefined);
+    }
+  }
+
+  private async closeSource(root: string): Promise<void> {
+    const source = this.sources.get(root);
+    if (!source) return;
+    this.sources.delete(root);
+    await source.close();
+  }
+
+  /** A root that came back: observe what is in it now, and what left it meanwhile. */
+  private async catchUp(root: string): Promise<void> {
+    const started = this.clock.now();
+    const seen = new Set<string>();
+    await this.scanDirectory(root, seen, true);
+    if (!this.available(root)) return;
+    const missing = [...this.tracked.keys(), ...this.shadows.keys(), ...this.markers].filter((path) => !seen.has(path) && this.refOf(path)?.root === root);
+    await this.forEachLimited(missing, (path) => this.refresh(path));
+    this.emit('scan', { reason: 'resume', files: seen.size, durationMs: this.clock.now() - started });
+  }
+
   private async scan(reason: WatchEventMap['scan']['reason']): Promise<void> {
     if (this.scanning) return this.scanning;
     this.scanning = (async () => {
       const started = this.clock.now();
       const seen = new Set<string>();
-      for (const root of this.roots) await this.scanDirectory(root, seen, true);
-      const missing = [...this.tracked.keys(), ...this.shadows.keys(), ...this.markers].filter((path) => !seen.has(path));
+      for (const root of this.roots) if (this.available(root)) await this.scanDirectory(root, seen, true);
+      const missing = [...this.tracked.keys(), ...this.shadows.keys(), ...this.markers]
+        .filter((path) => !seen.has(path) && this.available(this.refOf(path)?.root ?? ''));
       await this.forEachLimited(missing, (path) => this.refresh(path));
       this.lastScanAt = this.clock.now();
       this.emit('scan', { reason, files: seen.size, durationMs: this.lastScanAt - started });
@@ -467,7 +586,11 @@ export class FolderWatcher {
       try {
         entries = await this.fs.readdir(current, { withFileTypes: true });
       } catch (error) {
-        if (isRoot && current === dir) this.emit('error', { error: new Error(`cannot read watched folder ${dir}: ${(error as Error).message}`), path: dir });
+        if (isRoot && current === dir) {
+          // Most often the folder just went away: that is its state, not an error.
+          await this.checkRoot(dir);
+          if (this.available(dir)) this.emit('error', { error: new Error(`cannot read watched folder ${dir}: ${(error as Error).message}`), path: dir });
+        }
         continue;
       }
       for (const entry of entries) {

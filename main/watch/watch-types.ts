@@ -35,6 +35,8 @@ export interface DirentLike {
 export interface WatchFs {
   stat(path: string): Promise<StatLike>;
   readdir(path: string, options: { withFileTypes: true }): Promise<DirentLike[]>;
+  /** Opens a folder and reads its first entries (a cheap readability check); readdir when absent. */
+  list?(path: string): Promise<void>;
 }
 
 export type SourceEventName = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
@@ -79,6 +81,8 @@ export interface WatchOptions {
   pollIntervalMs?: number;
   /** Parallel stat calls during scans (default 16). */
   statConcurrency?: number;
+  /** How often each watched folder is checked for being there and readable (default 2000; 0 disables). */
+  folderCheckIntervalMs?: number;
 }
 
 export interface WatchDeps {
@@ -98,6 +102,12 @@ export interface FileRef {
 
 export type CompleteReason = 'stable' | 'marker' | 'rename';
 
+/**
+ * A watched folder's state: `watching`; `missing` (not there: unmounted, renamed, deleted, not
+ * answering); `unreadable` (permission); `stopped` (the watcher is not running).
+ */
+export type FolderState = 'watching' | 'missing' | 'unreadable' | 'stopped';
+
 export interface WatchEventMap {
   /** A pending file has (at least) `size` bytes; bytes may still change. Sent on first sight and on every size change. */
   growing: FileRef & { size: number; mtimeMs: number };
@@ -107,8 +117,14 @@ export interface WatchEventMap {
   removed: FileRef;
   /** A marker file appeared; every file under `dir` has been completed. */
   marker: { root: string; path: string; dir: string };
-  /** A reconciliation or polling scan finished. */
-  scan: { reason: 'initial' | 'reconcile' | 'poll' | 'marker'; files: number; durationMs: number };
+  /** A reconciliation or polling scan finished; `resume`: the catch-up of one folder that came back. */
+  scan: { reason: 'initial' | 'reconcile' | 'poll' | 'marker' | 'resume'; files: number; durationMs: number };
+  /**
+   * A watched folder's state was first found (`previous` null) or changed. While a folder is
+   * missing or unreadable its files are kept as last seen (nothing is reported removed); when it
+   * is back, the files written meanwhile have been reported before `watching` is sent.
+   */
+  folder: { root: string; state: Exclude<FolderState, 'stopped'>; reason: string | null; since: number; previous: FolderState | null };
   error: { error: Error; path?: string };
 }
 
@@ -116,6 +132,11 @@ export type WatchEventName = keyof WatchEventMap;
 
 export interface RootStatus {
   root: string;
+  state: FolderState;
+  /** Why it is not watched, in plain words; null while watching. */
+  reason: string | null;
+  /** Since when (clock ms) it is in this state; null when stopped. */
+  since: number | null;
   seen: number;
   pending: number;
   complete: number;

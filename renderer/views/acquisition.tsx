@@ -4,6 +4,7 @@ import type { Acquisition as AcquisitionData, FileItem, SessionInfo } from '../.
 import { LineChart } from '../components/charts.tsx';
 import { ErrorNote, Loading, Pill, Progress, Stat } from '../components/bits.tsx';
 import { formatBytes, formatDuration, formatRate, parseBandwidthMBps } from '../format.ts';
+import { folderStateView } from '../folder-state.ts';
 import { useAction, useApi, useTopic } from '../hooks.ts';
 
 const STATE_TONE = { waiting: 'idle', uploading: 'busy', verifying: 'busy', verified: 'ok', failed: 'bad' } as const;
@@ -55,15 +56,19 @@ function Folders({ data }: { data: AcquisitionData }) {
       <h2>Watched folders</h2>
       {data.folders.length === 0 ? <p className="muted">No folders yet. Add the folder your microscope writes into.</p> : (
         <ul className="folders">
-          {data.folders.map((f) => (
-            <li key={f.path}>
-              <Pill tone={f.error ? 'bad' : f.watching ? 'ok' : 'idle'}>{f.error ? 'error' : f.watching ? 'watching' : 'stopped'}</Pill>
-              <code className="path" title={f.path}>{f.path}</code>
-              <span className="muted small">{f.sessions} session{f.sessions === 1 ? '' : 's'} · {f.files} file{f.files === 1 ? '' : 's'}</span>
-              <button className="link" aria-label={`Stop watching ${f.path}`} onClick={() => action.run(() => api.removeWatchedFolder({ path: f.path }))}>Remove</button>
-              {f.error ? <div className="field-msg bad">{f.error}</div> : null}
-            </li>
-          ))}
+          {data.folders.map((f) => {
+            const st = folderStateView(f, Date.now());
+            return (
+              <li key={f.path} data-folder-state={f.state}>
+                <Pill tone={st.tone}>{st.label}</Pill>
+                <code className="path" title={f.path}>{f.path}</code>
+                <span className="muted small">{f.sessions} session{f.sessions === 1 ? '' : 's'} · {f.files} file{f.files === 1 ? '' : 's'}</span>
+                <button className="link" aria-label={`Stop watching ${f.path}`} onClick={() => action.run(() => api.removeWatchedFolder({ path: f.path }))}>Remove</button>
+                {st.detail ? <div className="field-msg bad folder-reason" role="status">{st.detail}</div> : null}
+                {f.error ? <div className="field-msg bad">{f.error}</div> : null}
+              </li>
+            );
+          })}
         </ul>
       )}
       <form className="inline-form" onSubmit={(e) => { e.preventDefault(); if (path.trim()) action.run(() => api.addWatchedFolder({ path: path.trim() })).then((r) => { if (r) setPath(''); }); }}>

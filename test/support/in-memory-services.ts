@@ -196,7 +196,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
   let lastThroughput = 0;
   let bandwidthLimit: number | null = null;
   const folders = () => settings.watchedFolders.map((p) => ({
-    path: p, watching: true, sessions: p === '/data/acquisition/2P-rig-A' ? 1 : 0,
+    path: p, state: 'watching' as const, reason: null, since: t0, sessions: p === '/data/acquisition/2P-rig-A' ? 1 : 0,
     files: files.filter((f) => f.path.startsWith(p + '/')).length, error: null,
   }));
 
@@ -378,7 +378,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     return {
       version: '0.1.0', mode: settings.mode,
       target: acquisition().target, currency: 'USD',
-      uploads: { active: files.filter((f) => f.state === 'uploading' || f.state === 'verifying').length, queued: files.filter((f) => f.state === 'waiting').length, failed: files.filter((f) => f.state === 'failed').length, paused },
+      uploads: { active: files.filter((f) => f.state === 'uploading' || f.state === 'verifying').length, queued: files.filter((f) => f.state === 'waiting').length, failed: files.filter((f) => f.state === 'failed').length, paused, unwatchedFolders: 0 },
       instances: { running: running.length, hourlyBurn: running.reduce((s, i) => s + (i.hourlyPrice ?? 0), 0) },
       budget: { monthToDate: b.monthToDate, limit: b.limit, state: b.guard.state },
       analyses: { running: analyses.filter((a) => a.status === 'running').length },

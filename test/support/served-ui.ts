@@ -6,7 +6,8 @@
  * exists; rejects with serve's stderr if it exits or is silent for 30 s. `pageErrors` collects
  * uncaught page errors and console errors, except the 422s the tests provoke on purpose (invalid
  * input, AWS views in local mode). `stop()` closes the browser, then SIGINTs serve (SIGKILL after
- * 5 s), and is safe to call twice.
+ * 5 s), and is safe to call twice. `as` runs serve under another user and group (only root may
+ * ask; its state dir and renderer dir must be that user's), the browser stays this process's.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -27,10 +28,12 @@ export async function startServedUi(o: {
   env: NodeJS.ProcessEnv;
   rendererDir: string;
   viewport?: { width: number; height: number };
+  as?: { uid: number; gid: number };
 }): Promise<ServedUi> {
   const serve = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'scopecloud.js'), 'serve', '--json', '--renderer-dir', o.rendererDir], {
     env: o.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(o.as ? { uid: o.as.uid, gid: o.as.gid } : {}),
   });
   let err = '';
   serve.stderr!.on('data', (d: Buffer) => { err += d.toString(); });

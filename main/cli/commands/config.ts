@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
 import type { Settings, Target } from '../../config/schema.ts';
+import { checkFolder, describeFolderProblem } from '../../watch/folder-health.ts';
 
 const HELP = `Usage:
   scopecloud config [show] [--json]            print the settings
@@ -14,9 +15,11 @@ const HELP = `Usage:
   scopecloud config reset                      back to defaults
   scopecloud config path                       where settings and state live
 
-Credentials are never stored: they come from the AWS chain (env, ~/.aws profiles, SSO).
 Choosing a target also completes the app's first-run screen: \`scopecloud serve\` and the app then
 open straight to their views (Settings > Change destination changes it there).
+Setting watch.folders saves the list and warns on stderr about each folder that is missing or
+that this user may not read (it is watched once it is there).
+Credentials are never stored: they come from the AWS chain (env, ~/.aws profiles, SSO).
 Exit codes: 0 ok, 2 usage, 3 invalid value (the message names the field).`;
 
 function describe(s: Settings): string[] {
@@ -72,6 +75,12 @@ export const configCommand: CliCommand = {
         const [field, value, ...more] = [...setArgs, ...args];
         if (value === undefined || more.length) throw new CliError('config set needs <field> <value>', ExitCode.usage);
         result = settings.setField(field, value);
+        if (field === 'watch.folders') {
+          for (const folder of result.watch.folders) {
+            const check = await checkFolder(folder);
+            if (check.state !== 'ok') io.err(`warning: ${folder} is ${describeFolderProblem(check)}; scopecloud watch will say so, and watch it once it is there`);
+          }
+        }
         break;
       }
       case 'target': {

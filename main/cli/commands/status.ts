@@ -7,12 +7,16 @@ import { describeTarget } from '../../acquisition/acquisition-service.ts';
 import { UploadJournal } from '../../upload/journal.ts';
 import type { UploadItem } from '../../upload/item.ts';
 import { formatBytes, formatEta, formatRate } from '../format.ts';
+import { checkFolder } from '../../watch/folder-health.ts';
+import type { FolderState } from '../../watch/watch-types.ts';
 
 const HELP = `Usage: scopecloud status [--json] [--failed]
 
 Shows the upload queue: counts per state, bytes left, throughput and ETA, failed files with
-their cause. Live when a \`scopecloud watch\` or \`serve\` process is running; otherwise read from
-the queue journal.
+their cause, and each watched folder's state: watching, missing (drive unmounted, folder renamed
+or deleted) or not readable, with the reason and since when. Live when a \`scopecloud watch\` or
+\`serve\` process is running; otherwise read from the queue journal, and the folders are checked
+now (stopped: present, but nothing watches them).
 
 Options:
   --json      one JSON document
@@ -31,6 +35,21 @@ interface Summary {
   paused?: boolean;
   circuit?: { state: string; message?: string };
   failed: Array<{ path: string; key: string; error?: string }>;
+  /** Watched folders; `since` is epoch ms, null when nothing watches them. */
+  folders: Array<{ path: string; state: FolderState; reason: string | null; since: number | null }>;
+}
+
+/** "2025-06-01 14:02:31", local time. */
+function localTime(t: number): string {
+  const d = new Date(t);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+function folderLine(f: Summary['folders'][number]): string {
+  const since = f.since !== null ? ` since ${localTime(f.since)}` : '';
+  const state = f.state === 'unreadable' ? 'NOT READABLE' : f.state === 'missing' ? 'MISSING' : f.state;
+  return `${f.path}  ${state}${since}${f.reason ? ` — ${f.reason}` : f.state === 'stopped' ? ' (not watched: no watch or serve running)' : ''}`;
 }
 
 export const statusCommand: CliCommand = {
@@ -54,6 +73,7 @@ export const statusCommand: CliCommand = {
         paused: live.engine.paused,
         circuit: live.engine.circuit,
         failed: live.failed.map((f) => ({ path: f.path, key: f.key, ...(f.error ? { error: f.error.message } : {}) })),
+        folders: (live.watch?.roots ?? []).map((r) => ({ path: r.root, state: r.state, reason: r.reason, since: r.since })),
       };
     } else {
       const lock = await acquireQueueLock(c.paths.queue);
@@ -68,7 +88,12 @@ export const statusCommand: CliCommand = {
           if (item.state === 'failed') failed.push({ path: item.path, key: item.baseKey, ...(item.error ? { error: item.error.message } : {}) });
         }
         await journal.close();
-        summary = { live: false, target: describeTarget(c.settings.get()), counts, bytesRemaining, failed };
+        const folders: Summary['folders'] = [];
+        for (const path of c.settings.get().watch.folders) {
+          const check = await checkFolder(path);
+          folders.push({ path, state: check.state === 'ok' ? 'stopped' : check.state, reason: check.reason, since: null });
+        }
+        summary = { live: false, target: describeTarget(c.settings.get()), counts, bytesRemaining, failed, folders };
       } finally {
         await lock.release();
       }
@@ -80,6 +105,7 @@ export const statusCommand: CliCommand = {
     const n = summary.counts;
     io.out(`target:    ${summary.target}`);
     io.out(summary.live ? `running:   pid ${summary.pid}${summary.paused ? ' (paused)' : ''}${summary.circuit?.state === 'open' ? ` — target unreachable: ${summary.circuit.message ?? ''}` : ''}` : 'running:   no (queued files resume with `scopecloud watch` or `upload`)');
+    summary.folders.forEach((f, i) => io.out(`${i === 0 ? 'folders:' : ''.padEnd(8)}   ${folderLine(f)}`));
     io.out(`files:     ${n.verified} verified, ${n.uploading} uploading, ${n.growing} growing, ${n.queued} queued, ${n.failed} failed`);
     io.out(`remaining: ${formatBytes(summary.bytesRemaining)}${summary.throughput !== undefined ? ` at ${formatRate(summary.throughput)}, ETA ${formatEta(summary.etaSeconds)}` : ''}`);
     const list = values.failed ? summary.failed : summary.failed.slice(0, 20);

@@ -1,10 +1,12 @@
 /** `scopecloud watch`: watch the configured folders and upload until stopped. */
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
-import { ExitCode, type CliCommand } from '../command.ts';
+import { join, sep } from 'node:path';
+import { CliError, ExitCode, type CliCommand } from '../command.ts';
 import { startAcquisition, describeTarget } from '../../acquisition/acquisition-service.ts';
 import { formatBytes, formatRate, formatEta } from '../format.ts';
 import type { Settings } from '../../config/schema.ts';
+import { describeFolderProblem } from '../../watch/folder-health.ts';
+import type { RootStatus } from '../../watch/watch-types.ts';
 
 const HELP = `Usage: scopecloud watch [folder ...] [--polling] [--json] [--once]
 
@@ -14,13 +16,20 @@ sent part by part while they grow and completed when the writer closes them; a f
 with a marker file (default acquisition.done) or after being idle, and its manifest.json is
 uploaded beside it. Runs until Ctrl-C; an interrupted run resumes where it stopped.
 
+A folder that is missing (drive unmounted, folder renamed or deleted) or that this user may not
+read is named on stderr with the reason, checked every 2 s and watched again as soon as it is
+back; the files written meanwhile are uploaded then, and files already verified are not sent again.
+
 Options:
   --polling     stat-based polling instead of file-system events (network shares)
-  --once        process what is there now, wait until it is verified, then exit
+  --once        process what is there now, wait until it is verified, then exit (non-zero
+                if a folder could not be watched)
   --json        progress as JSON lines (one status object per second)
 
-Exit codes: 0 stopped cleanly, 1 failed files remain (--once), 2 usage, 3 bad settings,
-4 target unreachable.`;
+Exit codes: 0 stopped cleanly, 1 failed files remain or a folder was missing or unreadable
+(--once), 2 usage, 3 bad settings, 4 target unreachable.`;
+
+const notWatched = (roots: readonly RootStatus[]) => roots.filter((r) => r.state === 'missing' || r.state === 'unreadable');
 
 export const watchCommand: CliCommand = {
   name: 'watch',
@@ -55,7 +64,15 @@ export const watchCommand: CliCommand = {
       ...(values.once ? { sessionIdleMs: Math.max(1000, settings.watch.stableMs) } : {}),
       log: (line) => io.err(line),
     });
-    if (!values.json) io.out(`watching ${settings.watch.folders.join(', ')} -> ${describeTarget(settings)} (Ctrl-C to stop)`);
+    // Folders found missing or unreadable were named on stderr while the watcher started.
+    const atStart = acq.watcher?.status().roots ?? [];
+    const watched = atStart.filter((r) => r.state === 'watching').map((r) => r.root);
+    if (!values.json) {
+      io.out(`${watched.length ? `watching ${watched.join(', ')}` : 'no folder can be watched now'} -> ${describeTarget(settings)}${values.once ? '' : ' (Ctrl-C to stop)'}`);
+    }
+    // --once: every folder that could not be watched at some point, with its latest reason.
+    const away = new Map(notWatched(atStart).map((r) => [r.root, describeFolderProblem(r)]));
+    acq.watcher?.on('folder', (f) => { if (f.state !== 'watching') away.set(f.root, describeFolderProblem(f)); });
     const unsubscribe = acq.engine.subscribe((ev) => {
       if (ev.type === 'item' && !values.json) {
         const i = ev.item;
@@ -75,11 +92,13 @@ export const watchCommand: CliCommand = {
       if (values.once) {
         await new Promise((r) => setTimeout(r, settings.watch.stableMs + 500));
         while (!io.stopSignal.aborted) {
-          const s = acq.engine.status();
-          const watch = acq.watcher?.status();
-          const pending = (watch?.roots ?? []).reduce((n, r) => n + r.pending, 0);
-          const open = (acq.sessions?.list() ?? []).some((x) => !x.closed);
-          if (pending === 0 && !open && s.counts.queued + s.counts.uploading + s.counts.growing === 0) break;
+          const roots = acq.watcher?.status().roots ?? [];
+          // files of a folder that is away cannot complete: they are not waited for
+          const gone = notWatched(roots).map((r) => r.root + sep);
+          const pending = roots.filter((r) => r.state === 'watching').reduce((n, r) => n + r.pending, 0);
+          const open = (acq.sessions?.list() ?? []).some((x) => !x.closed && acq.watcher?.available(x.root) === true);
+          const busy = acq.engine.list().some((i) => (i.state === 'queued' || i.state === 'uploading' || i.state === 'growing') && !gone.some((g) => i.path.startsWith(g)));
+          if (pending === 0 && !open && !busy) break;
           await new Promise((r) => setTimeout(r, 250));
         }
       } else {
@@ -92,6 +111,9 @@ export const watchCommand: CliCommand = {
     }
     const s = acq.engine.status();
     if (!values.json) io.out(`stopped: ${s.counts.verified} verified, ${s.counts.failed} failed, ${s.counts.queued + s.counts.uploading + s.counts.growing} to resume next time`);
+    if (values.once && away.size > 0) {
+      throw new CliError(`not watched: ${[...away].map(([root, problem]) => `${root} is ${problem}`).join('; ')}`, ExitCode.failure);
+    }
     return values.once && s.counts.failed > 0 ? ExitCode.failure : ExitCode.ok;
   },
 };

@@ -83,7 +83,7 @@ test('the first-run check reaches the bucket; switching to S3 uploads watched fi
     return a.files.some((f) => f.state === 'verified') ? a : undefined;
   });
   assert.equal(acq.target, `s3://${bucket}/rig-A`);
-  assert.deepEqual(acq.folders.map((f) => [f.path, f.watching, f.files]), [[watch, true, 1]]);
+  assert.deepEqual(acq.folders.map((f) => [f.path, f.state, f.files]), [[watch, 'watching', 1]]);
   const obj = await gw.client().send(new GetObjectCommand({ Bucket: bucket, Key: 'rig-A/scope/session-1/stack.tif' }));
   assert.ok(Buffer.from(await obj.Body!.transformToByteArray()).equals(bytes), 'the object holds the file\'s bytes');
   assert.ok(events.some((e) => e.type === 'changed' && e.topic === 'acquisition'));

@@ -50,11 +50,20 @@ test('a session is closed once its manifest is queued, and uploaded when every f
   const live = sessionsFrom(items, roots, staging, [{ dir: '/rig/s1', closed: false }]);
   assert.equal(live[0].closed, false, 'the tracker knows a session reopened since its manifest');
 
-  const rows = folderRows(['/rig', '/gone'], items, { running: true, mode: 'events', roots: [{ root: '/rig', seen: 3, pending: 1, complete: 2 }] }, sessions, new Map([['/gone', 'ENOENT: no such folder']]));
+  const rows = folderRows(['/rig', '/gone', '/new'], items, {
+    running: true,
+    mode: 'events',
+    roots: [
+      { root: '/rig', state: 'watching', reason: null, since: 10, seen: 3, pending: 1, complete: 2 },
+      { root: '/gone', state: 'missing', reason: 'the folder is not there', since: 20, seen: 0, pending: 0, complete: 0 },
+    ],
+  }, sessions, new Map([['/rig', 'EACCES: /rig/s2/a.tif']]));
   assert.deepEqual(rows, [
-    { path: '/rig', watching: true, sessions: 2, files: 3, error: null },
-    { path: '/gone', watching: false, sessions: 0, files: 0, error: 'ENOENT: no such folder' },
+    { path: '/rig', state: 'watching', reason: null, since: 10, sessions: 2, files: 3, error: 'EACCES: /rig/s2/a.tif' },
+    { path: '/gone', state: 'missing', reason: 'the folder is not there', since: 20, sessions: 0, files: 0, error: null },
+    { path: '/new', state: 'stopped', reason: null, since: null, sessions: 0, files: 0, error: null },
   ]);
+  assert.deepEqual(folderRows(['/rig'], [], undefined, [], new Map()).map((r) => [r.state, r.since]), [['stopped', null]], 'not watching at all: stopped');
 });
 
 test('change times stay put until an item changes; totals add up', () => {

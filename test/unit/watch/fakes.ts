@@ -59,11 +59,21 @@ interface FakeFile {
 
 export class FakeFs implements WatchFs {
   readonly files = new Map<string, FakeFile>();
+  /** Folders that exist even when empty (a folder holding a file always exists). */
+  readonly dirs = new Set<string>();
+  /** Folders this process may not open: listing them and stat'ing below them fail with EACCES. */
+  readonly denied = new Set<string>();
+  /** Device numbers of folders (default 1 everywhere). */
+  readonly devices = new Map<string, number>();
   private nextIno = 100;
   private readonly clock: Clock;
 
   constructor(clock: Clock) {
     this.clock = clock;
+  }
+
+  mkdir(path: string): void {
+    this.dirs.add(path);
   }
 
   write(path: string, size: number): FakeFile {
@@ -85,21 +95,43 @@ export class FakeFs implements WatchFs {
     this.files.set(to, file);
   }
 
+  /** Moves a folder with everything in it (inodes kept, as mv does). */
+  renameDir(from: string, to: string): void {
+    const prefix = from + sep;
+    for (const [path, file] of [...this.files]) {
+      if (!path.startsWith(prefix)) continue;
+      this.files.delete(path);
+      this.files.set(to + sep + path.slice(prefix.length), file);
+    }
+    for (const dir of [...this.dirs]) {
+      if (dir !== from && !dir.startsWith(prefix)) continue;
+      this.dirs.delete(dir);
+      this.dirs.add(to + dir.slice(from.length));
+    }
+  }
+
   remove(path: string): void {
     this.files.delete(path);
   }
 
+  private blocked(path: string): boolean {
+    for (const dir of this.denied) if (path.startsWith(dir + sep)) return true;
+    return false;
+  }
+
   async stat(path: string): Promise<StatLike> {
+    if (this.blocked(path)) throw Object.assign(new Error(`EACCES: ${path}`), { code: 'EACCES' });
     const file = this.files.get(path);
     if (file) return { size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, dev: 1, isFile: () => true, isDirectory: () => false };
     const prefix = path + sep;
-    if ([...this.files.keys()].some((key) => key.startsWith(prefix))) {
-      return { size: 0, mtimeMs: 0, ino: 1, dev: 1, isFile: () => false, isDirectory: () => true };
+    if (this.dirs.has(path) || [...this.files.keys(), ...this.dirs].some((key) => key.startsWith(prefix))) {
+      return { size: 0, mtimeMs: 0, ino: 1, dev: this.devices.get(path) ?? 1, isFile: () => false, isDirectory: () => true };
     }
     throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
   }
 
   async readdir(path: string): Promise<DirentLike[]> {
+    if (this.blocked(path) || this.denied.has(path)) throw Object.assign(new Error(`EACCES: ${path}`), { code: 'EACCES' });
     const prefix = path + sep;
     const names = new Map<string, boolean>();
     for (const key of this.files.keys()) {
@@ -109,25 +141,33 @@ export class FakeFs implements WatchFs {
       if (slash < 0) names.set(rest, false);
       else names.set(rest.slice(0, slash), true);
     }
-    if (names.size === 0) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+    for (const dir of this.dirs) {
+      if (dir.startsWith(prefix)) names.set(dir.slice(prefix.length).split(sep)[0], true);
+    }
+    if (names.size === 0 && !this.dirs.has(path)) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
     return [...names].map(([name, isDir]) => ({ name, isFile: () => !isDir, isDirectory: () => isDir, isSymbolicLink: () => false }));
   }
 }
 
+/** One fake source per watched folder (the watcher opens one per root); `emit` reaches the latest. */
 export class FakeEventSource {
   handlers: EventSourceHandlers | undefined;
   created = 0;
   closed = false;
+  /** Roots with an open source. */
+  readonly open = new Set<string>();
   ignore: ((path: string, isDirectory: boolean | undefined) => boolean) | undefined;
 
-  readonly factory: EventSourceFactory = (_roots, ignore, handlers) => {
+  readonly factory: EventSourceFactory = (roots, ignore, handlers) => {
     this.created++;
     this.handlers = handlers;
     this.ignore = ignore;
+    for (const root of roots) this.open.add(root);
     return {
       ready: Promise.resolve(),
       close: async () => {
         this.closed = true;
+        for (const root of roots) this.open.delete(root);
       },
     };
   };

@@ -16,6 +16,8 @@ function setup(options: Partial<WatchOptions> = {}, probe?: OpenWriterProbe) {
   const clock = new FakeClock();
   const fs = new FakeFs(clock);
   const source = new FakeEventSource();
+  fs.mkdir(ROOT);
+  fs.mkdir(OTHER);
   const watcher = new FolderWatcher(
     { roots: [ROOT, OTHER], stableMs: 1000, checkIntervalMs: 100, reconcileIntervalMs: 0, ...options },
     { fs, clock, probe: probe ?? { openForWriting: async () => new Set() }, eventSource: source.factory },

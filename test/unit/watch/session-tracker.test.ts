@@ -13,6 +13,7 @@ function setup(layout: 'subfolder' | 'root' = 'subfolder') {
   const clock = new FakeClock();
   const fs = new FakeFs(clock);
   const source = new FakeEventSource();
+  fs.mkdir(ROOT);
   const watcher = new FolderWatcher({ roots: [ROOT], stableMs: 1000, checkIntervalMs: 100, reconcileIntervalMs: 0 }, { fs, clock, probe: { openForWriting: async () => new Set() }, eventSource: source.factory });
   const inputs: ManifestInput[] = [];
   const tracker = new SessionTracker(watcher, {
