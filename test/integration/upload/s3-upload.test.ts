@@ -9,10 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUploadEngine, type UploadEngine, type UploadEngineOptions } from '../../../main/upload/engine.ts';
 import { UploadOptionsError } from '../../../main/upload/errors.ts';
-import { MiB } from '../../../main/upload/part-layout.ts';
+import { MiB, uniformLayout } from '../../../main/upload/part-layout.ts';
+import { S3Target } from '../../../main/upload/s3-target.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
 import { listKeys, listUploads, patternBytes, sameBytes, writePatternFile } from '../../support/upload-fixtures.ts';
 import { requires } from '../../support/requirements.ts';
+import { gate, hookTarget } from '../../support/target-hooks.ts';
 
 const skip = requires(versitygwMissing());
 
@@ -146,23 +148,62 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
     const src = join(dir, 'resume');
     const path = join(src, 'big.tif');
     await writePatternFile(path, 21, 30 * MiB);
-    const e1 = await engine(bucket, 'resume', { bandwidthLimit: 40 * MiB, concurrency: { files: 1, requests: 1 } });
-    await e1.add(path);
-    await new Promise((r) => setTimeout(r, 400));
+    const partSize = uniformLayout(30 * MiB, 5 * MiB).base;
+    const s3 = new S3Target({ kind: 's3', client: gw.client(), bucket, prefix: 'acq' });
+    // the first run's server stores two parts; every later part is held until stop() interrupts it
+    let entered = 0;
+    const stored = new Set<number>();
+    const twoStored = gate();
+    const first = hookTarget(s3, {
+      async uploadPart(k, id, part, body, crc, io) {
+        if (++entered > 2) await new Promise((_, reject) => io.signal.addEventListener('abort', () => reject(io.signal.reason), { once: true }));
+        const r = await s3.uploadPart(k, id, part, body, crc, io);
+        stored.add(part.n);
+        if (stored.size === 2) twoStored.open();
+        return r;
+      },
+    });
+    const e1 = await engine(bucket, 'resume', { target: { kind: 'custom', target: first }, concurrency: { files: 1, requests: 1 } });
+    const item = await e1.add(path);
+    await twoStored.promise;
     await e1.stop();
-    const sentBefore = e1.status().bytesSent;
-    assert.ok(sentBefore > 0 && sentBefore < 30 * MiB, `stopped mid-way (${sentBefore})`);
-    const e2 = await engine(bucket, 'resume');
+    assert.equal(e1.get(item.id)?.bytesDone, 2 * partSize, 'stopped with two parts stored');
+    const sentAgain = new Set<number>();
+    const second = hookTarget(s3, {
+      uploadPart(k, id, part, body, crc, io) {
+        sentAgain.add(part.n);
+        return s3.uploadPart(k, id, part, body, crc, io);
+      },
+    });
+    const e2 = await engine(bucket, 'resume', { target: { kind: 'custom', target: second } });
     await e2.drain();
     assert.equal(e2.list()[0].state, 'verified');
-    assert.ok(e2.status().bytesSent < 30 * MiB, `second run sent only the missing parts (${e2.status().bytesSent})`);
+    const missing = Array.from({ length: (30 * MiB) / partSize }, (_, i) => i + 1).filter((n) => !stored.has(n));
+    assert.deepEqual([...sentAgain].sort((a, b) => a - b), missing, `the second run sent only the parts the first did not store (${[...stored]})`);
     assert.ok(await sameBytes(gw.client(), bucket, 'acq/big.tif', path));
   });
 
   test('bad inputs fail with one-line messages and can be retried', async () => {
     const bucket = await gw.createBucket();
     const src = join(dir, 'bad');
-    const e = await engine(bucket, 'bad', { bandwidthLimit: 20 * MiB, concurrency: { files: 4, requests: 2 } });
+    // the first part of each big file is stored, the others are held until the file has changed
+    const s3 = new S3Target({ kind: 's3', client: gw.client(), bucket, prefix: 'acq' });
+    const changed = gate();
+    const firstStored = new Map([['deleted.tif', gate()], ['truncated.tif', gate()]]);
+    const entered = new Set<string>();
+    const target = hookTarget(s3, {
+      async uploadPart(k, id, part, body, crc, io) {
+        const stored = firstStored.get(k);
+        if (!stored) return s3.uploadPart(k, id, part, body, crc, io);
+        if (entered.has(k)) await changed.promise;
+        entered.add(k);
+        const r = await s3.uploadPart(k, id, part, body, crc, io);
+        stored.open();
+        return r;
+      },
+    });
+    // requests above the big files' part count: a held part never keeps another file's first part waiting
+    const e = await engine(bucket, 'bad', { target: { kind: 'custom', target }, concurrency: { files: 4, requests: 12 } });
     // missing file at add time
     await assert.rejects(e.add(join(src, 'nope.tif')), /file deleted before it was uploaded/);
     // unreadable (root reads a chmod-000 file: unreadable-file.test.ts shows this case as root
@@ -171,7 +212,7 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
     const unreadable = join(src, 'locked.tif');
     await writePatternFile(unreadable, 30, 1000);
     await chmod(unreadable, 0o000);
-    // deleted mid-upload and truncated mid-upload (slow bandwidth keeps them in flight)
+    // deleted mid-upload and truncated mid-upload
     const deleted = join(src, 'deleted.tif');
     const truncated = join(src, 'truncated.tif');
     await writePatternFile(deleted, 31, 24 * MiB);
@@ -179,9 +220,11 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
     const u = isRoot ? undefined : await e.add(unreadable);
     const d = await e.add(deleted);
     const t = await e.add(truncated);
-    await new Promise((r) => setTimeout(r, 300));
+    await Promise.all([...firstStored.values()].map((g) => g.promise));
+    assert.deepEqual([e.get(d.id)?.state, e.get(t.id)?.state], ['uploading', 'uploading'], 'both are mid-upload when they change');
     await unlink(deleted);
     await truncate(truncated, 6 * MiB);
+    changed.open();
     await e.drain();
     if (u) {
       assert.equal(e.get(u.id)?.error?.code, 'FileUnreadable');
@@ -231,10 +274,10 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
     engines.push(e);
     const events: string[] = [];
     e.subscribe((ev) => { if (ev.type === 'circuit') events.push(`${ev.state}:${ev.message ?? ''}`); });
+    const opened = new Promise<void>((resolve) => e.subscribe((ev) => { if (ev.type === 'circuit' && ev.state === 'open') resolve(); }));
     await e.start();
     await e.add(join(src, 'f.tif'));
-    const deadline = Date.now() + 5000;
-    while (e.status().circuit.state !== 'open' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await opened;
     assert.equal(e.status().circuit.state, 'open');
     assert.match(e.status().circuit.message ?? '', /cannot reach the storage endpoint .*ECONNREFUSED/);
     assert.equal(e.list()[0].state, 'uploading');
