@@ -18,6 +18,14 @@ import type { AppEvent } from '../../../preload/api.ts';
 import { requires } from '../../support/requirements.ts';
 
 const skip = requires(versitygwMissing(), motoMissing());
+const period = { Start: '2026-11-01', End: '2026-11-28' };
+const COST_BY_SERVICE = { ResultsByTime: [{ TimePeriod: period, Total: {}, Estimated: true, Groups: [
+  { Keys: ['Amazon Elastic Compute Cloud - Compute'], Metrics: { UnblendedCost: { Amount: '41.25', Unit: 'USD' } } },
+  { Keys: ['Amazon Simple Storage Service'], Metrics: { UnblendedCost: { Amount: '8.75', Unit: 'USD' } } },
+] }] };
+const COST_BY_OWNER = { ResultsByTime: [{ TimePeriod: period, Total: {}, Estimated: true, Groups: [
+  { Keys: ['scopecloud:owner$maria'], Metrics: { UnblendedCost: { Amount: '50', Unit: 'USD' } } },
+] }] };
 let gw: Versitygw;
 let moto: MotoServer;
 let dir: string;
@@ -29,6 +37,8 @@ const events: AppEvent[] = [];
 before(async () => {
   if (skip) return;
   [gw, moto] = await Promise.all([startVersitygw(), startMoto()]);
+  // The month so far, as Cost Explorer reports it (by service, then by owner tag): $50 in all.
+  await moto.post('/moto-api/static/ce/cost-and-usage-results', { results: [COST_BY_SERVICE, COST_BY_OWNER] });
   bucket = await gw.createBucket();
   dir = mkdtempSync(join(tmpdir(), 'sc-app-aws-'));
   // The SDK's credential chain reads this process's environment.
@@ -105,10 +115,12 @@ test('instances launch, list, explain and stop through moto; the budget reads Co
   const stopped = await app.instanceAction({ id, action: 'stop' });
   assert.match(stopped.state, /stopping|stopped/);
 
+  await app.saveSettings({ budget: { monthlyLimitUsd: 60, maxRuntimeHours: 8 } });
   const budget = await app.getBudget();
   assert.equal(budget.currency, 'USD');
-  assert.ok(budget.monthToDate >= 0);
-  assert.ok(['ok', 'warning', 'blocked'].includes(budget.guard.state));
+  assert.equal(budget.monthToDate, 50, 'the seeded Cost Explorer total');
+  assert.equal(budget.limit, 60);
+  assert.equal(budget.guard.state, 'warning', '$50 of a $60 limit is past the 80% mark');
   const status = await app.getStatus();
   assert.equal(status.currency, 'USD');
   assert.deepEqual((await app.listAnalyses()).analyses, [], 'the job store is the bucket now, and empty');
