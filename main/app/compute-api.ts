@@ -112,8 +112,11 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
       now: now(), currency: prices.currency, actual: summary.actual, actualError: summary.actualError,
       live: summary.live, budget: aws, localLimit: settings.budget.monthlyLimitUsd,
     });
+    const shown = cachedBudget?.key === ctxKey(settings) ? cachedBudget.budget : null;
     cachedBudget = { at: now(), key: ctxKey(settings), budget: b };
     cachedInstances = { at: now(), key: ctxKey(settings), list: summary.instances.filter((i) => i.managed) };
+    // The status line shows these figures too: tell it when a read here changed them.
+    if (shown?.monthToDate !== b.monthToDate || shown?.limit !== b.limit || shown?.guard.state !== b.guard.state) d.hub.changed('status');
     return b;
   }
 

@@ -41,3 +41,36 @@ test('after a stop the status line does not fall back to the poller\'s older lis
   await settle();
   assert.deepEqual([api.status().running, api.status().hourlyBurn], [0, 0]);
 });
+
+test('a Budget view read that changes the month\'s figures tells the status line (it showed $0 beside the view\'s $66)', async () => {
+  const settings = defaultSettings('/arch');
+  settings.target = { kind: 's3', bucket: 'lab', region: 'eu-west-1', prefix: '', profile: '', endpoint: '' };
+  let total = 66;
+  const actual = () => ({ total, byService: [], byOwner: [], start: '2026-12-01', end: '2026-12-07', fetchedAt: Date.now(), fromCache: false, ageMs: 0 });
+  const ctx = {
+    owner: 'maria',
+    poller: { latest: () => null, poke: async () => {} },
+    compute: {
+      instances: { list: async () => [] },
+      cost: { summary: async () => ({ actual: actual(), actualError: null, live: liveCost([], Date.now()), instances: [] }) },
+      budgets: { list: async () => [] },
+    },
+  } as unknown as AwsContext;
+  const hub = createEventHub({ minGapMs: 0 });
+  const topics: string[] = [];
+  hub.subscribe((e) => { if (e.type === 'changed') topics.push(e.topic); });
+  const api = createComputeApi({ settings: () => settings, context: () => ctx, env: {}, hub });
+  await api.getBudget();
+  await settle();
+  assert.ok(topics.includes('status'), 'the first figures reach the status line');
+  assert.equal(api.status().monthToDate, 66);
+  topics.length = 0;
+  await api.getBudget();
+  await settle();
+  assert.equal(topics.includes('status'), false, 'an unchanged read is not news');
+  total = 70;
+  await api.getBudget();
+  await settle();
+  assert.ok(topics.includes('status'));
+  assert.equal(api.status().monthToDate, 70);
+});
