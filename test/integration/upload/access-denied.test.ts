@@ -14,9 +14,9 @@ import { MiB } from '../../../main/upload/part-layout.ts';
 import { sameBytes, writePatternFile } from '../../support/upload-fixtures.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
 import { requires } from '../../support/requirements.ts';
+import { FakeTime } from '../../support/fake-timers.ts';
 
 const skip = requires(versitygwMissing());
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('AccessDenied from a store with IAM', { skip, timeout: 120_000 }, () => {
   let gw: Versitygw;
@@ -42,6 +42,8 @@ describe('AccessDenied from a store with IAM', { skip, timeout: 120_000 }, () =>
     let requests = 0;
     client.middlewareStack.add((next) => (args) => { requests++; return next(args); }, { step: 'initialize', name: 'countRequests' });
     const events: string[] = [];
+    // the engine's retries, backoff and circuit probes all run on this clock
+    const time = new FakeTime();
     const engine: UploadEngine = createUploadEngine({
       target: { kind: 's3', client, bucket, prefix: 'rig' },
       stateDir: join(dir, 'state'),
@@ -49,6 +51,8 @@ describe('AccessDenied from a store with IAM', { skip, timeout: 120_000 }, () =>
       minPartSize: 5 * MiB,
       backoff: { baseMs: 10, capMs: 50 },
       circuit: { failureThreshold: 2, probeIntervalMs: 20, maxProbeIntervalMs: 50 },
+      clock: time,
+      timers: time,
     });
     engine.subscribe((e) => { if (e.type === 'circuit') events.push(e.state); });
     await engine.start();
@@ -66,8 +70,10 @@ describe('AccessDenied from a store with IAM', { skip, timeout: 120_000 }, () =>
       assert.deepEqual(events, []);
       assert.equal(engine.status().circuit.state, 'closed');
       const settled = requests;
-      await sleep(500);
-      assert.equal(requests, settled, 'no requests while the failed items wait');
+      await time.advance(60 * 60_000);
+      await engine.drain(); // any run a timer started has ended
+      assert.equal(time.pending, 0, 'no retry, backoff or probe is scheduled for the failed items');
+      assert.equal(requests, settled, 'no requests in an hour of engine time while the failed items wait');
       assert.ok(settled <= 12, `a handful of requests, not a retry loop (${settled})`);
       assert.deepEqual(engine.list({ state: 'failed' }).map((i) => i.id).sort(), items.map((i) => i.id).sort());
 
