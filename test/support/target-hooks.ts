@@ -30,3 +30,29 @@ export function gate(): { promise: Promise<void>; open: () => void } {
   const promise = new Promise<void>((r) => { open = r; });
   return { promise, open };
 }
+
+/**
+ * `inner` with a server that stores the first `count` parts sent to it and holds every later part
+ * until its request is aborted (the engine's stop() or pause()): a half-done multipart upload at a
+ * known point. `stored` resolves once `count` parts are stored; `parts` holds their numbers.
+ */
+export function storeParts(inner: UploadTarget, count: number): { target: UploadTarget; stored: Promise<void>; parts: Set<number> } {
+  let entered = 0;
+  const parts = new Set<number>();
+  const done = gate();
+  const target = hookTarget(inner, {
+    async uploadPart(k, id, part, body, crc, io) {
+      if (++entered > count) {
+        await new Promise((_, reject) => {
+          if (io.signal.aborted) reject(io.signal.reason);
+          io.signal.addEventListener('abort', () => reject(io.signal.reason), { once: true });
+        });
+      }
+      const r = await inner.uploadPart(k, id, part, body, crc, io);
+      parts.add(part.n);
+      if (parts.size === count) done.open();
+      return r;
+    },
+  });
+  return { target, stored: done.promise, parts };
+}

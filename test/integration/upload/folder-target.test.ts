@@ -8,7 +8,9 @@ import { appendFile, mkdir, mkdtemp, open, readdir, readFile, rename, rm, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUploadEngine, type UploadEngine, type UploadEngineOptions } from '../../../main/upload/engine.ts';
-import { MiB } from '../../../main/upload/part-layout.ts';
+import { FolderTarget } from '../../../main/upload/folder-target.ts';
+import { MiB, uniformLayout } from '../../../main/upload/part-layout.ts';
+import { hookTarget, storeParts } from '../../support/target-hooks.ts';
 import { patternBytes, writePatternFile } from '../../support/upload-fixtures.ts';
 
 let dir: string;
@@ -50,23 +52,37 @@ test('copies files verified, byte-identical; a changed file becomes a new versio
 test('resumes a partial copy after stop and re-verifies the parts already written', async () => {
   const src = join(dir, 'src-resume');
   await writePatternFile(join(src, 'big.tif'), 5, 30 * MiB);
-  const e1 = await engine('resume', { bandwidthLimit: 40 * MiB, concurrency: { files: 1, requests: 1 } });
-  await e1.add(join(src, 'big.tif'));
-  await new Promise((r) => setTimeout(r, 400));
+  const partSize = uniformLayout(30 * MiB, 5 * MiB).base;
+  const archive = join(dir, 'archive-resume');
+  await mkdir(archive, { recursive: true });
+  // the archive stores two parts; every later part is held until stop() interrupts it
+  const { target, stored, parts } = storeParts(new FolderTarget({ kind: 'folder', root: archive }), 2);
+  const e1 = await engine('resume', { target: { kind: 'custom', target }, concurrency: { files: 1, requests: 1 } });
+  const item = await e1.add(join(src, 'big.tif'));
+  await stored;
   await e1.stop();
-  const first = e1.status().bytesSent;
-  assert.ok(first > 0 && first < 30 * MiB);
+  assert.equal(e1.get(item.id)?.bytesDone, 2 * partSize, 'stopped with two parts written');
   // corrupt the first written part inside the partial file: it must be detected and rewritten
-  const partialDir = join(dir, 'archive-resume', '.scopecloud-partial');
+  const damaged = Math.min(...parts);
+  const partialDir = join(archive, '.scopecloud-partial');
   const [partial] = await readdir(partialDir);
   const fh = await open(join(partialDir, partial), 'r+');
-  await fh.write(Buffer.from('garbage'), 0, 7, 100);
+  await fh.write(Buffer.from('garbage'), 0, 7, (damaged - 1) * partSize + 100);
   await fh.close();
-  const e2 = await engine('resume');
+  const written = new Set<number>();
+  const inner = new FolderTarget({ kind: 'folder', root: archive });
+  const watched = hookTarget(inner, {
+    uploadPart(k, id, part, body, crc, io) {
+      written.add(part.n);
+      return inner.uploadPart(k, id, part, body, crc, io);
+    },
+  });
+  const e2 = await engine('resume', { target: { kind: 'custom', target: watched } });
   await e2.drain();
   assert.equal(e2.list()[0].state, 'verified', e2.list()[0].error?.message);
-  assert.ok((await readFile(join(dir, 'archive-resume', 'big.tif'))).equals(await readFile(join(src, 'big.tif'))));
-  assert.ok(e2.status().bytesSent < 30 * MiB, 'only missing or damaged parts were written again');
+  assert.ok((await readFile(join(archive, 'big.tif'))).equals(await readFile(join(src, 'big.tif'))));
+  const again = Array.from({ length: (30 * MiB) / partSize }, (_, i) => i + 1).filter((n) => n === damaged || !parts.has(n));
+  assert.deepEqual([...written].sort((a, b) => a - b), again, `only missing parts and the damaged part ${damaged} were written again (first run wrote ${[...parts]})`);
 });
 
 test('growing file into the archive, header rewritten before close', async () => {
@@ -93,9 +109,9 @@ test('an unreachable archive (unmounted share) opens the circuit; it resumes whe
   const e = await engine('nas', { circuit: { failureThreshold: 1, probeIntervalMs: 20, maxProbeIntervalMs: 40 } });
   const archive = join(dir, 'archive-nas');
   await rename(archive, `${archive}-away`);
+  const opened = new Promise<void>((resolve) => e.subscribe((ev) => { if (ev.type === 'circuit' && ev.state === 'open') resolve(); }));
   await e.add(join(src, 'f.tif'));
-  const deadline = Date.now() + 5000;
-  while (e.status().circuit.state !== 'open' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await opened;
   assert.equal(e.status().circuit.state, 'open');
   assert.match(e.status().circuit.message ?? '', /archive folder .* is not reachable/);
   await rename(`${archive}-away`, archive);

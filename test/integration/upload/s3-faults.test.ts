@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { createUploadEngine, type UploadEngine } from '../../../main/upload/engine.ts';
 import { MiB } from '../../../main/upload/part-layout.ts';
+import { S3Target, type S3TargetOptions } from '../../../main/upload/s3-target.ts';
+import type { UploadTarget } from '../../../main/upload/target.ts';
+import { hookTarget, storeParts } from '../../support/target-hooks.ts';
 import { faults, startFaultProxy, type Fault, type FaultProxy } from '../../support/fault-proxy.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
 import { listKeys, listUploads, sameBytes, writePatternFile } from '../../support/upload-fixtures.ts';
@@ -38,9 +41,13 @@ describe('upload engine under injected S3 faults', { skip, timeout: 150_000 }, (
     await rm(dir, { recursive: true, force: true });
   });
 
-  function engineVia(endpoint: string, bucket: string, name: string, src: string, extra: { bandwidthLimit?: number } = {}): UploadEngine {
+  function s3Via(endpoint: string, bucket: string): S3TargetOptions {
+    return { kind: 's3', client: gw.client({ endpoint, requestTimeoutMs: 30_000 }), bucket, prefix: 'run' };
+  }
+
+  function engineVia(endpoint: string, bucket: string, name: string, src: string, extra: { target?: UploadTarget } = {}): UploadEngine {
     const e = createUploadEngine({
-      target: { kind: 's3', client: gw.client({ endpoint, requestTimeoutMs: 30_000 }), bucket, prefix: 'run' },
+      target: extra.target ? { kind: 'custom', target: extra.target } : s3Via(endpoint, bucket),
       stateDir: join(dir, `state-${name}`),
       baseDir: src,
       minPartSize: 5 * MiB,
@@ -48,7 +55,6 @@ describe('upload engine under injected S3 faults', { skip, timeout: 150_000 }, (
       concurrency: { files: 3, requests: 4 },
       backoff: { baseMs: 10, capMs: 100, maxAttempts: 12 },
       circuit: { failureThreshold: 3, probeIntervalMs: 50, maxProbeIntervalMs: 200 },
-      ...extra,
     });
     engines.push(e);
     return e;
@@ -102,11 +108,12 @@ describe('upload engine under injected S3 faults', { skip, timeout: 150_000 }, (
     const bucket = await gw.createBucket();
     const src = join(dir, 'src-resume');
     await writePatternFile(join(src, 'big.tif'), 77, 26 * MiB);
-    // run 1, direct and slow, stopped half-way; plus an orphan upload nobody references
-    const e1 = engineVia(gw.endpoint, bucket, 'resume', src, { bandwidthLimit: 30 * MiB });
+    // run 1, direct, stopped once two parts are stored (the rest held); plus an orphan upload nobody references
+    const { target, stored, parts } = storeParts(new S3Target(s3Via(gw.endpoint, bucket)), 2);
+    const e1 = engineVia(gw.endpoint, bucket, 'resume', src, { target });
     await e1.start();
     await e1.add(join(src, 'big.tif'));
-    await new Promise((r) => setTimeout(r, 450));
+    await stored;
     await e1.stop();
     await gw.client().send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'run/orphan.tif', ChecksumAlgorithm: 'CRC32C' }));
     assert.equal((await listUploads(gw.client(), bucket)).length, 2);
@@ -120,13 +127,23 @@ describe('upload engine under injected S3 faults', { skip, timeout: 150_000 }, (
       { match: 'ListParts', fault: faults.dropRequest(), times: 3 },
       { match: 'HeadBucket', fault: faults.slowDown(), times: 1 },
     ]);
-    const e2 = engineVia(proxy.endpoint, bucket, 'resume', src);
+    const resent = new Set<number>();
+    const viaProxy = new S3Target(s3Via(proxy.endpoint, bucket));
+    const e2 = engineVia(proxy.endpoint, bucket, 'resume', src, {
+      target: hookTarget(viaProxy, {
+        uploadPart(k, id, part, body, crc, io) {
+          resent.add(part.n);
+          return viaProxy.uploadPart(k, id, part, body, crc, io);
+        },
+      }),
+    });
     await e2.start();
     await e2.drain();
     const injected = proxy.stats().injected;
     for (const op of RESUME_OPS) assert.ok((injected[op] ?? 0) >= 1, `fault injected into ${op}: ${JSON.stringify(injected)}`);
     assert.equal(e2.list()[0].state, 'verified', e2.list()[0].error?.message);
-    assert.ok(e2.status().bytesSent < 26 * MiB, 'resumed instead of starting over');
+    assert.deepEqual([...parts].filter((n) => resent.has(n)), [], `resumed instead of starting over: parts ${[...parts]} stored by run 1 were not sent again`);
+    assert.ok(resent.size > 0);
     await assertAllThere(bucket, src, ['big.tif']);
   });
 

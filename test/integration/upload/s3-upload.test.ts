@@ -14,7 +14,7 @@ import { S3Target } from '../../../main/upload/s3-target.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
 import { listKeys, listUploads, patternBytes, sameBytes, writePatternFile } from '../../support/upload-fixtures.ts';
 import { requires } from '../../support/requirements.ts';
-import { gate, hookTarget } from '../../support/target-hooks.ts';
+import { gate, hookTarget, storeParts } from '../../support/target-hooks.ts';
 
 const skip = requires(versitygwMissing());
 
@@ -151,21 +151,10 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
     const partSize = uniformLayout(30 * MiB, 5 * MiB).base;
     const s3 = new S3Target({ kind: 's3', client: gw.client(), bucket, prefix: 'acq' });
     // the first run's server stores two parts; every later part is held until stop() interrupts it
-    let entered = 0;
-    const stored = new Set<number>();
-    const twoStored = gate();
-    const first = hookTarget(s3, {
-      async uploadPart(k, id, part, body, crc, io) {
-        if (++entered > 2) await new Promise((_, reject) => io.signal.addEventListener('abort', () => reject(io.signal.reason), { once: true }));
-        const r = await s3.uploadPart(k, id, part, body, crc, io);
-        stored.add(part.n);
-        if (stored.size === 2) twoStored.open();
-        return r;
-      },
-    });
+    const { target: first, stored: twoStored, parts: stored } = storeParts(s3, 2);
     const e1 = await engine(bucket, 'resume', { target: { kind: 'custom', target: first }, concurrency: { files: 1, requests: 1 } });
     const item = await e1.add(path);
-    await twoStored.promise;
+    await twoStored;
     await e1.stop();
     assert.equal(e1.get(item.id)?.bytesDone, 2 * partSize, 'stopped with two parts stored');
     const sentAgain = new Set<number>();
