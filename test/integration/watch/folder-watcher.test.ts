@@ -14,7 +14,8 @@ import type { Manifest } from '../../../main/session/manifest.ts';
 import { SessionTracker } from '../../../main/session/session-tracker.ts';
 import { chokidarEventSource } from '../../../main/watch/chokidar-source.ts';
 import { FolderWatcher } from '../../../main/watch/folder-watcher.ts';
-import type { EventSourceFactory, WatchEventMap, WatchOptions } from '../../../main/watch/watch-types.ts';
+import { defaultOpenWriterProbe, type OpenWriterProbe } from '../../../main/watch/open-writer-probe.ts';
+import type { EventSourceFactory, WatchDeps, WatchEventMap, WatchOptions } from '../../../main/watch/watch-types.ts';
 import { encodeTiff, SlowTiffWriter } from '../../support/synthetic-tiff.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,8 +30,8 @@ async function waitFor(what: string, predicate: () => boolean, timeoutMs = 8000)
 
 type Logged = { [K in keyof WatchEventMap]: { type: K } & WatchEventMap[K] }[keyof WatchEventMap];
 
-function watch(options: WatchOptions, eventSource?: EventSourceFactory) {
-  const watcher = new FolderWatcher({ stableMs: 300, checkIntervalMs: 50, reconcileIntervalMs: 0, ...options }, eventSource ? { eventSource } : {});
+function watch(options: WatchOptions, deps: WatchDeps = {}) {
+  const watcher = new FolderWatcher({ stableMs: 300, checkIntervalMs: 50, reconcileIntervalMs: 0, ...options }, deps);
   const log: Logged[] = [];
   for (const type of ['growing', 'complete', 'removed', 'marker', 'error'] as const) {
     watcher.on(type, (event) => log.push({ type, ...event } as Logged));
@@ -83,9 +84,19 @@ describe('FolderWatcher on real folders', () => {
 
   it('reports a growing TIFF, holds it while the writer keeps it open, completes it after close', async () => {
     const root = await fresh('growing');
-    const { watcher, of } = watch({ roots: [root] });
-    await watcher.start();
     const path = join(root, 'movie.tif');
+    // how many times a stability check found the file unchanged and the writer still holding it
+    let heldOpen = 0;
+    const real = defaultOpenWriterProbe();
+    const probe: OpenWriterProbe = {
+      async openForWriting(paths) {
+        const open = await real.openForWriting(paths);
+        if (open.has(path)) heldOpen++;
+        return open;
+      },
+    };
+    const { watcher, of } = watch({ roots: [root] }, { probe });
+    await watcher.start();
     const writer = new SlowTiffWriter(path, { width: 64, height: 64, bitsPerSample: 16 });
     try {
       await writer.open();
@@ -98,7 +109,8 @@ describe('FolderWatcher on real folders', () => {
       assert.ok(sizes.length >= 2, `growing events: ${sizes.join(',')}`);
       assert.deepEqual(sizes, [...sizes].sort((a, b) => a - b), 'sizes only grow');
       if (process.platform === 'linux') {
-        await sleep(900); // three stability windows with the writer idle but open
+        heldOpen = 0;
+        await waitFor('three stability checks with the writer idle but open', () => heldOpen >= 3);
         assert.equal(of('complete', path).length, 0, 'an open writer keeps the file pending');
       }
       await writer.close();
@@ -166,15 +178,22 @@ describe('FolderWatcher on real folders', () => {
   it('reconciliation catches a file written while events were dropped', async () => {
     const root = await fresh('dropped');
     let deliver = true;
+    const dropped: string[] = [];
     const gated: EventSourceFactory = (roots, ignore, handlers) =>
-      chokidarEventSource(roots, ignore, { event: (name, path) => deliver && handlers.event(name, path), error: handlers.error });
-    const { watcher, of } = watch({ roots: [root], reconcileIntervalMs: 700 }, gated);
+      chokidarEventSource(roots, ignore, {
+        event: (name, path) => {
+          if (deliver) return handlers.event(name, path);
+          dropped.push(path);
+        },
+        error: handlers.error,
+      });
+    const { watcher, of } = watch({ roots: [root], reconcileIntervalMs: 700 }, { eventSource: gated });
     await watcher.start();
     try {
       deliver = false;
       const path = join(root, 'missed.tif');
       await writeFile(path, encodeTiff({ width: 4, height: 4, pages: 1 }));
-      await sleep(300);
+      await waitFor('the file event to be dropped', () => dropped.includes(path));
       assert.equal(of('growing', path).length, 0, 'the event was dropped');
       await waitFor('reconciliation to find the file', () => of('complete', path).length > 0);
     } finally {
