@@ -131,8 +131,7 @@ test('the tray draws the model and its stop action stops the instance', async ()
   assert.ok(tray.images.includes('/icons/running.png'));
   assert.equal(tray.menu[1].type, 'separator');
   tray.menu[0].click!();
-  await new Promise((r) => setTimeout(r, 10));
-  assert.ok(services.calls.some((c) => c.method === 'instanceAction' && (c.req as { action: string }).action === 'stop'));
+  await until(() => services.calls.some((c) => c.method === 'instanceAction' && (c.req as { action: string }).action === 'stop'));
   tray.menu[2].click!();
   assert.equal(win().loaded.at(-1), `${RENDERER_URL}#/budget`);
 });
