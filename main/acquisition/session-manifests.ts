@@ -45,6 +45,8 @@ export type PublishOutcome = { kind: 'published'; generation: number; staged: st
 export class SessionManifests {
   readonly #o: SessionManifestsOptions;
   readonly #fs: StagingFs;
+  /** The last manifest `build` found per session, for the `publish` that follows it. */
+  readonly #found = new Map<string, (PublishedManifest & { recorded: boolean }) | undefined>();
 
   constructor(options: SessionManifestsOptions) {
     this.#o = options;
@@ -53,12 +55,14 @@ export class SessionManifests {
 
   readonly build = async (input: ManifestInput, deps?: ManifestDeps): Promise<Manifest> => {
     const last = await this.#last(input.dir);
+    this.#found.set(input.dir, last);
     return buildManifest({ ...input, ...(last ? { previous: last.files } : {}) }, deps ?? this.#o.manifestDeps);
   };
 
   /** `sessionKey`: the session folder's key; the manifest goes to `<sessionKey>/manifest.json`. */
   async publish(manifest: Manifest, sessionDir: string, sessionKey: string): Promise<PublishOutcome> {
-    const last = await this.#last(sessionDir);
+    const last = this.#found.has(sessionDir) ? this.#found.get(sessionDir) : await this.#last(sessionDir);
+    this.#found.delete(sessionDir);
     if (last) {
       const changes = changesBetween(last.files, manifest.files);
       if (changes.added.length + changes.changed.length + changes.removed.length === 0) {

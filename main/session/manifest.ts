@@ -87,6 +87,8 @@ export interface ManifestInput {
   generation?: number;
   /** Entries of the session's last manifest: reused unread while size and mtime match. */
   previous?: readonly ManifestFile[];
+  /** Size and mtime just observed per absolute path (the watcher's): compared with `previous` instead of a stat. */
+  observed?: ReadonlyMap<string, { size: number; mtimeMs: number }>;
 }
 
 const TIFF_NAME = /\.(tiff?|btf|tf8|tf2)$/i;
@@ -100,12 +102,15 @@ export async function buildManifest(input: ManifestInput, deps: ManifestDeps = {
   const known = new Map((input.previous ?? []).map((entry) => [entry.path, entry]));
   const entries: ManifestFile[] = [];
   for (const path of [...input.files].sort()) {
-    const before = await statFile(path);
     const earlier = known.get(relative(input.dir, path).split(sep).join('/'));
-    if (earlier && !earlier.changedWhileReading && earlier.size === before.size && earlier.mtimeMs === before.mtimeMs) {
-      entries.push({ ...earlier });
-      continue;
+    if (earlier && !earlier.changedWhileReading) {
+      const seen = input.observed?.get(path) ?? await statFile(path);
+      if (earlier.size === seen.size && earlier.mtimeMs === seen.mtimeMs) {
+        entries.push({ ...earlier });
+        continue;
+      }
     }
+    const before = await statFile(path);
     const sum = await checksum(path);
     const after = await statFile(path);
     const entry: ManifestFile = {

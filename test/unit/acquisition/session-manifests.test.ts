@@ -3,7 +3,7 @@
  * folder; checksums and TIFF reads counted through the manifest's seams.
  */
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -18,6 +18,7 @@ let root: string;
 let session: string;
 let read: string[];
 let queued: Array<[string, string]>;
+let stats: string[];
 
 beforeEach(async () => {
   work = await mkdtemp(join(tmpdir(), 'session-manifests-'));
@@ -29,6 +30,7 @@ beforeEach(async () => {
   await writeFile(join(session, 'b.bin'), 'bbbb');
   read = [];
   queued = [];
+  stats = [];
 });
 afterEach(() => rm(work, { recursive: true, force: true }));
 
@@ -40,12 +42,13 @@ function manifests(queue?: (staged: string, key: string) => Promise<void>): Sess
     manifestDeps: {
       checksum: (path) => { read.push(path); return crc32cOfFile(path); },
       readTiff: async (path) => { read.push(path); throw new Error('not a tiff'); },
+      stat: (path) => { stats.push(path); return stat(path); },
     },
   });
 }
 
-async function close(m: SessionManifests, files = ['a.tif', 'b.bin']) {
-  const input: ManifestInput = { root, dir: session, files: files.map((f) => join(session, f)), closedBy: 'idle', generation: 1 };
+async function close(m: SessionManifests, files = ['a.tif', 'b.bin'], observed?: ManifestInput['observed']) {
+  const input: ManifestInput = { root, dir: session, files: files.map((f) => join(session, f)), closedBy: 'idle', generation: 1, ...(observed ? { observed } : {}) };
   const manifest = await m.build(input);
   return { manifest, outcome: await m.publish(manifest, session, 'acq/mouse1') };
 }
@@ -113,5 +116,18 @@ describe('SessionManifests', () => {
     assert.deepEqual((await close(manifests())).outcome, { kind: 'unchanged', generation: 2 });
     assert.deepEqual(read, []);
     assert.deepEqual(queued, [[staged(2), 'acq/mouse1/manifest.json']]);
+  });
+
+  it('sizes and mtimes the watcher observed stand in for stats of unchanged files', async () => {
+    await close(manifests());
+    const observed = new Map<string, { size: number; mtimeMs: number }>();
+    for (const f of ['a.tif', 'b.bin']) {
+      const st = await stat(join(session, f));
+      observed.set(join(session, f), { size: st.size, mtimeMs: st.mtimeMs });
+    }
+    stats = [];
+    read = [];
+    assert.deepEqual((await close(manifests(), ['a.tif', 'b.bin'], observed)).outcome, { kind: 'unchanged', generation: 1 });
+    assert.deepEqual([stats, read], [[], []]);
   });
 });
