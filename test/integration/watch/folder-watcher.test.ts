@@ -62,7 +62,16 @@ describe('FolderWatcher on real folders', () => {
     await writeFile(join(rootA, 'before.tif'), encodeTiff({ width: 8, height: 8, pages: 2 }));
     await mkdir(join(rootA, '.cache'), { recursive: true });
     await writeFile(join(rootA, '.cache', 'thumb.tif'), 'x');
-    const { watcher, of } = watch({ roots: [rootA, rootB] });
+    // the watcher's own answers to chokidar: paths it filtered out, paths it was told about
+    const filteredOut = new Set<string>();
+    const delivered = new Set<string>();
+    const recording: EventSourceFactory = (roots, ignore, handlers) =>
+      chokidarEventSource(roots, (path, isDirectory) => {
+        const skip = ignore(path, isDirectory);
+        if (skip) filteredOut.add(path);
+        return skip;
+      }, { event: (name, path) => { delivered.add(path); handlers.event(name, path); }, error: handlers.error });
+    const { watcher, of } = watch({ roots: [rootA, rootB] }, { eventSource: recording });
     await watcher.start();
     try {
       await mkdir(join(rootB, 's1', 'deep'), { recursive: true });
@@ -72,7 +81,10 @@ describe('FolderWatcher on real folders', () => {
       await writeFile(join(rootB, 's1', 'scratch.tmp'), 'no');
       await writeFile(join(rootA, '.DS_Store'), 'no');
       await waitFor('three completions', () => of('complete').length >= 3);
-      await sleep(400);
+      const excluded = [join(rootB, 's1', 'report.docx'), join(rootB, 's1', 'scratch.tmp'), join(rootA, '.DS_Store')];
+      await waitFor('the watcher to filter out every excluded file', () => excluded.every((p) => filteredOut.has(p)));
+      // never tracked, so never completed: the only other way in is a reconciliation scan, off here
+      assert.deepEqual(excluded.filter((p) => delivered.has(p)), [], 'no event for an excluded file reached the watcher');
       assert.deepEqual(of('complete').map((e) => e.relativePath).sort(), ['before.tif', 's1/deep/later.ome.tif', 's1/meta.json']);
       assert.ok(of('complete').every((e) => e.reason === 'stable'));
       const status = watcher.status();
