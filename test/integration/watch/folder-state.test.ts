@@ -12,19 +12,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { FolderWatcher } from '../../../main/watch/folder-watcher.ts';
-import type { WatchEventMap } from '../../../main/watch/watch-types.ts';
+import { waitFor, type Logged } from '../../support/watch-events.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
-type Logged = { [K in keyof WatchEventMap]: { type: K } & WatchEventMap[K] }[keyof WatchEventMap];
 
 function watch(roots: string[]) {
   const watcher = new FolderWatcher({ roots, stableMs: 200, checkIntervalMs: 50, reconcileIntervalMs: 0, folderCheckIntervalMs: 200 });

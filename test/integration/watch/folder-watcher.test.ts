@@ -15,20 +15,13 @@ import { SessionTracker } from '../../../main/session/session-tracker.ts';
 import { chokidarEventSource } from '../../../main/watch/chokidar-source.ts';
 import { FolderWatcher } from '../../../main/watch/folder-watcher.ts';
 import { defaultOpenWriterProbe, type OpenWriterProbe } from '../../../main/watch/open-writer-probe.ts';
-import type { EventSourceFactory, WatchDeps, WatchEventMap, WatchOptions } from '../../../main/watch/watch-types.ts';
+import type { EventSourceFactory, WatchDeps, WatchOptions } from '../../../main/watch/watch-types.ts';
 import { encodeTiff, SlowTiffWriter } from '../../support/synthetic-tiff.ts';
+import { waitFor, type Logged } from '../../support/watch-events.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
-type Logged = { [K in keyof WatchEventMap]: { type: K } & WatchEventMap[K] }[keyof WatchEventMap];
 
 function watch(options: WatchOptions, deps: WatchDeps = {}) {
   const watcher = new FolderWatcher({ stableMs: 300, checkIntervalMs: 50, reconcileIntervalMs: 0, ...options }, deps);

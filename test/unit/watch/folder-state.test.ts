@@ -10,16 +10,15 @@ import { describe, it } from 'node:test';
 
 import { checkFolder, NOT_THERE, UNMOUNTED } from '../../../main/watch/folder-health.ts';
 import { FolderWatcher } from '../../../main/watch/folder-watcher.ts';
-import type { WatchEventMap } from '../../../main/watch/watch-types.ts';
 import { SessionTracker } from '../../../main/session/session-tracker.ts';
 import type { Manifest, ManifestInput } from '../../../main/session/manifest.ts';
 import { FakeClock, FakeEventSource, FakeFs, settle } from './fakes.ts';
+import { type Logged } from '../../support/watch-events.ts';
 
 const ROOT = '/acq/rig1';
 const OTHER = '/acq/rig2';
 const AWAY = '/acq/rig1.away';
 
-type Logged = { [K in keyof WatchEventMap]: { type: K } & WatchEventMap[K] }[keyof WatchEventMap];
 
 function setup(make: (fs: FakeFs) => void = (fs) => { fs.mkdir(ROOT); fs.mkdir(OTHER); }) {
   const clock = new FakeClock();

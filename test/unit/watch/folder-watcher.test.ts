@@ -4,13 +4,13 @@ import { describe, it } from 'node:test';
 
 import { FolderWatcher } from '../../../main/watch/folder-watcher.ts';
 import type { OpenWriterProbe } from '../../../main/watch/open-writer-probe.ts';
-import type { WatchEventMap, WatchOptions } from '../../../main/watch/watch-types.ts';
+import type { WatchOptions } from '../../../main/watch/watch-types.ts';
 import { FakeClock, FakeEventSource, FakeFs, settle } from './fakes.ts';
+import { type Logged } from '../../support/watch-events.ts';
 
 const ROOT = '/acq/rig1';
 const OTHER = '/acq/rig2';
 
-type Logged = { [K in keyof WatchEventMap]: { type: K } & WatchEventMap[K] }[keyof WatchEventMap];
 
 function setup(options: Partial<WatchOptions> = {}, probe?: OpenWriterProbe) {
   const clock = new FakeClock();
