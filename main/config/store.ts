@@ -7,10 +7,12 @@
 import { defaultSettings, type Settings } from './schema.ts';
 import { SettingsError, settingsErrors, validateSettings } from './validate.ts';
 
-/** The part of conf / electron-store we use. */
+/**
+ * The part of conf / electron-store we use. Assigning `store` replaces the whole object in one
+ * atomic file write, so no reader (the CLI beside the app, a crash) ever sees half a save.
+ */
 export interface KeyValueBackend {
-  readonly store: Record<string, unknown>;
-  set(object: Record<string, unknown>): void;
+  store: Record<string, unknown>;
   clear(): void;
 }
 
@@ -37,8 +39,7 @@ export function createSettingsStore(backend: KeyValueBackend, archiveDir: string
 
   function replace(next: Settings): Settings {
     const valid = validateSettings(next);
-    backend.clear();
-    backend.set(valid as unknown as Record<string, unknown>);
+    backend.store = valid as unknown as Record<string, unknown>;
     return valid;
   }
 

@@ -5,12 +5,16 @@ import { defaultSettings } from '../../../main/config/schema.ts';
 import { settingsErrors, SettingsError } from '../../../main/config/validate.ts';
 import { endpointFor } from '../../../main/aws/clients.ts';
 import { statePaths } from '../../../main/config/paths.ts';
+import Conf from 'conf';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function memoryBackend(): KeyValueBackend & { data: Record<string, unknown> } {
   const b = {
     data: {} as Record<string, unknown>,
     get store() { return structuredClone(b.data); },
-    set(o: Record<string, unknown>) { Object.assign(b.data, structuredClone(o)); },
+    set store(o: Record<string, unknown>) { b.data = structuredClone(o); },
     clear() { b.data = {}; },
   };
   return b;
@@ -62,7 +66,7 @@ test('an S3 target validates bucket, region, prefix and endpoint', () => {
 
 test('a hand-edited settings file with a bad value is reported, not silently used', () => {
   const backend = memoryBackend();
-  backend.set({ ...defaultSettings('/a'), upload: { concurrency: 'lots' } } as unknown as Record<string, unknown>);
+  backend.store = { ...defaultSettings('/a'), upload: { concurrency: 'lots' } } as unknown as Record<string, unknown>;
   const store = createSettingsStore(backend, '/a');
   assert.throws(() => store.get(), /upload\.concurrency/);
 });
@@ -96,8 +100,24 @@ test('the ui section defaults to the first-run screen and validates its fields b
 test('a settings file written before the ui section existed still loads, with ui defaults', () => {
   const backend = memoryBackend();
   const { ui: _ui, ...old } = defaultSettings('/a');
-  backend.set({ ...old, upload: { ...old.upload, concurrency: 2 } } as unknown as Record<string, unknown>);
+  backend.store = { ...old, upload: { ...old.upload, concurrency: 2 } } as unknown as Record<string, unknown>;
   const s = createSettingsStore(backend, '/a').get();
   assert.equal(s.upload.concurrency, 2);
   assert.deepEqual(s.ui, { firstRunComplete: false, theme: 'system' });
+});
+
+test('a save is one write of the whole settings file: a reader never sees it empty or half done', () => {
+  const conf = new Conf<Record<string, unknown>>({ cwd: mkdtempSync(join(tmpdir(), 'sc-settings-')), configName: 'settings', projectName: 'scopecloud' });
+  const onDisk: Array<Record<string, unknown>> = [];
+  const backend: KeyValueBackend = {
+    get store() { return conf.store; },
+    set store(o: Record<string, unknown>) { conf.store = o; onDisk.push(JSON.parse(readFileSync(conf.path, 'utf8'))); },
+    clear() { conf.clear(); onDisk.push(JSON.parse(readFileSync(conf.path, 'utf8'))); },
+  };
+  const store = createSettingsStore(backend, '/arch');
+  store.setField('budget.monthlyLimitUsd', '250');
+  store.setField('watch.stableMs', '500');
+  assert.equal(onDisk.length, 2, 'one write a save');
+  for (const state of onDisk) assert.deepEqual(settingsErrors(state as never), [], 'every state on disk is a whole, valid settings object');
+  assert.deepEqual([(onDisk[1].budget as { monthlyLimitUsd: number }).monthlyLimitUsd, (onDisk[1].watch as { stableMs: number }).stableMs], [250, 500]);
 });
