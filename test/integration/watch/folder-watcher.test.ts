@@ -60,9 +60,9 @@ describe('FolderWatcher on real folders', () => {
     const delivered = new Set<string>();
     const recording: EventSourceFactory = (roots, ignore, handlers) =>
       chokidarEventSource(roots, (path, isDirectory) => {
-        const skip = ignore(path, isDirectory);
-        if (skip) filteredOut.add(path);
-        return skip;
+        const excludedNow = ignore(path, isDirectory);
+        if (excludedNow) filteredOut.add(path);
+        return excludedNow;
       }, { event: (name, path) => { delivered.add(path); handlers.event(name, path); }, error: handlers.error });
     const { watcher, of } = watch({ roots: [rootA, rootB] }, { eventSource: recording });
     await watcher.start();
