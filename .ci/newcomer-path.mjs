@@ -38,7 +38,9 @@ check(!/EBADENGINE[\s\S]*package: 'scopecloud@/.test(output), 'no EBADENGINE war
 const f1 = /F1 ([0-9.]+)/.exec(first.stdout);
 check(f1 !== null && Number(f1[1]) >= 0.9, 'the demo finds the planted cells (F1 >= 0.9)', f1 ? `F1 ${f1[1]}` : 'no F1 line');
 
-const serve = spawn('npx', ['scopecloud', 'serve'], { cwd: clone, env, stdio: ['ignore', 'pipe', 'pipe'] });
+// Its own process group: npx runs serve as a child, and both must stop at the end.
+const serve = spawn('npx', ['scopecloud', 'serve'], { cwd: clone, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+const exited = new Promise((resolve) => serve.once('exit', resolve));
 let served = '';
 serve.stdout.on('data', (d) => { served += d; });
 serve.stderr.on('data', (d) => { served += d; });
@@ -74,7 +76,11 @@ try {
   const summary = await api('getResultSummary', { id: demo.id });
   check(summary.roiCount > 0, "the demo's results open (ROIs to show)", JSON.stringify(summary).slice(0, 300));
 } finally {
-  serve.kill('SIGINT');
-  spawnSync('pkill', ['-INT', '-f', `${clone}/bin/scopecloud.js serve`]);
+  const group = (signal) => { try { process.kill(-serve.pid, signal); } catch { /* already gone */ } };
+  group('SIGINT');
+  const stopped = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000).unref())]);
+  if (!stopped) group('SIGKILL');
+  serve.stdout.destroy();
+  serve.stderr.destroy();
   rmSync(work, { recursive: true, force: true });
 }
