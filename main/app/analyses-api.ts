@@ -12,7 +12,7 @@ import type { Settings } from '../config/schema.ts';
 import { isTerminal, type Ec2Placement, type JobView, type Placement } from '../jobs/job-types.ts';
 import type { SubmitRequest } from '../jobs/job-service.ts';
 import { ANALYSIS_PRESETS, PRESETS, type LaunchPreset } from '../instances/presets.ts';
-import { ensureNoIngressGroup, latestAl2023Ami } from '../instances/launch-support.ts';
+import { latestAl2023Ami } from '../instances/launch-support.ts';
 import { checkJobBudget } from '../jobs/job-budget.ts';
 import { DEFAULT_PROFILE_NAME, IamSetupError, ensureJobInstanceProfile } from '../iam/instance-profile.ts';
 import type { ItemSnapshot } from '../upload/engine.ts';
@@ -148,8 +148,6 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       spot: false,
       instanceProfile: profile.name,
       imageId: await latestAl2023Ami(aws.clients.ssm),
-      // a group with no inbound rules at all (the VPC's default group would let its members in)
-      securityGroupIds: [await ensureNoIngressGroup(aws.clients.ec2)],
       maxAttempts: 2,
     };
   }

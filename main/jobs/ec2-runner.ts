@@ -2,7 +2,7 @@
  * Runs job shards on EC2: one instance per shard, launched from stock Amazon Linux 2023 with the
  * bootstrap user data, locked down like every ScopeCloud instance (launch-spec.ts: encrypted root
  * volume deleted on termination, IMDSv2 only, no key pair, the app's no-ingress group, per-boot
- * deadline; `placement.securityGroupIds` is not used), the job's instance profile, shutdown
+ * deadline), the job's instance profile, shutdown
  * behaviour "terminate", tags naming the job, shard and attempt.
  *
  * `reconcile` is one idempotent pass over a job (the job service calls it on every poll and after

@@ -66,7 +66,6 @@ export interface Ec2Placement {
   instanceProfile: string;
   imageId: string;
   subnetId?: string;
-  securityGroupIds?: string[];
   /** Launch attempts per shard (the first included) before the shard fails. */
   maxAttempts: number;
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
 import { wireJobs, shardsFor } from '../../jobs/job-wiring.ts';
 import type { Placement, WorkerParams } from '../../jobs/job-types.ts';
-import { latestAl2023Ami, ensureNoIngressGroup } from '../../instances/launch-support.ts';
+import { latestAl2023Ami } from '../../instances/launch-support.ts';
 import { checkInstanceProfile, ensureJobInstanceProfile, DEFAULT_PROFILE_NAME } from '../../iam/instance-profile.ts';
 import { jobDetail, progressPrinter } from './job-output.ts';
 import { checkJobBudget } from '../../jobs/job-budget.ts';
@@ -104,7 +104,6 @@ export const analyzeCommand: CliCommand = {
         spot: values.spot,
         instanceProfile: profile,
         imageId: await latestAl2023Ami(aws.ssm),
-        securityGroupIds: [await ensureNoIngressGroup(aws.ec2)],
         maxAttempts: num(values.attempts, '--attempts') ?? 3,
       };
     }
