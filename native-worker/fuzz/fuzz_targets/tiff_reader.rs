@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use worker_core::tiff::{OpenOptions, Source};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(src) = Source::from_bytes(data.to_vec(), &OpenOptions::default()) else { return };
+    let Ok(src) = Source::from_bytes(data.to_vec(), &OpenOptions::default()) else {
+        return;
+    };
     let info = src.info().clone();
     // The reader bounds a frame by the file size; the harness keeps its own buffer small too.
     if info.width * info.height > 1 << 24 {

@@ -39,7 +39,9 @@ fn input_errors_exit_3_with_one_line() {
 
 #[test]
 fn info_prints_json() {
-    let Some(data) = shared_data::data_dir() else { return };
+    let Some(data) = shared_data::data_dir() else {
+        return;
+    };
     let o = worker(&[
         "info",
         data.join("thunder-zebrafish/movie.tif").to_str().unwrap(),
@@ -59,7 +61,9 @@ fn info_prints_json() {
 
 #[test]
 fn project_writes_images_and_json_lines() {
-    let Some(data) = shared_data::data_dir() else { return };
+    let Some(data) = shared_data::data_dir() else {
+        return;
+    };
     let out = tmp("proj");
     let o = worker(&[
         "project",
@@ -101,7 +105,9 @@ fn project_writes_images_and_json_lines() {
 
 #[test]
 fn unwritable_output_exits_4() {
-    let Some(data) = shared_data::data_dir() else { return };
+    let Some(data) = shared_data::data_dir() else {
+        return;
+    };
     let d = tmp("ro");
     let blocker = d.join("file");
     std::fs::write(&blocker, b"x").unwrap();

@@ -39,11 +39,36 @@ fn plane_subset_equals_that_part_of_a_full_run() {
     let d = tmp("planes");
     let movie = d.join("movie.tif");
     ok(&[
-        "synth", "-o", s(&movie), "--planes", "2", "--frames", "240", "--width", "64",
-        "--height", "64", "--cells", "24", "--groups", "2", "--seed", "7", "-q",
+        "synth",
+        "-o",
+        s(&movie),
+        "--planes",
+        "2",
+        "--frames",
+        "240",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--cells",
+        "24",
+        "--groups",
+        "2",
+        "--seed",
+        "7",
+        "-q",
     ]);
     let full = d.join("full");
-    ok(&["extract", "-i", s(&movie), "-o", s(&full), "--seed", "3", "-q"]);
+    ok(&[
+        "extract",
+        "-i",
+        s(&movie),
+        "-o",
+        s(&full),
+        "--seed",
+        "3",
+        "-q",
+    ]);
     let all = rois(&full);
     assert!(all.iter().any(|r| r["plane"] == 0) && all.iter().any(|r| r["plane"] == 1));
     let (fshape, fdff) = f32s(&full.join("dff.npy"));
@@ -51,12 +76,24 @@ fn plane_subset_equals_that_part_of_a_full_run() {
 
     for (plane, args) in [(1u64, vec!["--plane", "1"]), (0, vec!["--plane=0"])] {
         let sub = d.join(format!("plane{}", plane));
-        let mut a = vec!["extract", "-i", s(&movie), "-o", s(&sub), "--seed", "3", "-q"];
+        let mut a = vec![
+            "extract",
+            "-i",
+            s(&movie),
+            "-o",
+            s(&sub),
+            "--seed",
+            "3",
+            "-q",
+        ];
         a.extend(args);
         ok(&a);
         let got = rois(&sub);
-        let want: Vec<(usize, &serde_json::Value)> =
-            all.iter().enumerate().filter(|(_, r)| r["plane"] == plane).collect();
+        let want: Vec<(usize, &serde_json::Value)> = all
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r["plane"] == plane)
+            .collect();
         assert!(!want.is_empty());
         assert_eq!(got.len(), want.len(), "plane {}", plane);
         for (g, (_, w)) in got.iter().zip(&want) {
@@ -69,23 +106,48 @@ fn plane_subset_equals_that_part_of_a_full_run() {
         for (row, (i, _)) in want.iter().enumerate() {
             assert_eq!(&sdff[row * t..(row + 1) * t], &fdff[i * t..(i + 1) * t]);
         }
-        let reg: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(sub.join("registration.json")).unwrap(),
-        )
-        .unwrap();
-        let planes: Vec<u64> = reg["planes"].as_array().unwrap().iter().map(|p| p["plane"].as_u64().unwrap()).collect();
+        let reg: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(sub.join("registration.json")).unwrap())
+                .unwrap();
+        let planes: Vec<u64> = reg["planes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["plane"].as_u64().unwrap())
+            .collect();
         assert_eq!(planes, vec![plane]);
         let summary: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(sub.join("summary.json")).unwrap()).unwrap();
+            serde_json::from_str(&std::fs::read_to_string(sub.join("summary.json")).unwrap())
+                .unwrap();
         assert_eq!(summary["counts"]["planes"], 1);
         assert_eq!(summary["parameters"]["plane"], serde_json::json!([plane]));
     }
 
     // a comma list naming every plane is the full run, clusters included
     let both = d.join("both");
-    ok(&["cluster", "-i", s(&movie), "-o", s(&both), "--seed", "3", "--plane", "1,0", "-q"]);
+    ok(&[
+        "cluster",
+        "-i",
+        s(&movie),
+        "-o",
+        s(&both),
+        "--seed",
+        "3",
+        "--plane",
+        "1,0",
+        "-q",
+    ]);
     let full_c = d.join("full-cluster");
-    ok(&["cluster", "-i", s(&movie), "-o", s(&full_c), "--seed", "3", "-q"]);
+    ok(&[
+        "cluster",
+        "-i",
+        s(&movie),
+        "-o",
+        s(&full_c),
+        "--seed",
+        "3",
+        "-q",
+    ]);
     assert_eq!(rois(&both), rois(&full_c));
     assert_eq!(
         std::fs::read(both.join("clusters.npy")).unwrap(),
@@ -94,12 +156,40 @@ fn plane_subset_equals_that_part_of_a_full_run() {
 
     // register and project honour --plane too
     let reg = d.join("reg");
-    ok(&["register", "-i", s(&movie), "-o", s(&reg), "--plane", "1", "-q"]);
+    ok(&[
+        "register",
+        "-i",
+        s(&movie),
+        "-o",
+        s(&reg),
+        "--plane",
+        "1",
+        "-q",
+    ]);
     let doc = std::fs::read_to_string(reg.join("registration.json")).unwrap();
-    assert!(doc.contains("\"plane\":1") || doc.contains("\"plane\": 1"), "{}", doc);
-    assert!(!doc.contains("\"plane\":0") && !doc.contains("\"plane\": 0"), "{}", doc);
+    assert!(
+        doc.contains("\"plane\":1") || doc.contains("\"plane\": 1"),
+        "{}",
+        doc
+    );
+    assert!(
+        !doc.contains("\"plane\":0") && !doc.contains("\"plane\": 0"),
+        "{}",
+        doc
+    );
     let proj = d.join("proj");
-    ok(&["project", "-i", s(&movie), "-o", s(&proj), "--plane", "1", "--windows", "2", "-q"]);
+    ok(&[
+        "project",
+        "-i",
+        s(&movie),
+        "-o",
+        s(&proj),
+        "--plane",
+        "1",
+        "--windows",
+        "2",
+        "-q",
+    ]);
     let pj: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(proj.join("projections/projections.json")).unwrap(),
     )
@@ -109,7 +199,15 @@ fn plane_subset_equals_that_part_of_a_full_run() {
     assert!(imgs.iter().all(|i| i["plane"] == 1), "{}", pj);
 
     // a plane the movie does not have is a usage error
-    let o = worker(&["detect", "-i", s(&movie), "-o", s(&d.join("bad")), "--plane", "2"]);
+    let o = worker(&[
+        "detect",
+        "-i",
+        s(&movie),
+        "-o",
+        s(&d.join("bad")),
+        "--plane",
+        "2",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&d);
 }
@@ -136,10 +234,23 @@ fn cluster_traces_recovers_planted_groups_without_a_movie() {
     let dff = d.join("dff.npy");
     write_npy(&dff, &[n, frames], &data).unwrap();
     let out = d.join("out");
-    ok(&["cluster", "--traces", s(&dff), "--out", s(&out), "--k", "4", "--seed", "5", "-q"]);
+    ok(&[
+        "cluster",
+        "--traces",
+        s(&dff),
+        "--out",
+        s(&out),
+        "--k",
+        "4",
+        "--seed",
+        "5",
+        "-q",
+    ]);
     let a = read_npy(&out.join("clusters.npy")).unwrap();
     assert_eq!(a.shape, vec![n]);
-    let NpyData::I64(labels) = a.data else { panic!("clusters.npy is not int64") };
+    let NpyData::I64(labels) = a.data else {
+        panic!("clusters.npy is not int64")
+    };
     assert!(labels.iter().all(|&l| (0..4).contains(&l)));
     let got: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
     let ari = adjusted_rand_index(&truth, &got);
@@ -149,19 +260,45 @@ fn cluster_traces_recovers_planted_groups_without_a_movie() {
 
     // same seed, same labels
     let again = d.join("again");
-    ok(&["cluster", "--traces", s(&dff), "--out", s(&again), "--k", "4", "--seed", "5", "-q"]);
+    ok(&[
+        "cluster",
+        "--traces",
+        s(&dff),
+        "--out",
+        s(&again),
+        "--k",
+        "4",
+        "--seed",
+        "5",
+        "-q",
+    ]);
     assert_eq!(
         std::fs::read(out.join("clusters.npy")).unwrap(),
         std::fs::read(again.join("clusters.npy")).unwrap()
     );
 
     // --iscell: non-cells get -1 and the cells still split into their groups
-    let iscell: Vec<f64> = (0..n).flat_map(|i| [if i % 5 == 4 { 0.0 } else { 1.0 }, 0.5]).collect();
+    let iscell: Vec<f64> = (0..n)
+        .flat_map(|i| [if i % 5 == 4 { 0.0 } else { 1.0 }, 0.5])
+        .collect();
     let ic = d.join("iscell.npy");
     write_npy(&ic, &[n, 2], &iscell).unwrap();
     let cells = d.join("cells");
-    ok(&["cluster", "--traces", s(&dff), "--iscell", s(&ic), "--out", s(&cells), "--k", "4", "-q"]);
-    let NpyData::I64(l2) = read_npy(&cells.join("clusters.npy")).unwrap().data else { panic!() };
+    ok(&[
+        "cluster",
+        "--traces",
+        s(&dff),
+        "--iscell",
+        s(&ic),
+        "--out",
+        s(&cells),
+        "--k",
+        "4",
+        "-q",
+    ]);
+    let NpyData::I64(l2) = read_npy(&cells.join("clusters.npy")).unwrap().data else {
+        panic!()
+    };
     let (mut t2, mut g2) = (Vec::new(), Vec::new());
     for i in 0..n {
         if i % 5 == 4 {
@@ -175,7 +312,12 @@ fn cluster_traces_recovers_planted_groups_without_a_movie() {
     assert!(adjusted_rand_index(&t2, &g2) >= 0.9);
 
     // --traces and --input together, or neither, are usage errors; the help advertises --traces
-    assert_eq!(worker(&["cluster", "--traces", s(&dff), "-i", s(&dff), "-o", s(&out)]).status.code(), Some(2));
+    assert_eq!(
+        worker(&["cluster", "--traces", s(&dff), "-i", s(&dff), "-o", s(&out)])
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(worker(&["cluster", "-o", s(&out)]).status.code(), Some(2));
     let help = worker(&["cluster", "--help"]);
     assert!(String::from_utf8_lossy(&help.stdout).contains("--traces"));

@@ -482,24 +482,127 @@ fn zero_counts_are_usage_errors_everywhere() {
     let (reg, det, ext) = (d.join("reg"), d.join("det"), d.join("ext"));
     ok(&["register", "-i", s(&m), "-o", s(&reg), "-q"]);
     ok(&["detect", "--registered", s(&reg), "-o", s(&det), "-q"]);
-    ok(&["extract", "--registered", s(&reg), "--rois", s(&det), "-o", s(&ext), "-q"]);
+    ok(&[
+        "extract",
+        "--registered",
+        s(&reg),
+        "--rois",
+        s(&det),
+        "-o",
+        s(&ext),
+        "-q",
+    ]);
     let out = d.join("out");
     let cases: [(&[&str], &str); 8] = [
-        (&["analyze", "-i", s(&m), "-o", s(&out), "--threads", "0", "-q"], "--threads"),
-        (&["analyze", "-i", s(&m), "-o", s(&out), "--k", "0", "-q"], "--k"),
-        (&["register", "-i", s(&m), "-o", s(&out), "--threads", "0", "-q"], "--threads"),
-        (&["detect", "--registered", s(&reg), "-o", s(&out), "--threads", "0", "-q"], "--threads"),
-        (&["extract", "--registered", s(&reg), "--rois", s(&det), "-o", s(&out), "--threads", "0", "-q"], "--threads"),
-        (&["cluster", "--traces", s(&ext), "-o", s(&out), "--threads", "0", "-q"], "--threads"),
-        (&["cluster", "--traces", s(&ext), "-o", s(&out), "--k", "0", "-q"], "--k"),
-        (&["project", "-i", s(&m), "-o", s(&out), "--threads", "0", "-q"], "--threads"),
+        (
+            &[
+                "analyze",
+                "-i",
+                s(&m),
+                "-o",
+                s(&out),
+                "--threads",
+                "0",
+                "-q",
+            ],
+            "--threads",
+        ),
+        (
+            &["analyze", "-i", s(&m), "-o", s(&out), "--k", "0", "-q"],
+            "--k",
+        ),
+        (
+            &[
+                "register",
+                "-i",
+                s(&m),
+                "-o",
+                s(&out),
+                "--threads",
+                "0",
+                "-q",
+            ],
+            "--threads",
+        ),
+        (
+            &[
+                "detect",
+                "--registered",
+                s(&reg),
+                "-o",
+                s(&out),
+                "--threads",
+                "0",
+                "-q",
+            ],
+            "--threads",
+        ),
+        (
+            &[
+                "extract",
+                "--registered",
+                s(&reg),
+                "--rois",
+                s(&det),
+                "-o",
+                s(&out),
+                "--threads",
+                "0",
+                "-q",
+            ],
+            "--threads",
+        ),
+        (
+            &[
+                "cluster",
+                "--traces",
+                s(&ext),
+                "-o",
+                s(&out),
+                "--threads",
+                "0",
+                "-q",
+            ],
+            "--threads",
+        ),
+        (
+            &[
+                "cluster",
+                "--traces",
+                s(&ext),
+                "-o",
+                s(&out),
+                "--k",
+                "0",
+                "-q",
+            ],
+            "--k",
+        ),
+        (
+            &[
+                "project",
+                "-i",
+                s(&m),
+                "-o",
+                s(&out),
+                "--threads",
+                "0",
+                "-q",
+            ],
+            "--threads",
+        ),
     ];
     for (args, flag) in cases {
         let o = worker(args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{:?}: {}", args, err);
         assert_eq!(err.trim_end().lines().count(), 1, "{:?}: {}", args, err);
-        assert!(err.contains(&format!("{flag} must be at least 1")), "{:?}: {}", args, err);
+        assert!(
+            err.contains(&format!("{flag} must be at least 1")),
+            "{:?}: {}",
+            args,
+            err
+        );
     }
     assert!(!out.exists(), "nothing written for a usage error");
 }

@@ -22,7 +22,10 @@ use worker_core::score::score_rois;
 use worker_core::synth::{generate, SynthOptions};
 
 fn arg<T: std::str::FromStr>(args: &[String], name: &str) -> Option<T> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
 }
 
 fn main() {
@@ -52,7 +55,13 @@ fn write(args: &[String]) {
     };
     std::fs::create_dir_all(&out).expect("create output folder");
     let (movies, truth) = generate(&so);
-    write_tiff(&out.join("movie.tif"), &movies, so.frames, so.height, so.width);
+    write_tiff(
+        &out.join("movie.tif"),
+        &movies,
+        so.frames,
+        so.height,
+        so.width,
+    );
     let mut regions = Vec::new();
     for p in 0..so.planes.max(1) {
         for (i, c) in truth.cells.iter().enumerate() {
@@ -61,8 +70,15 @@ fn write(args: &[String]) {
             }
         }
     }
-    std::fs::write(out.join("truth.json"), serde_json::to_string(&regions).unwrap()).expect("write truth");
-    println!("{}", serde_json::json!({"frames": so.frames, "height": so.height, "width": so.width, "planes": so.planes, "cells": truth.cells.len(), "regions": regions.len()}));
+    std::fs::write(
+        out.join("truth.json"),
+        serde_json::to_string(&regions).unwrap(),
+    )
+    .expect("write truth");
+    println!(
+        "{}",
+        serde_json::json!({"frames": so.frames, "height": so.height, "width": so.width, "planes": so.planes, "cells": truth.cells.len(), "regions": regions.len()})
+    );
 }
 
 /// Minimal little-endian classic TIFF writer: one uncompressed 16-bit strip per page.
@@ -71,7 +87,10 @@ fn write_tiff(path: &Path, movies: &[worker_core::Movie], frames: usize, h: usiz
     let pages = frames * planes;
     let page_bytes = (h * w * 2) as u64;
     let ifd_bytes: u64 = 2 + 9 * 12 + 4;
-    assert!(8 + pages as u64 * (page_bytes + ifd_bytes) < u32::MAX as u64, "movie too large for classic TIFF");
+    assert!(
+        8 + pages as u64 * (page_bytes + ifd_bytes) < u32::MAX as u64,
+        "movie too large for classic TIFF"
+    );
     let mut f = BufWriter::with_capacity(1 << 22, File::create(path).expect("create tiff"));
     f.write_all(b"II*\0").unwrap();
     f.write_all(&8u32.to_le_bytes()).unwrap();
@@ -123,7 +142,9 @@ fn write_tiff(path: &Path, movies: &[worker_core::Movie], frames: usize, h: usiz
 type Regions = BTreeMap<usize, Vec<Vec<(usize, usize)>>>;
 
 fn read_regions(path: &Path, keep: Option<&HashSet<u64>>) -> Regions {
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("read regions")).expect("regions json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read regions"))
+            .expect("regions json");
     let mut out: Regions = BTreeMap::new();
     for r in v.as_array().expect("array of regions") {
         if let Some(k) = keep {
@@ -136,7 +157,12 @@ fn read_regions(path: &Path, keep: Option<&HashSet<u64>>) -> Regions {
             .as_array()
             .expect("coordinates")
             .iter()
-            .map(|c| (c[0].as_u64().unwrap() as usize, c[1].as_u64().unwrap() as usize))
+            .map(|c| {
+                (
+                    c[0].as_u64().unwrap() as usize,
+                    c[1].as_u64().unwrap() as usize,
+                )
+            })
             .collect();
         out.entry(plane).or_default().push(px);
     }
@@ -147,9 +173,18 @@ fn score(args: &[String]) {
     let truth: PathBuf = arg(args, "--truth").expect("--truth");
     let regions: PathBuf = arg(args, "--regions").expect("--regions");
     let keep = arg::<PathBuf>(args, "--rois").map(|p| {
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).expect("read rois")).expect("rois json");
-        let list = v["rois"].as_array().or_else(|| v.as_array()).cloned().unwrap_or_default();
-        list.iter().filter(|r| r["iscell"].as_bool() == Some(true)).filter_map(|r| r["id"].as_u64()).collect::<HashSet<u64>>()
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(p).expect("read rois"))
+                .expect("rois json");
+        let list = v["rois"]
+            .as_array()
+            .or_else(|| v.as_array())
+            .cloned()
+            .unwrap_or_default();
+        list.iter()
+            .filter(|r| r["iscell"].as_bool() == Some(true))
+            .filter_map(|r| r["id"].as_u64())
+            .collect::<HashSet<u64>>()
     });
     let t = read_regions(&truth, None);
     let d = read_regions(&regions, keep.as_ref());
@@ -164,6 +199,13 @@ fn score(args: &[String]) {
     }
     let recall = m as f64 / nt.max(1) as f64;
     let precision = m as f64 / nd.max(1) as f64;
-    let f1 = if m > 0 { 2.0 * recall * precision / (recall + precision) } else { 0.0 };
-    println!("{}", serde_json::json!({"recall": recall, "precision": precision, "f1": f1, "true": nt, "detected": nd, "matched": m}));
+    let f1 = if m > 0 {
+        2.0 * recall * precision / (recall + precision)
+    } else {
+        0.0
+    };
+    println!(
+        "{}",
+        serde_json::json!({"recall": recall, "precision": precision, "f1": f1, "true": nt, "detected": nd, "matched": m})
+    );
 }

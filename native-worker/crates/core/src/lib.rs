@@ -3,10 +3,10 @@
 pub mod movie;
 
 // Input/output (TIFF reader, writers, projections).
-pub mod tiff;
 pub mod output;
 pub mod progress;
 pub mod project;
+pub mod tiff;
 
 // Algorithms (registration ... clustering), the synthetic generator and scoring.
 pub mod cluster;

@@ -11,7 +11,12 @@ pub struct Movie {
 
 impl Movie {
     pub fn new(frames: usize, height: usize, width: usize) -> Self {
-        Movie { frames, height, width, data: vec![0.0; frames * height * width] }
+        Movie {
+            frames,
+            height,
+            width,
+            data: vec![0.0; frames * height * width],
+        }
     }
 
     pub fn frame_len(&self) -> usize {

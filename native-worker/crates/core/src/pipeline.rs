@@ -201,7 +201,11 @@ struct PlaneOut {
 ///
 /// # Errors
 /// [`PipelineError::InvalidInput`] for no planes or an empty plane, I/O errors while streaming.
-pub fn run(planes: &[&dyn FrameSource], opts: &PipelineOptions, progress: ProgressFn<'_>) -> Result<PipelineOutput, PipelineError> {
+pub fn run(
+    planes: &[&dyn FrameSource],
+    opts: &PipelineOptions,
+    progress: ProgressFn<'_>,
+) -> Result<PipelineOutput, PipelineError> {
     let ids: Vec<usize> = (0..planes.len()).collect();
     run_selected(planes, &ids, opts, progress)
 }
@@ -231,10 +235,16 @@ pub fn check_planes(planes: &[&dyn FrameSource]) -> Result<(), PipelineError> {
 ///
 /// # Errors
 /// [`PipelineError::Threads`] when the pool cannot be built.
-pub fn in_pool<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R, PipelineError> {
+pub fn in_pool<R: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> R + Send,
+) -> Result<R, PipelineError> {
     match threads {
         Some(n) => {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build().map_err(|e| PipelineError::Threads(e.to_string()))?;
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n.max(1))
+                .build()
+                .map_err(|e| PipelineError::Threads(e.to_string()))?;
             Ok(pool.install(f))
         }
         None => Ok(f()),
@@ -252,22 +262,50 @@ pub fn in_pool<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Send) ->
 ///
 /// # Errors
 /// As [`run`]; [`PipelineError::InvalidInput`] when `ids` and `planes` differ in length.
-pub fn run_selected(planes: &[&dyn FrameSource], ids: &[usize], opts: &PipelineOptions, progress: ProgressFn<'_>) -> Result<PipelineOutput, PipelineError> {
+pub fn run_selected(
+    planes: &[&dyn FrameSource],
+    ids: &[usize],
+    opts: &PipelineOptions,
+    progress: ProgressFn<'_>,
+) -> Result<PipelineOutput, PipelineError> {
     if ids.len() != planes.len() {
-        return Err(PipelineError::InvalidInput(format!("{} plane ids for {} planes", ids.len(), planes.len())));
+        return Err(PipelineError::InvalidInput(format!(
+            "{} plane ids for {} planes",
+            ids.len(),
+            planes.len()
+        )));
     }
     check_planes(planes)?;
     in_pool(opts.threads, || run_inner(planes, ids, opts, progress))?
 }
 
-fn run_inner(planes: &[&dyn FrameSource], ids: &[usize], opts: &PipelineOptions, progress: ProgressFn<'_>) -> Result<PipelineOutput, PipelineError> {
+fn run_inner(
+    planes: &[&dyn FrameSource],
+    ids: &[usize],
+    opts: &PipelineOptions,
+    progress: ProgressFn<'_>,
+) -> Result<PipelineOutput, PipelineError> {
     let total_frames: usize = planes.iter().map(|p| p.frames()).sum();
-    let counters = [AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0)];
+    let counters = [
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+    ];
     let t0 = Instant::now();
     let per_plane: Vec<Result<PlaneOut, PipelineError>> = planes
         .par_iter()
         .enumerate()
-        .map(|(i, src)| run_plane(ids[i], *src, opts, progress, &counters, total_frames, planes.len()))
+        .map(|(i, src)| {
+            run_plane(
+                ids[i],
+                *src,
+                opts,
+                progress,
+                &counters,
+                total_frames,
+                planes.len(),
+            )
+        })
         .collect();
     let mut outs = Vec::with_capacity(planes.len());
     for r in per_plane {
@@ -278,7 +316,11 @@ fn run_inner(planes: &[&dyn FrameSource], ids: &[usize], opts: &PipelineOptions,
     // combine planes
     let f = Traces::concat(&outs.iter().map(|o| &o.f).collect::<Vec<_>>());
     let fneu = Traces::concat(&outs.iter().map(|o| &o.fneu).collect::<Vec<_>>());
-    let mut rois = number_rois(outs.iter_mut().map(|o| std::mem::take(&mut o.rois)).collect());
+    let mut rois = number_rois(
+        outs.iter_mut()
+            .map(|o| std::mem::take(&mut o.rois))
+            .collect(),
+    );
     let t1 = Instant::now();
     progress("deconvolve", 0, f.rois);
     let (dff, spks) = finish_traces(&f, &fneu, opts);
@@ -344,13 +386,31 @@ pub fn finish_traces(f: &Traces, fneu: &Traces, opts: &PipelineOptions) -> (Trac
 /// `opts.cluster_cells_only` is off) with `opts.k` and `opts.seed`; non-finite values count as 0.
 /// Returns the clustering and the row ids clustered, in clustering order.
 #[must_use]
-pub fn cluster_cells(dff: &Traces, cells: &[bool], opts: &PipelineOptions) -> (Clustering, Vec<usize>) {
-    let clustered: Vec<usize> = (0..dff.rois).filter(|&i| cells.get(i).copied().unwrap_or(false) || !opts.cluster_cells_only).collect();
-    let mut sub = Traces { rois: clustered.len(), frames: dff.frames, data: Vec::with_capacity(clustered.len() * dff.frames) };
+pub fn cluster_cells(
+    dff: &Traces,
+    cells: &[bool],
+    opts: &PipelineOptions,
+) -> (Clustering, Vec<usize>) {
+    let clustered: Vec<usize> = (0..dff.rois)
+        .filter(|&i| cells.get(i).copied().unwrap_or(false) || !opts.cluster_cells_only)
+        .collect();
+    let mut sub = Traces {
+        rois: clustered.len(),
+        frames: dff.frames,
+        data: Vec::with_capacity(clustered.len() * dff.frames),
+    };
     for &i in &clustered {
-        sub.data.extend(dff.row(i).iter().map(|&v| if v.is_finite() { v } else { 0.0 }));
+        sub.data.extend(
+            dff.row(i)
+                .iter()
+                .map(|&v| if v.is_finite() { v } else { 0.0 }),
+        );
     }
-    let copts = ClusterOptions { k: opts.k, seed: opts.seed, ..opts.cluster.clone() };
+    let copts = ClusterOptions {
+        k: opts.k,
+        seed: opts.seed,
+        ..opts.cluster.clone()
+    };
     (cluster::cluster(&sub, &copts), clustered)
 }
 
@@ -381,7 +441,12 @@ pub fn register_plane(
 ) -> io::Result<Registration> {
     let batch = plane_batch(opts, src.frame_len());
     let path = cache.path().to_path_buf();
-    let wrap = |e: io::Error| io::Error::other(crate::output::OutputError::Io { path: path.clone(), source: e });
+    let wrap = |e: io::Error| {
+        io::Error::other(crate::output::OutputError::Io {
+            path: path.clone(),
+            source: e,
+        })
+    };
     let r = register::register_source(
         src,
         &opts.register,
@@ -413,12 +478,31 @@ pub struct PlaneDetection {
 ///
 /// # Errors
 /// Read errors from `reg`.
-pub fn detect_plane(plane: usize, reg: &dyn FrameSource, opts: &PipelineOptions) -> io::Result<PlaneDetection> {
+pub fn detect_plane(
+    plane: usize,
+    reg: &dyn FrameSource,
+    opts: &PipelineOptions,
+) -> io::Result<PlaneDetection> {
     let w = reg.width();
-    let dopts = DetectOptions { fs: opts.fs, tau: opts.tau, batch: plane_batch(opts, reg.frame_len()), ..opts.detect.clone() };
+    let dopts = DetectOptions {
+        fs: opts.fs,
+        tau: opts.tau,
+        batch: plane_batch(opts, reg.frame_len()),
+        ..opts.detect.clone()
+    };
     let det = detect::detect(reg, &dopts)?;
-    let rois = det.rois.iter().enumerate().map(|(i, r)| roi_record(i, plane, w, r)).collect();
-    Ok(PlaneDetection { rois, mean_image: det.mean_image, activity_map: det.activity_map, bin_size: det.bin_size })
+    let rois = det
+        .rois
+        .iter()
+        .enumerate()
+        .map(|(i, r)| roi_record(i, plane, w, r))
+        .collect();
+    Ok(PlaneDetection {
+        rois,
+        mean_image: det.mean_image,
+        activity_map: det.activity_map,
+        bin_size: det.bin_size,
+    })
 }
 
 fn roi_record(id: usize, plane: usize, w: usize, r: &Roi) -> RoiRecord {
@@ -428,7 +512,11 @@ fn roi_record(id: usize, plane: usize, w: usize, r: &Roi) -> RoiRecord {
         x: r.centroid.1,
         y: r.centroid.0,
         z: plane as f32,
-        pixels: r.pixels.iter().map(|&p| ((p as usize / w) as u32, (p as usize % w) as u32)).collect(),
+        pixels: r
+            .pixels
+            .iter()
+            .map(|&p| ((p as usize / w) as u32, (p as usize % w) as u32))
+            .collect(),
         weights: r.weights.clone(),
         score: r.features.score,
         iscell: r.iscell,
@@ -442,26 +530,64 @@ fn roi_record(id: usize, plane: usize, w: usize, r: &Roi) -> RoiRecord {
 ///
 /// # Errors
 /// Read errors from `reg`; `InvalidInput` when a pixel lies outside the frame.
-pub fn extract_plane(reg: &dyn FrameSource, rois: &[RoiMask], opts: &PipelineOptions, progress: &dyn Fn(usize, usize)) -> io::Result<(Traces, Traces)> {
+pub fn extract_plane(
+    reg: &dyn FrameSource,
+    rois: &[RoiMask],
+    opts: &PipelineOptions,
+    progress: &dyn Fn(usize, usize),
+) -> io::Result<(Traces, Traces)> {
     let (h, w) = (reg.height(), reg.width());
     let mut linear = Vec::with_capacity(rois.len());
     for r in rois {
-        if let Some(&(y, x)) = r.pixels.iter().find(|&&(y, x)| y as usize >= h || x as usize >= w) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("ROI {} has pixel ({y}, {x}) outside the {h}x{w} frame", r.id)));
+        if let Some(&(y, x)) = r
+            .pixels
+            .iter()
+            .find(|&&(y, x)| y as usize >= h || x as usize >= w)
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "ROI {} has pixel ({y}, {x}) outside the {h}x{w} frame",
+                    r.id
+                ),
+            ));
         }
-        linear.push(r.pixels.iter().map(|&(y, x)| y * w as u32 + x).collect::<Vec<u32>>());
+        linear.push(
+            r.pixels
+                .iter()
+                .map(|&(y, x)| y * w as u32 + x)
+                .collect::<Vec<u32>>(),
+        );
     }
-    let cell_masks: Vec<Mask> = rois.iter().zip(&linear).map(|(r, px)| Mask::new(px.clone(), Some(r.weights.clone()))).collect();
+    let cell_masks: Vec<Mask> = rois
+        .iter()
+        .zip(&linear)
+        .map(|(r, px)| Mask::new(px.clone(), Some(r.weights.clone())))
+        .collect();
     let roi_px: Vec<&[u32]> = linear.iter().map(Vec::as_slice).collect();
-    let np_masks: Vec<Mask> = extract::neuropil_masks(&roi_px, h, w, &opts.extract.neuropil).into_iter().map(|p| Mask::new(p, None)).collect();
-    extract::extract(reg, &cell_masks, &np_masks, plane_batch(opts, h * w), progress)
+    let np_masks: Vec<Mask> = extract::neuropil_masks(&roi_px, h, w, &opts.extract.neuropil)
+        .into_iter()
+        .map(|p| Mask::new(p, None))
+        .collect();
+    extract::extract(
+        reg,
+        &cell_masks,
+        &np_masks,
+        plane_batch(opts, h * w),
+        progress,
+    )
 }
 
 impl RoiRecord {
     /// The footprint extraction needs.
     #[must_use]
     pub fn mask(&self) -> RoiMask {
-        RoiMask { id: self.id, plane: self.plane, pixels: self.pixels.clone(), weights: self.weights.clone() }
+        RoiMask {
+            id: self.id,
+            plane: self.plane,
+            pixels: self.pixels.clone(),
+            weights: self.weights.clone(),
+        }
     }
 }
 

@@ -14,7 +14,10 @@ impl Rng {
     /// A generator seeded with `seed`.
     #[must_use]
     pub fn new(seed: u64) -> Self {
-        Rng { state: seed ^ 0x9E37_79B9_7F4A_7C15, spare_normal: None }
+        Rng {
+            state: seed ^ 0x9E37_79B9_7F4A_7C15,
+            spare_normal: None,
+        }
     }
 
     /// Next raw 64-bit value.

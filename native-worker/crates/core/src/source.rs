@@ -144,11 +144,7 @@ impl BinaryCache {
                 io::ErrorKind::InvalidData,
                 format!(
                     "{} bytes, expected {} ({} frames of {}x{} f32)",
-                    len,
-                    want,
-                    frames,
-                    height,
-                    width
+                    len, want, frames, height, width
                 ),
             ));
         }
@@ -175,9 +171,10 @@ impl BinaryCache {
                 "append of a partial frame",
             ));
         }
-        let w = self.writer.as_mut().ok_or_else(|| {
-            io::Error::other("append after the cache was finished")
-        })?;
+        let w = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| io::Error::other("append after the cache was finished"))?;
         // convert through a small fixed buffer: no allocation proportional to the batch
         let mut bytes = [0u8; CHUNK_BYTES];
         for part in data.chunks(CHUNK_BYTES / 4) {

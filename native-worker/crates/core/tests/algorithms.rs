@@ -1,13 +1,15 @@
 //! Exact and property checks of the individual algorithms on small inputs.
 
-use worker_core::cluster::{cluster, covariance_image, kmeans::kmeans, zscore_rows, ClusterOptions};
+use rustfft::num_complex::Complex32;
+use worker_core::cluster::{
+    cluster, covariance_image, kmeans::kmeans, zscore_rows, ClusterOptions,
+};
 use worker_core::deconv::oasis::oasis_ar1;
 use worker_core::detect::filters::{box_mean, sliding_extreme};
 use worker_core::detect::maps::{box_in_window, Window};
 use worker_core::extract::{neuropil_masks, NeuropilOptions, Traces};
-use worker_core::register::phasecorr::PhaseCorrelator;
-use rustfft::num_complex::Complex32;
 use worker_core::register::fft2::Fft2;
+use worker_core::register::phasecorr::PhaseCorrelator;
 use worker_core::rng::Rng;
 use worker_core::score::hungarian::assign;
 use worker_core::score::{adjusted_rand_index, score_rois};
@@ -27,7 +29,9 @@ fn hungarian_finds_the_minimum_cost_assignment() {
 #[test]
 fn neurofinder_matching_respects_the_distance_limit() {
     let disk = |cy: usize, cx: usize| -> Vec<(usize, usize)> {
-        (cy - 2..=cy + 2).flat_map(|y| (cx - 2..=cx + 2).map(move |x| (y, x))).collect()
+        (cy - 2..=cy + 2)
+            .flat_map(|y| (cx - 2..=cx + 2).map(move |x| (y, x)))
+            .collect()
     };
     let truth = vec![disk(10, 10), disk(40, 40)];
     let det = vec![disk(12, 11), disk(40, 55), disk(80, 80)];
@@ -53,17 +57,27 @@ fn oasis_recovers_isolated_spikes() {
         s_true[t] = 1.0;
     }
     let mut c = 0.0;
-    let y: Vec<f32> = s_true.iter().map(|&s| {
-        c = g * c + s;
-        c
-    }).collect();
+    let y: Vec<f32> = s_true
+        .iter()
+        .map(|&s| {
+            c = g * c + s;
+            c
+        })
+        .collect();
     let (c_hat, s_hat) = oasis_ar1(&y, g, 0.0);
     for t in 0..200 {
-        assert!((c_hat[t] - y[t]).abs() < 1e-4, "noise-free data must be reproduced");
+        assert!(
+            (c_hat[t] - y[t]).abs() < 1e-4,
+            "noise-free data must be reproduced"
+        );
         assert!((s_hat[t] - s_true[t]).abs() < 1e-4);
     }
     // negative excursions are clipped: s >= 0 always
-    let noisy: Vec<f32> = y.iter().enumerate().map(|(i, v)| v + if i % 2 == 0 { 0.2 } else { -0.2 }).collect();
+    let noisy: Vec<f32> = y
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v + if i % 2 == 0 { 0.2 } else { -0.2 })
+        .collect();
     assert!(oasis_ar1(&noisy, g, 0.0).1.iter().all(|&v| v >= 0.0));
 }
 
@@ -74,7 +88,12 @@ fn box_filters_agree_between_full_frame_and_window() {
     let img: Vec<f32> = (0..h * w).map(|_| rng.normal() as f32).collect();
     for d in [3, 4, 7] {
         let full = box_mean(&img, h, w, d);
-        let win = Window { y0: 2, y1: 11, x0: 0, x1: 9 };
+        let win = Window {
+            y0: 2,
+            y1: 11,
+            x0: 0,
+            x1: 9,
+        };
         let part = box_in_window(&img, h, w, d, win);
         for y in win.y0..win.y1 {
             for x in win.x0..win.x1 {
@@ -84,8 +103,14 @@ fn box_filters_agree_between_full_frame_and_window() {
             }
         }
     }
-    assert_eq!(sliding_extreme(&[3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0], 3, true), vec![1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0]);
-    assert_eq!(sliding_extreme(&[3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0], 3, false), vec![3.0, 4.0, 4.0, 5.0, 9.0, 9.0, 9.0]);
+    assert_eq!(
+        sliding_extreme(&[3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0], 3, true),
+        vec![1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0]
+    );
+    assert_eq!(
+        sliding_extreme(&[3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0], 3, false),
+        vec![3.0, 4.0, 4.0, 5.0, 9.0, 9.0, 9.0]
+    );
 }
 
 #[test]
@@ -100,7 +125,13 @@ fn phase_correlation_measures_a_known_translation() {
     let fft = Fft2::new(h, w);
     let mut spec: Vec<Complex32> = img.iter().map(|&v| Complex32::new(v, 0.0)).collect();
     fft.forward(&mut spec);
-    let freq = |i: usize, n: usize| if i <= n / 2 { i as f32 / n as f32 } else { i as f32 / n as f32 - 1.0 };
+    let freq = |i: usize, n: usize| {
+        if i <= n / 2 {
+            i as f32 / n as f32
+        } else {
+            i as f32 / n as f32 - 1.0
+        }
+    };
     for y in 0..h {
         for x in 0..w {
             let ph = -std::f32::consts::TAU * (freq(y, h) * dy + freq(x, w) * dx);
@@ -110,7 +141,12 @@ fn phase_correlation_measures_a_known_translation() {
     fft.inverse(&mut spec);
     let frame: Vec<f32> = spec.iter().map(|c| c.re / (h * w) as f32).collect();
     let p = pc.shift_refined(&frame, 8);
-    assert!((p.dy - dy).abs() < 0.2 && (p.dx - dx).abs() < 0.2, "got ({}, {})", p.dy, p.dx);
+    assert!(
+        (p.dy - dy).abs() < 0.2 && (p.dx - dx).abs() < 0.2,
+        "got ({}, {})",
+        p.dy,
+        p.dx
+    );
 }
 
 #[test]
@@ -124,7 +160,10 @@ fn binary_cache_round_trips_frames() {
     let mut out = vec![0.0; 12];
     c.read_frames(1, &mut out).unwrap();
     assert_eq!(out, data[6..18].to_vec());
-    assert!(c.read_frames(2, &mut out).is_err(), "reading past the end is an error");
+    assert!(
+        c.read_frames(2, &mut out).is_err(),
+        "reading past the end is an error"
+    );
     let path = c.path().to_path_buf();
     drop(c);
     assert!(!path.exists(), "the cache file is removed on drop");
@@ -163,7 +202,9 @@ fn covariance_clustering_separates_planted_groups_and_bins_the_image() {
     // 3 groups x 30 ROIs sharing a group signal, plus noise
     let (n, t) = (90, 400);
     let mut rng = Rng::new(9);
-    let sig: Vec<Vec<f32>> = (0..3).map(|_| (0..t).map(|_| rng.normal() as f32).collect()).collect();
+    let sig: Vec<Vec<f32>> = (0..3)
+        .map(|_| (0..t).map(|_| rng.normal() as f32).collect())
+        .collect();
     let mut data = Vec::with_capacity(n * t);
     let truth: Vec<usize> = (0..n).map(|i| i % 3).collect();
     for &g in &truth {
@@ -171,13 +212,33 @@ fn covariance_clustering_separates_planted_groups_and_bins_the_image() {
             data.push(sig[g][k] + 0.8 * rng.normal() as f32);
         }
     }
-    let x = Traces { rois: n, frames: t, data };
-    let c = cluster(&x, &ClusterOptions { k: 3, seed: 1, image_size: 32, ..ClusterOptions::default() });
+    let x = Traces {
+        rois: n,
+        frames: t,
+        data,
+    };
+    let c = cluster(
+        &x,
+        &ClusterOptions {
+            k: 3,
+            seed: 1,
+            image_size: 32,
+            ..ClusterOptions::default()
+        },
+    );
     assert!(adjusted_rand_index(&truth, &c.labels) > 0.99);
     assert_eq!(c.image_size, 32);
     assert_eq!(c.image.len(), 32 * 32);
     // same seed, same answer
-    let c2 = cluster(&x, &ClusterOptions { k: 3, seed: 1, image_size: 32, ..ClusterOptions::default() });
+    let c2 = cluster(
+        &x,
+        &ClusterOptions {
+            k: 3,
+            seed: 1,
+            image_size: 32,
+            ..ClusterOptions::default()
+        },
+    );
     assert_eq!(c.labels, c2.labels);
     // unbinned image equals the explicit correlation matrix
     let z = zscore_rows(&x);

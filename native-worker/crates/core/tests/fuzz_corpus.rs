@@ -7,8 +7,12 @@ use worker_core::tiff::{OpenOptions, Source};
 fn corpus_never_panics() {
     let dir =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/tiff_reader");
-    let entries = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("the committed fuzz corpus {} is unreadable: {e}", dir.display()));
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
+        panic!(
+            "the committed fuzz corpus {} is unreadable: {e}",
+            dir.display()
+        )
+    });
     let mut n = 0;
     for e in entries.flatten() {
         let bytes = std::fs::read(e.path()).unwrap();

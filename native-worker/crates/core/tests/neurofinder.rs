@@ -42,7 +42,10 @@ const TARGET_F1: f64 = 0.7;
 
 #[test]
 fn neurofinder_crop_f1_beats_suite2p() {
-    let Some(data) = shared_data::data_dir_with(&["neurofinder-crop/movie.tif", "neurofinder-crop/regions.json"]) else {
+    let Some(data) = shared_data::data_dir_with(&[
+        "neurofinder-crop/movie.tif",
+        "neurofinder-crop/regions.json",
+    ]) else {
         return;
     };
     let dir = data.join("neurofinder-crop");
@@ -50,7 +53,12 @@ fn neurofinder_crop_f1_beats_suite2p() {
     let movie = read_simple_tiff_u16(&tif);
     let truth = read_regions(&regions);
     // neurofinder 00-series: ~7 Hz, GCaMP6s; somata ~9 px across (as suite2p's `diameter`)
-    let mut opts = PipelineOptions { fs: 7.0, tau: 1.0, seed: 0, ..PipelineOptions::default() };
+    let mut opts = PipelineOptions {
+        fs: 7.0,
+        tau: 1.0,
+        seed: 0,
+        ..PipelineOptions::default()
+    };
     opts.detect.diameter = Some(9.0);
     let srcs: [&dyn FrameSource; 1] = [&movie];
     let out = run(&srcs, &opts, &|_, _, _| {}).expect("pipeline");
@@ -77,12 +85,28 @@ fn neurofinder_crop_f1_beats_suite2p() {
         s.inclusion,
         s.exclusion
     );
-    println!("neurofinder crop: all {} ROIs: recall {:.3} precision {:.3} F1 {:.3}", all.len(), sa.recall, sa.precision, sa.f1);
-    println!("neurofinder crop: timings {:?} {:?}", out.planes[0].timings, out.timings);
+    println!(
+        "neurofinder crop: all {} ROIs: recall {:.3} precision {:.3} F1 {:.3}",
+        all.len(),
+        sa.recall,
+        sa.precision,
+        sa.f1
+    );
+    println!(
+        "neurofinder crop: timings {:?} {:?}",
+        out.planes[0].timings, out.timings
+    );
     println!("neurofinder crop: suite2p floor F1 {SUITE2P_F1:.3}, target {TARGET_F1:.2}");
-    assert!(s.f1 >= SUITE2P_F1, "F1 {:.3} below suite2p's {SUITE2P_F1:.3}", s.f1);
+    assert!(
+        s.f1 >= SUITE2P_F1,
+        "F1 {:.3} below suite2p's {SUITE2P_F1:.3}",
+        s.f1
+    );
     if s.f1 < TARGET_F1 {
-        println!("neurofinder crop: target F1 {TARGET_F1} not reached yet ({:.3})", s.f1);
+        println!(
+            "neurofinder crop: target F1 {TARGET_F1} not reached yet ({:.3})",
+            s.f1
+        );
     }
 }
 
@@ -90,7 +114,10 @@ fn neurofinder_crop_f1_beats_suite2p() {
 #[test]
 #[ignore]
 fn neurofinder_sweep() {
-    let Some(data) = shared_data::data_dir_with(&["neurofinder-crop/movie.tif", "neurofinder-crop/regions.json"]) else {
+    let Some(data) = shared_data::data_dir_with(&[
+        "neurofinder-crop/movie.tif",
+        "neurofinder-crop/regions.json",
+    ]) else {
         return;
     };
     let dir = data.join("neurofinder-crop");
@@ -107,7 +134,11 @@ fn neurofinder_sweep() {
         (6.0, 0.5, 6.0, 10.0),
         (6.0, 0.5, 6.0, 8.0),
     ] {
-        let mut opts = PipelineOptions { fs: 7.0, tau: 1.0, ..PipelineOptions::default() };
+        let mut opts = PipelineOptions {
+            fs: 7.0,
+            tau: 1.0,
+            ..PipelineOptions::default()
+        };
         opts.detect.anatomical_threshold = anat;
         opts.detect.iscell_threshold = iscell;
         opts.detect.min_peak = min_peak;
@@ -136,15 +167,26 @@ fn neurofinder_dump_detection() {
     let movie = read_simple_tiff_u16(&dir.join("movie.tif"));
     let mut reg = worker_core::Movie::new(movie.frames, movie.height, movie.width);
     let mut pos = 0;
-    register_source(&movie, &RegisterOptions::default(), 100, &mut |_, d| {
-        reg.data[pos..pos + d.len()].copy_from_slice(d);
-        pos += d.len();
-        Ok(())
-    }, &|_, _| {})
+    register_source(
+        &movie,
+        &RegisterOptions::default(),
+        100,
+        &mut |_, d| {
+            reg.data[pos..pos + d.len()].copy_from_slice(d);
+            pos += d.len();
+            Ok(())
+        },
+        &|_, _| {},
+    )
     .unwrap();
     let bytes: Vec<u8> = reg.data.iter().flat_map(|v| v.to_le_bytes()).collect();
     std::fs::write(out_dir.join("registered.f32"), bytes).unwrap();
-    let opts = DetectOptions { fs: 7.0, tau: 1.0, diameter: Some(9.0), ..DetectOptions::default() };
+    let opts = DetectOptions {
+        fs: 7.0,
+        tau: 1.0,
+        diameter: Some(9.0),
+        ..DetectOptions::default()
+    };
     let det = detect(&reg, &opts).unwrap();
     let rois: Vec<serde_json::Value> = det
         .rois
@@ -158,8 +200,20 @@ fn neurofinder_dump_detection() {
             })
         })
         .collect();
-    std::fs::write(out_dir.join("rois.json"), serde_json::to_string(&rois).unwrap()).unwrap();
-    std::fs::write(out_dir.join("mean.json"), serde_json::to_string(&det.mean_image).unwrap()).unwrap();
-    std::fs::write(out_dir.join("activity.json"), serde_json::to_string(&det.activity_map).unwrap()).unwrap();
+    std::fs::write(
+        out_dir.join("rois.json"),
+        serde_json::to_string(&rois).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        out_dir.join("mean.json"),
+        serde_json::to_string(&det.mean_image).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        out_dir.join("activity.json"),
+        serde_json::to_string(&det.activity_map).unwrap(),
+    )
+    .unwrap();
     println!("dumped {} ROIs to {}", rois.len(), out_dir.display());
 }

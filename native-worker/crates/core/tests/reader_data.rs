@@ -28,7 +28,10 @@ fn every_file_matches_golden() {
     for (rel, g) in golden.as_object().unwrap() {
         let path = dir.join(rel);
         if !path.exists() {
-            shared_data::missing(&format!("{} absent from the shared data set", path.display()));
+            shared_data::missing(&format!(
+                "{} absent from the shared data set",
+                path.display()
+            ));
             continue;
         }
         if g.get("error").is_some() {
@@ -105,7 +108,9 @@ fn dims(s: &Source) -> (usize, usize, usize, usize, usize, String) {
 
 #[test]
 fn known_movies_have_known_shapes() {
-    let Some(d) = shared_data::data_dir() else { return };
+    let Some(d) = shared_data::data_dir() else {
+        return;
+    };
     let nf = open(&d.join("neurofinder-crop/movie.tif"));
     assert_eq!(dims(&nf), (300, 1, 1, 256, 256, "uint16".into()));
     let zf = open(&d.join("thunder-zebrafish/movie.tif"));
@@ -134,7 +139,9 @@ fn known_movies_have_known_shapes() {
 
 #[test]
 fn scanimage_channels_are_deinterleaved() {
-    let Some(d) = shared_data::data_dir() else { return };
+    let Some(d) = shared_data::data_dir() else {
+        return;
+    };
     let p = d.join("scanimage/scanimage5.7_bigtiff_2ch.tif");
     let s = open(&p);
     // Pages are t0c0, t0c1, t1c0, t1c1: compare against a plain page-per-frame reading.
@@ -158,7 +165,9 @@ fn scanimage_channels_are_deinterleaved() {
 
 #[test]
 fn zebrafish_folder_of_packbits_pages_equals_hyperstack() {
-    let Some(d) = shared_data::data_dir() else { return };
+    let Some(d) = shared_data::data_dir() else {
+        return;
+    };
     let folder = d.join("thunder-zebrafish/original-pages");
     let plain = Source::open(&[folder.clone()], &OpenOptions::default()).unwrap();
     assert_eq!((plain.info().frames, plain.info().files.len()), (40, 20));
@@ -186,7 +195,9 @@ fn zebrafish_folder_of_packbits_pages_equals_hyperstack() {
 
 #[test]
 fn imagej_page_count_claim_is_not_trusted() {
-    let Some(d) = shared_data::data_dir() else { return };
+    let Some(d) = shared_data::data_dir() else {
+        return;
+    };
     let s = open(&d.join("tiff-zoo/sima-bigendian/claims-3500-pages-has-1.tif"));
     assert_eq!(dims(&s), (1, 1, 1, 173, 173, "uint16".into()));
     assert!(
@@ -198,7 +209,9 @@ fn imagej_page_count_claim_is_not_trusted() {
 
 #[test]
 fn ome_sets_and_hyperstacks() {
-    let Some(d) = shared_data::data_dir() else { return };
+    let Some(d) = shared_data::data_dir() else {
+        return;
+    };
     let o = d.join("tiff-zoo/ome");
     let master = open(&o.join("multiples__master__multifile-Z1.ome.tiff"));
     assert_eq!(master.info().metadata, MetadataKind::Ome);
@@ -236,7 +249,9 @@ fn ome_sets_and_hyperstacks() {
 
 #[test]
 fn multi_file_ome_planes_come_from_their_files() {
-    let Some(d) = shared_data::data_dir() else { return };
+    let Some(d) = shared_data::data_dir() else {
+        return;
+    };
     let o = d.join("tiff-zoo/ome");
     let master = open(&o.join("multiples__master__multifile-Z1.ome.tiff"));
     let mut r = master.reader();
@@ -290,7 +305,9 @@ fn truncated_empty_and_garbage_files_are_one_line_errors() {
     assert!(e.starts_with("not a TIFF"), "{}", e);
     let e = read_all(&tmp("short.tif", b"II*\0")).unwrap_err();
     assert!(!e.contains('\n'));
-    let Some(d) = shared_data::data_dir() else { return };
+    let Some(d) = shared_data::data_dir() else {
+        return;
+    };
     let whole = std::fs::read(d.join("sima-ca1/movie.tif")).unwrap();
     for cut in [8, 100, 1000, 65536, whole.len() / 2, whole.len() - 400] {
         let e = read_all(&tmp("cut.tif", &whole[..cut])).unwrap_err();

@@ -6,10 +6,22 @@ use worker_core::synth::{generate, SynthOptions};
 
 #[test]
 fn rigid_motion_is_recovered_to_subpixel_accuracy() {
-    let so = SynthOptions { frames: 300, height: 128, width: 128, cells: 40, max_shift: 5.0, seed: 11, ..SynthOptions::default() };
+    let so = SynthOptions {
+        frames: 300,
+        height: 128,
+        width: 128,
+        cells: 40,
+        max_shift: 5.0,
+        seed: 11,
+        ..SynthOptions::default()
+    };
     let (movies, truth) = generate(&so);
-    let opts = RegisterOptions { nonrigid: false, ..RegisterOptions::default() };
-    let reg = register_source(&movies[0], &opts, 100, &mut |_, _| Ok(()), &|_, _| {}).expect("register");
+    let opts = RegisterOptions {
+        nonrigid: false,
+        ..RegisterOptions::default()
+    };
+    let reg =
+        register_source(&movies[0], &opts, 100, &mut |_, _| Ok(()), &|_, _| {}).expect("register");
     let est: Vec<(f32, f32)> = reg.shifts.iter().map(|s| (s.dy, s.dx)).collect();
     let err = registration_rmse(&est, &truth.rigid[0]);
     println!(
@@ -34,8 +46,12 @@ fn nonrigid_motion_is_recovered_at_block_centres() {
         ..SynthOptions::default()
     };
     let (movies, truth) = generate(&so);
-    let opts = RegisterOptions { block_size: 96, ..RegisterOptions::default() };
-    let reg = register_source(&movies[0], &opts, 100, &mut |_, _| Ok(()), &|_, _| {}).expect("register");
+    let opts = RegisterOptions {
+        block_size: 96,
+        ..RegisterOptions::default()
+    };
+    let reg =
+        register_source(&movies[0], &opts, 100, &mut |_, _| Ok(()), &|_, _| {}).expect("register");
     let grid = reg.grid.clone().expect("non-rigid grid");
     // The reference is itself an average of deformed frames, so each block's displacement is
     // known only up to that block's own constant offset: score every block's series separately.
@@ -43,9 +59,18 @@ fn nonrigid_motion_is_recovered_at_block_centres() {
     let mut b = 0;
     for &y0 in &grid.ys {
         for &x0 in &grid.xs {
-            let (cy, cx) = (y0 as f32 + (grid.bh as f32 - 1.0) / 2.0, x0 as f32 + (grid.bw as f32 - 1.0) / 2.0);
-            let tru: Vec<(f32, f32)> = (0..reg.shifts.len()).map(|t| truth.displacement(0, t, cy, cx)).collect();
-            let est: Vec<(f32, f32)> = reg.shifts.iter().map(|s| (s.block_dy[b], s.block_dx[b])).collect();
+            let (cy, cx) = (
+                y0 as f32 + (grid.bh as f32 - 1.0) / 2.0,
+                x0 as f32 + (grid.bw as f32 - 1.0) / 2.0,
+            );
+            let tru: Vec<(f32, f32)> = (0..reg.shifts.len())
+                .map(|t| truth.displacement(0, t, cy, cx))
+                .collect();
+            let est: Vec<(f32, f32)> = reg
+                .shifts
+                .iter()
+                .map(|s| (s.block_dy[b], s.block_dx[b]))
+                .collect();
             let rigid: Vec<(f32, f32)> = reg.shifts.iter().map(|s| (s.dy, s.dx)).collect();
             se += registration_rmse(&est, &tru).powi(2);
             sr += registration_rmse(&rigid, &tru).powi(2);
@@ -61,5 +86,8 @@ fn nonrigid_motion_is_recovered_at_block_centres() {
         reg.mean_corr_after()
     );
     assert!(err < 0.5, "non-rigid registration error {err:.3} px");
-    assert!(err < err_rigid, "block shifts should explain more than a rigid shift");
+    assert!(
+        err < err_rigid,
+        "block shifts should explain more than a rigid shift"
+    );
 }

@@ -11,18 +11,47 @@ use worker_core::source::FrameSource;
 use worker_core::synth::{generate, SynthOptions};
 
 fn bench_f1(frames: usize, side: usize, cells: usize, planes: usize) -> f64 {
-    let so = SynthOptions { frames, height: side, width: side, planes, cells, fs: 30.0, max_shift: 3.0, seed: 7, ..SynthOptions::default() };
+    let so = SynthOptions {
+        frames,
+        height: side,
+        width: side,
+        planes,
+        cells,
+        fs: 30.0,
+        max_shift: 3.0,
+        seed: 7,
+        ..SynthOptions::default()
+    };
     let (movies, truth) = generate(&so);
     let srcs: Vec<&dyn FrameSource> = movies.iter().map(|m| m as &dyn FrameSource).collect();
-    let opts = PipelineOptions { fs: so.fs, ..PipelineOptions::default() };
+    let opts = PipelineOptions {
+        fs: so.fs,
+        ..PipelineOptions::default()
+    };
     let t0 = std::time::Instant::now();
     let out = run(&srcs, &opts, &|_, _, _| {}).expect("pipeline");
     let (s, _, pairs) = score_synthetic(&out, &truth, planes);
     // the first false positives, for diagnosis: id, centroid, size, score, distance to the nearest
     // true cell (any plane)
-    for r in out.rois.iter().filter(|r| r.iscell && !pairs.iter().any(|p| p.1 == r.id)).take(20) {
-        let near = truth.cells.iter().map(|c| ((c.shape.y - r.y).powi(2) + (c.shape.x - r.x).powi(2)).sqrt()).fold(f32::INFINITY, f32::min);
-        println!("  unmatched ROI {} at ({:.0}, {:.0}): {} px, score {:.2}, nearest cell {near:.1} px", r.id, r.y, r.x, r.pixels.len(), r.score);
+    for r in out
+        .rois
+        .iter()
+        .filter(|r| r.iscell && !pairs.iter().any(|p| p.1 == r.id))
+        .take(20)
+    {
+        let near = truth
+            .cells
+            .iter()
+            .map(|c| ((c.shape.y - r.y).powi(2) + (c.shape.x - r.x).powi(2)).sqrt())
+            .fold(f32::INFINITY, f32::min);
+        println!(
+            "  unmatched ROI {} at ({:.0}, {:.0}): {} px, score {:.2}, nearest cell {near:.1} px",
+            r.id,
+            r.y,
+            r.x,
+            r.pixels.len(),
+            r.score
+        );
     }
     println!(
         "synthetic {side}x{side}x{frames}, {planes} plane(s), {cells} cells: {} cells reported: recall {:.3} precision {:.3} F1 {:.3} ({:.1} s; {:?})",

@@ -1,12 +1,19 @@
 //! Throughput probe (prints timings; asserts nothing about speed). Run with `--ignored --nocapture`.
 use std::time::Instant;
-use worker_core::register::{build_reference, Registrar, RegisterOptions};
+use worker_core::register::{build_reference, RegisterOptions, Registrar};
 use worker_core::synth::{generate, SynthOptions};
 
 #[test]
 #[ignore]
 fn registration_timing_probe() {
-    let (m, _) = generate(&SynthOptions { frames: 100, height: 256, width: 256, cells: 100, max_shift: 3.0, ..SynthOptions::default() });
+    let (m, _) = generate(&SynthOptions {
+        frames: 100,
+        height: 256,
+        width: 256,
+        cells: 100,
+        max_shift: 3.0,
+        ..SynthOptions::default()
+    });
     let opts = RegisterOptions::default();
     let t = Instant::now();
     let r = build_reference(&m[0], &opts).unwrap();
@@ -23,7 +30,10 @@ fn registration_timing_probe() {
         t.elapsed().as_secs_f64() / 300.0
     };
     let per = time_reg(&opts);
-    let per_rigid = time_reg(&RegisterOptions { nonrigid: false, ..opts.clone() });
+    let per_rigid = time_reg(&RegisterOptions {
+        nonrigid: false,
+        ..opts.clone()
+    });
     let pc = worker_core::register::PhaseCorrelator::new(&r, 256, 256, 1.15, 3.45);
     let t = Instant::now();
     for _ in 0..3 {

@@ -36,7 +36,9 @@ fn update(state: u32, data: &[u8]) -> u32 {
             return unsafe { update_sse42(state, data) };
         }
     }
-    data.iter().fold(state, |c, &b| TABLE[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8))
+    data.iter().fold(state, |c, &b| {
+        TABLE[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8)
+    })
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -108,7 +110,9 @@ mod tests {
     fn known_values() {
         assert_eq!(crc32c(b"123456789"), 0xE306_9283);
         assert_eq!(crc32c(b""), 0);
-        let table_only = !b"123456789".iter().fold(!0u32, |c, &b| TABLE[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8));
+        let table_only = !b"123456789".iter().fold(!0u32, |c, &b| {
+            TABLE[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8)
+        });
         assert_eq!(table_only, 0xE306_9283);
         // as S3 reports it
         assert_eq!(base64_be(0xE306_9283), "4waSgw==");
@@ -118,7 +122,9 @@ mod tests {
     #[test]
     fn long_input_matches_the_table() {
         let data: Vec<u8> = (0..100_003u32).map(|i| (i * 31 % 251) as u8).collect();
-        let table_only = !data.iter().fold(!0u32, |c, &b| TABLE[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8));
+        let table_only = !data.iter().fold(!0u32, |c, &b| {
+            TABLE[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8)
+        });
         assert_eq!(crc32c(&data), table_only);
     }
 }

@@ -132,7 +132,11 @@ pub fn check_tau(tau: f64) -> Result<(), CliError> {
 
 /// The planes of `src` that `--plane` selects (see [`selected_planes`]), each read through
 /// interleaved channel `channel`: their indices and their frame sources.
-pub fn open_planes(a: &InputArgs, src: &Source, channel: usize) -> Result<(Vec<usize>, Vec<TiffPlane>), CliError> {
+pub fn open_planes(
+    a: &InputArgs,
+    src: &Source,
+    channel: usize,
+) -> Result<(Vec<usize>, Vec<TiffPlane>), CliError> {
     let selected = selected_planes(a, src.info().planes)?;
     let planes = selected
         .iter()

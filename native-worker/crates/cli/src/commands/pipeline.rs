@@ -3,7 +3,9 @@
 //! and write the outputs up to that step. The single steps on files are in `steps.rs`.
 //! Every run writes `summary.json`.
 
-use super::{check_at_least_one, check_channel, check_tau, open_input, open_planes, resolve_fs, Log};
+use super::{
+    check_at_least_one, check_channel, check_tau, open_input, open_planes, resolve_fs, Log,
+};
 use crate::args::PipelineArgs;
 use crate::exit::CliError;
 use crate::progress::JsonProgress;

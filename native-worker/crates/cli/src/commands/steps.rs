@@ -3,7 +3,9 @@
 //! same library functions `analyze` composes, so the chain gives `analyze`'s bytes. Every run
 //! writes `summary.json`; a missing, damaged or incompatible earlier output exits 3 with one line.
 
-use super::{check_at_least_one, check_channel, check_tau, open_input, open_planes, resolve_fs, Log};
+use super::{
+    check_at_least_one, check_channel, check_tau, open_input, open_planes, resolve_fs, Log,
+};
 use crate::args::{DetectArgs, ExtractArgs, RegisterArgs};
 use crate::commands::pipeline::pipeline_error;
 use crate::exit::CliError;

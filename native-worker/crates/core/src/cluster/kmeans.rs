@@ -20,7 +20,15 @@ fn dist2(a: &[f64], b: &[f64]) -> f64 {
 /// Clusters the rows of the row-major `n x dim` matrix `pts` into `k` clusters, keeping the best
 /// (lowest inertia) of `restarts` runs of at most `max_iter` Lloyd iterations each.
 #[must_use]
-pub fn kmeans(pts: &[f64], n: usize, dim: usize, k: usize, restarts: usize, max_iter: usize, seed: u64) -> KMeans {
+pub fn kmeans(
+    pts: &[f64],
+    n: usize,
+    dim: usize,
+    k: usize,
+    restarts: usize,
+    max_iter: usize,
+    seed: u64,
+) -> KMeans {
     let k = k.clamp(1, n.max(1));
     let mut rng = Rng::new(seed);
     let mut best: Option<KMeans> = None;
@@ -30,7 +38,11 @@ pub fn kmeans(pts: &[f64], n: usize, dim: usize, k: usize, restarts: usize, max_
             best = Some(run);
         }
     }
-    best.unwrap_or(KMeans { labels: vec![0; n], centroids: vec![0.0; dim], inertia: 0.0 })
+    best.unwrap_or(KMeans {
+        labels: vec![0; n],
+        centroids: vec![0.0; dim],
+        inertia: 0.0,
+    })
 }
 
 fn lloyd(pts: &[f64], n: usize, dim: usize, k: usize, max_iter: usize, rng: &mut Rng) -> KMeans {
@@ -81,7 +93,10 @@ fn lloyd(pts: &[f64], n: usize, dim: usize, k: usize, max_iter: usize, rng: &mut
         let mut counts = vec![0usize; k];
         for i in 0..n {
             counts[labels[i]] += 1;
-            for (s, v) in sums[labels[i] * dim..(labels[i] + 1) * dim].iter_mut().zip(row(i)) {
+            for (s, v) in sums[labels[i] * dim..(labels[i] + 1) * dim]
+                .iter_mut()
+                .zip(row(i))
+            {
                 *s += v;
             }
         }
@@ -107,6 +122,12 @@ fn lloyd(pts: &[f64], n: usize, dim: usize, k: usize, max_iter: usize, rng: &mut
             break;
         }
     }
-    let inertia = (0..n).map(|i| dist2(row(i), &cent[labels[i] * dim..(labels[i] + 1) * dim])).sum();
-    KMeans { labels, centroids: cent, inertia }
+    let inertia = (0..n)
+        .map(|i| dist2(row(i), &cent[labels[i] * dim..(labels[i] + 1) * dim]))
+        .sum();
+    KMeans {
+        labels,
+        centroids: cent,
+        inertia,
+    }
 }

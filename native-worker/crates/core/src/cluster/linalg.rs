@@ -11,7 +11,10 @@ pub fn orthonormalize_columns(a: &mut [f64], rows: usize, cols: usize) {
                     a[i * cols + j] -= dot * a[i * cols + k];
                 }
             }
-            let norm: f64 = (0..rows).map(|i| a[i * cols + j].powi(2)).sum::<f64>().sqrt();
+            let norm: f64 = (0..rows)
+                .map(|i| a[i * cols + j].powi(2))
+                .sum::<f64>()
+                .sqrt();
             let inv = if norm > 1e-12 { 1.0 / norm } else { 0.0 };
             for i in 0..rows {
                 a[i * cols + j] *= inv;
@@ -31,7 +34,10 @@ pub fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
         v[i * n + i] = 1.0;
     }
     for _sweep in 0..100 {
-        let off: f64 = (0..n).flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| m[i * n + j].powi(2)).sum();
+        let off: f64 = (0..n)
+            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| m[i * n + j].powi(2))
+            .sum();
         if off < 1e-22 {
             break;
         }

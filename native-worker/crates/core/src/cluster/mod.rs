@@ -33,7 +33,14 @@ pub struct ClusterOptions {
 
 impl Default for ClusterOptions {
     fn default() -> Self {
-        ClusterOptions { k: 4, rank: None, restarts: 10, max_iter: 300, seed: 0, image_size: 1024 }
+        ClusterOptions {
+            k: 4,
+            rank: None,
+            restarts: 10,
+            max_iter: 300,
+            seed: 0,
+            image_size: 1024,
+        }
     }
 }
 
@@ -60,7 +67,11 @@ pub fn zscore_rows(x: &Traces) -> Vec<f32> {
         let m = r.iter().map(|&v| f64::from(v)).sum::<f64>() / t as f64;
         let sd = (r.iter().map(|&v| (f64::from(v) - m).powi(2)).sum::<f64>() / t as f64).sqrt();
         for v in r.iter_mut() {
-            *v = if sd > 0.0 { ((f64::from(*v) - m) / sd) as f32 } else { 0.0 };
+            *v = if sd > 0.0 {
+                ((f64::from(*v) - m) / sd) as f32
+            } else {
+                0.0
+            };
         }
     });
     out
@@ -83,7 +94,15 @@ pub fn cluster(x: &Traces, opts: &ClusterOptions) -> Clustering {
             pts[i * r + k] = svd.u[i * r + k] * svd.s[k] * svd.s[k] / t as f64;
         }
     }
-    let km = kmeans::kmeans(&pts, n, r, opts.k, opts.restarts, opts.max_iter, opts.seed ^ 0x5EED);
+    let km = kmeans::kmeans(
+        &pts,
+        n,
+        r,
+        opts.k,
+        opts.restarts,
+        opts.max_iter,
+        opts.seed ^ 0x5EED,
+    );
     // renumber clusters by first appearance so labels do not depend on seeding order
     let mut map = vec![usize::MAX; opts.k.max(1)];
     let mut next = 0;
@@ -99,16 +118,32 @@ pub fn cluster(x: &Traces, opts: &ClusterOptions) -> Clustering {
         })
         .collect();
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| labels[a].cmp(&labels[b]).then(svd.u[a * r].total_cmp(&svd.u[b * r])).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        labels[a]
+            .cmp(&labels[b])
+            .then(svd.u[a * r].total_cmp(&svd.u[b * r]))
+            .then(a.cmp(&b))
+    });
     let (image, image_size) = covariance_image(&z, n, t, &order, opts.image_size);
-    Clustering { labels, order, image, image_size }
+    Clustering {
+        labels,
+        order,
+        image,
+        image_size,
+    }
 }
 
 /// The correlation matrix of z-scored rows `z` (`n x t`), rows and columns permuted by `order`,
 /// averaged over `s x s` equal bins with `s = min(n, max_size)`. Exact: the mean of a block of
 /// `C` is the dot product of the blocks' summed rows, so `C` itself is never formed.
 #[must_use]
-pub fn covariance_image(z: &[f32], n: usize, t: usize, order: &[usize], max_size: usize) -> (Vec<f32>, usize) {
+pub fn covariance_image(
+    z: &[f32],
+    n: usize,
+    t: usize,
+    order: &[usize],
+    max_size: usize,
+) -> (Vec<f32>, usize) {
     let s = n.min(max_size.max(1));
     if s == 0 {
         return (Vec::new(), 0);

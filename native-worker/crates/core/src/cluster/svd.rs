@@ -20,7 +20,15 @@ pub struct Svd {
 /// `oversample` extra random directions and `power_iters` subspace iterations. Deterministic for
 /// a given `seed`. Cost O(rows * cols * (rank + oversample) * (2 * power_iters + 2)).
 #[must_use]
-pub fn randomized_svd(x: &[f32], rows: usize, cols: usize, rank: usize, oversample: usize, power_iters: usize, seed: u64) -> Svd {
+pub fn randomized_svd(
+    x: &[f32],
+    rows: usize,
+    cols: usize,
+    rank: usize,
+    oversample: usize,
+    power_iters: usize,
+    seed: u64,
+) -> Svd {
     let rank = rank.min(rows).min(cols).max(1);
     let l = (rank + oversample).min(rows).min(cols).max(1);
     let mut rng = Rng::new(seed);

@@ -25,7 +25,13 @@ pub struct DeconvOptions {
 
 impl Default for DeconvOptions {
     fn default() -> Self {
-        DeconvOptions { fs: 30.0, tau: 1.0, lambda: 0.0, baseline_sigma_s: 0.3, baseline_window_s: 60.0 }
+        DeconvOptions {
+            fs: 30.0,
+            tau: 1.0,
+            lambda: 0.0,
+            baseline_sigma_s: 0.3,
+            baseline_window_s: 60.0,
+        }
     }
 }
 
@@ -49,6 +55,9 @@ pub fn deconvolve(fc: &[f32], opts: &DeconvOptions) -> Vec<f32> {
 pub fn deconvolve_all(fc: &Traces, opts: &DeconvOptions) -> Traces {
     let t = fc.frames.max(1);
     let mut out = Traces::zeros(fc.rois, fc.frames);
-    out.data.par_chunks_mut(t).enumerate().for_each(|(i, row)| row.copy_from_slice(&deconvolve(fc.row(i), opts)));
+    out.data
+        .par_chunks_mut(t)
+        .enumerate()
+        .for_each(|(i, row)| row.copy_from_slice(&deconvolve(fc.row(i), opts)));
     out
 }

@@ -34,7 +34,10 @@ pub fn local_contrast(mean: &[f32], h: usize, w: usize, diameter: f32) -> Vec<f3
     let hp: Vec<f32> = img.iter().zip(&low).map(|(a, b)| a - b).collect();
     let sq: Vec<f32> = hp.iter().map(|v| v * v).collect();
     let var = gaussian_blur(&sq, h, w, 1.2 * diameter);
-    hp.iter().zip(&var).map(|(v, s)| v / (s + 1e-6).sqrt()).collect()
+    hp.iter()
+        .zip(&var)
+        .map(|(v, s)| v / (s + 1e-6).sqrt())
+        .collect()
 }
 
 /// A zero-mean, unit-norm radial template: offsets `(dy, dx, weight)` with weight `inner` for
@@ -75,18 +78,20 @@ pub fn filled_template(diameter: f32) -> Vec<(isize, isize, f32)> {
 
 fn correlate(img: &[f32], h: usize, w: usize, t: &[(isize, isize, f32)]) -> Vec<f32> {
     let mut out = vec![0.0; h * w];
-    out.par_chunks_mut(w.max(1)).enumerate().for_each(|(y, row)| {
-        for (x, o) in row.iter_mut().enumerate() {
-            let mut s = 0.0;
-            for &(dy, dx, v) in t {
-                let (yy, xx) = (y as isize + dy, x as isize + dx);
-                if yy >= 0 && xx >= 0 && yy < h as isize && xx < w as isize {
-                    s += v * img[yy as usize * w + xx as usize];
+    out.par_chunks_mut(w.max(1))
+        .enumerate()
+        .for_each(|(y, row)| {
+            for (x, o) in row.iter_mut().enumerate() {
+                let mut s = 0.0;
+                for &(dy, dx, v) in t {
+                    let (yy, xx) = (y as isize + dy, x as isize + dx);
+                    if yy >= 0 && xx >= 0 && yy < h as isize && xx < w as isize {
+                        s += v * img[yy as usize * w + xx as usize];
+                    }
                 }
+                *o = s;
             }
-            *o = s;
-        }
-    });
+        });
     out
 }
 
@@ -102,7 +107,10 @@ pub fn soma_response(mean: &[f32], h: usize, w: usize, diameter: f32) -> Vec<f32
     let img = local_contrast(mean, h, w, diameter);
     let ring = correlate(&img, h, w, &ring_template(diameter));
     let filled = correlate(&img, h, w, &filled_template(diameter));
-    ring.into_iter().zip(filled).map(|(a, b)| a.max(FILLED_WEIGHT * b)).collect()
+    ring.into_iter()
+        .zip(filled)
+        .map(|(a, b)| a.max(FILLED_WEIGHT * b))
+        .collect()
 }
 
 /// Local maxima of `resp` (in a square of side about 0.7 diameter) at or above `threshold`,
@@ -121,7 +129,12 @@ pub fn find_blobs(resp: &[f32], h: usize, w: usize, diameter: f32, threshold: f3
             'n: for dy in -r..=r {
                 for dx in -r..=r {
                     let (yy, xx) = (y + dy, x + dx);
-                    if yy < 0 || xx < 0 || yy >= h as isize || xx >= w as isize || (dy, dx) == (0, 0) {
+                    if yy < 0
+                        || xx < 0
+                        || yy >= h as isize
+                        || xx >= w as isize
+                        || (dy, dx) == (0, 0)
+                    {
                         continue;
                     }
                     let u = resp[yy as usize * w + xx as usize];
@@ -133,11 +146,19 @@ pub fn find_blobs(resp: &[f32], h: usize, w: usize, diameter: f32, threshold: f3
                 }
             }
             if is_max {
-                out.push(Blob { y: y as usize, x: x as usize, response: v });
+                out.push(Blob {
+                    y: y as usize,
+                    x: x as usize,
+                    response: v,
+                });
             }
         }
     }
-    out.sort_by(|a, b| b.response.total_cmp(&a.response).then((a.y, a.x).cmp(&(b.y, b.x))));
+    out.sort_by(|a, b| {
+        b.response
+            .total_cmp(&a.response)
+            .then((a.y, a.x).cmp(&(b.y, b.x)))
+    });
     out
 }
 
@@ -149,7 +170,12 @@ pub fn disk(y: usize, x: usize, radius: f32, h: usize, w: usize) -> Vec<u32> {
     for dy in -r..=r {
         for dx in -r..=r {
             let (yy, xx) = (y as isize + dy, x as isize + dx);
-            if yy >= 0 && xx >= 0 && yy < h as isize && xx < w as isize && ((dy * dy + dx * dx) as f32) <= radius * radius {
+            if yy >= 0
+                && xx >= 0
+                && yy < h as isize
+                && xx < w as isize
+                && ((dy * dy + dx * dx) as f32) <= radius * radius
+            {
                 px.push((yy as usize * w + xx as usize) as u32);
             }
         }
@@ -167,7 +193,8 @@ mod tests {
         for &(cy, cx) in centres {
             for y in 0..h {
                 for x in 0..w {
-                    let r = ((y as f32 - cy as f32).powi(2) + (x as f32 - cx as f32).powi(2)).sqrt();
+                    let r =
+                        ((y as f32 - cy as f32).powi(2) + (x as f32 - cx as f32).powi(2)).sqrt();
                     if r < 0.3 * d {
                         img[y * w + x] = 90.0;
                     } else if r < 0.55 * d {
@@ -181,14 +208,19 @@ mod tests {
 
     #[test]
     fn template_is_zero_mean_and_unit_norm() {
-        for (d, t) in [6.0f32, 9.0, 14.0].into_iter().flat_map(|d| [(d, ring_template(d)), (d, filled_template(d))]) {
+        for (d, t) in [6.0f32, 9.0, 14.0]
+            .into_iter()
+            .flat_map(|d| [(d, ring_template(d)), (d, filled_template(d))])
+        {
             let sum: f32 = t.iter().map(|a| a.2).sum();
             let norm: f32 = t.iter().map(|a| a.2 * a.2).sum();
             assert!(sum.abs() < 1e-4, "d {d}: sum {sum}");
             assert!((norm - 1.0).abs() < 1e-4, "d {d}: norm {norm}");
         }
         // ring: centre negative, annulus positive; filled: the reverse
-        let at = |t: &[(isize, isize, f32)], dx: isize| t.iter().find(|a| (a.0, a.1) == (0, dx)).unwrap().2;
+        let at = |t: &[(isize, isize, f32)], dx: isize| {
+            t.iter().find(|a| (a.0, a.1) == (0, dx)).unwrap().2
+        };
         let (ring, filled) = (ring_template(9.0), filled_template(9.0));
         assert!(at(&ring, 0) < 0.0 && at(&ring, 5) > 0.0);
         assert!(at(&filled, 0) > 0.0 && at(&filled, 6) < 0.0);
@@ -208,7 +240,10 @@ mod tests {
         let resp = soma_response(&img, h, w, d);
         let blobs = find_blobs(&resp, h, w, d, 1.0);
         let top = &blobs[0];
-        assert!((top.y as isize - 30).abs() <= 1 && (top.x as isize - 35).abs() <= 1, "{blobs:?}");
+        assert!(
+            (top.y as isize - 30).abs() <= 1 && (top.x as isize - 35).abs() <= 1,
+            "{blobs:?}"
+        );
     }
 
     #[test]
@@ -221,10 +256,18 @@ mod tests {
         assert!(blobs.len() >= centres.len(), "{blobs:?}");
         // the side lobes (template half on a ring) stay well below the weakest centre
         let weakest = blobs[centres.len() - 1].response;
-        assert!(blobs[centres.len()..].iter().all(|b| b.response < 0.6 * weakest), "{blobs:?}");
+        assert!(
+            blobs[centres.len()..]
+                .iter()
+                .all(|b| b.response < 0.6 * weakest),
+            "{blobs:?}"
+        );
         for &(cy, cx) in &centres {
             assert!(
-                blobs[..centres.len()].iter().any(|b| (b.y as isize - cy as isize).abs() <= 1 && (b.x as isize - cx as isize).abs() <= 1),
+                blobs[..centres.len()]
+                    .iter()
+                    .any(|b| (b.y as isize - cy as isize).abs() <= 1
+                        && (b.x as isize - cx as isize).abs() <= 1),
                 "no blob at ({cy}, {cx}): {blobs:?}"
             );
         }

@@ -55,8 +55,18 @@ pub fn bin_movie(src: &dyn FrameSource, bin_size: usize, batch: usize) -> io::Re
     let used = (bins * bin_size).min(t).max(1) as f32;
     let per_bin = used / bins as f32;
     data.par_iter_mut().for_each(|v| *v /= per_bin);
-    let mean_image = mean.into_iter().map(|m| (m / t.max(1) as f64) as f32).collect();
-    Ok(Binned { bins, bin_size, h, w, data, mean_image })
+    let mean_image = mean
+        .into_iter()
+        .map(|m| (m / t.max(1) as f64) as f32)
+        .collect();
+    Ok(Binned {
+        bins,
+        bin_size,
+        h,
+        w,
+        data,
+        mean_image,
+    })
 }
 
 /// Prepares a binned movie for detection, in place:
@@ -98,10 +108,13 @@ pub fn prepare(b: &mut Binned, highpass_bins: usize, neuropil_box: usize) {
         .into_par_iter()
         .map(|p| {
             if nb < 3 {
-                let v: f32 = (0..nb).map(|t| data[t * n + p].powi(2)).sum::<f32>() / nb.max(1) as f32;
+                let v: f32 =
+                    (0..nb).map(|t| data[t * n + p].powi(2)).sum::<f32>() / nb.max(1) as f32;
                 return v.sqrt();
             }
-            let mut d: Vec<f32> = (1..nb).map(|t| (data[t * n + p] - data[(t - 1) * n + p]).abs()).collect();
+            let mut d: Vec<f32> = (1..nb)
+                .map(|t| (data[t * n + p] - data[(t - 1) * n + p]).abs())
+                .collect();
             let mid = d.len() / 2;
             let (_, m, _) = d.select_nth_unstable_by(mid, f32::total_cmp);
             *m / (0.6745 * std::f32::consts::SQRT_2)
@@ -109,7 +122,11 @@ pub fn prepare(b: &mut Binned, highpass_bins: usize, neuropil_box: usize) {
         .collect();
     let mut sorted: Vec<f32> = sd.iter().copied().filter(|v| *v > 0.0).collect();
     sorted.sort_by(f32::total_cmp);
-    let floor = sorted.get(sorted.len() / 10).copied().unwrap_or(1.0).max(1e-6);
+    let floor = sorted
+        .get(sorted.len() / 10)
+        .copied()
+        .unwrap_or(1.0)
+        .max(1e-6);
     b.data.par_chunks_mut(n).for_each(|f| {
         for (v, s) in f.iter_mut().zip(&sd) {
             *v /= s.max(floor);

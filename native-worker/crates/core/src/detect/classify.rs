@@ -25,7 +25,11 @@ pub struct CellFeatures {
 /// ones, then removes pixels claimed by several kept ROIs from all of them (kept only where that
 /// would leave fewer than 4 pixels). Order is preserved.
 #[must_use]
-pub fn resolve_overlaps(cands: Vec<Candidate>, n_pixels: usize, max_overlap: f32) -> Vec<Candidate> {
+pub fn resolve_overlaps(
+    cands: Vec<Candidate>,
+    n_pixels: usize,
+    max_overlap: f32,
+) -> Vec<Candidate> {
     let mut owner = vec![0u16; n_pixels];
     let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
     for c in cands {
@@ -67,7 +71,9 @@ pub fn compactness(pixels: &[u32], w: usize) -> f32 {
     let (cy, cx) = (sy / n, sx / n);
     let mean_d: f32 = pixels
         .iter()
-        .map(|&p| (((p as usize / w) as f32 - cy).powi(2) + ((p as usize % w) as f32 - cx).powi(2)).sqrt())
+        .map(|&p| {
+            (((p as usize / w) as f32 - cy).powi(2) + ((p as usize % w) as f32 - cx).powi(2)).sqrt()
+        })
         .sum::<f32>()
         / n;
     // a disk of area n: mean distance to centre = 2/3 r, r = sqrt(n / pi); the 0.5 px accounts
@@ -101,7 +107,12 @@ pub fn skewness(x: &[f32]) -> f32 {
 /// term, a strength term (activity peak relative to `peak_ref`) and a sign-of-activity term
 /// (1 for a trace with skewness >= 0, falling linearly to 0 at two standard errors below 0).
 #[must_use]
-pub fn score(cands: &[Candidate], w: usize, expected_npix: f32, peak_ref: f32) -> Vec<CellFeatures> {
+pub fn score(
+    cands: &[Candidate],
+    w: usize,
+    expected_npix: f32,
+    peak_ref: f32,
+) -> Vec<CellFeatures> {
     cands
         .iter()
         .map(|c| {
@@ -116,7 +127,14 @@ pub fn score(cands: &[Candidate], w: usize, expected_npix: f32, peak_ref: f32) -
             // significantly negative skew counts against a candidate
             let se = (6.0 / c.trace.len().max(1) as f32).sqrt();
             let s_skew = (1.0 + skew / (2.0 * se)).clamp(0.0, 1.0);
-            CellFeatures { npix, compact, npix_norm, peak: c.peak, skew, score: s_size * s_compact * s_peak * s_skew }
+            CellFeatures {
+                npix,
+                compact,
+                npix_norm,
+                peak: c.peak,
+                skew,
+                score: s_size * s_compact * s_peak * s_skew,
+            }
         })
         .collect()
 }
@@ -127,7 +145,15 @@ mod tests {
 
     fn cand(pixels: Vec<u32>, trace: Vec<f32>, peak: f32) -> Candidate {
         let n = pixels.len();
-        Candidate { pixels, weights: vec![1.0; n], peak, scale: 5, seed: (0, 0), active_bins: 1, trace }
+        Candidate {
+            pixels,
+            weights: vec![1.0; n],
+            peak,
+            scale: 5,
+            seed: (0, 0),
+            active_bins: 1,
+            trace,
+        }
     }
 
     fn disk_pixels(cy: usize, cx: usize, r: f32, w: usize) -> Vec<u32> {
@@ -166,10 +192,23 @@ mod tests {
             rising[t] = 8.0;
         }
         let dimming: Vec<f32> = rising.iter().map(|v| -v).collect();
-        let s = score(&[cand(px.clone(), rising, 60.0), cand(px, dimming, 60.0)], w, expected, 12.0);
+        let s = score(
+            &[cand(px.clone(), rising, 60.0), cand(px, dimming, 60.0)],
+            w,
+            expected,
+            12.0,
+        );
         assert!(s[0].skew > 0.0 && s[1].skew < 0.0);
-        assert!(s[0].score > 0.8, "a round soma-sized source with transients: {:?}", s[0]);
-        assert_eq!(s[1].score, 0.0, "a significantly dimming source is not a cell: {:?}", s[1]);
+        assert!(
+            s[0].score > 0.8,
+            "a round soma-sized source with transients: {:?}",
+            s[0]
+        );
+        assert_eq!(
+            s[1].score, 0.0,
+            "a significantly dimming source is not a cell: {:?}",
+            s[1]
+        );
     }
 
     #[test]

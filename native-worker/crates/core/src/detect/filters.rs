@@ -40,14 +40,20 @@ pub fn gaussian_blur(img: &[f32], h: usize, w: usize, sigma: f32) -> Vec<f32> {
         return img.to_vec();
     }
     let r = (3.0 * sigma).ceil() as isize;
-    let k: Vec<f32> = (-r..=r).map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp()).collect();
+    let k: Vec<f32> = (-r..=r)
+        .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+        .collect();
     let pass = |src: &[f32], out: &mut [f32], along_x: bool| {
         for y in 0..h {
             for x in 0..w {
                 let (mut s, mut ws) = (0.0f32, 0.0f32);
                 for (ki, &kv) in k.iter().enumerate() {
                     let o = ki as isize - r;
-                    let (yy, xx) = if along_x { (y as isize, x as isize + o) } else { (y as isize + o, x as isize) };
+                    let (yy, xx) = if along_x {
+                        (y as isize, x as isize + o)
+                    } else {
+                        (y as isize + o, x as isize)
+                    };
                     if yy >= 0 && yy < h as isize && xx >= 0 && xx < w as isize {
                         s += kv * src[yy as usize * w + xx as usize];
                         ws += kv;
@@ -71,7 +77,9 @@ pub fn gaussian_1d(x: &[f32], sigma: f32) -> Vec<f32> {
         return x.to_vec();
     }
     let r = (3.0 * sigma).ceil() as isize;
-    let k: Vec<f32> = (-r..=r).map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp()).collect();
+    let k: Vec<f32> = (-r..=r)
+        .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+        .collect();
     let n = x.len() as isize;
     (0..n)
         .map(|t| {

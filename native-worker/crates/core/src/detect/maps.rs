@@ -24,7 +24,12 @@ impl Window {
     /// The window of radius `r` around `(y, x)`, clipped to `h x w`.
     #[must_use]
     pub fn around(y: usize, x: usize, r: usize, h: usize, w: usize) -> Self {
-        Window { y0: y.saturating_sub(r), y1: (y + r + 1).min(h), x0: x.saturating_sub(r), x1: (x + r + 1).min(w) }
+        Window {
+            y0: y.saturating_sub(r),
+            y1: (y + r + 1).min(h),
+            x0: x.saturating_sub(r),
+            x1: (x + r + 1).min(w),
+        }
     }
 
     /// Width of the window.
@@ -74,7 +79,8 @@ pub fn box_in_window(frame: &[f32], h: usize, w: usize, d: usize, win: Window) -
         for x in win.x0..win.x1 {
             let c = x.saturating_sub(r).max(ex0) - ex0;
             let e = (x + rr + 1).min(w) - ex0;
-            let s = ii[b * (ew + 1) + e] - ii[a * (ew + 1) + e] - ii[b * (ew + 1) + c] + ii[a * (ew + 1) + c];
+            let s = ii[b * (ew + 1) + e] - ii[a * (ew + 1) + e] - ii[b * (ew + 1) + c]
+                + ii[a * (ew + 1) + c];
             out.push((s / ((b - a) * (e - c)) as f64) as f32);
         }
     }
@@ -83,7 +89,15 @@ pub fn box_in_window(frame: &[f32], h: usize, w: usize, d: usize, win: Window) -
 
 /// Activity map values of scale `d` over `win`, from the bin-major movie `mov` (`bins` frames).
 #[must_use]
-pub fn activity_in_window(mov: &[f32], bins: usize, h: usize, w: usize, d: usize, theta: f32, win: Window) -> Vec<f32> {
+pub fn activity_in_window(
+    mov: &[f32],
+    bins: usize,
+    h: usize,
+    w: usize,
+    d: usize,
+    theta: f32,
+    win: Window,
+) -> Vec<f32> {
     let n = h * w;
     let mut acc = vec![0.0f32; win.len()];
     for t in 0..bins {
@@ -99,7 +113,22 @@ pub fn activity_in_window(mov: &[f32], bins: usize, h: usize, w: usize, d: usize
 
 /// Full activity maps, one per scale (each `h x w`), computed in parallel over scales.
 #[must_use]
-pub fn activity_maps(mov: &[f32], bins: usize, h: usize, w: usize, scales: &[usize], theta: f32) -> Vec<Vec<f32>> {
-    let full = Window { y0: 0, y1: h, x0: 0, x1: w };
-    scales.par_iter().map(|&d| activity_in_window(mov, bins, h, w, d, theta, full)).collect()
+pub fn activity_maps(
+    mov: &[f32],
+    bins: usize,
+    h: usize,
+    w: usize,
+    scales: &[usize],
+    theta: f32,
+) -> Vec<Vec<f32>> {
+    let full = Window {
+        y0: 0,
+        y1: h,
+        x0: 0,
+        x1: w,
+    };
+    scales
+        .par_iter()
+        .map(|&d| activity_in_window(mov, bins, h, w, d, theta, full))
+        .collect()
 }

@@ -127,7 +127,14 @@ pub struct Detection {
 /// when an existing cell's centroid lies within one diameter or when more than half its disk is
 /// already claimed by cells. Activity candidates scored as non-cells claim nothing: a weak or
 /// oddly shaped activity footprint on a soma must not hide the soma the mean image shows.
-fn add_mean_image_somata(rois: &mut Vec<Roi>, mean: &[f32], h: usize, w: usize, d: f32, threshold: f32) {
+fn add_mean_image_somata(
+    rois: &mut Vec<Roi>,
+    mean: &[f32],
+    h: usize,
+    w: usize,
+    d: f32,
+    threshold: f32,
+) {
     let resp = anatomy::soma_response(mean, h, w, d);
     let blobs = anatomy::find_blobs(&resp, h, w, d, threshold);
     let mut owned = vec![false; h * w];
@@ -138,15 +145,18 @@ fn add_mean_image_somata(rois: &mut Vec<Roi>, mean: &[f32], h: usize, w: usize, 
     }
     let expected = std::f32::consts::PI * d * d / 4.0;
     for b in blobs {
-        let near = rois
-            .iter()
-            .filter(|r| r.iscell)
-            .any(|r| ((r.centroid.0 - b.y as f32).powi(2) + (r.centroid.1 - b.x as f32).powi(2)).sqrt() < d);
+        let near = rois.iter().filter(|r| r.iscell).any(|r| {
+            ((r.centroid.0 - b.y as f32).powi(2) + (r.centroid.1 - b.x as f32).powi(2)).sqrt() < d
+        });
         if near {
             continue;
         }
         let disk = anatomy::disk(b.y, b.x, 0.45 * d, h, w);
-        let free: Vec<u32> = disk.iter().copied().filter(|&p| !owned[p as usize]).collect();
+        let free: Vec<u32> = disk
+            .iter()
+            .copied()
+            .filter(|&p| !owned[p as usize])
+            .collect();
         if free.len() * 2 < disk.len() {
             continue;
         }
@@ -181,13 +191,16 @@ fn add_mean_image_somata(rois: &mut Vec<Roi>, mean: &[f32], h: usize, w: usize, 
 /// Read errors from `src`.
 pub fn detect(src: &dyn FrameSource, opts: &DetectOptions) -> io::Result<Detection> {
     let (t, h, w) = (src.frames(), src.height(), src.width());
-    let mut bin = opts.bin_size.unwrap_or_else(|| (opts.tau * opts.fs).round().max(1.0) as usize);
+    let mut bin = opts
+        .bin_size
+        .unwrap_or_else(|| (opts.tau * opts.fs).round().max(1.0) as usize);
     bin = bin.max(t.div_ceil(opts.max_bins.max(1))).max(1);
     let mut b = binning::bin_movie(src, bin, opts.batch)?;
     binning::prepare(&mut b, opts.highpass_bins, opts.neuropil_box);
     let maps = maps::activity_maps(&b.data, b.bins, h, w, &opts.scales, opts.theta);
-    let activity_map: Vec<f32> =
-        (0..h * w).map(|p| maps.iter().map(|m| m[p]).fold(f32::NEG_INFINITY, f32::max)).collect();
+    let activity_map: Vec<f32> = (0..h * w)
+        .map(|p| maps.iter().map(|m| m[p]).fold(f32::NEG_INFINITY, f32::max))
+        .collect();
     let params = peel::PeelParams {
         scales: opts.scales.clone(),
         theta: opts.theta,
@@ -212,8 +225,18 @@ pub fn detect(src: &dyn FrameSource, opts: &DetectOptions) -> io::Result<Detecti
         .zip(feats)
         .map(|(c, f)| {
             let n = c.pixels.len().max(1) as f32;
-            let cy = c.pixels.iter().map(|&p| (p as usize / w) as f32).sum::<f32>() / n;
-            let cx = c.pixels.iter().map(|&p| (p as usize % w) as f32).sum::<f32>() / n;
+            let cy = c
+                .pixels
+                .iter()
+                .map(|&p| (p as usize / w) as f32)
+                .sum::<f32>()
+                / n;
+            let cx = c
+                .pixels
+                .iter()
+                .map(|&p| (p as usize % w) as f32)
+                .sum::<f32>()
+                / n;
             Roi {
                 pixels: c.pixels,
                 weights: c.weights,
@@ -227,16 +250,27 @@ pub fn detect(src: &dyn FrameSource, opts: &DetectOptions) -> io::Result<Detecti
     let mut rois = rois;
     if opts.anatomical {
         let d = opts.diameter.unwrap_or_else(|| {
-            let mut s: Vec<usize> = rois.iter().filter(|r| r.iscell).map(|r| r.pixels.len()).collect();
+            let mut s: Vec<usize> = rois
+                .iter()
+                .filter(|r| r.iscell)
+                .map(|r| r.pixels.len())
+                .collect();
             s.sort_unstable();
-            s.get(s.len() / 2).map_or(10.0, |&n| (2.0 * (n as f32 / std::f32::consts::PI).sqrt()).clamp(6.0, 24.0))
+            s.get(s.len() / 2).map_or(10.0, |&n| {
+                (2.0 * (n as f32 / std::f32::consts::PI).sqrt()).clamp(6.0, 24.0)
+            })
         });
         if std::env::var_os("SCOPECLOUD_DEBUG").is_some() {
             eprintln!("detect: anatomical diameter {d:.1}");
         }
         add_mean_image_somata(&mut rois, &b.mean_image, h, w, d, opts.anatomical_threshold);
     }
-    Ok(Detection { rois, mean_image: b.mean_image, activity_map, bin_size: bin })
+    Ok(Detection {
+        rois,
+        mean_image: b.mean_image,
+        activity_map,
+        bin_size: bin,
+    })
 }
 
 #[cfg(test)]
@@ -264,7 +298,14 @@ mod tests {
         Roi {
             weights: vec![1.0; pixels.len()],
             centroid: (cy, cx),
-            features: CellFeatures { npix: pixels.len(), compact: 1.0, npix_norm: 1.0, peak: 7.0, skew: 0.0, score: if iscell { 0.9 } else { 0.1 } },
+            features: CellFeatures {
+                npix: pixels.len(),
+                compact: 1.0,
+                npix_norm: 1.0,
+                peak: 7.0,
+                skew: 0.0,
+                score: if iscell { 0.9 } else { 0.1 },
+            },
             pixels,
             iscell,
             origin: RoiOrigin::Activity,
@@ -276,10 +317,17 @@ mod tests {
         let (img, h, w) = one_soma();
         let mut rois = vec![activity_roi(anatomy::disk(30, 34, 5.0, h, w), w, false)];
         add_mean_image_somata(&mut rois, &img, h, w, 9.0, 3.0);
-        let added: Vec<&Roi> = rois.iter().filter(|r| r.origin == RoiOrigin::MeanImage).collect();
+        let added: Vec<&Roi> = rois
+            .iter()
+            .filter(|r| r.origin == RoiOrigin::MeanImage)
+            .collect();
         assert_eq!(added.len(), 1, "{rois:?}");
         let (cy, cx) = added[0].centroid;
-        assert!((cy - 30.0).abs() <= 1.0 && (cx - 34.0).abs() <= 1.0, "{:?}", added[0].centroid);
+        assert!(
+            (cy - 30.0).abs() <= 1.0 && (cx - 34.0).abs() <= 1.0,
+            "{:?}",
+            added[0].centroid
+        );
     }
 
     #[test]
@@ -287,6 +335,9 @@ mod tests {
         let (img, h, w) = one_soma();
         let mut rois = vec![activity_roi(anatomy::disk(30, 34, 5.0, h, w), w, true)];
         add_mean_image_somata(&mut rois, &img, h, w, 9.0, 3.0);
-        assert!(rois.iter().all(|r| r.origin == RoiOrigin::Activity), "{rois:?}");
+        assert!(
+            rois.iter().all(|r| r.origin == RoiOrigin::Activity),
+            "{rois:?}"
+        );
     }
 }

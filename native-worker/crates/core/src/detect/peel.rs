@@ -71,10 +71,29 @@ impl Maps {
 
 /// Runs peeling on the prepared, bin-major movie `mov` (modified in place).
 #[must_use]
-pub fn peel(mov: &mut [f32], bins: usize, h: usize, w: usize, maps: Vec<Vec<f32>>, p: &PeelParams) -> Vec<Candidate> {
+pub fn peel(
+    mov: &mut [f32],
+    bins: usize,
+    h: usize,
+    w: usize,
+    maps: Vec<Vec<f32>>,
+    p: &PeelParams,
+) -> Vec<Candidate> {
     let n = h * w;
-    let mut m = Maps { v: maps, best: vec![0.0; n], best_scale: vec![0; n] };
-    m.refresh(Window { y0: 0, y1: h, x0: 0, x1: w }, w);
+    let mut m = Maps {
+        v: maps,
+        best: vec![0.0; n],
+        best_scale: vec![0; n],
+    };
+    m.refresh(
+        Window {
+            y0: 0,
+            y1: h,
+            x0: 0,
+            x1: w,
+        },
+        w,
+    );
     let max_d = *p.scales.iter().max().unwrap_or(&3);
     let mut out = Vec::new();
     let mut guard = 0;
@@ -128,10 +147,26 @@ pub fn peel(mov: &mut [f32], bins: usize, h: usize, w: usize, maps: Vec<Vec<f32>
 /// Grows one footprint from seed `(y, x)` at box size `d`, subtracts it, returns it (or `None`
 /// when the seed has no active bins or fewer than 4 pixels).
 #[allow(clippy::too_many_arguments)]
-fn grow(mov: &mut [f32], bins: usize, h: usize, w: usize, y: usize, x: usize, d: usize, p: &PeelParams) -> Option<Candidate> {
+fn grow(
+    mov: &mut [f32],
+    bins: usize,
+    h: usize,
+    w: usize,
+    y: usize,
+    x: usize,
+    d: usize,
+    p: &PeelParams,
+) -> Option<Candidate> {
     let n = h * w;
-    let seed_win = Window { y0: y, y1: y + 1, x0: x, x1: x + 1 };
-    let mut tr: Vec<f32> = (0..bins).map(|t| box_in_window(&mov[t * n..(t + 1) * n], h, w, d, seed_win)[0]).collect();
+    let seed_win = Window {
+        y0: y,
+        y1: y + 1,
+        x0: x,
+        x1: x + 1,
+    };
+    let mut tr: Vec<f32> = (0..bins)
+        .map(|t| box_in_window(&mov[t * n..(t + 1) * n], h, w, d, seed_win)[0])
+        .collect();
     let mut active: Vec<usize> = (0..bins).filter(|&t| tr[t] * d as f32 > p.theta).collect();
     if active.is_empty() {
         return None;
@@ -141,7 +176,11 @@ fn grow(mov: &mut [f32], bins: usize, h: usize, w: usize, y: usize, x: usize, d:
     let mut mask: Vec<usize> = Vec::new(); // window-local indices
     let mut lam = vec![0.0f32; win.len()];
     for _ in 0..3 {
-        let den: f32 = active.iter().map(|&t| tr[t] * tr[t]).sum::<f32>().max(1e-12);
+        let den: f32 = active
+            .iter()
+            .map(|&t| tr[t] * tr[t])
+            .sum::<f32>()
+            .max(1e-12);
         lam.iter_mut().for_each(|l| *l = 0.0);
         for &t in &active {
             let f = &mov[t * n..(t + 1) * n];
@@ -169,7 +208,11 @@ fn grow(mov: &mut [f32], bins: usize, h: usize, w: usize, y: usize, x: usize, d:
         if mask.len() < 4 {
             return None;
         }
-        let l2: f32 = mask.iter().map(|&k| lam[k] * lam[k]).sum::<f32>().max(1e-12);
+        let l2: f32 = mask
+            .iter()
+            .map(|&k| lam[k] * lam[k])
+            .sum::<f32>()
+            .max(1e-12);
         for (t, trt) in tr.iter_mut().enumerate() {
             let f = &mov[t * n..(t + 1) * n];
             let mut s = 0.0;
@@ -191,8 +234,15 @@ fn grow(mov: &mut [f32], bins: usize, h: usize, w: usize, y: usize, x: usize, d:
             f[(win.y0 + k / ww) * w + win.x0 + k % ww] -= lam[k] * tr[t];
         }
     }
-    let mut px: Vec<(u32, f32)> =
-        mask.iter().map(|&k| (((win.y0 + k / ww) * w + win.x0 + k % ww) as u32, lam[k].max(0.0))).collect();
+    let mut px: Vec<(u32, f32)> = mask
+        .iter()
+        .map(|&k| {
+            (
+                ((win.y0 + k / ww) * w + win.x0 + k % ww) as u32,
+                lam[k].max(0.0),
+            )
+        })
+        .collect();
     px.sort_by_key(|a| a.0);
     Some(Candidate {
         pixels: px.iter().map(|a| a.0).collect(),

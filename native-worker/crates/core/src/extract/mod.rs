@@ -35,8 +35,17 @@ impl Default for ExtractOptions {
 /// `F - c * Fneu`, row by row.
 #[must_use]
 pub fn corrected(f: &Traces, fneu: &Traces, c: f32) -> Traces {
-    let data = f.data.iter().zip(&fneu.data).map(|(&a, &b)| a - c * b).collect();
-    Traces { rois: f.rois, frames: f.frames, data }
+    let data = f
+        .data
+        .iter()
+        .zip(&fneu.data)
+        .map(|(&a, &b)| a - c * b)
+        .collect();
+    Traces {
+        rois: f.rois,
+        frames: f.frames,
+        data,
+    }
 }
 
 /// dF/F of every row of `fc` (see [`baseline::dff`]), with baseline parameters in seconds.

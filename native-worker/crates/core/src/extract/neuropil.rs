@@ -13,7 +13,11 @@ pub struct NeuropilOptions {
 
 impl Default for NeuropilOptions {
     fn default() -> Self {
-        NeuropilOptions { inner_radius: 2.0, min_pixels: 350, max_extent: 60.0 }
+        NeuropilOptions {
+            inner_radius: 2.0,
+            min_pixels: 350,
+            max_extent: 60.0,
+        }
     }
 }
 
@@ -22,7 +26,12 @@ impl Default for NeuropilOptions {
 /// than `inner_radius`, nearest first, not belonging to any ROI, at least `min_pixels` of them
 /// when the frame allows.
 #[must_use]
-pub fn neuropil_masks(rois: &[&[u32]], h: usize, w: usize, opts: &NeuropilOptions) -> Vec<Vec<u32>> {
+pub fn neuropil_masks(
+    rois: &[&[u32]],
+    h: usize,
+    w: usize,
+    opts: &NeuropilOptions,
+) -> Vec<Vec<u32>> {
     let mut occupied = vec![false; h * w];
     for r in rois {
         for &p in *r {
@@ -36,11 +45,17 @@ pub fn neuropil_masks(rois: &[&[u32]], h: usize, w: usize, opts: &NeuropilOption
             let cx = r.iter().map(|&p| (p as usize % w) as f32).sum::<f32>() / n;
             let rad = r
                 .iter()
-                .map(|&p| (((p as usize / w) as f32 - cy).powi(2) + ((p as usize % w) as f32 - cx).powi(2)).sqrt())
+                .map(|&p| {
+                    (((p as usize / w) as f32 - cy).powi(2)
+                        + ((p as usize % w) as f32 - cx).powi(2))
+                    .sqrt()
+                })
                 .fold(0.0f32, f32::max);
             let inner = rad + opts.inner_radius;
             // grow the search box until enough free pixels lie beyond `inner`
-            let mut ext = (opts.min_pixels as f32 / std::f32::consts::PI + inner * inner).sqrt().ceil();
+            let mut ext = (opts.min_pixels as f32 / std::f32::consts::PI + inner * inner)
+                .sqrt()
+                .ceil();
             loop {
                 let y0 = (cy - ext).floor().max(0.0) as usize;
                 let y1 = ((cy + ext).ceil() as usize).min(h - 1);
@@ -56,7 +71,10 @@ pub fn neuropil_masks(rois: &[&[u32]], h: usize, w: usize, opts: &NeuropilOption
                         }
                     }
                 }
-                if cand.len() >= opts.min_pixels || ext >= rad + opts.max_extent || (y0 == 0 && x0 == 0 && y1 == h - 1 && x1 == w - 1) {
+                if cand.len() >= opts.min_pixels
+                    || ext >= rad + opts.max_extent
+                    || (y0 == 0 && x0 == 0 && y1 == h - 1 && x1 == w - 1)
+                {
                     cand.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                     cand.truncate(opts.min_pixels.max(1));
                     let mut px: Vec<u32> = cand.into_iter().map(|c| c.1).collect();

@@ -21,7 +21,11 @@ impl Traces {
     /// Zero traces.
     #[must_use]
     pub fn zeros(rois: usize, frames: usize) -> Self {
-        Traces { rois, frames, data: vec![0.0; rois * frames] }
+        Traces {
+            rois,
+            frames,
+            data: vec![0.0; rois * frames],
+        }
     }
     /// Row of ROI `i`.
     #[must_use]
@@ -36,7 +40,11 @@ impl Traces {
     #[must_use]
     pub fn concat(parts: &[&Traces]) -> Traces {
         let frames = parts.iter().map(|p| p.frames).max().unwrap_or(0);
-        let mut out = Traces { rois: 0, frames, data: Vec::new() };
+        let mut out = Traces {
+            rois: 0,
+            frames,
+            data: Vec::new(),
+        };
         for p in parts {
             for i in 0..p.rois {
                 let mut r = p.row(i).to_vec();
@@ -63,7 +71,9 @@ impl Mask {
     #[must_use]
     pub fn new(pixels: Vec<u32>, weights: Option<Vec<f32>>) -> Self {
         let n = pixels.len().max(1) as f32;
-        let mut wts = weights.filter(|w| w.len() == pixels.len()).unwrap_or_else(|| vec![1.0; pixels.len()]);
+        let mut wts = weights
+            .filter(|w| w.len() == pixels.len())
+            .unwrap_or_else(|| vec![1.0; pixels.len()]);
         wts.iter_mut().for_each(|v| *v = v.max(0.0));
         let s: f32 = wts.iter().sum();
         if s > 0.0 {
@@ -71,11 +81,18 @@ impl Mask {
         } else {
             wts = vec![1.0 / n; pixels.len()];
         }
-        Mask { pixels, weights: wts }
+        Mask {
+            pixels,
+            weights: wts,
+        }
     }
 
     fn apply(&self, frame: &[f32]) -> f32 {
-        self.pixels.iter().zip(&self.weights).map(|(&p, &w)| frame[p as usize] * w).sum()
+        self.pixels
+            .iter()
+            .zip(&self.weights)
+            .map(|(&p, &w)| frame[p as usize] * w)
+            .sum()
     }
 }
 
@@ -96,11 +113,14 @@ pub fn extract(
     let mut fneu = Traces::zeros(neuropil.len(), t);
     for_each_batch(src, batch, |start, count, data| -> io::Result<()> {
         let fill = |tr: &mut Traces, masks: &[Mask]| {
-            tr.data.par_chunks_mut(t.max(1)).zip(masks.par_iter()).for_each(|(row, m)| {
-                for k in 0..count {
-                    row[start + k] = m.apply(&data[k * n..(k + 1) * n]);
-                }
-            });
+            tr.data
+                .par_chunks_mut(t.max(1))
+                .zip(masks.par_iter())
+                .for_each(|(row, m)| {
+                    for k in 0..count {
+                        row[start + k] = m.apply(&data[k * n..(k + 1) * n]);
+                    }
+                });
         };
         fill(&mut f, cells);
         fill(&mut fneu, neuropil);

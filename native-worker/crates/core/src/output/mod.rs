@@ -17,7 +17,8 @@ pub use self::json::{write_json, SCHEMA_VERSION};
 pub use self::npy::{read_npy, write_npy, NpyArray, NpyData, NpyElement, NpyWriter};
 pub use self::png::{write_png_u16, write_png_u8};
 pub use self::results::{
-    relabel_rois, write_clustering, write_registration, write_results, write_rois, write_traces, Stage,
+    relabel_rois, write_clustering, write_registration, write_results, write_rois, write_traces,
+    Stage,
 };
 pub use self::scale::{percentile, to_u16, to_u8, Scale};
 pub use self::tiff::{TiffSample, TiffWriter};

@@ -193,7 +193,12 @@ pub fn write_traces(
     dff: &Traces,
 ) -> Result<Vec<String>, OutputError> {
     let mut files = Vec::new();
-    for (name, t) in [("F.npy", f), ("Fneu.npy", fneu), ("spks.npy", spks), ("dff.npy", dff)] {
+    for (name, t) in [
+        ("F.npy", f),
+        ("Fneu.npy", fneu),
+        ("spks.npy", spks),
+        ("dff.npy", dff),
+    ] {
         write_npy(&dir.join(name), &[t.rois, t.frames], &t.data)?;
         files.push(name.into());
     }
@@ -212,7 +217,11 @@ pub fn relabel_rois(src: &Path, dst: &Path, labels: &[i64]) -> Result<(), Output
     if doc.rois.len() != labels.len() {
         return Err(OutputError::invalid(
             src,
-            format!("{} ROIs but {} cluster labels", doc.rois.len(), labels.len()),
+            format!(
+                "{} ROIs but {} cluster labels",
+                doc.rois.len(),
+                labels.len()
+            ),
         ));
     }
     for (r, &l) in doc.rois.iter_mut().zip(labels) {

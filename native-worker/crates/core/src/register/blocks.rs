@@ -25,7 +25,12 @@ fn starts(len: usize, block: usize) -> (usize, Vec<usize>) {
     // ~1.5 blocks per block length of frame: neighbouring blocks overlap by about a third.
     let n = ((1.5 * len as f32 / block as f32).ceil() as usize).max(2);
     let span = (len - block) as f32;
-    (block, (0..n).map(|i| (span * i as f32 / (n - 1) as f32).round() as usize).collect())
+    (
+        block,
+        (0..n)
+            .map(|i| (span * i as f32 / (n - 1) as f32).round() as usize)
+            .collect(),
+    )
 }
 
 impl BlockGrid {
@@ -34,7 +39,14 @@ impl BlockGrid {
     pub fn new(h: usize, w: usize, block: usize) -> Self {
         let (bh, ys) = starts(h, block.max(8));
         let (bw, xs) = starts(w, block.max(8));
-        BlockGrid { h, w, bh, bw, ys, xs }
+        BlockGrid {
+            h,
+            w,
+            bh,
+            bw,
+            ys,
+            xs,
+        }
     }
 
     /// Number of blocks.
@@ -70,14 +82,22 @@ impl BlockGrid {
     /// between block centres.
     #[must_use]
     pub fn row_brackets(&self) -> Vec<(usize, usize, f32)> {
-        let cy: Vec<f32> = self.ys.iter().map(|&y| y as f32 + (self.bh as f32 - 1.0) / 2.0).collect();
+        let cy: Vec<f32> = self
+            .ys
+            .iter()
+            .map(|&y| y as f32 + (self.bh as f32 - 1.0) / 2.0)
+            .collect();
         (0..self.h).map(|y| bracket(&cy, y as f32)).collect()
     }
 
     /// Per-column `(block column left, block column right, fraction)`, as [`Self::row_brackets`].
     #[must_use]
     pub fn col_brackets(&self) -> Vec<(usize, usize, f32)> {
-        let cx: Vec<f32> = self.xs.iter().map(|&x| x as f32 + (self.bw as f32 - 1.0) / 2.0).collect();
+        let cx: Vec<f32> = self
+            .xs
+            .iter()
+            .map(|&x| x as f32 + (self.bw as f32 - 1.0) / 2.0)
+            .collect();
         (0..self.w).map(|x| bracket(&cx, x as f32)).collect()
     }
 
@@ -85,8 +105,16 @@ impl BlockGrid {
     /// centres and constant beyond the outermost centres.
     #[must_use]
     pub fn upsample(&self, vals: &[f32]) -> Vec<f32> {
-        let cy: Vec<f32> = self.ys.iter().map(|&y| y as f32 + (self.bh as f32 - 1.0) / 2.0).collect();
-        let cx: Vec<f32> = self.xs.iter().map(|&x| x as f32 + (self.bw as f32 - 1.0) / 2.0).collect();
+        let cy: Vec<f32> = self
+            .ys
+            .iter()
+            .map(|&y| y as f32 + (self.bh as f32 - 1.0) / 2.0)
+            .collect();
+        let cx: Vec<f32> = self
+            .xs
+            .iter()
+            .map(|&x| x as f32 + (self.bw as f32 - 1.0) / 2.0)
+            .collect();
         let ty: Vec<(usize, usize, f32)> = (0..self.h).map(|y| bracket(&cy, y as f32)).collect();
         let tx: Vec<(usize, usize, f32)> = (0..self.w).map(|x| bracket(&cx, x as f32)).collect();
         let nx = self.xs.len();

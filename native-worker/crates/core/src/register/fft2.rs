@@ -102,7 +102,16 @@ impl RealFft2 {
             .max(c2r.get_scratch_len())
             .max(col_fwd.get_inplace_scratch_len())
             .max(col_inv.get_inplace_scratch_len());
-        RealFft2 { h, w, wc: w / 2 + 1, r2c, c2r, col_fwd, col_inv, scratch_len }
+        RealFft2 {
+            h,
+            w,
+            wc: w / 2 + 1,
+            r2c,
+            c2r,
+            col_fwd,
+            col_inv,
+            scratch_len,
+        }
     }
 
     /// Frame height.
@@ -140,7 +149,13 @@ impl RealFft2 {
     /// Forward transform of `work.real` (destroyed) into `work.spec`, unnormalised.
     pub fn forward(&self, work: &mut Fft2Work) {
         let (h, w, wc) = (self.h, self.w, self.wc);
-        let Fft2Work { real, spec, rows, scratch, .. } = work;
+        let Fft2Work {
+            real,
+            spec,
+            rows,
+            scratch,
+            ..
+        } = work;
         for (inp, out) in real.chunks_exact_mut(w).zip(rows.chunks_exact_mut(wc)) {
             // lengths always match the plan: cannot fail
             let _ = self.r2c.process_with_scratch(inp, out, scratch);
@@ -156,7 +171,13 @@ impl RealFft2 {
         let (h, w, wc) = (self.h, self.w, self.wc);
         let n = 2 * m + 1;
         assert_eq!(win.len(), n * n, "window size");
-        let Fft2Work { spec, line, out_row, scratch, .. } = work;
+        let Fft2Work {
+            spec,
+            line,
+            out_row,
+            scratch,
+            ..
+        } = work;
         self.col_inv.process_with_scratch(spec, scratch);
         let norm = 1.0 / (h * w) as f32;
         let mi = m as isize;

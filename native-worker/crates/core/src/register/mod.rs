@@ -202,7 +202,18 @@ impl Registrar {
 
 /// Crop of `bh x bw` at `(y0 + oy, x0 + ox)` into `out`, clamping coordinates to the frame.
 #[allow(clippy::too_many_arguments)]
-fn crop_into(img: &[f32], w: usize, y0: usize, x0: usize, bh: usize, bw: usize, oy: isize, ox: isize, h: usize, out: &mut [f32]) {
+fn crop_into(
+    img: &[f32],
+    w: usize,
+    y0: usize,
+    x0: usize,
+    bh: usize,
+    bw: usize,
+    oy: isize,
+    ox: isize,
+    h: usize,
+    out: &mut [f32],
+) {
     let inside_x = x0 as isize + ox >= 0 && x0 as isize + ox + bw as isize <= w as isize;
     for y in 0..bh {
         let yy = (y0 as isize + y as isize + oy).clamp(0, h as isize - 1) as usize;
@@ -221,7 +232,17 @@ fn crop_into(img: &[f32], w: usize, y0: usize, x0: usize, bh: usize, bw: usize, 
 
 /// Crop of `bh x bw` at `(y0 + oy, x0 + ox)`, clamping coordinates to the frame.
 #[allow(clippy::too_many_arguments)]
-fn crop(img: &[f32], w: usize, y0: usize, x0: usize, bh: usize, bw: usize, oy: isize, ox: isize, h: usize) -> Vec<f32> {
+fn crop(
+    img: &[f32],
+    w: usize,
+    y0: usize,
+    x0: usize,
+    bh: usize,
+    bw: usize,
+    oy: isize,
+    ox: isize,
+    h: usize,
+) -> Vec<f32> {
     let mut out = vec![0.0; bh * bw];
     crop_into(img, w, y0, x0, bh, bw, oy, ox, h, &mut out);
     out
@@ -393,7 +414,10 @@ pub fn register_source(
         Ok(())
     })?;
     if debug {
-        eprintln!("register: total {:.3}s for {t} frames", clock.elapsed().as_secs_f64());
+        eprintln!(
+            "register: total {:.3}s for {t} frames",
+            clock.elapsed().as_secs_f64()
+        );
     }
     result.reference = reference;
     Ok(result)

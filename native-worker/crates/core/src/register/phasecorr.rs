@@ -63,7 +63,9 @@ pub fn with_work<R>(fft: &RealFft2, f: impl FnOnce(&mut Fft2Work) -> R) -> R {
     let mut work = WORK
         .with(|p| {
             let mut p = p.borrow_mut();
-            p.iter().position(|(k, _)| *k == key).map(|i| p.swap_remove(i).1)
+            p.iter()
+                .position(|(k, _)| *k == key)
+                .map(|i| p.swap_remove(i).1)
         })
         .unwrap_or_else(|| fft.work());
     let r = f(&mut work);
@@ -92,7 +94,13 @@ impl PhaseCorrelator {
             let a = c.norm_sqr().sqrt().max(1e-12);
             *c = c.conj() * (g / a);
         }
-        PhaseCorrelator { h, w, fft, taper, ref_spec: spec }
+        PhaseCorrelator {
+            h,
+            w,
+            fft,
+            taper,
+            ref_spec: spec,
+        }
     }
 
     /// Frame height.
@@ -146,7 +154,11 @@ impl PhaseCorrelator {
         let mut win = [0.0f32; 9];
         self.window_with(|buf| shifted_copy(frame, h, w, iy, ix, buf), 1, &mut win);
         let r = peak_in_window(&win, 1);
-        Peak { dy: iy as f32 + r.dy, dx: ix as f32 + r.dx, value: p.value.max(r.value) }
+        Peak {
+            dy: iy as f32 + r.dy,
+            dx: ix as f32 + r.dx,
+            value: p.value.max(r.value),
+        }
     }
 
     /// The `(2m+1)^2` window of the surface around zero displacement, row-major, `win[(dy+m)*(2m+1) + dx+m]`.
@@ -154,7 +166,11 @@ impl PhaseCorrelator {
     pub fn window(&self, frame: &[f32], max_shift: usize) -> Vec<f32> {
         let n = 2 * max_shift + 1;
         let mut win = vec![0.0; n * n];
-        self.window_with(|buf| buf.copy_from_slice(&frame[..buf.len()]), max_shift, &mut win);
+        self.window_with(
+            |buf| buf.copy_from_slice(&frame[..buf.len()]),
+            max_shift,
+            &mut win,
+        );
         win
     }
 }
@@ -203,7 +219,11 @@ fn fourier_gaussian_half(h: usize, w: usize, sigma: f32) -> Vec<f32> {
 /// Fourier transform of a unit-sum spatial Gaussian with standard deviation `sigma` pixels.
 fn fourier_gaussian(h: usize, w: usize, sigma: f32) -> Vec<f32> {
     let freq = |i: usize, n: usize| -> f32 {
-        let k = if i <= n / 2 { i as f32 } else { i as f32 - n as f32 };
+        let k = if i <= n / 2 {
+            i as f32
+        } else {
+            i as f32 - n as f32
+        };
         k / n as f32
     };
     let s2 = 2.0 * std::f32::consts::PI * std::f32::consts::PI * sigma * sigma;
@@ -263,7 +283,19 @@ pub fn peak_in_window(win: &[f32], m: usize) -> Peak {
             0.0
         }
     };
-    let sy = if iy > 0 && iy + 1 < n { refine(at(iy - 1, ix), best, at(iy + 1, ix)) } else { 0.0 };
-    let sx = if ix > 0 && ix + 1 < n { refine(at(iy, ix - 1), best, at(iy, ix + 1)) } else { 0.0 };
-    Peak { dy: iy as f32 - m as f32 + sy, dx: ix as f32 - m as f32 + sx, value: best }
+    let sy = if iy > 0 && iy + 1 < n {
+        refine(at(iy - 1, ix), best, at(iy + 1, ix))
+    } else {
+        0.0
+    };
+    let sx = if ix > 0 && ix + 1 < n {
+        refine(at(iy, ix - 1), best, at(iy, ix + 1))
+    } else {
+        0.0
+    };
+    Peak {
+        dy: iy as f32 - m as f32 + sy,
+        dx: ix as f32 - m as f32 + sx,
+        value: best,
+    }
 }

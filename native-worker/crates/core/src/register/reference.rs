@@ -43,23 +43,46 @@ pub fn build_reference(src: &dyn FrameSource, opts: &RegisterOptions) -> io::Res
     // pixels); shifts found there are doubled, the last pass measures at full resolution
     let half = h.min(w) >= 128 && opts.ref_iters > 1;
     let (hh, hw) = (h / 2, w / 2);
-    let small: Vec<Vec<f32>> = if half { samples.par_iter().map(|f| downsample(f, h, w, 2)).collect() } else { Vec::new() };
+    let small: Vec<Vec<f32>> = if half {
+        samples.par_iter().map(|f| downsample(f, h, w, 2)).collect()
+    } else {
+        Vec::new()
+    };
     for it in 0..opts.ref_iters {
         let last = it + 1 == opts.ref_iters;
         let peaks: Vec<Peak> = if half && !last {
             let r = downsample(&reference, h, w, 2);
-            let pc = PhaseCorrelator::new(&r, hh, hw, opts.smooth_sigma / 2.0, opts.taper_width() / 2.0);
+            let pc = PhaseCorrelator::new(
+                &r,
+                hh,
+                hw,
+                opts.smooth_sigma / 2.0,
+                opts.taper_width() / 2.0,
+            );
             let m = (max_shift / 2).max(1);
             small
                 .par_iter()
                 .map(|f| {
                     let p = pc.shift(f, m);
-                    Peak { dy: 2.0 * p.dy, dx: 2.0 * p.dx, value: p.value }
+                    Peak {
+                        dy: 2.0 * p.dy,
+                        dx: 2.0 * p.dx,
+                        value: p.value,
+                    }
                 })
                 .collect()
         } else {
             let pc = PhaseCorrelator::new(&reference, h, w, opts.smooth_sigma, opts.taper_width());
-            samples.par_iter().map(|f| if last { pc.shift_refined(f, max_shift) } else { pc.shift(f, max_shift) }).collect()
+            samples
+                .par_iter()
+                .map(|f| {
+                    if last {
+                        pc.shift_refined(f, max_shift)
+                    } else {
+                        pc.shift(f, max_shift)
+                    }
+                })
+                .collect()
         };
         let mut order: Vec<usize> = (0..s).collect();
         order.sort_by(|&a, &b| peaks[b].value.total_cmp(&peaks[a].value).then(a.cmp(&b)));
@@ -72,7 +95,13 @@ pub fn build_reference(src: &dyn FrameSource, opts: &RegisterOptions) -> io::Res
 
 /// Mean of `samples[i]` shifted by `peaks[i]` over `chosen`, summed in fixed chunks (same
 /// result whatever the thread count) without holding every aligned frame.
-fn aligned_mean(samples: &[Vec<f32>], chosen: &[usize], peaks: &[Peak], h: usize, w: usize) -> Vec<f32> {
+fn aligned_mean(
+    samples: &[Vec<f32>],
+    chosen: &[usize],
+    peaks: &[Peak],
+    h: usize,
+    w: usize,
+) -> Vec<f32> {
     let n = h * w;
     let partial: Vec<Vec<f64>> = chosen
         .par_chunks(8)
@@ -124,12 +153,29 @@ fn seed_reference(samples: &[Vec<f32>], h: usize, w: usize) -> Vec<f32> {
         .into_par_iter()
         .map(|i| {
             (i..s)
-                .map(|j| small[i].iter().zip(&small[j]).map(|(a, b)| a * b).sum::<f32>() / n)
+                .map(|j| {
+                    small[i]
+                        .iter()
+                        .zip(&small[j])
+                        .map(|(a, b)| a * b)
+                        .sum::<f32>()
+                        / n
+                })
                 .collect()
         })
         .collect();
     let corr: Vec<Vec<f32>> = (0..s)
-        .map(|i| (0..s).map(|j| if j >= i { upper[i][j - i] } else { upper[j][i - j] }).collect())
+        .map(|i| {
+            (0..s)
+                .map(|j| {
+                    if j >= i {
+                        upper[i][j - i]
+                    } else {
+                        upper[j][i - j]
+                    }
+                })
+                .collect()
+        })
         .collect();
     let k = (s / 5).clamp(1, 20).min(s.saturating_sub(1)).max(1);
     let mut best = (f32::NEG_INFINITY, 0usize, Vec::new());

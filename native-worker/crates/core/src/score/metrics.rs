@@ -39,8 +39,12 @@ pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> f64 {
     }
     let c2 = |x: u64| (x * x.saturating_sub(1)) as f64 / 2.0;
     let sum_ij: f64 = table.iter().map(|&x| c2(x)).sum();
-    let sum_a: f64 = (0..ka).map(|i| c2(table[i * kb..(i + 1) * kb].iter().sum())).sum();
-    let sum_b: f64 = (0..kb).map(|j| c2((0..ka).map(|i| table[i * kb + j]).sum())).sum();
+    let sum_a: f64 = (0..ka)
+        .map(|i| c2(table[i * kb..(i + 1) * kb].iter().sum()))
+        .sum();
+    let sum_b: f64 = (0..kb)
+        .map(|j| c2((0..ka).map(|i| table[i * kb + j]).sum()))
+        .sum();
     let total = c2(n as u64);
     let expected = sum_a * sum_b / total;
     let max = 0.5 * (sum_a + sum_b);

@@ -30,13 +30,19 @@ pub struct RoiScore {
 #[must_use]
 pub fn centroid(pixels: &[(usize, usize)]) -> (f64, f64) {
     let n = pixels.len().max(1) as f64;
-    let (sy, sx) = pixels.iter().fold((0.0, 0.0), |(a, b), &(y, x)| (a + y as f64, b + x as f64));
+    let (sy, sx) = pixels
+        .iter()
+        .fold((0.0, 0.0), |(a, b), &(y, x)| (a + y as f64, b + x as f64));
     (sy / n, sx / n)
 }
 
 /// Matches `detected` ROIs to `truth` ROIs (each a pixel list) and scores them.
 #[must_use]
-pub fn score_rois(truth: &[Vec<(usize, usize)>], detected: &[Vec<(usize, usize)>], max_dist: f64) -> RoiScore {
+pub fn score_rois(
+    truth: &[Vec<(usize, usize)>],
+    detected: &[Vec<(usize, usize)>],
+    max_dist: f64,
+) -> RoiScore {
     let (nt, nd) = (truth.len(), detected.len());
     if nt == 0 || nd == 0 {
         return RoiScore::default();
@@ -63,7 +69,11 @@ pub fn score_rois(truth: &[Vec<(usize, usize)>], detected: &[Vec<(usize, usize)>
     let m = matches.len() as f64;
     let recall = m / nt as f64;
     let precision = m / nd as f64;
-    let f1 = if m > 0.0 { 2.0 * recall * precision / (recall + precision) } else { 0.0 };
+    let f1 = if m > 0.0 {
+        2.0 * recall * precision / (recall + precision)
+    } else {
+        0.0
+    };
     let (mut inc, mut exc) = (0.0, 0.0);
     for &(i, j) in &matches {
         let a: HashSet<_> = truth[i].iter().collect();
@@ -72,5 +82,12 @@ pub fn score_rois(truth: &[Vec<(usize, usize)>], detected: &[Vec<(usize, usize)>
         exc += inter / truth[i].len().max(1) as f64;
     }
     let k = m.max(1.0);
-    RoiScore { recall, precision, f1, inclusion: inc / k, exclusion: exc / k, matches }
+    RoiScore {
+        recall,
+        precision,
+        f1,
+        inclusion: inc / k,
+        exclusion: exc / k,
+        matches,
+    }
 }

@@ -27,13 +27,22 @@ impl StepError {
     }
 
     pub(crate) fn missing(path: &Path, hint: impl Into<String>) -> Self {
-        StepError::Missing { path: path.to_path_buf(), hint: hint.into() }
+        StepError::Missing {
+            path: path.to_path_buf(),
+            hint: hint.into(),
+        }
     }
     pub(crate) fn incompatible(path: &Path, detail: impl Into<String>) -> Self {
-        StepError::Incompatible { path: path.to_path_buf(), detail: detail.into() }
+        StepError::Incompatible {
+            path: path.to_path_buf(),
+            detail: detail.into(),
+        }
     }
     pub(crate) fn corrupt(path: &Path, detail: impl Into<String>) -> Self {
-        StepError::Corrupt { path: path.to_path_buf(), detail: detail.into() }
+        StepError::Corrupt {
+            path: path.to_path_buf(),
+            detail: detail.into(),
+        }
     }
     /// Maps a read failure of `path`: not found becomes [`StepError::Missing`].
     pub(crate) fn read(path: &Path, e: &std::io::Error, hint: &str) -> Self {
@@ -48,9 +57,15 @@ impl StepError {
 impl fmt::Display for StepError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StepError::Missing { path, hint } => write!(f, "{} not found: {}", path.display(), hint),
-            StepError::Incompatible { path, detail } => write!(f, "{} is incompatible: {}", path.display(), detail),
-            StepError::Corrupt { path, detail } => write!(f, "{} is damaged: {}", path.display(), detail),
+            StepError::Missing { path, hint } => {
+                write!(f, "{} not found: {}", path.display(), hint)
+            }
+            StepError::Incompatible { path, detail } => {
+                write!(f, "{} is incompatible: {}", path.display(), detail)
+            }
+            StepError::Corrupt { path, detail } => {
+                write!(f, "{} is damaged: {}", path.display(), detail)
+            }
         }
     }
 }

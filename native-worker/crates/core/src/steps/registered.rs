@@ -27,7 +27,8 @@ pub const HEADER: &str = "registered.json";
 /// Sample type of the plane files.
 pub const DTYPE: &str = "float32-le";
 
-const HINT: &str = "run `scopecloud-worker register --out <dir>` first and pass that <dir> to --registered";
+const HINT: &str =
+    "run `scopecloud-worker register --out <dir>` first and pass that <dir> to --registered";
 
 /// One plane of the cache.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,7 +79,10 @@ pub fn plane_file(p: usize) -> String {
 /// # Errors
 /// When the folder cannot be created or the old header cannot be removed.
 pub fn begin(dir: &Path) -> Result<(), OutputError> {
-    std::fs::create_dir_all(dir).map_err(|e| OutputError::Io { path: dir.to_path_buf(), source: e })?;
+    std::fs::create_dir_all(dir).map_err(|e| OutputError::Io {
+        path: dir.to_path_buf(),
+        source: e,
+    })?;
     let h = dir.join(HEADER);
     match std::fs::remove_file(&h) {
         Ok(()) => Ok(()),
@@ -91,7 +95,12 @@ pub fn begin(dir: &Path) -> Result<(), OutputError> {
 ///
 /// # Errors
 /// When the file cannot be created.
-pub fn create_plane(dir: &Path, p: usize, height: usize, width: usize) -> std::io::Result<BinaryCache> {
+pub fn create_plane(
+    dir: &Path,
+    p: usize,
+    height: usize,
+    width: usize,
+) -> std::io::Result<BinaryCache> {
     BinaryCache::create_at(&dir.join(plane_file(p)), height, width)
 }
 
@@ -109,7 +118,13 @@ impl PixelStats {
     /// Empty statistics of frames of `n` pixels.
     #[must_use]
     pub fn new(n: usize) -> Self {
-        PixelStats { n, frames: 0, sum: vec![0.0; n], sumsq: vec![0.0; n], max: vec![f32::NEG_INFINITY; n] }
+        PixelStats {
+            n,
+            frames: 0,
+            sum: vec![0.0; n],
+            sumsq: vec![0.0; n],
+            max: vec![f32::NEG_INFINITY; n],
+        }
     }
 
     /// Adds whole frames (`data.len()` a multiple of the frame size).
@@ -132,8 +147,17 @@ impl PixelStats {
     pub fn images(&self) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
         let t = self.frames.max(1) as f64;
         let mean: Vec<f32> = self.sum.iter().map(|s| (s / t) as f32).collect();
-        let std = self.sum.iter().zip(&self.sumsq).map(|(s, q)| ((q / t - (s / t) * (s / t)).max(0.0)).sqrt() as f32).collect();
-        let max = self.max.iter().map(|&m| if m.is_finite() { m } else { 0.0 }).collect();
+        let std = self
+            .sum
+            .iter()
+            .zip(&self.sumsq)
+            .map(|(s, q)| ((q / t - (s / t) * (s / t)).max(0.0)).sqrt() as f32)
+            .collect();
+        let max = self
+            .max
+            .iter()
+            .map(|&m| if m.is_finite() { m } else { 0.0 })
+            .collect();
         (mean, max, std)
     }
 }
@@ -142,10 +166,22 @@ impl PixelStats {
 ///
 /// # Errors
 /// When a file cannot be written.
-pub fn write_plane_images(dir: &Path, p: usize, h: usize, w: usize, reference: &[f32], stats: &PixelStats) -> Result<Vec<String>, OutputError> {
+pub fn write_plane_images(
+    dir: &Path,
+    p: usize,
+    h: usize,
+    w: usize,
+    reference: &[f32],
+    stats: &PixelStats,
+) -> Result<Vec<String>, OutputError> {
     let (mean, max, std) = stats.images();
     let mut files = Vec::new();
-    for (name, img) in [("reference", reference), ("mean", &mean), ("max", &max), ("std", &std)] {
+    for (name, img) in [
+        ("reference", reference),
+        ("mean", &mean),
+        ("max", &max),
+        ("std", &std),
+    ] {
         if img.len() != h * w {
             continue;
         }
@@ -166,7 +202,13 @@ pub fn write_header(dir: &Path, header: &RegisteredHeader) -> Result<(), OutputE
 
 /// A header for this worker (`format`, `version`, `worker_version`, `dtype` filled in).
 #[must_use]
-pub fn new_header(fs: f64, fs_from: &str, channel: usize, input: serde_json::Value, planes: Vec<RegisteredPlane>) -> RegisteredHeader {
+pub fn new_header(
+    fs: f64,
+    fs_from: &str,
+    channel: usize,
+    input: serde_json::Value,
+    planes: Vec<RegisteredPlane>,
+) -> RegisteredHeader {
     RegisteredHeader {
         format: FORMAT.into(),
         version: FORMAT_VERSION,
@@ -203,9 +245,16 @@ impl RegisteredMovie {
 pub fn read_header(dir: &Path) -> Result<RegisteredHeader, StepError> {
     let path = dir.join(HEADER);
     let text = std::fs::read_to_string(&path).map_err(|e| StepError::read(&path, &e, HINT))?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| StepError::corrupt(&path, e.to_string()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| StepError::corrupt(&path, e.to_string()))?;
     if v.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-        return Err(StepError::incompatible(&path, format!("not a registered-movie cache (format {})", v.get("format").unwrap_or(&serde_json::Value::Null))));
+        return Err(StepError::incompatible(
+            &path,
+            format!(
+                "not a registered-movie cache (format {})",
+                v.get("format").unwrap_or(&serde_json::Value::Null)
+            ),
+        ));
     }
     let version = v.get("version").and_then(serde_json::Value::as_u64);
     if version != Some(u64::from(FORMAT_VERSION)) {
@@ -214,12 +263,22 @@ pub fn read_header(dir: &Path) -> Result<RegisteredHeader, StepError> {
             format!("cache format version {} but this worker reads version {FORMAT_VERSION}; re-run register", version.map_or("?".into(), |n| n.to_string())),
         ));
     }
-    let h: RegisteredHeader = serde_json::from_value(v).map_err(|e| StepError::corrupt(&path, e.to_string()))?;
+    let h: RegisteredHeader =
+        serde_json::from_value(v).map_err(|e| StepError::corrupt(&path, e.to_string()))?;
     if h.worker_version != WORKER_VERSION {
-        return Err(StepError::incompatible(&path, format!("written by worker {} but this is worker {WORKER_VERSION}; re-run register", h.worker_version)));
+        return Err(StepError::incompatible(
+            &path,
+            format!(
+                "written by worker {} but this is worker {WORKER_VERSION}; re-run register",
+                h.worker_version
+            ),
+        ));
     }
     if h.dtype != DTYPE {
-        return Err(StepError::incompatible(&path, format!("dtype {} is not {DTYPE}", h.dtype)));
+        return Err(StepError::incompatible(
+            &path,
+            format!("dtype {} is not {DTYPE}", h.dtype),
+        ));
     }
     Ok(h)
 }
@@ -235,7 +294,10 @@ pub fn open(dir: &Path, select: Option<&[usize]>) -> Result<RegisteredMovie, Ste
         for &p in sel {
             if !header.planes.iter().any(|q| q.plane == p) {
                 let have: Vec<usize> = header.planes.iter().map(|q| q.plane).collect();
-                return Err(StepError::missing(&dir.join(HEADER), format!("the cache has no plane {p} (planes {have:?}); register it first")));
+                return Err(StepError::missing(
+                    &dir.join(HEADER),
+                    format!("the cache has no plane {p} (planes {have:?}); register it first"),
+                ));
             }
         }
         header.planes.retain(|q| sel.contains(&q.plane));
@@ -243,14 +305,24 @@ pub fn open(dir: &Path, select: Option<&[usize]>) -> Result<RegisteredMovie, Ste
     let mut planes = Vec::with_capacity(header.planes.len());
     for q in &header.planes {
         if q.file.contains('/') || q.file.contains('\\') {
-            return Err(StepError::corrupt(&dir.join(HEADER), format!("plane file name {:?} is not a plain name", q.file)));
+            return Err(StepError::corrupt(
+                &dir.join(HEADER),
+                format!("plane file name {:?} is not a plain name", q.file),
+            ));
         }
         let path = dir.join(&q.file);
-        let c = BinaryCache::open(&path, q.frames, q.height, q.width).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => StepError::missing(&path, "the cache is incomplete; re-run register"),
-            _ => StepError::corrupt(&path, format!("{e}; re-run register")),
-        })?;
+        let c =
+            BinaryCache::open(&path, q.frames, q.height, q.width).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    StepError::missing(&path, "the cache is incomplete; re-run register")
+                }
+                _ => StepError::corrupt(&path, format!("{e}; re-run register")),
+            })?;
         planes.push(c);
     }
-    Ok(RegisteredMovie { dir: dir.to_path_buf(), header, planes })
+    Ok(RegisteredMovie {
+        dir: dir.to_path_buf(),
+        header,
+        planes,
+    })
 }

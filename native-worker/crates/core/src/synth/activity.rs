@@ -17,7 +17,11 @@ pub fn spike_trains(
 ) -> Vec<Vec<f32>> {
     let n_groups = groups.iter().flatten().copied().max().map_or(0, |g| g + 1);
     let events: Vec<Vec<bool>> = (0..n_groups)
-        .map(|_| (0..frames).map(|_| rng.uniform() < f64::from(group_rate / fs)).collect())
+        .map(|_| {
+            (0..frames)
+                .map(|_| rng.uniform() < f64::from(group_rate / fs))
+                .collect()
+        })
         .collect();
     groups
         .iter()

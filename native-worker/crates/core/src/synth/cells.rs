@@ -58,7 +58,11 @@ pub fn place_cells(
         tries += 1;
         let y = rng.range(f64::from(margin), h as f64 - f64::from(margin)) as f32;
         let x = rng.range(f64::from(margin), w as f64 - f64::from(margin)) as f32;
-        let z = if planes > 1 { rng.range(-0.3, planes as f64 - 0.7) as f32 } else { 0.0 };
+        let z = if planes > 1 {
+            rng.range(-0.3, planes as f64 - 0.7) as f32
+        } else {
+            0.0
+        };
         let ok = cells.iter().all(|c| {
             let dz = (c.z - z) * z_scale;
             ((c.y - y).powi(2) + (c.x - x).powi(2) + dz * dz).sqrt() >= min_dist
@@ -68,7 +72,14 @@ pub fn place_cells(
         }
         let r = radius * rng.range(0.85, 1.15) as f32;
         let e = rng.range(0.85, 1.15) as f32;
-        cells.push(SomaShape { y, x, z, ry: r * e, rx: r / e, angle: rng.range(0.0, std::f64::consts::PI) as f32 });
+        cells.push(SomaShape {
+            y,
+            x,
+            z,
+            ry: r * e,
+            rx: r / e,
+            angle: rng.range(0.0, std::f64::consts::PI) as f32,
+        });
     }
     cells
 }

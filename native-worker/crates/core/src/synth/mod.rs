@@ -153,10 +153,22 @@ pub fn generate(opts: &SynthOptions) -> (Vec<Movie>, GroundTruth) {
         opts.radius + 2.0 + opts.max_shift + opts.nonrigid,
         4.0 * opts.radius,
     );
-    let groups: Vec<Option<usize>> =
-        (0..shapes.len()).map(|i| (opts.groups > 0).then_some(i % opts.groups.max(1))).collect();
-    let spikes = activity::spike_trains(&mut rng, &groups, t_n, opts.fs, opts.rate, opts.group_rate, 0.9);
-    let calcium: Vec<Vec<f32>> = spikes.iter().map(|s| activity::calcium(s, opts.fs, opts.tau, 0.07)).collect();
+    let groups: Vec<Option<usize>> = (0..shapes.len())
+        .map(|i| (opts.groups > 0).then_some(i % opts.groups.max(1)))
+        .collect();
+    let spikes = activity::spike_trains(
+        &mut rng,
+        &groups,
+        t_n,
+        opts.fs,
+        opts.rate,
+        opts.group_rate,
+        0.9,
+    );
+    let calcium: Vec<Vec<f32>> = spikes
+        .iter()
+        .map(|s| activity::calcium(s, opts.fs, opts.tau, 0.07))
+        .collect();
     let population: Vec<f32> = (0..t_n)
         .map(|t| calcium.iter().map(|c| c[t]).sum::<f32>() / calcium.len().max(1) as f32)
         .collect();
@@ -172,11 +184,21 @@ pub fn generate(opts: &SynthOptions) -> (Vec<Movie>, GroundTruth) {
                 }
             }
         }
-        true_cells.push(TrueCell { plane, shape: s.clone(), pixels, group: groups[i] });
+        true_cells.push(TrueCell {
+            plane,
+            shape: s.clone(),
+            pixels,
+            group: groups[i],
+        });
     }
 
     let mut movies = Vec::with_capacity(planes);
-    let mut truth = GroundTruth { cells: true_cells, spikes, calcium, ..GroundTruth::default() };
+    let mut truth = GroundTruth {
+        cells: true_cells,
+        spikes,
+        calcium,
+        ..GroundTruth::default()
+    };
     for p in 0..planes {
         let mut prng = rng.fork(p as u64);
         let rigid = motion::rigid_path(&mut prng, t_n, opts.max_shift);
@@ -197,7 +219,9 @@ pub fn generate(opts: &SynthOptions) -> (Vec<Movie>, GroundTruth) {
                 let (y, x) = ((i / w) as f32, (i % w) as f32);
                 let v: f32 = blobs
                     .iter()
-                    .map(|&(by, bx, s, a)| a * (-((y - by).powi(2) + (x - bx).powi(2)) / (2.0 * s * s)).exp())
+                    .map(|&(by, bx, s, a)| {
+                        a * (-((y - by).powi(2) + (x - bx).powi(2)) / (2.0 * s * s)).exp()
+                    })
                     .sum();
                 opts.background * (1.0 + v).max(0.2)
             })
@@ -211,8 +235,14 @@ pub fn generate(opts: &SynthOptions) -> (Vec<Movie>, GroundTruth) {
                     return None;
                 }
                 let r = s.rx.max(s.ry) + 3.0;
-                let (y0, y1) = ((s.y - r).floor().max(0.0) as usize, ((s.y + r).ceil() as usize).min(h - 1));
-                let (x0, x1) = ((s.x - r).floor().max(0.0) as usize, ((s.x + r).ceil() as usize).min(w - 1));
+                let (y0, y1) = (
+                    (s.y - r).floor().max(0.0) as usize,
+                    ((s.y + r).ceil() as usize).min(h - 1),
+                );
+                let (x0, x1) = (
+                    (s.x - r).floor().max(0.0) as usize,
+                    ((s.x + r).ceil() as usize).min(w - 1),
+                );
                 let mut px = Vec::new();
                 for y in y0..=y1 {
                     for x in x0..=x1 {
@@ -229,33 +259,45 @@ pub fn generate(opts: &SynthOptions) -> (Vec<Movie>, GroundTruth) {
         let frame_seeds: Vec<u64> = (0..t_n).map(|_| prng.next_u64()).collect();
         let mut movie = Movie::new(t_n, h, w);
         let cal = &truth.calcium;
-        movie.data.par_chunks_mut(h * w).enumerate().for_each(|(t, out)| {
-            let mut frng = Rng::new(frame_seeds[t]);
-            let drift = 1.0 + opts.drift * (std::f32::consts::TAU * t as f32 / t_n.max(1) as f32 * 0.5 + drift_phase).sin();
-            let np = 1.0 + opts.neuropil_mod * population[t];
-            let mut scene: Vec<f32> = bg.iter().map(|&b| b * np).collect();
-            for (ci, px) in &footprints {
-                let f = opts.cell_brightness * (1.0 + opts.dff_per_spike * cal[*ci][t]);
-                for &(i, v) in px {
-                    scene[i] += v * f;
-                }
-            }
-            for y in 0..h {
-                for x in 0..w {
-                    let (dy, dx) = {
-                        let (ry, rx) = rigid[t];
-                        let (ny, nx) = nonrigid.at(t, y as f32, x as f32);
-                        (ry + ny, rx + nx)
-                    };
-                    let lam = drift * bilinear(&scene, h, w, y as f32 - dy, x as f32 - dx);
-                    let mut v = if opts.shot_noise { frng.poisson(f64::from(lam.max(0.0))) as f32 } else { lam };
-                    if opts.read_noise > 0.0 {
-                        v += opts.read_noise * frng.normal() as f32;
+        movie
+            .data
+            .par_chunks_mut(h * w)
+            .enumerate()
+            .for_each(|(t, out)| {
+                let mut frng = Rng::new(frame_seeds[t]);
+                let drift = 1.0
+                    + opts.drift
+                        * (std::f32::consts::TAU * t as f32 / t_n.max(1) as f32 * 0.5
+                            + drift_phase)
+                            .sin();
+                let np = 1.0 + opts.neuropil_mod * population[t];
+                let mut scene: Vec<f32> = bg.iter().map(|&b| b * np).collect();
+                for (ci, px) in &footprints {
+                    let f = opts.cell_brightness * (1.0 + opts.dff_per_spike * cal[*ci][t]);
+                    for &(i, v) in px {
+                        scene[i] += v * f;
                     }
-                    out[y * w + x] = v;
                 }
-            }
-        });
+                for y in 0..h {
+                    for x in 0..w {
+                        let (dy, dx) = {
+                            let (ry, rx) = rigid[t];
+                            let (ny, nx) = nonrigid.at(t, y as f32, x as f32);
+                            (ry + ny, rx + nx)
+                        };
+                        let lam = drift * bilinear(&scene, h, w, y as f32 - dy, x as f32 - dx);
+                        let mut v = if opts.shot_noise {
+                            frng.poisson(f64::from(lam.max(0.0))) as f32
+                        } else {
+                            lam
+                        };
+                        if opts.read_noise > 0.0 {
+                            v += opts.read_noise * frng.normal() as f32;
+                        }
+                        out[y * w + x] = v;
+                    }
+                }
+            });
         movies.push(movie);
         truth.rigid.push(rigid);
         truth.nonrigid.push(nonrigid);

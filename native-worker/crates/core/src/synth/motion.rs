@@ -58,6 +58,9 @@ impl NonRigid {
     pub fn at(&self, t: usize, y: f32, x: f32) -> (f32, f32) {
         let a = self.amp[t];
         let tau = std::f32::consts::TAU;
-        (a * (tau * x / self.w + self.phase_y).sin(), a * (tau * y / self.h + self.phase_x).cos())
+        (
+            a * (tau * x / self.w + self.phase_y).sin(),
+            a * (tau * y / self.h + self.phase_x).cos(),
+        )
     }
 }

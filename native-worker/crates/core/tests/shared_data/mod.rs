@@ -16,12 +16,17 @@ pub fn location() -> PathBuf {
     std::env::var_os("SCOPECLOUD_SHARED_DATA")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/data"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/data")
+        })
 }
 
 /// Whether the tests run under CI.
 pub fn under_ci() -> bool {
-    let ci = std::env::var("CI").unwrap_or_default().trim().to_ascii_lowercase();
+    let ci = std::env::var("CI")
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     !ci.is_empty() && ci != "0" && ci != "false"
 }
 
@@ -30,7 +35,10 @@ pub fn under_ci() -> bool {
 /// # Panics
 /// Under CI, with a message naming `reason`.
 pub fn missing(reason: &str) {
-    assert!(!under_ci(), "CI=true and what this test needs is missing: {reason}");
+    assert!(
+        !under_ci(),
+        "CI=true and what this test needs is missing: {reason}"
+    );
     eprintln!("SKIP: {reason}");
 }
 
