@@ -4,7 +4,7 @@
 mod common;
 
 use common::{ok, s, tmp, worker};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use worker_core::output::{read_npy, write_npy, NpyData};
 use worker_core::rng::Rng;
 use worker_core::score::adjusted_rand_index;

@@ -49,7 +49,7 @@ impl FrameSource for Movie {
         let n = self.frame_len();
         let begin = start * n;
         let end = begin + out.len();
-        if n == 0 || out.len() % n != 0 || end > self.data.len() {
+        if n == 0 || !out.len().is_multiple_of(n) || end > self.data.len() {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "frame range past the end of the movie",
@@ -165,7 +165,7 @@ impl BinaryCache {
     /// On a write failure, a partial frame, or an append after reading started.
     pub fn append(&mut self, data: &[f32]) -> io::Result<()> {
         let n = self.height * self.width;
-        if n == 0 || data.len() % n != 0 {
+        if n == 0 || !data.len().is_multiple_of(n) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "append of a partial frame",
@@ -217,13 +217,10 @@ impl FrameSource for BinaryCache {
     }
     fn read_frames(&self, start: usize, out: &mut [f32]) -> io::Result<()> {
         if self.writer.is_some() {
-            return Err(io::Error::new(
-                io::ErrorKind::Other,
-                "read before BinaryCache::finish",
-            ));
+            return Err(io::Error::other("read before BinaryCache::finish"));
         }
         let n = self.frame_len();
-        if n == 0 || out.len() % n != 0 || start + out.len() / n > self.frames {
+        if n == 0 || !out.len().is_multiple_of(n) || start + out.len() / n > self.frames {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "frame range past the end of the cache",

@@ -208,8 +208,8 @@ fn covariance_clustering_separates_planted_groups_and_bins_the_image() {
     let mut data = Vec::with_capacity(n * t);
     let truth: Vec<usize> = (0..n).map(|i| i % 3).collect();
     for &g in &truth {
-        for k in 0..t {
-            data.push(sig[g][k] + 0.8 * rng.normal() as f32);
+        for &v in &sig[g] {
+            data.push(v + 0.8 * rng.normal() as f32);
         }
     }
     let x = Traces {

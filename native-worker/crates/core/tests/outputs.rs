@@ -159,7 +159,7 @@ fn tiff_writer_roundtrips_through_the_reader() {
             tw.write_frame(&frame(t)).unwrap();
         }
         tw.finish().unwrap();
-        let src = Source::open(&[p.clone()], &OpenOptions::default()).unwrap();
+        let src = Source::open(std::slice::from_ref(&p), &OpenOptions::default()).unwrap();
         let i = src.info();
         assert_eq!(
             (i.frames, i.planes, i.width, i.height, i.bigtiff),

@@ -169,7 +169,7 @@ fn zebrafish_folder_of_packbits_pages_equals_hyperstack() {
         return;
     };
     let folder = d.join("thunder-zebrafish/original-pages");
-    let plain = Source::open(&[folder.clone()], &OpenOptions::default()).unwrap();
+    let plain = Source::open(std::slice::from_ref(&folder), &OpenOptions::default()).unwrap();
     assert_eq!((plain.info().frames, plain.info().files.len()), (40, 20));
     let s = Source::open(
         &[folder],

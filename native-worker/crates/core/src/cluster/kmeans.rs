@@ -68,14 +68,14 @@ fn lloyd(pts: &[f64], n: usize, dim: usize, k: usize, max_iter: usize, rng: &mut
             idx
         };
         cent.extend_from_slice(row(pick));
-        for i in 0..n {
-            d2[i] = d2[i].min(dist2(row(i), &cent[c * dim..(c + 1) * dim]));
+        for (i, d) in d2.iter_mut().enumerate() {
+            *d = d.min(dist2(row(i), &cent[c * dim..(c + 1) * dim]));
         }
     }
     let mut labels = vec![0usize; n];
     for _ in 0..max_iter.max(1) {
         let mut changed = false;
-        for i in 0..n {
+        for (i, label) in labels.iter_mut().enumerate() {
             let (mut bj, mut bd) = (0, f64::INFINITY);
             for j in 0..k {
                 let d = dist2(row(i), &cent[j * dim..(j + 1) * dim]);
@@ -84,8 +84,8 @@ fn lloyd(pts: &[f64], n: usize, dim: usize, k: usize, max_iter: usize, rng: &mut
                     bj = j;
                 }
             }
-            if labels[i] != bj {
-                labels[i] = bj;
+            if *label != bj {
+                *label = bj;
                 changed = true;
             }
         }

@@ -13,10 +13,10 @@ pub fn oasis_ar1(y: &[f32], g: f32, lambda: f32) -> (Vec<f32>, Vec<f32>) {
     let lam = f64::from(lambda.max(0.0));
     // pool: (value, weight, start, length)
     let mut pools: Vec<(f64, f64, usize, usize)> = Vec::with_capacity(n);
-    for t in 0..n {
+    for (t, &yt) in y.iter().enumerate() {
         // the λ‖s‖₁ term shifts the data: interior points by λ(1−g), the last by λ
         let shift = if t + 1 == n { lam } else { lam * (1.0 - g) };
-        pools.push((f64::from(y[t]) - shift, 1.0, t, 1));
+        pools.push((f64::from(yt) - shift, 1.0, t, 1));
         while pools.len() > 1 {
             let k = pools.len() - 1;
             let (v1, w1, _, l1) = pools[k];

@@ -229,7 +229,7 @@ pub fn read_masks(dir: &Path, header: &DetectionHeader) -> Result<Vec<RoiMask>, 
                 ),
             ));
         }
-        if rois.last().map_or(true, |r| r.id != id) {
+        if rois.last().is_none_or(|r| r.id != id) {
             if id != rois.len() {
                 return Err(StepError::corrupt(
                     &path,

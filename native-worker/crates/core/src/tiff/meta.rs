@@ -85,7 +85,7 @@ fn key_values(text: &str, sep: char) -> HashMap<String, String> {
 fn num(m: &HashMap<String, String>, k: &str) -> Option<usize> {
     let v = m.get(k)?;
     let f: f64 = v.trim().parse().ok()?;
-    if f.is_finite() && f >= 0.0 && f < 1e12 {
+    if (0.0..1e12).contains(&f) {
         Some(f as usize)
     } else {
         None

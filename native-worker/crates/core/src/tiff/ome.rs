@@ -111,7 +111,7 @@ pub fn parse(xml: &str, this_uuid: Option<&str>) -> Option<Ome> {
         .and_then(|c| attr_usize(&c, "SamplesPerPixel"))
         .unwrap_or(1)
         .max(1);
-    let size_c = if samples > 1 && size_c_total % samples == 0 {
+    let size_c = if samples > 1 && size_c_total.is_multiple_of(samples) {
         size_c_total / samples
     } else {
         size_c_total

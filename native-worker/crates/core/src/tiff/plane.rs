@@ -49,7 +49,7 @@ impl FrameSource for TiffPlane {
     }
     fn read_frames(&self, start: usize, out: &mut [f32]) -> io::Result<()> {
         let n = self.frame_len();
-        if n == 0 || out.len() % n != 0 {
+        if n == 0 || !out.len().is_multiple_of(n) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "output length is not a whole number of frames",
