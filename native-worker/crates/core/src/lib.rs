@@ -16,6 +16,7 @@ pub mod extract;
 pub mod pipeline;
 pub mod register;
 pub mod rng;
+pub mod roi;
 pub mod score;
 pub mod source;
 pub mod steps;

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use worker_core::output::write_npy;
-use worker_core::pipeline::RoiRecord;
+use worker_core::roi::RoiRecord;
 use worker_core::source::{BinaryCache, FrameSource};
 use worker_core::steps::masks::{self, DetectedPlane};
 use worker_core::steps::registered::{self, PixelStats, RegisteredPlane};

@@ -251,7 +251,7 @@ pub fn detect(a: &DetectArgs, log: &Log) -> Result<(), CliError> {
             rois: d.rois.len(),
         })
         .collect();
-    let rois = pipeline::number_rois(dets.into_iter().map(|d| d.rois).collect());
+    let rois = worker_core::roi::number_rois(dets.into_iter().map(|d| d.rois).collect());
     let cells = rois.iter().filter(|r| r.iscell).count();
     let mut outputs = write_rois(&a.out, &rois)?;
     outputs.extend(masks::write(&a.out, &planes, fs, a.tau, &rois)?);

@@ -5,8 +5,9 @@
 
 use super::{write_json, write_npy, write_png_u8, NpyWriter, OutputError, SCHEMA_VERSION};
 use crate::extract::Traces;
-use crate::pipeline::{PipelineOutput, RoiRecord};
+use crate::pipeline::PipelineOutput;
 use crate::register::Registration;
+use crate::roi::RoiRecord;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::registered::RegisteredMovie;
 use super::{StepError, WORKER_VERSION};
 use crate::output::{read_npy, write_json, NpyData, NpyWriter, OutputError};
-use crate::pipeline::RoiRecord;
+pub use crate::roi::RoiMask;
+use crate::roi::RoiRecord;
 
 /// Format name in the header.
 pub const FORMAT: &str = "scopecloud-roi-masks";
@@ -55,18 +56,6 @@ pub struct DetectionHeader {
     pub rois: usize,
     /// Planes, in increasing plane order.
     pub planes: Vec<DetectedPlane>,
-}
-
-/// A ROI footprint read back from `roi_masks.npy`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RoiMask {
-    /// Output id (row of `F.npy`).
-    pub id: usize,
-    pub plane: usize,
-    /// Pixels `(row, col)`.
-    pub pixels: Vec<(u32, u32)>,
-    /// Footprint weight per pixel.
-    pub weights: Vec<f32>,
 }
 
 /// Writes `roi_masks.npy` for `rois` (numbered as in the output) and then the header.

@@ -7,21 +7,27 @@
 //! `detect.max_bins` frames), not by the recording length. Same input, same options (seed
 //! included): the same output, whatever the thread count.
 
-use std::fmt;
-use std::io;
+mod error;
+mod stages;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::cluster::{self, ClusterOptions, Clustering};
-use crate::deconv::{self, DeconvOptions};
-use crate::detect::{self, DetectOptions, Roi};
-use crate::extract::{self, ExtractOptions, Mask, Traces};
-use crate::register::{self, RegisterOptions, Registration};
+use crate::cluster::{ClusterOptions, Clustering};
+use crate::detect::DetectOptions;
+use crate::extract::{ExtractOptions, Traces};
+use crate::register::{RegisterOptions, Registration};
+use crate::roi::{number_rois, RoiMask, RoiRecord};
 use crate::source::{BinaryCache, FrameSource};
-use crate::steps::masks::RoiMask;
+
+pub use self::error::PipelineError;
+pub use self::stages::{
+    cluster_cells, detect_plane, extract_plane, finish_traces, plane_batch, register_plane,
+    PlaneDetection,
+};
 
 /// Everything the pipeline can be told. `fs`, `tau` and `seed` override the per-stage copies.
 #[derive(Clone, Debug)]
@@ -75,67 +81,6 @@ impl Default for PipelineOptions {
             temp_dir: None,
         }
     }
-}
-
-/// Pipeline failure.
-#[derive(Debug)]
-pub enum PipelineError {
-    /// Reading the input or the cache failed.
-    Io(io::Error),
-    /// The input cannot be analysed (no planes, empty or mismatched planes).
-    InvalidInput(String),
-    /// The thread pool could not be built.
-    Threads(String),
-}
-
-impl fmt::Display for PipelineError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PipelineError::Io(e) => write!(f, "i/o error: {e}"),
-            PipelineError::InvalidInput(s) => write!(f, "invalid input: {s}"),
-            PipelineError::Threads(s) => write!(f, "thread pool: {s}"),
-        }
-    }
-}
-
-impl std::error::Error for PipelineError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            PipelineError::Io(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<io::Error> for PipelineError {
-    fn from(e: io::Error) -> Self {
-        PipelineError::Io(e)
-    }
-}
-
-/// One ROI of the output (all planes numbered together).
-#[derive(Clone, Debug, PartialEq)]
-pub struct RoiRecord {
-    /// Index in the output arrays.
-    pub id: usize,
-    /// Plane index.
-    pub plane: usize,
-    /// Centroid column (pixels).
-    pub x: f32,
-    /// Centroid row (pixels).
-    pub y: f32,
-    /// Depth: the plane index (plane spacing units).
-    pub z: f32,
-    /// Pixels `(row, col)`.
-    pub pixels: Vec<(u32, u32)>,
-    /// Footprint weights, one per pixel.
-    pub weights: Vec<f32>,
-    /// Cell score in [0, 1].
-    pub score: f32,
-    /// Classified as a cell.
-    pub iscell: bool,
-    /// Activity cluster (`None` when not clustered).
-    pub cluster: Option<usize>,
 }
 
 /// Per-plane by-products.
@@ -354,241 +299,6 @@ fn run_inner(
 /// `f` over `items` on the current rayon pool, results in item order (planes run in parallel).
 pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
     items.par_iter().map(f).collect()
-}
-
-/// Gives the ROIs of consecutive planes their output ids `0..n`, plane after plane.
-#[must_use]
-pub fn number_rois(per_plane: Vec<Vec<RoiRecord>>) -> Vec<RoiRecord> {
-    let mut rois: Vec<RoiRecord> = per_plane.into_iter().flatten().collect();
-    for (i, r) in rois.iter_mut().enumerate() {
-        r.id = i;
-    }
-    rois
-}
-
-/// dF/F and deconvolved spikes of `F - c * Fneu` (the extraction step's derived traces).
-#[must_use]
-pub fn finish_traces(f: &Traces, fneu: &Traces, opts: &PipelineOptions) -> (Traces, Traces) {
-    let fc = extract::corrected(f, fneu, opts.extract.neuropil_coefficient);
-    let dff = extract::dff_all(&fc, f, opts.fs, &opts.extract);
-    let dopts = DeconvOptions {
-        fs: opts.fs,
-        tau: opts.tau,
-        lambda: opts.deconv_lambda,
-        baseline_sigma_s: opts.extract.baseline_sigma_s,
-        baseline_window_s: opts.extract.baseline_window_s,
-    };
-    let spks = deconv::deconvolve_all(&fc, &dopts);
-    (dff, spks)
-}
-
-/// Clusters the rows of `dff` whose `cells` flag is set (all rows when
-/// `opts.cluster_cells_only` is off) with `opts.k` and `opts.seed`; non-finite values count as 0.
-/// Returns the clustering and the row ids clustered, in clustering order.
-#[must_use]
-pub fn cluster_cells(
-    dff: &Traces,
-    cells: &[bool],
-    opts: &PipelineOptions,
-) -> (Clustering, Vec<usize>) {
-    let clustered: Vec<usize> = (0..dff.rois)
-        .filter(|&i| cells.get(i).copied().unwrap_or(false) || !opts.cluster_cells_only)
-        .collect();
-    let mut sub = Traces {
-        rois: clustered.len(),
-        frames: dff.frames,
-        data: Vec::with_capacity(clustered.len() * dff.frames),
-    };
-    for &i in &clustered {
-        sub.data.extend(
-            dff.row(i)
-                .iter()
-                .map(|&v| if v.is_finite() { v } else { 0.0 }),
-        );
-    }
-    let copts = ClusterOptions {
-        k: opts.k,
-        seed: opts.seed,
-        ..opts.cluster.clone()
-    };
-    (cluster::cluster(&sub, &copts), clustered)
-}
-
-/// Bytes of frames one streamed batch may hold (the registered copy doubles it).
-const BATCH_BYTES: usize = 32 << 20;
-
-/// The batch actually streamed for frames of `frame_len` pixels: at most `opts.batch` frames and
-/// about [`BATCH_BYTES`], but enough frames to keep every thread busy. Results do not depend on it.
-#[must_use]
-pub fn plane_batch(opts: &PipelineOptions, frame_len: usize) -> usize {
-    let by_memory = BATCH_BYTES / (frame_len.max(1) * 4);
-    let floor = 2 * rayon::current_num_threads();
-    opts.batch.max(1).min(by_memory.max(floor))
-}
-
-/// Step 1 for one plane: registers `src` into `cache` (appended, then finished), showing every
-/// registered batch to `observe` first. `progress(done, total)` in frames.
-///
-/// # Errors
-/// Read errors from `src`; write errors of the cache, wrapping an
-/// [`OutputError`](crate::output::OutputError) that names the cache file.
-pub fn register_plane(
-    src: &dyn FrameSource,
-    opts: &PipelineOptions,
-    cache: &mut BinaryCache,
-    observe: &mut dyn FnMut(&[f32]),
-    progress: &dyn Fn(usize, usize),
-) -> io::Result<Registration> {
-    let batch = plane_batch(opts, src.frame_len());
-    let path = cache.path().to_path_buf();
-    let wrap = |e: io::Error| {
-        io::Error::other(crate::output::OutputError::Io {
-            path: path.clone(),
-            source: e,
-        })
-    };
-    let r = register::register_source(
-        src,
-        &opts.register,
-        batch,
-        &mut |_, data| {
-            observe(data);
-            cache.append(data).map_err(wrap)
-        },
-        progress,
-    )?;
-    cache.finish().map_err(wrap)?;
-    Ok(r)
-}
-
-/// Step 2's result for one plane.
-#[derive(Clone, Debug)]
-pub struct PlaneDetection {
-    /// The plane's ROIs, `id` numbered within the plane (see [`number_rois`]).
-    pub rois: Vec<RoiRecord>,
-    /// Mean image of the registered plane.
-    pub mean_image: Vec<f32>,
-    /// Detection's activity map.
-    pub activity_map: Vec<f32>,
-    /// Frames per detection bin.
-    pub bin_size: usize,
-}
-
-/// Step 2 for plane `plane`: ROIs from its registered movie `reg`.
-///
-/// # Errors
-/// Read errors from `reg`.
-pub fn detect_plane(
-    plane: usize,
-    reg: &dyn FrameSource,
-    opts: &PipelineOptions,
-) -> io::Result<PlaneDetection> {
-    let w = reg.width();
-    let dopts = DetectOptions {
-        fs: opts.fs,
-        tau: opts.tau,
-        batch: plane_batch(opts, reg.frame_len()),
-        ..opts.detect.clone()
-    };
-    let det = detect::detect(reg, &dopts)?;
-    let rois = det
-        .rois
-        .iter()
-        .enumerate()
-        .map(|(i, r)| roi_record(i, plane, w, r))
-        .collect();
-    Ok(PlaneDetection {
-        rois,
-        mean_image: det.mean_image,
-        activity_map: det.activity_map,
-        bin_size: det.bin_size,
-    })
-}
-
-fn roi_record(id: usize, plane: usize, w: usize, r: &Roi) -> RoiRecord {
-    RoiRecord {
-        id,
-        plane,
-        x: r.centroid.1,
-        y: r.centroid.0,
-        z: plane as f32,
-        pixels: r
-            .pixels
-            .iter()
-            .map(|&p| ((p as usize / w) as u32, (p as usize % w) as u32))
-            .collect(),
-        weights: r.weights.clone(),
-        score: r.features.score,
-        iscell: r.iscell,
-        cluster: None,
-    }
-}
-
-/// Step 3 for one plane: `(F, Fneu)` of `rois` (all of this plane's ROIs, pixels inside `reg`'s
-/// frame) streamed from the registered movie `reg`; neuropil annuli exclude every ROI given.
-/// `progress(done, total)` in frames.
-///
-/// # Errors
-/// Read errors from `reg`; `InvalidInput` when a pixel lies outside the frame.
-pub fn extract_plane(
-    reg: &dyn FrameSource,
-    rois: &[RoiMask],
-    opts: &PipelineOptions,
-    progress: &dyn Fn(usize, usize),
-) -> io::Result<(Traces, Traces)> {
-    let (h, w) = (reg.height(), reg.width());
-    let mut linear = Vec::with_capacity(rois.len());
-    for r in rois {
-        if let Some(&(y, x)) = r
-            .pixels
-            .iter()
-            .find(|&&(y, x)| y as usize >= h || x as usize >= w)
-        {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "ROI {} has pixel ({y}, {x}) outside the {h}x{w} frame",
-                    r.id
-                ),
-            ));
-        }
-        linear.push(
-            r.pixels
-                .iter()
-                .map(|&(y, x)| y * w as u32 + x)
-                .collect::<Vec<u32>>(),
-        );
-    }
-    let cell_masks: Vec<Mask> = rois
-        .iter()
-        .zip(&linear)
-        .map(|(r, px)| Mask::new(px.clone(), Some(r.weights.clone())))
-        .collect();
-    let roi_px: Vec<&[u32]> = linear.iter().map(Vec::as_slice).collect();
-    let np_masks: Vec<Mask> = extract::neuropil_masks(&roi_px, h, w, &opts.extract.neuropil)
-        .into_iter()
-        .map(|p| Mask::new(p, None))
-        .collect();
-    extract::extract(
-        reg,
-        &cell_masks,
-        &np_masks,
-        plane_batch(opts, h * w),
-        progress,
-    )
-}
-
-impl RoiRecord {
-    /// The footprint extraction needs.
-    #[must_use]
-    pub fn mask(&self) -> RoiMask {
-        RoiMask {
-            id: self.id,
-            plane: self.plane,
-            pixels: self.pixels.clone(),
-            weights: self.weights.clone(),
-        }
-    }
 }
 
 fn run_plane(
