@@ -1,20 +1,48 @@
 /**
- * The service container: builds every main-process service from settings, once, with real
- * side effects (fs, clock, AWS clients). The CLI, `scopecloud serve` and the Electron adapter all
- * obtain services here; tests build services directly with their own injected parts.
+ * The composition root: builds the application layer once per process from settings, with real
+ * side effects (fs, clock, AWS clients). The CLI's commands, `scopecloud serve` and the Electron
+ * app all reach the use cases through this container, so they share one owner name, one region,
+ * one set of compute services, one job wiring, one acquisition start and one analysis planner;
+ * adapters parse, call and format, and never wire services themselves. Tests build the parts
+ * directly with their own injected clocks and clients.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import Conf from 'conf';
 import { statePaths, type StatePaths } from './config/paths.ts';
 import { createSettingsStore, type KeyValueBackend, type SettingsStore } from './config/store.ts';
 import type { Settings } from './config/schema.ts';
-import { createAwsClients, type AwsClients } from './aws/clients.ts';
+import type { AwsClients } from './aws/clients.ts';
+import { ownerName } from './common/owner.ts';
+import type { ComputeServices } from './instances/compute-services.ts';
+import { startAcquisition, type Acquisition, type AcquisitionStart } from './acquisition/acquisition-service.ts';
+import { createAwsContexts, type AwsBackground, type AwsContext } from './app/aws-context.ts';
+import { createJobsContexts, type JobsContext, type JobsContexts } from './app/jobs-context.ts';
+import { planAnalysis, type AnalysisPlanRequest } from './app/analysis-plan.ts';
+import type { SubmitRequest } from './jobs/job-service.ts';
 
 export interface ServiceContainer {
-  paths: StatePaths;
-  settings: SettingsStore;
-  /** AWS clients for the configured region/profile/endpoint; created on first use. */
+  readonly paths: StatePaths;
+  readonly settings: SettingsStore;
+  readonly env: NodeJS.ProcessEnv;
+  /** Who acts: tags, job records and budget overrides (common/owner.ts). */
+  readonly owner: string;
+  /** AWS clients for the current settings, whatever the destination. */
   aws(): AwsClients;
+  /** The AWS context of an S3 destination; null in local-archive mode (the app's view). */
+  awsContext(settings?: Settings): AwsContext | null;
+  /** Instances, cost, budget and guardrails for the current settings, whatever the destination. */
+  compute(): ComputeServices;
+  /** The destination's job store and job service, plus the last demo run's (jobs.listed). */
+  readonly jobs: JobsContexts;
+  /** The destination's jobs for the current settings. */
+  destinationJobs(settings?: Settings): JobsContext;
+  /** Starts watching (or only uploading) into the destination of `settings` (default: current). */
+  startAcquisition(o: AcquisitionStart): Promise<Acquisition>;
+  /** The job to submit for an analysis (placement, profile consent, budget check). */
+  planAnalysis(r: AnalysisPlanRequest, settings?: Settings): Promise<SubmitRequest>;
+  /** Runs guardrails and instance polling from now on (a long-running host: the app, `serve`). */
+  runInBackground(background: AwsBackground): void;
   dispose(): Promise<void>;
 }
 
@@ -22,39 +50,65 @@ export interface ContainerOptions {
   env?: NodeJS.ProcessEnv;
   /** A conf-compatible backend (electron-store in the app); default: conf in the state dir. */
   backend?: KeyValueBackend;
+  /** State folders; default from the environment (config/paths.ts). */
+  paths?: StatePaths;
+  /** How often followed jobs are read (default: the job service's). */
+  jobPollMs?: number;
 }
 
-export function openSettings(env: NodeJS.ProcessEnv = process.env, backend?: KeyValueBackend): { paths: StatePaths; settings: SettingsStore } {
-  const paths = statePaths(env);
+export function openSettings(env: NodeJS.ProcessEnv = process.env, backend?: KeyValueBackend, paths: StatePaths = statePaths(env)): { paths: StatePaths; settings: SettingsStore } {
   mkdirSync(paths.root, { recursive: true });
   const store = backend ?? (new Conf({ cwd: paths.root, configName: 'settings', projectName: 'scopecloud' }) as unknown as KeyValueBackend);
   return { paths, settings: createSettingsStore(store, paths.archive) };
 }
 
-/** AWS connection facts from settings (region falls back to AWS_REGION, then us-east-1). */
-export function awsConnection(s: Settings, env: NodeJS.ProcessEnv) {
-  const t = s.target.kind === 's3' ? s.target : null;
+/** Settings held in memory only (the demo's own run; tests). */
+export function memoryBackend(initial: Record<string, unknown> = {}): KeyValueBackend {
+  let store = structuredClone(initial);
   return {
-    region: t?.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
-    profile: t?.profile || env.AWS_PROFILE || '',
-    s3Endpoint: t?.endpoint || '',
-    env,
+    get store() { return store; },
+    set store(next) { store = structuredClone(next); },
+    clear() { store = {}; },
   };
 }
 
 export async function createServiceContainer(opts: ContainerOptions = {}): Promise<ServiceContainer> {
   const env = opts.env ?? process.env;
-  const { paths, settings } = openSettings(env, opts.backend);
-  let aws: AwsClients | null = null;
+  const { paths, settings } = openSettings(env, opts.backend, opts.paths);
+  const owner = ownerName(env);
+  const awsContexts = createAwsContexts({ env, owner, cacheFile: join(paths.cache, 'compute.json') });
+  const jobs = createJobsContexts({
+    paths, env, owner, aws: (s) => awsContexts.of(s),
+    ...(opts.jobPollMs !== undefined ? { pollMs: opts.jobPollMs } : {}),
+  });
+  const current = (s?: Settings) => s ?? settings.get();
   return {
     paths,
     settings,
-    aws() {
-      aws ??= createAwsClients(awsConnection(settings.get(), env));
-      return aws;
+    env,
+    owner,
+    aws: () => awsContexts.any(settings.get()).clients,
+    awsContext: (s) => awsContexts.of(current(s)),
+    compute: () => awsContexts.any(settings.get()).compute,
+    jobs,
+    destinationJobs: (s) => jobs.of(current(s)),
+    startAcquisition(o) {
+      const s = current(o.settings);
+      return startAcquisition({
+        ...o,
+        settings: s,
+        queueDir: paths.queue,
+        stagingDir: join(paths.root, 'manifests'),
+        ...(s.target.kind === 's3' ? { s3: awsContexts.of(s)!.clients.s3 } : {}),
+      });
     },
+    planAnalysis(r, s) {
+      const at = current(s);
+      return planAnalysis({ settings: at, aws: r.ec2 ? awsContexts.of(at) : null }, r);
+    },
+    runInBackground: (b) => awsContexts.runInBackground(b),
     async dispose() {
-      aws?.destroy();
+      awsContexts.dispose();
     },
   };
 }

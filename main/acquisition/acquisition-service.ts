@@ -52,6 +52,9 @@ export interface AcquisitionOptions {
   log?: (line: string) => void;
 }
 
+/** How a caller starts the acquisition; the composition root supplies the queue, staging and S3 client. */
+export type AcquisitionStart = Omit<AcquisitionOptions, 'queueDir' | 'stagingDir' | 's3' | 'settings'> & { settings?: Settings };
+
 export interface Acquisition {
   engine: UploadEngine;
   watcher?: FolderWatcher;

@@ -25,3 +25,15 @@ export function keyFor(rootLabel: string, root: string, path: string): string {
   if (rel.startsWith('..')) throw new Error(`${path} is outside ${root}`);
   return rel ? `${rootLabel}/${rel}` : rootLabel;
 }
+
+/**
+ * The key prefix (no trailing slash) a watched folder's files are stored under, for a folder at
+ * or below one of `roots`; null when no root holds it. The deepest root wins.
+ */
+export function folderKeyPrefix(roots: readonly string[], folder: string): string | null {
+  const labels = rootLabels(roots);
+  const holding = roots
+    .filter((r) => { const rel = relative(r, folder); return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[A-Za-z]:/.test(rel)); })
+    .sort((a, b) => b.length - a.length)[0];
+  return holding === undefined ? null : keyFor(labels.get(holding) ?? 'root', holding, folder);
+}

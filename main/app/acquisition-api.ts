@@ -11,10 +11,9 @@
  * status at once and is announced through `onFolderEvent` (a notification by default).
  */
 import { basename } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { Acquisition as AcquisitionView, SessionInfo } from '../../preload/api.ts';
 import type { Settings } from '../config/schema.ts';
-import { startAcquisition, type Acquisition, type AcquisitionOptions } from '../acquisition/acquisition-service.ts';
+import type { Acquisition, AcquisitionStart } from '../acquisition/acquisition-service.ts';
 import type { ItemSnapshot, UploadEvent } from '../upload/engine.ts';
 import type { WatchEventMap } from '../watch/watch-types.ts';
 import { describeFolderProblem } from '../watch/folder-health.ts';
@@ -25,14 +24,13 @@ import {
 
 export interface AcquisitionDeps {
   settings: () => Settings;
-  queueDir: string;
+  /** Starts the acquisition for these settings (the composition root's, which knows the queue and the S3 client). */
+  start: (o: AcquisitionStart) => Promise<Acquisition>;
+  /** Where manifests are staged (their queue items are not shown as files). */
   stagingDir: string;
-  /** The S3 client for an S3 target (maxAttempts 1). */
-  s3For: (settings: Settings) => S3Client;
   hub: EventHub;
   now?: () => number;
   log?: (line: string) => void;
-  start?: (o: AcquisitionOptions) => Promise<Acquisition>;
   /** Throughput sampling period (default 1000 ms; 0 disables the timer). */
   sampleMs?: number;
   /** Session idle close time passed to the tracker. */
@@ -76,7 +74,7 @@ const RETRY_START_MS = 5000;
 export function createAcquisitionApi(d: AcquisitionDeps): AcquisitionApi {
   const now = d.now ?? Date.now;
   const log = d.log ?? (() => {});
-  const start = d.start ?? startAcquisition;
+  const start = d.start;
   let current: Acquisition | null = null;
   let startError: Error | null = null;
   let lastAttempt = 0;
@@ -111,9 +109,6 @@ export function createAcquisitionApi(d: AcquisitionDeps): AcquisitionApi {
     try {
       const acq = await start({
         settings,
-        queueDir: d.queueDir,
-        stagingDir: d.stagingDir,
-        ...(settings.target.kind === 's3' ? { s3: d.s3For(settings) } : {}),
         watch: settings.watch.folders.length > 0,
         ...(d.sessionIdleMs !== undefined ? { sessionIdleMs: d.sessionIdleMs } : {}),
         log,

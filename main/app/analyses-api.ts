@@ -9,19 +9,15 @@ import { stat } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
 import type { Analysis, LaunchAnalysisRequest, SessionInfo } from '../../preload/api.ts';
 import type { Settings } from '../config/schema.ts';
-import { isTerminal, type Ec2Placement, type JobView, type Placement } from '../jobs/job-types.ts';
-import type { SubmitRequest } from '../jobs/job-service.ts';
+import { isTerminal, type JobView } from '../jobs/job-types.ts';
 import { ANALYSIS_PRESETS, PRESETS, type LaunchPreset } from '../instances/presets.ts';
-import { latestAl2023Ami } from '../instances/launch-support.ts';
-import { checkJobBudget } from '../jobs/job-budget.ts';
-import { DEFAULT_PROFILE_NAME, IamSetupError, ensureJobInstanceProfile } from '../iam/instance-profile.ts';
-import type { ItemSnapshot } from '../upload/engine.ts';
+import { folderKeyPrefix } from '../acquisition/object-keys.ts';
 import { AppError, notConfigured } from './app-errors.ts';
+import { planAnalysis } from './analysis-plan.ts';
 import type { AwsContext } from './aws-context.ts';
 import type { EventHub } from './events.ts';
 import type { JobsContext } from './jobs-context.ts';
 import { analysisStatus, toAnalysis } from './analyses-mapping.ts';
-import { isUnder } from './acquisition-mapping.ts';
 
 export interface AnalysesDeps {
   settings: () => Settings;
@@ -33,8 +29,6 @@ export interface AnalysesDeps {
   holding?: (settings: Settings, id: string) => Promise<JobsContext>;
   aws: (settings: Settings) => AwsContext | null;
   sessions: () => Promise<SessionInfo[]>;
-  /** Items of the upload queue (to find a session's uploaded keys for EC2). */
-  items: () => ItemSnapshot[];
   hub: EventHub;
   now?: () => number;
   /** An analysis finished or failed (the app's rate-limited notifier); default: hub.notify. */
@@ -135,31 +129,11 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
     return { label: basename(session.folder), folder: session.folder };
   }
 
-  async function ec2Placement(settings: Settings, aws: AwsContext, instanceType: string, consent: boolean): Promise<Ec2Placement> {
-    if (settings.target.kind !== 's3') throw notConfigured('analyses on EC2');
-    const { bucket, prefix } = settings.target;
-    const profile = await ensureJobInstanceProfile(aws.clients.iam, { bucket, prefix, name: DEFAULT_PROFILE_NAME, consent }).catch((e: unknown) => {
-      if (e instanceof IamSetupError && e.code === 'CONSENT_REQUIRED') throw consentRequired(bucket, prefix);
-      throw e;
-    });
-    return {
-      kind: 'ec2',
-      instanceType,
-      spot: false,
-      instanceProfile: profile.name,
-      imageId: await latestAl2023Ami(aws.clients.ssm),
-      maxAttempts: 2,
-    };
-  }
-
-  /** Uploaded TIFF keys (relative to the job store's prefix) of files under `folder`. */
-  function uploadedKeys(folder: string, settings: Settings): string[] {
-    if (settings.target.kind !== 's3') return [];
-    const base = `s3://${settings.target.bucket}/${settings.target.prefix ? settings.target.prefix.replace(/\/+$/, '') + '/' : ''}`;
-    return d.items()
-      .filter((i) => i.state === 'verified' && isUnder(folder, i.path) && TIFF.test(i.path) && i.key.startsWith(base))
-      .map((i) => i.key.slice(base.length))
-      .sort();
+  /** Stored TIFF keys (relative to the job store) of a session: what the destination holds, not what the queue says. */
+  async function storedKeys(ctx: JobsContext, settings: Settings, folder: string): Promise<string[]> {
+    const prefix = folderKeyPrefix(settings.watch.folders, folder);
+    if (prefix === null) return [];
+    return (await ctx.store.list(`${prefix}/`)).filter((k) => TIFF.test(k)).sort();
   }
 
   return {
@@ -170,36 +144,32 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       const ctx = d.jobs(settings);
       const src = await sourceOf(req);
       const params = { k: req.params.k ?? 4, ...(req.params.planes !== undefined ? { planes: req.params.planes } : {}), ...(req.params.fs !== undefined ? { fs: req.params.fs } : {}) };
-      let placement: Placement = { kind: 'local' };
-      let request: SubmitRequest;
+      const name = req.name || src.label;
+      let request;
       if (req.where === 'ec2') {
         const aws = d.aws(settings);
         if (!aws || !ctx.ec2) throw notConfigured('analyses on EC2');
         const preset = analysisPreset(req.presetId ?? EC2_PRESET);
         if (req.source.kind !== 'session') throw new AppError('INVALID_INPUT', 'EC2 analyses read their data from S3: choose an acquisition session that has been uploaded', 'source');
-        const keys = uploadedKeys(src.folder, settings);
+        const keys = await storedKeys(ctx, settings, src.folder);
         if (keys.length === 0) throw new AppError('INVALID_INPUT', `no uploaded TIFF files of ${src.label} yet: wait until its files are verified`, 'source');
-        await checkJobBudget(aws.compute, {
-          name: req.name || src.label, instanceType: preset.instanceType, instances: 1, hours: settings.budget.maxRuntimeHours,
-          ...(req.overrideBudget ? { override: { reason: 'confirmed in the ScopeCloud analysis form', by: aws.owner } } : {}),
-        });
-        placement = await ec2Placement(settings, aws, preset.instanceType, req.consentToCreateProfile === true);
-        request = {
-          name: req.name || src.label,
-          sources: [src.folder],
+        request = await planAnalysis({ settings, aws }, {
+          name, sources: [src.folder], params,
           shards: [{ label: src.label, input: { kind: 'store', keys }, args: [] }],
-          params, placement,
           // the lab's rule for any instance ScopeCloud launches (settings budget.maxRuntimeHours)
           maxRuntimeSeconds: Math.round(settings.budget.maxRuntimeHours * 3600),
-        };
+          ec2: {
+            instanceType: preset.instanceType,
+            consentToCreateProfile: req.consentToCreateProfile === true,
+            ...(req.overrideBudget ? { overrideReason: 'confirmed in the ScopeCloud analysis form' } : {}),
+          },
+        });
       } else {
-        request = {
-          name: req.name || src.label,
-          sources: [src.folder],
+        request = await planAnalysis({ settings, aws: null }, {
+          name, sources: [src.folder], params,
           shards: [{ label: src.label, input: { kind: 'local', paths: [src.folder] }, args: [] }],
-          params, placement,
           maxRuntimeSeconds: d.localMaxRuntimeSeconds ?? 12 * 3600,
-        };
+        });
       }
       const m = await ctx.jobs.submit(request);
       follow(ctx, m.id);
@@ -256,13 +226,6 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       following.clear();
     },
   };
-}
-
-/** The refusal the UI answers with a consent dialog (it names what would be created). */
-export function consentRequired(bucket: string, prefix: string): AppError {
-  const p = prefix.replace(/^\/+|\/+$/g, '');
-  const base = `s3://${bucket}/${p ? p + '/' : ''}`;
-  return new AppError('CONSENT_REQUIRED', `EC2 analyses need the IAM instance profile ${DEFAULT_PROFILE_NAME}, which does not exist yet: agree to create it (a role that may only read ${base}* and write ${base}jobs/*)`);
 }
 
 /** A launch preset an analysis can run on: the worker uses CPUs only, so no GPU machine. */

@@ -7,7 +7,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppServices } from '../host/app-services.ts';
+import type { AppServices } from './contract.ts';
 import type { ServiceContainer } from '../services.ts';
 import type { Settings } from '../config/schema.ts';
 import type { GuardrailEvent } from '../instances/guardrails.ts';
@@ -21,8 +21,6 @@ import { backgroundTimers } from '../upload/timers.ts';
 import { createAppNotifier } from './app-notifier.ts';
 import type { TrayModel } from '../tray/tray-model.ts';
 import { createEventHub } from './events.ts';
-import { createAwsContexts } from './aws-context.ts';
-import { createJobsContexts } from './jobs-context.ts';
 import { createSettingsApi } from './settings-api.ts';
 import { createAcquisitionApi } from './acquisition-api.ts';
 import { createComputeApi } from './compute-api.ts';
@@ -77,8 +75,8 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
   });
 
   let onInstancesChanged = (_list: InstanceInfo[]): void => {};
-  const aws = createAwsContexts({
-    env,
+  const aws = { of: (s: Settings) => container.awsContext(s) };
+  container.runInBackground({
     pollInstances: opts.pollInstances ?? true,
     onInstancesChanged: (list, previous) => {
       // The first list after a start: reconcile the time the app was off from EC2's own facts,
@@ -87,7 +85,6 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
       else uptime.observe(list, systemClock.now());
       onInstancesChanged(list);
     },
-    cacheFile: join(paths.cache, 'compute.json'),
     guardrails: opts.guardrails ?? true,
     onGuardrailEvent: (e) => {
       if (e.kind !== 'check-failed') notifier.guardrail(e);
@@ -104,7 +101,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     }
     uptime.observe(facts, systemClock.now());
   }
-  const jobsContexts = createJobsContexts({ paths, env, aws: (s) => aws.of(s) });
+  const jobsContexts = container.jobs;
 
   // The settings API needs the acquisition (to follow saves) and the acquisition reads settings.
   let onSaved = async (_before: Settings, _after: Settings): Promise<void> => {};
@@ -117,9 +114,8 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
   });
   const acquisition = createAcquisitionApi({
     settings: settings.current,
-    queueDir: paths.queue,
+    start: (o) => container.startAcquisition(o),
     stagingDir: join(paths.root, 'manifests'),
-    s3For: (s) => aws.of(s)!.clients.s3,
     hub,
     log,
     onUploadEvent: (e) => notifier.uploadEvent(e),
@@ -140,7 +136,6 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     holding: (s, id) => jobsContexts.holding(s, id),
     aws: (s) => aws.of(s),
     sessions: () => acquisition.sessions(),
-    items: () => acquisition.items(),
     hub,
     onFinished: (id, name, ok, detail) => notifier.analysis(id, name, ok, detail),
   });
@@ -210,7 +205,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
       analyses.stop();
       dailySummary.stop();
       await acquisition.stop();
-      aws.dispose();
+      await container.dispose();
       hub.dispose();
     },
   };

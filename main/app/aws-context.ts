@@ -1,13 +1,13 @@
 /**
- * AWS clients and compute services for the current S3 settings, rebuilt when the destination,
- * region, profile, endpoint or local budget limit change (the CLI's per-container cache cannot
- * follow a settings change; the app's settings change while it runs). In local-archive mode
- * there is none and nothing touches AWS.
+ * AWS clients and compute services for the current settings, rebuilt when the destination,
+ * region, profile, endpoint or local budget limit change (the app's settings change while it
+ * runs). One per process, owned by the composition root (main/services.ts): the app and every
+ * CLI command get their compute services here. In local-archive mode the app has none
+ * (`of`), while the CLI may still address EC2 through the environment's AWS settings (`any`).
  */
-import { userInfo } from 'node:os';
 import type { Settings } from '../config/schema.ts';
 import { createAwsClients, type AwsClients } from '../aws/clients.ts';
-import { awsConnection } from '../services.ts';
+import { awsConnection } from '../aws/connection.ts';
 import { createJsonFileStore } from '../cost/cache-store.ts';
 import { systemClock, systemTimers } from '../cost/clock.ts';
 import { createComputeServices, type ComputeServices } from '../instances/compute-services.ts';
@@ -24,36 +24,39 @@ export interface AwsContext {
   poller: InstancePoller | null;
 }
 
-export interface AwsContextDeps {
-  env: NodeJS.ProcessEnv;
-  /** JSON cache of Cost Explorer answers and budget overrides. */
-  cacheFile: string;
-  /** Run the instance guardrails (idle, max runtime, budget thresholds) while in AWS mode. */
+/** What a long-running host (the app, `serve`) runs in the background while in AWS mode. */
+export interface AwsBackground {
+  /** Run the instance guardrails (idle, max runtime, budget thresholds). */
   guardrails: boolean;
   onGuardrailEvent?: (e: GuardrailEvent) => void;
-  /** Poll the app's instances while in AWS mode (default false) and report each changed list. */
+  /** Poll the app's instances and report each changed list. */
   pollInstances?: boolean;
   onInstancesChanged?: (instances: InstanceInfo[], previous: InstanceInfo[] | null) => void;
   /** Default: real timers that do not keep the process alive. */
   pollTimers?: Timers;
 }
 
+export interface AwsContextDeps {
+  env: NodeJS.ProcessEnv;
+  owner: string;
+  /** JSON cache of Cost Explorer answers and budget overrides. */
+  cacheFile: string;
+  /** Background work; default none (a CLI command). */
+  background?: AwsBackground;
+}
+
 export interface AwsContexts {
   /** The context for these settings, or null in local-archive mode. */
   of(settings: Settings): AwsContext | null;
+  /** The context for these settings whatever the destination (the CLI's instances, budget, cost). */
+  any(settings: Settings): AwsContext;
+  /** Starts background work from now on (the current context is rebuilt with it). */
+  runInBackground(background: AwsBackground): void;
   dispose(): void;
 }
 
-export function ownerName(env: NodeJS.ProcessEnv): string {
-  if (env.SCOPECLOUD_OWNER) return env.SCOPECLOUD_OWNER;
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 export function createAwsContexts(d: AwsContextDeps): AwsContexts {
+  let background = d.background ?? null;
   let current: { key: string; ctx: AwsContext } | null = null;
   const drop = () => {
     if (!current) return;
@@ -62,41 +65,49 @@ export function createAwsContexts(d: AwsContextDeps): AwsContexts {
     current.ctx.clients.destroy();
     current = null;
   };
+  function build(settings: Settings): AwsContext {
+    const key = JSON.stringify([settings.target, settings.budget.monthlyLimitUsd, settings.budget.maxRuntimeHours]);
+    if (current?.key === key) return current.ctx;
+    drop();
+    const conn = awsConnection(settings, d.env);
+    const clients = createAwsClients(conn);
+    const owner = d.owner;
+    const compute = createComputeServices({
+      ...clients,
+      clock: systemClock,
+      timers: systemTimers,
+      store: createJsonFileStore(d.cacheFile),
+      region: conn.region,
+      owner,
+      localMonthlyLimitUsd: settings.budget.monthlyLimitUsd,
+      maxRuntimeLimitMinutes: Math.round(settings.budget.maxRuntimeHours * 60),
+      budgetName: d.env.SCOPECLOUD_BUDGET || null,
+      onGuardrailEvent: (e) => background?.onGuardrailEvent?.(e),
+    });
+    if (background?.guardrails) compute.guardrails.start();
+    const poller = background?.pollInstances
+      ? createInstancePoller({
+        list: () => compute.instances.list(),
+        timers: background.pollTimers ?? backgroundTimers,
+        onChange: (list, previous) => background?.onInstancesChanged?.(list, previous),
+      })
+      : null;
+    poller?.start();
+    current = { key, ctx: { clients, compute, owner, poller } };
+    return current.ctx;
+  }
   return {
     of(settings) {
       if (settings.target.kind !== 's3') {
         drop();
         return null;
       }
-      const key = JSON.stringify([settings.target, settings.budget.monthlyLimitUsd, settings.budget.maxRuntimeHours]);
-      if (current?.key === key) return current.ctx;
+      return build(settings);
+    },
+    any: build,
+    runInBackground(b) {
+      background = b;
       drop();
-      const conn = awsConnection(settings, d.env);
-      const clients = createAwsClients(conn);
-      const owner = ownerName(d.env);
-      const compute = createComputeServices({
-        ...clients,
-        clock: systemClock,
-        timers: systemTimers,
-        store: createJsonFileStore(d.cacheFile),
-        region: conn.region,
-        owner,
-        localMonthlyLimitUsd: settings.budget.monthlyLimitUsd,
-        maxRuntimeLimitMinutes: Math.round(settings.budget.maxRuntimeHours * 60),
-        budgetName: d.env.SCOPECLOUD_BUDGET || null,
-        onGuardrailEvent: d.onGuardrailEvent,
-      });
-      if (d.guardrails) compute.guardrails.start();
-      const poller = d.pollInstances
-        ? createInstancePoller({
-          list: () => compute.instances.list(),
-          timers: d.pollTimers ?? backgroundTimers,
-          onChange: (list, previous) => d.onInstancesChanged?.(list, previous),
-        })
-        : null;
-      poller?.start();
-      current = { key, ctx: { clients, compute, owner, poller } };
-      return current.ctx;
     },
     dispose: drop,
   };

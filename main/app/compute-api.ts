@@ -16,7 +16,7 @@ import { hourlyPrice, loadPriceTable, type PriceTable } from '../cost/price-tabl
 import { liveCost } from '../cost/live-cost.ts';
 import type { InstanceInfo } from '../instances/types.ts';
 import { trayModel, type TrayModel } from '../tray/tray-model.ts';
-import { awsConnection } from '../services.ts';
+import { awsConnection } from '../aws/connection.ts';
 import type { AwsContext } from './aws-context.ts';
 import { AppError, notConfigured } from './app-errors.ts';
 import type { EventHub } from './events.ts';

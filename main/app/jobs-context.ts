@@ -21,6 +21,7 @@ import { wireJobs } from '../jobs/job-wiring.ts';
 import { JOBS_ROOT, isJobId, jobKeys } from '../jobs/job-layout.ts';
 import { demoRoot, demoStatePaths } from '../demo/demo-state.ts';
 import type { AwsContext } from './aws-context.ts';
+import { awsConnection } from '../aws/connection.ts';
 
 /** Reads `length` bytes at `start` of a stored object; null when the object does not exist. */
 export type RangeReader = (key: string, start: number, length: number) => Promise<Buffer | null>;
@@ -38,7 +39,10 @@ export interface JobsContext {
 export interface JobsContextDeps {
   paths: StatePaths;
   env: NodeJS.ProcessEnv;
+  owner: string;
   aws: (settings: Settings) => AwsContext | null;
+  /** How often a followed job's state is read (default: the job service's). */
+  pollMs?: number;
 }
 
 export function fsRangeReader(root: string): RangeReader {
@@ -93,7 +97,7 @@ export function createJobsContexts(d: JobsContextDeps): JobsContexts {
   function demo(): JobsContext | null {
     if (!existsSync(join(demoPaths.archive, JOBS_ROOT))) return null;
     if (!demoContext) {
-      const wired = wireJobs({ settings: defaultSettings(demoPaths.archive), paths: demoPaths, env: d.env });
+      const wired = wireJobs({ settings: defaultSettings(demoPaths.archive), paths: demoPaths, env: d.env, owner: d.owner, region: '' });
       demoContext = { key: `local:${demoPaths.archive}`, store: wired.store, jobs: wired.service, readRange: fsRangeReader(demoPaths.archive), ec2: false, demo: true };
     }
     return demoContext;
@@ -121,7 +125,10 @@ export function createJobsContexts(d: JobsContextDeps): JobsContexts {
       const existing = byKey.get(key);
       if (existing) return existing;
       const aws = t.kind === 's3' ? d.aws(settings) : null;
-      const wired = wireJobs({ settings, paths: d.paths, env: d.env, ...(aws ? { aws: () => aws.clients } : {}) });
+      const wired = wireJobs({
+        settings, paths: d.paths, env: d.env, owner: d.owner, region: awsConnection(settings, d.env).region,
+        ...(aws ? { aws: () => aws.clients } : {}), ...(d.pollMs !== undefined ? { pollMs: d.pollMs } : {}),
+      });
       const ctx: JobsContext = {
         key,
         store: wired.store,

@@ -5,7 +5,7 @@
  * when it stops.
  */
 import type { Instance } from '../../preload/api.ts';
-import type { AppServices } from '../host/app-services.ts';
+import type { AppServices } from './contract.ts';
 
 export interface RunningSummary {
   running: number;

@@ -27,3 +27,10 @@ export function count(n: number, noun: string, plural = `${noun}s`): string {
 export function formatHz(hz: number): string {
   return `${Number(hz.toFixed(2))} Hz`;
 }
+
+/** Left-aligned text table; numbers are pre-formatted by the caller. */
+export function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]) => r.map((cell, c) => (cell ?? '').padEnd(widths[c])).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)];
+}

@@ -7,7 +7,7 @@
  */
 import * as electron from 'electron';
 import { join } from 'node:path';
-import type { AppServices } from '../host/app-services.ts';
+import type { AppServices } from '../app/contract.ts';
 import type { KeyValueBackend } from '../config/store.ts';
 import { statePaths } from '../config/paths.ts';
 import { defaultRendererDir } from '../host/renderer-files.ts';

@@ -8,7 +8,7 @@ import { AppEvent, ipcChannel, ipcEventChannel, methodNames } from '../../preloa
 import { toWireError } from '../../preload/errors.ts';
 import type { BridgeResult } from '../../preload/bridge.ts';
 import type { ApiHandlers } from '../host/api-handlers.ts';
-import type { AppServices } from '../host/app-services.ts';
+import type { AppServices } from '../app/contract.ts';
 import type { IpcMainInvokeEventLike, IpcMainLike, WebContentsLike } from './facade.ts';
 
 export class UntrustedSenderError extends Error {

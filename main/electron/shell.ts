@@ -3,7 +3,7 @@
  * notifications, tray, and the quit prompt. Everything Electron-specific is reached through the
  * injected facade, so this runs under unit tests with a fake.
  */
-import type { AppServices } from '../host/app-services.ts';
+import type { AppServices } from '../app/contract.ts';
 import { createApiHandlers } from '../host/api-handlers.ts';
 import type { TrayAction, TrayModel } from '../tray/tray-model.ts';
 import type { BrowserWindowLike, ElectronFacade } from './facade.ts';

@@ -20,7 +20,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { isBinaryMethod, isMethodName } from '../../preload/api.ts';
 import { toWireError } from '../../preload/errors.ts';
 import { ContractError } from '../../preload/schema.ts';
-import type { AppServices } from './app-services.ts';
+import type { AppServices } from '../app/contract.ts';
 import { createApiHandlers, handlerFor, UnknownMethodError } from './api-handlers.ts';
 import { rendererCsp, securityHeaders } from './csp.ts';
 import { readRendererFile, resolveRendererPath } from './renderer-files.ts';

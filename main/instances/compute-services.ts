@@ -54,6 +54,8 @@ export interface ComputeServicesDeps {
 
 export interface ComputeServices {
   region: string;
+  /** Who acts (tags, overrides): the composition root's owner name. */
+  owner: string;
   /** The table every service reads; a successful `refreshPrices()` updates it in place. */
   prices: PriceTable;
   /** Asks the Pricing API for this region's prices; never throws (the outcome says why not). */
@@ -116,5 +118,5 @@ export function createComputeServices(deps: ComputeServicesDeps): ComputeService
     onEvent: deps.onGuardrailEvent,
     budgets: () => budgets.list(),
   });
-  return { region: deps.region, prices, refreshPrices, instances, images, budgets, guard, costExplorer, cost, guardrails };
+  return { region: deps.region, owner: deps.owner, prices, refreshPrices, instances, images, budgets, guard, costExplorer, cost, guardrails };
 }

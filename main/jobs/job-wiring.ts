@@ -1,11 +1,11 @@
 /**
  * Builds the job service from settings: the job store is the S3 target (`<prefix>/jobs/...`) or,
- * with no S3, the local archive folder; EC2 jobs are available only with an S3 target.
+ * with no S3, the local archive folder; EC2 jobs are available only with an S3 target. Called by
+ * the composition root only (app/jobs-context.ts), which gives the one owner name and region.
  * Also turns user-named sources (a local path, a session or a key prefix) into shards.
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { userInfo } from 'node:os';
 import type { Settings } from '../config/schema.ts';
 import type { StatePaths } from '../config/paths.ts';
 import type { AwsClients } from '../aws/clients.ts';
@@ -25,30 +25,33 @@ export interface JobWiring {
   ec2Worker: () => Promise<WorkerBinary>;
 }
 
-export function wireJobs(opts: { settings: Settings; paths: StatePaths; aws?: () => AwsClients; env?: NodeJS.ProcessEnv; pollMs?: number }): JobWiring {
-  const env = opts.env ?? process.env;
+export interface JobWiringOptions {
+  settings: Settings;
+  paths: StatePaths;
+  owner: string;
+  /** The AWS region of the S3 target (aws/connection.ts). */
+  region: string;
+  aws?: () => AwsClients;
+  /** SCOPECLOUD_WORKER, SCOPECLOUD_WORKER_EC2. */
+  env: NodeJS.ProcessEnv;
+  pollMs?: number;
+}
+
+export function wireJobs(opts: JobWiringOptions): JobWiring {
+  const { env, owner } = opts;
   const t = opts.settings.target;
-  const owner = env.SCOPECLOUD_OWNER || safeUser();
   const worker = () => findWorker(env);
   const ec2Worker = () => (env.SCOPECLOUD_WORKER_EC2 ? describeWorker(env.SCOPECLOUD_WORKER_EC2) : worker());
   if (t.kind === 's3') {
     if (!opts.aws) throw new JobError('EC2_NOT_CONFIGURED', 'AWS clients are needed for an S3 target');
     const aws = opts.aws();
     const store = s3ObjectStore(aws.s3, t.bucket, t.prefix);
-    const region = t.region || env.AWS_REGION || 'us-east-1';
+    const region = opts.region;
     const ec2 = createEc2JobRunner({ ec2: aws.ec2, store, region, worker: ec2Worker, owner });
     return { store, region, ec2Worker, service: createJobService({ store, workDir: opts.paths.jobs, worker, owner, ec2, pollMs: opts.pollMs }) };
   }
   const store = fsObjectStore(t.path);
   return { store, region: '', ec2Worker, service: createJobService({ store, workDir: opts.paths.jobs, worker, owner, pollMs: opts.pollMs }) };
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
 }
 
 const IMAGE_RE = /\.(tiff?|btf|tf8)$/i;

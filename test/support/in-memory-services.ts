@@ -8,7 +8,7 @@ import type {
   Preset, ResultSummary, SessionInfo, Settings, Status, Topic,
 } from '../../preload/api.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
-import type { AppServices } from '../../main/host/app-services.ts';
+import type { AppServices } from '../../main/app/contract.ts';
 import { encodePng } from './png.ts';
 import { encodeGrayGif } from './gif.ts';
 import type { ActivityMatrix } from '../../preload/activity-binary.ts';

@@ -1,13 +1,12 @@
 /** `scopecloud analyze`: run the worker on sessions, locally (default) or on EC2, and follow it. */
 import { parseArgs } from 'node:util';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
-import { wireJobs, shardsFor } from '../../jobs/job-wiring.ts';
-import type { Placement, WorkerParams } from '../../jobs/job-types.ts';
-import { latestAl2023Ami } from '../../instances/launch-support.ts';
-import { checkInstanceProfile, ensureJobInstanceProfile, DEFAULT_PROFILE_NAME } from '../../iam/instance-profile.ts';
+import { shardsFor } from '../../jobs/job-wiring.ts';
+import type { WorkerParams } from '../../jobs/job-types.ts';
+import { DEFAULT_PROFILE_NAME } from '../../iam/instance-profile.ts';
+import { DEFAULT_LAUNCH_ATTEMPTS } from '../../app/analysis-plan.ts';
 import { jobDetail, progressPrinter } from './job-output.ts';
-import { checkJobBudget } from '../../jobs/job-budget.ts';
-import { computeServicesOf, toCliError } from '../../instances/cli-support.ts';
+import { cliErrors } from '../errors.ts';
 
 const HELP = `Usage: scopecloud analyze <session|prefix|path>... [options]
 
@@ -20,7 +19,7 @@ Where:
   --instance-type <type>     run on EC2 (needs an S3 target), e.g. c7i.4xlarge
   --spot                     use spot capacity (a shard lost to an interruption is retried)
   --fan-out                  one shard (one instance) per source, and per plane with --planes N>1; results are merged
-  --attempts <n>             launch attempts per shard on EC2 (default 3)
+  --attempts <n>             launch attempts per shard on EC2 (default ${DEFAULT_LAUNCH_ATTEMPTS}; the budget check counts them all)
   --instance-profile <name>  instance profile for the instances (default ${DEFAULT_PROFILE_NAME})
   --create-profile           agree to create that profile (least-privilege, this bucket/prefix only)
   --max-runtime <minutes>    stop the job after this long (default: settings, budget.maxRuntimeHours)
@@ -83,50 +82,44 @@ export const analyzeCommand: CliCommand = {
     };
     const c = await services();
     const settings = c.settings.get();
-    const jobs = wireJobs({ settings, paths: c.paths, aws: () => c.aws() });
+    const jobs = c.destinationJobs(settings);
     const where = values['instance-type'] ? 'ec2' : 'local';
     const maxMinutes = num(values['max-runtime'], '--max-runtime') ?? settings.budget.maxRuntimeHours * 60;
     if (maxMinutes < 1) throw new CliError('--max-runtime must be at least 1 minute', ExitCode.usage);
-
-    let placement: Placement = { kind: 'local' };
-    if (where === 'ec2') {
-      if (settings.target.kind !== 's3') throw new CliError('EC2 jobs need an S3 target: scopecloud config target s3 --bucket .. --region ..', ExitCode.config);
-      const aws = c.aws();
-      const profile = values['instance-profile'] ?? DEFAULT_PROFILE_NAME;
-      if (values['create-profile']) {
-        await ensureJobInstanceProfile(aws.iam, { bucket: settings.target.bucket, prefix: settings.target.prefix, name: profile, consent: true });
-      } else if (!(await checkInstanceProfile(aws.iam, profile))) {
+    if (where === 'ec2' && settings.target.kind !== 's3') throw new CliError('EC2 jobs need an S3 target: scopecloud config target s3 --bucket .. --region ..', ExitCode.config);
+    const shards = await shardsFor(jobs.store, positionals, { fanOut: values['fan-out'], where, planes: params.planes });
+    const profile = values['instance-profile'] ?? DEFAULT_PROFILE_NAME;
+    const request = await cliErrors(() => c.planAnalysis({
+      name: values.name ?? positionals.join(', '),
+      sources: positionals,
+      shards,
+      params,
+      maxRuntimeSeconds: maxMinutes * 60,
+      ...(where === 'ec2' ? {
+        ec2: {
+          instanceType: values['instance-type']!,
+          spot: values.spot,
+          instanceProfile: profile,
+          consentToCreateProfile: values['create-profile'],
+          ...(values.attempts !== undefined ? { attempts: num(values.attempts, '--attempts') } : {}),
+          ...(values['override-budget'] !== undefined ? { overrideReason: values['override-budget'] } : {}),
+        },
+      } : {}),
+    }, settings)).catch((e: unknown) => {
+      if (e instanceof CliError && e.exitCode === ExitCode.config && settings.target.kind === 's3' && e.message.includes('instance profile')) {
         throw new CliError(`instance profile ${profile} does not exist; add --create-profile to create it (S3 access to ${settings.target.bucket}/${settings.target.prefix} only) or name one with --instance-profile`, ExitCode.config);
       }
-      placement = {
-        kind: 'ec2',
-        instanceType: values['instance-type']!,
-        spot: values.spot,
-        instanceProfile: profile,
-        imageId: await latestAl2023Ami(aws.ssm),
-        maxAttempts: num(values.attempts, '--attempts') ?? 3,
-      };
-    }
-    const shards = await shardsFor(jobs.store, positionals, { fanOut: values['fan-out'], where, planes: params.planes });
-    if (placement.kind === 'ec2') {
-      const compute = computeServicesOf(c);
-      const name = values.name ?? positionals.join(', ');
-      const reason = values['override-budget'];
-      if (reason !== undefined && !reason.trim()) throw new CliError('--override-budget needs a reason', ExitCode.usage);
-      const override = reason !== undefined ? { reason: reason.trim(), by: process.env.USER ?? 'unknown' } : undefined;
-      await checkJobBudget(compute, { name, instanceType: placement.instanceType, instances: shards.length, hours: maxMinutes / 60, ...(override ? { override } : {}) })
-        .catch((e: unknown) => { throw toCliError(e); });
-    }
-    const m = await jobs.service.submit({
-      name: values.name, sources: positionals, shards, params, placement, maxRuntimeSeconds: maxMinutes * 60,
+      throw e;
     });
+    const placement = request.placement;
+    const m = await jobs.jobs.submit(request);
     io.err(`job ${m.id}: ${shards.length} shard${shards.length > 1 ? 's' : ''} ${where === 'local' ? 'on this workstation' : `on ${placement.kind === 'ec2' ? placement.instanceType : ''}${placement.kind === 'ec2' && placement.spot ? ' (spot)' : ''}`}; state in ${jobs.store.location}jobs/${m.id}/`);
     if (values.detach) {
-      if (where === 'ec2') await jobs.service.reconcile(m.id);
-      io.out(values.json ? JSON.stringify(await jobs.service.show(m.id), null, 2) : m.id);
+      if (where === 'ec2') await jobs.jobs.reconcile(m.id);
+      io.out(values.json ? JSON.stringify(await jobs.jobs.show(m.id), null, 2) : m.id);
       return ExitCode.ok;
     }
-    const v = await jobs.service.follow(m.id, { signal: io.stopSignal, onUpdate: progressPrinter(io, values.json) });
+    const v = await jobs.jobs.follow(m.id, { signal: io.stopSignal, onUpdate: progressPrinter(io, values.json) });
     if (values.json) io.out(JSON.stringify(v, null, 2));
     else for (const line of jobDetail(v)) io.out(line);
     if (io.stopSignal.aborted && where === 'ec2' && !['done', 'failed', 'cancelled'].includes(v.state)) {

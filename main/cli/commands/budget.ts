@@ -1,7 +1,8 @@
 /** `scopecloud budget`: AWS Budgets with their 50/80/100 % thresholds, and recorded overrides. */
 import { parseArgs } from 'node:util';
 import { CliError, ExitCode, type CliCommand, type CliIo } from '../command.ts';
-import { computeServicesOf, table, toCliError } from '../../instances/cli-support.ts';
+import { toCliError } from '../errors.ts';
+import { table } from '../format.ts';
 import type { ComputeServices } from '../../instances/compute-services.ts';
 import { usd } from '../../cost/money.ts';
 
@@ -16,7 +17,7 @@ export const budgetCommand: CliCommand = {
   summary: 'AWS Budgets: limits, spend, thresholds; budget overrides',
   help: HELP,
   async run(argv, io, services) {
-    return runBudget(argv, io, async () => computeServicesOf(await services()));
+    return runBudget(argv, io, async () => (await services()).compute());
   },
 };
 

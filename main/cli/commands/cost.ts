@@ -1,7 +1,8 @@
 /** `scopecloud cost`: live cost of running instances, Cost Explorer month-to-date, projection. */
 import { parseArgs } from 'node:util';
 import { ExitCode, type CliCommand, type CliIo } from '../command.ts';
-import { computeServicesOf, table, toCliError } from '../../instances/cli-support.ts';
+import { toCliError } from '../errors.ts';
+import { table } from '../format.ts';
 import type { ComputeServices } from '../../instances/compute-services.ts';
 import { duration, round4, usd } from '../../cost/money.ts';
 import { priceAgeText, priceAgeWarning, STALE_PRICE_DAYS } from '../../cost/price-age.ts';
@@ -22,7 +23,7 @@ export const costCommand: CliCommand = {
   summary: 'live instance cost, month-to-date spend, month-end projection',
   help: HELP,
   async run(argv, io, services) {
-    return runCost(argv, io, async () => computeServicesOf(await services()));
+    return runCost(argv, io, async () => (await services()).compute());
   },
 };
 

@@ -11,11 +11,11 @@ import { join, resolve } from 'node:path';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
 import { defaultSettings, type Settings } from '../../config/schema.ts';
 import { statePaths } from '../../config/paths.ts';
-import { startAcquisition } from '../../acquisition/acquisition-service.ts';
+import { createServiceContainer, memoryBackend } from '../../services.ts';
 import { replayAcquisition } from '../../demo/microscope.ts';
 import { demoRoot, demoStatePaths } from '../../demo/demo-state.ts';
 import { findWorker } from '../../jobs/worker-binary.ts';
-import { wireJobs, shardsFor } from '../../jobs/job-wiring.ts';
+import { shardsFor } from '../../jobs/job-wiring.ts';
 import { jobKeys } from '../../jobs/job-layout.ts';
 import { jobDetail, progressPrinter } from './job-output.ts';
 import { count, formatBytes, formatHz } from '../format.ts';
@@ -112,8 +112,10 @@ export const demoCommand: CliCommand = {
 
     const base = defaultSettings(paths.archive);
     const settings: Settings = { ...base, watch: { ...base.watch, folders: [microscope], stableMs: 1000 } };
-    const acq = await startAcquisition({
-      settings, queueDir: paths.queue, stagingDir: join(paths.root, 'manifests'), watch: true, sessionIdleMs: 2000,
+    // The demo's own state, settings and archive: never the user's (main/demo/demo-state.ts).
+    const c = await createServiceContainer({ paths, backend: memoryBackend(settings as unknown as Record<string, unknown>), jobPollMs: 250 });
+    const acq = await c.startAcquisition({
+      watch: true, sessionIdleMs: 2000,
       log: (l) => say(`     ${l}`),
     });
     const manifestKey = 'microscope/session-001/manifest.json';
@@ -145,12 +147,12 @@ export const demoCommand: CliCommand = {
     if (status.counts.failed > 0) throw new CliError(`${count(status.counts.failed, 'file')} failed to archive; see above`);
 
     say('3/4  analysing the archived session with the local worker');
-    const jobs = wireJobs({ settings, paths, pollMs: 250 });
+    const jobs = c.destinationJobs();
     const shards = await shardsFor(jobs.store, ['microscope/session-001'], { fanOut: false, where: 'local' });
-    const job = await jobs.service.submit({
+    const job = await jobs.jobs.submit({
       name: 'synthetic recording', sources: ['microscope/session-001'], shards, params: { k: 4, seed, fs: FRAME_RATE_HZ }, placement: { kind: 'local' }, maxRuntimeSeconds: 3600,
     });
-    const view = await jobs.service.follow(job.id, { signal: io.stopSignal, onUpdate: values.json ? () => {} : progressPrinter(io, false) });
+    const view = await jobs.jobs.follow(job.id, { signal: io.stopSignal, onUpdate: values.json ? () => {} : progressPrinter(io, false) });
     if (!values.json) for (const line of jobDetail(view)) io.out(`     ${line}`);
     if (view.state !== 'done') throw new CliError(`the analysis ended ${view.state}${view.failure ? `: ${view.failure.message}` : ''}`);
 

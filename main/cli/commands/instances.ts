@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CliError, ExitCode, type CliCommand, type CliIo } from '../command.ts';
-import { computeServicesOf, table, toCliError } from '../../instances/cli-support.ts';
+import { toCliError } from '../errors.ts';
+import { table } from '../format.ts';
 import type { ComputeServices } from '../../instances/compute-services.ts';
 import type { Explanation } from '../../instances/explain.ts';
 import { PRESETS, SPOT_PRICE_NOTE } from '../../instances/presets.ts';
@@ -54,7 +55,7 @@ export const instancesCommand: CliCommand = {
   summary: 'list, launch, stop and terminate EC2 instances; saved images',
   help: HELP,
   async run(argv, io, services) {
-    return runInstances(argv, io, async () => computeServicesOf(await services()));
+    return runInstances(argv, io, async () => (await services()).compute());
   },
 };
 
@@ -72,10 +73,9 @@ export async function runInstances(argv: string[], io: CliIo, compute: () => Pro
     if (!target) throw new CliError(`instances ${what} needs an instance id`, ExitCode.usage);
     return target;
   };
-  const override = values['override-budget'] !== undefined ? { reason: values['override-budget'], by: process.env.USER ?? 'unknown' } : undefined;
-
   try {
     const s = await compute();
+    const override = values['override-budget'] !== undefined ? { reason: values['override-budget'], by: s.owner } : undefined;
     switch (action) {
       case 'list': {
         const list = await s.instances.list({ all: values.all });
@@ -155,7 +155,7 @@ export async function runInstances(argv: string[], io: CliIo, compute: () => Pro
           confirmation: 'yes',
         };
         if (!values.yes) return notConfirmed(io, json, explanation, 'add --yes to save the image');
-        const image = await s.images.createImage(id, { name: values.name, noReboot: values['no-reboot'], owner: process.env.USER ?? 'unknown' });
+        const image = await s.images.createImage(id, { name: values.name, noReboot: values['no-reboot'], owner: s.owner });
         emit(image, () => [`Saved ${image.id} "${image.name}" (${image.state}).`]);
         return ExitCode.ok;
       }

@@ -1,7 +1,6 @@
 /** `scopecloud jobs`: list, show, follow, cancel analysis jobs and read their logs. */
 import { parseArgs } from 'node:util';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
-import { wireJobs } from '../../jobs/job-wiring.ts';
 import { isTerminal } from '../../jobs/job-types.ts';
 import { jobDetail, jobLine, progressPrinter } from './job-output.ts';
 
@@ -35,7 +34,7 @@ export const jobsCommand: CliCommand = {
       return id;
     };
     const c = await services();
-    const { service } = wireJobs({ settings: c.settings.get(), paths: c.paths, aws: () => c.aws() });
+    const service = c.destinationJobs().jobs;
     switch (action) {
       case 'list': {
         const list = await service.list();

@@ -2,7 +2,6 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
-import { wireJobs } from '../../jobs/job-wiring.ts';
 import { listCachedResults, pullResults } from '../../results/pull.ts';
 import { exportNwb } from '../../results/nwb-export.ts';
 import { count, formatHz } from '../format.ts';
@@ -44,7 +43,7 @@ export const resultsCommand: CliCommand = {
       return ExitCode.ok;
     }
     if (!id) throw new CliError(`results ${action} needs a job id`, ExitCode.usage);
-    const { store } = wireJobs({ settings: c.settings.get(), paths: c.paths, aws: () => c.aws() });
+    const { store } = c.destinationJobs();
     if (action === 'pull') {
       const r = await pullResults(store, id, c.paths.cache);
       if (values.json) io.out(JSON.stringify(r, null, 2));

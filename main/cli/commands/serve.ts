@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
 import type { ServiceContainer } from '../../services.ts';
-import type { AppServices } from '../../host/app-services.ts';
+import type { AppServices } from '../../app/contract.ts';
 import { assertRendererBuilt, defaultRendererDir, projectRootOf } from '../../host/renderer-files.ts';
 import { ensureRendererBundle } from '../../host/renderer-bundle.ts';
 import { startHost } from '../../host/server.ts';

@@ -1,9 +1,10 @@
 /** `scopecloud upload`: upload files or folders now and wait until each is verified. */
 import { parseArgs } from 'node:util';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
+import { keyFor } from '../../acquisition/object-keys.ts';
 import { readdir, stat } from 'node:fs/promises';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
-import { startAcquisition, describeTarget } from '../../acquisition/acquisition-service.ts';
+import { describeTarget } from '../../acquisition/acquisition-service.ts';
 import { count, formatBytes, formatRate } from '../format.ts';
 import type { ItemSnapshot } from '../../upload/engine.ts';
 
@@ -38,9 +39,8 @@ async function collect(arg: string): Promise<Array<{ path: string; key: string }
   for (const e of entries) {
     if (!e.isFile()) continue;
     const full = join(e.parentPath, e.name);
-    const rel = relative(abs, full);
-    if (SKIP.test(rel)) continue;
-    out.push({ path: full, key: `${basename(abs)}/${rel.split(sep).join('/')}` });
+    if (SKIP.test(relative(abs, full))) continue;
+    out.push({ path: full, key: keyFor(basename(abs) || 'root', abs, full) });
   }
   return out.sort((a, b) => a.key.localeCompare(b.key));
 }
@@ -66,11 +66,8 @@ export const uploadCommand: CliCommand = {
 
     const c = await services();
     const settings = c.settings.get();
-    const acq = await startAcquisition({
+    const acq = await c.startAcquisition({
       settings,
-      queueDir: c.paths.queue,
-      stagingDir: join(c.paths.root, 'manifests'),
-      ...(settings.target.kind === 's3' ? { s3: c.aws().s3 } : {}),
       watch: false,
       log: (l) => io.err(l),
     });

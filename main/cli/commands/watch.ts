@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { join, sep } from 'node:path';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
-import { startAcquisition, describeTarget } from '../../acquisition/acquisition-service.ts';
+import { describeTarget } from '../../acquisition/acquisition-service.ts';
 import { formatBytes, formatRate, formatEta } from '../format.ts';
 import type { Settings } from '../../config/schema.ts';
 import { describeFolderProblem } from '../../watch/folder-health.ts';
@@ -55,11 +55,8 @@ export const watchCommand: CliCommand = {
         polling: values.polling || base.watch.polling,
       },
     };
-    const acq = await startAcquisition({
+    const acq = await c.startAcquisition({
       settings,
-      queueDir: c.paths.queue,
-      stagingDir: join(c.paths.root, 'manifests'),
-      ...(settings.target.kind === 's3' ? { s3: c.aws().s3 } : {}),
       watch: true,
       ...(values.once ? { sessionIdleMs: Math.max(1000, settings.watch.stableMs) } : {}),
       log: (line) => io.err(line),

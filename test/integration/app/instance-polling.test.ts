@@ -43,8 +43,8 @@ describe('app instance polling (moto, injected poll timers)', { skip }, () => {
     hub.subscribe((e) => events.push(e));
     let compute: ReturnType<typeof createComputeApi> | null = null;
     const contexts = createAwsContexts({
-      env, cacheFile: join(dir, 'compute.json'), guardrails: false, pollInstances: true, pollTimers: time,
-      onInstancesChanged: (list) => compute?.instancesPolled(list),
+      env, owner: 'maria', cacheFile: join(dir, 'compute.json'),
+      background: { guardrails: false, pollInstances: true, pollTimers: time, onInstancesChanged: (list) => compute?.instancesPolled(list) },
     });
     compute = createComputeApi({ settings: () => settings, context: (s) => contexts.of(s), env, hub });
     const ctx = contexts.of(settings)!;

@@ -40,7 +40,7 @@ test('a job that ends while a list read is in flight is not counted as running a
   const topics: string[] = [];
   const hub = { changed: (...t: string[]) => topics.push(...t), notify: () => undefined } as unknown as EventHub;
   const api = createAnalysesApi({
-    settings: () => ({}) as Settings, jobs: () => ctx, aws: () => null, sessions: async () => [], items: () => [], hub, onFinished: () => undefined,
+    settings: () => ({}) as Settings, jobs: () => ctx, aws: () => null, sessions: async () => [], hub, onFinished: () => undefined,
   });
   const release = () => { for (const h of held.splice(0)) h.d.resolve([view(h.answer)]); };
 

@@ -43,7 +43,7 @@ test('the demo\'s analysis is listed and opened from the demo\'s archive, labell
     await new Promise((r) => setTimeout(r, 5));
     const demoJob = await finishedJob(demo.archive, join(home, 'w2'), worker, 'synthetic recording', 20);
 
-    const contexts = createJobsContexts({ paths, env: {}, aws: () => null });
+    const contexts = createJobsContexts({ paths, env: {}, owner: 'tester', aws: () => null });
     let settings = defaultSettings(paths.archive);
     assert.deepEqual(contexts.listed(settings).map((c) => c.demo), [false, true]);
     assert.equal((await contexts.holding(settings, demoJob)).demo, true);
@@ -53,7 +53,7 @@ test('the demo\'s analysis is listed and opened from the demo\'s archive, labell
     const hub = createEventHub();
     const analyses = createAnalysesApi({
       settings: () => settings, jobs: (s) => contexts.of(s), listed: (s) => contexts.listed(s), holding: (s, id) => contexts.holding(s, id),
-      aws: () => null, sessions: async () => [], items: () => [], hub, onFinished: () => undefined,
+      aws: () => null, sessions: async () => [], hub, onFinished: () => undefined,
     });
     const results = createResultsApi((id) => contexts.holding(settings, id));
     const list = await analyses.list();

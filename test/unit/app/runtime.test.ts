@@ -63,10 +63,10 @@ test('an acquisition that cannot start reports why, and starts once the queue is
   };
   const settings = defaultSettings('/arch');
   const api = createAcquisitionApi({
-    settings: () => settings, queueDir: '/q', stagingDir: '/s', s3For: () => { throw new Error('no S3 in this test'); },
+    settings: () => settings, stagingDir: '/s',
     hub: createEventHub(), now: () => t, sampleMs: 0,
     start: async (o) => {
-      started.push([...o.settings.watch.folders]);
+      started.push([...o.settings!.watch.folders]);
       if (busy) throw Object.assign(new Error('another scopecloud process (pid 42) is using the upload queue'), { code: 'QUEUE_BUSY' });
       return { engine, snapshot: () => ({}), stop: async () => {} } as unknown as Acquisition;
     },
