@@ -12,39 +12,14 @@ import Conf from 'conf';
 import { statePaths, type StatePaths } from './config/paths.ts';
 import { createSettingsStore, type KeyValueBackend, type SettingsStore } from './config/store.ts';
 import type { Settings } from './config/schema.ts';
-import type { AwsClients } from './aws/clients.ts';
 import { ownerName } from './common/owner.ts';
-import type { ComputeServices } from './instances/compute-services.ts';
-import { startAcquisition, type Acquisition, type AcquisitionStart } from './acquisition/acquisition-service.ts';
-import { createAwsContexts, type AwsBackground, type AwsContext } from './app/aws-context.ts';
-import { createJobsContexts, type JobsContext, type JobsContexts } from './app/jobs-context.ts';
-import { planAnalysis, type AnalysisPlanRequest } from './app/analysis-plan.ts';
-import type { SubmitRequest } from './jobs/job-service.ts';
+import { startAcquisition } from './acquisition/acquisition-service.ts';
+import { createAwsContexts } from './app/aws-context.ts';
+import { createJobsContexts } from './app/jobs-context.ts';
+import { planAnalysis } from './app/analysis-plan.ts';
+import type { ServiceContainer } from './app/container.ts';
 
-export interface ServiceContainer {
-  readonly paths: StatePaths;
-  readonly settings: SettingsStore;
-  readonly env: NodeJS.ProcessEnv;
-  /** Who acts: tags, job records and budget overrides (common/owner.ts). */
-  readonly owner: string;
-  /** AWS clients for the current settings, whatever the destination. */
-  aws(): AwsClients;
-  /** The AWS context of an S3 destination; null in local-archive mode (the app's view). */
-  awsContext(settings?: Settings): AwsContext | null;
-  /** Instances, cost, budget and guardrails for the current settings, whatever the destination. */
-  compute(): ComputeServices;
-  /** The destination's job store and job service, plus the last demo run's (jobs.listed). */
-  readonly jobs: JobsContexts;
-  /** The destination's jobs for the current settings. */
-  destinationJobs(settings?: Settings): JobsContext;
-  /** Starts watching (or only uploading) into the destination of `settings` (default: current). */
-  startAcquisition(o: AcquisitionStart): Promise<Acquisition>;
-  /** The job to submit for an analysis (placement, profile consent, budget check). */
-  planAnalysis(r: AnalysisPlanRequest, settings?: Settings): Promise<SubmitRequest>;
-  /** Runs guardrails and instance polling from now on (a long-running host: the app, `serve`). */
-  runInBackground(background: AwsBackground): void;
-  dispose(): Promise<void>;
-}
+export type { ServiceContainer };
 
 export interface ContainerOptions {
   env?: NodeJS.ProcessEnv;

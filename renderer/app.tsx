@@ -48,7 +48,8 @@ function applyTheme(theme: Settings['theme']): void {
 
 function Root() {
   const { data: settings, error, reload } = useTopic(['settings'], (a) => a.getSettings());
-  useEffect(() => { if (settings) applyTheme(settings.theme); }, [settings?.theme]);
+  const theme = settings?.theme;
+  useEffect(() => { if (theme) applyTheme(theme); }, [theme]);
   if (!settings) {
     return <main className="boot">{error ? <ErrorNote error={error} /> : <Loading what="ScopeCloud" />}</main>;
   }

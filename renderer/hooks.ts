@@ -52,12 +52,13 @@ export function useTopic<T>(topics: readonly Topic[], load: (api: ScopeCloudApi)
 
   const key = topics.join(',');
   useEffect(() => {
-    state.current.alive = true;
+    const s = state.current;
+    s.alive = true;
     run();
     const off = api.subscribe((e) => {
       if (e.type === 'changed' && topics.includes(e.topic)) run();
     });
-    return () => { state.current.alive = false; clearTimeout(state.current.timer); off(); };
+    return () => { s.alive = false; clearTimeout(s.timer); off(); };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, key, run]);
 

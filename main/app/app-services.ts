@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppServices } from './contract.ts';
-import type { ServiceContainer } from '../services.ts';
+import type { ServiceContainer } from './container.ts';
 import type { Settings } from '../config/schema.ts';
 import type { GuardrailEvent } from '../instances/guardrails.ts';
 import type { InstanceInfo } from '../instances/types.ts';

@@ -155,7 +155,7 @@ function LaunchDialog({ currency, prices, onClose }: { currency: string; prices:
   const { data: settings } = useTopic(['settings'], (a) => a.getSettings());
   const maxHours = settings?.budget.maxRuntimeHours ?? null;
   const [hours, setHours] = useState('4');
-  useEffect(() => { if (maxHours !== null && Number(hours) > maxHours) setHours(String(maxHours)); }, [maxHours]);
+  useEffect(() => { if (maxHours !== null) setHours((h) => (Number(h) > maxHours ? String(maxHours) : h)); }, [maxHours]);
   const [check, setCheck] = useState<LaunchCheck | null>(null);
   const [override, setOverride] = useState(false);
   const [market, setMarket] = useState<Market>('on-demand');
