@@ -1,10 +1,13 @@
 /**
- * `npm run bench:worker [-- --quick] [-- --threads=N]`: the analysis worker against suite2p on the
- * same synthetic movies with known ground truth:
+ * `npm run bench:worker [-- --quick] [-- --threads=N] [-- --only=NAME,...]`: the analysis worker
+ * against suite2p on the same movies with ground truth:
  *   (a) 512 x 512 x 2,000 frames, (b) 256 x 256 x 6,000 frames, (c) a 30-plane volume
- *   (30 x 128 x 128 x 400 time points, planes interleaved).
- * Movies and truth are written by `native-worker/crates/core/examples/synth.rs` (uint16 TIFF +
- * neurofinder-format truth.json). Each tool runs once per movie from the TIFF to its ROIs:
+ *   (30 x 128 x 128 x 400 time points, planes interleaved), all synthetic;
+ *   (d) the real neurofinder-600 quarters TL and TR (600 x 256 x 256 at 7 Hz, 99 and 52 labelled
+ *   cells; ../shared/data/neurofinder-600 or $SCOPECLOUD_SHARED_DATA, skipped with a line saying so
+ *   where absent; never scaled).
+ * Synthetic movies and truth are written by `native-worker/crates/core/examples/synth.rs` (uint16
+ * TIFF + neurofinder-format truth.json). Each tool runs once per movie from the TIFF to its ROIs:
  * `scopecloud-worker analyze` and `suite2p.run_s2p` (CPU, default settings except fs/tau/nplanes,
  * and 64 px registration blocks on frames of at most one default block, where suite2p 1.1's
  * non-rigid step fails; bench/suite2p_run.py) from the Python in $SUITE2P_PYTHON, /tmp/s2p-venv or
@@ -18,7 +21,9 @@
  * bench/results/worker.json. `--quick` scales frame counts to 1/4 (`--scale=F` to F) except the
  * volume's, which stays at 400 frames per plane (suite2p's detection bins ~30 frames at 30 Hz and
  * needs enough bins) and scales its plane count instead; the JSON says so. Data lives under
- * .scopecloud-test/bench-worker and is removed afterwards (`--keep` keeps it).
+ * .scopecloud-test/bench-worker and is removed afterwards (`--keep` keeps it). `--only=` runs the
+ * datasets whose names contain one of the given strings and writes bench/results/worker-only-<names>.json
+ * instead, so a partial run never replaces the full table.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -34,6 +39,8 @@ const scaleArg = process.argv.find((a) => a.startsWith('--scale='));
 const scale = quick ? 0.25 : scaleArg ? Number(scaleArg.slice(8)) : 1;
 const threadsArg = process.argv.find((a) => a.startsWith('--threads='));
 const threads = threadsArg ? Number(threadsArg.slice(10)) : cpus().length;
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = onlyArg ? onlyArg.slice(7).split(',').filter((x) => x) : undefined;
 if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads=${threadsArg?.slice(10)} is not a positive integer`);
 /** Frames per plane the volume never goes below, whatever the scale. */
 const MIN_VOLUME_FRAMES = 400;
@@ -44,12 +51,21 @@ const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, 'native-worker', 't
 const workerBin = process.env.SCOPECLOUD_WORKER_BIN ?? join(root, 'native-worker', 'target', 'release', 'scopecloud-worker');
 const synthBin = join(targetDir, 'release', 'examples', 'synth');
 
-interface Dataset { name: string; frames: number; height: number; width: number; planes: number; cells: number; fs: number }
-const datasets: Dataset[] = [
+/** `file`: a real movie and its neurofinder-format labels, used as they are (no synth write). */
+interface Dataset { name: string; frames: number; height: number; width: number; planes: number; cells: number; fs: number; file?: { movie: string; truth: string } }
+const sharedData = process.env.SCOPECLOUD_SHARED_DATA || join(dirname(root), 'shared', 'data');
+const neurofinder = (quarter: string, cells: number): Dataset => ({
+  name: `neurofinder-600/${quarter}`, frames: 600, height: 256, width: 256, planes: 1, cells, fs: 7,
+  file: { movie: join(sharedData, 'neurofinder-600', quarter, 'movie.tif'), truth: join(sharedData, 'neurofinder-600', quarter, 'regions.json') },
+});
+const allDatasets: Dataset[] = [
   { name: '512x512x2000', frames: Math.round(2000 * scale), height: 512, width: 512, planes: 1, cells: 300, fs: 30 },
   { name: '256x256x6000', frames: Math.round(6000 * scale), height: 256, width: 256, planes: 1, cells: 100, fs: 30 },
   { name: `${volumePlanes}-plane volume`, frames: Math.max(MIN_VOLUME_FRAMES, Math.round(400 * scale)), height: 128, width: 128, planes: volumePlanes, cells: 20 * volumePlanes, fs: 30 },
+  neurofinder('TL', 99),
+  neurofinder('TR', 52),
 ];
+const datasets = allDatasets.filter((d) => !only || only.some((o) => d.name.includes(o)));
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 interface Run {
@@ -150,12 +166,20 @@ async function main(): Promise<void> {
     for (const d of datasets) {
       const dir = join(work, d.name.replace(/[^a-z0-9]+/gi, '-'));
       await mkdir(dir, { recursive: true });
-      const tg = performance.now();
-      run(synthBin, ['write', '--out', dir, '--frames', `${d.frames}`, '--height', `${d.height}`, '--width', `${d.width}`,
-        '--planes', `${d.planes}`, '--cells', `${d.cells}`, '--fs', `${d.fs}`, '--seed', '7']);
-      console.error(`${d.name}: movie written in ${((performance.now() - tg) / 1000).toFixed(1)} s`);
-      const movie = join(dir, 'movie.tif');
-      const truth = join(dir, 'truth.json');
+      let movie = join(dir, 'movie.tif');
+      let truth = join(dir, 'truth.json');
+      if (d.file) {
+        if (!existsSync(d.file.movie) || !existsSync(d.file.truth)) {
+          console.error(`${d.name}: skipped, ${d.file.movie} or its regions.json is absent`);
+          continue;
+        }
+        ({ movie, truth } = d.file);
+      } else {
+        const tg = performance.now();
+        run(synthBin, ['write', '--out', dir, '--frames', `${d.frames}`, '--height', `${d.height}`, '--width', `${d.width}`,
+          '--planes', `${d.planes}`, '--cells', `${d.cells}`, '--fs', `${d.fs}`, '--seed', '7']);
+        console.error(`${d.name}: movie written in ${((performance.now() - tg) / 1000).toFixed(1)} s`);
+      }
 
       const wOut = join(dir, 'worker');
       const w = await measured(workerBin, ['analyze', '--input', movie, '--out', wOut, '--planes', `${d.planes}`, '--fs', `${d.fs}`, '--threads', `${threads}`], join(dir, 'worker.time'));
@@ -209,7 +233,9 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     quick,
     scale,
-    note: scale === 1
+    note: only
+      ? `partial run: only ${only.join(', ')}${scale === 1 ? '' : `, frame counts x ${scale}`}`
+      : scale === 1
       ? 'full benchmark'
       : `scaled run: frame counts x ${scale} of the full benchmark${quick ? ' (--quick)' : ''}; the volume keeps ${MIN_VOLUME_FRAMES} frames per plane with ${volumePlanes} planes`,
     threads,
@@ -222,7 +248,8 @@ async function main(): Promise<void> {
     ratios,
   };
   await mkdir(join(root, 'bench', 'results'), { recursive: true });
-  await writeFile(join(root, 'bench', 'results', 'worker.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const file = only ? `worker-only-${only.join('-').replace(/[^a-z0-9-]+/gi, '_')}.json` : 'worker.json';
+  await writeFile(join(root, 'bench', 'results', file), `${JSON.stringify(result, null, 2)}\n`);
 }
 
 await main();
