@@ -48,9 +48,34 @@ pub enum Command {
     Info(InfoArgs),
     /// Write a synthetic recording with known cells (TIFF) and its ground truth (JSON).
     Synth(SynthArgs),
+    /// Merge the results folders of a fanned-out analysis (one `analyze` folder per plane or
+    /// recording, in order) into one folder laid out as a single run's, re-clustering all ROIs.
+    Merge(MergeArgs),
+    /// Print the results folder's contract as JSON: schema version, file names, array dtypes
+    /// and shapes, ROI record fields, step names.
+    Schema,
     /// CRC32C of each file as S3 reports it (base64 of the big-endian value), one JSON line per
     /// file: {"path","crc32c","bytes"}. The EC2 bootstrap checks downloaded inputs with it.
     Crc32c(Crc32cArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct MergeArgs {
+    /// Shard results folders, in merge order (ROIs are numbered in this order).
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Output folder (created if missing); must not be one of the shards.
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    /// Number of clusters (default: the shards' own, from their summary.json, else 4).
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Clustering seed (default: the shards' own, else 0).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -68,3 +68,15 @@ impl From<worker_core::project::ProjectError> for CliError {
         }
     }
 }
+
+impl From<worker_core::merge::MergeError> for CliError {
+    fn from(e: worker_core::merge::MergeError) -> Self {
+        use worker_core::merge::MergeError;
+        match e {
+            MergeError::Usage(m) => CliError::Usage(m),
+            MergeError::Input(m) => CliError::Input(m),
+            MergeError::Output(e) => e.into(),
+            MergeError::Internal(m) => CliError::Internal(m),
+        }
+    }
+}

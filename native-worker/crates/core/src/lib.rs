@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod deconv;
 pub mod detect;
 pub mod extract;
+pub mod merge;
 pub mod pipeline;
 pub mod register;
 pub mod rng;

@@ -15,7 +15,7 @@ use crate::output::{
 };
 use crate::progress::Progress;
 use crate::tiff::{Source, TiffError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Per-pixel running mean, max and variance (Welford, f64) over a stream of frames.
@@ -201,7 +201,7 @@ pub fn project_plane(
 }
 
 /// One written image and the intensity range mapped onto its full scale.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ImageRecord {
     pub file: String,
     pub plane: usize,
@@ -213,7 +213,7 @@ pub struct ImageRecord {
 }
 
 /// Contents of `projections.json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ProjectionsSummary {
     pub schema: u32,
     pub width: usize,

@@ -3,8 +3,10 @@
 mod cluster_traces;
 mod crc32c;
 mod info;
+mod merge;
 mod pipeline;
 mod project;
+mod schema;
 mod steps;
 mod synth;
 
@@ -34,6 +36,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         },
         Command::Synth(a) => synth::run(&a, &log),
         Command::Crc32c(a) => crc32c::run(&a),
+        Command::Merge(a) => merge::run(&a, &log),
+        Command::Schema => schema::run(),
     }
 }
 

@@ -7,8 +7,10 @@ mod gif;
 mod json;
 mod npy;
 mod png;
+mod registration;
 mod results;
 mod scale;
+pub mod schema;
 mod tiff;
 
 pub use self::error::OutputError;
@@ -16,9 +18,12 @@ pub use self::gif::write_gif;
 pub use self::json::{write_json, SCHEMA_VERSION};
 pub use self::npy::{read_npy, write_npy, NpyArray, NpyData, NpyElement, NpyWriter};
 pub use self::png::{write_png_u16, write_png_u8};
+pub use self::registration::{
+    read_registration, write_registration, write_registration_planes, PlaneRegistration,
+};
 pub use self::results::{
-    relabel_rois, write_clustering, write_registration, write_results, write_rois, write_traces,
-    Stage,
+    read_roi_table, relabel_rois, write_clustering, write_results, write_roi_table, write_rois,
+    write_traces, Region, RoiJson, Stage,
 };
 pub use self::scale::{percentile, to_u16, to_u8, Scale};
 pub use self::tiff::{TiffSample, TiffWriter};

@@ -3,7 +3,8 @@
 //! `F.npy`, `Fneu.npy`, `spks.npy`, `iscell.npy`, plus `dff.npy`, `clusters.npy`,
 //! `covariance.png` and `registration.json`. Which files are written depends on the step.
 
-use super::{write_json, write_npy, write_png_u8, NpyWriter, OutputError, SCHEMA_VERSION};
+use super::registration::write_registration;
+use super::{schema, write_json, write_npy, write_png_u8, OutputError, SCHEMA_VERSION};
 use crate::extract::Traces;
 use crate::pipeline::PipelineOutput;
 use crate::register::Registration;
@@ -20,17 +21,19 @@ pub enum Stage {
     Cluster,
 }
 
-#[derive(Serialize, Deserialize)]
-struct RoiJson {
-    id: usize,
-    plane: usize,
-    x: f32,
-    y: f32,
-    z: f32,
-    pixels: usize,
-    score: f32,
-    iscell: bool,
-    cluster: Option<usize>,
+/// A record of `rois.json` (the fields of [`schema::ROI_FIELDS`], in that order).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoiJson {
+    pub id: usize,
+    pub plane: usize,
+    pub x: f32,
+    pub y: f32,
+    pub z: f32,
+    /// Pixel count; the pixels are in `regions.json`.
+    pub pixels: usize,
+    pub score: f32,
+    pub iscell: bool,
+    pub cluster: Option<usize>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -39,76 +42,12 @@ struct RoisDoc {
     rois: Vec<RoiJson>,
 }
 
-#[derive(Serialize)]
-struct RegionJson<'a> {
-    id: usize,
-    plane: usize,
-    coordinates: &'a [(u32, u32)],
-}
-
-#[derive(Serialize)]
-struct PlaneRegistration<'a> {
-    plane: usize,
-    frames: usize,
-    /// Mean per-frame correlation with the reference after / before registration.
-    quality: f32,
-    quality_before: f32,
-    dy: Vec<f32>,
-    dx: Vec<f32>,
-    peak: Vec<f32>,
-    corr_after: &'a [f32],
-    /// Non-rigid block shifts, if any, are in `nonrigid_plane{p}.npy` (frames x blocks x 2: dy, dx).
-    nonrigid_blocks: usize,
-}
-
-#[derive(Serialize)]
-struct RegistrationDoc<'a> {
-    schema: u32,
-    planes: Vec<PlaneRegistration<'a>>,
-}
-
-/// Writes `registration.json` (and `nonrigid_plane{p}.npy` where blocks were used) for
-/// `(plane, registration)` pairs; returns the file names written.
-pub fn write_registration(
-    dir: &Path,
-    planes: &[(usize, &Registration)],
-) -> Result<Vec<String>, OutputError> {
-    let mut files = Vec::new();
-    let mut doc = RegistrationDoc {
-        schema: SCHEMA_VERSION,
-        planes: Vec::new(),
-    };
-    for &(p, r) in planes {
-        let blocks = r.shifts.first().map_or(0, |s| s.block_dy.len());
-        if blocks > 0 {
-            let name = format!("nonrigid_plane{}.npy", p);
-            let mut w = NpyWriter::<f32>::create(&dir.join(&name), &[r.shifts.len(), blocks, 2])?;
-            for s in &r.shifts {
-                let mut row = Vec::with_capacity(blocks * 2);
-                for b in 0..blocks {
-                    row.push(s.block_dy.get(b).copied().unwrap_or(0.0));
-                    row.push(s.block_dx.get(b).copied().unwrap_or(0.0));
-                }
-                w.write(&row)?;
-            }
-            w.finish()?;
-            files.push(name);
-        }
-        doc.planes.push(PlaneRegistration {
-            plane: p,
-            frames: r.shifts.len(),
-            quality: r.mean_corr_after(),
-            quality_before: r.mean_corr_before(),
-            dy: r.shifts.iter().map(|s| s.dy).collect(),
-            dx: r.shifts.iter().map(|s| s.dx).collect(),
-            peak: r.shifts.iter().map(|s| s.peak).collect(),
-            corr_after: &r.corr_after,
-            nonrigid_blocks: blocks,
-        });
-    }
-    write_json(&dir.join("registration.json"), &doc)?;
-    files.push("registration.json".into());
-    Ok(files)
+/// A record of `regions.json` (neurofinder format): the ROI's pixels as `[row, col]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Region {
+    pub id: usize,
+    pub plane: usize,
+    pub coordinates: Vec<(u32, u32)>,
 }
 
 /// Writes the result files of `out` up to `stage`; returns the file names written.
@@ -157,32 +96,89 @@ fn roi_json(r: &RoiRecord) -> RoiJson {
 /// Writes `rois.json`, `regions.json` and `iscell.npy` (cell flag, score) for `rois`; returns
 /// the file names written.
 pub fn write_rois(dir: &Path, rois: &[RoiRecord]) -> Result<Vec<String>, OutputError> {
-    write_json(
-        &dir.join("rois.json"),
-        &RoisDoc {
-            schema: SCHEMA_VERSION,
-            rois: rois.iter().map(roi_json).collect(),
-        },
-    )?;
-    let regions: Vec<RegionJson> = rois
+    let regions: Vec<Region> = rois
         .iter()
-        .map(|r| RegionJson {
+        .map(|r| Region {
             id: r.id,
             plane: r.plane,
-            coordinates: &r.pixels,
+            coordinates: r.pixels.clone(),
         })
         .collect();
-    write_json(&dir.join("regions.json"), &regions)?;
+    let table: Vec<RoiJson> = rois.iter().map(roi_json).collect();
+    write_roi_table(dir, &table, &regions)
+}
+
+/// Writes `rois.json`, `regions.json` and `iscell.npy` from their records (as
+/// [`write_rois`] does); returns the file names written.
+pub fn write_roi_table(
+    dir: &Path,
+    rois: &[RoiJson],
+    regions: &[Region],
+) -> Result<Vec<String>, OutputError> {
+    write_json(
+        &dir.join(schema::ROIS),
+        &RoisDoc {
+            schema: SCHEMA_VERSION,
+            rois: rois.to_vec(),
+        },
+    )?;
+    write_json(&dir.join(schema::REGIONS), regions)?;
     let iscell: Vec<f64> = rois
         .iter()
         .flat_map(|r| [if r.iscell { 1.0 } else { 0.0 }, r.score as f64])
         .collect();
-    write_npy(&dir.join("iscell.npy"), &[rois.len(), 2], &iscell)?;
+    write_npy(&dir.join(schema::ISCELL), &[rois.len(), 2], &iscell)?;
     Ok(vec![
-        "rois.json".to_string(),
-        "regions.json".to_string(),
-        "iscell.npy".to_string(),
+        schema::ROIS.to_string(),
+        schema::REGIONS.to_string(),
+        schema::ISCELL.to_string(),
     ])
+}
+
+/// Reads `rois.json` and `regions.json` of a results folder.
+///
+/// # Errors
+/// [`OutputError::Io`] when a file cannot be read; [`OutputError::Invalid`] when it does not
+/// parse, `rois.json` has another schema version, or the two files disagree on ids, planes or
+/// pixel counts.
+pub fn read_roi_table(dir: &Path) -> Result<(Vec<RoiJson>, Vec<Region>), OutputError> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read_to_string(&path)
+            .map_err(|e| OutputError::io(&path, e))
+            .map(|t| (path, t))
+    };
+    let (path, text) = read(schema::ROIS)?;
+    let doc: RoisDoc =
+        serde_json::from_str(&text).map_err(|e| OutputError::invalid(&path, e.to_string()))?;
+    if doc.schema != SCHEMA_VERSION {
+        return Err(OutputError::invalid(
+            &path,
+            format!(
+                "schema {} but this worker reads schema {}",
+                doc.schema, SCHEMA_VERSION
+            ),
+        ));
+    }
+    let (rpath, rtext) = read(schema::REGIONS)?;
+    let regions: Vec<Region> =
+        serde_json::from_str(&rtext).map_err(|e| OutputError::invalid(&rpath, e.to_string()))?;
+    let agree = regions.len() == doc.rois.len()
+        && regions
+            .iter()
+            .zip(&doc.rois)
+            .all(|(g, r)| g.id == r.id && g.plane == r.plane && g.coordinates.len() == r.pixels);
+    if !agree {
+        return Err(OutputError::invalid(
+            &rpath,
+            format!(
+                "does not match the {} ROIs of {}",
+                doc.rois.len(),
+                path.display()
+            ),
+        ));
+    }
+    Ok((doc.rois, regions))
 }
 
 /// Writes `F.npy`, `Fneu.npy`, `spks.npy` and `dff.npy` (float32, ROIs x frames).
@@ -194,12 +190,7 @@ pub fn write_traces(
     dff: &Traces,
 ) -> Result<Vec<String>, OutputError> {
     let mut files = Vec::new();
-    for (name, t) in [
-        ("F.npy", f),
-        ("Fneu.npy", fneu),
-        ("spks.npy", spks),
-        ("dff.npy", dff),
-    ] {
+    for (name, t) in schema::TRACES.into_iter().zip([f, fneu, spks, dff]) {
         write_npy(&dir.join(name), &[t.rois, t.frames], &t.data)?;
         files.push(name.into());
     }
@@ -239,8 +230,8 @@ pub fn write_clustering(
     c: &crate::cluster::Clustering,
 ) -> Result<Vec<String>, OutputError> {
     let mut files = Vec::new();
-    write_npy(&dir.join("clusters.npy"), &[labels.len()], labels)?;
-    files.push("clusters.npy".into());
+    write_npy(&dir.join(schema::CLUSTERS), &[labels.len()], labels)?;
+    files.push(schema::CLUSTERS.into());
     if c.image_size > 0 && c.image.len() == c.image_size * c.image_size {
         // Correlation -1..1 mapped to 0..255 (0 correlation = 128).
         let px: Vec<u8> = c
@@ -248,8 +239,13 @@ pub fn write_clustering(
             .iter()
             .map(|&v| (((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round()) as u8)
             .collect();
-        write_png_u8(&dir.join("covariance.png"), c.image_size, c.image_size, &px)?;
-        files.push("covariance.png".into());
+        write_png_u8(
+            &dir.join(schema::COVARIANCE),
+            c.image_size,
+            c.image_size,
+            &px,
+        )?;
+        files.push(schema::COVARIANCE.into());
     }
     Ok(files)
 }

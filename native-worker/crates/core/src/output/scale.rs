@@ -1,9 +1,9 @@
 //! Intensity scaling of f32 images to 8/16-bit for display.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Linear map `lo..hi` -> full output range, recorded next to the images it produced.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Scale {
     pub lo: f32,
     pub hi: f32,

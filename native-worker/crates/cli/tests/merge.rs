@@ -1,0 +1,407 @@
+//! `merge`: shards of one recording (one `analyze --plane p` each) merge into the bytes of one
+//! `analyze` over every plane; shards sharing a plane get the per-shard layout; bad shards and
+//! outputs are refused with the documented exit codes. Also checks the real outputs against
+//! the contract `schema` prints (and `results-schema.json` against `schema`).
+
+mod common;
+
+use common::{ok, s, tmp, worker};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!("{}: {}", path.display(), e);
+    }))
+    .unwrap()
+}
+
+fn bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {}", path.display(), e))
+}
+
+/// The synthetic two-plane movie, analysed whole and plane by plane (same seed).
+struct Runs {
+    dir: PathBuf,
+    full: PathBuf,
+    plane0: PathBuf,
+    plane1: PathBuf,
+    /// stdout (progress lines) of the full run.
+    full_stdout: String,
+}
+
+fn runs() -> &'static Runs {
+    static RUNS: OnceLock<Runs> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        let dir = tmp("merge");
+        let movie = dir.join("movie.tif");
+        ok(&[
+            "synth",
+            "-o",
+            s(&movie),
+            "--planes",
+            "2",
+            "--frames",
+            "240",
+            "--width",
+            "64",
+            "--height",
+            "64",
+            "--cells",
+            "24",
+            "--groups",
+            "2",
+            "--seed",
+            "7",
+            "-q",
+        ]);
+        let analyze = |out: &Path, extra: &[&str]| {
+            let mut a = vec![
+                "analyze",
+                "-i",
+                s(&movie),
+                "-o",
+                s(out),
+                "--seed",
+                "3",
+                "--k",
+                "3",
+            ];
+            a.extend_from_slice(extra);
+            let o = worker(&a);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            String::from_utf8(o.stdout).unwrap()
+        };
+        let full = dir.join("full");
+        let full_stdout = analyze(&full, &[]);
+        let plane0 = dir.join("plane0");
+        analyze(&plane0, &["--plane", "0"]);
+        let plane1 = dir.join("plane1");
+        analyze(&plane1, &["--plane", "1"]);
+        Runs {
+            dir,
+            full,
+            plane0,
+            plane1,
+            full_stdout,
+        }
+    })
+}
+
+/// Every file of `summary.json`'s `outputs` but the summary itself.
+fn outputs(dir: &Path) -> Vec<String> {
+    json(&dir.join("summary.json"))["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .filter(|f| f != "summary.json")
+        .collect()
+}
+
+#[test]
+fn plane_shards_merge_into_the_bytes_of_one_run() {
+    let r = runs();
+    let merged = r.dir.join("merged");
+    let o = worker(&["merge", s(&r.plane0), s(&r.plane1), "--out", s(&merged)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let progress = String::from_utf8(o.stdout).unwrap();
+    assert!(progress.contains("\"step\":\"merge\"") && progress.contains("\"step\":\"cluster\""));
+
+    let files = outputs(&r.full);
+    assert_eq!(
+        outputs(&merged),
+        files,
+        "the merged folder lists a single run's files"
+    );
+    for must in [
+        "rois.json",
+        "regions.json",
+        "iscell.npy",
+        "F.npy",
+        "dff.npy",
+        "clusters.npy",
+        "registration.json",
+        "projections/projections.json",
+    ] {
+        assert!(files.iter().any(|f| f == must), "{must} not in {files:?}");
+    }
+    for f in &files {
+        assert!(
+            bytes(&merged.join(f)) == bytes(&r.full.join(f)),
+            "{f} differs from the single run's"
+        );
+    }
+
+    let full = json(&r.full.join("summary.json"));
+    let m = json(&merged.join("summary.json"));
+    assert_eq!(m["counts"], full["counts"]);
+    assert_eq!(m["parameters"]["step"], "merge");
+    assert_eq!(m["parameters"]["plane"], serde_json::json!([0, 1]));
+    assert_eq!(m["parameters"]["k"], 3);
+    assert_eq!(m["layout"], "planes");
+    assert_eq!(m["input"], full["input"]);
+    let n0 = json(&r.plane0.join("rois.json"))["rois"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(m["shards"][1]["first_roi"], n0);
+    assert!(n0 > 0 && m["counts"]["rois"].as_u64().unwrap() as usize > n0);
+
+    // cluster labels: cells get one of k clusters, other ROIs none
+    let rois = json(&merged.join("rois.json"));
+    let rois = rois["rois"].as_array().unwrap();
+    assert!(rois.iter().any(|r| r["cluster"].is_u64()));
+    for (i, roi) in rois.iter().enumerate() {
+        assert_eq!(roi["id"], i);
+        match roi["cluster"].as_u64() {
+            Some(c) => assert!(c < 3 && roi["iscell"] == true, "{roi}"),
+            None => assert!(roi["cluster"].is_null() && roi["iscell"] == false, "{roi}"),
+        }
+    }
+
+    check_against_schema(&r.full, "analyze", &r.full_stdout);
+    check_against_schema(&merged, "merge", &progress);
+}
+
+#[test]
+fn shards_in_another_order_or_sharing_a_plane() {
+    let r = runs();
+    // reversed: the same ROIs, plane 1's first
+    let rev = r.dir.join("reversed");
+    ok(&["merge", s(&r.plane1), s(&r.plane0), "-o", s(&rev), "-q"]);
+    let planes: Vec<u64> = json(&rev.join("rois.json"))["rois"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["plane"].as_u64().unwrap())
+        .collect();
+    assert!(planes.windows(2).all(|w| w[0] >= w[1]) && planes[0] == 1);
+    assert_eq!(
+        json(&rev.join("summary.json"))["counts"],
+        json(&r.full.join("summary.json"))["counts"]
+    );
+
+    // two recordings of plane 0: per-shard files under shard-<i>/, ROIs of both
+    let both = r.dir.join("same-plane");
+    ok(&[
+        "merge",
+        s(&r.plane0),
+        s(&r.plane0),
+        "-o",
+        s(&both),
+        "-q",
+        "--k",
+        "2",
+    ]);
+    let m = json(&both.join("summary.json"));
+    assert_eq!(m["layout"], "shards");
+    assert_eq!(m["parameters"]["k"], 2);
+    let n0 = json(&r.plane0.join("rois.json"))["rois"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(m["counts"]["rois"], 2 * n0);
+    for i in 0..2 {
+        assert!(both.join(format!("shard-{i}/registration.json")).is_file());
+        assert!(both
+            .join(format!("shard-{i}/projections/projections.json"))
+            .is_file());
+    }
+    assert!(!both.join("registration.json").exists());
+    for f in outputs(&both) {
+        assert!(both.join(&f).is_file(), "{f} listed but missing");
+    }
+}
+
+#[test]
+fn bad_shards_and_outputs_are_refused_with_their_exit_codes() {
+    let r = runs();
+    let code = |args: &[&str]| worker(args).status.code();
+    // usage: no shard, --out is a shard, --k 0
+    assert_eq!(code(&["merge", "--out", s(&r.dir.join("x"))]), Some(2));
+    assert_eq!(
+        code(&["merge", s(&r.plane0), s(&r.plane1), "-o", s(&r.plane0)]),
+        Some(2)
+    );
+    assert_eq!(
+        code(&["merge", s(&r.plane0), "-o", s(&r.dir.join("x")), "--k", "0"]),
+        Some(2)
+    );
+    // input: a missing folder, a shard without dff.npy, a rois.json of another schema
+    assert_eq!(
+        code(&["merge", s(&r.dir.join("nope")), "-o", s(&r.dir.join("x"))]),
+        Some(3)
+    );
+    let broken = r.dir.join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    for f in [
+        "rois.json",
+        "regions.json",
+        "registration.json",
+        "F.npy",
+        "Fneu.npy",
+        "spks.npy",
+    ] {
+        std::fs::copy(r.plane0.join(f), broken.join(f)).unwrap();
+    }
+    let o = worker(&["merge", s(&r.plane1), s(&broken), "-o", s(&r.dir.join("x"))]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("dff.npy"));
+    std::fs::copy(r.plane0.join("dff.npy"), broken.join("dff.npy")).unwrap();
+    let text = std::fs::read_to_string(broken.join("rois.json")).unwrap();
+    std::fs::write(
+        broken.join("rois.json"),
+        text.replacen("\"schema\": 1", "\"schema\": 99", 1),
+    )
+    .unwrap();
+    let o = worker(&["merge", s(&broken), "-o", s(&r.dir.join("x"))]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("schema 99"));
+    // output: --out under a file
+    let file = r.dir.join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    assert_eq!(
+        code(&["merge", s(&r.plane0), "-o", s(&file.join("out"))]),
+        Some(4)
+    );
+}
+
+/// The `.npy` header's dtype descriptor and shape, as written.
+fn npy_header(path: &Path) -> (String, Vec<usize>) {
+    let b = bytes(path);
+    assert_eq!(&b[..6], b"\x93NUMPY", "{}", path.display());
+    let len = u16::from_le_bytes([b[8], b[9]]) as usize;
+    let h = std::str::from_utf8(&b[10..10 + len]).unwrap();
+    let descr = h
+        .split("'descr': '")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
+    let shape = h
+        .split("'shape': (")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap();
+    let dims = shape
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| d.parse().unwrap())
+        .collect();
+    (descr.to_string(), dims)
+}
+
+/// The folder `command` wrote matches the contract: every file it always writes is there, arrays
+/// have their dtype and shape, ROI records their fields in order, versioned documents their
+/// version, progress lines and the summary known step names.
+fn check_against_schema(dir: &Path, command: &str, progress: &str) {
+    let o = worker(&["schema"]);
+    assert!(o.status.success());
+    let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let version = schema["schema"].clone();
+    let rois = json(&dir.join("rois.json"));
+    let (n, frames) = (
+        rois["rois"].as_array().unwrap().len(),
+        json(&dir.join("summary.json"))["counts"]["frames"]
+            .as_u64()
+            .unwrap() as usize,
+    );
+    let mut checked = 0;
+    for f in schema["files"].as_array().unwrap() {
+        let name = f["name"].as_str().unwrap();
+        let by: Vec<&str> = f["written_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        if !by.contains(&command) || name.contains('{') || name.contains('<') {
+            continue;
+        }
+        let path = dir.join(name);
+        if !f["when"].as_str().unwrap().starts_with("always") {
+            continue;
+        }
+        assert!(path.is_file(), "{command}: {name} missing");
+        checked += 1;
+        if f["kind"] == "npy" {
+            let (descr, shape) = npy_header(&path);
+            assert_eq!(Some(descr.as_str()), f["dtype"].as_str(), "{name}");
+            let want: Vec<usize> = f["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| match d.as_str().unwrap() {
+                    "rois" => n,
+                    "frames" => frames,
+                    k => k.parse().unwrap(),
+                })
+                .collect();
+            assert_eq!(shape, want, "{name}");
+        }
+    }
+    assert!(checked >= 10, "only {checked} files checked");
+    for doc in schema["versioned_documents"].as_array().unwrap() {
+        let path = dir.join(doc.as_str().unwrap());
+        assert_eq!(json(&path)["schema"], version, "{}", path.display());
+    }
+    let fields: Vec<&str> = schema["roi_record"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    for r in rois["rois"].as_array().unwrap() {
+        let keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut sorted_fields = fields.clone();
+        sorted_fields.sort_unstable();
+        assert_eq!(keys, sorted_fields, "ROI record fields"); // serde_json sorts keys
+    }
+    let text = std::fs::read_to_string(dir.join("rois.json")).unwrap();
+    let first = text.find("\"id\"").unwrap();
+    let mut at = first;
+    for f in &fields {
+        let p = text[first..].find(&format!("\"{f}\"")).unwrap() + first;
+        assert!(p >= at, "{f} out of order in rois.json");
+        at = p;
+    }
+    let steps: Vec<&str> = schema["progress_steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for line in progress.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert!(steps.contains(&v["step"].as_str().unwrap()), "{line}");
+    }
+    let step = json(&dir.join("summary.json"))["parameters"]["step"].clone();
+    assert!(schema["summary_steps"].as_array().unwrap().contains(&step));
+}
+
+#[test]
+fn the_checked_in_schema_is_what_the_worker_prints() {
+    let o = worker(&["schema"]);
+    assert!(o.status.success());
+    let printed = String::from_utf8(o.stdout).unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results-schema.json");
+    if std::env::var_os("SCOPECLOUD_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &printed).unwrap();
+    }
+    let stored = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        stored == printed,
+        "{} is not what `scopecloud-worker schema` prints: regenerate it with \
+         SCOPECLOUD_UPDATE_SCHEMA=1 cargo test -p scopecloud-worker --test merge",
+        path.display()
+    );
+    let v: Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["roi_record"].as_array().unwrap().len(), 9);
+}

@@ -1,0 +1,286 @@
+//! The results folder's contract in one place: file names, array dtypes and shapes, the fields
+//! of a `rois.json` record, the progress and summary step names, and the schema version.
+//!
+//! The writers take their file names from here, `scopecloud-worker schema` prints
+//! [`describe`] as JSON, and `native-worker/results-schema.json` is that output checked in for
+//! the TypeScript side; the CLI tests check that file against `schema` and a real `analyze`
+//! output against the description. Changing anything here that a reader relies on means
+//! bumping [`SCHEMA_VERSION`].
+
+use serde::Serialize;
+
+pub use super::json::SCHEMA_VERSION;
+
+/// `summary.json`: parameters, counts, timings and the files written; written last.
+pub const SUMMARY: &str = "summary.json";
+/// `rois.json`: `{"schema", "rois": [record...]}`, records as in [`ROI_FIELDS`].
+pub const ROIS: &str = "rois.json";
+/// `regions.json`: neurofinder format, `[{"id", "plane", "coordinates": [[row, col]...]}]`.
+pub const REGIONS: &str = "regions.json";
+/// `iscell.npy`: float64 `(rois, 2)`, `[is cell 0/1, score]`.
+pub const ISCELL: &str = "iscell.npy";
+/// `F.npy`: float32 `(rois, frames)`, ROI fluorescence.
+pub const F: &str = "F.npy";
+/// `Fneu.npy`: float32 `(rois, frames)`, neuropil fluorescence.
+pub const FNEU: &str = "Fneu.npy";
+/// `spks.npy`: float32 `(rois, frames)`, deconvolved activity.
+pub const SPKS: &str = "spks.npy";
+/// `dff.npy`: float32 `(rois, frames)`, dF/F of `F - 0.7 Fneu`.
+pub const DFF: &str = "dff.npy";
+/// `clusters.npy`: int64 `(rois,)`, cluster per ROI, -1 when not clustered.
+pub const CLUSTERS: &str = "clusters.npy";
+/// `covariance.png`: 8-bit cluster-sorted correlation image.
+pub const COVARIANCE: &str = "covariance.png";
+/// `registration.json`: per-plane shifts and quality.
+pub const REGISTRATION: &str = "registration.json";
+/// Folder of the projection images.
+pub const PROJECTIONS_DIR: &str = "projections";
+/// `projections/projections.json`: the list of projection images.
+pub const PROJECTIONS: &str = "projections/projections.json";
+
+/// The four trace arrays, in the order they are written.
+pub const TRACES: [&str; 4] = [F, FNEU, SPKS, DFF];
+
+/// `nonrigid_plane{p}.npy`: float32 `(frames, blocks, 2)` block shifts of plane `p`.
+#[must_use]
+pub fn nonrigid_file(plane: usize) -> String {
+    format!("nonrigid_plane{plane}.npy")
+}
+
+/// Progress step names (`{"step": ...}` lines on stdout) in the order a whole analysis runs
+/// them; `merge` reports `merge` (shards read) and then `cluster`.
+pub const PROGRESS_STEPS: [&str; 7] = [
+    "register",
+    "detect",
+    "extract",
+    "deconvolve",
+    "cluster",
+    "project",
+    "merge",
+];
+
+/// Values of `parameters.step` in `summary.json`: the command (or single step) that wrote it.
+pub const SUMMARY_STEPS: [&str; 7] = [
+    "analyze",
+    "register",
+    "detect",
+    "extract",
+    "cluster",
+    "cluster-traces",
+    "merge",
+];
+
+/// Documents that carry `"schema": SCHEMA_VERSION` at their top level.
+pub const VERSIONED_DOCUMENTS: [&str; 4] = [SUMMARY, ROIS, REGISTRATION, PROJECTIONS];
+
+/// One field of a `rois.json` record.
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    /// JSON type: `integer`, `number`, `boolean`, or `integer|null`.
+    #[serde(rename = "type")]
+    pub json_type: &'static str,
+    pub meaning: &'static str,
+}
+
+/// The fields of a `rois.json` record, in the order they are written.
+pub const ROI_FIELDS: [FieldSpec; 9] = [
+    FieldSpec {
+        name: "id",
+        json_type: "integer",
+        meaning: "row in every (rois, ...) array, 0-based, plane after plane",
+    },
+    FieldSpec {
+        name: "plane",
+        json_type: "integer",
+        meaning: "plane index in the recording",
+    },
+    FieldSpec {
+        name: "x",
+        json_type: "number",
+        meaning: "centroid column (pixels)",
+    },
+    FieldSpec {
+        name: "y",
+        json_type: "number",
+        meaning: "centroid row (pixels)",
+    },
+    FieldSpec {
+        name: "z",
+        json_type: "number",
+        meaning: "depth: the plane index",
+    },
+    FieldSpec {
+        name: "pixels",
+        json_type: "integer",
+        meaning: "pixel count (the coordinates are in regions.json)",
+    },
+    FieldSpec {
+        name: "score",
+        json_type: "number",
+        meaning: "cell score in [0, 1]",
+    },
+    FieldSpec {
+        name: "iscell",
+        json_type: "boolean",
+        meaning: "classified as a cell",
+    },
+    FieldSpec {
+        name: "cluster",
+        json_type: "integer|null",
+        meaning: "activity cluster, null when not clustered",
+    },
+];
+
+/// One file (or family of files, `{p}` = plane) of the results folder.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileSpec {
+    /// Path inside the results folder; `{p}` stands for a plane index.
+    pub name: &'static str,
+    /// `json`, `npy`, `png` or `gif`.
+    pub kind: &'static str,
+    /// NumPy dtype descriptor of a `.npy` (`<f4`, `<f8`, `<i8`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dtype: Option<&'static str>,
+    /// Dimensions by name: `rois`, `frames`, `blocks` or a fixed size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<&'static [&'static str]>,
+    /// Commands that write it (`analyze` and `merge` write every file; the `--input`
+    /// conveniences of `detect`, `extract` and `cluster` also write what the steps before them
+    /// write).
+    pub written_by: &'static [&'static str],
+    /// When it is written at all (`always` within those commands).
+    pub when: &'static str,
+}
+
+const REGISTRATION_STEPS: &[&str] = &["analyze", "register", "merge"];
+const ROI_STEPS: &[&str] = &["analyze", "detect", "extract", "cluster", "merge"];
+const TRACE_STEPS: &[&str] = &["analyze", "extract", "cluster", "merge"];
+const CLUSTER_STEPS: &[&str] = &["analyze", "cluster", "merge"];
+const ROIS_X_FRAMES: &[&str] = &["rois", "frames"];
+
+fn trace_file(name: &'static str) -> FileSpec {
+    FileSpec {
+        name,
+        kind: "npy",
+        dtype: Some("<f4"),
+        shape: Some(ROIS_X_FRAMES),
+        written_by: TRACE_STEPS,
+        when: "always",
+    }
+}
+
+/// Every file of a results folder.
+#[must_use]
+pub fn files() -> Vec<FileSpec> {
+    let json = |name, written_by, when| FileSpec {
+        name,
+        kind: "json",
+        dtype: None,
+        shape: None,
+        written_by,
+        when,
+    };
+    let mut v = vec![
+        json(
+            SUMMARY,
+            &[
+                "analyze", "register", "detect", "extract", "cluster", "merge",
+            ],
+            "always, last",
+        ),
+        json(ROIS, ROI_STEPS, "always"),
+        json(REGIONS, ROI_STEPS, "always"),
+        FileSpec {
+            name: ISCELL,
+            kind: "npy",
+            dtype: Some("<f8"),
+            shape: Some(&["rois", "2"]),
+            written_by: ROI_STEPS,
+            when: "always",
+        },
+    ];
+    v.extend(TRACES.map(trace_file));
+    v.extend([
+        FileSpec {
+            name: CLUSTERS,
+            kind: "npy",
+            dtype: Some("<i8"),
+            shape: Some(&["rois"]),
+            written_by: CLUSTER_STEPS,
+            when: "always",
+        },
+        FileSpec {
+            name: COVARIANCE,
+            kind: "png",
+            dtype: None,
+            shape: None,
+            written_by: CLUSTER_STEPS,
+            when: "when at least one ROI was clustered",
+        },
+        json(REGISTRATION, REGISTRATION_STEPS, "always"),
+        FileSpec {
+            name: "nonrigid_plane{p}.npy",
+            kind: "npy",
+            dtype: Some("<f4"),
+            shape: Some(&["frames", "blocks", "2"]),
+            written_by: REGISTRATION_STEPS,
+            when: "when non-rigid registration ran on plane p",
+        },
+        json(
+            PROJECTIONS,
+            &["analyze", "merge"],
+            "always for analyze; for merge when the shards have projections",
+        ),
+        FileSpec {
+            name: "projections/<images[].file of projections.json>",
+            kind: "png",
+            dtype: None,
+            shape: None,
+            written_by: &["analyze", "merge"],
+            when: "as listed in projections.json (.png and .gif)",
+        },
+    ]);
+    v
+}
+
+/// The machine-readable contract `scopecloud-worker schema` prints.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResultsSchema {
+    pub schema: u32,
+    /// Top-level documents carrying `"schema"`.
+    pub versioned_documents: [&'static str; 4],
+    /// `.npy` conventions.
+    pub npy: NpyConventions,
+    pub files: Vec<FileSpec>,
+    /// Fields of each record of `rois.json`'s `rois`.
+    pub roi_record: [FieldSpec; 9],
+    pub progress_steps: [&'static str; 7],
+    pub summary_steps: [&'static str; 7],
+}
+
+/// How every `.npy` is written.
+#[derive(Clone, Debug, Serialize)]
+pub struct NpyConventions {
+    pub format_version: &'static str,
+    pub byte_order: &'static str,
+    pub order: &'static str,
+}
+
+/// The contract as data (no worker version: the file must not change with every release).
+#[must_use]
+pub fn describe() -> ResultsSchema {
+    ResultsSchema {
+        schema: SCHEMA_VERSION,
+        versioned_documents: VERSIONED_DOCUMENTS,
+        npy: NpyConventions {
+            format_version: "1.0",
+            byte_order: "little",
+            order: "C",
+        },
+        files: files(),
+        roi_record: ROI_FIELDS,
+        progress_steps: PROGRESS_STEPS,
+        summary_steps: SUMMARY_STEPS,
+    }
+}
