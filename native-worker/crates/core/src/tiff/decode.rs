@@ -2,7 +2,7 @@
 //! Contract: decompressors write at most `expected` bytes and report a short stream as an
 //! error; nothing here panics on malformed input.
 
-use super::ifd::ByteOrder;
+use super::header::ByteOrder;
 
 /// TIFF compression codes this reader decodes.
 pub fn compression_name(code: u16) -> &'static str {

@@ -17,6 +17,7 @@
 mod decode;
 mod error;
 mod handle;
+mod header;
 mod ifd;
 mod inputs;
 mod meta;
@@ -26,7 +27,7 @@ mod plane;
 mod source;
 
 pub use error::{Result, TiffError};
-pub use ifd::ByteOrder;
+pub use header::ByteOrder;
 pub use inputs::natural_cmp;
 pub use meta::MetadataKind;
 pub use plane::TiffPlane;

@@ -5,7 +5,8 @@
 use super::decode::{decompress, undo_float, undo_horizontal, SampleType};
 use super::error::{Result, TiffError};
 use super::handle::Handle;
-use super::ifd::{ByteOrder, Chunking, Ifd};
+use super::header::ByteOrder;
+use super::ifd::{Chunking, Ifd};
 
 /// Largest decoded chunk accepted, in bytes; larger claims are treated as corrupt.
 pub const MAX_CHUNK_BYTES: u64 = 1 << 31;

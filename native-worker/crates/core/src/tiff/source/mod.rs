@@ -16,7 +16,8 @@ pub use self::reader::{Batches, FrameBatch, FrameReader};
 
 use super::error::Result;
 use super::handle::Backing;
-use super::ifd::{ByteOrder, Header, Ifd};
+use super::header::{ByteOrder, Header};
+use super::ifd::Ifd;
 use super::meta::{Axis, MetadataKind};
 use crate::Movie;
 use serde::Serialize;

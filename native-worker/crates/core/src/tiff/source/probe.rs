@@ -3,7 +3,8 @@
 
 use super::super::error::Result;
 use super::super::handle::{Backing, Handle};
-use super::super::ifd::{read_header, read_ifd, walk_chain, Header, Ifd};
+use super::super::header::{read_header, walk_chain, Header};
+use super::super::ifd::{read_ifd, Ifd};
 use super::super::page::check_supported;
 
 pub(super) struct Probe {
