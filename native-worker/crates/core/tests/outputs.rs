@@ -193,3 +193,38 @@ fn frame_by_frame_tifffile_series_stay_one_movie() {
     let src = Source::open(&[p], &OpenOptions::default()).unwrap();
     assert_eq!(src.info().frames, 6);
 }
+
+#[test]
+fn regions_json_marks_each_region_as_rois_json_does() {
+    use worker_core::output::{read_roi_table, write_rois};
+    use worker_core::roi::RoiRecord;
+    let out = tmpdir("regions");
+    let roi = |id: usize, iscell: bool| RoiRecord {
+        id,
+        plane: 0,
+        x: 3.0,
+        y: 2.0,
+        z: 0.0,
+        pixels: vec![(2, 3), (2, 4)],
+        weights: vec![1.0, 1.0],
+        score: if iscell { 0.9 } else { 0.1 },
+        iscell,
+        cluster: None,
+    };
+    write_rois(&out, &[roi(0, true), roi(1, false), roi(2, true)]).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("regions.json")).unwrap()).unwrap();
+    let flags: Vec<bool> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["iscell"].as_bool().expect("iscell in every region"))
+        .collect();
+    assert_eq!(flags, [true, false, true]);
+    let (rois, regions) = read_roi_table(&out).unwrap();
+    assert!(rois.iter().zip(&regions).all(|(r, g)| r.iscell == g.iscell));
+    // a regions.json written before the field existed still reads (as not marked)
+    let old = r#"[{"id":0,"plane":0,"coordinates":[[2,3],[2,4]]}]"#;
+    let g: Vec<worker_core::output::Region> = serde_json::from_str(old).unwrap();
+    assert!(!g[0].iscell);
+}

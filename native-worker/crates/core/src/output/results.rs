@@ -42,12 +42,17 @@ struct RoisDoc {
     rois: Vec<RoiJson>,
 }
 
-/// A record of `regions.json` (neurofinder format): the ROI's pixels as `[row, col]`.
+/// A record of `regions.json` (neurofinder format): the ROI's pixels as `[row, col]`, and
+/// whether it is a cell. Every ROI is listed, cells or not: a neurofinder score of the worker's
+/// cells keeps only the records with `iscell` (neurofinder's own tools read `coordinates` only).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Region {
     pub id: usize,
     pub plane: usize,
     pub coordinates: Vec<(u32, u32)>,
+    /// As `iscell` in `rois.json`; false when a file written before this field lacks it.
+    #[serde(default)]
+    pub iscell: bool,
 }
 
 /// Writes the result files of `out` up to `stage`; returns the file names written.
@@ -102,6 +107,7 @@ pub fn write_rois(dir: &Path, rois: &[RoiRecord]) -> Result<Vec<String>, OutputE
             id: r.id,
             plane: r.plane,
             coordinates: r.pixels.clone(),
+            iscell: r.iscell,
         })
         .collect();
     let table: Vec<RoiJson> = rois.iter().map(roi_json).collect();

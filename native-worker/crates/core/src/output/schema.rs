@@ -15,7 +15,8 @@ pub use super::json::SCHEMA_VERSION;
 pub const SUMMARY: &str = "summary.json";
 /// `rois.json`: `{"schema", "rois": [record...]}`, records as in [`ROI_FIELDS`].
 pub const ROIS: &str = "rois.json";
-/// `regions.json`: neurofinder format, `[{"id", "plane", "coordinates": [[row, col]...]}]`.
+/// `regions.json`: neurofinder format, every ROI, `[{"id", "plane", "coordinates": [[row, col]...],
+/// "iscell"}]` (`iscell` as in `rois.json`; score cells only by keeping the records with it).
 pub const REGIONS: &str = "regions.json";
 /// `iscell.npy`: float64 `(rois, 2)`, `[is cell 0/1, score]`.
 pub const ISCELL: &str = "iscell.npy";
