@@ -32,6 +32,7 @@ import { engineOptionsFromSettings } from './engine-options.ts';
 import { keyFor, rootLabels } from './object-keys.ts';
 import { writeSnapshot, type AcquisitionSnapshot } from './status-file.ts';
 import { SessionManifests } from './session-manifests.ts';
+import { HOUR_MS, backgroundTimers, systemClock, type Clock, type Intervals } from '../common/time.ts';
 
 export interface AcquisitionOptions {
   settings: Settings;
@@ -49,6 +50,9 @@ export interface AcquisitionOptions {
   engine?: Partial<UploadEngineOptions>;
   /** Status snapshot period; 0 disables. */
   snapshotMs?: number;
+  /** Default: the system clock and background timers (common/time.ts). */
+  clock?: Clock;
+  timers?: Intervals;
   log?: (line: string) => void;
 }
 
@@ -95,8 +99,10 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
   let engine: UploadEngine | undefined;
   let watcher: FolderWatcher | undefined;
   let sessions: SessionTracker | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let freeTimer: NodeJS.Timeout | undefined;
+  const clock = o.clock ?? systemClock;
+  const timers = o.timers ?? backgroundTimers;
+  let timer: unknown;
+  let freeTimer: unknown;
   try {
     if (o.settings.target.kind === 'local') await mkdir(o.settings.target.path, { recursive: true });
     engine = createUploadEngine({
@@ -168,7 +174,7 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
       const all = eng.list();
       return {
         pid: process.pid,
-        writtenAt: Date.now(),
+        writtenAt: clock.now(),
         target: describeTarget(o.settings),
         engine: eng.status(),
         ...(watcher ? { watch: watcher.status() } : {}),
@@ -180,13 +186,11 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
     const snapshotMs = o.snapshotMs ?? 1000;
     if (snapshotMs > 0) {
       const publish = () => writeSnapshot(o.queueDir, snapshot()).catch(() => {});
-      timer = setInterval(publish, snapshotMs);
-      timer.unref();
+      timer = timers.setInterval(publish, snapshotMs);
       await publish();
     }
     if (o.settings.upload.freeSpaceAfterDays !== null) {
-      freeTimer = setInterval(() => { eng.freeSpace().catch(report('free space')); }, 3_600_000);
-      freeTimer.unref();
+      freeTimer = timers.setInterval(() => { eng.freeSpace().catch(report('free space')); }, HOUR_MS);
     }
     function report(what: string) {
       return (e: unknown) => log(`${what}: ${e instanceof Error ? e.message : String(e)}`);
@@ -198,8 +202,8 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
       sessions,
       snapshot,
       async stop() {
-        if (timer) clearInterval(timer);
-        if (freeTimer) clearInterval(freeTimer);
+        if (timer) timers.clearInterval(timer);
+        if (freeTimer) timers.clearInterval(freeTimer);
         await sessions?.stop();
         await watcher?.stop();
         await eng.stop();
@@ -207,7 +211,7 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
       },
     };
   } catch (e) {
-    if (timer) clearInterval(timer);
+    if (timer) timers.clearInterval(timer);
     await sessions?.stop().catch(() => {});
     await watcher?.stop().catch(() => {});
     await engine?.stop().catch(() => {});

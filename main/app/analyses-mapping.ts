@@ -42,7 +42,7 @@ export function toAnalysis(v: JobView, demo = false): Analysis {
         : Math.round((v.shards.reduce((s, sh) => s + stepFraction(sh, name), 0) / v.shards.length) * 1000) / 10;
     return { name, done, total: 100 };
   });
-  const terminal = status === 'done' || status === 'failed' || status === 'cancelled';
+  const terminal = isTerminal(v.state);
   return {
     id: v.id,
     name: v.name,

@@ -13,11 +13,9 @@ import type { Settings } from '../config/schema.ts';
 import type { GuardrailEvent } from '../instances/guardrails.ts';
 import type { InstanceInfo } from '../instances/types.ts';
 import { createJsonFileStore } from '../cost/cache-store.ts';
-import { systemClock } from '../cost/clock.ts';
 import { createDailySummaryScheduler } from '../instances/daily-summary.ts';
 import { createUptimeRecorder } from '../instances/uptime-records.ts';
 import { createNotificationLimiter } from '../tray/notification-limiter.ts';
-import { backgroundTimers } from '../upload/timers.ts';
 import { createAppNotifier } from './app-notifier.ts';
 import type { TrayModel } from '../tray/tray-model.ts';
 import { createEventHub } from './events.ts';
@@ -27,6 +25,7 @@ import { createComputeApi } from './compute-api.ts';
 import { createAnalysesApi } from './analyses-api.ts';
 import { createResultsApi } from './results-api.ts';
 import { acquisitionChanged } from './settings-mapping.ts';
+import { systemClock, backgroundTimers } from '../common/time.ts';
 
 export interface AppHost extends AppServices {
   /** The tray's model (Electron). */

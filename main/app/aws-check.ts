@@ -8,7 +8,7 @@ import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCheckResult, FieldProblem } from '../../preload/api.ts';
 import { defaultSettings } from '../config/schema.ts';
 import { settingsErrors } from '../config/validate.ts';
-import { isCredentialError } from '../instances/errors.ts';
+import { awsFailure, isCredentialFailure } from '../common/aws-errors.ts';
 
 export interface AwsCheckRequest {
   profile: string;
@@ -59,7 +59,7 @@ export async function checkAws(req: AwsCheckRequest, clientsFor: (req: AwsCheckR
     } catch (e) {
       // S3-compatible stores (an endpoint is set) often have no STS: the bucket check decides.
       if (!req.endpoint.trim()) {
-        const why = isCredentialError(e) || errName(e) === 'CredentialsProviderError'
+        const why = isCredentialFailure(awsFailure(e))
           ? `no working credentials for ${profileLabel} (${errText(e)}); sign in (aws sso login) or fix ~/.aws/config`
           : isNetworkError(e) ? `cannot reach AWS STS in ${req.region.trim()} (${errText(e)})` : `${profileLabel}: ${errName(e)}: ${errText(e)}`;
         problems.push({ field: isNetworkError(e) ? 'region' : 'profile', message: why });
@@ -83,7 +83,7 @@ function bucketProblem(e: unknown, bucket: string, req: AwsCheckRequest, profile
   if (status === 404 || name === 'NotFound' || name === 'NoSuchBucket') return { field: 'bucket', message: `bucket "${bucket}" does not exist (create it first, or check the name)` };
   if (status === 403 || name === 'Forbidden' || name === 'AccessDenied') return { field: 'bucket', message: `${profileLabel} may not use bucket "${bucket}" (access denied)` };
   if (status === 301 || name === 'PermanentRedirect') return { field: 'region', message: `bucket "${bucket}" is in another region than ${req.region.trim()}` };
-  if (isCredentialError(e) || name === 'CredentialsProviderError') return { field: 'profile', message: `no working credentials for ${profileLabel} (${errText(e)})` };
+  if (isCredentialFailure(awsFailure(e))) return { field: 'profile', message: `no working credentials for ${profileLabel} (${errText(e)})` };
   if (isNetworkError(e)) {
     return req.endpoint.trim()
       ? { field: 'endpoint', message: `cannot reach ${req.endpoint.trim()} (${errText(e)})` }

@@ -9,12 +9,11 @@ import type { Settings } from '../config/schema.ts';
 import { createAwsClients, type AwsClients } from '../aws/clients.ts';
 import { awsConnection } from '../aws/connection.ts';
 import { createJsonFileStore } from '../cost/cache-store.ts';
-import { systemClock, systemTimers } from '../cost/clock.ts';
 import { createComputeServices, type ComputeServices } from '../instances/compute-services.ts';
 import type { GuardrailEvent } from '../instances/guardrails.ts';
 import { createInstancePoller, type InstancePoller } from '../instances/instance-poller.ts';
 import type { InstanceInfo } from '../instances/types.ts';
-import { backgroundTimers, type Timers } from '../upload/timers.ts';
+import { systemClock, backgroundTimers, type Timeouts } from '../common/time.ts';
 
 export interface AwsContext {
   clients: AwsClients;
@@ -33,7 +32,7 @@ export interface AwsBackground {
   pollInstances?: boolean;
   onInstancesChanged?: (instances: InstanceInfo[], previous: InstanceInfo[] | null) => void;
   /** Default: real timers that do not keep the process alive. */
-  pollTimers?: Timers;
+  pollTimers?: Timeouts;
 }
 
 export interface AwsContextDeps {
@@ -75,7 +74,7 @@ export function createAwsContexts(d: AwsContextDeps): AwsContexts {
     const compute = createComputeServices({
       ...clients,
       clock: systemClock,
-      timers: systemTimers,
+      timers: backgroundTimers,
       store: createJsonFileStore(d.cacheFile),
       region: conn.region,
       owner,

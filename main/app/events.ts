@@ -3,13 +3,8 @@
  * one event per topic every `minGapMs`, the last one always delivered), notifications go out at
  * once. A listener that throws does not affect the others.
  */
-import { backgroundTimers } from '../upload/timers.ts';
 import type { AppEvent, Topic } from '../../preload/api.ts';
-
-export interface EventTimers {
-  setTimeout(f: () => void, ms: number): unknown;
-  clearTimeout(h: unknown): void;
-}
+import { backgroundTimers, type Timeouts } from '../common/time.ts';
 
 export interface EventHub {
   subscribe(listener: (event: AppEvent) => void): () => void;
@@ -18,7 +13,7 @@ export interface EventHub {
   dispose(): void;
 }
 
-export function createEventHub(opts: { minGapMs?: number; timers?: EventTimers; now?: () => number } = {}): EventHub {
+export function createEventHub(opts: { minGapMs?: number; timers?: Timeouts; now?: () => number } = {}): EventHub {
   const minGapMs = opts.minGapMs ?? 250;
   const timers = opts.timers ?? backgroundTimers;
   const now = opts.now ?? Date.now;

@@ -9,12 +9,13 @@
  * (`budget/overrides`, newest last, the latest 500 kept).
  */
 import type { KeyValueStore } from '../cost/cache-store.ts';
-import { HOUR_MS, nextMonthStartUtc, type Clock } from '../cost/clock.ts';
 import { remainingRunMs } from '../cost/live-cost.ts';
 import { round4, usd } from '../cost/money.ts';
 import type { InstanceInfo } from '../instances/types.ts';
 import type { BudgetReader } from './budgets.ts';
 import { BudgetError } from './errors.ts';
+import { HOUR_MS, type Clock } from '../common/time.ts';
+import { nextMonthStartUtc } from '../cost/calendar.ts';
 
 export interface BudgetOverride {
   reason: string;

@@ -14,7 +14,8 @@ import { GetCostAndUsageCommand, type GetCostAndUsageCommandOutput, type GroupDe
 import { fromAwsError } from '../instances/errors.ts';
 import { TAG } from '../instances/types.ts';
 import type { KeyValueStore } from './cache-store.ts';
-import { HOUR_MS, MINUTE_MS, isoDay, monthStartUtc, type Clock } from './clock.ts';
+import { HOUR_MS, MINUTE_MS, type Clock } from '../common/time.ts';
+import { isoDay, monthStartUtc } from './calendar.ts';
 
 export interface CostExplorerApi {
   send(command: GetCostAndUsageCommand): Promise<GetCostAndUsageCommandOutput>;

@@ -3,12 +3,12 @@
  * Cost Explorer month-to-date (asked rarely, see cost-explorer.ts) and a month-end projection.
  */
 import type { InstanceInfo } from '../instances/types.ts';
-import type { Clock } from './clock.ts';
 import type { CostAnswer, CostExplorerCache } from './cost-explorer.ts';
 import { liveCost, type LiveCost } from './live-cost.ts';
 import { priceAge } from './price-age.ts';
 import { priceTableLabel } from './price-refresh.ts';
 import type { PriceTable } from './price-table.ts';
+import { type Clock } from '../common/time.ts';
 
 export interface CostSummary {
   live: LiveCost;

@@ -4,8 +4,9 @@
  * (cost-explorer.ts) is the authoritative, delayed view.
  */
 import type { InstanceInfo } from '../instances/types.ts';
-import { HOUR_MS, nextMonthStartUtc } from './clock.ts';
 import { HOURS_PER_MONTH } from './price-table.ts';
+import { HOUR_MS } from '../common/time.ts';
+import { nextMonthStartUtc } from './calendar.ts';
 
 const HOURS_PER_MONTH_MS = HOURS_PER_MONTH * HOUR_MS;
 

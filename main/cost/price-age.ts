@@ -4,8 +4,8 @@
  * the way to refresh it. Pure; the clock is injected so the age can be held at any day.
  */
 import { PRICING_SOURCE_PREFIX } from './price-refresh.ts';
-import type { Clock } from './clock.ts';
 import type { PriceTable } from './price-table.ts';
+import { type Clock } from '../common/time.ts';
 
 /** A table older than this many days is called out of date. */
 export const STALE_PRICE_DAYS = 90;

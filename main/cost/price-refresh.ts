@@ -16,9 +16,10 @@
 import { GetProductsCommand, type Filter, type GetProductsCommandOutput } from '@aws-sdk/client-pricing';
 import { fromAwsError } from '../instances/errors.ts';
 import type { KeyValueStore } from './cache-store.ts';
-import { isoDay, type Clock } from './clock.ts';
 import { parsePriceListItem, type PriceListItem } from './price-list.ts';
 import type { PriceTable, RegionPrices } from './price-table.ts';
+import { type Clock } from '../common/time.ts';
+import { isoDay } from './calendar.ts';
 
 export interface PricingApi {
   send(command: GetProductsCommand): Promise<GetProductsCommandOutput>;

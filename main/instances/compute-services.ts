@@ -12,7 +12,6 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import { createBudgetGuard, spendLimitFrom, type BudgetGuard } from '../budget/budget-guard.ts';
 import { accountIdFromSts, createBudgetReader, type BudgetReader } from '../budget/budgets.ts';
 import type { KeyValueStore } from '../cost/cache-store.ts';
-import type { Clock, Timers } from '../cost/clock.ts';
 import { createCostExplorerCache, type CostExplorerCache } from '../cost/cost-explorer.ts';
 import { createCostService, type CostService } from '../cost/cost-service.ts';
 import { createPriceRefresher, type PriceRefreshOutcome, type PricingApi } from '../cost/price-refresh.ts';
@@ -20,6 +19,7 @@ import { loadPriceTable, type PriceTable } from '../cost/price-table.ts';
 import { createGuardrails, type GuardrailEvent, type GuardrailOptions, type Guardrails } from './guardrails.ts';
 import { createImageService, type ImageService } from './image-service.ts';
 import { createInstanceService, type InstanceService } from './instance-service.ts';
+import { type Clock, type Intervals } from '../common/time.ts';
 
 export interface ComputeServicesDeps {
   ec2: Pick<EC2Client, 'send'>;
@@ -29,7 +29,7 @@ export interface ComputeServicesDeps {
   budgets: Pick<BudgetsClient, 'send'>;
   costExplorer: Pick<CostExplorerClient, 'send'>;
   clock: Clock;
-  timers: Timers;
+  timers: Intervals;
   /** Cache and records: Cost Explorer answers, budget overrides. */
   store: KeyValueStore;
   region: string;

@@ -5,13 +5,12 @@
  * repeated, also across restarts). A day across a daylight-saving change lasts 23 or 25 hours.
  */
 import type { KeyValueStore } from '../cost/cache-store.ts';
-import type { Clock } from '../cost/clock.ts';
 import { duration, usd } from '../cost/money.ts';
 import type { NotificationLimiter } from '../tray/notification-limiter.ts';
 import type { AppNotification } from '../tray/notifications.ts';
-import type { Timers } from '../upload/timers.ts';
 import { addDays, localDay, localDayRange, systemTimeZone } from './local-day.ts';
 import type { UptimeRecords } from './uptime-records.ts';
+import { type Clock, type Timeouts } from '../common/time.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -88,7 +87,7 @@ export function dailySummaryNotification(s: DailySummary): AppNotification {
 
 export interface DailySummarySchedulerDeps {
   clock: Clock;
-  timers: Timers;
+  timers: Timeouts;
   records: () => UptimeRecords;
   /** Remembers the last day summarised. */
   store: KeyValueStore;

@@ -1,8 +1,9 @@
 /**
  * Typed errors for instance work, each with a `code` and a one-line message a newcomer can act
  * on. `fromAwsError` maps SDK errors (by their `name`) onto them; anything unknown keeps the AWS
- * message behind an `AWS_ERROR` code.
+ * message behind an `AWS_ERROR` code. What kind of failure it is comes from common/aws-errors.ts.
  */
+import { awsFailure, isCredentialFailure } from '../common/aws-errors.ts';
 
 export type ComputeErrorCode =
   | 'UNKNOWN_INSTANCE'
@@ -28,17 +29,6 @@ export class ComputeError extends Error {
   }
 }
 
-const CREDENTIAL_ERRORS = new Set([
-  'ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'AuthFailure', 'InvalidClientTokenId',
-  'UnrecognizedClientException', 'SignatureDoesNotMatch', 'InvalidSignatureException',
-  'CredentialsProviderError', 'MissingAuthenticationToken',
-]);
-const ACCESS_ERRORS = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException']);
-const THROTTLE_ERRORS = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
-
-export function isCredentialError(e: unknown): boolean {
-  return CREDENTIAL_ERRORS.has((e as { name?: string })?.name ?? '');
-}
 
 /** Turns an AWS SDK error into a ComputeError; `subject` names what was being done ("stop i-123"). */
 export function fromAwsError(e: unknown, subject: string): ComputeError {
@@ -51,13 +41,14 @@ export function fromAwsError(e: unknown, subject: string): ComputeError {
   if (name === 'IncorrectInstanceState') {
     return new ComputeError('WRONG_STATE', `${subject}: the instance is in the wrong state for this (${message})`, { cause: e });
   }
-  if (CREDENTIAL_ERRORS.has(name)) {
+  const kind = awsFailure(e);
+  if (isCredentialFailure(kind)) {
     return new ComputeError('CREDENTIALS', `${subject}: AWS credentials are missing, invalid or expired (${name}); sign in again (aws sso login) or fix the profile`, { cause: e });
   }
-  if (ACCESS_ERRORS.has(name)) {
+  if (kind === 'access-denied') {
     return new ComputeError('ACCESS_DENIED', `${subject}: your AWS identity is not allowed to do this (${name})`, { cause: e });
   }
-  if (THROTTLE_ERRORS.has(name)) {
+  if (kind === 'throttled') {
     return new ComputeError('THROTTLED', `${subject}: AWS is throttling requests; try again in a minute`, { cause: e });
   }
   if (name === 'Unsupported' || name === 'InvalidInstanceType' || (name === 'InvalidParameterValue' && /instance ?type/i.test(message))) {

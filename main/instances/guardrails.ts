@@ -12,10 +12,10 @@
  * Events go to `onEvent` (the tray and notifications) and are returned from `tick`.
  */
 import type { BudgetStatus } from '../budget/budgets.ts';
-import type { Clock, Timers } from '../cost/clock.ts';
 import { checkIdle, type CloudWatchApi } from './idle.ts';
 import type { InstanceService } from './instance-service.ts';
 import type { InstanceInfo } from './types.ts';
+import { type Clock, type Intervals } from '../common/time.ts';
 
 export type GuardrailEvent =
   | { kind: 'max-runtime'; instanceId: string; name: string; uptimeMs: number; maxRuntimeMinutes: number; action: 'stop' | 'terminate'; error: string | null }
@@ -55,7 +55,7 @@ export function createGuardrails(deps: {
   instances: InstanceService;
   cloudwatch: CloudWatchApi;
   clock: Clock;
-  timers: Timers;
+  timers: Intervals;
   options?: Partial<GuardrailOptions>;
   onEvent?: (event: GuardrailEvent) => void;
   budgets?: () => Promise<BudgetStatus[]>;

@@ -15,11 +15,11 @@ import {
   type Image,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import type { Clock } from '../cost/clock.ts';
 import { snapshotPerGbMonth, type PriceTable } from '../cost/price-table.ts';
 import type { Ec2Api } from './describe.ts';
 import { ComputeError, fromAwsError } from './errors.ts';
 import { APP_TAG_VALUE, TAG } from './types.ts';
+import { type Clock } from '../common/time.ts';
 
 export interface ImageInfo {
   id: string;

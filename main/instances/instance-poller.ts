@@ -10,13 +10,13 @@
  * - `poke()` polls now and restarts the schedule (after a user action); polls never overlap.
  * - `stop()` cancels the pending timer; a poll in flight finishes but schedules nothing.
  */
-import type { Timers } from '../upload/timers.ts';
 import { listFingerprint } from './poll.ts';
 import { isTransitional, type InstanceInfo } from './types.ts';
+import { type Timeouts } from '../common/time.ts';
 
 export interface InstancePollerOptions {
   list: () => Promise<InstanceInfo[]>;
-  timers: Timers;
+  timers: Timeouts;
   onChange: (instances: InstanceInfo[], previous: InstanceInfo[] | null) => void;
   onError?: (error: unknown, retryInMs: number) => void;
   fastMs?: number;

@@ -21,7 +21,6 @@ import {
   TerminateInstancesCommand,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import type { Clock } from '../cost/clock.ts';
 import { ebsPerGbMonth, hourlyPrice, instanceSpec, type PriceTable } from '../cost/price-table.ts';
 import type { BudgetGuard, BudgetOverride, GuardDecision } from '../budget/budget-guard.ts';
 import { describeInstances, MANAGED_FILTER, type Ec2Api } from './describe.ts';
@@ -32,6 +31,7 @@ import { lockdownResources, lockedDownRunInstances } from './launch-spec.ts';
 import { effectiveExpiry, presetByName, SPOT_PRICE_NOTE, type LaunchPreset } from './presets.ts';
 import { APP_TAG_VALUE, TAG, type InstanceInfo, type InstanceState } from './types.ts';
 import { buildUserData } from './user-data.ts';
+import { sleep, systemTimers, type Clock } from '../common/time.ts';
 
 export interface InstanceServiceDeps {
   ec2: Ec2Api;
@@ -124,7 +124,7 @@ const RETRYABLE = new Set(['THROTTLED']);
 export function createInstanceService(deps: InstanceServiceDeps): InstanceService {
   const ctx = { ec2: deps.ec2, clock: deps.clock, prices: deps.prices, region: deps.region };
   const attempts = Math.max(1, deps.launchAttempts ?? 3);
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const pause = deps.sleep ?? ((ms: number) => sleep(systemTimers, ms));
 
   async function get(id: string): Promise<InstanceInfo> {
     if (!/^i-[0-9a-f]{8,17}$/.test(id)) {
@@ -317,7 +317,7 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
       let lastError: unknown;
       for (let attempt = 0; attempt < attempts; attempt += 1) {
         if (attempt > 0) {
-          await sleep(250 * 2 ** attempt);
+          await pause(250 * 2 ** attempt);
           const launched = await byToken(token);
           if (launched) return { instance: launched, clientToken: token, reused: true, guard: decision, userData: userData.script };
         }

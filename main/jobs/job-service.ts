@@ -23,6 +23,7 @@ import { validateParams } from './worker-command.ts';
 import type { Ec2JobRunner } from './ec2-runner.ts';
 import type { WorkerBinary } from './worker-binary.ts';
 import { mergeShardResults } from './merge.ts';
+import { sleep, systemClock, systemTimers, type Timeouts } from '../common/time.ts';
 
 export interface JobServiceDeps {
   store: ObjectStore;
@@ -31,6 +32,8 @@ export interface JobServiceDeps {
   worker: () => Promise<WorkerBinary>;
   owner: string;
   now?: () => number;
+  /** Waits between reads of a followed job (default: system timers). */
+  timers?: Timeouts;
   hostname?: string;
   spawnWorker?: SpawnWorker;
   /** Present when EC2 is configured (S3 target); absent means only local jobs. */
@@ -77,7 +80,7 @@ export interface JobService {
 }
 
 export function createJobService(d: JobServiceDeps): JobService {
-  const now = d.now ?? Date.now;
+  const now = d.now ?? systemClock.now;
   const host = d.hostname ?? osHostname();
   const pidAlive = d.pidAlive ?? defaultPidAlive;
   const killOrphan = d.killOrphan ?? defaultKillOrphan;
@@ -222,10 +225,8 @@ export function createJobService(d: JobServiceDeps): JobService {
     return view(m);
   };
 
-  const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((r) => {
-    const t = setTimeout(r, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
-  });
+  /** Waits between reads of a followed job; an abort ends the wait early (the loop then returns). */
+  const pause = (ms: number, signal?: AbortSignal) => sleep(d.timers ?? systemTimers, ms, signal).catch(() => undefined);
 
   return {
     async submit(req) {
@@ -284,7 +285,7 @@ export function createJobService(d: JobServiceDeps): JobService {
         } catch (e) {
           // A poll that fails (network, throttling) is retried; a run of failures ends following.
           if (e instanceof JobError || ++errors >= 10) throw e;
-          await sleep(d.pollMs ?? 3000, o.signal);
+          await pause(d.pollMs ?? 3000, o.signal);
           if (o.signal?.aborted) return view(m);
           continue;
         }
@@ -292,7 +293,7 @@ export function createJobService(d: JobServiceDeps): JobService {
         if (sig !== last) o.onUpdate?.(v);
         last = sig;
         if (isTerminal(v.state) || o.signal?.aborted) return v;
-        await sleep(d.pollMs ?? 3000, o.signal);
+        await pause(d.pollMs ?? 3000, o.signal);
         if (o.signal?.aborted) return view(m);
       }
     },

@@ -18,6 +18,7 @@ import { putJson, type ObjectStore } from './object-store.ts';
 import { lineSplitter, parseProgressLine } from './worker-progress.ts';
 import { WORKER_INPUT_ERROR, analyzeArgs, workerFailureText } from './worker-command.ts';
 import { uploadResults } from './results-upload.ts';
+import { backgroundTimers, systemClock, systemTimers, type Timers } from '../common/time.ts';
 
 export type SpawnWorker = (file: string, args: string[]) => ChildProcess;
 
@@ -29,6 +30,8 @@ export interface LocalShardOptions {
   /** Scratch folder for this shard (inputs fetched from the store, worker output). Removed at the end unless keepWorkDir. */
   workDir: string;
   now?: () => number;
+  /** Runtime limit, heartbeats and the exit grace (default: system timers). */
+  timers?: Timers;
   hostname?: string;
   spawnWorker?: SpawnWorker;
   signal?: AbortSignal;
@@ -42,7 +45,7 @@ export interface LocalShardOptions {
 const LOG_TAIL_BYTES = 256 * 1024;
 
 export async function runLocalShard(o: LocalShardOptions): Promise<ShardStatusDoc> {
-  const now = o.now ?? Date.now;
+  const now = o.now ?? systemClock.now;
   const host = o.hostname ?? osHostname();
   const keys = jobKeys(o.manifest.id).shard(o.shard.index);
   // Own process group, so a stop reaches everything the worker started.
@@ -176,6 +179,7 @@ interface RunHooks {
 }
 
 function runWorker(o: LocalShardOptions, spawnWorker: SpawnWorker, args: string[], h: RunHooks): Promise<WorkerOutcome> {
+  const timers = o.timers ?? systemTimers;
   return new Promise((resolve) => {
     let child: ChildProcess;
     try {
@@ -223,15 +227,15 @@ function runWorker(o: LocalShardOptions, spawnWorker: SpawnWorker, args: string[
       if (ending || child.exitCode !== null) return;
       ending = why;
       signalAll('SIGTERM');
-      setTimeout(() => {
+      backgroundTimers.setTimeout(() => {
         if (child.exitCode === null && child.signalCode === null) signalAll('SIGKILL');
-      }, o.killGraceMs ?? 3000).unref();
+      }, o.killGraceMs ?? 3000);
     };
     const onAbort = () => stop('cancelled');
     o.signal?.addEventListener('abort', onAbort, { once: true });
-    const timeout = setTimeout(() => stop('timeout'), o.manifest.maxRuntimeSeconds * 1000);
+    const timeout = timers.setTimeout(() => stop('timeout'), o.manifest.maxRuntimeSeconds * 1000);
     let beating = false;
-    const beat = setInterval(() => {
+    const beat = timers.setInterval(() => {
       if (beating) return;
       beating = true;
       h.heartbeat()
@@ -246,8 +250,8 @@ function runWorker(o: LocalShardOptions, spawnWorker: SpawnWorker, args: string[
       void h.heartbeat().catch(() => undefined);
     });
     const finish = (outcome: WorkerOutcome) => {
-      clearTimeout(timeout);
-      clearInterval(beat);
+      timers.clearTimeout(timeout);
+      timers.clearInterval(beat);
       o.signal?.removeEventListener('abort', onAbort);
       resolve(outcome);
     };
@@ -258,7 +262,7 @@ function runWorker(o: LocalShardOptions, spawnWorker: SpawnWorker, args: string[
     // forever: after 'exit', give the pipes a moment, then end the group and stop waiting.
     let closed = false;
     child.once('exit', (code, signal) => {
-      setTimeout(() => {
+      timers.setTimeout(() => {
         if (closed) return;
         signalAll('SIGKILL');
         child.stdout?.destroy();

@@ -19,7 +19,7 @@
 import { basename, relative, sep } from 'node:path';
 
 import type { TrackedFile } from '../watch/file-state.ts';
-import { type Clock, systemClock, type WatchEventMap, type WatchEventName } from '../watch/watch-types.ts';
+import { type WatchClock, systemWatchClock, type WatchEventMap, type WatchEventName } from '../watch/watch-types.ts';
 import { buildManifest, type Manifest, type ManifestDeps, type ManifestInput } from './manifest.ts';
 
 /** The slice of FolderWatcher a tracker needs. */
@@ -47,7 +47,7 @@ export interface SessionTrackerOptions {
   checkIntervalMs?: number;
   onManifest: (manifest: Manifest, session: SessionInfo) => Promise<void> | void;
   onError?: (error: Error, session: SessionInfo) => void;
-  clock?: Clock;
+  clock?: WatchClock;
   manifestDeps?: ManifestDeps;
   build?: (input: ManifestInput, deps?: ManifestDeps) => Promise<Manifest>;
 }
@@ -66,7 +66,7 @@ export class SessionTracker {
   private readonly layout: 'subfolder' | 'root';
   private readonly idleMs: number;
   private readonly checkIntervalMs: number;
-  private readonly clock: Clock;
+  private readonly clock: WatchClock;
   private readonly options: SessionTrackerOptions;
   private readonly sessions = new Map<string, SessionState>();
   private readonly unsubscribe: Array<() => void> = [];
@@ -80,7 +80,7 @@ export class SessionTracker {
     this.layout = options.layout ?? 'subfolder';
     this.idleMs = options.idleMs ?? 120_000;
     this.checkIntervalMs = options.checkIntervalMs ?? Math.max(20, Math.min(1000, Math.floor(this.idleMs / 4)));
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? systemWatchClock;
   }
 
   start(): void {

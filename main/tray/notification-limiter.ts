@@ -6,7 +6,7 @@
  * History lives in the injected store so limits survive restarts; it is pruned to stay small.
  */
 import type { KeyValueStore } from '../cost/cache-store.ts';
-import type { Clock } from '../cost/clock.ts';
+import { type Clock } from '../common/time.ts';
 
 export interface NotificationLimiter {
   /** True when the notification may be shown now; records it when so. */

@@ -8,7 +8,7 @@
  * Operations call `waitUntilClosed()` before each attempt, so nothing is sent while it is open.
  */
 import { InterruptedError, type UploadError } from './errors.ts';
-import type { Timers } from './timers.ts';
+import { type Timeouts } from '../common/time.ts';
 
 export type CircuitState = 'closed' | 'open';
 
@@ -29,11 +29,11 @@ export class CircuitBreaker {
   #waiters = new Set<() => void>();
   #stopped = false;
   readonly #options: CircuitOptions;
-  readonly #timers: Timers;
+  readonly #timers: Timeouts;
   readonly #probe: () => Promise<void>;
   readonly #onChange: (state: CircuitState, reason: UploadError | undefined) => void;
 
-  constructor(options: CircuitOptions & { timers: Timers; probe: () => Promise<void>; onChange?: (state: CircuitState, reason: UploadError | undefined) => void }) {
+  constructor(options: CircuitOptions & { timers: Timeouts; probe: () => Promise<void>; onChange?: (state: CircuitState, reason: UploadError | undefined) => void }) {
     this.#options = { failureThreshold: options.failureThreshold, probeIntervalMs: options.probeIntervalMs, maxProbeIntervalMs: options.maxProbeIntervalMs };
     this.#timers = options.timers;
     this.#probe = options.probe;

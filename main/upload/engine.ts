@@ -33,8 +33,8 @@ import { RateMeter } from './rate-meter.ts';
 import { S3Target, type S3TargetOptions } from './s3-target.ts';
 import { Semaphore } from './semaphore.ts';
 import type { TransferIo, UploadTarget } from './target.ts';
-import { sleep, systemClock, systemTimers, type Clock, type Timers } from './timers.ts';
 import { TokenBucket } from './token-bucket.ts';
+import { sleep, systemClock, systemTimers, type Clock, type Timeouts } from '../common/time.ts';
 
 /** The file-system calls the engine makes on source files (injectable for tests). */
 export interface UploadFs {
@@ -66,7 +66,7 @@ export interface UploadEngineOptions {
   freeSpaceAfterDays?: number;
   journal?: JournalOptions;
   clock?: Clock;
-  timers?: Timers;
+  timers?: Timeouts;
   random?: () => number;
   fs?: UploadFs;
 }
@@ -184,7 +184,7 @@ class Engine implements UploadEngine {
   readonly #o: UploadEngineOptions;
   readonly #target: UploadTarget;
   readonly #clock: Clock;
-  readonly #timers: Timers;
+  readonly #timers: Timeouts;
   readonly #random: () => number;
   readonly #fs: UploadFs;
   readonly #backoff: BackoffPolicy;
@@ -714,7 +714,7 @@ class Engine implements UploadEngine {
         if (this.#breaker.state === 'open') continue;
         attempt++;
         if (attempt >= this.#backoff.maxAttempts) throw new UploadError(e.code, e.kind, `gave up after ${attempt} attempts: ${e.message}`, { cause: err });
-        await sleep(this.#timers, backoffDelay(attempt - 1, this.#backoff, this.#random), outer);
+        await sleep(this.#timers, backoffDelay(attempt - 1, this.#backoff, this.#random), outer, () => new InterruptedError());
       } finally {
         if (timer !== undefined) this.#timers.clearTimeout(timer);
         outer.removeEventListener('abort', onOuter);

@@ -10,6 +10,8 @@
  * - `permanent`: retrying cannot fix it (AccessDenied, NoSuchBucket, wrong region, expired or
  *   rejected credentials, unreadable / deleted / truncated file); the item stops and waits for `retry(id)`.
  */
+import { awsFailureOfName } from '../common/aws-errors.ts';
+
 export type ErrorKind = 'retryable' | 'network' | 'credentials' | 'permanent';
 
 export class UploadError extends Error {
@@ -43,10 +45,8 @@ export class UploadOptionsError extends Error {
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'ECONNABORTED', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE', 'EHOSTDOWN']);
-const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError']);
-const RETRYABLE_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'BadDigest', 'IncompleteBody', 'XAmzContentSHA256Mismatch', 'OperationAborted', 'PriorRequestNotComplete']);
-const CREDENTIAL_PROVIDER_NAMES = new Set(['CredentialsProviderError', 'TokenProviderError']);
+/** S3 answers worth another try (throttling is classified in common/aws-errors.ts). */
+const RETRYABLE_CODES = new Set(['InternalError', 'ServiceUnavailable', 'RequestTimeout', 'BadDigest', 'IncompleteBody', 'XAmzContentSHA256Mismatch', 'OperationAborted', 'PriorRequestNotComplete']);
 
 export interface ErrorContext {
   /** Operation, e.g. `UploadPart`. */
@@ -77,41 +77,33 @@ export function classifyError(err: unknown, ctx: ErrorContext): UploadError {
   if (sysCode === 'ENOENT' && status === undefined) return new UploadError('FileDeleted', 'permanent', `file deleted before it was uploaded: ${ctx.where}`, { cause: err });
   if ((sysCode === 'EACCES' || sysCode === 'EPERM') && status === undefined) return new UploadError('FileUnreadable', 'permanent', `file unreadable (permission denied): ${ctx.where}`, { cause: err });
   if (sysCode === 'EISDIR') return new UploadError('NotAFile', 'permanent', `not a regular file: ${ctx.where}`, { cause: err });
-  if (e.name && CREDENTIAL_PROVIDER_NAMES.has(e.name)) return new UploadError('NoCredentials', 'credentials', `no AWS credentials available: ${detail}`, { cause: err });
+  if (awsFailureOfName(e.name) === 'credentials-missing' && status === undefined) return new UploadError('NoCredentials', 'credentials', `no AWS credentials available: ${detail}`, { cause: err });
 
   if (sdkCode !== undefined && status !== undefined) {
     const bucket = ctx.bucket ? `"${ctx.bucket}"` : 'the bucket';
+    const failure = awsFailureOfName(sdkCode);
+    if (failure === 'access-denied') return new UploadError('AccessDenied', 'permanent', `access denied by S3 for ${ctx.op} on ${ctx.where} (check the IAM policy and bucket policy)`, { cause: err });
+    if (failure === 'credentials-expired') return new UploadError('ExpiredToken', 'permanent', `AWS credentials have expired (${sdkCode}); refresh the session or SSO login, then retry`, { cause: err });
+    if (failure === 'credentials-rejected' || failure === 'credentials-missing') return new UploadError('InvalidCredentials', 'permanent', `AWS credentials were rejected (${sdkCode}); check the access key and secret`, { cause: err });
     switch (sdkCode) {
-      case 'AccessDenied':
-      case 'AllAccessDisabled':
-      case 'AccountProblem':
-        return new UploadError('AccessDenied', 'permanent', `access denied by S3 for ${ctx.op} on ${ctx.where} (check the IAM policy and bucket policy)`, { cause: err });
       case 'NoSuchBucket':
         return new UploadError('NoSuchBucket', 'permanent', `bucket ${bucket} does not exist (NoSuchBucket)`, { cause: err });
       case 'PermanentRedirect':
       case 'AuthorizationHeaderMalformed':
       case 'IllegalLocationConstraintException':
         return new UploadError('WrongRegion', 'permanent', `bucket ${bucket} is in a different region than the one configured (${sdkCode})`, { cause: err });
-      case 'ExpiredToken':
-      case 'TokenRefreshRequired':
-        return new UploadError('ExpiredToken', 'permanent', `AWS credentials have expired (${sdkCode}); refresh the session or SSO login, then retry`, { cause: err });
-      case 'InvalidAccessKeyId':
-      case 'SignatureDoesNotMatch':
-      case 'InvalidToken':
-      case 'XAdminUserNotFound':
-        return new UploadError('InvalidCredentials', 'permanent', `AWS credentials were rejected (${sdkCode}); check the access key and secret`, { cause: err });
     }
     // A 403 to a HEAD request carries no body, so no error code: the SDK reports Unknown/Forbidden.
     if (status === 403 && (sdkCode === 'Unknown' || sdkCode === 'Forbidden' || sdkCode === '403')) {
       return new UploadError('AccessDenied', 'permanent', `access denied by S3 for ${ctx.op} on ${ctx.where} (HTTP 403 without details: check the IAM policy and bucket policy, and the credentials)`, { cause: err });
     }
-    if (RETRYABLE_CODES.has(sdkCode) || status >= 500 || status === 429) {
+    if (failure === 'throttled' || RETRYABLE_CODES.has(sdkCode) || status >= 500 || status === 429) {
       return new UploadError(sdkCode, 'retryable', `S3 ${ctx.op} failed with ${sdkCode} (HTTP ${status}) on ${ctx.where}`, { cause: err });
     }
     if (status === 301 || status === 307) return new UploadError('WrongRegion', 'permanent', `bucket ${bucket} is in a different region than the one configured (HTTP ${status})`, { cause: err });
     return new UploadError(sdkCode, 'permanent', `S3 ${ctx.op} failed with ${sdkCode} (HTTP ${status}) on ${ctx.where}: ${detail}`, { cause: err });
   }
-  if ((sysCode && NETWORK_CODES.has(sysCode)) || (e.name && NETWORK_NAMES.has(e.name)) || /socket hang up|aborted|premature close|ECONNRESET|ECONNREFUSED|timed? ?out/i.test(detail)) {
+  if (awsFailureOfName(sysCode) === 'network' || awsFailureOfName(e.name) === 'network' || e.name === 'RequestTimeout' || /socket hang up|aborted|premature close|ECONNRESET|ECONNREFUSED|timed? ?out/i.test(detail)) {
     return new UploadError('NetworkError', 'network', `cannot reach the storage endpoint during ${ctx.op} (${sysCode ?? e.name ?? 'error'}: ${detail})`, { cause: err });
   }
   if (status !== undefined && status >= 500) return new UploadError(`HTTP${status}`, 'retryable', `S3 ${ctx.op} failed with HTTP ${status} on ${ctx.where}`, { cause: err });

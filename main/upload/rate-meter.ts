@@ -1,8 +1,8 @@
+import { type Clock } from '../common/time.ts';
 /**
  * Throughput as a moving average over the last `windowMs` (bytes/s), from byte counts recorded as
  * request bodies stream. Buckets of `windowMs / 20` keep the cost per record O(1).
  */
-import type { Clock } from './timers.ts';
 
 export class RateMeter {
   readonly #clock: Clock;

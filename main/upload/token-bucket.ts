@@ -7,7 +7,7 @@
  * 64 KiB), so a limit holds over any window longer than that.
  */
 import { InterruptedError } from './errors.ts';
-import type { Clock, Timers } from './timers.ts';
+import { type Clock, type Timeouts } from '../common/time.ts';
 
 interface Waiter { n: number; resolve: () => void; reject: (e: Error) => void; signal?: AbortSignal; onAbort?: () => void }
 
@@ -18,9 +18,9 @@ export class TokenBucket {
   #queue: Waiter[] = [];
   #timer: unknown = undefined;
   readonly #clock: Clock;
-  readonly #timers: Timers;
+  readonly #timers: Timeouts;
 
-  constructor(options: { bytesPerSecond: number; clock: Clock; timers: Timers }) {
+  constructor(options: { bytesPerSecond: number; clock: Clock; timers: Timeouts }) {
     this.#clock = options.clock;
     this.#timers = options.timers;
     this.#rate = Math.max(0, options.bytesPerSecond);

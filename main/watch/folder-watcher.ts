@@ -38,14 +38,14 @@ import { checkFolder, nodeFolderFs } from './folder-health.ts';
 import { defaultOpenWriterProbe, type OpenWriterProbe } from './open-writer-probe.ts';
 import { createPathFilter, type PathFilter } from './patterns.ts';
 import {
-  type Clock,
+  type WatchClock,
   type CompleteReason,
   type EventSource,
   type EventSourceFactory,
   type FileRef,
   type FolderState,
   type RootStatus,
-  systemClock,
+  systemWatchClock,
   type WatchEventMap,
   type WatchEventName,
   type WatchFs,
@@ -86,7 +86,7 @@ export class FolderWatcher {
   private readonly folderCheckIntervalMs: number;
   private readonly filter: PathFilter;
   private readonly fs: WatchFs;
-  private readonly clock: Clock;
+  private readonly clock: WatchClock;
   private readonly probe: OpenWriterProbe;
   private readonly eventSourceFactory: EventSourceFactory;
 
@@ -127,7 +127,7 @@ export class FolderWatcher {
     this.folderCheckIntervalMs = options.folderCheckIntervalMs ?? 2000;
     this.filter = createPathFilter(options);
     this.fs = deps.fs ?? nodeFolderFs;
-    this.clock = deps.clock ?? systemClock;
+    this.clock = deps.clock ?? systemWatchClock;
     this.probe = deps.probe ?? defaultOpenWriterProbe();
     this.eventSourceFactory = deps.eventSource ?? directoryEventSource;
   }

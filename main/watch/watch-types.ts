@@ -1,17 +1,11 @@
 /** Contracts of the folder watcher: its injected dependencies, options and events. */
 import type { OpenWriterProbe } from './open-writer-probe.ts';
+import { systemClock, systemTimers, type Clock, type Timeouts } from '../common/time.ts';
 
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The watcher's and session tracker's time: a clock and one-shot timers (common/time.ts). */
+export type WatchClock = Clock & Timeouts;
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+export const systemWatchClock: WatchClock = { now: () => systemClock.now(), setTimeout: systemTimers.setTimeout, clearTimeout: systemTimers.clearTimeout };
 
 export interface StatLike {
   size: number;
@@ -87,7 +81,7 @@ export interface WatchOptions {
 
 export interface WatchDeps {
   fs?: WatchFs;
-  clock?: Clock;
+  clock?: WatchClock;
   probe?: OpenWriterProbe;
   eventSource?: EventSourceFactory;
 }

@@ -1,10 +1,10 @@
+import { type Clock, type Timeouts } from '../../main/common/time.ts';
 /**
- * A manual clock and timer queue implementing the upload engine's Clock and Timers interfaces.
+ * A manual clock and timer queue implementing the upload engine's Clock and Timeouts interfaces.
  * `advance(ms)` moves time forward and runs due timers in order (awaiting microtasks between them).
  */
-import type { Clock, Timers } from '../../main/upload/timers.ts';
 
-export class FakeTime implements Clock, Timers {
+export class FakeTime implements Clock, Timeouts {
   #now = 0;
   #seq = 0;
   #timers = new Map<number, { at: number; fn: () => void }>();

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
 import { shardsFor } from '../../jobs/job-wiring.ts';
-import type { WorkerParams } from '../../jobs/job-types.ts';
+import { isTerminal, type WorkerParams } from '../../jobs/job-types.ts';
 import { DEFAULT_PROFILE_NAME } from '../../iam/instance-profile.ts';
 import { DEFAULT_LAUNCH_ATTEMPTS } from '../../app/analysis-plan.ts';
 import { jobDetail, progressPrinter } from './job-output.ts';
@@ -122,7 +122,7 @@ export const analyzeCommand: CliCommand = {
     const v = await jobs.jobs.follow(m.id, { signal: io.stopSignal, onUpdate: progressPrinter(io, values.json) });
     if (values.json) io.out(JSON.stringify(v, null, 2));
     else for (const line of jobDetail(v)) io.out(line);
-    if (io.stopSignal.aborted && where === 'ec2' && !['done', 'failed', 'cancelled'].includes(v.state)) {
+    if (io.stopSignal.aborted && where === 'ec2' && !isTerminal(v.state)) {
       io.err(`stopped following; job ${m.id} goes on (scopecloud jobs follow ${m.id})`);
       return ExitCode.interrupted;
     }

@@ -23,7 +23,7 @@ export function jobDetail(v: JobView): string[] {
     if (s.percent !== null) parts.push(`${s.percent}%`);
     if (s.attempt > 1) parts.push(`attempt ${s.attempt}`);
     if (s.instanceId) parts.push(s.instanceId);
-    if (s.heartbeatAgeSeconds !== null && !['done', 'failed', 'cancelled'].includes(s.state)) parts.push(`heartbeat ${s.heartbeatAgeSeconds}s ago`);
+    if (s.heartbeatAgeSeconds !== null && !isTerminal(s.state)) parts.push(`heartbeat ${s.heartbeatAgeSeconds}s ago`);
     if (s.failure && !saysFailure(v, s)) parts.push(`${s.failure.code}: ${s.failure.message}`);
     lines.push(`  ${parts.join('  ')}  [${s.label}]`);
   }

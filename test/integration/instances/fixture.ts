@@ -9,9 +9,9 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createMemoryStore } from '../../../main/cost/cache-store.ts';
-import type { Timers } from '../../../main/cost/clock.ts';
 import { createComputeServices, type ComputeServicesDeps } from '../../../main/instances/compute-services.ts';
 import type { MotoServer } from '../../support/moto.ts';
+import { type Intervals } from '../../../main/common/time.ts';
 
 export interface FakeClock {
   now(): number;
@@ -23,7 +23,7 @@ export function fakeClock(start = Date.now()): FakeClock {
   return { now: () => t, advance: (ms) => { t += ms; } };
 }
 
-export const manualTimers: Timers & { fire(): void } = (() => {
+export const manualTimers: Intervals & { fire(): void } = (() => {
   const fns = new Map<number, () => void>();
   let next = 1;
   return {

@@ -1,14 +1,14 @@
 /** In-memory clock, file system and event source for watcher unit tests. */
 import { sep } from 'node:path';
 
-import type { Clock, DirentLike, EventSourceFactory, EventSourceHandlers, SourceEventName, StatLike, WatchFs } from '../../../main/watch/watch-types.ts';
+import type { WatchClock, DirentLike, EventSourceFactory, EventSourceHandlers, SourceEventName, StatLike, WatchFs } from '../../../main/watch/watch-types.ts';
 
 /** Lets pending promise chains settle (several macrotask turns). */
 export async function settle(turns = 20): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-export class FakeClock implements Clock {
+export class FakeClock implements WatchClock {
   private time = 1_000_000;
   private nextId = 1;
   private readonly timers = new Map<number, { at: number; callback: () => void }>();
@@ -66,9 +66,9 @@ export class FakeFs implements WatchFs {
   /** Device numbers of folders (default 1 everywhere). */
   readonly devices = new Map<string, number>();
   private nextIno = 100;
-  private readonly clock: Clock;
+  private readonly clock: WatchClock;
 
-  constructor(clock: Clock) {
+  constructor(clock: WatchClock) {
     this.clock = clock;
   }
 
