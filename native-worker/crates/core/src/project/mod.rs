@@ -9,14 +9,16 @@
 //! `plane{p}_{max,std}.gif` (one frame per window, shared percentile scale),
 //! `first_frame_plane{p}.png` (the first raw frame, 8-bit, 0.5th..99.5th percentile; listed
 //! first for its plane, kind `first`), and `projections.json` listing every image with its scale.
+//! The accumulation is here; writing one plane's images is in `images.rs`.
 
-use crate::output::{
-    self, write_gif, write_json, write_png_u16, write_png_u8, OutputError, Scale, SCHEMA_VERSION,
-};
+mod images;
+
+pub use self::images::{listed_files, write_plane_images, ImageRecord, ProjectionsSummary};
+
+use crate::output::{write_json, OutputError, SCHEMA_VERSION};
 use crate::progress::Progress;
 use crate::tiff::{Source, TiffError};
-use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Per-pixel running mean, max and variance (Welford, f64) over a stream of frames.
 #[derive(Clone, Debug)]
@@ -200,124 +202,6 @@ pub fn project_plane(
     })
 }
 
-/// One written image and the intensity range mapped onto its full scale.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ImageRecord {
-    pub file: String,
-    pub plane: usize,
-    pub channel: usize,
-    /// `first` (the first raw frame), `mean`, `max` or `std`.
-    pub kind: String,
-    pub bits: u8,
-    pub scale: Scale,
-}
-
-/// Contents of `projections.json`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ProjectionsSummary {
-    pub schema: u32,
-    pub width: usize,
-    pub height: usize,
-    pub frames: usize,
-    pub windows: usize,
-    pub images: Vec<ImageRecord>,
-}
-
-fn min_max(v: &[f32]) -> Scale {
-    let (lo, hi) = v
-        .iter()
-        .filter(|x| x.is_finite())
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| {
-            (a.min(x), b.max(x))
-        });
-    if lo.is_finite() {
-        Scale { lo, hi }
-    } else {
-        Scale { lo: 0.0, hi: 1.0 }
-    }
-}
-
-/// Writes the PNGs and GIFs of one plane projection into `dir`; returns the records.
-pub fn write_plane_images(
-    dir: &Path,
-    p: &PlaneProjection,
-    multi_channel: bool,
-    delay_cs: u16,
-) -> Result<Vec<ImageRecord>, OutputError> {
-    let stem = if multi_channel {
-        format!("plane{}_c{}", p.plane, p.channel)
-    } else {
-        format!("plane{}", p.plane)
-    };
-    let mut recs = Vec::new();
-    if !p.first.is_empty() {
-        let s8 = Scale::percentiles(&p.first, 0.5, 99.5);
-        let f8 = format!("first_frame_{}.png", stem);
-        write_png_u8(
-            &dir.join(&f8),
-            p.width,
-            p.height,
-            &output::to_u8(&p.first, s8),
-        )?;
-        recs.push(ImageRecord {
-            file: f8,
-            plane: p.plane,
-            channel: p.channel,
-            kind: "first".into(),
-            bits: 8,
-            scale: s8,
-        });
-    }
-    for (kind, img) in [("mean", &p.mean), ("max", &p.max), ("std", &p.std)] {
-        let s16 = min_max(img);
-        let f16 = format!("{}_{}.png", stem, kind);
-        write_png_u16(
-            &dir.join(&f16),
-            p.width,
-            p.height,
-            &output::to_u16(img, s16),
-        )?;
-        recs.push(ImageRecord {
-            file: f16,
-            plane: p.plane,
-            channel: p.channel,
-            kind: kind.into(),
-            bits: 16,
-            scale: s16,
-        });
-        let s8 = Scale::percentiles(img, 0.5, 99.5);
-        let f8 = format!("{}_{}_8bit.png", stem, kind);
-        write_png_u8(&dir.join(&f8), p.width, p.height, &output::to_u8(img, s8))?;
-        recs.push(ImageRecord {
-            file: f8,
-            plane: p.plane,
-            channel: p.channel,
-            kind: kind.into(),
-            bits: 8,
-            scale: s8,
-        });
-    }
-    for (kind, wins) in [("max", &p.window_max), ("std", &p.window_std)] {
-        let pooled: Vec<f32> = wins
-            .iter()
-            .flat_map(|w| w.iter().step_by(7).copied())
-            .collect();
-        let s = Scale::percentiles(&pooled, 0.5, 99.5);
-        let frames: Vec<Vec<u8>> = wins.iter().map(|w| output::to_u8(w, s)).collect();
-        let f = format!("{}_{}.gif", stem, kind);
-        write_gif(&dir.join(&f), p.width, p.height, &frames, delay_cs)?;
-        recs.push(ImageRecord {
-            file: f,
-            plane: p.plane,
-            channel: p.channel,
-            kind: kind.into(),
-            bits: 8,
-            scale: s,
-        });
-    }
-    Ok(recs)
-}
-
 /// Projects every plane and channel of `src` (several at once, each with its own reader) and
 /// writes the images and `projections.json` into `out_dir`. Progress step: `project`.
 pub fn write_projections(
@@ -423,11 +307,6 @@ pub fn write_projections_planes(
     };
     write_json(&out_dir.join("projections.json"), &summary)?;
     Ok(summary)
-}
-
-/// Paths of every file listed in a summary (for tests and manifests).
-pub fn listed_files(dir: &Path, s: &ProjectionsSummary) -> Vec<PathBuf> {
-    s.images.iter().map(|r| dir.join(&r.file)).collect()
 }
 
 #[cfg(test)]
