@@ -1,16 +1,29 @@
 /**
  * The served app's contract over HTTP, from Node: what the renderer calls, called by a test to set
- * up or read state through the same real services (POST /api/<method> with the token header).
+ * up or read state through the same services (POST /api/<method> with the token header).
  *
- * Contract: `call` resolves with the method's `value`; a refusal (any non-2xx) rejects with an
- * Error whose message is the status and the wire error's code and message. Binary methods are
- * not offered (the renderer's own decoding is what the UI tests exercise).
+ * Contract: `call` resolves with the method's `value`; a refusal (any non-2xx) rejects with a
+ * `HostApiError` carrying the HTTP status and the wire error's code, field and message. Binary
+ * methods are not offered (the renderer's own decoding is what the UI tests exercise).
  */
 export interface HostApi {
   call(method: string, req: unknown): Promise<unknown>;
 }
 
-/** `url` is the URL `scopecloud serve` printed, token included. */
+export class HostApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | null;
+  constructor(method: string, status: number, wire: { code?: string; message?: string; field?: string | null } | undefined) {
+    super(`${method}: HTTP ${status} ${wire?.code ?? ''}: ${wire?.message ?? ''}`);
+    this.name = 'HostApiError';
+    this.status = status;
+    this.code = wire?.code ?? '';
+    this.field = wire?.field ?? null;
+  }
+}
+
+/** `url` is the URL the host printed, token included. */
 export function hostApi(url: string): HostApi {
   const u = new URL(url);
   const token = u.searchParams.get('token');
@@ -22,8 +35,8 @@ export function hostApi(url: string): HostApi {
         headers: { 'content-type': 'application/json', 'x-scopecloud-token': token },
         body: req === undefined ? '' : JSON.stringify(req),
       });
-      const body = await res.json() as { value?: unknown; error?: { code?: string; message?: string } };
-      if (!res.ok) throw new Error(`${method}: HTTP ${res.status} ${body.error?.code ?? ''}: ${body.error?.message ?? ''}`);
+      const body = await res.json() as { value?: unknown; error?: { code?: string; message?: string; field?: string | null } };
+      if (!res.ok) throw new HostApiError(method, res.status, body.error);
       return body.value;
     },
   };

@@ -1,7 +1,9 @@
 /**
  * TEST DOUBLE. An in-memory AppServices with plausible, deterministic data and a simulated
- * clock: uploads progress, instances change state, analyses advance. For UI tests, e2e tests
- * and `bench/viewer.ts` only — never used by production code paths.
+ * clock (advanced by `tick()`): uploads progress, instances change state, analyses advance. For
+ * the host and Electron shell unit tests and `bench/viewer.ts` only (the UI e2e tests run on the
+ * real services); test/integration/app/fake-contract.test.ts checks its answers, transitions and
+ * refusals against the real services so that it cannot drift from them.
  */
 import type {
   Acquisition, ActionExplanation, Analysis, AppEvent, Budget, FileItem, Instance, InstanceAction,
@@ -11,26 +13,18 @@ import type { RoiArrays } from '../../preload/roi-binary.ts';
 import type { AppServices } from '../../main/app/contract.ts';
 import { encodePng } from './png.ts';
 import { encodeGrayGif } from './gif.ts';
-import type { ActivityMatrix } from '../../preload/activity-binary.ts';
 import { seededRandom } from './seeded-random.ts';
+import { syntheticActivity, syntheticRois } from './synthetic-rois.ts';
 
 export interface InMemoryOptions {
   /** ROIs in the finished demo analysis (default 100,000). */
   roiCount?: number;
-  /** Start at the first-run screen. */
-  firstRun?: boolean;
   now?: () => number;
-  /** Advance the simulation on a real timer every this many ms (0 = only via tick()). */
-  autoTickMs?: number;
 }
 
 export interface InMemoryServices extends AppServices {
   /** Advances the simulation by `ms` of simulated time. */
   tick(ms: number): void;
-  /** false: instances and budget calls fail with NOT_CONFIGURED, as in local-archive mode. */
-  setAwsConfigured(configured: boolean): void;
-  /** Forgets the throughput samples (to show the chart's empty and idle states). */
-  resetThroughputHistory(): void;
   readonly calls: ReadonlyArray<{ method: string; req: unknown }>;
   dispose(): void;
 }
@@ -54,34 +48,6 @@ interface Result {
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
-
-export function syntheticRois(count: number, seed: number, planes = 30, size = 512, k = 4): RoiArrays {
-  const rnd = seededRandom(seed);
-  const centroids = new Float32Array(count * 3);
-  const sizes = new Float32Array(count);
-  const clusters = new Uint8Array(count);
-  const centres = Array.from({ length: k }, () => [size * (0.25 + 0.5 * rnd()), size * (0.25 + 0.5 * rnd()), planes * rnd()]);
-  for (let i = 0; i < count; i++) {
-    let x = 0, y = 0, z = 0;
-    // Brain-like ellipsoid: rejection-sample the unit ball.
-    for (;;) {
-      x = rnd() * 2 - 1; y = rnd() * 2 - 1; z = rnd() * 2 - 1;
-      if (x * x + y * y + z * z <= 1) break;
-    }
-    const px = size / 2 + x * size * 0.45;
-    const py = size / 2 + y * size * 0.3;
-    const plane = Math.min(planes - 1, Math.max(0, Math.round((z + 1) / 2 * (planes - 1))));
-    centroids[i * 3] = px; centroids[i * 3 + 1] = py; centroids[i * 3 + 2] = plane;
-    sizes[i] = 40 + rnd() * 120;
-    let best = 0, bestD = Infinity;
-    for (let c = 0; c < k; c++) {
-      const d = (px - centres[c][0]) ** 2 + (py - centres[c][1]) ** 2 + ((plane - centres[c][2]) * 12) ** 2 + rnd() * 40000;
-      if (d < bestD) { bestD = d; best = c; }
-    }
-    clusters[i] = best;
-  }
-  return { count, planes, centroids, sizes, clusters };
-}
 
 function grayImage(w: number, h: number, f: (x: number, y: number) => number): Uint8Array {
   const rgb = new Uint8Array(w * h * 3);
@@ -168,7 +134,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     aws: null,
     watchedFolders: ['/data/acquisition/2P-rig-A'],
     bandwidthLimitBytesPerSec: null,
-    firstRunComplete: !opts.firstRun,
+    firstRunComplete: true,
     theme: 'system',
     budget: { monthlyLimitUsd: 500, maxRuntimeHours: 8 },
     watch: { markerFile: 'acquisition.done', stableMs: 3000, polling: false, pollIntervalMs: 2000 },
@@ -284,7 +250,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
   }
   const findInstance = (id: string) => {
     const i = instances.find((x) => x.id === id);
-    if (!i) throw new ServiceError('unknown-instance', `No instance ${id} in this account and region.`);
+    if (!i) throw new ServiceError('UNKNOWN_INSTANCE', `No instance ${id} in this account and region.`);
     return i;
   };
   function explain(i: Instance, action: InstanceAction): ActionExplanation {
@@ -320,10 +286,6 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
   let ceFetchedAt: number | null = null;
   let ceRequests = 0;
   const CE_MIN_INTERVAL_MS = 10 * 60_000;
-  let awsConfigured = true;
-  const needAws = (what: string) => {
-    if (!awsConfigured) throw new ServiceError('NOT_CONFIGURED', `AWS is not configured (needed for ${what}): switch the destination to Amazon S3 in Settings.`);
-  };
   let profileExists = false;
 
   // ---- analyses and results ----
@@ -397,31 +359,25 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     changed('status');
   }
 
-  let timer: ReturnType<typeof setInterval> | null = null;
-  if (opts.autoTickMs) {
-    let last = now();
-    timer = setInterval(() => { const n = now(); tick(n - last); last = n; }, opts.autoTickMs);
-    timer.unref?.();
-  }
 
   const getResult = (id: string) => {
     const r = results.get(id);
-    if (!r) throw new ServiceError('no-results', `Analysis ${id} has no results yet.`);
+    if (!r) throw new ServiceError('NO_RESULTS', `Analysis ${id} has no results yet.`);
     return r;
   };
 
   const services: InMemoryServices = {
     calls,
     tick,
-    dispose() { if (timer) clearInterval(timer); listeners.clear(); },
+    dispose() { listeners.clear(); },
     subscribe(listener) { listeners.add(listener); return () => listeners.delete(listener); },
 
     async getStatus() { return status(); },
     async getSettings() { return settings; },
     async saveSettings(patch) {
       log('saveSettings', patch);
-      if (patch.mode === 'aws' && !(patch.aws ?? settings.aws)) throw new ServiceError('invalid-setting', 'aws: choose a profile, region and bucket first.', 'aws');
-      if (patch.archiveDir !== undefined && !patch.archiveDir.startsWith('/')) throw new ServiceError('invalid-setting', 'archiveDir: must be an absolute path.', 'archiveDir');
+      if (patch.mode === 'aws' && !(patch.aws ?? settings.aws)) throw new ServiceError('INVALID_SETTINGS', 'aws: choose a profile, region and bucket first.', 'aws');
+      if (patch.archiveDir !== undefined && !patch.archiveDir.startsWith('/')) throw new ServiceError('INVALID_SETTINGS', 'archiveDir: must be an absolute path.', 'archiveDir');
       settings = { ...settings, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Settings;
       changed('settings'); changed('status');
       return settings;
@@ -458,7 +414,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     async retryFile(req) {
       log('retryFile', req);
       const f = files.find((x) => x.id === req.id);
-      if (!f) throw new ServiceError('unknown-file', `No file with id ${req.id}.`);
+      if (!f) throw new ServiceError('INVALID_OPTION', `No file with id ${req.id}.`, 'id');
       if (f.state !== 'failed') throw new ServiceError('not-failed', `${f.path} has not failed; nothing to retry.`);
       f.state = 'waiting'; f.error = null; f.sentBytes = 0; f.updatedAt = now();
       changed('acquisition');
@@ -472,10 +428,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       return { sessions: [...pastSessions, live] };
     },
 
-    resetThroughputHistory() { history.length = 0; changed('acquisition'); },
-    setAwsConfigured(configured) { awsConfigured = configured; changed('instances'); changed('budget'); },
     async listInstances() {
-      needAws('instances');
       for (const i of instances) settle(i);
       return { currency: 'USD', asOf: now(), instances: instances.filter((i) => i.state !== 'terminated').map((i) => ({ ...i })), prices: shippedPrices() };
     },
@@ -486,7 +439,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       const allowed: Record<InstanceAction, Instance['state'][]> = { start: ['stopped'], stop: ['running', 'pending'], reboot: ['running'], terminate: ['running', 'stopped', 'pending', 'stopping'] };
       if (!allowed[req.action].includes(i.state)) throw new ServiceError('wrong-state', `${i.name} is ${i.state}; it cannot ${req.action} now.`);
       if (req.action === 'terminate' && req.confirmText !== i.name && req.confirmText !== i.id) {
-        throw new ServiceError('confirmation-required', `Type the instance name (${i.name}) to confirm termination.`);
+        throw new ServiceError('CONFIRMATION_REQUIRED', `Type the instance name (${i.name}) to confirm termination.`);
       }
       settle(i);
       const next: Record<InstanceAction, [Instance['state'], Instance['state']]> = { start: ['pending', 'running'], stop: ['stopping', 'stopped'], reboot: ['running', 'running'], terminate: ['shutting-down', 'terminated'] };
@@ -517,10 +470,9 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       return { id };
     },
 
-    async getBudget() { needAws('the budget'); return budget(); },
+    async getBudget() { return budget(); },
     async refreshBudget() {
       log('refreshBudget', null);
-      needAws('the budget');
       if (ceFetchedAt === null || now() - ceFetchedAt >= CE_MIN_INTERVAL_MS) { ceFetchedAt = now(); ceRequests++; }
       changed('budget');
       return budget();
@@ -528,7 +480,6 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
 
     async refreshPrices() {
       log('refreshPrices', null);
-      needAws('prices');
       return { ok: false, message: 'Prices not refreshed: your AWS identity may not read the Pricing API (AccessDeniedException; it needs pricing:GetProducts); keeping the shipped table of 2025-06-01.', prices: shippedPrices() };
     },
 
@@ -550,7 +501,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     },
     async cancelAnalysis(req) {
       const a = analyses.find((x) => x.id === req.id);
-      if (!a) throw new ServiceError('unknown-analysis', `No analysis ${req.id}.`);
+      if (!a) throw new ServiceError('JOB_NOT_FOUND', `No analysis ${req.id}.`);
       if (a.status !== 'running' && a.status !== 'queued') throw new ServiceError('not-running', `${a.name} is ${a.status}; nothing to cancel.`);
       a.status = 'cancelled'; a.finishedAt = now(); a.stage = null;
       changed('analyses');
@@ -558,13 +509,16 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     },
     async dismissAnalysis(req) {
       const i = analyses.findIndex((x) => x.id === req.id);
-      if (i < 0) throw new ServiceError('unknown-analysis', `No analysis ${req.id}.`);
+      if (i < 0) throw new ServiceError('JOB_NOT_FOUND', `No analysis ${req.id}.`);
       if (analyses[i].status !== 'failed' && analyses[i].status !== 'cancelled') throw new ServiceError('JOB_NOT_FAILED', `${analyses[i].name} is ${analyses[i].status}: only a failed or cancelled analysis can be dismissed.`);
       analyses.splice(i, 1);
       changed('analyses');
       return ok;
     },
-    async getAnalysisLog(req) { return { lines: logs.get(req.id) ?? [] }; },
+    async getAnalysisLog(req) {
+      if (!analyses.some((a) => a.id === req.id)) throw new ServiceError('JOB_NOT_FOUND', `No analysis ${req.id}.`);
+      return { lines: logs.get(req.id) ?? [] };
+    },
     async listResults() {
       const cells = (id: string) => { const r = results.get(id); return r ? r.rois.clusters.filter((k) => k !== 255).length : null; };
       return { results: analyses.filter((a) => a.status === 'done').map((a) => ({ id: a.id, name: a.name, source: a.source, finishedAt: a.finishedAt ?? a.startedAt, cells: cells(a.id), demo: a.demo })) };
@@ -599,39 +553,4 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     },
   };
   return services;
-}
-
-/**
- * Binned activity without generating every frame: each cluster shares bursts (so the raster shows
- * cluster structure), each ROI adds its own events, both decaying across bins.
- */
-export function syntheticActivity(rois: RoiArrays, seed: number, frames: number, bins: number): ActivityMatrix {
-  const b = Math.max(1, Math.min(bins, frames));
-  const shared = new Map<number, Float32Array>();
-  const sharedOf = (k: number) => {
-    let row = shared.get(k);
-    if (!row) {
-      const rnd = seededRandom(seed * 31 + k);
-      row = new Float32Array(b);
-      let a = 0;
-      for (let t = 0; t < b; t++) { if (rnd() < 0.08) a += 1 + rnd(); a *= 0.7; row[t] = a; }
-      shared.set(k, row);
-    }
-    return row;
-  };
-  const values = new Uint8Array(rois.count * b);
-  const hi = 2.5;
-  for (let i = 0; i < rois.count; i++) {
-    const own = seededRandom(seed * 7919 + i);
-    const row = sharedOf(rois.clusters[i]);
-    const gain = 0.5 + own();
-    let e = 0;
-    for (let t = 0; t < b; t++) {
-      if (own() < 0.03) e += 0.8;
-      e *= 0.6;
-      const v = row[t] * gain + e + own() * 0.1;
-      values[i * b + t] = Math.max(0, Math.min(255, Math.round((v / hi) * 255)));
-    }
-  }
-  return { count: rois.count, bins: b, frames, lo: 0, hi, values };
 }

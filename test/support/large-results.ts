@@ -13,7 +13,7 @@
  */
 import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { formatNpy } from '../../main/results/npy.ts';
-import { syntheticRois } from './in-memory-services.ts';
+import { syntheticRois } from './synthetic-rois.ts';
 import { seededRandom } from './seeded-random.ts';
 
 export interface LargeResults {

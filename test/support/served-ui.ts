@@ -9,11 +9,9 @@
  * 5 s), and is safe to call twice. `as` runs serve under another user and group (only root may
  * ask; its state dir and renderer dir must be that user's), the browser stays this process's.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, type Browser } from './chromium.ts';
-import { PROJECT_ROOT } from './cli.ts';
+import { startServe } from './serve-process.ts';
 
 export interface ServedUi {
   url: string;
@@ -30,46 +28,20 @@ export async function startServedUi(o: {
   viewport?: { width: number; height: number };
   as?: { uid: number; gid: number };
 }): Promise<ServedUi> {
-  const serve = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'scopecloud.js'), 'serve', '--json', '--renderer-dir', o.rendererDir], {
-    env: o.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(o.as ? { uid: o.as.uid, gid: o.as.gid } : {}),
-  });
-  let err = '';
-  serve.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const serve = await startServe(o);
   let browser: Browser | undefined;
   const stop = async () => {
     await browser?.close();
     browser = undefined;
-    if (serve.exitCode !== null || serve.signalCode !== null) return;
-    const exited = new Promise((r) => serve.once('exit', r));
-    serve.kill('SIGINT');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (serve.exitCode === null && serve.signalCode === null) serve.kill('SIGKILL');
+    await serve.stop();
   };
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`serve did not start; stderr: ${err}`)), 30_000);
-      serve.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const line = out.split('\n').find((l) => l.startsWith('{'));
-        if (line) {
-          clearTimeout(timer);
-          resolve((JSON.parse(line) as { url: string }).url);
-        }
-      });
-      serve.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`serve exited (${code}): ${err}`));
-      });
-    });
     browser = await launchChromium(o.viewport ?? { width: 1280, height: 860 });
     const page = browser.context.pages()[0] ?? await browser.context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error' && !/status of 422/.test(m.text())) pageErrors.push(m.text()); });
-    return { url, page, pageErrors, stderr: () => err, stop };
+    return { url: serve.url, page, pageErrors, stderr: serve.stderr, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -113,7 +113,7 @@ test('API: JSON only, validated requests, typed errors', async () => {
   assert.equal(extra.status, 400);
   const refused = await api('instanceAction', { id: 'i-0a1b2c3d4e5f60718', action: 'terminate', confirmText: 'nope' });
   assert.equal(refused.status, 422);
-  assert.equal(JSON.parse(refused.body.toString()).error.code, 'confirmation-required');
+  assert.equal(JSON.parse(refused.body.toString()).error.code, 'CONFIRMATION_REQUIRED');
   const ok = await api('getStatus');
   assert.equal(ok.status, 200);
   assert.equal(typeof JSON.parse(ok.body.toString()).value.instances.running, 'number');

@@ -4,7 +4,7 @@ import { AppEvent, methods, LaunchAnalysisRequest, Settings } from '../../../pre
 import { ContractError } from '../../../preload/schema.ts';
 import { decodeRoiArrays, encodeRoiArrays, RoiFormatError } from '../../../preload/roi-binary.ts';
 import { fromWireError, toWireError } from '../../../preload/errors.ts';
-import { syntheticRois } from '../../support/in-memory-services.ts';
+import { syntheticRois } from '../../support/synthetic-rois.ts';
 
 test('every method has a request and a response schema', () => {
   for (const [name, m] of Object.entries(methods)) {

@@ -1,0 +1,181 @@
+/**
+ * The in-memory fake (test/support/in-memory-services.ts), which the host and Electron shell unit
+ * tests and bench/viewer.ts still use, checked against the real services so it cannot drift:
+ * the same calls, in the same order, go to `scopecloud serve` over versitygw and moto and to the
+ * host over the fake, both through HTTP (so the host's schema checks apply to both answers), and
+ * the answers must have the same shape (keys and value types: test/support/json-shape.ts), the
+ * same state transitions (pause, bandwidth limit, theme, launch then stop) and the same refusals
+ * (error code and field).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHost, type Host } from '../../../main/host/server.ts';
+import { createInMemoryServices, type InMemoryServices } from '../../support/in-memory-services.ts';
+import { startServe, type ServeProcess } from '../../support/serve-process.ts';
+import { hostApi, HostApiError, type HostApi } from '../../support/host-api.ts';
+import { shapeDifferences } from '../../support/json-shape.ts';
+import { runCli } from '../../support/cli.ts';
+import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
+import { motoMissing, seedAl2023, startMoto, type MotoServer } from '../../support/moto.ts';
+import { requires } from '../../support/requirements.ts';
+
+const skip = requires(versitygwMissing(), motoMissing());
+
+let dir: string;
+let gw: Versitygw;
+let moto: MotoServer;
+let serve: ServeProcess;
+let fakeHost: Host;
+let fake: InMemoryServices;
+let real: HostApi;
+let double: HostApi;
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'scopecloud-fake-contract-'));
+  mkdirSync(join(dir, 'renderer'));
+  // No page is loaded here: a stub stands in for the UI bundle serve insists on.
+  writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>contract check</title>\n');
+  [gw, moto] = await Promise.all([startVersitygw({ root: join(dir, 'gw') }), startMoto()]);
+  const bucket = await gw.createBucket('lab-contract');
+  await seedAl2023(moto);
+  const env = {
+    SCOPECLOUD_HOME: join(dir, 'home'),
+    SCOPECLOUD_OWNER: 'maria',
+    AWS_ENDPOINT_URL_S3: gw.endpoint,
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ACCESS_KEY_ID: gw.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: gw.credentials.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
+  };
+  const r = await runCli(['config', 'target', 's3', '--bucket', bucket, '--region', moto.region], env);
+  assert.equal(r.code, 0, r.stderr);
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  delete childEnv.AWS_PROFILE;
+  serve = await startServe({ env: childEnv, rendererDir: join(dir, 'renderer') });
+  real = hostApi(serve.url);
+  fake = createInMemoryServices({ roiCount: 50 });
+  fakeHost = await startHost({ services: fake, rendererDir: join(dir, 'renderer') });
+  double = hostApi(fakeHost.url);
+});
+
+after(async () => {
+  if (skip) return;
+  await fakeHost?.close();
+  fake?.dispose();
+  await serve?.stop();
+  await Promise.all([gw?.stop(), moto?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Answer = { value: unknown } | { error: { status: number; code: string; field: string | null } };
+
+async function answer(api: HostApi, method: string, req: unknown): Promise<Answer> {
+  try {
+    return { value: await api.call(method, req) };
+  } catch (e) {
+    if (!(e instanceof HostApiError)) throw e;
+    return { error: { status: e.status, code: e.code, field: e.field } };
+  }
+}
+
+/**
+ * Calls `method` on both. `expect` 'value': both must answer, with the same shape; 'refusal': both
+ * must refuse, with the same status, code and field.
+ */
+async function both(method: string, req: unknown, expect: 'value' | 'refusal' = 'value'): Promise<[unknown, unknown]> {
+  const [r, f] = [await answer(real, method, req), await answer(double, method, req)];
+  if (expect === 'refusal') {
+    assert.ok('error' in r, `${method}: the real services refuse ${JSON.stringify(req)}`);
+    assert.deepEqual('error' in f ? f.error : f, r.error, `${method}: the fake refuses as the real services do`);
+    return [undefined, undefined];
+  }
+  assert.ok('value' in r, `${method}: the real services answer (${JSON.stringify(r)})`);
+  assert.ok('value' in f, `${method}: the fake answers (${JSON.stringify(f)})`);
+  assert.deepEqual(shapeDifferences(r.value, f.value), [], `${method}: the fake's answer has the real one's shape`);
+  return [r.value, f.value];
+}
+
+/** Polls `method` on `api` until `ok(answer)` (the real services' state moves by itself). */
+async function until(api: HostApi, method: string, req: unknown, ok: (v: unknown) => boolean, tick?: () => void): Promise<unknown> {
+  for (let i = 0; i < 100; i++) {
+    tick?.();
+    const v = await api.call(method, req);
+    if (ok(v)) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${method} never reached the expected state`);
+}
+
+test('read-only answers have the real shapes', { skip }, async () => {
+  for (const method of ['getStatus', 'getSettings', 'getAcquisition', 'listSessions', 'listAnalyses', 'listResults', 'listPresets', 'getBudget', 'listAwsProfiles']) {
+    await both(method, undefined);
+  }
+  await both('listInstances', { all: false });
+  await both('listInstances', { all: true });
+  const [r, f] = await both('checkLocalArchive', { archiveDir: 'relative/archive' }) as Array<{ ok: boolean; problems: Array<{ field: string }> }>;
+  assert.deepEqual([f.ok, f.problems.map((p) => p.field)], [r.ok, r.problems.map((p) => p.field)]);
+});
+
+test('settings: a saved theme is the answer and stays; a relative archive folder is refused alike', { skip }, async () => {
+  const [r, f] = await both('saveSettings', { theme: 'dark' }) as Array<{ theme: string }>;
+  assert.deepEqual([r.theme, f.theme], ['dark', 'dark']);
+  const [r2, f2] = await both('getSettings', undefined) as Array<{ theme: string }>;
+  assert.deepEqual([r2.theme, f2.theme], ['dark', 'dark']);
+  await both('saveSettings', { mode: 'local', archiveDir: 'relative/archive' }, 'refusal');
+});
+
+test('uploads: pause, resume and the bandwidth limit show in the acquisition answer alike', { skip }, async () => {
+  type Acq = { paused: boolean; bandwidthLimitBytesPerSec: number | null };
+  const state = async () => (await both('getAcquisition', undefined) as Acq[]).map((a) => [a.paused, a.bandwidthLimitBytesPerSec]);
+  await both('pauseUploads', undefined);
+  assert.deepEqual(await state(), [[true, null], [true, null]]);
+  await both('setBandwidthLimit', { bytesPerSec: 20_000_000 });
+  assert.deepEqual(await state(), [[true, 20_000_000], [true, 20_000_000]]);
+  await both('resumeUploads', undefined);
+  await both('setBandwidthLimit', { bytesPerSec: null });
+  assert.deepEqual(await state(), [[false, null], [false, null]]);
+  await both('retryFile', { id: '999999' }, 'refusal');
+});
+
+test('instances: a launch runs, explains its termination by name, refuses a wrong name, and stops', { skip }, async () => {
+  const [rp, fp] = await both('listPresets', undefined) as Array<{ presets: Array<{ id: string }> }>;
+  const launch = (presetId: string) => ({ presetId, name: 'contract-check', plannedHours: 1, override: false });
+  const rid = (await real.call('launchInstance', launch(rp.presets[0].id)) as { id: string }).id;
+  const fid = (await double.call('launchInstance', launch(fp.presets[0].id)) as { id: string }).id;
+  type List = { instances: Array<{ id: string; state: string }> };
+  const stateOf = (id: string) => (v: unknown) => (v as List).instances.find((i) => i.id === id)?.state;
+  const running = (id: string) => (v: unknown) => stateOf(id)(v) === 'running';
+  const [rl, fl] = [await until(real, 'listInstances', { all: false }, running(rid)), await until(double, 'listInstances', { all: false }, running(fid), () => fake.tick(3000))];
+  assert.deepEqual(shapeDifferences((rl as List).instances.find((i) => i.id === rid), (fl as List).instances.find((i) => i.id === fid)), []);
+
+  const [re, fe] = [await answer(real, 'explainAction', { id: rid, action: 'terminate' }), await answer(double, 'explainAction', { id: fid, action: 'terminate' })];
+  assert.ok('value' in re && 'value' in fe, 'both explain');
+  assert.deepEqual(shapeDifferences(re.value, fe.value), []);
+  const conf = (a: Answer) => 'value' in a ? [(a.value as { confirmation: string }).confirmation, (a.value as { confirmText: string }).confirmText] : null;
+  assert.deepEqual(conf(fe), conf(re), 'terminating asks for the name on both');
+
+  const wrong = (id: string) => ({ id, action: 'terminate', confirmText: 'not-its-name' });
+  const [rw, fw] = [await answer(real, 'instanceAction', wrong(rid)), await answer(double, 'instanceAction', wrong(fid))];
+  assert.ok('error' in rw && 'error' in fw, 'both refuse a wrong name');
+  assert.deepEqual(fw.error, rw.error, 'with the same code');
+
+  const [rs, fs] = [await real.call('instanceAction', { id: rid, action: 'stop' }), await double.call('instanceAction', { id: fid, action: 'stop' })];
+  assert.deepEqual(shapeDifferences(rs, fs), []);
+  const stopped = (id: string) => (v: unknown) => stateOf(id)(v) === 'stopped';
+  await until(real, 'listInstances', { all: false }, stopped(rid));
+  await until(double, 'listInstances', { all: false }, stopped(fid), () => fake.tick(3000));
+  await both('instanceAction', { id: 'i-00000000000000000', action: 'stop' }, 'refusal');
+});
+
+test('analyses and results: unknown ids are refused alike', { skip }, async () => {
+  await both('getResultSummary', { id: 'j-no-such-analysis' }, 'refusal');
+  await both('dismissAnalysis', { id: 'j-no-such-analysis' }, 'refusal');
+  await both('cancelAnalysis', { id: 'j-no-such-analysis' }, 'refusal');
+  await both('getAnalysisLog', { id: 'j-no-such-analysis' }, 'refusal');
+});
