@@ -11,6 +11,12 @@ import reactHooks from 'eslint-plugin-react-hooks';
 const NODE_BUILTINS = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'url', 'util', 'stream', 'stream/*', 'events', 'worker_threads', 'zlib'];
 const ADAPTERS = ['**/cli/**', '**/host/**', '**/electron/**', '**/services.ts'];
 
+const DOMAIN = [
+  { group: ['**/app/**', ...ADAPTERS], message: 'Domain modules sit below the application layer (main/app) and its adapters: move the shared type down instead.' },
+  { group: ['electron'], message: 'Only main/electron/ imports electron; logic stays runnable in plain Node.' },
+];
+const COMPUTE_ORDER = ['common', 'aws', 'cost', 'budget', 'instances', 'tray'];
+
 const restrict = (groups) => ({ 'no-restricted-imports': ['error', { patterns: groups }] });
 
 export default tseslint.config(
@@ -46,11 +52,20 @@ export default tseslint.config(
   {
     files: ['main/**/*.ts'],
     ignores: ['main/app/**', 'main/cli/**', 'main/host/**', 'main/electron/**', 'main/services.ts'],
-    rules: restrict([
-      { group: ['**/app/**', ...ADAPTERS], message: 'Domain modules sit below the application layer (main/app) and its adapters: move the shared type down instead.' },
-      { group: ['electron'], message: 'Only main/electron/ imports electron; logic stays runnable in plain Node.' },
-    ]),
+    rules: restrict(DOMAIN),
   },
+  // The compute side runs one way: common < aws < cost < budget < instances < tray. Shared types
+  // (the instance view, AWS errors) live at the bottom so nothing needs to look up.
+  ...COMPUTE_ORDER.map((folder, i) => ({
+    files: [`main/${folder}/**/*.ts`],
+    rules: restrict([
+      ...DOMAIN,
+      ...(COMPUTE_ORDER.slice(i + 1).length ? [{
+        group: COMPUTE_ORDER.slice(i + 1).map((above) => `**/${above}/**`),
+        message: `main/${folder} sits below ${COMPUTE_ORDER.slice(i + 1).join(', ')} (${COMPUTE_ORDER.join(' < ')}): move the shared part down.`,
+      }] : []),
+    ]),
+  })),
   {
     files: ['main/app/**/*.ts'],
     rules: restrict([

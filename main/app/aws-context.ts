@@ -12,7 +12,7 @@ import { createJsonFileStore } from '../cost/cache-store.ts';
 import { createComputeServices, type ComputeServices } from '../instances/compute-services.ts';
 import type { GuardrailEvent } from '../instances/guardrails.ts';
 import { createInstancePoller, type InstancePoller } from '../instances/instance-poller.ts';
-import type { InstanceInfo } from '../instances/types.ts';
+import type { InstanceInfo } from '../aws/ec2-instance.ts';
 import { systemClock, backgroundTimers, type Timeouts } from '../common/time.ts';
 
 export interface AwsContext {

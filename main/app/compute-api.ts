@@ -14,7 +14,7 @@ import type { BudgetStatus } from '../budget/budgets.ts';
 import { PRESETS, presetByName } from '../instances/presets.ts';
 import { hourlyPrice, loadPriceTable, type PriceTable } from '../cost/price-table.ts';
 import { liveCost } from '../cost/live-cost.ts';
-import type { InstanceInfo } from '../instances/types.ts';
+import type { InstanceInfo } from '../aws/ec2-instance.ts';
 import { trayModel, type TrayModel } from '../tray/tray-model.ts';
 import { awsConnection } from '../aws/connection.ts';
 import type { AwsContext } from './aws-context.ts';

@@ -12,7 +12,7 @@ import { priceAge, STALE_PRICE_DAYS } from '../cost/price-age.ts';
 import { hourlyPriceOrNull, instanceSpec, type PriceTable } from '../cost/price-table.ts';
 import type { Explanation, InstanceAction } from '../instances/explain.ts';
 import type { LaunchPreset } from '../instances/presets.ts';
-import type { InstanceInfo } from '../instances/types.ts';
+import type { InstanceInfo } from '../aws/ec2-instance.ts';
 
 export function toInstance(i: InstanceInfo, now: number): Instance {
   const running = i.state === 'running' || i.state === 'pending';

@@ -17,7 +17,7 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { pricingApiRegion } from '../cost/price-refresh.ts';
+import { pricingApiRegion } from './pricing-region.ts';
 
 export interface AwsConnection {
   region: string;

@@ -21,7 +21,7 @@
  * instance id from IMDSv2 ($AWS_EC2_METADATA_SERVICE_ENDPOINT overrides the address, as for the CLI).
  */
 import { withDeadline, type LaunchUserData } from '../instances/deadline.ts';
-import { ComputeError } from '../instances/errors.ts';
+import { ComputeError } from '../aws/errors.ts';
 
 export interface BootstrapSpec {
   region: string;

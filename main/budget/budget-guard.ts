@@ -11,7 +11,7 @@
 import type { KeyValueStore } from '../cost/cache-store.ts';
 import { remainingRunMs } from '../cost/live-cost.ts';
 import { round4, usd } from '../cost/money.ts';
-import type { InstanceInfo } from '../instances/types.ts';
+import type { InstanceInfo } from '../aws/ec2-instance.ts';
 import type { BudgetReader } from './budgets.ts';
 import { BudgetError } from './errors.ts';
 import { HOUR_MS, type Clock } from '../common/time.ts';

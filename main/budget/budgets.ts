@@ -10,7 +10,7 @@ import {
   type BudgetsClient,
 } from '@aws-sdk/client-budgets';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import { fromAwsError } from '../instances/errors.ts';
+import { fromAwsError } from '../aws/errors.ts';
 import { BudgetError } from './errors.ts';
 
 export type BudgetsApi = Pick<BudgetsClient, 'send'>;

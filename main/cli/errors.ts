@@ -7,7 +7,7 @@ import { CliError, ExitCode } from './command.ts';
 import { AppError } from '../app/app-errors.ts';
 import { BudgetError } from '../budget/errors.ts';
 import { PriceMissingError } from '../cost/price-table.ts';
-import { ComputeError } from '../instances/errors.ts';
+import { ComputeError } from '../aws/errors.ts';
 import { IamSetupError } from '../iam/instance-profile.ts';
 
 const USAGE_CODES = new Set(['UNKNOWN_PRESET', 'INVALID_INPUT', 'CONFIRMATION_REQUIRED', 'UNKNOWN_INSTANCE', 'UNKNOWN_IMAGE', 'USER_DATA_TOO_LARGE']);

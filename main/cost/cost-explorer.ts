@@ -11,8 +11,8 @@
  * Cost Explorer. Concurrent callers share one in-flight request.
  */
 import { GetCostAndUsageCommand, type GetCostAndUsageCommandOutput, type GroupDefinition } from '@aws-sdk/client-cost-explorer';
-import { fromAwsError } from '../instances/errors.ts';
-import { TAG } from '../instances/types.ts';
+import { fromAwsError } from '../aws/errors.ts';
+import { TAG } from '../aws/ec2-instance.ts';
 import type { KeyValueStore } from './cache-store.ts';
 import { HOUR_MS, MINUTE_MS, type Clock } from '../common/time.ts';
 import { isoDay, monthStartUtc } from './calendar.ts';

@@ -2,7 +2,7 @@
  * The cost view: live, locally computed cost of the instances (ticks freely) beside the cached
  * Cost Explorer month-to-date (asked rarely, see cost-explorer.ts) and a month-end projection.
  */
-import type { InstanceInfo } from '../instances/types.ts';
+import type { InstanceInfo } from '../aws/ec2-instance.ts';
 import type { CostAnswer, CostExplorerCache } from './cost-explorer.ts';
 import { liveCost, type LiveCost } from './live-cost.ts';
 import { priceAge } from './price-age.ts';

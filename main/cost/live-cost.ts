@@ -3,7 +3,7 @@
  * it can tick every second. Figures are estimates for on-demand Linux pricing; Cost Explorer
  * (cost-explorer.ts) is the authoritative, delayed view.
  */
-import type { InstanceInfo } from '../instances/types.ts';
+import type { InstanceInfo } from '../aws/ec2-instance.ts';
 import { HOURS_PER_MONTH } from './price-table.ts';
 import { HOUR_MS } from '../common/time.ts';
 import { nextMonthStartUtc } from './calendar.ts';

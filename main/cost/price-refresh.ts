@@ -14,7 +14,7 @@
  *   keeps its previous price (or stays unknown) and is named in the outcome.
  */
 import { GetProductsCommand, type Filter, type GetProductsCommandOutput } from '@aws-sdk/client-pricing';
-import { fromAwsError } from '../instances/errors.ts';
+import { fromAwsError } from '../aws/errors.ts';
 import type { KeyValueStore } from './cache-store.ts';
 import { parsePriceListItem, type PriceListItem } from './price-list.ts';
 import type { PriceTable, RegionPrices } from './price-table.ts';
@@ -27,16 +27,6 @@ export interface PricingApi {
 
 export const REFRESHED_PRICES_KEY = 'prices/refreshed';
 export const PRICING_SOURCE_PREFIX = 'AWS Pricing API';
-
-/** The Pricing API is served only from these regions; any of them answers for every region. */
-export const PRICING_API_REGIONS = ['us-east-1', 'eu-central-1', 'ap-south-1'] as const;
-
-/** The Pricing API endpoint region nearest to `region`. */
-export function pricingApiRegion(region: string): (typeof PRICING_API_REGIONS)[number] {
-  if (/^(eu|me|af|il)-/.test(region)) return 'eu-central-1';
-  if (/^ap-/.test(region)) return 'ap-south-1';
-  return 'us-east-1';
-}
 
 export type PriceRefreshOutcome =
   | {

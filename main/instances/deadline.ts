@@ -11,7 +11,7 @@
  * stop-at-deadline instance never loops. `SCOPECLOUD_PER_BOOT_DIR` replaces the folder (the
  * instance simulator runs the script unprivileged).
  */
-import { ComputeError } from './errors.ts';
+import { ComputeError } from '../aws/errors.ts';
 
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 export const PER_BOOT_DIR = '/var/lib/cloud/scripts/per-boot';

@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { accruedCost } from '../cost/live-cost.ts';
 import { ebsPerGbMonth, hourlyPriceOrNull, type PriceTable } from '../cost/price-table.ts';
-import { fromAwsError } from './errors.ts';
-import { APP_TAG_VALUE, TAG, type ExpiryAction, type InstanceInfo, type InstanceState, type VolumeInfo } from './types.ts';
+import { fromAwsError } from '../aws/errors.ts';
+import { APP_TAG_VALUE, TAG, type ExpiryAction, type InstanceInfo, type InstanceState, type VolumeInfo } from '../aws/ec2-instance.ts';
 import { type Clock } from '../common/time.ts';
 
 export type Ec2Api = Pick<EC2Client, 'send'>;

@@ -5,7 +5,7 @@
  */
 import { duration, usd } from '../cost/money.ts';
 import type { LaunchPreset } from './presets.ts';
-import { DEADLINE_EVERY_BOOT, TAG, type InstanceInfo } from './types.ts';
+import { DEADLINE_EVERY_BOOT, TAG, type InstanceInfo } from '../aws/ec2-instance.ts';
 
 export type InstanceAction = 'start' | 'stop' | 'reboot' | 'terminate';
 

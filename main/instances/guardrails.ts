@@ -14,7 +14,7 @@
 import type { BudgetStatus } from '../budget/budgets.ts';
 import { checkIdle, type CloudWatchApi } from './idle.ts';
 import type { InstanceService } from './instance-service.ts';
-import type { InstanceInfo } from './types.ts';
+import type { InstanceInfo } from '../aws/ec2-instance.ts';
 import { type Clock, type Intervals } from '../common/time.ts';
 
 export type GuardrailEvent =

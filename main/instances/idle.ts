@@ -5,7 +5,7 @@
  * threshold. Missing data never counts as idle.
  */
 import { GetMetricStatisticsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { fromAwsError } from './errors.ts';
+import { fromAwsError } from '../aws/errors.ts';
 
 export type CloudWatchApi = Pick<CloudWatchClient, 'send'>;
 

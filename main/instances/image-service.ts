@@ -17,8 +17,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { snapshotPerGbMonth, type PriceTable } from '../cost/price-table.ts';
 import type { Ec2Api } from './describe.ts';
-import { ComputeError, fromAwsError } from './errors.ts';
-import { APP_TAG_VALUE, TAG } from './types.ts';
+import { ComputeError, fromAwsError } from '../aws/errors.ts';
+import { APP_TAG_VALUE, TAG } from '../aws/ec2-instance.ts';
 import { type Clock } from '../common/time.ts';
 
 export interface ImageInfo {

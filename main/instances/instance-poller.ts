@@ -11,7 +11,7 @@
  * - `stop()` cancels the pending timer; a poll in flight finishes but schedules nothing.
  */
 import { listFingerprint } from './poll.ts';
-import { isTransitional, type InstanceInfo } from './types.ts';
+import { isTransitional, type InstanceInfo } from '../aws/ec2-instance.ts';
 import { type Timeouts } from '../common/time.ts';
 
 export interface InstancePollerOptions {

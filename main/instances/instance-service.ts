@@ -24,12 +24,12 @@ import {
 import { ebsPerGbMonth, hourlyPrice, instanceSpec, type PriceTable } from '../cost/price-table.ts';
 import type { BudgetGuard, BudgetOverride, GuardDecision } from '../budget/budget-guard.ts';
 import { describeInstances, MANAGED_FILTER, type Ec2Api } from './describe.ts';
-import { ComputeError, fromAwsError } from './errors.ts';
+import { ComputeError, fromAwsError } from '../aws/errors.ts';
 import { explainAction, explainLaunch, type Explanation, type InstanceAction } from './explain.ts';
 import { latestAl2023Ami, type SsmApi } from './launch-support.ts';
 import { lockdownResources, lockedDownRunInstances } from './launch-spec.ts';
 import { effectiveExpiry, presetByName, SPOT_PRICE_NOTE, type LaunchPreset } from './presets.ts';
-import { APP_TAG_VALUE, TAG, type InstanceInfo, type InstanceState } from './types.ts';
+import { APP_TAG_VALUE, TAG, type InstanceInfo, type InstanceState } from '../aws/ec2-instance.ts';
 import { buildUserData } from './user-data.ts';
 import { sleep, systemTimers, type Clock } from '../common/time.ts';
 

@@ -10,10 +10,10 @@
  */
 import type { RunInstancesCommandInput, Tag } from '@aws-sdk/client-ec2';
 import type { Ec2Api } from './describe.ts';
-import { ComputeError } from './errors.ts';
+import { ComputeError } from '../aws/errors.ts';
 import type { LaunchUserData } from './deadline.ts';
 import { ensureNoIngressGroup, rootDeviceName } from './launch-support.ts';
-import { DEADLINE_EVERY_BOOT, TAG, type ExpiryAction } from './types.ts';
+import { DEADLINE_EVERY_BOOT, TAG, type ExpiryAction } from '../aws/ec2-instance.ts';
 
 export interface LockedDownLaunch {
   imageId: string;

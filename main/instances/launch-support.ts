@@ -11,8 +11,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { Ec2Api } from './describe.ts';
-import { ComputeError, fromAwsError } from './errors.ts';
-import { APP_TAG_VALUE, TAG } from './types.ts';
+import { ComputeError, fromAwsError } from '../aws/errors.ts';
+import { APP_TAG_VALUE, TAG } from '../aws/ec2-instance.ts';
 
 export type SsmApi = Pick<SSMClient, 'send'>;
 

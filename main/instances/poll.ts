@@ -2,7 +2,7 @@
  * Adaptive polling of the instance list: fast while something is changing state
  * (pending/stopping/shutting-down), then backing off while nothing changes.
  */
-import { isTransitional, type InstanceInfo } from './types.ts';
+import { isTransitional, type InstanceInfo } from '../aws/ec2-instance.ts';
 
 export const POLL_FAST_MS = 3_000;
 export const POLL_SLOW_MIN_MS = 15_000;

@@ -11,8 +11,8 @@
  * `stop` keeps the disk (billed while stopped) so work on it survives; `terminate` is for
  * nodes whose results go to S3 and whose disk is disposable.
  */
-import { ComputeError } from './errors.ts';
-import type { ExpiryAction } from './types.ts';
+import { ComputeError } from '../aws/errors.ts';
+import type { ExpiryAction } from '../aws/ec2-instance.ts';
 
 export interface LaunchPreset {
   name: string;

@@ -3,7 +3,7 @@
  * not stop them (the mistake the paper warns about), so the user chooses.
  */
 import { duration, usd } from '../cost/money.ts';
-import type { InstanceInfo } from './types.ts';
+import type { InstanceInfo } from '../aws/ec2-instance.ts';
 
 export type QuitChoice = 'stop-all' | 'keep-running' | 'cancel';
 

@@ -19,7 +19,7 @@
  * - Intervals that ended more than `keepMs` (default 8 days) ago are pruned.
  */
 import type { KeyValueStore } from '../cost/cache-store.ts';
-import { isActive, TAG, type InstanceInfo } from './types.ts';
+import { isActive, TAG, type InstanceInfo } from '../aws/ec2-instance.ts';
 
 export interface UptimeInterval {
   start: number;

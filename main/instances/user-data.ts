@@ -7,7 +7,7 @@
  * EC2 limits user data to 16 KB (16,384 bytes) in raw form, before base64 encoding; the base64 form
  * sent on the wire is about 4/3 of that. `buildUserData` rejects anything larger.
  */
-import { ComputeError } from './errors.ts';
+import { ComputeError } from '../aws/errors.ts';
 import { USER_DATA_LIMIT_BYTES, withDeadline, type LaunchUserData } from './deadline.ts';
 
 export { USER_DATA_LIMIT_BYTES };

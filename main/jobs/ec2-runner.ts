@@ -16,10 +16,10 @@ import {
   DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand, type Instance,
 } from '@aws-sdk/client-ec2';
 import type { Ec2Api } from '../instances/describe.ts';
-import { ComputeError } from '../instances/errors.ts';
+import { ComputeError } from '../aws/errors.ts';
 import { lockdownResources, lockedDownRunInstances } from '../instances/launch-spec.ts';
 import { PRESETS } from '../instances/presets.ts';
-import { APP_TAG_VALUE, TAG } from '../instances/types.ts';
+import { APP_TAG_VALUE, TAG } from '../aws/ec2-instance.ts';
 import { bootstrapUserData } from '../bootstrap/user-data.ts';
 import type { Ec2Placement, FailureCode, JobManifest, ShardLaunch, ShardStatusDoc } from './job-types.ts';
 import { isTerminal } from './job-types.ts';

@@ -6,7 +6,7 @@
  * instance, an instance without a price, or spend at/over 80 %) > running > idle.
  */
 import { duration, usd } from '../cost/money.ts';
-import type { InstanceInfo } from '../instances/types.ts';
+import type { InstanceInfo } from '../aws/ec2-instance.ts';
 
 export type TrayIcon = 'idle' | 'running' | 'warning' | 'over-budget';
 

@@ -7,7 +7,7 @@ import { table } from '../format.ts';
 import type { ComputeServices } from '../../instances/compute-services.ts';
 import type { Explanation } from '../../instances/explain.ts';
 import { PRESETS, SPOT_PRICE_NOTE } from '../../instances/presets.ts';
-import type { InstanceInfo } from '../../instances/types.ts';
+import type { InstanceInfo } from '../../aws/ec2-instance.ts';
 import { duration, round4, usd } from '../../cost/money.ts';
 import { hourlyPriceOrNull } from '../../cost/price-table.ts';
 

@@ -4,7 +4,7 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { startMoto, motoMissing, type MotoServer } from '../../support/moto.ts';
 import { awsQueryOperation, faults, startFaultProxy, type FaultProxy } from '../../support/fault-proxy.ts';
 import { awsClients, computeOn, fakeClock } from './fixture.ts';
-import { ComputeError } from '../../../main/instances/errors.ts';
+import { ComputeError } from '../../../main/aws/errors.ts';
 import { requires } from '../../support/requirements.ts';
 
 const skip = requires(motoMissing());

@@ -8,11 +8,11 @@ import {
 } from '@aws-sdk/client-ec2';
 import { useMoto, motoMissing, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock } from './fixture.ts';
-import { ComputeError } from '../../../main/instances/errors.ts';
+import { ComputeError } from '../../../main/aws/errors.ts';
 import { PriceMissingError, loadPriceTable } from '../../../main/cost/price-table.ts';
 import { presetByName } from '../../../main/instances/presets.ts';
 import { NO_INGRESS_GROUP } from '../../../main/instances/launch-support.ts';
-import { TAG } from '../../../main/instances/types.ts';
+import { TAG } from '../../../main/aws/ec2-instance.ts';
 import { requires } from '../../support/requirements.ts';
 
 const skip = requires(motoMissing());

@@ -25,7 +25,7 @@ import { createEc2JobRunner } from '../../../main/jobs/ec2-runner.ts';
 import { describeWorker } from '../../../main/jobs/worker-binary.ts';
 import { NO_INGRESS_GROUP } from '../../../main/instances/launch-support.ts';
 import { PER_BOOT_SCRIPT } from '../../../main/instances/deadline.ts';
-import { DEADLINE_EVERY_BOOT, TAG } from '../../../main/instances/types.ts';
+import { DEADLINE_EVERY_BOOT, TAG } from '../../../main/aws/ec2-instance.ts';
 
 const skip = requires(motoMissing(), versitygwMissing());
 

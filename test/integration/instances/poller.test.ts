@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createInstancePoller } from '../../../main/instances/instance-poller.ts';
-import type { InstanceInfo } from '../../../main/instances/types.ts';
+import type { InstanceInfo } from '../../../main/aws/ec2-instance.ts';
 import { FakeTime } from '../../support/fake-timers.ts';
 import { motoMissing, startMoto, type MotoServer } from '../../support/moto.ts';
 import { computeOn, fakeClock } from './fixture.ts';

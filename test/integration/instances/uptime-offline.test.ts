@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { createMemoryStore } from '../../../main/cost/cache-store.ts';
-import { dailySummary } from '../../../main/instances/daily-summary.ts';
+import { dailySummary } from '../../../main/tray/daily-summary.ts';
 import { localDay } from '../../../main/instances/local-day.ts';
 import { createUptimeRecorder } from '../../../main/instances/uptime-records.ts';
 import { useMoto, motoMissing, type MotoServer } from '../../support/moto.ts';

@@ -5,7 +5,7 @@ import { createComputeApi } from '../../../main/app/compute-api.ts';
 import type { AwsContext } from '../../../main/app/aws-context.ts';
 import { defaultSettings } from '../../../main/config/schema.ts';
 import { liveCost } from '../../../main/cost/live-cost.ts';
-import type { InstanceInfo } from '../../../main/instances/types.ts';
+import type { InstanceInfo } from '../../../main/aws/ec2-instance.ts';
 
 function instance(state: InstanceInfo['state']): InstanceInfo {
   return {

@@ -23,6 +23,11 @@ const cases: Array<[string, string, RegExp]> = [
   ['main/app/x.ts', "import { createServiceContainer } from '../services.ts';", /transport-free/],
   ['main/cost/x.ts', "import { BrowserWindow } from 'electron';", /Only main\/electron/],
   ['main/cli/x.ts', "import { Tray } from 'electron';", /Only main\/electron/],
+  ['main/cost/x.ts', "import { createInstanceService } from '../instances/instance-service.ts';", /main\/cost sits below/],
+  ['main/budget/x.ts', "import { guardrailNotification } from '../tray/notifications.ts';", /main\/budget sits below/],
+  ['main/instances/x.ts', "import { createNotificationLimiter } from '../tray/notification-limiter.ts';", /main\/instances sits below/],
+  ['main/aws/x.ts', "import { usd } from '../cost/money.ts';", /main\/aws sits below/],
+  ['main/common/x.ts', "import { awsConnection } from '../aws/connection.ts';", /main\/common sits below/],
 ];
 
 for (const [path, code, expected] of cases) {
@@ -36,5 +41,7 @@ test('import boundary: what the layers allow passes', async () => {
   assert.deepEqual(await findings('main/cli/x.ts', "import { planAnalysis } from '../app/analysis-plan.ts';"), []);
   assert.deepEqual(await findings('main/electron/x.ts', "import { app } from 'electron';"), []);
   assert.deepEqual(await findings('main/app/x.ts', "import { ownerName } from '../common/owner.ts';"), []);
+  assert.deepEqual(await findings('main/tray/x.ts', "import type { InstanceInfo } from '../aws/ec2-instance.ts';"), []);
+  assert.deepEqual(await findings('main/instances/x.ts', "import { usd } from '../cost/money.ts';"), []);
   assert.deepEqual(await findings('renderer/x.tsx', "import type { Settings } from '../preload/api.ts';"), []);
 });

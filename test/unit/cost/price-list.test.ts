@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parsePriceListItem } from '../../../main/cost/price-list.ts';
-import { hourlyFrom, pricingApiRegion, priceTableLabel } from '../../../main/cost/price-refresh.ts';
+import { hourlyFrom, priceTableLabel } from '../../../main/cost/price-refresh.ts';
+import { pricingApiRegion } from '../../../main/aws/pricing-region.ts';
 import { loadPriceTable } from '../../../main/cost/price-table.ts';
 import { computeDocument, gp3Document } from '../../support/price-list-documents.ts';
 

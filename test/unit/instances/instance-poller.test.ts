@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createInstancePoller } from '../../../main/instances/instance-poller.ts';
-import type { InstanceInfo, InstanceState } from '../../../main/instances/types.ts';
+import type { InstanceInfo, InstanceState } from '../../../main/aws/ec2-instance.ts';
 import { FakeTime } from '../../support/fake-timers.ts';
 import { makeInstance } from './make-instance.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMemoryStore } from '../../../main/cost/cache-store.ts';
-import { createDailySummaryScheduler, dailySummary } from '../../../main/instances/daily-summary.ts';
+import { createDailySummaryScheduler, dailySummary } from '../../../main/tray/daily-summary.ts';
 import { localDay, localDayRange, localDayStart } from '../../../main/instances/local-day.ts';
 import { createUptimeRecorder } from '../../../main/instances/uptime-records.ts';
 import { createNotificationLimiter } from '../../../main/tray/notification-limiter.ts';

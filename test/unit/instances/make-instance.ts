@@ -1,5 +1,5 @@
 /** Builds InstanceInfo values for unit tests; only the fields a test cares about need passing. */
-import type { InstanceInfo } from '../../../main/instances/types.ts';
+import type { InstanceInfo } from '../../../main/aws/ec2-instance.ts';
 
 export function makeInstance(over: Partial<InstanceInfo> & { id: string }): InstanceInfo {
   return {

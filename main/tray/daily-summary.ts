@@ -6,10 +6,10 @@
  */
 import type { KeyValueStore } from '../cost/cache-store.ts';
 import { duration, usd } from '../cost/money.ts';
-import type { NotificationLimiter } from '../tray/notification-limiter.ts';
-import type { AppNotification } from '../tray/notifications.ts';
-import { addDays, localDay, localDayRange, systemTimeZone } from './local-day.ts';
-import type { UptimeRecords } from './uptime-records.ts';
+import type { NotificationLimiter } from './notification-limiter.ts';
+import type { AppNotification } from './notifications.ts';
+import { addDays, localDay, localDayRange, systemTimeZone } from '../instances/local-day.ts';
+import type { UptimeRecords } from '../instances/uptime-records.ts';
 import { type Clock, type Timeouts } from '../common/time.ts';
 
 export const DAY_MS = 86_400_000;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMemoryStore } from '../../../main/cost/cache-store.ts';
-import { createDailySummaryScheduler, dailySummary, DAY_MS } from '../../../main/instances/daily-summary.ts';
+import { createDailySummaryScheduler, dailySummary, DAY_MS } from '../../../main/tray/daily-summary.ts';
 import { createUptimeRecorder } from '../../../main/instances/uptime-records.ts';
 import { createNotificationLimiter } from '../../../main/tray/notification-limiter.ts';
 import type { AppNotification } from '../../../main/tray/notifications.ts';
 import { FakeTime } from '../../support/fake-timers.ts';
-import { makeInstance } from './make-instance.ts';
+import { makeInstance } from '../instances/make-instance.ts';
 
 const HOUR = 3_600_000;
 const DAY1 = Date.UTC(2026, 2, 10);
