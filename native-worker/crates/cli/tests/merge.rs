@@ -278,3 +278,66 @@ fn the_checked_in_schema_is_what_the_worker_prints() {
     assert_eq!(v["schema"], 1);
     assert_eq!(v["roi_record"].as_array().unwrap().len(), 9);
 }
+
+#[test]
+fn recordings_of_different_lengths_are_cut_to_the_shortest() {
+    let d = tmp("merge-lengths");
+    let mut shards = Vec::new();
+    for (name, frames) in [("long", "200"), ("short", "150")] {
+        let movie = d.join(format!("{name}.tif"));
+        ok(&[
+            "synth",
+            "-o",
+            s(&movie),
+            "--frames",
+            frames,
+            "--width",
+            "48",
+            "--height",
+            "48",
+            "--cells",
+            "10",
+            "--groups",
+            "2",
+            "--seed",
+            "4",
+            "-q",
+        ]);
+        let out = d.join(name);
+        ok(&["analyze", "-i", s(&movie), "-o", s(&out), "-q"]);
+        shards.push(out);
+    }
+    let merged = d.join("merged");
+    ok(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "-o",
+        s(&merged),
+        "-q",
+    ]);
+    let m = json(&merged.join("summary.json"));
+    assert_eq!(m["layout"], "shards");
+    assert_eq!(m["counts"]["frames"], 150);
+    assert_eq!(m["shards"][0]["frames"], 200);
+    assert!(
+        m["notes"][0].as_str().unwrap().contains("150 frames"),
+        "{m}"
+    );
+    let rois: usize = shards
+        .iter()
+        .map(|s| json(&s.join("rois.json"))["rois"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(m["counts"]["rois"], rois);
+    // the long shard's rows are its first 150 frames
+    let long = worker_core::output::read_npy(&shards[0].join("dff.npy")).unwrap();
+    let got = worker_core::output::read_npy(&merged.join("dff.npy")).unwrap();
+    assert_eq!(got.shape, vec![rois, 150]);
+    match (long.data, got.data) {
+        (worker_core::output::NpyData::F32(a), worker_core::output::NpyData::F32(b)) => {
+            assert!(long.shape[0] > 0);
+            assert_eq!(&b[..150], &a[..150]);
+        }
+        _ => panic!("dff.npy is not float32"),
+    }
+}

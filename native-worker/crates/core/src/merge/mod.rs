@@ -136,6 +136,14 @@ fn stack(shards: &[Shard], name: &str, frames: usize) -> Result<Traces, MergeErr
     };
     for s in shards {
         let (tf, data) = read_traces(&s.dir, name, s.rois.len())?;
+        if tf < frames {
+            return Err(MergeError::Input(format!(
+                "{}: {} frames, fewer than the {} of the merged traces",
+                s.dir.join(name).display(),
+                tf,
+                frames
+            )));
+        }
         for row in data.chunks(tf.max(1)).take(s.rois.len()) {
             t.data.extend_from_slice(&row[..frames]);
         }
@@ -149,7 +157,9 @@ fn stack(shards: &[Shard], name: &str, frames: usize) -> Result<Traces, MergeErr
 /// per shard read, then `cluster`.
 ///
 /// # Errors
-/// See [`MergeError`]; nothing is written before every shard has been read and checked.
+/// See [`MergeError`]. Every shard's ROI table, registration and dF/F are read and checked
+/// before anything is written; a trace array found damaged later fails the merge part-way, and
+/// `summary.json` (removed first, written last by the caller) is then absent.
 pub fn merge(
     dirs: &[PathBuf],
     out: &Path,
