@@ -197,8 +197,10 @@ test('the destination changes to S3 from Settings: a bad bucket is named under i
   await page.getByLabel('Bucket', { exact: true }).fill('Not_A_Bucket');
   await page.getByRole('button', { name: 'Check and connect' }).click();
   const bucketMsg = page.locator('#fr-bucket-msg');
-  await bucketMsg.filter({ hasText: /./ }).waitFor();
+  // Named under the field, before any request leaves: the name breaks S3's naming rules.
+  await bucketMsg.filter({ hasText: /lowercase/ }).waitFor();
   assert.equal(await page.getByLabel('Bucket', { exact: true }).getAttribute('aria-invalid'), 'true');
+  assert.match(await page.getByRole('alert').innerText(), /bucket/);
   await page.getByLabel('Bucket', { exact: true }).fill('no-such-bucket-here');
   await page.getByRole('button', { name: 'Check and connect' }).click();
   await bucketMsg.filter({ hasText: 'bucket "no-such-bucket-here" does not exist' }).waitFor({ timeout: 15_000 });
@@ -304,14 +306,13 @@ test('acquisition: idle chart, per-file bytes, bandwidth limit, pause and resume
 });
 
 let runningId: string;
-let stoppedName: string;
 
 test('instances: cost ticks each second from EC2\'s launch time; stop explains billing; terminate needs the name', { skip }, async () => {
   const { presets } = await api.call('listPresets', undefined) as { presets: Array<{ id: string; type: string; gpus: number }> };
   const cpu = presets.filter((p) => p.gpus === 0);
   runningId = (await api.call('launchInstance', { presetId: cpu.at(-1)!.id, name: 'registration-cpu', plannedHours: 2, override: false }) as { id: string }).id;
   const notebook = (await api.call('launchInstance', { presetId: cpu[0].id, name: 'old-notebook', plannedHours: 2, override: false }) as { id: string }).id;
-  stoppedName = 'old-notebook';
+  const stoppedName = 'old-notebook';
   await go('instances');
   await page.locator(`tr[data-instance="${notebook}"][data-state="running"]`).waitFor({ timeout: 20_000 });
   await api.call('instanceAction', { id: notebook, action: 'stop' });
@@ -351,9 +352,11 @@ test('instances: cost ticks each second from EC2\'s launch time; stop explains b
   assert.equal(await confirm.isDisabled(), false);
   await screen('instances-terminate');
   await confirm.click();
-  await page.locator(`tr[data-instance="${notebook}"]`).filter({ hasText: /shutting-down|terminated/ }).or(page.locator(`tr[data-instance="${notebook}"][data-state="terminated"]`)).first().waitFor({ timeout: 20_000 }).catch(async () => {
-    await page.locator(`tr[data-instance="${notebook}"]`).waitFor({ state: 'detached', timeout: 20_000 });
-  });
+  // Terminated instances leave the list, or show their last state until EC2 forgets them.
+  await page.waitForFunction((id) => {
+    const row = document.querySelector(`tr[data-instance="${id}"]`);
+    return row === null || /^(shutting-down|terminated)$/.test(row.getAttribute('data-state') ?? '');
+  }, notebook, { timeout: 20_000 });
   const after = await ec2().send(new DescribeInstancesCommand({ InstanceIds: [notebook] }));
   assert.match(after.Reservations![0].Instances![0].State!.Name!, /shutting-down|terminated/);
 
