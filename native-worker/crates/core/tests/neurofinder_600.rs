@@ -21,6 +21,11 @@ use worker_core::source::FrameSource;
 use worker_core::Movie;
 
 const QUARTERS: [&str; 2] = ["TL", "TR"];
+/// suite2p's F1 on each quarter, the floor the worker must stay above: suite2p 1.1.0 (CPU) run by
+/// `npm run bench:worker -- --only=neurofinder` (bench/suite2p_run.py: default settings except
+/// fs 7, tau 1, torch_device cpu), its `iscell` ROIs scored the same way; recorded in
+/// bench/results/worker-only-neurofinder.json (TL recall 0.525 precision 0.286, TR 0.462 0.186).
+const SUITE2P_F1: [f64; 2] = [0.370, 0.265];
 const TARGET_F1: f64 = 0.80;
 /// neurofinder 00-series: about 7 Hz, GCaMP6s.
 const FS: f32 = 7.0;
@@ -75,14 +80,14 @@ fn blind_grid_f1(truth: &[Vec<(usize, usize)>], h: usize, w: usize) -> (f64, usi
 }
 
 #[test]
-fn neurofinder_600_quarters_beat_a_blind_grid() {
-    for name in QUARTERS {
+fn neurofinder_600_quarters_beat_suite2p_and_a_blind_grid() {
+    for (name, s2p) in QUARTERS.into_iter().zip(SUITE2P_F1) {
         let Some(q) = analyse(name) else { return };
         let s = &q.score;
         let (grid, spacing) = blind_grid_f1(&q.truth, q.movie.height, q.movie.width);
         println!(
             "neurofinder-600/{name}: {} labelled, {} cells: recall {:.3} precision {:.3} F1 {:.3} \
-             (blind {spacing} px grid {grid:.3}; target {TARGET_F1:.2}{})",
+             (suite2p {s2p:.3}, blind {spacing} px grid {grid:.3}; target {TARGET_F1:.2}{})",
             q.truth.len(),
             q.cells.len(),
             s.recall,
@@ -93,6 +98,11 @@ fn neurofinder_600_quarters_beat_a_blind_grid() {
             } else {
                 ", NOT reached"
             },
+        );
+        assert!(
+            s.f1 > s2p,
+            "{name}: F1 {:.3} below suite2p's {s2p:.3}",
+            s.f1
         );
         assert!(
             s.f1 > grid + 0.05,
