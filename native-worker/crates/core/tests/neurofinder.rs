@@ -32,9 +32,10 @@ const SUITE2P_F1: f64 = 0.400;
 ///   disks and rings are labelled in some places and not in others: the 60 strongest
 ///   soma-template responses fall within 10 px of an annotated cell only 57% of the time;
 /// - supervised models trained on the crop's own labels in one half of the field and scored on
-///   the other half (activity, mean-image, correlation-image and brightness features; see
-///   `analysis/neurofinder_ceiling.py`) reach held-out F1 0.51-0.61, no better than this
-///   unsupervised detector.
+///   the other half (activity, mean-image, correlation-image and brightness features; an
+///   analysis not kept in the repository) reach held-out F1 0.51-0.61, no better than this
+///   unsupervised detector; `scripts/neurofinder-classifier-cv.py` repeats the experiment across
+///   the two neurofinder-600 quarters, with the same outcome.
 ///
 /// For scale: uniformly random centroids score F1 ~0.37 and a regular 20 px grid of 169 points
 /// 0.47 (the truth is dense and the match radius 10 px).
