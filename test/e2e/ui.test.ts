@@ -443,6 +443,7 @@ test('EC2 analysis: creating the instance profile needs explicit consent, scoped
   assert.equal(await create.isDisabled(), true, 'nothing is created before the box is ticked');
   await dialog.getByLabel('I agree to create this role and instance profile').check();
   await screen('analyses-consent');
+  await screen('analyses-consent-dialog', { compare: true, of: dialog });
   await create.click();
   await dialog.waitFor({ state: 'hidden', timeout: 15_000 });
   const card = page.locator('article.analysis').filter({ hasText: 'on EC2' }).filter({ hasText: SESSION_DONE }).first();
@@ -486,6 +487,8 @@ test('results: 100,000 ROIs in one draw call, non-blank, hover shows a trace', {
   });
   assert.ok(lit.fraction > 0.1, `ROIs cover ${Math.round(lit.fraction * 100)}% of the view`);
   assert.ok(lit.colours > 8, 'several cluster colours and shading');
+  // The binned activity arrives after the ROIs; the time controls wait for it.
+  await page.getByTestId('time-readout').filter({ hasText: /^\d+\.\d s$/ }).waitFor({ timeout: 60_000 });
   await screen('results');
   // The 3D view and its legend, whose pixels depend only on the ROIs written above.
   await screen('results-3d', { compare: true, of: page.locator('.panel').filter({ has: page.getByTestId('roi-canvas') }) });
@@ -599,7 +602,9 @@ test('1920x1080 and the dark theme', { skip }, async () => {
   await screen('dark-acquisition');
   await go(`results/${LARGE_ID}`);
   await ready.results();
+  await page.getByTestId('time-readout').filter({ hasText: /^\d+\.\d s$/ }).waitFor({ timeout: 60_000 });
   await screen('dark-results');
+  await screen('dark-results-3d', { compare: true, of: page.locator('.panel').filter({ has: page.getByTestId('roi-canvas') }) });
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(bg, 'rgb(15, 19, 26)');
   // Nothing is left running in moto's account.
