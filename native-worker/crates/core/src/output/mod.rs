@@ -22,8 +22,8 @@ pub use self::registration::{
     read_registration, write_registration, write_registration_planes, PlaneRegistration,
 };
 pub use self::results::{
-    read_roi_table, relabel_rois, write_clustering, write_results, write_roi_table, write_rois,
-    write_traces, Region, RoiJson, Stage,
+    read_roi_table, relabel_rois, write_clustering, write_roi_table, write_rois, write_traces,
+    Region, RoiJson,
 };
 pub use self::scale::{percentile, to_u16, to_u8, Scale};
 pub use self::tiff::{TiffSample, TiffWriter};

@@ -1,25 +1,14 @@
 //! Writing the analysis results folder (schema 1, documented in the README):
 //! `summary.json`, `rois.json`, `regions.json` (neurofinder format), suite2p-compatible
 //! `F.npy`, `Fneu.npy`, `spks.npy`, `iscell.npy`, plus `dff.npy`, `clusters.npy`,
-//! `covariance.png` and `registration.json`. Which files are written depends on the step.
+//! `covariance.png` (`registration.json` is in `registration.rs`). Which files are written
+//! depends on the step (`pipeline::write_results` writes a whole run's).
 
-use super::registration::write_registration;
 use super::{schema, write_json, write_npy, write_png_u8, OutputError, SCHEMA_VERSION};
 use crate::extract::Traces;
-use crate::pipeline::PipelineOutput;
-use crate::register::Registration;
 use crate::roi::RoiRecord;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-
-/// How far the analysis went; each step writes its own files and those of the steps before it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Stage {
-    Register,
-    Detect,
-    Extract,
-    Cluster,
-}
 
 /// A record of `rois.json` (the fields of [`schema::ROI_FIELDS`], in that order).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,35 +42,6 @@ pub struct Region {
     /// As `iscell` in `rois.json`; false when a file written before this field lacks it.
     #[serde(default)]
     pub iscell: bool,
-}
-
-/// Writes the result files of `out` up to `stage`; returns the file names written.
-pub fn write_results(
-    dir: &Path,
-    out: &PipelineOutput,
-    stage: Stage,
-) -> Result<Vec<String>, OutputError> {
-    let regs: Vec<(usize, &Registration)> = out
-        .planes
-        .iter()
-        .map(|p| (p.plane, &p.registration))
-        .collect();
-    let mut files = write_registration(dir, &regs)?;
-    if stage >= Stage::Detect {
-        files.extend(write_rois(dir, &out.rois)?);
-    }
-    if stage >= Stage::Extract {
-        files.extend(write_traces(dir, &out.f, &out.fneu, &out.spks, &out.dff)?);
-    }
-    if stage >= Stage::Cluster {
-        let labels: Vec<i64> = out
-            .rois
-            .iter()
-            .map(|r| r.cluster.map_or(-1, |c| c as i64))
-            .collect();
-        files.extend(write_clustering(dir, &labels, &out.clustering)?);
-    }
-    Ok(files)
 }
 
 fn roi_json(r: &RoiRecord) -> RoiJson {
@@ -204,7 +164,7 @@ pub fn write_traces(
 }
 
 /// Rewrites the `rois.json` at `src` into `dst` with each ROI's `cluster` from `labels` (one per
-/// ROI, -1 = none), byte for byte what [`write_results`] writes for the same clustering.
+/// ROI, -1 = none), byte for byte what `pipeline::write_results` writes for the same clustering.
 ///
 /// # Errors
 /// [`OutputError::Invalid`] when `src` is not a `rois.json` or has another ROI count.

@@ -8,6 +8,7 @@
 //! included): the same output, whatever the thread count.
 
 mod error;
+mod results;
 mod stages;
 
 use std::path::PathBuf;
@@ -24,6 +25,7 @@ use crate::roi::{number_rois, RoiMask, RoiRecord};
 use crate::source::{BinaryCache, FrameSource};
 
 pub use self::error::PipelineError;
+pub use self::results::{write_results, Stage};
 pub use self::stages::{
     cluster_cells, detect_plane, extract_plane, finish_traces, plane_batch, register_plane,
     PlaneDetection,
