@@ -5,7 +5,8 @@
  * host over the fake, both through HTTP (so the host's schema checks apply to both answers), and
  * the answers must have the same shape (keys and value types: test/support/json-shape.ts), the
  * same state transitions (pause, bandwidth limit, theme, launch then stop) and the same refusals
- * (error code and field).
+ * (error code and field). The real side gets a watched folder with a file and a finished local
+ * analysis first, so that the fake's lists are compared element by element, not only as lists.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,12 +18,13 @@ import { createInMemoryServices, type InMemoryServices } from '../../support/in-
 import { startServe, type ServeProcess } from '../../support/serve-process.ts';
 import { hostApi, HostApiError, type HostApi } from '../../support/host-api.ts';
 import { shapeDifferences } from '../../support/json-shape.ts';
-import { runCli } from '../../support/cli.ts';
+import { WORKER_BINARY, runCli, workerMissing } from '../../support/cli.ts';
+import { calciumMovie } from '../../support/calcium-movie.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
 import { motoMissing, seedAl2023, startMoto, type MotoServer } from '../../support/moto.ts';
 import { requires } from '../../support/requirements.ts';
 
-const skip = requires(versitygwMissing(), motoMissing());
+const skip = requires(versitygwMissing(), motoMissing(), workerMissing());
 
 let dir: string;
 let gw: Versitygw;
@@ -45,6 +47,7 @@ before(async () => {
   const env = {
     SCOPECLOUD_HOME: join(dir, 'home'),
     SCOPECLOUD_OWNER: 'maria',
+    SCOPECLOUD_WORKER: WORKER_BINARY,
     AWS_ENDPOINT_URL_S3: gw.endpoint,
     AWS_ENDPOINT_URL: moto.endpoint,
     AWS_ACCESS_KEY_ID: gw.credentials.accessKeyId,
@@ -55,6 +58,8 @@ before(async () => {
   };
   const r = await runCli(['config', 'target', 's3', '--bucket', bucket, '--region', moto.region], env);
   assert.equal(r.code, 0, r.stderr);
+  const quick = await runCli(['config', 'set', 'watch.stableMs', '300'], env);
+  assert.equal(quick.code, 0, quick.stderr);
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.AWS_PROFILE;
   serve = await startServe({ env: childEnv, rendererDir: join(dir, 'renderer') });
@@ -141,6 +146,35 @@ test('uploads: pause, resume and the bandwidth limit show in the acquisition ans
   await both('setBandwidthLimit', { bytesPerSec: null });
   assert.deepEqual(await state(), [[false, null], [false, null]]);
   await both('retryFile', { id: '999999' }, 'refusal');
+});
+
+test('a watched file and a finished analysis: files, sessions, analyses, results and their summaries have the real shapes', { skip }, async () => {
+  const rig = join(dir, 'rig-A');
+  mkdirSync(join(rig, '2025-06-01_mouse7'), { recursive: true });
+  await both('addWatchedFolder', { path: rig });
+  const movie = join(rig, '2025-06-01_mouse7', 'plane0.tif');
+  writeFileSync(movie, calciumMovie({ width: 64, height: 64, frames: 120, cells: 6, groups: 2, seed: 3 }));
+  type Acq = { files: Array<{ path: string; state: string }> };
+  await until(real, 'getAcquisition', undefined, (v) => (v as Acq).files.some((f) => f.path.endsWith('plane0.tif') && f.state === 'verified'));
+  await both('getAcquisition', undefined);
+  await both('listSessions', undefined);
+
+  const launch = { source: { kind: 'local', path: movie }, where: 'local', params: { k: 2 } };
+  const [ra, fa] = await both('launchAnalysis', launch) as Array<{ id: string }>;
+  type List = { analyses: Array<{ id: string; status: string }> };
+  const done = (id: string) => (v: unknown) => (v as List).analyses.find((a) => a.id === id)?.status === 'done';
+  await until(real, 'listAnalyses', undefined, done(ra.id));
+  await until(double, 'listAnalyses', undefined, done(fa.id), () => fake.tick(2000));
+  const [rl, fl] = [await real.call('listAnalyses', undefined) as List, await double.call('listAnalyses', undefined) as List];
+  assert.deepEqual(shapeDifferences(rl.analyses.find((a) => a.id === ra.id), fl.analyses.find((a) => a.id === fa.id)), [], 'a finished analysis');
+  await both('listResults', undefined);
+  const [rs, fs] = [await real.call('getResultSummary', { id: ra.id }), await double.call('getResultSummary', { id: fa.id })];
+  assert.deepEqual(shapeDifferences(rs, fs), [], 'a result summary');
+  const [rlog, flog] = [await real.call('getAnalysisLog', { id: ra.id }), await double.call('getAnalysisLog', { id: fa.id })];
+  assert.deepEqual(shapeDifferences(rlog, flog), [], 'an analysis log');
+  const [rd, fd] = [await answer(real, 'dismissAnalysis', { id: ra.id }), await answer(double, 'dismissAnalysis', { id: fa.id })];
+  assert.ok('error' in rd && 'error' in fd, 'a finished analysis cannot be dismissed');
+  assert.deepEqual(fd.error, rd.error);
 });
 
 test('instances: a launch runs, explains its termination by name, refuses a wrong name, and stops', { skip }, async () => {
