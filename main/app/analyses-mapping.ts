@@ -6,9 +6,10 @@
  */
 import type { Analysis, AnalysisStatus } from '../../preload/api.ts';
 import { isTerminal, type JobState, type JobView, type ShardView } from '../jobs/job-types.ts';
-import { PIPELINE_STEPS } from '../jobs/worker-progress.ts';
+import { PIPELINE_STEPS } from '../results/worker-contract.ts';
 
-export const SHOWN_STEPS = ['register', 'detect', 'extract', 'deconvolve', 'cluster', 'project'] as const;
+/** The steps the Analyses view shows, one bar each: the worker's pipeline steps. */
+export const SHOWN_STEPS = PIPELINE_STEPS;
 
 export function analysisStatus(state: JobState): AnalysisStatus {
   switch (state) {

@@ -12,7 +12,8 @@ import { getJson } from '../jobs/object-store.ts';
 import { AppError } from './app-errors.ts';
 import type { JobsContext } from './jobs-context.ts';
 import { readLayout, readRow, toFloat32, type NpyLayout } from './npy-rows.ts';
-import { cellCountOf, imageList, planesOf, roiList, toResultSummary, toRoiArrays, type ImageFile, type ProjectionImage } from './results-mapping.ts';
+import { RESULT_FILES, roiList } from '../results/worker-contract.ts';
+import { cellCountOf, imageList, planesOf, toResultSummary, toRoiArrays, type ImageFile, type ProjectionImage } from './results-mapping.ts';
 
 export interface ResultsApi {
   /** The finished ones of `analyses` (the analyses list, newest first) as the Results list. */
@@ -52,19 +53,19 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
     if (!p) {
       p = (async () => {
         const base = jobKeys(id).results;
-        const roisDoc = await getJson<unknown>(ctx.store, `${base}rois.json`);
+        const roisDoc = await getJson<unknown>(ctx.store, `${base}${RESULT_FILES.rois}`);
         if (roisDoc === null) throw new AppError('NO_RESULTS', `analysis ${id} has no results (yet): it may still run, or it failed`);
-        const summaryDoc = await getJson<unknown>(ctx.store, `${base}summary.json`);
+        const summaryDoc = await getJson<unknown>(ctx.store, `${base}${RESULT_FILES.summary}`);
         const rois = roiList(roisDoc);
         const planes = planesOf(summaryDoc, rois);
-        const dff = await readLayout(ctx.readRange, `${base}dff.npy`).catch(() => null);
+        const dff = await readLayout(ctx.readRange, `${base}${RESULT_FILES.dff}`).catch(() => null);
         const images: ImageFile[] = [];
         const keys = await ctx.store.list(base);
-        for (const projKey of keys.filter((k) => k.endsWith('projections/projections.json')).slice(0, 1)) {
+        for (const projKey of keys.filter((k) => k.endsWith(RESULT_FILES.projections)).slice(0, 1)) {
           const doc = await getJson<{ images?: ProjectionImage[] }>(ctx.store, projKey);
           images.push(...imageList(doc?.images ?? [], projKey.slice(base.length, -'projections.json'.length), false, planes));
         }
-        if (keys.includes(`${base}covariance.png`)) images.push(...imageList([], '', true, planes));
+        if (keys.includes(`${base}${RESULT_FILES.covariance}`)) images.push(...imageList([], '', true, planes));
         const summary = toResultSummary({ id, summary: summaryDoc, rois, traceLength: dff && dff.shape.length >= 2 ? dff.shape[1] : null, images });
         return { ctx, summary, rois: toRoiArrays(rois, planes), images, dff, activity: new Map() };
       })();
@@ -80,7 +81,7 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
     const key = `${ctx.key}\n${id}`;
     let p = cells.get(key);
     if (!p) {
-      p = getJson<unknown>(ctx.store, `${jobKeys(id).results}summary.json`).then(cellCountOf);
+      p = getJson<unknown>(ctx.store, `${jobKeys(id).results}${RESULT_FILES.summary}`).then(cellCountOf);
       cells.set(key, p);
       p.catch(() => cells.delete(key));
     }
@@ -101,7 +102,7 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
       const r = await load(id);
       if (roi >= r.rois.count) throw new AppError('UNKNOWN_ROI', `ROI ${roi} is out of range (0-${r.rois.count - 1})`);
       if (!r.dff) throw new AppError('NO_RESULTS', `analysis ${id} has no traces (dff.npy)`);
-      return readRow(r.ctx.readRange, `${jobKeys(id).results}dff.npy`, r.dff, roi);
+      return readRow(r.ctx.readRange, `${jobKeys(id).results}${RESULT_FILES.dff}`, r.dff, roi);
     },
     async activity(id, bins) {
       const r = await load(id);
@@ -114,14 +115,14 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
           const rowBytes = frames * dff.itemSize;
           if (rows * rowBytes > MAX_ACTIVITY_BYTES) throw new AppError('NO_RESULTS', `the traces of ${id} are too large to bin (${rows} ROIs × ${frames} frames)`);
           const read = r.ctx.readRange;
-          const key = `${jobKeys(id).results}dff.npy`;
+          const key = `${jobKeys(id).results}${RESULT_FILES.dff}`;
           const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / Math.max(1, rowBytes)));
           const all = new Float32Array(rows * frames);
           for (let first = 0; first < rows; first += perChunk) {
             const n = Math.min(perChunk, rows - first);
             const bytes = await read(key, dff.dataOffset + first * rowBytes, n * rowBytes);
             if (!bytes || bytes.length < n * rowBytes) throw new AppError('NO_RESULTS', `${key} is truncated`);
-            all.set(toFloat32(dff.descr, bytes, n * frames), first * frames);
+            all.set(toFloat32(dff.dtype, bytes, n * frames), first * frames);
           }
           return binActivity(Math.min(rows, r.rois.count), frames, bins, (i) => all.subarray(i * frames, (i + 1) * frames));
         })();

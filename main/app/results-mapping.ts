@@ -1,28 +1,16 @@
 /**
- * A job's results folder (the worker's layout, or a merged one, see main/jobs/merge.ts) as
+ * A job's results folder (the worker's layout, results/worker-contract.ts; a merged one has the same) as
  * the Results view's summary, ROI arrays and image list. Pure over parsed documents.
  */
 import type { ResultImage, ResultSummary } from '../../preload/api.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
+import { RESULT_FILES, type RoiRecord } from '../results/worker-contract.ts';
 
-/** One ROI of rois.json (worker: `{schema, rois: [...]}`; merged: a plain array). */
-export interface RoiRecord {
-  id?: number;
-  plane?: number;
-  x?: number;
-  y?: number;
-  pixels?: number;
-  cluster?: number | null;
-}
-
-export function roiList(doc: unknown): RoiRecord[] {
-  if (Array.isArray(doc)) return doc as RoiRecord[];
-  const rois = (doc as { rois?: unknown } | null)?.rois;
-  return Array.isArray(rois) ? (rois as RoiRecord[]) : [];
-}
+/** A ROI as read: any field of an older results folder may be missing. */
+type ReadRoi = Partial<RoiRecord>;
 
 /** Cluster 255 means unassigned in the viewer's encoding; real clusters are capped at 254. */
-export function toRoiArrays(rois: readonly RoiRecord[], planes: number): RoiArrays {
+export function toRoiArrays(rois: readonly ReadRoi[], planes: number): RoiArrays {
   const n = rois.length;
   const centroids = new Float32Array(n * 3);
   const sizes = new Float32Array(n);
@@ -41,13 +29,23 @@ function finite(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
-/** The worker's summary.json, or a merged one whose shard summaries carry the input facts. */
+/**
+ * The worker's summary.json (a merged job's too: `scopecloud-worker merge` writes a single run's
+ * fields, with each shard's own summary under `shards`). Results merged by earlier versions of
+ * the app kept the shard summaries in `shardSummaries`; both still read.
+ */
 interface WorkerSummary {
-  input?: { width?: number; height?: number; planes?: number; frames?: number };
+  input?: { width?: number; height?: number; planes?: number; frames?: number } | null;
   parameters?: { fs?: number; k?: number };
   counts?: { clusters?: number; cells?: number };
+  shards?: Array<{ summary?: WorkerSummary }>;
   shardSummaries?: WorkerSummary[];
   params?: { fs?: number };
+}
+
+/** The shards' own summaries of a merged result (empty for a single run). */
+function shardSummaries(s: WorkerSummary): WorkerSummary[] {
+  return s.shardSummaries ?? (s.shards ?? []).map((x) => x?.summary ?? {});
 }
 
 export interface ProjectionImage {
@@ -85,28 +83,28 @@ export function imageList(projections: readonly ProjectionImage[], dir: string, 
     const gif = projections.find((i) => i.file.endsWith('.gif') && i.kind === kind && i.plane === firstPlane);
     if (gif) out.push({ name: `plane${gif.plane}-${kind}-over-time`, label: `${kind === 'max' ? 'Max' : 'Std'} over time${suffix(gif.plane)}`, mime: 'image/gif', file: `${dir}${gif.file}` });
   }
-  if (hasCovariance) out.push({ name: 'covariance', label: 'Covariance (cluster-sorted)', mime: 'image/png', file: 'covariance.png' });
+  if (hasCovariance) out.push({ name: 'covariance', label: 'Covariance (cluster-sorted)', mime: 'image/png', file: RESULT_FILES.covariance });
   return out;
 }
 
 export interface SummaryInputs {
   id: string;
   summary: unknown;
-  rois: readonly RoiRecord[];
+  rois: readonly ReadRoi[];
   /** Frames per ROI in dff.npy (its second dimension), when known. */
   traceLength: number | null;
   images: readonly ImageFile[];
 }
 
-export function planesOf(summary: unknown, rois: readonly RoiRecord[]): number {
+export function planesOf(summary: unknown, rois: readonly ReadRoi[]): number {
   const s = (summary ?? {}) as WorkerSummary;
   const fromRois = rois.reduce((m, r) => Math.max(m, finite(r.plane) + 1), 0);
-  return Math.max(1, s.input?.planes ?? s.shardSummaries?.[0]?.input?.planes ?? 0, fromRois);
+  return Math.max(1, s.input?.planes ?? shardSummaries(s)[0]?.input?.planes ?? 0, fromRois);
 }
 
 export function toResultSummary(x: SummaryInputs): ResultSummary {
   const s = (x.summary ?? {}) as WorkerSummary;
-  const input = s.input ?? s.shardSummaries?.find((v) => v?.input)?.input ?? {};
+  const input = s.input ?? shardSummaries(s).find((v) => v?.input)?.input ?? {};
   const planes = planesOf(x.summary, x.rois);
   const width = input.width ?? Math.ceil(x.rois.reduce((m, r) => Math.max(m, finite(r.x)), 1));
   const height = input.height ?? Math.ceil(x.rois.reduce((m, r) => Math.max(m, finite(r.y)), 1));
@@ -120,7 +118,7 @@ export function toResultSummary(x: SummaryInputs): ResultSummary {
     width,
     height,
     traceLength: x.traceLength ?? input.frames ?? 0,
-    fs: s.parameters?.fs ?? s.params?.fs ?? s.shardSummaries?.[0]?.parameters?.fs ?? 0,
+    fs: s.parameters?.fs ?? s.params?.fs ?? shardSummaries(s)[0]?.parameters?.fs ?? 0,
     clusters: s.counts?.clusters ?? maxCluster + 1,
     images: x.images.map(({ name, label, mime }) => ({ name, label, mime })),
   };
@@ -131,7 +129,7 @@ export function cellCountOf(summary: unknown): number | null {
   const s = (summary ?? {}) as WorkerSummary;
   const own = s.counts?.cells;
   if (typeof own === 'number') return own;
-  const shards = (s.shardSummaries ?? []).map((x) => x?.counts?.cells);
+  const shards = shardSummaries(s).map((x) => x?.counts?.cells);
   if (shards.length === 0 || shards.some((n) => typeof n !== 'number')) return null;
   return (shards as number[]).reduce((a, b) => a + b, 0);
 }

@@ -15,7 +15,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   RebootInstancesCommand,
-  RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
@@ -27,7 +26,7 @@ import { describeInstances, MANAGED_FILTER, type Ec2Api } from './describe.ts';
 import { ComputeError, fromAwsError } from '../aws/errors.ts';
 import { explainAction, explainLaunch, type Explanation, type InstanceAction } from './explain.ts';
 import { latestAl2023Ami, type SsmApi } from './launch-support.ts';
-import { lockdownResources, lockedDownRunInstances } from './launch-spec.ts';
+import { launchLockedDown } from './launch-spec.ts';
 import { effectiveExpiry, presetByName, SPOT_PRICE_NOTE, type LaunchPreset } from './presets.ts';
 import { APP_TAG_VALUE, TAG, type InstanceInfo, type InstanceState } from '../aws/ec2-instance.ts';
 import { buildUserData } from './user-data.ts';
@@ -118,8 +117,6 @@ const ALLOWED: Record<InstanceAction, ReadonlyArray<InstanceState>> = {
   reboot: ['running'],
   terminate: ['pending', 'running', 'stopping', 'stopped'],
 };
-
-const RETRYABLE = new Set(['THROTTLED']);
 
 export function createInstanceService(deps: InstanceServiceDeps): InstanceService {
   const ctx = { ec2: deps.ec2, clock: deps.clock, prices: deps.prices, region: deps.region };
@@ -285,7 +282,6 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
         : null;
 
       const imageId = request.imageId ?? (await latestAl2023Ami(deps.ssm));
-      const lockdown = await lockdownResources(deps.ec2, imageId);
       const owner = request.owner ?? deps.owner;
       const tags: Tag[] = [
         { Key: TAG.name, Value: request.name ?? `scopecloud-${preset.name}` },
@@ -299,7 +295,9 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
         { Key: TAG.launchToken, Value: token },
         ...(plan.spot ? [{ Key: TAG.market, Value: 'spot' }] : []),
       ];
-      const command = new RunInstancesCommand(lockedDownRunInstances({
+      const subject = `launch ${preset.name} (${preset.instanceType})`;
+      let reused = false;
+      const id = await launchLockedDown(deps.ec2, {
         imageId,
         instanceType: preset.instanceType,
         clientToken: token,
@@ -312,42 +310,22 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
         instanceProfileName: deps.instanceProfileName,
         // containers on a manually launched instance (Cellpose, notebooks) need the second hop
         imdsHopLimit: 2,
-      }, lockdown));
-
-      let lastError: unknown;
-      for (let attempt = 0; attempt < attempts; attempt += 1) {
-        if (attempt > 0) {
-          await pause(250 * 2 ** attempt);
-          const launched = await byToken(token);
-          if (launched) return { instance: launched, clientToken: token, reused: true, guard: decision, userData: userData.script };
-        }
-        try {
-          const out = await deps.ec2.send(command);
-          const id = out.Instances?.[0]?.InstanceId;
-          if (!id) throw new ComputeError('AWS_ERROR', 'RunInstances returned no instance');
-          const [instance] = await describeInstances(ctx, { instanceIds: [id] });
-          return { instance: instance ?? (await get(id)), clientToken: token, reused: false, guard: decision, userData: userData.script };
-        } catch (e) {
-          const err = fromAwsError(e, `launch ${preset.name} (${preset.instanceType})`);
-          lastError = err;
-          if (!RETRYABLE.has(err.code) && !isTransient(e)) throw err;
-        }
-      }
-      throw lastError;
+      }, subject, {
+        attempts,
+        pause,
+        launched: async () => {
+          const found = await byToken(token);
+          reused = found !== null;
+          return found?.id ?? null;
+        },
+      });
+      const [instance] = await describeInstances(ctx, { instanceIds: [id] });
+      return { instance: instance ?? (await get(id)), clientToken: token, reused, guard: decision, userData: userData.script };
     },
   };
 }
-
 function hoursToMonthEnd(now: number): number {
   const d = new Date(now);
   return (Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) - now) / 3_600_000;
 }
 
-/** 5xx answers and dropped connections: the request may or may not have reached EC2. */
-function isTransient(e: unknown): boolean {
-  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if (status !== undefined && status >= 500) return true;
-  const code = (e as { code?: string }).code ?? '';
-  const name = (e as { name?: string }).name ?? '';
-  return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code) || name === 'TimeoutError' || name === 'InternalError';
-}

@@ -1,6 +1,8 @@
 /**
- * The one RunInstances request every ScopeCloud launcher builds (manual launches from a preset and
- * analysis shards alike), so every instance is locked down the same way:
+ * The one EC2 launch path: manual launches from a preset, analysis shards and their relaunches
+ * all go through `launchLockedDown`, which builds the same RunInstances request and sends it the
+ * same way (retried with the same client token on throttling or a transient failure, so a retry
+ * can never start a second instance). Every instance is locked down the same way:
  *   - the root volume is encrypted (the account's default EBS key) and deleted on termination;
  *   - IMDSv2 only (session tokens required);
  *   - no key pair, and only the app's no-ingress security group: nothing can connect in;
@@ -8,9 +10,11 @@
  *     instance-initiated shutdown behaviour that decides what the deadline does;
  *   - the scopecloud:deadline tag saying the deadline is re-armed at every boot.
  */
-import type { RunInstancesCommandInput, Tag } from '@aws-sdk/client-ec2';
+import { RunInstancesCommand, type RunInstancesCommandInput, type Tag } from '@aws-sdk/client-ec2';
 import type { Ec2Api } from './describe.ts';
-import { ComputeError } from '../aws/errors.ts';
+import { ComputeError, fromAwsError } from '../aws/errors.ts';
+import { awsFailure } from '../common/aws-errors.ts';
+import { sleep, systemTimers } from '../common/time.ts';
 import type { LaunchUserData } from './deadline.ts';
 import { ensureNoIngressGroup, rootDeviceName } from './launch-support.ts';
 import { DEADLINE_EVERY_BOOT, TAG, type ExpiryAction } from '../aws/ec2-instance.ts';
@@ -75,4 +79,52 @@ export function lockedDownRunInstances(l: LockedDownLaunch, r: LockdownResources
       { ResourceType: 'volume', Tags: volumeTags },
     ],
   };
+}
+
+export interface LaunchRetry {
+  /** Sends at most this many RunInstances requests (default 3). */
+  attempts?: number;
+  /** Waits before a retry (default: real time, 500 ms then 1 s...). */
+  pause?: (ms: number) => Promise<void>;
+  /**
+   * Before a retry: the instance an earlier request may have started after all (found by its
+   * client token), so a lost answer is not launched twice where EC2 does not honour the token.
+   */
+  launched?: () => Promise<string | null>;
+}
+
+/**
+ * Launches one locked-down instance and returns its id. `subject` names the launch in errors
+ * ("launch small-analysis (c7i.xlarge)"). Throws ComputeError (fromAwsError's codes).
+ */
+export async function launchLockedDown(ec2: Ec2Api, l: LockedDownLaunch, subject: string, retry: LaunchRetry = {}): Promise<string> {
+  const command = new RunInstancesCommand(lockedDownRunInstances(l, await lockdownResources(ec2, l.imageId)));
+  const attempts = Math.max(1, retry.attempts ?? 3);
+  const pause = retry.pause ?? ((ms: number) => sleep(systemTimers, ms));
+  let lastError: ComputeError | null = null;
+  for (let attempt = 0; attempt < attempts; attempt += 1) {
+    if (attempt > 0) {
+      await pause(250 * 2 ** attempt);
+      const earlier = await retry.launched?.();
+      if (earlier) return earlier;
+    }
+    try {
+      const out = await ec2.send(command);
+      const id = out.Instances?.[0]?.InstanceId;
+      if (!id) throw new ComputeError('AWS_ERROR', `${subject}: RunInstances returned no instance`);
+      return id;
+    } catch (e) {
+      const err = fromAwsError(e, subject);
+      lastError = err;
+      if (err.code !== 'THROTTLED' && !isTransient(e)) throw err;
+    }
+  }
+  throw lastError!;
+}
+
+/** A failure worth the same request again: a 5xx, a broken connection, a timeout. */
+function isTransient(e: unknown): boolean {
+  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500) return true;
+  return awsFailure(e) === 'network' || (e as { name?: string }).name === 'InternalError';
 }

@@ -13,11 +13,11 @@
  * finds the instance by its attempt tag instead of starting a second one.
  */
 import {
-  DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand, type Instance,
+  DescribeInstancesCommand, TerminateInstancesCommand, type Instance,
 } from '@aws-sdk/client-ec2';
 import type { Ec2Api } from '../instances/describe.ts';
 import { ComputeError } from '../aws/errors.ts';
-import { lockdownResources, lockedDownRunInstances } from '../instances/launch-spec.ts';
+import { launchLockedDown } from '../instances/launch-spec.ts';
 import { PRESETS } from '../instances/presets.ts';
 import { APP_TAG_VALUE, TAG } from '../aws/ec2-instance.ts';
 import { bootstrapUserData } from '../bootstrap/user-data.ts';
@@ -125,13 +125,14 @@ export function createEc2JobRunner(d: Ec2JobRunnerDeps): Ec2JobRunner {
       throw new JobError('JOB_INVALID', `job ${m.id} was submitted for worker ${m.worker.sha256.slice(0, 12)}, this app bundles ${worker.sha256.slice(0, 12)}`);
     }
     await writeShard(m, i, { state: 'provisioning', attempt });
-    const existing = (await describe([
+    // This attempt's instance, if an earlier call (or a request whose answer was lost) started it.
+    const launchedAlready = async () => (await describe([
       { Name: `tag:${JOB_TAG.job}`, Values: [m.id] },
       { Name: `tag:${JOB_TAG.shard}`, Values: [String(i)] },
       { Name: `tag:${JOB_TAG.attempt}`, Values: [String(attempt)] },
       { Name: 'instance-state-name', Values: LIVE },
-    ]))[0];
-    let instanceId = existing?.InstanceId;
+    ]))[0]?.InstanceId ?? null;
+    let instanceId: string | null | undefined = await launchedAlready();
     if (!instanceId) {
       if (shard.input.kind !== 'store') throw new JobError('JOB_INVALID', `shard ${i} of job ${m.id} reads local files; EC2 shards read from the job store`);
       // One "<crc32c|-> <key>" line per input: the instance checks what it downloaded against the session manifest.
@@ -163,7 +164,7 @@ export function createEc2JobRunner(d: Ec2JobRunnerDeps): Ec2JobRunner {
         ...(d.project ? [{ Key: TAG.project, Value: d.project }] : []),
       ];
       try {
-        const input = lockedDownRunInstances({
+        instanceId = await launchLockedDown(d.ec2, {
           imageId: p.imageId,
           instanceType: p.instanceType,
           clientToken: `${m.id}-${i}-${attempt}`.slice(0, 64),
@@ -174,12 +175,10 @@ export function createEc2JobRunner(d: Ec2JobRunnerDeps): Ec2JobRunner {
           tags,
           instanceProfileName: p.instanceProfile,
           subnetId: p.subnetId,
-        }, await lockdownResources(d.ec2, p.imageId));
-        const res = await d.ec2.send(new RunInstancesCommand(input));
-        instanceId = res.Instances?.[0]?.InstanceId;
+        }, `launch shard ${i} of ${m.id} (${p.instanceType})`, { launched: launchedAlready });
       } catch (e) {
         const msg = (e as Error).message.split('\n')[0];
-        await writeShard(m, i, { state: 'failed', attempt, failure: { code: 'launch-failed', message: e instanceof ComputeError ? msg : `RunInstances failed: ${msg}` } });
+        await writeShard(m, i, { state: 'failed', attempt, failure: { code: 'launch-failed', message: msg } });
         return;
       }
       if (!instanceId) {

@@ -3,9 +3,8 @@
  * `{"step":"register","done":1200,"total":6000}`. Other lines (or malformed ones) are ignored.
  */
 import type { WorkerProgress } from './job-types.ts';
-
-/** The worker's pipeline steps in order, used to turn a step's fraction into an overall percent. */
-export const PIPELINE_STEPS = ['register', 'detect', 'extract', 'deconvolve', 'cluster', 'project'] as const;
+// the worker's pipeline steps in order turn a step's fraction into an overall percent
+import { PIPELINE_STEPS } from '../results/worker-contract.ts';
 
 export function parseProgressLine(line: string): WorkerProgress | null {
   const t = line.trim();

@@ -39,26 +39,50 @@ function ctorFor(descr: string): { ctor: new (b: ArrayBuffer, o: number, n: numb
   }
 }
 
-export function parseNpy(buf: Buffer): NpyArray {
-  if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) throw new NpyError('not a .npy file (bad magic)');
-  const major = buf[6];
-  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = major === 1 ? 10 : 12;
-  if (start + headerLen > buf.length) throw new NpyError('truncated .npy header');
-  const header = buf.subarray(start, start + headerLen).toString('latin1');
+/** Where an array's data starts and how it is laid out. */
+export interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  /** Byte offset of the first element. */
+  dataOffset: number;
+  /** Bytes per element. */
+  itemSize: number;
+}
+
+/** Bytes from the start of the file to the first element, read from its first 12 bytes. */
+export function npyHeaderLength(head: Buffer): number {
+  if (head.length < 10 || !head.subarray(0, 6).equals(MAGIC)) throw new NpyError('not a .npy file (bad magic)');
+  if (head[6] === 1) return 10 + head.readUInt16LE(8);
+  if (head.length < 12) throw new NpyError('truncated .npy header');
+  return 12 + head.readUInt32LE(8);
+}
+
+/**
+ * Parses the header at the start of `head` (the whole file, or only its first bytes when the data
+ * is read by range); throws NpyError when it is not .npy or `head` ends inside the header.
+ */
+export function readNpyHeader(head: Buffer): NpyHeader {
+  const end = npyHeaderLength(head);
+  if (end > head.length) throw new NpyError(`truncated .npy header (it needs ${end} bytes)`);
+  const header = head.subarray(head[6] === 1 ? 10 : 12, end).toString('latin1');
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw new NpyError(`unreadable .npy header: ${header.trim().slice(0, 120)}`);
   if (fortran === 'True') throw new NpyError('fortran-ordered .npy arrays are not supported');
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  const count = shape.reduce((a, b) => a * b, 1);
-  const { ctor, size } = ctorFor(descr);
-  const offset = start + headerLen;
-  if (buf.length - offset < count * size) throw new NpyError(`truncated .npy data: ${buf.length - offset} bytes for ${count} x ${size}`);
-  const copy = new ArrayBuffer(count * size);
-  new Uint8Array(copy).set(buf.subarray(offset, offset + count * size));
-  return { dtype: descr.replace(/^=/, '<') as NpyDtype, shape, data: new ctor(copy, 0, count) };
+  const { size } = ctorFor(descr);
+  const shape = shapeText.split(',').map((t) => t.trim()).filter(Boolean).map(Number);
+  return { dtype: descr.replace(/^=/, '<') as NpyDtype, shape, dataOffset: end, itemSize: size };
+}
+
+export function parseNpy(buf: Buffer): NpyArray {
+  const h = readNpyHeader(buf);
+  const count = h.shape.reduce((a, b) => a * b, 1);
+  const { ctor } = ctorFor(h.dtype);
+  if (buf.length - h.dataOffset < count * h.itemSize) throw new NpyError(`truncated .npy data: ${buf.length - h.dataOffset} bytes for ${count} x ${h.itemSize}`);
+  const copy = new ArrayBuffer(count * h.itemSize);
+  new Uint8Array(copy).set(buf.subarray(h.dataOffset, h.dataOffset + count * h.itemSize));
+  return { dtype: h.dtype, shape: h.shape, data: new ctor(copy, 0, count) };
 }
 
 export function formatNpy(a: NpyArray): Buffer {
@@ -72,31 +96,4 @@ export function formatNpy(a: NpyArray): Buffer {
   pre[7] = 0;
   pre.writeUInt16LE(header.length, 8);
   return Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength)]);
-}
-
-/** Row-concatenates 2-D arrays (or 1-D vectors) of one dtype; 2-D rows are cut to the shortest width. */
-export function concatRows(arrays: readonly NpyArray[]): NpyArray {
-  if (arrays.length === 0) throw new NpyError('nothing to concatenate');
-  const dtype = arrays[0].dtype;
-  if (arrays.some((a) => a.dtype !== dtype)) throw new NpyError(`shards disagree on dtype (${arrays.map((a) => a.dtype).join(', ')})`);
-  const { ctor } = ctorFor(dtype);
-  if (arrays[0].shape.length === 1) {
-    const n = arrays.reduce((s, a) => s + a.shape[0], 0);
-    const out = new ctor(new ArrayBuffer(n * arrays[0].data.BYTES_PER_ELEMENT), 0, n);
-    let at = 0;
-    for (const a of arrays) {
-      (out as Uint8Array).set(a.data as Uint8Array, at);
-      at += a.shape[0];
-    }
-    return { dtype, shape: [n], data: out };
-  }
-  const width = Math.min(...arrays.map((a) => a.shape[1] ?? 0));
-  const rows = arrays.reduce((s, a) => s + a.shape[0], 0);
-  const out = new ctor(new ArrayBuffer(rows * width * arrays[0].data.BYTES_PER_ELEMENT), 0, rows * width);
-  let r = 0;
-  for (const a of arrays) {
-    const w = a.shape[1];
-    for (let i = 0; i < a.shape[0]; i++, r++) (out as Uint8Array).set((a.data as Uint8Array).subarray(i * w, i * w + width), r * width);
-  }
-  return { dtype, shape: [rows, width], data: out };
 }

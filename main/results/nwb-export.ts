@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseNpy, type NpyArray } from './npy.ts';
-import { roiList } from '../jobs/merge.ts';
+import { RESULT_FILES, roiList, type RegionRecord, type RoiRecord } from './worker-contract.ts';
 
 export class NwbExportError extends Error {
   readonly code = 'NWB_EXPORT';
@@ -51,8 +51,7 @@ export interface NwbExportResult {
   rateHz: number;
 }
 
-interface RoiMeta { id: number; plane?: number }
-interface Region { id: number; plane?: number; coordinates: Array<[number, number]> }
+type RoiMeta = Pick<RoiRecord, 'id'> & Partial<Pick<RoiRecord, 'plane'>>;
 
 type H5 = typeof import('h5wasm');
 let h5: Promise<H5> | null = null;
@@ -96,19 +95,19 @@ function timeMajor(a: NpyArray, rows: readonly number[]): Float32Array {
 
 export async function exportNwb(o: NwbExportOptions): Promise<NwbExportResult> {
   const lib = await loadH5wasm();
-  const F = parseNpy(await readFile(join(o.resultsDir, 'F.npy')).catch(() => { throw new NwbExportError(`no F.npy in ${o.resultsDir}`); }));
+  const F = parseNpy(await readFile(join(o.resultsDir, RESULT_FILES.F)).catch(() => { throw new NwbExportError(`no F.npy in ${o.resultsDir}`); }));
   if (F.shape.length !== 2) throw new NwbExportError(`F.npy must be ROIs x frames (shape ${F.shape.join('x')})`);
   let dff: NpyArray | null = null;
   try {
-    dff = parseNpy(await readFile(join(o.resultsDir, 'dff.npy')));
+    dff = parseNpy(await readFile(join(o.resultsDir, RESULT_FILES.dff)));
   } catch {
     dff = null;
   }
   if (dff && (dff.shape[0] !== F.shape[0] || dff.shape[1] !== F.shape[1])) throw new NwbExportError(`dff.npy (${dff.shape.join('x')}) and F.npy (${F.shape.join('x')}) disagree`);
   const [nRois, frames] = F.shape;
-  const rois = roiList<RoiMeta>(await readJson<unknown>(join(o.resultsDir, 'rois.json')));
-  const regions = (await readJson<Region[]>(join(o.resultsDir, 'regions.json'))) ?? [];
-  const summary = await readJson<Record<string, unknown>>(join(o.resultsDir, 'summary.json'));
+  const rois = roiList<RoiMeta>(await readJson<unknown>(join(o.resultsDir, RESULT_FILES.rois)));
+  const regions = (await readJson<RegionRecord[]>(join(o.resultsDir, RESULT_FILES.regions))) ?? [];
+  const summary = await readJson<Record<string, unknown>>(join(o.resultsDir, RESULT_FILES.summary));
   const regionById = new Map(regions.map((r) => [r.id, r]));
   const rate = o.rateHz ?? rateFrom(summary) ?? 1;
   const notes = o.rateHz || rateFrom(summary) ? '' : 'frame rate unknown: 1 Hz assumed';

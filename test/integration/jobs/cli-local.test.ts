@@ -90,3 +90,41 @@ test('analyze of a file the worker refuses is an input error, said once with the
     await rm(home, { recursive: true, force: true });
   }
 });
+
+test('analyze --fan-out over two sessions: the worker merges the shards into one results folder', { skip }, async () => {
+  const home = await mkdtemp(join(tmpdir(), 'sc-cli-merge-'));
+  const env = { ...process.env, SCOPECLOUD_HOME: home, SCOPECLOUD_WORKER: worker! };
+  const { mkdir, readFile } = await import('node:fs/promises');
+  try {
+    const sessions = ['session-a', 'session-b'].map((s) => join(home, s));
+    for (const [i, dir] of sessions.entries()) {
+      await mkdir(dir);
+      await writeSyntheticMovie(join(dir, 'movie.tif'), { width: 48, height: 48, frames: 120 - i * 20, cells: 6, seed: 5 + i });
+    }
+    // each session alone, for the counts the merge must add up to
+    const alone: number[] = [];
+    for (const dir of sessions) {
+      const one = await runCommand(analyzeCommand, [dir, '--local', '--k', '2', '--seed', '1', '--json'], env);
+      assert.equal(one.code, 0, one.err);
+      const id = (JSON.parse(one.out) as { id: string }).id;
+      alone.push((JSON.parse(await readFile(join(home, 'archive', 'jobs', id, 'results', 'rois.json'), 'utf8')) as { rois: unknown[] }).rois.length);
+    }
+    const a = await runCommand(analyzeCommand, [...sessions, '--local', '--fan-out', '--k', '2', '--seed', '1', '--json'], env);
+    assert.equal(a.code, 0, a.err);
+    const job = JSON.parse(a.out) as { id: string; state: string; shards: unknown[] };
+    assert.deepEqual([job.state, job.shards.length], ['done', 2]);
+    const results = join(home, 'archive', 'jobs', job.id, 'results');
+    const rois = (JSON.parse(await readFile(join(results, 'rois.json'), 'utf8')) as { schema: number; rois: Array<{ id: number }> }).rois;
+    assert.equal(rois.length, alone[0] + alone[1], 'every ROI of both shards, once');
+    assert.deepEqual(rois.map((r) => r.id), rois.map((_, i) => i), 'renumbered 0..n-1 in shard order');
+    const summary = JSON.parse(await readFile(join(results, 'summary.json'), 'utf8')) as { parameters: { step: string }; shards: unknown[]; notes: string[]; counts: { rois: number } };
+    assert.equal(summary.parameters.step, 'merge', 'written by scopecloud-worker merge');
+    assert.deepEqual([summary.shards.length, summary.counts.rois], [2, rois.length]);
+    assert.ok(summary.notes.some((n) => /100/.test(n)), `traces cut to the shorter recording (100 frames) and said: ${summary.notes.join('; ')}`);
+    const F = (await import('../../../main/results/npy.ts')).parseNpy(await readFile(join(results, 'F.npy')));
+    assert.deepEqual(F.shape, [rois.length, 100]);
+    assert.ok(existsSync(join(results, 'checksums.sha256')));
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+});

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toAnalysis, stepFraction } from '../../../main/app/analyses-mapping.ts';
-import { imageList, roiList, toResultSummary, toRoiArrays } from '../../../main/app/results-mapping.ts';
+import { imageList, toResultSummary, toRoiArrays } from '../../../main/app/results-mapping.ts';
+import { roiList } from '../../../main/results/worker-contract.ts';
 import { readLayout, readRow } from '../../../main/app/npy-rows.ts';
 import { formatNpy } from '../../../main/results/npy.ts';
 import type { JobView, ShardView } from '../../../main/jobs/job-types.ts';
@@ -46,6 +47,12 @@ test('ROIs from the worker\'s or a merged rois.json; unassigned cluster is 255',
   assert.ok(s.planeSpacing > 1, 'planes are spread through the view');
   const merged = toResultSummary({ id: 'j-2', rois, traceLength: null, images: [], summary: { merged: true, params: { fs: 30 }, shardSummaries: [{ input: { width: 50, height: 40, frames: 10 } }] } });
   assert.deepEqual([merged.width, merged.fs, merged.traceLength, merged.clusters, merged.planes], [50, 30, 10, 3, 2]);
+  // scopecloud-worker merge of two sessions: no shared input, each shard's summary under shards
+  const byWorker = toResultSummary({
+    id: 'j-3', rois, traceLength: null, images: [],
+    summary: { input: null, parameters: { fs: 7, k: 3, step: 'merge' }, counts: { clusters: 3, cells: 5 }, shards: [{ summary: { input: { width: 60, height: 30, planes: 2, frames: 90 } } }, { summary: { input: { width: 60, height: 30, planes: 2, frames: 80 } } }] },
+  });
+  assert.deepEqual([byWorker.width, byWorker.height, byWorker.fs, byWorker.traceLength, byWorker.clusters, byWorker.planes], [60, 30, 7, 90, 3, 2]);
 });
 
 test('images: 8-bit projections of the first plane, means of the others, the GIFs and the covariance', () => {

@@ -1,0 +1,79 @@
+/**
+ * The worker's results, as the TypeScript side reads them: the one place that names the files of
+ * a results folder, the ROI and region records, the progress steps and the schema version. It
+ * mirrors the worker's versioned output schema (`scopecloud-worker schema`, checked in as
+ * native-worker/results-schema.json); test/unit/results/worker-contract.test.ts compares the two,
+ * and the integration tests read the real worker's output through it.
+ *
+ * A fanned-out job's shards are merged by the worker itself (`scopecloud-worker merge`), so a
+ * merged folder has this same layout.
+ */
+
+/** The results schema this code reads (summary.json, rois.json, registration.json carry it). */
+export const WORKER_SCHEMA = 1;
+
+/** Files of a results folder (relative to it). */
+export const RESULT_FILES = {
+  summary: 'summary.json',
+  rois: 'rois.json',
+  regions: 'regions.json',
+  iscell: 'iscell.npy',
+  F: 'F.npy',
+  Fneu: 'Fneu.npy',
+  spks: 'spks.npy',
+  dff: 'dff.npy',
+  clusters: 'clusters.npy',
+  covariance: 'covariance.png',
+  registration: 'registration.json',
+  projections: 'projections/projections.json',
+} as const;
+
+/** The per-ROI arrays: one row (or one entry) per ROI, in ROI id order. */
+export const ROI_ARRAYS = [RESULT_FILES.iscell, RESULT_FILES.F, RESULT_FILES.Fneu, RESULT_FILES.spks, RESULT_FILES.dff, RESULT_FILES.clusters] as const;
+
+/** One ROI of rois.json (`{ schema, rois: [...] }`). */
+export interface RoiRecord {
+  /** Row in every per-ROI array, 0-based, plane after plane. */
+  id: number;
+  plane: number;
+  /** Centroid column and row (pixels). */
+  x: number;
+  y: number;
+  /** Depth: the plane index. */
+  z: number;
+  /** Pixel count (the coordinates are in regions.json). */
+  pixels: number;
+  /** Cell score in [0, 1]. */
+  score: number;
+  iscell: boolean;
+  /** Activity cluster; null when not clustered. */
+  cluster: number | null;
+}
+
+/** The fields of RoiRecord, in the worker's order (compared with the schema by the tests). */
+export const ROI_RECORD_FIELDS = ['id', 'plane', 'x', 'y', 'z', 'pixels', 'score', 'iscell', 'cluster'] as const satisfies ReadonlyArray<keyof RoiRecord>;
+
+/** One ROI's footprint in regions.json (a plain array of these). */
+export interface RegionRecord {
+  id: number;
+  plane?: number;
+  iscell?: boolean;
+  /** [row, col] pixels. */
+  coordinates: Array<[number, number]>;
+}
+
+/** Steps a running worker reports on stdout, in order (`merge` only for a merged job). */
+export const PROGRESS_STEPS = ['register', 'detect', 'extract', 'deconvolve', 'cluster', 'project', 'merge'] as const;
+
+/** The steps of one analysis run, the part of PROGRESS_STEPS a progress bar spans. */
+export const PIPELINE_STEPS = PROGRESS_STEPS.slice(0, 6) as ReadonlyArray<Exclude<(typeof PROGRESS_STEPS)[number], 'merge'>>;
+
+/**
+ * The ROIs of a parsed rois.json. Older results wrote a bare array; both read. Records are not
+ * checked field by field: readers treat a missing number as absent.
+ */
+export function roiList<T = RoiRecord>(doc: unknown): T[] {
+  if (Array.isArray(doc)) return doc as T[];
+  const rois = (doc as { rois?: unknown } | null)?.rois;
+  return Array.isArray(rois) ? (rois as T[]) : [];
+}
