@@ -8,6 +8,24 @@ import { nullable, object, str, type Infer } from './schema.ts';
 export const WireError = object({ code: str({ max: 128 }), message: str({ max: 10_000 }), field: nullable(str({ max: 128 })) });
 export type WireError = Infer<typeof WireError>;
 
+/**
+ * The error codes the renderer branches on (every other code is shown as its message). The
+ * services' own code unions must contain each of them (main/app/contract.ts checks it at compile
+ * time), so a renamed code fails the build instead of silently changing what the UI does.
+ */
+export type BranchCode =
+  /** An AWS-only feature in local-archive mode: the view points to Settings. */
+  | 'NOT_CONFIGURED'
+  /** EC2 analyses need an IAM instance profile the user has not agreed to create: the UI asks. */
+  | 'CONSENT_REQUIRED'
+  /** The launch would take the month past the budget: the UI offers the recorded override. */
+  | 'BUDGET_EXCEEDED';
+
+/** Whether `e` is an error the contract delivered with this code. */
+export function hasCode(e: unknown, code: BranchCode): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
+}
+
 export class ApiError extends Error {
   readonly code: string;
   readonly field: string | null;

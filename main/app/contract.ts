@@ -7,6 +7,9 @@
 import type { AppEvent, JsonMethodName, Req, Res } from '../../preload/api.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import type { ActivityMatrix } from '../../preload/activity-binary.ts';
+import type { BranchCode } from '../../preload/errors.ts';
+import type { AppErrorCode } from './app-errors.ts';
+import type { BudgetErrorCode } from '../budget/errors.ts';
 
 export type JsonServices = { [M in JsonMethodName]: (req: Req<M>) => Promise<Res<M>> };
 
@@ -20,3 +23,7 @@ export interface AppServices extends JsonServices {
   /** Push events to the UI; returns an unsubscribe function. */
   subscribe(listener: (event: AppEvent) => void): () => void;
 }
+
+/** Every code the renderer branches on is one the services raise (a compile error otherwise). */
+type Raised = AppErrorCode | BudgetErrorCode;
+export const BRANCH_CODES_RAISED: [BranchCode] extends [Raised] ? true : never = true;

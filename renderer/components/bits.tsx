@@ -1,6 +1,6 @@
 /** Small presentational pieces shared by the views. */
 import { useEffect, useRef, type ReactNode } from 'react';
-import type { ApiError } from '../../preload/errors.ts';
+import { hasCode, type ApiError } from '../../preload/errors.ts';
 
 export function ErrorNote({ error, action }: { error: ApiError | null; action?: ReactNode }) {
   if (!error) return null;
@@ -70,7 +70,7 @@ export function Dialog({ open, title, onClose, children, labelledBy, className }
  * step. AWS-only views in local mode (code NOT_CONFIGURED) point to Settings.
  */
 export function ViewError({ title, what, error, retry }: { title: string; what: string; error: ApiError; retry?: () => void }) {
-  const notConfigured = error.code === 'NOT_CONFIGURED';
+  const notConfigured = hasCode(error, 'NOT_CONFIGURED');
   return (
     <section className="view" aria-labelledby="view-error-title">
       <header className="view-header"><h1 id="view-error-title">{title}</h1></header>

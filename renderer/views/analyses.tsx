@@ -4,6 +4,7 @@ import type { Analysis, LaunchAnalysisRequest, Preset, SessionInfo } from '../..
 import { Dialog, ErrorNote, Loading, Pill, Progress } from '../components/bits.tsx';
 import { analysisStageText, count, formatDuration, formatMoney } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
+import { hasCode } from '../../preload/errors.ts';
 
 const TONE = { queued: 'idle', running: 'busy', done: 'ok', failed: 'bad', cancelled: 'idle' } as const;
 
@@ -144,8 +145,8 @@ function LaunchForm() {
         </div>
       ) : null}
       {where === 'ec2' ? <p className="muted small">Runs on a billed EC2 instance that reads the session from S3. The first time, ScopeCloud asks before creating the IAM instance profile it needs.</p> : null}
-      {action.error?.code === 'CONSENT_REQUIRED' ? null : <ErrorNote error={action.error} />}
-      {where === 'ec2' && (action.error?.code === 'BUDGET_EXCEEDED' || overrideBudget) ? (
+      {hasCode(action.error, 'CONSENT_REQUIRED') ? null : <ErrorNote error={action.error} />}
+      {where === 'ec2' && (hasCode(action.error, 'BUDGET_EXCEEDED') || overrideBudget) ? (
         <label className="check"><input type="checkbox" checked={overrideBudget} onChange={(e) => setOverrideBudget(e.target.checked)} /> Override the budget guard (administrators; recorded with your name)</label>
       ) : null}
       <div className="actions left">
@@ -172,7 +173,7 @@ async function launchAsking(
 ): Promise<boolean> {
   let refused = false;
   const launched = await run(() => launch(req).catch((e: unknown) => {
-    if ((e as { code?: string }).code === 'CONSENT_REQUIRED') refused = true;
+    if (hasCode(e, 'CONSENT_REQUIRED')) refused = true;
     throw e;
   }));
   if (refused) ask(req);

@@ -8,10 +8,11 @@ import { BarChart, ForecastBar, HBars } from '../components/charts.tsx';
 import { ErrorNote, Loading, Pill, Stat, ViewError } from '../components/bits.tsx';
 import { formatMoney } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
+import { hasCode } from '../../preload/errors.ts';
 
 export function BudgetView() {
   const { data, error, reload } = useTopic(['budget'], (a) => a.getBudget(), 1000);
-  if (error && (!data || error.code === 'NOT_CONFIGURED')) return <ViewError title="Budget" what="Budget figures" error={error} retry={reload} />;
+  if (error && (!data || hasCode(error, 'NOT_CONFIGURED'))) return <ViewError title="Budget" what="Budget figures" error={error} retry={reload} />;
   if (!data) return <Loading what="budget" />;
   const money = (v: number) => formatMoney(v, data.currency, 0);
   const tone = data.guard.state === 'ok' ? 'ok' : data.guard.state === 'warning' ? 'warn' : 'bad';

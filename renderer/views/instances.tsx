@@ -7,6 +7,7 @@ import type { ActionExplanation, Instance, InstanceAction, LaunchCheck, Market, 
 import { Dialog, ErrorNote, Loading, Pill, Stat, ViewError } from '../components/bits.tsx';
 import { formatDuration, formatMoney, liveCost, pricesAsOf, uptimeSeconds } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
+import { hasCode } from '../../preload/errors.ts';
 
 const STATE_TONE = { pending: 'busy', running: 'ok', stopping: 'busy', stopped: 'idle', 'shutting-down': 'busy', terminated: 'idle' } as const;
 const ACTIONS: Record<Instance['state'], InstanceAction[]> = {
@@ -19,7 +20,7 @@ export function InstancesView() {
   const now = useNow(1000);
   const [pending, setPending] = useState<{ instance: Instance; action: InstanceAction } | null>(null);
   const [launching, setLaunching] = useState(false);
-  if (error && (!data || error.code === 'NOT_CONFIGURED')) return <ViewError title="Instances" what="Instances" error={error} retry={reload} />;
+  if (error && (!data || hasCode(error, 'NOT_CONFIGURED'))) return <ViewError title="Instances" what="Instances" error={error} retry={reload} />;
   if (!data) return <Loading what="instances" />;
   const running = data.instances.filter((i) => i.state === 'running');
   const burn = running.reduce((s, i) => s + (i.hourlyPrice ?? 0), 0);
