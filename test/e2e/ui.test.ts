@@ -31,6 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { loadPriceTable } from '../../main/cost/price-table.ts';
 import { chromiumMissing } from '../support/chromium.ts';
@@ -152,6 +153,17 @@ async function screen(name: string, o: { compare?: boolean; mask?: Locator[]; fu
 
 const usd = (v: number, digits = 2) => `$${v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
 const ec2 = () => new EC2Client({ region: REGION, endpoint: moto.endpoint, credentials: moto.credentials });
+/** The analysis instance profile's roles in moto's IAM, or null when it does not exist. */
+async function analysisProfileRoles(): Promise<string[] | null> {
+  const iam = new IAMClient({ region: REGION, endpoint: moto.endpoint, credentials: moto.credentials });
+  try {
+    const out = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'scopecloud-analysis' }));
+    return (out.InstanceProfile?.Roles ?? []).map((r) => r.RoleName!);
+  } catch (e) {
+    if ((e as { name?: string }).name === 'NoSuchEntityException' || (e as { name?: string }).name === 'NoSuchEntity') return null;
+    throw e;
+  }
+}
 
 test('first run: the archive folder must be absolute; the local archive default gets going', { skip }, async () => {
   await page.goto(ui.url);
@@ -307,22 +319,20 @@ test('acquisition: idle chart, per-file bytes, bandwidth limit, pause and resume
 
 let runningId: string;
 
-test('instances: cost ticks each second from EC2\'s launch time; stop explains billing; terminate needs the name', { skip }, async () => {
+test('instances: cost ticks each second from EC2\'s launch time; stop explains billing and stops; terminate needs the name', { skip }, async () => {
   const { presets } = await api.call('listPresets', undefined) as { presets: Array<{ id: string; type: string; gpus: number }> };
   const cpu = presets.filter((p) => p.gpus === 0);
   runningId = (await api.call('launchInstance', { presetId: cpu.at(-1)!.id, name: 'registration-cpu', plannedHours: 2, override: false }) as { id: string }).id;
   const notebook = (await api.call('launchInstance', { presetId: cpu[0].id, name: 'old-notebook', plannedHours: 2, override: false }) as { id: string }).id;
   const stoppedName = 'old-notebook';
   await go('instances');
-  await page.locator(`tr[data-instance="${notebook}"][data-state="running"]`).waitFor({ timeout: 20_000 });
-  await api.call('instanceAction', { id: notebook, action: 'stop' });
-  await page.locator(`tr[data-instance="${notebook}"][data-state="stopped"]`).waitFor({ timeout: 20_000 });
-  await page.locator(`tr[data-instance="${runningId}"][data-state="running"]`).waitFor({ timeout: 20_000 });
+  for (const id of [runningId, notebook]) await page.locator(`tr[data-instance="${id}"][data-state="running"]`).waitFor({ timeout: 20_000 });
 
   // Cost so far = the shipped hourly price x the time since EC2's own launch time.
-  const described = await ec2().send(new DescribeInstancesCommand({ InstanceIds: [runningId] }));
-  const inst = described.Reservations![0].Instances![0];
+  const described = await ec2().send(new DescribeInstancesCommand({ InstanceIds: [runningId, notebook] }));
+  const [inst, nb] = [runningId, notebook].map((id) => described.Reservations!.flatMap((r) => r.Instances!).find((i) => i.InstanceId === id)!);
   const price = loadPriceTable().regions[REGION]!.hourly[inst.InstanceType!]!;
+  const notebookPrice = loadPriceTable().regions[REGION]!.hourly[nb.InstanceType!]!;
   const cost = page.getByTestId(`cost-${runningId}`);
   const parse = (s: string) => Number(s.replace(/[^0-9.]/g, ''));
   const first = await cost.innerText();
@@ -332,17 +342,22 @@ test('instances: cost ticks each second from EC2\'s launch time; stop explains b
   assert.ok(parse(await cost.innerText()) > parse(first), 'cost goes up while running');
   const row = await page.locator(`tr[data-instance="${runningId}"]`).innerText();
   assert.match(row, new RegExp(`registration-cpu[\\s\\S]*running[\\s\\S]*${inst.InstanceType!.replace('.', '\\.')}[\\s\\S]*maria[\\s\\S]*\\${usd(price, 3)}/h`));
-  await page.waitForFunction(() => /1 running/.test(document.querySelector('nav a[href="#/instances"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
-  await page.locator('.sidebar-foot strong').filter({ hasText: `${usd(price)}/h` }).waitFor({ timeout: 10_000 });
+  await page.waitForFunction(() => /2 running/.test(document.querySelector('nav a[href="#/instances"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  await page.locator('.sidebar-foot strong').filter({ hasText: `${usd(price + notebookPrice)}/h` }).waitFor({ timeout: 10_000 });
   await screen('instances');
 
-  await page.getByRole('button', { name: 'stop registration-cpu' }).click();
+  // Stopping from its dialog: what billing stops and what goes on, then stopped in EC2 too.
+  await page.getByRole('button', { name: `stop ${stoppedName}` }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByText('Compute billing').waitFor();
   assert.match(await dialog.innerText(), /disks \(\$[0-9.]+\/month\) are kept and still billed/);
   await screen('instances-stop');
-  await page.keyboard.press('Escape');
-  await dialog.waitFor({ state: 'hidden' });
+  await dialog.getByRole('button', { name: 'Stop' }).click();
+  await page.locator(`tr[data-instance="${notebook}"][data-state="stopped"]`).waitFor({ timeout: 20_000 });
+  const stopped = await ec2().send(new DescribeInstancesCommand({ InstanceIds: [notebook] }));
+  assert.equal(stopped.Reservations![0].Instances![0].State!.Name, 'stopped');
+  await page.waitForFunction(() => /1 running/.test(document.querySelector('nav a[href="#/instances"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+  await page.locator('.sidebar-foot strong').filter({ hasText: `${usd(price)}/h` }).waitFor({ timeout: 10_000 });
 
   await page.getByRole('button', { name: `terminate ${stoppedName}` }).click();
   const confirm = page.getByRole('dialog').getByRole('button', { name: 'Terminate' });
@@ -441,6 +456,7 @@ test('EC2 analysis: creating the instance profile needs explicit consent, scoped
   assert.match(await dialog.innerText(), /scopecloud-analysis/);
   const create = dialog.getByRole('button', { name: 'Create and start analysis' });
   assert.equal(await create.isDisabled(), true, 'nothing is created before the box is ticked');
+  assert.equal(await analysisProfileRoles(), null, 'asking created nothing in IAM');
   await dialog.getByLabel('I agree to create this role and instance profile').check();
   await screen('analyses-consent');
   await screen('analyses-consent-dialog', { compare: true, of: dialog });
@@ -449,6 +465,7 @@ test('EC2 analysis: creating the instance profile needs explicit consent, scoped
   const card = page.locator('article.analysis').filter({ hasText: 'on EC2' }).filter({ hasText: SESSION_DONE }).first();
   await card.waitFor({ timeout: 15_000 });
   assert.equal(await page.getByRole('alert').count(), 0, 'no error left behind');
+  assert.deepEqual(await analysisProfileRoles(), ['scopecloud-analysis'], 'consent created the profile with its role');
   await card.getByRole('button', { name: 'Cancel' }).click();
   await card.and(page.locator('[data-status="cancelled"]')).waitFor({ timeout: 30_000 });
 });
