@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { crc32cBase64 } from '../main/upload/checksum.ts';
 import { sessionId, type PublishedManifest } from '../main/session/manifest-history.ts';
-import type { Manifest, ManifestFile } from '../main/session/manifest.ts';
+import { MANIFEST_SCHEMA, type Manifest, type ManifestFile } from '../main/session/manifest.ts';
 import type { UploadItem } from '../main/upload/item.ts';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -134,7 +134,7 @@ async function buildHistory(dir: string, n: number): Promise<number> {
       await put({ id: String(id++), path: join(sessionDir, entry.path), baseKey: `scope/${name}/${entry.path}`, version: 1, size: entry.size, mtimeMs: entry.mtimeMs, final: true, state: 'verified', addedAt: now, parts: {}, checksum: entry.crc32c, verifiedAt: now });
     }
     const manifest: Manifest = {
-      schema: 1, session: { root: acqRoot, relativePath: name, name }, closedBy: 'marker', marker: MARKER, createdAt: new Date(now).toISOString(), generation: 1,
+      schema: MANIFEST_SCHEMA, session: { root: acqRoot, relativePath: name, name }, closedBy: 'marker', marker: MARKER, createdAt: new Date(now).toISOString(), generation: 1,
       totals: { files: entries.length, bytes: entries.length * FILE_BYTES }, files: entries,
     };
     const staged = join(staging, `${sessionId(sessionDir)}.g1.manifest.json`);

@@ -3,11 +3,9 @@
  * address it is uploaded under, and what an instance checks before running it).
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { findWorkerPath, workerCandidates } from '../worker/worker-path.ts';
 import { sha256File, type ObjectStore } from './object-store.ts';
 import { workerKey } from './job-layout.ts';
 import { JobError } from './job-errors.ts';
@@ -17,17 +15,6 @@ export interface WorkerBinary {
   version: string;
   sha256: string;
   size: number;
-}
-
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Candidate locations, first existing wins: $SCOPECLOUD_WORKER, the packaged resources, the cargo build. */
-export function workerCandidates(env: NodeJS.ProcessEnv = process.env, root = PROJECT_ROOT): string[] {
-  return [
-    env.SCOPECLOUD_WORKER ?? '',
-    join(root, 'resources', 'scopecloud-worker'),
-    join(root, 'native-worker', 'target', 'release', 'scopecloud-worker'),
-  ].filter(Boolean);
 }
 
 const cache = new Map<string, Promise<WorkerBinary>>();
@@ -52,10 +39,10 @@ export function describeWorker(path: string): Promise<WorkerBinary> {
   return p;
 }
 
-export async function findWorker(env: NodeJS.ProcessEnv = process.env, root = PROJECT_ROOT): Promise<WorkerBinary> {
-  const found = workerCandidates(env, root).find((p) => existsSync(p));
+export async function findWorker(env: NodeJS.ProcessEnv = process.env): Promise<WorkerBinary> {
+  const found = findWorkerPath(env);
   if (!found) {
-    throw new JobError('WORKER_NOT_FOUND', `scopecloud-worker not found (looked in ${workerCandidates(env, root).join(', ')}); build it with npm run worker:build`);
+    throw new JobError('WORKER_NOT_FOUND', `scopecloud-worker not found (looked in ${workerCandidates(env).join(', ')}); build it with npm run worker:build`);
   }
   return describeWorker(found);
 }

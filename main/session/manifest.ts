@@ -1,9 +1,10 @@
 /**
  * The session manifest, uploaded as `manifest.json` beside the session's files.
  *
- * Schema 1 (JSON):
+ * Schema 2 (JSON; schema 1 differed only in the shape of `tiff`, which came from a TypeScript
+ * TIFF reader before the worker's became the only one):
  * {
- *   "schema": 1,
+ *   "schema": 2,
  *   "session": { "root": "/abs/watched/root", "relativePath": "mouse12/2024-05-01" | "", "name": "2024-05-01" },
  *   "closedBy": "marker" | "idle",
  *   "marker"?: "acquisition.done",           // marker file name when closedBy = "marker"
@@ -14,8 +15,8 @@
  *     "path": "sub/x.tif",                    // posix, relative to the session folder
  *     "size": 1234, "mtime": "ISO-8601", "mtimeMs": 1714557600000,
  *     "crc32c": "base64 of big-endian CRC32C (as S3 reports it)",
- *     "tiff"?: TiffFacts,                     // see main/tiff/tiff-facts.ts
- *     "tiffError"?: { "code": "corrupt", "message": "one line" },
+ *     "tiff"?: TiffFacts,                     // as the analysis worker reads it: main/tiff/worker-info.ts
+ *     "tiffError"?: { "code": "corrupt", "message": "one line" },   // the worker's kind of problem
  *     "changedWhileReading"?: true            // size/mtime moved during checksumming
  *   }],
  *   "changes"?: {                             // from generation 2 on: what differs from manifest `since`
@@ -29,13 +30,11 @@
  */
 import { basename, relative, sep } from 'node:path';
 import { stat as fsStat } from 'node:fs/promises';
-
-import { readTiffFacts } from '../tiff/read-tiff.ts';
-import { TiffError } from '../tiff/tiff-error.ts';
-import type { TiffFacts } from '../tiff/tiff-facts.ts';
+import { workerTiffReader, type ReadTiffs, type TiffFacts } from '../tiff/worker-info.ts';
+import { findWorkerPath } from '../worker/worker-path.ts';
 import { crc32cOfFile } from './checksum.ts';
 
-export const MANIFEST_SCHEMA = 1;
+export const MANIFEST_SCHEMA = 2;
 export const MANIFEST_NAME = 'manifest.json';
 
 export interface ManifestFile {
@@ -71,7 +70,8 @@ export interface ManifestChanges {
 
 export interface ManifestDeps {
   checksum?: (path: string) => Promise<{ crc32c: string; bytes: number }>;
-  readTiff?: (path: string) => Promise<TiffFacts>;
+  /** TIFF facts of the files read anew (default: the worker's `info --each`). */
+  readTiffs?: ReadTiffs;
   stat?: (path: string) => Promise<{ size: number; mtimeMs: number }>;
   now?: () => number;
 }
@@ -95,12 +95,14 @@ const TIFF_NAME = /\.(tiff?|btf|tf8|tf2)$/i;
 
 export async function buildManifest(input: ManifestInput, deps: ManifestDeps = {}): Promise<Manifest> {
   const checksum = deps.checksum ?? ((path: string) => crc32cOfFile(path));
-  const readTiff = deps.readTiff ?? ((path: string) => readTiffFacts(path));
+  const readTiffs = deps.readTiffs ?? workerTiffReader(() => findWorkerPath());
   const statFile = deps.stat ?? fsStat;
   const now = deps.now ?? Date.now;
 
   const known = new Map((input.previous ?? []).map((entry) => [entry.path, entry]));
   const entries: ManifestFile[] = [];
+  /** Files read anew that are TIFFs: their facts are read in one go after the loop. */
+  const unread = new Map<string, ManifestFile>();
   for (const path of [...input.files].sort()) {
     const earlier = known.get(relative(input.dir, path).split(sep).join('/'));
     if (earlier && !earlier.changedWhileReading) {
@@ -121,16 +123,16 @@ export async function buildManifest(input: ManifestInput, deps: ManifestDeps = {
       crc32c: sum.crc32c,
     };
     if (before.size !== after.size || before.mtimeMs !== after.mtimeMs || sum.bytes !== after.size) entry.changedWhileReading = true;
-    if (TIFF_NAME.test(path)) {
-      try {
-        entry.tiff = await readTiff(path);
-      } catch (error) {
-        const code = error instanceof TiffError ? error.code : 'io';
-        const message = error instanceof TiffError && error.path !== undefined ? error.message.slice(error.path.length + 2) : (error as Error).message;
-        entry.tiffError = { code, message };
-      }
-    }
+    if (TIFF_NAME.test(path)) unread.set(path, entry);
     entries.push(entry);
+  }
+  if (unread.size > 0) {
+    const readings = await readTiffs([...unread.keys()]);
+    for (const [path, entry] of unread) {
+      const r = readings.get(path);
+      if (r && 'facts' in r) entry.tiff = r.facts;
+      else entry.tiffError = r?.problem ?? { code: 'unreadable', message: 'no answer from the TIFF reader' };
+    }
   }
   const relativePath = relative(input.root, input.dir).split(sep).join('/');
   const manifest: Manifest = {

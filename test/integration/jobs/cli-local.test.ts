@@ -13,7 +13,7 @@ import { analyzeCommand } from '../../../main/cli/commands/analyze.ts';
 import { jobsCommand } from '../../../main/cli/commands/jobs.ts';
 import { resultsCommand } from '../../../main/cli/commands/results.ts';
 import { runCommand } from '../../support/cli-in-process.ts';
-import { workerCandidates } from '../../../main/jobs/worker-binary.ts';
+import { workerCandidates } from '../../../main/worker/worker-path.ts';
 import { writeSyntheticMovie } from './synthetic-movie.ts';
 import { pythonModuleMissing, requires } from '../../support/requirements.ts';
 

@@ -22,7 +22,8 @@ import { writeFakeWorker, type FakeWorkerMode } from '../../support/fake-worker.
 import { s3ObjectStore, type ObjectStore } from '../../../main/jobs/object-store.ts';
 import { createJobService, type JobService, type SubmitRequest } from '../../../main/jobs/job-service.ts';
 import { createEc2JobRunner, JOB_TAG } from '../../../main/jobs/ec2-runner.ts';
-import { describeWorker, workerCandidates } from '../../../main/jobs/worker-binary.ts';
+import { describeWorker } from '../../../main/jobs/worker-binary.ts';
+import { workerCandidates } from '../../../main/worker/worker-path.ts';
 import { jobKeys, workerKey } from '../../../main/jobs/job-layout.ts';
 import { ensureJobInstanceProfile } from '../../../main/iam/instance-profile.ts';
 import { pullResults } from '../../../main/results/pull.ts';

@@ -159,7 +159,7 @@ describe('FolderWatcher on real folders', () => {
       assert.deepEqual(of('complete').filter((e) => e.reason === 'marker').map((e) => e.relativePath).sort(), ['mouse1_2024-05-01/channel2/b.tif', 'mouse1_2024-05-01/channel2/bad.tif']);
 
       const manifest = manifests[0];
-      assert.equal(manifest.schema, 1);
+      assert.equal(manifest.schema, 2);
       assert.equal(manifest.closedBy, 'marker');
       assert.equal(manifest.marker, 'acquisition.done');
       assert.equal(manifest.session.relativePath, 'mouse1_2024-05-01');
@@ -168,9 +168,11 @@ describe('FolderWatcher on real folders', () => {
         assert.equal(file.crc32c, (await crc32cOfFile(join(session, file.path))).crc32c);
       }
       const [b, bad, stack] = manifest.files;
-      assert.deepEqual([b.tiff?.bigTiff, b.tiff?.byteOrder, b.tiff?.pages, b.tiff?.sampleType], [true, 'big', 5, 'uint8']);
-      assert.deepEqual([stack.tiff?.pages, stack.tiff?.width, stack.tiff?.height, stack.tiff?.imagej?.slices], [3, 16, 8, 3]);
-      assert.equal(bad.tiffError?.code, 'truncated');
+      // TIFF facts as the analysis worker reads the files (scopecloud-worker info --each)
+      assert.deepEqual([b.tiff?.bigtiff, b.tiff?.byte_order, b.tiff?.pages, b.tiff?.dtype, b.tiff?.frames], [true, 'big', 5, 'uint8', 5]);
+      assert.deepEqual([stack.tiff?.pages, stack.tiff?.width, stack.tiff?.height, stack.tiff?.metadata], [3, 16, 8, 'imagej']);
+      assert.equal((stack.tiff?.planes ?? 0) * (stack.tiff?.frames ?? 0), 3, 'the three images are planes or frames');
+      assert.equal(bad.tiffError?.code, 'truncated', bad.tiffError?.message);
       assert.equal(manifest.totals.files, 3);
       assert.equal(manifest.totals.bytes, manifest.files.reduce((sum, f) => sum + f.size, 0));
       JSON.parse(JSON.stringify(manifest));

@@ -41,7 +41,7 @@ function manifests(queue?: (staged: string, key: string) => Promise<void>): Sess
     queue: queue ?? (async (staged, key) => { queued.push([staged, key]); }),
     manifestDeps: {
       checksum: (path) => { read.push(path); return crc32cOfFile(path); },
-      readTiff: async (path) => { read.push(path); throw new Error('not a tiff'); },
+      readTiffs: async (paths) => { read.push(...paths); return new Map(paths.map((p) => [p, { problem: { code: 'not-tiff', message: 'not a TIFF file' } }])); },
       stat: (path) => { stats.push(path); return stat(path); },
     },
   });

@@ -409,4 +409,8 @@ pub struct InfoArgs {
     /// Number of interleaved channels (overrides the file's metadata).
     #[arg(long)]
     pub channels: Option<usize>,
+    /// Read each input on its own and print one JSON line per input, `{"path","info"}` or
+    /// `{"path","error":{"kind","message"}}`; exits 0 even when some inputs cannot be read.
+    #[arg(long)]
+    pub each: bool,
 }

@@ -38,6 +38,53 @@ fn input_errors_exit_3_with_one_line() {
 }
 
 #[test]
+fn info_each_answers_every_input_on_its_own_line() {
+    let d = tmp("each");
+    std::fs::write(d.join("garbage.tif"), b"GIF89a not a tiff").unwrap();
+    std::fs::write(d.join("cut.tif"), b"II*\0\x08\0\0\0\x0a\0").unwrap();
+    let names = ["garbage.tif", "cut.tif", "missing.tif"];
+    let paths: Vec<String> = names
+        .iter()
+        .map(|f| d.join(f).to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec!["info", "--each"];
+    args.extend(paths.iter().map(String::as_str));
+    let o = worker(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "per-file problems are answers, not a failure"
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let kinds: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|v| {
+            (
+                v["path"].as_str().unwrap(),
+                v["error"]["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (paths[0].as_str(), "not-tiff"),
+            (paths[1].as_str(), kinds[1].1),
+            (paths[2].as_str(), "io")
+        ]
+    );
+    assert!(
+        ["truncated", "corrupt", "empty"].contains(&kinds[1].1),
+        "{:?}",
+        kinds[1]
+    );
+}
+
+#[test]
 fn info_prints_json() {
     let Some(data) = shared_data::data_dir() else {
         return;
