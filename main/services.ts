@@ -14,6 +14,7 @@ import { createSettingsStore, type KeyValueBackend, type SettingsStore } from '.
 import type { Settings } from './config/schema.ts';
 import { ownerName } from './common/owner.ts';
 import { startAcquisition } from './acquisition/acquisition-service.ts';
+import { readQueueStatus } from './acquisition/queue-status.ts';
 import { createAwsContexts } from './app/aws-context.ts';
 import { createJobsContexts } from './app/jobs-context.ts';
 import { planAnalysis } from './app/analysis-plan.ts';
@@ -67,6 +68,7 @@ export async function createServiceContainer(opts: ContainerOptions = {}): Promi
     compute: () => awsContexts.any(settings.get()).compute,
     jobs,
     destinationJobs: (s) => jobs.of(current(s)),
+    queueStatus: () => readQueueStatus(paths.queue, settings.get()),
     startAcquisition(o) {
       const s = current(o.settings);
       return startAcquisition({

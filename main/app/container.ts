@@ -9,6 +9,7 @@ import type { Settings } from '../config/schema.ts';
 import type { AwsClients } from '../aws/clients.ts';
 import type { ComputeServices } from '../instances/compute-services.ts';
 import type { Acquisition, AcquisitionStart } from '../acquisition/acquisition-service.ts';
+import type { QueueStatus } from '../acquisition/queue-status.ts';
 import type { SubmitRequest } from '../jobs/job-service.ts';
 import type { AwsBackground, AwsContext } from './aws-context.ts';
 import type { JobsContext, JobsContexts } from './jobs-context.ts';
@@ -30,6 +31,8 @@ export interface ServiceContainer {
   readonly jobs: JobsContexts;
   /** The destination's jobs for the current settings. */
   destinationJobs(settings?: Settings): JobsContext;
+  /** The upload queue at a glance: live from a running watch/serve, else from the journal. */
+  queueStatus(): Promise<QueueStatus>;
   /** Starts watching (or only uploading) into the destination of `settings` (default: current). */
   startAcquisition(o: AcquisitionStart): Promise<Acquisition>;
   /** The job to submit for an analysis (placement, profile consent, budget check). */

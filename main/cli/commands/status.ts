@@ -1,14 +1,8 @@
 /** `scopecloud status`: the upload queue at a glance, live if a watch/serve process runs. */
 import { parseArgs } from 'node:util';
 import { ExitCode, type CliCommand } from '../command.ts';
-import { readLiveSnapshot } from '../../acquisition/status-file.ts';
-import { acquireQueueLock } from '../../acquisition/queue-lock.ts';
-import { describeTarget } from '../../acquisition/acquisition-service.ts';
-import { UploadJournal } from '../../upload/journal.ts';
-import type { UploadItem } from '../../upload/item.ts';
+import type { QueueStatus } from '../../acquisition/queue-status.ts';
 import { formatBytes, formatEta, formatRate } from '../format.ts';
-import { checkFolder } from '../../watch/folder-health.ts';
-import type { FolderState } from '../../watch/watch-types.ts';
 
 const HELP = `Usage: scopecloud status [--json] [--failed]
 
@@ -24,20 +18,7 @@ Options:
 
 Exit codes: 0 ok (also when files failed: see the output), 2 usage.`;
 
-interface Summary {
-  live: boolean;
-  pid?: number;
-  target: string;
-  counts: Record<UploadItem['state'], number>;
-  bytesRemaining: number;
-  throughput?: number;
-  etaSeconds?: number;
-  paused?: boolean;
-  circuit?: { state: string; message?: string };
-  failed: Array<{ path: string; key: string; error?: string }>;
-  /** Watched folders; `since` is epoch ms, null when nothing watches them. */
-  folders: Array<{ path: string; state: FolderState; reason: string | null; since: number | null }>;
-}
+type Summary = QueueStatus;
 
 /** "2025-06-01 14:02:31", local time. */
 function localTime(t: number): string {
@@ -59,45 +40,7 @@ export const statusCommand: CliCommand = {
   async run(argv, io, services) {
     const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false }, failed: { type: 'boolean', default: false } } });
     const c = await services();
-    const live = await readLiveSnapshot(c.paths.queue);
-    let summary: Summary;
-    if (live) {
-      summary = {
-        live: true,
-        pid: live.pid,
-        target: live.target,
-        counts: live.engine.counts,
-        bytesRemaining: live.engine.bytesRemaining,
-        throughput: live.engine.throughput,
-        ...(live.engine.etaSeconds !== undefined ? { etaSeconds: live.engine.etaSeconds } : {}),
-        paused: live.engine.paused,
-        circuit: live.engine.circuit,
-        failed: live.failed.map((f) => ({ path: f.path, key: f.key, ...(f.error ? { error: f.error.message } : {}) })),
-        folders: (live.watch?.roots ?? []).map((r) => ({ path: r.root, state: r.state, reason: r.reason, since: r.since })),
-      };
-    } else {
-      const lock = await acquireQueueLock(c.paths.queue);
-      try {
-        const journal = await UploadJournal.open(c.paths.queue);
-        const counts: Record<UploadItem['state'], number> = { queued: 0, growing: 0, uploading: 0, verified: 0, failed: 0 };
-        let bytesRemaining = 0;
-        const failed: Summary['failed'] = [];
-        for (const item of journal.items.values()) {
-          counts[item.state]++;
-          if (item.state !== 'verified' && item.state !== 'failed') bytesRemaining += item.size;
-          if (item.state === 'failed') failed.push({ path: item.path, key: item.baseKey, ...(item.error ? { error: item.error.message } : {}) });
-        }
-        await journal.close();
-        const folders: Summary['folders'] = [];
-        for (const path of c.settings.get().watch.folders) {
-          const check = await checkFolder(path);
-          folders.push({ path, state: check.state === 'ok' ? 'stopped' : check.state, reason: check.reason, since: null });
-        }
-        summary = { live: false, target: describeTarget(c.settings.get()), counts, bytesRemaining, failed, folders };
-      } finally {
-        await lock.release();
-      }
-    }
+    const summary = await c.queueStatus();
     if (values.json) {
       io.out(JSON.stringify(summary, null, 2));
       return ExitCode.ok;
