@@ -38,14 +38,46 @@ const STABLE_MS = 1000;
 const FORGOTTEN_S = 1_000_000_000;
 const MARKER = 'acquisition.done';
 
-interface ChildReport { watchingMs: number; settledMs: number; cpuAtWatchingS: number; cpuAtSettledS: number; peakRssMB: number; rssAtWatchingMB: number; rcharMB: number; sessionsClosed: number; filesComplete: number; manifestsQueued: number }
-interface Row { files: number; sessions: number; startToWatchingS: number; startToSettledS: number; cpuToWatchingS: number; cpuToSettledS: number; peakRssMB: number; acquisitionBytesRead: number; acquisitionFilesRead: number; rcharMB: number; extrapolated?: true }
+interface ChildReport {
+  watchingMs: number;
+  settledMs: number;
+  cpuAtWatchingS: number;
+  cpuAtSettledS: number;
+  peakRssMB: number;
+  rssAtWatchingMB: number;
+  rcharMB: number;
+  sessionsClosed: number;
+  filesComplete: number;
+  manifestsQueued: number;
+}
+interface Row {
+  files: number;
+  sessions: number;
+  startToWatchingS: number;
+  startToSettledS: number;
+  cpuToWatchingS: number;
+  cpuToSettledS: number;
+  peakRssMB: number;
+  acquisitionBytesRead: number;
+  acquisitionFilesRead: number;
+  rcharMB: number;
+  extrapolated?: true;
+}
 
 function settingsFor(acqRoot: string, archive: string) {
   return {
     schema: 1 as const,
     target: { kind: 'local' as const, path: archive },
-    watch: { folders: [acqRoot], include: ['**/*'], exclude: [], stableMs: STABLE_MS, markerFile: MARKER, polling: false, pollIntervalMs: 2000, reconcileIntervalMs: 60_000 },
+    watch: {
+      folders: [acqRoot],
+      include: ['**/*'],
+      exclude: [],
+      stableMs: STABLE_MS,
+      markerFile: MARKER,
+      polling: false,
+      pollIntervalMs: 2000,
+      reconcileIntervalMs: 60_000,
+    },
     upload: { concurrency: 8, partConcurrency: 2, bandwidthLimit: 0, freeSpaceAfterDays: null },
     budget: { monthlyLimitUsd: null, maxRuntimeHours: 8 },
     ui: { firstRunComplete: true, theme: 'system' as const },
@@ -68,7 +100,10 @@ async function child(dir: string): Promise<void> {
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const watchingMs = performance.now();
-  const cpuS = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  const cpuS = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   const cpuAtWatchingS = cpuS();
   const rssAtWatchingMB = await vmHwmMB();
   process.stdout.write('watching\n');
@@ -111,7 +146,10 @@ async function buildHistory(dir: string, n: number): Promise<number> {
   let lines: string[] = [];
   const put = async (item: UploadItem) => {
     lines.push(`${JSON.stringify({ op: 'put', item })}\n`);
-    if (lines.length >= 2000) { await snapshot.write(lines.join('')); lines = []; }
+    if (lines.length >= 2000) {
+      await snapshot.write(lines.join(''));
+      lines = [];
+    }
   };
   const now = Date.now();
   for (let s = 0; s < sessions; s++) {
@@ -120,29 +158,70 @@ async function buildHistory(dir: string, n: number): Promise<number> {
     await mkdir(sessionDir, { recursive: true });
     const count = Math.min(FILES_PER_SESSION, n - s * FILES_PER_SESSION);
     const entries: ManifestFile[] = [];
-    await Promise.all(Array.from({ length: count }, async (_, f) => {
-      const file = `t${String(f).padStart(3, '0')}.tif`;
-      const body = Buffer.alloc(FILE_BYTES, (s * 31 + f) % 251);
-      const path = join(sessionDir, file);
-      await writeFile(path, body);
-      const st = await stat(path);
-      entries[f] = { path: file, size: body.length, mtime: new Date(st.mtimeMs).toISOString(), mtimeMs: st.mtimeMs, crc32c: crc32cBase64(body), tiffError: { code: 'not-tiff', message: 'not a TIFF file' } };
-    }));
+    await Promise.all(
+      Array.from({ length: count }, async (_, f) => {
+        const file = `t${String(f).padStart(3, '0')}.tif`;
+        const body = Buffer.alloc(FILE_BYTES, (s * 31 + f) % 251);
+        const path = join(sessionDir, file);
+        await writeFile(path, body);
+        const st = await stat(path);
+        entries[f] = {
+          path: file,
+          size: body.length,
+          mtime: new Date(st.mtimeMs).toISOString(),
+          mtimeMs: st.mtimeMs,
+          crc32c: crc32cBase64(body),
+          tiffError: { code: 'not-tiff', message: 'not a TIFF file' },
+        };
+      }),
+    );
     await writeFile(join(sessionDir, MARKER), '');
     const markerStat = await stat(join(sessionDir, MARKER));
     for (const entry of [...entries, { path: MARKER, size: 0, mtimeMs: markerStat.mtimeMs, crc32c: 'AAAAAA==' }]) {
-      await put({ id: String(id++), path: join(sessionDir, entry.path), baseKey: `scope/${name}/${entry.path}`, version: 1, size: entry.size, mtimeMs: entry.mtimeMs, final: true, state: 'verified', addedAt: now, parts: {}, checksum: entry.crc32c, verifiedAt: now });
+      await put({
+        id: String(id++),
+        path: join(sessionDir, entry.path),
+        baseKey: `scope/${name}/${entry.path}`,
+        version: 1,
+        size: entry.size,
+        mtimeMs: entry.mtimeMs,
+        final: true,
+        state: 'verified',
+        addedAt: now,
+        parts: {},
+        checksum: entry.crc32c,
+        verifiedAt: now,
+      });
     }
     const manifest: Manifest = {
-      schema: MANIFEST_SCHEMA, session: { root: acqRoot, relativePath: name, name }, closedBy: 'marker', marker: MARKER, createdAt: new Date(now).toISOString(), generation: 1,
-      totals: { files: entries.length, bytes: entries.length * FILE_BYTES }, files: entries,
+      schema: MANIFEST_SCHEMA,
+      session: { root: acqRoot, relativePath: name, name },
+      closedBy: 'marker',
+      marker: MARKER,
+      createdAt: new Date(now).toISOString(),
+      generation: 1,
+      totals: { files: entries.length, bytes: entries.length * FILE_BYTES },
+      files: entries,
     };
     const staged = join(staging, `${sessionId(sessionDir)}.g1.manifest.json`);
     const text = JSON.stringify(manifest, null, 2);
     await writeFile(staged, text);
     const record: PublishedManifest = { generation: 1, staged, files: entries };
     await writeFile(join(staging, 'sessions', `${sessionId(sessionDir)}.json`), JSON.stringify(record));
-    await put({ id: String(id++), path: staged, baseKey: `scope/${name}/manifest.json`, version: 1, size: Buffer.byteLength(text), mtimeMs: (await stat(staged)).mtimeMs, final: true, state: 'verified', addedAt: now, parts: {}, checksum: crc32cBase64(Buffer.from(text)), verifiedAt: now });
+    await put({
+      id: String(id++),
+      path: staged,
+      baseKey: `scope/${name}/manifest.json`,
+      version: 1,
+      size: Buffer.byteLength(text),
+      mtimeMs: (await stat(staged)).mtimeMs,
+      final: true,
+      state: 'verified',
+      addedAt: now,
+      parts: {},
+      checksum: crc32cBase64(Buffer.from(text)),
+      verifiedAt: now,
+    });
   }
   await snapshot.write(lines.join(''));
   await snapshot.sync();
@@ -163,10 +242,15 @@ async function readsIn(dir: string, n: number): Promise<{ files: number; bytes: 
   for (let s = 0; s < sessions; s++) {
     const sessionDir = join(acqRoot, `2026-01-01_mouse${String(s).padStart(5, '0')}`);
     const names = [MARKER, ...Array.from({ length: Math.min(FILES_PER_SESSION, n - s * FILES_PER_SESSION) }, (_, f) => `t${String(f).padStart(3, '0')}.tif`)];
-    await Promise.all(names.map(async (name) => {
-      const st = await stat(join(sessionDir, name));
-      if (st.atimeMs > FORGOTTEN_S * 1000 + 1000) { files++; bytes += st.size; }
-    }));
+    await Promise.all(
+      names.map(async (name) => {
+        const st = await stat(join(sessionDir, name));
+        if (st.atimeMs > FORGOTTEN_S * 1000 + 1000) {
+          files++;
+          bytes += st.size;
+        }
+      }),
+    );
   }
   return { files, bytes };
 }
@@ -182,7 +266,9 @@ function runChild(dir: string): Promise<{ watchingS: number; report: ChildReport
       out += d.toString();
       if (Number.isNaN(watchingS) && out.includes('watching\n')) watchingS = (performance.now() - t0) / 1000;
     });
-    p.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+    p.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
     p.once('exit', (code) => {
       const last = out.trim().split('\n').pop() ?? '';
       if (code !== 0 || !last.startsWith('{')) return reject(new Error(`child exited ${code}: ${stderr}`));
@@ -206,7 +292,8 @@ async function main(): Promise<void> {
     const reads = await readsIn(dir, n);
     if (report.sessionsClosed !== sessions || report.filesComplete !== n) throw new Error(`the restart did not settle as expected: ${JSON.stringify(report)}`);
     rows.push({
-      files: n, sessions,
+      files: n,
+      sessions,
       startToWatchingS: watchingS,
       startToSettledS: watchingS + (report.settledMs - report.watchingMs) / 1000,
       cpuToWatchingS: report.cpuAtWatchingS,
@@ -220,21 +307,58 @@ async function main(): Promise<void> {
   }
   if (rows.length >= 2) {
     const [a, b] = rows.slice(-2);
-    const at = (k: 'startToWatchingS' | 'startToSettledS' | 'cpuToWatchingS' | 'cpuToSettledS' | 'peakRssMB' | 'rcharMB', n: number) => b[k] + ((b[k] - a[k]) / (b.files - a.files)) * (n - b.files);
+    const at = (k: 'startToWatchingS' | 'startToSettledS' | 'cpuToWatchingS' | 'cpuToSettledS' | 'peakRssMB' | 'rcharMB', n: number) =>
+      b[k] + ((b[k] - a[k]) / (b.files - a.files)) * (n - b.files);
     const n = 1_000_000;
-    rows.push({ files: n, sessions: n / FILES_PER_SESSION, startToWatchingS: at('startToWatchingS', n), startToSettledS: at('startToSettledS', n), cpuToWatchingS: at('cpuToWatchingS', n), cpuToSettledS: at('cpuToSettledS', n), peakRssMB: at('peakRssMB', n), acquisitionBytesRead: 0, acquisitionFilesRead: 0, rcharMB: at('rcharMB', n), extrapolated: true });
+    rows.push({
+      files: n,
+      sessions: n / FILES_PER_SESSION,
+      startToWatchingS: at('startToWatchingS', n),
+      startToSettledS: at('startToSettledS', n),
+      cpuToWatchingS: at('cpuToWatchingS', n),
+      cpuToSettledS: at('cpuToSettledS', n),
+      peakRssMB: at('peakRssMB', n),
+      acquisitionBytesRead: 0,
+      acquisitionFilesRead: 0,
+      rcharMB: at('rcharMB', n),
+      extrapolated: true,
+    });
   }
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(14) : c.padStart(14))).join('');
   console.log(line(['files', 'sessions', 'to watching', 'to settled', 'CPU watching', 'CPU settled', 'peak RSS', 'acq. read', 'rchar']));
   for (const r of rows) {
-    console.log(line([`${r.files.toLocaleString('en')}${r.extrapolated ? ' (extrap.)' : ''}`, String(r.sessions), `${r.startToWatchingS.toFixed(2)} s`, `${r.startToSettledS.toFixed(2)} s`, `${r.cpuToWatchingS.toFixed(2)} s`, `${r.cpuToSettledS.toFixed(2)} s`, `${r.peakRssMB.toFixed(0)} MB`, r.extrapolated ? '-' : `${r.acquisitionBytesRead} B`, `${r.rcharMB.toFixed(1)} MB`]));
+    console.log(
+      line([
+        `${r.files.toLocaleString('en')}${r.extrapolated ? ' (extrap.)' : ''}`,
+        String(r.sessions),
+        `${r.startToWatchingS.toFixed(2)} s`,
+        `${r.startToSettledS.toFixed(2)} s`,
+        `${r.cpuToWatchingS.toFixed(2)} s`,
+        `${r.cpuToSettledS.toFixed(2)} s`,
+        `${r.peakRssMB.toFixed(0)} MB`,
+        r.extrapolated ? '-' : `${r.acquisitionBytesRead} B`,
+        `${r.rcharMB.toFixed(1)} MB`,
+      ]),
+    );
   }
   await mkdir(join(root, 'bench', 'results'), { recursive: true });
   const result = {
     bench: 'restart',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGB: Math.round(totalmem() / 1e9), node: process.version, loadAverage: loadavg().map((l) => Number(l.toFixed(1))) },
-    setup: { filesPerSession: FILES_PER_SESSION, fileBytes: FILE_BYTES, stableMs: STABLE_MS, target: 'local archive', journal: 'one compacted snapshot of every verified file' },
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model,
+      memoryGB: Math.round(totalmem() / 1e9),
+      node: process.version,
+      loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
+    },
+    setup: {
+      filesPerSession: FILES_PER_SESSION,
+      fileBytes: FILE_BYTES,
+      stableMs: STABLE_MS,
+      target: 'local archive',
+      journal: 'one compacted snapshot of every verified file',
+    },
     goal: { at100kFiles: { startToWatchingS: 5, peakRssMB: 300, acquisitionBytesRead: 0 } },
     rows,
   };

@@ -22,7 +22,17 @@ const FRAMES = Number(process.env.BENCH_FRAMES ?? 30);
 /** The slow baseline shapes get fewer frames at 100,000 ROIs (seconds per frame in software). */
 const SHAPES = ['impostor', 'octahedron', 'icosahedron'] as const;
 
-interface Row { rois: number; shape: string; firstFrameMs: number | null; medianFrameMs: number; p95FrameMs: number; fps: number; drawCalls: number; triangles: number; frames: number }
+interface Row {
+  rois: number;
+  shape: string;
+  firstFrameMs: number | null;
+  medianFrameMs: number;
+  p95FrameMs: number;
+  fps: number;
+  drawCalls: number;
+  triangles: number;
+  frames: number;
+}
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -31,7 +41,11 @@ function quantile(xs: number[], q: number): number {
 
 async function main(): Promise<void> {
   const missing = chromiumMissing();
-  if (missing) { console.error(`bench:viewer skipped: ${missing}`); process.exitCode = 1; return; }
+  if (missing) {
+    console.error(`bench:viewer skipped: ${missing}`);
+    process.exitCode = 1;
+    return;
+  }
   const outDir = mkdtempSync(join(tmpdir(), 'scopecloud-bench-'));
   await bundleRenderer({ outDir });
   const browser = await launchChromium({ width: 1280, height: 800 });
@@ -44,7 +58,10 @@ async function main(): Promise<void> {
       await page.goto(`${host.url}`);
       await page.waitForSelector('h1');
       // Time to first frame: from navigation to the Results view until the first rendered frame.
-      const t0 = await page.evaluate(() => { location.hash = '#/results/a-2025-03-14-mouse12'; return performance.now(); });
+      const t0 = await page.evaluate(() => {
+        location.hash = '#/results/a-2025-03-14-mouse12';
+        return performance.now();
+      });
       await page.waitForFunction(() => (window.__scopecloudViewer?.info().frames ?? 0) > 0, undefined, { timeout: 120_000 });
       const firstFrameMs = (await page.evaluate(() => performance.now())) - t0;
       for (const shape of SHAPES) {
@@ -53,7 +70,17 @@ async function main(): Promise<void> {
         const times = await page.evaluate((f) => window.__scopecloudViewer!.measureFrames(f), frames);
         const info = await page.evaluate(() => window.__scopecloudViewer!.info());
         const median = quantile(times, 0.5);
-        rows.push({ rois: n, shape, firstFrameMs: shape === 'impostor' ? firstFrameMs : null, medianFrameMs: median, p95FrameMs: quantile(times, 0.95), fps: 1000 / median, drawCalls: info.calls, triangles: info.triangles, frames });
+        rows.push({
+          rois: n,
+          shape,
+          firstFrameMs: shape === 'impostor' ? firstFrameMs : null,
+          medianFrameMs: median,
+          p95FrameMs: quantile(times, 0.95),
+          fps: 1000 / median,
+          drawCalls: info.calls,
+          triangles: info.triangles,
+          frames,
+        });
       }
       await page.close();
       await host.close();
@@ -66,20 +93,32 @@ async function main(): Promise<void> {
   console.log(`3D ROI viewer, headless ${CHROMIUM}, WebGL on SwiftShader (software, no GPU), orbiting`);
   console.log('ROIs      shape         first frame   median frame   p95 frame     fps   draw calls   triangles');
   for (const r of rows) {
-    console.log(`${String(r.rois).padEnd(9)} ${r.shape.padEnd(12)} ${r.firstFrameMs === null ? '       —   ' : `${r.firstFrameMs.toFixed(0).padStart(8)} ms`} ${r.medianFrameMs.toFixed(1).padStart(11)} ms ${r.p95FrameMs.toFixed(1).padStart(9)} ms ${r.fps.toFixed(1).padStart(7)} ${String(r.drawCalls).padStart(12)} ${String(r.triangles).padStart(11)}`);
+    console.log(
+      `${String(r.rois).padEnd(9)} ${r.shape.padEnd(12)} ${r.firstFrameMs === null ? '       —   ' : `${r.firstFrameMs.toFixed(0).padStart(8)} ms`} ${r.medianFrameMs.toFixed(1).padStart(11)} ms ${r.p95FrameMs.toFixed(1).padStart(9)} ms ${r.fps.toFixed(1).padStart(7)} ${String(r.drawCalls).padStart(12)} ${String(r.triangles).padStart(11)}`,
+    );
   }
   const dir = join(projectRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'viewer.json');
-  const previous = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as { before?: unknown; date?: string; rows?: unknown[] } : null;
+  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { before?: unknown; date?: string; rows?: unknown[] }) : null;
   // A file from before the shapes existed is itself the baseline (icosahedron, 20 triangles per ROI).
-  const before = previous?.before ?? (previous?.rows ? { shape: 'icosahedron (20 triangles, MeshLambertMaterial)', date: previous.date, rows: previous.rows } : null);
-  writeFileSync(file, JSON.stringify({
-    benchmark: 'viewer', browser: CHROMIUM, renderer: 'SwiftShader (software WebGL)',
-    note: 'first frame = hash change to first rendered frame (fetch + decode + upload + render), default shape; frame time waits for gl.finish(); all shapes measured on the same page and data',
-    before,
-    after: { date: new Date().toISOString(), framesMeasured: FRAMES, defaultShape: 'impostor (camera-facing quad, 2 triangles, ShaderMaterial)', rows },
-  }, null, 2) + '\n');
+  const before =
+    previous?.before ?? (previous?.rows ? { shape: 'icosahedron (20 triangles, MeshLambertMaterial)', date: previous.date, rows: previous.rows } : null);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        benchmark: 'viewer',
+        browser: CHROMIUM,
+        renderer: 'SwiftShader (software WebGL)',
+        note: 'first frame = hash change to first rendered frame (fetch + decode + upload + render), default shape; frame time waits for gl.finish(); all shapes measured on the same page and data',
+        before,
+        after: { date: new Date().toISOString(), framesMeasured: FRAMES, defaultShape: 'impostor (camera-facing quad, 2 triangles, ShaderMaterial)', rows },
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`wrote ${file}`);
 }
 

@@ -40,7 +40,12 @@ const scale = quick ? 0.25 : scaleArg ? Number(scaleArg.slice(8)) : 1;
 const threadsArg = process.argv.find((a) => a.startsWith('--threads='));
 const threads = threadsArg ? Number(threadsArg.slice(10)) : cpus().length;
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
-const only = onlyArg ? onlyArg.slice(7).split(',').filter((x) => x) : undefined;
+const only = onlyArg
+  ? onlyArg
+      .slice(7)
+      .split(',')
+      .filter((x) => x)
+  : undefined;
 if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads=${threadsArg?.slice(10)} is not a positive integer`);
 /** Frames per plane the volume never goes below, whatever the scale. */
 const MIN_VOLUME_FRAMES = 400;
@@ -52,16 +57,39 @@ const workerBin = process.env.SCOPECLOUD_WORKER_BIN ?? join(root, 'native-worker
 const synthBin = join(targetDir, 'release', 'examples', 'synth');
 
 /** `file`: a real movie and its neurofinder-format labels, used as they are (no synth write). */
-interface Dataset { name: string; frames: number; height: number; width: number; planes: number; cells: number; fs: number; file?: { movie: string; truth: string } }
+interface Dataset {
+  name: string;
+  frames: number;
+  height: number;
+  width: number;
+  planes: number;
+  cells: number;
+  fs: number;
+  file?: { movie: string; truth: string };
+}
 const sharedData = process.env.SCOPECLOUD_SHARED_DATA || join(dirname(root), 'shared', 'data');
 const neurofinder = (quarter: string, cells: number): Dataset => ({
-  name: `neurofinder-600/${quarter}`, frames: 600, height: 256, width: 256, planes: 1, cells, fs: 7,
+  name: `neurofinder-600/${quarter}`,
+  frames: 600,
+  height: 256,
+  width: 256,
+  planes: 1,
+  cells,
+  fs: 7,
   file: { movie: join(sharedData, 'neurofinder-600', quarter, 'movie.tif'), truth: join(sharedData, 'neurofinder-600', quarter, 'regions.json') },
 });
 const allDatasets: Dataset[] = [
   { name: '512x512x2000', frames: Math.round(2000 * scale), height: 512, width: 512, planes: 1, cells: 300, fs: 30 },
   { name: '256x256x6000', frames: Math.round(6000 * scale), height: 256, width: 256, planes: 1, cells: 100, fs: 30 },
-  { name: `${volumePlanes}-plane volume`, frames: Math.max(MIN_VOLUME_FRAMES, Math.round(400 * scale)), height: 128, width: 128, planes: volumePlanes, cells: 20 * volumePlanes, fs: 30 },
+  {
+    name: `${volumePlanes}-plane volume`,
+    frames: Math.max(MIN_VOLUME_FRAMES, Math.round(400 * scale)),
+    height: 128,
+    width: 128,
+    planes: volumePlanes,
+    cells: 20 * volumePlanes,
+    fs: 30,
+  },
   neurofinder('TL', 99),
   neurofinder('TR', 52),
 ];
@@ -69,12 +97,28 @@ const datasets = allDatasets.filter((d) => !only || only.some((o) => d.name.incl
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 interface Run {
-  tool: string; dataset: string; threads: number; seconds: number; framesPerSecond: number;
-  cpuSeconds: number | null; cpuFramesPerSecond: number | null; peakRssMB: number;
-  f1?: number; recall?: number; precision?: number; cells?: number; error?: string;
+  tool: string;
+  dataset: string;
+  threads: number;
+  seconds: number;
+  framesPerSecond: number;
+  cpuSeconds: number | null;
+  cpuFramesPerSecond: number | null;
+  peakRssMB: number;
+  f1?: number;
+  recall?: number;
+  precision?: number;
+  cells?: number;
+  error?: string;
 }
 
-interface Measured { code: number | null; out: string; seconds: number; cpuSeconds: number | null; peakRssMB: number }
+interface Measured {
+  code: number | null;
+  out: string;
+  seconds: number;
+  cpuSeconds: number | null;
+  peakRssMB: number;
+}
 
 /**
  * Runs a command under GNU time when present (exact user + system CPU seconds and maximum RSS of
@@ -87,8 +131,12 @@ function measured(cmd: string, args: string[], timeFile: string, env: NodeJS.Pro
     const p = spawn(file, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let peak = 0;
-    p.stdout.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-8000); });
-    p.stderr.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-8000); });
+    p.stdout.on('data', (d: Buffer) => {
+      out = (out + d.toString()).slice(-8000);
+    });
+    p.stderr.on('data', (d: Buffer) => {
+      out = (out + d.toString()).slice(-8000);
+    });
     const sample = async () => {
       try {
         // under GNU time the tool is its only child
@@ -97,10 +145,14 @@ function measured(cmd: string, args: string[], timeFile: string, env: NodeJS.Pro
         const status = await readFile(`/proc/${pid}/status`, 'utf8');
         const m = /VmHWM:\s+(\d+) kB/.exec(status);
         if (m) peak = Math.max(peak, Number(m[1]) / 1024);
-      } catch { /* exited */ }
+      } catch {
+        /* exited */
+      }
     };
     const timer = setInterval(sample, 100);
-    p.once('error', (e) => { out += `\n${e.message}`; });
+    p.once('error', (e) => {
+      out += `\n${e.message}`;
+    });
     p.once('close', async (code) => {
       clearInterval(timer);
       const seconds = (performance.now() - t0) / 1000;
@@ -134,8 +186,14 @@ function score(truth: string, outDir: string): { f1: number; recall: number; pre
 function record(tool: string, d: Dataset, m: Measured, truth: string, outDir: string): Run {
   const total = d.frames * d.planes;
   const r: Run = {
-    tool, dataset: d.name, threads, seconds: m.seconds, framesPerSecond: total / m.seconds,
-    cpuSeconds: m.cpuSeconds, cpuFramesPerSecond: m.cpuSeconds ? total / m.cpuSeconds : null, peakRssMB: m.peakRssMB,
+    tool,
+    dataset: d.name,
+    threads,
+    seconds: m.seconds,
+    framesPerSecond: total / m.seconds,
+    cpuSeconds: m.cpuSeconds,
+    cpuFramesPerSecond: m.cpuSeconds ? total / m.cpuSeconds : null,
+    peakRssMB: m.peakRssMB,
   };
   if (m.code === 0) {
     const s = score(truth, outDir);
@@ -153,13 +211,20 @@ function findSuite2p(): string | undefined {
   return undefined;
 }
 
-const lastLine = (s: string) => s.trim().split('\n').filter((l) => l.trim()).pop() ?? '';
+const lastLine = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim())
+    .pop() ?? '';
 
 async function main(): Promise<void> {
   run('cargo', ['build', '--release', '--quiet', '--example', 'synth', '--manifest-path', manifest]);
   if (!existsSync(workerBin)) throw new Error(`${workerBin} not found: run npm run worker:build`);
   const python = findSuite2p();
-  console.error(`scale ${scale}${quick ? ' (--quick)' : ''}; suite2p: ${python ?? 'not installed'}; ${cpus().length} CPUs, ${threads} threads per tool; CPU time: ${gnuTime ? 'GNU time' : 'not measured (no /usr/bin/time)'}`);
+  console.error(
+    `scale ${scale}${quick ? ' (--quick)' : ''}; suite2p: ${python ?? 'not installed'}; ${cpus().length} CPUs, ${threads} threads per tool; CPU time: ${gnuTime ? 'GNU time' : 'not measured (no /usr/bin/time)'}`,
+  );
   const runs: Run[] = [];
   await rm(work, { recursive: true, force: true });
   try {
@@ -176,23 +241,52 @@ async function main(): Promise<void> {
         ({ movie, truth } = d.file);
       } else {
         const tg = performance.now();
-        run(synthBin, ['write', '--out', dir, '--frames', `${d.frames}`, '--height', `${d.height}`, '--width', `${d.width}`,
-          '--planes', `${d.planes}`, '--cells', `${d.cells}`, '--fs', `${d.fs}`, '--seed', '7']);
+        run(synthBin, [
+          'write',
+          '--out',
+          dir,
+          '--frames',
+          `${d.frames}`,
+          '--height',
+          `${d.height}`,
+          '--width',
+          `${d.width}`,
+          '--planes',
+          `${d.planes}`,
+          '--cells',
+          `${d.cells}`,
+          '--fs',
+          `${d.fs}`,
+          '--seed',
+          '7',
+        ]);
         console.error(`${d.name}: movie written in ${((performance.now() - tg) / 1000).toFixed(1)} s`);
       }
 
       const wOut = join(dir, 'worker');
-      const w = await measured(workerBin, ['analyze', '--input', movie, '--out', wOut, '--planes', `${d.planes}`, '--fs', `${d.fs}`, '--threads', `${threads}`], join(dir, 'worker.time'));
+      const w = await measured(
+        workerBin,
+        ['analyze', '--input', movie, '--out', wOut, '--planes', `${d.planes}`, '--fs', `${d.fs}`, '--threads', `${threads}`],
+        join(dir, 'worker.time'),
+      );
       const wr = record('scopecloud-worker', d, w, truth, wOut);
       runs.push(wr);
-      console.error(`${d.name}: worker ${w.seconds.toFixed(1)} s (CPU ${w.cpuSeconds?.toFixed(1) ?? '-'} s), F1 ${wr.f1?.toFixed(3) ?? '-'}${wr.error ? ` ERROR ${wr.error}` : ''}`);
+      console.error(
+        `${d.name}: worker ${w.seconds.toFixed(1)} s (CPU ${w.cpuSeconds?.toFixed(1) ?? '-'} s), F1 ${wr.f1?.toFixed(3) ?? '-'}${wr.error ? ` ERROR ${wr.error}` : ''}`,
+      );
 
       if (python) {
         const sOut = join(dir, 'suite2p');
-        const s = await measured(python, [join(root, 'bench', 'suite2p_run.py'), movie, sOut, `${d.fs}`, `${d.planes}`, `${threads}`, `${d.height}`, `${d.width}`], join(dir, 'suite2p.time'));
+        const s = await measured(
+          python,
+          [join(root, 'bench', 'suite2p_run.py'), movie, sOut, `${d.fs}`, `${d.planes}`, `${threads}`, `${d.height}`, `${d.width}`],
+          join(dir, 'suite2p.time'),
+        );
         const sr = record('suite2p', d, s, truth, sOut);
         runs.push(sr);
-        console.error(`${d.name}: suite2p ${s.seconds.toFixed(1)} s (CPU ${s.cpuSeconds?.toFixed(1) ?? '-'} s), F1 ${sr.f1?.toFixed(3) ?? '-'}${sr.error ? ` ERROR ${sr.error}` : ''}`);
+        console.error(
+          `${d.name}: suite2p ${s.seconds.toFixed(1)} s (CPU ${s.cpuSeconds?.toFixed(1) ?? '-'} s), F1 ${sr.f1?.toFixed(3) ?? '-'}${sr.error ? ` ERROR ${sr.error}` : ''}`,
+        );
       }
       if (!keep) await rm(dir, { recursive: true, force: true });
     }
@@ -202,17 +296,42 @@ async function main(): Promise<void> {
 
   const f = (v: number | null | undefined, n = 3) => (v === undefined || v === null || !Number.isFinite(v) ? '-' : v.toFixed(n));
   /** worker / suite2p, null when either side is missing or failed. */
-  const ratio = (w: number | null | undefined, s2: number | null | undefined) => (w != null && s2 != null && s2 !== 0 && Number.isFinite(w / s2) ? w / s2 : null);
-  const cols: Array<[string, number]> = [['movie', 19], ['tool', 19], ['frames/s', 10], ['×s2p', 7], ['CPU s', 9], ['fr/CPU-s', 10], ['×s2p', 7], ['peak RSS MB', 12], ['×s2p', 7], ['F1', 7], ['×s2p', 7], ['recall', 8], ['precision', 10]];
+  const ratio = (w: number | null | undefined, s2: number | null | undefined) =>
+    w != null && s2 != null && s2 !== 0 && Number.isFinite(w / s2) ? w / s2 : null;
+  const cols: Array<[string, number]> = [
+    ['movie', 19],
+    ['tool', 19],
+    ['frames/s', 10],
+    ['×s2p', 7],
+    ['CPU s', 9],
+    ['fr/CPU-s', 10],
+    ['×s2p', 7],
+    ['peak RSS MB', 12],
+    ['×s2p', 7],
+    ['F1', 7],
+    ['×s2p', 7],
+    ['recall', 8],
+    ['precision', 10],
+  ];
   const table: string[] = [cols.map(([h, w], i) => (i < 2 ? h.padEnd(w) : h.padStart(w))).join('')];
   const ratios = [];
   for (const d of datasets) {
     const s2p = runs.find((r) => r.dataset === d.name && r.tool === 'suite2p' && !r.error);
     for (const r of runs.filter((x) => x.dataset === d.name)) {
       const cells = [
-        d.name, r.tool, f(r.framesPerSecond, 1), f(ratio(r.framesPerSecond, s2p?.framesPerSecond), 2), f(r.cpuSeconds, 1),
-        f(r.cpuFramesPerSecond, 1), f(ratio(r.cpuFramesPerSecond, s2p?.cpuFramesPerSecond), 2), String(r.peakRssMB),
-        f(ratio(r.peakRssMB, s2p?.peakRssMB), 2), f(r.f1), f(ratio(r.f1, s2p?.f1), 2), f(r.recall), f(r.precision),
+        d.name,
+        r.tool,
+        f(r.framesPerSecond, 1),
+        f(ratio(r.framesPerSecond, s2p?.framesPerSecond), 2),
+        f(r.cpuSeconds, 1),
+        f(r.cpuFramesPerSecond, 1),
+        f(ratio(r.cpuFramesPerSecond, s2p?.cpuFramesPerSecond), 2),
+        String(r.peakRssMB),
+        f(ratio(r.peakRssMB, s2p?.peakRssMB), 2),
+        f(r.f1),
+        f(ratio(r.f1, s2p?.f1), 2),
+        f(r.recall),
+        f(r.precision),
       ];
       table.push(cells.map((c, i) => (i < 2 ? c.padEnd(cols[i][1]) : c.padStart(cols[i][1]))).join('') + (r.error ? `  ERROR ${r.error}` : ''));
     }
@@ -228,7 +347,9 @@ async function main(): Promise<void> {
     });
   }
   console.log(table.join('\n'));
-  console.log(`(×s2p: worker / suite2p. frames/s and fr/CPU-s > 1: worker faster; RSS < 1: worker uses less memory; F1 >= 1: worker at least as accurate. ${threads} thread(s) each)`);
+  console.log(
+    `(×s2p: worker / suite2p. frames/s and fr/CPU-s > 1: worker faster; RSS < 1: worker uses less memory; F1 >= 1: worker at least as accurate. ${threads} thread(s) each)`,
+  );
   const result = {
     date: new Date().toISOString(),
     quick,
@@ -236,8 +357,8 @@ async function main(): Promise<void> {
     note: only
       ? `partial run: only ${only.join(', ')}${scale === 1 ? '' : `, frame counts x ${scale}`}`
       : scale === 1
-      ? 'full benchmark'
-      : `scaled run: frame counts x ${scale} of the full benchmark${quick ? ' (--quick)' : ''}; the volume keeps ${MIN_VOLUME_FRAMES} frames per plane with ${volumePlanes} planes`,
+        ? 'full benchmark'
+        : `scaled run: frame counts x ${scale} of the full benchmark${quick ? ' (--quick)' : ''}; the volume keeps ${MIN_VOLUME_FRAMES} frames per plane with ${volumePlanes} planes`,
     threads,
     cpuTime: gnuTime ? 'GNU time (user + system)' : 'not measured',
     suite2pSettings: 'defaults except fs, tau = 1, nplanes, torch_device = cpu; registration.block_size = (64, 64) when a frame fits in one 128 px block',

@@ -32,7 +32,11 @@ export interface ContainerOptions {
   jobPollMs?: number;
 }
 
-export function openSettings(env: NodeJS.ProcessEnv = process.env, backend?: KeyValueBackend, paths: StatePaths = statePaths(env)): { paths: StatePaths; settings: SettingsStore } {
+export function openSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  backend?: KeyValueBackend,
+  paths: StatePaths = statePaths(env),
+): { paths: StatePaths; settings: SettingsStore } {
   mkdirSync(paths.root, { recursive: true });
   const store = backend ?? (new Conf({ cwd: paths.root, configName: 'settings', projectName: 'scopecloud' }) as unknown as KeyValueBackend);
   return { paths, settings: createSettingsStore(store, paths.archive) };
@@ -42,9 +46,15 @@ export function openSettings(env: NodeJS.ProcessEnv = process.env, backend?: Key
 export function memoryBackend(initial: Record<string, unknown> = {}): KeyValueBackend {
   let store = structuredClone(initial);
   return {
-    get store() { return store; },
-    set store(next) { store = structuredClone(next); },
-    clear() { store = {}; },
+    get store() {
+      return store;
+    },
+    set store(next) {
+      store = structuredClone(next);
+    },
+    clear() {
+      store = {};
+    },
   };
 }
 
@@ -54,7 +64,10 @@ export async function createServiceContainer(opts: ContainerOptions = {}): Promi
   const owner = ownerName(env);
   const awsContexts = createAwsContexts({ env, owner, cacheFile: join(paths.cache, 'compute.json') });
   const jobs = createJobsContexts({
-    paths, env, owner, aws: (s) => awsContexts.of(s),
+    paths,
+    env,
+    owner,
+    aws: (s) => awsContexts.of(s),
     ...(opts.jobPollMs !== undefined ? { pollMs: opts.jobPollMs } : {}),
   });
   const current = (s?: Settings) => s ?? settings.get();

@@ -49,10 +49,16 @@ export function decodeActivity(bytes: Uint8Array): ActivityMatrix {
   if (bytes.byteLength < HEADER) throw new ActivityFormatError('activity data is shorter than its header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== ACTIVITY_MAGIC) throw new ActivityFormatError('activity data has the wrong magic number');
-  const count = view.getUint32(4, true), bins = view.getUint32(8, true);
-  if (bytes.byteLength !== HEADER + count * bins) throw new ActivityFormatError(`activity data is ${bytes.byteLength} bytes, expected ${HEADER + count * bins}`);
+  const count = view.getUint32(4, true),
+    bins = view.getUint32(8, true);
+  if (bytes.byteLength !== HEADER + count * bins)
+    throw new ActivityFormatError(`activity data is ${bytes.byteLength} bytes, expected ${HEADER + count * bins}`);
   return {
-    count, bins, frames: view.getUint32(12, true), lo: view.getFloat32(16, true), hi: view.getFloat32(20, true),
+    count,
+    bins,
+    frames: view.getUint32(12, true),
+    lo: view.getFloat32(16, true),
+    hi: view.getFloat32(20, true),
     values: bytes.subarray(HEADER),
   };
 }
@@ -68,9 +74,17 @@ export function binActivity(count: number, frames: number, bins: number, row: (i
   for (let i = 0; i < count; i++) {
     const r = row(i);
     for (let k = 0; k < b; k++) {
-      const a = Math.floor((k * frames) / b), e = Math.max(a + 1, Math.floor(((k + 1) * frames) / b));
-      let s = 0, n = 0;
-      for (let t = a; t < e && t < r.length; t++) { const v = r[t]; if (Number.isFinite(v)) { s += v; n++; } }
+      const a = Math.floor((k * frames) / b),
+        e = Math.max(a + 1, Math.floor(((k + 1) * frames) / b));
+      let s = 0,
+        n = 0;
+      for (let t = a; t < e && t < r.length; t++) {
+        const v = r[t];
+        if (Number.isFinite(v)) {
+          s += v;
+          n++;
+        }
+      }
       means[i * b + k] = n ? s / n : 0;
     }
   }

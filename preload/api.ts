@@ -6,10 +6,7 @@
  * through JSON. Both transports — Electron IPC (preload bridge) and HTTP/WebSocket
  * (`scopecloud serve`) — carry exactly these messages and validate them with these schemas.
  */
-import {
-  array, bool, bytes, literal, none, nullable, num, object, oneOf, optional, str, union,
-  type Infer, type Schema,
-} from './schema.ts';
+import { array, bool, bytes, literal, none, nullable, num, object, oneOf, optional, str, union, type Infer, type Schema } from './schema.ts';
 
 const id = str({ min: 1, max: 256 });
 const money = num();

@@ -45,8 +45,14 @@ export function encodeRoiArrays(a: RoiArrays): Uint8Array {
   view.setUint32(4, a.count, true);
   view.setUint32(8, a.planes, true);
   let o = HEADER;
-  for (const v of a.centroids) { view.setFloat32(o, v, true); o += 4; }
-  for (const v of a.sizes) { view.setFloat32(o, v, true); o += 4; }
+  for (const v of a.centroids) {
+    view.setFloat32(o, v, true);
+    o += 4;
+  }
+  for (const v of a.sizes) {
+    view.setFloat32(o, v, true);
+    o += 4;
+  }
   out.set(a.clusters, o);
   return out;
 }

@@ -60,8 +60,7 @@ export const oneOf = <const L extends readonly string[]>(values: L): Schema<L[nu
     return v as L[number];
   });
 
-export const nullable = <T>(inner: Schema<T>): Schema<T | null> =>
-  schema(`${inner.describe} or null`, (v, p) => (v === null ? null : inner.check(v, p)));
+export const nullable = <T>(inner: Schema<T>): Schema<T | null> => schema(`${inner.describe} or null`, (v, p) => (v === null ? null : inner.check(v, p)));
 
 export const array = <T>(inner: Schema<T>, opts: { max?: number } = {}): Schema<T[]> =>
   schema(`array of ${inner.describe}`, (v, p) => {
@@ -99,10 +98,7 @@ export const object = <S extends Shape>(shape: S): Schema<{ [K in keyof ObjectOf
   });
 
 /** Discriminated union on a `kind`-like field. */
-export const union = <K extends string, M extends Record<string, Schema<Record<string, unknown>>>>(
-  key: K,
-  members: M,
-): Schema<Infer<M[keyof M]>> =>
+export const union = <K extends string, M extends Record<string, Schema<Record<string, unknown>>>>(key: K, members: M): Schema<Infer<M[keyof M]>> =>
   schema(`union on ${key}`, (v, p) => {
     if (typeof v !== 'object' || v === null) throw new ContractError(p, 'an object');
     const tag = (v as Record<string, unknown>)[key];

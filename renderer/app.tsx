@@ -17,9 +17,15 @@ type Route = { view: 'acquisition' | 'instances' | 'budget' | 'analyses' | 'sett
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   switch (parts[0]) {
-    case 'instances': case 'budget': case 'analyses': case 'settings': return { view: parts[0] };
-    case 'results': return { view: 'results', id: parts[1] || null };
-    default: return { view: 'acquisition' };
+    case 'instances':
+    case 'budget':
+    case 'analyses':
+    case 'settings':
+      return { view: parts[0] };
+    case 'results':
+      return { view: 'results', id: parts[1] || null };
+    default:
+      return { view: 'acquisition' };
   }
 }
 
@@ -49,7 +55,9 @@ function applyTheme(theme: Settings['theme']): void {
 function Root() {
   const { data: settings, error, reload } = useTopic(['settings'], (a) => a.getSettings());
   const theme = settings?.theme;
-  useEffect(() => { if (theme) applyTheme(theme); }, [theme]);
+  useEffect(() => {
+    if (theme) applyTheme(theme);
+  }, [theme]);
   if (!settings) {
     return <main className="boot">{error ? <ErrorNote error={error} /> : <Loading what="ScopeCloud" />}</main>;
   }
@@ -90,9 +98,14 @@ function Shell() {
   };
   return (
     <div className="shell">
-      <a href="#main" className="skip">Skip to content</a>
+      <a href="#main" className="skip">
+        Skip to content
+      </a>
       <aside className="sidebar">
-        <div className="brand" aria-label="ScopeCloud"><span className="brand-mark" aria-hidden="true" />ScopeCloud</div>
+        <div className="brand" aria-label="ScopeCloud">
+          <span className="brand-mark" aria-hidden="true" />
+          ScopeCloud
+        </div>
         <nav aria-label="Main">
           <ul>
             {NAV.map((n) => {
@@ -110,9 +123,22 @@ function Shell() {
         </nav>
         {status ? (
           <div className="sidebar-foot small">
-            <div><span className="muted">Destination</span><br /><code title={status.target}>{status.mode === 'aws' ? status.target : 'local archive'}</code></div>
-            <div><span className="muted">Compute now</span><br /><strong>{formatMoney(status.instances.hourlyBurn, status.currency)}/h</strong></div>
-            <div><span className="muted">This month</span><br /><strong>{formatMoney(status.budget.monthToDate, status.currency, 0)}</strong>{status.budget.limit !== null ? <span className="muted"> of {formatMoney(status.budget.limit, status.currency, 0)}</span> : null}</div>
+            <div>
+              <span className="muted">Destination</span>
+              <br />
+              <code title={status.target}>{status.mode === 'aws' ? status.target : 'local archive'}</code>
+            </div>
+            <div>
+              <span className="muted">Compute now</span>
+              <br />
+              <strong>{formatMoney(status.instances.hourlyBurn, status.currency)}/h</strong>
+            </div>
+            <div>
+              <span className="muted">This month</span>
+              <br />
+              <strong>{formatMoney(status.budget.monthToDate, status.currency, 0)}</strong>
+              {status.budget.limit !== null ? <span className="muted"> of {formatMoney(status.budget.limit, status.currency, 0)}</span> : null}
+            </div>
           </div>
         ) : null}
       </aside>
@@ -120,8 +146,21 @@ function Shell() {
         {route.view === 'acquisition' ? <AcquisitionView /> : null}
         {route.view === 'instances' ? <InstancesView /> : null}
         {route.view === 'budget' ? <BudgetView /> : null}
-        {route.view === 'analyses' ? <AnalysesView openResults={(id) => { location.hash = `#/results/${encodeURIComponent(id)}`; }} /> : null}
-        {route.view === 'results' ? <ResultsView id={route.id} back={() => { location.hash = '#/results'; }} /> : null}
+        {route.view === 'analyses' ? (
+          <AnalysesView
+            openResults={(id) => {
+              location.hash = `#/results/${encodeURIComponent(id)}`;
+            }}
+          />
+        ) : null}
+        {route.view === 'results' ? (
+          <ResultsView
+            id={route.id}
+            back={() => {
+              location.hash = '#/results';
+            }}
+          />
+        ) : null}
         {route.view === 'settings' ? <SettingsView /> : null}
       </main>
       <Toasts />
@@ -147,7 +186,9 @@ function Toasts() {
         <div key={t.key} className={`toast toast-${t.level}`}>
           <strong>{t.title}</strong>
           <div>{t.body}</div>
-          <button className="link" aria-label="Dismiss" onClick={() => setItems((xs) => xs.filter((x) => x.key !== t.key))}>×</button>
+          <button className="link" aria-label="Dismiss" onClick={() => setItems((xs) => xs.filter((x) => x.key !== t.key))}>
+            ×
+          </button>
         </div>
       ))}
     </div>

@@ -7,7 +7,10 @@ export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '—';
   let i = 0;
   let v = n;
-  while (v >= 1000 && i < UNITS.length - 1) { v /= 1000; i++; }
+  while (v >= 1000 && i < UNITS.length - 1) {
+    v /= 1000;
+    i++;
+  }
   return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${UNITS[i]}`;
 }
 
@@ -82,13 +85,20 @@ export function parseBandwidthMBps(text: string): number | null | undefined {
  */
 export function analysisStageText(stage: AnalysisStage | null, where: 'local' | 'ec2'): string | null {
   switch (stage) {
-    case 'queued': return where === 'ec2' ? 'Waiting to start an EC2 instance.' : 'Waiting to start.';
-    case 'provisioning': return 'Starting an EC2 instance (billed from now; it ends itself when the analysis is done).';
-    case 'booting': return 'The instance is booting; this usually takes one to two minutes.';
-    case 'downloading': return 'Copying the recording from S3 to the instance.';
-    case 'uploading': return where === 'ec2' ? 'Uploading the results to S3; the instance then shuts down.' : 'Storing the results.';
-    case 'merging': return "Merging the planes' results.";
-    default: return null;
+    case 'queued':
+      return where === 'ec2' ? 'Waiting to start an EC2 instance.' : 'Waiting to start.';
+    case 'provisioning':
+      return 'Starting an EC2 instance (billed from now; it ends itself when the analysis is done).';
+    case 'booting':
+      return 'The instance is booting; this usually takes one to two minutes.';
+    case 'downloading':
+      return 'Copying the recording from S3 to the instance.';
+    case 'uploading':
+      return where === 'ec2' ? 'Uploading the results to S3; the instance then shuts down.' : 'Storing the results.';
+    case 'merging':
+      return "Merging the planes' results.";
+    default:
+      return null;
   }
 }
 

@@ -32,7 +32,10 @@ export function useTopic<T>(topics: readonly Topic[], load: (api: ScopeCloudApi)
   const run = useCallback(() => {
     const s = state.current;
     if (!s.alive) return;
-    if (s.inFlight) { s.dirty = true; return; }
+    if (s.inFlight) {
+      s.dirty = true;
+      return;
+    }
     const wait = s.last + minGapMs - Date.now();
     if (wait > 0) {
       clearTimeout(s.timer);
@@ -41,13 +44,26 @@ export function useTopic<T>(topics: readonly Topic[], load: (api: ScopeCloudApi)
     }
     s.inFlight = true;
     s.last = Date.now();
-    loadRef.current(api).then(
-      (v) => { if (s.alive) { setData(v); setError(null); } },
-      (e: unknown) => { if (s.alive) setError(e instanceof ApiError ? e : new ApiError('internal', String((e as Error)?.message ?? e))); },
-    ).finally(() => {
-      s.inFlight = false;
-      if (s.dirty) { s.dirty = false; run(); }
-    });
+    loadRef
+      .current(api)
+      .then(
+        (v) => {
+          if (s.alive) {
+            setData(v);
+            setError(null);
+          }
+        },
+        (e: unknown) => {
+          if (s.alive) setError(e instanceof ApiError ? e : new ApiError('internal', String((e as Error)?.message ?? e)));
+        },
+      )
+      .finally(() => {
+        s.inFlight = false;
+        if (s.dirty) {
+          s.dirty = false;
+          run();
+        }
+      });
   }, [api, minGapMs]);
 
   const key = topics.join(',');
@@ -58,7 +74,11 @@ export function useTopic<T>(topics: readonly Topic[], load: (api: ScopeCloudApi)
     const off = api.subscribe((e) => {
       if (e.type === 'changed' && topics.includes(e.topic)) run();
     });
-    return () => { s.alive = false; clearTimeout(s.timer); off(); };
+    return () => {
+      s.alive = false;
+      clearTimeout(s.timer);
+      off();
+    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, key, run]);
 
@@ -79,7 +99,7 @@ export function useNow(ms = 1000): number {
 export function useAction(): { busy: boolean; error: ApiError | null; run: <T>(f: () => Promise<T>) => Promise<T | undefined>; clear: () => void } {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  const run = useCallback(async <T,>(f: () => Promise<T>) => {
+  const run = useCallback(async <T>(f: () => Promise<T>) => {
     setBusy(true);
     setError(null);
     try {

@@ -15,7 +15,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The last meaningful line of a failed download's output: the error, not its stack. */
 export function downloadFailureReason(output) {
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const error = lines.find((l) => /^[A-Za-z]*Error\b|^Error:/.test(l)) ?? lines.find((l) => !l.startsWith('at ')) ?? 'no output';
   return error.length > 160 ? `${error.slice(0, 157)}...` : error;
 }
@@ -23,23 +26,31 @@ export function downloadFailureReason(output) {
 export function fetchElectron(env = process.env) {
   const pkgDir = join(root, 'node_modules', 'electron');
   if (!existsSync(join(pkgDir, 'install.js'))) {
-    return Promise.resolve({ ok: true, line: 'Electron is not installed (npm omitted dev dependencies); the desktop app is unavailable, the CLI and `scopecloud serve` work.' });
+    return Promise.resolve({
+      ok: true,
+      line: 'Electron is not installed (npm omitted dev dependencies); the desktop app is unavailable, the CLI and `scopecloud serve` work.',
+    });
   }
   const version = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version;
   if (env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
-    return Promise.resolve({ ok: true, line: `Electron ${version}: binary download skipped (ELECTRON_SKIP_BINARY_DOWNLOAD is set); the CLI and \`scopecloud serve\` do not need it.` });
+    return Promise.resolve({
+      ok: true,
+      line: `Electron ${version}: binary download skipped (ELECTRON_SKIP_BINARY_DOWNLOAD is set); the CLI and \`scopecloud serve\` do not need it.`,
+    });
   }
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(pkgDir, 'install.js')], { cwd: pkgDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    const keep = (d) => { output = (output + d.toString()).slice(-8000); };
+    const keep = (d) => {
+      output = (output + d.toString()).slice(-8000);
+    };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.on('error', (err) => resolve({ ok: false, line: failed(version, err.message) }));
     child.on('close', (code) => {
-      resolve(code === 0
-        ? { ok: true, line: `Electron ${version}: desktop app binary ready.` }
-        : { ok: false, line: failed(version, downloadFailureReason(output)) });
+      resolve(
+        code === 0 ? { ok: true, line: `Electron ${version}: desktop app binary ready.` } : { ok: false, line: failed(version, downloadFailureReason(output)) },
+      );
     });
   });
 }

@@ -12,7 +12,10 @@ export function writeTrayIcons(dir = join(projectRoot(), 'assets', 'tray')): str
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const icon of TRAY_ICONS) {
-    for (const [suffix, size] of [['', 22], ['@2x', 44]] as const) {
+    for (const [suffix, size] of [
+      ['', 22],
+      ['@2x', 44],
+    ] as const) {
       const file = join(dir, `${icon}${suffix}.png`);
       writeFileSync(file, trayIconPng(icon, size));
       written.push(file);

@@ -22,4 +22,7 @@ if (worker.status !== 0) process.exit(worker.status ?? 1);
 
 const ui = spawnSync(node, [join(root, 'scripts', 'bundle-renderer.ts')], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (ui.status === 0) console.log('scopecloud: UI bundled for `scopecloud serve`.');
-else console.log(`scopecloud: the UI bundle was not built (${(ui.stderr || ui.error?.message || '').trim().split('\n').pop()}); \`scopecloud serve\` builds it when it starts.`);
+else
+  console.log(
+    `scopecloud: the UI bundle was not built (${(ui.stderr || ui.error?.message || '').trim().split('\n').pop()}); \`scopecloud serve\` builds it when it starts.`,
+  );

@@ -45,7 +45,8 @@ export function parseCargo(log) {
   const skips = [...log.matchAll(/^test (\S+) \.\.\. ignored(?:, (.*))?$/gm)].map((m) => ({ name: m[1], reason: m[2] ?? '#[ignore]' }));
   // `cargo test -q` prints an ignored test as "i", without its name
   const named = skips.length;
-  for (let k = 1; k <= ignored - named; k++) skips.push({ name: `ignored test not named in the log (${k} of ${ignored - named})`, reason: 'run cargo test without -q' });
+  for (let k = 1; k <= ignored - named; k++)
+    skips.push({ name: `ignored test not named in the log (${k} of ${ignored - named})`, reason: 'run cargo test without -q' });
   return { ran, passed, failed, skips };
 }
 

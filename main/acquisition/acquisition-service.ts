@@ -85,12 +85,20 @@ const SOURCE_AWAY = new Set(['FileDeleted', 'FileUnreadable']);
 function retryFilesOf(engine: UploadEngine, folder: WatchEventMap['folder'], onError: (e: unknown) => void): void {
   for (const item of engine.list({ state: 'failed' })) {
     if (!item.path.startsWith(folder.root + sep) || !SOURCE_AWAY.has(item.error?.code ?? '')) continue;
-    stat(item.path).then((st) => (st.isFile() ? engine.retry(item.id) : undefined), () => undefined).catch(onError);
+    stat(item.path)
+      .then(
+        (st) => (st.isFile() ? engine.retry(item.id) : undefined),
+        () => undefined,
+      )
+      .catch(onError);
   }
 }
 
 function describeChanges(c: ManifestChanges): string {
-  return (['added', 'changed', 'removed'] as const).filter((k) => c[k].length > 0).map((k) => `${c[k].length} ${k}`).join(', ');
+  return (['added', 'changed', 'removed'] as const)
+    .filter((k) => c[k].length > 0)
+    .map((k) => `${c[k].length} ${k}`)
+    .join(', ');
 }
 
 export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisition> {
@@ -119,23 +127,28 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
       if (roots.length === 0) throw new Error('no folders to watch: set watch.folders (scopecloud config set watch.folders /path/a,/path/b)');
       const labels = rootLabels(roots);
       const key = (root: string, path: string) => keyFor(labels.get(root) ?? 'root', root, path);
-      watcher = new FolderWatcher({
-        roots,
-        include: o.settings.watch.include,
-        exclude: o.settings.watch.exclude,
-        markerNames: [o.settings.watch.markerFile],
-        mode: o.settings.watch.polling ? 'polling' : 'events',
-        stableMs: o.settings.watch.stableMs,
-        pollIntervalMs: o.settings.watch.pollIntervalMs,
-        reconcileIntervalMs: o.settings.watch.reconcileIntervalMs,
-      }, o.watchDeps);
+      watcher = new FolderWatcher(
+        {
+          roots,
+          include: o.settings.watch.include,
+          exclude: o.settings.watch.exclude,
+          markerNames: [o.settings.watch.markerFile],
+          mode: o.settings.watch.polling ? 'polling' : 'events',
+          stableMs: o.settings.watch.stableMs,
+          pollIntervalMs: o.settings.watch.pollIntervalMs,
+          reconcileIntervalMs: o.settings.watch.reconcileIntervalMs,
+        },
+        o.watchDeps,
+      );
       const report = (what: string) => (e: unknown) => log(`${what}: ${e instanceof Error ? e.message : String(e)}`);
       // Offers for one path are applied in the order the watcher reported them.
       const chains = new Map<string, Promise<unknown>>();
       const inOrder = (path: string, step: () => Promise<unknown>) => {
         const next = (chains.get(path) ?? Promise.resolve()).then(step).catch(report(path));
         chains.set(path, next);
-        void next.then(() => { if (chains.get(path) === next) chains.delete(path); });
+        void next.then(() => {
+          if (chains.get(path) === next) chains.delete(path);
+        });
       };
       watcher.on('growing', (f) => inOrder(f.path, () => eng.offer(f.path, f.size, false, { key: key(f.root, f.path) })));
       // the watcher stat'ed a file right before reporting it complete
@@ -152,7 +165,9 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
       const manifests = new SessionManifests({
         stagingDir: o.stagingDir,
         history: new ManifestHistory(join(o.stagingDir, 'sessions')),
-        queue: async (staged, manifestKey) => { await eng.add(staged, { key: manifestKey }); },
+        queue: async (staged, manifestKey) => {
+          await eng.add(staged, { key: manifestKey });
+        },
       });
       sessions = new SessionTracker(watcher, {
         ...(o.sessionIdleMs !== undefined ? { idleMs: o.sessionIdleMs } : {}),
@@ -162,7 +177,9 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
           const outcome = await manifests.publish(manifest, session.dir, sessionKey);
           if (outcome.kind === 'unchanged') return;
           const changed = outcome.changes ? `; changed since manifest ${outcome.changes.since}: ${describeChanges(outcome.changes)}` : '';
-          log(`session ${sessionKey} closed (${manifest.totals.files} file${manifest.totals.files === 1 ? '' : 's'}, ${manifest.closedBy}); manifest ${outcome.generation} queued${changed}`);
+          log(
+            `session ${sessionKey} closed (${manifest.totals.files} file${manifest.totals.files === 1 ? '' : 's'}, ${manifest.closedBy}); manifest ${outcome.generation} queued${changed}`,
+          );
         },
         onError: (e, session) => log(`session ${session.dir}: ${e.message}`),
       });
@@ -180,7 +197,10 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
         ...(watcher ? { watch: watcher.status() } : {}),
         active: all.filter((i) => i.state === 'uploading' || i.state === 'growing'),
         failed: all.filter((i) => i.state === 'failed'),
-        recent: all.filter((i) => i.state === 'verified').sort((a, b) => (b.verifiedAt ?? 0) - (a.verifiedAt ?? 0)).slice(0, 20),
+        recent: all
+          .filter((i) => i.state === 'verified')
+          .sort((a, b) => (b.verifiedAt ?? 0) - (a.verifiedAt ?? 0))
+          .slice(0, 20),
       };
     };
     const snapshotMs = o.snapshotMs ?? 1000;
@@ -190,7 +210,9 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
       await publish();
     }
     if (o.settings.upload.freeSpaceAfterDays !== null) {
-      freeTimer = timers.setInterval(() => { eng.freeSpace().catch(report('free space')); }, HOUR_MS);
+      freeTimer = timers.setInterval(() => {
+        eng.freeSpace().catch(report('free space'));
+      }, HOUR_MS);
     }
     function report(what: string) {
       return (e: unknown) => log(`${what}: ${e instanceof Error ? e.message : String(e)}`);

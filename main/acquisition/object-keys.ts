@@ -33,7 +33,10 @@ export function keyFor(rootLabel: string, root: string, path: string): string {
 export function folderKeyPrefix(roots: readonly string[], folder: string): string | null {
   const labels = rootLabels(roots);
   const holding = roots
-    .filter((r) => { const rel = relative(r, folder); return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[A-Za-z]:/.test(rel)); })
+    .filter((r) => {
+      const rel = relative(r, folder);
+      return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[A-Za-z]:/.test(rel));
+    })
     .sort((a, b) => b.length - a.length)[0];
   return holding === undefined ? null : keyFor(labels.get(holding) ?? 'root', holding, folder);
 }

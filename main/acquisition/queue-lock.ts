@@ -54,7 +54,9 @@ export async function acquireQueueLock(dir: string, pid = process.pid): Promise<
         async release() {
           try {
             if ((await readFile(file, 'utf8')).trim() === String(pid)) await unlink(file);
-          } catch { /* already gone */ }
+          } catch {
+            /* already gone */
+          }
         },
       };
     } catch (e) {

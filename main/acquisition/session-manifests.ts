@@ -40,7 +40,8 @@ export interface SessionManifestsOptions {
   fs?: StagingFs;
 }
 
-export type PublishOutcome = { kind: 'published'; generation: number; staged: string; changes?: Manifest['changes'] } | { kind: 'unchanged'; generation: number };
+export type PublishOutcome =
+  { kind: 'published'; generation: number; staged: string; changes?: Manifest['changes'] } | { kind: 'unchanged'; generation: number };
 
 export class SessionManifests {
   readonly #o: SessionManifestsOptions;

@@ -18,9 +18,7 @@ import type { ItemSnapshot, UploadEvent } from '../upload/engine.ts';
 import type { WatchEventMap } from '../watch/watch-types.ts';
 import { describeFolderProblem } from '../watch/folder-health.ts';
 import type { EventHub } from './events.ts';
-import {
-  ChangeClock, folderRows, isStagedManifest, rootOf, sessionsFrom, targetLabel, toFileItem, totalsOf,
-} from './acquisition-mapping.ts';
+import { ChangeClock, folderRows, isStagedManifest, rootOf, sessionsFrom, targetLabel, toFileItem, totalsOf } from './acquisition-mapping.ts';
 
 export interface AcquisitionDeps {
   settings: () => Settings;
@@ -116,29 +114,35 @@ export function createAcquisitionApi(d: AcquisitionDeps): AcquisitionApi {
       current = acq;
       startError = null;
       if (paused) acq.engine.pause();
-      unsubscribe.push(acq.engine.subscribe((ev) => {
-        if (d.onUploadEvent) d.onUploadEvent(ev);
-        else if (ev.type === 'item' && ev.item.state === 'failed') failedUpload(ev.item);
-        d.hub.changed('acquisition', 'status');
-      }));
+      unsubscribe.push(
+        acq.engine.subscribe((ev) => {
+          if (d.onUploadEvent) d.onUploadEvent(ev);
+          else if (ev.type === 'item' && ev.item.state === 'failed') failedUpload(ev.item);
+          d.hub.changed('acquisition', 'status');
+        }),
+      );
       if (acq.watcher) {
         const roots = settings.watch.folders;
-        unsubscribe.push(acq.watcher.on('error', (e) => {
-          const root = e.path ? rootOf(roots, e.path) : null;
-          if (root && (e.path === root || !rootErrors.has(root))) rootErrors.set(root, e.error.message.split('\n')[0]);
-          d.hub.changed('acquisition');
-        }));
+        unsubscribe.push(
+          acq.watcher.on('error', (e) => {
+            const root = e.path ? rootOf(roots, e.path) : null;
+            if (root && (e.path === root || !rootErrors.has(root))) rootErrors.set(root, e.error.message.split('\n')[0]);
+            d.hub.changed('acquisition');
+          }),
+        );
         unsubscribe.push(acq.watcher.on('scan', () => d.hub.changed('acquisition')));
         const onFolder = (e: WatchEventMap['folder']) => {
           if (e.state === 'watching') rootErrors.delete(e.root);
           if (d.onFolderEvent) d.onFolderEvent(e);
-          else if (e.state !== 'watching') d.hub.notify('warning', `Not watching ${basename(e.root)}`, `${e.root} is ${describeFolderProblem(e)}. It is watched again as soon as it is back.`);
+          else if (e.state !== 'watching')
+            d.hub.notify('warning', `Not watching ${basename(e.root)}`, `${e.root} is ${describeFolderProblem(e)}. It is watched again as soon as it is back.`);
           d.hub.changed('acquisition', 'status');
         };
         unsubscribe.push(acq.watcher.on('folder', onFolder));
         // Folders found missing while the acquisition started, before this subscription.
         for (const r of acq.watcher.status().roots) {
-          if (r.state === 'missing' || r.state === 'unreadable') onFolder({ root: r.root, state: r.state, reason: r.reason, since: r.since ?? now(), previous: null });
+          if (r.state === 'missing' || r.state === 'unreadable')
+            onFolder({ root: r.root, state: r.state, reason: r.reason, since: r.since ?? now(), previous: null });
         }
       }
     } catch (e) {

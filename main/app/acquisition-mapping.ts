@@ -37,11 +37,16 @@ export function sessionId(dir: string): string {
 
 export function fileState(item: ItemSnapshot): FileState {
   switch (item.state) {
-    case 'verified': return 'verified';
-    case 'failed': return 'failed';
-    case 'uploading': return item.final && item.bytesDone >= item.size ? 'verifying' : 'uploading';
-    case 'growing': return item.bytesDone > 0 ? 'uploading' : 'waiting';
-    case 'queued': return 'waiting';
+    case 'verified':
+      return 'verified';
+    case 'failed':
+      return 'failed';
+    case 'uploading':
+      return item.final && item.bytesDone >= item.size ? 'verifying' : 'uploading';
+    case 'growing':
+      return item.bytesDone > 0 ? 'uploading' : 'waiting';
+    case 'queued':
+      return 'waiting';
   }
 }
 
@@ -107,7 +112,16 @@ export function sessionsFrom(items: readonly ItemSnapshot[], roots: readonly str
     .map((s) => {
       const id = sessionId(s.folder);
       const closed = liveClosed.get(s.folder) ?? manifests.has(id);
-      return { id, folder: s.folder, files: s.files, bytes: s.bytes, closed, uploaded: closed && s.verified === s.files, verified: s.verified, failed: s.failed };
+      return {
+        id,
+        folder: s.folder,
+        files: s.files,
+        bytes: s.bytes,
+        closed,
+        uploaded: closed && s.verified === s.files,
+        verified: s.verified,
+        failed: s.failed,
+      };
     })
     .sort((a, b) => a.folder.localeCompare(b.folder));
 }
@@ -129,8 +143,8 @@ export function folderRows(
     return {
       path: root,
       state,
-      reason: state === 'watching' ? null : status?.reason ?? null,
-      since: state === 'stopped' ? null : status?.since ?? null,
+      reason: state === 'watching' ? null : (status?.reason ?? null),
+      since: state === 'stopped' ? null : (status?.since ?? null),
       sessions: sessions.filter((s) => rootOf(roots, s.folder) === root).length,
       files: items.filter((i) => rootOf(roots, i.path) === root).length,
       error: errors.get(root) ?? null,
@@ -139,7 +153,10 @@ export function folderRows(
 }
 
 export function totalsOf(items: readonly FileItem[]): { files: number; verified: number; failed: number; bytes: number; sentBytes: number } {
-  let verified = 0, failed = 0, bytes = 0, sentBytes = 0;
+  let verified = 0,
+    failed = 0,
+    bytes = 0,
+    sentBytes = 0;
   for (const f of items) {
     if (f.state === 'verified') verified++;
     if (f.state === 'failed') failed++;

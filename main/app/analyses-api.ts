@@ -68,19 +68,23 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
     if (following.has(id)) return;
     const abort = new AbortController();
     following.set(id, abort);
-    ctx.jobs.follow(id, { signal: abort.signal, onUpdate: () => d.hub.changed('analyses', 'status') })
-      .then((v) => {
-        if (abort.signal.aborted) return;
-        if (d.onFinished) {
-          if (v.state === 'done') d.onFinished(id, v.name, true, `${v.name} is ready: open it in Results.`);
-          else if (v.state === 'failed') d.onFinished(id, v.name, false, v.failure?.message ?? 'failed');
-        } else if (v.state === 'done') d.hub.notify('info', 'Analysis finished', `${v.name} is ready: open it in Results.`);
-        else if (v.state === 'failed') d.hub.notify('error', 'Analysis failed', `${v.name}: ${v.failure?.message ?? 'failed'}`);
-      }, (e: unknown) => {
-        const message = (e as Error).message.split('\n')[0] ?? 'stopped';
-        if (d.onFinished) d.onFinished(id, id, false, `stopped following it: ${message}`);
-        else d.hub.notify('error', 'Analysis stopped', `${id}: ${message}`);
-      })
+    ctx.jobs
+      .follow(id, { signal: abort.signal, onUpdate: () => d.hub.changed('analyses', 'status') })
+      .then(
+        (v) => {
+          if (abort.signal.aborted) return;
+          if (d.onFinished) {
+            if (v.state === 'done') d.onFinished(id, v.name, true, `${v.name} is ready: open it in Results.`);
+            else if (v.state === 'failed') d.onFinished(id, v.name, false, v.failure?.message ?? 'failed');
+          } else if (v.state === 'done') d.hub.notify('info', 'Analysis finished', `${v.name} is ready: open it in Results.`);
+          else if (v.state === 'failed') d.hub.notify('error', 'Analysis failed', `${v.name}: ${v.failure?.message ?? 'failed'}`);
+        },
+        (e: unknown) => {
+          const message = (e as Error).message.split('\n')[0] ?? 'stopped';
+          if (d.onFinished) d.onFinished(id, id, false, `stopped following it: ${message}`);
+          else d.hub.notify('error', 'Analysis stopped', `${id}: ${message}`);
+        },
+      )
       .finally(() => {
         following.delete(id);
         d.hub.changed('analyses');
@@ -91,20 +95,26 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
   const activeCount = (list: readonly Analysis[]) => list.filter((a) => a.status === 'running' || a.status === 'queued').length;
 
   async function list(): Promise<Analysis[]> {
-    listing ??= Promise.all(listed(d.settings()).map(async (ctx) => {
-      try {
-        return (await ctx.jobs.list()).filter((v) => !v.dismissed).map((v) => toAnalysis(v, ctx.demo));
-      } catch (e) {
-        if (ctx.demo) return []; // a demo run replacing its folder under the read is no error of the user's
-        throw e;
-      }
-    })).then((lists) => {
-      const before = activeCount(lastList);
-      lastList = lists.flat().sort((a, b) => b.startedAt - a.startedAt);
-      lastListAt = now();
-      if (activeCount(lastList) !== before) d.hub.changed('status');
-      return lastList;
-    }).finally(() => { listing = null; });
+    listing ??= Promise.all(
+      listed(d.settings()).map(async (ctx) => {
+        try {
+          return (await ctx.jobs.list()).filter((v) => !v.dismissed).map((v) => toAnalysis(v, ctx.demo));
+        } catch (e) {
+          if (ctx.demo) return []; // a demo run replacing its folder under the read is no error of the user's
+          throw e;
+        }
+      }),
+    )
+      .then((lists) => {
+        const before = activeCount(lastList);
+        lastList = lists.flat().sort((a, b) => b.startedAt - a.startedAt);
+        lastListAt = now();
+        if (activeCount(lastList) !== before) d.hub.changed('status');
+        return lastList;
+      })
+      .finally(() => {
+        listing = null;
+      });
     return listing;
   }
 
@@ -143,33 +153,48 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       const settings = d.settings();
       const ctx = d.jobs(settings);
       const src = await sourceOf(req);
-      const params = { k: req.params.k ?? 4, ...(req.params.planes !== undefined ? { planes: req.params.planes } : {}), ...(req.params.fs !== undefined ? { fs: req.params.fs } : {}) };
+      const params = {
+        k: req.params.k ?? 4,
+        ...(req.params.planes !== undefined ? { planes: req.params.planes } : {}),
+        ...(req.params.fs !== undefined ? { fs: req.params.fs } : {}),
+      };
       const name = req.name || src.label;
       let request;
       if (req.where === 'ec2') {
         const aws = d.aws(settings);
         if (!aws || !ctx.ec2) throw notConfigured('analyses on EC2');
         const preset = analysisPreset(req.presetId ?? EC2_PRESET);
-        if (req.source.kind !== 'session') throw new AppError('INVALID_INPUT', 'EC2 analyses read their data from S3: choose an acquisition session that has been uploaded', 'source');
+        if (req.source.kind !== 'session')
+          throw new AppError('INVALID_INPUT', 'EC2 analyses read their data from S3: choose an acquisition session that has been uploaded', 'source');
         const keys = await storedKeys(ctx, settings, src.folder);
         if (keys.length === 0) throw new AppError('INVALID_INPUT', `no uploaded TIFF files of ${src.label} yet: wait until its files are verified`, 'source');
-        request = await planAnalysis({ settings, aws }, {
-          name, sources: [src.folder], params,
-          shards: [{ label: src.label, input: { kind: 'store', keys }, args: [] }],
-          // the lab's rule for any instance ScopeCloud launches (settings budget.maxRuntimeHours)
-          maxRuntimeSeconds: Math.round(settings.budget.maxRuntimeHours * 3600),
-          ec2: {
-            instanceType: preset.instanceType,
-            consentToCreateProfile: req.consentToCreateProfile === true,
-            ...(req.overrideBudget ? { overrideReason: 'confirmed in the ScopeCloud analysis form' } : {}),
+        request = await planAnalysis(
+          { settings, aws },
+          {
+            name,
+            sources: [src.folder],
+            params,
+            shards: [{ label: src.label, input: { kind: 'store', keys }, args: [] }],
+            // the lab's rule for any instance ScopeCloud launches (settings budget.maxRuntimeHours)
+            maxRuntimeSeconds: Math.round(settings.budget.maxRuntimeHours * 3600),
+            ec2: {
+              instanceType: preset.instanceType,
+              consentToCreateProfile: req.consentToCreateProfile === true,
+              ...(req.overrideBudget ? { overrideReason: 'confirmed in the ScopeCloud analysis form' } : {}),
+            },
           },
-        });
+        );
       } else {
-        request = await planAnalysis({ settings, aws: null }, {
-          name, sources: [src.folder], params,
-          shards: [{ label: src.label, input: { kind: 'local', paths: [src.folder] }, args: [] }],
-          maxRuntimeSeconds: d.localMaxRuntimeSeconds ?? 12 * 3600,
-        });
+        request = await planAnalysis(
+          { settings, aws: null },
+          {
+            name,
+            sources: [src.folder],
+            params,
+            shards: [{ label: src.label, input: { kind: 'local', paths: [src.folder] }, args: [] }],
+            maxRuntimeSeconds: d.localMaxRuntimeSeconds ?? 12 * 3600,
+          },
+        );
       }
       const m = await ctx.jobs.submit(request);
       follow(ctx, m.id);
@@ -232,6 +257,11 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
 function analysisPreset(name: string): LaunchPreset {
   const p = PRESETS.find((x) => x.name === name);
   if (!p) throw new AppError('INVALID_INPUT', `unknown machine "${name}" (one of ${ANALYSIS_PRESETS.join(', ')})`, 'presetId');
-  if (!ANALYSIS_PRESETS.includes(p.name)) throw new AppError('INVALID_INPUT', `${p.label} (${p.instanceType}) is not for analyses: the worker uses CPUs only (choose ${ANALYSIS_PRESETS.join(', ')})`, 'presetId');
+  if (!ANALYSIS_PRESETS.includes(p.name))
+    throw new AppError(
+      'INVALID_INPUT',
+      `${p.label} (${p.instanceType}) is not for analyses: the worker uses CPUs only (choose ${ANALYSIS_PRESETS.join(', ')})`,
+      'presetId',
+    );
   return p;
 }

@@ -13,11 +13,16 @@ export const SHOWN_STEPS = PIPELINE_STEPS;
 
 export function analysisStatus(state: JobState): AnalysisStatus {
   switch (state) {
-    case 'queued': return 'queued';
-    case 'done': return 'done';
-    case 'failed': return 'failed';
-    case 'cancelled': return 'cancelled';
-    default: return 'running';
+    case 'queued':
+      return 'queued';
+    case 'done':
+      return 'done';
+    case 'failed':
+      return 'failed';
+    case 'cancelled':
+      return 'cancelled';
+    default:
+      return 'running';
   }
 }
 
@@ -38,9 +43,12 @@ export function stepFraction(shard: ShardView, step: string): number {
 export function toAnalysis(v: JobView, demo = false): Analysis {
   const status = analysisStatus(v.state);
   const steps = SHOWN_STEPS.map((name) => {
-    const done = status === 'done' ? 100
-      : v.shards.length === 0 ? 0
-        : Math.round((v.shards.reduce((s, sh) => s + stepFraction(sh, name), 0) / v.shards.length) * 1000) / 10;
+    const done =
+      status === 'done'
+        ? 100
+        : v.shards.length === 0
+          ? 0
+          : Math.round((v.shards.reduce((s, sh) => s + stepFraction(sh, name), 0) / v.shards.length) * 1000) / 10;
     return { name, done, total: 100 };
   });
   const terminal = isTerminal(v.state);

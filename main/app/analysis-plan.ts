@@ -55,7 +55,8 @@ export async function planAnalysis(d: AnalysisPlanDeps, r: AnalysisPlanRequest):
     const target = d.settings.target;
     if (target.kind !== 's3' || !d.aws) throw notConfigured('analyses on EC2');
     const attempts = r.ec2.attempts ?? DEFAULT_LAUNCH_ATTEMPTS;
-    if (!Number.isInteger(attempts) || attempts < 1 || attempts > 5) throw new AppError('INVALID_INPUT', `launch attempts must be 1 to 5 (got ${attempts})`, 'attempts');
+    if (!Number.isInteger(attempts) || attempts < 1 || attempts > 5)
+      throw new AppError('INVALID_INPUT', `launch attempts must be 1 to 5 (got ${attempts})`, 'attempts');
     const override = r.ec2.overrideReason?.trim();
     if (r.ec2.overrideReason !== undefined && !override) throw new AppError('INVALID_INPUT', 'a budget override needs a reason', 'overrideBudget');
     await checkJobBudget(d.aws.compute, {
@@ -67,7 +68,10 @@ export async function planAnalysis(d: AnalysisPlanDeps, r: AnalysisPlanRequest):
     });
     const profileName = r.ec2.instanceProfile ?? DEFAULT_PROFILE_NAME;
     const profile = await ensureJobInstanceProfile(d.aws.clients.iam, {
-      bucket: target.bucket, prefix: target.prefix, name: profileName, consent: r.ec2.consentToCreateProfile,
+      bucket: target.bucket,
+      prefix: target.prefix,
+      name: profileName,
+      consent: r.ec2.consentToCreateProfile,
     }).catch((e: unknown) => {
       if (e instanceof IamSetupError && e.code === 'CONSENT_REQUIRED') throw consentRequired(target.bucket, target.prefix, profileName);
       throw e;
@@ -88,5 +92,8 @@ export async function planAnalysis(d: AnalysisPlanDeps, r: AnalysisPlanRequest):
 export function consentRequired(bucket: string, prefix: string, profile = DEFAULT_PROFILE_NAME): AppError {
   const p = prefix.replace(/^\/+|\/+$/g, '');
   const base = `s3://${bucket}/${p ? p + '/' : ''}`;
-  return new AppError('CONSENT_REQUIRED', `EC2 analyses need the IAM instance profile ${profile}, which does not exist yet: agree to create it (a role that may only read ${base}* and write ${base}jobs/*)`);
+  return new AppError(
+    'CONSENT_REQUIRED',
+    `EC2 analyses need the IAM instance profile ${profile}, which does not exist yet: agree to create it (a role that may only read ${base}* and write ${base}jobs/*)`,
+  );
 }

@@ -43,9 +43,23 @@ export function createAppNotifier(d: {
     folder(e) {
       if (e.state === 'watching' && e.previous === null) return false;
       const name = basename(e.root);
-      return send(e.state === 'watching'
-        ? { key: `folder:${e.root}:back`, eventId: `folder:${e.root}:back:${e.since}`, title: `Watching ${name} again`, body: `${e.root} is back; files written while it was away are being uploaded.`, urgency: 'normal' }
-        : { key: `folder:${e.root}:${e.state}`, eventId: `folder:${e.root}:${e.state}:${e.since}`, title: `Not watching ${name}`, body: `${e.root} is ${describeFolderProblem(e)}. It is watched again as soon as it is back.`, urgency: 'critical' });
+      return send(
+        e.state === 'watching'
+          ? {
+              key: `folder:${e.root}:back`,
+              eventId: `folder:${e.root}:back:${e.since}`,
+              title: `Watching ${name} again`,
+              body: `${e.root} is back; files written while it was away are being uploaded.`,
+              urgency: 'normal',
+            }
+          : {
+              key: `folder:${e.root}:${e.state}`,
+              eventId: `folder:${e.root}:${e.state}:${e.since}`,
+              title: `Not watching ${name}`,
+              body: `${e.root} is ${describeFolderProblem(e)}. It is watched again as soon as it is back.`,
+              urgency: 'critical',
+            },
+      );
     },
     uploadEvent(e) {
       if (e.type === 'item' && e.item.state === 'verified') {
@@ -54,7 +68,13 @@ export function createAppNotifier(d: {
         verifiedBytes += e.item.size;
       } else if (e.type === 'item' && e.item.state === 'failed') {
         // a shared key: a burst of failing files gives one notification per interval
-        const n = jobNotification('upload', e.item.id, basename(e.item.path), false, `${e.item.error?.message ?? 'failed'} Retry it in Acquisition once fixed.`);
+        const n = jobNotification(
+          'upload',
+          e.item.id,
+          basename(e.item.path),
+          false,
+          `${e.item.error?.message ?? 'failed'} Retry it in Acquisition once fixed.`,
+        );
         send({ ...n, key: 'upload:failed' });
       } else if (e.type === 'idle' && verified > 0) {
         const label = `${verified} file${verified === 1 ? '' : 's'}`;

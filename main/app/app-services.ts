@@ -118,12 +118,15 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     hub,
     log,
     onUploadEvent: (e) => notifier.uploadEvent(e),
-    onFolderEvent: (e) => { notifier.folder(e); },
+    onFolderEvent: (e) => {
+      notifier.folder(e);
+    },
     ...(opts.sessionIdleMs !== undefined ? { sessionIdleMs: opts.sessionIdleMs } : {}),
   });
   onSaved = async (before, after) => {
     if (acquisitionChanged(before, after)) await acquisition.restart();
-    else if (before.upload.bandwidthLimit !== after.upload.bandwidthLimit) await acquisition.setBandwidthLimit(after.upload.bandwidthLimit).catch(() => undefined);
+    else if (before.upload.bandwidthLimit !== after.upload.bandwidthLimit)
+      await acquisition.setBandwidthLimit(after.upload.bandwidthLimit).catch(() => undefined);
     if (JSON.stringify(before.target) !== JSON.stringify(after.target)) hub.changed('instances', 'budget', 'analyses');
   };
   const compute = createComputeApi({ settings: settings.current, context: (s) => aws.of(s), env, hub });
@@ -168,13 +171,33 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     checkLocalArchive: (req) => settings.checkLocalArchive(req.archiveDir),
 
     getAcquisition: () => acquisition.view(),
-    async addWatchedFolder(req) { await settings.addFolder(req.path); return ok; },
-    async removeWatchedFolder(req) { await settings.removeFolder(req.path); return ok; },
-    async pauseUploads() { await acquisition.pause(); return ok; },
-    async resumeUploads() { await acquisition.resume(); return ok; },
-    async setBandwidthLimit(req) { await settings.setBandwidthLimit(req.bytesPerSec); return ok; },
-    async retryFile(req) { await acquisition.retry(req.id); return ok; },
-    async listSessions() { return { sessions: await acquisition.sessions() }; },
+    async addWatchedFolder(req) {
+      await settings.addFolder(req.path);
+      return ok;
+    },
+    async removeWatchedFolder(req) {
+      await settings.removeFolder(req.path);
+      return ok;
+    },
+    async pauseUploads() {
+      await acquisition.pause();
+      return ok;
+    },
+    async resumeUploads() {
+      await acquisition.resume();
+      return ok;
+    },
+    async setBandwidthLimit(req) {
+      await settings.setBandwidthLimit(req.bytesPerSec);
+      return ok;
+    },
+    async retryFile(req) {
+      await acquisition.retry(req.id);
+      return ok;
+    },
+    async listSessions() {
+      return { sessions: await acquisition.sessions() };
+    },
 
     listInstances: (req) => compute.listInstances(req),
     explainAction: (req) => compute.explainAction(req),
@@ -186,12 +209,24 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     refreshBudget: () => compute.refreshBudget(),
     refreshPrices: () => compute.refreshPrices(),
 
-    async listAnalyses() { return { analyses: await analyses.list() }; },
+    async listAnalyses() {
+      return { analyses: await analyses.list() };
+    },
     launchAnalysis: (req) => analyses.launch(req),
-    async cancelAnalysis(req) { await analyses.cancel(req.id); return ok; },
-    async dismissAnalysis(req) { await analyses.dismiss(req.id); return ok; },
-    async getAnalysisLog(req) { return { lines: await analyses.log(req.id) }; },
-    async listResults() { return { results: await results.list(await analyses.list()) }; },
+    async cancelAnalysis(req) {
+      await analyses.cancel(req.id);
+      return ok;
+    },
+    async dismissAnalysis(req) {
+      await analyses.dismiss(req.id);
+      return ok;
+    },
+    async getAnalysisLog(req) {
+      return { lines: await analyses.log(req.id) };
+    },
+    async listResults() {
+      return { results: await results.list(await analyses.list()) };
+    },
     getResultSummary: (req) => results.summary(req.id),
     getRoiArrays: (req) => results.rois(req.id),
     getTrace: (req) => results.trace(req.id, req.roi),

@@ -25,7 +25,17 @@ export interface CheckClients {
 }
 
 export function formatProblems(req: AwsCheckRequest): FieldProblem[] {
-  const candidate = { ...defaultSettings('/'), target: { kind: 's3' as const, bucket: req.bucket.trim(), region: req.region.trim(), prefix: '', profile: req.profile.trim(), endpoint: req.endpoint.trim() } };
+  const candidate = {
+    ...defaultSettings('/'),
+    target: {
+      kind: 's3' as const,
+      bucket: req.bucket.trim(),
+      region: req.region.trim(),
+      prefix: '',
+      profile: req.profile.trim(),
+      endpoint: req.endpoint.trim(),
+    },
+  };
   return settingsErrors(candidate)
     .filter((e) => e.field.startsWith('target.'))
     .map((e) => ({ field: e.field.slice('target.'.length), message: e.message }));
@@ -42,7 +52,11 @@ function errText(e: unknown): string {
 }
 function isNetworkError(e: unknown): boolean {
   const code = (e as { code?: string })?.code ?? '';
-  return ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH'].includes(code) || errName(e) === 'TimeoutError' || errName(e) === 'AbortError';
+  return (
+    ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH'].includes(code) ||
+    errName(e) === 'TimeoutError' ||
+    errName(e) === 'AbortError'
+  );
 }
 
 export async function checkAws(req: AwsCheckRequest, clientsFor: (req: AwsCheckRequest) => CheckClients, timeoutMs = 10_000): Promise<AwsCheckResult> {
@@ -61,7 +75,9 @@ export async function checkAws(req: AwsCheckRequest, clientsFor: (req: AwsCheckR
       if (!req.endpoint.trim()) {
         const why = isCredentialFailure(awsFailure(e))
           ? `no working credentials for ${profileLabel} (${errText(e)}); sign in (aws sso login) or fix ~/.aws/config`
-          : isNetworkError(e) ? `cannot reach AWS STS in ${req.region.trim()} (${errText(e)})` : `${profileLabel}: ${errName(e)}: ${errText(e)}`;
+          : isNetworkError(e)
+            ? `cannot reach AWS STS in ${req.region.trim()} (${errText(e)})`
+            : `${profileLabel}: ${errName(e)}: ${errText(e)}`;
         problems.push({ field: isNetworkError(e) ? 'region' : 'profile', message: why });
         return { ok: false, identity: null, problems };
       }
@@ -80,8 +96,10 @@ export async function checkAws(req: AwsCheckRequest, clientsFor: (req: AwsCheckR
 function bucketProblem(e: unknown, bucket: string, req: AwsCheckRequest, profileLabel: string): FieldProblem {
   const status = errStatus(e);
   const name = errName(e);
-  if (status === 404 || name === 'NotFound' || name === 'NoSuchBucket') return { field: 'bucket', message: `bucket "${bucket}" does not exist (create it first, or check the name)` };
-  if (status === 403 || name === 'Forbidden' || name === 'AccessDenied') return { field: 'bucket', message: `${profileLabel} may not use bucket "${bucket}" (access denied)` };
+  if (status === 404 || name === 'NotFound' || name === 'NoSuchBucket')
+    return { field: 'bucket', message: `bucket "${bucket}" does not exist (create it first, or check the name)` };
+  if (status === 403 || name === 'Forbidden' || name === 'AccessDenied')
+    return { field: 'bucket', message: `${profileLabel} may not use bucket "${bucket}" (access denied)` };
   if (status === 301 || name === 'PermanentRedirect') return { field: 'region', message: `bucket "${bucket}" is in another region than ${req.region.trim()}` };
   if (isCredentialFailure(awsFailure(e))) return { field: 'profile', message: `no working credentials for ${profileLabel} (${errText(e)})` };
   if (isNetworkError(e)) {

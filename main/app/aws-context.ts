@@ -86,10 +86,10 @@ export function createAwsContexts(d: AwsContextDeps): AwsContexts {
     if (background?.guardrails) compute.guardrails.start();
     const poller = background?.pollInstances
       ? createInstancePoller({
-        list: () => compute.instances.list(),
-        timers: background.pollTimers ?? backgroundTimers,
-        onChange: (list, previous) => background?.onInstancesChanged?.(list, previous),
-      })
+          list: () => compute.instances.list(),
+          timers: background.pollTimers ?? backgroundTimers,
+          onChange: (list, previous) => background?.onInstancesChanged?.(list, previous),
+        })
       : null;
     poller?.start();
     current = { key, ctx: { clients, compute, owner, poller } };

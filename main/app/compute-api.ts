@@ -109,8 +109,13 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     }
     if (budgetsError && !summary.actual) throw budgetsError;
     const b = toBudget({
-      now: now(), currency: prices.currency, actual: summary.actual, actualError: summary.actualError,
-      live: summary.live, budget: aws, localLimit: settings.budget.monthlyLimitUsd,
+      now: now(),
+      currency: prices.currency,
+      actual: summary.actual,
+      actualError: summary.actualError,
+      live: summary.live,
+      budget: aws,
+      localLimit: settings.budget.monthlyLimitUsd,
     });
     const shown = cachedBudget?.key === ctxKey(settings) ? cachedBudget.budget : null;
     cachedBudget = { at: now(), key: ctxKey(settings), budget: b };
@@ -135,16 +140,36 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     refreshing = true;
     const before = JSON.stringify([cachedInstances?.list.map((i) => [i.id, i.state]), cachedBudget?.budget.monthToDate]);
     const work = fresh(cachedBudget) ? instances(false).then(() => undefined) : budget(false).then(() => undefined);
-    work.then(() => {
-      const after = JSON.stringify([cachedInstances?.list.map((i) => [i.id, i.state]), cachedBudget?.budget.monthToDate]);
-      if (after !== before) d.hub.changed('status');
-    }, () => {
-      // keep the last figures; the views show the error when asked directly
-      const t = now();
-      if (cachedInstances) cachedInstances.at = t;
-      if (cachedBudget) cachedBudget.at = t;
-      else cachedBudget = { at: t, key, budget: toBudget({ now: t, currency: prices.currency, actual: null, actualError: null, live: liveCost([], t), budget: null, localLimit: settings.budget.monthlyLimitUsd }) };
-    }).finally(() => { refreshing = false; });
+    work
+      .then(
+        () => {
+          const after = JSON.stringify([cachedInstances?.list.map((i) => [i.id, i.state]), cachedBudget?.budget.monthToDate]);
+          if (after !== before) d.hub.changed('status');
+        },
+        () => {
+          // keep the last figures; the views show the error when asked directly
+          const t = now();
+          if (cachedInstances) cachedInstances.at = t;
+          if (cachedBudget) cachedBudget.at = t;
+          else
+            cachedBudget = {
+              at: t,
+              key,
+              budget: toBudget({
+                now: t,
+                currency: prices.currency,
+                actual: null,
+                actualError: null,
+                live: liveCost([], t),
+                budget: null,
+                localLimit: settings.budget.monthlyLimitUsd,
+              }),
+            };
+        },
+      )
+      .finally(() => {
+        refreshing = false;
+      });
   }
 
   const changedInstances = () => {
@@ -170,10 +195,14 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     async instanceAction(req) {
       const { ctx } = need('instance actions');
       const svc = ctx.compute.instances;
-      const r = req.action === 'start' ? await svc.start(req.id)
-        : req.action === 'stop' ? await svc.stop(req.id)
-          : req.action === 'reboot' ? await svc.reboot(req.id)
-            : await svc.terminate(req.id, { confirm: req.confirmText ?? '' });
+      const r =
+        req.action === 'start'
+          ? await svc.start(req.id)
+          : req.action === 'stop'
+            ? await svc.stop(req.id)
+            : req.action === 'reboot'
+              ? await svc.reboot(req.id)
+              : await svc.terminate(req.id, { confirm: req.confirmText ?? '' });
       changedInstances();
       return { id: r.instance.id, state: r.currentState };
     },
@@ -273,6 +302,10 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
 export function checkPlannedHours(plannedHours: number, settings: Settings): void {
   const max = settings.budget.maxRuntimeHours;
   if (plannedHours > max) {
-    throw new AppError('INVALID_INPUT', `${plannedHours} h is longer than the lab's limit of ${max} h per instance (Settings, Budget and instances)`, 'plannedHours');
+    throw new AppError(
+      'INVALID_INPUT',
+      `${plannedHours} h is longer than the lab's limit of ${max} h per instance (Settings, Budget and instances)`,
+      'plannedHours',
+    );
   }
 }

@@ -70,7 +70,12 @@ export function toPriceTableInfo(table: PriceTable, now: number): PriceTableInfo
  */
 export function launchCheck(projected: number, baseline: { limit: number; spent: number; committed: number } | null): LaunchCheck {
   if (!baseline) {
-    return { allowed: true, projectedCost: projected, remaining: null, message: `No monthly limit is set, so nothing limits this launch (about ${usd(projected)}).` };
+    return {
+      allowed: true,
+      projectedCost: projected,
+      remaining: null,
+      message: `No monthly limit is set, so nothing limits this launch (about ${usd(projected)}).`,
+    };
   }
   const remaining = Math.max(0, baseline.limit - baseline.spent - baseline.committed);
   const allowed = projected <= remaining;
@@ -100,15 +105,24 @@ export function toBudget(x: BudgetInputs): Budget {
   const monthToDate = x.actual?.total ?? x.budget?.actual ?? 0;
   const forecast = x.budget?.forecast ?? monthToDate + x.live.projectedRestOfMonth;
   const limit = x.budget?.limit ?? x.localLimit;
-  const thresholds = x.budget?.thresholds ?? DEFAULT_THRESHOLDS.map((percent) => ({ percent, crossed: limit !== null && limit > 0 && monthToDate >= (limit * percent) / 100 }));
+  const thresholds =
+    x.budget?.thresholds ?? DEFAULT_THRESHOLDS.map((percent) => ({ percent, crossed: limit !== null && limit > 0 && monthToDate >= (limit * percent) / 100 }));
   const source = x.budget ? `the AWS Budget "${x.budget.name}"` : 'the monthly limit in settings';
   let guard: Budget['guard'];
   if (limit === null) {
     guard = { state: 'ok', remaining: null, message: 'No monthly limit is set, so launches are not checked against a budget.' };
   } else if (monthToDate >= limit) {
-    guard = { state: 'blocked', remaining: 0, message: `Spend this month (${usd(monthToDate)}) has reached ${source} of ${usd(limit)}: new launches are refused unless an administrator overrides.` };
+    guard = {
+      state: 'blocked',
+      remaining: 0,
+      message: `Spend this month (${usd(monthToDate)}) has reached ${source} of ${usd(limit)}: new launches are refused unless an administrator overrides.`,
+    };
   } else if (forecast > limit || monthToDate >= limit * 0.8) {
-    guard = { state: 'warning', remaining: limit - monthToDate, message: `At the current rate this month ends near ${usd(forecast)}, against ${source} of ${usd(limit)}. Launches are checked against what is left.` };
+    guard = {
+      state: 'warning',
+      remaining: limit - monthToDate,
+      message: `At the current rate this month ends near ${usd(forecast)}, against ${source} of ${usd(limit)}. Launches are checked against what is left.`,
+    };
   } else {
     guard = { state: 'ok', remaining: limit - monthToDate, message: `Launches are allowed while the projected spend stays under ${source} of ${usd(limit)}.` };
   }

@@ -46,7 +46,11 @@ export function createEventHub(opts: { minGapMs?: number; timers?: Timeouts; now
         if (pending.has(topic)) continue;
         const wait = (lastSent.get(topic) ?? -Infinity) + minGapMs - now();
         if (wait <= 0) flush(topic);
-        else pending.set(topic, timers.setTimeout(() => flush(topic), wait));
+        else
+          pending.set(
+            topic,
+            timers.setTimeout(() => flush(topic), wait),
+          );
       }
     },
     notify(level, title, body) {

@@ -67,7 +67,9 @@ export function fsRangeReader(root: string): RangeReader {
 export function s3RangeReader(s3: S3Client, bucket: string, prefix: string): RangeReader {
   return async (key, start, length) => {
     try {
-      const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: prefix ? `${prefix}/${key}` : key, Range: `bytes=${start}-${start + length - 1}` }));
+      const res = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: prefix ? `${prefix}/${key}` : key, Range: `bytes=${start}-${start + length - 1}` }),
+      );
       return Buffer.from(await res.Body!.transformToByteArray());
     } catch (e) {
       const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -98,7 +100,14 @@ export function createJobsContexts(d: JobsContextDeps): JobsContexts {
     if (!existsSync(join(demoPaths.archive, JOBS_ROOT))) return null;
     if (!demoContext) {
       const wired = wireJobs({ settings: defaultSettings(demoPaths.archive), paths: demoPaths, env: d.env, owner: d.owner, region: '' });
-      demoContext = { key: `local:${demoPaths.archive}`, store: wired.store, jobs: wired.service, readRange: fsRangeReader(demoPaths.archive), ec2: false, demo: true };
+      demoContext = {
+        key: `local:${demoPaths.archive}`,
+        store: wired.store,
+        jobs: wired.service,
+        readRange: fsRangeReader(demoPaths.archive),
+        ec2: false,
+        demo: true,
+      };
     }
     return demoContext;
   }
@@ -126,8 +135,13 @@ export function createJobsContexts(d: JobsContextDeps): JobsContexts {
       if (existing) return existing;
       const aws = t.kind === 's3' ? d.aws(settings) : null;
       const wired = wireJobs({
-        settings, paths: d.paths, env: d.env, owner: d.owner, region: awsConnection(settings, d.env).region,
-        ...(aws ? { aws: () => aws.clients } : {}), ...(d.pollMs !== undefined ? { pollMs: d.pollMs } : {}),
+        settings,
+        paths: d.paths,
+        env: d.env,
+        owner: d.owner,
+        region: awsConnection(settings, d.env).region,
+        ...(aws ? { aws: () => aws.clients } : {}),
+        ...(d.pollMs !== undefined ? { pollMs: d.pollMs } : {}),
       });
       const ctx: JobsContext = {
         key,

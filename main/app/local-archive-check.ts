@@ -23,10 +23,14 @@ export async function checkLocalArchive(archiveDir: string): Promise<{ ok: boole
     await rm(probe, { force: true });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'EACCES' || err.code === 'EPERM' ? 'you are not allowed to write there'
-      : err.code === 'EROFS' ? 'it is on a read-only file system'
-        : err.code === 'ENOSPC' ? 'the disk is full'
-          : err.message.split('\n')[0];
+    const why =
+      err.code === 'EACCES' || err.code === 'EPERM'
+        ? 'you are not allowed to write there'
+        : err.code === 'EROFS'
+          ? 'it is on a read-only file system'
+          : err.code === 'ENOSPC'
+            ? 'the disk is full'
+            : err.message.split('\n')[0];
     return bad(`cannot write to ${dir}: ${why}`);
   }
   return { ok: true, problems: [] };

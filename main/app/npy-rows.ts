@@ -12,16 +12,27 @@ export type NpyLayout = NpyHeader;
 /** Element `i` of raw little-endian `bytes` of dtype `descr`, as a number. */
 function reader(descr: string, view: DataView): (i: number) => number {
   switch (descr) {
-    case '<f4': return (i) => view.getFloat32(i * 4, true);
-    case '<f8': return (i) => view.getFloat64(i * 8, true);
-    case '|i1': case '<i1': return (i) => view.getInt8(i);
-    case '<i2': return (i) => view.getInt16(i * 2, true);
-    case '<i4': return (i) => view.getInt32(i * 4, true);
-    case '<i8': return (i) => Number(view.getBigInt64(i * 8, true));
-    case '<u2': return (i) => view.getUint16(i * 2, true);
-    case '<u4': return (i) => view.getUint32(i * 4, true);
-    case '<u8': return (i) => Number(view.getBigUint64(i * 8, true));
-    default: return (i) => view.getUint8(i);
+    case '<f4':
+      return (i) => view.getFloat32(i * 4, true);
+    case '<f8':
+      return (i) => view.getFloat64(i * 8, true);
+    case '|i1':
+    case '<i1':
+      return (i) => view.getInt8(i);
+    case '<i2':
+      return (i) => view.getInt16(i * 2, true);
+    case '<i4':
+      return (i) => view.getInt32(i * 4, true);
+    case '<i8':
+      return (i) => Number(view.getBigInt64(i * 8, true));
+    case '<u2':
+      return (i) => view.getUint16(i * 2, true);
+    case '<u4':
+      return (i) => view.getUint32(i * 4, true);
+    case '<u8':
+      return (i) => Number(view.getBigUint64(i * 8, true));
+    default:
+      return (i) => view.getUint8(i);
   }
 }
 
@@ -44,7 +55,7 @@ export async function readLayout(read: RangeReader, key: string): Promise<NpyLay
 
 /** Row `row` of a 2-D array (or the whole of a 1-D one when row is 0). */
 export async function readRow(read: RangeReader, key: string, layout: NpyLayout, row: number): Promise<Float32Array> {
-  const width = layout.shape.length >= 2 ? layout.shape.slice(1).reduce((a, b) => a * b, 1) : layout.shape[0] ?? 0;
+  const width = layout.shape.length >= 2 ? layout.shape.slice(1).reduce((a, b) => a * b, 1) : (layout.shape[0] ?? 0);
   const rows = layout.shape.length >= 2 ? layout.shape[0] : 1;
   if (row < 0 || row >= rows) throw new NpyError(`row ${row} is outside 0-${rows - 1}`);
   const bytes = await read(key, layout.dataOffset + row * width * layout.itemSize, width * layout.itemSize);

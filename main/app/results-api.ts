@@ -91,10 +91,16 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
   return {
     async list(analyses) {
       const done = analyses.filter((a) => a.status === 'done');
-      return Promise.all(done.map(async (a) => ({
-        id: a.id, name: a.name, source: a.source, finishedAt: a.finishedAt ?? a.startedAt, demo: a.demo,
-        cells: await cellCount(a.id).catch(() => null),
-      })));
+      return Promise.all(
+        done.map(async (a) => ({
+          id: a.id,
+          name: a.name,
+          source: a.source,
+          finishedAt: a.finishedAt ?? a.startedAt,
+          demo: a.demo,
+          cells: await cellCount(a.id).catch(() => null),
+        })),
+      );
     },
     summary: async (id) => (await load(id)).summary,
     rois: async (id) => (await load(id)).rois,
@@ -113,7 +119,8 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
         p = (async () => {
           const [rows, frames] = [dff.shape[0], dff.shape.slice(1).reduce((a, b) => a * b, 1)];
           const rowBytes = frames * dff.itemSize;
-          if (rows * rowBytes > MAX_ACTIVITY_BYTES) throw new AppError('NO_RESULTS', `the traces of ${id} are too large to bin (${rows} ROIs × ${frames} frames)`);
+          if (rows * rowBytes > MAX_ACTIVITY_BYTES)
+            throw new AppError('NO_RESULTS', `the traces of ${id} are too large to bin (${rows} ROIs × ${frames} frames)`);
           const read = r.ctx.readRange;
           const key = `${jobKeys(id).results}${RESULT_FILES.dff}`;
           const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / Math.max(1, rowBytes)));

@@ -73,7 +73,8 @@ export function imageList(projections: readonly ProjectionImage[], dir: string, 
   const eight = projections.filter((i) => i.bits === 8 && i.file.endsWith('.png'));
   const firstPlane = Math.min(...eight.map((i) => i.plane), Infinity);
   const firstFrame = eight.find((i) => i.kind === 'first' && i.plane === firstPlane);
-  if (firstFrame) out.push({ name: `plane${firstPlane}-first-frame`, label: `First raw frame${suffix(firstPlane)}`, mime: 'image/png', file: `${dir}${firstFrame.file}` });
+  if (firstFrame)
+    out.push({ name: `plane${firstPlane}-first-frame`, label: `First raw frame${suffix(firstPlane)}`, mime: 'image/png', file: `${dir}${firstFrame.file}` });
   for (const i of eight) {
     if (!KIND_LABEL[i.kind]) continue;
     if (i.plane !== firstPlane && (i.kind !== 'mean' || out.filter((o) => o.name.endsWith('-mean')).length >= 12)) continue;
@@ -81,7 +82,13 @@ export function imageList(projections: readonly ProjectionImage[], dir: string, 
   }
   for (const kind of ['max', 'std']) {
     const gif = projections.find((i) => i.file.endsWith('.gif') && i.kind === kind && i.plane === firstPlane);
-    if (gif) out.push({ name: `plane${gif.plane}-${kind}-over-time`, label: `${kind === 'max' ? 'Max' : 'Std'} over time${suffix(gif.plane)}`, mime: 'image/gif', file: `${dir}${gif.file}` });
+    if (gif)
+      out.push({
+        name: `plane${gif.plane}-${kind}-over-time`,
+        label: `${kind === 'max' ? 'Max' : 'Std'} over time${suffix(gif.plane)}`,
+        mime: 'image/gif',
+        file: `${dir}${gif.file}`,
+      });
   }
   if (hasCovariance) out.push({ name: 'covariance', label: 'Covariance (cluster-sorted)', mime: 'image/png', file: RESULT_FILES.covariance });
   return out;

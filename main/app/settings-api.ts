@@ -72,10 +72,12 @@ export function createSettingsApi(d: SettingsDeps): SettingsApi {
     return next;
   }
 
-  const clientsFor = d.checkClients ?? ((req: AwsCheckRequest): CheckClients => {
-    const c = createAwsClients({ region: req.region.trim(), profile: req.profile.trim(), s3Endpoint: req.endpoint.trim(), env: d.env, maxSockets: 4 });
-    return { s3: c.s3, sts: c.sts, destroy: () => c.destroy() };
-  });
+  const clientsFor =
+    d.checkClients ??
+    ((req: AwsCheckRequest): CheckClients => {
+      const c = createAwsClients({ region: req.region.trim(), profile: req.profile.trim(), s3Endpoint: req.endpoint.trim(), env: d.env, maxSockets: 4 });
+      return { s3: c.s3, sts: c.sts, destroy: () => c.destroy() };
+    });
 
   return {
     current: read,
@@ -87,7 +89,8 @@ export function createSettingsApi(d: SettingsDeps): SettingsApi {
 
     async addFolder(raw) {
       const path = raw.trim().replace(/(.)\/+$/, '$1');
-      if (!isAbsolute(path)) throw new AppError('INVALID_FOLDER', `give the folder's absolute path, for example /data/acquisition/rig-B (got "${path}")`, 'path');
+      if (!isAbsolute(path))
+        throw new AppError('INVALID_FOLDER', `give the folder's absolute path, for example /data/acquisition/rig-B (got "${path}")`, 'path');
       const st = await stat(path).catch(() => null);
       if (!st) throw new AppError('INVALID_FOLDER', `${path} does not exist (is the drive mounted?)`, 'path');
       if (!st.isDirectory()) throw new AppError('INVALID_FOLDER', `${path} is a file; watch the folder it is in`, 'path');

@@ -50,7 +50,13 @@ export function uiField(stored: string): string {
 /** Field errors of stored settings as one AppError naming the first UI field. */
 export function settingsProblem(errors: ReadonlyArray<FieldError>): AppError {
   const first = errors[0];
-  const more = errors.length > 1 ? ` (and ${errors.length - 1} more: ${errors.slice(1).map((e) => uiField(e.field)).join(', ')})` : '';
+  const more =
+    errors.length > 1
+      ? ` (and ${errors.length - 1} more: ${errors
+          .slice(1)
+          .map((e) => uiField(e.field))
+          .join(', ')})`
+      : '';
   return new AppError('INVALID_SETTINGS', `${first.message}${more}`, uiField(first.field));
 }
 
@@ -68,7 +74,14 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch, defa
   } else {
     const aws = patch.aws === undefined ? (current.target.kind === 's3' ? current.target : null) : patch.aws;
     if (!aws) throw new AppError('INVALID_SETTINGS', 'choose a profile, region and bucket before switching to Amazon S3', 'aws');
-    target = { kind: 's3', bucket: aws.bucket.trim(), prefix: normalisePrefix(aws.prefix), region: aws.region.trim(), profile: aws.profile.trim(), endpoint: aws.endpoint.trim() };
+    target = {
+      kind: 's3',
+      bucket: aws.bucket.trim(),
+      prefix: normalisePrefix(aws.prefix),
+      region: aws.region.trim(),
+      profile: aws.profile.trim(),
+      endpoint: aws.endpoint.trim(),
+    };
   }
   next.target = target;
   if (patch.watchedFolders !== undefined) next.watch.folders = dedupe(patch.watchedFolders.map((f) => stripSlash(f.trim())));

@@ -29,7 +29,6 @@ export class ComputeError extends Error {
   }
 }
 
-
 /** Turns an AWS SDK error into a ComputeError; `subject` names what was being done ("stop i-123"). */
 export function fromAwsError(e: unknown, subject: string): ComputeError {
   if (e instanceof ComputeError) return e;
@@ -43,7 +42,11 @@ export function fromAwsError(e: unknown, subject: string): ComputeError {
   }
   const kind = awsFailure(e);
   if (isCredentialFailure(kind)) {
-    return new ComputeError('CREDENTIALS', `${subject}: AWS credentials are missing, invalid or expired (${name}); sign in again (aws sso login) or fix the profile`, { cause: e });
+    return new ComputeError(
+      'CREDENTIALS',
+      `${subject}: AWS credentials are missing, invalid or expired (${name}); sign in again (aws sso login) or fix the profile`,
+      { cause: e },
+    );
   }
   if (kind === 'access-denied') {
     return new ComputeError('ACCESS_DENIED', `${subject}: your AWS identity is not allowed to do this (${name})`, { cause: e });

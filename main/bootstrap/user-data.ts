@@ -59,7 +59,13 @@ export function shQuote(s: string): string {
 const SAFE_KEY = /^[A-Za-z0-9!_.*()\/ -]+$/;
 
 function check(spec: BootstrapSpec): void {
-  for (const [name, v] of Object.entries({ bucket: spec.bucket, shardKey: spec.shardKey, resultsKey: spec.resultsKey, cancelKey: spec.cancelKey, workerKey: spec.workerKey })) {
+  for (const [name, v] of Object.entries({
+    bucket: spec.bucket,
+    shardKey: spec.shardKey,
+    resultsKey: spec.resultsKey,
+    cancelKey: spec.cancelKey,
+    workerKey: spec.workerKey,
+  })) {
     if (!v || !SAFE_KEY.test(v) || v.startsWith('/') || v.endsWith('/')) throw new BootstrapError('BOOTSTRAP_INVALID', `${name} "${v}" is not a usable S3 key`);
   }
   if (!/^[0-9a-f]{64}$/.test(spec.workerSha256)) throw new BootstrapError('BOOTSTRAP_INVALID', 'workerSha256 must be 64 lowercase hex digits');

@@ -70,12 +70,8 @@ export interface BudgetGuard {
 
 export const OVERRIDES_KEY = 'budget/overrides';
 
-export function createBudgetGuard(deps: {
-  limit: () => Promise<SpendLimit | null>;
-  clock: Clock;
-  store: KeyValueStore;
-}): BudgetGuard {
-  const overrides = () => ((deps.store.get(OVERRIDES_KEY) as OverrideRecord[] | undefined) ?? []);
+export function createBudgetGuard(deps: { limit: () => Promise<SpendLimit | null>; clock: Clock; store: KeyValueStore }): BudgetGuard {
+  const overrides = () => (deps.store.get(OVERRIDES_KEY) as OverrideRecord[] | undefined) ?? [];
   return {
     overrides,
     async check(req) {

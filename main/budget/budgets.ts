@@ -3,12 +3,7 @@
  * 50/80/100 % thresholds it has crossed. Budgets are account-wide, so the account id comes from
  * STS GetCallerIdentity (asked once).
  */
-import {
-  DescribeBudgetCommand,
-  DescribeBudgetsCommand,
-  type Budget,
-  type BudgetsClient,
-} from '@aws-sdk/client-budgets';
+import { DescribeBudgetCommand, DescribeBudgetsCommand, type Budget, type BudgetsClient } from '@aws-sdk/client-budgets';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { fromAwsError } from '../aws/errors.ts';
 import { BudgetError } from './errors.ts';
@@ -75,11 +70,7 @@ export function toBudgetStatus(b: Budget, thresholds: ReadonlyArray<number> = DE
   };
 }
 
-export function createBudgetReader(deps: {
-  budgets: BudgetsApi;
-  accountId: () => Promise<string>;
-  thresholds?: ReadonlyArray<number>;
-}): BudgetReader {
+export function createBudgetReader(deps: { budgets: BudgetsApi; accountId: () => Promise<string>; thresholds?: ReadonlyArray<number> }): BudgetReader {
   const thresholds = deps.thresholds ?? DEFAULT_THRESHOLDS;
   return {
     async list() {

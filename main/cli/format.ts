@@ -3,7 +3,10 @@ export function formatBytes(n: number): string {
   if (!Number.isFinite(n)) return '?';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
-  while (Math.abs(n) >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  while (Math.abs(n) >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
 }
 
@@ -31,6 +34,10 @@ export function formatHz(hz: number): string {
 /** Left-aligned text table; numbers are pre-formatted by the caller. */
 export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (r: string[]) => r.map((cell, c) => (cell ?? '').padEnd(widths[c])).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => (cell ?? '').padEnd(widths[c]))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)];
 }

@@ -15,5 +15,18 @@ import { createServeCommand } from './commands/serve.ts';
 import { createAppServices } from '../app/app-services.ts';
 
 export function commands(): CliCommand[] {
-  return [demoCommand, watchCommand, uploadCommand, statusCommand, analyzeCommand, jobsCommand, resultsCommand, instancesCommand, costCommand, budgetCommand, configCommand, createServeCommand((c) => createAppServices(c))];
+  return [
+    demoCommand,
+    watchCommand,
+    uploadCommand,
+    statusCommand,
+    analyzeCommand,
+    jobsCommand,
+    resultsCommand,
+    instancesCommand,
+    costCommand,
+    budgetCommand,
+    configCommand,
+    createServeCommand((c) => createAppServices(c)),
+  ];
 }

@@ -23,16 +23,35 @@ export type AwsFailure =
 const BY_NAME: ReadonlyMap<string, AwsFailure> = new Map([
   ...['CredentialsProviderError', 'TokenProviderError', 'MissingAuthenticationToken'].map((n) => [n, 'credentials-missing'] as const),
   ...['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired'].map((n) => [n, 'credentials-expired'] as const),
-  ...['AuthFailure', 'InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch', 'InvalidSignatureException',
-    'InvalidAccessKeyId', 'InvalidToken', 'XAdminUserNotFound'].map((n) => [n, 'credentials-rejected'] as const),
+  ...[
+    'AuthFailure',
+    'InvalidClientTokenId',
+    'UnrecognizedClientException',
+    'SignatureDoesNotMatch',
+    'InvalidSignatureException',
+    'InvalidAccessKeyId',
+    'InvalidToken',
+    'XAdminUserNotFound',
+  ].map((n) => [n, 'credentials-rejected'] as const),
   ...['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException', 'AllAccessDisabled', 'AccountProblem'].map((n) => [n, 'access-denied'] as const),
   ...['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'SlowDown'].map((n) => [n, 'throttled'] as const),
   ...['TimeoutError', 'RequestTimeoutException', 'NetworkingError'].map((n) => [n, 'network'] as const),
 ]);
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN',
-  'ECONNABORTED', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE', 'EHOSTDOWN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'EHOSTDOWN',
 ]);
 
 /** The kind of failure an error name or code stands for ('other' when it is none of these). */

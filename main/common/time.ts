@@ -63,10 +63,13 @@ export function sleep(timers: Timeouts, ms: number, signal?: AbortSignal, interr
       timers.clearTimeout(handle);
       reject(interrupted());
     };
-    const handle = timers.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const handle = timers.setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

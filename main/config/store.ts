@@ -105,6 +105,10 @@ function coerce(example: unknown, text: string): unknown {
     return text.trim() !== '' && Number.isFinite(n) ? n : text;
   }
   if (typeof example === 'boolean') return text === 'true' ? true : text === 'false' ? false : text;
-  if (Array.isArray(example)) return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (Array.isArray(example))
+    return text
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   return text;
 }

@@ -56,7 +56,14 @@ export function createCostService(deps: {
         actual,
         actualError,
         projectedMonthTotal: actual ? actual.total + live.projectedRestOfMonth : null,
-        prices: { source: deps.prices.source, retrieved: deps.prices.retrieved, currency: deps.prices.currency, label: priceTableLabel(deps.prices), ageDays: age.days, stale: age.stale },
+        prices: {
+          source: deps.prices.source,
+          retrieved: deps.prices.retrieved,
+          currency: deps.prices.currency,
+          label: priceTableLabel(deps.prices),
+          ageDays: age.days,
+          stale: age.stale,
+        },
         instances,
       };
     },

@@ -50,9 +50,7 @@ export function liveCost(instances: ReadonlyArray<InstanceInfo>, nowMs: number):
     accruedCompute += accruedCost(i.hourlyPrice, i.uptimeMs);
     projected += i.hourlyPrice * (remainingRunMs(i, nowMs, monthEnd) / HOUR_MS);
   }
-  const storageMonthly = instances
-    .filter((i) => i.state !== 'terminated' && i.state !== 'shutting-down')
-    .reduce((s, i) => s + i.storageMonthly, 0);
+  const storageMonthly = instances.filter((i) => i.state !== 'terminated' && i.state !== 'shutting-down').reduce((s, i) => s + i.storageMonthly, 0);
   projected += (storageMonthly * (monthEnd - nowMs)) / HOURS_PER_MONTH_MS;
   return {
     at: new Date(nowMs).toISOString(),

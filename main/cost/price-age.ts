@@ -45,6 +45,8 @@ export function priceAgeText(age: Pick<PriceAge, 'asOf' | 'days'>): string {
 /** The warning for a stale table (null when it is not), with the way to refresh it. */
 export function priceAgeWarning(age: Pick<PriceAge, 'days' | 'stale'>): string | null {
   if (!age.stale) return null;
-  return `the price table is ${age.days} days old (older than ${STALE_PRICE_DAYS} days), so cost estimates and budget checks may be off; `
-    + `refresh it from the AWS Pricing API with \`${REFRESH_PRICES_COMMAND}\`.`;
+  return (
+    `the price table is ${age.days} days old (older than ${STALE_PRICE_DAYS} days), so cost estimates and budget checks may be off; ` +
+    `refresh it from the AWS Pricing API with \`${REFRESH_PRICES_COMMAND}\`.`
+  );
 }

@@ -30,14 +30,14 @@ export const PRICING_SOURCE_PREFIX = 'AWS Pricing API';
 
 export type PriceRefreshOutcome =
   | {
-    ok: true;
-    table: PriceTable;
-    /** Instance types whose price came from the API. */
-    refreshed: string[];
-    /** Instance types the API has no price for in the region. */
-    missing: string[];
-    message: string;
-  }
+      ok: true;
+      table: PriceTable;
+      /** Instance types whose price came from the API. */
+      refreshed: string[];
+      /** Instance types the API has no price for in the region. */
+      missing: string[];
+      message: string;
+    }
   | { ok: false; table: PriceTable; code: 'ACCESS_DENIED' | 'CREDENTIALS' | 'UNAVAILABLE'; message: string };
 
 export interface PriceRefresher {
@@ -66,7 +66,9 @@ async function getAll(pricing: PricingApi, filters: Filter[]): Promise<PriceList
   const items: PriceListItem[] = [];
   let token: string | undefined;
   do {
-    const out = await pricing.send(new GetProductsCommand({ ServiceCode: 'AmazonEC2', Filters: filters, FormatVersion: 'aws_v1', MaxResults: 100, NextToken: token }));
+    const out = await pricing.send(
+      new GetProductsCommand({ ServiceCode: 'AmazonEC2', Filters: filters, FormatVersion: 'aws_v1', MaxResults: 100, NextToken: token }),
+    );
     for (const doc of out.PriceList ?? []) {
       const item = parsePriceListItem(doc);
       if (item) items.push(item);
@@ -78,10 +80,13 @@ async function getAll(pricing: PricingApi, filters: Filter[]): Promise<PriceList
 
 /** The on-demand Linux hourly price among `items` for `instanceType`; null when none matches. */
 export function hourlyFrom(items: ReadonlyArray<PriceListItem>, instanceType: string, region: string): number | null {
-  const matches = items.filter((i) => i.attributes.instanceType === instanceType
-    && i.attributes.regionCode === region
-    && COMPUTE_FILTERS.every(([k, v]) => i.attributes[k] === v)
-    && (i.attributes.licenseModel ?? 'No License required') === 'No License required');
+  const matches = items.filter(
+    (i) =>
+      i.attributes.instanceType === instanceType &&
+      i.attributes.regionCode === region &&
+      COMPUTE_FILTERS.every(([k, v]) => i.attributes[k] === v) &&
+      (i.attributes.licenseModel ?? 'No License required') === 'No License required',
+  );
   // BoxUsage is the plain on-demand hour; other usage types (e.g. reserved host fees) are not.
   const best = matches.find((i) => /BoxUsage/.test(i.attributes.usagetype ?? '')) ?? matches[0];
   const price = best?.onDemand.find((d) => d.unit === 'Hrs')?.usd;
@@ -137,18 +142,41 @@ export function createPriceRefresher(deps: {
           const spec = specFrom(items, type);
           if (spec) specs[type] = { ...spec, gpu: base.instanceTypes[type]?.gpu ?? spec.gpu };
         }
-        const volumes = await getAll(deps.pricing, termMatch([['productFamily', 'Storage'], ['volumeApiName', 'gp3'], ['regionCode', deps.region]]));
+        const volumes = await getAll(
+          deps.pricing,
+          termMatch([
+            ['productFamily', 'Storage'],
+            ['volumeApiName', 'gp3'],
+            ['regionCode', deps.region],
+          ]),
+        );
         ebs = perGbMonth(volumes, (i) => i.attributes.volumeApiName === 'gp3' && i.attributes.regionCode === deps.region);
-        const snaps = await getAll(deps.pricing, termMatch([['productFamily', 'Storage Snapshot'], ['regionCode', deps.region]]));
+        const snaps = await getAll(
+          deps.pricing,
+          termMatch([
+            ['productFamily', 'Storage Snapshot'],
+            ['regionCode', deps.region],
+          ]),
+        );
         snapshot = perGbMonth(snaps, (i) => /EBS:SnapshotUsage$/.test(i.attributes.usagetype ?? '') && i.attributes.regionCode === deps.region);
       } catch (e) {
         const err = fromAwsError(e, 'price refresh');
         const name = (e as { name?: string }).name ?? 'Error';
         if (err.code === 'ACCESS_DENIED') {
-          return { ok: false, table: base, code: 'ACCESS_DENIED', message: `Prices not refreshed: your AWS identity may not read the Pricing API (${name}; it needs pricing:GetProducts); ${keep}.` };
+          return {
+            ok: false,
+            table: base,
+            code: 'ACCESS_DENIED',
+            message: `Prices not refreshed: your AWS identity may not read the Pricing API (${name}; it needs pricing:GetProducts); ${keep}.`,
+          };
         }
         if (err.code === 'CREDENTIALS') {
-          return { ok: false, table: base, code: 'CREDENTIALS', message: `Prices not refreshed: no valid AWS credentials for the Pricing API (${name}); ${keep}.` };
+          return {
+            ok: false,
+            table: base,
+            code: 'CREDENTIALS',
+            message: `Prices not refreshed: no valid AWS credentials for the Pricing API (${name}); ${keep}.`,
+          };
         }
         const why = ((e as Error).message ?? String(e)).split('\n')[0];
         return { ok: false, table: base, code: 'UNAVAILABLE', message: `Prices not refreshed: the Pricing API could not be read (${name}: ${why}); ${keep}.` };
@@ -178,10 +206,13 @@ export function createPriceRefresher(deps: {
         },
       };
       deps.store.set(REFRESHED_PRICES_KEY, table);
-      const noPrice = missing.map((t) => (table.regions[deps.region]!.hourly[t] === undefined ? `${t} (no price at all: its cost shows as unknown)` : `${t} (kept the earlier price)`));
-      const message = `Prices refreshed from the AWS Pricing API for ${deps.region} on ${day}: ${refreshed.length} instance type${refreshed.length === 1 ? '' : 's'}`
-        + `${ebs !== null ? ', EBS gp3' : ''}${snapshot !== null ? ', snapshots' : ''}.`
-        + (missing.length ? ` No price in ${deps.region} for ${noPrice.join(', ')}.` : '');
+      const noPrice = missing.map((t) =>
+        table.regions[deps.region]!.hourly[t] === undefined ? `${t} (no price at all: its cost shows as unknown)` : `${t} (kept the earlier price)`,
+      );
+      const message =
+        `Prices refreshed from the AWS Pricing API for ${deps.region} on ${day}: ${refreshed.length} instance type${refreshed.length === 1 ? '' : 's'}` +
+        `${ebs !== null ? ', EBS gp3' : ''}${snapshot !== null ? ', snapshots' : ''}.` +
+        (missing.length ? ` No price in ${deps.region} for ${noPrice.join(', ')}.` : '');
       return { ok: true, table, refreshed, missing, message };
     },
   };

@@ -53,9 +53,7 @@ export function loadPriceTable(path?: string | URL): PriceTable {
 function region(table: PriceTable, name: string): RegionPrices {
   const r = table.regions[name];
   if (!r) {
-    throw new PriceMissingError(
-      `no prices for region ${name} in the price table of ${table.retrieved} (known: ${Object.keys(table.regions).join(', ')})`,
-    );
+    throw new PriceMissingError(`no prices for region ${name} in the price table of ${table.retrieved} (known: ${Object.keys(table.regions).join(', ')})`);
   }
   return r;
 }

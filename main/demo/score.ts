@@ -4,25 +4,41 @@
  * pixels, same plane); recall, precision and F1 follow. Greedy pairing by ascending distance is
  * what a demo summary needs; the worker's own tests use the Hungarian assignment.
  */
-export interface Point { plane: number; row: number; col: number }
+export interface Point {
+  plane: number;
+  row: number;
+  col: number;
+}
 
-export interface DetectionScore { truth: number; detected: number; matched: number; recall: number; precision: number; f1: number }
+export interface DetectionScore {
+  truth: number;
+  detected: number;
+  matched: number;
+  recall: number;
+  precision: number;
+  f1: number;
+}
 
 export function centroid(plane: number, coordinates: ReadonlyArray<readonly [number, number]>): Point {
   let r = 0;
   let c = 0;
-  for (const [row, col] of coordinates) { r += row; c += col; }
+  for (const [row, col] of coordinates) {
+    r += row;
+    c += col;
+  }
   const n = Math.max(coordinates.length, 1);
   return { plane, row: r / n, col: c / n };
 }
 
 export function scoreDetections(truth: readonly Point[], detected: readonly Point[], maxDistance = 10): DetectionScore {
   const pairs: Array<{ d: number; t: number; k: number }> = [];
-  truth.forEach((t, ti) => detected.forEach((k, ki) => {
-    if (t.plane !== k.plane) return;
-    const d = Math.hypot(t.row - k.row, t.col - k.col);
-    if (d <= maxDistance) pairs.push({ d, t: ti, k: ki });
-  }));
+  truth.forEach((t, ti) =>
+    detected.forEach((k, ki) => {
+      if (t.plane !== k.plane) return;
+      const d = Math.hypot(t.row - k.row, t.col - k.col);
+      if (d <= maxDistance) pairs.push({ d, t: ti, k: ki });
+    }),
+  );
   pairs.sort((a, b) => a.d - b.d);
   const usedT = new Set<number>();
   const usedK = new Set<number>();

@@ -99,7 +99,13 @@ export interface ElectronFacade {
   app: {
     whenReady(): Promise<void>;
     on(event: 'before-quit' | 'will-quit' | 'window-all-closed' | 'activate' | 'second-instance', listener: (e: { preventDefault(): void }) => void): void;
-    on(event: 'web-contents-created', listener: (e: unknown, contents: { on(ev: 'will-attach-webview', l: (e: { preventDefault(): void }) => void): void; setWindowOpenHandler(h: () => { action: 'deny' }): void }) => void): void;
+    on(
+      event: 'web-contents-created',
+      listener: (
+        e: unknown,
+        contents: { on(ev: 'will-attach-webview', l: (e: { preventDefault(): void }) => void): void; setWindowOpenHandler(h: () => { action: 'deny' }): void },
+      ) => void,
+    ): void;
     quit(): void;
     exit(code?: number): void;
     requestSingleInstanceLock(): boolean;

@@ -48,7 +48,9 @@ export function registerIpc(ipcMain: IpcMainLike, handlers: ApiHandlers, opts: I
       }
     });
   }
-  return () => { for (const name of methodNames) ipcMain.removeHandler(ipcChannel(name)); };
+  return () => {
+    for (const name of methodNames) ipcMain.removeHandler(ipcChannel(name));
+  };
 }
 
 /** Forwards service events to the window, validated against the contract. */
@@ -58,6 +60,8 @@ export function forwardEvents(services: Pick<AppServices, 'subscribe'>, target: 
     if (!wc || wc.isDestroyed()) return;
     try {
       wc.send(ipcEventChannel, AppEvent.check(event));
-    } catch { /* a malformed event is dropped, never sent */ }
+    } catch {
+      /* a malformed event is dropped, never sent */
+    }
   });
 }

@@ -15,5 +15,7 @@ await launchElectronApp(
     return host;
   },
   async () => host!.trayModel(),
-  async () => { await host?.dispose(); },
+  async () => {
+    await host?.dispose();
+  },
 );

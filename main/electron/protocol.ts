@@ -18,7 +18,11 @@ export function registerSchemePrivileges(protocol: Pick<ProtocolLike, 'registerS
 export function rendererResponder(rendererDir: string): (request: { url: string; method: string }) => Promise<Response> {
   return async (request) => {
     let url: URL;
-    try { url = new URL(request.url); } catch { return new Response('Bad request', { status: 400 }); }
+    try {
+      url = new URL(request.url);
+    } catch {
+      return new Response('Bad request', { status: 400 });
+    }
     if (url.host !== APP_HOST || request.method !== 'GET') return new Response('Not found', { status: 404 });
     const target = resolveRendererPath(rendererDir, url.pathname);
     const body = target ? await readRendererFile(target.file) : null;

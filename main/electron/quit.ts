@@ -14,8 +14,9 @@ export function quitPrompt(s: RunningSummary): MessageBoxOptionsLike {
     type: 'warning',
     title: 'Instances are still running',
     message: `${s.running} ${plural} still running, costing ${formatHourly(s)}.`,
-    detail: 'Quitting ScopeCloud does not stop them: they keep running and billing until stopped, even with this computer off '
-      + '(each stops itself at its maximum runtime). Stop them now, or leave them running on purpose?',
+    detail:
+      'Quitting ScopeCloud does not stop them: they keep running and billing until stopped, even with this computer off ' +
+      '(each stops itself at its maximum runtime). Stop them now, or leave them running on purpose?',
     buttons: ['Stop them and quit', 'Leave running and quit', 'Cancel'],
     defaultId: 0,
     cancelId: 2,
@@ -28,8 +29,9 @@ export function unknownPrompt(reason: string): MessageBoxOptionsLike {
     type: 'warning',
     title: 'Could not check for running instances',
     message: 'ScopeCloud could not ask EC2 whether instances are still running.',
-    detail: `${reason}\n\nInstances started from ScopeCloud keep running and billing after it quits, until they stop themselves at their maximum runtime. `
-      + 'Check them in the AWS console if you are not sure.',
+    detail:
+      `${reason}\n\nInstances started from ScopeCloud keep running and billing after it quits, until they stop themselves at their maximum runtime. ` +
+      'Check them in the AWS console if you are not sure.',
     buttons: ['Quit anyway', 'Cancel'],
     defaultId: 1,
     cancelId: 1,

@@ -60,7 +60,9 @@ export async function startShell(e: ElectronFacade, opts: ShellOptions): Promise
   const openWindow = (hash = '') => {
     if (!win || win.isDestroyed()) {
       win = createMainWindow(e, { preloadPath: opts.preloadPath, url: RENDERER_URL + hash, isQuitting: () => quitting });
-      win.on('closed', () => { win = null; });
+      win.on('closed', () => {
+        win = null;
+      });
     } else {
       if (hash) void win.loadURL(RENDERER_URL + hash);
       win.show();
@@ -71,9 +73,14 @@ export async function startShell(e: ElectronFacade, opts: ShellOptions): Promise
   openWindow();
 
   const handlers = createApiHandlers(opts.services);
-  const unregister = registerIpc(e.ipcMain, handlers, { trustedContentsId: () => (win && !win.isDestroyed() ? win.webContents.id : null), rendererOrigin: RENDERER_ORIGIN });
+  const unregister = registerIpc(e.ipcMain, handlers, {
+    trustedContentsId: () => (win && !win.isDestroyed() ? win.webContents.id : null),
+    rendererOrigin: RENDERER_ORIGIN,
+  });
   const unforward = forwardEvents(opts.services, () => (win && !win.isDestroyed() ? win.webContents : null));
-  const unnotify = opts.services.subscribe((ev) => { if (ev.type === 'notification') notify(e, ev); });
+  const unnotify = opts.services.subscribe((ev) => {
+    if (ev.type === 'notification') notify(e, ev);
+  });
 
   const tray = new TrayView(e, opts.trayIcons, () => openWindow());
   const onTrayAction = (a: TrayAction) => {
@@ -100,15 +107,18 @@ export async function startShell(e: ElectronFacade, opts: ShellOptions): Promise
   const every = opts.setInterval ?? ((f, ms) => setInterval(f, ms));
   const stopEvery = opts.clearInterval ?? ((h) => clearInterval(h as ReturnType<typeof setInterval>));
   const timer = every(() => void refreshTray(), opts.trayRefreshMs ?? 15_000);
-  const unTrayOnChange = opts.services.subscribe((ev) => { if (ev.type === 'changed' && ev.topic === 'instances') void refreshTray(); });
+  const unTrayOnChange = opts.services.subscribe((ev) => {
+    if (ev.type === 'changed' && ev.topic === 'instances') void refreshTray();
+  });
 
   async function requestQuit(): Promise<void> {
     const choice = await askBeforeQuit(e, await checkRunning(opts.services));
     if (choice === 'cancel') return;
     if (choice === 'stop-and-quit') {
       const { instances } = await opts.services.listInstances({ all: false });
-      const results = await Promise.allSettled(instances.filter((i) => i.state === 'running' || i.state === 'pending')
-        .map((i) => opts.services.instanceAction({ id: i.id, action: 'stop' })));
+      const results = await Promise.allSettled(
+        instances.filter((i) => i.state === 'running' || i.state === 'pending').map((i) => opts.services.instanceAction({ id: i.id, action: 'stop' })),
+      );
       const failed = results.filter((r) => r.status === 'rejected');
       if (failed.length) {
         for (const f of failed) onError((f as PromiseRejectedResult).reason);
@@ -133,11 +143,19 @@ export async function startShell(e: ElectronFacade, opts: ShellOptions): Promise
     ev.preventDefault();
     shell.dispose();
     const stop = opts.disposeServices ?? (async () => {});
-    stop().catch(onError).finally(() => e.app.quit());
+    stop()
+      .catch(onError)
+      .finally(() => e.app.quit());
   });
-  e.app.on('window-all-closed', () => { /* stay in the tray */ });
-  e.app.on('second-instance', () => { openWindow(); });
-  e.app.on('activate', () => { openWindow(); });
+  e.app.on('window-all-closed', () => {
+    /* stay in the tray */
+  });
+  e.app.on('second-instance', () => {
+    openWindow();
+  });
+  e.app.on('activate', () => {
+    openWindow();
+  });
 
   let shellDisposed = false;
   const shell: Shell = {

@@ -11,9 +11,11 @@ export interface TrayIcons {
 }
 
 export function menuTemplate(model: TrayModel, onAction: (a: TrayAction) => void): MenuItemOptionsLike[] {
-  return model.menu.map((item) => item.type === 'separator'
-    ? { type: 'separator' as const }
-    : { label: item.label, enabled: item.enabled, click: item.action ? () => onAction(item.action!) : undefined });
+  return model.menu.map((item) =>
+    item.type === 'separator'
+      ? { type: 'separator' as const }
+      : { label: item.label, enabled: item.enabled, click: item.action ? () => onAction(item.action!) : undefined },
+  );
 }
 
 export class TrayView {

@@ -38,7 +38,11 @@ export function createMainWindow(e: Pick<ElectronFacade, 'BrowserWindow'>, opts:
   const origin = new URL(opts.url).origin;
   const guard = (ev: { preventDefault(): void }, url: string) => {
     let target = '';
-    try { target = new URL(url).origin; } catch { /* invalid URL: block */ }
+    try {
+      target = new URL(url).origin;
+    } catch {
+      /* invalid URL: block */
+    }
     if (target !== origin) ev.preventDefault();
   };
   win.webContents.on('will-navigate', guard);

@@ -40,11 +40,16 @@ export function handlerFor(handlers: ApiHandlers, name: string): ApiHandler {
 async function callService(services: AppServices, name: MethodName, req: unknown): Promise<unknown> {
   if (isBinaryMethod(name)) {
     switch (name) {
-      case 'getRoiArrays': return encodeRoiArrays(await services.getRoiArrays(req as never));
-      case 'getTrace': return encodeFloat32(await services.getTrace(req as never));
-      case 'getResultImage': return services.getResultImage(req as never);
-      case 'getActivity': return encodeActivity(await services.getActivity(req as never));
-      default: return assertNever(name);
+      case 'getRoiArrays':
+        return encodeRoiArrays(await services.getRoiArrays(req as never));
+      case 'getTrace':
+        return encodeFloat32(await services.getTrace(req as never));
+      case 'getResultImage':
+        return services.getResultImage(req as never);
+      case 'getActivity':
+        return encodeActivity(await services.getActivity(req as never));
+      default:
+        return assertNever(name);
     }
   }
   const fn = services[name] as (r: unknown) => Promise<unknown>;

@@ -136,10 +136,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       }
     } catch (err) {
       const wire = toWireError(err);
-      const status = err instanceof UnknownMethodError ? 404
-        : err instanceof ContractError ? 400
-          : err instanceof HostError ? 413
-            : wire.code === 'internal' ? 500 : 422;
+      const status =
+        err instanceof UnknownMethodError ? 404 : err instanceof ContractError ? 400 : err instanceof HostError ? 413 : wire.code === 'internal' ? 500 : 422;
       sendJson(res, status, { error: wire });
     }
   }
@@ -156,7 +154,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const g = gate(req, url, true);
     if (!g.ok || url.pathname !== '/api/events') {
       const status = g.ok ? 404 : g.status;
-      socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -178,8 +178,13 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new HostError(err.code === 'EADDRINUSE' ? 'port-in-use' : 'listen-failed',
-        err.code === 'EADDRINUSE' ? `Port ${opts.port} is already in use; pick another with --port.` : `Cannot listen: ${err.message}`)));
+      reject(
+        new HostError(
+          err.code === 'EADDRINUSE' ? 'port-in-use' : 'listen-failed',
+          err.code === 'EADDRINUSE' ? `Port ${opts.port} is already in use; pick another with --port.` : `Cannot listen: ${err.message}`,
+        ),
+      ),
+    );
     server.listen(opts.port ?? 0, BIND_ADDRESS, () => resolve());
   });
   const address = server.address();

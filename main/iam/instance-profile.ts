@@ -4,8 +4,13 @@
  * idempotent: an existing role gets its inline policy replaced by the current least-privilege one.
  */
 import {
-  AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, GetInstanceProfileCommand,
-  GetRoleCommand, PutRolePolicyCommand, type IAMClient,
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+  GetInstanceProfileCommand,
+  GetRoleCommand,
+  PutRolePolicyCommand,
+  type IAMClient,
 } from '@aws-sdk/client-iam';
 import { EC2_TRUST_POLICY, jobRolePolicy } from './job-role-policy.ts';
 
@@ -68,12 +73,14 @@ export async function ensureJobInstanceProfile(iam: IamApi, r: ProfileRequest): 
       await iam.send(new GetRoleCommand({ RoleName: name }));
     } catch (e) {
       if (!isNoSuch(e)) throw e;
-      await iam.send(new CreateRoleCommand({
-        RoleName: name,
-        AssumeRolePolicyDocument: JSON.stringify(EC2_TRUST_POLICY),
-        Description: 'ScopeCloud analysis instances: read the app prefix, write job objects; nothing else',
-        Tags: [{ Key: 'scopecloud:app', Value: 'scopecloud' }],
-      }));
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: name,
+          AssumeRolePolicyDocument: JSON.stringify(EC2_TRUST_POLICY),
+          Description: 'ScopeCloud analysis instances: read the app prefix, write job objects; nothing else',
+          Tags: [{ Key: 'scopecloud:app', Value: 'scopecloud' }],
+        }),
+      );
     }
     await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: INLINE_POLICY_NAME, PolicyDocument: policy }));
     try {

@@ -3,7 +3,8 @@ import { crc32, deflateSync } from 'node:zlib';
 
 /** `pixels` is width × height × channels bytes, rows top to bottom; channels 3 (RGB) or 4 (RGBA). */
 export function encodePng(width: number, height: number, pixels: Uint8Array, channels: 3 | 4 = 3): Uint8Array {
-  if (pixels.length !== width * height * channels) throw new Error(`pixel data is ${pixels.length} bytes, expected width × height × ${channels} = ${width * height * channels}`);
+  if (pixels.length !== width * height * channels)
+    throw new Error(`pixel data is ${pixels.length} bytes, expected width × height × ${channels} = ${width * height * channels}`);
   const stride = width * channels;
   const raw = Buffer.alloc((stride + 1) * height);
   for (let y = 0; y < height; y++) {

@@ -70,7 +70,13 @@ export interface ComputeServices {
 }
 
 export function createComputeServices(deps: ComputeServicesDeps): ComputeServices {
-  const refresher = createPriceRefresher({ pricing: deps.pricing ?? null, store: deps.store, clock: deps.clock, region: deps.region, shipped: loadPriceTable() });
+  const refresher = createPriceRefresher({
+    pricing: deps.pricing ?? null,
+    store: deps.store,
+    clock: deps.clock,
+    region: deps.region,
+    shipped: loadPriceTable(),
+  });
   const prices = deps.prices ?? refresher.current();
   const refreshPrices = async (): Promise<PriceRefreshOutcome> => {
     const outcome = await refresher.refresh();

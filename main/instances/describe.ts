@@ -3,13 +3,7 @@
  * instances are fine), volume sizes from DescribeVolumes in batches, uptime and accrued cost from
  * the injected clock and the price table.
  */
-import {
-  DescribeInstancesCommand,
-  DescribeVolumesCommand,
-  type EC2Client,
-  type Filter,
-  type Instance,
-} from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeVolumesCommand, type EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import { accruedCost } from '../cost/live-cost.ts';
 import { ebsPerGbMonth, hourlyPriceOrNull, type PriceTable } from '../cost/price-table.ts';
 import { fromAwsError } from '../aws/errors.ts';

@@ -37,15 +37,17 @@ export function explainAction(action: InstanceAction, i: InstanceInfo): Explanat
   switch (action) {
     case 'start': {
       const ends = i.expiryAction === 'terminate' ? 'terminates' : 'stops';
-      const limit = i.maxRuntimeMinutes === null
-        ? ' It has no maximum runtime: it runs until you stop it.'
-        : rearmsEveryBoot(i)
-          ? ` It ${ends} itself after ${duration(i.maxRuntimeMinutes * 60_000)}, counted from this start (the limit is re-armed at every boot)` +
-            (i.hourlyPrice !== null ? `, so this start costs at most ${usd((i.hourlyPrice * i.maxRuntimeMinutes) / 60)}.` : '.')
-          : ` Its maximum runtime (${duration(i.maxRuntimeMinutes * 60_000)}) was armed on the instance only at its first boot, so nothing on the instance ends this start;` +
-            ` ScopeCloud ${i.expiryAction === 'terminate' ? 'terminates' : 'stops'} it after ${duration(i.maxRuntimeMinutes * 60_000)} only while the app is running.`;
+      const limit =
+        i.maxRuntimeMinutes === null
+          ? ' It has no maximum runtime: it runs until you stop it.'
+          : rearmsEveryBoot(i)
+            ? ` It ${ends} itself after ${duration(i.maxRuntimeMinutes * 60_000)}, counted from this start (the limit is re-armed at every boot)` +
+              (i.hourlyPrice !== null ? `, so this start costs at most ${usd((i.hourlyPrice * i.maxRuntimeMinutes) / 60)}.` : '.')
+            : ` Its maximum runtime (${duration(i.maxRuntimeMinutes * 60_000)}) was armed on the instance only at its first boot, so nothing on the instance ends this start;` +
+              ` ScopeCloud ${i.expiryAction === 'terminate' ? 'terminates' : 'stops'} it after ${duration(i.maxRuntimeMinutes * 60_000)} only while the app is running.`;
       return {
-        action, subject: i.id,
+        action,
+        subject: i.id,
         what: `Starts ${label}, a ${i.type}.`,
         cost: `Compute billing resumes at ${hourly(i)}, per second, whether or not you are connected.${limit}`,
         lost: [],
@@ -54,15 +56,21 @@ export function explainAction(action: InstanceAction, i: InstanceInfo): Explanat
     }
     case 'stop':
       return {
-        action, subject: i.id,
+        action,
+        subject: i.id,
         what: `Shuts down ${label}; it can be started again later.`,
         cost: `Compute billing (${hourly(i)}) stops. ${disks(i)[0].toUpperCase()}${disks(i).slice(1)} are kept and still billed while it is stopped.`,
-        lost: ['everything in memory (unsaved work, running jobs)', 'data on instance-store (ephemeral) disks', 'its public IP address (a new one is assigned on start)'],
+        lost: [
+          'everything in memory (unsaved work, running jobs)',
+          'data on instance-store (ephemeral) disks',
+          'its public IP address (a new one is assigned on start)',
+        ],
         confirmation: 'yes',
       };
     case 'reboot':
       return {
-        action, subject: i.id,
+        action,
+        subject: i.id,
         what: `Restarts the operating system of ${label}.`,
         cost: `Billing continues unchanged at ${hourly(i)}; disks and the public IP are kept.` + rebootLimit(i),
         lost: ['everything in memory (running jobs, unsaved work)'],
@@ -72,15 +80,16 @@ export function explainAction(action: InstanceAction, i: InstanceInfo): Explanat
       const kept = i.volumes.filter((v) => !v.deleteOnTermination);
       const deleted = i.volumes.filter((v) => v.deleteOnTermination);
       return {
-        action, subject: i.id,
+        action,
+        subject: i.id,
         what: `Destroys ${label} permanently. It cannot be started again.`,
         cost:
           `All billing for the instance stops.` +
-          (kept.length ? ` ${kept.length} volume(s) (${kept.map((v) => v.id).join(', ')}) are set to survive termination and stay billed until you delete them.` : ''),
+          (kept.length
+            ? ` ${kept.length} volume(s) (${kept.map((v) => v.id).join(', ')}) are set to survive termination and stay billed until you delete them.`
+            : ''),
         lost: [
-          deleted.length
-            ? `its disks and all data on them: ${deleted.map((v) => `${v.id} (${v.sizeGb} GB)`).join(', ')}`
-            : 'its root disk and all data on it',
+          deleted.length ? `its disks and all data on them: ${deleted.map((v) => `${v.id} (${v.sizeGb} GB)`).join(', ')}` : 'its root disk and all data on it',
           'everything in memory and on instance-store disks',
           'copy results to S3 or save an image (scopecloud instances image) first',
         ],
@@ -115,9 +124,7 @@ export interface LaunchFacts {
 
 export function explainLaunch(f: LaunchFacts): Explanation {
   const p = f.preset;
-  const spec = [f.vcpu !== null ? `${f.vcpu} vCPU` : null, f.memoryGiB !== null ? `${f.memoryGiB} GiB memory` : null, f.gpu]
-    .filter(Boolean)
-    .join(', ');
+  const spec = [f.vcpu !== null ? `${f.vcpu} vCPU` : null, f.memoryGiB !== null ? `${f.memoryGiB} GiB memory` : null, f.gpu].filter(Boolean).join(', ');
   const maxCost = (f.hourlyPrice * p.maxRuntimeMinutes) / 60;
   return {
     action: 'launch',

@@ -43,7 +43,6 @@ export async function checkIdle(
   const values = (out.Datapoints ?? []).map((d) => d.Average).filter((v): v is number => typeof v === 'number');
   const averageCpu = values.length ? values.reduce((s, v) => s + v, 0) / values.length : null;
   const needed = Math.max(1, Math.floor(windowMs / (PERIOD_S * 1000)) - 1);
-  const idle =
-    options.uptimeMs >= windowMs && values.length >= needed && values.every((v) => v < options.thresholdPercent);
+  const idle = options.uptimeMs >= windowMs && values.length >= needed && values.every((v) => v < options.thresholdPercent);
   return { idle, averageCpu, datapoints: values.length };
 }

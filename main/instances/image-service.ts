@@ -75,9 +75,7 @@ export function createImageService(deps: { ec2: Ec2Api; prices: PriceTable; regi
 
   async function listImages(): Promise<ImageInfo[]> {
     try {
-      const out = await deps.ec2.send(
-        new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: `tag:${TAG.app}`, Values: [APP_TAG_VALUE] }] }),
-      );
+      const out = await deps.ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: `tag:${TAG.app}`, Values: [APP_TAG_VALUE] }] }));
       return (out.Images ?? []).map(toImage).sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''));
     } catch (e) {
       throw fromAwsError(e, 'list images');
@@ -123,7 +121,9 @@ export function createImageService(deps: { ec2: Ec2Api; prices: PriceTable; regi
           // Best effort: listSnapshots also finds snapshots through the image that uses them.
         }
       }
-      return found ?? { id: imageId, name: options.name, state: 'pending', created: null, sourceInstance: instanceId, snapshotIds: [], sizeGb: 0, monthlyCost: 0 };
+      return (
+        found ?? { id: imageId, name: options.name, state: 'pending', created: null, sourceInstance: instanceId, snapshotIds: [], sizeGb: 0, monthlyCost: 0 }
+      );
     },
 
     async listSnapshots() {

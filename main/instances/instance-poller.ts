@@ -87,7 +87,9 @@ export function createInstancePoller(o: InstancePollerOptions): InstancePoller {
   };
 
   const poll = (): Promise<void> => {
-    inFlight ??= pollOnce().finally(() => { inFlight = null; });
+    inFlight ??= pollOnce().finally(() => {
+      inFlight = null;
+    });
     return inFlight;
   };
 

@@ -13,13 +13,7 @@
  *   second launch, and failed attempts are retried (same token) only after that check.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  RebootInstancesCommand,
-  StartInstancesCommand,
-  StopInstancesCommand,
-  TerminateInstancesCommand,
-  type Tag,
-} from '@aws-sdk/client-ec2';
+import { RebootInstancesCommand, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type Tag } from '@aws-sdk/client-ec2';
 import { ebsPerGbMonth, hourlyPrice, instanceSpec, type PriceTable } from '../cost/price-table.ts';
 import type { BudgetGuard, BudgetOverride, GuardDecision } from '../budget/budget-guard.ts';
 import { describeInstances, MANAGED_FILTER, type Ec2Api } from './describe.ts';
@@ -152,7 +146,10 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
     const preset: LaunchPreset = { ...named, spot, expiryAction: effectiveExpiry(named, spot) };
     const limit = deps.maxRuntimeLimitMinutes;
     if (limit !== undefined && request.maxRuntimeMinutes !== undefined && request.maxRuntimeMinutes > limit) {
-      throw new ComputeError('INVALID_INPUT', `a maximum runtime of ${request.maxRuntimeMinutes} min is longer than the lab's limit of ${limit} min per instance (settings budget.maxRuntimeHours)`);
+      throw new ComputeError(
+        'INVALID_INPUT',
+        `a maximum runtime of ${request.maxRuntimeMinutes} min is longer than the lab's limit of ${limit} min per instance (settings budget.maxRuntimeHours)`,
+      );
     }
     const maxRuntimeMinutes = request.maxRuntimeMinutes ?? Math.min(preset.maxRuntimeMinutes, limit ?? Infinity);
     const price = hourlyPrice(deps.prices, deps.region, preset.instanceType);
@@ -227,10 +224,15 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
           override: options.override,
         });
       }
-      return transition('start', id, async () => {
-        const out = await deps.ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
-        return { currentState: out.StartingInstances?.[0]?.CurrentState?.Name as InstanceState | undefined };
-      }, decision);
+      return transition(
+        'start',
+        id,
+        async () => {
+          const out = await deps.ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+          return { currentState: out.StartingInstances?.[0]?.CurrentState?.Name as InstanceState | undefined };
+        },
+        decision,
+      );
     },
 
     stop: (id) =>
@@ -297,28 +299,33 @@ export function createInstanceService(deps: InstanceServiceDeps): InstanceServic
       ];
       const subject = `launch ${preset.name} (${preset.instanceType})`;
       let reused = false;
-      const id = await launchLockedDown(deps.ec2, {
-        imageId,
-        instanceType: preset.instanceType,
-        clientToken: token,
-        diskGb: preset.diskGb,
-        userData,
-        expiryAction: preset.expiryAction,
-        spot: plan.spot,
-        tags,
-        volumeTags: tags.filter((t) => t.Key !== TAG.launchToken),
-        instanceProfileName: deps.instanceProfileName,
-        // containers on a manually launched instance (Cellpose, notebooks) need the second hop
-        imdsHopLimit: 2,
-      }, subject, {
-        attempts,
-        pause,
-        launched: async () => {
-          const found = await byToken(token);
-          reused = found !== null;
-          return found?.id ?? null;
+      const id = await launchLockedDown(
+        deps.ec2,
+        {
+          imageId,
+          instanceType: preset.instanceType,
+          clientToken: token,
+          diskGb: preset.diskGb,
+          userData,
+          expiryAction: preset.expiryAction,
+          spot: plan.spot,
+          tags,
+          volumeTags: tags.filter((t) => t.Key !== TAG.launchToken),
+          instanceProfileName: deps.instanceProfileName,
+          // containers on a manually launched instance (Cellpose, notebooks) need the second hop
+          imdsHopLimit: 2,
         },
-      });
+        subject,
+        {
+          attempts,
+          pause,
+          launched: async () => {
+            const found = await byToken(token);
+            reused = found !== null;
+            return found?.id ?? null;
+          },
+        },
+      );
       const [instance] = await describeInstances(ctx, { instanceIds: [id] });
       return { instance: instance ?? (await get(id)), clientToken: token, reused, guard: decision, userData: userData.script };
     },
@@ -328,4 +335,3 @@ function hoursToMonthEnd(now: number): number {
   const d = new Date(now);
   return (Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) - now) / 3_600_000;
 }
-

@@ -67,11 +67,11 @@ export function lockedDownRunInstances(l: LockedDownLaunch, r: LockdownResources
     SecurityGroupIds: [r.noIngressGroupId],
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: l.imdsHopLimit ?? 1 },
     InstanceInitiatedShutdownBehavior: l.expiryAction,
-    ...(l.spot ? { InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } } } : {}),
+    ...(l.spot
+      ? { InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } } }
+      : {}),
     UserData: l.userData.base64,
-    BlockDeviceMappings: [
-      { DeviceName: r.rootDevice, Ebs: { VolumeSize: l.diskGb, VolumeType: 'gp3', DeleteOnTermination: true, Encrypted: true } },
-    ],
+    BlockDeviceMappings: [{ DeviceName: r.rootDevice, Ebs: { VolumeSize: l.diskGb, VolumeType: 'gp3', DeleteOnTermination: true, Encrypted: true } }],
     ...(l.instanceProfileName ? { IamInstanceProfile: { Name: l.instanceProfileName } } : {}),
     ...(l.subnetId ? { SubnetId: l.subnetId } : {}),
     TagSpecifications: [

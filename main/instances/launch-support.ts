@@ -3,12 +3,7 @@
  * SSM parameter), that image's root device name, and a security group with no inbound rules
  * (no SSH; shells go through SSM Session Manager, which needs no open port).
  */
-import {
-  CreateSecurityGroupCommand,
-  DescribeImagesCommand,
-  DescribeSecurityGroupsCommand,
-  RevokeSecurityGroupIngressCommand,
-} from '@aws-sdk/client-ec2';
+import { CreateSecurityGroupCommand, DescribeImagesCommand, DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { Ec2Api } from './describe.ts';
 import { ComputeError, fromAwsError } from '../aws/errors.ts';
@@ -71,4 +66,3 @@ export async function ensureNoIngressGroup(ec2: Ec2Api): Promise<string> {
     throw fromAwsError(e, `prepare security group ${NO_INGRESS_GROUP}`);
   }
 }
-

@@ -10,7 +10,10 @@ export const POLL_SLOW_MAX_MS = 120_000;
 
 /** A fingerprint of what a poll can change: ids, states and types. */
 export function listFingerprint(instances: ReadonlyArray<InstanceInfo>): string {
-  return instances.map((i) => `${i.id}:${i.state}:${i.type}`).sort().join('|');
+  return instances
+    .map((i) => `${i.id}:${i.state}:${i.type}`)
+    .sort()
+    .join('|');
 }
 
 export function nextPollDelay(instances: ReadonlyArray<InstanceInfo>, previousDelayMs: number, changed: boolean): number {

@@ -35,8 +35,7 @@ export function effectiveExpiry(preset: LaunchPreset, spot: boolean): ExpiryActi
   return spot ? 'terminate' : preset.expiryAction;
 }
 
-export const SPOT_PRICE_NOTE =
-  'Spot prices vary by the hour and zone; costs shown use the on-demand price as an upper bound.';
+export const SPOT_PRICE_NOTE = 'Spot prices vary by the hour and zone; costs shown use the on-demand price as an upper bound.';
 
 export const PRESETS: ReadonlyArray<LaunchPreset> = [
   {

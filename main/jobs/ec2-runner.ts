@@ -12,9 +12,7 @@
  * instance of the job. A relaunch after a crash of the app between RunInstances and recording it
  * finds the instance by its attempt tag instead of starting a second one.
  */
-import {
-  DescribeInstancesCommand, TerminateInstancesCommand, type Instance,
-} from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import type { Ec2Api } from '../instances/describe.ts';
 import { ComputeError } from '../aws/errors.ts';
 import { launchLockedDown } from '../instances/launch-spec.ts';
@@ -126,12 +124,15 @@ export function createEc2JobRunner(d: Ec2JobRunnerDeps): Ec2JobRunner {
     }
     await writeShard(m, i, { state: 'provisioning', attempt });
     // This attempt's instance, if an earlier call (or a request whose answer was lost) started it.
-    const launchedAlready = async () => (await describe([
-      { Name: `tag:${JOB_TAG.job}`, Values: [m.id] },
-      { Name: `tag:${JOB_TAG.shard}`, Values: [String(i)] },
-      { Name: `tag:${JOB_TAG.attempt}`, Values: [String(attempt)] },
-      { Name: 'instance-state-name', Values: LIVE },
-    ]))[0]?.InstanceId ?? null;
+    const launchedAlready = async () =>
+      (
+        await describe([
+          { Name: `tag:${JOB_TAG.job}`, Values: [m.id] },
+          { Name: `tag:${JOB_TAG.shard}`, Values: [String(i)] },
+          { Name: `tag:${JOB_TAG.attempt}`, Values: [String(attempt)] },
+          { Name: 'instance-state-name', Values: LIVE },
+        ])
+      )[0]?.InstanceId ?? null;
     let instanceId: string | null | undefined = await launchedAlready();
     if (!instanceId) {
       if (shard.input.kind !== 'store') throw new JobError('JOB_INVALID', `shard ${i} of job ${m.id} reads local files; EC2 shards read from the job store`);
@@ -164,18 +165,23 @@ export function createEc2JobRunner(d: Ec2JobRunnerDeps): Ec2JobRunner {
         ...(d.project ? [{ Key: TAG.project, Value: d.project }] : []),
       ];
       try {
-        instanceId = await launchLockedDown(d.ec2, {
-          imageId: p.imageId,
-          instanceType: p.instanceType,
-          clientToken: `${m.id}-${i}-${attempt}`.slice(0, 64),
-          diskGb: analysisDiskGb(p.instanceType),
-          userData: ud,
-          expiryAction: 'terminate',
-          spot: p.spot,
-          tags,
-          instanceProfileName: p.instanceProfile,
-          subnetId: p.subnetId,
-        }, `launch shard ${i} of ${m.id} (${p.instanceType})`, { launched: launchedAlready });
+        instanceId = await launchLockedDown(
+          d.ec2,
+          {
+            imageId: p.imageId,
+            instanceType: p.instanceType,
+            clientToken: `${m.id}-${i}-${attempt}`.slice(0, 64),
+            diskGb: analysisDiskGb(p.instanceType),
+            userData: ud,
+            expiryAction: 'terminate',
+            spot: p.spot,
+            tags,
+            instanceProfileName: p.instanceProfile,
+            subnetId: p.subnetId,
+          },
+          `launch shard ${i} of ${m.id} (${p.instanceType})`,
+          { launched: launchedAlready },
+        );
       } catch (e) {
         const msg = (e as Error).message.split('\n')[0];
         await writeShard(m, i, { state: 'failed', attempt, failure: { code: 'launch-failed', message: msg } });
@@ -196,7 +202,9 @@ export function createEc2JobRunner(d: Ec2JobRunnerDeps): Ec2JobRunner {
       await launch(m, i, launchDoc.attempt + 1, [...launchDoc.previous, launchDoc.instanceId]);
     } else {
       await writeShard(m, i, {
-        state: 'failed', attempt: launchDoc.attempt, instanceId: launchDoc.instanceId,
+        state: 'failed',
+        attempt: launchDoc.attempt,
+        instanceId: launchDoc.instanceId,
         failure: { code: 'instance-lost', message: `${why}; no attempts left (${p.maxAttempts})` },
       });
     }
@@ -204,7 +212,10 @@ export function createEc2JobRunner(d: Ec2JobRunnerDeps): Ec2JobRunner {
 
   return {
     async instancesOf(jobId) {
-      return describe([{ Name: `tag:${JOB_TAG.job}`, Values: [jobId] }, { Name: 'instance-state-name', Values: LIVE }]);
+      return describe([
+        { Name: `tag:${JOB_TAG.job}`, Values: [jobId] },
+        { Name: 'instance-state-name', Values: LIVE },
+      ]);
     },
 
     async reconcile(m, snap) {
@@ -257,7 +268,12 @@ export function createEc2JobRunner(d: Ec2JobRunnerDeps): Ec2JobRunner {
           const limit = hb && hb.attempt === launchDoc.attempt ? m.staleAfterSeconds * 1000 : bootGrace;
           if (now() - lastSign > limit) {
             await terminate([launchDoc.instanceId]);
-            await lost(m, i, launchDoc, `instance ${launchDoc.instanceId} stopped reporting (no heartbeat for ${Math.round((now() - lastSign) / 1000)} s) and was terminated`);
+            await lost(
+              m,
+              i,
+              launchDoc,
+              `instance ${launchDoc.instanceId} stopped reporting (no heartbeat for ${Math.round((now() - lastSign) / 1000)} s) and was terminated`,
+            );
           }
           continue;
         }
@@ -273,18 +289,31 @@ export function createEc2JobRunner(d: Ec2JobRunnerDeps): Ec2JobRunner {
       }
       if (failedHard) {
         // One shard failed for good: stop spending on the others.
-        const ids = (await this.instancesOf(m.id)).filter((x) => x.State?.Name !== 'shutting-down').map((x) => x.InstanceId!).filter(Boolean);
+        const ids = (await this.instancesOf(m.id))
+          .filter((x) => x.State?.Name !== 'shutting-down')
+          .map((x) => x.InstanceId!)
+          .filter(Boolean);
         await terminate(ids);
         for (const [i] of m.shards.entries()) {
           const st = await getJson<ShardStatusDoc>(d.store, keys.shard(i).status);
-          if (!st || !isTerminal(st.state)) await writeShard(m, i, { state: 'cancelled', attempt: st?.attempt ?? 0, failure: { code: 'cancelled', message: 'stopped because another shard failed' } });
+          if (!st || !isTerminal(st.state))
+            await writeShard(m, i, {
+              state: 'cancelled',
+              attempt: st?.attempt ?? 0,
+              failure: { code: 'cancelled', message: 'stopped because another shard failed' },
+            });
         }
         return { allEnded: true };
       }
       const after = await Promise.all(m.shards.map((_, i) => getJson<ShardStatusDoc>(d.store, keys.shard(i).status)));
       const launches = await Promise.all(m.shards.map((_, i) => getJson<ShardLaunch>(d.store, keys.shard(i).instance)));
-      const allEnded = after.every((s, i) => s !== null && isTerminal(s.state) && s.attempt >= (launches[i]?.attempt ?? 0)
-        && !(s.state === 'failed' && s.failure && RETRYABLE.has(s.failure.code) && s.attempt < p.maxAttempts));
+      const allEnded = after.every(
+        (s, i) =>
+          s !== null &&
+          isTerminal(s.state) &&
+          s.attempt >= (launches[i]?.attempt ?? 0) &&
+          !(s.state === 'failed' && s.failure && RETRYABLE.has(s.failure.code) && s.attempt < p.maxAttempts),
+      );
       return { allEnded };
     },
   };

@@ -22,7 +22,8 @@ export async function expectedInputChecksums(store: ObjectStore, keys: readonly 
         if (!m || !Array.isArray(m.files)) return null;
         const files = new Map<string, string>();
         for (const f of m.files) {
-          if (typeof f?.path === 'string' && typeof f.crc32c === 'string' && CRC32C_BASE64.test(f.crc32c) && !f.changedWhileReading) files.set(f.path, f.crc32c);
+          if (typeof f?.path === 'string' && typeof f.crc32c === 'string' && CRC32C_BASE64.test(f.crc32c) && !f.changedWhileReading)
+            files.set(f.path, f.crc32c);
         }
         return files;
       });
@@ -34,7 +35,10 @@ export async function expectedInputChecksums(store: ObjectStore, keys: readonly 
   for (const key of keys) {
     const parts = key.split('/');
     for (let depth = parts.length - 1; depth >= 0; depth--) {
-      const folder = parts.slice(0, depth).map((p) => `${p}/`).join('');
+      const folder = parts
+        .slice(0, depth)
+        .map((p) => `${p}/`)
+        .join('');
       const files = await filesOf(folder);
       const sum = files?.get(parts.slice(depth).join('/'));
       if (sum) {

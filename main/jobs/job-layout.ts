@@ -47,6 +47,8 @@ export function isJobId(id: string): boolean {
 export function newJobId(now: number, random: () => number = Math.random): string {
   const d = new Date(now).toISOString();
   const stamp = `${d.slice(0, 10).replaceAll('-', '')}-${d.slice(11, 19).replaceAll(':', '')}`;
-  const tail = Math.floor(random() * 36 ** 4).toString(36).padStart(4, '0');
+  const tail = Math.floor(random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0');
   return `j-${stamp}-${tail}`;
 }

@@ -11,8 +11,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname as osHostname } from 'node:os';
 import {
-  isTerminal, type FailureCode, type Heartbeat, type JobManifest, type JobState, type JobStatusDoc, type JobView,
-  type Placement, type ShardSpec, type ShardStatusDoc, type WorkerParams,
+  isTerminal,
+  type FailureCode,
+  type Heartbeat,
+  type JobManifest,
+  type JobState,
+  type JobStatusDoc,
+  type JobView,
+  type Placement,
+  type ShardSpec,
+  type ShardStatusDoc,
+  type WorkerParams,
 } from './job-types.ts';
 import { JOBS_ROOT, isJobId, jobKeys, newJobId } from './job-layout.ts';
 import { getJson, putJson, type ObjectStore } from './object-store.ts';
@@ -99,15 +108,17 @@ export function createJobService(d: JobServiceDeps): JobService {
     const [status, cancel, shards] = await Promise.all([
       getJson<JobStatusDoc>(d.store, k.status),
       d.store.get(k.cancel),
-      Promise.all(m.shards.map(async (s) => {
-        const sk = k.shard(s.index);
-        const [st, hb, inst] = await Promise.all([
-          getJson<ShardStatusDoc>(d.store, sk.status),
-          getJson<Heartbeat>(d.store, sk.heartbeat),
-          getJson<{ instanceId: string; attempt: number }>(d.store, sk.instance),
-        ]);
-        return { status: st, heartbeat: hb, instanceId: inst?.instanceId };
-      })),
+      Promise.all(
+        m.shards.map(async (s) => {
+          const sk = k.shard(s.index);
+          const [st, hb, inst] = await Promise.all([
+            getJson<ShardStatusDoc>(d.store, sk.status),
+            getJson<Heartbeat>(d.store, sk.heartbeat),
+            getJson<{ instanceId: string; attempt: number }>(d.store, sk.instance),
+          ]);
+          return { status: st, heartbeat: hb, instanceId: inst?.instanceId };
+        }),
+      ),
     ]);
     return { manifest: m, status, cancelRequested: cancel !== null, shards };
   };
@@ -116,7 +127,10 @@ export function createJobService(d: JobServiceDeps): JobService {
 
   const setJobStatus = (id: string, state: JobState, failure?: { code: FailureCode; message: string }) =>
     putJson(d.store, jobKeys(id).status, {
-      state, ...(failure ? { failure } : {}), updatedAt: now(), ...(isTerminal(state) ? { finishedAt: now() } : {}),
+      state,
+      ...(failure ? { failure } : {}),
+      updatedAt: now(),
+      ...(isTerminal(state) ? { finishedAt: now() } : {}),
     } satisfies JobStatusDoc);
 
   /** After every shard ended: merge (several shards) and write the job's terminal state. */
@@ -156,14 +170,26 @@ export function createJobService(d: JobServiceDeps): JobService {
         const current = await getJson<ShardStatusDoc>(d.store, jobKeys(m.id).shard(shard.index).status);
         if (current && isTerminal(current.state)) continue;
         const result = await runLocalShard({
-          store: d.store, manifest: m, shard, workerPath: worker.path, workDir: join(d.workDir, m.id, `shard-${shard.index}`),
-          now, hostname: host, spawnWorker: d.spawnWorker, signal: abort.signal,
-          onStatus: onUpdate ? (st) => {
-            void snapshot(m).then((snap) => {
-              snap.shards[shard.index] = { ...snap.shards[shard.index], status: st };
-              onUpdate(deriveView(snap, now()));
-            }, () => undefined);
-          } : undefined,
+          store: d.store,
+          manifest: m,
+          shard,
+          workerPath: worker.path,
+          workDir: join(d.workDir, m.id, `shard-${shard.index}`),
+          now,
+          hostname: host,
+          spawnWorker: d.spawnWorker,
+          signal: abort.signal,
+          onStatus: onUpdate
+            ? (st) => {
+                void snapshot(m).then(
+                  (snap) => {
+                    snap.shards[shard.index] = { ...snap.shards[shard.index], status: st };
+                    onUpdate(deriveView(snap, now()));
+                  },
+                  () => undefined,
+                );
+              }
+            : undefined,
         });
         if (result.state !== 'done') break;
       }
@@ -171,7 +197,12 @@ export function createJobService(d: JobServiceDeps): JobService {
       for (const shard of m.shards) {
         const key = jobKeys(m.id).shard(shard.index).status;
         if (!(await getJson<ShardStatusDoc>(d.store, key))) {
-          await putJson(d.store, key, { state: 'cancelled', attempt: 0, failure: { code: 'cancelled', message: 'not started: another shard ended first' }, updatedAt: now() } satisfies ShardStatusDoc);
+          await putJson(d.store, key, {
+            state: 'cancelled',
+            attempt: 0,
+            failure: { code: 'cancelled', message: 'not started: another shard ended first' },
+            updatedAt: now(),
+          } satisfies ShardStatusDoc);
         }
       }
       return finish(m);
@@ -196,8 +227,13 @@ export function createJobService(d: JobServiceDeps): JobService {
         }
       }
       await putJson(d.store, jobKeys(m.id).shard(i).status, {
-        ...st, state: 'failed', updatedAt: now(),
-        failure: { code: 'interrupted', message: `the app running this job on ${st.host ?? 'a workstation'} stopped while the worker ran; run the analysis again` },
+        ...st,
+        state: 'failed',
+        updatedAt: now(),
+        failure: {
+          code: 'interrupted',
+          message: `the app running this job on ${st.host ?? 'a workstation'} stopped while the worker ran; run the analysis again`,
+        },
       } satisfies ShardStatusDoc);
     }
   };
@@ -212,7 +248,13 @@ export function createJobService(d: JobServiceDeps): JobService {
       if (!started && !snap.cancelRequested) return deriveView(snap, now()); // queued: runs when followed
       if (snap.cancelRequested) {
         for (const [i, s] of snap.shards.entries()) {
-          if (!s.status) await putJson(d.store, jobKeys(id).shard(i).status, { state: 'cancelled', attempt: 0, failure: { code: 'cancelled', message: 'cancelled before start' }, updatedAt: now() } satisfies ShardStatusDoc);
+          if (!s.status)
+            await putJson(d.store, jobKeys(id).shard(i).status, {
+              state: 'cancelled',
+              attempt: 0,
+              failure: { code: 'cancelled', message: 'cancelled before start' },
+              updatedAt: now(),
+            } satisfies ShardStatusDoc);
         }
       }
       await recoverLocal(m, snap);
@@ -234,7 +276,8 @@ export function createJobService(d: JobServiceDeps): JobService {
       const bad = validateParams(req.params);
       if (bad) throw new JobError('JOB_INVALID', bad);
       if (!(req.maxRuntimeSeconds >= 1)) throw new JobError('JOB_INVALID', `maximum runtime must be at least 1 s (got ${req.maxRuntimeSeconds})`);
-      if (req.placement.kind === 'ec2' && !d.ec2) throw new JobError('EC2_NOT_CONFIGURED', 'running on EC2 needs an S3 target (scopecloud config target s3 ...)');
+      if (req.placement.kind === 'ec2' && !d.ec2)
+        throw new JobError('EC2_NOT_CONFIGURED', 'running on EC2 needs an S3 target (scopecloud config target s3 ...)');
       const worker = await d.worker();
       const t = now();
       const heartbeatSeconds = req.heartbeatSeconds ?? (req.placement.kind === 'local' ? 2 : 15);
@@ -348,7 +391,8 @@ export function createJobService(d: JobServiceDeps): JobService {
 
     async dismiss(id) {
       const v = await view(await readManifest(id));
-      if (v.state !== 'failed' && v.state !== 'cancelled') throw new JobError('JOB_NOT_FAILED', `job ${id} is ${v.state}: only a failed or cancelled analysis can be dismissed`);
+      if (v.state !== 'failed' && v.state !== 'cancelled')
+        throw new JobError('JOB_NOT_FAILED', `job ${id} is ${v.state}: only a failed or cancelled analysis can be dismissed`);
       await d.store.put(jobKeys(id).dismissed, JSON.stringify({ at: now(), by: d.owner }) + '\n', 'application/json');
     },
 

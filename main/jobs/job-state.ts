@@ -3,14 +3,29 @@
  * store (this workstation, another one, the app after a restart) computes the same view.
  */
 import {
-  isTerminal, type Heartbeat, type JobManifest, type JobState, type JobStatusDoc, type JobView,
-  type ShardStatusDoc, type ShardView,
+  isTerminal,
+  type Heartbeat,
+  type JobManifest,
+  type JobState,
+  type JobStatusDoc,
+  type JobView,
+  type ShardStatusDoc,
+  type ShardView,
 } from './job-types.ts';
 import { progressPercent } from './worker-progress.ts';
 
 /** Order of the stages a shard goes through; a job is as far as its least advanced unfinished shard. */
 const STAGE: Record<JobState, number> = {
-  queued: 0, provisioning: 1, booting: 2, downloading: 3, running: 4, uploading: 5, merging: 6, done: 7, failed: 8, cancelled: 9,
+  queued: 0,
+  provisioning: 1,
+  booting: 2,
+  downloading: 3,
+  running: 4,
+  uploading: 5,
+  merging: 6,
+  done: 7,
+  failed: 8,
+  cancelled: 9,
 };
 
 export interface ShardSnapshot {
@@ -64,8 +79,9 @@ export function deriveView(snap: JobSnapshot, now: number): JobView {
   }
   const running = shards.filter((s) => s.state === 'running' && s.progress);
   const steps = new Set(running.map((s) => s.progress!.step));
-  const percents = shards.map((s) => (s.state === 'done' ? 100 : s.percent ?? 0));
-  const percent = state === 'done' ? 100 : isTerminal(state) ? null : Math.round((percents.reduce((a, b) => a + b, 0) / Math.max(1, percents.length)) * 10) / 10;
+  const percents = shards.map((s) => (s.state === 'done' ? 100 : (s.percent ?? 0)));
+  const percent =
+    state === 'done' ? 100 : isTerminal(state) ? null : Math.round((percents.reduce((a, b) => a + b, 0) / Math.max(1, percents.length)) * 10) / 10;
   const failure = jobDoc?.failure ?? shards.find((s) => s.state === 'failed')?.failure;
   const updated = Math.max(m.createdAt, jobDoc?.updatedAt ?? 0, ...snap.shards.map((s) => Math.max(s.status?.updatedAt ?? 0, s.heartbeat?.at ?? 0)));
   return {

@@ -17,9 +17,7 @@
  * from stale state.
  */
 
-export const JOB_STATES = [
-  'queued', 'provisioning', 'booting', 'downloading', 'running', 'uploading', 'merging', 'done', 'failed', 'cancelled',
-] as const;
+export const JOB_STATES = ['queued', 'provisioning', 'booting', 'downloading', 'running', 'uploading', 'merging', 'done', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 export type TerminalState = 'done' | 'failed' | 'cancelled';
@@ -73,9 +71,7 @@ export interface Ec2Placement {
 export type Placement = LocalPlacement | Ec2Placement;
 
 /** Where one shard's input lives: local files, or keys under the job store. */
-export type ShardInput =
-  | { kind: 'local'; paths: string[] }
-  | { kind: 'store'; keys: string[] };
+export type ShardInput = { kind: 'local'; paths: string[] } | { kind: 'store'; keys: string[] };
 
 export interface ShardSpec {
   index: number;

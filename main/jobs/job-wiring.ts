@@ -62,12 +62,17 @@ const IMAGE_RE = /\.(tiff?|btf|tf8)$/i;
  * source, or, for a volumetric movie (`planes` > 1), one shard per source and plane (the worker's
  * `--plane p`; ROIs keep their true plane, the merge re-clusters); otherwise one shard reads them all.
  */
-export async function shardsFor(store: ObjectStore, sources: readonly string[], o: { fanOut: boolean; where: 'local' | 'ec2'; planes?: number }): Promise<Array<Omit<ShardSpec, 'index'>>> {
+export async function shardsFor(
+  store: ObjectStore,
+  sources: readonly string[],
+  o: { fanOut: boolean; where: 'local' | 'ec2'; planes?: number },
+): Promise<Array<Omit<ShardSpec, 'index'>>> {
   const per: Array<Omit<ShardSpec, 'index'>> = [];
   for (const src of sources) {
     const local = resolve(src);
     if (existsSync(local)) {
-      if (o.where === 'ec2') throw new JobError('NO_INPUT', `${src} is a local path; EC2 jobs read uploaded sessions (give the session's key prefix in the store)`);
+      if (o.where === 'ec2')
+        throw new JobError('NO_INPUT', `${src} is a local path; EC2 jobs read uploaded sessions (give the session's key prefix in the store)`);
       if (!statSync(local).isFile() && !statSync(local).isDirectory()) throw new JobError('NO_INPUT', `${src} is neither a file nor a folder`);
       per.push({ label: src, input: { kind: 'local', paths: [local] }, args: [] });
       continue;
@@ -84,10 +89,22 @@ export async function shardsFor(store: ObjectStore, sources: readonly string[], 
   }
   if (o.fanOut || per.length <= 1) return per;
   if (per.every((s) => s.input.kind === 'local')) {
-    return [{ label: per.map((s) => s.label).join(', '), input: { kind: 'local', paths: per.flatMap((s) => (s.input.kind === 'local' ? s.input.paths : [])) }, args: [] }];
+    return [
+      {
+        label: per.map((s) => s.label).join(', '),
+        input: { kind: 'local', paths: per.flatMap((s) => (s.input.kind === 'local' ? s.input.paths : [])) },
+        args: [],
+      },
+    ];
   }
   if (per.every((s) => s.input.kind === 'store')) {
-    return [{ label: per.map((s) => s.label).join(', '), input: { kind: 'store', keys: per.flatMap((s) => (s.input.kind === 'store' ? s.input.keys : [])) }, args: [] }];
+    return [
+      {
+        label: per.map((s) => s.label).join(', '),
+        input: { kind: 'store', keys: per.flatMap((s) => (s.input.kind === 'store' ? s.input.keys : [])) },
+        args: [],
+      },
+    ];
   }
   throw new JobError('NO_INPUT', 'mixing local paths and stored sessions in one shard is not supported; use --fan-out');
 }

@@ -136,7 +136,9 @@ export async function runLocalShard(o: LocalShardOptions): Promise<ShardStatusDo
     }
     if (result.exitCode === WORKER_INPUT_ERROR && !result.signal) {
       await uploadLog();
-      return await fail('input-error', result.lastError ? workerFailureText(result.lastError) : 'the worker cannot read the input', { exitCode: result.exitCode });
+      return await fail('input-error', result.lastError ? workerFailureText(result.lastError) : 'the worker cannot read the input', {
+        exitCode: result.exitCode,
+      });
     }
     if (result.exitCode !== 0) {
       await uploadLog();
@@ -239,9 +241,13 @@ function runWorker(o: LocalShardOptions, spawnWorker: SpawnWorker, args: string[
       if (beating) return;
       beating = true;
       h.heartbeat()
-        .then((cancel) => { if (cancel) stop('cancelled'); })
+        .then((cancel) => {
+          if (cancel) stop('cancelled');
+        })
         .catch(() => undefined)
-        .finally(() => { beating = false; });
+        .finally(() => {
+          beating = false;
+        });
     }, o.manifest.heartbeatSeconds * 1000);
     let spawned = false;
     child.once('spawn', () => {

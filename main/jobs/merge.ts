@@ -39,7 +39,12 @@ export async function mergeShardResults(o: MergeOptions): Promise<void> {
     shardDirs.push(dir);
   }
   const args = [
-    'merge', ...shardDirs, '--out', out, '--k', String(m.params.k),
+    'merge',
+    ...shardDirs,
+    '--out',
+    out,
+    '--k',
+    String(m.params.k),
     ...(m.params.seed !== undefined ? ['--seed', String(m.params.seed)] : []),
     ...(m.params.threads !== undefined ? ['--threads', String(m.params.threads)] : []),
   ];
@@ -53,9 +58,14 @@ async function runWorker(o: MergeOptions, args: string[]): Promise<void> {
   const child = (o.spawnWorker ?? ((f, a) => spawn(f, a, { stdio: ['ignore', 'pipe', 'pipe'] })))(worker.path, args);
   let err = '';
   child.stdout?.resume();
-  child.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-20_000); });
+  child.stderr?.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-20_000);
+  });
   const code = await new Promise<number>((resolve) => {
-    child.once('error', (e) => { err += e.message; resolve(-1); });
+    child.once('error', (e) => {
+      err += e.message;
+      resolve(-1);
+    });
     child.once('close', (c) => resolve(c ?? -1));
   });
   if (code !== 0) throw new Error(`worker merge failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}`);

@@ -14,9 +14,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile, copyFile } from 
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import {
-  DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 export class StoreError extends Error {
   readonly code = 'STORE_ERROR';
@@ -157,7 +155,9 @@ export function s3ObjectStore(s3: S3Client, bucket: string, prefix: string): Obj
       }
     },
     async put(key, body, contentType) {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: full(key), Body: typeof body === 'string' ? Buffer.from(body) : body, ContentType: contentType }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: full(key), Body: typeof body === 'string' ? Buffer.from(body) : body, ContentType: contentType }),
+      );
     },
     async putFile(key, path) {
       const size = (await stat(path)).size;

@@ -30,9 +30,11 @@ export function analyzeArgs(inputs: readonly string[], outDir: string, p: Worker
 /** Rejects flag values a shell or the worker would misread; params come from the CLI or the UI. */
 export function validateParams(p: WorkerParams): string | null {
   if (!Number.isInteger(p.k) || p.k < 1 || p.k > 1000) return `--k must be an integer 1..1000 (got ${p.k})`;
-  if (p.planes !== undefined && (!Number.isInteger(p.planes) || p.planes < 1 || p.planes > 10_000)) return `--planes must be a positive integer (got ${p.planes})`;
+  if (p.planes !== undefined && (!Number.isInteger(p.planes) || p.planes < 1 || p.planes > 10_000))
+    return `--planes must be a positive integer (got ${p.planes})`;
   if (p.fs !== undefined && (!Number.isFinite(p.fs) || p.fs <= 0 || p.fs > 100_000)) return `--fs must be a positive rate in Hz (got ${p.fs})`;
   if (p.seed !== undefined && (!Number.isInteger(p.seed) || p.seed < 0)) return `--seed must be a non-negative integer (got ${p.seed})`;
-  if (p.threads !== undefined && (!Number.isInteger(p.threads) || p.threads < 1 || p.threads > 1024)) return `--threads must be a positive integer (got ${p.threads})`;
+  if (p.threads !== undefined && (!Number.isInteger(p.threads) || p.threads < 1 || p.threads > 1024))
+    return `--threads must be a positive integer (got ${p.threads})`;
   return null;
 }

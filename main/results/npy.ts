@@ -5,7 +5,8 @@
 
 export type NpyDtype = '<f4' | '<f8' | '<i1' | '<i2' | '<i4' | '<i8' | '|u1' | '<u2' | '<u4' | '<u8' | '|b1' | '|i1';
 
-export type NpyData = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+export type NpyData =
+  Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
 
 export interface NpyArray {
   dtype: NpyDtype;
@@ -25,17 +26,31 @@ const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
 
 function ctorFor(descr: string): { ctor: new (b: ArrayBuffer, o: number, n: number) => NpyData; size: number } {
   switch (descr.replace(/^=/, '<')) {
-    case '<f4': return { ctor: Float32Array, size: 4 };
-    case '<f8': return { ctor: Float64Array, size: 8 };
-    case '|i1': case '<i1': return { ctor: Int8Array, size: 1 };
-    case '<i2': return { ctor: Int16Array, size: 2 };
-    case '<i4': return { ctor: Int32Array, size: 4 };
-    case '<i8': return { ctor: BigInt64Array, size: 8 };
-    case '|u1': case '<u1': case '|b1': return { ctor: Uint8Array, size: 1 };
-    case '<u2': return { ctor: Uint16Array, size: 2 };
-    case '<u4': return { ctor: Uint32Array, size: 4 };
-    case '<u8': return { ctor: BigUint64Array, size: 8 };
-    default: throw new NpyError(`unsupported .npy dtype ${descr} (big-endian or structured)`);
+    case '<f4':
+      return { ctor: Float32Array, size: 4 };
+    case '<f8':
+      return { ctor: Float64Array, size: 8 };
+    case '|i1':
+    case '<i1':
+      return { ctor: Int8Array, size: 1 };
+    case '<i2':
+      return { ctor: Int16Array, size: 2 };
+    case '<i4':
+      return { ctor: Int32Array, size: 4 };
+    case '<i8':
+      return { ctor: BigInt64Array, size: 8 };
+    case '|u1':
+    case '<u1':
+    case '|b1':
+      return { ctor: Uint8Array, size: 1 };
+    case '<u2':
+      return { ctor: Uint16Array, size: 2 };
+    case '<u4':
+      return { ctor: Uint32Array, size: 4 };
+    case '<u8':
+      return { ctor: BigUint64Array, size: 8 };
+    default:
+      throw new NpyError(`unsupported .npy dtype ${descr} (big-endian or structured)`);
   }
 }
 
@@ -71,7 +86,11 @@ export function readNpyHeader(head: Buffer): NpyHeader {
   if (!descr || !fortran || shapeText === undefined) throw new NpyError(`unreadable .npy header: ${header.trim().slice(0, 120)}`);
   if (fortran === 'True') throw new NpyError('fortran-ordered .npy arrays are not supported');
   const { size } = ctorFor(descr);
-  const shape = shapeText.split(',').map((t) => t.trim()).filter(Boolean).map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map(Number);
   return { dtype: descr.replace(/^=/, '<') as NpyDtype, shape, dataOffset: end, itemSize: size };
 }
 
@@ -79,7 +98,8 @@ export function parseNpy(buf: Buffer): NpyArray {
   const h = readNpyHeader(buf);
   const count = h.shape.reduce((a, b) => a * b, 1);
   const { ctor } = ctorFor(h.dtype);
-  if (buf.length - h.dataOffset < count * h.itemSize) throw new NpyError(`truncated .npy data: ${buf.length - h.dataOffset} bytes for ${count} x ${h.itemSize}`);
+  if (buf.length - h.dataOffset < count * h.itemSize)
+    throw new NpyError(`truncated .npy data: ${buf.length - h.dataOffset} bytes for ${count} x ${h.itemSize}`);
   const copy = new ArrayBuffer(count * h.itemSize);
   new Uint8Array(copy).set(buf.subarray(h.dataOffset, h.dataOffset + count * h.itemSize));
   return { dtype: h.dtype, shape: h.shape, data: new ctor(copy, 0, count) };

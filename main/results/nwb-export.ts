@@ -95,7 +95,11 @@ function timeMajor(a: NpyArray, rows: readonly number[]): Float32Array {
 
 export async function exportNwb(o: NwbExportOptions): Promise<NwbExportResult> {
   const lib = await loadH5wasm();
-  const F = parseNpy(await readFile(join(o.resultsDir, RESULT_FILES.F)).catch(() => { throw new NwbExportError(`no F.npy in ${o.resultsDir}`); }));
+  const F = parseNpy(
+    await readFile(join(o.resultsDir, RESULT_FILES.F)).catch(() => {
+      throw new NwbExportError(`no F.npy in ${o.resultsDir}`);
+    }),
+  );
   if (F.shape.length !== 2) throw new NwbExportError(`F.npy must be ROIs x frames (shape ${F.shape.join('x')})`);
   let dff: NpyArray | null = null;
   try {
@@ -103,7 +107,8 @@ export async function exportNwb(o: NwbExportOptions): Promise<NwbExportResult> {
   } catch {
     dff = null;
   }
-  if (dff && (dff.shape[0] !== F.shape[0] || dff.shape[1] !== F.shape[1])) throw new NwbExportError(`dff.npy (${dff.shape.join('x')}) and F.npy (${F.shape.join('x')}) disagree`);
+  if (dff && (dff.shape[0] !== F.shape[0] || dff.shape[1] !== F.shape[1]))
+    throw new NwbExportError(`dff.npy (${dff.shape.join('x')}) and F.npy (${F.shape.join('x')}) disagree`);
   const [nRois, frames] = F.shape;
   const rois = roiList<RoiMeta>(await readJson<unknown>(join(o.resultsDir, RESULT_FILES.rois)));
   const regions = (await readJson<RegionRecord[]>(join(o.resultsDir, RESULT_FILES.regions))) ?? [];
@@ -135,7 +140,18 @@ export async function exportNwb(o: NwbExportOptions): Promise<NwbExportResult> {
     str(f, 'session_description', o.sessionDescription ?? `ScopeCloud analysis ${o.jobId}`);
     str(f, 'session_start_time', iso(o.sessionStart ?? now));
     str(f, 'timestamps_reference_time', iso(o.sessionStart ?? now));
-    for (const g of ['acquisition', 'analysis', 'stimulus', 'stimulus/presentation', 'stimulus/templates', 'general', 'general/devices', 'general/optophysiology', 'processing']) f.create_group(g);
+    for (const g of [
+      'acquisition',
+      'analysis',
+      'stimulus',
+      'stimulus/presentation',
+      'stimulus/templates',
+      'general',
+      'general/devices',
+      'general/optophysiology',
+      'processing',
+    ])
+      f.create_group(g);
     const general = f.get('general') as InstanceType<H5['Group']>;
     str(general, 'source_script', 'scopecloud-worker (ScopeCloud)');
     (general.get('source_script') as InstanceType<H5['Dataset']>).create_attribute('file_name', 'scopecloud-worker');
@@ -159,7 +175,7 @@ export async function exportNwb(o: NwbExportOptions): Promise<NwbExportResult> {
       const plane = (f.get('general/optophysiology') as InstanceType<H5['Group']>).create_group(`ImagingPlane${p}`);
       typed(plane, 'ImagingPlane');
       str(plane, 'description', `imaging plane ${p}`);
-      plane.create_dataset({ name: 'excitation_lambda', data: new Float64Array([Number.NaN]) , shape: [] });
+      plane.create_dataset({ name: 'excitation_lambda', data: new Float64Array([Number.NaN]), shape: [] });
       plane.create_dataset({ name: 'imaging_rate', data: new Float32Array([rate]), shape: [] });
       str(plane, 'indicator', o.indicator ?? 'unknown');
       str(plane, 'location', o.location ?? 'unknown');
@@ -189,9 +205,17 @@ export async function exportNwb(o: NwbExportOptions): Promise<NwbExportResult> {
       const weights = new Float32Array(xs.length).fill(1);
       const mask = ps.create_dataset({
         name: 'pixel_mask',
-        data: new Map<string, unknown>([['x', new Uint32Array(xs)], ['y', new Uint32Array(ys)], ['weight', weights]]) as unknown as Map<string, any>,
+        data: new Map<string, unknown>([
+          ['x', new Uint32Array(xs)],
+          ['y', new Uint32Array(ys)],
+          ['weight', weights],
+        ]) as unknown as Map<string, any>,
         shape: [xs.length],
-        dtype: [['x', '<I'], ['y', '<I'], ['weight', '<f']],
+        dtype: [
+          ['x', '<I'],
+          ['y', '<I'],
+          ['weight', '<f'],
+        ],
       });
       typed(mask, 'VectorData', 'hdmf-common');
       mask.create_attribute('description', 'pixels of each ROI: x = column, y = row, weight');

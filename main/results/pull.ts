@@ -26,7 +26,12 @@ export interface PullResult {
 
 /** A folder name for a session label: readable, no separators. */
 export function sessionFolder(label: string): string {
-  return label.replace(/[\\/:*?"<>|\s]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 100) || 'session';
+  return (
+    label
+      .replace(/[\\/:*?"<>|\s]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 100) || 'session'
+  );
 }
 
 export function resultsDir(cacheRoot: string, m: Pick<JobManifest, 'id' | 'sources'>): string {
@@ -60,7 +65,8 @@ export async function pullResults(store: ObjectStore, jobId: string, cacheRoot: 
       reused++;
       continue;
     }
-    if (!(await store.getToFile(prefix + rel, local))) throw new JobError('RESULTS_NOT_READY', `result file ${rel} of job ${jobId} is missing from ${store.location}`);
+    if (!(await store.getToFile(prefix + rel, local)))
+      throw new JobError('RESULTS_NOT_READY', `result file ${rel} of job ${jobId} is missing from ${store.location}`);
     const got = await sha256File(local);
     if (got !== want) {
       await rm(local, { force: true });

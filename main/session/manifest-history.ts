@@ -46,7 +46,11 @@ export function sessionId(sessionDir: string): string {
 function fsyncDir(dir: string): void {
   try {
     const fd = openSync(dir, constants.O_RDONLY);
-    try { fsyncSync(fd); } finally { closeSync(fd); }
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     // directories cannot be fsynced on every platform (Windows); the rename is still atomic there
   }
@@ -86,7 +90,11 @@ export class ManifestHistory {
     const tmp = `${path}.tmp`;
     await this.#fs.writeFile(tmp, JSON.stringify(published));
     const fh = await this.#fs.open(tmp, 'r+');
-    try { await fh.sync(); } finally { await fh.close(); }
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await this.#fs.rename(tmp, path);
     fsyncDir(this.dir);
   }

@@ -106,7 +106,7 @@ export async function buildManifest(input: ManifestInput, deps: ManifestDeps = {
   for (const path of [...input.files].sort()) {
     const earlier = known.get(relative(input.dir, path).split(sep).join('/'));
     if (earlier && !earlier.changedWhileReading) {
-      const seen = input.observed?.get(path) ?? await statFile(path);
+      const seen = input.observed?.get(path) ?? (await statFile(path));
       if (earlier.size === seen.size && earlier.mtimeMs === seen.mtimeMs) {
         entries.push({ ...earlier });
         continue;

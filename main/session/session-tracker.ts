@@ -133,7 +133,16 @@ export class SessionTracker {
   private sessionFor(root: string, dir: string): SessionState {
     let session = this.sessions.get(dir);
     if (!session) {
-      session = { root, dir, relativePath: relative(root, dir).split(sep).join('/'), generation: 1, lastActivityAt: this.clock.now(), closed: false, closing: false, paths: new Set() };
+      session = {
+        root,
+        dir,
+        relativePath: relative(root, dir).split(sep).join('/'),
+        generation: 1,
+        lastActivityAt: this.clock.now(),
+        closed: false,
+        closing: false,
+        paths: new Set(),
+      };
       this.sessions.set(dir, session);
     }
     return session;
@@ -179,7 +188,11 @@ export class SessionTracker {
     session.closing = true;
     const generation = session.generation;
     const input: ManifestInput = {
-      root: session.root, dir: session.dir, files: files.map((file) => file.path), closedBy: byMarker ? 'marker' : 'idle', generation,
+      root: session.root,
+      dir: session.dir,
+      files: files.map((file) => file.path),
+      closedBy: byMarker ? 'marker' : 'idle',
+      generation,
       observed: new Map(files.map((file) => [file.path, { size: file.size, mtimeMs: file.mtimeMs }])),
     };
     if (session.marker !== undefined) input.marker = session.marker;

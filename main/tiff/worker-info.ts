@@ -48,7 +48,8 @@ export function workerTiffReader(workerPath: () => string | null): ReadTiffs {
     const out = new Map<string, TiffReading>();
     const worker = workerPath();
     if (!worker) {
-      for (const p of paths) out.set(p, { problem: { code: 'no-reader', message: 'the analysis worker that reads TIFF files is not built (npm run worker:build)' } });
+      for (const p of paths)
+        out.set(p, { problem: { code: 'no-reader', message: 'the analysis worker that reads TIFF files is not built (npm run worker:build)' } });
       return out;
     }
     for (let i = 0; i < paths.length; i += BATCH) {
@@ -82,8 +83,12 @@ function runInfo(worker: string, paths: readonly string[]): Promise<string[]> {
     const child = spawn(worker, ['info', '--each', '--quiet', ...paths], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
     child.once('error', reject);
     child.once('close', (code) => {
       if (code === 0) resolve(stdout.split('\n').filter((l) => l.trim().startsWith('{')));

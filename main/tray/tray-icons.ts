@@ -20,15 +20,19 @@ export function trayIconPixels(icon: TrayIcon, size: number): Uint8Array {
   const [r, g, b] = COLOUR[icon];
   const out = new Uint8Array(size * size * 4);
   const c = size / 2;
-  const outer = size * 0.46, inner = size * 0.3;
+  const outer = size * 0.46,
+    inner = size * 0.3;
   const dot = { x: c - size * 0.09, y: c - size * 0.09, r: size * 0.12 };
   const SS = 4; // supersampling per axis
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      let ring = 0, disc = 0, hi = 0;
+      let ring = 0,
+        disc = 0,
+        hi = 0;
       for (let sy = 0; sy < SS; sy++) {
         for (let sx = 0; sx < SS; sx++) {
-          const px = x + (sx + 0.5) / SS, py = y + (sy + 0.5) / SS;
+          const px = x + (sx + 0.5) / SS,
+            py = y + (sy + 0.5) / SS;
           const d = Math.hypot(px - c, py - c);
           if (d <= outer && d >= inner) ring++;
           else if (d < inner) disc++;

@@ -10,14 +10,9 @@ import type { InstanceInfo } from '../aws/ec2-instance.ts';
 
 export type TrayIcon = 'idle' | 'running' | 'warning' | 'over-budget';
 
-export type TrayAction =
-  | { kind: 'stop-instance'; instanceId: string }
-  | { kind: 'open-window'; view: 'instances' | 'cost' | 'uploads' }
-  | { kind: 'quit' };
+export type TrayAction = { kind: 'stop-instance'; instanceId: string } | { kind: 'open-window'; view: 'instances' | 'cost' | 'uploads' } | { kind: 'quit' };
 
-export type TrayMenuItem =
-  | { type: 'item'; id: string; label: string; enabled: boolean; action: TrayAction | null }
-  | { type: 'separator' };
+export type TrayMenuItem = { type: 'item'; id: string; label: string; enabled: boolean; action: TrayAction | null } | { type: 'separator' };
 
 export interface TrayState {
   instances: ReadonlyArray<InstanceInfo>;
@@ -49,11 +44,7 @@ export function trayModel(state: TrayState): TrayModel {
   if (flagged.length > 0 || (pct !== null && pct >= 80)) icon = 'warning';
   if (pct !== null && pct >= 100) icon = 'over-budget';
 
-  const lines = [
-    running.length === 0
-      ? 'ScopeCloud: no instances running'
-      : `ScopeCloud: ${running.length} running, ${usd(hourly)}/h, ${usd(accrued)} so far`,
-  ];
+  const lines = [running.length === 0 ? 'ScopeCloud: no instances running' : `ScopeCloud: ${running.length} running, ${usd(hourly)}/h, ${usd(accrued)} so far`];
   if (pct !== null) lines.push(`Budget: ${Math.round(pct)}% used${pct >= 100 ? ' (over budget)' : ''}`);
   if (flagged.length) lines.push(`Needs attention: ${flagged.map((i) => i.name).join(', ')}`);
 
@@ -68,7 +59,13 @@ export function trayModel(state: TrayState): TrayModel {
       enabled: false,
       action: null,
     });
-    menu.push({ type: 'item', id: `stop:${i.id}`, label: `    Stop ${i.name}`, enabled: i.state === 'running', action: { kind: 'stop-instance', instanceId: i.id } });
+    menu.push({
+      type: 'item',
+      id: `stop:${i.id}`,
+      label: `    Stop ${i.name}`,
+      enabled: i.state === 'running',
+      action: { kind: 'stop-instance', instanceId: i.id },
+    });
   }
   if (running.length === 0) menu.push({ type: 'item', id: 'none', label: 'No instances running', enabled: false, action: null });
   menu.push({ type: 'separator' });

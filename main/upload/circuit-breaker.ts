@@ -33,7 +33,9 @@ export class CircuitBreaker {
   readonly #probe: () => Promise<void>;
   readonly #onChange: (state: CircuitState, reason: UploadError | undefined) => void;
 
-  constructor(options: CircuitOptions & { timers: Timeouts; probe: () => Promise<void>; onChange?: (state: CircuitState, reason: UploadError | undefined) => void }) {
+  constructor(
+    options: CircuitOptions & { timers: Timeouts; probe: () => Promise<void>; onChange?: (state: CircuitState, reason: UploadError | undefined) => void },
+  ) {
     this.#options = { failureThreshold: options.failureThreshold, probeIntervalMs: options.probeIntervalMs, maxProbeIntervalMs: options.maxProbeIntervalMs };
     this.#timers = options.timers;
     this.#probe = options.probe;

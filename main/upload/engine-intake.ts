@@ -152,5 +152,4 @@ export class Intake {
       await fh?.close();
     }
   }
-
 }

@@ -149,7 +149,11 @@ export class ItemStore {
 
   emit(event: UploadEvent): void {
     for (const l of this.#listeners) {
-      try { l(event); } catch { /* a listener's failure is its own */ }
+      try {
+        l(event);
+      } catch {
+        /* a listener's failure is its own */
+      }
     }
   }
 
@@ -168,7 +172,10 @@ export class ItemStore {
   emitProgressNow(): void {
     if (this.#listeners.size === 0 || !this.#journal) return;
     this.#statusCache = undefined;
-    const active = [...this.#d.activeIds()].map((id) => this.#journal!.items.get(id)).filter((i): i is UploadItem => !!i).map((i) => this.snapshot(i));
+    const active = [...this.#d.activeIds()]
+      .map((id) => this.#journal!.items.get(id))
+      .filter((i): i is UploadItem => !!i)
+      .map((i) => this.snapshot(i));
     this.emit({ type: 'progress', status: this.status(), active });
   }
 

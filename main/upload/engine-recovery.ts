@@ -83,7 +83,7 @@ export class Recovery {
     if (!item.expected && !item.single) return undefined;
     const { target, requests } = this.#d;
     const key = itemKey(item);
-    const checksum = (item.expected ?? item.single!.crc);
+    const checksum = item.expected ?? item.single!.crc;
     const v = await requests.simple('HeadObject', key, signal, (s) => target.verify(key, { checksum, size: item.size, layout: item.layout }, s));
     if (v.state === 'match') {
       if (item.uploadId) {
@@ -113,7 +113,8 @@ export class Recovery {
       else if (rp.crc && n <= 10_000) {
         // acknowledged by the target but not journaled before a crash; re-checked against the file before completion
         const { start, end } = clippedRange(layout, n, Math.max(item.size, clippedRange(layout, n, Number.MAX_SAFE_INTEGER).end));
-        if (rp.size === end - start || (item.final && rp.size === clippedRange(layout, n, item.size).end - start)) parts[String(n)] = { n, start, end: start + rp.size, crc: rp.crc, etag: rp.etag };
+        if (rp.size === end - start || (item.final && rp.size === clippedRange(layout, n, item.size).end - start))
+          parts[String(n)] = { n, start, end: start + rp.size, crc: rp.crc, etag: rp.etag };
       }
     }
     await this.#d.items.set(item, { parts, layout });

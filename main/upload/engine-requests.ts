@@ -46,14 +46,19 @@ export class RequestRunner {
   async send<T>(item: UploadItem, name: string, key: string, signal: AbortSignal, fn: (io: TransferIo) => Promise<T>): Promise<T> {
     const release = await this.#d.slots.acquire(1, signal);
     try {
-      return await this.#op(name, key, async (s, touch) => {
-        const counter = { sent: 0 };
-        try {
-          return await fn(this.#io(item, s, touch, counter));
-        } finally {
-          this.#d.items.settleBytes(item.id, counter.sent);
-        }
-      }, signal);
+      return await this.#op(
+        name,
+        key,
+        async (s, touch) => {
+          const counter = { sent: 0 };
+          try {
+            return await fn(this.#io(item, s, touch, counter));
+          } finally {
+            this.#d.items.settleBytes(item.id, counter.sent);
+          }
+        },
+        signal,
+      );
     } finally {
       release();
     }
@@ -72,7 +77,7 @@ export class RequestRunner {
   async #op<T>(name: string, key: string, fn: (signal: AbortSignal, touch: () => void) => Promise<T>, outer: AbortSignal): Promise<T> {
     const { target, timers, breaker, idleMs, backoff } = this.#d;
     const where = key ? target.describe(key) : target.describe('');
-    for (let attempt = 0; ; ) {
+    for (let attempt = 0; ;) {
       await breaker.waitUntilClosed(outer);
       const ctl = new AbortController();
       let timer: unknown;

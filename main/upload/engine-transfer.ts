@@ -76,7 +76,8 @@ export class Transfer {
       throw classifyError(err, { op: 'stat', where: item.path });
     }
     const started = Object.keys(item.parts).length > 0 || item.uploadId !== undefined;
-    if (st.size < item.size && started) throw new UploadError('FileTruncated', 'permanent', `file truncated during upload: ${item.path} was ${item.size} bytes, now ${st.size}`);
+    if (st.size < item.size && started)
+      throw new UploadError('FileTruncated', 'permanent', `file truncated during upload: ${item.path} was ${item.size} bytes, now ${st.size}`);
     if (item.final && (st.size !== item.size || st.mtimeMs !== item.mtimeMs)) {
       if (started) await this.discardUpload(item, signal);
       await this.#d.items.set(item, { size: st.size, mtimeMs: st.mtimeMs });
@@ -99,7 +100,16 @@ export class Transfer {
   }
 
   async #markVerified(item: UploadItem, checksum: string): Promise<void> {
-    await this.#d.items.set(item, { state: 'verified', checksum, verifiedAt: this.#d.clock.now(), uploadId: null, parts: {}, single: null, expected: null, error: null });
+    await this.#d.items.set(item, {
+      state: 'verified',
+      checksum,
+      verifiedAt: this.#d.clock.now(),
+      uploadId: null,
+      parts: {},
+      single: null,
+      expected: null,
+      error: null,
+    });
     this.#fresh.delete(item.id);
     this.#listed.delete(item.id);
     this.#d.onVerified();
@@ -134,7 +144,12 @@ export class Transfer {
       } catch (err) {
         throw classifyError(err, { op: 'read', where: item.path });
       }
-      if (bytesRead === 0) throw new UploadError('FileTruncated', 'permanent', `file truncated during upload: ${item.path} ended at byte ${start + pos}, expected ${item.size} bytes`);
+      if (bytesRead === 0)
+        throw new UploadError(
+          'FileTruncated',
+          'permanent',
+          `file truncated during upload: ${item.path} ended at byte ${start + pos}, expected ${item.size} bytes`,
+        );
       pos += bytesRead;
     }
     return buf;
@@ -218,7 +233,9 @@ export class Transfer {
       try {
         const body = await this.#readRange(item, fh, start, mem.buf);
         const crc = crc32cBase64(body);
-        const { etag } = await this.#d.requests.send(item, 'UploadPart', key, signal, (io) => this.#d.target.uploadPart(key, uploadId, { n, start }, body, crc, io));
+        const { etag } = await this.#d.requests.send(item, 'UploadPart', key, signal, (io) =>
+          this.#d.target.uploadPart(key, uploadId, { n, start }, body, crc, io),
+        );
         reuse = true;
         await this.#d.items.journal.append({ op: 'part', id: item.id, part: { n, start, end, crc, etag } });
         if (final) fresh.add(n);
@@ -281,7 +298,6 @@ export class Transfer {
     await this.discardUpload(item, signal);
     throw new Requeue();
   }
-
 }
 
 /** Awaits every promise; rethrows the first rejection after all have settled (no orphaned work). */

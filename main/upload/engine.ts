@@ -51,7 +51,15 @@ import { UploadQueue } from './engine-queue.ts';
 import { Recovery } from './engine-recovery.ts';
 import { RequestRunner } from './engine-requests.ts';
 import { Transfer } from './engine-transfer.ts';
-import { DEFAULT_MEMORY_BUDGET, type EngineStatus, type ItemSnapshot, type UploadEngine, type UploadEngineOptions, type UploadEvent, type UploadFs } from './engine-types.ts';
+import {
+  DEFAULT_MEMORY_BUDGET,
+  type EngineStatus,
+  type ItemSnapshot,
+  type UploadEngine,
+  type UploadEngineOptions,
+  type UploadEvent,
+  type UploadFs,
+} from './engine-types.ts';
 import { systemClock, systemTimers, type Clock } from '../common/time.ts';
 
 export { DEFAULT_MEMORY_BUDGET } from './engine-types.ts';
@@ -63,7 +71,8 @@ function validate(o: UploadEngineOptions): void {
   const t = o.target as { kind?: string; bucket?: unknown; client?: unknown; root?: unknown };
   if (!t || !['s3', 'folder', 'custom'].includes(t.kind ?? '')) throw new UploadOptionsError('target.kind', 'must be "s3" or "folder"');
   if (t.kind === 's3') {
-    if (typeof t.bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(t.bucket)) throw new UploadOptionsError('target.bucket', `"${String(t.bucket)}" is not a valid S3 bucket name`);
+    if (typeof t.bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(t.bucket))
+      throw new UploadOptionsError('target.bucket', `"${String(t.bucket)}" is not a valid S3 bucket name`);
     if (!t.client) throw new UploadOptionsError('target.client', 'an S3Client is required');
   }
   if (t.kind === 'folder' && (typeof t.root !== 'string' || t.root === '')) throw new UploadOptionsError('target.root', 'must be a folder path');
@@ -72,10 +81,14 @@ function validate(o: UploadEngineOptions): void {
   };
   positiveInt('concurrency.files', o.concurrency?.files);
   positiveInt('concurrency.requests', o.concurrency?.requests);
-  if (o.bandwidthLimit !== undefined && (!Number.isFinite(o.bandwidthLimit) || o.bandwidthLimit < 0)) throw new UploadOptionsError('bandwidthLimit', `must be ≥ 0 bytes/s, got ${o.bandwidthLimit}`);
-  if (o.minPartSize !== undefined && (!Number.isInteger(o.minPartSize) || o.minPartSize < MIN_PART_SIZE)) throw new UploadOptionsError('minPartSize', `must be an integer ≥ ${MIN_PART_SIZE} (5 MiB), got ${o.minPartSize}`);
-  if (o.freeSpaceAfterDays !== undefined && (!Number.isFinite(o.freeSpaceAfterDays) || o.freeSpaceAfterDays < 0)) throw new UploadOptionsError('freeSpaceAfterDays', `must be ≥ 0 days, got ${o.freeSpaceAfterDays}`);
-  if (o.idleTimeoutMs !== undefined && (!Number.isFinite(o.idleTimeoutMs) || o.idleTimeoutMs <= 0)) throw new UploadOptionsError('idleTimeoutMs', `must be > 0, got ${o.idleTimeoutMs}`);
+  if (o.bandwidthLimit !== undefined && (!Number.isFinite(o.bandwidthLimit) || o.bandwidthLimit < 0))
+    throw new UploadOptionsError('bandwidthLimit', `must be ≥ 0 bytes/s, got ${o.bandwidthLimit}`);
+  if (o.minPartSize !== undefined && (!Number.isInteger(o.minPartSize) || o.minPartSize < MIN_PART_SIZE))
+    throw new UploadOptionsError('minPartSize', `must be an integer ≥ ${MIN_PART_SIZE} (5 MiB), got ${o.minPartSize}`);
+  if (o.freeSpaceAfterDays !== undefined && (!Number.isFinite(o.freeSpaceAfterDays) || o.freeSpaceAfterDays < 0))
+    throw new UploadOptionsError('freeSpaceAfterDays', `must be ≥ 0 days, got ${o.freeSpaceAfterDays}`);
+  if (o.idleTimeoutMs !== undefined && (!Number.isFinite(o.idleTimeoutMs) || o.idleTimeoutMs <= 0))
+    throw new UploadOptionsError('idleTimeoutMs', `must be > 0, got ${o.idleTimeoutMs}`);
 }
 
 /** Creates an engine; call `start()` before use. Throws UploadOptionsError naming a bad field. */
@@ -108,7 +121,8 @@ class Engine implements UploadEngine {
     const random = o.random ?? Math.random;
     const fs: UploadFs = (this.#fs = o.fs ?? { open: (p, f) => nodeFs.open(p, f), stat: (p) => nodeFs.stat(p), unlink: (p) => nodeFs.unlink(p) });
     const backoff: BackoffPolicy = { ...DEFAULT_BACKOFF, ...o.backoff };
-    const target: UploadTarget = (this.#target = o.target.kind === 's3' ? new S3Target(o.target) : o.target.kind === 'folder' ? new FolderTarget(o.target) : o.target.target);
+    const target: UploadTarget = (this.#target =
+      o.target.kind === 's3' ? new S3Target(o.target) : o.target.kind === 'folder' ? new FolderTarget(o.target) : o.target.target);
     const bucket = (this.#bucket = new TokenBucket({ bytesPerSecond: o.bandwidthLimit ?? 0, clock, timers }));
     const slots = (this.#requestSlots = new Semaphore(o.concurrency?.requests ?? 8));
     const memory = new BufferPool(o.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
@@ -218,7 +232,8 @@ class Engine implements UploadEngine {
       this.#queue.setFileSlots(c.files);
     }
     if (c.requests !== undefined) {
-      if (!Number.isInteger(c.requests) || c.requests < 1) throw new UploadOptionsError('concurrency.requests', `must be a positive integer, got ${c.requests}`);
+      if (!Number.isInteger(c.requests) || c.requests < 1)
+        throw new UploadOptionsError('concurrency.requests', `must be a positive integer, got ${c.requests}`);
       this.#requestSlots.setCapacity(c.requests);
     }
     this.#queue.pump();

@@ -38,7 +38,11 @@ function errno(err: unknown): string | undefined {
 function fsyncDir(dir: string): void {
   try {
     const fd = openSync(dir, constants.O_RDONLY);
-    try { fsyncSync(fd); } finally { closeSync(fd); }
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     // not supported on every platform
   }
@@ -77,10 +81,15 @@ export class FolderTarget implements UploadTarget {
     } catch (err) {
       if (err instanceof UploadError) throw err;
       const code = errno(err);
-      if (code === 'ENOSPC' || code === 'EDQUOT') throw new UploadError('ArchiveFull', 'permanent', `archive folder ${this.root} is full (${code}) during ${what}`, { cause: err });
-      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new UploadError('AccessDenied', 'permanent', `archive folder ${this.root} is not writable (${code}) during ${what}`, { cause: err });
+      if (code === 'ENOSPC' || code === 'EDQUOT')
+        throw new UploadError('ArchiveFull', 'permanent', `archive folder ${this.root} is full (${code}) during ${what}`, { cause: err });
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+        throw new UploadError('AccessDenied', 'permanent', `archive folder ${this.root} is not writable (${code}) during ${what}`, { cause: err });
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EIO' || code === 'ESTALE' || code === 'ENOTCONN' || code === 'EHOSTDOWN') {
-        const rootOk = await stat(this.root).then((s) => s.isDirectory(), () => false);
+        const rootOk = await stat(this.root).then(
+          (s) => s.isDirectory(),
+          () => false,
+        );
         if (!rootOk) throw new UploadError('TargetUnavailable', 'network', `archive folder ${this.root} is not reachable (${code})`, { cause: err });
       }
       throw err;
@@ -160,7 +169,11 @@ export class FolderTarget implements UploadTarget {
     });
   }
 
-  async listParts(_key: string, uploadId: string, known: readonly { n: number; start: number; end: number; crc: string }[]): Promise<Map<number, RemotePart> | undefined> {
+  async listParts(
+    _key: string,
+    uploadId: string,
+    known: readonly { n: number; start: number; end: number; crc: string }[],
+  ): Promise<Map<number, RemotePart> | undefined> {
     return this.#guard('resume', async () => {
       let fh;
       try {
@@ -213,7 +226,11 @@ export class FolderTarget implements UploadTarget {
       void parts;
       try {
         const fh = await open(partial, 'r+');
-        try { await fh.sync(); } finally { await fh.close(); }
+        try {
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
       } catch (err) {
         if (errno(err) === 'ENOENT') return 'gone';
         throw err;

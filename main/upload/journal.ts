@@ -23,10 +23,7 @@ import { join } from 'node:path';
 import type { PartRecord, UploadItem } from './item.ts';
 
 export type JournalRecord =
-  | { op: 'put'; item: UploadItem }
-  | { op: 'set'; id: string; patch: ItemPatch }
-  | { op: 'part'; id: string; part: PartRecord }
-  | { op: 'del'; id: string };
+  { op: 'put'; item: UploadItem } | { op: 'set'; id: string; patch: ItemPatch } | { op: 'part'; id: string; part: PartRecord } | { op: 'del'; id: string };
 
 /** A partial update; `null` removes a field. */
 export type ItemPatch = { [K in keyof UploadItem]?: UploadItem[K] | null };
@@ -74,7 +71,11 @@ export function applyRecord(items: Map<string, UploadItem>, rec: JournalRecord):
 function fsyncDir(dir: string): void {
   try {
     const fd = openSync(dir, constants.O_RDONLY);
-    try { fsyncSync(fd); } finally { closeSync(fd); }
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     // directories cannot be fsynced on every platform (Windows); the rename is still atomic there
   }
@@ -217,7 +218,11 @@ export class UploadJournal {
   async compact(): Promise<void> {
     await this.flush();
     this.#writing = this.#compact();
-    try { await this.#writing; } finally { this.#writing = undefined; }
+    try {
+      await this.#writing;
+    } finally {
+      this.#writing = undefined;
+    }
     if (this.#pending.length > 0 && !this.#writing) this.#writing = this.#drain();
   }
 

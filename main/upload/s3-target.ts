@@ -81,7 +81,8 @@ export class S3Target implements UploadTarget {
     try {
       await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
     } catch (err) {
-      if (status(err) === 404) throw Object.assign(new Error('NoSuchBucket'), { name: 'NoSuchBucket', Code: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } });
+      if (status(err) === 404)
+        throw Object.assign(new Error('NoSuchBucket'), { name: 'NoSuchBucket', Code: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } });
       throw err;
     }
   }
@@ -110,14 +111,17 @@ export class S3Target implements UploadTarget {
 
   async putSingle(key: string, body: Buffer, crc: string, io: TransferIo): Promise<'ok' | 'exists'> {
     try {
-      await this.#client.send(new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: this.#k(key),
-        Body: throttledBody(body, io),
-        ContentLength: body.length,
-        ChecksumCRC32C: crc,
-        IfNoneMatch: this.#conditional ? '*' : undefined,
-      }), { abortSignal: io.signal });
+      await this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.#k(key),
+          Body: throttledBody(body, io),
+          ContentLength: body.length,
+          ChecksumCRC32C: crc,
+          IfNoneMatch: this.#conditional ? '*' : undefined,
+        }),
+        { abortSignal: io.signal },
+      );
       return 'ok';
     } catch (err) {
       if (status(err) === 412) return 'exists';
@@ -130,7 +134,9 @@ export class S3Target implements UploadTarget {
   }
 
   async createUpload(key: string, signal: AbortSignal): Promise<string> {
-    const r = await this.#client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.#k(key), ChecksumAlgorithm: 'CRC32C' }), { abortSignal: signal });
+    const r = await this.#client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.#k(key), ChecksumAlgorithm: 'CRC32C' }), {
+      abortSignal: signal,
+    });
     if (!r.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
     return r.UploadId;
   }
@@ -140,7 +146,9 @@ export class S3Target implements UploadTarget {
     let marker: string | undefined;
     try {
       for (;;) {
-        const r = await this.#client.send(new ListPartsCommand({ Bucket: this.bucket, Key: this.#k(key), UploadId: uploadId, PartNumberMarker: marker }), { abortSignal: signal });
+        const r = await this.#client.send(new ListPartsCommand({ Bucket: this.bucket, Key: this.#k(key), UploadId: uploadId, PartNumberMarker: marker }), {
+          abortSignal: signal,
+        });
         for (const p of r.Parts ?? []) {
           if (p.PartNumber !== undefined) parts.set(p.PartNumber, { crc: p.ChecksumCRC32C, etag: p.ETag, size: p.Size ?? 0 });
         }
@@ -154,28 +162,44 @@ export class S3Target implements UploadTarget {
   }
 
   async uploadPart(key: string, uploadId: string, part: { n: number }, body: Buffer, crc: string, io: TransferIo): Promise<{ etag?: string }> {
-    const r = await this.#client.send(new UploadPartCommand({
-      Bucket: this.bucket,
-      Key: this.#k(key),
-      UploadId: uploadId,
-      PartNumber: part.n,
-      Body: throttledBody(body, io),
-      ContentLength: body.length,
-      ChecksumCRC32C: crc,
-    }), { abortSignal: io.signal });
-    if (r.ChecksumCRC32C && r.ChecksumCRC32C !== crc) throw Object.assign(new Error(`part ${part.n} checksum echoed ${r.ChecksumCRC32C}, sent ${crc}`), { name: 'BadDigest', Code: 'BadDigest', $metadata: { httpStatusCode: 500 } });
-    return { etag: r.ETag };
-  }
-
-  async complete(key: string, uploadId: string, parts: readonly { n: number; etag?: string; crc: string }[], signal: AbortSignal): Promise<'ok' | 'exists' | 'gone'> {
-    try {
-      await this.#client.send(new CompleteMultipartUploadCommand({
+    const r = await this.#client.send(
+      new UploadPartCommand({
         Bucket: this.bucket,
         Key: this.#k(key),
         UploadId: uploadId,
-        IfNoneMatch: this.#conditional ? '*' : undefined,
-        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: p.etag, ChecksumCRC32C: p.crc })) },
-      }), { abortSignal: signal });
+        PartNumber: part.n,
+        Body: throttledBody(body, io),
+        ContentLength: body.length,
+        ChecksumCRC32C: crc,
+      }),
+      { abortSignal: io.signal },
+    );
+    if (r.ChecksumCRC32C && r.ChecksumCRC32C !== crc)
+      throw Object.assign(new Error(`part ${part.n} checksum echoed ${r.ChecksumCRC32C}, sent ${crc}`), {
+        name: 'BadDigest',
+        Code: 'BadDigest',
+        $metadata: { httpStatusCode: 500 },
+      });
+    return { etag: r.ETag };
+  }
+
+  async complete(
+    key: string,
+    uploadId: string,
+    parts: readonly { n: number; etag?: string; crc: string }[],
+    signal: AbortSignal,
+  ): Promise<'ok' | 'exists' | 'gone'> {
+    try {
+      await this.#client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.#k(key),
+          UploadId: uploadId,
+          IfNoneMatch: this.#conditional ? '*' : undefined,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: p.etag, ChecksumCRC32C: p.crc })) },
+        }),
+        { abortSignal: signal },
+      );
       return 'ok';
     } catch (err) {
       if (status(err) === 412) return 'exists';
@@ -202,7 +226,15 @@ export class S3Target implements UploadTarget {
     let keyMarker: string | undefined;
     let idMarker: string | undefined;
     for (;;) {
-      const r = await this.#client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: `${this.prefix}${keyPrefix}` || undefined, KeyMarker: keyMarker, UploadIdMarker: idMarker }), { abortSignal: signal });
+      const r = await this.#client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: `${this.prefix}${keyPrefix}` || undefined,
+          KeyMarker: keyMarker,
+          UploadIdMarker: idMarker,
+        }),
+        { abortSignal: signal },
+      );
       for (const u of r.Uploads ?? []) {
         if (u.Key && u.UploadId) out.push({ key: u.Key.slice(this.prefix.length), uploadId: u.UploadId });
       }

@@ -4,7 +4,13 @@
  */
 import { InterruptedError } from './errors.ts';
 
-interface Waiter { weight: number; resolve: () => void; reject: (e: Error) => void; signal?: AbortSignal; onAbort?: () => void }
+interface Waiter {
+  weight: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
 
 export class Semaphore {
   #capacity: number;

@@ -43,7 +43,12 @@ export interface UploadTarget {
   putSingle(key: string, body: Buffer, crc: string, io: TransferIo): Promise<'ok' | 'exists'>;
   createUpload(key: string, signal: AbortSignal): Promise<string>;
   /** Parts the target holds for this upload (checked against `known` where the target cannot list checksums); undefined when the upload no longer exists. */
-  listParts(key: string, uploadId: string, known: readonly { n: number; start: number; end: number; crc: string }[], signal: AbortSignal): Promise<Map<number, RemotePart> | undefined>;
+  listParts(
+    key: string,
+    uploadId: string,
+    known: readonly { n: number; start: number; end: number; crc: string }[],
+    signal: AbortSignal,
+  ): Promise<Map<number, RemotePart> | undefined>;
   uploadPart(key: string, uploadId: string, part: { n: number; start: number }, body: Buffer, crc: string, io: TransferIo): Promise<{ etag?: string }>;
   /** Conditional completion: 'exists' when the key is already taken, 'gone' when the upload no longer exists. */
   complete(key: string, uploadId: string, parts: readonly { n: number; etag?: string; crc: string }[], signal: AbortSignal): Promise<'ok' | 'exists' | 'gone'>;

@@ -9,7 +9,13 @@
 import { InterruptedError } from './errors.ts';
 import { type Clock, type Timeouts } from '../common/time.ts';
 
-interface Waiter { n: number; resolve: () => void; reject: (e: Error) => void; signal?: AbortSignal; onAbort?: () => void }
+interface Waiter {
+  n: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
 
 export class TokenBucket {
   #rate: number;

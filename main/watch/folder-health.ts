@@ -66,9 +66,10 @@ function reasonOf(error: unknown, step: 'reach' | 'read'): FolderCheck {
   if (code === 'EACCES' || code === 'EPERM') {
     return {
       state: 'unreadable',
-      reason: step === 'read'
-        ? `permission denied: ScopeCloud runs as ${processUser()}, who may not read this folder (give that user read access)`
-        : `permission denied: ScopeCloud runs as ${processUser()}, who may not open a folder on the way to this one`,
+      reason:
+        step === 'read'
+          ? `permission denied: ScopeCloud runs as ${processUser()}, who may not read this folder (give that user read access)`
+          : `permission denied: ScopeCloud runs as ${processUser()}, who may not open a folder on the way to this one`,
     };
   }
   return { state: 'missing', reason: `the drive or network share does not answer (${code ?? (error as Error).message}): is it still connected?` };

@@ -166,7 +166,8 @@ export class WatchedFiles {
     }
     for (const file of candidates) {
       if (open.has(file.path)) continue;
-      if (this.tracked.get(file.path) === file && isStable(file, this.d.clock.now(), this.d.stableMs) && this.d.available(file.root)) this.complete(file, 'stable');
+      if (this.tracked.get(file.path) === file && isStable(file, this.d.clock.now(), this.d.stableMs) && this.d.available(file.root))
+        this.complete(file, 'stable');
     }
   }
 }

@@ -164,7 +164,10 @@ export class FolderScans {
     for (const path of files) seen.add(path);
     // Markers last, so the files they close have been observed.
     const isMarker = (path: string): boolean => this.d.filter.classify(this.d.refOf(path)?.relativePath ?? '') === 'marker';
-    await this.d.forEachLimited(files.filter((path) => !isMarker(path)), (path) => this.d.refresh(path));
+    await this.d.forEachLimited(
+      files.filter((path) => !isMarker(path)),
+      (path) => this.d.refresh(path),
+    );
     if (includeMarkers) await this.d.forEachLimited(files.filter(isMarker), (path) => this.d.refresh(path));
   }
 }

@@ -11,7 +11,11 @@ export function createBridgeApi(bridge: Bridge): ScopeCloudApi {
   const api: Record<string, unknown> = {
     subscribe(listener: (e: AppEvent) => void) {
       return bridge.onEvent((raw) => {
-        try { listener(AppEvent.check(raw)); } catch { /* ignore malformed events */ }
+        try {
+          listener(AppEvent.check(raw));
+        } catch {
+          /* ignore malformed events */
+        }
       });
     },
   };

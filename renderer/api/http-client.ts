@@ -34,8 +34,14 @@ export function createHttpApi(opts: HttpApiOptions = {}): ScopeCloudApi {
     if (res.status === 401) throw new ApiError('unauthorized', 'This page lost its access token; open the URL printed by `scopecloud serve` again.');
     if (!res.ok) {
       let body: unknown = null;
-      try { body = await res.json(); } catch { /* not JSON */ }
-      throw fromWireError((body as { error?: unknown } | null)?.error ?? { code: `http-${res.status}`, message: `The app answered ${res.status}.`, field: null });
+      try {
+        body = await res.json();
+      } catch {
+        /* not JSON */
+      }
+      throw fromWireError(
+        (body as { error?: unknown } | null)?.error ?? { code: `http-${res.status}`, message: `The app answered ${res.status}.`, field: null },
+      );
     }
     if (isBinaryMethod(method)) return new Uint8Array(await res.arrayBuffer());
     const body = (await res.json()) as { value?: unknown };
@@ -58,7 +64,9 @@ export function createHttpApi(opts: HttpApiOptions = {}): ScopeCloudApi {
     ws.onmessage = (m) => {
       try {
         dispatch(AppEvent.check(JSON.parse(String(m.data))));
-      } catch { /* ignore malformed events */ }
+      } catch {
+        /* ignore malformed events */
+      }
     };
     ws.onclose = () => {
       socket = null;

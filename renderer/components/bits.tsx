@@ -6,20 +6,32 @@ export function ErrorNote({ error, action }: { error: ApiError | null; action?: 
   if (!error) return null;
   return (
     <div className="note note-error" role="alert">
-      <strong>{error.field ? `${error.field}: ` : ''}</strong>{error.message}
+      <strong>{error.field ? `${error.field}: ` : ''}</strong>
+      {error.message}
       {action ? <span className="note-action">{action}</span> : null}
     </div>
   );
 }
 
 export function Loading({ what }: { what: string }) {
-  return <p className="muted" aria-live="polite">Loading {what}…</p>;
+  return (
+    <p className="muted" aria-live="polite">
+      Loading {what}…
+    </p>
+  );
 }
 
 export function Progress({ value, max, label, tone }: { value: number; max: number; label: string; tone?: 'ok' | 'warn' | 'bad' | 'busy' }) {
   const pct = max > 0 ? Math.max(0, Math.min(100, (value / max) * 100)) : 0;
   return (
-    <div className={`progress ${tone ? `progress-${tone}` : ''}`} role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)}>
+    <div
+      className={`progress ${tone ? `progress-${tone}` : ''}`}
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={Math.round(pct)}
+    >
       <div className="progress-fill" style={{ width: `${pct}%` }} />
     </div>
   );
@@ -44,7 +56,21 @@ export function Stat({ label, value, hint, tone }: { label: string; value: React
  * variants: `dialog-scroll` (a form whose `.dialog-body` scrolls while its `.dialog-foot` stays in view)
  * and `dialog-wide`.
  */
-export function Dialog({ open, title, onClose, children, labelledBy, className }: { open: boolean; title: string; onClose: () => void; children: ReactNode; labelledBy?: string; className?: string }) {
+export function Dialog({
+  open,
+  title,
+  onClose,
+  children,
+  labelledBy,
+  className,
+}: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  labelledBy?: string;
+  className?: string;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;
@@ -54,7 +80,16 @@ export function Dialog({ open, title, onClose, children, labelledBy, className }
   }, [open]);
   const id = labelledBy ?? `dlg-${title.replace(/\W+/g, '-').toLowerCase()}`;
   return (
-    <dialog ref={ref} className={className ? `dialog ${className}` : 'dialog'} aria-labelledby={id} onClose={onClose} onCancel={(e) => { e.preventDefault(); onClose(); }}>
+    <dialog
+      ref={ref}
+      className={className ? `dialog ${className}` : 'dialog'}
+      aria-labelledby={id}
+      onClose={onClose}
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+    >
       {open ? (
         <>
           <h2 id={id}>{title}</h2>
@@ -73,15 +108,24 @@ export function ViewError({ title, what, error, retry }: { title: string; what: 
   const notConfigured = hasCode(error, 'NOT_CONFIGURED');
   return (
     <section className="view" aria-labelledby="view-error-title">
-      <header className="view-header"><h1 id="view-error-title">{title}</h1></header>
+      <header className="view-header">
+        <h1 id="view-error-title">{title}</h1>
+      </header>
       <div className={`panel view-error ${notConfigured ? 'view-error-setup' : ''}`} data-error-code={error.code}>
         <h2>{notConfigured ? `${what} need an AWS account` : `${what} could not be loaded`}</h2>
         <p>{error.message}</p>
         {notConfigured ? (
-          <p className="muted">ScopeCloud is saving to a local archive, so there are no EC2 instances or AWS costs to show. Switch the destination to Amazon S3 (profile, region and bucket) to see them here.</p>
+          <p className="muted">
+            ScopeCloud is saving to a local archive, so there are no EC2 instances or AWS costs to show. Switch the destination to Amazon S3 (profile, region
+            and bucket) to see them here.
+          </p>
         ) : null}
         <div className="actions left">
-          {notConfigured ? <a className="button primary" href="#/settings">Open Settings to switch to S3</a> : null}
+          {notConfigured ? (
+            <a className="button primary" href="#/settings">
+              Open Settings to switch to S3
+            </a>
+          ) : null}
           {retry ? <button onClick={retry}>Try again</button> : null}
         </div>
       </div>

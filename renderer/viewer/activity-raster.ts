@@ -88,7 +88,10 @@ export class ActivityRaster {
     const ramp = rampRgb();
     for (let j = 0; j < rows.values.length; j++) {
       const v = rows.values[j] * 3;
-      data.data[j * 4] = ramp[v]; data.data[j * 4 + 1] = ramp[v + 1]; data.data[j * 4 + 2] = ramp[v + 2]; data.data[j * 4 + 3] = 255;
+      data.data[j * 4] = ramp[v];
+      data.data[j * 4 + 1] = ramp[v + 1];
+      data.data[j * 4 + 2] = ramp[v + 2];
+      data.data[j * 4 + 3] = 255;
     }
     ctx.putImageData(data, 0, 0);
     this.image = img;
@@ -99,7 +102,8 @@ export class ActivityRaster {
   /** Draws the prepared raster scaled to the canvas, cluster bars on the left and a cursor at `bin`. */
   draw(canvas: HTMLCanvasElement, bin: number, seconds: number, style: RasterStyle): void {
     const dpr = Math.min(2, window.devicePixelRatio || 1);
-    const w = canvas.clientWidth, h = canvas.clientHeight;
+    const w = canvas.clientWidth,
+      h = canvas.clientHeight;
     if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
       canvas.width = Math.round(w * dpr);
       canvas.height = Math.round(h * dpr);
@@ -109,7 +113,8 @@ export class ActivityRaster {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
     const { left, right, top, bottom } = RASTER_PAD;
-    const pw = w - left - right, ph = h - top - bottom;
+    const pw = w - left - right,
+      ph = h - top - bottom;
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.image, left, top, pw, ph);
     // Cluster bars and boundaries.

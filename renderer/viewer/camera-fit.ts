@@ -26,7 +26,9 @@ export function fractionInView(world: Float32Array, count: number, viewProj: Arr
   for (let i = 0; i < count; i++) {
     if (hidden?.[i]) continue;
     counted++;
-    const x = world[i * 3], y = world[i * 3 + 1], z = world[i * 3 + 2];
+    const x = world[i * 3],
+      y = world[i * 3 + 1],
+      z = world[i * 3 + 2];
     const w = e[3] * x + e[7] * y + e[11] * z + e[15];
     if (w <= 1e-6) continue;
     const nx = (e[0] * x + e[4] * y + e[8] * z + e[12]) / w;

@@ -4,8 +4,20 @@
  * doubles) so new data never reallocates GPU buffers needlessly. No DOM, no WebGL: testable in Node.
  */
 import {
-  type BufferGeometry, Color, DynamicDrawUsage, IcosahedronGeometry, InstancedBufferAttribute, InstancedMesh, type Material,
-  MeshLambertMaterial, OctahedronGeometry, PlaneGeometry, Scene, ShaderMaterial, Sphere, Vector3,
+  type BufferGeometry,
+  Color,
+  DynamicDrawUsage,
+  IcosahedronGeometry,
+  InstancedBufferAttribute,
+  InstancedMesh,
+  type Material,
+  MeshLambertMaterial,
+  OctahedronGeometry,
+  PlaneGeometry,
+  Scene,
+  ShaderMaterial,
+  Sphere,
+  Vector3,
 } from 'three';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 
@@ -49,9 +61,12 @@ void main() {
 
 function makeShape(shape: RoiShape): { geometry: BufferGeometry; material: Material } {
   switch (shape) {
-    case 'impostor': return { geometry: new PlaneGeometry(2, 2), material: new ShaderMaterial({ vertexShader: IMPOSTOR_VERTEX, fragmentShader: IMPOSTOR_FRAGMENT }) };
-    case 'octahedron': return { geometry: new OctahedronGeometry(1, 0), material: new MeshLambertMaterial({ color: 0xffffff }) };
-    case 'icosahedron': return { geometry: new IcosahedronGeometry(1, 0), material: new MeshLambertMaterial({ color: 0xffffff }) };
+    case 'impostor':
+      return { geometry: new PlaneGeometry(2, 2), material: new ShaderMaterial({ vertexShader: IMPOSTOR_VERTEX, fragmentShader: IMPOSTOR_FRAGMENT }) };
+    case 'octahedron':
+      return { geometry: new OctahedronGeometry(1, 0), material: new MeshLambertMaterial({ color: 0xffffff }) };
+    case 'icosahedron':
+      return { geometry: new IcosahedronGeometry(1, 0), material: new MeshLambertMaterial({ color: 0xffffff }) };
   }
 }
 
@@ -64,13 +79,26 @@ function activityRamp(): Float32Array {
     const x = (v / 255) * (stops.length - 1);
     const i = Math.min(stops.length - 2, Math.floor(x));
     tmp.copy(stops[i]).lerp(stops[i + 1], x - i);
-    out[v * 3] = tmp.r; out[v * 3 + 1] = tmp.g; out[v * 3 + 2] = tmp.b;
+    out[v * 3] = tmp.r;
+    out[v * 3 + 1] = tmp.g;
+    out[v * 3 + 2] = tmp.b;
   }
   return out;
 }
 
 /** Colour-blind-friendly cluster palette (Tableau 10 order). */
-export const CLUSTER_COLORS: ReadonlyArray<string> = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac'];
+export const CLUSTER_COLORS: ReadonlyArray<string> = [
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#e15759',
+  '#b07aa1',
+  '#76b7b2',
+  '#edc948',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 const UNASSIGNED = '#8a8f98';
 const HIGHLIGHT = new Color('#ffffff');
 
@@ -168,7 +196,9 @@ export class RoiScene {
     mesh.count = 0;
     // Bounds are set from the data; three's per-frame instance bounding is not needed.
     mesh.frustumCulled = false;
-    mesh.onAfterRender = () => { this.fullUploadPending = false; };
+    mesh.onAfterRender = () => {
+      this.fullUploadPending = false;
+    };
     this.scene.add(mesh);
     return mesh;
   }
@@ -187,21 +217,37 @@ export class RoiScene {
     this.world = new Float32Array(n * 3);
     this.scales = new Float32Array(n);
     const m = this.mesh.instanceMatrix.array as Float32Array;
-    const cx = place.width / 2, cy = place.height / 2, cz = ((rois.planes - 1) * place.planeSpacing) / 2;
+    const cx = place.width / 2,
+      cy = place.height / 2,
+      cz = ((rois.planes - 1) * place.planeSpacing) / 2;
     let maxR2 = 0;
     for (let i = 0; i < n; i++) {
       const x = rois.centroids[i * 3] - cx;
       const y = -(rois.centroids[i * 3 + 1] - cy);
       const z = rois.centroids[i * 3 + 2] * place.planeSpacing - cz;
-      this.world[i * 3] = x; this.world[i * 3 + 1] = y; this.world[i * 3 + 2] = z;
+      this.world[i * 3] = x;
+      this.world[i * 3 + 1] = y;
+      this.world[i * 3 + 2] = z;
       // Half the radius of a disc with the ROI's pixel count, so dense volumes stay see-through.
       const s = Math.max(0.6, Math.sqrt(Math.max(0, rois.sizes[i]) / Math.PI) * 0.5);
       this.scales[i] = s;
       const o = i * 16;
-      m[o] = s; m[o + 1] = 0; m[o + 2] = 0; m[o + 3] = 0;
-      m[o + 4] = 0; m[o + 5] = s; m[o + 6] = 0; m[o + 7] = 0;
-      m[o + 8] = 0; m[o + 9] = 0; m[o + 10] = s; m[o + 11] = 0;
-      m[o + 12] = x; m[o + 13] = y; m[o + 14] = z; m[o + 15] = 1;
+      m[o] = s;
+      m[o + 1] = 0;
+      m[o + 2] = 0;
+      m[o + 3] = 0;
+      m[o + 4] = 0;
+      m[o + 5] = s;
+      m[o + 6] = 0;
+      m[o + 7] = 0;
+      m[o + 8] = 0;
+      m[o + 9] = 0;
+      m[o + 10] = s;
+      m[o + 11] = 0;
+      m[o + 12] = x;
+      m[o + 13] = y;
+      m[o + 14] = z;
+      m[o + 15] = 1;
       const r2 = x * x + y * y + z * z;
       if (r2 > maxR2) maxR2 = r2;
     }
@@ -225,9 +271,14 @@ export class RoiScene {
     const mask = new Uint8Array(rois.count);
     for (let i = 0; i < rois.count; i++) {
       const off = hide && rois.clusters[i] === 255;
-      if (off) { mask[i] = 1; any = true; }
+      if (off) {
+        mask[i] = 1;
+        any = true;
+      }
       const s = off ? 0 : this.scales[i];
-      m[i * 16] = s; m[i * 16 + 5] = s; m[i * 16 + 10] = s;
+      m[i * 16] = s;
+      m[i * 16 + 5] = s;
+      m[i * 16 + 10] = s;
     }
     this.hidden = any ? mask : null;
     this.mesh.instanceMatrix.needsUpdate = true;
@@ -267,7 +318,9 @@ export class RoiScene {
       } else {
         c = planeColor(rois.planes > 1 ? rois.centroids[i * 3 + 2] / (rois.planes - 1) : 0, tmp);
       }
-      this.baseColors[i * 3] = c.r; this.baseColors[i * 3 + 1] = c.g; this.baseColors[i * 3 + 2] = c.b;
+      this.baseColors[i * 3] = c.r;
+      this.baseColors[i * 3 + 1] = c.g;
+      this.baseColors[i * 3 + 2] = c.b;
     }
     this.uploadColors();
   }
@@ -279,10 +332,16 @@ export class RoiScene {
     const rows = a ? Math.min(n, a.count) : 0;
     for (let i = 0; i < rows; i++) {
       const v = a!.values[i * a!.bins + this.frame] * 3;
-      base[i * 3] = ramp[v]; base[i * 3 + 1] = ramp[v + 1]; base[i * 3 + 2] = ramp[v + 2];
+      base[i * 3] = ramp[v];
+      base[i * 3 + 1] = ramp[v + 1];
+      base[i * 3 + 2] = ramp[v + 2];
     }
     // ROIs without a trace stay the ramp's floor.
-    for (let i = rows; i < n; i++) { base[i * 3] = ramp[0]; base[i * 3 + 1] = ramp[1]; base[i * 3 + 2] = ramp[2]; }
+    for (let i = rows; i < n; i++) {
+      base[i * 3] = ramp[0];
+      base[i * 3 + 1] = ramp[1];
+      base[i * 3 + 2] = ramp[2];
+    }
     this.uploadColors();
   }
 
@@ -291,7 +350,11 @@ export class RoiScene {
     const colors = attr.array as Float32Array;
     colors.set(this.baseColors);
     const h = this.highlighted;
-    if (h >= 0 && h < this.count) { colors[h * 3] = HIGHLIGHT.r; colors[h * 3 + 1] = HIGHLIGHT.g; colors[h * 3 + 2] = HIGHLIGHT.b; }
+    if (h >= 0 && h < this.count) {
+      colors[h * 3] = HIGHLIGHT.r;
+      colors[h * 3 + 1] = HIGHLIGHT.g;
+      colors[h * 3 + 2] = HIGHLIGHT.b;
+    }
     // The whole buffer changed: no partial ranges, one full upload (until the next render).
     attr.clearUpdateRanges();
     attr.needsUpdate = true;
@@ -310,7 +373,9 @@ export class RoiScene {
       if (ranged) attr.addUpdateRange(this.highlighted * 3, 3);
     }
     if (index >= 0 && index < this.count) {
-      colors[index * 3] = HIGHLIGHT.r; colors[index * 3 + 1] = HIGHLIGHT.g; colors[index * 3 + 2] = HIGHLIGHT.b;
+      colors[index * 3] = HIGHLIGHT.r;
+      colors[index * 3 + 1] = HIGHLIGHT.g;
+      colors[index * 3 + 2] = HIGHLIGHT.b;
       if (ranged) attr.addUpdateRange(index * 3, 3);
     }
     this.highlighted = index < this.count ? index : -1;
@@ -339,7 +404,13 @@ export class RoiScene {
 
 /** A perceptually ordered ramp (viridis-like) for depth colouring; t in [0, 1]. */
 export function planeColor(t: number, out = new Color()): Color {
-  const stops = [[0.267, 0.005, 0.329], [0.229, 0.322, 0.546], [0.128, 0.567, 0.551], [0.369, 0.789, 0.383], [0.993, 0.906, 0.144]];
+  const stops = [
+    [0.267, 0.005, 0.329],
+    [0.229, 0.322, 0.546],
+    [0.128, 0.567, 0.551],
+    [0.369, 0.789, 0.383],
+    [0.993, 0.906, 0.144],
+  ];
   const x = Math.max(0, Math.min(1, t)) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(x));
   const f = x - i;
@@ -356,7 +427,14 @@ export function planeColor(t: number, out = new Color()): Color {
  * ~1-2 ms for 100,000 ROIs, cheaper than raycasting every instance's triangles.
  */
 export function pickNearest(
-  world: Float32Array, count: number, viewProj: ArrayLike<number>, width: number, height: number, px: number, py: number, radiusPx: number,
+  world: Float32Array,
+  count: number,
+  viewProj: ArrayLike<number>,
+  width: number,
+  height: number,
+  px: number,
+  py: number,
+  radiusPx: number,
   hidden: Uint8Array | null = null,
 ): number {
   const e = viewProj;
@@ -365,16 +443,22 @@ export function pickNearest(
   let bestDepth = Infinity;
   for (let i = 0; i < count; i++) {
     if (hidden?.[i]) continue;
-    const x = world[i * 3], y = world[i * 3 + 1], z = world[i * 3 + 2];
+    const x = world[i * 3],
+      y = world[i * 3 + 1],
+      z = world[i * 3 + 2];
     const w = e[3] * x + e[7] * y + e[11] * z + e[15];
     if (w <= 1e-6) continue;
     const sx = ((e[0] * x + e[4] * y + e[8] * z + e[12]) / w + 1) * 0.5 * width;
     const sy = (1 - (e[1] * x + e[5] * y + e[9] * z + e[13]) / w) * 0.5 * height;
-    const dx = sx - px, dy = sy - py;
+    const dx = sx - px,
+      dy = sy - py;
     if (dx * dx + dy * dy > r2) continue;
     const depth = (e[2] * x + e[6] * y + e[10] * z + e[14]) / w;
     if (depth < -1 || depth > 1) continue;
-    if (depth < bestDepth) { bestDepth = depth; best = i; }
+    if (depth < bestDepth) {
+      bestDepth = depth;
+      best = i;
+    }
   }
   return best;
 }

@@ -64,7 +64,9 @@ export class RoiViewer {
     this.controls.enableDamping = false;
     this.controls.listenToKeyEvents(canvas);
     this.controls.addEventListener('change', () => this.requestRender());
-    this.controls.addEventListener('start', () => { this.viewIsDefault = false; });
+    this.controls.addEventListener('start', () => {
+      this.viewIsDefault = false;
+    });
 
     canvas.addEventListener('pointermove', this.onPointerMove);
     canvas.addEventListener('pointerleave', this.onPointerLeave);
@@ -154,8 +156,13 @@ export class RoiViewer {
   info(): ViewerInfo {
     const inView = fractionInView(this.roiScene.world, this.roiScene.count, this.currentViewProj(), this.roiScene.hiddenMask);
     return {
-      shape: this.roiScene.shape, calls: this.lastCalls, triangles: this.lastTriangles, instances: this.roiScene.count, frames: this.frames,
-      inView, shown: this.roiScene.shownCount,
+      shape: this.roiScene.shape,
+      calls: this.lastCalls,
+      triangles: this.lastTriangles,
+      instances: this.roiScene.count,
+      frames: this.frames,
+      inView,
+      shown: this.roiScene.shownCount,
     };
   }
 
@@ -180,7 +187,8 @@ export class RoiViewer {
   }
 
   private resize(): void {
-    const w = this.canvas.clientWidth, h = this.canvas.clientHeight;
+    const w = this.canvas.clientWidth,
+      h = this.canvas.clientHeight;
     if (w === 0 || h === 0) return;
     this.renderer.setSize(w, h, false);
     this.camera.aspect = w / h;
@@ -196,7 +204,17 @@ export class RoiViewer {
   }
 
   private pickAt(x: number, y: number): number {
-    return pickNearest(this.roiScene.world, this.roiScene.count, this.currentViewProj(), this.canvas.clientWidth, this.canvas.clientHeight, x, y, 8, this.roiScene.hiddenMask);
+    return pickNearest(
+      this.roiScene.world,
+      this.roiScene.count,
+      this.currentViewProj(),
+      this.canvas.clientWidth,
+      this.canvas.clientHeight,
+      x,
+      y,
+      8,
+      this.roiScene.hiddenMask,
+    );
   }
 
   private hoverScheduled = false;
@@ -218,7 +236,10 @@ export class RoiViewer {
 
   private readonly onPointerLeave = () => {
     this.pointer = null;
-    if (this.hoverIndex !== -1) { this.hoverIndex = -1; this.cb.onHover?.(-1); }
+    if (this.hoverIndex !== -1) {
+      this.hoverIndex = -1;
+      this.cb.onHover?.(-1);
+    }
   };
 
   private readonly onClick = (e: MouseEvent) => {
@@ -229,9 +250,13 @@ export class RoiViewer {
 
   private readonly onKey = (e: KeyboardEvent) => {
     if (/^(\+|=|-|Arrow(Up|Down|Left|Right))$/.test(e.key)) this.viewIsDefault = false;
-    if (e.key === '+' || e.key === '=') { this.camera.position.multiplyScalar(0.85); this.controls.update(); }
-    else if (e.key === '-') { this.camera.position.multiplyScalar(1 / 0.85); this.controls.update(); }
-    else if (e.key === '0') this.resetView();
+    if (e.key === '+' || e.key === '=') {
+      this.camera.position.multiplyScalar(0.85);
+      this.controls.update();
+    } else if (e.key === '-') {
+      this.camera.position.multiplyScalar(1 / 0.85);
+      this.controls.update();
+    } else if (e.key === '0') this.resetView();
     else return;
     e.preventDefault();
   };

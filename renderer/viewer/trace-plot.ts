@@ -7,7 +7,8 @@ export interface TraceStyle {
 
 export function drawTrace(canvas: HTMLCanvasElement, trace: Float32Array, fs: number, style: TraceStyle): void {
   const dpr = Math.min(2, window.devicePixelRatio || 1);
-  const w = canvas.clientWidth, h = canvas.clientHeight;
+  const w = canvas.clientWidth,
+    h = canvas.clientHeight;
   canvas.width = Math.round(w * dpr);
   canvas.height = Math.round(h * dpr);
   const ctx = canvas.getContext('2d');
@@ -15,9 +16,16 @@ export function drawTrace(canvas: HTMLCanvasElement, trace: Float32Array, fs: nu
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
   if (trace.length < 2) return;
-  const padL = 40, padB = 20, padT = 6, padR = 6;
-  let lo = Infinity, hi = -Infinity;
-  for (const v of trace) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  const padL = 40,
+    padB = 20,
+    padT = 6,
+    padR = 6;
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of trace) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   if (hi - lo < 1e-6) hi = lo + 1;
   const y = (v: number) => padT + (1 - (v - lo) / (hi - lo)) * (h - padT - padB);
   ctx.font = '11px system-ui, sans-serif';
@@ -25,7 +33,9 @@ export function drawTrace(canvas: HTMLCanvasElement, trace: Float32Array, fs: nu
   ctx.strokeStyle = style.axis;
   ctx.lineWidth = 1;
   ctx.beginPath();
-  ctx.moveTo(padL, padT); ctx.lineTo(padL, h - padB); ctx.lineTo(w - padR, h - padB);
+  ctx.moveTo(padL, padT);
+  ctx.lineTo(padL, h - padB);
+  ctx.lineTo(w - padR, h - padB);
   ctx.stroke();
   ctx.textAlign = 'right';
   ctx.fillText(hi.toFixed(1), padL - 4, padT + 9);
@@ -46,11 +56,17 @@ export function drawTrace(canvas: HTMLCanvasElement, trace: Float32Array, fs: nu
   const cols = Math.max(1, Math.floor(w - padL - padR));
   const per = trace.length / cols;
   for (let c = 0; c < cols; c++) {
-    const a = Math.floor(c * per), b = Math.max(a + 1, Math.floor((c + 1) * per));
-    let mn = Infinity, mx = -Infinity;
-    for (let i = a; i < b && i < trace.length; i++) { if (trace[i] < mn) mn = trace[i]; if (trace[i] > mx) mx = trace[i]; }
+    const a = Math.floor(c * per),
+      b = Math.max(a + 1, Math.floor((c + 1) * per));
+    let mn = Infinity,
+      mx = -Infinity;
+    for (let i = a; i < b && i < trace.length; i++) {
+      if (trace[i] < mn) mn = trace[i];
+      if (trace[i] > mx) mx = trace[i];
+    }
     const px = padL + c + 0.5;
-    if (c === 0) ctx.moveTo(px, y(mn)); else ctx.lineTo(px, y(mn));
+    if (c === 0) ctx.moveTo(px, y(mn));
+    else ctx.lineTo(px, y(mn));
     if (mx !== mn) ctx.lineTo(px, y(mx));
   }
   ctx.stroke();

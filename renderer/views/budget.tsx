@@ -19,37 +19,89 @@ export function BudgetView() {
   const limit = data.limit;
   return (
     <section className="view" aria-labelledby="budget-title">
-      <header className="view-header"><h1 id="budget-title">Budget</h1></header>
+      <header className="view-header">
+        <h1 id="budget-title">Budget</h1>
+      </header>
       <div className="stats">
-        <Stat label="Spent this month" value={formatMoney(data.monthToDate, data.currency)} hint={limit !== null ? `of ${money(limit)}` : 'no monthly limit set'} />
-        <Stat label="Forecast to month end" value={formatMoney(data.forecast, data.currency)} tone={limit !== null && data.forecast > limit ? 'warn' : undefined}
-          hint={limit === null ? 'no limit to compare it with' : data.forecast > limit ? 'above budget' : 'within budget'} />
-        {limit === null
-          ? <Stat label="Launch guard" value={<Pill tone="idle">no limit</Pill>} hint="launches are not checked" />
-          : <Stat label="Launch guard" value={<Pill tone={tone}>{data.guard.state}</Pill>} hint={data.guard.remaining !== null ? `${money(data.guard.remaining)} left` : undefined} tone={tone} />}
+        <Stat
+          label="Spent this month"
+          value={formatMoney(data.monthToDate, data.currency)}
+          hint={limit !== null ? `of ${money(limit)}` : 'no monthly limit set'}
+        />
+        <Stat
+          label="Forecast to month end"
+          value={formatMoney(data.forecast, data.currency)}
+          tone={limit !== null && data.forecast > limit ? 'warn' : undefined}
+          hint={limit === null ? 'no limit to compare it with' : data.forecast > limit ? 'above budget' : 'within budget'}
+        />
+        {limit === null ? (
+          <Stat label="Launch guard" value={<Pill tone="idle">no limit</Pill>} hint="launches are not checked" />
+        ) : (
+          <Stat
+            label="Launch guard"
+            value={<Pill tone={tone}>{data.guard.state}</Pill>}
+            hint={data.guard.remaining !== null ? `${money(data.guard.remaining)} left` : undefined}
+            tone={tone}
+          />
+        )}
       </div>
       <div className="panel">
         <div className="panel-head">
           <h2>This month</h2>
           <div className="legend-inline" aria-hidden="true">
-            <span><i style={{ background: `var(--${tone})` }} />spent</span>
-            <span><i style={{ background: `repeating-linear-gradient(45deg, var(--${data.limit !== null && data.forecast > data.limit ? 'bad' : 'accent'}) 0 3px, var(--surface-2) 3px 6px)` }} />forecast</span>
-            {data.limit !== null ? <span><i style={{ background: 'var(--muted)', width: 2 }} />thresholds</span> : null}
+            <span>
+              <i style={{ background: `var(--${tone})` }} />
+              spent
+            </span>
+            <span>
+              <i
+                style={{
+                  background: `repeating-linear-gradient(45deg, var(--${data.limit !== null && data.forecast > data.limit ? 'bad' : 'accent'}) 0 3px, var(--surface-2) 3px 6px)`,
+                }}
+              />
+              forecast
+            </span>
+            {data.limit !== null ? (
+              <span>
+                <i style={{ background: 'var(--muted)', width: 2 }} />
+                thresholds
+              </span>
+            ) : null}
           </div>
         </div>
         <ForecastBar monthToDate={data.monthToDate} forecast={data.forecast} limit={limit} thresholds={data.thresholds} format={money} tone={tone} />
         {limit === null ? (
           <div className="note note-warn" data-testid="no-limit">
-            <div><strong>{data.guard.message}</strong></div>
-            <div className="note-more">To set one, enter a <em>Monthly limit</em> in <a href="#/settings">Settings</a> (Budget and instances), or
-              run <code>scopecloud config set budget.monthlyLimitUsd 500</code>. A monthly cost budget in AWS Budgets, when the account has one, takes its place.</div>
+            <div>
+              <strong>{data.guard.message}</strong>
+            </div>
+            <div className="note-more">
+              To set one, enter a <em>Monthly limit</em> in <a href="#/settings">Settings</a> (Budget and instances), or run{' '}
+              <code>scopecloud config set budget.monthlyLimitUsd 500</code>. A monthly cost budget in AWS Budgets, when the account has one, takes its place.
+            </div>
           </div>
-        ) : <p>{data.guard.message}</p>}
+        ) : (
+          <p>{data.guard.message}</p>
+        )}
       </div>
       <CostExplorerPanel data={data} money={money} />
       <div className="grid-2">
-        <div className="panel"><h2>By service</h2>{data.byService.length ? <HBars label="Spend by service" items={data.byService} format={(v) => formatMoney(v, data.currency)} /> : <p className="muted">No breakdown yet: it comes with the Cost Explorer figures.</p>}</div>
-        <div className="panel"><h2>By person</h2>{data.byOwner.length ? <HBars label="Spend by owner" items={data.byOwner} format={(v) => formatMoney(v, data.currency)} /> : <p className="muted">No breakdown yet: it comes with the Cost Explorer figures.</p>}</div>
+        <div className="panel">
+          <h2>By service</h2>
+          {data.byService.length ? (
+            <HBars label="Spend by service" items={data.byService} format={(v) => formatMoney(v, data.currency)} />
+          ) : (
+            <p className="muted">No breakdown yet: it comes with the Cost Explorer figures.</p>
+          )}
+        </div>
+        <div className="panel">
+          <h2>By person</h2>
+          {data.byOwner.length ? (
+            <HBars label="Spend by owner" items={data.byOwner} format={(v) => formatMoney(v, data.currency)} />
+          ) : (
+            <p className="muted">No breakdown yet: it comes with the Cost Explorer figures.</p>
+          )}
+        </div>
       </div>
       <p className="muted small">Cost Explorer lags by up to a day; running instances are added live from their price and uptime.</p>
     </section>
@@ -73,8 +125,12 @@ function CostExplorerPanel({ data, money }: { data: Budget; money: (v: number) =
     <div className="panel" aria-labelledby="daily-title">
       <h2 id="daily-title">Daily spend</h2>
       {data.daily.length ? (
-        <BarChart label="Daily spend this month" bars={data.daily.map((d) => ({ label: d.date.slice(8), value: d.amount }))} formatY={money}
-          refLine={data.limit !== null ? { value: data.limit / 30, label: 'even pace' } : undefined} />
+        <BarChart
+          label="Daily spend this month"
+          bars={data.daily.map((d) => ({ label: d.date.slice(8), value: d.amount }))}
+          formatY={money}
+          refLine={data.limit !== null ? { value: data.limit / 30, label: 'even pace' } : undefined}
+        />
       ) : (
         <div className="chart-empty muted daily-empty" style={{ height: 90 }} data-testid="daily-empty">
           No daily figures yet — Cost Explorer is queried on demand (it costs {price} per request).
@@ -82,11 +138,16 @@ function CostExplorerPanel({ data, money }: { data: Budget; money: (v: number) =
       )}
       <div className="ce-state" role="status">
         <p className="small" data-testid="ce-fetched">
-          {fetchedAt === null ? 'Cost Explorer has not been asked yet this month; spend shown is from running instances and the AWS Budget.' : `Cost Explorer figures from ${clock(fetchedAt)}.`}
+          {fetchedAt === null
+            ? 'Cost Explorer has not been asked yet this month; spend shown is from running instances and the AWS Budget.'
+            : `Cost Explorer figures from ${clock(fetchedAt)}.`}
           {waiting ? ` The next refresh can ask AWS at ${clock(nextAt)}.` : ''}
         </p>
-        <button onClick={() => refresh.run(() => api.refreshBudget())} disabled={refresh.busy || waiting}
-          title={waiting ? `Cost Explorer is asked at most every few minutes; next at ${clock(nextAt)}` : `One request to Cost Explorer (${price})`}>
+        <button
+          onClick={() => refresh.run(() => api.refreshBudget())}
+          disabled={refresh.busy || waiting}
+          title={waiting ? `Cost Explorer is asked at most every few minutes; next at ${clock(nextAt)}` : `One request to Cost Explorer (${price})`}
+        >
           {refresh.busy ? 'Asking Cost Explorer…' : 'Refresh now'}
         </button>
       </div>

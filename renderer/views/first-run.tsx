@@ -37,10 +37,13 @@ export function DestinationForm({ settings, onDone, onCancel }: { settings: Sett
   const action = useAction();
 
   useEffect(() => {
-    api.listAwsProfiles().then((p) => {
-      setProfiles(p.profiles);
-      if (!region && p.defaultRegion) setRegion(p.defaultRegion);
-    }, () => setProfiles([]));
+    api.listAwsProfiles().then(
+      (p) => {
+        setProfiles(p.profiles);
+        if (!region && p.defaultRegion) setRegion(p.defaultRegion);
+      },
+      () => setProfiles([]),
+    );
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api]);
 
@@ -52,12 +55,18 @@ export function DestinationForm({ settings, onDone, onCancel }: { settings: Sett
     await action.run(async () => {
       if (mode === 'local') {
         const check = await api.checkLocalArchive({ archiveDir });
-        if (!check.ok) { setProblems(check.problems); return; }
+        if (!check.ok) {
+          setProblems(check.problems);
+          return;
+        }
         await api.saveSettings({ mode: 'local', archiveDir, firstRunComplete: true });
       } else {
         const check = await api.checkAwsSettings({ profile, region, bucket, endpoint });
         setIdentity(check.identity);
-        if (!check.ok) { setProblems(check.problems); return; }
+        if (!check.ok) {
+          setProblems(check.problems);
+          return;
+        }
         await api.saveSettings({ mode: 'aws', aws: { profile, region, bucket, prefix, endpoint }, firstRunComplete: true });
       }
       onDone();
@@ -67,9 +76,21 @@ export function DestinationForm({ settings, onDone, onCancel }: { settings: Sett
   const field = (id: string, label: string, value: string, set: (v: string) => void, extra: { list?: string; placeholder?: string; help?: string } = {}) => (
     <div className={`field ${problemFor(id) ? 'field-bad' : ''}`}>
       <label htmlFor={`fr-${id}`}>{label}</label>
-      <input id={`fr-${id}`} name={id} value={value} onChange={(e) => set(e.target.value)} list={extra.list} placeholder={extra.placeholder}
-        aria-invalid={problemFor(id) ? true : undefined} aria-describedby={`fr-${id}-msg`} autoComplete="off" spellCheck={false} />
-      <div id={`fr-${id}-msg`} className={problemFor(id) ? 'field-msg bad' : 'field-msg'}>{problemFor(id) ?? extra.help ?? ''}</div>
+      <input
+        id={`fr-${id}`}
+        name={id}
+        value={value}
+        onChange={(e) => set(e.target.value)}
+        list={extra.list}
+        placeholder={extra.placeholder}
+        aria-invalid={problemFor(id) ? true : undefined}
+        aria-describedby={`fr-${id}-msg`}
+        autoComplete="off"
+        spellCheck={false}
+      />
+      <div id={`fr-${id}-msg`} className={problemFor(id) ? 'field-msg bad' : 'field-msg'}>
+        {problemFor(id) ?? extra.help ?? ''}
+      </div>
     </div>
   );
 
@@ -79,13 +100,21 @@ export function DestinationForm({ settings, onDone, onCancel }: { settings: Sett
         <legend>Destination</legend>
         <label className={`choice-item ${mode === 'local' ? 'selected' : ''}`}>
           <input type="radio" name="mode" value="local" checked={mode === 'local'} onChange={() => setMode('local')} />
-          <span><strong>Local archive</strong> (recommended to start)<br />
-            <span className="muted">Files are copied and verified into a folder on this computer or a mounted NAS. No AWS account needed.</span></span>
+          <span>
+            <strong>Local archive</strong> (recommended to start)
+            <br />
+            <span className="muted">Files are copied and verified into a folder on this computer or a mounted NAS. No AWS account needed.</span>
+          </span>
         </label>
         <label className={`choice-item ${mode === 'aws' ? 'selected' : ''}`}>
           <input type="radio" name="mode" value="aws" checked={mode === 'aws'} onChange={() => setMode('aws')} />
-          <span><strong>Amazon S3</strong><br />
-            <span className="muted">Files are uploaded to your bucket and can be analysed on EC2. Uses your AWS profile; no keys are stored by ScopeCloud.</span></span>
+          <span>
+            <strong>Amazon S3</strong>
+            <br />
+            <span className="muted">
+              Files are uploaded to your bucket and can be analysed on EC2. Uses your AWS profile; no keys are stored by ScopeCloud.
+            </span>
+          </span>
         </label>
       </fieldset>
 
@@ -94,7 +123,11 @@ export function DestinationForm({ settings, onDone, onCancel }: { settings: Sett
       ) : (
         <div className="grid-2">
           {field('profile', 'AWS profile', profile, setProfile, { list: 'fr-profiles', help: 'From ~/.aws/config (SSO profiles work).' })}
-          <datalist id="fr-profiles">{profiles.map((p) => <option key={p} value={p} />)}</datalist>
+          <datalist id="fr-profiles">
+            {profiles.map((p) => (
+              <option key={p} value={p} />
+            ))}
+          </datalist>
           {field('region', 'Region', region, setRegion, { placeholder: 'eu-west-1' })}
           {field('bucket', 'Bucket', bucket, setBucket, { placeholder: 'my-lab-data' })}
           {field('prefix', 'Key prefix', prefix, setPrefix, { help: 'Folder inside the bucket.' })}
@@ -102,11 +135,21 @@ export function DestinationForm({ settings, onDone, onCancel }: { settings: Sett
         </div>
       )}
       {identity && problems.length > 0 ? <p className="muted">Credentials work (signed in as {identity}).</p> : null}
-      {problems.length > 0 ? <div className="note note-error" role="alert">Please fix {problems.map((p) => p.field).join(', ')}: {problems[0].message}</div> : null}
+      {problems.length > 0 ? (
+        <div className="note note-error" role="alert">
+          Please fix {problems.map((p) => p.field).join(', ')}: {problems[0].message}
+        </div>
+      ) : null}
       <ErrorNote error={action.error} />
       <div className="actions">
-        {onCancel ? <button type="button" onClick={onCancel} disabled={action.busy}>Cancel</button> : null}
-        <button type="submit" className="primary" disabled={action.busy}>{action.busy ? 'Checking…' : mode === 'local' ? 'Use this folder' : 'Check and connect'}</button>
+        {onCancel ? (
+          <button type="button" onClick={onCancel} disabled={action.busy}>
+            Cancel
+          </button>
+        ) : null}
+        <button type="submit" className="primary" disabled={action.busy}>
+          {action.busy ? 'Checking…' : mode === 'local' ? 'Use this folder' : 'Check and connect'}
+        </button>
       </div>
     </form>
   );

@@ -15,11 +15,24 @@ export function SettingsView() {
   if (editing) return <ChangeDestination settings={data} onDone={() => setEditing(false)} />;
   return (
     <section className="view" aria-labelledby="set-title">
-      <header className="view-header"><h1 id="set-title">Settings</h1></header>
+      <header className="view-header">
+        <h1 id="set-title">Settings</h1>
+      </header>
       <div className="panel">
         <h2>Destination</h2>
-        {data.mode === 'local' ? <p>Local archive at <code>{data.archiveDir}</code></p>
-          : <p>Amazon S3: <code>s3://{data.aws?.bucket}/{data.aws?.prefix}</code> in {data.aws?.region} with profile <code>{data.aws?.profile || 'default'}</code></p>}
+        {data.mode === 'local' ? (
+          <p>
+            Local archive at <code>{data.archiveDir}</code>
+          </p>
+        ) : (
+          <p>
+            Amazon S3:{' '}
+            <code>
+              s3://{data.aws?.bucket}/{data.aws?.prefix}
+            </code>{' '}
+            in {data.aws?.region} with profile <code>{data.aws?.profile || 'default'}</code>
+          </p>
+        )}
         <button onClick={() => setEditing(true)}>Change destination…</button>
       </div>
       <BudgetRules budget={data.budget} aws={data.mode === 'aws'} />
@@ -28,7 +41,15 @@ export function SettingsView() {
         <h2>Appearance</h2>
         <div role="radiogroup" aria-label="Theme" className="segmented">
           {(['system', 'light', 'dark'] as const).map((t) => (
-            <button key={t} role="radio" aria-checked={data.theme === t} aria-pressed={data.theme === t} onClick={() => action.run(() => api.saveSettings({ theme: t }))}>{t}</button>
+            <button
+              key={t}
+              role="radio"
+              aria-checked={data.theme === t}
+              aria-pressed={data.theme === t}
+              onClick={() => action.run(() => api.saveSettings({ theme: t }))}
+            >
+              {t}
+            </button>
           ))}
         </div>
         <ErrorNote error={action.error} />
@@ -42,9 +63,13 @@ function ChangeDestination({ settings, onDone }: { settings: Settings; onDone: (
   const current = settings.mode === 'local' ? `the local archive at ${settings.archiveDir}` : `s3://${settings.aws?.bucket}/${settings.aws?.prefix}`;
   return (
     <section className="view" aria-labelledby="dest-title">
-      <header className="view-header"><h1 id="dest-title">Change destination</h1></header>
+      <header className="view-header">
+        <h1 id="dest-title">Change destination</h1>
+      </header>
       <div className="panel">
-        <p className="muted panel-lead">Files now go to {current}. The new destination is checked before it is saved; files already archived or uploaded stay where they are.</p>
+        <p className="muted panel-lead">
+          Files now go to {current}. The new destination is checked before it is saved; files already archived or uploaded stay where they are.
+        </p>
         <DestinationForm settings={settings} onDone={onDone} onCancel={onDone} />
       </div>
     </section>

@@ -60,7 +60,9 @@ test('after scopecloud config target local, serve opens on the app, not the welc
 });
 
 test('Settings > Change destination is titled for what it does; Cancel keeps the folder, a new one is checked and saved', { skip }, async () => {
-  await page.evaluate(() => { location.hash = '#/settings'; });
+  await page.evaluate(() => {
+    location.hash = '#/settings';
+  });
   await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
   await page.getByText(`Local archive at ${archiveDir}`).waitFor();
   await page.getByRole('button', { name: 'Change destination…' }).click();

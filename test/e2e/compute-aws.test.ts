@@ -65,16 +65,38 @@ before(async () => {
   await moto.post('/moto-api/static/ce/cost-and-usage-results', {
     results: [
       { ResultsByTime: days.map(dayResult) },
-      { ResultsByTime: [{ TimePeriod: { Start: `${ym}-01`, End: `${ym}-28` }, Total: {}, Groups: [{ Keys: ['scopecloud:owner$newcomer'], Metrics: { UnblendedCost: { Amount: '60', Unit: 'USD' } } }], Estimated: true }] },
+      {
+        ResultsByTime: [
+          {
+            TimePeriod: { Start: `${ym}-01`, End: `${ym}-28` },
+            Total: {},
+            Groups: [{ Keys: ['scopecloud:owner$newcomer'], Metrics: { UnblendedCost: { Amount: '60', Unit: 'USD' } } }],
+            Estimated: true,
+          },
+        ],
+      },
     ],
   });
   proxy = await startFaultProxy({ target: moto.endpoint, operationOf: awsQueryOperation, bufferBody: true });
-  proxy.setRules([{ match: (op, req) => { if (op === 'RunInstances') runBodies.push(new URLSearchParams(req.body?.toString('utf8'))); return false; }, fault: { kind: 'drop-request' } }]);
+  proxy.setRules([
+    {
+      match: (op, req) => {
+        if (op === 'RunInstances') runBodies.push(new URLSearchParams(req.body?.toString('utf8')));
+        return false;
+      },
+      fault: { kind: 'drop-request' },
+    },
+  ]);
   const shipped = loadPriceTable();
-  pricing = await startPricingServer([
-    ...Object.keys(shipped.instanceTypes).map((t) => computeDocument({ instanceType: t, regionCode: 'us-east-1', usdPerHour: (shipped.regions['us-east-1']!.hourly[t]! * 1.05).toFixed(10) })),
-    gp3Document('us-east-1', '0.0800000000'),
-  ], { pageSize: 10 });
+  pricing = await startPricingServer(
+    [
+      ...Object.keys(shipped.instanceTypes).map((t) =>
+        computeDocument({ instanceType: t, regionCode: 'us-east-1', usdPerHour: (shipped.regions['us-east-1']!.hourly[t]! * 1.05).toFixed(10) }),
+      ),
+      gp3Document('us-east-1', '0.0800000000'),
+    ],
+    { pageSize: 10 },
+  );
 
   const env = { SCOPECLOUD_HOME: home, SCOPECLOUD_OWNER: 'newcomer' };
   // The README's way: the destination from the CLI, nothing else (no limit: the Budget view says so).
@@ -112,7 +134,9 @@ function ec2(): EC2Client {
 }
 
 async function go(view: string): Promise<void> {
-  await page.evaluate((v) => { location.hash = v; }, `#/${view}`);
+  await page.evaluate((v) => {
+    location.hash = v;
+  }, `#/${view}`);
 }
 
 /** Sets the lab's monthly limit the way a user does: Settings, Budget and instances, Save. */
@@ -122,14 +146,19 @@ async function setMonthlyLimit(usd: string): Promise<void> {
   await form.getByLabel('Monthly limit').fill(usd);
   await form.getByRole('button', { name: 'Save' }).click();
   // Save turns off again once the saved settings come back with the new limit
-  await page.waitForFunction(() => (document.querySelector('form[aria-labelledby="set-budget"] button[type="submit"]') as HTMLButtonElement | null)?.disabled === true);
+  await page.waitForFunction(
+    () => (document.querySelector('form[aria-labelledby="set-budget"] button[type="submit"]') as HTMLButtonElement | null)?.disabled === true,
+  );
 }
 
 /** The element's box lies inside the viewport and a click at its centre reaches it (nothing covers it). */
 async function fullyInView(what: string, locator: ReturnType<Page['locator']>): Promise<void> {
   const box = await locator.boundingBox();
   assert.ok(box, `${what} is rendered`);
-  assert.ok(box.y >= 0 && box.x >= 0 && box.y + box.height <= VIEWPORT.height && box.x + box.width <= VIEWPORT.width, `${what} inside the ${VIEWPORT.width}x${VIEWPORT.height} viewport: ${JSON.stringify(box)}`);
+  assert.ok(
+    box.y >= 0 && box.x >= 0 && box.y + box.height <= VIEWPORT.height && box.x + box.width <= VIEWPORT.width,
+    `${what} inside the ${VIEWPORT.width}x${VIEWPORT.height} viewport: ${JSON.stringify(box)}`,
+  );
   const hit = await locator.evaluate((el) => {
     const r = el.getBoundingClientRect();
     const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
@@ -162,7 +191,10 @@ test('with no AWS Budget and no monthly limit the Budget view says so and how to
   await page.getByRole('heading', { name: 'Budget', level: 1 }).waitFor();
   const note = page.getByTestId('no-limit');
   await note.waitFor({ timeout: 20_000 });
-  assert.match(await note.innerText(), /No monthly limit is set, so launches are not checked against a budget\.[\s\S]*Monthly limit in Settings[\s\S]*scopecloud config set budget\.monthlyLimitUsd/);
+  assert.match(
+    await note.innerText(),
+    /No monthly limit is set, so launches are not checked against a budget\.[\s\S]*Monthly limit in Settings[\s\S]*scopecloud config set budget\.monthlyLimitUsd/,
+  );
   const view = await page.locator('section.view').innerText();
   assert.doesNotMatch(view, /within budget|above budget/i, 'nothing is compared with a limit that does not exist');
   assert.match(view, /no monthly limit set/);
@@ -176,7 +208,10 @@ test('with no AWS Budget and no monthly limit the Budget view says so and how to
   await setMonthlyLimit('400');
   await go('budget');
   await page.getByText('of $400', { exact: true }).waitFor({ timeout: 15_000 });
-  await page.locator('.stat-hint').filter({ hasText: /^(within|above) budget$/ }).waitFor();
+  await page
+    .locator('.stat-hint')
+    .filter({ hasText: /^(within|above) budget$/ })
+    .waitFor();
   assert.equal(await page.getByTestId('no-limit').count(), 0);
   assert.deepEqual(pageErrors, []);
 });
@@ -185,7 +220,10 @@ test('a Spot launch from the launch dialog reaches EC2 as a one-time Spot reques
   await go('instances');
   await page.getByRole('heading', { name: 'Instances' }).waitFor({ timeout: 15_000 });
   const age = shippedAge();
-  await page.getByTestId('prices-line').filter({ hasText: `Prices as of ${age.asOf}, ${age.days} days old: the table shipped with ScopeCloud` }).waitFor({ timeout: 15_000 });
+  await page
+    .getByTestId('prices-line')
+    .filter({ hasText: `Prices as of ${age.asOf}, ${age.days} days old: the table shipped with ScopeCloud` })
+    .waitFor({ timeout: 15_000 });
   await page.getByRole('button', { name: 'Launch instance…' }).click();
   const launch = page.getByRole('dialog');
   await launch.getByText(/Projected cost/).waitFor({ timeout: 15_000 });
@@ -219,8 +257,14 @@ test('a Spot launch from the launch dialog reaches EC2 as a one-time Spot reques
   assert.equal(body.get('InstanceMarketOptions.SpotOptions.SpotInstanceType'), 'one-time');
   assert.equal(body.get('InstanceInitiatedShutdownBehavior'), 'terminate');
   const inst = (await ec2().send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0];
-  assert.ok(inst?.Tags?.some((t) => t.Key === 'scopecloud:market' && t.Value === 'spot'), 'tagged as Spot in EC2');
-  assert.ok(inst?.Tags?.some((t) => t.Key === 'scopecloud:max-runtime' && t.Value === '120'), 'it ends itself after the planned 2 h');
+  assert.ok(
+    inst?.Tags?.some((t) => t.Key === 'scopecloud:market' && t.Value === 'spot'),
+    'tagged as Spot in EC2',
+  );
+  assert.ok(
+    inst?.Tags?.some((t) => t.Key === 'scopecloud:max-runtime' && t.Value === '120'),
+    'it ends itself after the planned 2 h',
+  );
   // moto 5 records the lifecycle but does not return InstanceLifecycle; real EC2 does
   if (inst?.InstanceLifecycle !== undefined) assert.equal(inst.InstanceLifecycle, 'spot');
   assert.deepEqual(pageErrors, []);
@@ -259,7 +303,10 @@ test('the launch dialog keeps Cancel and Launch in view at 1280x800, with every 
   const override = launch.getByLabel('Override the budget guard (administrators)');
   await override.waitFor({ timeout: 15_000 });
   const age = shippedAge();
-  await launch.getByTestId('prices-line').filter({ hasText: `Prices as of ${age.asOf}, ${age.days} days old` }).waitFor();
+  await launch
+    .getByTestId('prices-line')
+    .filter({ hasText: `Prices as of ${age.asOf}, ${age.days} days old` })
+    .waitFor();
   if (age.stale) await launch.getByTestId('prices-stale').waitFor();
 
   // The decision and the buttons stay in view; the choices above them scroll if they must.
@@ -288,9 +335,15 @@ test('the launch dialog keeps Cancel and Launch in view at 1280x800, with every 
 test('prices refresh from the Pricing API from the Instances view, name the new table and are 0 days old', { skip }, async () => {
   await go('instances');
   await page.getByRole('button', { name: 'Refresh prices' }).click();
-  await page.getByRole('status').filter({ hasText: /Prices refreshed from the AWS Pricing API for us-east-1/ }).waitFor({ timeout: 20_000 });
+  await page
+    .getByRole('status')
+    .filter({ hasText: /Prices refreshed from the AWS Pricing API for us-east-1/ })
+    .waitFor({ timeout: 20_000 });
   const today = new Date().toISOString().slice(0, 10);
-  await page.getByTestId('prices-line').filter({ hasText: `Prices as of ${today}, 0 days old: fetched from the AWS Pricing API` }).waitFor({ timeout: 10_000 });
+  await page
+    .getByTestId('prices-line')
+    .filter({ hasText: `Prices as of ${today}, 0 days old: fetched from the AWS Pricing API` })
+    .waitFor({ timeout: 10_000 });
   assert.equal(await page.getByTestId('prices-stale').count(), 0, 'fresh prices carry no warning');
   assert.ok(pricing.requests.some((r) => r.target === 'AWSPriceListService.GetProducts'));
   await page.screenshot({ path: '/tmp/compute-prices-refreshed.png' });
@@ -305,7 +358,10 @@ test('the budget view draws one bar per day Cost Explorer returned', { skip }, a
   const bars = chart.locator('rect.bar');
   assert.equal(await bars.count(), expectedDays);
   const heights = await bars.evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('height'))));
-  assert.ok(heights.every((h) => h > 0), `every day has a visible bar (${heights.join(', ')})`);
+  assert.ok(
+    heights.every((h) => h > 0),
+    `every day has a visible bar (${heights.join(', ')})`,
+  );
   assert.ok(new Set(heights).size > 1 || expectedDays === 1, 'bar heights follow the amounts');
   await page.screenshot({ path: '/tmp/compute-budget-daily.png', fullPage: true });
   assert.deepEqual(pageErrors, []);

@@ -61,7 +61,11 @@ before(async () => {
   await seedAl2023(moto);
   mkdirSync(join(dir, 'sim'));
   sim = await startInstanceSimulator({
-    ec2: ec2(), s3Endpoint: gw.endpoint, s3Credentials: gw.credentials, region: moto.region, root: join(dir, 'sim'),
+    ec2: ec2(),
+    s3Endpoint: gw.endpoint,
+    s3Credentials: gw.credentials,
+    region: moto.region,
+    root: join(dir, 'sim'),
   });
   const env = {
     SCOPECLOUD_HOME: home,
@@ -75,7 +79,10 @@ before(async () => {
     AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
   };
-  for (const [field, value] of [['watch.stableMs', '300'], ['watch.reconcileIntervalMs', '2000']]) {
+  for (const [field, value] of [
+    ['watch.stableMs', '300'],
+    ['watch.reconcileIntervalMs', '2000'],
+  ]) {
     const r = await runCli(['config', 'set', field, value], env);
     assert.equal(r.code, 0, r.stderr);
   }
@@ -100,7 +107,9 @@ function ec2(): EC2Client {
 }
 
 async function go(view: string): Promise<void> {
-  await page.evaluate((v) => { location.hash = v; }, `#/${view}`);
+  await page.evaluate((v) => {
+    location.hash = v;
+  }, `#/${view}`);
 }
 
 /** Opens the Analyses view with the uploaded session chosen as the data, to run `where`. */
@@ -123,13 +132,19 @@ test('first run connects to the bucket; the real recording is uploaded, verified
   await page.getByLabel('Region', { exact: true }).fill(moto.region);
   await page.getByLabel('Bucket', { exact: true }).fill('no-such-bucket-here');
   await page.getByRole('button', { name: 'Check and connect' }).click();
-  await page.locator('#fr-bucket-msg').filter({ hasText: /no-such-bucket-here/ }).waitFor({ timeout: 15_000 });
+  await page
+    .locator('#fr-bucket-msg')
+    .filter({ hasText: /no-such-bucket-here/ })
+    .waitFor({ timeout: 15_000 });
   await page.screenshot({ path: '/tmp/newcomer-first-run-bad-bucket.png' });
   await page.getByLabel('Bucket', { exact: true }).fill(bucket);
   await page.screenshot({ path: '/tmp/newcomer-first-run.png' });
   await page.getByRole('button', { name: 'Check and connect' }).click();
   await page.getByRole('heading', { name: 'Acquisition' }).waitFor({ timeout: 15_000 });
-  const saved = JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as { target: { kind: string; bucket: string; region: string }; ui: { firstRunComplete: boolean } };
+  const saved = JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as {
+    target: { kind: string; bucket: string; region: string };
+    ui: { firstRunComplete: boolean };
+  };
   assert.deepEqual([saved.target.kind, saved.target.bucket, saved.target.region, saved.ui.firstRunComplete], ['s3', bucket, moto.region, true]);
 
   await page.getByLabel('Folder to watch').fill(watchDir);
@@ -140,7 +155,9 @@ test('first run connects to the bucket; the real recording is uploaded, verified
   const row = page.locator('tr[data-file-state="verified"]').filter({ hasText: 'movie.tif' });
   await row.waitFor({ timeout: 45_000 });
   assert.match(await row.innerText(), /39\.4 MB \/ 39\.4 MB/);
-  await page.waitForFunction(() => !/active/.test(document.querySelector('nav a[href="#/acquisition"]')?.textContent ?? 'active'), undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => !/active/.test(document.querySelector('nav a[href="#/acquisition"]')?.textContent ?? 'active'), undefined, {
+    timeout: 10_000,
+  });
   const sessionRow = page.locator('tr[data-session]').filter({ hasText: SESSION });
   await sessionRow.waitFor({ timeout: 10_000 });
   assert.match(await sessionRow.innerText(), /1 \/ 1/);
@@ -158,7 +175,10 @@ test('a local analysis of the uploaded session opens in 3D with the first raw fr
   await page.getByLabel('Clusters (k)').fill('4');
   // The crop's TIFF does not carry its frame rate (neurofinder 00-series: about 7 Hz).
   await page.getByLabel('Frame rate (Hz)').fill('seven');
-  await page.getByRole('alert').filter({ hasText: /Frame rate: a number of frames per second/ }).waitFor();
+  await page
+    .getByRole('alert')
+    .filter({ hasText: /Frame rate: a number of frames per second/ })
+    .waitFor();
   assert.equal(await page.getByRole('button', { name: 'Start analysis' }).isDisabled(), true, 'a bad frame rate cannot be launched');
   await page.getByLabel('Frame rate (Hz)').fill('7');
   await page.getByRole('button', { name: 'Start analysis' }).click();
@@ -188,10 +208,14 @@ test('a local analysis of the uploaded session opens in 3D with the first raw fr
   await page.getByLabel(/Show non-cells/).uncheck();
   const first = page.locator('img[data-image="plane0-first-frame"]');
   await first.waitFor();
-  await page.waitForFunction(() => {
-    const img = document.querySelector<HTMLImageElement>('img[data-image="plane0-first-frame"]');
-    return Boolean(img?.complete && img.naturalWidth > 0);
-  }, undefined, { timeout: 10_000 });
+  await page.waitForFunction(
+    () => {
+      const img = document.querySelector<HTMLImageElement>('img[data-image="plane0-first-frame"]');
+      return Boolean(img?.complete && img.naturalWidth > 0);
+    },
+    undefined,
+    { timeout: 10_000 },
+  );
   const names = await page.locator('img[data-image]').evaluateAll((els) => els.map((e) => e.getAttribute('data-image')));
   assert.equal(names[0], 'plane0-first-frame', 'the first raw frame leads the images');
   await page.waitForTimeout(300);
@@ -207,12 +231,18 @@ test('an EC2 analysis of the session runs on an instance, opens in 3D, and leave
   await machine.locator('option').first().waitFor({ state: 'attached' });
   const choices = await machine.locator('option').allInnerTexts();
   assert.match(choices[0], /^Small analysis · c7i\.2xlarge/);
-  assert.ok(choices.every((m) => !/GPU|g5\./.test(m)), choices.join(' | '));
+  assert.ok(
+    choices.every((m) => !/GPU|g5\./.test(m)),
+    choices.join(' | '),
+  );
   await machine.selectOption({ label: choices.find((m) => m.startsWith('Large compute'))! });
   await page.getByRole('button', { name: 'Start analysis' }).click();
   const consent = page.getByRole('dialog', { name: 'Create the analysis instance profile?' });
   await consent.waitFor({ timeout: 15_000 });
-  await consent.getByTestId('scope-read').filter({ hasText: `s3://${bucket}/scopecloud/*` }).waitFor({ timeout: 5_000 });
+  await consent
+    .getByTestId('scope-read')
+    .filter({ hasText: `s3://${bucket}/scopecloud/*` })
+    .waitFor({ timeout: 5_000 });
   await consent.getByLabel('I agree to create this role and instance profile').check();
   await consent.getByRole('button', { name: 'Create and start analysis' }).click();
   await consent.waitFor({ state: 'hidden', timeout: 15_000 });
@@ -221,7 +251,9 @@ test('an EC2 analysis of the session runs on an instance, opens in 3D, and leave
   await page.screenshot({ path: '/tmp/newcomer-ec2-running.png' });
   await card.and(page.locator('[data-status="done"]')).waitFor({ timeout: 180_000 });
   // The sidebar follows at once (not at its 10 s fallback refresh): nothing is running any more.
-  await page.waitForFunction(() => !/running/.test(document.querySelector('nav a[href="#/analyses"]')?.textContent ?? 'running'), undefined, { timeout: 5_000 });
+  await page.waitForFunction(() => !/running/.test(document.querySelector('nav a[href="#/analyses"]')?.textContent ?? 'running'), undefined, {
+    timeout: 5_000,
+  });
   await page.screenshot({ path: '/tmp/newcomer-ec2-done.png' });
 
   // One machine ran the job, by its own user data, and shut itself down.
@@ -235,7 +267,7 @@ test('an EC2 analysis of the session runs on an instance, opens in 3D, and leave
   assert.equal(inst?.MetadataOptions?.HttpTokens, 'required', 'IMDSv2 only');
   assert.equal(inst?.KeyName, undefined, 'no SSH key pair');
   const groupIds = (inst?.SecurityGroups ?? []).map((g) => g.GroupId!);
-  const groups = groupIds.length ? (await ec2().send(new DescribeSecurityGroupsCommand({ GroupIds: groupIds }))).SecurityGroups ?? [] : [];
+  const groups = groupIds.length ? ((await ec2().send(new DescribeSecurityGroupsCommand({ GroupIds: groupIds }))).SecurityGroups ?? []) : [];
   assert.equal(groups.length, 1, 'one security group');
   assert.deepEqual(groups[0].IpPermissions ?? [], [], `its group ${groups[0].GroupName} lets nothing in (no SSH, nothing else)`);
 
@@ -294,7 +326,10 @@ test('an instance launched from the Instances view is stopped through the explan
   const id = (await row.getAttribute('data-instance'))!;
   // The sidebar follows the launch: one instance running, its hourly price burning.
   await page.waitForFunction(() => /1 running/.test(document.querySelector('nav a[href="#/instances"]')?.textContent ?? ''), undefined, { timeout: 5_000 });
-  await page.locator('.sidebar-foot strong').filter({ hasText: /^\$0\.3\d\/h$/ }).waitFor({ timeout: 5_000 });
+  await page
+    .locator('.sidebar-foot strong')
+    .filter({ hasText: /^\$0\.3\d\/h$/ })
+    .waitFor({ timeout: 5_000 });
   await page.screenshot({ path: '/tmp/newcomer-instances.png' });
 
   await page.getByRole('button', { name: 'stop newcomer-test' }).click();
@@ -305,13 +340,21 @@ test('an instance launched from the Instances view is stopped through the explan
   await dialog.getByRole('button', { name: 'Stop' }).click();
   await page.locator(`tr[data-instance="${id}"][data-state="stopped"]`).waitFor({ timeout: 20_000 });
   // The sidebar's status follows: nothing running, no compute burn.
-  await page.waitForFunction(() => !/running/.test(document.querySelector('nav a[href="#/instances"]')?.textContent ?? 'running'), undefined, { timeout: 15_000 });
-  await page.locator('.sidebar-foot strong').filter({ hasText: /^\$0\.00\/h$/ }).waitFor({ timeout: 5_000 });
+  await page.waitForFunction(() => !/running/.test(document.querySelector('nav a[href="#/instances"]')?.textContent ?? 'running'), undefined, {
+    timeout: 15_000,
+  });
+  await page
+    .locator('.sidebar-foot strong')
+    .filter({ hasText: /^\$0\.00\/h$/ })
+    .waitFor({ timeout: 5_000 });
   await page.screenshot({ path: '/tmp/newcomer-instances-stopped.png' });
 
   const out = await ec2().send(new DescribeInstancesCommand({ InstanceIds: [id] }));
   const inst = out.Reservations?.[0]?.Instances?.[0];
   assert.equal(inst?.State?.Name, 'stopped');
-  assert.ok(inst?.Tags?.some((t) => t.Key === 'Name' && t.Value === 'newcomer-test'), 'the instance carries its name tag');
+  assert.ok(
+    inst?.Tags?.some((t) => t.Key === 'Name' && t.Value === 'newcomer-test'),
+    'the instance carries its name tag',
+  );
   assert.deepEqual(pageErrors, []);
 });

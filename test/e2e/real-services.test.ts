@@ -39,7 +39,10 @@ before(async () => {
   archiveDir = join(dir, 'lab-archive');
   mkdirSync(watchDir, { recursive: true });
   const env = { SCOPECLOUD_HOME: home, SCOPECLOUD_WORKER: existsSync(WORKER_BINARY) ? WORKER_BINARY : '' };
-  for (const [field, value] of [['watch.stableMs', '300'], ['watch.reconcileIntervalMs', '2000']]) {
+  for (const [field, value] of [
+    ['watch.stableMs', '300'],
+    ['watch.reconcileIntervalMs', '2000'],
+  ]) {
     const r = await runCli(['config', 'set', field, value], env);
     assert.equal(r.code, 0, r.stderr);
   }
@@ -56,7 +59,9 @@ after(async () => {
 });
 
 async function go(view: string): Promise<void> {
-  await page.evaluate((v) => { location.hash = v; }, `#/${view}`);
+  await page.evaluate((v) => {
+    location.hash = v;
+  }, `#/${view}`);
 }
 
 test('first run keeps everything local; a watched file is archived, verified and byte-identical', { skip }, async () => {
@@ -72,7 +77,11 @@ test('first run keeps everything local; a watched file is archived, verified and
   await page.getByRole('heading', { name: 'Acquisition' }).waitFor();
   await page.getByText('No folders yet').waitFor();
   await page.screenshot({ path: '/tmp/real-acquisition-empty.png' });
-  const saved = JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as { target: { kind: string; path: string }; ui: { firstRunComplete: boolean }; watch: { stableMs: number } };
+  const saved = JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as {
+    target: { kind: string; path: string };
+    ui: { firstRunComplete: boolean };
+    watch: { stableMs: number };
+  };
   assert.deepEqual(saved.target, { kind: 'local', path: archiveDir });
   assert.equal(saved.ui.firstRunComplete, true);
   assert.equal(saved.watch.stableMs, 300, 'the CLI setting survived the first run');
@@ -95,7 +104,9 @@ test('first run keeps everything local; a watched file is archived, verified and
   await page.locator('tr[data-file-state="verified"]').filter({ hasText: 'notes.txt' }).waitFor({ timeout: 30_000 });
   assert.match(await row.innerText(), /3\.1 MB \/ 3\.1 MB/);
   assert.match(await page.locator('ul.folders li').innerText(), /1 session · 2 files/);
-  await page.waitForFunction(() => !/active/.test(document.querySelector('nav a[href="#/acquisition"]')?.textContent ?? 'active'), undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => !/active/.test(document.querySelector('nav a[href="#/acquisition"]')?.textContent ?? 'active'), undefined, {
+    timeout: 10_000,
+  });
   await page.screenshot({ path: '/tmp/real-acquisition.png', fullPage: true });
 
   const archived = join(archiveDir, basename(watchDir), '2025-06-01_mouse7', 'frame_0001.tif');
@@ -130,10 +141,11 @@ test('AWS views say AWS is not configured in local mode', { skip }, async () => 
 
 test('Settings: spending and watch rules are saved; bad values are named under their field and never saved', { skip }, async () => {
   await go('settings');
-  const stored = () => JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as {
-    budget: { monthlyLimitUsd: number | null; maxRuntimeHours: number };
-    watch: { markerFile: string; stableMs: number; polling: boolean; pollIntervalMs: number; folders: string[] };
-  };
+  const stored = () =>
+    JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as {
+      budget: { monthlyLimitUsd: number | null; maxRuntimeHours: number };
+      watch: { markerFile: string; stableMs: number; polling: boolean; pollIntervalMs: number; folders: string[] };
+    };
   const budget = page.locator('form').filter({ has: page.getByRole('heading', { name: 'Budget and instances' }) });
   await budget.getByLabel('Monthly limit').fill('lots');
   await page.locator('#set-limit-msg').filter({ hasText: 'an amount in US dollars' }).waitFor();
@@ -183,7 +195,9 @@ test('a local analysis of a synthetic movie ends in the Results view with ROIs i
   const card = page.locator('article.analysis').filter({ hasText: 'mouse7-plane0.tif' });
   await card.waitFor();
   await card.and(page.locator('[data-status="done"]')).waitFor({ timeout: 60_000 });
-  await page.waitForFunction(() => !/running/.test(document.querySelector('nav a[href="#/analyses"]')?.textContent ?? 'running'), undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => !/running/.test(document.querySelector('nav a[href="#/analyses"]')?.textContent ?? 'running'), undefined, {
+    timeout: 10_000,
+  });
   await page.screenshot({ path: '/tmp/real-analyses.png' });
   await card.getByRole('button', { name: 'Show log' }).click();
   assert.match(await card.locator('pre.log').innerText(), /worker ended: exited exit 0/);
@@ -195,7 +209,8 @@ test('a local analysis of a synthetic movie ends in the Results view with ROIs i
   const lit = await page.evaluate(() => {
     const src = document.querySelector<HTMLCanvasElement>('[data-testid="roi-canvas"]')!;
     const c = document.createElement('canvas');
-    c.width = 200; c.height = 120;
+    c.width = 200;
+    c.height = 120;
     const ctx = c.getContext('2d')!;
     ctx.drawImage(src, 0, 0, 200, 120);
     const d = ctx.getImageData(0, 0, 200, 120).data;

@@ -95,7 +95,16 @@ before(async () => {
           Estimated: true,
         })),
       },
-      { ResultsByTime: [{ TimePeriod: { Start: `${ym}-01`, End: `${ym}-28` }, Total: {}, Groups: [{ Keys: ['scopecloud:owner$maria'], Metrics: { UnblendedCost: { Amount: '60', Unit: 'USD' } } }], Estimated: true }] },
+      {
+        ResultsByTime: [
+          {
+            TimePeriod: { Start: `${ym}-01`, End: `${ym}-28` },
+            Total: {},
+            Groups: [{ Keys: ['scopecloud:owner$maria'], Metrics: { UnblendedCost: { Amount: '60', Unit: 'USD' } } }],
+            Estimated: true,
+          },
+        ],
+      },
     ],
   });
   const env = {
@@ -110,7 +119,10 @@ before(async () => {
     AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
   };
-  for (const [field, value] of [['watch.stableMs', '300'], ['watch.reconcileIntervalMs', '2000']]) {
+  for (const [field, value] of [
+    ['watch.stableMs', '300'],
+    ['watch.reconcileIntervalMs', '2000'],
+  ]) {
     const r = await runCli(['config', 'set', field, value], env);
     assert.equal(r.code, 0, r.stderr);
   }
@@ -132,7 +144,9 @@ after(async () => {
 });
 
 async function go(view: string): Promise<void> {
-  await page.evaluate((v) => { location.hash = v; }, `#/${view}`);
+  await page.evaluate((v) => {
+    location.hash = v;
+  }, `#/${view}`);
 }
 
 /** Resolves after the page has had two animation frames to render what was asked. */
@@ -170,7 +184,7 @@ test('first run: the archive folder must be absolute; the local archive default 
   assert.equal(new URL(page.url()).search, '', 'the token left the address bar');
   await page.getByRole('heading', { name: 'Welcome to ScopeCloud' }).waitFor();
   assert.equal(await page.getByLabel('Local archive').isChecked(), true, 'the local archive is the default');
-  assert.equal(await page.getByLabel('Archive folder').inputValue(), join(home, 'archive'), 'proposed inside the app\'s state folder');
+  assert.equal(await page.getByLabel('Archive folder').inputValue(), join(home, 'archive'), "proposed inside the app's state folder");
   await screen('first-run', { compare: true, mask: [page.getByLabel('Archive folder')] });
 
   await page.getByLabel('Local archive').check();
@@ -181,7 +195,7 @@ test('first run: the archive folder must be absolute; the local archive default 
   await page.getByLabel('Archive folder').fill(archiveDir);
   await page.getByRole('button', { name: 'Use this folder' }).click();
   await page.getByRole('heading', { name: 'Acquisition' }).waitFor();
-  const saved = await api.call('getSettings', undefined) as { mode: string; archiveDir: string; firstRunComplete: boolean };
+  const saved = (await api.call('getSettings', undefined)) as { mode: string; archiveDir: string; firstRunComplete: boolean };
   assert.deepEqual([saved.mode, saved.archiveDir, saved.firstRunComplete], ['local', archiveDir, true]);
 });
 
@@ -222,7 +236,7 @@ test('the destination changes to S3 from Settings: a bad bucket is named under i
   const destination = page.locator('.panel p').filter({ hasText: 'Amazon S3:' });
   await destination.waitFor({ timeout: 15_000 });
   assert.match(await destination.innerText(), new RegExp(`^Amazon S3: s3://${bucket}/${PREFIX.slice(0, -1)}/? in ${REGION} with profile default$`));
-  const saved = await api.call('getSettings', undefined) as { mode: string; aws: { bucket: string; region: string } };
+  const saved = (await api.call('getSettings', undefined)) as { mode: string; aws: { bucket: string; region: string } };
   assert.deepEqual([saved.mode, saved.aws.bucket, saved.aws.region], ['aws', bucket, REGION]);
 });
 
@@ -256,7 +270,9 @@ test('acquisition: idle chart, per-file bytes, bandwidth limit, pause and resume
   await page.locator('#bw-msg').filter({ hasText: 'Currently 2.0 MB/s' }).waitFor();
 
   // S3 refuses one file as it does without permission (the proxy answers 403 AccessDenied).
-  s3Proxy.setRules([{ match: (_op, req) => req.path.includes('refused_0001.tif'), fault: { kind: 'status', status: 403, code: 'AccessDenied', message: 'Access Denied' } }]);
+  s3Proxy.setRules([
+    { match: (_op, req) => req.path.includes('refused_0001.tif'), fault: { kind: 'status', status: 403, code: 'AccessDenied', message: 'Access Denied' } },
+  ]);
   const put = (session: string, name: string, bytes: number) => {
     mkdirSync(join(watchDir, session), { recursive: true });
     writeFileSync(join(watchDir, session, name), randomBytes(bytes));
@@ -270,7 +286,14 @@ test('acquisition: idle chart, per-file bytes, bandwidth limit, pause and resume
 
   // At 2 MB/s the two big files are seen part-way, with their own sizes.
   const uploading = page.locator('tr[data-file-state="uploading"]').filter({ hasText: 'big_000' });
-  await page.waitForFunction(() => [...document.querySelectorAll('tr[data-file-state="uploading"]')].some((r) => /big_000/.test(r.textContent ?? '') && !/^0 B/.test(r.querySelector('.num')?.textContent ?? '')), undefined, { timeout: 30_000 });
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('tr[data-file-state="uploading"]')].some(
+        (r) => /big_000/.test(r.textContent ?? '') && !/^0 B/.test(r.querySelector('.num')?.textContent ?? ''),
+      ),
+    undefined,
+    { timeout: 30_000 },
+  );
   assert.match(await uploading.first().innerText(), /^\d+(\.\d)? [kKM]B \/ 12\.0 MB/m);
   await page.locator('tr[data-file-state="failed"]').filter({ hasText: 'refused_0001.tif' }).waitFor({ timeout: 30_000 });
   await page.locator('svg[data-chart-state="data"]').waitFor({ timeout: 10_000 });
@@ -292,7 +315,7 @@ test('acquisition: idle chart, per-file bytes, bandwidth limit, pause and resume
   await page.getByLabel('MB/s').fill('');
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.locator('#bw-msg').filter({ hasText: 'Keeps uploads from saturating' }).waitFor();
-  assert.equal((await api.call('getSettings', undefined) as { bandwidthLimitBytesPerSec: number | null }).bandwidthLimitBytesPerSec, null);
+  assert.equal(((await api.call('getSettings', undefined)) as { bandwidthLimitBytesPerSec: number | null }).bandwidthLimitBytesPerSec, null);
   for (const name of ['big_0001.tif', 'big_0002.tif']) {
     await page.locator('tr[data-file-state="verified"]').filter({ hasText: name }).waitFor({ timeout: 60_000 });
   }
@@ -301,7 +324,9 @@ test('acquisition: idle chart, per-file bytes, bandwidth limit, pause and resume
   const sessionRow = (name: string) => page.locator('tr[data-session]').filter({ hasText: name });
   await sessionRow(SESSION_DONE).filter({ hasText: 'uploaded · verified' }).waitFor({ timeout: 30_000 });
   assert.match(await sessionRow(SESSION_DONE).innerText(), /3 \/ 3[\s\S]*closed/);
-  await sessionRow(SESSION_OPEN).filter({ hasText: /2 \/ 2/ }).waitFor({ timeout: 15_000 });
+  await sessionRow(SESSION_OPEN)
+    .filter({ hasText: /2 \/ 2/ })
+    .waitFor({ timeout: 15_000 });
   assert.match(await sessionRow(SESSION_OPEN).innerText(), /open/);
   assert.match(await sessionRow(SESSION_FAILED).innerText(), /1 \/ 2[\s\S]*1 failed/);
   assert.equal(await page.locator('tr[data-session]').count(), 3);
@@ -313,17 +338,20 @@ test('acquisition: idle chart, per-file bytes, bandwidth limit, pause and resume
   s3Proxy.clearRules();
   await failed.getByRole('button', { name: /Retry/ }).click();
   await page.locator('tr[data-file-state="verified"]').filter({ hasText: 'refused_0001.tif' }).waitFor({ timeout: 30_000 });
-  await sessionRow(SESSION_FAILED).filter({ hasText: /2 \/ 2/ }).waitFor({ timeout: 15_000 });
+  await sessionRow(SESSION_FAILED)
+    .filter({ hasText: /2 \/ 2/ })
+    .waitFor({ timeout: 15_000 });
   assert.doesNotMatch(await sessionRow(SESSION_FAILED).innerText(), /failed/);
 });
 
 let runningId: string;
 
-test('instances: cost ticks each second from EC2\'s launch time; stop explains billing and stops; terminate needs the name', { skip }, async () => {
-  const { presets } = await api.call('listPresets', undefined) as { presets: Array<{ id: string; type: string; gpus: number }> };
+test("instances: cost ticks each second from EC2's launch time; stop explains billing and stops; terminate needs the name", { skip }, async () => {
+  const { presets } = (await api.call('listPresets', undefined)) as { presets: Array<{ id: string; type: string; gpus: number }> };
   const cpu = presets.filter((p) => p.gpus === 0);
-  runningId = (await api.call('launchInstance', { presetId: cpu.at(-1)!.id, name: 'registration-cpu', plannedHours: 2, override: false }) as { id: string }).id;
-  const notebook = (await api.call('launchInstance', { presetId: cpu[0].id, name: 'old-notebook', plannedHours: 2, override: false }) as { id: string }).id;
+  runningId = ((await api.call('launchInstance', { presetId: cpu.at(-1)!.id, name: 'registration-cpu', plannedHours: 2, override: false })) as { id: string })
+    .id;
+  const notebook = ((await api.call('launchInstance', { presetId: cpu[0].id, name: 'old-notebook', plannedHours: 2, override: false })) as { id: string }).id;
   const stoppedName = 'old-notebook';
   await go('instances');
   for (const id of [runningId, notebook]) await page.locator(`tr[data-instance="${id}"][data-state="running"]`).waitFor({ timeout: 20_000 });
@@ -341,9 +369,15 @@ test('instances: cost ticks each second from EC2\'s launch time; stop explains b
   await page.waitForFunction(([sel, v]) => document.querySelector(sel)?.textContent !== v, [`[data-testid="cost-${runningId}"]`, first] as const);
   assert.ok(parse(await cost.innerText()) > parse(first), 'cost goes up while running');
   const row = await page.locator(`tr[data-instance="${runningId}"]`).innerText();
-  assert.match(row, new RegExp(`registration-cpu[\\s\\S]*running[\\s\\S]*${inst.InstanceType!.replace('.', '\\.')}[\\s\\S]*maria[\\s\\S]*\\${usd(price, 3)}/h`));
+  assert.match(
+    row,
+    new RegExp(`registration-cpu[\\s\\S]*running[\\s\\S]*${inst.InstanceType!.replace('.', '\\.')}[\\s\\S]*maria[\\s\\S]*\\${usd(price, 3)}/h`),
+  );
   await page.waitForFunction(() => /2 running/.test(document.querySelector('nav a[href="#/instances"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
-  await page.locator('.sidebar-foot strong').filter({ hasText: `${usd(price + notebookPrice)}/h` }).waitFor({ timeout: 10_000 });
+  await page
+    .locator('.sidebar-foot strong')
+    .filter({ hasText: `${usd(price + notebookPrice)}/h` })
+    .waitFor({ timeout: 10_000 });
   await screen('instances');
 
   // Stopping from its dialog: what billing stops and what goes on, then stopped in EC2 too.
@@ -357,7 +391,10 @@ test('instances: cost ticks each second from EC2\'s launch time; stop explains b
   const stopped = await ec2().send(new DescribeInstancesCommand({ InstanceIds: [notebook] }));
   assert.equal(stopped.Reservations![0].Instances![0].State!.Name, 'stopped');
   await page.waitForFunction(() => /1 running/.test(document.querySelector('nav a[href="#/instances"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
-  await page.locator('.sidebar-foot strong').filter({ hasText: `${usd(price)}/h` }).waitFor({ timeout: 10_000 });
+  await page
+    .locator('.sidebar-foot strong')
+    .filter({ hasText: `${usd(price)}/h` })
+    .waitFor({ timeout: 10_000 });
 
   await page.getByRole('button', { name: `terminate ${stoppedName}` }).click();
   const confirm = page.getByRole('dialog').getByRole('button', { name: 'Terminate' });
@@ -368,10 +405,14 @@ test('instances: cost ticks each second from EC2\'s launch time; stop explains b
   await screen('instances-terminate');
   await confirm.click();
   // Terminated instances leave the list, or show their last state until EC2 forgets them.
-  await page.waitForFunction((id) => {
-    const row = document.querySelector(`tr[data-instance="${id}"]`);
-    return row === null || /^(shutting-down|terminated)$/.test(row.getAttribute('data-state') ?? '');
-  }, notebook, { timeout: 20_000 });
+  await page.waitForFunction(
+    (id) => {
+      const row = document.querySelector(`tr[data-instance="${id}"]`);
+      return row === null || /^(shutting-down|terminated)$/.test(row.getAttribute('data-state') ?? '');
+    },
+    notebook,
+    { timeout: 20_000 },
+  );
   const after = await ec2().send(new DescribeInstancesCommand({ InstanceIds: [notebook] }));
   assert.match(after.Reservations![0].Instances![0].State!.Name!, /shutting-down|terminated/);
 
@@ -399,12 +440,18 @@ test('budget: figures are the seeded Cost Explorer sums; the forecast bar carrie
     marks: [...svg.querySelectorAll('[data-threshold] line')].map((l) => Number(l.getAttribute('x1'))),
   }));
   const full = geometry.marks[2] - geometry.x0;
-  assert.ok(Math.abs(geometry.marks[0] - geometry.x0 - full * 0.5) < 1 && Math.abs(geometry.marks[1] - geometry.x0 - full * 0.8) < 1, `marks at ${geometry.marks}`);
+  assert.ok(
+    Math.abs(geometry.marks[0] - geometry.x0 - full * 0.5) < 1 && Math.abs(geometry.marks[1] - geometry.x0 - full * 0.8) < 1,
+    `marks at ${geometry.marks}`,
+  );
   assert.ok(Math.abs(widths[0] - full * (monthToDate / 2000)) < 1, `spent bar ${widths[0]} of ${full} for ${usd(monthToDate)} of $2,000`);
   const chart = page.getByRole('img', { name: 'Daily spend this month' });
   await chart.waitFor({ timeout: 20_000 });
   assert.equal(await chart.locator('rect.bar').count(), days.length);
-  const byService = await page.getByRole('img', { name: 'Spend by service' }).innerText().catch(async () => page.locator('.panel').filter({ hasText: 'By service' }).innerText());
+  const byService = await page
+    .getByRole('img', { name: 'Spend by service' })
+    .innerText()
+    .catch(async () => page.locator('.panel').filter({ hasText: 'By service' }).innerText());
   assert.match(byService, new RegExp(`\\${usd(days.reduce((s, d) => s + ec2Spend(d), 0))}`));
   assert.match(byService, new RegExp(`\\${usd(S3_SPEND * days.length)}`));
   assert.match(await page.getByTestId('ce-fetched').innerText(), /Cost Explorer figures from .*next refresh can ask AWS at/);
@@ -427,14 +474,15 @@ test('a local analysis on the real worker shows its progress and ends done', { s
     const w = window as unknown as { __maxProgress: number };
     w.__maxProgress = 0;
     new MutationObserver(() => {
-      for (const p of document.querySelectorAll('article.analysis [role=progressbar]')) w.__maxProgress = Math.max(w.__maxProgress, Number(p.getAttribute('aria-valuenow')) || 0);
+      for (const p of document.querySelectorAll('article.analysis [role=progressbar]'))
+        w.__maxProgress = Math.max(w.__maxProgress, Number(p.getAttribute('aria-valuenow')) || 0);
     }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
   });
   await page.getByRole('button', { name: 'Start analysis' }).click();
   const card = page.locator('article.analysis').filter({ hasText: MOVIE_NAME });
   await card.waitFor();
   await card.and(page.locator('[data-status="done"]')).waitFor({ timeout: 120_000 });
-  assert.ok(await page.evaluate(() => (window as unknown as { __maxProgress: number }).__maxProgress) > 0, 'the card showed progress before it ended');
+  assert.ok((await page.evaluate(() => (window as unknown as { __maxProgress: number }).__maxProgress)) > 0, 'the card showed progress before it ended');
   localJobId = (await card.getAttribute('data-analysis'))!;
   assert.match(localJobId, /^j-/);
   await screen('analyses');
@@ -451,7 +499,10 @@ test('EC2 analysis: creating the instance profile needs explicit consent, scoped
   await page.getByRole('button', { name: 'Start analysis' }).click();
   const dialog = page.getByRole('dialog', { name: 'Create the analysis instance profile?' });
   await dialog.waitFor({ timeout: 15_000 });
-  await dialog.getByTestId('scope-read').filter({ hasText: `s3://${bucket}/${PREFIX}*` }).waitFor({ timeout: 5_000 });
+  await dialog
+    .getByTestId('scope-read')
+    .filter({ hasText: `s3://${bucket}/${PREFIX}*` })
+    .waitFor({ timeout: 5_000 });
   assert.equal(await dialog.getByTestId('scope-write').innerText(), `s3://${bucket}/${PREFIX}jobs/*`);
   assert.match(await dialog.innerText(), /scopecloud-analysis/);
   const create = dialog.getByRole('button', { name: 'Create and start analysis' });
@@ -474,12 +525,24 @@ let large: LargeResults;
 const LARGE_ID = 'j-ui-100k-rois';
 
 test('results: 100,000 ROIs in one draw call, non-blank, hover shows a trace', { skip }, async () => {
-  large = await cloneJobWithRois({ s3: gw.client(), bucket, prefix: PREFIX, fromId: localJobId, toId: LARGE_ID, name: '100k-rois', count: 100_000, frames: 120 });
+  large = await cloneJobWithRois({
+    s3: gw.client(),
+    bucket,
+    prefix: PREFIX,
+    fromId: localJobId,
+    toId: LARGE_ID,
+    name: '100k-rois',
+    count: 100_000,
+    frames: 120,
+  });
   await go(`results/${LARGE_ID}`);
   await page.waitForFunction(() => (window.__scopecloudViewer?.info().frames ?? 0) > 0, undefined, { timeout: 90_000 });
   const info = await page.evaluate(() => window.__scopecloudViewer!.info());
   assert.equal(info.instances, 100_000);
-  assert.match(await page.getByTestId('results-line').innerText(), /^100,000 ROIs \(100,000 cells\) in 30 planes · 4 clusters · 120 frames at 30 Hz · loaded in \d+ ms$/);
+  assert.match(
+    await page.getByTestId('results-line').innerText(),
+    /^100,000 ROIs \(100,000 cells\) in 30 planes · 4 clusters · 120 frames at 30 Hz · loaded in \d+ ms$/,
+  );
   assert.equal(info.calls, 1, 'every ROI in a single draw call');
   assert.equal(info.shape, 'impostor');
   assert.equal(info.triangles, 100_000 * 2, 'one camera-facing quad per ROI');
@@ -489,7 +552,8 @@ test('results: 100,000 ROIs in one draw call, non-blank, hover shows a trace', {
   const lit = await page.evaluate(() => {
     const src = document.querySelector<HTMLCanvasElement>('[data-testid="roi-canvas"]')!;
     const c = document.createElement('canvas');
-    c.width = 200; c.height = 120;
+    c.width = 200;
+    c.height = 120;
     const ctx = c.getContext('2d')!;
     ctx.drawImage(src, 0, 0, 200, 120);
     const d = ctx.getImageData(0, 0, 200, 120).data;
@@ -505,16 +569,32 @@ test('results: 100,000 ROIs in one draw call, non-blank, hover shows a trace', {
   assert.ok(lit.fraction > 0.1, `ROIs cover ${Math.round(lit.fraction * 100)}% of the view`);
   assert.ok(lit.colours > 8, 'several cluster colours and shading');
   // The binned activity arrives after the ROIs; the time controls wait for it.
-  await page.getByTestId('time-readout').filter({ hasText: /^\d+\.\d s$/ }).waitFor({ timeout: 60_000 });
+  await page
+    .getByTestId('time-readout')
+    .filter({ hasText: /^\d+\.\d s$/ })
+    .waitFor({ timeout: 60_000 });
   await screen('results');
   // The 3D view and its legend, whose pixels depend only on the ROIs written above.
   await screen('results-3d', { compare: true, of: page.locator('.panel').filter({ has: page.getByTestId('roi-canvas') }) });
 
   // Hover: the ROI under the pointer gets its trace (the pointer moves until it is over one).
   const box = (await page.getByTestId('roi-canvas').boundingBox())!;
-  for (const [fx, fy] of [[0.5, 0.5], [0.45, 0.55], [0.55, 0.45], [0.5, 0.6], [0.4, 0.5], [0.6, 0.5]]) {
+  for (const [fx, fy] of [
+    [0.5, 0.5],
+    [0.45, 0.55],
+    [0.55, 0.45],
+    [0.5, 0.6],
+    [0.4, 0.5],
+    [0.6, 0.5],
+  ]) {
     await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
-    const shown = await page.getByTestId('trace-canvas').waitFor({ timeout: 1500 }).then(() => true, () => false);
+    const shown = await page
+      .getByTestId('trace-canvas')
+      .waitFor({ timeout: 1500 })
+      .then(
+        () => true,
+        () => false,
+      );
     if (shown) break;
   }
   await page.getByTestId('trace-canvas').waitFor();
@@ -538,14 +618,16 @@ test('results: 100,000 ROIs in one draw call, non-blank, hover shows a trace', {
   assert.ok(rasterColours > 12, `raster has structure (${rasterColours} colours)`);
 
   // Time slider: recolours the ROIs by activity; still one draw call.
-  const sample = () => page.evaluate(() => {
-    const src = document.querySelector<HTMLCanvasElement>('[data-testid="roi-canvas"]')!;
-    const c = document.createElement('canvas');
-    c.width = 160; c.height = 96;
-    const ctx = c.getContext('2d')!;
-    ctx.drawImage(src, 0, 0, 160, 96);
-    return Array.from(ctx.getImageData(0, 0, 160, 96).data.filter((_, i) => i % 4 !== 3));
-  });
+  const sample = () =>
+    page.evaluate(() => {
+      const src = document.querySelector<HTMLCanvasElement>('[data-testid="roi-canvas"]')!;
+      const c = document.createElement('canvas');
+      c.width = 160;
+      c.height = 96;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(src, 0, 0, 160, 96);
+      return Array.from(ctx.getImageData(0, 0, 160, 96).data.filter((_, i) => i % 4 !== 3));
+    });
   await page.getByRole('button', { name: 'Activity' }).click();
   await page.waitForFunction(() => window.__scopecloudViewer?.roiScene.colorMode === 'activity');
   await settled();
@@ -578,7 +660,13 @@ test('every control has a label; keyboard reaches the navigation', { skip }, asy
       const out: string[] = [];
       for (const el of document.querySelectorAll<HTMLElement>('button, input, select, a[href], canvas[tabindex]')) {
         const id = el.id;
-        const name = el.getAttribute('aria-label') || (id && document.querySelector(`label[for="${id}"]`)?.textContent) || el.closest('label')?.textContent || el.textContent || el.getAttribute('title') || '';
+        const name =
+          el.getAttribute('aria-label') ||
+          (id && document.querySelector(`label[for="${id}"]`)?.textContent) ||
+          el.closest('label')?.textContent ||
+          el.textContent ||
+          el.getAttribute('title') ||
+          '';
         if (!name.trim()) out.push(el.outerHTML.slice(0, 80));
       }
       return out;
@@ -606,7 +694,9 @@ test('1920x1080 and the dark theme', { skip }, async () => {
     instances: () => page.locator(`tr[data-instance="${runningId}"]`).waitFor(),
     budget: () => page.getByRole('img', { name: 'Daily spend this month' }).waitFor(),
     analyses: () => page.locator('article.analysis').first().waitFor(),
-    results: async () => { await page.waitForFunction(() => (window.__scopecloudViewer?.info().frames ?? 0) > 0, undefined, { timeout: 60_000 }); },
+    results: async () => {
+      await page.waitForFunction(() => (window.__scopecloudViewer?.info().frames ?? 0) > 0, undefined, { timeout: 60_000 });
+    },
   };
   for (const view of ['acquisition', 'instances', 'budget', 'analyses', `results/${LARGE_ID}`]) {
     await go(view);
@@ -619,7 +709,10 @@ test('1920x1080 and the dark theme', { skip }, async () => {
   await screen('dark-acquisition');
   await go(`results/${LARGE_ID}`);
   await ready.results();
-  await page.getByTestId('time-readout').filter({ hasText: /^\d+\.\d s$/ }).waitFor({ timeout: 60_000 });
+  await page
+    .getByTestId('time-readout')
+    .filter({ hasText: /^\d+\.\d s$/ })
+    .waitFor({ timeout: 60_000 });
   await screen('dark-results');
   await screen('dark-results-3d', { compare: true, of: page.locator('.panel').filter({ has: page.getByTestId('roi-canvas') }) });
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);

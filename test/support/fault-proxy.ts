@@ -89,10 +89,14 @@ export const s3Operation: OperationOf = ({ method, path, query, headers }) => {
         if (q('versioning')) return 'GetBucketVersioning';
         if (q('location')) return 'GetBucketLocation';
         return q('list-type') ? 'ListObjectsV2' : 'ListObjects';
-      case 'HEAD': return 'HeadBucket';
-      case 'PUT': return q('policy') ? 'PutBucketPolicy' : q('versioning') ? 'PutBucketVersioning' : 'CreateBucket';
-      case 'DELETE': return q('policy') ? 'DeleteBucketPolicy' : 'DeleteBucket';
-      case 'POST': return q('delete') ? 'DeleteObjects' : 'PostBucket';
+      case 'HEAD':
+        return 'HeadBucket';
+      case 'PUT':
+        return q('policy') ? 'PutBucketPolicy' : q('versioning') ? 'PutBucketVersioning' : 'CreateBucket';
+      case 'DELETE':
+        return q('policy') ? 'DeleteBucketPolicy' : 'DeleteBucket';
+      case 'POST':
+        return q('delete') ? 'DeleteObjects' : 'PostBucket';
     }
   }
   switch (method) {
@@ -109,8 +113,10 @@ export const s3Operation: OperationOf = ({ method, path, query, headers }) => {
       if (q('attributes')) return 'GetObjectAttributes';
       if (q('tagging')) return 'GetObjectTagging';
       return 'GetObject';
-    case 'HEAD': return 'HeadObject';
-    case 'DELETE': return q('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
+    case 'HEAD':
+      return 'HeadObject';
+    case 'DELETE':
+      return q('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
   }
   return `${method}Object`;
 };
@@ -128,7 +134,11 @@ export const awsQueryOperation: OperationOf = ({ query, headers, body }) => {
   return 'Unknown';
 };
 
-interface RuleState { rule: FaultRule; seen: number; fired: number }
+interface RuleState {
+  rule: FaultRule;
+  seen: number;
+  fired: number;
+}
 
 /** EC2's query-protocol error document (the SDK reads Response/Errors/Error/Code). */
 function ec2XmlError(code: string, message: string): string {
@@ -139,7 +149,13 @@ function xmlError(code: string, message: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>faultproxy</RequestId></Error>`;
 }
 
-export async function startFaultProxy(options: { target: string; rules?: readonly FaultRule[]; operationOf?: OperationOf; seed?: number; bufferBody?: boolean }): Promise<FaultProxy> {
+export async function startFaultProxy(options: {
+  target: string;
+  rules?: readonly FaultRule[];
+  operationOf?: OperationOf;
+  seed?: number;
+  bufferBody?: boolean;
+}): Promise<FaultProxy> {
   const target = new URL(options.target);
   const operationOf = options.operationOf ?? s3Operation;
   const random = seededRandom(options.seed ?? 1);
@@ -165,13 +181,16 @@ export async function startFaultProxy(options: { target: string; rules?: readonl
   };
 
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, onResponse: (upstream: IncomingMessage) => void): void => {
-    const upstream = httpRequest({
-      host: target.hostname,
-      port: target.port,
-      method: req.method,
-      path: req.url,
-      headers: req.headers,
-    }, onResponse);
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      onResponse,
+    );
     upstream.on('error', () => res.socket?.destroy());
     if (body) upstream.end(body);
     else req.pipe(upstream);
@@ -196,7 +215,10 @@ export async function startFaultProxy(options: { target: string; rules?: readonl
           res.end(xml);
         };
         if (body) send();
-        else { req.resume(); req.once('end', send); }
+        else {
+          req.resume();
+          req.once('end', send);
+        }
         return;
       }
       case 'drop-request':
@@ -251,9 +273,15 @@ export async function startFaultProxy(options: { target: string; rules?: readonl
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    setRules(next) { rules = next.map((rule) => ({ rule, seen: 0, fired: 0 })); },
-    addRule(rule) { rules.push({ rule, seen: 0, fired: 0 }); },
-    clearRules() { rules = []; },
+    setRules(next) {
+      rules = next.map((rule) => ({ rule, seen: 0, fired: 0 }));
+    },
+    addRule(rule) {
+      rules.push({ rule, seen: 0, fired: 0 });
+    },
+    clearRules() {
+      rules = [];
+    },
     stats: () => ({ requests: { ...requests }, injected: { ...injected } }),
     async stop() {
       for (const s of sockets) s.destroy();

@@ -35,7 +35,7 @@ export function hostApi(url: string): HostApi {
         headers: { 'content-type': 'application/json', 'x-scopecloud-token': token },
         body: req === undefined ? '' : JSON.stringify(req),
       });
-      const body = await res.json() as { value?: unknown; error?: { code?: string; message?: string; field?: string | null } };
+      const body = (await res.json()) as { value?: unknown; error?: { code?: string; message?: string; field?: string | null } };
       if (!res.ok) throw new HostApiError(method, res.status, body.error);
       return body.value;
     },

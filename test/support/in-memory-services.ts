@@ -6,8 +6,20 @@
  * refusals against the real services so that it cannot drift from them.
  */
 import type {
-  Acquisition, ActionExplanation, Analysis, AppEvent, Budget, FileItem, Instance, InstanceAction,
-  Preset, ResultSummary, SessionInfo, Settings, Status, Topic,
+  Acquisition,
+  ActionExplanation,
+  Analysis,
+  AppEvent,
+  Budget,
+  FileItem,
+  Instance,
+  InstanceAction,
+  Preset,
+  ResultSummary,
+  SessionInfo,
+  Settings,
+  Status,
+  Topic,
 } from '../../preload/api.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import type { AppServices } from '../../main/app/contract.ts';
@@ -51,19 +63,23 @@ const MB = 1024 ** 2;
 
 function grayImage(w: number, h: number, f: (x: number, y: number) => number): Uint8Array {
   const rgb = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const v = Math.max(0, Math.min(255, Math.round(f(x, y))));
-    rgb.set([v, v, v], (y * w + x) * 3);
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const v = Math.max(0, Math.min(255, Math.round(f(x, y))));
+      rgb.set([v, v, v], (y * w + x) * 3);
+    }
   return encodePng(w, h, rgb);
 }
 
 function makeImages(rois: RoiArrays, k: number, seed: number): Map<string, Uint8Array> {
-  const w = 256, h = 256, scale = 256 / 512;
+  const w = 256,
+    h = 256,
+    scale = 256 / 512;
   const field = new Float32Array(w * h);
   const rnd = seededRandom(seed + 7);
   for (let i = 0; i < Math.min(rois.count, 3000); i++) {
-    const cx = rois.centroids[i * 3] * scale, cy = rois.centroids[i * 3 + 1] * scale;
+    const cx = rois.centroids[i * 3] * scale,
+      cy = rois.centroids[i * 3 + 1] * scale;
     const r = Math.sqrt(rois.sizes[i] / Math.PI) * scale;
     const amp = 0.4 + rnd();
     for (let y = Math.max(0, Math.floor(cy - 2 * r)); y < Math.min(h, cy + 2 * r); y++) {
@@ -74,44 +90,70 @@ function makeImages(rois: RoiArrays, k: number, seed: number): Map<string, Uint8
   }
   const noise = seededRandom(seed + 11);
   const images = new Map<string, Uint8Array>();
-  images.set('first-frame', grayImage(w, h, (x, y) => 30 + 40 * field[y * w + x] + 40 * noise()));
-  images.set('mean', grayImage(w, h, (x, y) => 25 + 50 * field[y * w + x]));
-  images.set('max', grayImage(w, h, (x, y) => 20 + 90 * field[y * w + x]));
-  images.set('std', grayImage(w, h, (x, y) => 10 + 70 * Math.sqrt(field[y * w + x])));
+  images.set(
+    'first-frame',
+    grayImage(w, h, (x, y) => 30 + 40 * field[y * w + x] + 40 * noise()),
+  );
+  images.set(
+    'mean',
+    grayImage(w, h, (x, y) => 25 + 50 * field[y * w + x]),
+  );
+  images.set(
+    'max',
+    grayImage(w, h, (x, y) => 20 + 90 * field[y * w + x]),
+  );
+  images.set(
+    'std',
+    grayImage(w, h, (x, y) => 10 + 70 * Math.sqrt(field[y * w + x])),
+  );
   // Max over time: 12 windows at half resolution, cells flickering with their own phase.
-  const gw = 128, gh = 128;
+  const gw = 128,
+    gh = 128;
   const frames = Array.from({ length: 12 }, (_, t) => {
     const f = new Uint8Array(gw * gh);
-    for (let y = 0; y < gh; y++) for (let x = 0; x < gw; x++) {
-      const v = field[(y * 2) * w + x * 2];
-      f[y * gw + x] = Math.max(0, Math.min(255, Math.round(20 + 110 * v * (0.45 + 0.55 * Math.sin(t * 0.9 + x * 0.11 + y * 0.07) ** 2))));
-    }
+    for (let y = 0; y < gh; y++)
+      for (let x = 0; x < gw; x++) {
+        const v = field[y * 2 * w + x * 2];
+        f[y * gw + x] = Math.max(0, Math.min(255, Math.round(20 + 110 * v * (0.45 + 0.55 * Math.sin(t * 0.9 + x * 0.11 + y * 0.07) ** 2))));
+      }
     return f;
   });
   images.set('max-over-time', encodeGrayGif(gw, gh, frames, 25));
   // Cluster-sorted covariance: block structure plus noise (the worker draws no colour bars; the UI adds them).
-  const n = 240, bar = 0, size = n + bar;
+  const n = 240,
+    bar = 0,
+    size = n + bar;
   const rgb = new Uint8Array(size * size * 3);
   const block = (i: number) => Math.min(k - 1, Math.floor((i / n) * k));
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    let r: number, g: number, b: number;
-    if (x < bar || y < bar) {
-      const c = CLUSTER_RGB[block(Math.max(0, (x < bar ? y : x) - bar)) % CLUSTER_RGB.length];
-      [r, g, b] = x < bar && y < bar ? [255, 255, 255] : c;
-    } else {
-      const same = block(x - bar) === block(y - bar);
-      const v = (same ? 0.6 : 0.05) + 0.3 * noise() - 0.15 + (x === y ? 0.4 : 0);
-      const t = Math.max(-1, Math.min(1, v));
-      // diverging blue-white-red
-      r = t > 0 ? 255 : Math.round(255 * (1 + t)); b = t < 0 ? 255 : Math.round(255 * (1 - t)); g = Math.round(255 * (1 - Math.abs(t)));
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      let r: number, g: number, b: number;
+      if (x < bar || y < bar) {
+        const c = CLUSTER_RGB[block(Math.max(0, (x < bar ? y : x) - bar)) % CLUSTER_RGB.length];
+        [r, g, b] = x < bar && y < bar ? [255, 255, 255] : c;
+      } else {
+        const same = block(x - bar) === block(y - bar);
+        const v = (same ? 0.6 : 0.05) + 0.3 * noise() - 0.15 + (x === y ? 0.4 : 0);
+        const t = Math.max(-1, Math.min(1, v));
+        // diverging blue-white-red
+        r = t > 0 ? 255 : Math.round(255 * (1 + t));
+        b = t < 0 ? 255 : Math.round(255 * (1 - t));
+        g = Math.round(255 * (1 - Math.abs(t)));
+      }
+      rgb.set([r, g, b], (y * size + x) * 3);
     }
-    rgb.set([r, g, b], (y * size + x) * 3);
-  }
   images.set('covariance', encodePng(size, size, rgb));
   return images;
 }
 
-const CLUSTER_RGB: ReadonlyArray<[number, number, number]> = [[78, 121, 167], [242, 142, 43], [89, 161, 79], [225, 87, 89], [176, 122, 161], [118, 183, 178]];
+const CLUSTER_RGB: ReadonlyArray<[number, number, number]> = [
+  [78, 121, 167],
+  [242, 142, 43],
+  [89, 161, 79],
+  [225, 87, 89],
+  [176, 122, 161],
+  [118, 183, 178],
+];
 
 export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServices {
   const realNow = opts.now ?? Date.now;
@@ -119,7 +161,9 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
   const now = () => realNow() + simOffset;
   const listeners = new Set<(e: AppEvent) => void>();
   const calls: Array<{ method: string; req: unknown }> = [];
-  const emit = (e: AppEvent) => { for (const l of listeners) l(e); };
+  const emit = (e: AppEvent) => {
+    for (const l of listeners) l(e);
+  };
   const changed = (topic: Topic) => emit({ type: 'changed', topic });
   const t0 = now();
   /** The shipped table of 2025-06-01 and its age today (stale, as the real one is after 90 days). */
@@ -146,44 +190,90 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
   const files: FileItem[] = [];
   const session = '/data/acquisition/2P-rig-A/2025-03-14_mouse12_v1';
   const addFile = (name: string, sizeBytes: number, state: FileItem['state'], sent = 0, error: FileItem['error'] = null) => {
-    files.unshift({ id: `f${nextFileId++}`, path: `${session}/${name}`, session, sizeBytes, sentBytes: state === 'verified' ? sizeBytes : sent, state, error, updatedAt: now() });
+    files.unshift({
+      id: `f${nextFileId++}`,
+      path: `${session}/${name}`,
+      session,
+      sizeBytes,
+      sentBytes: state === 'verified' ? sizeBytes : sent,
+      state,
+      error,
+      updatedAt: now(),
+    });
   };
   for (let i = 0; i < 12; i++) addFile(`file_${String(i).padStart(5, '0')}.tif`, 2 * GB, 'verified');
-  addFile('file_00012.tif', 2 * GB, 'failed', 0.4 * GB, { code: 'file-unreadable', message: 'Permission denied reading the file; check its permissions, then press Retry.' });
+  addFile('file_00012.tif', 2 * GB, 'failed', 0.4 * GB, {
+    code: 'file-unreadable',
+    message: 'Permission denied reading the file; check its permissions, then press Retry.',
+  });
   addFile('file_00013.tif', 2 * GB, 'uploading', 1.3 * GB);
   addFile('file_00014.tif', 2 * GB, 'uploading', 0.2 * GB);
   for (let i = 15; i < 24; i++) addFile(`file_${String(i).padStart(5, '0')}.tif`, 2 * GB, 'waiting');
   const pastSessions: SessionInfo[] = [
-    { id: 's-mouse11', folder: '/data/acquisition/2P-rig-A/2025-03-12_mouse11_v2', files: 18, bytes: 18 * 2 * GB, closed: true, uploaded: true, verified: 18, failed: 0 },
-    { id: 's-mouse11b', folder: '/data/acquisition/2P-rig-A/2025-03-13_mouse11_v3', files: 6, bytes: 6 * 2 * GB, closed: true, uploaded: false, verified: 5, failed: 1 },
+    {
+      id: 's-mouse11',
+      folder: '/data/acquisition/2P-rig-A/2025-03-12_mouse11_v2',
+      files: 18,
+      bytes: 18 * 2 * GB,
+      closed: true,
+      uploaded: true,
+      verified: 18,
+      failed: 0,
+    },
+    {
+      id: 's-mouse11b',
+      folder: '/data/acquisition/2P-rig-A/2025-03-13_mouse11_v3',
+      files: 6,
+      bytes: 6 * 2 * GB,
+      closed: true,
+      uploaded: false,
+      verified: 5,
+      failed: 1,
+    },
   ];
   const history: Array<{ t: number; bytesPerSec: number }> = [];
   const jitter = seededRandom(5);
   let lastThroughput = 0;
   let bandwidthLimit: number | null = null;
-  const folders = () => settings.watchedFolders.map((p) => ({
-    path: p, state: 'watching' as const, reason: null, since: t0, sessions: p === '/data/acquisition/2P-rig-A' ? 1 : 0,
-    files: files.filter((f) => f.path.startsWith(p + '/')).length, error: null,
-  }));
+  const folders = () =>
+    settings.watchedFolders.map((p) => ({
+      path: p,
+      state: 'watching' as const,
+      reason: null,
+      since: t0,
+      sessions: p === '/data/acquisition/2P-rig-A' ? 1 : 0,
+      files: files.filter((f) => f.path.startsWith(p + '/')).length,
+      error: null,
+    }));
 
   function tickUploads(ms: number): void {
     if (ms <= 0) return;
     const capacity = paused ? 0 : Math.min(bandwidthLimit ?? Infinity, 110 * MB) * (ms / 1000);
     let budget = capacity;
     let moved = 0;
-    for (const f of files) if (f.state === 'verifying') { f.state = 'verified'; f.updatedAt = now(); }
+    for (const f of files)
+      if (f.state === 'verifying') {
+        f.state = 'verified';
+        f.updatedAt = now();
+      }
     let active = files.filter((f) => f.state === 'uploading');
     while (active.length < 2 && !paused) {
       const next = [...files].reverse().find((f) => f.state === 'waiting');
       if (!next) break;
-      next.state = 'uploading'; next.updatedAt = now();
+      next.state = 'uploading';
+      next.updatedAt = now();
       active = files.filter((f) => f.state === 'uploading');
     }
     for (const f of active) {
       const share = Math.min(budget / Math.max(1, active.length), f.sizeBytes - f.sentBytes);
-      f.sentBytes += share; moved += share; budget -= 0;
+      f.sentBytes += share;
+      moved += share;
+      budget -= 0;
       f.updatedAt = now();
-      if (f.sentBytes >= f.sizeBytes) { f.sentBytes = f.sizeBytes; f.state = 'verifying'; }
+      if (f.sentBytes >= f.sizeBytes) {
+        f.sentBytes = f.sizeBytes;
+        f.state = 'verifying';
+      }
     }
     // A little jitter so the throughput chart looks like a real network.
     lastThroughput = (moved / (ms / 1000)) * (paused ? 1 : 0.9 + 0.2 * jitter());
@@ -217,9 +307,42 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
   // ---- instances ----
   const hour = 3_600_000;
   const instances: Instance[] = [
-    { id: 'i-0a1b2c3d4e5f60718', name: 'suite-analysis-gpu', type: 'g5.xlarge', state: 'running', launchTime: t0 - 2.25 * hour, owner: 'maria', hourlyPrice: 1.006, accruedCost: 1.006 * 2.25, costAsOf: t0, launchedByApp: true },
-    { id: 'i-0f9e8d7c6b5a40312', name: 'registration-cpu', type: 'c7i.4xlarge', state: 'running', launchTime: t0 - 0.6 * hour, owner: 'jon', hourlyPrice: 0.714, accruedCost: 0.714 * 0.6, costAsOf: t0, launchedByApp: true },
-    { id: 'i-07766554433221100', name: 'old-notebook', type: 't3.large', state: 'stopped', launchTime: null, owner: 'maria', hourlyPrice: 0.0832, accruedCost: 4.12, costAsOf: t0, launchedByApp: true },
+    {
+      id: 'i-0a1b2c3d4e5f60718',
+      name: 'suite-analysis-gpu',
+      type: 'g5.xlarge',
+      state: 'running',
+      launchTime: t0 - 2.25 * hour,
+      owner: 'maria',
+      hourlyPrice: 1.006,
+      accruedCost: 1.006 * 2.25,
+      costAsOf: t0,
+      launchedByApp: true,
+    },
+    {
+      id: 'i-0f9e8d7c6b5a40312',
+      name: 'registration-cpu',
+      type: 'c7i.4xlarge',
+      state: 'running',
+      launchTime: t0 - 0.6 * hour,
+      owner: 'jon',
+      hourlyPrice: 0.714,
+      accruedCost: 0.714 * 0.6,
+      costAsOf: t0,
+      launchedByApp: true,
+    },
+    {
+      id: 'i-07766554433221100',
+      name: 'old-notebook',
+      type: 't3.large',
+      state: 'stopped',
+      launchTime: null,
+      owner: 'maria',
+      hourlyPrice: 0.0832,
+      accruedCost: 4.12,
+      costAsOf: t0,
+      launchedByApp: true,
+    },
   ];
   const transitions: Array<{ at: number; id: string; state: Instance['state'] }> = [];
   const presets: Preset[] = [
@@ -246,7 +369,10 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       }
       transitions.splice(transitions.indexOf(tr), 1);
     }
-    if (any) { changed('instances'); changed('status'); }
+    if (any) {
+      changed('instances');
+      changed('status');
+    }
   }
   const findInstance = (id: string) => {
     const i = instances.find((x) => x.id === id);
@@ -257,10 +383,42 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     const price = i.hourlyPrice === null ? 'its hourly price' : `$${i.hourlyPrice.toFixed(3)}/h`;
     const label = `${i.name} (${i.id})`;
     switch (action) {
-      case 'start': return { action, what: `Starts ${label}, a ${i.type}.`, cost: `Compute billing resumes at ${price}, whether or not you are connected.`, lost: [], confirmation: 'none', confirmText: null };
-      case 'stop': return { action, what: `Shuts down ${label}; it can be started again later.`, cost: `Compute billing (${price}) stops. Its disks are kept and still billed while it is stopped.`, lost: ['everything in memory (unsaved work, running jobs)', 'its public IP address'], confirmation: 'yes', confirmText: null };
-      case 'reboot': return { action, what: `Restarts ${label}.`, cost: 'Billing continues unchanged.', lost: ['everything in memory (unsaved work, running jobs)'], confirmation: 'yes', confirmText: null };
-      case 'terminate': return { action, what: `Destroys ${label} permanently.`, cost: 'All billing for it stops, including its root disk.', lost: ['the instance itself: it cannot be started again', 'its root disk and everything on it'], confirmation: 'name', confirmText: i.name };
+      case 'start':
+        return {
+          action,
+          what: `Starts ${label}, a ${i.type}.`,
+          cost: `Compute billing resumes at ${price}, whether or not you are connected.`,
+          lost: [],
+          confirmation: 'none',
+          confirmText: null,
+        };
+      case 'stop':
+        return {
+          action,
+          what: `Shuts down ${label}; it can be started again later.`,
+          cost: `Compute billing (${price}) stops. Its disks are kept and still billed while it is stopped.`,
+          lost: ['everything in memory (unsaved work, running jobs)', 'its public IP address'],
+          confirmation: 'yes',
+          confirmText: null,
+        };
+      case 'reboot':
+        return {
+          action,
+          what: `Restarts ${label}.`,
+          cost: 'Billing continues unchanged.',
+          lost: ['everything in memory (unsaved work, running jobs)'],
+          confirmation: 'yes',
+          confirmText: null,
+        };
+      case 'terminate':
+        return {
+          action,
+          what: `Destroys ${label} permanently.`,
+          cost: 'All billing for it stops, including its root disk.',
+          lost: ['the instance itself: it cannot be started again', 'its root disk and everything on it'],
+          confirmation: 'name',
+          confirmText: i.name,
+        };
     }
   }
 
@@ -270,14 +428,37 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     const mtd = 312.4 + instances.reduce((s, i) => s + i.accruedCost, 0) - 7;
     const limit = 500;
     const forecast = mtd + running * 24 * 12;
-    const daily = ceFetchedAt === null ? [] : Array.from({ length: 14 }, (_, d) => ({ date: `2025-03-${String(d + 1).padStart(2, '0')}`, amount: 12 + 18 * Math.abs(Math.sin(d * 1.7)) }));
+    const daily =
+      ceFetchedAt === null
+        ? []
+        : Array.from({ length: 14 }, (_, d) => ({ date: `2025-03-${String(d + 1).padStart(2, '0')}`, amount: 12 + 18 * Math.abs(Math.sin(d * 1.7)) }));
     const state = forecast > limit ? 'warning' : 'ok';
     return {
-      currency: 'USD', asOf: now(), monthToDate: mtd, forecast, limit,
+      currency: 'USD',
+      asOf: now(),
+      monthToDate: mtd,
+      forecast,
+      limit,
       thresholds: [50, 80, 100].map((p) => ({ percent: p, crossed: mtd >= (limit * p) / 100 })),
-      guard: { state, remaining: limit - mtd, message: state === 'ok' ? 'Launches are allowed while projected spend stays under the budget.' : `At the current rate this month ends near $${forecast.toFixed(0)}, above the $${limit} budget.` },
-      byService: [{ name: 'EC2 compute', amount: mtd * 0.71 }, { name: 'S3 storage', amount: mtd * 0.18 }, { name: 'EBS volumes', amount: mtd * 0.08 }, { name: 'Data transfer', amount: mtd * 0.03 }],
-      byOwner: [{ name: 'maria', amount: mtd * 0.56 }, { name: 'jon', amount: mtd * 0.31 }, { name: '(untagged)', amount: mtd * 0.13 }],
+      guard: {
+        state,
+        remaining: limit - mtd,
+        message:
+          state === 'ok'
+            ? 'Launches are allowed while projected spend stays under the budget.'
+            : `At the current rate this month ends near $${forecast.toFixed(0)}, above the $${limit} budget.`,
+      },
+      byService: [
+        { name: 'EC2 compute', amount: mtd * 0.71 },
+        { name: 'S3 storage', amount: mtd * 0.18 },
+        { name: 'EBS volumes', amount: mtd * 0.08 },
+        { name: 'Data transfer', amount: mtd * 0.03 },
+      ],
+      byOwner: [
+        { name: 'maria', amount: mtd * 0.56 },
+        { name: 'jon', amount: mtd * 0.31 },
+        { name: '(untagged)', amount: mtd * 0.13 },
+      ],
       daily,
       costExplorer: { fetchedAt: ceFetchedAt, nextRefreshAt: ceFetchedAt === null ? null : ceFetchedAt + CE_MIN_INTERVAL_MS, requestCost: 0.01 },
     };
@@ -295,10 +476,19 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
   function makeResult(id: string, count: number, seed: number): void {
     const rois = syntheticRois(count, seed);
     results.set(id, {
-      rois, seed,
+      rois,
+      seed,
       images: makeImages(rois, 4, seed),
       summary: {
-        id, roiCount: count, planes: rois.planes, planeSpacing: 6, width: 512, height: 512, traceLength: 1200, fs: 30, clusters: 4,
+        id,
+        roiCount: count,
+        planes: rois.planes,
+        planeSpacing: 6,
+        width: 512,
+        height: 512,
+        traceLength: 1200,
+        fs: 30,
+        clusters: 4,
         images: [
           { name: 'first-frame', label: 'First frame', mime: 'image/png' },
           { name: 'mean', label: 'Mean projection', mime: 'image/png' },
@@ -311,10 +501,36 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     });
   }
   const demoId = 'a-2025-03-14-mouse12';
-  analyses.push({ id: demoId, name: 'mouse12 whole-brain', source: session, where: 'ec2', status: 'done', steps: STEPS.map((name) => ({ name, done: 100, total: 100 })), startedAt: t0 - 5 * hour, finishedAt: t0 - 4 * hour, error: null, stage: null, demo: false });
+  analyses.push({
+    id: demoId,
+    name: 'mouse12 whole-brain',
+    source: session,
+    where: 'ec2',
+    status: 'done',
+    steps: STEPS.map((name) => ({ name, done: 100, total: 100 })),
+    startedAt: t0 - 5 * hour,
+    finishedAt: t0 - 4 * hour,
+    error: null,
+    stage: null,
+    demo: false,
+  });
   makeResult(demoId, opts.roiCount ?? 100_000, 12);
-  analyses.push({ id: 'a-2025-03-15-mouse13', name: 'mouse13 plane 1-10', source: '/data/acquisition/2P-rig-A/2025-03-15_mouse13', where: 'local', status: 'running', steps: STEPS.map((name, i) => ({ name, done: i < 2 ? 100 : i === 2 ? 35 : 0, total: 100 })), startedAt: t0 - 0.3 * hour, finishedAt: null, error: null, stage: 'running', demo: false });
-  const logs = new Map<string, string[]>([[demoId, ['worker 0.1.0', 'register: 6000 frames, rigid + non-rigid', 'detect: 100000 ROIs', 'cluster: k=4', 'done in 58 min']]]);
+  analyses.push({
+    id: 'a-2025-03-15-mouse13',
+    name: 'mouse13 plane 1-10',
+    source: '/data/acquisition/2P-rig-A/2025-03-15_mouse13',
+    where: 'local',
+    status: 'running',
+    steps: STEPS.map((name, i) => ({ name, done: i < 2 ? 100 : i === 2 ? 35 : 0, total: 100 })),
+    startedAt: t0 - 0.3 * hour,
+    finishedAt: null,
+    error: null,
+    stage: 'running',
+    demo: false,
+  });
+  const logs = new Map<string, string[]>([
+    [demoId, ['worker 0.1.0', 'register: 6000 frames, rigid + non-rigid', 'detect: 100000 ROIs', 'cluster: k=4', 'done in 58 min']],
+  ]);
   let nextAnalysis = 1;
 
   function tickAnalyses(ms: number): void {
@@ -323,7 +539,10 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       if (a.status !== 'running') continue;
       const step = a.steps.find((s) => s.done < s.total);
       if (!step) {
-        a.status = 'done'; a.finishedAt = now(); a.stage = null; any = true;
+        a.status = 'done';
+        a.finishedAt = now();
+        a.stage = null;
+        any = true;
         if (!results.has(a.id)) makeResult(a.id, 2000, 99 + analyses.indexOf(a));
         emit({ type: 'notification', level: 'info', title: 'Analysis finished', body: `${a.name} is ready to view.` });
         continue;
@@ -338,16 +557,26 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     const running = instances.filter((i) => i.state === 'running');
     const b = budget();
     return {
-      version: '0.1.0', mode: settings.mode,
-      target: acquisition().target, currency: 'USD',
-      uploads: { active: files.filter((f) => f.state === 'uploading' || f.state === 'verifying').length, queued: files.filter((f) => f.state === 'waiting').length, failed: files.filter((f) => f.state === 'failed').length, paused, unwatchedFolders: 0 },
+      version: '0.1.0',
+      mode: settings.mode,
+      target: acquisition().target,
+      currency: 'USD',
+      uploads: {
+        active: files.filter((f) => f.state === 'uploading' || f.state === 'verifying').length,
+        queued: files.filter((f) => f.state === 'waiting').length,
+        failed: files.filter((f) => f.state === 'failed').length,
+        paused,
+        unwatchedFolders: 0,
+      },
       instances: { running: running.length, hourlyBurn: running.reduce((s, i) => s + (i.hourlyPrice ?? 0), 0) },
       budget: { monthToDate: b.monthToDate, limit: b.limit, state: b.guard.state },
       analyses: { running: analyses.filter((a) => a.status === 'running').length },
     };
   }
 
-  const log = (method: string, req: unknown) => { calls.push({ method, req }); };
+  const log = (method: string, req: unknown) => {
+    calls.push({ method, req });
+  };
   const ok = { ok: true as const };
 
   function tick(ms: number): void {
@@ -359,7 +588,6 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     changed('status');
   }
 
-
   const getResult = (id: string) => {
     const r = results.get(id);
     if (!r) throw new ServiceError('NO_RESULTS', `Analysis ${id} has no results yet.`);
@@ -369,34 +597,60 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
   const services: InMemoryServices = {
     calls,
     tick,
-    dispose() { listeners.clear(); },
-    subscribe(listener) { listeners.add(listener); return () => listeners.delete(listener); },
+    dispose() {
+      listeners.clear();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
 
-    async getStatus() { return status(); },
-    async getSettings() { return settings; },
-    async saveSettings(patch) {
-      log('saveSettings', patch);
-      if (patch.mode === 'aws' && !(patch.aws ?? settings.aws)) throw new ServiceError('INVALID_SETTINGS', 'aws: choose a profile, region and bucket first.', 'aws');
-      if (patch.archiveDir !== undefined && !patch.archiveDir.startsWith('/')) throw new ServiceError('INVALID_SETTINGS', 'archiveDir: must be an absolute path.', 'archiveDir');
-      settings = { ...settings, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Settings;
-      changed('settings'); changed('status');
+    async getStatus() {
+      return status();
+    },
+    async getSettings() {
       return settings;
     },
-    async listAwsProfiles() { return { profiles: ['default', 'lab-admin', 'maria-sso'], defaultRegion: 'eu-west-1' }; },
+    async saveSettings(patch) {
+      log('saveSettings', patch);
+      if (patch.mode === 'aws' && !(patch.aws ?? settings.aws))
+        throw new ServiceError('INVALID_SETTINGS', 'aws: choose a profile, region and bucket first.', 'aws');
+      if (patch.archiveDir !== undefined && !patch.archiveDir.startsWith('/'))
+        throw new ServiceError('INVALID_SETTINGS', 'archiveDir: must be an absolute path.', 'archiveDir');
+      settings = { ...settings, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Settings;
+      changed('settings');
+      changed('status');
+      return settings;
+    },
+    async listAwsProfiles() {
+      return { profiles: ['default', 'lab-admin', 'maria-sso'], defaultRegion: 'eu-west-1' };
+    },
     async checkAwsSettings(req) {
       log('checkAwsSettings', req);
       const problems: Array<{ field: string; message: string }> = [];
-      if (!['default', 'lab-admin', 'maria-sso'].includes(req.profile)) problems.push({ field: 'profile', message: `No profile named "${req.profile}" in ~/.aws/config.` });
-      if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(req.region)) problems.push({ field: 'region', message: `"${req.region}" is not an AWS region name (for example eu-west-1).` });
-      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(req.bucket)) problems.push({ field: 'bucket', message: 'Bucket names are 3-63 lowercase letters, digits, dots and hyphens.' });
-      else if (req.bucket !== 'lab-scopecloud') problems.push({ field: 'bucket', message: `Bucket "${req.bucket}" does not exist or these credentials cannot reach it.` });
-      return { ok: problems.length === 0, identity: problems.some((p) => p.field === 'profile') ? null : `arn:aws:iam::123456789012:user/${req.profile}`, problems };
+      if (!['default', 'lab-admin', 'maria-sso'].includes(req.profile))
+        problems.push({ field: 'profile', message: `No profile named "${req.profile}" in ~/.aws/config.` });
+      if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(req.region))
+        problems.push({ field: 'region', message: `"${req.region}" is not an AWS region name (for example eu-west-1).` });
+      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(req.bucket))
+        problems.push({ field: 'bucket', message: 'Bucket names are 3-63 lowercase letters, digits, dots and hyphens.' });
+      else if (req.bucket !== 'lab-scopecloud')
+        problems.push({ field: 'bucket', message: `Bucket "${req.bucket}" does not exist or these credentials cannot reach it.` });
+      return {
+        ok: problems.length === 0,
+        identity: problems.some((p) => p.field === 'profile') ? null : `arn:aws:iam::123456789012:user/${req.profile}`,
+        problems,
+      };
     },
     async checkLocalArchive(req) {
-      return req.archiveDir.startsWith('/') ? { ok: true, problems: [] } : { ok: false, problems: [{ field: 'archiveDir', message: 'Give an absolute path, for example /srv/archive.' }] };
+      return req.archiveDir.startsWith('/')
+        ? { ok: true, problems: [] }
+        : { ok: false, problems: [{ field: 'archiveDir', message: 'Give an absolute path, for example /srv/archive.' }] };
     },
 
-    async getAcquisition() { return acquisition(); },
+    async getAcquisition() {
+      return acquisition();
+    },
     async addWatchedFolder(req) {
       log('addWatchedFolder', req);
       if (!settings.watchedFolders.includes(req.path)) settings = { ...settings, watchedFolders: [...settings.watchedFolders, req.path] };
@@ -408,22 +662,46 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       changed('acquisition');
       return ok;
     },
-    async pauseUploads() { log('pauseUploads', null); paused = true; changed('acquisition'); return ok; },
-    async resumeUploads() { log('resumeUploads', null); paused = false; changed('acquisition'); return ok; },
-    async setBandwidthLimit(req) { log('setBandwidthLimit', req); bandwidthLimit = req.bytesPerSec; changed('acquisition'); return ok; },
+    async pauseUploads() {
+      log('pauseUploads', null);
+      paused = true;
+      changed('acquisition');
+      return ok;
+    },
+    async resumeUploads() {
+      log('resumeUploads', null);
+      paused = false;
+      changed('acquisition');
+      return ok;
+    },
+    async setBandwidthLimit(req) {
+      log('setBandwidthLimit', req);
+      bandwidthLimit = req.bytesPerSec;
+      changed('acquisition');
+      return ok;
+    },
     async retryFile(req) {
       log('retryFile', req);
       const f = files.find((x) => x.id === req.id);
       if (!f) throw new ServiceError('INVALID_OPTION', `No file with id ${req.id}.`, 'id');
       if (f.state !== 'failed') throw new ServiceError('not-failed', `${f.path} has not failed; nothing to retry.`);
-      f.state = 'waiting'; f.error = null; f.sentBytes = 0; f.updatedAt = now();
+      f.state = 'waiting';
+      f.error = null;
+      f.sentBytes = 0;
+      f.updatedAt = now();
       changed('acquisition');
       return ok;
     },
     async listSessions(): Promise<{ sessions: SessionInfo[] }> {
       const live: SessionInfo = {
-        id: 's-mouse12', folder: session, files: files.length, bytes: files.reduce((s, f) => s + f.sizeBytes, 0), closed: false, uploaded: false,
-        verified: files.filter((f) => f.state === 'verified').length, failed: files.filter((f) => f.state === 'failed').length,
+        id: 's-mouse12',
+        folder: session,
+        files: files.length,
+        bytes: files.reduce((s, f) => s + f.sizeBytes, 0),
+        closed: false,
+        uploaded: false,
+        verified: files.filter((f) => f.state === 'verified').length,
+        failed: files.filter((f) => f.state === 'failed').length,
       };
       return { sessions: [...pastSessions, live] };
     },
@@ -432,23 +710,38 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       for (const i of instances) settle(i);
       return { currency: 'USD', asOf: now(), instances: instances.filter((i) => i.state !== 'terminated').map((i) => ({ ...i })), prices: shippedPrices() };
     },
-    async explainAction(req) { return explain(findInstance(req.id), req.action); },
+    async explainAction(req) {
+      return explain(findInstance(req.id), req.action);
+    },
     async instanceAction(req) {
       log('instanceAction', req);
       const i = findInstance(req.id);
-      const allowed: Record<InstanceAction, Instance['state'][]> = { start: ['stopped'], stop: ['running', 'pending'], reboot: ['running'], terminate: ['running', 'stopped', 'pending', 'stopping'] };
+      const allowed: Record<InstanceAction, Instance['state'][]> = {
+        start: ['stopped'],
+        stop: ['running', 'pending'],
+        reboot: ['running'],
+        terminate: ['running', 'stopped', 'pending', 'stopping'],
+      };
       if (!allowed[req.action].includes(i.state)) throw new ServiceError('wrong-state', `${i.name} is ${i.state}; it cannot ${req.action} now.`);
       if (req.action === 'terminate' && req.confirmText !== i.name && req.confirmText !== i.id) {
         throw new ServiceError('CONFIRMATION_REQUIRED', `Type the instance name (${i.name}) to confirm termination.`);
       }
       settle(i);
-      const next: Record<InstanceAction, [Instance['state'], Instance['state']]> = { start: ['pending', 'running'], stop: ['stopping', 'stopped'], reboot: ['running', 'running'], terminate: ['shutting-down', 'terminated'] };
+      const next: Record<InstanceAction, [Instance['state'], Instance['state']]> = {
+        start: ['pending', 'running'],
+        stop: ['stopping', 'stopped'],
+        reboot: ['running', 'running'],
+        terminate: ['shutting-down', 'terminated'],
+      };
       i.state = next[req.action][0];
       transitions.push({ at: now() + 2500, id: i.id, state: next[req.action][1] });
-      changed('instances'); changed('status');
+      changed('instances');
+      changed('status');
       return { id: i.id, state: i.state };
     },
-    async listPresets() { return { presets }; },
+    async listPresets() {
+      return { presets };
+    },
     async checkLaunch(req) {
       const p = presets.find((x) => x.id === req.presetId);
       if (!p) throw new ServiceError('unknown-preset', `No preset ${req.presetId}.`);
@@ -456,7 +749,14 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       const projected = p.hourlyPrice * req.plannedHours;
       const remaining = b.limit === null ? null : b.limit - b.monthToDate;
       const allowed = remaining === null || projected <= remaining;
-      return { allowed, projectedCost: projected, remaining, message: allowed ? `Projected $${projected.toFixed(2)} fits in the remaining $${remaining?.toFixed(2)}.` : `Projected $${projected.toFixed(2)} exceeds the remaining $${remaining?.toFixed(2)} of this month's budget.` };
+      return {
+        allowed,
+        projectedCost: projected,
+        remaining,
+        message: allowed
+          ? `Projected $${projected.toFixed(2)} fits in the remaining $${remaining?.toFixed(2)}.`
+          : `Projected $${projected.toFixed(2)} exceeds the remaining $${remaining?.toFixed(2)} of this month's budget.`,
+      };
     },
     async launchInstance(req) {
       log('launchInstance', req);
@@ -464,37 +764,76 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       if (!check.allowed && !req.override) throw new ServiceError('budget-guard', check.message);
       const p = presets.find((x) => x.id === req.presetId)!;
       const id = `i-${(0x1000000 + instances.length * 7919).toString(16).padStart(17, '0')}`;
-      instances.push({ id, name: req.name, type: p.type, state: 'pending', launchTime: null, owner: 'you', hourlyPrice: p.hourlyPrice, accruedCost: 0, costAsOf: now(), launchedByApp: true, spot: req.market === 'spot' });
+      instances.push({
+        id,
+        name: req.name,
+        type: p.type,
+        state: 'pending',
+        launchTime: null,
+        owner: 'you',
+        hourlyPrice: p.hourlyPrice,
+        accruedCost: 0,
+        costAsOf: now(),
+        launchedByApp: true,
+        spot: req.market === 'spot',
+      });
       transitions.push({ at: now() + 2500, id, state: 'running' });
       changed('instances');
       return { id };
     },
 
-    async getBudget() { return budget(); },
+    async getBudget() {
+      return budget();
+    },
     async refreshBudget() {
       log('refreshBudget', null);
-      if (ceFetchedAt === null || now() - ceFetchedAt >= CE_MIN_INTERVAL_MS) { ceFetchedAt = now(); ceRequests++; }
+      if (ceFetchedAt === null || now() - ceFetchedAt >= CE_MIN_INTERVAL_MS) {
+        ceFetchedAt = now();
+        ceRequests++;
+      }
       changed('budget');
       return budget();
     },
 
     async refreshPrices() {
       log('refreshPrices', null);
-      return { ok: false, message: 'Prices not refreshed: your AWS identity may not read the Pricing API (AccessDeniedException; it needs pricing:GetProducts); keeping the shipped table of 2025-06-01.', prices: shippedPrices() };
+      return {
+        ok: false,
+        message:
+          'Prices not refreshed: your AWS identity may not read the Pricing API (AccessDeniedException; it needs pricing:GetProducts); keeping the shipped table of 2025-06-01.',
+        prices: shippedPrices(),
+      };
     },
 
-    async listAnalyses() { return { analyses: analyses.map((a) => ({ ...a, steps: a.steps.map((s) => ({ ...s })) })) }; },
+    async listAnalyses() {
+      return { analyses: analyses.map((a) => ({ ...a, steps: a.steps.map((s) => ({ ...s })) })) };
+    },
     async launchAnalysis(req) {
       log('launchAnalysis', req);
       if (req.where === 'ec2') {
         if (!profileExists && req.consentToCreateProfile !== true) {
-          throw new ServiceError('CONSENT_REQUIRED', 'EC2 analyses need the IAM instance profile scopecloud-analysis, which does not exist yet: agree to create it (a role that may only read s3://lab-scopecloud/scopecloud/* and write s3://lab-scopecloud/scopecloud/jobs/*)');
+          throw new ServiceError(
+            'CONSENT_REQUIRED',
+            'EC2 analyses need the IAM instance profile scopecloud-analysis, which does not exist yet: agree to create it (a role that may only read s3://lab-scopecloud/scopecloud/* and write s3://lab-scopecloud/scopecloud/jobs/*)',
+          );
         }
         profileExists = true;
       }
       const id = `a-new-${nextAnalysis++}`;
       const source = req.source.kind === 'local' ? req.source.path : req.source.sessionId;
-      analyses.unshift({ id, name: req.name || source.split('/').pop() || id, source, where: req.where, status: 'running', steps: STEPS.map((name) => ({ name, done: 0, total: 100 })), startedAt: now(), finishedAt: null, error: null, stage: 'running', demo: false });
+      analyses.unshift({
+        id,
+        name: req.name || source.split('/').pop() || id,
+        source,
+        where: req.where,
+        status: 'running',
+        steps: STEPS.map((name) => ({ name, done: 0, total: 100 })),
+        startedAt: now(),
+        finishedAt: null,
+        error: null,
+        stage: 'running',
+        demo: false,
+      });
       logs.set(id, [`queued ${source}`]);
       changed('analyses');
       return { id };
@@ -503,14 +842,17 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       const a = analyses.find((x) => x.id === req.id);
       if (!a) throw new ServiceError('JOB_NOT_FOUND', `No analysis ${req.id}.`);
       if (a.status !== 'running' && a.status !== 'queued') throw new ServiceError('not-running', `${a.name} is ${a.status}; nothing to cancel.`);
-      a.status = 'cancelled'; a.finishedAt = now(); a.stage = null;
+      a.status = 'cancelled';
+      a.finishedAt = now();
+      a.stage = null;
       changed('analyses');
       return ok;
     },
     async dismissAnalysis(req) {
       const i = analyses.findIndex((x) => x.id === req.id);
       if (i < 0) throw new ServiceError('JOB_NOT_FOUND', `No analysis ${req.id}.`);
-      if (analyses[i].status !== 'failed' && analyses[i].status !== 'cancelled') throw new ServiceError('JOB_NOT_FAILED', `${analyses[i].name} is ${analyses[i].status}: only a failed or cancelled analysis can be dismissed.`);
+      if (analyses[i].status !== 'failed' && analyses[i].status !== 'cancelled')
+        throw new ServiceError('JOB_NOT_FAILED', `${analyses[i].name} is ${analyses[i].status}: only a failed or cancelled analysis can be dismissed.`);
       analyses.splice(i, 1);
       changed('analyses');
       return ok;
@@ -520,11 +862,22 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       return { lines: logs.get(req.id) ?? [] };
     },
     async listResults() {
-      const cells = (id: string) => { const r = results.get(id); return r ? r.rois.clusters.filter((k) => k !== 255).length : null; };
-      return { results: analyses.filter((a) => a.status === 'done').map((a) => ({ id: a.id, name: a.name, source: a.source, finishedAt: a.finishedAt ?? a.startedAt, cells: cells(a.id), demo: a.demo })) };
+      const cells = (id: string) => {
+        const r = results.get(id);
+        return r ? r.rois.clusters.filter((k) => k !== 255).length : null;
+      };
+      return {
+        results: analyses
+          .filter((a) => a.status === 'done')
+          .map((a) => ({ id: a.id, name: a.name, source: a.source, finishedAt: a.finishedAt ?? a.startedAt, cells: cells(a.id), demo: a.demo })),
+      };
     },
-    async getResultSummary(req) { return getResult(req.id).summary; },
-    async getRoiArrays(req) { return getResult(req.id).rois; },
+    async getResultSummary(req) {
+      return getResult(req.id).summary;
+    },
+    async getRoiArrays(req) {
+      return getResult(req.id).rois;
+    },
     async getTrace(req) {
       const r = getResult(req.id);
       if (req.roi >= r.rois.count) throw new ServiceError('unknown-roi', `ROI ${req.roi} is out of range (0-${r.rois.count - 1}).`);
@@ -533,11 +886,13 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       const shared = seededRandom(r.seed * 31 + cluster);
       const own = seededRandom(r.seed * 7919 + req.roi);
       const out = new Float32Array(T);
-      let a = 0, b = 0;
+      let a = 0,
+        b = 0;
       for (let t = 0; t < T; t++) {
         if (shared() < 0.01) a += 1.2;
         if (own() < 0.006) b += 0.8;
-        a *= 0.95; b *= 0.95;
+        a *= 0.95;
+        b *= 0.95;
         out[t] = a + b + (own() - 0.5) * 0.15;
       }
       return out;

@@ -24,8 +24,12 @@ import { watch, type FSWatcher } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
-  DescribeInstanceAttributeCommand, DescribeInstancesCommand, RebootInstancesCommand, StopInstancesCommand,
-  TerminateInstancesCommand, type EC2Client,
+  DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand,
+  RebootInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+  type EC2Client,
 } from '@aws-sdk/client-ec2';
 
 export interface SimulatorOptions {
@@ -130,17 +134,18 @@ export async function startInstanceSimulator(o: SimulatorOptions): Promise<Insta
     return next;
   };
 
-  const startImds = (m: { id: string; spotNotice: boolean }) => new Promise<Server>((resolve) => {
-    const token = `tok-${m.id}`;
-    const server = createServer((req, res) => {
-      if (req.method === 'PUT' && req.url === '/latest/api/token') return res.end(token);
-      if (req.headers['x-aws-ec2-metadata-token'] !== token) return res.writeHead(401).end();
-      if (req.url === '/latest/meta-data/instance-id') return res.end(m.id);
-      if (req.url === '/latest/meta-data/spot/instance-action' && m.spotNotice) return res.end('{"action":"terminate"}');
-      res.writeHead(404).end();
+  const startImds = (m: { id: string; spotNotice: boolean }) =>
+    new Promise<Server>((resolve) => {
+      const token = `tok-${m.id}`;
+      const server = createServer((req, res) => {
+        if (req.method === 'PUT' && req.url === '/latest/api/token') return res.end(token);
+        if (req.headers['x-aws-ec2-metadata-token'] !== token) return res.writeHead(401).end();
+        if (req.url === '/latest/meta-data/instance-id') return res.end(m.id);
+        if (req.url === '/latest/meta-data/spot/instance-action' && m.spotNotice) return res.end('{"action":"terminate"}');
+        res.writeHead(404).end();
+      });
+      server.listen(0, '127.0.0.1', () => resolve(server));
     });
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
 
   const current = (m: Machine): Boot | undefined => m.boots.at(-1);
 
@@ -201,7 +206,9 @@ export async function startInstanceSimulator(o: SimulatorOptions): Promise<Insta
     m.out += `--- boot ${n} ---\n`;
     // Watching starts before the boot runs, so no request is missed.
     let b: Boot | undefined;
-    const watcher = watch(requestsFile, () => { if (b) void serial(() => onShutdownRequest(m, b!)); });
+    const watcher = watch(requestsFile, () => {
+      if (b) void serial(() => onShutdownRequest(m, b!));
+    });
     const child = spawn('sh', ['-c', BOOT], {
       cwd: m.dir,
       detached: true,
@@ -226,15 +233,27 @@ export async function startInstanceSimulator(o: SimulatorOptions): Promise<Insta
         ...o.env,
       },
     });
-    child.stdout?.on('data', (d: Buffer) => { m.out += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { m.out += d.toString(); });
+    child.stdout?.on('data', (d: Buffer) => {
+      m.out += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      m.out += d.toString();
+    });
     b = {
-      n, startedAt: Date.now(), endedAt: null, ended: null, exitCode: null, child, requestsFile,
+      n,
+      startedAt: Date.now(),
+      endedAt: null,
+      ended: null,
+      exitCode: null,
+      child,
+      requestsFile,
       done: new Promise((res) => child.once('exit', () => res())),
       shutdownRequests: async () => (await readFile(requestsFile, 'utf8')).split('\n').filter(Boolean),
     };
     const boot = b;
-    child.once('exit', (code) => { boot.exitCode = code; });
+    child.once('exit', (code) => {
+      boot.exitCode = code;
+    });
     boot.watcher = watcher;
     m.boots.push(boot);
     m.off = false;
@@ -251,10 +270,22 @@ export async function startInstanceSimulator(o: SimulatorOptions): Promise<Insta
     const sb = await o.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'instanceInitiatedShutdownBehavior' }));
     const state = { id, spotNotice: false };
     const m: Machine = {
-      id, dir, boots: [], imds: await startImds(state), spotNotice: false,
-      behaviour: sb.InstanceInitiatedShutdownBehavior?.Value === 'stop' ? 'stop' : 'terminate', off: false, gone: false, out: '',
+      id,
+      dir,
+      boots: [],
+      imds: await startImds(state),
+      spotNotice: false,
+      behaviour: sb.InstanceInitiatedShutdownBehavior?.Value === 'stop' ? 'stop' : 'terminate',
+      off: false,
+      gone: false,
+      out: '',
     };
-    Object.defineProperty(m, 'spotNotice', { get: () => state.spotNotice, set: (v: boolean) => { state.spotNotice = v; } });
+    Object.defineProperty(m, 'spotNotice', {
+      get: () => state.spotNotice,
+      set: (v: boolean) => {
+        state.spotNotice = v;
+      },
+    });
     return m;
   };
 
@@ -292,7 +323,10 @@ export async function startInstanceSimulator(o: SimulatorOptions): Promise<Insta
   const loop = setInterval(() => {
     if (pollQueued) return;
     pollQueued = true;
-    void serial(() => { pollQueued = false; return poll(); }).catch(() => undefined);
+    void serial(() => {
+      pollQueued = false;
+      return poll();
+    }).catch(() => undefined);
   }, o.pollMs ?? 300);
 
   const machines = () => [...all.values()].filter((m): m is Machine => m !== 'booting' && m.boots.length > 0);
@@ -312,7 +346,10 @@ export async function startInstanceSimulator(o: SimulatorOptions): Promise<Insta
     }
     throw new Error(`simulator: ${what()}`);
   };
-  const describeAll = () => machines().map((m) => `${m.id}:${m.boots.map((b) => b.ended ?? 'running').join('>')}`).join(', ');
+  const describeAll = () =>
+    machines()
+      .map((m) => `${m.id}:${m.boots.map((b) => b.ended ?? 'running').join('>')}`)
+      .join(', ');
 
   return {
     instances: () => machines().map(view),
@@ -321,22 +358,35 @@ export async function startInstanceSimulator(o: SimulatorOptions): Promise<Insta
       if (m && m !== 'booting') m.spotNotice = true;
       await o.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
     },
-    reboot: (id) => serial(async () => {
-      const m = all.get(id);
-      if (!m || m === 'booting' || m.gone || m.off) throw new Error(`simulator: ${id} is not running`);
-      await o.ec2.send(new RebootInstancesCommand({ InstanceIds: [id] }));
-      await endBoot(m, 'rebooted');
-      await bootOnce(m);
-    }),
+    reboot: (id) =>
+      serial(async () => {
+        const m = all.get(id);
+        if (!m || m === 'booting' || m.gone || m.off) throw new Error(`simulator: ${id} is not running`);
+        await o.ec2.send(new RebootInstancesCommand({ InstanceIds: [id] }));
+        await endBoot(m, 'rebooted');
+        await bootOnce(m);
+      }),
     async waitAllEnded(n, timeoutMs) {
-      await until(() => machines().length >= n && machines().every((m) => current(m)!.ended), timeoutMs,
-        () => `expected ${n} instances to start and end within ${timeoutMs} ms; have ${describeAll()}`);
+      await until(
+        () => machines().length >= n && machines().every((m) => current(m)!.ended),
+        timeoutMs,
+        () => `expected ${n} instances to start and end within ${timeoutMs} ms; have ${describeAll()}`,
+      );
       await Promise.all(machines().map((m) => Promise.race([current(m)!.done, new Promise((res) => setTimeout(res, 3000))])));
     },
     async waitBootEnded(id, boots, timeoutMs) {
-      const m = () => { const x = all.get(id); return x && x !== 'booting' ? x : undefined; };
-      await until(() => { const x = m(); return !!x && x.boots.length >= boots && !!x.boots[boots - 1].ended; }, timeoutMs,
-        () => `expected boot ${boots} of ${id} to end within ${timeoutMs} ms; have ${describeAll() || 'no instance'}`);
+      const m = () => {
+        const x = all.get(id);
+        return x && x !== 'booting' ? x : undefined;
+      };
+      await until(
+        () => {
+          const x = m();
+          return !!x && x.boots.length >= boots && !!x.boots[boots - 1].ended;
+        },
+        timeoutMs,
+        () => `expected boot ${boots} of ${id} to end within ${timeoutMs} ms; have ${describeAll() || 'no instance'}`,
+      );
       return view(m()!);
     },
     async stop() {

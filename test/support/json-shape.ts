@@ -9,11 +9,13 @@
  */
 export function shapeDifferences(a: unknown, b: unknown, path = '$'): string[] {
   if (a === null || b === null || a === undefined || b === undefined) return [];
-  const ta = kind(a), tb = kind(b);
+  const ta = kind(a),
+    tb = kind(b);
   if (ta !== tb) return [`${path}: ${ta} vs ${tb}`];
   if (Array.isArray(a) && Array.isArray(b)) return a.length && b.length ? shapeDifferences(a[0], b[0], `${path}[0]`) : [];
   if (ta !== 'object') return [];
-  const oa = a as Record<string, unknown>, ob = b as Record<string, unknown>;
+  const oa = a as Record<string, unknown>,
+    ob = b as Record<string, unknown>;
   const out: string[] = [];
   for (const k of new Set([...Object.keys(oa), ...Object.keys(ob)])) {
     if (!(k in oa)) out.push(`${path}.${k}: only in the second`);

@@ -39,7 +39,10 @@ export async function cloneJobWithRois(o: {
   clusters?: number;
   fs?: number;
 }): Promise<LargeResults> {
-  const planes = o.planes ?? 30, k = o.clusters ?? 4, fs = o.fs ?? 30, size = 512;
+  const planes = o.planes ?? 30,
+    k = o.clusters ?? 4,
+    fs = o.fs ?? 30,
+    size = 512;
   const from = `${o.prefix}jobs/${o.fromId}/`;
   const to = `${o.prefix}jobs/${o.toId}/`;
   const keys: string[] = [];
@@ -65,24 +68,38 @@ export async function cloneJobWithRois(o: {
   const perCluster = Array.from({ length: k }, () => 0);
   const records = Array.from({ length: o.count }, (_, i) => {
     perCluster[rois.clusters[i]]++;
-    return { id: i, plane: rois.centroids[i * 3 + 2], x: rois.centroids[i * 3], y: rois.centroids[i * 3 + 1], pixels: Math.round(rois.sizes[i]), cluster: rois.clusters[i] };
+    return {
+      id: i,
+      plane: rois.centroids[i * 3 + 2],
+      x: rois.centroids[i * 3],
+      y: rois.centroids[i * 3 + 1],
+      pixels: Math.round(rois.sizes[i]),
+      cluster: rois.clusters[i],
+    };
   });
   await put('results/rois.json', JSON.stringify({ schema: 1, rois: records }));
 
   const summary = JSON.parse((await get(`${from}results/summary.json`)).toString('utf8')) as Record<string, Record<string, unknown> | undefined>;
-  await put('results/summary.json', JSON.stringify({
-    ...summary,
-    input: { ...summary.input, width: size, height: size, planes, frames: o.frames },
-    parameters: { ...summary.parameters, fs, k },
-    counts: { ...summary.counts, rois: o.count, cells: o.count, clusters: k },
-  }));
+  await put(
+    'results/summary.json',
+    JSON.stringify({
+      ...summary,
+      input: { ...summary.input, width: size, height: size, planes, frames: o.frames },
+      parameters: { ...summary.parameters, fs, k },
+      counts: { ...summary.counts, rois: o.count, cells: o.count, clusters: k },
+    }),
+  );
 
   const dff = new Float32Array(o.count * o.frames);
   const bursts = Array.from({ length: k }, (_, c) => {
     const rnd = seededRandom(100 + c);
     const row = new Float32Array(o.frames);
     let a = 0;
-    for (let t = 0; t < o.frames; t++) { if (rnd() < 0.06) a += 1 + rnd(); a *= 0.85; row[t] = a; }
+    for (let t = 0; t < o.frames; t++) {
+      if (rnd() < 0.06) a += 1 + rnd();
+      a *= 0.85;
+      row[t] = a;
+    }
     return row;
   });
   const own = seededRandom(5);

@@ -65,7 +65,9 @@ export function motoMissing(): Missing {
 async function waitReady(endpoint: string, child: ChildProcess, deadlineMs: number): Promise<void> {
   const start = Date.now();
   let exited: number | null = null;
-  child.once('exit', (code) => { exited = code ?? -1; });
+  child.once('exit', (code) => {
+    exited = code ?? -1;
+  });
   while (Date.now() - start < deadlineMs) {
     if (exited !== null) throw new MotoUnavailableError(`moto_server exited with code ${exited} before it was ready`);
     try {
@@ -155,7 +157,9 @@ export async function seedAl2023(m: MotoServer): Promise<void> {
   try {
     const got = await ssm.send(new GetParameterCommand({ Name: AL2023_PARAMETER }));
     if (got.Parameter?.Value?.startsWith('ami-')) return;
-  } catch { /* absent: seeded below */ }
+  } catch {
+    /* absent: seeded below */
+  }
   const images = await new EC2Client(config).send(new DescribeImagesCommand({ Owners: ['amazon'] }));
   const ami = images.Images?.find((i) => i.ImageId)?.ImageId;
   if (!ami) throw new Error('moto lists no AMI to stand in for Amazon Linux 2023');

@@ -19,7 +19,9 @@ const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
 export function decodePng(file: Uint8Array): DecodedPng {
   const buf = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
   if (buf.length < 8 || !buf.subarray(0, 8).equals(SIGNATURE)) throw new Error('not a PNG file (bad signature)');
-  let width = 0, height = 0, channels = 0;
+  let width = 0,
+    height = 0,
+    channels = 0;
   const idat: Buffer[] = [];
   for (let at = 8; at + 8 <= buf.length;) {
     const length = buf.readUInt32BE(at);
@@ -51,7 +53,9 @@ export function decodePng(file: Uint8Array): DecodedPng {
       rgba[o] = rgba[o + 1] = rgba[o + 2] = pixels[i];
       rgba[o + 3] = channels === 2 ? pixels[i + 1] : 255;
     } else {
-      rgba[o] = pixels[i]; rgba[o + 1] = pixels[i + 1]; rgba[o + 2] = pixels[i + 2];
+      rgba[o] = pixels[i];
+      rgba[o + 1] = pixels[i + 1];
+      rgba[o + 2] = pixels[i + 2];
       rgba[o + 3] = channels === 4 ? pixels[i + 3] : 255;
     }
   }
@@ -73,17 +77,27 @@ function unfilter(raw: Uint8Array, width: number, height: number, bpp: number): 
       const c = x >= bpp && y > 0 ? out[prev + x - bpp] : 0;
       let v = raw[src + x];
       switch (filter) {
-        case 0: break;
-        case 1: v += a; break;
-        case 2: v += b; break;
-        case 3: v += (a + b) >> 1; break;
+        case 0:
+          break;
+        case 1:
+          v += a;
+          break;
+        case 2:
+          v += b;
+          break;
+        case 3:
+          v += (a + b) >> 1;
+          break;
         case 4: {
           const p = a + b - c;
-          const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+          const pa = Math.abs(p - a),
+            pb = Math.abs(p - b),
+            pc = Math.abs(p - c);
           v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
           break;
         }
-        default: throw new Error(`bad PNG row filter ${filter} on row ${y}`);
+        default:
+          throw new Error(`bad PNG row filter ${filter} on row ${y}`);
       }
       out[row + x] = v & 0xff;
     }

@@ -39,7 +39,15 @@ function onDemand(s: string, unit: string, usd: string, description: string) {
       sku: s,
       effectiveDate: '2026-11-01T00:00:00Z',
       priceDimensions: {
-        [`${s}.JRTCKXETXF.6YS6EN2CT7`]: { unit, endRange: 'Inf', description, appliesTo: [], rateCode: `${s}.JRTCKXETXF.6YS6EN2CT7`, beginRange: '0', pricePerUnit: { USD: usd } },
+        [`${s}.JRTCKXETXF.6YS6EN2CT7`]: {
+          unit,
+          endRange: 'Inf',
+          description,
+          appliesTo: [],
+          rateCode: `${s}.JRTCKXETXF.6YS6EN2CT7`,
+          beginRange: '0',
+          pricePerUnit: { USD: usd },
+        },
       },
       termAttributes: {},
     },
@@ -79,8 +87,21 @@ export function computeDocument(d: ComputeDoc): string {
       OnDemand: onDemand(s, 'Hrs', d.usdPerHour, `$${Number(d.usdPerHour).toFixed(4)} per On Demand ${os} ${d.instanceType} Instance Hour`),
       Reserved: {
         [`${s}.4NA7Y494T4`]: {
-          offerTermCode: '4NA7Y494T4', sku: s, effectiveDate: '2026-11-01T00:00:00Z', termAttributes: { LeaseContractLength: '1yr', OfferingClass: 'standard', PurchaseOption: 'No Upfront' },
-          priceDimensions: { [`${s}.4NA7Y494T4.6YS6EN2CT7`]: { unit: 'Hrs', endRange: 'Inf', description: 'Reserved', appliesTo: [], rateCode: 'x', beginRange: '0', pricePerUnit: { USD: '0.0010000000' } } },
+          offerTermCode: '4NA7Y494T4',
+          sku: s,
+          effectiveDate: '2026-11-01T00:00:00Z',
+          termAttributes: { LeaseContractLength: '1yr', OfferingClass: 'standard', PurchaseOption: 'No Upfront' },
+          priceDimensions: {
+            [`${s}.4NA7Y494T4.6YS6EN2CT7`]: {
+              unit: 'Hrs',
+              endRange: 'Inf',
+              description: 'Reserved',
+              appliesTo: [],
+              rateCode: 'x',
+              beginRange: '0',
+              pricePerUnit: { USD: '0.0010000000' },
+            },
+          },
         },
       },
     },
@@ -94,7 +115,16 @@ export function gp3Document(regionCode: string, usdPerGbMonth: string): string {
   return JSON.stringify({
     product: {
       productFamily: 'Storage',
-      attributes: { servicecode: 'AmazonEC2', location: LOCATIONS[regionCode] ?? regionCode, regionCode, storageMedia: 'SSD-backed', volumeType: 'General Purpose', volumeApiName: 'gp3', usagetype: 'EBS:VolumeUsage.gp3', maxVolumeSize: '16 TiB' },
+      attributes: {
+        servicecode: 'AmazonEC2',
+        location: LOCATIONS[regionCode] ?? regionCode,
+        regionCode,
+        storageMedia: 'SSD-backed',
+        volumeType: 'General Purpose',
+        volumeApiName: 'gp3',
+        usagetype: 'EBS:VolumeUsage.gp3',
+        maxVolumeSize: '16 TiB',
+      },
       sku: s,
     },
     serviceCode: 'AmazonEC2',
@@ -107,7 +137,11 @@ export function gp3Document(regionCode: string, usdPerGbMonth: string): string {
 export function snapshotDocument(regionCode: string, usagetype: string, usdPerGbMonth: string): string {
   const s = sku();
   return JSON.stringify({
-    product: { productFamily: 'Storage Snapshot', attributes: { servicecode: 'AmazonEC2', location: LOCATIONS[regionCode] ?? regionCode, regionCode, storageMedia: 'Amazon S3', usagetype }, sku: s },
+    product: {
+      productFamily: 'Storage Snapshot',
+      attributes: { servicecode: 'AmazonEC2', location: LOCATIONS[regionCode] ?? regionCode, regionCode, storageMedia: 'Amazon S3', usagetype },
+      sku: s,
+    },
     serviceCode: 'AmazonEC2',
     terms: { OnDemand: onDemand(s, 'GB-Mo', usdPerGbMonth, `$${usdPerGbMonth} per GB-Month of snapshot data stored`) },
     version: '20261120190523',

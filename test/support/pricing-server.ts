@@ -85,7 +85,13 @@ export async function startPricingServer(documents: ReadonlyArray<string>, optio
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
-    setMode: (m) => { mode = m; },
-    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    setMode: (m) => {
+      mode = m;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

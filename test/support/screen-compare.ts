@@ -62,7 +62,13 @@ export function compareImages(expected: DecodedPng, actual: DecodedPng, o: Compa
     }
   }
   const fraction = differing / n;
-  return { sameSize: true, differing, fraction, matches: fraction <= o.maxDifferingFraction, diff: { width: expected.width, height: expected.height, rgba: diff } };
+  return {
+    sameSize: true,
+    differing,
+    fraction,
+    matches: fraction <= o.maxDifferingFraction,
+    diff: { width: expected.width, height: expected.height, rgba: diff },
+  };
 }
 
 /** Asserts that `screenshot` (a PNG) matches reference `name`; see the file's contract. */
@@ -85,9 +91,11 @@ export function expectScreen(
       mkdirSync(dir, { recursive: true });
       writeFileSync(reference, screenshot);
     }
-    assert.fail(ci
-      ? `no reference image ${reference}: create it outside CI, look at it and commit it`
-      : `no reference image ${reference}: written from this run; look at it, then commit it`);
+    assert.fail(
+      ci
+        ? `no reference image ${reference}: create it outside CI, look at it and commit it`
+        : `no reference image ${reference}: written from this run; look at it, then commit it`,
+    );
   }
   const actual = decodePng(screenshot);
   const result = compareImages(decodePng(readFileSync(reference)), actual, { ...DEFAULT_COMPARE, ...o });
@@ -95,7 +103,9 @@ export function expectScreen(
   const out = join(tmpdir(), `scopecloud-screen-${name}`);
   writeFileSync(`${out}-actual.png`, screenshot);
   if (result.diff) writeFileSync(`${out}-diff.png`, encodePng(result.diff.width, result.diff.height, result.diff.rgba, 4));
-  assert.fail(result.sameSize
-    ? `screen ${name} differs from its reference in ${result.differing} pixels (${(result.fraction * 100).toFixed(2)}%); see ${out}-actual.png and ${out}-diff.png`
-    : `screen ${name} is ${actual.width}x${actual.height}, its reference is not; see ${out}-actual.png`);
+  assert.fail(
+    result.sameSize
+      ? `screen ${name} differs from its reference in ${result.differing} pixels (${(result.fraction * 100).toFixed(2)}%); see ${out}-actual.png and ${out}-diff.png`
+      : `screen ${name} is ${actual.width}x${actual.height}, its reference is not; see ${out}-actual.png`,
+  );
 }

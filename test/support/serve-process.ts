@@ -24,7 +24,9 @@ export async function startServe(o: { env: NodeJS.ProcessEnv; rendererDir: strin
     ...(o.as ? { uid: o.as.uid, gid: o.as.gid } : {}),
   });
   let err = '';
-  serve.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  serve.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const stop = async () => {
     if (serve.exitCode !== null || serve.signalCode !== null) return;
     const exited = new Promise((r) => serve.once('exit', r));

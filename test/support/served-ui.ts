@@ -37,10 +37,12 @@ export async function startServedUi(o: {
   };
   try {
     browser = await launchChromium(o.viewport ?? { width: 1280, height: 860 });
-    const page = browser.context.pages()[0] ?? await browser.context.newPage();
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error' && !/status of 422/.test(m.text())) pageErrors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 422/.test(m.text())) pageErrors.push(m.text());
+    });
     return { url: serve.url, page, pageErrors, stderr: serve.stderr, stop };
   } catch (e) {
     await stop();

@@ -14,21 +14,31 @@ export function syntheticRois(count: number, seed: number, planes = 30, size = 5
   const clusters = new Uint8Array(count);
   const centres = Array.from({ length: k }, () => [size * (0.25 + 0.5 * rnd()), size * (0.25 + 0.5 * rnd()), planes * rnd()]);
   for (let i = 0; i < count; i++) {
-    let x = 0, y = 0, z = 0;
+    let x = 0,
+      y = 0,
+      z = 0;
     // Brain-like ellipsoid: rejection-sample the unit ball.
     for (;;) {
-      x = rnd() * 2 - 1; y = rnd() * 2 - 1; z = rnd() * 2 - 1;
+      x = rnd() * 2 - 1;
+      y = rnd() * 2 - 1;
+      z = rnd() * 2 - 1;
       if (x * x + y * y + z * z <= 1) break;
     }
     const px = size / 2 + x * size * 0.45;
     const py = size / 2 + y * size * 0.3;
-    const plane = Math.min(planes - 1, Math.max(0, Math.round((z + 1) / 2 * (planes - 1))));
-    centroids[i * 3] = px; centroids[i * 3 + 1] = py; centroids[i * 3 + 2] = plane;
+    const plane = Math.min(planes - 1, Math.max(0, Math.round(((z + 1) / 2) * (planes - 1))));
+    centroids[i * 3] = px;
+    centroids[i * 3 + 1] = py;
+    centroids[i * 3 + 2] = plane;
     sizes[i] = 40 + rnd() * 120;
-    let best = 0, bestD = Infinity;
+    let best = 0,
+      bestD = Infinity;
     for (let c = 0; c < k; c++) {
       const d = (px - centres[c][0]) ** 2 + (py - centres[c][1]) ** 2 + ((plane - centres[c][2]) * 12) ** 2 + rnd() * 40000;
-      if (d < bestD) { bestD = d; best = c; }
+      if (d < bestD) {
+        bestD = d;
+        best = c;
+      }
     }
     clusters[i] = best;
   }
@@ -48,7 +58,11 @@ export function syntheticActivity(rois: RoiArrays, seed: number, frames: number,
       const rnd = seededRandom(seed * 31 + k);
       row = new Float32Array(b);
       let a = 0;
-      for (let t = 0; t < b; t++) { if (rnd() < 0.08) a += 1 + rnd(); a *= 0.7; row[t] = a; }
+      for (let t = 0; t < b; t++) {
+        if (rnd() < 0.08) a += 1 + rnd();
+        a *= 0.7;
+        row[t] = a;
+      }
       shared.set(k, row);
     }
     return row;

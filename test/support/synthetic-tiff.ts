@@ -251,7 +251,14 @@ export class SlowTiffWriter {
     let ifdAt = stripAt + stripBytes;
     ifdAt += ifdAt % 2;
     const first = this.pagesWritten === 0;
-    const fields = pageFields({ ...this.spec, description: first ? this.descriptionText('placeholder') : undefined }, this.format, stripAt, stripBytes, first, this.descriptionCapacity);
+    const fields = pageFields(
+      { ...this.spec, description: first ? this.descriptionText('placeholder') : undefined },
+      this.format,
+      stripAt,
+      stripBytes,
+      first,
+      this.descriptionCapacity,
+    );
     const ifd = encodeIfd(this.format, ifdAt, fields, 0, first ? new Map([[270, this.descriptionAt]]) : new Map());
     await handle.write(ifd, 0, ifd.length, ifdAt);
     if (this.lastIfd >= 0) await handle.write(this.offsetBytes(ifdAt), 0, this.format.big ? 8 : 4, this.lastIfdNextAt);

@@ -5,7 +5,10 @@
  */
 import type { UploadTarget } from '../../main/upload/target.ts';
 
-export function hookTarget(inner: UploadTarget, hooks: Partial<Pick<UploadTarget, 'putSingle' | 'createUpload' | 'uploadPart' | 'complete' | 'abort'>>): UploadTarget {
+export function hookTarget(
+  inner: UploadTarget,
+  hooks: Partial<Pick<UploadTarget, 'putSingle' | 'createUpload' | 'uploadPart' | 'complete' | 'abort'>>,
+): UploadTarget {
   return {
     kind: inner.kind,
     supportsSingle: inner.supportsSingle,
@@ -27,7 +30,9 @@ export function hookTarget(inner: UploadTarget, hooks: Partial<Pick<UploadTarget
 /** A promise with its resolve function, for holding a hooked call until the test lets it go. */
 export function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
-  const promise = new Promise<void>((r) => { open = r; });
+  const promise = new Promise<void>((r) => {
+    open = r;
+  });
   return { promise, open };
 }
 

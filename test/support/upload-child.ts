@@ -30,8 +30,18 @@ import { gate, hookTarget } from './target-hooks.ts';
 import { patternBytes } from './upload-fixtures.ts';
 
 export type CrashPhase = 'put' | 'create' | 'part' | 'complete';
-export interface CrashPoint { phase: CrashPhase; nth: number; key?: string }
-export interface CrashReport { phase: CrashPhase; key: string; uploadId?: string; n?: number; growingSizeOnDisk: number }
+export interface CrashPoint {
+  phase: CrashPhase;
+  nth: number;
+  key?: string;
+}
+export interface CrashReport {
+  phase: CrashPhase;
+  key: string;
+  uploadId?: string;
+  n?: number;
+  growingSizeOnDisk: number;
+}
 const GROWING_HOLD = 12 * MiB;
 
 interface Args {

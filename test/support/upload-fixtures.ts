@@ -12,7 +12,11 @@ export function patternBytes(seed: number, size: number): Buffer {
   const buf = Buffer.allocUnsafe(size);
   let x = (seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i + 4 <= size; i += 4) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     buf.writeUInt32LE(x, i);
   }
   for (let i = size - (size % 4); i < size; i++) buf[i] = i & 0xff;

@@ -42,7 +42,12 @@ export interface Versitygw {
   /** Directory holding one sub-directory per bucket. */
   root: string;
   /** An S3 client for this gateway (or for `endpoint` when given, e.g. a fault proxy in front). */
-  client(overrides?: { endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string }; requestTimeoutMs?: number; extra?: Partial<S3ClientConfig> }): S3Client;
+  client(overrides?: {
+    endpoint?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+    requestTimeoutMs?: number;
+    extra?: Partial<S3ClientConfig>;
+  }): S3Client;
   createBucket(name?: string): Promise<string>;
   /** Adds an IAM account (only when started with `iam: true`). */
   createUser(role?: 'user' | 'userplus' | 'admin'): Promise<{ accessKeyId: string; secretAccessKey: string }>;
@@ -65,9 +70,12 @@ export function versitygwMissing(): Missing {
 async function waitReady(endpoint: string, child: ChildProcess, stderr: () => string, deadlineMs: number): Promise<void> {
   const start = Date.now();
   let exited: number | null = null;
-  child.once('exit', (code) => { exited = code ?? -1; });
+  child.once('exit', (code) => {
+    exited = code ?? -1;
+  });
   while (Date.now() - start < deadlineMs) {
-    if (exited !== null) throw new VersitygwUnavailableError(`versitygw exited with code ${exited} before it was ready: ${stderr().trim().split('\n').pop() ?? ''}`);
+    if (exited !== null)
+      throw new VersitygwUnavailableError(`versitygw exited with code ${exited} before it was ready: ${stderr().trim().split('\n').pop() ?? ''}`);
     try {
       const res = await fetch(endpoint);
       await res.arrayBuffer();
@@ -95,11 +103,30 @@ export async function startVersitygw(options: { root?: string; region?: string; 
   // beside the data directory: anything inside it would be listed as a bucket
   const iamDir = options.iam ? `${root}-iam` : undefined;
   if (iamDir) await mkdir(iamDir);
-  const child = spawn(versitygwBinary(), ['--access', credentials.accessKeyId, '--secret', credentials.secretAccessKey, '--region', region, '--port', `127.0.0.1:${port}`, ...(iamDir ? ['--iam-dir', iamDir] : []), '--quiet', 'posix', root], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    versitygwBinary(),
+    [
+      '--access',
+      credentials.accessKeyId,
+      '--secret',
+      credentials.secretAccessKey,
+      '--region',
+      region,
+      '--port',
+      `127.0.0.1:${port}`,
+      ...(iamDir ? ['--iam-dir', iamDir] : []),
+      '--quiet',
+      'posix',
+      root,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
   try {
     await waitReady(endpoint, child, () => stderr, options.readyTimeoutMs ?? 15_000);
   } catch (err) {
@@ -123,11 +150,25 @@ export async function startVersitygw(options: { root?: string; region?: string; 
     return c;
   };
   const admin = client();
-  const adminCommand = (command: string[]) => new Promise<void>((resolve, reject) => {
-    if (!iamDir) throw new Error('IAM accounts need startVersitygw({ iam: true })');
-    const args = ['admin', '--access', credentials.accessKeyId, '--secret', credentials.secretAccessKey, '--region', region, '--endpoint-url', endpoint, ...command];
-    execFile(versitygwBinary(), args, { timeout: 15_000 }, (err, _out, stderr) => (err ? reject(new Error(`versitygw admin ${command[0]} failed: ${stderr.trim() || err.message}`)) : resolve()));
-  });
+  const adminCommand = (command: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      if (!iamDir) throw new Error('IAM accounts need startVersitygw({ iam: true })');
+      const args = [
+        'admin',
+        '--access',
+        credentials.accessKeyId,
+        '--secret',
+        credentials.secretAccessKey,
+        '--region',
+        region,
+        '--endpoint-url',
+        endpoint,
+        ...command,
+      ];
+      execFile(versitygwBinary(), args, { timeout: 15_000 }, (err, _out, stderr) =>
+        err ? reject(new Error(`versitygw admin ${command[0]} failed: ${stderr.trim() || err.message}`)) : resolve(),
+      );
+    });
   return {
     endpoint,
     port,

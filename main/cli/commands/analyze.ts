@@ -86,34 +86,47 @@ export const analyzeCommand: CliCommand = {
     const where = values['instance-type'] ? 'ec2' : 'local';
     const maxMinutes = num(values['max-runtime'], '--max-runtime') ?? settings.budget.maxRuntimeHours * 60;
     if (maxMinutes < 1) throw new CliError('--max-runtime must be at least 1 minute', ExitCode.usage);
-    if (where === 'ec2' && settings.target.kind !== 's3') throw new CliError('EC2 jobs need an S3 target: scopecloud config target s3 --bucket .. --region ..', ExitCode.config);
+    if (where === 'ec2' && settings.target.kind !== 's3')
+      throw new CliError('EC2 jobs need an S3 target: scopecloud config target s3 --bucket .. --region ..', ExitCode.config);
     const shards = await shardsFor(jobs.store, positionals, { fanOut: values['fan-out'], where, planes: params.planes });
     const profile = values['instance-profile'] ?? DEFAULT_PROFILE_NAME;
-    const request = await cliErrors(() => c.planAnalysis({
-      name: values.name ?? positionals.join(', '),
-      sources: positionals,
-      shards,
-      params,
-      maxRuntimeSeconds: maxMinutes * 60,
-      ...(where === 'ec2' ? {
-        ec2: {
-          instanceType: values['instance-type']!,
-          spot: values.spot,
-          instanceProfile: profile,
-          consentToCreateProfile: values['create-profile'],
-          ...(values.attempts !== undefined ? { attempts: num(values.attempts, '--attempts') } : {}),
-          ...(values['override-budget'] !== undefined ? { overrideReason: values['override-budget'] } : {}),
+    const request = await cliErrors(() =>
+      c.planAnalysis(
+        {
+          name: values.name ?? positionals.join(', '),
+          sources: positionals,
+          shards,
+          params,
+          maxRuntimeSeconds: maxMinutes * 60,
+          ...(where === 'ec2'
+            ? {
+                ec2: {
+                  instanceType: values['instance-type']!,
+                  spot: values.spot,
+                  instanceProfile: profile,
+                  consentToCreateProfile: values['create-profile'],
+                  ...(values.attempts !== undefined ? { attempts: num(values.attempts, '--attempts') } : {}),
+                  ...(values['override-budget'] !== undefined ? { overrideReason: values['override-budget'] } : {}),
+                },
+              }
+            : {}),
         },
-      } : {}),
-    }, settings)).catch((e: unknown) => {
+        settings,
+      ),
+    ).catch((e: unknown) => {
       if (e instanceof CliError && e.exitCode === ExitCode.config && settings.target.kind === 's3' && e.message.includes('instance profile')) {
-        throw new CliError(`instance profile ${profile} does not exist; add --create-profile to create it (S3 access to ${settings.target.bucket}/${settings.target.prefix} only) or name one with --instance-profile`, ExitCode.config);
+        throw new CliError(
+          `instance profile ${profile} does not exist; add --create-profile to create it (S3 access to ${settings.target.bucket}/${settings.target.prefix} only) or name one with --instance-profile`,
+          ExitCode.config,
+        );
       }
       throw e;
     });
     const placement = request.placement;
     const m = await jobs.jobs.submit(request);
-    io.err(`job ${m.id}: ${shards.length} shard${shards.length > 1 ? 's' : ''} ${where === 'local' ? 'on this workstation' : `on ${placement.kind === 'ec2' ? placement.instanceType : ''}${placement.kind === 'ec2' && placement.spot ? ' (spot)' : ''}`}; state in ${jobs.store.location}jobs/${m.id}/`);
+    io.err(
+      `job ${m.id}: ${shards.length} shard${shards.length > 1 ? 's' : ''} ${where === 'local' ? 'on this workstation' : `on ${placement.kind === 'ec2' ? placement.instanceType : ''}${placement.kind === 'ec2' && placement.spot ? ' (spot)' : ''}`}; state in ${jobs.store.location}jobs/${m.id}/`,
+    );
     if (values.detach) {
       if (where === 'ec2') await jobs.jobs.reconcile(m.id);
       io.out(values.json ? JSON.stringify(await jobs.jobs.show(m.id), null, 2) : m.id);

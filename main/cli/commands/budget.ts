@@ -59,7 +59,8 @@ export async function runBudget(argv: string[], io: CliIo, compute: () => Promis
         `${b.percentUsed.toFixed(0)}%`,
         b.thresholds.map((t) => `${t.percent}%${t.crossed ? ' crossed' : ''}`).join(', '),
       ]),
-    )) io.out(l);
+    ))
+      io.out(l);
     return ExitCode.ok;
   } catch (e) {
     throw toCliError(e);

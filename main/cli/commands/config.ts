@@ -24,9 +24,10 @@ Exit codes: 0 ok, 2 usage, 3 invalid value (the message names the field).`;
 
 function describe(s: Settings): string[] {
   const t = s.target;
-  const target = t.kind === 'local'
-    ? `local archive ${t.path}`
-    : `s3://${t.bucket}/${t.prefix} (${t.region}${t.profile ? `, profile ${t.profile}` : ''}${t.endpoint ? `, endpoint ${t.endpoint}` : ''})`;
+  const target =
+    t.kind === 'local'
+      ? `local archive ${t.path}`
+      : `s3://${t.bucket}/${t.prefix} (${t.region}${t.profile ? `, profile ${t.profile}` : ''}${t.endpoint ? `, endpoint ${t.endpoint}` : ''})`;
   return [
     `target:          ${target}`,
     `watch folders:   ${s.watch.folders.length ? s.watch.folders.join(', ') : '(none)'}`,
@@ -78,7 +79,8 @@ export const configCommand: CliCommand = {
         if (field === 'watch.folders') {
           for (const folder of result.watch.folders) {
             const check = await checkFolder(folder);
-            if (check.state !== 'ok') io.err(`warning: ${folder} is ${describeFolderProblem(check)}; scopecloud watch will say so, and watch it once it is there`);
+            if (check.state !== 'ok')
+              io.err(`warning: ${folder} is ${describeFolderProblem(check)}; scopecloud watch will say so, and watch it once it is there`);
           }
         }
         break;

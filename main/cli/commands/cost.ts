@@ -40,27 +40,63 @@ export async function runCost(argv: string[], io: CliIo, compute: () => Promise<
   try {
     const s = await compute();
     const refresh = values['refresh-prices'] ? await s.refreshPrices() : null;
-    const priceRefresh = refresh && (refresh.ok
-      ? { ok: true, message: refresh.message, refreshed: refresh.refreshed, missing: refresh.missing }
-      : { ok: false, code: refresh.code, message: refresh.message });
+    const priceRefresh =
+      refresh &&
+      (refresh.ok
+        ? { ok: true, message: refresh.message, refreshed: refresh.refreshed, missing: refresh.missing }
+        : { ok: false, code: refresh.code, message: refresh.message });
     if (refresh && !values.json) io.out(refresh.message);
     const sum = await s.cost.summary({ refresh: values.refresh, skipActual: values['live-only'] });
     if (values.json) {
       const { instances, ...rest } = sum;
-      io.out(JSON.stringify({
-        ...rest,
-        ...(priceRefresh ? { priceRefresh } : {}),
-        live: { ...sum.live, hourlyRate: round4(sum.live.hourlyRate), accruedCompute: round4(sum.live.accruedCompute), storageMonthly: round4(sum.live.storageMonthly), projectedRestOfMonth: round4(sum.live.projectedRestOfMonth) },
-        projectedMonthTotal: sum.projectedMonthTotal === null ? null : round4(sum.projectedMonthTotal),
-        running: instances.filter((i) => i.state === 'running' || i.state === 'pending').map((i) => ({ id: i.id, name: i.name, type: i.type, uptimeMs: i.uptimeMs, hourlyPrice: i.hourlyPrice, accruedCost: i.accruedCost === null ? null : round4(i.accruedCost) })),
-      }, null, 2));
+      io.out(
+        JSON.stringify(
+          {
+            ...rest,
+            ...(priceRefresh ? { priceRefresh } : {}),
+            live: {
+              ...sum.live,
+              hourlyRate: round4(sum.live.hourlyRate),
+              accruedCompute: round4(sum.live.accruedCompute),
+              storageMonthly: round4(sum.live.storageMonthly),
+              projectedRestOfMonth: round4(sum.live.projectedRestOfMonth),
+            },
+            projectedMonthTotal: sum.projectedMonthTotal === null ? null : round4(sum.projectedMonthTotal),
+            running: instances
+              .filter((i) => i.state === 'running' || i.state === 'pending')
+              .map((i) => ({
+                id: i.id,
+                name: i.name,
+                type: i.type,
+                uptimeMs: i.uptimeMs,
+                hourlyPrice: i.hourlyPrice,
+                accruedCost: i.accruedCost === null ? null : round4(i.accruedCost),
+              })),
+          },
+          null,
+          2,
+        ),
+      );
       return ExitCode.ok;
     }
     const live = sum.live;
-    io.out(`Live (estimate, prices: ${sum.prices.label}): ${live.running} running at ${usd(live.hourlyRate)}/h, ${usd(live.accruedCompute)} since their latest start; disks ${usd(live.storageMonthly)}/month.`);
+    io.out(
+      `Live (estimate, prices: ${sum.prices.label}): ${live.running} running at ${usd(live.hourlyRate)}/h, ${usd(live.accruedCompute)} since their latest start; disks ${usd(live.storageMonthly)}/month.`,
+    );
     const running = sum.instances.filter((i) => i.state === 'running' || i.state === 'pending');
     if (running.length) {
-      for (const l of table(['ID', 'NAME', 'TYPE', 'UPTIME', '$/H', 'ACCRUED'], running.map((i) => [i.id, i.name, i.type, duration(i.uptimeMs), i.hourlyPrice === null ? '?' : usd(i.hourlyPrice), i.accruedCost === null ? '?' : usd(i.accruedCost)]))) io.out(`  ${l}`);
+      for (const l of table(
+        ['ID', 'NAME', 'TYPE', 'UPTIME', '$/H', 'ACCRUED'],
+        running.map((i) => [
+          i.id,
+          i.name,
+          i.type,
+          duration(i.uptimeMs),
+          i.hourlyPrice === null ? '?' : usd(i.hourlyPrice),
+          i.accruedCost === null ? '?' : usd(i.accruedCost),
+        ]),
+      ))
+        io.out(`  ${l}`);
     }
     if (live.unpriced.length) io.out(`Not in the price table (cost unknown): ${live.unpriced.join(', ')}`);
     if (live.spotUpperBound.length) io.out(`Spot (on-demand price used as an upper bound; Spot prices vary): ${live.spotUpperBound.join(', ')}`);

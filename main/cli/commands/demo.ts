@@ -59,7 +59,9 @@ function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    child.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
+    child.stderr.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-2000);
+    });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args[0]} failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}`))));
   });
@@ -100,7 +102,9 @@ export const demoCommand: CliCommand = {
     const staging = join(root, 'staging');
     await mkdir(microscope, { recursive: true });
     await mkdir(staging, { recursive: true });
-    const say = (line: string) => { if (!values.json) io.out(line); };
+    const say = (line: string) => {
+      if (!values.json) io.out(line);
+    };
 
     const worker = await findWorker().catch((e: Error) => {
       throw new CliError(`the analysis worker is not built: ${e.message} (run: npm run worker:build)`);
@@ -108,14 +112,31 @@ export const demoCommand: CliCommand = {
     say(`1/4  synthesising a ${frames}-frame ${size}x${size} recording at ${formatHz(FRAME_RATE_HZ)} with ${count(cells, 'cell')} (seed ${seed})`);
     const movie = join(staging, 'movie.tif');
     const truthFile = join(staging, 'truth.json');
-    await run(worker.path, ['synth', '--out', movie, '--truth', truthFile, '--frames', String(frames), '--width', String(size), '--height', String(size), '--cells', String(cells), '--seed', String(seed)]);
+    await run(worker.path, [
+      'synth',
+      '--out',
+      movie,
+      '--truth',
+      truthFile,
+      '--frames',
+      String(frames),
+      '--width',
+      String(size),
+      '--height',
+      String(size),
+      '--cells',
+      String(cells),
+      '--seed',
+      String(seed),
+    ]);
 
     const base = defaultSettings(paths.archive);
     const settings: Settings = { ...base, watch: { ...base.watch, folders: [microscope], stableMs: 1000 } };
     // The demo's own state, settings and archive: never the user's (main/demo/demo-state.ts).
     const c = await createServiceContainer({ paths, backend: memoryBackend(settings as unknown as Record<string, unknown>), jobPollMs: 250 });
     const acq = await c.startAcquisition({
-      watch: true, sessionIdleMs: 2000,
+      watch: true,
+      sessionIdleMs: 2000,
       log: (l) => say(`     ${l}`),
     });
     const manifestKey = 'microscope/session-001/manifest.json';
@@ -125,32 +146,47 @@ export const demoCommand: CliCommand = {
       acq.engine.subscribe((ev) => {
         if (ev.type === 'item' && ev.item.state === 'verified') {
           say(`     verified ${ev.item.key.replace(paths.archive + '/', '')} (${formatBytes(ev.item.size)}, crc32c ${ev.item.checksum ?? '?'})`);
-          if (ev.item.key.endsWith(manifestKey)) { manifestVerifiedAt = Date.now(); resolve(); }
+          if (ev.item.key.endsWith(manifestKey)) {
+            manifestVerifiedAt = Date.now();
+            resolve();
+          }
         }
         if (ev.type === 'item' && ev.item.state === 'failed') say(`     FAILED ${ev.item.path}: ${ev.item.error?.message}`);
       });
     });
     say(`2/4  acquiring into ${microscope} at ${values.rate} MB/s while archiving to ${paths.archive}`);
     await replayAcquisition({
-      source: movie, sessionDir: join(microscope, 'session-001'), rate, markerName: settings.watch.markerFile,
+      source: movie,
+      sessionDir: join(microscope, 'session-001'),
+      rate,
+      markerName: settings.watch.markerFile,
       metadata: { microscope: 'ScopeCloud demo (synthetic)', frameRateHz: FRAME_RATE_HZ, frames, width: size, height: size, seed },
     });
     closeAt = Date.now();
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new CliError('the session did not finish archiving within 120 s')), 120_000).unref());
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new CliError('the session did not finish archiving within 120 s')), 120_000).unref(),
+    );
     try {
       await Promise.race([done, timeout]);
     } finally {
       await acq.stop();
     }
     const status = acq.engine.status();
-    say(`     session archived and verified ${((manifestVerifiedAt - closeAt) / 1000).toFixed(1)} s after the microscope closed it (${count(status.counts.verified, 'file')}, ${status.counts.failed} failed)`);
+    say(
+      `     session archived and verified ${((manifestVerifiedAt - closeAt) / 1000).toFixed(1)} s after the microscope closed it (${count(status.counts.verified, 'file')}, ${status.counts.failed} failed)`,
+    );
     if (status.counts.failed > 0) throw new CliError(`${count(status.counts.failed, 'file')} failed to archive; see above`);
 
     say('3/4  analysing the archived session with the local worker');
     const jobs = c.destinationJobs();
     const shards = await shardsFor(jobs.store, ['microscope/session-001'], { fanOut: false, where: 'local' });
     const job = await jobs.jobs.submit({
-      name: 'synthetic recording', sources: ['microscope/session-001'], shards, params: { k: 4, seed, fs: FRAME_RATE_HZ }, placement: { kind: 'local' }, maxRuntimeSeconds: 3600,
+      name: 'synthetic recording',
+      sources: ['microscope/session-001'],
+      shards,
+      params: { k: 4, seed, fs: FRAME_RATE_HZ },
+      placement: { kind: 'local' },
+      maxRuntimeSeconds: 3600,
     });
     const view = await jobs.jobs.follow(job.id, { signal: io.stopSignal, onUpdate: values.json ? () => {} : progressPrinter(io, false) });
     if (!values.json) for (const line of jobDetail(view)) io.out(`     ${line}`);
@@ -179,9 +215,11 @@ export const demoCommand: CliCommand = {
       io.out(`     ${score.truth} cells planted, ${score.detected} cells found among ${result.rois} ROIs, ${score.matched} matched within 10 px`);
       io.out(`     recall ${score.recall.toFixed(2)}  precision ${score.precision.toFixed(2)}  F1 ${score.f1.toFixed(2)}`);
       io.out(`     results: ${resultsDir}`);
-      io.out(root === listedRoot
-        ? 'Look at them: scopecloud serve (Results view, labelled demo), or open the PNGs in the results folder.'
-        : 'Look at them: open the PNGs in the results folder (the app\'s Results view lists a demo run without --dir).');
+      io.out(
+        root === listedRoot
+          ? 'Look at them: scopecloud serve (Results view, labelled demo), or open the PNGs in the results folder.'
+          : "Look at them: open the PNGs in the results folder (the app's Results view lists a demo run without --dir).",
+      );
     }
     return ExitCode.ok;
   },

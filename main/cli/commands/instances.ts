@@ -85,12 +85,28 @@ export async function runInstances(argv: string[], io: CliIo, compute: () => Pro
       case 'presets': {
         const rows = PRESETS.map((p) => {
           const spec = s.prices.instanceTypes[p.instanceType];
-          return { ...p, vcpu: spec?.vcpu ?? null, memoryGiB: spec?.memoryGiB ?? null, gpu: spec?.gpu ?? null, hourlyPrice: hourlyPriceOrNull(s.prices, regionOf(s), p.instanceType) };
+          return {
+            ...p,
+            vcpu: spec?.vcpu ?? null,
+            memoryGiB: spec?.memoryGiB ?? null,
+            gpu: spec?.gpu ?? null,
+            hourlyPrice: hourlyPriceOrNull(s.prices, regionOf(s), p.instanceType),
+          };
         });
         emit(rows, () =>
           table(
             ['PRESET', 'TYPE', 'VCPU', 'MEMORY', 'GPU', '$/H', 'DISK', 'STOPS AFTER', 'THEN'],
-            rows.map((r) => [r.name, r.instanceType, String(r.vcpu ?? '?'), r.memoryGiB !== null ? `${r.memoryGiB} GiB` : '?', r.gpu ?? '-', r.hourlyPrice !== null ? usd(r.hourlyPrice) : '?', `${r.diskGb} GB`, duration(r.maxRuntimeMinutes * 60_000), r.expiryAction]),
+            rows.map((r) => [
+              r.name,
+              r.instanceType,
+              String(r.vcpu ?? '?'),
+              r.memoryGiB !== null ? `${r.memoryGiB} GiB` : '?',
+              r.gpu ?? '-',
+              r.hourlyPrice !== null ? usd(r.hourlyPrice) : '?',
+              `${r.diskGb} GB`,
+              duration(r.maxRuntimeMinutes * 60_000),
+              r.expiryAction,
+            ]),
           ).concat([`$/H is the on-demand price. --spot launches a one-time Spot instance (always terminates). ${SPOT_PRICE_NOTE}`]),
         );
         return ExitCode.ok;
@@ -162,14 +178,22 @@ export async function runInstances(argv: string[], io: CliIo, compute: () => Pro
       case 'images': {
         const images = await s.images.listImages();
         emit(images, () => [
-          ...table(['IMAGE', 'NAME', 'STATE', 'SIZE', '$/MONTH', 'FROM'], images.map((i) => [i.id, i.name, i.state, `${i.sizeGb} GB`, usd(i.monthlyCost), i.sourceInstance ?? '-'])),
+          ...table(
+            ['IMAGE', 'NAME', 'STATE', 'SIZE', '$/MONTH', 'FROM'],
+            images.map((i) => [i.id, i.name, i.state, `${i.sizeGb} GB`, usd(i.monthlyCost), i.sourceInstance ?? '-']),
+          ),
           `Total: ${usd(images.reduce((t, i) => t + i.monthlyCost, 0))}/month at most (snapshots are incremental).`,
         ]);
         return ExitCode.ok;
       }
       case 'snapshots': {
         const snaps = await s.images.listSnapshots();
-        emit(snaps, () => table(['SNAPSHOT', 'SIZE', 'STATE', 'IMAGE', '$/MONTH'], snaps.map((x) => [x.id, `${x.sizeGb} GB`, x.state, x.imageId ?? '-', usd(x.monthlyCost)])));
+        emit(snaps, () =>
+          table(
+            ['SNAPSHOT', 'SIZE', 'STATE', 'IMAGE', '$/MONTH'],
+            snaps.map((x) => [x.id, `${x.sizeGb} GB`, x.state, x.imageId ?? '-', usd(x.monthlyCost)]),
+          ),
+        );
         return ExitCode.ok;
       }
       case 'delete-image': {

@@ -45,7 +45,10 @@ export function createServeCommand(appServices: (container: ServiceContainer) =>
     async run(argv, io, services) {
       let values: { port?: string; json?: boolean; 'renderer-dir'?: string };
       try {
-        ({ values } = parseArgs({ args: argv, options: { port: { type: 'string' }, json: { type: 'boolean', default: false }, 'renderer-dir': { type: 'string' } } }));
+        ({ values } = parseArgs({
+          args: argv,
+          options: { port: { type: 'string' }, json: { type: 'boolean', default: false }, 'renderer-dir': { type: 'string' } },
+        }));
       } catch (err) {
         throw new CliError((err as Error).message, ExitCode.usage);
       }

@@ -47,10 +47,16 @@ export const statusCommand: CliCommand = {
     }
     const n = summary.counts;
     io.out(`target:    ${summary.target}`);
-    io.out(summary.live ? `running:   pid ${summary.pid}${summary.paused ? ' (paused)' : ''}${summary.circuit?.state === 'open' ? ` — target unreachable: ${summary.circuit.message ?? ''}` : ''}` : 'running:   no (queued files resume with `scopecloud watch` or `upload`)');
+    io.out(
+      summary.live
+        ? `running:   pid ${summary.pid}${summary.paused ? ' (paused)' : ''}${summary.circuit?.state === 'open' ? ` — target unreachable: ${summary.circuit.message ?? ''}` : ''}`
+        : 'running:   no (queued files resume with `scopecloud watch` or `upload`)',
+    );
     summary.folders.forEach((f, i) => io.out(`${i === 0 ? 'folders:' : ''.padEnd(8)}   ${folderLine(f)}`));
     io.out(`files:     ${n.verified} verified, ${n.uploading} uploading, ${n.growing} growing, ${n.queued} queued, ${n.failed} failed`);
-    io.out(`remaining: ${formatBytes(summary.bytesRemaining)}${summary.throughput !== undefined ? ` at ${formatRate(summary.throughput)}, ETA ${formatEta(summary.etaSeconds)}` : ''}`);
+    io.out(
+      `remaining: ${formatBytes(summary.bytesRemaining)}${summary.throughput !== undefined ? ` at ${formatRate(summary.throughput)}, ETA ${formatEta(summary.etaSeconds)}` : ''}`,
+    );
     const list = values.failed ? summary.failed : summary.failed.slice(0, 20);
     for (const f of list) io.out(`FAILED     ${f.path}: ${f.error ?? 'unknown error'}`);
     if (list.length < summary.failed.length) io.out(`... and ${summary.failed.length - list.length} more (--failed lists all)`);

@@ -60,7 +60,8 @@ export const uploadCommand: CliCommand = {
     });
     if (positionals.length === 0) throw new CliError('give at least one file or folder to upload', ExitCode.usage);
     const unreachableS = Number(values['unreachable-timeout']);
-    if (!Number.isFinite(unreachableS) || unreachableS <= 0) throw new CliError(`--unreachable-timeout must be a positive number of seconds (got "${values['unreachable-timeout']}")`, ExitCode.usage);
+    if (!Number.isFinite(unreachableS) || unreachableS <= 0)
+      throw new CliError(`--unreachable-timeout must be a positive number of seconds (got "${values['unreachable-timeout']}")`, ExitCode.usage);
     const files = (await Promise.all(positionals.map(collect))).flat();
     if (files.length === 0) throw new CliError('nothing to upload: the folders hold no files', ExitCode.usage);
 
@@ -90,7 +91,10 @@ export const uploadCommand: CliCommand = {
         const items = ids.map((id) => acq.engine.get(id)).filter((i): i is ItemSnapshot => Boolean(i));
         if (items.every((i) => i.state === 'verified' || i.state === 'failed')) break;
         if (unreachableSince !== null && Date.now() - unreachableSince > unreachableS * 1000) {
-          throw new CliError(`target unreachable for ${unreachableS} s: ${circuitMessage || 'no answer'}; files stay queued and resume on the next run`, ExitCode.aws);
+          throw new CliError(
+            `target unreachable for ${unreachableS} s: ${circuitMessage || 'no answer'}; files stay queued and resume on the next run`,
+            ExitCode.aws,
+          );
         }
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -99,10 +103,14 @@ export const uploadCommand: CliCommand = {
       const bytes = items.reduce((n, i) => n + (i.state === 'verified' ? i.size : 0), 0);
       const seconds = (Date.now() - started) / 1000;
       if (values.json) {
-        io.out(JSON.stringify({ target: describeTarget(settings), verified: items.length - failed.length, failed: failed.length, bytes, seconds, items }, null, 2));
+        io.out(
+          JSON.stringify({ target: describeTarget(settings), verified: items.length - failed.length, failed: failed.length, bytes, seconds, items }, null, 2),
+        );
       } else {
         for (const f of failed) io.out(`FAILED  ${f.path}: ${f.error?.message ?? 'unknown error'}`);
-        io.out(`${items.length - failed.length} verified, ${failed.length} failed; ${formatBytes(bytes)} in ${seconds.toFixed(1)} s (${formatRate(bytes / Math.max(seconds, 0.001))})`);
+        io.out(
+          `${items.length - failed.length} verified, ${failed.length} failed; ${formatBytes(bytes)} in ${seconds.toFixed(1)} s (${formatRate(bytes / Math.max(seconds, 0.001))})`,
+        );
       }
       return failed.length ? ExitCode.failure : ExitCode.ok;
     } finally {

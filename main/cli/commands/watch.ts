@@ -65,26 +65,36 @@ export const watchCommand: CliCommand = {
     const atStart = acq.watcher?.status().roots ?? [];
     const watched = atStart.filter((r) => r.state === 'watching').map((r) => r.root);
     if (!values.json) {
-      io.out(`${watched.length ? `watching ${watched.join(', ')}` : 'no folder can be watched now'} -> ${describeTarget(settings)}${values.once ? '' : ' (Ctrl-C to stop)'}`);
+      io.out(
+        `${watched.length ? `watching ${watched.join(', ')}` : 'no folder can be watched now'} -> ${describeTarget(settings)}${values.once ? '' : ' (Ctrl-C to stop)'}`,
+      );
     }
     // --once: every folder that could not be watched at some point, with its latest reason.
     const away = new Map(notWatched(atStart).map((r) => [r.root, describeFolderProblem(r)]));
-    acq.watcher?.on('folder', (f) => { if (f.state !== 'watching') away.set(f.root, describeFolderProblem(f)); });
+    acq.watcher?.on('folder', (f) => {
+      if (f.state !== 'watching') away.set(f.root, describeFolderProblem(f));
+    });
     const unsubscribe = acq.engine.subscribe((ev) => {
       if (ev.type === 'item' && !values.json) {
         const i = ev.item;
         if (i.state === 'verified') io.out(`verified  ${i.key}  ${formatBytes(i.size)}`);
         if (i.state === 'failed') io.out(`FAILED    ${i.key}  ${i.error?.message ?? ''}`);
       }
-      if (ev.type === 'circuit' && !values.json) io.out(ev.state === 'open' ? `paused: ${ev.message ?? 'target unreachable'}; retrying by itself` : 'target reachable again; resuming');
+      if (ev.type === 'circuit' && !values.json)
+        io.out(ev.state === 'open' ? `paused: ${ev.message ?? 'target unreachable'}; retrying by itself` : 'target reachable again; resuming');
     });
-    const ticker = setInterval(() => {
-      const s = acq.engine.status();
-      if (values.json) io.out(JSON.stringify({ type: 'status', ...acq.snapshot() }));
-      else if (s.counts.uploading + s.counts.queued + s.counts.growing > 0) {
-        io.err(`  ${s.counts.uploading} uploading, ${s.counts.queued} queued, ${s.counts.growing} growing; ${formatBytes(s.bytesRemaining)} left at ${formatRate(s.throughput)}, ETA ${formatEta(s.etaSeconds)}`);
-      }
-    }, values.json ? 1000 : 5000);
+    const ticker = setInterval(
+      () => {
+        const s = acq.engine.status();
+        if (values.json) io.out(JSON.stringify({ type: 'status', ...acq.snapshot() }));
+        else if (s.counts.uploading + s.counts.queued + s.counts.growing > 0) {
+          io.err(
+            `  ${s.counts.uploading} uploading, ${s.counts.queued} queued, ${s.counts.growing} growing; ${formatBytes(s.bytesRemaining)} left at ${formatRate(s.throughput)}, ETA ${formatEta(s.etaSeconds)}`,
+          );
+        }
+      },
+      values.json ? 1000 : 5000,
+    );
     try {
       if (values.once) {
         await new Promise((r) => setTimeout(r, settings.watch.stableMs + 500));
@@ -94,7 +104,9 @@ export const watchCommand: CliCommand = {
           const gone = notWatched(roots).map((r) => r.root + sep);
           const pending = roots.filter((r) => r.state === 'watching').reduce((n, r) => n + r.pending, 0);
           const open = (acq.sessions?.list() ?? []).some((x) => !x.closed && acq.watcher?.available(x.root) === true);
-          const busy = acq.engine.list().some((i) => (i.state === 'queued' || i.state === 'uploading' || i.state === 'growing') && !gone.some((g) => i.path.startsWith(g)));
+          const busy = acq.engine
+            .list()
+            .some((i) => (i.state === 'queued' || i.state === 'uploading' || i.state === 'growing') && !gone.some((g) => i.path.startsWith(g)));
           if (pending === 0 && !open && !busy) break;
           await new Promise((r) => setTimeout(r, 250));
         }
@@ -107,7 +119,10 @@ export const watchCommand: CliCommand = {
       await acq.stop();
     }
     const s = acq.engine.status();
-    if (!values.json) io.out(`stopped: ${s.counts.verified} verified, ${s.counts.failed} failed, ${s.counts.queued + s.counts.uploading + s.counts.growing} to resume next time`);
+    if (!values.json)
+      io.out(
+        `stopped: ${s.counts.verified} verified, ${s.counts.failed} failed, ${s.counts.queued + s.counts.uploading + s.counts.growing} to resume next time`,
+      );
     if (values.once && away.size > 0) {
       throw new CliError(`not watched: ${[...away].map(([root, problem]) => `${root} is ${problem}`).join('; ')}`, ExitCode.failure);
     }

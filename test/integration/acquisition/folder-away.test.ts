@@ -13,8 +13,12 @@ import { startAcquisition } from '../../../main/acquisition/acquisition-service.
 import { defaultSettings } from '../../../main/config/schema.ts';
 
 let work: string;
-before(async () => { work = await mkdtemp(join(tmpdir(), 'scopecloud-folder-away-')); });
-after(async () => { await rm(work, { recursive: true, force: true }); });
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'scopecloud-folder-away-'));
+});
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
 
 async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -33,7 +37,12 @@ test('an upload failed while its folder was away is retried when the folder is b
   const settings = { ...base, watch: { ...base.watch, folders: [rig], stableMs: 200 } };
   const lines: string[] = [];
   const acq = await startAcquisition({
-    settings, queueDir: join(work, 'queue'), stagingDir: join(work, 'manifests'), watch: true, sessionIdleMs: 600_000, snapshotMs: 0,
+    settings,
+    queueDir: join(work, 'queue'),
+    stagingDir: join(work, 'manifests'),
+    watch: true,
+    sessionIdleMs: 600_000,
+    snapshotMs: 0,
     log: (line) => lines.push(line),
   });
   try {
@@ -51,9 +60,15 @@ test('an upload failed while its folder was away is retried when the folder is b
 
     await rename(away, rig);
     await until('the upload retried and verified', () => item()?.state === 'verified');
-    assert.ok(lines.some((l) => l === `watch: ${rig} is back; files written while it was away are being uploaded`), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l === `watch: ${rig} is back; files written while it was away are being uploaded`),
+      lines.join('\n'),
+    );
     assert.equal(await readFile(join(archive, 'rig-A', 's1', 'a.tif'), 'utf8'), 'frame a');
-    assert.deepEqual((await readdir(join(archive, 'rig-A', 's1'))).filter((n) => n.endsWith('.tif')), ['a.tif']);
+    assert.deepEqual(
+      (await readdir(join(archive, 'rig-A', 's1'))).filter((n) => n.endsWith('.tif')),
+      ['a.tif'],
+    );
     assert.equal(acq.engine.list().filter((i) => i.path === file).length, 1, 'one item, retried, not a second one');
   } finally {
     await acq.stop();

@@ -19,13 +19,29 @@ import { requires } from '../../support/requirements.ts';
 
 const skip = requires(versitygwMissing(), motoMissing());
 const period = { Start: '2026-11-01', End: '2026-11-28' };
-const COST_BY_SERVICE = { ResultsByTime: [{ TimePeriod: period, Total: {}, Estimated: true, Groups: [
-  { Keys: ['Amazon Elastic Compute Cloud - Compute'], Metrics: { UnblendedCost: { Amount: '41.25', Unit: 'USD' } } },
-  { Keys: ['Amazon Simple Storage Service'], Metrics: { UnblendedCost: { Amount: '8.75', Unit: 'USD' } } },
-] }] };
-const COST_BY_OWNER = { ResultsByTime: [{ TimePeriod: period, Total: {}, Estimated: true, Groups: [
-  { Keys: ['scopecloud:owner$maria'], Metrics: { UnblendedCost: { Amount: '50', Unit: 'USD' } } },
-] }] };
+const COST_BY_SERVICE = {
+  ResultsByTime: [
+    {
+      TimePeriod: period,
+      Total: {},
+      Estimated: true,
+      Groups: [
+        { Keys: ['Amazon Elastic Compute Cloud - Compute'], Metrics: { UnblendedCost: { Amount: '41.25', Unit: 'USD' } } },
+        { Keys: ['Amazon Simple Storage Service'], Metrics: { UnblendedCost: { Amount: '8.75', Unit: 'USD' } } },
+      ],
+    },
+  ],
+};
+const COST_BY_OWNER = {
+  ResultsByTime: [
+    {
+      TimePeriod: period,
+      Total: {},
+      Estimated: true,
+      Groups: [{ Keys: ['scopecloud:owner$maria'], Metrics: { UnblendedCost: { Amount: '50', Unit: 'USD' } } }],
+    },
+  ],
+};
 let gw: Versitygw;
 let moto: MotoServer;
 let dir: string;
@@ -77,7 +93,10 @@ test('the first-run check reaches the bucket; switching to S3 uploads watched fi
   const check = await app.checkAwsSettings(form);
   assert.equal(check.ok, true, JSON.stringify(check.problems));
   const missing = await app.checkAwsSettings({ ...form, bucket: 'no-such-bucket-here' });
-  assert.deepEqual(missing.problems.map((p) => p.field), ['bucket']);
+  assert.deepEqual(
+    missing.problems.map((p) => p.field),
+    ['bucket'],
+  );
 
   const saved = await app.saveSettings({ mode: 'aws', aws: { ...form, prefix: 'rig-A/' }, firstRunComplete: true });
   assert.deepEqual([saved.mode, saved.aws?.prefix, saved.firstRunComplete], ['aws', 'rig-A', true]);
@@ -93,12 +112,18 @@ test('the first-run check reaches the bucket; switching to S3 uploads watched fi
     return a.files.some((f) => f.state === 'verified') ? a : undefined;
   });
   assert.equal(acq.target, `s3://${bucket}/rig-A`);
-  assert.deepEqual(acq.folders.map((f) => [f.path, f.state, f.files]), [[watch, 'watching', 1]]);
+  assert.deepEqual(
+    acq.folders.map((f) => [f.path, f.state, f.files]),
+    [[watch, 'watching', 1]],
+  );
   const obj = await gw.client().send(new GetObjectCommand({ Bucket: bucket, Key: 'rig-A/scope/session-1/stack.tif' }));
-  assert.ok(Buffer.from(await obj.Body!.transformToByteArray()).equals(bytes), 'the object holds the file\'s bytes');
+  assert.ok(Buffer.from(await obj.Body!.transformToByteArray()).equals(bytes), "the object holds the file's bytes");
   assert.ok(events.some((e) => e.type === 'changed' && e.topic === 'acquisition'));
   const { sessions } = await app.listSessions();
-  assert.deepEqual(sessions.map((s) => [s.folder, s.files]), [[join(watch, 'session-1'), 1]]);
+  assert.deepEqual(
+    sessions.map((s) => [s.folder, s.files]),
+    [[join(watch, 'session-1'), 1]],
+  );
 });
 
 test('instances launch, list, explain and stop through moto; the budget reads Cost Explorer', { skip }, async () => {
@@ -108,10 +133,16 @@ test('instances launch, list, explain and stop through moto; the budget reads Co
   assert.ok(check.projectedCost > 0);
   const { id } = await app.launchInstance({ presetId: 'small-analysis', name: 'maria-analysis', plannedHours: 2, override: false });
   const listed = await app.listInstances({ all: false });
-  assert.deepEqual(listed.instances.map((i) => [i.id, i.name, i.type, i.owner, i.launchedByApp]), [[id, 'maria-analysis', 'c7i.2xlarge', 'maria', true]]);
+  assert.deepEqual(
+    listed.instances.map((i) => [i.id, i.name, i.type, i.owner, i.launchedByApp]),
+    [[id, 'maria-analysis', 'c7i.2xlarge', 'maria', true]],
+  );
   const explained = await app.explainAction({ id, action: 'terminate' });
   assert.deepEqual([explained.confirmation, explained.confirmText], ['name', 'maria-analysis']);
-  await assert.rejects(app.instanceAction({ id, action: 'terminate', confirmText: 'wrong' }), (e: unknown) => (e as { code?: string }).code === 'CONFIRMATION_REQUIRED');
+  await assert.rejects(
+    app.instanceAction({ id, action: 'terminate', confirmText: 'wrong' }),
+    (e: unknown) => (e as { code?: string }).code === 'CONFIRMATION_REQUIRED',
+  );
   const stopped = await app.instanceAction({ id, action: 'stop' });
   assert.match(stopped.state, /stopping|stopped/);
 
@@ -125,6 +156,9 @@ test('instances launch, list, explain and stop through moto; the budget reads Co
   assert.equal(status.currency, 'USD');
   assert.deepEqual((await app.listAnalyses()).analyses, [], 'the job store is the bucket now, and empty');
   await assert.rejects(app.launchAnalysis({ source: { kind: 'local', path: dir }, where: 'ec2', params: {} }), /EC2 analyses read their data from S3/);
-  await assert.rejects(app.launchAnalysis({ source: { kind: 'local', path: dir }, where: 'ec2', presetId: 'gpu', params: {} }), /not for analyses: the worker uses CPUs only/);
+  await assert.rejects(
+    app.launchAnalysis({ source: { kind: 'local', path: dir }, where: 'ec2', presetId: 'gpu', params: {} }),
+    /not for analyses: the worker uses CPUs only/,
+  );
   await assert.rejects(app.launchAnalysis({ source: { kind: 'local', path: dir }, where: 'ec2', presetId: 'huge', params: {} }), /unknown machine "huge"/);
 });

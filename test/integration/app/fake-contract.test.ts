@@ -118,33 +118,52 @@ async function until(api: HostApi, method: string, req: unknown, ok: (v: unknown
 }
 
 test('read-only answers have the real shapes', { skip }, async () => {
-  for (const method of ['getStatus', 'getSettings', 'getAcquisition', 'listSessions', 'listAnalyses', 'listResults', 'listPresets', 'getBudget', 'listAwsProfiles']) {
+  for (const method of [
+    'getStatus',
+    'getSettings',
+    'getAcquisition',
+    'listSessions',
+    'listAnalyses',
+    'listResults',
+    'listPresets',
+    'getBudget',
+    'listAwsProfiles',
+  ]) {
     await both(method, undefined);
   }
   await both('listInstances', { all: false });
   await both('listInstances', { all: true });
-  const [r, f] = await both('checkLocalArchive', { archiveDir: 'relative/archive' }) as Array<{ ok: boolean; problems: Array<{ field: string }> }>;
+  const [r, f] = (await both('checkLocalArchive', { archiveDir: 'relative/archive' })) as Array<{ ok: boolean; problems: Array<{ field: string }> }>;
   assert.deepEqual([f.ok, f.problems.map((p) => p.field)], [r.ok, r.problems.map((p) => p.field)]);
 });
 
 test('settings: a saved theme is the answer and stays; a relative archive folder is refused alike', { skip }, async () => {
-  const [r, f] = await both('saveSettings', { theme: 'dark' }) as Array<{ theme: string }>;
+  const [r, f] = (await both('saveSettings', { theme: 'dark' })) as Array<{ theme: string }>;
   assert.deepEqual([r.theme, f.theme], ['dark', 'dark']);
-  const [r2, f2] = await both('getSettings', undefined) as Array<{ theme: string }>;
+  const [r2, f2] = (await both('getSettings', undefined)) as Array<{ theme: string }>;
   assert.deepEqual([r2.theme, f2.theme], ['dark', 'dark']);
   await both('saveSettings', { mode: 'local', archiveDir: 'relative/archive' }, 'refusal');
 });
 
 test('uploads: pause, resume and the bandwidth limit show in the acquisition answer alike', { skip }, async () => {
   type Acq = { paused: boolean; bandwidthLimitBytesPerSec: number | null };
-  const state = async () => (await both('getAcquisition', undefined) as Acq[]).map((a) => [a.paused, a.bandwidthLimitBytesPerSec]);
+  const state = async () => ((await both('getAcquisition', undefined)) as Acq[]).map((a) => [a.paused, a.bandwidthLimitBytesPerSec]);
   await both('pauseUploads', undefined);
-  assert.deepEqual(await state(), [[true, null], [true, null]]);
+  assert.deepEqual(await state(), [
+    [true, null],
+    [true, null],
+  ]);
   await both('setBandwidthLimit', { bytesPerSec: 20_000_000 });
-  assert.deepEqual(await state(), [[true, 20_000_000], [true, 20_000_000]]);
+  assert.deepEqual(await state(), [
+    [true, 20_000_000],
+    [true, 20_000_000],
+  ]);
   await both('resumeUploads', undefined);
   await both('setBandwidthLimit', { bytesPerSec: null });
-  assert.deepEqual(await state(), [[false, null], [false, null]]);
+  assert.deepEqual(await state(), [
+    [false, null],
+    [false, null],
+  ]);
   await both('retryFile', { id: '999999' }, 'refusal');
 });
 
@@ -160,13 +179,20 @@ test('a watched file and a finished analysis: files, sessions, analyses, results
   await both('listSessions', undefined);
 
   const launch = { source: { kind: 'local', path: movie }, where: 'local', params: { k: 2 } };
-  const [ra, fa] = await both('launchAnalysis', launch) as Array<{ id: string }>;
+  const [ra, fa] = (await both('launchAnalysis', launch)) as Array<{ id: string }>;
   type List = { analyses: Array<{ id: string; status: string }> };
   const done = (id: string) => (v: unknown) => (v as List).analyses.find((a) => a.id === id)?.status === 'done';
   await until(real, 'listAnalyses', undefined, done(ra.id));
   await until(double, 'listAnalyses', undefined, done(fa.id), () => fake.tick(2000));
-  const [rl, fl] = [await real.call('listAnalyses', undefined) as List, await double.call('listAnalyses', undefined) as List];
-  assert.deepEqual(shapeDifferences(rl.analyses.find((a) => a.id === ra.id), fl.analyses.find((a) => a.id === fa.id)), [], 'a finished analysis');
+  const [rl, fl] = [(await real.call('listAnalyses', undefined)) as List, (await double.call('listAnalyses', undefined)) as List];
+  assert.deepEqual(
+    shapeDifferences(
+      rl.analyses.find((a) => a.id === ra.id),
+      fl.analyses.find((a) => a.id === fa.id),
+    ),
+    [],
+    'a finished analysis',
+  );
   await both('listResults', undefined);
   const [rs, fs] = [await real.call('getResultSummary', { id: ra.id }), await double.call('getResultSummary', { id: fa.id })];
   assert.deepEqual(shapeDifferences(rs, fs), [], 'a result summary');
@@ -178,20 +204,32 @@ test('a watched file and a finished analysis: files, sessions, analyses, results
 });
 
 test('instances: a launch runs, explains its termination by name, refuses a wrong name, and stops', { skip }, async () => {
-  const [rp, fp] = await both('listPresets', undefined) as Array<{ presets: Array<{ id: string }> }>;
+  const [rp, fp] = (await both('listPresets', undefined)) as Array<{ presets: Array<{ id: string }> }>;
   const launch = (presetId: string) => ({ presetId, name: 'contract-check', plannedHours: 1, override: false });
-  const rid = (await real.call('launchInstance', launch(rp.presets[0].id)) as { id: string }).id;
-  const fid = (await double.call('launchInstance', launch(fp.presets[0].id)) as { id: string }).id;
+  const rid = ((await real.call('launchInstance', launch(rp.presets[0].id))) as { id: string }).id;
+  const fid = ((await double.call('launchInstance', launch(fp.presets[0].id))) as { id: string }).id;
   type List = { instances: Array<{ id: string; state: string }> };
   const stateOf = (id: string) => (v: unknown) => (v as List).instances.find((i) => i.id === id)?.state;
   const running = (id: string) => (v: unknown) => stateOf(id)(v) === 'running';
-  const [rl, fl] = [await until(real, 'listInstances', { all: false }, running(rid)), await until(double, 'listInstances', { all: false }, running(fid), () => fake.tick(3000))];
-  assert.deepEqual(shapeDifferences((rl as List).instances.find((i) => i.id === rid), (fl as List).instances.find((i) => i.id === fid)), []);
+  const [rl, fl] = [
+    await until(real, 'listInstances', { all: false }, running(rid)),
+    await until(double, 'listInstances', { all: false }, running(fid), () => fake.tick(3000)),
+  ];
+  assert.deepEqual(
+    shapeDifferences(
+      (rl as List).instances.find((i) => i.id === rid),
+      (fl as List).instances.find((i) => i.id === fid),
+    ),
+    [],
+  );
 
-  const [re, fe] = [await answer(real, 'explainAction', { id: rid, action: 'terminate' }), await answer(double, 'explainAction', { id: fid, action: 'terminate' })];
+  const [re, fe] = [
+    await answer(real, 'explainAction', { id: rid, action: 'terminate' }),
+    await answer(double, 'explainAction', { id: fid, action: 'terminate' }),
+  ];
   assert.ok('value' in re && 'value' in fe, 'both explain');
   assert.deepEqual(shapeDifferences(re.value, fe.value), []);
-  const conf = (a: Answer) => 'value' in a ? [(a.value as { confirmation: string }).confirmation, (a.value as { confirmText: string }).confirmText] : null;
+  const conf = (a: Answer) => ('value' in a ? [(a.value as { confirmation: string }).confirmation, (a.value as { confirmText: string }).confirmText] : null);
   assert.deepEqual(conf(fe), conf(re), 'terminating asks for the name on both');
 
   const wrong = (id: string) => ({ id, action: 'terminate', confirmText: 'not-its-name' });

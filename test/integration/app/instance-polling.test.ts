@@ -34,16 +34,25 @@ describe('app instance polling (moto, injected poll timers)', { skip }, () => {
 
   it('an instance launched outside the app shows up in the instances topic and the status line', async () => {
     await moto.reset();
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: moto.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: moto.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
     const env = { ...process.env, AWS_ENDPOINT_URL: moto.endpoint, SCOPECLOUD_OWNER: 'maria' };
-    const settings: Settings = { ...defaultSettings(dir), target: { kind: 's3', bucket: 'b', prefix: '', region: moto.region, profile: '', endpoint: '' } as Settings['target'] };
+    const settings: Settings = {
+      ...defaultSettings(dir),
+      target: { kind: 's3', bucket: 'b', prefix: '', region: moto.region, profile: '', endpoint: '' } as Settings['target'],
+    };
     const time = new FakeTime();
     const hub = createEventHub({ minGapMs: 0 });
     const events: AppEvent[] = [];
     hub.subscribe((e) => events.push(e));
     let compute: ReturnType<typeof createComputeApi> | null = null;
     const contexts = createAwsContexts({
-      env, owner: 'maria', cacheFile: join(dir, 'compute.json'),
+      env,
+      owner: 'maria',
+      cacheFile: join(dir, 'compute.json'),
       background: { guardrails: false, pollInstances: true, pollTimers: time, onInstancesChanged: (list) => compute?.instancesPolled(list) },
     });
     compute = createComputeApi({ settings: () => settings, context: (s) => contexts.of(s), env, hub });

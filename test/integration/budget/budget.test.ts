@@ -28,7 +28,9 @@ async function createBudget(moto: MotoServer, name: string, limit: number, actua
 
 describe('budgets and the budget guard against moto', { skip }, () => {
   let moto: MotoServer;
-  useMoto((m) => { moto = m; });
+  useMoto((m) => {
+    moto = m;
+  });
 
   it('reads budgets with 50/80/100 % thresholds', async () => {
     await createBudget(moto, 'lab', 200, 170);
@@ -39,7 +41,11 @@ describe('budgets and the budget guard against moto', { skip }, () => {
     assert.equal(lab.limit, 200);
     assert.equal(lab.actual, 170);
     assert.equal(lab.percentUsed, 85);
-    assert.deepEqual(lab.thresholds, [{ percent: 50, crossed: true }, { percent: 80, crossed: true }, { percent: 100, crossed: false }]);
+    assert.deepEqual(lab.thresholds, [
+      { percent: 50, crossed: true },
+      { percent: 80, crossed: true },
+      { percent: 100, crossed: false },
+    ]);
     assert.equal(lab.level, 80);
     assert.equal(list.find((b) => b.name === 'pilot')!.level, 0);
   });
@@ -49,7 +55,10 @@ describe('budgets and the budget guard against moto', { skip }, () => {
     const { services } = computeOn(moto, { clock: fakeClock() });
     const first = (await services.guardrails.tick()).filter((e) => e.kind === 'budget-threshold');
     assert.deepEqual(first, [{ kind: 'budget-threshold', budget: 'lab', level: 50, spent: 55, limit: 100 }]);
-    assert.deepEqual((await services.guardrails.tick()).filter((e) => e.kind === 'budget-threshold'), []);
+    assert.deepEqual(
+      (await services.guardrails.tick()).filter((e) => e.kind === 'budget-threshold'),
+      [],
+    );
   });
 
   it('a budget that does not exist is a clear error', async () => {
@@ -108,7 +117,10 @@ describe('budgets and the budget guard against moto', { skip }, () => {
 
   it('falls back to the local monthly limit when the account has no budget', async () => {
     const { services } = computeOn(moto, { clock: fakeClock(), localMonthlyLimitUsd: 1 });
-    await assert.rejects(services.instances.launch({ preset: 'small-analysis' }), (e: BudgetError) => e.code === 'BUDGET_EXCEEDED' && /local monthly limit/.test(e.message));
+    await assert.rejects(
+      services.instances.launch({ preset: 'small-analysis' }),
+      (e: BudgetError) => e.code === 'BUDGET_EXCEEDED' && /local monthly limit/.test(e.message),
+    );
     const free = computeOn(moto, { clock: fakeClock() }).services;
     const r = await free.instances.launch({ preset: 'small-analysis' });
     assert.equal(r.guard?.checked, false, 'no budget at all: launch allowed, marked unchecked');

@@ -108,11 +108,20 @@ test('a wrong endpoint exits 4 and keeps the files queued', async () => {
   const home = join(work, 'home-unreachable');
   const port = await freePort();
   const env = envFor(home);
-  assert.equal((await runCli(['config', 'target', 's3', '--bucket', 'lab-data', '--region', 'eu-west-1', '--endpoint', `http://127.0.0.1:${port}`], env)).code, 0);
+  assert.equal(
+    (await runCli(['config', 'target', 's3', '--bucket', 'lab-data', '--region', 'eu-west-1', '--endpoint', `http://127.0.0.1:${port}`], env)).code,
+    0,
+  );
   const { dir } = await acquisition('run4', { 'a.tif': 100 });
   const res = await runCli(['upload', dir, '--unreachable-timeout', '3'], env, 90_000);
   assert.equal(res.code, 4, res.stdout + res.stderr);
-  assert.equal(res.stderr.trim().split('\n').filter((l) => l.startsWith('scopecloud upload:')).length, 1);
+  assert.equal(
+    res.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('scopecloud upload:')).length,
+    1,
+  );
   const status = await runCli(['status', '--json'], env);
   const s = JSON.parse(status.stdout) as { counts: Record<string, number> };
   assert.equal(s.counts.verified, 0);
@@ -129,7 +138,10 @@ test('local archive (the embedded default): watch --once archives, verifies and 
   assert.equal(res.code, 0, res.stderr);
   const archive = join(home, 'archive');
   for (const [rel, buf] of data) assert.ok((await readFile(join(archive, 'scope', rel))).equals(buf), rel);
-  const manifest = JSON.parse(await readFile(join(archive, 'scope', 'mouse1', 'manifest.json'), 'utf8')) as { files: Array<{ path: string; size: number }>; closedBy: string };
+  const manifest = JSON.parse(await readFile(join(archive, 'scope', 'mouse1', 'manifest.json'), 'utf8')) as {
+    files: Array<{ path: string; size: number }>;
+    closedBy: string;
+  };
   assert.equal(manifest.closedBy, 'marker');
   assert.deepEqual(manifest.files.map((f) => f.path).sort(), ['t0.tif', 't1.tif']);
 });

@@ -67,16 +67,32 @@ test(`config set watch.folders warns about a missing and an unreadable folder, a
   assert.equal(res.code, 0, res.stderr);
   const lines = res.stderr.trim().split('\n');
   assert.equal(lines.length, 2, res.stderr);
-  assert.equal(lines[0], `warning: ${missing} is missing: the folder is not there (was the drive unmounted, or the folder renamed or deleted?); scopecloud watch will say so, and watch it once it is there`);
-  assert.ok(lines[1].startsWith(`warning: ${locked} is not readable: permission denied: ScopeCloud runs as ${asRoot ? 'user nobody (uid 65534)' : ''}`), lines[1]);
-  assert.ok(lines[1].endsWith(', who may not read this folder (give that user read access); scopecloud watch will say so, and watch it once it is there'), lines[1]);
+  assert.equal(
+    lines[0],
+    `warning: ${missing} is missing: the folder is not there (was the drive unmounted, or the folder renamed or deleted?); scopecloud watch will say so, and watch it once it is there`,
+  );
+  assert.ok(
+    lines[1].startsWith(`warning: ${locked} is not readable: permission denied: ScopeCloud runs as ${asRoot ? 'user nobody (uid 65534)' : ''}`),
+    lines[1],
+  );
+  assert.ok(
+    lines[1].endsWith(', who may not read this folder (give that user read access); scopecloud watch will say so, and watch it once it is there'),
+    lines[1],
+  );
   assert.match(res.stdout, new RegExp(`watch folders: +${present}, ${missing}, ${locked}`));
 
   const status = await cli(['status', '--json'], home);
   assert.equal(status.code, 0, status.stderr);
   const s = JSON.parse(status.stdout) as StatusJson;
   assert.equal(s.live, false);
-  assert.deepEqual(s.folders.map((f) => [f.path, f.state, f.since]), [[present, 'stopped', null], [missing, 'missing', null], [locked, 'unreadable', null]]);
+  assert.deepEqual(
+    s.folders.map((f) => [f.path, f.state, f.since]),
+    [
+      [present, 'stopped', null],
+      [missing, 'missing', null],
+      [locked, 'unreadable', null],
+    ],
+  );
   await chmod(locked, 0o755);
 });
 
@@ -100,64 +116,76 @@ test(`watch --once archives the folders it can read, names the missing and unrea
   await assert.rejects(readFile(join(home, 'archive', 'once-locked', 's1', 'b.tif')), 'nothing of the unreadable folder was archived');
 });
 
-test(`status follows a running watch: missing since when, then watching again with the files written meanwhile, none twice (${who})`, { timeout: 90_000 }, async () => {
-  const home = join(work, 'home-live');
-  const rig = await folder('rig-live', { 's1/before.tif': 'before' });
-  const away = join(work, 'rig-live.unplugged');
-  for (const [field, value] of [['watch.stableMs', '300'], ['watch.folders', rig], ['watch.reconcileIntervalMs', '86400000']]) {
-    assert.equal((await cli(['config', 'set', field, value], home)).code, 0);
-  }
-  const watch = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'scopecloud.js'), 'watch'], {
-    env: { ...process.env, SCOPECLOUD_HOME: home, HOME: work },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(as ? { uid: as.uid, gid: as.gid } : {}),
-  });
-  let out = '';
-  let err = '';
-  watch.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  watch.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 20_000) => {
-    const end = Date.now() + ms;
-    while (!(await ok())) {
-      if (Date.now() > end || watch.exitCode !== null) assert.fail(`${what}; stdout: ${out}\nstderr: ${err}`);
-      await new Promise((r) => setTimeout(r, 100));
+test(
+  `status follows a running watch: missing since when, then watching again with the files written meanwhile, none twice (${who})`,
+  { timeout: 90_000 },
+  async () => {
+    const home = join(work, 'home-live');
+    const rig = await folder('rig-live', { 's1/before.tif': 'before' });
+    const away = join(work, 'rig-live.unplugged');
+    for (const [field, value] of [
+      ['watch.stableMs', '300'],
+      ['watch.folders', rig],
+      ['watch.reconcileIntervalMs', '86400000'],
+    ]) {
+      assert.equal((await cli(['config', 'set', field, value], home)).code, 0);
     }
-  };
-  const status = async () => JSON.parse((await cli(['status', '--json'], home)).stdout) as StatusJson;
-  try {
-    await until('before.tif verified', () => /verified .*s1\/before\.tif/.test(out));
-    const watching = (await status()).folders[0];
-    assert.equal(watching.state, 'watching');
+    const watch = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'scopecloud.js'), 'watch'], {
+      env: { ...process.env, SCOPECLOUD_HOME: home, HOME: work },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(as ? { uid: as.uid, gid: as.gid } : {}),
+    });
+    let out = '';
+    let err = '';
+    watch.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    watch.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 20_000) => {
+      const end = Date.now() + ms;
+      while (!(await ok())) {
+        if (Date.now() > end || watch.exitCode !== null) assert.fail(`${what}; stdout: ${out}\nstderr: ${err}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const status = async () => JSON.parse((await cli(['status', '--json'], home)).stdout) as StatusJson;
+    try {
+      await until('before.tif verified', () => /verified .*s1\/before\.tif/.test(out));
+      const watching = (await status()).folders[0];
+      assert.equal(watching.state, 'watching');
 
-    const t0 = Date.now();
-    await rename(rig, away);
-    await until('status shows the folder missing', async () => (await status()).folders[0]?.state === 'missing');
-    const gone = (await status()).folders[0];
-    assert.match(gone.reason ?? '', /the folder is not there/);
-    assert.ok(gone.since !== null && gone.since >= t0 - 1000 && gone.since <= Date.now(), 'since when it is missing');
-    const text = await cli(['status'], home);
-    assert.match(text.stdout, new RegExp(`^folders: +${rig}  MISSING since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d — the folder is not there`, 'm'));
-    assert.match(err, new RegExp(`watch: ${rig} is missing: the folder is not there`));
+      const t0 = Date.now();
+      await rename(rig, away);
+      await until('status shows the folder missing', async () => (await status()).folders[0]?.state === 'missing');
+      const gone = (await status()).folders[0];
+      assert.match(gone.reason ?? '', /the folder is not there/);
+      assert.ok(gone.since !== null && gone.since >= t0 - 1000 && gone.since <= Date.now(), 'since when it is missing');
+      const text = await cli(['status'], home);
+      assert.match(text.stdout, new RegExp(`^folders: +${rig}  MISSING since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d — the folder is not there`, 'm'));
+      assert.match(err, new RegExp(`watch: ${rig} is missing: the folder is not there`));
 
-    // the drive was written elsewhere while it was away
-    await mkdir(join(away, 's2'));
-    await writeFile(join(away, 's1', 'meanwhile.tif'), 'meanwhile');
-    await writeFile(join(away, 's2', 'new-session.tif'), 'new session');
-    if (as) await chownTree(away, as.uid, as.gid);
-    await rename(away, rig);
-    await until('status shows the folder watched again', async () => (await status()).folders[0]?.state === 'watching');
-    assert.match(err, new RegExp(`watch: ${rig} is back; files written while it was away are being uploaded`));
-    await until('both files written meanwhile verified', () => /verified .*s1\/meanwhile\.tif/.test(out) && /verified .*s2\/new-session\.tif/.test(out));
-    assert.equal((out.match(/verified .*s1\/before\.tif/g) ?? []).length, 1, 'before.tif was not uploaded again');
-    const archived = await readdir(join(home, 'archive', 'rig-live', 's1'));
-    assert.deepEqual(archived.filter((n) => n.endsWith('.tif')).sort(), ['before.tif', 'meanwhile.tif'], 'no second version of before.tif');
-  } finally {
-    const exited = new Promise((r) => watch.once('exit', r));
-    watch.kill('SIGINT');
-    await exited;
-  }
-  assert.equal(watch.exitCode, 0, err);
-});
+      // the drive was written elsewhere while it was away
+      await mkdir(join(away, 's2'));
+      await writeFile(join(away, 's1', 'meanwhile.tif'), 'meanwhile');
+      await writeFile(join(away, 's2', 'new-session.tif'), 'new session');
+      if (as) await chownTree(away, as.uid, as.gid);
+      await rename(away, rig);
+      await until('status shows the folder watched again', async () => (await status()).folders[0]?.state === 'watching');
+      assert.match(err, new RegExp(`watch: ${rig} is back; files written while it was away are being uploaded`));
+      await until('both files written meanwhile verified', () => /verified .*s1\/meanwhile\.tif/.test(out) && /verified .*s2\/new-session\.tif/.test(out));
+      assert.equal((out.match(/verified .*s1\/before\.tif/g) ?? []).length, 1, 'before.tif was not uploaded again');
+      const archived = await readdir(join(home, 'archive', 'rig-live', 's1'));
+      assert.deepEqual(archived.filter((n) => n.endsWith('.tif')).sort(), ['before.tif', 'meanwhile.tif'], 'no second version of before.tif');
+    } finally {
+      const exited = new Promise((r) => watch.once('exit', r));
+      watch.kill('SIGINT');
+      await exited;
+    }
+    assert.equal(watch.exitCode, 0, err);
+  },
+);
 
 test(`watch --once does not wait for a file that was still growing when its folder went away (${who})`, { timeout: 90_000 }, async () => {
   const home = join(work, 'home-growing');
@@ -170,12 +198,18 @@ test(`watch --once does not wait for a file that was still growing when its fold
   });
   let out = '';
   let err = '';
-  watch.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  watch.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  watch.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  watch.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const exited = new Promise<number | null>((r) => watch.once('exit', (code) => r(code)));
   const writer = await open(join(rig, 's1', 'movie.tif'), 'w');
   // written to every 100 ms: never unchanged for the 300 ms that would complete it
-  const growing = setInterval(() => { void writer.write(Buffer.alloc(1024, 1)); }, 100);
+  const growing = setInterval(() => {
+    void writer.write(Buffer.alloc(1024, 1));
+  }, 100);
   try {
     const end = Date.now() + 20_000;
     while (!out.includes('"growing":1')) {

@@ -75,12 +75,28 @@ async function restartsSendNothing(env: NodeJS.ProcessEnv, root: string, files: 
   await forgetReads(files);
   const changed = await runCli(['watch', root, '--once'], env);
   assert.equal(changed.code, 0, changed.stderr);
-  assert.deepEqual(await store.keys(), ['scope/mouse1/manifest.json', 'scope/mouse1/manifest.v2.json', 'scope/mouse1/t0.tif', 'scope/mouse1/t1.tif', 'scope/mouse1/t1.v2.tif']);
+  assert.deepEqual(await store.keys(), [
+    'scope/mouse1/manifest.json',
+    'scope/mouse1/manifest.v2.json',
+    'scope/mouse1/t0.tif',
+    'scope/mouse1/t1.tif',
+    'scope/mouse1/t1.v2.tif',
+  ]);
   assert.deepEqual(await readSince(files), [files[1]], 'only the changed file was read');
-  const manifest = JSON.parse((await store.read('scope/mouse1/manifest.v2.json')).toString()) as { generation: number; changes?: unknown; files: Array<{ path: string; size: number }> };
+  const manifest = JSON.parse((await store.read('scope/mouse1/manifest.v2.json')).toString()) as {
+    generation: number;
+    changes?: unknown;
+    files: Array<{ path: string; size: number }>;
+  };
   assert.equal(manifest.generation, 2);
   assert.deepEqual(manifest.changes, { since: 1, added: [], changed: ['t1.tif'], removed: [] });
-  assert.deepEqual(manifest.files.map((f) => [f.path, f.size]), [['t0.tif', 2_000_000], ['t1.tif', 3100]]);
+  assert.deepEqual(
+    manifest.files.map((f) => [f.path, f.size]),
+    [
+      ['t0.tif', 2_000_000],
+      ['t1.tif', 3100],
+    ],
+  );
 }
 
 test('local archive: three runs over a closed session leave one manifest and read no file again', { skip: skipAll }, async () => {

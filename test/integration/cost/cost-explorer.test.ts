@@ -11,31 +11,42 @@ const skip = requires(motoMissing());
 const MIN = 60_000;
 
 const byService = {
-  ResultsByTime: [{
-    TimePeriod: { Start: '2026-11-01', End: '2026-11-28' },
-    Total: {},
-    Groups: [
-      { Keys: ['Amazon Elastic Compute Cloud - Compute'], Metrics: { UnblendedCost: { Amount: '41.25', Unit: 'USD' } } },
-      { Keys: ['Amazon Simple Storage Service'], Metrics: { UnblendedCost: { Amount: '8.75', Unit: 'USD' } } },
-    ],
-    Estimated: true,
-  }],
+  ResultsByTime: [
+    {
+      TimePeriod: { Start: '2026-11-01', End: '2026-11-28' },
+      Total: {},
+      Groups: [
+        { Keys: ['Amazon Elastic Compute Cloud - Compute'], Metrics: { UnblendedCost: { Amount: '41.25', Unit: 'USD' } } },
+        { Keys: ['Amazon Simple Storage Service'], Metrics: { UnblendedCost: { Amount: '8.75', Unit: 'USD' } } },
+      ],
+      Estimated: true,
+    },
+  ],
 };
 const byOwner = {
-  ResultsByTime: [{
-    TimePeriod: { Start: '2026-11-01', End: '2026-11-28' },
-    Total: {},
-    Groups: [
-      { Keys: ['scopecloud:owner$alice'], Metrics: { UnblendedCost: { Amount: '30', Unit: 'USD' } } },
-      { Keys: ['scopecloud:owner$'], Metrics: { UnblendedCost: { Amount: '20', Unit: 'USD' } } },
-    ],
-    Estimated: true,
-  }],
+  ResultsByTime: [
+    {
+      TimePeriod: { Start: '2026-11-01', End: '2026-11-28' },
+      Total: {},
+      Groups: [
+        { Keys: ['scopecloud:owner$alice'], Metrics: { UnblendedCost: { Amount: '30', Unit: 'USD' } } },
+        { Keys: ['scopecloud:owner$'], Metrics: { UnblendedCost: { Amount: '20', Unit: 'USD' } } },
+      ],
+      Estimated: true,
+    },
+  ],
 };
 
 describe('Cost Explorer month-to-date, cached, against moto', { skip }, () => {
   let moto: MotoServer;
-  useMoto((m) => { moto = m; }, async (m) => { await m.post('/moto-api/static/ce/cost-and-usage-results', { results: [byService, byOwner] }); });
+  useMoto(
+    (m) => {
+      moto = m;
+    },
+    async (m) => {
+      await m.post('/moto-api/static/ce/cost-and-usage-results', { results: [byService, byOwner] });
+    },
+  );
 
   function counting(moto: MotoServer) {
     const real = awsClients(moto).costExplorer;
@@ -58,8 +69,20 @@ describe('Cost Explorer month-to-date, cached, against moto', { skip }, () => {
     assert.deepEqual(calls, ['SERVICE', 'scopecloud:owner']);
     assert.equal(a.fromCache, false);
     assert.equal(a.total, 50);
-    assert.deepEqual(a.byService.map((l) => [l.key, l.amount]), [['Amazon Elastic Compute Cloud - Compute', 41.25], ['Amazon Simple Storage Service', 8.75]]);
-    assert.deepEqual(a.byOwner.map((l) => [l.key, l.amount]), [['alice', 30], ['(untagged)', 20]]);
+    assert.deepEqual(
+      a.byService.map((l) => [l.key, l.amount]),
+      [
+        ['Amazon Elastic Compute Cloud - Compute', 41.25],
+        ['Amazon Simple Storage Service', 8.75],
+      ],
+    );
+    assert.deepEqual(
+      a.byOwner.map((l) => [l.key, l.amount]),
+      [
+        ['alice', 30],
+        ['(untagged)', 20],
+      ],
+    );
     assert.match(a.start, /^\d{4}-\d{2}-01$/);
   });
 
@@ -127,6 +150,9 @@ describe('Cost Explorer month-to-date, cached, against moto', { skip }, () => {
     clock.advance(60 * MIN);
     const again = await services.cost.summary();
     assert.equal(again.actual?.fromCache, true);
-    assert.ok(Math.abs(again.live.accruedCompute - 3 * 0.357) < tenSeconds, `live cost keeps ticking between Cost Explorer reads: ${again.live.accruedCompute}`);
+    assert.ok(
+      Math.abs(again.live.accruedCompute - 3 * 0.357) < tenSeconds,
+      `live cost keeps ticking between Cost Explorer reads: ${again.live.accruedCompute}`,
+    );
   });
 });

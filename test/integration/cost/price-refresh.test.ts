@@ -18,8 +18,22 @@ const NOV28 = Date.UTC(2026, 10, 28, 9);
 const refreshedTypes = Object.keys(shipped.instanceTypes).filter((t) => t !== 'g5.2xlarge');
 const newPrice = (t: string) => Math.round(shipped.regions['us-east-1']!.hourly[t]! * 1.1 * 1e4) / 1e4;
 const documents = [
-  ...refreshedTypes.map((t) => computeDocument({ instanceType: t, regionCode: 'us-east-1', usdPerHour: newPrice(t).toFixed(10), vcpu: String(shipped.instanceTypes[t]!.vcpu), memory: `${shipped.instanceTypes[t]!.memoryGiB} GiB` })),
-  computeDocument({ instanceType: 't3.medium', regionCode: 'us-east-1', usdPerHour: '0.0780000000', operatingSystem: 'Windows', licenseModel: 'License Included' }),
+  ...refreshedTypes.map((t) =>
+    computeDocument({
+      instanceType: t,
+      regionCode: 'us-east-1',
+      usdPerHour: newPrice(t).toFixed(10),
+      vcpu: String(shipped.instanceTypes[t]!.vcpu),
+      memory: `${shipped.instanceTypes[t]!.memoryGiB} GiB`,
+    }),
+  ),
+  computeDocument({
+    instanceType: 't3.medium',
+    regionCode: 'us-east-1',
+    usdPerHour: '0.0780000000',
+    operatingSystem: 'Windows',
+    licenseModel: 'License Included',
+  }),
   computeDocument({ instanceType: 't3.medium', regionCode: 'us-east-1', usdPerHour: '0.0510000000', tenancy: 'Dedicated' }),
   computeDocument({ instanceType: 't3.medium', regionCode: 'us-east-1', usdPerHour: '0.0000000000', capacitystatus: 'UnusedCapacityReservation' }),
   computeDocument({ instanceType: 't3.medium', regionCode: 'eu-west-1', usdPerHour: '0.0456000000' }),
@@ -33,8 +47,12 @@ const client = (server: PricingServer) => new PricingClient({ region: 'us-east-1
 
 describe('price refresh from the AWS Pricing API (a JSON 1.1 test server)', () => {
   let server: PricingServer;
-  before(async () => { server = await startPricingServer(documents, { pageSize: 1 }); });
-  after(async () => { await server?.stop(); });
+  before(async () => {
+    server = await startPricingServer(documents, { pageSize: 1 });
+  });
+  after(async () => {
+    await server?.stop();
+  });
 
   it('fetches every shipped type with the filters, follows NextToken, merges and persists a dated table', async () => {
     server.setMode('ok');
@@ -47,7 +65,14 @@ describe('price refresh from the AWS Pricing API (a JSON 1.1 test server)', () =
     const reqs = server.requests.slice(before);
     assert.ok(reqs.every((r) => r.target === 'AWSPriceListService.GetProducts' && r.body.ServiceCode === 'AmazonEC2'));
     const t3 = reqs.filter((r) => r.body.Filters?.some((f) => f.Field === 'instanceType' && f.Value === 't3.medium'));
-    assert.deepEqual(Object.fromEntries(t3[0]!.body.Filters!.map((f) => [f.Field, f.Value])), { instanceType: 't3.medium', regionCode: 'us-east-1', operatingSystem: 'Linux', tenancy: 'Shared', preInstalledSw: 'NA', capacitystatus: 'Used' });
+    assert.deepEqual(Object.fromEntries(t3[0]!.body.Filters!.map((f) => [f.Field, f.Value])), {
+      instanceType: 't3.medium',
+      regionCode: 'us-east-1',
+      operatingSystem: 'Linux',
+      tenancy: 'Shared',
+      preInstalledSw: 'NA',
+      capacitystatus: 'Used',
+    });
     const snaps = reqs.filter((r) => r.body.Filters?.some((f) => f.Value === 'Storage Snapshot'));
     assert.equal(snaps.length, 2, 'two snapshot products, one per page');
     assert.equal(snaps[0]!.body.NextToken, undefined);
@@ -78,7 +103,10 @@ describe('price refresh from the AWS Pricing API (a JSON 1.1 test server)', () =
     assert.equal(outcome.ok, false);
     if (outcome.ok) return;
     assert.equal(outcome.code, 'ACCESS_DENIED');
-    assert.equal(outcome.message, `Prices not refreshed: your AWS identity may not read the Pricing API (AccessDeniedException; it needs pricing:GetProducts); keeping the shipped table of ${shipped.retrieved}.`);
+    assert.equal(
+      outcome.message,
+      `Prices not refreshed: your AWS identity may not read the Pricing API (AccessDeniedException; it needs pricing:GetProducts); keeping the shipped table of ${shipped.retrieved}.`,
+    );
     assert.equal(outcome.table.source, shipped.source);
     assert.equal(store.get(REFRESHED_PRICES_KEY), undefined);
   });
@@ -86,7 +114,14 @@ describe('price refresh from the AWS Pricing API (a JSON 1.1 test server)', () =
   it('no credentials, or an endpoint that does not answer, keep the table too', async () => {
     const none = await createPriceRefresher({ pricing: null, store: createMemoryStore(), clock: fakeClock(NOV28), region: 'us-east-1', shipped }).refresh();
     assert.deepEqual([none.ok, !none.ok && none.code], [false, 'CREDENTIALS']);
-    const noCreds = new PricingClient({ region: 'us-east-1', endpoint: server.endpoint, maxAttempts: 1, credentials: async () => { throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }); } });
+    const noCreds = new PricingClient({
+      region: 'us-east-1',
+      endpoint: server.endpoint,
+      maxAttempts: 1,
+      credentials: async () => {
+        throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+      },
+    });
     const r = await createPriceRefresher({ pricing: noCreds, store: createMemoryStore(), clock: fakeClock(NOV28), region: 'us-east-1', shipped }).refresh();
     assert.deepEqual([r.ok, !r.ok && r.code], [false, 'CREDENTIALS']);
     assert.match(r.message, /no valid AWS credentials for the Pricing API \(CredentialsProviderError\); keeping the shipped table/);
@@ -97,10 +132,20 @@ describe('price refresh from the AWS Pricing API (a JSON 1.1 test server)', () =
   });
 
   it('a region the API and the table have no prices for says so, and a lookup names region and type', async () => {
-    const outcome = await createPriceRefresher({ pricing: client(server), store: createMemoryStore(), clock: fakeClock(NOV28), region: 'ap-northeast-3', shipped }).refresh();
+    const outcome = await createPriceRefresher({
+      pricing: client(server),
+      store: createMemoryStore(),
+      clock: fakeClock(NOV28),
+      region: 'ap-northeast-3',
+      shipped,
+    }).refresh();
     assert.equal(outcome.ok, true);
     assert.equal(outcome.message, `The Pricing API has no EC2 prices for region ap-northeast-3; keeping the shipped table of ${shipped.retrieved}.`);
-    assert.throws(() => hourlyPrice(outcome.table, 'ap-northeast-3', 't3.medium'), (e: unknown) => e instanceof PriceMissingError && /no prices for region ap-northeast-3 in the price table of 2025-06-01 \(known: us-east-1/.test(e.message));
+    assert.throws(
+      () => hourlyPrice(outcome.table, 'ap-northeast-3', 't3.medium'),
+      (e: unknown) =>
+        e instanceof PriceMissingError && /no prices for region ap-northeast-3 in the price table of 2025-06-01 \(known: us-east-1/.test(e.message),
+    );
     const partial: PriceTable = structuredClone(shipped);
     delete partial.regions['us-east-1']!.hourly['g5.2xlarge'];
     assert.throws(() => hourlyPrice(partial, 'us-east-1', 'g5.2xlarge'), /no price for g5\.2xlarge in us-east-1 in the price table of 2025-06-01/);
@@ -110,9 +155,15 @@ describe('price refresh from the AWS Pricing API (a JSON 1.1 test server)', () =
 describe('refreshed prices in live cost and the CLI (moto for EC2)', { skip: requires(motoMissing()) }, () => {
   let moto: MotoServer;
   let server: PricingServer;
-  useMoto((m) => { moto = m; });
-  before(async () => { server = await startPricingServer(documents, { pageSize: 5 }); });
-  after(async () => { await server?.stop(); });
+  useMoto((m) => {
+    moto = m;
+  });
+  before(async () => {
+    server = await startPricingServer(documents, { pageSize: 5 });
+  });
+  after(async () => {
+    await server?.stop();
+  });
 
   it('scopecloud cost --refresh-prices: live cost uses the refreshed price and names the table', async () => {
     const clock = fakeClock(Date.now());
@@ -122,8 +173,15 @@ describe('refreshed prices in live cost and the CLI (moto for EC2)', { skip: req
     const lines: string[] = [];
     const io: CliIo = { out: (l) => lines.push(l), err: (l) => lines.push(l), stopSignal: new AbortController().signal };
     assert.equal(await runCost(['--refresh-prices', '--live-only'], io, async () => services), ExitCode.ok);
-    assert.match(lines[0]!, /^Prices refreshed from the AWS Pricing API for us-east-1 on \d{4}-\d{2}-\d{2}: 13 instance types, EBS gp3, snapshots\. No price in us-east-1 for g5\.2xlarge/);
-    assert.match(lines[1]!, /^Live \(estimate, prices: AWS Pricing API, fetched \d{4}-\d{2}-\d{2}\): 1 running at \$0\.39\/h, .*disks \$8\.50\/month/, 'c7i.2xlarge at 0.3927 and 100 GB gp3 at 0.085');
+    assert.match(
+      lines[0]!,
+      /^Prices refreshed from the AWS Pricing API for us-east-1 on \d{4}-\d{2}-\d{2}: 13 instance types, EBS gp3, snapshots\. No price in us-east-1 for g5\.2xlarge/,
+    );
+    assert.match(
+      lines[1]!,
+      /^Live \(estimate, prices: AWS Pricing API, fetched \d{4}-\d{2}-\d{2}\): 1 running at \$0\.39\/h, .*disks \$8\.50\/month/,
+      'c7i.2xlarge at 0.3927 and 100 GB gp3 at 0.085',
+    );
     const json: string[] = [];
     assert.equal(await runCost(['--json', '--live-only'], { ...io, out: (l) => json.push(l) }, async () => services), ExitCode.ok);
     const parsed = JSON.parse(json.join('\n')) as { prices: { label: string }; running: { hourlyPrice: number }[] };
@@ -137,7 +195,11 @@ describe('refreshed prices in live cost and the CLI (moto for EC2)', { skip: req
     const denied: string[] = [];
     assert.equal(await runCost(['--json', '--refresh-prices', '--live-only'], { ...io, out: (l) => denied.push(l) }, async () => restarted), ExitCode.ok);
     server.setMode('ok');
-    const d = JSON.parse(denied.join('\n')) as { priceRefresh: { ok: boolean; code: string; message: string }; prices: { label: string }; live: { hourlyRate: number } };
+    const d = JSON.parse(denied.join('\n')) as {
+      priceRefresh: { ok: boolean; code: string; message: string };
+      prices: { label: string };
+      live: { hourlyRate: number };
+    };
     assert.deepEqual([d.priceRefresh.ok, d.priceRefresh.code], [false, 'ACCESS_DENIED']);
     assert.match(d.priceRefresh.message, /keeping the AWS Pricing API, fetched/);
     assert.match(d.prices.label, /^AWS Pricing API, fetched/);

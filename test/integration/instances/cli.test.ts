@@ -66,7 +66,10 @@ describe('instances, budget and cost commands against moto', { skip }, () => {
     const listIo = capture();
     assert.equal(await runInstances(['list', '--json'], listIo, compute), ExitCode.ok);
     const list = JSON.parse(listIo.text()) as { id: string; state: string }[];
-    assert.deepEqual(list.map((i) => i.id), [launched.instance.id]);
+    assert.deepEqual(
+      list.map((i) => i.id),
+      [launched.instance.id],
+    );
     const human = capture();
     await runInstances([], human, compute);
     assert.match(human.text(), new RegExp(launched.instance.id));
@@ -91,13 +94,21 @@ describe('instances, budget and cost commands against moto', { skip }, () => {
     await expectCliError(runInstances(['launch', '--preset', 'tiny', '--yes'], capture(), compute), ExitCode.usage, /unknown preset "tiny"/);
     await expectCliError(runInstances(['launch', '--preset', 'gpu', '--max-runtime', 'soon', '--yes'], capture(), compute), ExitCode.usage, /--max-runtime/);
     await expectCliError(runInstances(['fly'], capture(), compute), ExitCode.usage, /unknown instances action/);
-    await expectCliError(runInstances(['launch', '--preset', 'gpu', '--user-data-file', '/nonexistent/x.sh', '--yes'], capture(), compute), ExitCode.usage, /user-data-file/);
+    await expectCliError(
+      runInstances(['launch', '--preset', 'gpu', '--user-data-file', '/nonexistent/x.sh', '--yes'], capture(), compute),
+      ExitCode.usage,
+      /user-data-file/,
+    );
     await expectCliError(runBudget(['--name', 'missing'], capture(), compute), ExitCode.usage, /no AWS Budget named "missing"/);
   });
 
   it("the lab's limit per instance cuts a preset's longer default and refuses a longer request", async () => {
     s = computeOn(moto, { clock: fakeClock(), maxRuntimeLimitMinutes: 120 }).services;
-    await expectCliError(runInstances(['launch', '--preset', 'gpu', '--max-runtime', '121', '--yes'], capture(), compute), ExitCode.usage, /longer than the lab's limit of 120 min/);
+    await expectCliError(
+      runInstances(['launch', '--preset', 'gpu', '--max-runtime', '121', '--yes'], capture(), compute),
+      ExitCode.usage,
+      /longer than the lab's limit of 120 min/,
+    );
     assert.equal((await s.instances.list()).length, 0, 'nothing launched');
     const io = capture();
     assert.equal(await runInstances(['launch', '--preset', 'gpu', '--yes', '--json'], io, compute), ExitCode.ok);
@@ -107,10 +118,18 @@ describe('instances, budget and cost commands against moto', { skip }, () => {
   });
 
   it('budget shows thresholds; a launch past the budget is refused, then overridden', async () => {
-    await awsClients(moto).budgets.send(new CreateBudgetCommand({
-      AccountId: '123456789012',
-      Budget: { BudgetName: 'lab', BudgetLimit: { Amount: '10', Unit: 'USD' }, TimeUnit: 'MONTHLY', BudgetType: 'COST', CalculatedSpend: { ActualSpend: { Amount: '8.5', Unit: 'USD' } } },
-    }));
+    await awsClients(moto).budgets.send(
+      new CreateBudgetCommand({
+        AccountId: '123456789012',
+        Budget: {
+          BudgetName: 'lab',
+          BudgetLimit: { Amount: '10', Unit: 'USD' },
+          TimeUnit: 'MONTHLY',
+          BudgetType: 'COST',
+          CalculatedSpend: { ActualSpend: { Amount: '8.5', Unit: 'USD' } },
+        },
+      }),
+    );
     const io = capture();
     assert.equal(await runBudget([], io, compute), ExitCode.ok);
     assert.match(io.text(), /lab .*\$10\.00 .*\$8\.50 .*85%.*80% crossed/);
@@ -118,7 +137,11 @@ describe('instances, budget and cost commands against moto', { skip }, () => {
     await runBudget(['--json'], json, compute);
     assert.equal((JSON.parse(json.text()) as { level: number }[])[0].level, 80);
 
-    await expectCliError(runInstances(['launch', '--preset', 'gpu', '--yes'], capture(), compute), ExitCode.failure, /refused: projected .* exceeds the budget "lab"/);
+    await expectCliError(
+      runInstances(['launch', '--preset', 'gpu', '--yes'], capture(), compute),
+      ExitCode.failure,
+      /refused: projected .* exceeds the budget "lab"/,
+    );
     assert.equal(await runInstances(['launch', '--preset', 'gpu', '--yes', '--override-budget', 'grant deadline'], capture(), compute), ExitCode.ok);
     const overrides = capture();
     await runBudget(['overrides'], overrides, compute);
@@ -127,7 +150,17 @@ describe('instances, budget and cost commands against moto', { skip }, () => {
 
   it('cost prints live cost and the cached month-to-date', async () => {
     await moto.post('/moto-api/static/ce/cost-and-usage-results', {
-      results: [{ ResultsByTime: [{ TimePeriod: { Start: '2026-11-01', End: '2026-11-28' }, Total: {}, Groups: [{ Keys: ['Amazon Elastic Compute Cloud - Compute'], Metrics: { UnblendedCost: { Amount: '12.34', Unit: 'USD' } } }] }] }],
+      results: [
+        {
+          ResultsByTime: [
+            {
+              TimePeriod: { Start: '2026-11-01', End: '2026-11-28' },
+              Total: {},
+              Groups: [{ Keys: ['Amazon Elastic Compute Cloud - Compute'], Metrics: { UnblendedCost: { Amount: '12.34', Unit: 'USD' } } }],
+            },
+          ],
+        },
+      ],
     });
     await s.instances.launch({ preset: 'small-analysis' });
     const io = capture();

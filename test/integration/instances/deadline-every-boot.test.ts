@@ -53,7 +53,13 @@ async function untilState(id: string, want: string, timeoutMs = 15_000): Promise
 test('after a reboot and after a start, a stop preset stops itself again, its deadline counted from that boot', { skip }, async () => {
   // no S3 here: the user data of a manual launch needs none
   const sim = await startInstanceSimulator({
-    ec2, s3Endpoint: 'http://127.0.0.1:9', s3Credentials: moto.credentials, region: moto.region, root, minuteMs: MINUTE_MS, pollMs: 100,
+    ec2,
+    s3Endpoint: 'http://127.0.0.1:9',
+    s3Credentials: moto.credentials,
+    region: moto.region,
+    root,
+    minuteMs: MINUTE_MS,
+    pollMs: 100,
   });
   try {
     const { services } = computeOn(moto, { clock: fakeClock() });
@@ -79,7 +85,11 @@ test('after a reboot and after a start, a stop preset stops itself again, its de
     inst = await sim.waitBootEnded(id, 3, 20_000);
     assert.equal(inst.boots[2].ended, 'timer', 'the started instance ended by its own deadline');
     assert.ok(inst.boots[2].endedAt! - inst.boots[2].startedAt >= MINUTE_MS, 'a full maximum runtime after the start');
-    assert.deepEqual((await inst.boots[2].shutdownRequests()).map((r) => r.split(' ').slice(0, 2).join(' ')), ['-h +1'], 'one deadline, armed once, at that boot');
+    assert.deepEqual(
+      (await inst.boots[2].shutdownRequests()).map((r) => r.split(' ').slice(0, 2).join(' ')),
+      ['-h +1'],
+      'one deadline, armed once, at that boot',
+    );
     await untilState(id, 'stopped');
     // stopped, not looping: it booted exactly three times and nothing started it again
     assert.equal(sim.instances().find((i) => i.id === id)!.boots.length, 3);

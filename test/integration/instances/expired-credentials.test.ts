@@ -16,7 +16,10 @@ describe('expired credentials (ExpiredToken injected by the fault proxy in front
     moto = await startMoto();
     proxy = await startFaultProxy({ target: moto.endpoint, operationOf: awsQueryOperation, bufferBody: true });
   });
-  after(async () => { await proxy?.stop(); await moto?.stop(); });
+  after(async () => {
+    await proxy?.stop();
+    await moto?.stop();
+  });
 
   it('`instances list` fails with one clear line and the AWS exit code', async () => {
     const { services } = computeOn(moto, { clock: fakeClock(), ...awsClients(moto, { endpoint: proxy.endpoint }) });
@@ -26,13 +29,16 @@ describe('expired credentials (ExpiredToken injected by the fault proxy in front
 
     proxy.setRules([{ match: 'DescribeInstances', fault: faults.ec2Error('ExpiredToken', 'The security token included in the request is expired') }]);
     const before = proxy.stats().injected.DescribeInstances ?? 0;
-    await assert.rejects(runInstances(['list'], io, async () => services), (e: CliError) => {
-      assert.ok(e instanceof CliError, `expected CliError, got ${(e as Error).name}: ${(e as Error).message}`);
-      assert.equal(e.exitCode, ExitCode.aws);
-      assert.match(e.message, /list instances: AWS credentials are missing, invalid or expired \(ExpiredToken\); sign in again/);
-      assert.ok(!e.message.includes('\n'), 'one line');
-      return true;
-    });
+    await assert.rejects(
+      runInstances(['list'], io, async () => services),
+      (e: CliError) => {
+        assert.ok(e instanceof CliError, `expected CliError, got ${(e as Error).name}: ${(e as Error).message}`);
+        assert.equal(e.exitCode, ExitCode.aws);
+        assert.match(e.message, /list instances: AWS credentials are missing, invalid or expired \(ExpiredToken\); sign in again/);
+        assert.ok(!e.message.includes('\n'), 'one line');
+        return true;
+      },
+    );
     assert.equal((proxy.stats().injected.DescribeInstances ?? 0) - before, 1, 'not retried: an expired token does not heal');
   });
 });

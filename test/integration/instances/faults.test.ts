@@ -60,7 +60,10 @@ describe('faults between the app and AWS (fault proxy in front of moto)', { skip
     const clients = awsClients(moto, { endpoint: proxy.endpoint, maxAttempts: 1 });
     const { services } = computeOn(moto, { clock: fakeClock(), ...clients });
     proxy.setRules([{ match: 'RunInstances', fault: faults.slowDown() }]);
-    await assert.rejects(services.instances.launch({ preset: 'small-analysis' }), (e: ComputeError) => e instanceof ComputeError && /launch small-analysis/.test(e.message));
+    await assert.rejects(
+      services.instances.launch({ preset: 'small-analysis' }),
+      (e: ComputeError) => e instanceof ComputeError && /launch small-analysis/.test(e.message),
+    );
     assert.equal(await instanceCount(), 0);
   });
 

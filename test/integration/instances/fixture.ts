@@ -20,7 +20,12 @@ export interface FakeClock {
 
 export function fakeClock(start = Date.now()): FakeClock {
   let t = start;
-  return { now: () => t, advance: (ms) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 export const manualTimers: Intervals & { fire(): void } = (() => {

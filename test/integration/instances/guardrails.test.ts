@@ -29,7 +29,9 @@ async function putCpu(moto: MotoServer, instanceId: string, clock: FakeClock, va
 
 describe('guardrails against moto', { skip }, () => {
   let moto: MotoServer;
-  useMoto((m) => { moto = m; });
+  useMoto((m) => {
+    moto = m;
+  });
 
   it('stops or terminates instances past their max runtime, leaves the others', async () => {
     const clock = fakeClock();
@@ -40,13 +42,19 @@ describe('guardrails against moto', { skip }, () => {
     const long = (await services.instances.launch({ preset: 'large-memory' })).instance; // 480 min
 
     clock.advance(30 * MIN);
-    assert.deepEqual((await services.guardrails.tick()).filter((e) => e.kind === 'max-runtime'), []);
+    assert.deepEqual(
+      (await services.guardrails.tick()).filter((e) => e.kind === 'max-runtime'),
+      [],
+    );
 
     clock.advance(215 * MIN); // 245 min: past small (240 + 2 grace) and big (60)
     const fired = (await services.guardrails.tick()).filter((e) => e.kind === 'max-runtime');
     assert.deepEqual(
       fired.map((e) => [e.instanceId, e.kind === 'max-runtime' ? e.action : null]).sort(),
-      [[small.id, 'stop'], [big.id, 'terminate']].sort(),
+      [
+        [small.id, 'stop'],
+        [big.id, 'terminate'],
+      ].sort(),
     );
     assert.ok(fired.every((e) => e.kind === 'max-runtime' && e.error === null));
     assert.deepEqual(events.filter((e) => e.kind === 'max-runtime').length, 2, 'events also go to onEvent');
@@ -71,7 +79,10 @@ describe('guardrails against moto', { skip }, () => {
     await putCpu(moto, idle.id, clock, [1.5, 0.8, 2.0, 1.1, 0.5, 0.9]);
     await putCpu(moto, busy.id, clock, [1.0, 2.0, 85, 90, 70, 60]);
     const first = await services.guardrails.tick();
-    assert.deepEqual(first.map((e) => [e.kind, 'instanceId' in e ? e.instanceId : null]), [['idle-warning', idle.id]]);
+    assert.deepEqual(
+      first.map((e) => [e.kind, 'instanceId' in e ? e.instanceId : null]),
+      [['idle-warning', idle.id]],
+    );
     const warn = first[0];
     assert.ok(warn.kind === 'idle-warning' && warn.averageCpu !== null && warn.averageCpu < 5);
 
@@ -80,7 +91,10 @@ describe('guardrails against moto', { skip }, () => {
     clock.advance(16 * MIN);
     await putCpu(moto, idle.id, clock, [0.5, 0.7, 0.6, 0.4, 0.6, 0.5]);
     const second = await services.guardrails.tick();
-    assert.deepEqual(second.map((e) => [e.kind, 'instanceId' in e ? e.instanceId : null]), [['idle-stopped', idle.id]]);
+    assert.deepEqual(
+      second.map((e) => [e.kind, 'instanceId' in e ? e.instanceId : null]),
+      [['idle-stopped', idle.id]],
+    );
     const states = Object.fromEntries((await services.instances.list()).map((i) => [i.id, i.state]));
     assert.ok(['stopping', 'stopped'].includes(states[idle.id]));
     assert.equal(states[busy.id], 'running');

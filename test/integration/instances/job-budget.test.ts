@@ -13,8 +13,12 @@ import { requires } from '../../support/requirements.ts';
 
 describe('the budget guard for EC2 analyses', { skip: requires(motoMissing()) }, () => {
   let moto: MotoServer;
-  before(async () => { moto = await startMoto(); });
-  after(async () => { await moto?.stop(); });
+  before(async () => {
+    moto = await startMoto();
+  });
+  after(async () => {
+    await moto?.stop();
+  });
 
   it('counts every shard instance for the whole maximum runtime, and refuses past the limit', async () => {
     const probe = computeOn(moto, { clock: fakeClock() }).services;
@@ -23,12 +27,17 @@ describe('the budget guard for EC2 analyses', { skip: requires(motoMissing()) },
     const fits = computeOn(moto, { clock: fakeClock(), localMonthlyLimitUsd: 6 * price + 0.01 }).services;
     await checkJobBudget(fits, { name: 'mouse11', instanceType: 'c7i.2xlarge', instances: 2, hours: 3 });
     const tight = computeOn(moto, { clock: fakeClock(), localMonthlyLimitUsd: 6 * price - 0.01 }).services;
-    await assert.rejects(checkJobBudget(tight, { name: 'mouse11', instanceType: 'c7i.2xlarge', instances: 2, hours: 3 }),
-      (e: BudgetError) => e instanceof BudgetError && e.code === 'BUDGET_EXCEEDED' && /analysis mouse11/.test(e.message));
+    await assert.rejects(
+      checkJobBudget(tight, { name: 'mouse11', instanceType: 'c7i.2xlarge', instances: 2, hours: 3 }),
+      (e: BudgetError) => e instanceof BudgetError && e.code === 'BUDGET_EXCEEDED' && /analysis mouse11/.test(e.message),
+    );
     await checkJobBudget(tight, { name: 'mouse11', instanceType: 'c7i.2xlarge', instances: 1, hours: 3 });
     // an administrator's override goes through and is recorded
     await checkJobBudget(tight, { name: 'mouse11', instanceType: 'c7i.2xlarge', instances: 2, hours: 3, override: { reason: 'grant deadline', by: 'maria' } });
-    assert.deepEqual(tight.guard.overrides().map((o) => [o.by, o.reason]), [['maria', 'grant deadline']]);
+    assert.deepEqual(
+      tight.guard.overrides().map((o) => [o.by, o.reason]),
+      [['maria', 'grant deadline']],
+    );
   });
 
   it('an instance type without a price is refused rather than launched at an unknown cost', async () => {

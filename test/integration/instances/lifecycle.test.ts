@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand,
-  DescribeSecurityGroupsCommand,
-  DescribeVolumesCommand,
-} from '@aws-sdk/client-ec2';
+import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { useMoto, motoMissing, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock } from './fixture.ts';
 import { ComputeError } from '../../../main/aws/errors.ts';
@@ -19,7 +14,9 @@ const skip = requires(motoMissing());
 
 describe('instance lifecycle against moto', { skip }, () => {
   let moto: MotoServer;
-  useMoto((m) => { moto = m; });
+  useMoto((m) => {
+    moto = m;
+  });
 
   it('launches with IMDSv2, no SSH, tags, shutdown timer and behaviour, gp3 root disk', async () => {
     const clock = fakeClock();
@@ -42,7 +39,10 @@ describe('instance lifecycle against moto', { skip }, () => {
     assert.equal(tags[TAG.launchToken], result.clientToken);
 
     const groups = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: (raw.SecurityGroups ?? []).map((g) => g.GroupId!) }));
-    assert.deepEqual(groups.SecurityGroups!.map((g) => g.GroupName), [NO_INGRESS_GROUP]);
+    assert.deepEqual(
+      groups.SecurityGroups!.map((g) => g.GroupName),
+      [NO_INGRESS_GROUP],
+    );
     assert.deepEqual(groups.SecurityGroups![0].IpPermissions ?? [], [], 'no inbound rules at all, so no port 22');
 
     const ud = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: raw.InstanceId, Attribute: 'userData' }));
@@ -76,7 +76,12 @@ describe('instance lifecycle against moto', { skip }, () => {
     const ec2 = awsClients(moto).ec2;
     const { AuthorizeSecurityGroupIngressCommand } = await import('@aws-sdk/client-ec2');
     const group = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [NO_INGRESS_GROUP] }] }))).SecurityGroups![0];
-    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: group.GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: group.GroupId,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      }),
+    );
     await services.instances.launch({ preset: 'small-analysis' });
     const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [NO_INGRESS_GROUP] }] }))).SecurityGroups!;
     assert.equal(groups.length, 1);
@@ -119,7 +124,10 @@ describe('instance lifecycle against moto', { skip }, () => {
     const t = await services.instances.explain('terminate', instance.id);
     assert.equal(t.explanation.confirmation, 'name');
     assert.match(t.explanation.lost.join(' '), /disk/);
-    await assert.rejects(services.instances.terminate(instance.id, { confirm: 'yes' }), (e: ComputeError) => e.code === 'CONFIRMATION_REQUIRED' && e.message.includes(instance.id));
+    await assert.rejects(
+      services.instances.terminate(instance.id, { confirm: 'yes' }),
+      (e: ComputeError) => e.code === 'CONFIRMATION_REQUIRED' && e.message.includes(instance.id),
+    );
     const gone = await services.instances.terminate(instance.id, { confirm: 'box' });
     assert.ok(['shutting-down', 'terminated'].includes(gone.currentState));
     assert.equal((await services.instances.list()).length, 0, 'terminated instances are not listed');
@@ -129,7 +137,10 @@ describe('instance lifecycle against moto', { skip }, () => {
     const { services } = computeOn(moto, { clock: fakeClock() });
     await assert.rejects(services.instances.stop('i-0123456789abcdef0'), (e: ComputeError) => e.code === 'UNKNOWN_INSTANCE');
     await assert.rejects(services.instances.get('my-box'), (e: ComputeError) => e.code === 'UNKNOWN_INSTANCE' && /not an instance id/.test(e.message));
-    await assert.rejects(services.instances.launch({ preset: 'huge' }), (e: ComputeError) => e.code === 'UNKNOWN_PRESET' && e.message.includes('small-analysis'));
+    await assert.rejects(
+      services.instances.launch({ preset: 'huge' }),
+      (e: ComputeError) => e.code === 'UNKNOWN_PRESET' && e.message.includes('small-analysis'),
+    );
     await assert.rejects(
       services.instances.launch({ preset: 'small-analysis', script: 'x'.repeat(17_000) }),
       (e: ComputeError) => e.code === 'USER_DATA_TOO_LARGE' && /16384/.test(e.message),
@@ -157,7 +168,10 @@ describe('instance lifecycle against moto', { skip }, () => {
     const { instance } = await services.instances.launch({ preset: 'small-analysis' });
     const image = await services.images.createImage(instance.id, { name: 'suite2p env v1', owner: 'tester' });
     const images = await services.images.listImages();
-    assert.deepEqual(images.map((i) => i.id), [image.id]);
+    assert.deepEqual(
+      images.map((i) => i.id),
+      [image.id],
+    );
     assert.ok(images[0].snapshotIds.length >= 1);
     const perGb = loadPriceTable().regions['us-east-1'].snapshotPerGbMonth;
     assert.equal(images[0].monthlyCost, images[0].sizeGb * perGb);
@@ -166,7 +180,10 @@ describe('instance lifecycle against moto', { skip }, () => {
     assert.equal(snaps[0].imageId, image.id);
 
     const relaunched = await services.instances.launch({ preset: 'small-analysis', imageId: image.id });
-    assert.equal((await awsClients(moto).ec2.send(new DescribeInstancesCommand({ InstanceIds: [relaunched.instance.id] }))).Reservations![0].Instances![0].ImageId, image.id);
+    assert.equal(
+      (await awsClients(moto).ec2.send(new DescribeInstancesCommand({ InstanceIds: [relaunched.instance.id] }))).Reservations![0].Instances![0].ImageId,
+      image.id,
+    );
 
     const del = await services.images.deleteImage(image.id);
     assert.deepEqual(del.deletedSnapshots.sort(), [...images[0].snapshotIds].sort());

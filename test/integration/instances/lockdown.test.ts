@@ -9,8 +9,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  DescribeImagesCommand, DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand,
-  DescribeVolumesCommand, EC2Client,
+  DescribeImagesCommand,
+  DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
 } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { ensureJobInstanceProfile } from '../../../main/iam/instance-profile.ts';
@@ -63,7 +67,10 @@ async function lockdownOf(id: string) {
     httpTokens: raw.MetadataOptions?.HttpTokens,
     keyName: raw.KeyName ?? null,
     groups: groups.map((g) => ({ name: g.GroupName, ingress: g.IpPermissions ?? [] })),
-    deadlineArmed: script.split('\n').slice(0, 4).some((l) => /^shutdown -h \+\d+ /.test(l)),
+    deadlineArmed: script
+      .split('\n')
+      .slice(0, 4)
+      .some((l) => /^shutdown -h \+\d+ /.test(l)),
     perBootDeadline: script.includes(`/${PER_BOOT_SCRIPT}`) && script.includes('/var/lib/cloud/scripts/per-boot') && deadline !== null,
     deadlineTag: raw.Tags?.find((t) => t.Key === TAG.deadline)?.Value,
   };
@@ -82,7 +89,10 @@ test('a manual launch and an analysis shard are locked down the same way', { ski
   const workerPath = await writeFakeWorker(join(root, 'worker'), 'hang');
   const worker = () => describeWorker(workerPath);
   const jobs = createJobService({
-    store, workDir: join(root, 'work'), owner: 'tester', worker,
+    store,
+    workDir: join(root, 'work'),
+    owner: 'tester',
+    worker,
     ec2: createEc2JobRunner({ ec2, store, region: moto.region, worker, owner: 'tester' }),
   });
   const imageId = (await ec2.send(new DescribeImagesCommand({}))).Images![0].ImageId!;
@@ -99,7 +109,10 @@ test('a manual launch and an analysis shard are locked down the same way', { ski
 
   const a = await lockdownOf(manual.instance.id);
   const b = await lockdownOf(shardInstance);
-  for (const [who, l] of [['manual launch', a], ['analysis shard', b]] as const) {
+  for (const [who, l] of [
+    ['manual launch', a],
+    ['analysis shard', b],
+  ] as const) {
     assert.ok(l.volumes.length > 0 && l.volumes.every((x) => x.encrypted === true), `${who}: every volume encrypted (${JSON.stringify(l.volumes)})`);
     assert.ok(l.deleteOnTermination.length > 0 && l.deleteOnTermination.every((x) => x === true), `${who}: volumes deleted on termination`);
     assert.equal(l.httpTokens, 'required', `${who}: IMDSv2 only`);

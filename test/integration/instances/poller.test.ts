@@ -11,8 +11,12 @@ const skip = requires(motoMissing());
 
 describe('instance poller against moto (injected timers)', { skip }, () => {
   let moto: MotoServer;
-  before(async () => { moto = await startMoto(); });
-  after(async () => { await moto?.stop(); });
+  before(async () => {
+    moto = await startMoto();
+  });
+  after(async () => {
+    await moto?.stop();
+  });
 
   it('reports launches and stops seen in EC2, polls slowly while nothing changes', async () => {
     await moto.reset();
@@ -22,14 +26,21 @@ describe('instance poller against moto (injected timers)', { skip }, () => {
     let lastCall: Promise<InstanceInfo[]> = Promise.resolve([]);
     const changes: string[] = [];
     const poller = createInstancePoller({
-      list: () => { calls++; lastCall = services.instances.list(); return lastCall; },
+      list: () => {
+        calls++;
+        lastCall = services.instances.list();
+        return lastCall;
+      },
       timers: time,
       onChange: (l) => changes.push(l.map((i) => `${i.id}:${i.state}`).join(',')),
       fastMs: 2_000,
       slowMs: 60_000,
     });
     // a poll against moto is real I/O: wait for it, then let the poller schedule the next one
-    const settle = async () => { await lastCall.catch(() => undefined); await time.advance(0); };
+    const settle = async () => {
+      await lastCall.catch(() => undefined);
+      await time.advance(0);
+    };
 
     poller.start();
     await settle();

@@ -19,9 +19,20 @@ describe('spot launches (moto, RunInstances captured by the fault proxy)', { ski
     moto = await startMoto();
     proxy = await startFaultProxy({ target: moto.endpoint, operationOf: awsQueryOperation, bufferBody: true });
     // a rule that never fires, only records what RunInstances carried
-    proxy.setRules([{ match: (op, req) => { if (op === 'RunInstances') runBodies.push(new URLSearchParams(req.body?.toString('utf8'))); return false; }, fault: { kind: 'drop-request' } }]);
+    proxy.setRules([
+      {
+        match: (op, req) => {
+          if (op === 'RunInstances') runBodies.push(new URLSearchParams(req.body?.toString('utf8')));
+          return false;
+        },
+        fault: { kind: 'drop-request' },
+      },
+    ]);
   });
-  after(async () => { await proxy?.stop(); await moto?.stop(); });
+  after(async () => {
+    await proxy?.stop();
+    await moto?.stop();
+  });
 
   const launchVia = async (spot: boolean | undefined, preset: string) => {
     const { services } = computeOn(moto, { clock: fakeClock(), ...awsClients(moto, { endpoint: proxy.endpoint }) });
@@ -48,7 +59,7 @@ describe('spot launches (moto, RunInstances captured by the fault proxy)', { ski
     if (described?.InstanceLifecycle !== undefined) assert.equal(described.InstanceLifecycle, 'spot');
   });
 
-  it('on-demand by default: no market options, the preset\'s own expiry action', async () => {
+  it("on-demand by default: no market options, the preset's own expiry action", async () => {
     await moto.reset();
     const { result, body, described } = await launchVia(undefined, 'small-analysis');
     assert.equal(body.get('InstanceMarketOptions.MarketType'), null);

@@ -14,7 +14,9 @@ const HOUR = 3_600_000;
 
 describe('uptime reconciled from EC2 after the app was off (moto)', { skip }, () => {
   let moto: MotoServer;
-  useMoto((m) => { moto = m; });
+  useMoto((m) => {
+    moto = m;
+  });
 
   it('a stop and a termination done while the app was not polling end the runs at the times EC2 states', async () => {
     const clock = fakeClock(Date.now() + 60_000);
@@ -24,7 +26,10 @@ describe('uptime reconciled from EC2 after the app was off (moto)', { skip }, ()
     const b = (await services.instances.launch({ preset: 'small-analysis', name: 'terminated-while-off' })).instance;
     const rec = createUptimeRecorder(createMemoryStore());
     rec.observe(await services.instances.list(), clock.now());
-    assert.deepEqual(Object.values(rec.records()).map((r) => r.intervals.length), [1, 1]);
+    assert.deepEqual(
+      Object.values(rec.records()).map((r) => r.intervals.length),
+      [1, 1],
+    );
     assert.equal(rec.records()[a.id]!.intervals[0]!.end, null);
 
     // the app quits; someone stops one instance and terminates the other in the console

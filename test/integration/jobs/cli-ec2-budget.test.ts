@@ -52,9 +52,22 @@ before(async () => {
   delete env.AWS_PROFILE;
   // the SDK's default credential chain reads the process's own environment (each test file runs
   // in its own process)
-  for (const k of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_EC2_METADATA_DISABLED', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE']) process.env[k] = env[k];
+  for (const k of [
+    'AWS_ENDPOINT_URL',
+    'AWS_ENDPOINT_URL_S3',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_REGION',
+    'AWS_EC2_METADATA_DISABLED',
+    'AWS_CONFIG_FILE',
+    'AWS_SHARED_CREDENTIALS_FILE',
+  ])
+    process.env[k] = env[k];
   delete process.env.AWS_PROFILE;
-  for (const args of [['target', 's3', '--bucket', bucket, '--region', moto.region, '--prefix', 'lab'], ['set', 'budget.monthlyLimitUsd', '0.5']]) {
+  for (const args of [
+    ['target', 's3', '--bucket', bucket, '--region', moto.region, '--prefix', 'lab'],
+    ['set', 'budget.monthlyLimitUsd', '0.5'],
+  ]) {
     const r = await runCli(['config', ...args], env);
     assert.equal(r.code, 0, r.stderr);
   }

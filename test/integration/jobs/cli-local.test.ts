@@ -38,7 +38,10 @@ test('analyze --local runs the real worker; jobs list/show/logs; results pull an
     assert.ok(existsSync(join(home, 'archive', 'jobs', job.id, 'results', 'checksums.sha256')));
 
     const list = await runCommand(jobsCommand, ['list', '--json'], env);
-    assert.deepEqual((JSON.parse(list.out) as Array<{ id: string }>).map((j) => j.id), [job.id]);
+    assert.deepEqual(
+      (JSON.parse(list.out) as Array<{ id: string }>).map((j) => j.id),
+      [job.id],
+    );
     const show = await runCommand(jobsCommand, ['show', job.id], env);
     assert.match(show.out, /state:\s+done/);
     const logs = await runCommand(jobsCommand, ['logs', job.id], env);
@@ -59,7 +62,11 @@ test('analyze --local runs the real worker; jobs list/show/logs; results pull an
     const said = await runCommand(resultsCommand, ['export', job.id, '--nwb', join(home, 'again.nwb')], env);
     assert.match(said.out, /: \d+ ROIs x 120 frames in 1 plane at 30 Hz$/);
     if (!noH5py) {
-      const py = spawnSync('python3', ['-c', `import h5py; f = h5py.File(${JSON.stringify(nwbFile)}, 'r'); print(f['processing/ophys/Fluorescence/RoiResponseSeries0/data'].shape)`], { encoding: 'utf8' });
+      const py = spawnSync(
+        'python3',
+        ['-c', `import h5py; f = h5py.File(${JSON.stringify(nwbFile)}, 'r'); print(f['processing/ophys/Fluorescence/RoiResponseSeries0/data'].shape)`],
+        { encoding: 'utf8' },
+      );
       assert.equal(py.stdout.trim(), `(120, ${r.rois})`);
     }
 
@@ -71,7 +78,7 @@ test('analyze --local runs the real worker; jobs list/show/logs; results pull an
   }
 });
 
-test('analyze of a file the worker refuses is an input error, said once with the worker\'s words', { skip }, async () => {
+test("analyze of a file the worker refuses is an input error, said once with the worker's words", { skip }, async () => {
   const home = await mkdtemp(join(tmpdir(), 'sc-cli-bad-'));
   const env = { ...process.env, SCOPECLOUD_HOME: home, SCOPECLOUD_WORKER: worker! };
   try {
@@ -116,11 +123,23 @@ test('analyze --fan-out over two sessions: the worker merges the shards into one
     const results = join(home, 'archive', 'jobs', job.id, 'results');
     const rois = (JSON.parse(await readFile(join(results, 'rois.json'), 'utf8')) as { schema: number; rois: Array<{ id: number }> }).rois;
     assert.equal(rois.length, alone[0] + alone[1], 'every ROI of both shards, once');
-    assert.deepEqual(rois.map((r) => r.id), rois.map((_, i) => i), 'renumbered 0..n-1 in shard order');
-    const summary = JSON.parse(await readFile(join(results, 'summary.json'), 'utf8')) as { parameters: { step: string }; shards: unknown[]; notes: string[]; counts: { rois: number } };
+    assert.deepEqual(
+      rois.map((r) => r.id),
+      rois.map((_, i) => i),
+      'renumbered 0..n-1 in shard order',
+    );
+    const summary = JSON.parse(await readFile(join(results, 'summary.json'), 'utf8')) as {
+      parameters: { step: string };
+      shards: unknown[];
+      notes: string[];
+      counts: { rois: number };
+    };
     assert.equal(summary.parameters.step, 'merge', 'written by scopecloud-worker merge');
     assert.deepEqual([summary.shards.length, summary.counts.rois], [2, rois.length]);
-    assert.ok(summary.notes.some((n) => /100/.test(n)), `traces cut to the shorter recording (100 frames) and said: ${summary.notes.join('; ')}`);
+    assert.ok(
+      summary.notes.some((n) => /100/.test(n)),
+      `traces cut to the shorter recording (100 frames) and said: ${summary.notes.join('; ')}`,
+    );
     const F = (await import('../../../main/results/npy.ts')).parseNpy(await readFile(join(results, 'F.npy')));
     assert.deepEqual(F.shape, [rois.length, 100]);
     assert.ok(existsSync(join(results, 'checksums.sha256')));

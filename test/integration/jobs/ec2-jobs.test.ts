@@ -71,13 +71,23 @@ before(async () => {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/s1/movie.tif`, Body: await readFile(input) }));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/s2/movie.tif`, Body: await readFile(input) }));
   // s1 closed with its manifest (as the acquisition service uploads it), so its inputs are verified on the instance
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/s1/manifest.json`, Body: JSON.stringify(manifestOf({ 'movie.tif': (await crc32cOfFile(input)).crc32c })) }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: `${PREFIX}/sessions/s1/manifest.json`,
+      Body: JSON.stringify(manifestOf({ 'movie.tif': (await crc32cOfFile(input)).crc32c })),
+    }),
+  );
 });
 
 /** A session manifest (main/session/manifest.ts) listing `files` (path → CRC32C). */
 function manifestOf(files: Record<string, string>) {
   return {
-    schema: 1, session: { root: '/data', relativePath: 's', name: 's' }, closedBy: 'marker', createdAt: new Date().toISOString(), generation: 1,
+    schema: 1,
+    session: { root: '/data', relativePath: 's', name: 's' },
+    closedBy: 'marker',
+    createdAt: new Date().toISOString(),
+    generation: 1,
     totals: { files: Object.keys(files).length, bytes: 0 },
     files: Object.entries(files).map(([path, crc32c]) => ({ path, size: 0, mtime: new Date().toISOString(), mtimeMs: Date.now(), crc32c })),
   };
@@ -98,16 +108,35 @@ interface Harness {
   stop(): Promise<void>;
 }
 
-async function harness(workerPath: string, o: { s3Endpoint?: string; bootGraceSeconds?: number; minuteMs?: number; runnerEc2?: EC2Client } = {}): Promise<Harness> {
+async function harness(
+  workerPath: string,
+  o: { s3Endpoint?: string; bootGraceSeconds?: number; minuteMs?: number; runnerEc2?: EC2Client } = {},
+): Promise<Harness> {
   const store = s3ObjectStore(s3, bucket, PREFIX);
   const sim = await startInstanceSimulator({
-    ec2, s3Endpoint: o.s3Endpoint ?? vgw.endpoint, s3Credentials: vgw.credentials, region: moto.region,
-    root: await mkdtemp(join(root, 'sim-')), ...(o.minuteMs ? { minuteMs: o.minuteMs } : {}),
+    ec2,
+    s3Endpoint: o.s3Endpoint ?? vgw.endpoint,
+    s3Credentials: vgw.credentials,
+    region: moto.region,
+    root: await mkdtemp(join(root, 'sim-')),
+    ...(o.minuteMs ? { minuteMs: o.minuteMs } : {}),
   });
-  const newService = () => createJobService({
-    store, workDir: join(root, 'work'), owner: 'tester', pollMs: 400, worker: () => describeWorker(workerPath),
-    ec2: createEc2JobRunner({ ec2: o.runnerEc2 ?? ec2, store, region: moto.region, worker: () => describeWorker(workerPath), owner: 'tester', bootGraceSeconds: o.bootGraceSeconds ?? 60 }),
-  });
+  const newService = () =>
+    createJobService({
+      store,
+      workDir: join(root, 'work'),
+      owner: 'tester',
+      pollMs: 400,
+      worker: () => describeWorker(workerPath),
+      ec2: createEc2JobRunner({
+        ec2: o.runnerEc2 ?? ec2,
+        store,
+        region: moto.region,
+        worker: () => describeWorker(workerPath),
+        owner: 'tester',
+        bootGraceSeconds: o.bootGraceSeconds ?? 60,
+      }),
+    });
   return { store, sim, service: newService(), newService, stop: () => sim.stop() };
 }
 
@@ -125,7 +154,14 @@ function request(over: Partial<SubmitRequest> = {}): SubmitRequest {
 }
 
 async function liveInstances(jobId: string): Promise<string[]> {
-  const res = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: `tag:${JOB_TAG.job}`, Values: [jobId] }, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }] }));
+  const res = await ec2.send(
+    new DescribeInstancesCommand({
+      Filters: [
+        { Name: `tag:${JOB_TAG.job}`, Values: [jobId] },
+        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+      ],
+    }),
+  );
   return (res.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId!);
 }
 
@@ -134,7 +170,15 @@ async function followUntil(svc: JobService, id: string, pred: (v: JobView) => bo
   let hit: JobView | null = null;
   const timer = setTimeout(() => ac.abort(), timeoutMs);
   try {
-    const v = await svc.follow(id, { signal: ac.signal, onUpdate: (u) => { if (!hit && pred(u)) { hit = u; ac.abort(); } } });
+    const v = await svc.follow(id, {
+      signal: ac.signal,
+      onUpdate: (u) => {
+        if (!hit && pred(u)) {
+          hit = u;
+          ac.abort();
+        }
+      },
+    });
     return hit ?? v;
   } finally {
     clearTimeout(timer);
@@ -150,7 +194,11 @@ test('a job runs the real worker on an instance and its results come home verifi
   try {
     const m = await h.service.submit(request());
     const states: string[] = [];
-    const v = await h.service.follow(m.id, { onUpdate: (u) => { if (states.at(-1) !== u.state) states.push(u.state); } });
+    const v = await h.service.follow(m.id, {
+      onUpdate: (u) => {
+        if (states.at(-1) !== u.state) states.push(u.state);
+      },
+    });
     assert.equal(v.state, 'done', `job ended ${v.state}: ${v.failure?.message}\n${await h.service.logs(m.id)}`);
     assert.ok(states.includes('running'), `states: ${states}`);
     const pulled = await pullResults(h.store, m.id, join(root, 'cache'));
@@ -172,27 +220,47 @@ test('thunder-zebrafish (2 planes) fanned out over two instances, merged', { ski
     const body = await readFile(ZEBRAFISH);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/zf-a/movie.tif`, Body: body }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/zf-b/movie.tif`, Body: body }));
-    const m = await h.service.submit(request({
-      sources: ['sessions/zf-a', 'sessions/zf-b'],
-      shards: ['zf-a', 'zf-b'].map((s) => ({ label: `sessions/${s}`, input: { kind: 'store' as const, keys: [`sessions/${s}/movie.tif`] }, args: [] })),
-      params: { k: 2, seed: 1, planes: 2 },
-      maxRuntimeSeconds: 600,
-    }));
+    const m = await h.service.submit(
+      request({
+        sources: ['sessions/zf-a', 'sessions/zf-b'],
+        shards: ['zf-a', 'zf-b'].map((s) => ({ label: `sessions/${s}`, input: { kind: 'store' as const, keys: [`sessions/${s}/movie.tif`] }, args: [] })),
+        params: { k: 2, seed: 1, planes: 2 },
+        maxRuntimeSeconds: 600,
+      }),
+    );
     const v = await h.service.follow(m.id);
     assert.equal(v.state, 'done', `${v.failure?.message}\n${await h.service.logs(m.id)}`);
     const pulled = await pullResults(h.store, m.id, join(root, 'cache'));
     const summary = JSON.parse(await readFile(join(pulled.dir, 'summary.json'), 'utf8')) as {
-      parameters: { step: string }; counts: { rois: number }; shards: Array<{ first_roi: number; rois: number }>;
+      parameters: { step: string };
+      counts: { rois: number };
+      shards: Array<{ first_roi: number; rois: number }>;
     };
     assert.equal(summary.parameters.step, 'merge', 'merged by scopecloud-worker merge');
     assert.equal(summary.shards.length, 2);
     const rois = (JSON.parse(await readFile(join(pulled.dir, 'rois.json'), 'utf8')) as { rois: Array<{ id: number; cluster: number | null }> }).rois;
     const clusters = parseNpy(await readFile(join(pulled.dir, 'clusters.npy')));
-    assert.deepEqual(rois.map((r) => r.cluster ?? -1), Array.from(clusters.data, Number));
-    assert.ok(Array.from(clusters.data, Number).every((c) => c < 2), 'merged clusters are 0..k-1, not offset per shard');
-    assert.deepEqual(rois.map((r) => r.id), rois.map((_, i) => i));
+    assert.deepEqual(
+      rois.map((r) => r.cluster ?? -1),
+      Array.from(clusters.data, Number),
+    );
+    assert.ok(
+      Array.from(clusters.data, Number).every((c) => c < 2),
+      'merged clusters are 0..k-1, not offset per shard',
+    );
+    assert.deepEqual(
+      rois.map((r) => r.id),
+      rois.map((_, i) => i),
+    );
     assert.equal(summary.counts.rois, rois.length);
-    assert.deepEqual(summary.shards.map((x) => [x.first_roi, x.rois]), [[0, summary.shards[0].rois], [summary.shards[0].rois, rois.length - summary.shards[0].rois]], 'shard 1 follows shard 0');
+    assert.deepEqual(
+      summary.shards.map((x) => [x.first_roi, x.rois]),
+      [
+        [0, summary.shards[0].rois],
+        [summary.shards[0].rois, rois.length - summary.shards[0].rois],
+      ],
+      'shard 1 follows shard 0',
+    );
     assert.ok(summary.shards[1].rois > 0);
     const nwb = await exportNwb({ resultsDir: pulled.dir, outFile: join(root, 'zf.nwb'), jobId: m.id });
     assert.equal(nwb.rois, rois.length);
@@ -220,11 +288,13 @@ test('a worker crash on the instance fails the job with the log, and the instanc
   }
 });
 
-test('a recording the worker refuses fails as an input error with the worker\'s words, not retried', { skip: skipRealWorker }, async () => {
+test("a recording the worker refuses fails as an input error with the worker's words, not retried", { skip: skipRealWorker }, async () => {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/bad/movie.tif`, Body: 'laser 920 nm\n' }));
   const h = await harness(realWorker!);
   try {
-    const m = await h.service.submit(request({ sources: ['sessions/bad'], shards: [{ label: 'sessions/bad', input: { kind: 'store', keys: ['sessions/bad/movie.tif'] }, args: [] }] }));
+    const m = await h.service.submit(
+      request({ sources: ['sessions/bad'], shards: [{ label: 'sessions/bad', input: { kind: 'store', keys: ['sessions/bad/movie.tif'] }, args: [] }] }),
+    );
     const v = await h.service.follow(m.id);
     assert.equal(v.state, 'failed');
     assert.equal(v.failure?.code, 'input-error');
@@ -241,15 +311,22 @@ test('an input whose downloaded bytes differ from its session manifest fails the
   // the recording in S3 is not the one the session manifest describes (replaced or damaged after upload)
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/s5/movie.tif`, Body: await readFile(join(root, 'movie.tif')) }));
   const recorded = crc32cBase64(Buffer.from('the bytes the microscope wrote'));
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/s5/manifest.json`, Body: JSON.stringify(manifestOf({ 'movie.tif': recorded })) }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}/sessions/s5/manifest.json`, Body: JSON.stringify(manifestOf({ 'movie.tif': recorded })) }),
+  );
   const h = await harness(realWorker!);
   try {
-    const m = await h.service.submit(request({ sources: ['sessions/s5'], shards: [{ label: 'sessions/s5', input: { kind: 'store', keys: ['sessions/s5/movie.tif'] }, args: [] }] }));
+    const m = await h.service.submit(
+      request({ sources: ['sessions/s5'], shards: [{ label: 'sessions/s5', input: { kind: 'store', keys: ['sessions/s5/movie.tif'] }, args: [] }] }),
+    );
     const v = await h.service.follow(m.id);
     assert.equal(v.state, 'failed');
     assert.equal(v.failure?.code, 'input-checksum-mismatch');
     const actual = (await crc32cOfFile(join(root, 'movie.tif'))).crc32c;
-    assert.equal(v.failure!.message, `input ${PREFIX}/sessions/s5/movie.tif: the downloaded bytes have CRC32C ${actual}, its session manifest records ${recorded}; refusing to analyse it`);
+    assert.equal(
+      v.failure!.message,
+      `input ${PREFIX}/sessions/s5/movie.tif: the downloaded bytes have CRC32C ${actual}, its session manifest records ${recorded}; refusing to analyse it`,
+    );
     assert.equal(v.shards[0].attempt, 1, 'not retried on another instance');
     assert.doesNotMatch(await h.service.logs(m.id), /worker: analyze/, 'the worker never ran');
     await h.sim.waitAllEnded(1, 30_000);
@@ -339,7 +416,10 @@ test('an instance terminated mid-job (spot interruption) is replaced and the sha
 
 test('results that cannot be uploaded from the instance fail the job clearly', { skip }, async () => {
   const proxy = await startFaultProxy({ target: vgw.endpoint });
-  proxy.addRule({ match: (op, req) => (op === 'PutObject' || op === 'CreateMultipartUpload') && req.path.includes('/results/'), fault: faults.internalError() });
+  proxy.addRule({
+    match: (op, req) => (op === 'PutObject' || op === 'CreateMultipartUpload') && req.path.includes('/results/'),
+    fault: faults.internalError(),
+  });
   const h = await harness(await fake('ok'), { s3Endpoint: proxy.endpoint });
   try {
     const m = await h.service.submit(request());

@@ -27,15 +27,19 @@ async function fakeResults(dir: string) {
   const t = 40;
   const F = new Float32Array(n * t);
   const dff = new Float32Array(n * t);
-  for (let r = 0; r < n; r++) for (let i = 0; i < t; i++) {
-    F[r * t + i] = 100 + r * 10 + Math.sin(i / (r + 1));
-    dff[r * t + i] = (F[r * t + i] - 100) / 100;
-  }
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < t; i++) {
+      F[r * t + i] = 100 + r * 10 + Math.sin(i / (r + 1));
+      dff[r * t + i] = (F[r * t + i] - 100) / 100;
+    }
   await writeFile(join(dir, 'F.npy'), formatNpy({ dtype: '<f4', shape: [n, t], data: F }));
   await writeFile(join(dir, 'dff.npy'), formatNpy({ dtype: '<f4', shape: [n, t], data: dff }));
   const planes = [0, 0, 1, 0, 1];
   await writeFile(join(dir, 'rois.json'), JSON.stringify(planes.map((plane, id) => ({ id, plane }))));
-  await writeFile(join(dir, 'regions.json'), JSON.stringify(planes.map((plane, id) => ({ id, plane, coordinates: Array.from({ length: id + 2 }, (_, k) => [10 + id, 20 + k]) }))));
+  await writeFile(
+    join(dir, 'regions.json'),
+    JSON.stringify(planes.map((plane, id) => ({ id, plane, coordinates: Array.from({ length: id + 2 }, (_, k) => [10 + id, 20 + k]) }))),
+  );
   await writeFile(join(dir, 'summary.json'), JSON.stringify({ fs: 7.5 }));
   return { n, t, F, planes };
 }
@@ -102,7 +106,15 @@ with NWBHDF5IO(${JSON.stringify(out)}, 'r') as io:
     s = o['DfOverF']['RoiResponseSeries0']
     print(json.dumps({'identifier': nwb.identifier, 'rois': len(ps), 'pixels0': len(ps['pixel_mask'][0]),
       'rate': float(s.rate), 'shape': list(s.data.shape), 'table': s.rois.table.name, 'plane': ps.imaging_plane.name}))`) as Record<string, unknown>;
-    assert.deepEqual(got, { identifier: 'scopecloud-j-test', rois: 3, pixels0: 2, rate: 30, shape: [40, 3], table: 'PlaneSegmentation0', plane: 'ImagingPlane0' });
+    assert.deepEqual(got, {
+      identifier: 'scopecloud-j-test',
+      rois: 3,
+      pixels0: 2,
+      rate: 30,
+      shape: [40, 3],
+      table: 'PlaneSegmentation0',
+      plane: 'ImagingPlane0',
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -5,11 +5,17 @@
  */
 import { writeFile } from 'node:fs/promises';
 
-export interface MovieSpec { width: number; height: number; frames: number; cells: number; seed: number }
+export interface MovieSpec {
+  width: number;
+  height: number;
+  frames: number;
+  cells: number;
+  seed: number;
+}
 
 function rng(seed: number) {
   let s = seed >>> 0 || 1;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 export function syntheticMovie(spec: MovieSpec): Buffer {
@@ -34,17 +40,25 @@ export function syntheticMovie(spec: MovieSpec): Buffer {
   buf.writeUInt32LE(8 + page, 4);
   for (let f = 0; f < t; f++) {
     const data = 8 + f * pageBytes;
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      let v = 200 + rand() * 20;
-      cells.forEach((c, k) => {
-        const d2 = (x - c.x) ** 2 + (y - c.y) ** 2;
-        if (d2 < 16 * c.r * c.r) v += (300 + 1500 * traces[k][f]) * Math.exp(-d2 / (2 * c.r * c.r));
-      });
-      buf.writeUInt16LE(Math.min(65535, Math.round(v)), data + 2 * (y * w + x));
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        let v = 200 + rand() * 20;
+        cells.forEach((c, k) => {
+          const d2 = (x - c.x) ** 2 + (y - c.y) ** 2;
+          if (d2 < 16 * c.r * c.r) v += (300 + 1500 * traces[k][f]) * Math.exp(-d2 / (2 * c.r * c.r));
+        });
+        buf.writeUInt16LE(Math.min(65535, Math.round(v)), data + 2 * (y * w + x));
+      }
     const ifd = data + page;
     const entries: Array<[number, number, number, number]> = [
-      [256, 4, 1, w], [257, 4, 1, h], [258, 3, 1, 16], [259, 3, 1, 1], [262, 3, 1, 1], [273, 4, 1, data], [278, 4, 1, h], [279, 4, 1, page],
+      [256, 4, 1, w],
+      [257, 4, 1, h],
+      [258, 3, 1, 16],
+      [259, 3, 1, 1],
+      [262, 3, 1, 1],
+      [273, 4, 1, data],
+      [278, 4, 1, h],
+      [279, 4, 1, page],
     ];
     buf.writeUInt16LE(entries.length, ifd);
     entries.forEach(([tag, type, count, value], i) => {

@@ -40,7 +40,13 @@ describe('AccessDenied from a store with IAM', { skip, timeout: 120_000 }, () =>
     await writePatternFile(big, 2, 12 * MiB + 3);
     const client = gw.client({ credentials: user });
     let requests = 0;
-    client.middlewareStack.add((next) => (args) => { requests++; return next(args); }, { step: 'initialize', name: 'countRequests' });
+    client.middlewareStack.add(
+      (next) => (args) => {
+        requests++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countRequests' },
+    );
     const events: string[] = [];
     // the engine's retries, backoff and circuit probes all run on this clock
     const time = new FakeTime();
@@ -54,7 +60,9 @@ describe('AccessDenied from a store with IAM', { skip, timeout: 120_000 }, () =>
       clock: time,
       timers: time,
     });
-    engine.subscribe((e) => { if (e.type === 'circuit') events.push(e.state); });
+    engine.subscribe((e) => {
+      if (e.type === 'circuit') events.push(e.state);
+    });
     await engine.start();
     try {
       const items = [await engine.add(small), await engine.add(big)];
@@ -75,7 +83,13 @@ describe('AccessDenied from a store with IAM', { skip, timeout: 120_000 }, () =>
       assert.equal(time.pending, 0, 'no retry, backoff or probe is scheduled for the failed items');
       assert.equal(requests, settled, 'no requests in an hour of engine time while the failed items wait');
       assert.ok(settled <= 12, `a handful of requests, not a retry loop (${settled})`);
-      assert.deepEqual(engine.list({ state: 'failed' }).map((i) => i.id).sort(), items.map((i) => i.id).sort());
+      assert.deepEqual(
+        engine
+          .list({ state: 'failed' })
+          .map((i) => i.id)
+          .sort(),
+        items.map((i) => i.id).sort(),
+      );
 
       // access granted, the user retries: both upload and verify
       await gw.changeBucketOwner(bucket, user.accessKeyId);

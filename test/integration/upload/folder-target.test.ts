@@ -15,7 +15,9 @@ import { patternBytes, writePatternFile } from '../../support/upload-fixtures.ts
 
 let dir: string;
 const engines: UploadEngine[] = [];
-before(async () => { dir = await mkdtemp(join(tmpdir(), 'scopecloud-folder-')); });
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'scopecloud-folder-'));
+});
 after(async () => {
   for (const e of engines) await e.stop().catch(() => {});
   await rm(dir, { recursive: true, force: true });
@@ -24,7 +26,14 @@ after(async () => {
 async function engine(name: string, extra: Partial<UploadEngineOptions> = {}): Promise<UploadEngine> {
   const archive = join(dir, `archive-${name}`);
   await mkdir(archive, { recursive: true });
-  const e = createUploadEngine({ target: { kind: 'folder', root: archive }, stateDir: join(dir, `state-${name}`), baseDir: join(dir, `src-${name}`), minPartSize: 5 * MiB, backoff: { baseMs: 5, capMs: 20 }, ...extra });
+  const e = createUploadEngine({
+    target: { kind: 'folder', root: archive },
+    stateDir: join(dir, `state-${name}`),
+    baseDir: join(dir, `src-${name}`),
+    minPartSize: 5 * MiB,
+    backoff: { baseMs: 5, capMs: 20 },
+    ...extra,
+  });
   engines.push(e);
   await e.start();
   return e;
@@ -38,7 +47,10 @@ test('copies files verified, byte-identical; a changed file becomes a new versio
   const e = await engine('basic');
   for (const f of ['a/x.tif', 'y.tif', 'empty.tif']) await e.add(join(src, f));
   await e.drain();
-  assert.deepEqual(e.list().map((i) => i.state), ['verified', 'verified', 'verified']);
+  assert.deepEqual(
+    e.list().map((i) => i.state),
+    ['verified', 'verified', 'verified'],
+  );
   const archive = join(dir, 'archive-basic');
   for (const f of ['a/x.tif', 'y.tif', 'empty.tif']) assert.ok((await readFile(join(archive, f))).equals(await readFile(join(src, f))), f);
   assert.deepEqual(await readdir(join(archive, '.scopecloud-partial')), [], 'no partial file left');
@@ -82,7 +94,11 @@ test('resumes a partial copy after stop and re-verifies the parts already writte
   assert.equal(e2.list()[0].state, 'verified', e2.list()[0].error?.message);
   assert.ok((await readFile(join(archive, 'big.tif'))).equals(await readFile(join(src, 'big.tif'))));
   const again = Array.from({ length: (30 * MiB) / partSize }, (_, i) => i + 1).filter((n) => n === damaged || !parts.has(n));
-  assert.deepEqual([...written].sort((a, b) => a - b), again, `only missing parts and the damaged part ${damaged} were written again (first run wrote ${[...parts]})`);
+  assert.deepEqual(
+    [...written].sort((a, b) => a - b),
+    again,
+    `only missing parts and the damaged part ${damaged} were written again (first run wrote ${[...parts]})`,
+  );
 });
 
 test('growing file into the archive, header rewritten before close', async () => {
@@ -109,7 +125,11 @@ test('an unreachable archive (unmounted share) opens the circuit; it resumes whe
   const e = await engine('nas', { circuit: { failureThreshold: 1, probeIntervalMs: 20, maxProbeIntervalMs: 40 } });
   const archive = join(dir, 'archive-nas');
   await rename(archive, `${archive}-away`);
-  const opened = new Promise<void>((resolve) => e.subscribe((ev) => { if (ev.type === 'circuit' && ev.state === 'open') resolve(); }));
+  const opened = new Promise<void>((resolve) =>
+    e.subscribe((ev) => {
+      if (ev.type === 'circuit' && ev.state === 'open') resolve();
+    }),
+  );
   await e.add(join(src, 'f.tif'));
   await opened;
   assert.equal(e.status().circuit.state, 'open');

@@ -35,7 +35,12 @@ after(async () => {
   if (dir && !process.env.KEEP) await rm(dir, { recursive: true, force: true });
 });
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; out: string; at?: CrashReport }
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  at?: CrashReport;
+}
 
 /** Runs the child; with `crashAt`, SIGKILLs it once it reports (and freezes at) that crash point. */
 function run(args: object, crashAt?: CrashPoint): Promise<Run> {
@@ -51,7 +56,9 @@ function run(args: object, crashAt?: CrashPoint): Promise<Run> {
         p.kill('SIGKILL');
       }
     });
-    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     p.once('exit', (code, signal) => resolve({ code, signal, out, at }));
   });
 }
@@ -70,61 +77,69 @@ const crashes: { at: CrashPoint; why: string }[] = [
   { at: { phase: 'complete', nth: 1 }, why: 'a multipart upload completed, the object not yet verified or journaled' },
 ];
 
-test('kill -9 at five chosen points (part, put, create, part, complete), then one run to the end: every file exactly once, byte-identical, nothing orphaned', { skip, timeout: 150_000 }, async (t) => {
-  const bucket = await gw.createBucket();
-  const src = join(dir, 'src');
-  const random = seededRandom(Number(process.env.KILL9_SEED ?? 9));
-  for (let i = 0; i < 300; i++) {
-    const big = i % 50 === 7;
-    const size = big ? Math.floor(11 * MiB + random() * 9 * MiB) : Math.floor(random() * 60_000);
-    await writePatternFile(join(src, `run${i % 5}`, `img${String(i).padStart(3, '0')}.tif`), i + 1, size);
-  }
-  const growDir = join(dir, 'growing');
-  await mkdir(growDir, { recursive: true });
-  const growing = { path: join(growDir, 'live.tif'), size: 23 * MiB + 321, seed: 4242 };
-  const args = { endpoint: gw.endpoint, region: gw.region, credentials: gw.credentials, bucket, stateDir: join(dir, 'state'), src, growing };
-  const c = gw.client();
-
-  for (const { at, why } of crashes) {
-    const r = await run(args, at);
-    assert.ok(r.at, `run finished without reaching ${at.phase} #${at.nth} (${why}): ${r.out.slice(-2000)}`);
-    assert.equal(r.signal, 'SIGKILL', r.out);
-    const { phase, key, uploadId, n } = r.at;
-    t.diagnostic(`killed at ${JSON.stringify(r.at)}`);
-    assert.equal(phase, at.phase);
-    if (at.key) assert.equal(key, at.key);
-    // the server holds what the crash point claims
-    if (phase === 'part') {
-      const parts = await c.send(new ListPartsCommand({ Bucket: bucket, Key: `kill/${key}`, UploadId: uploadId }));
-      assert.ok(parts.Parts?.some((p) => p.PartNumber === n), `part ${n} of ${key} is on the server at the kill`);
+test(
+  'kill -9 at five chosen points (part, put, create, part, complete), then one run to the end: every file exactly once, byte-identical, nothing orphaned',
+  { skip, timeout: 150_000 },
+  async (t) => {
+    const bucket = await gw.createBucket();
+    const src = join(dir, 'src');
+    const random = seededRandom(Number(process.env.KILL9_SEED ?? 9));
+    for (let i = 0; i < 300; i++) {
+      const big = i % 50 === 7;
+      const size = big ? Math.floor(11 * MiB + random() * 9 * MiB) : Math.floor(random() * 60_000);
+      await writePatternFile(join(src, `run${i % 5}`, `img${String(i).padStart(3, '0')}.tif`), i + 1, size);
     }
-    if (phase === 'create') assert.ok((await listUploads(c, bucket)).includes(`kill/${key}:${uploadId}`), `upload ${uploadId} of ${key} is open at the kill`);
-    if (phase === 'put' || phase === 'complete') {
-      const head = await c.send(new HeadObjectCommand({ Bucket: bucket, Key: `kill/${key}` }));
-      assert.ok(head.ContentLength !== undefined, `${key} is stored at the kill`);
-    }
-    if (phase === 'complete') assert.ok(!(await listUploads(c, bucket)).includes(`kill/${key}:${uploadId}`), 'the completed upload is closed');
-    if (at.key === 'live.tif') assert.ok(r.at.growingSizeOnDisk < growing.size, `the growing file was still growing at the kill (${r.at.growingSizeOnDisk} of ${growing.size} bytes)`);
-  }
-  const final = await run(args);
-  assert.equal(final.code, 0, final.out);
-  assert.match(final.out, /DONE/);
+    const growDir = join(dir, 'growing');
+    await mkdir(growDir, { recursive: true });
+    const growing = { path: join(growDir, 'live.tif'), size: 23 * MiB + 321, seed: 4242 };
+    const args = { endpoint: gw.endpoint, region: gw.region, credentials: gw.credentials, bucket, stateDir: join(dir, 'state'), src, growing };
+    const c = gw.client();
 
-  const files: string[] = [];
-  for (const d of await readdir(src)) for (const f of await readdir(join(src, d))) files.push(`${d}/${f}`);
-  const expectedKeys = [...files.map((f) => `kill/${f}`), 'kill/live.tif'].sort();
-  assert.deepEqual(await listKeys(c, bucket), expectedKeys, 'exactly one object per file, no extra versions');
-  for (const f of files) {
-    const remote = await getObjectBytes(c, bucket, `kill/${f}`);
-    assert.ok(remote.equals(await readFile(join(src, f))), `${f} byte-identical`);
-  }
-  const live = patternBytes(growing.seed, growing.size);
-  live.write('II*\0HEADER-FINAL', 0, 'latin1');
-  const liveLocal = await readFile(growing.path);
-  assert.ok(liveLocal.equals(live), 'the child wrote the growing file as planned');
-  const liveRemote = await getObjectBytes(c, bucket, 'kill/live.tif');
-  assert.equal(liveRemote.length, live.length);
-  const firstDiff = liveRemote.findIndex((b, i) => b !== live[i]);
-  assert.equal(firstDiff, -1, `growing file byte-identical, rewritten header included (first difference at ${firstDiff})`);
-  assert.deepEqual(await listUploads(c, bucket), [], 'no orphaned multipart uploads');
-});
+    for (const { at, why } of crashes) {
+      const r = await run(args, at);
+      assert.ok(r.at, `run finished without reaching ${at.phase} #${at.nth} (${why}): ${r.out.slice(-2000)}`);
+      assert.equal(r.signal, 'SIGKILL', r.out);
+      const { phase, key, uploadId, n } = r.at;
+      t.diagnostic(`killed at ${JSON.stringify(r.at)}`);
+      assert.equal(phase, at.phase);
+      if (at.key) assert.equal(key, at.key);
+      // the server holds what the crash point claims
+      if (phase === 'part') {
+        const parts = await c.send(new ListPartsCommand({ Bucket: bucket, Key: `kill/${key}`, UploadId: uploadId }));
+        assert.ok(
+          parts.Parts?.some((p) => p.PartNumber === n),
+          `part ${n} of ${key} is on the server at the kill`,
+        );
+      }
+      if (phase === 'create') assert.ok((await listUploads(c, bucket)).includes(`kill/${key}:${uploadId}`), `upload ${uploadId} of ${key} is open at the kill`);
+      if (phase === 'put' || phase === 'complete') {
+        const head = await c.send(new HeadObjectCommand({ Bucket: bucket, Key: `kill/${key}` }));
+        assert.ok(head.ContentLength !== undefined, `${key} is stored at the kill`);
+      }
+      if (phase === 'complete') assert.ok(!(await listUploads(c, bucket)).includes(`kill/${key}:${uploadId}`), 'the completed upload is closed');
+      if (at.key === 'live.tif')
+        assert.ok(r.at.growingSizeOnDisk < growing.size, `the growing file was still growing at the kill (${r.at.growingSizeOnDisk} of ${growing.size} bytes)`);
+    }
+    const final = await run(args);
+    assert.equal(final.code, 0, final.out);
+    assert.match(final.out, /DONE/);
+
+    const files: string[] = [];
+    for (const d of await readdir(src)) for (const f of await readdir(join(src, d))) files.push(`${d}/${f}`);
+    const expectedKeys = [...files.map((f) => `kill/${f}`), 'kill/live.tif'].sort();
+    assert.deepEqual(await listKeys(c, bucket), expectedKeys, 'exactly one object per file, no extra versions');
+    for (const f of files) {
+      const remote = await getObjectBytes(c, bucket, `kill/${f}`);
+      assert.ok(remote.equals(await readFile(join(src, f))), `${f} byte-identical`);
+    }
+    const live = patternBytes(growing.seed, growing.size);
+    live.write('II*\0HEADER-FINAL', 0, 'latin1');
+    const liveLocal = await readFile(growing.path);
+    assert.ok(liveLocal.equals(live), 'the child wrote the growing file as planned');
+    const liveRemote = await getObjectBytes(c, bucket, 'kill/live.tif');
+    assert.equal(liveRemote.length, live.length);
+    const firstDiff = liveRemote.findIndex((b, i) => b !== live[i]);
+    assert.equal(firstDiff, -1, `growing file byte-identical, rewritten header included (first difference at ${firstDiff})`);
+    assert.deepEqual(await listUploads(c, bucket), [], 'no orphaned multipart uploads');
+  },
+);

@@ -61,7 +61,13 @@ describe('upload engine under injected S3 faults', { skip, timeout: 150_000 }, (
   }
 
   async function makeFiles(src: string, seed: number): Promise<string[]> {
-    const files: [string, number][] = [['s1.tif', 1000], ['s2.tif', 70_000], ['empty.tif', 0], ['m1.tif', 11 * MiB + 3], ['m2.tif', 5 * MiB + 1]];
+    const files: [string, number][] = [
+      ['s1.tif', 1000],
+      ['s2.tif', 70_000],
+      ['empty.tif', 0],
+      ['m1.tif', 11 * MiB + 3],
+      ['m2.tif', 5 * MiB + 1],
+    ];
     for (const [i, [name, size]] of files.entries()) await writePatternFile(join(src, name), seed + i, size);
     return files.map(([name]) => name);
   }
@@ -96,7 +102,10 @@ describe('upload engine under injected S3 faults', { skip, timeout: 150_000 }, (
       for (const n of names) await e.add(join(src, n));
       await e.drain();
       const failed = e.list().filter((i) => i.state !== 'verified');
-      assert.deepEqual(failed.map((i) => `${i.path}: ${i.error?.message}`), []);
+      assert.deepEqual(
+        failed.map((i) => `${i.path}: ${i.error?.message}`),
+        [],
+      );
       const injected = proxy.stats().injected;
       for (const op of WRITE_OPS) assert.ok((injected[op] ?? 0) >= 1, `fault injected into ${op}: ${JSON.stringify(injected)}`);
       await assertAllThere(bucket, src, names);
@@ -142,7 +151,11 @@ describe('upload engine under injected S3 faults', { skip, timeout: 150_000 }, (
     const injected = proxy.stats().injected;
     for (const op of RESUME_OPS) assert.ok((injected[op] ?? 0) >= 1, `fault injected into ${op}: ${JSON.stringify(injected)}`);
     assert.equal(e2.list()[0].state, 'verified', e2.list()[0].error?.message);
-    assert.deepEqual([...parts].filter((n) => resent.has(n)), [], `resumed instead of starting over: parts ${[...parts]} stored by run 1 were not sent again`);
+    assert.deepEqual(
+      [...parts].filter((n) => resent.has(n)),
+      [],
+      `resumed instead of starting over: parts ${[...parts]} stored by run 1 were not sent again`,
+    );
     assert.ok(resent.size > 0);
     await assertAllThere(bucket, src, ['big.tif']);
   });
@@ -170,7 +183,13 @@ describe('upload engine under injected S3 faults', { skip, timeout: 150_000 }, (
     await e.start();
     for (const n of names) await e.add(join(src, n));
     await e.drain();
-    assert.deepEqual(e.list().filter((i) => i.state !== 'verified').map((i) => i.error?.message), []);
+    assert.deepEqual(
+      e
+        .list()
+        .filter((i) => i.state !== 'verified')
+        .map((i) => i.error?.message),
+      [],
+    );
     assert.ok(Object.values(proxy.stats().injected).reduce((a, b) => a + b, 0) >= 5);
     await assertAllThere(bucket, src, names);
   });

@@ -58,7 +58,10 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
     for (const f of ['a.tif', 'sub/b.tif', 'empty.tif']) await e.add(join(src, f));
     await e.drain();
     const items = e.list();
-    assert.deepEqual(items.map((i) => i.state), ['verified', 'verified', 'verified']);
+    assert.deepEqual(
+      items.map((i) => i.state),
+      ['verified', 'verified', 'verified'],
+    );
     assert.match(items[1].checksum ?? '', /-3$/, 'multipart object carries a composite checksum of 3 parts');
     assert.equal(items[2].checksum, 'AAAAAA==', 'empty file is an empty object with CRC32C 0');
     const c = gw.client();
@@ -102,13 +105,24 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
     const src2 = join(dir, 'taken2');
     await writePatternFile(join(src2, 'x.tif'), 7, 200);
     await writePatternFile(join(src2, 'y.tif'), 8, 6 * MiB);
-    const e2 = createUploadEngine({ target: { kind: 's3', client: gw.client(), bucket, prefix: 'acq' }, stateDir: join(dir, 'state-taken2'), baseDir: src2, minPartSize: 5 * MiB });
+    const e2 = createUploadEngine({
+      target: { kind: 's3', client: gw.client(), bucket, prefix: 'acq' },
+      stateDir: join(dir, 'state-taken2'),
+      baseDir: src2,
+      minPartSize: 5 * MiB,
+    });
     engines.push(e2);
     await e2.start();
     await e2.add(join(src2, 'x.tif'));
     await e2.add(join(src2, 'y.tif'));
     await e2.drain();
-    assert.deepEqual(e2.list().map((i) => [i.state, i.version]), [['verified', 2], ['verified', 2]]);
+    assert.deepEqual(
+      e2.list().map((i) => [i.state, i.version]),
+      [
+        ['verified', 2],
+        ['verified', 2],
+      ],
+    );
     const c = gw.client();
     assert.ok(await sameBytes(c, bucket, 'acq/x.tif', join(src, 'x.tif')));
     assert.ok(await sameBytes(c, bucket, 'acq/y.tif', join(src, 'y.tif')));
@@ -168,7 +182,11 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
     await e2.drain();
     assert.equal(e2.list()[0].state, 'verified');
     const missing = Array.from({ length: (30 * MiB) / partSize }, (_, i) => i + 1).filter((n) => !stored.has(n));
-    assert.deepEqual([...sentAgain].sort((a, b) => a - b), missing, `the second run sent only the parts the first did not store (${[...stored]})`);
+    assert.deepEqual(
+      [...sentAgain].sort((a, b) => a - b),
+      missing,
+      `the second run sent only the parts the first did not store (${[...stored]})`,
+    );
     assert.ok(await sameBytes(gw.client(), bucket, 'acq/big.tif', path));
   });
 
@@ -178,7 +196,10 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
     // the first part of each big file is stored, the others are held until the file has changed
     const s3 = new S3Target({ kind: 's3', client: gw.client(), bucket, prefix: 'acq' });
     const changed = gate();
-    const firstStored = new Map([['deleted.tif', gate()], ['truncated.tif', gate()]]);
+    const firstStored = new Map([
+      ['deleted.tif', gate()],
+      ['truncated.tif', gate()],
+    ]);
     const entered = new Set<string>();
     const target = hookTarget(s3, {
       async uploadPart(k, id, part, body, crc, io) {
@@ -243,7 +264,11 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
     assert.equal(nb.get(item.id)?.error?.message, 'bucket "no-such-bucket-here" does not exist (NoSuchBucket)');
 
     const bucket = await gw.createBucket();
-    const wrong = createUploadEngine({ target: { kind: 's3', client: gw.client({ credentials: { accessKeyId: gw.credentials.accessKeyId, secretAccessKey: 'wrong-secret' } }), bucket }, stateDir: join(dir, 'state-wrong'), baseDir: src });
+    const wrong = createUploadEngine({
+      target: { kind: 's3', client: gw.client({ credentials: { accessKeyId: gw.credentials.accessKeyId, secretAccessKey: 'wrong-secret' } }), bucket },
+      stateDir: join(dir, 'state-wrong'),
+      baseDir: src,
+    });
     engines.push(wrong);
     await wrong.start();
     const w = await wrong.add(join(src, 'f.tif'));
@@ -257,13 +282,21 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
     await writePatternFile(join(src, 'f.tif'), 41, 100);
     const e = createUploadEngine({
       target: { kind: 's3', client: gw.client({ endpoint: 'http://127.0.0.1:9' }), bucket: 'whatever' },
-      stateDir: join(dir, 'state-endpoint'), baseDir: src,
-      backoff: { baseMs: 1, capMs: 5 }, circuit: { failureThreshold: 2, probeIntervalMs: 50, maxProbeIntervalMs: 100 },
+      stateDir: join(dir, 'state-endpoint'),
+      baseDir: src,
+      backoff: { baseMs: 1, capMs: 5 },
+      circuit: { failureThreshold: 2, probeIntervalMs: 50, maxProbeIntervalMs: 100 },
     });
     engines.push(e);
     const events: string[] = [];
-    e.subscribe((ev) => { if (ev.type === 'circuit') events.push(`${ev.state}:${ev.message ?? ''}`); });
-    const opened = new Promise<void>((resolve) => e.subscribe((ev) => { if (ev.type === 'circuit' && ev.state === 'open') resolve(); }));
+    e.subscribe((ev) => {
+      if (ev.type === 'circuit') events.push(`${ev.state}:${ev.message ?? ''}`);
+    });
+    const opened = new Promise<void>((resolve) =>
+      e.subscribe((ev) => {
+        if (ev.type === 'circuit' && ev.state === 'open') resolve();
+      }),
+    );
     await e.start();
     await e.add(join(src, 'f.tif'));
     await opened;
@@ -275,8 +308,14 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
   });
 
   test('invalid options name the field', () => {
-    assert.throws(() => createUploadEngine({ target: { kind: 's3', client: gw.client(), bucket: 'Bad_Bucket' }, stateDir: dir }), (err: unknown) => err instanceof UploadOptionsError && err.field === 'target.bucket');
-    assert.throws(() => createUploadEngine({ target: { kind: 'folder', root: dir }, stateDir: dir, concurrency: { files: 0 } }), /concurrency\.files: must be a positive integer/);
+    assert.throws(
+      () => createUploadEngine({ target: { kind: 's3', client: gw.client(), bucket: 'Bad_Bucket' }, stateDir: dir }),
+      (err: unknown) => err instanceof UploadOptionsError && err.field === 'target.bucket',
+    );
+    assert.throws(
+      () => createUploadEngine({ target: { kind: 'folder', root: dir }, stateDir: dir, concurrency: { files: 0 } }),
+      /concurrency\.files: must be a positive integer/,
+    );
     assert.throws(() => createUploadEngine({ target: { kind: 'folder', root: dir }, stateDir: dir, minPartSize: 1024 }), /minPartSize/);
     assert.throws(() => createUploadEngine({ target: { kind: 'folder', root: dir }, stateDir: '' }), /stateDir/);
     assert.throws(() => createUploadEngine({ target: { kind: 'ftp' } as never, stateDir: dir }), /target\.kind/);

@@ -22,8 +22,13 @@ before(async () => {
   await mkdir(join(root, 'old', 'deep'), { recursive: true });
   await mkdir(join(root, 'skip'));
   source = directoryEventSource([root], (path, isDirectory) => isDirectory !== false && path.endsWith(`${sep}skip`), {
-    event: (name, path) => { events.push([name, path]); changed(); },
-    error: (error) => { throw error; },
+    event: (name, path) => {
+      events.push([name, path]);
+      changed();
+    },
+    error: (error) => {
+      throw error;
+    },
   });
   await source.ready;
 });
@@ -35,7 +40,10 @@ after(async () => {
 /** Resolves once an event from index `from` on matches. */
 function seenWhere(match: (name: SourceEventName, path: string) => boolean, from = 0): Promise<void> {
   return new Promise((resolve) => {
-    const check = () => { if (events.slice(from).some(([n, p]) => match(n, p))) resolve(); else changed = check; };
+    const check = () => {
+      if (events.slice(from).some(([n, p]) => match(n, p))) resolve();
+      else changed = check;
+    };
     check();
   });
 }
@@ -74,5 +82,8 @@ it('does not watch an excluded folder', { timeout: 10_000 }, async () => {
   await writeFile(marker, 'm');
   // events of one directory arrive in order; those of the excluded one would have come first
   await seen('add', marker);
-  assert.deepEqual(events.filter(([, p]) => p.includes(`${sep}skip${sep}`)), []);
+  assert.deepEqual(
+    events.filter(([, p]) => p.includes(`${sep}skip${sep}`)),
+    [],
+  );
 });

@@ -16,8 +16,6 @@ import { waitFor, type Logged } from '../../support/watch-events.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
-
 function watch(roots: string[]) {
   const watcher = new FolderWatcher({ roots, stableMs: 200, checkIntervalMs: 50, reconcileIntervalMs: 0, folderCheckIntervalMs: 200 });
   const log: Logged[] = [];
@@ -62,7 +60,10 @@ describe('a watched folder that goes away and comes back (real folders)', () => 
 
       await writeFile(join(root, 's1', 'after.tif'), 'z'.repeat(300));
       await waitFor('a file written after the return to complete (fs events again)', () => of('complete').some((e) => e.relativePath === 's1/after.tif'));
-      assert.deepEqual(of('folder').map((e) => e.state), ['watching', 'missing', 'watching']);
+      assert.deepEqual(
+        of('folder').map((e) => e.state),
+        ['watching', 'missing', 'watching'],
+      );
       assert.deepEqual(of('removed'), []);
     } finally {
       await watcher.stop();

@@ -21,8 +21,6 @@ import { waitFor, type Logged } from '../../support/watch-events.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
-
 function watch(options: WatchOptions, deps: WatchDeps = {}) {
   const watcher = new FolderWatcher({ stableMs: 300, checkIntervalMs: 50, reconcileIntervalMs: 0, ...options }, deps);
   const log: Logged[] = [];
@@ -59,11 +57,21 @@ describe('FolderWatcher on real folders', () => {
     const filteredOut = new Set<string>();
     const delivered = new Set<string>();
     const recording: EventSourceFactory = (roots, ignore, handlers) =>
-      chokidarEventSource(roots, (path, isDirectory) => {
-        const excludedNow = ignore(path, isDirectory);
-        if (excludedNow) filteredOut.add(path);
-        return excludedNow;
-      }, { event: (name, path) => { delivered.add(path); handlers.event(name, path); }, error: handlers.error });
+      chokidarEventSource(
+        roots,
+        (path, isDirectory) => {
+          const excludedNow = ignore(path, isDirectory);
+          if (excludedNow) filteredOut.add(path);
+          return excludedNow;
+        },
+        {
+          event: (name, path) => {
+            delivered.add(path);
+            handlers.event(name, path);
+          },
+          error: handlers.error,
+        },
+      );
     const { watcher, of } = watch({ roots: [rootA, rootB] }, { eventSource: recording });
     await watcher.start();
     try {
@@ -77,11 +85,26 @@ describe('FolderWatcher on real folders', () => {
       const excluded = [join(rootB, 's1', 'report.docx'), join(rootB, 's1', 'scratch.tmp'), join(rootA, '.DS_Store')];
       await waitFor('the watcher to filter out every excluded file', () => excluded.every((p) => filteredOut.has(p)));
       // never tracked, so never completed: the only other way in is a reconciliation scan, off here
-      assert.deepEqual(excluded.filter((p) => delivered.has(p)), [], 'no event for an excluded file reached the watcher');
-      assert.deepEqual(of('complete').map((e) => e.relativePath).sort(), ['before.tif', 's1/deep/later.ome.tif', 's1/meta.json']);
+      assert.deepEqual(
+        excluded.filter((p) => delivered.has(p)),
+        [],
+        'no event for an excluded file reached the watcher',
+      );
+      assert.deepEqual(
+        of('complete')
+          .map((e) => e.relativePath)
+          .sort(),
+        ['before.tif', 's1/deep/later.ome.tif', 's1/meta.json'],
+      );
       assert.ok(of('complete').every((e) => e.reason === 'stable'));
       const status = watcher.status();
-      assert.deepEqual(status.roots.map((r) => [r.seen, r.complete]), [[1, 1], [2, 2]]);
+      assert.deepEqual(
+        status.roots.map((r) => [r.seen, r.complete]),
+        [
+          [1, 1],
+          [2, 2],
+        ],
+      );
     } finally {
       await watcher.stop();
     }
@@ -112,7 +135,11 @@ describe('FolderWatcher on real folders', () => {
       await waitFor('growth to the written size', () => of('growing', path).some((e) => e.size === writer.size));
       const sizes = of('growing', path).map((e) => e.size);
       assert.ok(sizes.length >= 2, `growing events: ${sizes.join(',')}`);
-      assert.deepEqual(sizes, [...sizes].sort((a, b) => a - b), 'sizes only grow');
+      assert.deepEqual(
+        sizes,
+        [...sizes].sort((a, b) => a - b),
+        'sizes only grow',
+      );
       if (process.platform === 'linux') {
         heldOpen = 0;
         await waitFor('three stability checks with the writer idle but open', () => heldOpen >= 3);
@@ -152,18 +179,30 @@ describe('FolderWatcher on real folders', () => {
 
       await writeFile(join(session, 'channel2', 'b.tif'), encodeTiff({ width: 8, height: 8, pages: 5, bitsPerSample: 8, bigTiff: true, littleEndian: false }));
       await writeFile(join(session, 'channel2', 'bad.tif'), 'II*\0not really');
-      await waitFor('b.tif seen', () => of('growing', join(session, 'channel2', 'b.tif')).length > 0 && of('growing', join(session, 'channel2', 'bad.tif')).length > 0);
+      await waitFor(
+        'b.tif seen',
+        () => of('growing', join(session, 'channel2', 'b.tif')).length > 0 && of('growing', join(session, 'channel2', 'bad.tif')).length > 0,
+      );
       assert.equal(manifests.length, 0, 'no manifest before the session closes');
       await writeFile(join(session, 'acquisition.done'), '');
       await waitFor('manifest', () => manifests.length > 0);
-      assert.deepEqual(of('complete').filter((e) => e.reason === 'marker').map((e) => e.relativePath).sort(), ['mouse1_2024-05-01/channel2/b.tif', 'mouse1_2024-05-01/channel2/bad.tif']);
+      assert.deepEqual(
+        of('complete')
+          .filter((e) => e.reason === 'marker')
+          .map((e) => e.relativePath)
+          .sort(),
+        ['mouse1_2024-05-01/channel2/b.tif', 'mouse1_2024-05-01/channel2/bad.tif'],
+      );
 
       const manifest = manifests[0];
       assert.equal(manifest.schema, 2);
       assert.equal(manifest.closedBy, 'marker');
       assert.equal(manifest.marker, 'acquisition.done');
       assert.equal(manifest.session.relativePath, 'mouse1_2024-05-01');
-      assert.deepEqual(manifest.files.map((f) => f.path), ['channel2/b.tif', 'channel2/bad.tif', 'stack.tif']);
+      assert.deepEqual(
+        manifest.files.map((f) => f.path),
+        ['channel2/b.tif', 'channel2/bad.tif', 'stack.tif'],
+      );
       for (const file of manifest.files) {
         assert.equal(file.crc32c, (await crc32cOfFile(join(session, file.path))).crc32c);
       }
@@ -174,7 +213,10 @@ describe('FolderWatcher on real folders', () => {
       assert.equal((stack.tiff?.planes ?? 0) * (stack.tiff?.frames ?? 0), 3, 'the three images are planes or frames');
       assert.equal(bad.tiffError?.code, 'truncated', bad.tiffError?.message);
       assert.equal(manifest.totals.files, 3);
-      assert.equal(manifest.totals.bytes, manifest.files.reduce((sum, f) => sum + f.size, 0));
+      assert.equal(
+        manifest.totals.bytes,
+        manifest.files.reduce((sum, f) => sum + f.size, 0),
+      );
       JSON.parse(JSON.stringify(manifest));
     } finally {
       await tracker.stop();

@@ -38,17 +38,37 @@ function manifests(queue?: (staged: string, key: string) => Promise<void>): Sess
   return new SessionManifests({
     stagingDir: join(work, 'staging'),
     history: new ManifestHistory(join(work, 'staging', 'sessions')),
-    queue: queue ?? (async (staged, key) => { queued.push([staged, key]); }),
+    queue:
+      queue ??
+      (async (staged, key) => {
+        queued.push([staged, key]);
+      }),
     manifestDeps: {
-      checksum: (path) => { read.push(path); return crc32cOfFile(path); },
-      readTiffs: async (paths) => { read.push(...paths); return new Map(paths.map((p) => [p, { problem: { code: 'not-tiff', message: 'not a TIFF file' } }])); },
-      stat: (path) => { stats.push(path); return stat(path); },
+      checksum: (path) => {
+        read.push(path);
+        return crc32cOfFile(path);
+      },
+      readTiffs: async (paths) => {
+        read.push(...paths);
+        return new Map(paths.map((p) => [p, { problem: { code: 'not-tiff', message: 'not a TIFF file' } }]));
+      },
+      stat: (path) => {
+        stats.push(path);
+        return stat(path);
+      },
     },
   });
 }
 
 async function close(m: SessionManifests, files = ['a.tif', 'b.bin'], observed?: ManifestInput['observed']) {
-  const input: ManifestInput = { root, dir: session, files: files.map((f) => join(session, f)), closedBy: 'idle', generation: 1, ...(observed ? { observed } : {}) };
+  const input: ManifestInput = {
+    root,
+    dir: session,
+    files: files.map((f) => join(session, f)),
+    closedBy: 'idle',
+    generation: 1,
+    ...(observed ? { observed } : {}),
+  };
   const manifest = await m.build(input);
   return { manifest, outcome: await m.publish(manifest, session, 'acq/mouse1') };
 }
@@ -101,7 +121,14 @@ describe('SessionManifests', () => {
   });
 
   it('a crash between recording and queueing: the next close queues the recorded manifest', async () => {
-    await assert.rejects(close(manifests(async () => { throw new Error('killed'); })), /killed/);
+    await assert.rejects(
+      close(
+        manifests(async () => {
+          throw new Error('killed');
+        }),
+      ),
+      /killed/,
+    );
     const next = await close(manifests());
     assert.deepEqual(next.outcome, { kind: 'unchanged', generation: 1 });
     assert.deepEqual(queued, [[staged(1), 'acq/mouse1/manifest.json']]);

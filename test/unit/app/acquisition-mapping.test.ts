@@ -2,12 +2,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ItemSnapshot } from '../../../main/upload/engine.ts';
 import {
-  ChangeClock, fileState, folderRows, rootOf, sessionDirOf, sessionId, sessionsFrom, targetLabel, toFileItem, totalsOf,
+  ChangeClock,
+  fileState,
+  folderRows,
+  rootOf,
+  sessionDirOf,
+  sessionId,
+  sessionsFrom,
+  targetLabel,
+  toFileItem,
+  totalsOf,
 } from '../../../main/app/acquisition-mapping.ts';
 
 let n = 0;
 const item = (path: string, over: Partial<ItemSnapshot> = {}): ItemSnapshot => ({
-  id: String(++n), path, key: `/arch/${path}`, version: 1, state: 'queued', size: 100, bytesDone: 0, final: true, ...over,
+  id: String(++n),
+  path,
+  key: `/arch/${path}`,
+  version: 1,
+  state: 'queued',
+  size: 100,
+  bytesDone: 0,
+  final: true,
+  ...over,
 });
 
 test('engine states become the five UI states', () => {
@@ -27,7 +44,11 @@ test('sessions are first-level subfolders of the deepest watched folder', () => 
   assert.equal(rootOf(roots, '/database/f.tif'), null, 'a sibling with a common prefix is not inside');
   assert.equal(sessionDirOf('/data/rig-A', '/data/rig-A/s1/deep/f.tif'), '/data/rig-A/s1');
   assert.equal(sessionDirOf('/data/rig-A', '/data/rig-A/loose.tif'), '/data/rig-A');
-  const f = toFileItem(item('/data/rig-A/s1/f.tif', { state: 'failed', bytesDone: 30, error: { code: 'file-unreadable', message: 'Permission denied' } }), roots, 5);
+  const f = toFileItem(
+    item('/data/rig-A/s1/f.tif', { state: 'failed', bytesDone: 30, error: { code: 'file-unreadable', message: 'Permission denied' } }),
+    roots,
+    5,
+  );
   assert.deepEqual([f.session, f.sentBytes, f.state, f.error?.code, f.updatedAt], ['/data/rig-A/s1', 30, 'failed', 'file-unreadable', 5]);
 });
 
@@ -42,28 +63,41 @@ test('a session is closed once its manifest is queued, and uploaded when every f
     item('/elsewhere/x.tif'),
   ];
   const sessions = sessionsFrom(items, roots, staging, []);
-  assert.deepEqual(sessions.map((s) => [s.folder, s.files, s.bytes, s.closed, s.uploaded]), [
-    ['/rig/s1', 2, 150, true, true],
-    ['/rig/s2', 1, 100, false, false],
-  ]);
+  assert.deepEqual(
+    sessions.map((s) => [s.folder, s.files, s.bytes, s.closed, s.uploaded]),
+    [
+      ['/rig/s1', 2, 150, true, true],
+      ['/rig/s2', 1, 100, false, false],
+    ],
+  );
   assert.equal(sessions[0].id, sessionId('/rig/s1'));
   const live = sessionsFrom(items, roots, staging, [{ dir: '/rig/s1', closed: false }]);
   assert.equal(live[0].closed, false, 'the tracker knows a session reopened since its manifest');
 
-  const rows = folderRows(['/rig', '/gone', '/new'], items, {
-    running: true,
-    mode: 'events',
-    roots: [
-      { root: '/rig', state: 'watching', reason: null, since: 10, seen: 3, pending: 1, complete: 2 },
-      { root: '/gone', state: 'missing', reason: 'the folder is not there', since: 20, seen: 0, pending: 0, complete: 0 },
-    ],
-  }, sessions, new Map([['/rig', 'EACCES: /rig/s2/a.tif']]));
+  const rows = folderRows(
+    ['/rig', '/gone', '/new'],
+    items,
+    {
+      running: true,
+      mode: 'events',
+      roots: [
+        { root: '/rig', state: 'watching', reason: null, since: 10, seen: 3, pending: 1, complete: 2 },
+        { root: '/gone', state: 'missing', reason: 'the folder is not there', since: 20, seen: 0, pending: 0, complete: 0 },
+      ],
+    },
+    sessions,
+    new Map([['/rig', 'EACCES: /rig/s2/a.tif']]),
+  );
   assert.deepEqual(rows, [
     { path: '/rig', state: 'watching', reason: null, since: 10, sessions: 2, files: 3, error: 'EACCES: /rig/s2/a.tif' },
     { path: '/gone', state: 'missing', reason: 'the folder is not there', since: 20, sessions: 0, files: 0, error: null },
     { path: '/new', state: 'stopped', reason: null, since: null, sessions: 0, files: 0, error: null },
   ]);
-  assert.deepEqual(folderRows(['/rig'], [], undefined, [], new Map()).map((r) => [r.state, r.since]), [['stopped', null]], 'not watching at all: stopped');
+  assert.deepEqual(
+    folderRows(['/rig'], [], undefined, [], new Map()).map((r) => [r.state, r.since]),
+    [['stopped', null]],
+    'not watching at all: stopped',
+  );
 });
 
 test('change times stay put until an item changes; totals add up', () => {

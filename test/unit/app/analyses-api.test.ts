@@ -20,7 +20,9 @@ function view(state: JobState): JobView {
 
 function deferred<T>() {
   let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => { resolve = r; });
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }
 
@@ -34,15 +36,26 @@ test('a job that ends while a list read is in flight is not counted as running a
     submit: async () => ({ id: 'j1' }),
     follow: () => finished.promise,
     // every list read answers with the state at the time it was asked, once released
-    list: () => { const d = deferred<JobView[]>(); held.push({ answer: state, d }); return d.promise; },
+    list: () => {
+      const d = deferred<JobView[]>();
+      held.push({ answer: state, d });
+      return d.promise;
+    },
   } as unknown as JobService;
   const ctx = { key: 'local', jobs, ec2: false } as unknown as JobsContext;
   const topics: string[] = [];
   const hub = { changed: (...t: string[]) => topics.push(...t), notify: () => undefined } as unknown as EventHub;
   const api = createAnalysesApi({
-    settings: () => ({}) as Settings, jobs: () => ctx, aws: () => null, sessions: async () => [], hub, onFinished: () => undefined,
+    settings: () => ({}) as Settings,
+    jobs: () => ctx,
+    aws: () => null,
+    sessions: async () => [],
+    hub,
+    onFinished: () => undefined,
   });
-  const release = () => { for (const h of held.splice(0)) h.d.resolve([view(h.answer)]); };
+  const release = () => {
+    for (const h of held.splice(0)) h.d.resolve([view(h.answer)]);
+  };
 
   await api.launch({ source: { kind: 'local', path: mkdtempSync(join(tmpdir(), 'sc-analyses-')) }, where: 'local', params: {} });
   release();

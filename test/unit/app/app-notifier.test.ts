@@ -16,11 +16,19 @@ function setup() {
     show: (level, title, body) => shown.push({ level, title, body }),
     now: clock.now,
   });
-  return { notifier, shown, advance: (ms: number) => { t += ms; } };
+  return {
+    notifier,
+    shown,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
-const item = (id: string, state: 'verified' | 'failed', size = 1e9, message?: string) =>
-  ({ type: 'item' as const, item: { id, path: `/data/run/${id}.tif`, size, state, ...(message ? { error: { code: 'X', message } } : {}) } as unknown as ItemSnapshot });
+const item = (id: string, state: 'verified' | 'failed', size = 1e9, message?: string) => ({
+  type: 'item' as const,
+  item: { id, path: `/data/run/${id}.tif`, size, state, ...(message ? { error: { code: 'X', message } } : {}) } as unknown as ItemSnapshot,
+});
 
 describe('app notifier (upload, analysis and guardrail events through the rate limiter)', () => {
   it('one "upload finished" per batch when the queue goes idle, counting verified files', () => {
@@ -59,7 +67,13 @@ describe('app notifier (upload, analysis and guardrail events through the rate l
     assert.equal(notifier.analysis('job-1', 'suite2p plane 0', true, 'ready'), true);
     assert.equal(notifier.analysis('job-1', 'suite2p plane 0', true, 'ready'), false);
     assert.equal(notifier.analysis('job-2', 'cellpose', false, 'out of memory'), true);
-    assert.deepEqual(shown.map((s) => [s.level, s.title]), [['info', 'Analysis finished: suite2p plane 0'], ['error', 'Analysis failed: cellpose']]);
+    assert.deepEqual(
+      shown.map((s) => [s.level, s.title]),
+      [
+        ['info', 'Analysis finished: suite2p plane 0'],
+        ['error', 'Analysis failed: cellpose'],
+      ],
+    );
   });
 
   it('guardrail events use the tray texts and never repeat', () => {

@@ -9,7 +9,15 @@ import { makeInstance } from '../instances/make-instance.ts';
 
 test('instances keep their cost and a start time only while running', () => {
   const now = Date.parse('2025-03-14T12:00:00Z');
-  const running = makeInstance({ id: 'i-0123456789abcdef0', state: 'running', launchTime: '2025-03-14T10:00:00Z', accruedCost: 2, hourlyPrice: 1, owner: null, managed: true });
+  const running = makeInstance({
+    id: 'i-0123456789abcdef0',
+    state: 'running',
+    launchTime: '2025-03-14T10:00:00Z',
+    accruedCost: 2,
+    hourlyPrice: 1,
+    owner: null,
+    managed: true,
+  });
   const r = toInstance(running, now);
   assert.deepEqual([r.launchTime, r.accruedCost, r.owner, r.launchedByApp, r.costAsOf], [Date.parse('2025-03-14T10:00:00Z'), 2, '', true, now]);
   const stopped = toInstance(makeInstance({ id: 'i-0123456789abcdef1', state: 'stopped', launchTime: '2025-03-14T10:00:00Z', accruedCost: null }), now);
@@ -25,9 +33,13 @@ test('terminate asks for the name (or the id when there is none)', () => {
   assert.deepEqual([stop.confirmation, stop.confirmText], ['yes', null]);
 });
 
-test('presets carry the price table\'s figures', () => {
+test("presets carry the price table's figures", () => {
   const prices = loadPriceTable();
-  const gpu = toPreset(PRESETS.find((p) => p.name === 'gpu')!, prices, 'us-east-1');
+  const gpu = toPreset(
+    PRESETS.find((p) => p.name === 'gpu')!,
+    prices,
+    'us-east-1',
+  );
   assert.equal(gpu.type, 'g5.xlarge');
   assert.equal(gpu.gpus, 1);
   assert.ok(gpu.hourlyPrice > 0 && gpu.vcpus === 4, JSON.stringify(gpu));
@@ -46,10 +58,28 @@ test('a launch fits what is left after spend and running instances', () => {
 
 test('the budget guard state follows spend and forecast against the limit', () => {
   const base = { now: 1, currency: 'USD', actualError: null, live: liveCost([], Date.parse('2025-03-14T00:00:00Z')), budget: null };
-  const actual = (total: number) => ({ fetchedAt: '2025-03-14T00:00:00Z', start: '2025-03-01', end: '2025-03-14', currency: 'USD', total, byService: [{ key: 'Amazon EC2', amount: total }, { key: 'Tax', amount: 0 }], byOwner: [{ key: '', amount: total }], daily: [{ date: '2025-03-02', amount: total }], fromCache: false, ageMs: 0, nextRefreshAt: '' });
+  const actual = (total: number) => ({
+    fetchedAt: '2025-03-14T00:00:00Z',
+    start: '2025-03-01',
+    end: '2025-03-14',
+    currency: 'USD',
+    total,
+    byService: [
+      { key: 'Amazon EC2', amount: total },
+      { key: 'Tax', amount: 0 },
+    ],
+    byOwner: [{ key: '', amount: total }],
+    daily: [{ date: '2025-03-02', amount: total }],
+    fromCache: false,
+    ageMs: 0,
+    nextRefreshAt: '',
+  });
   assert.equal(toBudget({ ...base, actual: actual(10), localLimit: null }).guard.state, 'ok');
   assert.equal(toBudget({ ...base, actual: actual(10), localLimit: null }).guard.remaining, null);
-  assert.equal(toBudget({ ...base, actual: actual(10), localLimit: null }).guard.message, 'No monthly limit is set, so launches are not checked against a budget.');
+  assert.equal(
+    toBudget({ ...base, actual: actual(10), localLimit: null }).guard.message,
+    'No monthly limit is set, so launches are not checked against a budget.',
+  );
   const ok = toBudget({ ...base, actual: actual(10), localLimit: 100 });
   assert.deepEqual([ok.guard.state, ok.guard.remaining, ok.thresholds.map((t) => t.crossed)], ['ok', 90, [false, false, false]]);
   assert.deepEqual(ok.byService, [{ name: 'Amazon EC2', amount: 10 }], 'zero lines are left out');
@@ -58,7 +88,24 @@ test('the budget guard state follows spend and forecast against the limit', () =
   assert.equal(toBudget({ ...base, actual: actual(85), localLimit: 100 }).guard.state, 'warning');
   const blocked = toBudget({ ...base, actual: actual(120), localLimit: 100 });
   assert.deepEqual([blocked.guard.state, blocked.guard.remaining, blocked.thresholds.map((t) => t.crossed)], ['blocked', 0, [true, true, true]]);
-  const aws = toBudget({ ...base, actual: null, actualError: 'AccessDenied', localLimit: 100, budget: { name: 'lab', type: 'COST', timeUnit: 'MONTHLY', currency: 'USD', limit: 500, actual: 100, forecast: 450, percentUsed: 20, thresholds: [{ percent: 50, crossed: false }], level: 0 } });
+  const aws = toBudget({
+    ...base,
+    actual: null,
+    actualError: 'AccessDenied',
+    localLimit: 100,
+    budget: {
+      name: 'lab',
+      type: 'COST',
+      timeUnit: 'MONTHLY',
+      currency: 'USD',
+      limit: 500,
+      actual: 100,
+      forecast: 450,
+      percentUsed: 20,
+      thresholds: [{ percent: 50, crossed: false }],
+      level: 0,
+    },
+  });
   assert.deepEqual([aws.limit, aws.monthToDate, aws.forecast, aws.guard.state], [500, 100, 450, 'ok'], 'an AWS Budget wins over the local limit');
   assert.match(aws.guard.message, /Cost Explorer could not be read: AccessDenied/);
 });

@@ -9,15 +9,29 @@ import type { InstanceInfo } from '../../../main/aws/ec2-instance.ts';
 
 function instance(state: InstanceInfo['state']): InstanceInfo {
   return {
-    id: 'i-0123456789abcdef0', name: 'analysis', type: 'c7i.2xlarge', state, launchTime: '2025-06-01T10:00:00Z',
-    uptimeMs: state === 'running' ? 60_000 : 0, tags: {}, owner: 'maria', purpose: null, preset: 'cpu', maxRuntimeMinutes: 240,
-    expiryAction: 'stop', managed: true, hourlyPrice: 0.357, accruedCost: 0, volumes: [], storageMonthly: 0,
+    id: 'i-0123456789abcdef0',
+    name: 'analysis',
+    type: 'c7i.2xlarge',
+    state,
+    launchTime: '2025-06-01T10:00:00Z',
+    uptimeMs: state === 'running' ? 60_000 : 0,
+    tags: {},
+    owner: 'maria',
+    purpose: null,
+    preset: 'cpu',
+    maxRuntimeMinutes: 240,
+    expiryAction: 'stop',
+    managed: true,
+    hourlyPrice: 0.357,
+    accruedCost: 0,
+    volumes: [],
+    storageMonthly: 0,
   } as unknown as InstanceInfo;
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
 
-test('after a stop the status line does not fall back to the poller\'s older list', async () => {
+test("after a stop the status line does not fall back to the poller's older list", async () => {
   const settings = defaultSettings('/arch');
   settings.target = { kind: 's3', bucket: 'lab', region: 'eu-west-1', prefix: '', profile: '', endpoint: '' };
   let ec2 = [instance('running')];
@@ -26,14 +40,20 @@ test('after a stop the status line does not fall back to the poller\'s older lis
     owner: 'maria',
     poller: { latest: () => olderPoll, poke: async () => {} },
     compute: {
-      instances: { list: async () => ec2, stop: async () => { ec2 = [instance('stopped')]; return { instance: ec2[0], currentState: 'stopping' }; } },
+      instances: {
+        list: async () => ec2,
+        stop: async () => {
+          ec2 = [instance('stopped')];
+          return { instance: ec2[0], currentState: 'stopping' };
+        },
+      },
       cost: { summary: async () => ({ actual: null, actualError: null, live: liveCost(ec2, Date.now()), instances: ec2 }) },
       budgets: { list: async () => [] },
     },
   } as unknown as AwsContext;
   const api = createComputeApi({ settings: () => settings, context: () => ctx, env: {}, hub: createEventHub({ minGapMs: 0 }) });
 
-  assert.equal(api.status().running, 1, 'the poller\'s list is used while nothing fresher exists');
+  assert.equal(api.status().running, 1, "the poller's list is used while nothing fresher exists");
   await settle();
   await api.instanceAction({ id: 'i-0123456789abcdef0', action: 'stop' });
   assert.equal(api.status().running, 0);
@@ -42,7 +62,7 @@ test('after a stop the status line does not fall back to the poller\'s older lis
   assert.deepEqual([api.status().running, api.status().hourlyBurn], [0, 0]);
 });
 
-test('a Budget view read that changes the month\'s figures tells the status line (it showed $0 beside the view\'s $66)', async () => {
+test("a Budget view read that changes the month's figures tells the status line (it showed $0 beside the view's $66)", async () => {
   const settings = defaultSettings('/arch');
   settings.target = { kind: 's3', bucket: 'lab', region: 'eu-west-1', prefix: '', profile: '', endpoint: '' };
   let total = 66;
@@ -58,7 +78,9 @@ test('a Budget view read that changes the month\'s figures tells the status line
   } as unknown as AwsContext;
   const hub = createEventHub({ minGapMs: 0 });
   const topics: string[] = [];
-  hub.subscribe((e) => { if (e.type === 'changed') topics.push(e.topic); });
+  hub.subscribe((e) => {
+    if (e.type === 'changed') topics.push(e.topic);
+  });
   const api = createComputeApi({ settings: () => settings, context: () => ctx, env: {}, hub });
   await api.getBudget();
   await settle();

@@ -26,13 +26,21 @@ import { writeFakeWorker } from '../../support/fake-worker.ts';
 async function finishedJob(archive: string, workDir: string, worker: string, name: string, cells: number | null): Promise<string> {
   const store = fsObjectStore(archive);
   const svc = createJobService({ store, workDir, worker: () => describeWorker(worker), owner: 'tester' });
-  const m = await svc.submit({ name, sources: [name], shards: [{ label: name, input: { kind: 'local', paths: ['/data/x'] }, args: [] }], params: { k: 2 }, placement: { kind: 'local' }, maxRuntimeSeconds: 60, heartbeatSeconds: 1 });
+  const m = await svc.submit({
+    name,
+    sources: [name],
+    shards: [{ label: name, input: { kind: 'local', paths: ['/data/x'] }, args: [] }],
+    params: { k: 2 },
+    placement: { kind: 'local' },
+    maxRuntimeSeconds: 60,
+    heartbeatSeconds: 1,
+  });
   assert.equal((await svc.follow(m.id)).state, 'done');
   if (cells !== null) await store.put(`${jobKeys(m.id).results}summary.json`, JSON.stringify({ schema: 1, counts: { rois: 30, cells } }));
   return m.id;
 }
 
-test('the demo\'s analysis is listed and opened from the demo\'s archive, labelled demo; the destination keeps only its own', async () => {
+test("the demo's analysis is listed and opened from the demo's archive, labelled demo; the destination keeps only its own", async () => {
   const home = await mkdtemp(join(tmpdir(), 'sc-demo-listed-'));
   try {
     const paths = statePaths({ SCOPECLOUD_HOME: home });
@@ -45,32 +53,59 @@ test('the demo\'s analysis is listed and opened from the demo\'s archive, labell
 
     const contexts = createJobsContexts({ paths, env: {}, owner: 'tester', aws: () => null });
     let settings = defaultSettings(paths.archive);
-    assert.deepEqual(contexts.listed(settings).map((c) => c.demo), [false, true]);
+    assert.deepEqual(
+      contexts.listed(settings).map((c) => c.demo),
+      [false, true],
+    );
     assert.equal((await contexts.holding(settings, demoJob)).demo, true);
     assert.equal((await contexts.holding(settings, own)).demo, false);
-    assert.equal((await contexts.holding(settings, 'j-20990101-000000-none')).demo, false, 'an unknown id is the destination\'s to refuse');
+    assert.equal((await contexts.holding(settings, 'j-20990101-000000-none')).demo, false, "an unknown id is the destination's to refuse");
 
     const hub = createEventHub();
     const analyses = createAnalysesApi({
-      settings: () => settings, jobs: (s) => contexts.of(s), listed: (s) => contexts.listed(s), holding: (s, id) => contexts.holding(s, id),
-      aws: () => null, sessions: async () => [], hub, onFinished: () => undefined,
+      settings: () => settings,
+      jobs: (s) => contexts.of(s),
+      listed: (s) => contexts.listed(s),
+      holding: (s, id) => contexts.holding(s, id),
+      aws: () => null,
+      sessions: async () => [],
+      hub,
+      onFinished: () => undefined,
     });
     const results = createResultsApi((id) => contexts.holding(settings, id));
     const list = await analyses.list();
-    assert.deepEqual(list.map((a) => [a.id, a.name, a.demo]), [[demoJob, 'synthetic recording', true], [own, 'mouse7', false]]);
-    assert.deepEqual((await results.list(list)).map((r) => [r.id, r.cells, r.demo]), [[demoJob, 20, true], [own, null, false]]);
-    assert.equal((await results.summary(demoJob)).id, demoJob, 'the demo\'s results open from its archive');
+    assert.deepEqual(
+      list.map((a) => [a.id, a.name, a.demo]),
+      [
+        [demoJob, 'synthetic recording', true],
+        [own, 'mouse7', false],
+      ],
+    );
+    assert.deepEqual(
+      (await results.list(list)).map((r) => [r.id, r.cells, r.demo]),
+      [
+        [demoJob, 20, true],
+        [own, null, false],
+      ],
+    );
+    assert.equal((await results.summary(demoJob)).id, demoJob, "the demo's results open from its archive");
     assert.match((await analyses.log(demoJob)).join('\n'), /analyze --input/);
     assert.ok(!existsSync(join(paths.archive, 'jobs', demoJob)), 'nothing of the demo entered the destination');
 
     // A destination that is the demo's archive itself lists it once, as the destination's.
     settings = defaultSettings(demo.archive);
-    assert.deepEqual(contexts.listed(settings).map((c) => c.demo), [false]);
+    assert.deepEqual(
+      contexts.listed(settings).map((c) => c.demo),
+      [false],
+    );
     settings = defaultSettings(paths.archive);
 
     // The demo folder replaced or removed: its old analysis is no longer listed.
     await rm(demoRoot(paths), { recursive: true, force: true });
-    assert.deepEqual((await analyses.list()).map((a) => a.id), [own]);
+    assert.deepEqual(
+      (await analyses.list()).map((a) => a.id),
+      [own],
+    );
     analyses.stop();
     hub.dispose();
   } finally {
@@ -78,7 +113,7 @@ test('the demo\'s analysis is listed and opened from the demo\'s archive, labell
   }
 });
 
-test('cell counts: the worker\'s summary, or the sum over a merged job\'s shards', async () => {
+test("cell counts: the worker's summary, or the sum over a merged job's shards", async () => {
   const { cellCountOf } = await import('../../../main/app/results-mapping.ts');
   assert.equal(cellCountOf({ counts: { rois: 62, cells: 20 } }), 20);
   assert.equal(cellCountOf({ merged: true, shardSummaries: [{ counts: { cells: 3 } }, { counts: { cells: 4 } }] }), 7);

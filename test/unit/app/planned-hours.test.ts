@@ -9,5 +9,8 @@ test("a launch planned longer than the lab's limit per instance is refused, nami
   s.budget.maxRuntimeHours = 6;
   checkPlannedHours(6, s);
   checkPlannedHours(0.5, s);
-  assert.throws(() => checkPlannedHours(6.5, s), (e: AppError) => e.code === 'INVALID_INPUT' && e.field === 'plannedHours' && /limit of 6 h per instance/.test(e.message));
+  assert.throws(
+    () => checkPlannedHours(6.5, s),
+    (e: AppError) => e.code === 'INVALID_INPUT' && e.field === 'plannedHours' && /limit of 6 h per instance/.test(e.message),
+  );
 });

@@ -14,10 +14,22 @@ function fakeTimers() {
   const due: Array<{ at: number; f: () => void }> = [];
   return {
     now: () => t,
-    timers: { setTimeout: (f: () => void, ms: number) => { const h = { at: t + ms, f }; due.push(h); return h; }, clearTimeout: (h: unknown) => { due.splice(due.indexOf(h as never), 1); } },
+    timers: {
+      setTimeout: (f: () => void, ms: number) => {
+        const h = { at: t + ms, f };
+        due.push(h);
+        return h;
+      },
+      clearTimeout: (h: unknown) => {
+        due.splice(due.indexOf(h as never), 1);
+      },
+    },
     advance(ms: number) {
       t += ms;
-      for (const h of due.filter((x) => x.at <= t)) { due.splice(due.indexOf(h), 1); h.f(); }
+      for (const h of due.filter((x) => x.at <= t)) {
+        due.splice(due.indexOf(h), 1);
+        h.f();
+      }
     },
   };
 }
@@ -27,15 +39,23 @@ test('changed events are coalesced per topic; the last change is always delivere
   const hub = createEventHub({ minGapMs: 250, timers: ft.timers, now: ft.now });
   const got: AppEvent[] = [];
   hub.subscribe((e) => got.push(e));
-  hub.subscribe(() => { throw new Error('a broken listener'); });
+  hub.subscribe(() => {
+    throw new Error('a broken listener');
+  });
   hub.changed('acquisition', 'status');
   hub.changed('acquisition');
   hub.changed('acquisition');
-  assert.deepEqual(got.map((e) => e.type === 'changed' && e.topic), ['acquisition', 'status']);
+  assert.deepEqual(
+    got.map((e) => e.type === 'changed' && e.topic),
+    ['acquisition', 'status'],
+  );
   ft.advance(249);
   assert.equal(got.length, 2);
   ft.advance(1);
-  assert.deepEqual(got.map((e) => e.type === 'changed' && e.topic), ['acquisition', 'status', 'acquisition']);
+  assert.deepEqual(
+    got.map((e) => e.type === 'changed' && e.topic),
+    ['acquisition', 'status', 'acquisition'],
+  );
   hub.notify('error', 'Upload failed', 'x');
   assert.deepEqual(got.at(-1), { type: 'notification', level: 'error', title: 'Upload failed', body: 'x' });
 });
@@ -45,8 +65,16 @@ test('in local mode the AWS views fail with NOT_CONFIGURED, while presets and st
   settings.budget.monthlyLimitUsd = 200;
   const hub = createEventHub();
   const api = createComputeApi({ settings: () => settings, context: () => null, env: {}, hub });
-  for (const call of [() => api.listInstances({ all: false }), () => api.getBudget(), () => api.checkLaunch({ presetId: 'gpu', plannedHours: 2 }), () => api.explainAction({ id: 'i-0123456789abcdef0', action: 'stop' })]) {
-    await assert.rejects(call(), (e: unknown) => e instanceof AppError && e.code === 'NOT_CONFIGURED' && /switch the destination to Amazon S3 in Settings/.test(e.message));
+  for (const call of [
+    () => api.listInstances({ all: false }),
+    () => api.getBudget(),
+    () => api.checkLaunch({ presetId: 'gpu', plannedHours: 2 }),
+    () => api.explainAction({ id: 'i-0123456789abcdef0', action: 'stop' }),
+  ]) {
+    await assert.rejects(
+      call(),
+      (e: unknown) => e instanceof AppError && e.code === 'NOT_CONFIGURED' && /switch the destination to Amazon S3 in Settings/.test(e.message),
+    );
   }
   assert.equal((await api.listPresets()).presets.length, 4);
   assert.deepEqual(api.status(), { running: 0, hourlyBurn: 0, monthToDate: 0, limit: 200, state: 'ok', currency: 'USD' });
@@ -58,13 +86,29 @@ test('an acquisition that cannot start reports why, and starts once the queue is
   let busy = true;
   const started: string[][] = [];
   const engine = {
-    list: () => [], status: () => ({ counts: { queued: 0, growing: 0, uploading: 0, verified: 0, failed: 0 }, bytesRemaining: 0, bytesSent: 0, throughput: 0, paused: false, bandwidthLimit: 0, circuit: { state: 'closed' }, target: '' }),
-    subscribe: () => () => {}, pause() {}, resume() {}, stop: async () => {},
+    list: () => [],
+    status: () => ({
+      counts: { queued: 0, growing: 0, uploading: 0, verified: 0, failed: 0 },
+      bytesRemaining: 0,
+      bytesSent: 0,
+      throughput: 0,
+      paused: false,
+      bandwidthLimit: 0,
+      circuit: { state: 'closed' },
+      target: '',
+    }),
+    subscribe: () => () => {},
+    pause() {},
+    resume() {},
+    stop: async () => {},
   };
   const settings = defaultSettings('/arch');
   const api = createAcquisitionApi({
-    settings: () => settings, stagingDir: '/s',
-    hub: createEventHub(), now: () => t, sampleMs: 0,
+    settings: () => settings,
+    stagingDir: '/s',
+    hub: createEventHub(),
+    now: () => t,
+    sampleMs: 0,
     start: async (o) => {
       started.push([...o.settings!.watch.folders]);
       if (busy) throw Object.assign(new Error('another scopecloud process (pid 42) is using the upload queue'), { code: 'QUEUE_BUSY' });

@@ -6,15 +6,25 @@ import { AppError } from '../../../main/app/app-errors.ts';
 
 const DEF = '/state/archive';
 
-test('stored settings show in the UI\'s terms, local and S3', () => {
+test("stored settings show in the UI's terms, local and S3", () => {
   const s = defaultSettings(DEF);
   s.watch.folders = ['/data/rig-A'];
   assert.deepEqual(toUiSettings(s, DEF), {
-    mode: 'local', archiveDir: DEF, aws: null, watchedFolders: ['/data/rig-A'], bandwidthLimitBytesPerSec: null, firstRunComplete: false, theme: 'system',
+    mode: 'local',
+    archiveDir: DEF,
+    aws: null,
+    watchedFolders: ['/data/rig-A'],
+    bandwidthLimitBytesPerSec: null,
+    firstRunComplete: false,
+    theme: 'system',
     budget: { monthlyLimitUsd: null, maxRuntimeHours: 8 },
     watch: { markerFile: 'acquisition.done', stableMs: 3000, polling: false, pollIntervalMs: 2000 },
   });
-  const s3 = { ...s, target: { kind: 's3' as const, bucket: 'lab', prefix: 'rig', region: 'eu-west-1', profile: 'lab', endpoint: '' }, upload: { ...s.upload, bandwidthLimit: 5_000_000 } };
+  const s3 = {
+    ...s,
+    target: { kind: 's3' as const, bucket: 'lab', prefix: 'rig', region: 'eu-west-1', profile: 'lab', endpoint: '' },
+    upload: { ...s.upload, bandwidthLimit: 5_000_000 },
+  };
   const ui = toUiSettings(s3, DEF);
   assert.equal(ui.mode, 'aws');
   assert.deepEqual(ui.aws, { profile: 'lab', region: 'eu-west-1', bucket: 'lab', prefix: 'rig', endpoint: '' });
@@ -30,7 +40,11 @@ test('a first-run patch sets the target and completes the first run; other field
   assert.equal(after.ui.firstRunComplete, true);
   assert.equal(after.watch.stableMs, 300);
   assert.equal(before.ui.firstRunComplete, false, 'the input is not modified');
-  const aws = applySettingsPatch(after, { mode: 'aws', aws: { profile: ' lab ', region: 'eu-west-1', bucket: 'lab-data', prefix: '/scopecloud/', endpoint: '' } }, DEF);
+  const aws = applySettingsPatch(
+    after,
+    { mode: 'aws', aws: { profile: ' lab ', region: 'eu-west-1', bucket: 'lab-data', prefix: '/scopecloud/', endpoint: '' } },
+    DEF,
+  );
   assert.deepEqual(aws.target, { kind: 's3', bucket: 'lab-data', prefix: 'scopecloud', region: 'eu-west-1', profile: 'lab', endpoint: '' });
   const themed = applySettingsPatch(aws, { theme: 'dark' }, DEF);
   assert.equal(themed.target.kind, 's3', 'a patch without mode keeps the target');
@@ -48,7 +62,11 @@ test('invalid patches fail naming the UI field, not the stored one', () => {
     [{ watchedFolders: ['data/rig'] }, 'watchedFolders', /absolute path/],
   ];
   for (const [patch, field, re] of cases) {
-    assert.throws(() => applySettingsPatch(s, patch, DEF), (e: unknown) => e instanceof AppError && e.code === 'INVALID_SETTINGS' && e.field === field && re.test(e.message), JSON.stringify(patch));
+    assert.throws(
+      () => applySettingsPatch(s, patch, DEF),
+      (e: unknown) => e instanceof AppError && e.code === 'INVALID_SETTINGS' && e.field === field && re.test(e.message),
+      JSON.stringify(patch),
+    );
   }
 });
 
@@ -88,9 +106,13 @@ test('budget and watch rules are patched whole, checked like the stored settings
   assert.deepEqual(w.watch.include, s.watch.include);
   assert.equal(acquisitionChanged(s, w), true, 'watch rules restart acquisition');
 
-  assert.throws(() => applySettingsPatch(s, { watch: { markerFile: 'done/marker', stableMs: 5000, polling: false, pollIntervalMs: 2000 } }, DEF),
-    (e: AppError) => e.code === 'INVALID_SETTINGS' && e.field === 'watch.markerFile' && /file name without a folder/.test(e.message));
-  assert.throws(() => applySettingsPatch(s, { budget: { monthlyLimitUsd: 250, maxRuntimeHours: 0.01 } }, DEF),
-    (e: AppError) => e.code === 'INVALID_SETTINGS' && e.field === 'budget.maxRuntimeHours');
+  assert.throws(
+    () => applySettingsPatch(s, { watch: { markerFile: 'done/marker', stableMs: 5000, polling: false, pollIntervalMs: 2000 } }, DEF),
+    (e: AppError) => e.code === 'INVALID_SETTINGS' && e.field === 'watch.markerFile' && /file name without a folder/.test(e.message),
+  );
+  assert.throws(
+    () => applySettingsPatch(s, { budget: { monthlyLimitUsd: 250, maxRuntimeHours: 0.01 } }, DEF),
+    (e: AppError) => e.code === 'INVALID_SETTINGS' && e.field === 'budget.maxRuntimeHours',
+  );
   assert.equal(s.budget.monthlyLimitUsd, null, 'the input is not modified');
 });

@@ -59,7 +59,13 @@ describe('budget guard', () => {
 
 describe('spend limit source', () => {
   const status = (name: string, limit: number, actual: number, timeUnit = 'MONTHLY'): BudgetStatus =>
-    toBudgetStatus({ BudgetName: name, BudgetLimit: { Amount: String(limit), Unit: 'USD' }, TimeUnit: timeUnit as never, BudgetType: 'COST', CalculatedSpend: { ActualSpend: { Amount: String(actual), Unit: 'USD' } } });
+    toBudgetStatus({
+      BudgetName: name,
+      BudgetLimit: { Amount: String(limit), Unit: 'USD' },
+      TimeUnit: timeUnit as never,
+      BudgetType: 'COST',
+      CalculatedSpend: { ActualSpend: { Amount: String(actual), Unit: 'USD' } },
+    });
   const reader = (list: BudgetStatus[]): BudgetReader => ({
     list: async () => list,
     get: async (name) => {

@@ -33,7 +33,10 @@ const cases: Array<[string, string, RegExp]> = [
 for (const [path, code, expected] of cases) {
   test(`import boundary: ${path} may not say ${code}`, async () => {
     const found = await findings(path, code);
-    assert.ok(found.some((f) => f.startsWith('no-restricted-imports') && expected.test(f)), `expected a refusal matching ${expected} for ${path}, got: ${found.join(' | ') || 'nothing'}`);
+    assert.ok(
+      found.some((f) => f.startsWith('no-restricted-imports') && expected.test(f)),
+      `expected a refusal matching ${expected} for ${path}, got: ${found.join(' | ') || 'nothing'}`,
+    );
   });
 }
 

@@ -25,9 +25,10 @@ test('under CI, what is missing throws an error naming every missing part; nothi
   assert.equal(requiresIn({ CI: 'true' }, [false, undefined]), false);
   assert.throws(
     () => requiresIn({ CI: 'true' }, ['versitygw not found at /nonexistent', false, 'Chromium not found at /x']),
-    (e: unknown) => e instanceof RequirementMissingError
-      && e.message === 'CI=true and what this test needs is missing: versitygw not found at /nonexistent; Chromium not found at /x'
-      && e.reasons.length === 2,
+    (e: unknown) =>
+      e instanceof RequirementMissingError &&
+      e.message === 'CI=true and what this test needs is missing: versitygw not found at /nonexistent; Chromium not found at /x' &&
+      e.reasons.length === 2,
   );
 });
 
@@ -35,14 +36,19 @@ test('probes name what is missing and where it was looked for', (t) => {
   const saved = { VERSITYGW_BIN: process.env.VERSITYGW_BIN, SCOPECLOUD_SHARED_DATA: process.env.SCOPECLOUD_SHARED_DATA };
   const empty = mkdtempSync(join(tmpdir(), 'scopecloud-empty-data-'));
   t.after(() => {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
     rmSync(empty, { recursive: true, force: true });
   });
   process.env.VERSITYGW_BIN = '/nonexistent/versitygw';
   assert.match(String(versitygwMissing()), /^versitygw not found at \/nonexistent\/versitygw /);
   process.env.SCOPECLOUD_SHARED_DATA = empty;
   assert.equal(sharedDataDir(), empty);
-  assert.match(String(sharedDataMissing('neurofinder-crop/movie.tif')), new RegExp(`^shared data set absent: ${empty}/README.md, ${empty}/neurofinder-crop/movie.tif not found`));
+  assert.match(
+    String(sharedDataMissing('neurofinder-crop/movie.tif')),
+    new RegExp(`^shared data set absent: ${empty}/README.md, ${empty}/neurofinder-crop/movie.tif not found`),
+  );
   writeFileSync(join(empty, 'README.md'), 'credits\n');
   assert.equal(sharedDataMissing(), false, 'a folder with its README is the data set');
   assert.equal(commandMissing('scopecloud-no-such-command', [], 'no such command'), 'no such command');
@@ -59,12 +65,15 @@ function runNeedingMissing(env: NodeJS.ProcessEnv): { code: number | null; out: 
   try {
     const file = join(dir, 'needs.test.ts');
     const module = pathToFileURL(join(PROJECT_ROOT, 'test', 'support', 'requirements.ts')).href;
-    writeFileSync(file, [
-      `import { test } from 'node:test';`,
-      `import { requires } from ${JSON.stringify(module)};`,
-      `test('needs a server', { skip: requires('frobnicator not on PATH') }, () => {});`,
-      `test('needs nothing', () => {});`,
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        `import { test } from 'node:test';`,
+        `import { requires } from ${JSON.stringify(module)};`,
+        `test('needs a server', { skip: requires('frobnicator not on PATH') }, () => {});`,
+        `test('needs nothing', () => {});`,
+      ].join('\n'),
+    );
     const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
     delete childEnv.NODE_TEST_CONTEXT; // else the child thinks it runs inside this test and runs nothing
     const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', file], { encoding: 'utf8', env: childEnv });
@@ -98,12 +107,15 @@ test('no test file decides a skip by itself: every skip option and skip constant
   const violations: string[] = [];
   for (const file of testFiles()) {
     if (file === self || file.endsWith('test-counts.test.ts')) continue; // both hold skips as data
-    readFileSync(join(PROJECT_ROOT, file), 'utf8').split('\n').forEach((line, i) => {
-      const bad = /\bconst skip\w* = (?!requires\()/.test(line)
-        || /\bskip:(?!\s*(?:requires\(|skip\w*\s*[,}]))/.test(line)
-        || /\b(?:t|it|test|describe)\.(?:skip|todo)\(|\btodo:/.test(line);
-      if (bad) violations.push(`${file}:${i + 1}: ${line.trim()}`);
-    });
+    readFileSync(join(PROJECT_ROOT, file), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        const bad =
+          /\bconst skip\w* = (?!requires\()/.test(line) ||
+          /\bskip:(?!\s*(?:requires\(|skip\w*\s*[,}]))/.test(line) ||
+          /\b(?:t|it|test|describe)\.(?:skip|todo)\(|\btodo:/.test(line);
+        if (bad) violations.push(`${file}:${i + 1}: ${line.trim()}`);
+      });
   }
   assert.deepEqual(violations, [], 'skip through requires() (test/support/requirements.ts)');
 });

@@ -11,19 +11,32 @@ import { compareImages, expectScreen } from '../../support/screen-compare.ts';
 /** A PNG whose IDAT holds `raw` (filter bytes included), for filters the project's encoder never writes. */
 function pngWithRaw(width: number, height: number, colourType: number, raw: number[]): Uint8Array {
   const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
     const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td) >>> 0);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td) >>> 0);
     return Buffer.concat([len, td, crc]);
   };
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4); ihdr[8] = 8; ihdr[9] = colourType;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.from(raw))), chunk('IEND', Buffer.alloc(0))]);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = colourType;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.from(raw))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 test('decodes what the project encoder writes, RGB and RGBA, pixel for pixel', () => {
   const rgb = Uint8Array.from({ length: 5 * 3 * 3 }, (_, i) => (i * 37) & 0xff);
-  assert.deepEqual(decodePng(encodePng(5, 3, rgb)).rgba.filter((_, i) => i % 4 !== 3), rgb);
+  assert.deepEqual(
+    decodePng(encodePng(5, 3, rgb)).rgba.filter((_, i) => i % 4 !== 3),
+    rgb,
+  );
   const rgba = Uint8Array.from({ length: 4 * 2 * 4 }, (_, i) => (i * 53 + 1) & 0xff);
   const back = decodePng(encodePng(4, 2, rgba, 4));
   assert.deepEqual([back.width, back.height], [4, 2]);
@@ -39,7 +52,10 @@ test('undoes the Sub, Up, Average and Paeth filters (greyscale, one byte per pix
   const raw = [1, 10, 10, 10, 2, 5, 20, 246, 3, 93, 20, 25, 4, 161, 0, 245];
   const img = decodePng(pngWithRaw(3, 4, 0, raw));
   assert.deepEqual(Array.from(img.rgba.filter((_, i) => i % 4 === 0)), [10, 20, 30, 15, 40, 20, 100, 90, 80, 5, 5, 250]);
-  assert.ok(img.rgba.every((v, i) => i % 4 !== 3 || v === 255), 'opaque without an alpha channel');
+  assert.ok(
+    img.rgba.every((v, i) => i % 4 !== 3 || v === 255),
+    'opaque without an alpha channel',
+  );
 });
 
 test('refuses what it cannot decode, saying why', () => {
@@ -51,7 +67,8 @@ test('refuses what it cannot decode, saying why', () => {
 });
 
 test('images match within the channel tolerance and the fraction of differing pixels, not beyond', () => {
-  const w = 10, h = 10;
+  const w = 10,
+    h = 10;
   const base = { width: w, height: h, rgba: new Uint8Array(w * h * 4).fill(200) };
   const shifted = { width: w, height: h, rgba: base.rgba.map((v) => v - 30) };
   assert.equal(compareImages(base, shifted, { channelTolerance: 30, maxDifferingFraction: 0 }).matches, true, 'antialiasing-sized shifts pass');

@@ -83,7 +83,10 @@ test('cargo: counts summed over every test result line; ignored tests by name', 
   ]);
   assert.equal(parseCargo('error[E0425]: cannot find value\n').ran, false);
   const quiet = parseCargo('running 3 tests\nii.\ntest result: ok. 1 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out; finished in 0.1s\n');
-  assert.deepEqual(quiet.skips.map((x) => x.name), ['ignored test not named in the log (1 of 2)', 'ignored test not named in the log (2 of 2)']);
+  assert.deepEqual(
+    quiet.skips.map((x) => x.name),
+    ['ignored test not named in the log (1 of 2)', 'ignored test not named in the log (2 of 2)'],
+  );
 });
 
 test('expected skips: runner, name and a required reason per line; comments and blank lines ignored', () => {
@@ -125,10 +128,14 @@ test('the script prints the counts and exits 1 on an unexpected skip, 0 when eve
     writeFileSync(log, CARGO.replace('7 passed; 1 failed', '8 passed; 0 failed'));
     const expected = join(dir, 'expected');
     writeFileSync(expected, 'cargo neurofinder_sweep -- tuning aid\n');
-    const run = () => spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'test-counts.mjs'), '--cargo', log, '--expected', expected], { encoding: 'utf8' });
+    const run = () =>
+      spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'test-counts.mjs'), '--cargo', log, '--expected', expected], { encoding: 'utf8' });
     const unexpected = run();
     assert.equal(unexpected.status, 1, unexpected.stderr);
-    assert.equal(unexpected.stdout, 'cargo: tests: 9 passed, 0 failed, 2 skipped (1 expected)\nFAIL cargo: unexpected skip: neurofinder_dump_detection (#[ignore])\n');
+    assert.equal(
+      unexpected.stdout,
+      'cargo: tests: 9 passed, 0 failed, 2 skipped (1 expected)\nFAIL cargo: unexpected skip: neurofinder_dump_detection (#[ignore])\n',
+    );
     writeFileSync(expected, 'cargo neurofinder_sweep -- tuning aid\ncargo neurofinder_dump_detection -- debugging aid\n');
     const allExpected = run();
     assert.equal(allExpected.status, 0, allExpected.stdout);

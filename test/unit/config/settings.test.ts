@@ -13,9 +13,15 @@ import { join } from 'node:path';
 function memoryBackend(): KeyValueBackend & { data: Record<string, unknown> } {
   const b = {
     data: {} as Record<string, unknown>,
-    get store() { return structuredClone(b.data); },
-    set store(o: Record<string, unknown>) { b.data = structuredClone(o); },
-    clear() { b.data = {}; },
+    get store() {
+      return structuredClone(b.data);
+    },
+    set store(o: Record<string, unknown>) {
+      b.data = structuredClone(o);
+    },
+    clear() {
+      b.data = {};
+    },
   };
   return b;
 }
@@ -43,7 +49,11 @@ test('bad values are rejected with the field named, and nothing is saved', () =>
     ['no.such', '1', /no\.such: is not a settings field/],
   ];
   for (const [field, value, re] of cases) {
-    assert.throws(() => store.setField(field, value), (e: unknown) => e instanceof SettingsError && re.test(e.message), `${field}=${value}`);
+    assert.throws(
+      () => store.setField(field, value),
+      (e: unknown) => e instanceof SettingsError && re.test(e.message),
+      `${field}=${value}`,
+    );
   }
   assert.equal(store.get().upload.concurrency, 12, 'rejected writes leave the saved value');
 });
@@ -59,7 +69,10 @@ test('an S3 target validates bucket, region, prefix and endpoint', () => {
     assert.ok(e instanceof SettingsError);
     assert.deepEqual(e.errors.map((x) => x.field).sort(), ['target.bucket', 'target.endpoint', 'target.prefix', 'target.region']);
   }
-  const good = store.replace({ ...base, target: { kind: 's3', bucket: 'lab-imaging', region: 'eu-west-1', prefix: 'rig1', profile: '', endpoint: 'http://127.0.0.1:7070' } });
+  const good = store.replace({
+    ...base,
+    target: { kind: 's3', bucket: 'lab-imaging', region: 'eu-west-1', prefix: 'rig1', profile: '', endpoint: 'http://127.0.0.1:7070' },
+  });
   assert.equal(good.target.kind, 's3');
   assert.equal(store.get().target.kind, 's3');
 });
@@ -93,7 +106,10 @@ test('the ui section defaults to the first-run screen and validates its fields b
   store.setField('ui.firstRunComplete', 'true');
   assert.deepEqual(store.get().ui, { firstRunComplete: true, theme: 'dark' });
   assert.throws(() => store.setField('ui.theme', 'neon'), /^SettingsError|ui\.theme: must be one of system, light, dark \(got "neon"\)/);
-  assert.throws(() => store.setField('ui.firstRunComplete', 'yes'), (e: unknown) => e instanceof SettingsError && e.errors[0].field === 'ui.firstRunComplete');
+  assert.throws(
+    () => store.setField('ui.firstRunComplete', 'yes'),
+    (e: unknown) => e instanceof SettingsError && e.errors[0].field === 'ui.firstRunComplete',
+  );
   assert.equal(store.get().ui.theme, 'dark', 'rejected writes leave the saved value');
 });
 
@@ -110,9 +126,17 @@ test('a save is one write of the whole settings file: a reader never sees it emp
   const conf = new Conf<Record<string, unknown>>({ cwd: mkdtempSync(join(tmpdir(), 'sc-settings-')), configName: 'settings', projectName: 'scopecloud' });
   const onDisk: Array<Record<string, unknown>> = [];
   const backend: KeyValueBackend = {
-    get store() { return conf.store; },
-    set store(o: Record<string, unknown>) { conf.store = o; onDisk.push(JSON.parse(readFileSync(conf.path, 'utf8'))); },
-    clear() { conf.clear(); onDisk.push(JSON.parse(readFileSync(conf.path, 'utf8'))); },
+    get store() {
+      return conf.store;
+    },
+    set store(o: Record<string, unknown>) {
+      conf.store = o;
+      onDisk.push(JSON.parse(readFileSync(conf.path, 'utf8')));
+    },
+    clear() {
+      conf.clear();
+      onDisk.push(JSON.parse(readFileSync(conf.path, 'utf8')));
+    },
   };
   const store = createSettingsStore(backend, '/arch');
   store.setField('budget.monthlyLimitUsd', '250');

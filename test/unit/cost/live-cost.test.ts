@@ -21,8 +21,14 @@ describe('price table', () => {
     for (const type of Object.keys(table.regions['us-east-1'].hourly)) assert.ok(table.instanceTypes[type], `specs for ${type}`);
   });
   it('a missing price is a typed error naming type and region', () => {
-    assert.throws(() => hourlyPrice(table, 'us-east-1', 'x9.huge'), (e: PriceMissingError) => e.code === 'PRICE_MISSING' && /x9\.huge in us-east-1/.test(e.message));
-    assert.throws(() => hourlyPrice(table, 'mars-1', 'c7i.2xlarge'), (e: PriceMissingError) => /region mars-1/.test(e.message));
+    assert.throws(
+      () => hourlyPrice(table, 'us-east-1', 'x9.huge'),
+      (e: PriceMissingError) => e.code === 'PRICE_MISSING' && /x9\.huge in us-east-1/.test(e.message),
+    );
+    assert.throws(
+      () => hourlyPrice(table, 'mars-1', 'c7i.2xlarge'),
+      (e: PriceMissingError) => /region mars-1/.test(e.message),
+    );
     assert.equal(hourlyPriceOrNull(table, 'mars-1', 'c7i.2xlarge'), null);
   });
 });

@@ -50,8 +50,20 @@ test('a table fetched from the Pricing API is named as such and ages from its fe
 });
 
 test("the app's price line carries the age and the stale flag at the clock's time", () => {
-  assert.deepEqual(toPriceTableInfo(shipped, daysAfterShipped(89)), { source: 'shipped', retrieved: shipped.retrieved, ageDays: 89, staleAfterDays: 90, stale: false });
-  assert.deepEqual(toPriceTableInfo(shipped, daysAfterShipped(91)), { source: 'shipped', retrieved: shipped.retrieved, ageDays: 91, staleAfterDays: 90, stale: true });
+  assert.deepEqual(toPriceTableInfo(shipped, daysAfterShipped(89)), {
+    source: 'shipped',
+    retrieved: shipped.retrieved,
+    ageDays: 89,
+    staleAfterDays: 90,
+    stale: false,
+  });
+  assert.deepEqual(toPriceTableInfo(shipped, daysAfterShipped(91)), {
+    source: 'shipped',
+    retrieved: shipped.retrieved,
+    ageDays: 91,
+    staleAfterDays: 90,
+    stale: true,
+  });
 });
 
 test("the Instances view's list reads the age from the compute API's injected clock", async () => {
@@ -71,7 +83,9 @@ test("the Instances view's list reads the age from the compute API's injected cl
 async function costAt(ms: number, argv: string[] = []): Promise<{ out: string[]; err: string[] }> {
   const costExplorer = { peek: () => null } as unknown as CostExplorerCache;
   const services = {
-    refreshPrices: async () => { throw new Error('not asked'); },
+    refreshPrices: async () => {
+      throw new Error('not asked');
+    },
     cost: createCostService({ listInstances: async () => [], costExplorer, clock: clockAt(ms), prices: shipped }),
   } as unknown as ComputeServices;
   const out: string[] = [];
@@ -89,7 +103,10 @@ test('scopecloud cost prints the age, and warns on stderr only past 90 days', as
   const at91 = await costAt(daysAfterShipped(91));
   assert.ok(at91.out.includes(`Prices as of ${shipped.retrieved}, 91 days old.`), at91.out.join('\n'));
   assert.equal(at91.err.length, 1);
-  assert.match(at91.err[0], /^Warning: the price table is 91 days old \(older than 90 days\).*refresh it from the AWS Pricing API with `scopecloud cost --refresh-prices`\.$/);
+  assert.match(
+    at91.err[0],
+    /^Warning: the price table is 91 days old \(older than 90 days\).*refresh it from the AWS Pricing API with `scopecloud cost --refresh-prices`\.$/,
+  );
 
   const json = await costAt(daysAfterShipped(91), ['--json']);
   const parsed = JSON.parse(json.out.join('\n')) as { prices: { retrieved: string; ageDays: number; stale: boolean } };

@@ -8,12 +8,21 @@ import { computeDocument, gp3Document } from '../../support/price-list-documents
 
 describe('PriceList documents', () => {
   it('reads attributes and the on-demand dimensions in USD, ignoring reserved terms', () => {
-    const item = parsePriceListItem(computeDocument({ instanceType: 'c7i.2xlarge', regionCode: 'us-east-1', usdPerHour: '0.3570000000', vcpu: '8', memory: '16 GiB' }))!;
+    const item = parsePriceListItem(
+      computeDocument({ instanceType: 'c7i.2xlarge', regionCode: 'us-east-1', usdPerHour: '0.3570000000', vcpu: '8', memory: '16 GiB' }),
+    )!;
     assert.equal(item.productFamily, 'Compute Instance');
     assert.equal(item.attributes.instanceType, 'c7i.2xlarge');
-    assert.deepEqual(item.onDemand.map((d) => [d.unit, d.usd]), [['Hrs', 0.357]], 'the reserved 0.001 is not an on-demand price');
+    assert.deepEqual(
+      item.onDemand.map((d) => [d.unit, d.usd]),
+      [['Hrs', 0.357]],
+      'the reserved 0.001 is not an on-demand price',
+    );
     const gp3 = parsePriceListItem(gp3Document('eu-central-1', '0.0952000000'))!;
-    assert.deepEqual(gp3.onDemand.map((d) => [d.unit, d.usd]), [['GB-Mo', 0.0952]]);
+    assert.deepEqual(
+      gp3.onDemand.map((d) => [d.unit, d.usd]),
+      [['GB-Mo', 0.0952]],
+    );
   });
 
   it('returns null for malformed documents and drops dimensions without a USD price', () => {
@@ -22,14 +31,22 @@ describe('PriceList documents', () => {
     assert.equal(parsePriceListItem(new String(gp3Document('us-east-1', '0.08')))!.productFamily, 'Storage');
     assert.equal(parsePriceListItem('[]'), null);
     assert.equal(parsePriceListItem('{"terms":{}}'), null);
-    const doc = JSON.parse(computeDocument({ instanceType: 't3.medium', regionCode: 'us-east-1', usdPerHour: '0.0416' })) as { terms: { OnDemand: Record<string, { priceDimensions: Record<string, { pricePerUnit: Record<string, string> }> }> } };
+    const doc = JSON.parse(computeDocument({ instanceType: 't3.medium', regionCode: 'us-east-1', usdPerHour: '0.0416' })) as {
+      terms: { OnDemand: Record<string, { priceDimensions: Record<string, { pricePerUnit: Record<string, string> }> }> };
+    };
     for (const t of Object.values(doc.terms.OnDemand)) for (const d of Object.values(t.priceDimensions)) d.pricePerUnit = { CNY: '0.3' };
     assert.deepEqual(parsePriceListItem(JSON.stringify(doc))!.onDemand, []);
   });
 
   it('takes the Linux, shared, no-software, capacity-used hour of the right type and region only', () => {
     const items = [
-      computeDocument({ instanceType: 't3.medium', regionCode: 'us-east-1', usdPerHour: '0.0780', operatingSystem: 'Windows', licenseModel: 'License Included' }),
+      computeDocument({
+        instanceType: 't3.medium',
+        regionCode: 'us-east-1',
+        usdPerHour: '0.0780',
+        operatingSystem: 'Windows',
+        licenseModel: 'License Included',
+      }),
       computeDocument({ instanceType: 't3.medium', regionCode: 'us-east-1', usdPerHour: '0.0500', tenancy: 'Dedicated' }),
       computeDocument({ instanceType: 't3.medium', regionCode: 'us-east-1', usdPerHour: '0.1200', preInstalledSw: 'SQL Std' }),
       computeDocument({ instanceType: 't3.medium', regionCode: 'us-east-1', usdPerHour: '0.0000', capacitystatus: 'UnusedCapacityReservation' }),
@@ -53,6 +70,9 @@ describe('PriceList documents', () => {
 
   it('labels the shipped table with its date', () => {
     assert.equal(priceTableLabel(loadPriceTable()), `shipped table of ${loadPriceTable().retrieved}`);
-    assert.equal(priceTableLabel({ ...loadPriceTable(), source: 'AWS Pricing API, fetched 2026-11-28', retrieved: '2026-11-28' }), 'AWS Pricing API, fetched 2026-11-28');
+    assert.equal(
+      priceTableLabel({ ...loadPriceTable(), source: 'AWS Pricing API, fetched 2026-11-28', retrieved: '2026-11-28' }),
+      'AWS Pricing API, fetched 2026-11-28',
+    );
   });
 });

@@ -21,12 +21,18 @@ let disposeGate: Promise<void> = Promise.resolve();
 
 function shellOptions(): ShellOptions {
   return {
-    services, rendererDir: dir, preloadPath: '/app/preload.cjs',
+    services,
+    rendererDir: dir,
+    preloadPath: '/app/preload.cjs',
     trayIcons: { path: (i) => `/icons/${i}.png` },
     trayModel: async () => model,
-    setInterval: () => 0, clearInterval: () => {},
+    setInterval: () => 0,
+    clearInterval: () => {},
     onError: (e) => errors.push(e),
-    disposeServices: () => { disposals++; return disposeGate; },
+    disposeServices: () => {
+      disposals++;
+      return disposeGate;
+    },
   };
 }
 
@@ -41,7 +47,13 @@ const model: TrayModel = {
   runningCount: 1,
   tooltip: 'ScopeCloud: 1 running',
   menu: [
-    { type: 'item', id: 'stop:i-0a1b2c3d4e5f60718', label: 'Stop suite-analysis-gpu', enabled: true, action: { kind: 'stop-instance', instanceId: 'i-0a1b2c3d4e5f60718' } },
+    {
+      type: 'item',
+      id: 'stop:i-0a1b2c3d4e5f60718',
+      label: 'Stop suite-analysis-gpu',
+      enabled: true,
+      action: { kind: 'stop-instance', instanceId: 'i-0a1b2c3d4e5f60718' },
+    },
     { type: 'separator' },
     { type: 'item', id: 'open-cost', label: 'Cost and budget...', enabled: true, action: { kind: 'open-window', view: 'cost' } },
   ],
@@ -95,24 +107,33 @@ test('closing the window hides it (the app stays in the tray)', () => {
 
 test('an IPC handler exists for every contract method and answers the trusted window', async () => {
   for (const m of methodNames) assert.ok(fake.handlers.has(ipcChannel(m)), m);
-  const r = await fake.invoke(ipcChannel('getStatus'), trusted(), undefined) as { value: { mode: string } };
+  const r = (await fake.invoke(ipcChannel('getStatus'), trusted(), undefined)) as { value: { mode: string } };
   assert.equal(r.value.mode, 'local');
 });
 
 test('IPC refuses other senders: another webContents, or a frame from another origin', async () => {
-  const fromOther = await fake.invoke(ipcChannel('getStatus'), { id: 9999, url: RENDERER_URL }) as { error: { code: string } };
+  const fromOther = (await fake.invoke(ipcChannel('getStatus'), { id: 9999, url: RENDERER_URL })) as { error: { code: string } };
   assert.equal(fromOther.error.code, 'untrusted-sender');
-  const fromWeb = await fake.invoke(ipcChannel('pauseUploads'), { id: win().webContents.id, url: 'https://evil.example/' }) as { error: { code: string } };
+  const fromWeb = (await fake.invoke(ipcChannel('pauseUploads'), { id: win().webContents.id, url: 'https://evil.example/' })) as { error: { code: string } };
   assert.equal(fromWeb.error.code, 'untrusted-sender');
-  assert.equal(services.calls.some((c) => c.method === 'pauseUploads'), false, 'the service was never reached');
+  assert.equal(
+    services.calls.some((c) => c.method === 'pauseUploads'),
+    false,
+    'the service was never reached',
+  );
 });
 
 test('IPC validates every argument before the service sees it', async () => {
-  const r = await fake.invoke(ipcChannel('instanceAction'), trusted(), { id: 'i-0a1b2c3d4e5f60718', action: 'stop', extra: 'x' }) as { error: { code: string; message: string } };
+  const r = (await fake.invoke(ipcChannel('instanceAction'), trusted(), { id: 'i-0a1b2c3d4e5f60718', action: 'stop', extra: 'x' })) as {
+    error: { code: string; message: string };
+  };
   assert.equal(r.error.code, 'invalid-message');
   assert.match(r.error.message, /request\.extra/);
-  assert.equal(services.calls.some((c) => c.method === 'instanceAction'), false);
-  const ok = await fake.invoke(ipcChannel('instanceAction'), trusted(), { id: 'i-0a1b2c3d4e5f60718', action: 'stop' }) as { value: { state: string } };
+  assert.equal(
+    services.calls.some((c) => c.method === 'instanceAction'),
+    false,
+  );
+  const ok = (await fake.invoke(ipcChannel('instanceAction'), trusted(), { id: 'i-0a1b2c3d4e5f60718', action: 'stop' })) as { value: { state: string } };
   assert.equal(ok.value.state, 'stopping');
 });
 
@@ -121,7 +142,10 @@ test('service events reach the window on the event channel; notifications become
   const events = win().webContents.sent.filter((s) => s.channel === ipcEventChannel);
   assert.ok(events.some((e) => (e.payload as { topic?: string }).topic === 'acquisition'));
   for (let i = 0; i < 400 && fake.notifications.length === 0; i++) services.tick(1000);
-  assert.ok(fake.notifications.some((n) => n.title === 'Analysis finished'), 'finishing an analysis notifies');
+  assert.ok(
+    fake.notifications.some((n) => n.title === 'Analysis finished'),
+    'finishing an analysis notifies',
+  );
 });
 
 test('the tray draws the model and its stop action stops the instance', async () => {
@@ -155,7 +179,12 @@ test('"Stop them and quit" stops every running instance, then quits', async () =
   assert.equal(fake.dialogs[0].message, '2 instances are still running, costing $1.72 per hour.');
   assert.match(fake.dialogs[0].detail, /keep running and billing/);
   assert.deepEqual(fake.dialogs[0].buttons, ['Stop them and quit', 'Leave running and quit', 'Cancel']);
-  assert.deepEqual(stopCalls().map((c) => (c.req as { id: string }).id).sort(), ['i-0a1b2c3d4e5f60718', 'i-0f9e8d7c6b5a40312']);
+  assert.deepEqual(
+    stopCalls()
+      .map((c) => (c.req as { id: string }).id)
+      .sort(),
+    ['i-0a1b2c3d4e5f60718', 'i-0f9e8d7c6b5a40312'],
+  );
   assert.equal(fake.quitCalls, 1);
   assert.equal(fake.beforeQuit(), false, 'the confirmed quit goes through');
 });
@@ -194,7 +223,12 @@ test('the prompt counts what EC2 says now, not the status line (0 before the fir
 
 test('when EC2 cannot be asked, the prompt says so with the reason, and quitting anyway is a choice', async () => {
   await services.saveSettings({ mode: 'aws', aws: AWS });
-  const offline = { ...services, listInstances: async () => { throw new Error('connect ETIMEDOUT ec2.eu-west-1.amazonaws.com'); } };
+  const offline = {
+    ...services,
+    listInstances: async () => {
+      throw new Error('connect ETIMEDOUT ec2.eu-west-1.amazonaws.com');
+    },
+  };
   shell.dispose();
   shell = await startShell(fake.facade, { ...shellOptions(), services: offline });
   fake.setDialogResponse(1);
@@ -216,7 +250,9 @@ test('in local mode (no AWS) quitting asks nothing', async () => {
 
 test('will-quit holds the quit until the services have stopped, once, then quits', async () => {
   let release!: () => void;
-  disposeGate = new Promise<void>((r) => { release = r; });
+  disposeGate = new Promise<void>((r) => {
+    release = r;
+  });
   assert.equal(fake.willQuit(), true, 'held while the services stop');
   assert.equal(disposals, 1);
   assert.equal(fake.handlers.size, 0, 'IPC handlers removed');
@@ -246,11 +282,15 @@ test('the app:// protocol serves the renderer with the CSP and nothing else', as
 test('the preload bridge forwards known methods only', async () => {
   const invoked: string[] = [];
   const bridge = createBridge({
-    invoke: async (ch) => { invoked.push(ch); return { value: 1 }; },
-    on: () => {}, removeListener: () => {},
+    invoke: async (ch) => {
+      invoked.push(ch);
+      return { value: 1 };
+    },
+    on: () => {},
+    removeListener: () => {},
   });
   assert.deepEqual(await bridge.invoke('getStatus', undefined), { value: 1 });
-  const bad = await bridge.invoke('rm -rf' as never, undefined) as { error: { code: string } };
+  const bad = (await bridge.invoke('rm -rf' as never, undefined)) as { error: { code: string } };
   assert.equal(bad.error.code, 'unknown-method');
   assert.deepEqual(invoked, ['scopecloud:getStatus']);
 });

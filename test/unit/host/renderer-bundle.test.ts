@@ -15,9 +15,10 @@ function checkout(opts: { script?: 'ok' | 'fails' | 'none' } = {}): { root: stri
   writeFileSync(join(root, 'preload', 'api.ts'), 'export {};');
   mkdirSync(join(root, 'scripts'));
   if ((opts.script ?? 'ok') !== 'none') {
-    const body = opts.script === 'fails'
-      ? `export async function bundleRenderer() { throw new Error('syntax error in renderer/main.tsx'); }`
-      : `import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+    const body =
+      opts.script === 'fails'
+        ? `export async function bundleRenderer() { throw new Error('syntax error in renderer/main.tsx'); }`
+        : `import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
          import { join } from 'node:path';
          export async function bundleRenderer({ outDir }) {
            const counter = join(outDir, '..', 'builds');
@@ -50,7 +51,10 @@ test('a missing bundle is built before serving, and a current one is left alone'
 });
 
 test('a renderer or preload source newer than the bundle rebuilds it', async () => {
-  for (const changed of [['renderer', 'main.tsx'], ['preload', 'api.ts']]) {
+  for (const changed of [
+    ['renderer', 'main.tsx'],
+    ['preload', 'api.ts'],
+  ]) {
     const s = checkout();
     mkdirSync(join(s.root, 'build'));
     await ensureRendererBundle(s, () => {});
@@ -71,14 +75,20 @@ test('a failed rebuild keeps the previous bundle and reports the build error', a
   mkdirSync(s.dir, { recursive: true });
   writeFileSync(join(s.dir, 'index.html'), 'previous');
   age(join(s.dir, 'index.html'), 60);
-  await assert.rejects(ensureRendererBundle(s, () => {}), /syntax error in renderer\/main\.tsx/);
+  await assert.rejects(
+    ensureRendererBundle(s, () => {}),
+    /syntax error in renderer\/main\.tsx/,
+  );
   assert.equal(readFileSync(join(s.dir, 'index.html'), 'utf8'), 'previous');
   assert.equal(existsSync(join(s.root, 'build', `.renderer-${process.pid}`)), false, 'no staging folder left behind');
 });
 
 test('without sources (a packaged app) a missing bundle is an error naming the folder', async () => {
   const s = checkout({ script: 'none' });
-  await assert.rejects(ensureRendererBundle(s, () => {}), (err: Error) => err instanceof RendererMissingError && err.message.includes(s.dir));
+  await assert.rejects(
+    ensureRendererBundle(s, () => {}),
+    (err: Error) => err instanceof RendererMissingError && err.message.includes(s.dir),
+  );
   mkdirSync(s.dir, { recursive: true });
   writeFileSync(join(s.dir, 'index.html'), 'shipped');
   assert.equal(await ensureRendererBundle(s, () => {}), 'fresh');

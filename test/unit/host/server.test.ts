@@ -28,14 +28,21 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
 function send(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: host.port, path, method: opts.method ?? 'GET', headers: { host: `127.0.0.1:${host.port}`, ...opts.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: host.port, path, method: opts.method ?? 'GET', headers: { host: `127.0.0.1:${host.port}`, ...opts.headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -134,7 +141,10 @@ function wsOpen(headers: Record<string, string>): Promise<{ status: number | nul
   return new Promise((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api/events`, { headers });
     ws.on('open', () => resolve({ status: 101, ws }));
-    ws.on('unexpected-response', (_req, res) => { resolve({ status: res.statusCode ?? null, ws: null }); ws.terminate(); });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode ?? null, ws: null });
+      ws.terminate();
+    });
     ws.on('error', () => resolve({ status: null, ws: null }));
   });
 }
@@ -147,11 +157,13 @@ test('WebSocket: token and same Origin required; events arrive', async () => {
   const { status, ws } = await wsOpen({ ...auth(), origin });
   assert.equal(status, 101);
   const topics: string[] = [];
-  const got = new Promise<void>((resolve) => ws!.on('message', (m) => {
-    const e = AppEvent.check(JSON.parse(String(m)));
-    if (e.type === 'changed') topics.push(e.topic);
-    if (topics.includes('acquisition')) resolve();
-  }));
+  const got = new Promise<void>((resolve) =>
+    ws!.on('message', (m) => {
+      const e = AppEvent.check(JSON.parse(String(m)));
+      if (e.type === 'changed') topics.push(e.topic);
+      if (topics.includes('acquisition')) resolve();
+    }),
+  );
   services.tick(1000);
   await got;
   assert.ok(topics.includes('acquisition'));

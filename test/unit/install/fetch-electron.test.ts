@@ -21,7 +21,7 @@ test('ELECTRON_SKIP_BINARY_DOWNLOAD skips the download and says so', async () =>
   assert.match(r.line, /download skipped \(ELECTRON_SKIP_BINARY_DOWNLOAD is set\)/);
 });
 
-test("an unreachable download host is one line naming the cause and the retry, not a failed install", async () => {
+test('an unreachable download host is one line naming the cause and the retry, not a failed install', async () => {
   // A port that refuses connections stands in for a download host this machine cannot reach.
   const closed = await new Promise<number>((resolve) => {
     const srv = createServer().listen(0, '127.0.0.1', () => {
@@ -29,7 +29,11 @@ test("an unreachable download host is one line naming the cause and the retry, n
       srv.close(() => resolve(port));
     });
   });
-  const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_MIRROR: `http://127.0.0.1:${closed}/`, electron_config_cache: mkdtempSync(join(tmpdir(), 'electron-cache-')) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ELECTRON_MIRROR: `http://127.0.0.1:${closed}/`,
+    electron_config_cache: mkdtempSync(join(tmpdir(), 'electron-cache-')),
+  };
   delete env.ELECTRON_SKIP_BINARY_DOWNLOAD;
   const r = await fetchElectron(env);
   if (binaryPresent) {

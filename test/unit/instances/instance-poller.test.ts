@@ -14,7 +14,10 @@ describe('instance poller (fake timers, scripted lists)', () => {
     const polledAt: number[] = [];
     const changes: string[][] = [];
     const poller = createInstancePoller({
-      list: async () => { polledAt.push(time.now()); return script[Math.min(polledAt.length - 1, script.length - 1)]!; },
+      list: async () => {
+        polledAt.push(time.now());
+        return script[Math.min(polledAt.length - 1, script.length - 1)]!;
+      },
       timers: time,
       onChange: (l) => changes.push(l.map((i) => `${i.id}:${i.state}`)),
       fastMs: 2_000,
@@ -43,7 +46,10 @@ describe('instance poller (fake timers, scripted lists)', () => {
     let fail = 4;
     const retries: number[] = [];
     const poller = createInstancePoller({
-      list: async () => { if (fail-- > 0) throw new Error('throttled'); return []; },
+      list: async () => {
+        if (fail-- > 0) throw new Error('throttled');
+        return [];
+      },
       timers: time,
       onChange: () => undefined,
       onError: (_e, ms) => retries.push(ms),
@@ -64,7 +70,15 @@ describe('instance poller (fake timers, scripted lists)', () => {
   it('poke polls at once and restarts the schedule', async () => {
     const time = new FakeTime();
     let n = 0;
-    const poller = createInstancePoller({ list: async () => { n++; return []; }, timers: time, onChange: () => undefined, slowMs: 60_000 });
+    const poller = createInstancePoller({
+      list: async () => {
+        n++;
+        return [];
+      },
+      timers: time,
+      onChange: () => undefined,
+      slowMs: 60_000,
+    });
     poller.start();
     await time.advance(30_000);
     await poller.poke();

@@ -38,7 +38,10 @@ describe('the daily summary in local days', () => {
     // 23:30-01:00 UTC = 00:30-02:00 in Paris (winter, UTC+1)
     const launch = Date.UTC(2026, 2, 10, 23, 30);
     rec.observe([makeInstance({ id: 'i-a', hourlyPrice: 2, launchTime: iso(launch) })], launch + 60_000);
-    rec.observe([makeInstance({ id: 'i-a', state: 'stopped', hourlyPrice: 2, launchTime: iso(launch), stateSince: iso(launch + 1.5 * HOUR) })], launch + 2 * HOUR);
+    rec.observe(
+      [makeInstance({ id: 'i-a', state: 'stopped', hourlyPrice: 2, launchTime: iso(launch), stateSince: iso(launch + 1.5 * HOUR) })],
+      launch + 2 * HOUR,
+    );
     const now = Date.UTC(2026, 2, 12);
     const paris11 = dailySummary(rec.records(), '2026-03-11', now, 'Europe/Paris');
     assert.equal(paris11.items[0]!.runMs, 1.5 * HOUR);
@@ -69,18 +72,32 @@ describe('the daily summary in local days', () => {
     const rec = createUptimeRecorder(store);
     const launch = Date.UTC(2026, 2, 10, 14); // 10:00 New York
     rec.observe([makeInstance({ id: 'i-a', name: 'alpha', hourlyPrice: 1, launchTime: iso(launch), stateSince: null })], launch + 60_000);
-    rec.observe([makeInstance({ id: 'i-a', name: 'alpha', state: 'stopped', hourlyPrice: 1, launchTime: iso(launch), stateSince: iso(launch + 3 * HOUR) })], time.now());
+    rec.observe(
+      [makeInstance({ id: 'i-a', name: 'alpha', state: 'stopped', hourlyPrice: 1, launchTime: iso(launch), stateSince: iso(launch + 3 * HOUR) })],
+      time.now(),
+    );
     const sent: AppNotification[] = [];
     const scheduler = createDailySummaryScheduler({
-      clock: time, timers: time, records: () => rec.records(), store, timeZone: 'America/New_York',
+      clock: time,
+      timers: time,
+      records: () => rec.records(),
+      store,
+      timeZone: 'America/New_York',
       limiter: createNotificationLimiter({ clock: time, store, intervalMs: HOUR }),
-      notify: (n) => sent.push(n), checkEveryMs: 15 * 60_000,
+      notify: (n) => sent.push(n),
+      checkEveryMs: 15 * 60_000,
     });
     scheduler.start();
     await time.advance(3 * HOUR); // 23:00 in New York: the 10th has not ended
-    assert.deepEqual(sent.map((n) => n.eventId), []);
+    assert.deepEqual(
+      sent.map((n) => n.eventId),
+      [],
+    );
     await time.advance(HOUR + 15 * 60_000); // past midnight in New York
-    assert.deepEqual(sent.map((n) => n.eventId), ['daily-summary:2026-03-10']);
+    assert.deepEqual(
+      sent.map((n) => n.eventId),
+      ['daily-summary:2026-03-10'],
+    );
     assert.match(sent[0]!.title, /1 instance ran, \$3\.00/);
     scheduler.stop();
   });
@@ -105,14 +122,20 @@ describe('uptime while the app was off, from EC2 facts', () => {
     const later = makeInstance({ id: 'i-a', state: 'stopped', launchTime: iso(L + 4 * HOUR), stateSince: iso(L + 7 * HOUR) });
     rec.observe([later], L + 20 * HOUR);
     rec.observe([later], L + 21 * HOUR);
-    assert.deepEqual(rec.records()['i-a']!.intervals, [{ start: L, end: L + 2 * HOUR }, { start: L + 4 * HOUR, end: L + 7 * HOUR }]);
+    assert.deepEqual(rec.records()['i-a']!.intervals, [
+      { start: L, end: L + 2 * HOUR },
+      { start: L + 4 * HOUR, end: L + 7 * HOUR },
+    ]);
   });
 
   it('closes a run that was stopped and started again unseen at the restart (or its max runtime) and opens the new one', () => {
     const rec = createUptimeRecorder(createMemoryStore());
     rec.observe([makeInstance({ id: 'i-a', launchTime: iso(L), maxRuntimeMinutes: 120 })], L + HOUR);
     rec.observe([makeInstance({ id: 'i-a', launchTime: iso(L + 6 * HOUR), maxRuntimeMinutes: 120 })], L + 7 * HOUR);
-    assert.deepEqual(rec.records()['i-a']!.intervals, [{ start: L, end: L + 2 * HOUR }, { start: L + 6 * HOUR, end: null }]);
+    assert.deepEqual(rec.records()['i-a']!.intervals, [
+      { start: L, end: L + 2 * HOUR },
+      { start: L + 6 * HOUR, end: null },
+    ]);
     const day = dailySummary(rec.records(), '2026-11-27', L + 7 * HOUR, 'UTC');
     assert.equal(day.items[0]!.runMs, 3 * HOUR, '2 h before, 1 h since the restart');
   });
@@ -122,7 +145,10 @@ describe('uptime while the app was off, from EC2 facts', () => {
     rec.observe([makeInstance({ id: 'i-a', launchTime: iso(L) })], L + HOUR);
     // stopped and started again at 11:00 while the app was off; still running at 15:00
     rec.observe([makeInstance({ id: 'i-a', launchTime: iso(L + 3 * HOUR) })], L + 7 * HOUR);
-    assert.deepEqual(rec.records()['i-a']!.intervals, [{ start: L, end: L + 3 * HOUR }, { start: L + 3 * HOUR, end: null }]);
+    assert.deepEqual(rec.records()['i-a']!.intervals, [
+      { start: L, end: L + 3 * HOUR },
+      { start: L + 3 * HOUR, end: null },
+    ]);
   });
 
   it('keeps a second run started and stopped while the app was off', () => {
@@ -130,16 +156,22 @@ describe('uptime while the app was off, from EC2 facts', () => {
     rec.observe([makeInstance({ id: 'i-a', launchTime: iso(L) })], L + HOUR);
     // stopped at some point, started 11:00, stopped 12:00; the app looks again at 18:00
     rec.observe([makeInstance({ id: 'i-a', state: 'stopped', launchTime: iso(L + 3 * HOUR), stateSince: iso(L + 4 * HOUR) })], L + 10 * HOUR);
-    assert.deepEqual(rec.records()['i-a']!.intervals, [{ start: L, end: L + 3 * HOUR }, { start: L + 3 * HOUR, end: L + 4 * HOUR }]);
+    assert.deepEqual(rec.records()['i-a']!.intervals, [
+      { start: L, end: L + 3 * HOUR },
+      { start: L + 3 * HOUR, end: L + 4 * HOUR },
+    ]);
   });
 
   it('ends a vanished (terminated) instance at its max runtime, a listed terminated one at its termination time', () => {
     const rec = createUptimeRecorder(createMemoryStore());
-    rec.observe([
-      makeInstance({ id: 'i-a', launchTime: iso(L), maxRuntimeMinutes: 240 }),
-      makeInstance({ id: 'i-b', launchTime: iso(L), maxRuntimeMinutes: 240 }),
-      makeInstance({ id: 'i-c', launchTime: iso(L) }),
-    ], L + HOUR);
+    rec.observe(
+      [
+        makeInstance({ id: 'i-a', launchTime: iso(L), maxRuntimeMinutes: 240 }),
+        makeInstance({ id: 'i-b', launchTime: iso(L), maxRuntimeMinutes: 240 }),
+        makeInstance({ id: 'i-c', launchTime: iso(L) }),
+      ],
+      L + HOUR,
+    );
     rec.observe([makeInstance({ id: 'i-b', state: 'terminated', launchTime: iso(L), stateSince: iso(L + 90 * 60_000) })], L + 20 * HOUR);
     const r = rec.records();
     assert.deepEqual(r['i-a']!.intervals, [{ start: L, end: L + 4 * HOUR }]);

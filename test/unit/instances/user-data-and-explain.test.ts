@@ -47,21 +47,43 @@ describe('user data', () => {
 
   it('accepts exactly 16 KB, rejects one byte more (multi-byte characters counted as bytes)', () => {
     assert.equal(validateUserData('a'.repeat(USER_DATA_LIMIT_BYTES)).rawBytes, USER_DATA_LIMIT_BYTES);
-    assert.throws(() => validateUserData('a'.repeat(USER_DATA_LIMIT_BYTES + 1)), (e: ComputeError) => e.code === 'USER_DATA_TOO_LARGE');
-    assert.throws(() => validateUserData('é'.repeat(USER_DATA_LIMIT_BYTES / 2 + 1)), (e: ComputeError) => e.code === 'USER_DATA_TOO_LARGE');
-    assert.throws(() => buildUserData(60, 'x'.repeat(USER_DATA_LIMIT_BYTES)), (e: ComputeError) => /put large scripts in S3/.test(e.message));
+    assert.throws(
+      () => validateUserData('a'.repeat(USER_DATA_LIMIT_BYTES + 1)),
+      (e: ComputeError) => e.code === 'USER_DATA_TOO_LARGE',
+    );
+    assert.throws(
+      () => validateUserData('é'.repeat(USER_DATA_LIMIT_BYTES / 2 + 1)),
+      (e: ComputeError) => e.code === 'USER_DATA_TOO_LARGE',
+    );
+    assert.throws(
+      () => buildUserData(60, 'x'.repeat(USER_DATA_LIMIT_BYTES)),
+      (e: ComputeError) => /put large scripts in S3/.test(e.message),
+    );
   });
 
   it('rejects a max runtime that is not a positive whole number of minutes', () => {
-    assert.throws(() => buildUserData(0), (e: ComputeError) => e.code === 'INVALID_INPUT');
-    assert.throws(() => buildUserData(1.5), (e: ComputeError) => e.code === 'INVALID_INPUT');
+    assert.throws(
+      () => buildUserData(0),
+      (e: ComputeError) => e.code === 'INVALID_INPUT',
+    );
+    assert.throws(
+      () => buildUserData(1.5),
+      (e: ComputeError) => e.code === 'INVALID_INPUT',
+    );
   });
 });
 
 describe('explanations', () => {
   const box = makeInstance({
-    id: 'i-0abc', name: 'box', hourlyPrice: 0.357, maxRuntimeMinutes: 240, storageMonthly: 8,
-    volumes: [{ id: 'vol-1', sizeGb: 100, type: 'gp3', deleteOnTermination: true }, { id: 'vol-2', sizeGb: 50, type: 'gp3', deleteOnTermination: false }],
+    id: 'i-0abc',
+    name: 'box',
+    hourlyPrice: 0.357,
+    maxRuntimeMinutes: 240,
+    storageMonthly: 8,
+    volumes: [
+      { id: 'vol-1', sizeGb: 100, type: 'gp3', deleteOnTermination: true },
+      { id: 'vol-2', sizeGb: 50, type: 'gp3', deleteOnTermination: false },
+    ],
   });
   it('stop: compute stops, disks still billed, memory lost', () => {
     const e = explainAction('stop', box);
@@ -77,12 +99,18 @@ describe('explanations', () => {
   });
   it('start: states the bounded cost', () => {
     const everyBoot = { ...box, tags: { [TAG.deadline]: DEADLINE_EVERY_BOOT } };
-    assert.match(explainAction('start', everyBoot).cost, /stops itself after 4 h 00 min, counted from this start \(the limit is re-armed at every boot\), so this start costs at most \$1\.43/);
+    assert.match(
+      explainAction('start', everyBoot).cost,
+      /stops itself after 4 h 00 min, counted from this start \(the limit is re-armed at every boot\), so this start costs at most \$1\.43/,
+    );
     assert.match(explainAction('reboot', everyBoot).cost, /maximum runtime starts again: it stops itself 4 h 00 min after it is back up/);
     assert.match(explainAction('start', { ...box, maxRuntimeMinutes: null }).cost, /no maximum runtime/);
     // launched before the deadline was re-armed at every boot: the explanation must not promise it
     const firstBootOnly = explainAction('start', box).cost;
-    assert.match(firstBootOnly, /armed on the instance only at its first boot, so nothing on the instance ends this start; ScopeCloud stops it after 4 h 00 min only while the app is running/);
+    assert.match(
+      firstBootOnly,
+      /armed on the instance only at its first boot, so nothing on the instance ends this start; ScopeCloud stops it after 4 h 00 min only while the app is running/,
+    );
     assert.doesNotMatch(firstBootOnly, /stops itself/);
     assert.match(explainAction('reboot', box).cost, /does not survive the reboot/);
   });
@@ -103,7 +131,10 @@ describe('AWS error mapping', () => {
     assert.equal(fromAwsError(err('InvalidInstanceID.Malformed'), 'x').code, 'UNKNOWN_INSTANCE');
     assert.equal(fromAwsError(err('UnauthorizedOperation'), 'x').code, 'ACCESS_DENIED');
     assert.equal(fromAwsError(err('RequestLimitExceeded'), 'x').code, 'THROTTLED');
-    assert.equal(fromAwsError(err('Unsupported', 'Your requested instance type (g5.xlarge) is not supported in your requested Availability Zone'), 'x').code, 'UNSUPPORTED_INSTANCE_TYPE');
+    assert.equal(
+      fromAwsError(err('Unsupported', 'Your requested instance type (g5.xlarge) is not supported in your requested Availability Zone'), 'x').code,
+      'UNSUPPORTED_INSTANCE_TYPE',
+    );
     assert.equal(fromAwsError(err('Weird', 'first\nsecond'), 'x').message, 'x: Weird: first');
   });
 });
@@ -118,7 +149,10 @@ describe('polling and quit summary', () => {
   });
   it('quit summary: nothing to ask when nothing runs; warns about unbounded instances', () => {
     assert.equal(runningInstancesSummary([makeInstance({ id: 'i', state: 'stopped' })]).message, null);
-    const s = runningInstancesSummary([makeInstance({ id: 'i-1', hourlyPrice: 2, accruedCost: 1 }), makeInstance({ id: 'i-2', hourlyPrice: 1, accruedCost: 0.5, maxRuntimeMinutes: 60, uptimeMs: 1_800_000 })]);
+    const s = runningInstancesSummary([
+      makeInstance({ id: 'i-1', hourlyPrice: 2, accruedCost: 1 }),
+      makeInstance({ id: 'i-2', hourlyPrice: 1, accruedCost: 0.5, maxRuntimeMinutes: 60, uptimeMs: 1_800_000 }),
+    ]);
     assert.equal(s.count, 2);
     assert.match(s.message!, /2 instances are still running and billing \$3\.00\/h \(\$1\.50 so far\)/);
     assert.match(s.message!, /1 has no maximum runtime/);

@@ -13,7 +13,10 @@ test('each input gets the CRC32C of the nearest session manifest that lists it',
   try {
     const store = fsObjectStore(root);
     await putJson(store, 'rig1/mouse12/manifest.json', { schema: 1, files: [entry('day1/a.tif', 'AAAAAQ=='), entry('b.tif', 'AAAAAg==')] });
-    await putJson(store, 'rig1/mouse12/day1/manifest.json', { schema: 1, files: [entry('other.tif', 'AAAAAw=='), entry('moving.tif', 'AAAABA==', { changedWhileReading: true })] });
+    await putJson(store, 'rig1/mouse12/day1/manifest.json', {
+      schema: 1,
+      files: [entry('other.tif', 'AAAAAw=='), entry('moving.tif', 'AAAABA==', { changedWhileReading: true })],
+    });
     await putJson(store, 'rig1/odd/manifest.json', { schema: 1, files: [entry('bad.tif', 'not base64 crc')] });
     const sums = await expectedInputChecksums(store, [
       'rig1/mouse12/day1/a.tif', // listed by the parent session, not by day1's own manifest

@@ -10,32 +10,60 @@ import { parseChecksums, formatChecksums } from '../../../main/jobs/results-uplo
 import type { JobManifest, ShardStatusDoc } from '../../../main/jobs/job-types.ts';
 
 const manifest = (shards: number): JobManifest => ({
-  schema: 1, id: 'j-1', name: 'n', createdAt: 1000, owner: 'o', sources: ['s'], params: { k: 4 },
-  worker: { version: '1', sha256: 'a'.repeat(64) }, placement: { kind: 'local' }, maxRuntimeSeconds: 60,
-  heartbeatSeconds: 1, staleAfterSeconds: 30,
+  schema: 1,
+  id: 'j-1',
+  name: 'n',
+  createdAt: 1000,
+  owner: 'o',
+  sources: ['s'],
+  params: { k: 4 },
+  worker: { version: '1', sha256: 'a'.repeat(64) },
+  placement: { kind: 'local' },
+  maxRuntimeSeconds: 60,
+  heartbeatSeconds: 1,
+  staleAfterSeconds: 30,
   shards: Array.from({ length: shards }, (_, index) => ({ index, label: `s${index}`, input: { kind: 'local', paths: ['x'] }, args: [] })),
 });
 const st = (state: ShardStatusDoc['state'], extra: Partial<ShardStatusDoc> = {}): ShardStatusDoc => ({ state, attempt: 1, updatedAt: 2000, ...extra });
 
 test('a job is as far as its least advanced unfinished shard', () => {
-  const v = deriveView({
-    manifest: manifest(3), status: null, cancelRequested: false,
-    shards: [
-      { status: st('done'), heartbeat: null },
-      { status: st('running', { progress: { step: 'detect', done: 5, total: 10 } }), heartbeat: { at: 5000, attempt: 1 } },
-      { status: st('downloading'), heartbeat: null },
-    ],
-  }, 8000);
+  const v = deriveView(
+    {
+      manifest: manifest(3),
+      status: null,
+      cancelRequested: false,
+      shards: [
+        { status: st('done'), heartbeat: null },
+        { status: st('running', { progress: { step: 'detect', done: 5, total: 10 } }), heartbeat: { at: 5000, attempt: 1 } },
+        { status: st('downloading'), heartbeat: null },
+      ],
+    },
+    8000,
+  );
   assert.equal(v.state, 'downloading');
   assert.equal(v.shards[1].heartbeatAgeSeconds, 3);
   // detect is the 2nd of the worker's 6 steps: half of it is (1 + 0.5) / 6 of the shard
   assert.equal(v.shards[1].percent, 25);
   // the job: mean of its shards, 100 (done), 25 and 0 (downloading)
   assert.equal(v.percent, 41.7);
-  const failed = deriveView({ manifest: manifest(2), status: null, cancelRequested: false, shards: [{ status: st('done'), heartbeat: null }, { status: st('failed', { failure: { code: 'worker-crashed', message: 'boom' } }), heartbeat: null }] }, 0);
+  const failed = deriveView(
+    {
+      manifest: manifest(2),
+      status: null,
+      cancelRequested: false,
+      shards: [
+        { status: st('done'), heartbeat: null },
+        { status: st('failed', { failure: { code: 'worker-crashed', message: 'boom' } }), heartbeat: null },
+      ],
+    },
+    0,
+  );
   assert.equal(failed.state, 'failed');
   assert.equal(failed.failure?.code, 'worker-crashed');
-  const byJobDoc = deriveView({ manifest: manifest(1), status: { state: 'merging', updatedAt: 1 }, cancelRequested: false, shards: [{ status: st('done'), heartbeat: null }] }, 0);
+  const byJobDoc = deriveView(
+    { manifest: manifest(1), status: { state: 'merging', updatedAt: 1 }, cancelRequested: false, shards: [{ status: st('done'), heartbeat: null }] },
+    0,
+  );
   assert.equal(byJobDoc.state, 'merging');
 });
 
@@ -51,8 +79,17 @@ test('progress lines: only well-formed objects count; percent grows through the 
 });
 
 const spec: BootstrapSpec = {
-  region: 'eu-west-1', bucket: 'lab-data', shardKey: 'p/jobs/j-1/shards/0', resultsKey: 'p/jobs/j-1/results', cancelKey: 'p/jobs/j-1/cancel',
-  workerKey: 'p/workers/abc/scopecloud-worker', workerSha256: 'f'.repeat(64), workerArgs: ['--k', '4', "o'brien; rm -rf /"], attempt: 2, maxRuntimeSeconds: 600, heartbeatSeconds: 10,
+  region: 'eu-west-1',
+  bucket: 'lab-data',
+  shardKey: 'p/jobs/j-1/shards/0',
+  resultsKey: 'p/jobs/j-1/results',
+  cancelKey: 'p/jobs/j-1/cancel',
+  workerKey: 'p/workers/abc/scopecloud-worker',
+  workerSha256: 'f'.repeat(64),
+  workerArgs: ['--k', '4', "o'brien; rm -rf /"],
+  attempt: 2,
+  maxRuntimeSeconds: 600,
+  heartbeatSeconds: 10,
 };
 
 test('bootstrap user data: under 16 KB, valid POSIX sh, values quoted, backstop armed first', () => {
@@ -79,9 +116,9 @@ test('npy round trip', () => {
   const a = { dtype: '<f4' as const, shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) };
   const back = parseNpy(formatNpy(a));
   assert.deepEqual(back.shape, [2, 3]);
-  assert.deepEqual([...back.data as Float32Array], [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual([...(back.data as Float32Array)], [1, 2, 3, 4, 5, 6]);
   const v = parseNpy(formatNpy({ dtype: '<i8', shape: [3], data: new BigInt64Array([1n, -1n, 3n]) }));
-  assert.deepEqual([...v.data as BigInt64Array], [1n, -1n, 3n]);
+  assert.deepEqual([...(v.data as BigInt64Array)], [1n, -1n, 3n]);
   assert.throws(() => parseNpy(Buffer.from('nope')), { code: 'NPY_INVALID' });
 });
 
@@ -89,11 +126,20 @@ test('the instance role reads the app prefix and writes only job objects', () =>
   const p = jobRolePolicy('lab-data', '/scope/');
   const all = JSON.stringify(p);
   assert.ok(!all.includes('"*"') && !all.includes('s3:*') && !all.includes('Delete') && !all.includes('ListBucket'));
-  assert.deepEqual(p.Statement.map((s) => s.Resource), [['arn:aws:s3:::lab-data/scope/*'], ['arn:aws:s3:::lab-data/scope/jobs/*']]);
+  assert.deepEqual(
+    p.Statement.map((s) => s.Resource),
+    [['arn:aws:s3:::lab-data/scope/*'], ['arn:aws:s3:::lab-data/scope/jobs/*']],
+  );
 });
 
 test('checksum files round trip, sha256sum style', () => {
-  const entries = [{ path: 'a.json', sha256: '1'.repeat(64) }, { path: 'projections/x y.png', sha256: '2'.repeat(64) }];
-  assert.deepEqual([...parseChecksums(formatChecksums(entries))], entries.map((e) => [e.path, e.sha256]));
+  const entries = [
+    { path: 'a.json', sha256: '1'.repeat(64) },
+    { path: 'projections/x y.png', sha256: '2'.repeat(64) },
+  ];
+  assert.deepEqual(
+    [...parseChecksums(formatChecksums(entries))],
+    entries.map((e) => [e.path, e.sha256]),
+  );
   assert.equal(parseChecksums('garbage\n').size, 0);
 });

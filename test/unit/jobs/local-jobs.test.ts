@@ -58,7 +58,10 @@ test('a local job runs the worker, stores results with checksums and ends done',
     assert.match(log, /analyze --input \/data\/session-1 --out .* --k 4 --seed 1/);
     // The job is visible to another service instance reading the same store (another workstation).
     const other = createJobService({ store: t.store, workDir: join(t.dir, 'w2'), worker: () => describeWorker(t.workerPath), owner: 'x' });
-    assert.deepEqual((await other.list()).map((j) => [j.id, j.state]), [[m.id, 'done']]);
+    assert.deepEqual(
+      (await other.list()).map((j) => [j.id, j.state]),
+      [[m.id, 'done']],
+    );
   } finally {
     await t.cleanup();
   }
@@ -142,7 +145,13 @@ test('a restarted app finds the orphaned local worker, ends it and marks the job
     await t.store.put(sk.status, JSON.stringify({ state: 'running', attempt: 1, host: 'this-host', pid: orphan.pid, updatedAt: Date.now() }));
     await t.store.put(sk.heartbeat, JSON.stringify({ at: Date.now(), host: 'this-host', pid: orphan.pid, attempt: 1 }));
     const exited = new Promise((r) => orphan.once('exit', r));
-    const restarted = createJobService({ store: t.store, workDir: join(t.dir, 'work'), worker: () => describeWorker(t.workerPath), owner: 'tester', hostname: 'this-host' });
+    const restarted = createJobService({
+      store: t.store,
+      workDir: join(t.dir, 'work'),
+      worker: () => describeWorker(t.workerPath),
+      owner: 'tester',
+      hostname: 'this-host',
+    });
     const [v] = await restarted.recover();
     assert.equal(v.state, 'failed');
     assert.equal(v.failure?.code, 'interrupted');
@@ -161,7 +170,8 @@ test('another workstation with a fresh heartbeat keeps its job; a stale one is i
     const at = Date.now();
     await t.store.put(sk.status, JSON.stringify({ state: 'running', attempt: 1, host: 'far-away', pid: 1, updatedAt: at }));
     await t.store.put(sk.heartbeat, JSON.stringify({ at, host: 'far-away', pid: 1, attempt: 1 }));
-    const here = (now: number) => createJobService({ store: t.store, workDir: join(t.dir, 'w'), worker: () => describeWorker(t.workerPath), owner: 'x', now: () => now, hostname: 'here' });
+    const here = (now: number) =>
+      createJobService({ store: t.store, workDir: join(t.dir, 'w'), worker: () => describeWorker(t.workerPath), owner: 'x', now: () => now, hostname: 'here' });
     assert.equal((await here(at + 5_000).reconcile(m.id)).state, 'running');
     const v = await here(at + 60_000).reconcile(m.id);
     assert.equal(v.state, 'failed');
@@ -176,7 +186,10 @@ test('submit rejects bad parameters and an empty input with one-line errors', as
   try {
     await assert.rejects(t.svc.submit(request({ params: { k: 0 } })), { code: 'JOB_INVALID', message: /--k/ });
     await assert.rejects(t.svc.submit(request({ shards: [] })), { code: 'NO_INPUT' });
-    await assert.rejects(t.svc.submit(request({ placement: { kind: 'ec2', instanceType: 'c7i.large', spot: false, instanceProfile: 'p', imageId: 'ami-1', maxAttempts: 2 } })), { code: 'EC2_NOT_CONFIGURED' });
+    await assert.rejects(
+      t.svc.submit(request({ placement: { kind: 'ec2', instanceType: 'c7i.large', spot: false, instanceProfile: 'p', imageId: 'ami-1', maxAttempts: 2 } })),
+      { code: 'EC2_NOT_CONFIGURED' },
+    );
     await assert.rejects(t.svc.show('j-nope-0000'), { code: 'JOB_NOT_FOUND' });
   } finally {
     await t.cleanup();

@@ -23,7 +23,8 @@ test('activity round-trips through its binary layout and rejects damage', () => 
   assert.ok(Math.abs(back.hi - a.hi) < 1e-6);
   const bytes = encodeActivity(a);
   assert.throws(() => decodeActivity(bytes.subarray(0, bytes.length - 1)), ActivityFormatError);
-  const bad = bytes.slice(); bad[0] ^= 1;
+  const bad = bytes.slice();
+  bad[0] ^= 1;
   assert.throws(() => decodeActivity(bad), ActivityFormatError);
 });
 

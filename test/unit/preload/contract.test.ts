@@ -15,15 +15,37 @@ test('every method has a request and a response schema', () => {
 
 test('validators reject wrong types, unknown fields and bad enum values, naming the path', () => {
   const s = {
-    mode: 'local', archiveDir: '/a', aws: null, watchedFolders: [], bandwidthLimitBytesPerSec: null, firstRunComplete: true, theme: 'dark',
-    budget: { monthlyLimitUsd: null, maxRuntimeHours: 8 }, watch: { markerFile: 'acquisition.done', stableMs: 3000, polling: false, pollIntervalMs: 2000 },
+    mode: 'local',
+    archiveDir: '/a',
+    aws: null,
+    watchedFolders: [],
+    bandwidthLimitBytesPerSec: null,
+    firstRunComplete: true,
+    theme: 'dark',
+    budget: { monthlyLimitUsd: null, maxRuntimeHours: 8 },
+    watch: { markerFile: 'acquisition.done', stableMs: 3000, polling: false, pollIntervalMs: 2000 },
   };
   assert.deepEqual(Settings.check(s), s);
-  assert.throws(() => Settings.check({ ...s, budget: { ...s.budget, maxRuntimeHours: 0 } }), (e: ContractError) => e.path === 'budget.maxRuntimeHours');
-  assert.throws(() => Settings.check({ ...s, watch: { ...s.watch, stableMs: 1.5 } }), (e: ContractError) => e.path === 'watch.stableMs');
-  assert.throws(() => Settings.check({ ...s, mode: 'cloud' }), (e: ContractError) => e.path === 'mode');
-  assert.throws(() => Settings.check({ ...s, extra: 1 }), (e: ContractError) => e.path === 'extra' && /no such field/.test(e.message));
-  assert.throws(() => Settings.check({ ...s, watchedFolders: ['/a', 3] }), (e: ContractError) => e.path === 'watchedFolders[1]');
+  assert.throws(
+    () => Settings.check({ ...s, budget: { ...s.budget, maxRuntimeHours: 0 } }),
+    (e: ContractError) => e.path === 'budget.maxRuntimeHours',
+  );
+  assert.throws(
+    () => Settings.check({ ...s, watch: { ...s.watch, stableMs: 1.5 } }),
+    (e: ContractError) => e.path === 'watch.stableMs',
+  );
+  assert.throws(
+    () => Settings.check({ ...s, mode: 'cloud' }),
+    (e: ContractError) => e.path === 'mode',
+  );
+  assert.throws(
+    () => Settings.check({ ...s, extra: 1 }),
+    (e: ContractError) => e.path === 'extra' && /no such field/.test(e.message),
+  );
+  assert.throws(
+    () => Settings.check({ ...s, watchedFolders: ['/a', 3] }),
+    (e: ContractError) => e.path === 'watchedFolders[1]',
+  );
   assert.throws(() => Settings.check({ ...s, bandwidthLimitBytesPerSec: Number.NaN }), ContractError);
   assert.throws(() => Settings.check(Object.assign(Object.create({ polluted: true }), s)), /plain object/);
 });

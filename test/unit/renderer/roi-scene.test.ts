@@ -11,7 +11,8 @@ import type { RoiArrays } from '../../../preload/roi-binary.ts';
 function rois(): RoiArrays {
   // three ROIs on a 100 x 100 plane: a cell of cluster 0, a non-cell, a cell of cluster 1
   return {
-    count: 3, planes: 1,
+    count: 3,
+    planes: 1,
     centroids: new Float32Array([20, 50, 0, 50, 50, 0, 80, 50, 0]),
     sizes: new Float32Array([64, 100, 36]),
     clusters: new Uint8Array([0, 255, 1]),
@@ -47,7 +48,10 @@ test('non-cells are hidden at scale 0, not picked, and come back at their size',
   assert.equal(pickNearest(scene.world, 3, vp, 400, 400, p.px, p.py, 8, scene.hiddenMask), 1, 'shown: the non-cell is picked');
 
   scene.setNonCellsHidden(true);
-  assert.deepEqual([0, 1, 2].map((i) => scaleOf(scene, i)), [full[0], 0, full[2]]);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => scaleOf(scene, i)),
+    [full[0], 0, full[2]],
+  );
   assert.equal(scene.shownCount, 2);
   assert.deepEqual([...scene.hiddenMask!], [0, 1, 0]);
   assert.equal(pickNearest(scene.world, 3, vp, 400, 400, p.px, p.py, 8, scene.hiddenMask), -1, 'hidden: nothing under the pointer');
@@ -58,7 +62,10 @@ test('non-cells are hidden at scale 0, not picked, and come back at their size',
   scene.setData(rois(), { planeSpacing: 10, width: 100, height: 100 });
   assert.equal(scaleOf(scene, 1), 0);
   scene.setNonCellsHidden(false);
-  assert.deepEqual([0, 1, 2].map((i) => scaleOf(scene, i)), full);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => scaleOf(scene, i)),
+    full,
+  );
   assert.equal(scene.shownCount, 3);
   scene.dispose();
 });

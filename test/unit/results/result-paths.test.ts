@@ -10,12 +10,31 @@ import { CHECKSUMS_FILE, jobKeys } from '../../../main/jobs/job-layout.ts';
 import { pullResults } from '../../../main/results/pull.ts';
 import { resultFilePath } from '../../../main/results/result-path.ts';
 
-const ESCAPES = ['..\\..\\evil.txt', 'sub\\..\\..\\evil.txt', 'C:evil.txt', 'C:\\Windows\\evil.txt', 'rois.json:stream', '/etc/evil', '../evil', 'a/../../evil', 'a//b', './x', 'bad\nname'];
+const ESCAPES = [
+  '..\\..\\evil.txt',
+  'sub\\..\\..\\evil.txt',
+  'C:evil.txt',
+  'C:\\Windows\\evil.txt',
+  'rois.json:stream',
+  '/etc/evil',
+  '../evil',
+  'a/../../evil',
+  'a//b',
+  './x',
+  'bad\nname',
+];
 
 test('a result name with "\\", ":" or a way out of the folder is refused on posix and on Windows', () => {
-  for (const [flavour, dir] of [[posix, '/cache/results/s1/j1'], [win32, 'C:\\cache\\results\\s1\\j1']] as const) {
+  for (const [flavour, dir] of [
+    [posix, '/cache/results/s1/j1'],
+    [win32, 'C:\\cache\\results\\s1\\j1'],
+  ] as const) {
     for (const name of ESCAPES) {
-      assert.throws(() => resultFilePath(dir, name, flavour), (e: Error & { code?: string }) => e.code === 'CHECKSUM_MISMATCH' && e.message.includes('unsafe path'), `${flavour === posix ? 'posix' : 'win32'}: ${JSON.stringify(name)}`);
+      assert.throws(
+        () => resultFilePath(dir, name, flavour),
+        (e: Error & { code?: string }) => e.code === 'CHECKSUM_MISMATCH' && e.message.includes('unsafe path'),
+        `${flavour === posix ? 'posix' : 'win32'}: ${JSON.stringify(name)}`,
+      );
     }
     assert.equal(resultFilePath(dir, 'projections/mean.png', flavour), flavour.join(dir, 'projections', 'mean.png'));
     assert.equal(resultFilePath(dir, 'dff.npy', flavour), flavour.join(dir, 'dff.npy'));

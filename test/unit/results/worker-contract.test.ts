@@ -4,9 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import {
-  PIPELINE_STEPS, PROGRESS_STEPS, RESULT_FILES, ROI_ARRAYS, ROI_RECORD_FIELDS, WORKER_SCHEMA,
-} from '../../../main/results/worker-contract.ts';
+import { PIPELINE_STEPS, PROGRESS_STEPS, RESULT_FILES, ROI_ARRAYS, ROI_RECORD_FIELDS, WORKER_SCHEMA } from '../../../main/results/worker-contract.ts';
 
 interface Schema {
   schema: number;
@@ -26,16 +24,25 @@ test('worker contract: every file the app names is one the worker writes', () =>
   for (const [what, file] of Object.entries(RESULT_FILES)) assert.ok(names.has(file), `${what}: ${file} is not in the worker's schema`);
 });
 
-test('worker contract: the per-ROI arrays are exactly the worker\'s arrays with a rois dimension first', () => {
-  const perRoi = schema.files.filter((f) => f.kind === 'npy' && f.shape?.[0] === 'rois').map((f) => f.name).sort();
+test("worker contract: the per-ROI arrays are exactly the worker's arrays with a rois dimension first", () => {
+  const perRoi = schema.files
+    .filter((f) => f.kind === 'npy' && f.shape?.[0] === 'rois')
+    .map((f) => f.name)
+    .sort();
   assert.deepEqual([...ROI_ARRAYS].sort(), perRoi);
 });
 
-test('worker contract: the ROI record has the worker\'s fields, in its order', () => {
-  assert.deepEqual([...ROI_RECORD_FIELDS], schema.roi_record.map((f) => f.name));
+test("worker contract: the ROI record has the worker's fields, in its order", () => {
+  assert.deepEqual(
+    [...ROI_RECORD_FIELDS],
+    schema.roi_record.map((f) => f.name),
+  );
 });
 
-test('worker contract: progress steps are the worker\'s, and the pipeline is their run before merge', () => {
+test("worker contract: progress steps are the worker's, and the pipeline is their run before merge", () => {
   assert.deepEqual([...PROGRESS_STEPS], schema.progress_steps);
-  assert.deepEqual([...PIPELINE_STEPS], schema.progress_steps.filter((s) => s !== 'merge'));
+  assert.deepEqual(
+    [...PIPELINE_STEPS],
+    schema.progress_steps.filter((s) => s !== 'merge'),
+  );
 });

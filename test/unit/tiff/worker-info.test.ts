@@ -15,7 +15,10 @@ import { sharedData, sharedDataMissing } from '../../support/shared-data.ts';
 
 const worker = findWorkerPath();
 const skip = requires(worker ? false : 'no scopecloud-worker built (npm run worker:build)');
-const skipShared = requires(worker ? false : 'no scopecloud-worker built (npm run worker:build)', sharedDataMissing('scanimage/scanimage3.8_drosophila_30f.tif'));
+const skipShared = requires(
+  worker ? false : 'no scopecloud-worker built (npm run worker:build)',
+  sharedDataMissing('scanimage/scanimage3.8_drosophila_30f.tif'),
+);
 
 const facts = (r: TiffReading | undefined) => {
   assert.ok(r && 'facts' in r, `expected facts, got ${JSON.stringify(r)}`);
@@ -63,5 +66,8 @@ test('worker TIFF facts: a real ScanImage 3.8 recording says its frame rate', { 
 
 test('worker TIFF facts: without a built worker every file says why, nothing throws', async () => {
   const read = await workerTiffReader(() => null)(['/x/a.tif', '/x/b.tif']);
-  assert.deepEqual([...read.values()].map((r) => ('problem' in r ? r.problem.code : 'facts')), ['no-reader', 'no-reader']);
+  assert.deepEqual(
+    [...read.values()].map((r) => ('problem' in r ? r.problem.code : 'facts')),
+    ['no-reader', 'no-reader'],
+  );
 });

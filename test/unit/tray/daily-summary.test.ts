@@ -12,17 +12,21 @@ const HOUR = 3_600_000;
 const DAY1 = Date.UTC(2026, 2, 10);
 
 describe('uptime records and the daily summary', () => {
-  it('records start/stop observations and sums each instance\'s run time and cost within the day', () => {
+  it("records start/stop observations and sums each instance's run time and cost within the day", () => {
     const store = createMemoryStore();
     const rec = createUptimeRecorder(store);
-    const a = (state: 'running' | 'stopped', launch: number) => makeInstance({ id: 'i-a', name: 'alpha', state, hourlyPrice: 2, launchTime: new Date(launch).toISOString() });
+    const a = (state: 'running' | 'stopped', launch: number) =>
+      makeInstance({ id: 'i-a', name: 'alpha', state, hourlyPrice: 2, launchTime: new Date(launch).toISOString() });
     // alpha launched the evening before, seen at 23:00, stopped at 03:00, started again 10:00-12:00
     rec.observe([a('running', DAY1 - 2 * HOUR)], DAY1 - HOUR);
     rec.observe([a('stopped', DAY1 - 2 * HOUR)], DAY1 + 3 * HOUR);
     rec.observe([a('running', DAY1 + 10 * HOUR)], DAY1 + 10 * HOUR + 60_000);
     // beta, no price, runs 20:00 until terminated (drops out of the list) the next day at 01:00
     rec.observe([a('stopped', DAY1 + 10 * HOUR)], DAY1 + 12 * HOUR);
-    rec.observe([a('stopped', DAY1 + 10 * HOUR), makeInstance({ id: 'i-b', name: 'beta', hourlyPrice: null, launchTime: new Date(DAY1 + 20 * HOUR).toISOString() })], DAY1 + 20 * HOUR + 5_000);
+    rec.observe(
+      [a('stopped', DAY1 + 10 * HOUR), makeInstance({ id: 'i-b', name: 'beta', hourlyPrice: null, launchTime: new Date(DAY1 + 20 * HOUR).toISOString() })],
+      DAY1 + 20 * HOUR + 5_000,
+    );
     rec.observe([], DAY1 + DAY_MS + HOUR);
 
     const s = dailySummary(rec.records(), '2026-03-10', DAY1 + DAY_MS + 2 * HOUR, 'UTC');
@@ -45,11 +49,17 @@ describe('uptime records and the daily summary', () => {
     const rec = createUptimeRecorder(store);
     rec.observe([makeInstance({ id: 'i-a', name: 'alpha', hourlyPrice: 1.5, launchTime: new Date(DAY1 + 8 * HOUR).toISOString() })], time.now());
     const sent: AppNotification[] = [];
-    const make = () => createDailySummaryScheduler({
-      clock: time, timers: time, records: () => rec.records(), store,
-      limiter: createNotificationLimiter({ clock: time, store, intervalMs: HOUR }),
-      notify: (n) => sent.push(n), checkEveryMs: 15 * 60_000, timeZone: 'UTC',
-    });
+    const make = () =>
+      createDailySummaryScheduler({
+        clock: time,
+        timers: time,
+        records: () => rec.records(),
+        store,
+        limiter: createNotificationLimiter({ clock: time, store, intervalMs: HOUR }),
+        notify: (n) => sent.push(n),
+        checkEveryMs: 15 * 60_000,
+        timeZone: 'UTC',
+      });
     const scheduler = make();
     scheduler.start();
     await time.advance(HOUR);

@@ -8,7 +8,12 @@ const MIN = 60_000;
 
 function clock() {
   let t = 1_700_000_000_000;
-  return { now: () => t, advance: (ms: number) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 describe('notification limiter', () => {

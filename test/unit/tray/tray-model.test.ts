@@ -28,8 +28,18 @@ describe('trayModel', () => {
     assert.equal(m.runningCount, 2);
     assert.match(m.tooltip, /2 running, \$1\.40\/h, \$0\.20 so far/);
     const stops = m.menu.filter((i) => i.type === 'item' && i.action?.kind === 'stop-instance');
-    assert.deepEqual(stops.map((i) => i.type === 'item' && i.action), [{ kind: 'stop-instance', instanceId: 'i-a' }, { kind: 'stop-instance', instanceId: 'i-b' }]);
-    assert.deepEqual(stops.map((i) => i.type === 'item' && i.enabled), [true, false], 'a pending instance cannot be stopped from the tray yet');
+    assert.deepEqual(
+      stops.map((i) => i.type === 'item' && i.action),
+      [
+        { kind: 'stop-instance', instanceId: 'i-a' },
+        { kind: 'stop-instance', instanceId: 'i-b' },
+      ],
+    );
+    assert.deepEqual(
+      stops.map((i) => i.type === 'item' && i.enabled),
+      [true, false],
+      'a pending instance cannot be stopped from the tray yet',
+    );
     assert.ok(m.menu.some((i) => i.type === 'item' && /alpha \(c7i\.2xlarge\) - 30 min, \$0\.20/.test(i.label)));
   });
 

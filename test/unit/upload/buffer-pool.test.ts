@@ -45,7 +45,10 @@ test('waits while the budget is lent out and never holds more than the budget', 
   const a = await pool.acquire(8 * MiB);
   const b = await pool.acquire(8 * MiB);
   let third = false;
-  const c = pool.acquire(8 * MiB).then((x) => { third = true; return x; });
+  const c = pool.acquire(8 * MiB).then((x) => {
+    third = true;
+    return x;
+  });
   await new Promise((r) => setImmediate(r));
   assert.equal(third, false, 'a third part waits for memory');
   a.release();

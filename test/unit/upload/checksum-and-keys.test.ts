@@ -7,7 +7,8 @@ import { backoffDelay } from '../../../main/upload/backoff.ts';
 import { classifyError } from '../../../main/upload/errors.ts';
 
 test('composite checksum is the CRC32C of the concatenated part CRCs, suffixed with the part count', () => {
-  const a = Buffer.from('hello '), b = Buffer.from('world');
+  const a = Buffer.from('hello '),
+    b = Buffer.from('world');
   const parts = [crc32cBase64(a), crc32cBase64(b)];
   const raw = Buffer.concat(parts.map((p) => Buffer.from(p, 'base64')));
   assert.equal(compositeChecksum(parts), `${crc32cToBase64(crc32c(raw))}-2`);
@@ -29,10 +30,22 @@ test('versioned keys insert .vN before the full extension', () => {
 
 test('full-jitter backoff stays within [0, min(cap, base·2^n))', () => {
   const p = { baseMs: 100, capMs: 1000 };
-  assert.equal(backoffDelay(0, p, () => 0.999999), 99);
-  assert.equal(backoffDelay(3, p, () => 0.5), 400);
-  assert.equal(backoffDelay(10, p, () => 0.999999), 999);
-  assert.equal(backoffDelay(10, p, () => 0), 0);
+  assert.equal(
+    backoffDelay(0, p, () => 0.999999),
+    99,
+  );
+  assert.equal(
+    backoffDelay(3, p, () => 0.5),
+    400,
+  );
+  assert.equal(
+    backoffDelay(10, p, () => 0.999999),
+    999,
+  );
+  assert.equal(
+    backoffDelay(10, p, () => 0),
+    0,
+  );
 });
 
 test('errors are classified by what retrying can fix', () => {

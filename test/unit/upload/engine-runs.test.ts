@@ -15,8 +15,12 @@ import { gate, hookTarget } from '../../support/target-hooks.ts';
 import { writePatternFile } from '../../support/upload-fixtures.ts';
 
 let dir: string;
-before(async () => { dir = await mkdtemp(join(tmpdir(), 'scopecloud-runs-')); });
-after(async () => { await rm(dir, { recursive: true, force: true }); });
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'scopecloud-runs-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /**
  * A folder target that holds every part of `held` until `release` opens, counting multipart
@@ -65,7 +69,9 @@ test('a growing file closed while its parts are in flight is completed by a sing
   const { target, counts, release, firstHeldPart } = heldTarget(archive, 'live.tif');
   const e = createUploadEngine({ target: { kind: 'custom', target }, stateDir: join(dir, 'state'), baseDir: src, minPartSize: 5 * MiB });
   const verified = new Set<string>();
-  e.subscribe((ev) => { if (ev.type === 'item' && ev.item.state === 'verified') verified.add(ev.item.id); });
+  e.subscribe((ev) => {
+    if (ev.type === 'item' && ev.item.state === 'verified') verified.add(ev.item.id);
+  });
   await e.start();
   try {
     const growing = await e.offer(path, 12 * MiB, false);

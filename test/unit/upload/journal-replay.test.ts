@@ -11,7 +11,18 @@ import { UploadJournal } from '../../../main/upload/journal.ts';
 import type { UploadItem } from '../../../main/upload/item.ts';
 
 function item(id: string): UploadItem {
-  return { id, path: `/data/séance-${id}/${'x'.repeat(Number(id) % 97)}.tif`, baseKey: `${id}.tif`, version: 1, size: Number(id), mtimeMs: 1, final: true, state: 'verified', addedAt: 0, parts: {} };
+  return {
+    id,
+    path: `/data/séance-${id}/${'x'.repeat(Number(id) % 97)}.tif`,
+    baseKey: `${id}.tif`,
+    version: 1,
+    size: Number(id),
+    mtimeMs: 1,
+    final: true,
+    state: 'verified',
+    addedAt: 0,
+    parts: {},
+  };
 }
 
 test('a snapshot and journal of several MB replay whole; a torn tail after several chunks is cut at its first byte', async () => {
@@ -20,7 +31,11 @@ test('a snapshot and journal of several MB replay whole; a torn tail after sever
     const n = 20_000;
     const lines = Array.from({ length: n }, (_, i) => `${JSON.stringify({ op: 'put', item: item(String(i + 1)) })}\n`);
     await writeFile(join(dir, 'snapshot.1.jsonl'), lines.join(''));
-    const sets = Array.from({ length: n }, (_, i) => `${JSON.stringify({ op: 'set', id: String(i + 1), patch: { checksum: `c${i + 1}`, error: { code: 'none', message: 'ü'.repeat(100), at: i } } })}\n`).join('');
+    const sets = Array.from(
+      { length: n },
+      (_, i) =>
+        `${JSON.stringify({ op: 'set', id: String(i + 1), patch: { checksum: `c${i + 1}`, error: { code: 'none', message: 'ü'.repeat(100), at: i } } })}\n`,
+    ).join('');
     await writeFile(join(dir, 'journal.1.jsonl'), sets);
     const good = (await stat(join(dir, 'journal.1.jsonl'))).size;
     assert.ok(good > 4 * 1024 * 1024 && (await stat(join(dir, 'snapshot.1.jsonl'))).size > 4 * 1024 * 1024, 'both span more than one read chunk');

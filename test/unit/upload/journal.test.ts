@@ -77,7 +77,18 @@ test('compaction keeps state, bounds the journal and holds 100,000 items with O(
     const files = (await readdir(dir)).sort();
     assert.equal(files.length, 2, files.join(','));
     assert.equal(files.filter((f) => f.startsWith('snapshot')).length, 1, 'older snapshots are deleted');
-    assert.equal((await readFile(join(dir, files.find((f) => f.startsWith('journal'))!), 'utf8')).split('\n').length, 2);
+    assert.equal(
+      (
+        await readFile(
+          join(
+            dir,
+            files.find((f) => f.startsWith('journal'))!,
+          ),
+          'utf8',
+        )
+      ).split('\n').length,
+      2,
+    );
     await j.close();
     const k = await UploadJournal.open(dir);
     assert.equal(k.items.size, N);

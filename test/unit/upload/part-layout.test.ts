@@ -1,6 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bandedLayout, choosePartSize, clippedRange, completePartCount, GiB, MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MiB, partCount, partRange, PartLayoutError, TiB, uniformLayout } from '../../../main/upload/part-layout.ts';
+import {
+  bandedLayout,
+  choosePartSize,
+  clippedRange,
+  completePartCount,
+  GiB,
+  MAX_OBJECT_SIZE,
+  MAX_PART_SIZE,
+  MAX_PARTS,
+  MiB,
+  partCount,
+  partRange,
+  PartLayoutError,
+  TiB,
+  uniformLayout,
+} from '../../../main/upload/part-layout.ts';
 
 test('part size is 8 MiB for ordinary files and grows so 5 TiB fits in 10,000 parts', () => {
   assert.equal(choosePartSize(0), 8 * MiB);

@@ -23,7 +23,10 @@ test('token bucket: shared rate across concurrent takers, runtime changes, unlim
 
   const slow = new TokenBucket({ bytesPerSecond: 100_000, clock: t, timers: t });
   let done = 0;
-  const many = Array.from({ length: 10 }, async () => { await slow.take(64 * 1024); done++; });
+  const many = Array.from({ length: 10 }, async () => {
+    await slow.take(64 * 1024);
+    done++;
+  });
   await flush();
   const afterBurst = done;
   await t.advance(1000);
@@ -51,8 +54,14 @@ test('circuit breaker opens after consecutive network failures, probes with back
   let probes = 0;
   const changes: string[] = [];
   const cb = new CircuitBreaker({
-    failureThreshold: 3, probeIntervalMs: 100, maxProbeIntervalMs: 400, timers: t,
-    probe: async () => { probes++; if (!up) throw new Error('down'); },
+    failureThreshold: 3,
+    probeIntervalMs: 100,
+    maxProbeIntervalMs: 400,
+    timers: t,
+    probe: async () => {
+      probes++;
+      if (!up) throw new Error('down');
+    },
     onChange: (s) => changes.push(s),
   });
   const err = new UploadError('NetworkError', 'network', 'down');
@@ -64,7 +73,9 @@ test('circuit breaker opens after consecutive network failures, probes with back
   cb.recordFailure(err);
   assert.equal(cb.state, 'open');
   let resumed = false;
-  const waiting = cb.waitUntilClosed().then(() => { resumed = true; });
+  const waiting = cb.waitUntilClosed().then(() => {
+    resumed = true;
+  });
   await t.advance(100);
   assert.equal(probes, 1);
   await t.advance(150);

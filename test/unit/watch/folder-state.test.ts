@@ -19,8 +19,12 @@ const ROOT = '/acq/rig1';
 const OTHER = '/acq/rig2';
 const AWAY = '/acq/rig1.away';
 
-
-function setup(make: (fs: FakeFs) => void = (fs) => { fs.mkdir(ROOT); fs.mkdir(OTHER); }) {
+function setup(
+  make: (fs: FakeFs) => void = (fs) => {
+    fs.mkdir(ROOT);
+    fs.mkdir(OTHER);
+  },
+) {
   const clock = new FakeClock();
   const fs = new FakeFs(clock);
   make(fs);
@@ -34,7 +38,11 @@ function setup(make: (fs: FakeFs) => void = (fs) => { fs.mkdir(ROOT); fs.mkdir(O
     watcher.on(type, (event) => log.push({ type, ...event } as Logged));
   }
   const of = <K extends Logged['type']>(type: K, path?: string) =>
-    log.filter((entry): entry is Extract<Logged, { type: K }> => entry.type === type && (path === undefined || ('path' in entry && entry.path === path) || ('root' in entry && type === 'folder' && entry.root === path)));
+    log.filter(
+      (entry): entry is Extract<Logged, { type: K }> =>
+        entry.type === type &&
+        (path === undefined || ('path' in entry && entry.path === path) || ('root' in entry && type === 'folder' && entry.root === path)),
+    );
   const stateOf = (root: string) => watcher.status().roots.find((r) => r.root === root);
   return { clock, fs, source, watcher, log, of, stateOf };
 }
@@ -43,7 +51,15 @@ describe('watched folder states (fake clock)', () => {
   it('a folder missing at start is reported with its reason, not as an error, and is picked up when it appears', async () => {
     const { clock, fs, source, watcher, of, stateOf } = setup((fs) => fs.mkdir(OTHER));
     await watcher.start();
-    assert.deepEqual(of('folder').map((e) => [e.root, e.state, e.previous]).sort(), [[ROOT, 'missing', null], [OTHER, 'watching', null]]);
+    assert.deepEqual(
+      of('folder')
+        .map((e) => [e.root, e.state, e.previous])
+        .sort(),
+      [
+        [ROOT, 'missing', null],
+        [OTHER, 'watching', null],
+      ],
+    );
     assert.equal(of('folder', ROOT)[0].reason, NOT_THERE);
     assert.deepEqual(of('error'), [], 'a missing folder is a state, not an error');
     const missingSince = clock.now();
@@ -53,13 +69,30 @@ describe('watched folder states (fake clock)', () => {
     await clock.advance(500);
     fs.write(join(ROOT, 's1', 'a.tif'), 10);
     await clock.advance(1500);
-    assert.deepEqual(of('folder', ROOT).map((e) => [e.state, e.previous, e.reason]), [['missing', null, NOT_THERE], ['watching', 'missing', null]]);
+    assert.deepEqual(
+      of('folder', ROOT).map((e) => [e.state, e.previous, e.reason]),
+      [
+        ['missing', null, NOT_THERE],
+        ['watching', 'missing', null],
+      ],
+    );
     assert.equal(stateOf(ROOT)?.since, clock.now());
     assert.deepEqual([...source.open].sort(), [ROOT, OTHER]);
-    assert.deepEqual(of('scan').filter((e) => e.reason === 'resume').map((e) => e.files), [1]);
-    assert.deepEqual(of('growing').map((e) => e.relativePath), ['s1/a.tif']);
+    assert.deepEqual(
+      of('scan')
+        .filter((e) => e.reason === 'resume')
+        .map((e) => e.files),
+      [1],
+    );
+    assert.deepEqual(
+      of('growing').map((e) => e.relativePath),
+      ['s1/a.tif'],
+    );
     await clock.advance(1200);
-    assert.deepEqual(of('complete').map((e) => e.relativePath), ['s1/a.tif']);
+    assert.deepEqual(
+      of('complete').map((e) => e.relativePath),
+      ['s1/a.tif'],
+    );
     await watcher.stop();
     assert.equal(stateOf(ROOT)?.state, 'stopped');
   });
@@ -83,11 +116,27 @@ describe('watched folder states (fake clock)', () => {
     source.emit('unlinkDir', join(ROOT, 's1'));
     source.emit('unlinkDir', ROOT);
     await settle();
-    assert.deepEqual(of('folder', ROOT).map((e) => [e.state, e.reason]), [['watching', null], ['missing', NOT_THERE]], 'known at once from the unlinkDir');
+    assert.deepEqual(
+      of('folder', ROOT).map((e) => [e.state, e.reason]),
+      [
+        ['watching', null],
+        ['missing', NOT_THERE],
+      ],
+      'known at once from the unlinkDir',
+    );
     assert.deepEqual(of('removed'), [], 'nothing was deleted: the folder is away');
     assert.deepEqual(of('error'), []);
     assert.ok(!source.open.has(ROOT), 'its event source is closed');
-    assert.deepEqual(watcher.files().map((f) => [f.relativePath, f.state]).sort(), [['s1/done.tif', 'complete'], ['s1/writing.tif', 'pending']]);
+    assert.deepEqual(
+      watcher
+        .files()
+        .map((f) => [f.relativePath, f.state])
+        .sort(),
+      [
+        ['s1/done.tif', 'complete'],
+        ['s1/writing.tif', 'pending'],
+      ],
+    );
 
     await clock.advance(5000);
     assert.equal(of('complete', join(ROOT, 's1', 'writing.tif')).length, 0, 'a file of a missing folder does not complete');
@@ -98,12 +147,28 @@ describe('watched folder states (fake clock)', () => {
     fs.write(join(AWAY, 's2', 'new.tif'), 7);
     fs.renameDir(AWAY, ROOT);
     await clock.advance(2000);
-    assert.deepEqual(of('folder', ROOT).map((e) => [e.state, e.previous]).at(-1), ['watching', 'missing']);
-    assert.deepEqual(of('growing').map((e) => e.relativePath).sort(), ['s1/done.tif', 's1/writing.tif', 's2/new.tif'], 'each file reported once: the known ones before, the new one now');
+    assert.deepEqual(
+      of('folder', ROOT)
+        .map((e) => [e.state, e.previous])
+        .at(-1),
+      ['watching', 'missing'],
+    );
+    assert.deepEqual(
+      of('growing')
+        .map((e) => e.relativePath)
+        .sort(),
+      ['s1/done.tif', 's1/writing.tif', 's2/new.tif'],
+      'each file reported once: the known ones before, the new one now',
+    );
     assert.equal(of('growing', join(ROOT, 's2', 'new.tif')).length, 1);
     assert.equal(of('growing', done).length, 1, 'an unchanged file is not reported again');
     await clock.advance(1200);
-    assert.deepEqual(of('complete').map((e) => e.relativePath).sort(), ['s1/done.tif', 's1/writing.tif', 's2/new.tif']);
+    assert.deepEqual(
+      of('complete')
+        .map((e) => e.relativePath)
+        .sort(),
+      ['s1/done.tif', 's1/writing.tif', 's2/new.tif'],
+    );
     assert.deepEqual(of('removed'), []);
     await watcher.stop();
   });
@@ -121,7 +186,10 @@ describe('watched folder states (fake clock)', () => {
     fs.mkdir(ROOT);
     await clock.advance(2000);
     assert.equal(of('folder', ROOT).at(-1)?.state, 'watching');
-    assert.deepEqual(of('removed').map((e) => e.path), [file]);
+    assert.deepEqual(
+      of('removed').map((e) => e.path),
+      [file],
+    );
     await watcher.stop();
   });
 
@@ -142,7 +210,10 @@ describe('watched folder states (fake clock)', () => {
     assert.equal(of('growing', join(ROOT, 'meanwhile.tif')).length, 0);
     fs.denied.delete(ROOT);
     await clock.advance(2000);
-    assert.deepEqual(of('folder', ROOT).map((e) => e.state), ['watching', 'unreadable', 'watching']);
+    assert.deepEqual(
+      of('folder', ROOT).map((e) => e.state),
+      ['watching', 'unreadable', 'watching'],
+    );
     assert.equal(of('growing', join(ROOT, 'meanwhile.tif')).length, 1);
     assert.equal(of('growing', old).length, 1);
     await watcher.stop();
@@ -199,7 +270,10 @@ describe('watched folder states (fake clock)', () => {
     assert.equal(inputs.length, 0, 'its files cannot be read for a manifest');
     fs.renameDir(AWAY, ROOT);
     await clock.advance(2500);
-    assert.deepEqual(inputs.map((i) => i.dir), [join(ROOT, 's1')]);
+    assert.deepEqual(
+      inputs.map((i) => i.dir),
+      [join(ROOT, 's1')],
+    );
     await tracker.stop();
     await watcher.stop();
   });

@@ -11,7 +11,6 @@ import { type Logged } from '../../support/watch-events.ts';
 const ROOT = '/acq/rig1';
 const OTHER = '/acq/rig2';
 
-
 function setup(options: Partial<WatchOptions> = {}, probe?: OpenWriterProbe) {
   const clock = new FakeClock();
   const fs = new FakeFs(clock);
@@ -39,7 +38,10 @@ describe('FolderWatcher stability (fake clock)', () => {
     fs.write(path, 100);
     source.emit('add', path);
     await settle();
-    assert.deepEqual(of('growing', path).map((e) => e.size), [100]);
+    assert.deepEqual(
+      of('growing', path).map((e) => e.size),
+      [100],
+    );
     await clock.advance(900);
     assert.equal(of('complete', path).length, 0, 'not complete before stableMs');
     await clock.advance(200);
@@ -58,7 +60,10 @@ describe('FolderWatcher stability (fake clock)', () => {
       source.emit(size === 10 ? 'add' : 'change', path);
       await clock.advance(700);
     }
-    assert.deepEqual(of('growing', path).map((e) => e.size), [10, 20, 30]);
+    assert.deepEqual(
+      of('growing', path).map((e) => e.size),
+      [10, 20, 30],
+    );
     assert.equal(of('complete', path).length, 0);
     await clock.advance(400);
     assert.equal(of('complete', path).length, 1);
@@ -76,7 +81,10 @@ describe('FolderWatcher stability (fake clock)', () => {
     fs.write(path, 50); // no event delivered
     await clock.advance(600);
     assert.equal(of('complete', path).length, 0, 'the re-stat saw the change');
-    assert.deepEqual(of('growing', path).map((e) => e.size), [5, 50]);
+    assert.deepEqual(
+      of('growing', path).map((e) => e.size),
+      [5, 50],
+    );
     await clock.advance(1100);
     assert.equal(of('complete', path)[0]?.size, 50);
     await watcher.stop();
@@ -113,10 +121,21 @@ describe('FolderWatcher stability (fake clock)', () => {
     fs.write(join(ROOT, 'notes.docx'), 4);
     fs.write(join(ROOT, '.hidden', 'y.tif'), 5);
     await watcher.start();
-    assert.deepEqual(of('growing').map((e) => e.relativePath).sort(), ['deep/er/old.nd2', 'old.tif', 'x.czi']);
+    assert.deepEqual(
+      of('growing')
+        .map((e) => e.relativePath)
+        .sort(),
+      ['deep/er/old.nd2', 'old.tif', 'x.czi'],
+    );
     await clock.advance(1200);
     assert.equal(of('complete').length, 3);
-    assert.deepEqual(watcher.status().roots.map((r) => [r.root, r.seen, r.pending, r.complete]), [[ROOT, 2, 0, 2], [OTHER, 1, 0, 1]]);
+    assert.deepEqual(
+      watcher.status().roots.map((r) => [r.root, r.seen, r.pending, r.complete]),
+      [
+        [ROOT, 2, 0, 2],
+        [OTHER, 1, 0, 1],
+      ],
+    );
     await watcher.stop();
   });
 
@@ -134,7 +153,10 @@ describe('FolderWatcher stability (fake clock)', () => {
     source.emit('add', final);
     await settle();
     assert.equal(of('growing', part).length, 0, 'temp files are silent');
-    assert.deepEqual(of('complete', final).map((e) => [e.reason, e.size]), [['rename', 999]]);
+    assert.deepEqual(
+      of('complete', final).map((e) => [e.reason, e.size]),
+      [['rename', 999]],
+    );
     await watcher.stop();
   });
 
@@ -152,8 +174,19 @@ describe('FolderWatcher stability (fake clock)', () => {
     fs.write(join(ROOT, 's1', 'acquisition.done'), 0);
     source.emit('add', join(ROOT, 's1', 'acquisition.done'));
     await settle();
-    assert.deepEqual(of('complete').map((e) => [e.relativePath, e.reason]).sort(), [['s1/a.tif', 'marker'], ['s1/sub/b.tif', 'marker']]);
-    assert.deepEqual(of('marker').map((e) => e.dir), [join(ROOT, 's1')]);
+    assert.deepEqual(
+      of('complete')
+        .map((e) => [e.relativePath, e.reason])
+        .sort(),
+      [
+        ['s1/a.tif', 'marker'],
+        ['s1/sub/b.tif', 'marker'],
+      ],
+    );
+    assert.deepEqual(
+      of('marker').map((e) => e.dir),
+      [join(ROOT, 's1')],
+    );
     await clock.advance(1000);
     assert.equal(of('complete', c).length, 1, 'other folders still use stability');
     await watcher.stop();
@@ -170,7 +203,10 @@ describe('FolderWatcher stability (fake clock)', () => {
     fs.write(path, 2);
     source.emit('change', path);
     await clock.advance(1200);
-    assert.deepEqual(of('complete', path).map((e) => e.size), [1, 2]);
+    assert.deepEqual(
+      of('complete', path).map((e) => e.size),
+      [1, 2],
+    );
     fs.remove(path);
     source.emit('unlink', path);
     await settle();

@@ -41,9 +41,23 @@ describe('path filter defaults', () => {
 
 describe('/proc open-writer probe', () => {
   // pid 10 writes /data/a.tif (O_WRONLY), pid 11 reads /data/b.tif, pid 12 has /data/b.tif O_RDWR|O_CREAT.
-  const tree: Record<string, string[]> = { '/proc': ['10', '11', '12', 'self', 'meminfo'], '/proc/10/fd': ['0', '3'], '/proc/11/fd': ['4'], '/proc/12/fd': ['5'] };
-  const links: Record<string, string> = { '/proc/10/fd/0': '/dev/null', '/proc/10/fd/3': '/data/a.tif', '/proc/11/fd/4': '/data/b.tif', '/proc/12/fd/5': '/data/c.tif' };
-  const infos: Record<string, string> = { '/proc/10/fdinfo/3': 'pos:\t0\nflags:\t0100001\n', '/proc/11/fdinfo/4': 'pos:\t0\nflags:\t0100000\n', '/proc/12/fdinfo/5': 'pos:\t0\nflags:\t0100102\n' };
+  const tree: Record<string, string[]> = {
+    '/proc': ['10', '11', '12', 'self', 'meminfo'],
+    '/proc/10/fd': ['0', '3'],
+    '/proc/11/fd': ['4'],
+    '/proc/12/fd': ['5'],
+  };
+  const links: Record<string, string> = {
+    '/proc/10/fd/0': '/dev/null',
+    '/proc/10/fd/3': '/data/a.tif',
+    '/proc/11/fd/4': '/data/b.tif',
+    '/proc/12/fd/5': '/data/c.tif',
+  };
+  const infos: Record<string, string> = {
+    '/proc/10/fdinfo/3': 'pos:\t0\nflags:\t0100001\n',
+    '/proc/11/fdinfo/4': 'pos:\t0\nflags:\t0100000\n',
+    '/proc/12/fdinfo/5': 'pos:\t0\nflags:\t0100102\n',
+  };
   const procFs: ProcFs = {
     readdir: async (path) => tree[path] ?? Promise.reject(Object.assign(new Error('EACCES'), { code: 'EACCES' })),
     readlink: async (path) => links[path] ?? Promise.reject(new Error('ENOENT')),

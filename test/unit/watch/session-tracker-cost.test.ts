@@ -20,21 +20,34 @@ it('closes sessions found by path, without listing every tracked file per tick',
   const source = new FakeEventSource();
   // the watched root must exist where the watcher checks folders (FakeFs.mkdir comes with that check)
   (fs as FakeFs & { mkdir?(path: string): void }).mkdir?.(ROOT);
-  const watcher = new FolderWatcher({ roots: [ROOT], stableMs: 1000, checkIntervalMs: 100, reconcileIntervalMs: 0 }, { fs, clock, probe: { openForWriting: async () => new Set() }, eventSource: source.factory });
+  const watcher = new FolderWatcher(
+    { roots: [ROOT], stableMs: 1000, checkIntervalMs: 100, reconcileIntervalMs: 0 },
+    { fs, clock, probe: { openForWriting: async () => new Set() }, eventSource: source.factory },
+  );
   let listed = 0;
   const files = watcher.files.bind(watcher);
-  watcher.files = (dir?: string) => { listed++; return files(dir); };
+  watcher.files = (dir?: string) => {
+    listed++;
+    return files(dir);
+  };
   const closed: string[][] = [];
   const tracker = new SessionTracker(watcher, {
     idleMs: 2000,
     checkIntervalMs: 250,
     clock,
-    build: async (input) => { closed.push([...input.files].sort()); return {} as Manifest; },
+    build: async (input) => {
+      closed.push([...input.files].sort());
+      return {} as Manifest;
+    },
     onManifest: () => undefined,
   });
   tracker.start();
   await watcher.start();
-  for (const s of ['s1', 's2']) for (const f of ['a.tif', 'b.tif']) { fs.write(join(ROOT, s, f), 1); source.emit('add', join(ROOT, s, f)); }
+  for (const s of ['s1', 's2'])
+    for (const f of ['a.tif', 'b.tif']) {
+      fs.write(join(ROOT, s, f), 1);
+      source.emit('add', join(ROOT, s, f));
+    }
   fs.write(join(ROOT, 's2', 'c.tif'), 1);
   source.emit('add', join(ROOT, 's2', 'c.tif'));
   await clock.advance(500);
@@ -42,7 +55,10 @@ it('closes sessions found by path, without listing every tracked file per tick',
   source.emit('unlink', join(ROOT, 's2', 'c.tif'));
   listed = 0;
   await clock.advance(5000);
-  assert.deepEqual(closed.sort(), [[join(ROOT, 's1', 'a.tif'), join(ROOT, 's1', 'b.tif')], [join(ROOT, 's2', 'a.tif'), join(ROOT, 's2', 'b.tif')]]);
+  assert.deepEqual(closed.sort(), [
+    [join(ROOT, 's1', 'a.tif'), join(ROOT, 's1', 'b.tif')],
+    [join(ROOT, 's2', 'a.tif'), join(ROOT, 's2', 'b.tif')],
+  ]);
   assert.equal(listed, 0, 'no tick listed every tracked file');
   await tracker.stop();
   await watcher.stop();

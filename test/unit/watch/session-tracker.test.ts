@@ -14,7 +14,10 @@ function setup(layout: 'subfolder' | 'root' = 'subfolder') {
   const fs = new FakeFs(clock);
   const source = new FakeEventSource();
   fs.mkdir(ROOT);
-  const watcher = new FolderWatcher({ roots: [ROOT], stableMs: 1000, checkIntervalMs: 100, reconcileIntervalMs: 0 }, { fs, clock, probe: { openForWriting: async () => new Set() }, eventSource: source.factory });
+  const watcher = new FolderWatcher(
+    { roots: [ROOT], stableMs: 1000, checkIntervalMs: 100, reconcileIntervalMs: 0 },
+    { fs, clock, probe: { openForWriting: async () => new Set() }, eventSource: source.factory },
+  );
   const inputs: ManifestInput[] = [];
   const tracker = new SessionTracker(watcher, {
     layout,
@@ -71,7 +74,10 @@ describe('SessionTracker', () => {
     fs.write(join(ROOT, 's1', 'late.tif'), 3);
     source.emit('add', join(ROOT, 's1', 'late.tif'));
     await settle();
-    assert.deepEqual(tracker.list().map((s) => [s.relativePath, s.closed, s.generation]), [['s1', false, 2]]);
+    assert.deepEqual(
+      tracker.list().map((s) => [s.relativePath, s.closed, s.generation]),
+      [['s1', false, 2]],
+    );
     await clock.advance(7000);
     assert.equal(inputs.length, 2);
     assert.deepEqual([inputs[1].closedBy, inputs[1].generation, inputs[1].files.length], ['idle', 2, 2]);
