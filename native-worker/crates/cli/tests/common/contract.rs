@@ -99,6 +99,19 @@ pub fn check_against_schema(dir: &Path, command: &str, progress: &str) {
         sorted_fields.sort_unstable();
         assert_eq!(keys, sorted_fields, "ROI record fields"); // serde_json sorts keys
     }
+    let mut region_fields: Vec<&str> = schema["region_record"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    region_fields.sort_unstable();
+    let regions = json(&dir.join("regions.json"));
+    assert_eq!(regions.as_array().unwrap().len(), n);
+    for g in regions.as_array().unwrap() {
+        let keys: Vec<&str> = g.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, region_fields, "region record fields"); // serde_json sorts keys
+    }
     let text = std::fs::read_to_string(dir.join("rois.json")).unwrap();
     let first = text.find("\"id\"").unwrap();
     let mut at = first;

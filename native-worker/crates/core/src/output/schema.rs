@@ -1,5 +1,5 @@
 //! The results folder's contract in one place: file names, array dtypes and shapes, the fields
-//! of a `rois.json` record, the progress and summary step names, and the schema version.
+//! of a `rois.json` and a `regions.json` record, the progress and summary step names, and the schema version.
 //!
 //! The writers take their file names from here, `scopecloud-worker schema` prints
 //! [`describe`] as JSON, and `native-worker/results-schema.json` is that output checked in for
@@ -78,7 +78,7 @@ pub const VERSIONED_DOCUMENTS: [&str; 4] = [SUMMARY, ROIS, REGISTRATION, PROJECT
 #[derive(Clone, Debug, Serialize)]
 pub struct FieldSpec {
     pub name: &'static str,
-    /// JSON type: `integer`, `number`, `boolean`, or `integer|null`.
+    /// JSON type: `integer`, `number`, `boolean`, `integer|null`, or an array described in words.
     #[serde(rename = "type")]
     pub json_type: &'static str,
     pub meaning: &'static str,
@@ -130,6 +130,30 @@ pub const ROI_FIELDS: [FieldSpec; 9] = [
         name: "cluster",
         json_type: "integer|null",
         meaning: "activity cluster, null when not clustered",
+    },
+];
+
+/// The fields of a `regions.json` record, in the order they are written.
+pub const REGION_FIELDS: [FieldSpec; 4] = [
+    FieldSpec {
+        name: "id",
+        json_type: "integer",
+        meaning: "the ROI's id in rois.json",
+    },
+    FieldSpec {
+        name: "plane",
+        json_type: "integer",
+        meaning: "plane index in the recording",
+    },
+    FieldSpec {
+        name: "coordinates",
+        json_type: "array of [row, col] integer pairs",
+        meaning: "the ROI's pixels (neurofinder format)",
+    },
+    FieldSpec {
+        name: "iscell",
+        json_type: "boolean",
+        meaning: "as iscell in rois.json",
     },
 ];
 
@@ -256,6 +280,8 @@ pub struct ResultsSchema {
     pub files: Vec<FileSpec>,
     /// Fields of each record of `rois.json`'s `rois`.
     pub roi_record: [FieldSpec; 9],
+    /// Fields of each record of `regions.json`.
+    pub region_record: [FieldSpec; 4],
     pub progress_steps: [&'static str; 7],
     pub summary_steps: [&'static str; 7],
 }
@@ -281,6 +307,7 @@ pub fn describe() -> ResultsSchema {
         },
         files: files(),
         roi_record: ROI_FIELDS,
+        region_record: REGION_FIELDS,
         progress_steps: PROGRESS_STEPS,
         summary_steps: SUMMARY_STEPS,
     }
