@@ -6,7 +6,7 @@
  */
 import type { ActivityMatrix } from '../../preload/activity-binary.ts';
 
-/** Same stops as the 3D view's activity ramp (roi-scene.ts), in sRGB for the canvas. */
+/** Same stops as the 3D view's activity ramp (roi-colors.ts), in sRGB for the canvas. */
 export const ACTIVITY_STOPS: ReadonlyArray<string> = ['#1d2433', '#2b5d7d', '#23a39a', '#f2d43d', '#fff8e0'];
 
 /** ROI indices sorted by cluster (unassigned, 255, last), stable within a cluster. */

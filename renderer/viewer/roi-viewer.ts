@@ -6,7 +6,9 @@ import { DirectionalLight, HemisphereLight, Matrix4, PerspectiveCamera, Vector3,
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import { fitDistance, fractionInView } from './camera-fit.ts';
-import { pickNearest, RoiScene, type ActivityColors, type ColorMode, type Placement, type RoiShape } from './roi-scene.ts';
+import { pickNearest } from './roi-picking.ts';
+import type { RoiShape } from './roi-materials.ts';
+import { RoiScene, type ActivityColors, type ColorMode, type Placement } from './roi-scene.ts';
 
 /** Where the default view looks from (unit vector; z is up): in front, a little to the side, above. */
 const VIEW_DIRECTION = new Vector3(0.9, -1.6, 1.5).normalize();

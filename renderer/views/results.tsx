@@ -12,7 +12,8 @@ import { ActivityRaster } from '../viewer/activity-raster.ts';
 import { ErrorNote, Loading, Pill } from '../components/bits.tsx';
 import { count, formatDateTime, formatHz } from '../format.ts';
 import { useApi, useTopic } from '../hooks.ts';
-import { CLUSTER_COLORS, type ColorMode } from '../viewer/roi-scene.ts';
+import { CLUSTER_COLORS } from '../viewer/roi-colors.ts';
+import type { ColorMode } from '../viewer/roi-scene.ts';
 
 /** Time bins of the activity matrix: enough for a smooth slider, small for 100,000 ROIs (12 MB). */
 const ACTIVITY_BINS = 120;

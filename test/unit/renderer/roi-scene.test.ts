@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PerspectiveCamera } from 'three';
-import { RoiScene, pickNearest } from '../../../renderer/viewer/roi-scene.ts';
+import { pickNearest } from '../../../renderer/viewer/roi-picking.ts';
+import { RoiScene } from '../../../renderer/viewer/roi-scene.ts';
 import type { RoiArrays } from '../../../preload/roi-binary.ts';
 
 function rois(): RoiArrays {

@@ -1,0 +1,46 @@
+/**
+ * Picking an ROI under the pointer by projecting the ROI centres to the screen; plain typed-array
+ * arithmetic, no raycasting, no WebGL.
+ */
+
+/**
+ * The ROI whose projected centre is within `radiusPx` of (px, py), front-most first; −1 if none.
+ * `viewProj` is the column-major camera projection × view matrix. O(N) over typed arrays:
+ * ~1-2 ms for 100,000 ROIs, cheaper than raycasting every instance's triangles.
+ */
+export function pickNearest(
+  world: Float32Array,
+  count: number,
+  viewProj: ArrayLike<number>,
+  width: number,
+  height: number,
+  px: number,
+  py: number,
+  radiusPx: number,
+  hidden: Uint8Array | null = null,
+): number {
+  const e = viewProj;
+  const r2 = radiusPx * radiusPx;
+  let best = -1;
+  let bestDepth = Infinity;
+  for (let i = 0; i < count; i++) {
+    if (hidden?.[i]) continue;
+    const x = world[i * 3],
+      y = world[i * 3 + 1],
+      z = world[i * 3 + 2];
+    const w = e[3] * x + e[7] * y + e[11] * z + e[15];
+    if (w <= 1e-6) continue;
+    const sx = ((e[0] * x + e[4] * y + e[8] * z + e[12]) / w + 1) * 0.5 * width;
+    const sy = (1 - (e[1] * x + e[5] * y + e[9] * z + e[13]) / w) * 0.5 * height;
+    const dx = sx - px,
+      dy = sy - py;
+    if (dx * dx + dy * dy > r2) continue;
+    const depth = (e[2] * x + e[6] * y + e[10] * z + e[14]) / w;
+    if (depth < -1 || depth > 1) continue;
+    if (depth < bestDepth) {
+      bestDepth = depth;
+      best = i;
+    }
+  }
+  return best;
+}
