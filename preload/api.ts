@@ -5,6 +5,9 @@
  * data; binary methods return raw bytes (result arrays, images) so large results never go
  * through JSON. Both transports — Electron IPC (preload bridge) and HTTP/WebSocket
  * (`scopecloud serve`) — carry exactly these messages and validate them with these schemas.
+ *
+ * Longer than 400 lines on purpose: the contract is read as a whole (a reviewer checks one file
+ * to see everything the renderer may ask and receive), and each schema sits next to its type.
  */
 import { array, bool, bytes, literal, none, nullable, num, object, oneOf, optional, str, union, type Infer, type Schema } from './schema.ts';
 

@@ -6,7 +6,7 @@
  */
 import type { Settings } from '../config/schema.ts';
 import type { Placement, ShardSpec, WorkerParams } from '../jobs/job-types.ts';
-import type { SubmitRequest } from '../jobs/job-service.ts';
+import type { SubmitRequest } from '../jobs/job-service-contract.ts';
 import { checkJobBudget } from '../jobs/job-budget.ts';
 import { latestAl2023Ami } from '../instances/launch-support.ts';
 import { DEFAULT_PROFILE_NAME, IamSetupError, ensureJobInstanceProfile } from '../iam/instance-profile.ts';

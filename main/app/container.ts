@@ -10,7 +10,7 @@ import type { AwsClients } from '../aws/clients.ts';
 import type { ComputeServices } from '../instances/compute-services.ts';
 import type { Acquisition, AcquisitionStart } from '../acquisition/acquisition-service.ts';
 import type { QueueStatus } from '../acquisition/queue-status.ts';
-import type { SubmitRequest } from '../jobs/job-service.ts';
+import type { SubmitRequest } from '../jobs/job-service-contract.ts';
 import type { AwsBackground, AwsContext } from './aws-context.ts';
 import type { JobsContext, JobsContexts } from './jobs-context.ts';
 import type { AnalysisPlanRequest } from './analysis-plan.ts';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { defaultSettings, type Settings } from '../config/schema.ts';
 import type { StatePaths } from '../config/paths.ts';
-import type { JobService } from '../jobs/job-service.ts';
+import type { JobService } from '../jobs/job-service-contract.ts';
 import type { ObjectStore } from '../jobs/object-store.ts';
 import { wireJobs } from '../jobs/job-wiring.ts';
 import { JOBS_ROOT, isJobId, jobKeys } from '../jobs/job-layout.ts';

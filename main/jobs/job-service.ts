@@ -32,61 +32,8 @@ import { validateParams } from './worker-command.ts';
 import type { Ec2JobRunner } from './ec2-runner.ts';
 import type { WorkerBinary } from './worker-binary.ts';
 import { mergeShardResults } from './merge.ts';
-import { sleep, systemClock, systemTimers, type Timeouts } from '../common/time.ts';
-
-export interface JobServiceDeps {
-  store: ObjectStore;
-  /** Scratch space for local shards and merges (`<state>/jobs`). */
-  workDir: string;
-  worker: () => Promise<WorkerBinary>;
-  owner: string;
-  now?: () => number;
-  /** Waits between reads of a followed job (default: system timers). */
-  timers?: Timeouts;
-  hostname?: string;
-  spawnWorker?: SpawnWorker;
-  /** Present when EC2 is configured (S3 target); absent means only local jobs. */
-  ec2?: Ec2JobRunner;
-  /** Is this pid alive on this host (default: process.kill(pid, 0)). */
-  pidAlive?: (pid: number) => boolean;
-  /** Ends an orphaned local worker left by a killed app (default: SIGKILL after checking it is ours). */
-  killOrphan?: (pid: number, workerPath: string) => void;
-  /** Poll period of `follow` for EC2 jobs. */
-  pollMs?: number;
-}
-
-export interface SubmitRequest {
-  name?: string;
-  sources: string[];
-  shards: Array<Omit<ShardSpec, 'index'>>;
-  params: WorkerParams;
-  placement: Placement;
-  maxRuntimeSeconds: number;
-  heartbeatSeconds?: number;
-  staleAfterSeconds?: number;
-}
-
-export interface FollowOptions {
-  signal?: AbortSignal;
-  onUpdate?: (view: JobView) => void;
-}
-
-export interface JobService {
-  submit(request: SubmitRequest): Promise<JobManifest>;
-  /** Runs (local) or drives (EC2) the job until it is done, failed or cancelled; `signal` stops following only. */
-  follow(id: string, options?: FollowOptions): Promise<JobView>;
-  /** One idempotent step for an unfinished job (see the file comment). */
-  reconcile(id: string): Promise<JobView>;
-  /** Reconciles every unfinished job; returns their views. */
-  recover(): Promise<JobView[]>;
-  list(): Promise<JobView[]>;
-  show(id: string): Promise<JobView>;
-  manifest(id: string): Promise<JobManifest>;
-  cancel(id: string): Promise<JobView>;
-  /** Marks a failed or cancelled job dismissed (the app stops listing it; its record and log stay). */
-  dismiss(id: string): Promise<void>;
-  logs(id: string, shard?: number): Promise<string>;
-}
+import { sleep, systemClock, systemTimers } from '../common/time.ts';
+import type { JobService, JobServiceDeps } from './job-service-contract.ts';
 
 export function createJobService(d: JobServiceDeps): JobService {
   const now = d.now ?? systemClock.now;

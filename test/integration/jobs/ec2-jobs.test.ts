@@ -20,7 +20,8 @@ import { startFaultProxy, faults, awsQueryOperation } from '../../support/fault-
 import { startInstanceSimulator, type InstanceSimulator } from '../../support/instance-simulator.ts';
 import { writeFakeWorker, type FakeWorkerMode } from '../../support/fake-worker.ts';
 import { s3ObjectStore, type ObjectStore } from '../../../main/jobs/object-store.ts';
-import { createJobService, type JobService, type SubmitRequest } from '../../../main/jobs/job-service.ts';
+import { createJobService } from '../../../main/jobs/job-service.ts';
+import type { JobService, SubmitRequest } from '../../../main/jobs/job-service-contract.ts';
 import { createEc2JobRunner, JOB_TAG } from '../../../main/jobs/ec2-runner.ts';
 import { describeWorker } from '../../../main/jobs/worker-binary.ts';
 import { workerCandidates } from '../../../main/worker/worker-path.ts';

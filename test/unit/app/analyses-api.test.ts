@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createAnalysesApi } from '../../../main/app/analyses-api.ts';
 import type { EventHub } from '../../../main/app/events.ts';
 import type { JobsContext } from '../../../main/app/jobs-context.ts';
-import type { JobService } from '../../../main/jobs/job-service.ts';
+import type { JobService } from '../../../main/jobs/job-service-contract.ts';
 import type { JobState, JobView } from '../../../main/jobs/job-types.ts';
 import type { Settings } from '../../../main/config/schema.ts';
 
