@@ -1,0 +1,311 @@
+/**
+ * The 3D ROI viewer of one result (one InstancedMesh): colour modes, the time slider colouring ROIs
+ * by activity, the hovered or pinned ROI's facts and trace, and the traces-by-cluster raster.
+ */
+import { useEffect, useRef, useState } from 'react';
+import type { ResultSummary } from '../../preload/api.ts';
+import type { ApiError } from '../../preload/errors.ts';
+import { decodeFloat32, type RoiArrays } from '../../preload/roi-binary.ts';
+import type { ActivityMatrix } from '../../preload/activity-binary.ts';
+import { ErrorNote } from '../components/bits.tsx';
+import { useApi } from '../hooks.ts';
+import { CLUSTER_COLORS } from '../viewer/roi-colors.ts';
+import type { ColorMode } from '../viewer/roi-scene.ts';
+import { RoiViewer } from '../viewer/roi-viewer.ts';
+import { drawTrace } from '../viewer/trace-plot.ts';
+import { RasterPanel } from './results-raster.tsx';
+
+declare global {
+  interface Window {
+    /** Test and benchmark hook: the live viewer of the Results view. */
+    __scopecloudViewer?: RoiViewer;
+  }
+}
+
+export function Viewer3d({
+  id,
+  summary,
+  rois,
+  activity,
+  activityError,
+}: {
+  id: string;
+  summary: ResultSummary;
+  rois: RoiArrays;
+  activity: ActivityMatrix | null;
+  activityError: ApiError | null;
+}) {
+  const api = useApi();
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const traceRef = useRef<HTMLCanvasElement>(null);
+  const viewerRef = useRef<RoiViewer | null>(null);
+  const [hover, setHover] = useState(-1);
+  const [selected, setSelected] = useState(-1);
+  const [mode, setMode] = useState<ColorMode>('cluster');
+  const [trace, setTrace] = useState<{ roi: number; values: Float32Array } | null>(null);
+  const [traceError, setTraceError] = useState<ApiError | null>(null);
+  const [roiInput, setRoiInput] = useState('');
+  const [webglError, setWebglError] = useState<string | null>(null);
+  const [frame, setFrame] = useState(0);
+  const [playing, setPlaying] = useState(false);
+  // ROIs the worker did not take for cells (cluster 255) are hidden until asked for.
+  const [showNonCells, setShowNonCells] = useState(false);
+  const showNonCellsRef = useRef(showNonCells);
+  showNonCellsRef.current = showNonCells;
+  const shown = selected >= 0 ? selected : hover;
+  const bins = activity?.bins ?? 1;
+  const secondsPerBin = activity && summary.fs > 0 ? activity.frames / activity.bins / summary.fs : 0;
+
+  useEffect(() => {
+    const canvas = canvasRef.current!;
+    let viewer: RoiViewer;
+    try {
+      viewer = new RoiViewer(canvas, { onHover: setHover, onSelect: setSelected });
+    } catch (e) {
+      setWebglError(`3D view unavailable: ${(e as Error).message}. The images below still work.`);
+      return;
+    }
+    viewer.setData(rois, { planeSpacing: summary.planeSpacing, width: summary.width, height: summary.height });
+    viewer.setNonCellsHidden(!showNonCellsRef.current);
+    viewerRef.current = viewer;
+    window.__scopecloudViewer = viewer;
+    const media = matchMedia('(prefers-color-scheme: dark)');
+    const onTheme = () => viewer.applyTheme();
+    media.addEventListener('change', onTheme);
+    document.addEventListener('scopecloud-theme', onTheme);
+    return () => {
+      media.removeEventListener('change', onTheme);
+      document.removeEventListener('scopecloud-theme', onTheme);
+      if (window.__scopecloudViewer === viewer) delete window.__scopecloudViewer;
+      viewer.dispose();
+      viewerRef.current = null;
+    };
+  }, [rois, summary]);
+
+  useEffect(() => {
+    viewerRef.current?.setNonCellsHidden(!showNonCells);
+  }, [showNonCells]);
+  useEffect(() => {
+    viewerRef.current?.setActivity(activity ? { count: activity.count, bins: activity.bins, values: activity.values } : null);
+  }, [activity, rois, summary]);
+  useEffect(() => {
+    const v = viewerRef.current;
+    if (!v) return;
+    if (mode === 'activity') v.setFrame(frame);
+    else v.setColorMode(mode);
+  }, [mode, frame, activity]);
+  useEffect(() => {
+    if (!playing || !activity) return;
+    const t = setInterval(() => setFrame((f) => (f + 1) % activity.bins), 125);
+    return () => clearInterval(t);
+  }, [playing, activity]);
+  const scrub = (bin: number) => {
+    setFrame(bin);
+    setMode('activity');
+  };
+  useEffect(() => {
+    viewerRef.current?.highlight(shown);
+  }, [shown]);
+
+  useEffect(() => {
+    if (shown < 0) return;
+    let live = true;
+    const t = setTimeout(() => {
+      api.getTrace({ id, roi: shown }).then(
+        (b) => {
+          if (live) {
+            setTrace({ roi: shown, values: decodeFloat32(b) });
+            setTraceError(null);
+          }
+        },
+        (e: ApiError) => live && setTraceError(e),
+      );
+    }, 60);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [api, id, shown]);
+
+  useEffect(() => {
+    const c = traceRef.current;
+    if (!c || !trace) return;
+    const css = getComputedStyle(c);
+    const k = rois.clusters[trace.roi];
+    drawTrace(c, trace.values, summary.fs, {
+      line: k === 255 ? css.getPropertyValue('--muted').trim() : CLUSTER_COLORS[k % CLUSTER_COLORS.length],
+      axis: css.getPropertyValue('--border').trim() || '#888',
+      text: css.getPropertyValue('--muted').trim() || '#888',
+    });
+  }, [trace, rois, summary.fs]);
+
+  const counts = new Map<number, number>();
+  for (const k of rois.clusters) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const nonCells = counts.get(255) ?? 0;
+  const info = (i: number) => ({
+    x: rois.centroids[i * 3],
+    y: rois.centroids[i * 3 + 1],
+    plane: rois.centroids[i * 3 + 2],
+    size: rois.sizes[i],
+    cluster: rois.clusters[i],
+  });
+
+  return (
+    <div className="results-grid">
+      <div className="panel viewer-panel">
+        <div className="viewer-toolbar">
+          <div role="group" aria-label="Colour ROIs by" className="segmented">
+            <button aria-pressed={mode === 'cluster'} onClick={() => setMode('cluster')}>
+              Cluster
+            </button>
+            {/* one plane has no depth to colour by */}
+            {rois.planes > 1 ? (
+              <button aria-pressed={mode === 'plane'} onClick={() => setMode('plane')}>
+                Depth
+              </button>
+            ) : null}
+            <button aria-pressed={mode === 'activity'} onClick={() => setMode('activity')} disabled={!activity}>
+              Activity
+            </button>
+          </div>
+          <button onClick={() => viewerRef.current?.resetView()}>Reset view</button>
+          {nonCells > 0 ? (
+            <label className="check small">
+              <input type="checkbox" checked={showNonCells} onChange={(e) => setShowNonCells(e.target.checked)} />
+              Show non-cells ({nonCells.toLocaleString()})
+            </label>
+          ) : null}
+          <span className="muted small hint">Drag to orbit · right-drag to pan · wheel or +/− to zoom · click an ROI to pin it</span>
+        </div>
+        <div className="viewer-wrap">
+          <canvas
+            ref={canvasRef}
+            className="viewer-canvas"
+            tabIndex={0}
+            aria-label={`3D view of ${rois.count.toLocaleString()} ROIs; arrow keys pan, plus and minus zoom, 0 resets`}
+            data-testid="roi-canvas"
+          />
+          {webglError ? (
+            <div className="note note-error viewer-overlay" role="alert">
+              {webglError}
+            </div>
+          ) : null}
+          {mode === 'cluster' ? (
+            <ul className="legend" aria-label="Clusters">
+              {[...counts.entries()]
+                .sort((a, b) => a[0] - b[0])
+                .map(([k, n]) => (
+                  <li key={k}>
+                    <span className="swatch" style={{ background: k === 255 ? 'var(--muted)' : CLUSTER_COLORS[k % CLUSTER_COLORS.length] }} />
+                    {k === 255 ? 'not cells' : `cluster ${k + 1}`}{' '}
+                    <span className="muted">
+                      {n.toLocaleString()}
+                      {k === 255 && !showNonCells ? ' (hidden)' : ''}
+                    </span>
+                  </li>
+                ))}
+            </ul>
+          ) : mode === 'plane' ? (
+            <div className="legend depth-legend">
+              <span>plane 1</span>
+              <span className="depth-ramp" />
+              <span>plane {rois.planes}</span>
+            </div>
+          ) : (
+            <div className="legend depth-legend">
+              <span>low</span>
+              <span className="activity-ramp" />
+              <span>high ΔF/F</span>
+            </div>
+          )}
+        </div>
+        <div className="time-bar">
+          <button
+            onClick={() => {
+              if (!playing) setMode('activity');
+              setPlaying(!playing);
+            }}
+            disabled={!activity}
+            aria-pressed={playing}
+          >
+            {playing ? 'Pause' : 'Play'}
+          </button>
+          <label htmlFor="time-slider">Time</label>
+          <input
+            id="time-slider"
+            type="range"
+            min={0}
+            max={Math.max(0, bins - 1)}
+            step={1}
+            value={frame}
+            disabled={!activity}
+            onChange={(e) => scrub(Number(e.target.value))}
+            aria-valuetext={`${(frame * secondsPerBin).toFixed(1)} seconds`}
+          />
+          <output htmlFor="time-slider" className="small time-readout" data-testid="time-readout">
+            {activity ? `${(frame * secondsPerBin).toFixed(1)} s` : activityError ? 'no traces' : 'loading…'}
+          </output>
+        </div>
+      </div>
+      <aside className="panel roi-panel" aria-labelledby="roi-title">
+        <h2 id="roi-title">
+          {shown >= 0 ? `ROI ${shown}` : 'ROI'}
+          {selected >= 0 ? ' (pinned)' : ''}
+        </h2>
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const n = Number(roiInput);
+            if (Number.isInteger(n) && n >= 0 && n < rois.count) setSelected(n);
+          }}
+        >
+          <label htmlFor="roi-id" className="sr-only">
+            ROI number
+          </label>
+          <input id="roi-id" inputMode="numeric" placeholder={`0–${rois.count - 1}`} value={roiInput} onChange={(e) => setRoiInput(e.target.value)} />
+          <button type="submit">Show</button>
+          {selected >= 0 ? (
+            <button type="button" className="link" onClick={() => setSelected(-1)}>
+              Unpin
+            </button>
+          ) : null}
+        </form>
+        {shown >= 0 ? (
+          <>
+            <dl className="facts">
+              <dt>Cluster</dt>
+              <dd>
+                <span
+                  className="swatch"
+                  style={{ background: info(shown).cluster === 255 ? 'var(--muted)' : CLUSTER_COLORS[info(shown).cluster % CLUSTER_COLORS.length] }}
+                />
+                {info(shown).cluster === 255 ? 'none (not a cell)' : info(shown).cluster + 1}
+              </dd>
+              <dt>Plane</dt>
+              <dd>{info(shown).plane + 1}</dd>
+              <dt>Centre</dt>
+              <dd>
+                x {info(shown).x.toFixed(1)}, y {info(shown).y.toFixed(1)} px
+              </dd>
+              <dt>Size</dt>
+              <dd>{Math.round(info(shown).size)} px</dd>
+            </dl>
+            <canvas ref={traceRef} className="trace-canvas" aria-label={`dF/F trace of ROI ${shown}`} data-testid="trace-canvas" />
+            <ErrorNote error={traceError} />
+          </>
+        ) : (
+          <p className="muted">Point at an ROI in the 3D view to see its activity trace, or enter its number.</p>
+        )}
+      </aside>
+      <RasterPanel
+        rois={rois}
+        activity={activity}
+        error={activityError}
+        frame={frame}
+        seconds={activity && summary.fs > 0 ? activity.frames / summary.fs : 0}
+        onScrub={scrub}
+      />
+    </div>
+  );
+}
