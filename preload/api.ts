@@ -192,6 +192,11 @@ export const Instance = object({
   launchedByApp: bool,
   /** A Spot instance: its price and cost are the on-demand figures, an upper bound. */
   spot: optional(bool),
+  /** GB of attached volumes and their monthly cost: billed while stopped too. */
+  diskGb: num({ min: 0 }),
+  diskMonthly: money,
+  /** Epoch ms a stopped instance stopped (EC2's own time); null when not stopped or not said. */
+  stoppedSince: nullable(epochMs),
 });
 export type Instance = Infer<typeof Instance>;
 

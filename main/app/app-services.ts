@@ -15,6 +15,7 @@ import type { InstanceInfo } from '../aws/ec2-instance.ts';
 import { createJsonFileStore } from '../cost/cache-store.ts';
 import { createDailySummaryScheduler } from '../tray/daily-summary.ts';
 import { createUptimeRecorder } from '../instances/uptime-records.ts';
+import { stoppedDisks } from '../instances/stopped-disks.ts';
 import { createNotificationLimiter } from '../tray/notification-limiter.ts';
 import { createAppNotifier } from './app-notifier.ts';
 import type { TrayModel } from '../tray/tray-model.ts';
@@ -64,10 +65,13 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     now: () => systemClock.now(),
   });
   const uptime = createUptimeRecorder(appStore);
+  /** The instances of the last poll: the daily summary names the stopped ones whose disks bill. */
+  let polled: InstanceInfo[] = [];
   const dailySummary = createDailySummaryScheduler({
     clock: systemClock,
     timers: backgroundTimers,
     records: () => uptime.records(),
+    stopped: () => stoppedDisks(polled, systemClock.now()),
     store: appStore,
     limiter: createNotificationLimiter({ clock: systemClock, store: appStore, intervalMs: 60 * 60_000 }),
     notify: (n) => hub.notify('info', n.title, n.body),
@@ -78,6 +82,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
   container.runInBackground({
     pollInstances: opts.pollInstances ?? true,
     onInstancesChanged: (list, previous) => {
+      polled = list;
       // The first list after a start: reconcile the time the app was off from EC2's own facts,
       // terminated instances included (EC2 lists them for about an hour).
       if (previous === null) void reconcileUptime(list);

@@ -284,7 +284,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
 
     async trayModel() {
       const settings = d.settings();
-      if (settings.target.kind !== 's3') return trayModel({ instances: [], budgetPercent: null, idleIds: [], longRunningMs: 2 * 3_600_000 });
+      if (settings.target.kind !== 's3') return trayModel({ instances: [], budgetPercent: null, idleIds: [], longRunningMs: 2 * 3_600_000, nowMs: now() });
       let list: InstanceInfo[] = [];
       try {
         list = await instances(false);
@@ -293,7 +293,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
       }
       const b = cachedBudget?.budget;
       const pct = b && b.limit ? (b.monthToDate / b.limit) * 100 : null;
-      return trayModel({ instances: list, budgetPercent: pct, idleIds: [], longRunningMs: 2 * 3_600_000 });
+      return trayModel({ instances: list, budgetPercent: pct, idleIds: [], longRunningMs: 2 * 3_600_000, nowMs: now() });
     },
   };
 }

@@ -29,6 +29,9 @@ export function toInstance(i: InstanceInfo, now: number): Instance {
     costAsOf: now,
     launchedByApp: i.managed,
     spot: i.spot === true,
+    diskGb: i.volumes.reduce((s, v) => s + v.sizeGb, 0),
+    diskMonthly: i.storageMonthly,
+    stoppedSince: i.state === 'stopped' && i.stateSince && Number.isFinite(Date.parse(i.stateSince)) ? Date.parse(i.stateSince) : null,
   };
 }
 

@@ -10,6 +10,7 @@ import type { NotificationLimiter } from './notification-limiter.ts';
 import type { AppNotification } from './notifications.ts';
 import { addDays, localDay, localDayRange, systemTimeZone } from '../instances/local-day.ts';
 import type { UptimeRecords } from '../instances/uptime-records.ts';
+import { stoppedDisksLine, type StoppedDisk } from '../instances/stopped-disks.ts';
 import { type Clock, type Timeouts } from '../common/time.ts';
 
 export const DAY_MS = 86_400_000;
@@ -69,7 +70,14 @@ export function dailySummary(records: UptimeRecords, day: string, nowMs: number,
   };
 }
 
-export function dailySummaryNotification(s: DailySummary): AppNotification {
+/**
+ * The notification for a day's summary; stopped instances whose disks still bill are named after
+ * it (the reminder the tray's warning also gives once they have been stopped for days).
+ */
+export function dailySummaryNotification(s: DailySummary, stopped: readonly StoppedDisk[] = []): AppNotification {
+  const disks = stoppedDisksLine(stopped);
+  const overdue = stopped.filter((d) => d.remind).map((d) => `${d.name} (${d.days} days)`);
+  const reminder = disks ? ` ${disks}${overdue.length ? `; stopped for days: ${overdue.join(', ')}, terminate what is done` : ''}.` : '';
   const top = s.items.slice(0, 3).map((i) => `${i.name} ${duration(i.runMs)}${i.cost === null ? '' : ` ${usd(i.cost)}`}`);
   const more = s.items.length > 3 ? `, and ${s.items.length - 3} more` : '';
   return {
@@ -78,9 +86,10 @@ export function dailySummaryNotification(s: DailySummary): AppNotification {
     title: s.items.length
       ? `${s.day}: ${s.items.length} instance${s.items.length === 1 ? '' : 's'} ran, ${usd(s.totalCost)}${s.unpriced ? ' + unpriced' : ''}`
       : `${s.day}: no instances ran`,
-    body: s.items.length
-      ? `${top.join('; ')}${more}.${s.items.some((i) => i.spot) ? ' Spot costs are upper bounds (on-demand price).' : ''}`
-      : 'Nothing was billed for compute.',
+    body:
+      (s.items.length
+        ? `${top.join('; ')}${more}.${s.items.some((i) => i.spot) ? ' Spot costs are upper bounds (on-demand price).' : ''}`
+        : 'Nothing was billed for compute.') + reminder,
     urgency: 'normal',
   };
 }
@@ -89,6 +98,8 @@ export interface DailySummarySchedulerDeps {
   clock: Clock;
   timers: Timeouts;
   records: () => UptimeRecords;
+  /** Stopped instances and their disks' cost now (default none): named in the summary, and a day with nothing run is still summarised while one is due a reminder. */
+  stopped?: () => readonly StoppedDisk[];
   /** Remembers the last day summarised. */
   store: KeyValueStore;
   limiter: NotificationLimiter;
@@ -122,8 +133,9 @@ export function createDailySummaryScheduler(d: DailySummarySchedulerDeps): Daily
     if (d.store.get(LAST_SUMMARY_KEY) === day) return null;
     d.store.set(LAST_SUMMARY_KEY, day);
     const summary = dailySummary(d.records(), day, now, timeZone);
-    if (!summary.items.length && (d.skipEmpty ?? true)) return null;
-    const n = dailySummaryNotification(summary);
+    const stopped = d.stopped?.() ?? [];
+    if (!summary.items.length && !stopped.some((x) => x.remind) && (d.skipEmpty ?? true)) return null;
+    const n = dailySummaryNotification(summary, stopped);
     if (d.limiter.allow(n.key, n.eventId)) d.notify(n, summary);
     return summary;
   };

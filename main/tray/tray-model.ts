@@ -3,10 +3,12 @@
  * this (and routes menu actions back), so every rule here is testable without Electron.
  *
  * Icon precedence: over-budget (spend at or past 100 %) > warning (an idle or long-running
- * instance, an instance without a price, or spend at/over 80 %) > running > idle.
+ * instance, an instance without a price, an instance stopped for days whose disks still bill,
+ * or spend at/over 80 %) > running > idle.
  */
 import { duration, usd } from '../cost/money.ts';
 import type { InstanceInfo } from '../aws/ec2-instance.ts';
+import { REMIND_AFTER_DAYS, stoppedDisks, stoppedDisksLine } from '../instances/stopped-disks.ts';
 
 export type TrayIcon = 'idle' | 'running' | 'warning' | 'over-budget';
 
@@ -22,6 +24,8 @@ export interface TrayState {
   idleIds: ReadonlyArray<string>;
   /** Uptime after which an instance counts as long-running. */
   longRunningMs: number;
+  /** Now (epoch ms): how long stopped instances have been stopped. */
+  nowMs: number;
 }
 
 export interface TrayModel {
@@ -40,13 +44,18 @@ export function trayModel(state: TrayState): TrayModel {
   const flagged = running.filter((i) => idle.has(i.id) || i.uptimeMs >= state.longRunningMs || i.hourlyPrice === null);
   const pct = state.budgetPercent;
 
+  const disks = stoppedDisks(state.instances, state.nowMs);
+  const remind = disks.filter((d) => d.remind);
+
   let icon: TrayIcon = running.length > 0 ? 'running' : 'idle';
-  if (flagged.length > 0 || (pct !== null && pct >= 80)) icon = 'warning';
+  if (flagged.length > 0 || remind.length > 0 || (pct !== null && pct >= 80)) icon = 'warning';
   if (pct !== null && pct >= 100) icon = 'over-budget';
 
   const lines = [running.length === 0 ? 'ScopeCloud: no instances running' : `ScopeCloud: ${running.length} running, ${usd(hourly)}/h, ${usd(accrued)} so far`];
   if (pct !== null) lines.push(`Budget: ${Math.round(pct)}% used${pct >= 100 ? ' (over budget)' : ''}`);
   if (flagged.length) lines.push(`Needs attention: ${flagged.map((i) => i.name).join(', ')}`);
+  const disksLine = stoppedDisksLine(disks);
+  if (disksLine) lines.push(disksLine);
 
   const menu: TrayMenuItem[] = [];
   for (const i of running) {
@@ -68,6 +77,18 @@ export function trayModel(state: TrayState): TrayModel {
     });
   }
   if (running.length === 0) menu.push({ type: 'item', id: 'none', label: 'No instances running', enabled: false, action: null });
+  for (const d of remind) {
+    menu.push({
+      type: 'item',
+      id: `stopped:${d.id}`,
+      label: `${d.name} stopped ${d.days} days: its ${d.sizeGb} GB disk bills ${usd(d.monthly)}/month (terminate it if done)`,
+      enabled: true,
+      action: { kind: 'open-window', view: 'instances' },
+    });
+  }
+  if (remind.length === 0 && disks.length > 0) {
+    menu.push({ type: 'item', id: 'stopped', label: `${stoppedDisksLine(disks)} (reminder after ${REMIND_AFTER_DAYS} days)`, enabled: false, action: null });
+  }
   menu.push({ type: 'separator' });
   menu.push({ type: 'item', id: 'open-instances', label: 'Instances...', enabled: true, action: { kind: 'open-window', view: 'instances' } });
   menu.push({ type: 'item', id: 'open-cost', label: 'Cost and budget...', enabled: true, action: { kind: 'open-window', view: 'cost' } });

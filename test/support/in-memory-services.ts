@@ -318,6 +318,9 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       accruedCost: 1.006 * 2.25,
       costAsOf: t0,
       launchedByApp: true,
+      diskGb: 100,
+      diskMonthly: 8,
+      stoppedSince: null,
     },
     {
       id: 'i-0f9e8d7c6b5a40312',
@@ -330,6 +333,9 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       accruedCost: 0.714 * 0.6,
       costAsOf: t0,
       launchedByApp: true,
+      diskGb: 100,
+      diskMonthly: 8,
+      stoppedSince: null,
     },
     {
       id: 'i-07766554433221100',
@@ -342,6 +348,9 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       accruedCost: 4.12,
       costAsOf: t0,
       launchedByApp: true,
+      diskGb: 100,
+      diskMonthly: 8,
+      stoppedSince: now() - 4 * 86_400_000,
     },
   ];
   const transitions: Array<{ at: number; id: string; state: Instance['state'] }> = [];
@@ -775,6 +784,9 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
         accruedCost: 0,
         costAsOf: now(),
         launchedByApp: true,
+        diskGb: 100,
+        diskMonthly: 8,
+        stoppedSince: null,
         spot: req.market === 'spot',
       });
       transitions.push({ at: now() + 2500, id, state: 'running' });

@@ -15,6 +15,9 @@ const instance = (id: string, state: Instance['state'], hourlyPrice: number | nu
   accruedCost: 0,
   costAsOf: 1,
   launchedByApp: true,
+  diskGb: 100,
+  diskMonthly: 8,
+  stoppedSince: state === 'stopped' ? 1 : null,
 });
 
 function services(mode: 'aws' | 'local', list: () => Promise<Instance[]>, cachedRunning = 0) {

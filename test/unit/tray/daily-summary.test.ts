@@ -7,6 +7,7 @@ import { createNotificationLimiter } from '../../../main/tray/notification-limit
 import type { AppNotification } from '../../../main/tray/notifications.ts';
 import { FakeTime } from '../../support/fake-timers.ts';
 import { makeInstance } from '../instances/make-instance.ts';
+import { stoppedDisks } from '../../../main/instances/stopped-disks.ts';
 
 const HOUR = 3_600_000;
 const DAY1 = Date.UTC(2026, 2, 10);
@@ -77,5 +78,43 @@ describe('uptime records and the daily summary', () => {
     await time.advance(HOUR);
     assert.equal(sent.length, 1);
     again.stop();
+  });
+
+  it('stopped instances whose disks still bill are named, and a day with nothing run is summarised once one is stopped for days', async () => {
+    const disk = { id: 'vol-1', sizeGb: 250, type: 'gp3', deleteOnTermination: true };
+    const run = async (stoppedAt: number) => {
+      const time = new FakeTime();
+      await time.advance(DAY1 + 9 * HOUR); // 2026-03-10 09:00
+      const store = createMemoryStore();
+      const parked = makeInstance({
+        id: 'i-p',
+        name: 'parked',
+        state: 'stopped',
+        stateSince: new Date(stoppedAt).toISOString(),
+        volumes: [disk],
+        storageMonthly: 20,
+      });
+      const sent: AppNotification[] = [];
+      const scheduler = createDailySummaryScheduler({
+        clock: time,
+        timers: time,
+        records: () => ({}),
+        stopped: () => stoppedDisks([parked], time.now()),
+        store,
+        limiter: createNotificationLimiter({ clock: time, store, intervalMs: HOUR }),
+        notify: (n) => sent.push(n),
+        checkEveryMs: 15 * 60_000,
+        timeZone: 'UTC',
+      });
+      scheduler.start();
+      await time.advance(HOUR);
+      scheduler.stop();
+      return sent;
+    };
+    assert.deepEqual(await run(DAY1 - DAY_MS), [], 'nothing ran and stopped one day only: no summary');
+    const sent = await run(DAY1 - 3 * DAY_MS + 6 * HOUR); // 2026-03-07 06:00: 3 days at the check
+    assert.equal(sent.length, 1, 'stopped for 3 days: reminded, though nothing ran');
+    assert.match(sent[0]!.title, /2026-03-09: no instances ran/);
+    assert.match(sent[0]!.body, /1 stopped instance keeps 250 GB of disk: \$20\.00\/month; stopped for days: parked \(3 days\), terminate what is done\./);
   });
 });

@@ -4,9 +4,35 @@ import { trayModel, type TrayState } from '../../../main/tray/tray-model.ts';
 import { makeInstance } from '../instances/make-instance.ts';
 
 const HOUR = 3_600_000;
-const base: TrayState = { instances: [], budgetPercent: null, idleIds: [], longRunningMs: 2 * HOUR };
+const NOW = Date.parse('2026-12-07T12:00:00Z');
+const base: TrayState = { instances: [], budgetPercent: null, idleIds: [], longRunningMs: 2 * HOUR, nowMs: NOW };
 
 describe('trayModel', () => {
+  it('stopped instances: their disks stay in sight, and after three days the icon warns', () => {
+    const disk = (sizeGb: number) => ({ id: `vol-${sizeGb}`, sizeGb, type: 'gp3', deleteOnTermination: true });
+    // 200 GB + 100 GB gp3 at $0.08/GB-month: $16 + $8
+    const recent = makeInstance({
+      id: 'i-r',
+      name: 'recent',
+      state: 'stopped',
+      stateSince: '2026-12-06T12:00:00.000Z',
+      volumes: [disk(100)],
+      storageMonthly: 8,
+    });
+    const old = makeInstance({ id: 'i-o', name: 'old', state: 'stopped', stateSince: '2026-12-03T11:00:00.000Z', volumes: [disk(200)], storageMonthly: 16 });
+    const fresh = trayModel({ ...base, instances: [recent] });
+    assert.equal(fresh.icon, 'idle', 'stopped one day: no alarm yet');
+    assert.match(fresh.tooltip, /1 stopped instance keeps 100 GB of disk: \$8\.00\/month/);
+    const both = trayModel({ ...base, instances: [recent, old] });
+    assert.equal(both.icon, 'warning');
+    assert.match(both.tooltip, /2 stopped instances keep 300 GB of disk: \$24\.00\/month/);
+    const reminders = both.menu.filter((i) => i.type === 'item' && i.id.startsWith('stopped:'));
+    assert.deepEqual(
+      reminders.map((i) => (i.type === 'item' ? i.label : '')),
+      ['old stopped 4 days: its 200 GB disk bills $16.00/month (terminate it if done)'],
+    );
+  });
+
   it('idle with nothing running, no stop items', () => {
     const m = trayModel({ ...base, instances: [makeInstance({ id: 'i-1', state: 'stopped' })] });
     assert.equal(m.icon, 'idle');
