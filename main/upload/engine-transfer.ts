@@ -46,9 +46,11 @@ export interface TransferDeps {
   minPart: number;
   items: Pick<ItemStore, 'set' | 'journal'>;
   requests: Pick<RequestRunner, 'send' | 'simple'>;
-  recovery: Pick<Recovery, 'inDoubt' | 'reconcileParts' | 'abortStrayUploads'>;
+  recovery: Pick<Recovery, 'inDoubt' | 'reconcileParts' | 'abortStrayUploads' | 'abortOrAbandon'>;
   /** An item was just verified. */
   onVerified(): void;
+  /** This queue's id (engine.ts), given to createUpload. */
+  queueId(): string | undefined;
 }
 
 export class Transfer {
@@ -124,11 +126,7 @@ export class Transfer {
 
   /** Aborts the item's unfinished upload (if any) and forgets its parts. */
   async discardUpload(item: UploadItem, signal: AbortSignal): Promise<void> {
-    if (item.uploadId) {
-      const key = itemKey(item);
-      const id = item.uploadId;
-      await this.#d.requests.simple('AbortMultipartUpload', key, signal, (s) => this.#d.target.abort(key, id, s)).catch(() => {});
-    }
+    if (item.uploadId) await this.#d.recovery.abortOrAbandon(item, itemKey(item), item.uploadId, signal);
     await this.#d.items.set(item, { uploadId: null, parts: {}, layout: null, expected: null, single: null });
     this.#fresh.delete(item.id);
     this.#listed.delete(item.id);
@@ -205,14 +203,21 @@ export class Transfer {
     if (!item.uploadId) {
       const taken = await this.#d.requests.simple('HeadObject', key, signal, (s) => this.#d.target.exists(key, s));
       if (taken) return this.#bumpVersion(item, signal);
+      // An intent left by an earlier create of this item (a lost response, a crash the start-up sweep could not settle).
+      if (item.creating) await this.#d.recovery.abortStrayUploads(item.creating, signal);
+      const intent = { key, at: this.#d.clock.now() };
+      await this.#d.items.set(item, { creating: intent });
       let attempts = 0;
       const uploadId = await this.#d.requests.simple('CreateMultipartUpload', key, signal, (s) => {
         attempts++;
-        return this.#d.target.createUpload(key, s);
+        return this.#d.target.createUpload(key, s, this.#d.queueId());
       });
-      await this.#d.items.set(item, { uploadId, layout, parts: {} });
+      await this.#d.items.set(item, { uploadId, layout, parts: {}, creating: attempts > 1 ? undefined : null });
       // An earlier attempt may have created an upload whose response was lost: abort it now.
-      if (attempts > 1) await this.#d.recovery.abortStrayUploads(key, signal);
+      if (attempts > 1) {
+        await this.#d.recovery.abortStrayUploads(intent, signal);
+        await this.#d.items.set(item, { creating: null });
+      }
       this.#listed.add(item.id);
       this.#fresh.set(item.id, new Set());
     } else if (!this.#listed.has(item.id)) {

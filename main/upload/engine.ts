@@ -10,8 +10,10 @@
  *   soon as it exists and each part after the target acknowledged it, a completion records the
  *   expected checksum before it is sent. After kill -9 the next `start()` resolves every in-doubt
  *   step by comparing the stored object's checksum (HeadObject) with the journaled one, resumes
- *   multipart uploads via ListParts, and aborts multipart uploads under the prefix that no journal
- *   item references.
+ *   multipart uploads via ListParts, and aborts the multipart uploads this queue started that no
+ *   journal item references; other writers' unfinished uploads under the prefix (other rigs,
+ *   analysis instances) are left alone (engine-recovery.ts says how its own are told apart).
+ * - The queue has an id, 16 hex digits kept in `<stateDir>/queue-id`, one per state dir (per rig).
  * - A file is `verified` only after the target reports the checksum computed locally.
  * - A key that holds different bytes is never overwritten (conditional writes plus an existence
  *   check); the file goes to the next key version instead (item.ts: `name.v2.tif`).
@@ -31,7 +33,9 @@
  * - engine-free-space.ts: the opt-in deletion of verified local files.
  * This file validates the options, builds the pieces and wires them together.
  */
+import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
+import { join } from 'node:path';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { CircuitBreaker, DEFAULT_CIRCUIT } from './circuit-breaker.ts';
@@ -91,6 +95,27 @@ function validate(o: UploadEngineOptions): void {
     throw new UploadOptionsError('idleTimeoutMs', `must be > 0, got ${o.idleTimeoutMs}`);
 }
 
+/** The state dir's queue id, created on first use (written whole: temp file, fsync, rename). */
+async function readQueueId(stateDir: string): Promise<string> {
+  const file = join(stateDir, 'queue-id');
+  const known = await nodeFs.readFile(file, 'utf8').then(
+    (t) => t.trim(),
+    () => '',
+  );
+  if (/^[0-9a-f]{16}$/.test(known)) return known;
+  const id = randomBytes(8).toString('hex');
+  const tmp = `${file}.tmp`;
+  const fh = await nodeFs.open(tmp, 'w');
+  try {
+    await fh.writeFile(`${id}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await nodeFs.rename(tmp, file);
+  return id;
+}
+
 /** Creates an engine; call `start()` before use. Throws UploadOptionsError naming a bad field. */
 export function createUploadEngine(options: UploadEngineOptions): UploadEngine {
   validate(options);
@@ -113,6 +138,7 @@ class Engine implements UploadEngine {
   readonly #byPath = new Map<string, string>();
   /** Why the start-up sweep of unfinished uploads could not run (it runs again next start). */
   #sweepError: UploadError | undefined;
+  #queueId: string | undefined;
 
   constructor(o: UploadEngineOptions) {
     this.#o = o;
@@ -151,7 +177,8 @@ class Engine implements UploadEngine {
       },
     }));
     const requests = new RequestRunner({ target, timers, random, backoff, idleMs, breaker, slots, bucket, items });
-    const recovery = (this.#recovery = new Recovery({ target, items, requests, timers, random, backoff, idleMs }));
+    const queueId = () => this.#queueId;
+    const recovery = (this.#recovery = new Recovery({ target, items, requests, timers, random, backoff, idleMs, queueId }));
     const transfer = new Transfer({
       target,
       fs,
@@ -161,6 +188,7 @@ class Engine implements UploadEngine {
       items,
       requests,
       recovery,
+      queueId,
       onVerified: () => {
         if (this.#o.freeSpaceAfterDays === 0) void this.freeSpace().catch(() => {});
       },
@@ -174,9 +202,10 @@ class Engine implements UploadEngine {
   async start(): Promise<void> {
     if (this.#queue.started) return;
     this.#items.open(await UploadJournal.open(this.#o.stateDir, this.#o.journal));
+    this.#queueId = await readQueueId(this.#o.stateDir);
     this.#queue.open();
-    const referenced = await this.#recovery.replay(this.#byPath, (id) => this.#queue.restore(id));
-    this.#sweepError = await this.#recovery.sweepOrphans(referenced);
+    await this.#recovery.replay(this.#byPath, (id) => this.#queue.restore(id));
+    this.#sweepError = await this.#recovery.sweepOrphans();
     if (this.#o.freeSpaceAfterDays !== undefined) void this.freeSpace().catch(() => {});
     this.#queue.pump();
   }

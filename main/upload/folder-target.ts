@@ -2,7 +2,8 @@
  * The local-folder archive target (the embedded default with no AWS): copies into a folder or a
  * mounted NAS path with the same guarantees as S3.
  *
- * An "upload" is a partial file `<root>/.scopecloud-partial/<uploadId>`; parts are written at their
+ * An "upload" is a partial file `<root>/.scopecloud-partial/<uploadId>`, the id being the queue's
+ * id (16 hex digits, when given) followed by 24 random ones, so listUploads tells whose it is; parts are written at their
  * offsets and fdatasync'ed before the engine journals them. On resume, journaled parts are re-read
  * from the partial file and kept only when their CRC32C still matches. Completion hard-links the
  * partial file to `<root>/<key>` — link() fails when the name exists, so a file already there is
@@ -20,7 +21,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { compositeChecksum, crc32cBase64, fileRangeChecksum } from './checksum.ts';
 import { UploadError } from './errors.ts';
 import { clippedRange, partCount } from './part-layout.ts';
-import type { ExpectedObject, RemotePart, TransferIo, UploadTarget, VerifyResult } from './target.ts';
+import type { ExpectedObject, ListedUpload, RemotePart, TransferIo, UploadTarget, VerifyResult } from './target.ts';
 import { BODY_CHUNK } from './body-stream.ts';
 
 export interface FolderTargetOptions {
@@ -30,6 +31,7 @@ export interface FolderTargetOptions {
 }
 
 const PARTIAL_DIR = '.scopecloud-partial';
+const OWNER = /^[0-9a-f]{16}$/;
 
 function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException)?.code;
@@ -157,11 +159,11 @@ export class FolderTarget implements UploadTarget {
     return Promise.reject(new Error('the folder target writes every file through parts'));
   }
 
-  async createUpload(): Promise<string> {
+  async createUpload(_key: string, _signal?: AbortSignal, owner?: string): Promise<string> {
     return this.#guard('create', async () => {
       await this.probe();
       await mkdir(this.#partials, { recursive: true });
-      const id = randomBytes(12).toString('hex');
+      const id = `${owner && OWNER.test(owner) ? owner : ''}${randomBytes(12).toString('hex')}`;
       const fh = await open(this.#partial(id), 'wx');
       await fh.close();
       fsyncDir(this.#partials);
@@ -253,11 +255,13 @@ export class FolderTarget implements UploadTarget {
     await this.#guard('abort', () => rm(this.#partial(uploadId), { force: true }));
   }
 
-  async listUploads(): Promise<{ key: string; uploadId: string }[]> {
+  async listUploads(): Promise<ListedUpload[]> {
     return this.#guard('list', async () => {
       await this.probe();
       try {
-        return (await readdir(this.#partials)).filter((n) => /^[0-9a-f]+$/.test(n)).map((uploadId) => ({ key: '', uploadId }));
+        return (await readdir(this.#partials))
+          .filter((n) => /^[0-9a-f]+$/.test(n))
+          .map((uploadId) => ({ key: '', uploadId, owner: uploadId.length === 40 ? uploadId.slice(0, 16) : undefined }));
       } catch (err) {
         if (errno(err) === 'ENOENT') return [];
         throw err;

@@ -36,6 +36,15 @@ export interface UploadItem {
   layout?: PartLayout;
   /** Multipart upload id (S3) or partial-file marker (folder target). */
   uploadId?: string;
+  /**
+   * Set, and durable, before CreateMultipartUpload is sent; cleared once its upload id is journaled
+   * and every stray create of the key is aborted. A crash or a lost response in between leaves an
+   * upload nobody names: it is this queue's if it is under `key` and was initiated within
+   * INTENT_WINDOW_MS of `at` (engine-recovery.ts).
+   */
+  creating?: { key: string; at: number };
+  /** Uploads this queue started and gave up on whose abort failed: upload id → key; aborted at the next start. */
+  abandoned?: Record<string, string>;
   parts: Record<string, PartRecord>;
   /** Set, and durable, before a single-request upload is sent; its CRC32C. */
   single?: { crc: string };

@@ -5,6 +5,11 @@
  * CompleteMultipartUpload) so a verified object is never overwritten; a store that answers
  * NotImplemented gets unconditional requests from then on (the engine's existence check still runs
  * first). Multipart uploads use CRC32C per part; the object's checksum is COMPOSITE (`<b64>-N`).
+ *
+ * S3 returns no metadata or tags of an unfinished upload (ListMultipartUploads and ListParts report
+ * key, id, initiator, owner, storage class, checksum algorithm and `Initiated` only), so a queue
+ * marker set at CreateMultipartUpload could not be read back: listUploads reports `Initiated`, and
+ * the engine recognises its own uploads by its journal (engine-recovery.ts).
  */
 import {
   AbortMultipartUploadCommand,
@@ -20,7 +25,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { throttledBody } from './body-stream.ts';
 import { checksumMatches } from './checksum.ts';
-import type { ExpectedObject, RemotePart, TransferIo, UploadTarget, VerifyResult } from './target.ts';
+import type { ExpectedObject, ListedUpload, RemotePart, TransferIo, UploadTarget, VerifyResult } from './target.ts';
 
 export interface S3TargetOptions {
   kind: 's3';
@@ -133,7 +138,8 @@ export class S3Target implements UploadTarget {
     }
   }
 
-  async createUpload(key: string, signal: AbortSignal): Promise<string> {
+  /** `_owner` is not sent: S3 would not return it for an unfinished upload (see the module comment). */
+  async createUpload(key: string, signal: AbortSignal, _owner?: string): Promise<string> {
     const r = await this.#client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.#k(key), ChecksumAlgorithm: 'CRC32C' }), {
       abortSignal: signal,
     });
@@ -221,8 +227,8 @@ export class S3Target implements UploadTarget {
     }
   }
 
-  async listUploads(signal: AbortSignal, keyPrefix = ''): Promise<{ key: string; uploadId: string }[]> {
-    const out: { key: string; uploadId: string }[] = [];
+  async listUploads(signal: AbortSignal, keyPrefix = ''): Promise<ListedUpload[]> {
+    const out: ListedUpload[] = [];
     let keyMarker: string | undefined;
     let idMarker: string | undefined;
     for (;;) {
@@ -236,7 +242,7 @@ export class S3Target implements UploadTarget {
         { abortSignal: signal },
       );
       for (const u of r.Uploads ?? []) {
-        if (u.Key && u.UploadId) out.push({ key: u.Key.slice(this.prefix.length), uploadId: u.UploadId });
+        if (u.Key && u.UploadId) out.push({ key: u.Key.slice(this.prefix.length), uploadId: u.UploadId, initiated: u.Initiated?.getTime() });
       }
       if (!r.IsTruncated) return out;
       keyMarker = r.NextKeyMarker;

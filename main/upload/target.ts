@@ -27,6 +27,15 @@ export interface RemotePart {
   size: number;
 }
 
+export interface ListedUpload {
+  key: string;
+  uploadId: string;
+  /** When the target says the upload was started (ms since the epoch), where it tells. */
+  initiated?: number;
+  /** The `owner` given to createUpload, where the target can read it back. */
+  owner?: string;
+}
+
 export interface UploadTarget {
   readonly kind: 's3' | 'folder';
   /** Whether files up to one part may go in one request (PutObject). */
@@ -41,7 +50,8 @@ export interface UploadTarget {
   verify(key: string, expected: ExpectedObject, signal: AbortSignal): Promise<VerifyResult>;
   /** Conditional single upload; 'exists' when the key is already taken. */
   putSingle(key: string, body: Buffer, crc: string, io: TransferIo): Promise<'ok' | 'exists'>;
-  createUpload(key: string, signal: AbortSignal): Promise<string>;
+  /** `owner` is the queue's id; a target that can store it where listUploads reads it back does (the folder target, in the upload id). */
+  createUpload(key: string, signal: AbortSignal, owner?: string): Promise<string>;
   /** Parts the target holds for this upload (checked against `known` where the target cannot list checksums); undefined when the upload no longer exists. */
   listParts(
     key: string,
@@ -53,6 +63,6 @@ export interface UploadTarget {
   /** Conditional completion: 'exists' when the key is already taken, 'gone' when the upload no longer exists. */
   complete(key: string, uploadId: string, parts: readonly { n: number; etag?: string; crc: string }[], signal: AbortSignal): Promise<'ok' | 'exists' | 'gone'>;
   abort(key: string, uploadId: string, signal: AbortSignal): Promise<void>;
-  /** Every unfinished upload this target holds under its prefix (and under `keyPrefix` within it, when given). */
-  listUploads(signal: AbortSignal, keyPrefix?: string): Promise<{ key: string; uploadId: string }[]>;
+  /** Every unfinished upload this target holds under its prefix (and under `keyPrefix` within it, when given), whoever started it. */
+  listUploads(signal: AbortSignal, keyPrefix?: string): Promise<ListedUpload[]>;
 }

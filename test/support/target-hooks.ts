@@ -18,7 +18,7 @@ export function hookTarget(
     exists: (k, s) => inner.exists(k, s),
     verify: (k, e, s) => inner.verify(k, e, s),
     putSingle: hooks.putSingle ?? ((k, b, c, io) => inner.putSingle(k, b, c, io)),
-    createUpload: hooks.createUpload ?? ((k, s) => inner.createUpload(k, s)),
+    createUpload: hooks.createUpload ?? ((k, s, o) => inner.createUpload(k, s, o)),
     listParts: (k, id, known, s) => inner.listParts(k, id, known, s),
     uploadPart: hooks.uploadPart ?? ((k, id, part, body, crc, io) => inner.uploadPart(k, id, part, body, crc, io)),
     complete: hooks.complete ?? ((k, id, parts, s) => inner.complete(k, id, parts, s)),

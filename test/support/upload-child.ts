@@ -97,8 +97,8 @@ const target = hookTarget(s3, {
     reached('put', key);
     return r;
   },
-  async createUpload(key, signal) {
-    const uploadId = await s3.createUpload(key, signal);
+  async createUpload(key, signal, owner) {
+    const uploadId = await s3.createUpload(key, signal, owner);
     reached('create', key, { uploadId });
     return uploadId;
   },

@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { createUploadEngine, type UploadEngine } from '../../../main/upload/engine.ts';
 import { MiB } from '../../../main/upload/part-layout.ts';
 import { S3Target, type S3TargetOptions } from '../../../main/upload/s3-target.ts';
 import type { UploadTarget } from '../../../main/upload/target.ts';
-import { hookTarget, storeParts } from '../../support/target-hooks.ts';
+import { gate, hookTarget, storeParts } from '../../support/target-hooks.ts';
 import { faults, startFaultProxy, type Fault, type FaultProxy } from '../../support/fault-proxy.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
 import { listKeys, listUploads, sameBytes, writePatternFile } from '../../support/upload-fixtures.ts';
@@ -45,14 +45,14 @@ describe('upload engine under injected S3 faults', { skip, timeout: 150_000 }, (
     return { kind: 's3', client: gw.client({ endpoint, requestTimeoutMs: 30_000 }), bucket, prefix: 'run' };
   }
 
-  function engineVia(endpoint: string, bucket: string, name: string, src: string, extra: { target?: UploadTarget } = {}): UploadEngine {
+  function engineVia(endpoint: string, bucket: string, name: string, src: string, extra: { target?: UploadTarget; files?: number } = {}): UploadEngine {
     const e = createUploadEngine({
       target: extra.target ? { kind: 'custom', target: extra.target } : s3Via(endpoint, bucket),
       stateDir: join(dir, `state-${name}`),
       baseDir: src,
       minPartSize: 5 * MiB,
       idleTimeoutMs: 800,
-      concurrency: { files: 3, requests: 4 },
+      concurrency: { files: extra.files ?? 3, requests: 4 },
       backoff: { baseMs: 10, capMs: 100, maxAttempts: 12 },
       circuit: { failureThreshold: 3, probeIntervalMs: 50, maxProbeIntervalMs: 200 },
     });
@@ -117,15 +117,28 @@ describe('upload engine under injected S3 faults', { skip, timeout: 150_000 }, (
     const bucket = await gw.createBucket();
     const src = join(dir, 'src-resume');
     await writePatternFile(join(src, 'big.tif'), 77, 26 * MiB);
-    // run 1, direct, stopped once two parts are stored (the rest held); plus an orphan upload nobody references
-    const { target, stored, parts } = storeParts(new S3Target(s3Via(gw.endpoint, bucket)), 2);
+    await writePatternFile(join(src, 'orphan.tif'), 78, 11 * MiB);
+    // run 1, direct, stopped once two parts of big.tif are stored (the rest held) and orphan.tif's
+    // upload is created but its answer held: an orphan of this queue's for the next start to abort
+    const { target: partsHeld, stored, parts } = storeParts(new S3Target(s3Via(gw.endpoint, bucket)), 2);
+    const created = gate();
+    const target = hookTarget(partsHeld, {
+      async createUpload(k, signal, owner) {
+        if (k !== 'orphan.tif') return partsHeld.createUpload(k, signal, owner);
+        await partsHeld.createUpload(k, signal, owner);
+        created.open();
+        return new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+      },
+    });
     const e1 = engineVia(gw.endpoint, bucket, 'resume', src, { target });
     await e1.start();
     await e1.add(join(src, 'big.tif'));
-    await stored;
+    await e1.add(join(src, 'orphan.tif'));
+    await Promise.all([stored, created.promise]);
     await e1.stop();
-    await gw.client().send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'run/orphan.tif', ChecksumAlgorithm: 'CRC32C' }));
-    assert.equal((await listUploads(gw.client(), bucket)).length, 2);
+    // and an upload another writer started under the same prefix, which this queue must leave alone
+    const foreign = await gw.client().send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'run/foreign.tif', ChecksumAlgorithm: 'CRC32C' }));
+    assert.equal((await listUploads(gw.client(), bucket)).length, 3);
 
     const proxy = await startFaultProxy({ target: gw.endpoint, seed: 5 });
     proxies.push(proxy);
@@ -138,10 +151,12 @@ describe('upload engine under injected S3 faults', { skip, timeout: 150_000 }, (
     ]);
     const resent = new Set<number>();
     const viaProxy = new S3Target(s3Via(proxy.endpoint, bucket));
+    // one file at a time, so big.tif's ListParts faults come in a row and open the circuit (HeadBucket probes)
     const e2 = engineVia(proxy.endpoint, bucket, 'resume', src, {
+      files: 1,
       target: hookTarget(viaProxy, {
         uploadPart(k, id, part, body, crc, io) {
-          resent.add(part.n);
+          if (k === 'big.tif') resent.add(part.n);
           return viaProxy.uploadPart(k, id, part, body, crc, io);
         },
       }),
@@ -150,14 +165,16 @@ describe('upload engine under injected S3 faults', { skip, timeout: 150_000 }, (
     await e2.drain();
     const injected = proxy.stats().injected;
     for (const op of RESUME_OPS) assert.ok((injected[op] ?? 0) >= 1, `fault injected into ${op}: ${JSON.stringify(injected)}`);
-    assert.equal(e2.list()[0].state, 'verified', e2.list()[0].error?.message);
+    for (const i of e2.list()) assert.equal(i.state, 'verified', i.error?.message);
     assert.deepEqual(
       [...parts].filter((n) => resent.has(n)),
       [],
       `resumed instead of starting over: parts ${[...parts]} stored by run 1 were not sent again`,
     );
     assert.ok(resent.size > 0);
-    await assertAllThere(bucket, src, ['big.tif']);
+    assert.deepEqual(await listUploads(gw.client(), bucket), [`run/foreign.tif:${foreign.UploadId}`], "another writer's upload is left alone");
+    await gw.client().send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'run/foreign.tif', UploadId: foreign.UploadId }));
+    await assertAllThere(bucket, src, ['big.tif', 'orphan.tif']);
   });
 
   test('random faults of every kind (seeded) across a batch', async () => {
