@@ -176,6 +176,9 @@ export type InstanceState = Infer<typeof InstanceState>;
 export const InstanceAction = oneOf(['start', 'stop', 'reboot', 'terminate'] as const);
 export type InstanceAction = Infer<typeof InstanceAction>;
 
+/** A stopped instance's disk cost is flagged after this many days (tray, Instances view, daily summary). */
+export const STOPPED_DISK_REMIND_DAYS = 3;
+
 export const Instance = object({
   id,
   name: str({ max: 256 }),

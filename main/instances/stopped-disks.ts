@@ -6,8 +6,9 @@
  */
 import type { InstanceInfo } from '../aws/ec2-instance.ts';
 import { usd } from '../cost/money.ts';
+import { STOPPED_DISK_REMIND_DAYS } from '../../preload/api.ts';
 
-export const REMIND_AFTER_DAYS = 3;
+export const REMIND_AFTER_DAYS = STOPPED_DISK_REMIND_DAYS;
 const DAY_MS = 86_400_000;
 
 export interface StoppedDisk {

@@ -3,7 +3,7 @@
  * last server figure), lifecycle actions behind a dialog that explains them in plain words.
  */
 import { useState } from 'react';
-import type { Instance, InstanceAction } from '../../preload/api.ts';
+import { STOPPED_DISK_REMIND_DAYS, type Instance, type InstanceAction } from '../../preload/api.ts';
 import { Loading, Pill, Stat, ViewError } from '../components/bits.tsx';
 import { formatDuration, formatMoney, liveCost, uptimeSeconds } from '../format.ts';
 import { useNow, useTopic } from '../hooks.ts';
@@ -33,6 +33,8 @@ export function InstancesView() {
   const running = data.instances.filter((i) => i.state === 'running');
   const burn = running.reduce((s, i) => s + (i.hourlyPrice ?? 0), 0);
   const total = data.instances.reduce((s, i) => s + liveCost(i, now), 0);
+  const stopped = data.instances.filter((i) => i.state === 'stopped');
+  const stoppedMonthly = stopped.reduce((s, i) => s + i.diskMonthly, 0);
   return (
     <section className="view" aria-labelledby="inst-title">
       <header className="view-header">
@@ -55,6 +57,14 @@ export function InstancesView() {
         />
         <Stat label="Burn rate" value={`${formatMoney(burn, data.currency)}/h`} hint={`${formatMoney(burn * 24, data.currency)} per day at this rate`} />
         <Stat label="Accrued (listed)" value={<span data-testid="total-cost">{formatMoney(total, data.currency)}</span>} hint="since each instance's launch" />
+        {stopped.length ? (
+          <Stat
+            label="Stopped disks"
+            value={<span data-testid="stopped-disks">{`${formatMoney(stoppedMonthly, data.currency)}/month`}</span>}
+            tone={stopped.some((i) => stoppedDays(i, now) >= STOPPED_DISK_REMIND_DAYS) ? 'warn' : undefined}
+            hint={`${stopped.length} stopped instance${stopped.length === 1 ? '' : 's'} keep${stopped.length === 1 ? 's' : ''} ${stopped.reduce((s, i) => s + i.diskGb, 0)} GB of disk billing: terminate what is done`}
+          />
+        ) : null}
       </div>
       <PricesLine prices={data.prices} />
       <div className="panel">
@@ -88,6 +98,11 @@ export function InstancesView() {
                 </td>
                 <td>
                   <Pill tone={STATE_TONE[i.state]}>{i.state}</Pill>
+                  {i.state === 'stopped' ? (
+                    <div className="muted small" data-testid={`disk-${i.id}`}>
+                      {stoppedNote(i, now, data.currency)}
+                    </div>
+                  ) : null}
                 </td>
                 <td>
                   {i.type}
@@ -145,4 +160,16 @@ export function InstancesView() {
       {launching ? <LaunchDialog currency={data.currency} prices={data.prices} onClose={() => setLaunching(false)} /> : null}
     </section>
   );
+}
+
+/** Days since a stopped instance stopped (-1 when EC2 did not say). */
+function stoppedDays(i: Instance, now: number): number {
+  return i.stoppedSince === null ? -1 : Math.floor((now - i.stoppedSince) / 86_400_000);
+}
+
+/** "Disk 250 GB: $20.00/month while stopped, stopped 4 days". */
+function stoppedNote(i: Instance, now: number, currency: string): string {
+  const days = stoppedDays(i, now);
+  const since = days < 0 ? '' : days === 0 ? ', stopped today' : `, stopped ${days} day${days === 1 ? '' : 's'}`;
+  return `Disk ${i.diskGb} GB: ${formatMoney(i.diskMonthly, currency)}/month while stopped${since}`;
 }

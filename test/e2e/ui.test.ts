@@ -30,7 +30,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { loadPriceTable } from '../../main/cost/price-table.ts';
@@ -390,6 +390,14 @@ test("instances: cost ticks each second from EC2's launch time; stop explains bi
   await page.locator(`tr[data-instance="${notebook}"][data-state="stopped"]`).waitFor({ timeout: 20_000 });
   const stopped = await ec2().send(new DescribeInstancesCommand({ InstanceIds: [notebook] }));
   assert.equal(stopped.Reservations![0].Instances![0].State!.Name, 'stopped');
+  // Its disk still bills: size from EC2's volumes, cost at the price table's gp3 price per GB-month.
+  const volumeIds = stopped.Reservations![0].Instances![0].BlockDeviceMappings!.map((b) => b.Ebs!.VolumeId!);
+  const volumes = await ec2().send(new DescribeVolumesCommand({ VolumeIds: volumeIds }));
+  const diskGb = volumes.Volumes!.reduce((sum, v) => sum + v.Size!, 0);
+  const gp3 = loadPriceTable().regions[REGION]!.ebsGp3PerGbMonth;
+  await page.getByTestId(`disk-${notebook}`).waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByTestId(`disk-${notebook}`).innerText(), `Disk ${diskGb} GB: ${usd(diskGb * gp3)}/month while stopped, stopped today`);
+  assert.equal(await page.getByTestId('stopped-disks').innerText(), `${usd(diskGb * gp3)}/month`);
   await page.waitForFunction(() => /1 running/.test(document.querySelector('nav a[href="#/instances"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
   await page
     .locator('.sidebar-foot strong')
