@@ -20,7 +20,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeInstancesCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { chromiumMissing } from '../support/chromium.ts';
-import { startServedUi, type ServedUi } from '../support/served-ui.ts';
+import { localAwsEnv, startServedUi, type ServedUi } from '../support/served-ui.ts';
 import { WORKER_BINARY, runCli, workerMissing } from '../support/cli.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../support/versitygw.ts';
 import { motoMissing, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
@@ -67,18 +67,13 @@ before(async () => {
     region: moto.region,
     root: join(dir, 'sim'),
   });
-  const env = {
-    SCOPECLOUD_HOME: home,
-    SCOPECLOUD_WORKER: existsSync(WORKER_BINARY) ? WORKER_BINARY : '',
-    SCOPECLOUD_OWNER: 'newcomer',
-    AWS_ENDPOINT_URL_S3: gw.endpoint,
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: gw.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: gw.credentials.secretAccessKey,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
-  };
+  const env = localAwsEnv({
+    home,
+    dir,
+    worker: existsSync(WORKER_BINARY) ? WORKER_BINARY : '',
+    owner: 'newcomer',
+    aws: { s3Endpoint: gw.endpoint, awsEndpoint: moto.endpoint, credentials: gw.credentials },
+  });
   for (const [field, value] of [
     ['watch.stableMs', '300'],
     ['watch.reconcileIntervalMs', '2000'],

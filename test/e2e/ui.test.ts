@@ -35,7 +35,7 @@ import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { loadPriceTable } from '../../main/cost/price-table.ts';
 import { chromiumMissing } from '../support/chromium.ts';
-import { startServedUi, type ServedUi } from '../support/served-ui.ts';
+import { localAwsEnv, startServedUi, type ServedUi } from '../support/served-ui.ts';
 import { WORKER_BINARY, runCli, workerMissing } from '../support/cli.ts';
 import { calciumMovie } from '../support/calcium-movie.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../support/versitygw.ts';
@@ -107,18 +107,13 @@ before(async () => {
       },
     ],
   });
-  const env = {
-    SCOPECLOUD_HOME: home,
-    SCOPECLOUD_WORKER: WORKER_BINARY,
-    SCOPECLOUD_OWNER: 'maria',
-    AWS_ENDPOINT_URL_S3: s3Proxy.endpoint,
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: gw.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: gw.credentials.secretAccessKey,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
-  };
+  const env = localAwsEnv({
+    home,
+    dir,
+    worker: WORKER_BINARY,
+    owner: 'maria',
+    aws: { s3Endpoint: s3Proxy.endpoint, awsEndpoint: moto.endpoint, credentials: gw.credentials },
+  });
   for (const [field, value] of [
     ['watch.stableMs', '300'],
     ['watch.reconcileIntervalMs', '2000'],
@@ -398,6 +393,7 @@ test("instances: cost ticks each second from EC2's launch time; stop explains bi
   await page.getByTestId(`disk-${notebook}`).waitFor({ timeout: 15_000 });
   assert.equal(await page.getByTestId(`disk-${notebook}`).innerText(), `Disk ${diskGb} GB: ${usd(diskGb * gp3)}/month while stopped, stopped today`);
   assert.equal(await page.getByTestId('stopped-disks').innerText(), `${usd(diskGb * gp3)}/month`);
+  await screen('instances-stopped');
   await page.waitForFunction(() => /1 running/.test(document.querySelector('nav a[href="#/instances"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
   await page
     .locator('.sidebar-foot strong')

@@ -49,3 +49,29 @@ export async function startServedUi(o: {
     throw e;
   }
 }
+
+/** Where a served UI's AWS calls go in a test: S3 (versitygw, or a proxy in front of it) and the rest (moto). */
+export interface LocalAws {
+  s3Endpoint: string;
+  awsEndpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+/**
+ * The environment of a `scopecloud serve` (or CLI) that talks only to the test's servers: its own
+ * state dir, the worker, an owner name, no AWS config or credentials file of the machine's.
+ */
+export function localAwsEnv(o: { home: string; dir: string; worker: string; owner: string; aws: LocalAws }): Record<string, string> {
+  return {
+    SCOPECLOUD_HOME: o.home,
+    SCOPECLOUD_WORKER: o.worker,
+    SCOPECLOUD_OWNER: o.owner,
+    AWS_ENDPOINT_URL_S3: o.aws.s3Endpoint,
+    AWS_ENDPOINT_URL: o.aws.awsEndpoint,
+    AWS_ACCESS_KEY_ID: o.aws.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: o.aws.credentials.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: `${o.dir}/no-aws-config`,
+    AWS_SHARED_CREDENTIALS_FILE: `${o.dir}/no-aws-credentials`,
+  };
+}
