@@ -18,6 +18,7 @@ import { readQueueStatus } from './acquisition/queue-status.ts';
 import { createAwsContexts } from './app/aws-context.ts';
 import { createJobsContexts } from './app/jobs-context.ts';
 import { planAnalysis } from './app/analysis-plan.ts';
+import { uploadLifecycle } from './upload/lifecycle-rule.ts';
 import type { ServiceContainer } from './app/container.ts';
 
 export type { ServiceContainer };
@@ -82,6 +83,11 @@ export async function createServiceContainer(opts: ContainerOptions = {}): Promi
     jobs,
     destinationJobs: (s) => jobs.of(current(s)),
     queueStatus: () => readQueueStatus(paths.queue, settings.get()),
+    uploadLifecycle(s) {
+      const at = current(s);
+      if (at.target.kind !== 's3') return null;
+      return uploadLifecycle(awsContexts.of(at)!.clients.s3, at.target.bucket, at.target.prefix);
+    },
     startAcquisition(o) {
       const s = current(o.settings);
       return startAcquisition({

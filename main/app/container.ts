@@ -14,6 +14,7 @@ import type { SubmitRequest } from '../jobs/job-service-contract.ts';
 import type { AwsBackground, AwsContext } from './aws-context.ts';
 import type { JobsContext, JobsContexts } from './jobs-context.ts';
 import type { AnalysisPlanRequest } from './analysis-plan.ts';
+import type { UploadLifecycle } from '../upload/lifecycle-rule.ts';
 
 export interface ServiceContainer {
   readonly paths: StatePaths;
@@ -33,6 +34,11 @@ export interface ServiceContainer {
   destinationJobs(settings?: Settings): JobsContext;
   /** The upload queue at a glance: live from a running watch/serve, else from the journal. */
   queueStatus(): Promise<QueueStatus>;
+  /**
+   * The S3 destination's lifecycle rule that makes S3 abort uploads left unfinished for 7 days
+   * (upload/lifecycle-rule.ts): read it, or add it with consent. Null in local-archive mode.
+   */
+  uploadLifecycle(settings?: Settings): UploadLifecycle | null;
   /** Starts watching (or only uploading) into the destination of `settings` (default: current). */
   startAcquisition(o: AcquisitionStart): Promise<Acquisition>;
   /** The job to submit for an analysis (placement, profile consent, budget check). */

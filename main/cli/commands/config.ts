@@ -1,7 +1,8 @@
 /** `scopecloud config`: show and change settings; every change is validated before it is saved. */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { CliError, ExitCode, type CliCommand } from '../command.ts';
+import { CliError, ExitCode, type CliCommand, type CliIo } from '../command.ts';
+import type { LifecycleStatus, UploadLifecycle } from '../../upload/lifecycle-rule.ts';
 import type { Settings, Target } from '../../config/schema.ts';
 import { checkFolder, describeFolderProblem } from '../../watch/folder-health.ts';
 
@@ -12,6 +13,9 @@ const HELP = `Usage:
   scopecloud config target local <folder>      archive into a local folder or NAS path (default)
   scopecloud config target s3 --bucket <name> --region <region>
                        [--prefix <p>] [--profile <name>] [--endpoint <url>]
+  scopecloud config lifecycle [--apply --yes]  S3 destination: is there a bucket rule that makes S3
+                                               abort uploads left unfinished for 7 days? --apply
+                                               explains it; --apply --yes adds it (other rules kept)
   scopecloud config reset                      back to defaults
   scopecloud config path                       where settings and state live
 
@@ -20,7 +24,8 @@ open straight to their views (Settings > Change destination changes it there).
 Setting watch.folders saves the list and warns on stderr about each folder that is missing or
 that this user may not read (it is watched once it is there).
 Credentials are never stored: they come from the AWS chain (env, ~/.aws profiles, SSO).
-Exit codes: 0 ok, 2 usage, 3 invalid value (the message names the field).`;
+Exit codes: 0 ok, 2 usage or not confirmed, 3 invalid value (the message names the field) or not
+an S3 destination, 4 AWS error.`;
 
 function describe(s: Settings): string[] {
   const t = s.target;
@@ -38,6 +43,45 @@ function describe(s: Settings): string[] {
     `free space:      ${s.upload.freeSpaceAfterDays === null ? 'never delete local files' : `delete ${s.upload.freeSpaceAfterDays} days after verified upload`}`,
     `budget:          ${s.budget.monthlyLimitUsd === null ? 'no local limit' : `$${s.budget.monthlyLimitUsd}/month`}; instances stop after ${s.budget.maxRuntimeHours} h`,
   ];
+}
+
+function lifecycleLine(s: LifecycleStatus): string {
+  const where = `s3://${s.bucket}/${s.prefix}`;
+  if (!s.supported) return `lifecycle rule:  unknown: this S3 store does not offer lifecycle rules (${where})`;
+  if (s.covering) return `lifecycle rule:  present: S3 aborts uploads under ${where} left unfinished for ${s.covering.days} days (rule "${s.covering.id}")`;
+  return `lifecycle rule:  absent: unfinished uploads under ${where} stay (and are billed) until someone aborts them`;
+}
+
+async function lifecycle(io: CliIo, lc: UploadLifecycle | null, o: { apply?: boolean; yes?: boolean; json?: boolean }): Promise<number> {
+  if (!lc) throw new CliError('the lifecycle rule is for an S3 destination; this one is a local archive (scopecloud config target s3 ...)', ExitCode.config);
+  const aws = (what: string) => (err: unknown) => {
+    throw new CliError(
+      `could not ${what} the lifecycle configuration of bucket ${lc.bucket}: ${err instanceof Error ? err.message : String(err)}`,
+      ExitCode.aws,
+    );
+  };
+  const now = await lc.read().catch(aws('read'));
+  if (!o.apply || now.covering || !now.supported) {
+    if (o.json) io.out(JSON.stringify({ ...now, done: false }, null, 2));
+    else {
+      io.out(lifecycleLine(now));
+      if (now.supported && !now.covering) io.out('add it: scopecloud config lifecycle --apply (explains it first)');
+    }
+    return ExitCode.ok;
+  }
+  const explanation = lc.explanation();
+  if (!o.yes) {
+    if (o.json) io.out(JSON.stringify({ ...now, done: false, explanation, hint: 'add --yes to add the rule' }, null, 2));
+    else for (const line of explanation) io.out(line);
+    throw new CliError('not done: add --yes to add the rule', ExitCode.usage);
+  }
+  const after = await lc.apply({ consent: true }).catch(aws('change'));
+  if (o.json) io.out(JSON.stringify({ ...after, done: true, explanation }, null, 2));
+  else {
+    for (const line of explanation) io.out(line);
+    io.out(lifecycleLine(after));
+  }
+  return ExitCode.ok;
 }
 
 export const configCommand: CliCommand = {
@@ -59,9 +103,12 @@ export const configCommand: CliCommand = {
         prefix: { type: 'string', default: '' },
         profile: { type: 'string', default: '' },
         endpoint: { type: 'string', default: '' },
+        apply: { type: 'boolean', default: false },
+        yes: { type: 'boolean', default: false },
       },
     });
-    const { settings, paths } = await services();
+    const container = await services();
+    const { settings, paths } = container;
     const [action = 'show', ...args] = positionals;
     let result: Settings;
     switch (action) {
@@ -112,6 +159,8 @@ export const configCommand: CliCommand = {
       case 'reset':
         result = settings.reset();
         break;
+      case 'lifecycle':
+        return lifecycle(io, container.uploadLifecycle(), values);
       default:
         throw new CliError(`unknown config action "${action}"`, ExitCode.usage);
     }

@@ -1,0 +1,139 @@
+/**
+ * `scopecloud config lifecycle`: the bucket rule that makes S3 abort uploads left unfinished for
+ * 7 days under the destination's prefix. Shown absent, explained and refused without --yes, added
+ * with --yes (the bucket's other rules kept as they were), then shown present.
+ *
+ * versitygw answers GetBucketLifecycleConfiguration and PutBucketLifecycleConfiguration with 501
+ * NotImplemented, so the rule itself is tested against moto's S3; versitygw is used for what a
+ * store without lifecycle rules reads as.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, GetBucketLifecycleConfigurationCommand, PutBucketLifecycleConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { configCommand } from '../../../main/cli/commands/config.ts';
+import { CliError, ExitCode } from '../../../main/cli/command.ts';
+import { ruleId } from '../../../main/upload/lifecycle-rule.ts';
+import { runCommand } from '../../support/cli-in-process.ts';
+import { motoMissing, startMoto, type MotoServer } from '../../support/moto.ts';
+import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
+import { requires } from '../../support/requirements.ts';
+
+const skip = requires(motoMissing(), versitygwMissing());
+let moto: MotoServer;
+let gw: Versitygw;
+let home: string;
+
+before(async () => {
+  if (skip) return;
+  [moto, gw] = await Promise.all([startMoto(), startVersitygw()]);
+  home = await mkdtemp(join(tmpdir(), 'sc-lifecycle-'));
+});
+after(async () => {
+  await Promise.all([moto?.stop(), gw?.stop()]);
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+function envFor(name: string, credentials: { accessKeyId: string; secretAccessKey: string }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SCOPECLOUD_HOME: join(home, name),
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(home, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
+  };
+  delete env.AWS_PROFILE;
+  // the SDK's default credential chain reads the process's own environment
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_EC2_METADATA_DISABLED', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'])
+    process.env[k] = env[k];
+  delete process.env.AWS_PROFILE;
+  return env;
+}
+
+const config = (argv: string[], env: NodeJS.ProcessEnv) => runCommand(configCommand, argv, env);
+
+test('the lifecycle rule: absent, explained and refused without --yes, added with --yes keeping the other rules, then present', { skip }, async () => {
+  const env = envFor('moto', moto.credentials);
+  const s3 = new S3Client({ region: moto.region, endpoint: moto.endpoint, forcePathStyle: true, credentials: moto.credentials });
+  const bucket = 'lab-data';
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const unrelated = {
+    ID: 'expire-scratch',
+    Status: 'Enabled' as const,
+    Filter: { Prefix: 'scratch/' },
+    Expiration: { Days: 30 },
+  };
+  await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [unrelated] } }));
+  const set = await config(['target', 's3', '--bucket', bucket, '--region', moto.region, '--prefix', 'lab', '--endpoint', moto.endpoint], env);
+  assert.equal(set.code, 0, set.err);
+
+  const shown = await config(['lifecycle'], env);
+  assert.equal(shown.code, 0);
+  assert.match(shown.out, /lifecycle rule: +absent: unfinished uploads under s3:\/\/lab-data\/lab\/ stay/);
+
+  await assert.rejects(
+    config(['lifecycle', '--apply'], env),
+    (e: unknown) => e instanceof CliError && e.exitCode === ExitCode.usage && /--yes/.test(e.message),
+  );
+  const unchanged = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
+  assert.deepEqual(
+    unchanged.Rules?.map((r) => r.ID),
+    ['expire-scratch'],
+    'nothing written without consent',
+  );
+
+  const applied = await config(['lifecycle', '--apply', '--yes'], env);
+  assert.equal(applied.code, 0, applied.err);
+  assert.match(applied.out, /still unfinished 7 days after it began/, 'the explanation is printed');
+  assert.match(applied.out, /never deletes a finished file/);
+  assert.match(applied.out, /lifecycle rule: +present: S3 aborts uploads under s3:\/\/lab-data\/lab\/ left unfinished for 7 days/);
+
+  const rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
+  const kept = rules.find((r) => r.ID === 'expire-scratch');
+  assert.equal(kept?.Status, 'Enabled');
+  assert.equal(kept?.Filter?.Prefix, 'scratch/');
+  assert.equal(kept?.Expiration?.Days, 30, 'the unrelated rule is kept as it was');
+  const ours = rules.find((r) => r.ID === ruleId('lab'));
+  assert.equal(ours?.Status, 'Enabled');
+  assert.equal(ours?.Filter?.Prefix, 'lab/');
+  assert.equal(ours?.AbortIncompleteMultipartUpload?.DaysAfterInitiation, 7);
+  assert.equal(rules.length, 2);
+
+  const json = JSON.parse((await config(['lifecycle', '--json'], env)).out) as { covering: { days: number; prefix: string }; rules: number };
+  assert.deepEqual([json.covering.days, json.covering.prefix, json.rules], [7, 'lab/', 2]);
+  // applying again changes nothing
+  assert.equal((await config(['lifecycle', '--apply', '--yes'], env)).code, 0);
+  assert.equal((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules?.length, 2);
+});
+
+test('a rule for the whole bucket already covers the prefix: shown present, nothing added', { skip }, async () => {
+  const env = envFor('moto-wide', moto.credentials);
+  const s3 = new S3Client({ region: moto.region, endpoint: moto.endpoint, forcePathStyle: true, credentials: moto.credentials });
+  const bucket = 'lab-wide';
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const wide = { ID: 'abort-all', Status: 'Enabled' as const, Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 3 } };
+  await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [wide] } }));
+  assert.equal((await config(['target', 's3', '--bucket', bucket, '--region', moto.region, '--prefix', 'lab', '--endpoint', moto.endpoint], env)).code, 0);
+  const applied = await config(['lifecycle', '--apply', '--yes'], env);
+  assert.match(applied.out, /present: S3 aborts uploads under s3:\/\/lab-wide\/lab\/ left unfinished for 3 days \(rule "abort-all"\)/);
+  assert.deepEqual(
+    (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules?.map((r) => r.ID),
+    ['abort-all'],
+  );
+});
+
+test('a store without lifecycle rules (versitygw: NotImplemented) reads as unknown, and a local archive is refused', { skip }, async () => {
+  const env = envFor('vgw', gw.credentials);
+  const bucket = await gw.createBucket();
+  assert.equal((await config(['target', 's3', '--bucket', bucket, '--region', gw.region, '--prefix', 'lab', '--endpoint', gw.endpoint], env)).code, 0);
+  const shown = await config(['lifecycle', '--apply', '--yes'], env);
+  assert.equal(shown.code, 0);
+  assert.match(shown.out, /lifecycle rule: +unknown: this S3 store does not offer lifecycle rules/);
+
+  assert.equal((await config(['target', 'local', join(home, 'archive')], env)).code, 0);
+  await assert.rejects(config(['lifecycle'], env), (e: unknown) => e instanceof CliError && e.exitCode === ExitCode.config);
+});
