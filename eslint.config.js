@@ -8,11 +8,32 @@
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
-const NODE_BUILTINS = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'url', 'util', 'stream', 'stream/*', 'events', 'worker_threads', 'zlib'];
+const NODE_BUILTINS = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'os',
+  'child_process',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'url',
+  'util',
+  'stream',
+  'stream/*',
+  'events',
+  'worker_threads',
+  'zlib',
+];
 const ADAPTERS = ['**/cli/**', '**/host/**', '**/electron/**', '**/services.ts'];
 
 const DOMAIN = [
-  { group: ['**/app/**', ...ADAPTERS], message: 'Domain modules sit below the application layer (main/app) and its adapters: move the shared type down instead.' },
+  {
+    group: ['**/app/**', ...ADAPTERS],
+    message: 'Domain modules sit below the application layer (main/app) and its adapters: move the shared type down instead.',
+  },
   { group: ['electron'], message: 'Only main/electron/ imports electron; logic stays runnable in plain Node.' },
 ];
 const COMPUTE_ORDER = ['common', 'aws', 'cost', 'budget', 'instances', 'tray'];
@@ -60,10 +81,14 @@ export default tseslint.config(
     files: [`main/${folder}/**/*.ts`],
     rules: restrict([
       ...DOMAIN,
-      ...(COMPUTE_ORDER.slice(i + 1).length ? [{
-        group: COMPUTE_ORDER.slice(i + 1).map((above) => `**/${above}/**`),
-        message: `main/${folder} sits below ${COMPUTE_ORDER.slice(i + 1).join(', ')} (${COMPUTE_ORDER.join(' < ')}): move the shared part down.`,
-      }] : []),
+      ...(COMPUTE_ORDER.slice(i + 1).length
+        ? [
+            {
+              group: COMPUTE_ORDER.slice(i + 1).map((above) => `**/${above}/**`),
+              message: `main/${folder} sits below ${COMPUTE_ORDER.slice(i + 1).join(', ')} (${COMPUTE_ORDER.join(' < ')}): move the shared part down.`,
+            },
+          ]
+        : []),
     ]),
   })),
   {
@@ -74,10 +99,29 @@ export default tseslint.config(
     ]),
   },
   {
-    files: ['main/cli/**/*.ts', 'main/host/**/*.ts'],
+    files: ['main/cli/**/*.ts'],
     rules: restrict([
       { group: ['electron'], message: 'Only main/electron/ imports electron; the CLI and the host run in plain Node.' },
-      { group: ['**/electron/**'], message: 'Adapters do not import each other.' },
+      { group: ['**/electron/**'], message: 'Adapters do not import each other (the CLI may start the host: scopecloud serve).' },
+    ]),
+  },
+  {
+    files: ['main/host/**/*.ts'],
+    rules: restrict([
+      { group: ['electron'], message: 'Only main/electron/ imports electron; the CLI and the host run in plain Node.' },
+      {
+        group: ['**/electron/**', '**/cli/**'],
+        message: 'Adapters do not import each other: share through main/app (the contract handlers) or main/ui (serving the renderer).',
+      },
+    ]),
+  },
+  {
+    files: ['main/electron/**/*.ts'],
+    rules: restrict([
+      {
+        group: ['**/host/**', '**/cli/**'],
+        message: 'Adapters do not import each other: share through main/app (the contract handlers) or main/ui (serving the renderer).',
+      },
     ]),
   },
 );

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { AppServices } from '../app/contract.ts';
 import type { KeyValueBackend } from '../config/store.ts';
 import { statePaths } from '../config/paths.ts';
-import { defaultRendererDir } from '../host/renderer-files.ts';
+import { defaultRendererDir } from '../ui/renderer-files.ts';
 import type { TrayIcon, TrayModel } from '../tray/tray-model.ts';
 import type { ElectronFacade } from './facade.ts';
 import { registerSchemePrivileges } from './protocol.ts';

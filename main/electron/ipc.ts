@@ -7,7 +7,7 @@
 import { AppEvent, ipcChannel, ipcEventChannel, methodNames } from '../../preload/api.ts';
 import { toWireError } from '../../preload/errors.ts';
 import type { BridgeResult } from '../../preload/bridge.ts';
-import type { ApiHandlers } from '../host/api-handlers.ts';
+import type { ApiHandlers } from '../app/api-handlers.ts';
 import type { AppServices } from '../app/contract.ts';
 import type { IpcMainInvokeEventLike, IpcMainLike, WebContentsLike } from './facade.ts';
 

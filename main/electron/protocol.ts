@@ -2,8 +2,8 @@
  * Serves the bundled renderer under `app://scopecloud/` with the CSP header. Must be registered
  * as privileged (standard, secure) before the app is ready so 'self' and fetch behave like https.
  */
-import { rendererCsp, securityHeaders } from '../host/csp.ts';
-import { readRendererFile, resolveRendererPath } from '../host/renderer-files.ts';
+import { rendererCsp, securityHeaders } from '../ui/csp.ts';
+import { readRendererFile, resolveRendererPath } from '../ui/renderer-files.ts';
 import type { ProtocolLike } from './facade.ts';
 
 export const APP_SCHEME = 'app';

@@ -4,7 +4,7 @@
  * injected facade, so this runs under unit tests with a fake.
  */
 import type { AppServices } from '../app/contract.ts';
-import { createApiHandlers } from '../host/api-handlers.ts';
+import { createApiHandlers } from '../app/api-handlers.ts';
 import type { TrayAction, TrayModel } from '../tray/tray-model.ts';
 import type { BrowserWindowLike, ElectronFacade } from './facade.ts';
 import { forwardEvents, registerIpc } from './ipc.ts';

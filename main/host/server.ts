@@ -21,9 +21,9 @@ import { isBinaryMethod, isMethodName } from '../../preload/api.ts';
 import { toWireError } from '../../preload/errors.ts';
 import { ContractError } from '../../preload/schema.ts';
 import type { AppServices } from '../app/contract.ts';
-import { createApiHandlers, handlerFor, UnknownMethodError } from './api-handlers.ts';
-import { rendererCsp, securityHeaders } from './csp.ts';
-import { readRendererFile, resolveRendererPath } from './renderer-files.ts';
+import { createApiHandlers, handlerFor, UnknownMethodError } from '../app/api-handlers.ts';
+import { rendererCsp, securityHeaders } from '../ui/csp.ts';
+import { readRendererFile, resolveRendererPath } from '../ui/renderer-files.ts';
 import { generateToken, tokensEqual } from './token.ts';
 
 export interface HostOptions {

@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
 import type { ServiceContainer } from '../../services.ts';
 import type { AppServices } from '../../app/contract.ts';
-import { assertRendererBuilt, defaultRendererDir, projectRootOf } from '../../host/renderer-files.ts';
-import { ensureRendererBundle } from '../../host/renderer-bundle.ts';
+import { assertRendererBuilt, defaultRendererDir, projectRootOf } from '../../ui/renderer-files.ts';
+import { ensureRendererBundle } from '../../ui/renderer-bundle.ts';
 import { startHost } from '../../host/server.ts';
 import { checkRunning, formatHourly, type RunningCheck } from '../../app/running-check.ts';
 

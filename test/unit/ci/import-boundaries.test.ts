@@ -23,6 +23,8 @@ const cases: Array<[string, string, RegExp]> = [
   ['main/app/x.ts', "import { createServiceContainer } from '../services.ts';", /transport-free/],
   ['main/cost/x.ts', "import { BrowserWindow } from 'electron';", /Only main\/electron/],
   ['main/cli/x.ts', "import { Tray } from 'electron';", /Only main\/electron/],
+  ['main/electron/x.ts', "import { startHost } from '../host/server.ts';", /Adapters do not import each other/],
+  ['main/host/x.ts', "import { main } from '../cli/main.ts';", /Adapters do not import each other/],
   ['main/cost/x.ts', "import { createInstanceService } from '../instances/instance-service.ts';", /main\/cost sits below/],
   ['main/budget/x.ts', "import { guardrailNotification } from '../tray/notifications.ts';", /main\/budget sits below/],
   ['main/instances/x.ts', "import { createNotificationLimiter } from '../tray/notification-limiter.ts';", /main\/instances sits below/],

@@ -7,7 +7,7 @@ import { isBinaryMethod, isMethodName, methods, type MethodName, type Res } from
 import { ApiError } from '../../preload/errors.ts';
 import { encodeFloat32, encodeRoiArrays } from '../../preload/roi-binary.ts';
 import { encodeActivity } from '../../preload/activity-binary.ts';
-import type { AppServices } from '../app/contract.ts';
+import type { AppServices } from './contract.ts';
 
 export type ApiHandler = (rawRequest: unknown) => Promise<unknown>;
 export type ApiHandlers = { readonly [M in MethodName]: (rawRequest: unknown) => Promise<Res<M>> };

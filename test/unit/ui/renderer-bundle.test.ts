@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureRendererBundle, rendererBundleStale } from '../../../main/host/renderer-bundle.ts';
-import { RendererMissingError } from '../../../main/host/renderer-files.ts';
+import { ensureRendererBundle, rendererBundleStale } from '../../../main/ui/renderer-bundle.ts';
+import { RendererMissingError } from '../../../main/ui/renderer-files.ts';
 
 /** A checkout with renderer/, preload/ and a bundle script that writes its build counter into index.html. */
 function checkout(opts: { script?: 'ok' | 'fails' | 'none' } = {}): { root: string; dir: string } {
