@@ -76,6 +76,25 @@ export function createAppNotifier(d: {
           `${e.item.error?.message ?? 'failed'} Retry it in Acquisition once fixed.`,
         );
         send({ ...n, key: 'upload:failed' });
+      } else if (e.type === 'disk') {
+        const at = d.now();
+        send(
+          e.full
+            ? {
+                key: 'upload:disk',
+                eventId: `disk-full:${at}`,
+                title: 'Uploads wait: the disk is full',
+                body: `${e.message ?? 'The disk holding the upload queue is full.'} The acquisition files are safe where they are; uploads resume by themselves once space is free.`,
+                urgency: 'critical',
+              }
+            : {
+                key: 'upload:disk-ok',
+                eventId: `disk-ok:${at}`,
+                title: 'Uploads resumed',
+                body: 'There is space on the disk again: the queue goes on where it stopped.',
+                urgency: 'normal',
+              },
+        );
       } else if (e.type === 'idle' && verified > 0) {
         const label = `${verified} file${verified === 1 ? '' : 's'}`;
         send(jobNotification('upload', `batch-${batchStart}`, label, true, `${(verifiedBytes / 1e9).toFixed(2)} GB uploaded and verified.`));

@@ -22,7 +22,7 @@ import type { Clock, Timeouts } from '../common/time.ts';
 const STATES: UploadItem['state'][] = ['queued', 'growing', 'uploading', 'verified', 'failed'];
 
 /** The parts of a status that other pieces of the engine own (queue, bandwidth, breaker, sweep). */
-export type StatusFacts = Pick<EngineStatus, 'paused' | 'bandwidthLimit' | 'circuit' | 'target' | 'sweepError'>;
+export type StatusFacts = Pick<EngineStatus, 'paused' | 'bandwidthLimit' | 'circuit' | 'target' | 'sweepError' | 'diskFull'>;
 
 export interface ItemStoreDeps {
   target: Pick<UploadTarget, 'describe'>;

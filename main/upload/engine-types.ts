@@ -79,12 +79,18 @@ export interface EngineStatus {
   target: string;
   /** Set when the start-up sweep of orphaned multipart uploads could not run. */
   sweepError?: string;
+  /**
+   * Set while the disk holding the queue's journal is full: no upload step can be recorded, so the
+   * queue waits (files being written are watched on, nothing is lost) and resumes by itself.
+   */
+  diskFull?: string;
 }
 
 export type UploadEvent =
   | { type: 'item'; item: ItemSnapshot }
   | { type: 'progress'; status: EngineStatus; active: ItemSnapshot[] }
   | { type: 'circuit'; state: CircuitState; message?: string }
+  | { type: 'disk'; full: boolean; message?: string }
   | { type: 'paused' }
   | { type: 'resumed' }
   | { type: 'idle' };

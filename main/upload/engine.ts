@@ -138,6 +138,8 @@ class Engine implements UploadEngine {
   readonly #byPath = new Map<string, string>();
   /** Why the start-up sweep of unfinished uploads could not run (it runs again next start). */
   #sweepError: UploadError | undefined;
+  /** Why the queue waits: the disk holding its journal is full (cleared once a write succeeds). */
+  #diskFull: string | undefined;
   #queueId: string | undefined;
 
   constructor(o: UploadEngineOptions) {
@@ -164,6 +166,7 @@ class Engine implements UploadEngine {
         circuit: { state: this.#breaker.state, message: this.#breaker.reason?.message },
         target: this.#target.describe(''),
         sweepError: this.#sweepError?.message,
+        ...(this.#diskFull ? { diskFull: this.#diskFull } : {}),
       }),
     }));
     const breaker = (this.#breaker = new CircuitBreaker({
@@ -201,7 +204,17 @@ class Engine implements UploadEngine {
 
   async start(): Promise<void> {
     if (this.#queue.started) return;
-    this.#items.open(await UploadJournal.open(this.#o.stateDir, this.#o.journal));
+    const journal = this.#o.journal;
+    this.#items.open(
+      await UploadJournal.open(this.#o.stateDir, {
+        ...journal,
+        onDiskFull: (full, error) => {
+          this.#diskFull = full ? (error?.message ?? 'disk full') : undefined;
+          this.#items.emit({ type: 'disk', full, ...(full && error ? { message: error.message } : {}) });
+          journal?.onDiskFull?.(full, error);
+        },
+      }),
+    );
     this.#queueId = await readQueueId(this.#o.stateDir);
     this.#queue.open();
     await this.#recovery.replay(this.#byPath, (id) => this.#queue.restore(id));

@@ -28,6 +28,12 @@ export type JournalRecord =
 /** A partial update; `null` removes a field. */
 export type ItemPatch = { [K in keyof UploadItem]?: UploadItem[K] | null };
 
+/** An append waiting for its record to be durable. */
+interface Waiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
 export class JournalError extends Error {
   readonly code = 'JournalError';
   constructor(message: string, options?: { cause?: unknown }) {
@@ -40,6 +46,16 @@ export interface JournalOptions {
   compactMinRecords?: number;
   /** fdatasync each write (default true; tests of pure logic may turn it off). */
   durable?: boolean;
+  /** While the disk is full, how often to try again (default 5 s). */
+  diskFullRetryMs?: number;
+  /** The disk holding the journal filled up (`full`), or a write succeeded again after that. */
+  onDiskFull?: (full: boolean, error: Error | null) => void;
+}
+
+/** A write that failed because the disk (or the user's quota) is full: it can succeed later. */
+export function isDiskFull(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 export function applyRecord(items: Map<string, UploadItem>, rec: JournalRecord): void {
@@ -168,10 +184,15 @@ export class UploadJournal {
   #fh: FileHandle | undefined;
   #records = 0;
   #pending: string[] = [];
-  #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  #waiters: Waiter[] = [];
   #writing: Promise<void> | undefined;
   #failed: Error | undefined;
   #closed = false;
+  /** Set while appends wait for disk space; cleared by close() to stop waiting. */
+  #diskFull: Error | undefined;
+  #closing = false;
+  readonly #diskFullRetryMs: number;
+  readonly #onDiskFull: JournalOptions['onDiskFull'];
   readonly #compactMin: number;
   readonly #durable: boolean;
   #nextId = 1;
@@ -180,6 +201,13 @@ export class UploadJournal {
     this.dir = dir;
     this.#compactMin = options.compactMinRecords ?? 20_000;
     this.#durable = options.durable ?? true;
+    this.#diskFullRetryMs = options.diskFullRetryMs ?? 5000;
+    this.#onDiskFull = options.onDiskFull;
+  }
+
+  /** The disk-full error appends are waiting out, if any. */
+  get diskFull(): Error | undefined {
+    return this.#diskFull;
   }
 
   static async open(dir: string, options: JournalOptions = {}): Promise<UploadJournal> {
@@ -227,6 +255,7 @@ export class UploadJournal {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     await this.flush();
     this.#closed = true;
     await this.#fh?.close();
@@ -252,6 +281,7 @@ export class UploadJournal {
           this.#records += lines.length;
           for (const w of waiters) w.resolve();
         } catch (err) {
+          if (isDiskFull(err) && (await this.#waitForSpace(lines, waiters, err as Error))) continue;
           this.#failed = new JournalError(`cannot write the upload journal in ${this.dir}: ${(err as Error).message}`, { cause: err });
           for (const w of [...waiters, ...this.#waiters]) w.reject(this.#failed);
           this.#waiters = [];
@@ -262,6 +292,44 @@ export class UploadJournal {
       }
     } finally {
       this.#writing = undefined;
+    }
+  }
+
+  /**
+   * A write failed for want of space. The records are applied in memory already, but the journal
+   * file may now end in a torn line, so nothing more is appended to it: every `retry` ms a fresh
+   * snapshot of the whole state is tried (compaction, which also starts a new journal file), and
+   * once one is written every waiting append resolves. Returns false when the journal is being
+   * closed (the waiting appends then fail; what was durable before stays so).
+   */
+  async #waitForSpace(lines: string[], waiters: Waiter[], err: Error): Promise<boolean> {
+    this.#pending = [...lines, ...this.#pending];
+    this.#waiters = [...waiters, ...this.#waiters];
+    let need = 0;
+    for (const item of this.items.values()) need += Buffer.byteLength(JSON.stringify({ op: 'put', item })) + 1;
+    const mb = Math.max(1, Math.ceil(need / 1e6));
+    this.#diskFull = new JournalError(
+      `the disk holding the upload journal (${this.dir}) is full: it needs about ${mb} MB free to record the queue again (${(err as NodeJS.ErrnoException).code ?? err.message})`,
+      { cause: err },
+    );
+    this.#onDiskFull?.(true, this.#diskFull);
+    for (;;) {
+      if (this.#closing) return false;
+      await new Promise((r) => setTimeout(r, this.#diskFullRetryMs));
+      if (this.#closing) return false;
+      try {
+        await this.#compact();
+      } catch (e) {
+        if (isDiskFull(e)) continue;
+        throw e;
+      }
+      const done = this.#waiters;
+      this.#pending = [];
+      this.#waiters = [];
+      this.#diskFull = undefined;
+      for (const w of done) w.resolve();
+      this.#onDiskFull?.(false, null);
+      return true;
     }
   }
 
@@ -280,8 +348,13 @@ export class UploadJournal {
       }
       if (batch.length) await fh.write(batch.join(''));
       await fh.sync();
+    } catch (e) {
+      // a half-written snapshot is useless, and on a full disk its bytes are what is missing
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true });
+      throw e;
     } finally {
-      await fh.close();
+      await fh.close().catch(() => undefined);
     }
     await rename(tmp, join(this.dir, `snapshot.${next}.jsonl`));
     const journal = await open(join(this.dir, `journal.${next}.jsonl`), 'a');
