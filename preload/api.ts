@@ -75,6 +75,21 @@ export const SettingsPatch = object({
 });
 export type SettingsPatch = Infer<typeof SettingsPatch>;
 
+/**
+ * The S3 destination's bucket lifecycle rule that makes S3 abort uploads left unfinished for 7
+ * days (this app aborts only its own). `unsupported`: the store offers no lifecycle rules;
+ * `local`: the destination is a local archive. `explanation` is what the user consents to.
+ */
+export const UploadLifecycle = object({
+  state: oneOf(['absent', 'present', 'unsupported', 'local'] as const),
+  /** s3://bucket/prefix/, or null for a local archive. */
+  where: nullable(str({ max: 4096 })),
+  days: nullable(num({ min: 0 })),
+  rule: nullable(str({ max: 1024 })),
+  explanation: array(str({ max: 1000 }), { max: 20 }),
+});
+export type UploadLifecycle = Infer<typeof UploadLifecycle>;
+
 export const AwsCheckRequest = object({ profile: str({ max: 128 }), region: str({ max: 32 }), bucket: str({ max: 63 }), endpoint: str({ max: 2048 }) });
 export const FieldProblem = object({ field: str({ max: 64 }), message: str() });
 export type FieldProblem = Infer<typeof FieldProblem>;
@@ -141,6 +156,8 @@ export const Acquisition = object({
   bandwidthLimitBytesPerSec: nullable(num({ min: 0 })),
   throughputBytesPerSec: num({ min: 0 }),
   etaSeconds: nullable(num({ min: 0 })),
+  /** Set while the disk holding the upload queue is full: which folder, about how much it needs. */
+  diskFull: nullable(str({ max: 2000 })),
   totals: object({
     files: num({ min: 0, int: true }),
     verified: num({ min: 0, int: true }),
@@ -273,6 +290,24 @@ export type LaunchCheck = Infer<typeof LaunchCheck>;
 export const Amount = object({ name: str(), amount: money });
 export type Amount = Infer<typeof Amount>;
 
+/** One budget-guard override, as the lab manager sees it. */
+export const BudgetOverride = object({
+  at: epochMs,
+  action: oneOf(['launch', 'start'] as const),
+  /** Preset name or instance id. */
+  subject: str({ max: 256 }),
+  /** The owner name the app acted as. */
+  by: str({ max: 256 }),
+  /** The AWS identity (STS ARN) that overrode; null for a record kept only on this machine. */
+  identity: nullable(str({ max: 2048 })),
+  /** The workstation's host name; null when unknown. */
+  host: nullable(str({ max: 256 })),
+  reason: str({ max: 10_000 }),
+  projected: money,
+  limit: nullable(money),
+});
+export type BudgetOverride = Infer<typeof BudgetOverride>;
+
 export const Budget = object({
   currency: str({ max: 8 }),
   asOf: epochMs,
@@ -290,6 +325,16 @@ export const Budget = object({
    * refresh really asks AWS again, and what one request costs.
    */
   costExplorer: optional(object({ fetchedAt: nullable(epochMs), nextRefreshAt: nullable(epochMs), requestCost: money })),
+  /**
+   * Budget overrides, newest first: from the shared log in the destination bucket (`shared`, every
+   * workstation's, at `location`), or this machine's own; `error` when the log could not be read.
+   */
+  overrides: object({
+    shared: bool,
+    location: nullable(str({ max: 4096 })),
+    error: nullable(str({ max: 10_000 })),
+    list: array(BudgetOverride, { max: 500 }),
+  }),
 });
 export type Budget = Infer<typeof Budget>;
 
@@ -419,6 +464,9 @@ export const jsonMethods = {
   listAwsProfiles: { req: none, res: AwsProfiles },
   checkAwsSettings: { req: AwsCheckRequest, res: AwsCheckResult },
   checkLocalArchive: { req: object({ archiveDir: str({ max: 4096 }) }), res: LocalCheckResult },
+  getUploadLifecycle: { req: none, res: UploadLifecycle },
+  /** Adds the lifecycle rule (the bucket's other rules kept); only with the user's consent to `explanation`. */
+  addUploadLifecycleRule: { req: object({ consent: literal(true) }), res: UploadLifecycle },
 
   getAcquisition: { req: none, res: Acquisition },
   addWatchedFolder: { req: object({ path }), res: ok },

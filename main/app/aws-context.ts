@@ -76,6 +76,7 @@ export function createAwsContexts(d: AwsContextDeps): AwsContexts {
       clock: systemClock,
       timers: backgroundTimers,
       store: createJsonFileStore(d.cacheFile),
+      overrideLog: settings.target.kind === 's3' ? { s3: clients.s3, bucket: settings.target.bucket, prefix: settings.target.prefix } : null,
       region: conn.region,
       owner,
       localMonthlyLimitUsd: settings.budget.monthlyLimitUsd,

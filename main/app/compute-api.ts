@@ -94,8 +94,12 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     return list;
   }
 
-  async function budget(refresh = false): Promise<Budget> {
+  /** `withOverrides`: read the override log too (the view does; the status line's refresh does not). */
+  async function budget(refresh = false, withOverrides = true): Promise<Budget> {
     const { ctx, settings } = need('the budget');
+    const overrides = withOverrides
+      ? ctx.compute.guard.listOverrides().catch((e: unknown) => ({ error: `The budget overrides could not be read: ${(e as Error).message}` }))
+      : undefined;
     // The Cost Explorer cache keeps its minimum interval whatever `refresh` says.
     const summary = await ctx.compute.cost.summary({ refresh });
     let aws: BudgetStatus | null = null;
@@ -116,6 +120,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
       live: summary.live,
       budget: aws,
       localLimit: settings.budget.monthlyLimitUsd,
+      overrides: await overrides,
     });
     const shown = cachedBudget?.key === ctxKey(settings) ? cachedBudget.budget : null;
     cachedBudget = { at: now(), key: ctxKey(settings), budget: b };
@@ -139,7 +144,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     if (fresh(cachedInstances) && fresh(cachedBudget)) return;
     refreshing = true;
     const before = JSON.stringify([cachedInstances?.list.map((i) => [i.id, i.state]), cachedBudget?.budget.monthToDate]);
-    const work = fresh(cachedBudget) ? instances(false).then(() => undefined) : budget(false).then(() => undefined);
+    const work = fresh(cachedBudget) ? instances(false).then(() => undefined) : budget(false, false).then(() => undefined);
     work
       .then(
         () => {
@@ -237,6 +242,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
         ...(req.override ? { override: { reason: 'confirmed in the ScopeCloud launch dialog', by: ctx.owner } } : {}),
       });
       changedInstances();
+      if (req.override) d.hub.changed('budget'); // the override is in the Budget view's list
       return { id: r.instance.id };
     },
 

@@ -4,6 +4,7 @@
  */
 import type { ActionExplanation, Budget, Instance, LaunchCheck, Preset, PriceTableInfo } from '../../preload/api.ts';
 import type { BudgetStatus } from '../budget/budgets.ts';
+import type { OverrideListing } from '../budget/budget-guard.ts';
 import { DEFAULT_THRESHOLDS } from '../budget/budgets.ts';
 import type { CostAnswer } from '../cost/cost-explorer.ts';
 import type { LiveCost } from '../cost/live-cost.ts';
@@ -102,6 +103,30 @@ export interface BudgetInputs {
   /** The AWS Budget the guard checks, if any. */
   budget: BudgetStatus | null;
   localLimit: number | null;
+  /** The guard's override listing (the shared log, or this machine's), or why it could not be read; absent: none shown. */
+  overrides?: OverrideListing | { error: string };
+}
+
+/** The override listing in the contract's terms. */
+export function toOverrides(x: OverrideListing | { error: string } | undefined): Budget['overrides'] {
+  if (!x) return { shared: false, location: null, error: null, list: [] };
+  if ('error' in x) return { shared: false, location: null, error: x.error, list: [] };
+  return {
+    shared: x.shared,
+    location: x.location,
+    error: null,
+    list: x.overrides.slice(0, 500).map((o) => ({
+      at: Date.parse(o.at) || 0,
+      action: o.action,
+      subject: o.subject,
+      by: o.by,
+      identity: o.identity?.arn ?? null,
+      host: o.host ?? null,
+      reason: o.reason,
+      projected: o.projected,
+      limit: o.limit,
+    })),
+  };
 }
 
 export function toBudget(x: BudgetInputs): Budget {
@@ -146,6 +171,7 @@ export function toBudget(x: BudgetInputs): Budget {
       nextRefreshAt: x.actual ? Date.parse(x.actual.nextRefreshAt) || null : null,
       requestCost: COST_EXPLORER_REQUEST_USD,
     },
+    overrides: toOverrides(x.overrides),
   };
 }
 

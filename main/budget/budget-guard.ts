@@ -6,7 +6,9 @@
  *     or until month end when they have none)
  *   + the new work (price x planned hours).
  * An administrator may override with a reason; every override is recorded in the store
- * (`budget/overrides`, newest last, the latest 500 kept).
+ * (`budget/overrides`, newest last, the latest 500 kept) and, when there is an S3 destination,
+ * in the shared log in the bucket (`override-log.ts`) with the caller's AWS identity: an override
+ * that cannot be written there is refused, so the lab manager sees every one.
  */
 import type { KeyValueStore } from '../cost/cache-store.ts';
 import { remainingRunMs } from '../cost/live-cost.ts';
@@ -16,6 +18,7 @@ import type { BudgetReader } from './budgets.ts';
 import { BudgetError } from './errors.ts';
 import { HOUR_MS, type Clock } from '../common/time.ts';
 import { nextMonthStartUtc } from '../cost/calendar.ts';
+import type { LoggedOverride, OverrideLog } from './override-log.ts';
 
 export interface BudgetOverride {
   reason: string;
@@ -63,17 +66,44 @@ export interface OverrideRecord extends GuardDecision {
   by: string;
 }
 
+export interface OverrideListing {
+  /** True: read from the shared log in the bucket; false: only this machine's records. */
+  shared: boolean;
+  /** The shared log's `s3://` location, null when there is none. */
+  location: string | null;
+  /** Newest first. */
+  overrides: LoggedOverride[];
+}
+
 export interface BudgetGuard {
   check(request: GuardRequest): Promise<GuardDecision>;
+  /** This machine's records, oldest first. */
   overrides(): OverrideRecord[];
+  /** The shared log when there is one (every workstation's overrides), else this machine's records. */
+  listOverrides(): Promise<OverrideListing>;
 }
 
 export const OVERRIDES_KEY = 'budget/overrides';
 
-export function createBudgetGuard(deps: { limit: () => Promise<SpendLimit | null>; clock: Clock; store: KeyValueStore }): BudgetGuard {
+export function createBudgetGuard(deps: {
+  limit: () => Promise<SpendLimit | null>;
+  clock: Clock;
+  store: KeyValueStore;
+  /** The shared log in the destination bucket; null or absent: no S3 destination. */
+  log?: OverrideLog | null;
+}): BudgetGuard {
   const overrides = () => (deps.store.get(OVERRIDES_KEY) as OverrideRecord[] | undefined) ?? [];
+  const log = deps.log ?? null;
   return {
     overrides,
+    async listOverrides() {
+      if (log) return { shared: true, location: log.location, overrides: await log.list() };
+      const local = overrides()
+        .slice()
+        .reverse()
+        .map((r) => ({ identity: null, host: null, ...r }));
+      return { shared: false, location: null, overrides: local };
+    },
     async check(req) {
       const now = deps.clock.now();
       const monthEnd = nextMonthStartUtc(now);
@@ -117,6 +147,16 @@ export function createBudgetGuard(deps: { limit: () => Promise<SpendLimit | null
         reason: req.override.reason.trim(),
         by: req.override.by,
       };
+      if (log) {
+        try {
+          await log.record(record);
+        } catch (e) {
+          throw new BudgetError(
+            'OVERRIDE_NOT_RECORDED',
+            `${req.action} ${req.subject} refused: the override could not be recorded in ${log.location}, where the lab manager sees every override (${(e as Error).message})`,
+          );
+        }
+      }
       deps.store.set(OVERRIDES_KEY, [...overrides(), record].slice(-500));
       return overridden;
     },

@@ -1,6 +1,6 @@
 /** Typed budget errors; messages carry the numbers the user needs to decide. */
 
-export type BudgetErrorCode = 'BUDGET_NOT_FOUND' | 'BUDGET_EXCEEDED' | 'OVERRIDE_REASON_REQUIRED';
+export type BudgetErrorCode = 'BUDGET_NOT_FOUND' | 'BUDGET_EXCEEDED' | 'OVERRIDE_REASON_REQUIRED' | 'OVERRIDE_NOT_RECORDED';
 
 export class BudgetError extends Error {
   readonly code: BudgetErrorCode;

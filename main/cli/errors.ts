@@ -17,7 +17,9 @@ export function toCliError(e: unknown): unknown {
   if (e instanceof ComputeError) {
     return new CliError(e.message, USAGE_CODES.has(e.code) ? ExitCode.usage : AWS_CODES.has(e.code) ? ExitCode.aws : ExitCode.failure);
   }
-  if (e instanceof BudgetError) return new CliError(e.message, e.code === 'BUDGET_NOT_FOUND' ? ExitCode.usage : ExitCode.failure);
+  if (e instanceof BudgetError) {
+    return new CliError(e.message, e.code === 'BUDGET_NOT_FOUND' ? ExitCode.usage : e.code === 'OVERRIDE_NOT_RECORDED' ? ExitCode.aws : ExitCode.failure);
+  }
   if (e instanceof PriceMissingError) return new CliError(e.message, ExitCode.failure);
   if (e instanceof AppError) {
     const code =

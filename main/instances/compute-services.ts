@@ -7,9 +7,11 @@ import type { BudgetsClient } from '@aws-sdk/client-budgets';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { createBudgetGuard, spendLimitFrom, type BudgetGuard } from '../budget/budget-guard.ts';
+import { createS3OverrideLog } from '../budget/override-log.ts';
 import { accountIdFromSts, createBudgetReader, type BudgetReader } from '../budget/budgets.ts';
 import type { KeyValueStore } from '../cost/cache-store.ts';
 import { createCostExplorerCache, type CostExplorerCache } from '../cost/cost-explorer.ts';
@@ -32,6 +34,8 @@ export interface ComputeServicesDeps {
   timers: Intervals;
   /** Cache and records: Cost Explorer answers, budget overrides. */
   store: KeyValueStore;
+  /** The destination bucket: every budget override is recorded there; null or absent: none (local records only). */
+  overrideLog?: { s3: Pick<S3Client, 'send'>; bucket: string; prefix: string; host?: string } | null;
   region: string;
   owner: string;
   project?: string;
@@ -94,6 +98,7 @@ export function createComputeServices(deps: ComputeServicesDeps): ComputeService
   const guard = createBudgetGuard({
     clock: deps.clock,
     store: deps.store,
+    log: deps.overrideLog ? createS3OverrideLog({ sts: deps.sts, ...deps.overrideLog }) : null,
     limit: spendLimitFrom({
       reader: budgets,
       budgetName: deps.budgetName,

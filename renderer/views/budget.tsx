@@ -1,12 +1,14 @@
 /**
  * Budget: month-to-date against the limit and the forecast on one bar with threshold ticks, the
  * guard state, daily spend and breakdowns. Cost Explorer is never polled: its figures are shown
- * with their time, and "Refresh now" asks again (the service keeps a minimum interval).
+ * with their time, and "Refresh now" asks again (the service keeps a minimum interval). The
+ * budget overrides are listed from the shared log in the bucket, so every workstation (and the
+ * lab manager) sees who overrode, from which machine, and why.
  */
 import type { Budget } from '../../preload/api.ts';
 import { BarChart, ForecastBar, HBars } from '../components/charts.tsx';
 import { ErrorNote, Loading, Pill, Stat, ViewError } from '../components/bits.tsx';
-import { formatMoney } from '../format.ts';
+import { formatDateTime, formatMoney } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 import { hasCode } from '../../preload/errors.ts';
 
@@ -103,6 +105,7 @@ export function BudgetView() {
           )}
         </div>
       </div>
+      <OverridesPanel data={data} />
       <p className="muted small">Cost Explorer lags by up to a day; running instances are added live from their price and uptime.</p>
     </section>
   );
@@ -152,6 +155,57 @@ function CostExplorerPanel({ data, money }: { data: Budget; money: (v: number) =
         </button>
       </div>
       <ErrorNote error={refresh.error} />
+    </div>
+  );
+}
+
+function OverridesPanel({ data }: { data: Budget }) {
+  const o = data.overrides;
+  return (
+    <div className="panel" aria-labelledby="overrides-title" data-testid="overrides">
+      <h2 id="overrides-title">Budget overrides</h2>
+      <p className="small muted">
+        {o.shared
+          ? `Every workstation's overrides, recorded in ${o.location ?? 'the bucket'} with the AWS identity that made them.`
+          : 'Only the overrides made on this workstation (there is no S3 destination to share them through).'}
+      </p>
+      {o.error ? <p className="note note-warn">{o.error}</p> : null}
+      {o.list.length === 0 ? (
+        <p className="muted">No budget overrides recorded.</p>
+      ) : (
+        <table className="table" aria-labelledby="overrides-title">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">What</th>
+              <th scope="col" className="num">
+                Projected / limit
+              </th>
+              <th scope="col">Reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {o.list.map((r, i) => (
+              <tr key={`${r.at}-${i}`} data-override-by={r.identity ?? r.by}>
+                <td>{formatDateTime(r.at)}</td>
+                <td>
+                  <div>{r.by}</div>
+                  {r.identity ? <code className="small">{r.identity}</code> : null}
+                  {r.host ? <div className="muted small">on {r.host}</div> : null}
+                </td>
+                <td>
+                  {r.action} {r.subject}
+                </td>
+                <td className="num">
+                  {formatMoney(r.projected, data.currency)} / {r.limit === null ? '-' : formatMoney(r.limit, data.currency)}
+                </td>
+                <td>{r.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </div>
   );
 }

@@ -20,6 +20,7 @@ import type {
   Settings,
   Status,
   Topic,
+  UploadLifecycle,
 } from '../../preload/api.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import type { AppServices } from '../../main/app/contract.ts';
@@ -183,6 +184,19 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     budget: { monthlyLimitUsd: 500, maxRuntimeHours: 8 },
     watch: { markerFile: 'acquisition.done', stableMs: 3000, polling: false, pollIntervalMs: 2000 },
   };
+  // ---- the bucket's rule for unfinished uploads (S3 destination) ----
+  let lifecycleRule = false;
+  const uploadLifecycle = (): UploadLifecycle => {
+    if (settings.mode !== 'aws' || !settings.aws) return { state: 'local', where: null, days: null, rule: null, explanation: [] };
+    const where = `s3://${settings.aws.bucket}/${settings.aws.prefix ? `${settings.aws.prefix.replace(/\/+$/, '')}/` : ''}`;
+    return {
+      state: lifecycleRule ? 'present' : 'absent',
+      where,
+      days: lifecycleRule ? 7 : null,
+      rule: lifecycleRule ? `scopecloud-abort-incomplete-uploads/${where.slice(`s3://${settings.aws.bucket}/`.length)}` : null,
+      explanation: [`S3 aborts every upload under ${where} still unfinished 7 days after it began.`, 'It never deletes a finished file.'],
+    };
+  };
 
   // ---- acquisition ----
   let paused = false;
@@ -291,6 +305,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       bandwidthLimitBytesPerSec: bandwidthLimit,
       throughputBytesPerSec: lastThroughput,
       etaSeconds: lastThroughput > 0 ? remaining / lastThroughput : null,
+      diskFull: null,
       totals: {
         files: files.length,
         verified: files.filter((f) => f.state === 'verified').length,
@@ -470,8 +485,23 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       ],
       daily,
       costExplorer: { fetchedAt: ceFetchedAt, nextRefreshAt: ceFetchedAt === null ? null : ceFetchedAt + CE_MIN_INTERVAL_MS, requestCost: 0.01 },
+      overrides: { shared: true, location: 's3://lab-bucket/budget/overrides/', error: null, list: [...overrideLog].reverse() },
     };
   };
+  /** The shared override log (newest last): one from another workstation, then this one's. */
+  const overrideLog: Budget['overrides']['list'] = [
+    {
+      at: now() - 3 * 86_400_000,
+      action: 'launch',
+      subject: 'gpu',
+      by: 'jon',
+      identity: 'arn:aws:iam::123456789012:user/jon',
+      host: 'rig-2',
+      reason: 'grant deadline: figure 3 reruns',
+      projected: 531.2,
+      limit: 500,
+    },
+  ];
   /** Simulated Cost Explorer: never asked until a refresh, then not again within its minimum interval. */
   let ceFetchedAt: number | null = null;
   let ceRequests = 0;
@@ -656,6 +686,15 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
         ? { ok: true, problems: [] }
         : { ok: false, problems: [{ field: 'archiveDir', message: 'Give an absolute path, for example /srv/archive.' }] };
     },
+    async getUploadLifecycle() {
+      return uploadLifecycle();
+    },
+    async addUploadLifecycleRule(req) {
+      log('addUploadLifecycleRule', req);
+      if (settings.mode === 'aws') lifecycleRule = true;
+      changed('settings');
+      return uploadLifecycle();
+    },
 
     async getAcquisition() {
       return acquisition();
@@ -771,6 +810,21 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       log('launchInstance', req);
       const check = await services.checkLaunch({ presetId: req.presetId, plannedHours: req.plannedHours });
       if (!check.allowed && !req.override) throw new ServiceError('budget-guard', check.message);
+      if (!check.allowed) {
+        const b = budget();
+        overrideLog.push({
+          at: now(),
+          action: 'launch',
+          subject: req.presetId,
+          by: 'you',
+          identity: 'arn:aws:iam::123456789012:user/you',
+          host: 'rig-1',
+          reason: 'confirmed in the ScopeCloud launch dialog',
+          projected: b.monthToDate + check.projectedCost,
+          limit: b.limit,
+        });
+        changed('budget');
+      }
       const p = presets.find((x) => x.id === req.presetId)!;
       const id = `i-${(0x1000000 + instances.length * 7919).toString(16).padStart(17, '0')}`;
       instances.push({

@@ -8,7 +8,9 @@ import { usd } from '../../cost/money.ts';
 
 const HELP = `Usage:
   scopecloud budget [--name <budget>] [--json]   AWS Budgets: limit, actual, forecast, thresholds crossed
-  scopecloud budget overrides [--json]           budget-guard overrides recorded on this machine
+  scopecloud budget overrides [--json]           budget-guard overrides, newest first: every workstation's
+                                                 (the log in the destination bucket), or only this
+                                                 machine's when the destination is a local archive
 
 Exit codes: 0 ok, 2 usage or no such budget, 4 AWS error (credentials, access).`;
 
@@ -31,10 +33,22 @@ export async function runBudget(argv: string[], io: CliIo, compute: () => Promis
   try {
     const s = await compute();
     if (action === 'overrides') {
-      const list = s.guard.overrides();
-      if (values.json) io.out(JSON.stringify(list, null, 2));
-      else if (!list.length) io.out('No budget overrides recorded.');
-      else for (const o of list) io.out(`${o.at}  ${o.action} ${o.subject} by ${o.by}: projected ${usd(o.projected)} > ${usd(o.limit ?? 0)} — ${o.reason}`);
+      const listing = await s.guard.listOverrides();
+      const list = listing.overrides;
+      if (values.json) {
+        io.out(JSON.stringify(listing, null, 2));
+        return ExitCode.ok;
+      }
+      io.out(
+        listing.shared
+          ? `Budget overrides recorded in ${listing.location} (every workstation's), newest first:`
+          : 'No S3 destination: these are the overrides recorded on this machine only, newest first.',
+      );
+      if (!list.length) io.out('No budget overrides recorded.');
+      for (const o of list) {
+        const who = o.identity ? `${o.identity.arn} (${o.by}${o.host ? ` on ${o.host}` : ''})` : o.by;
+        io.out(`${o.at}  ${o.action} ${o.subject} by ${who}: projected ${usd(o.projected)} > limit ${usd(o.limit ?? 0)} — ${o.reason}`);
+      }
       return ExitCode.ok;
     }
     if (action !== 'show') throw new CliError(`unknown budget action "${action}"`, ExitCode.usage);
