@@ -49,6 +49,8 @@ export function createS3OverrideLog(deps: {
   host?: string;
   /** Suffix that keeps two rigs' keys apart in the same millisecond. */
   random?: () => string;
+  /** Keys per ListObjectsV2 page (default S3's 1000). */
+  pageSize?: number;
 }): OverrideLog {
   const keyPrefix = overrideLogPrefix(deps.prefix);
   const location = `s3://${deps.bucket}/${keyPrefix}`;
@@ -94,7 +96,7 @@ export function createS3OverrideLog(deps: {
       const keys: string[] = [];
       let token: string | undefined;
       do {
-        const page = await deps.s3.send(new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: keyPrefix, ContinuationToken: token }));
+        const page = await deps.s3.send(new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: keyPrefix, ContinuationToken: token, MaxKeys: deps.pageSize }));
         for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) keys.push(o.Key);
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);

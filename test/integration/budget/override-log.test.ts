@@ -22,7 +22,25 @@ import { OVERRIDES_KEY, type OverrideRecord } from '../../../main/budget/budget-
 import { runBudget } from '../../../main/cli/commands/budget.ts';
 import { CliError, ExitCode, type CliIo } from '../../../main/cli/command.ts';
 import { toCliError } from '../../../main/cli/errors.ts';
+import { createS3OverrideLog } from '../../../main/budget/override-log.ts';
 import type { ComputeServices } from '../../../main/instances/compute-services.ts';
+
+const SAMPLE: OverrideRecord = {
+  checked: true,
+  overridden: true,
+  limitName: 'lab',
+  source: 'aws-budget',
+  limit: 100,
+  spent: 90,
+  committed: 5,
+  planned: 10,
+  projected: 105,
+  at: '',
+  action: 'launch',
+  subject: 'gpu',
+  reason: '',
+  by: 'maria',
+};
 
 const skip = requires(motoMissing(), versitygwMissing());
 
@@ -168,6 +186,23 @@ describe('shared budget-override log: versitygw bucket + moto STS', { skip }, ()
     assert.match(io.text(), /launch small-analysis by maria: .* — local only/);
     const shared = await rig('jon', { host: 'rig-b' }).services.guard.listOverrides();
     assert.deepEqual(shared.overrides, [], 'nothing went to the bucket');
+  });
+
+  it('list pages through the log and returns the newest N, newest first', async () => {
+    const log = createS3OverrideLog({ s3, sts: stsAs(alice), bucket, prefix: '', host: 'rig-a', pageSize: 2 });
+    const base = Date.parse('2026-03-01T10:00:00Z');
+    // written out of time order: the listing orders by the time in the key, not by write order
+    for (const minute of [3, 0, 4, 1, 2]) {
+      const at = new Date(base + minute * 60_000).toISOString();
+      await log.record({ ...SAMPLE, at, reason: `minute ${minute}` });
+    }
+    const newest = await log.list(3);
+    assert.deepEqual(
+      newest.map((o) => o.reason),
+      ['minute 4', 'minute 3', 'minute 2'],
+    );
+    assert.equal((await log.list()).length, 5);
+    assert.equal(log.location, `s3://${bucket}/budget/overrides/`);
   });
 
   it('the CLI fails with an AWS exit code when the override cannot be recorded', async () => {
