@@ -25,6 +25,7 @@ import { createAcquisitionApi } from './acquisition-api.ts';
 import { createComputeApi } from './compute-api.ts';
 import { createAnalysesApi } from './analyses-api.ts';
 import { createResultsApi } from './results-api.ts';
+import { createUploadLifecycleApi } from './upload-lifecycle-api.ts';
 import { acquisitionChanged } from './settings-mapping.ts';
 import { systemClock, backgroundTimers } from '../common/time.ts';
 
@@ -116,6 +117,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     hub,
     onSaved: (b, a) => onSaved(b, a),
   });
+  const lifecycle = createUploadLifecycleApi(() => container.uploadLifecycle(settings.current()));
   const acquisition = createAcquisitionApi({
     settings: settings.current,
     start: (o) => container.startAcquisition(o),
@@ -174,6 +176,12 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     listAwsProfiles: () => settings.listAwsProfiles(),
     checkAwsSettings: (req) => settings.checkAws(req),
     checkLocalArchive: (req) => settings.checkLocalArchive(req.archiveDir),
+    getUploadLifecycle: () => lifecycle.view(),
+    async addUploadLifecycleRule(req) {
+      const view = await lifecycle.add(req.consent);
+      hub.changed('settings');
+      return view;
+    },
 
     getAcquisition: () => acquisition.view(),
     async addWatchedFolder(req) {

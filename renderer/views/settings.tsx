@@ -5,6 +5,7 @@ import { ErrorNote, Loading } from '../components/bits.tsx';
 import { useAction, useApi, useTopic } from '../hooks.ts';
 import { DestinationForm } from './first-run.tsx';
 import { BudgetRules, WatchRules } from './settings-rules.tsx';
+import { UploadLifecycleRule } from './settings-lifecycle.tsx';
 
 export function SettingsView() {
   const api = useApi();
@@ -35,6 +36,7 @@ export function SettingsView() {
         )}
         <button onClick={() => setEditing(true)}>Change destination…</button>
       </div>
+      {data.mode === 'aws' && <UploadLifecycleRule />}
       <BudgetRules budget={data.budget} aws={data.mode === 'aws'} />
       <WatchRules watch={data.watch} />
       <div className="panel">

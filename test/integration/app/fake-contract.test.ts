@@ -128,6 +128,7 @@ test('read-only answers have the real shapes', { skip }, async () => {
     'listPresets',
     'getBudget',
     'listAwsProfiles',
+    'getUploadLifecycle',
   ]) {
     await both(method, undefined);
   }

@@ -1,5 +1,6 @@
 /**
- * `scopecloud config lifecycle`: the bucket rule that makes S3 abort uploads left unfinished for
+ * `scopecloud config lifecycle` and the Settings view's calls (getUploadLifecycle,
+ * addUploadLifecycleRule): the bucket rule that makes S3 abort uploads left unfinished for
  * 7 days under the destination's prefix. Shown absent, explained and refused without --yes, added
  * with --yes (the bucket's other rules kept as they were), then shown present.
  *
@@ -16,6 +17,8 @@ import { CreateBucketCommand, GetBucketLifecycleConfigurationCommand, PutBucketL
 import { configCommand } from '../../../main/cli/commands/config.ts';
 import { CliError, ExitCode } from '../../../main/cli/command.ts';
 import { ruleId } from '../../../main/upload/lifecycle-rule.ts';
+import { createServiceContainer } from '../../../main/services.ts';
+import { createAppServices } from '../../../main/app/app-services.ts';
 import { runCommand } from '../../support/cli-in-process.ts';
 import { motoMissing, startMoto, type MotoServer } from '../../support/moto.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
@@ -136,4 +139,38 @@ test('a store without lifecycle rules (versitygw: NotImplemented) reads as unkno
 
   assert.equal((await config(['target', 'local', join(home, 'archive')], env)).code, 0);
   await assert.rejects(config(['lifecycle'], env), (e: unknown) => e instanceof CliError && e.exitCode === ExitCode.config);
+});
+
+test("the Settings view's calls: absent, refused without consent, added with it (other rules kept), present", { skip }, async () => {
+  const env = envFor('app', moto.credentials);
+  const s3 = new S3Client({ region: moto.region, endpoint: moto.endpoint, forcePathStyle: true, credentials: moto.credentials });
+  const bucket = 'lab-app';
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const unrelated = { ID: 'expire-scratch', Status: 'Enabled' as const, Filter: { Prefix: 'scratch/' }, Expiration: { Days: 30 } };
+  await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [unrelated] } }));
+  const container = await createServiceContainer({ env });
+  const current = container.settings.get();
+  container.settings.replace({
+    ...current,
+    target: { kind: 's3', bucket, region: moto.region, prefix: 'rig1', profile: '', endpoint: moto.endpoint },
+    ui: { ...current.ui, firstRunComplete: true },
+  });
+  const app = await createAppServices(container, { env, guardrails: false, pollInstances: false, dailySummary: false, log: () => {} });
+  try {
+    const before = await app.getUploadLifecycle();
+    assert.equal(before.state, 'absent');
+    assert.equal(before.where, 's3://lab-app/rig1/');
+    assert.ok(before.explanation.some((l) => /7 days after it began/.test(l)));
+    await assert.rejects(app.addUploadLifecycleRule({ consent: false as true }), /consent/);
+    assert.equal((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules?.length, 1, 'nothing written without consent');
+    const added = await app.addUploadLifecycleRule({ consent: true });
+    assert.deepEqual([added.state, added.days, added.rule], ['present', 7, ruleId('rig1')]);
+    const rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
+    assert.deepEqual(rules.map((r) => r.ID).sort(), ['expire-scratch', ruleId('rig1')].sort());
+    assert.equal(rules.find((r) => r.ID === 'expire-scratch')?.Expiration?.Days, 30);
+    assert.equal((await app.getUploadLifecycle()).state, 'present');
+  } finally {
+    await app.dispose();
+    await container.dispose();
+  }
 });
