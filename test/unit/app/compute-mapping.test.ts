@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchCheck, toBudget, toExplanation, toInstance, toPreset } from '../../../main/app/compute-mapping.ts';
+import { launchCheck, toBudget, toExplanation, toInstance, toOverrides, toPreset } from '../../../main/app/compute-mapping.ts';
 import { explainAction } from '../../../main/instances/explain.ts';
 import { PRESETS } from '../../../main/instances/presets.ts';
 import { loadPriceTable } from '../../../main/cost/price-table.ts';
@@ -108,4 +108,54 @@ test('the budget guard state follows spend and forecast against the limit', () =
   });
   assert.deepEqual([aws.limit, aws.monthToDate, aws.forecast, aws.guard.state], [500, 100, 450, 'ok'], 'an AWS Budget wins over the local limit');
   assert.match(aws.guard.message, /Cost Explorer could not be read: AccessDenied/);
+});
+
+test('budget overrides: the shared log in contract terms (ARN, host, epoch time), an unread log says why', () => {
+  const record = {
+    checked: true,
+    overridden: true,
+    limitName: 'lab',
+    source: 'aws-budget' as const,
+    limit: 100,
+    spent: 90,
+    committed: 5,
+    planned: 10,
+    projected: 105,
+    at: '2026-03-01T10:00:00.000Z',
+    action: 'launch' as const,
+    subject: 'gpu',
+    reason: 'grant deadline',
+    by: 'maria',
+  };
+  const shared = toOverrides({
+    shared: true,
+    location: 's3://lab/budget/overrides/',
+    overrides: [{ ...record, identity: { arn: 'arn:aws:iam::123456789012:user/maria', account: '123456789012' }, host: 'rig-a' }],
+  });
+  assert.deepEqual(shared, {
+    shared: true,
+    location: 's3://lab/budget/overrides/',
+    error: null,
+    list: [
+      {
+        at: Date.parse('2026-03-01T10:00:00Z'),
+        action: 'launch',
+        subject: 'gpu',
+        by: 'maria',
+        identity: 'arn:aws:iam::123456789012:user/maria',
+        host: 'rig-a',
+        reason: 'grant deadline',
+        projected: 105,
+        limit: 100,
+      },
+    ],
+  });
+  const local = toOverrides({ shared: false, location: null, overrides: [{ ...record, identity: null, host: null }] });
+  assert.equal(local.list[0].identity, null);
+  assert.deepEqual(toOverrides({ error: 'The budget overrides could not be read: AccessDenied' }), {
+    shared: false,
+    location: null,
+    error: 'The budget overrides could not be read: AccessDenied',
+    list: [],
+  });
 });
