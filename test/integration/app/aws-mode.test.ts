@@ -152,6 +152,22 @@ test('instances launch, list, explain and stop through moto; the budget reads Co
   assert.equal(budget.monthToDate, 50, 'the seeded Cost Explorer total');
   assert.equal(budget.limit, 60);
   assert.equal(budget.guard.state, 'warning', '$50 of a $60 limit is past the 80% mark');
+  assert.deepEqual([budget.overrides.shared, budget.overrides.list], [true, []]);
+  assert.match(budget.overrides.location ?? '', new RegExp(`^s3://${bucket}/(.+/)?budget/overrides/$`));
+
+  // An override from the launch dialog goes into the bucket's log and the Budget view lists it.
+  await app.saveSettings({ budget: { monthlyLimitUsd: 50, maxRuntimeHours: 8 } });
+  await assert.rejects(
+    app.launchInstance({ presetId: 'small-analysis', name: 'over', plannedHours: 2, override: false }),
+    (e: unknown) => (e as { code?: string }).code === 'BUDGET_EXCEEDED',
+  );
+  await app.launchInstance({ presetId: 'small-analysis', name: 'over', plannedHours: 2, override: true });
+  const after = await app.getBudget();
+  assert.equal(after.overrides.list.length, 1);
+  const [o] = after.overrides.list;
+  assert.deepEqual([o.by, o.action, o.subject, o.limit], ['maria', 'launch', 'small-analysis', 50]);
+  assert.match(o.identity ?? '', /^arn:aws:/, 'the STS identity that overrode');
+  assert.ok(o.projected > 50);
   const status = await app.getStatus();
   assert.equal(status.currency, 'USD');
   assert.deepEqual((await app.listAnalyses()).analyses, [], 'the job store is the bucket now, and empty');
