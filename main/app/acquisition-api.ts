@@ -202,6 +202,7 @@ export function createAcquisitionApi(d: AcquisitionDeps): AcquisitionApi {
         bandwidthLimitBytesPerSec: settings.upload.bandwidthLimit > 0 ? settings.upload.bandwidthLimit : null,
         throughputBytesPerSec: st.throughput,
         etaSeconds: st.etaSeconds ?? null,
+        diskFull: st.diskFull ?? null,
         totals: totalsOf(files),
         // The live figure closes the chart, so it agrees with the throughput shown beside it.
         history: [...history.slice(-119), { t, bytesPerSec: st.throughput }],

@@ -31,6 +31,12 @@ export function AcquisitionView() {
         </div>
       </header>
       <ErrorNote error={action.error} />
+      {data.diskFull ? (
+        <div className="note note-error" role="alert" data-testid="disk-full">
+          <strong>Uploads wait: the disk is full.</strong> {data.diskFull.charAt(0).toUpperCase() + data.diskFull.slice(1)}. The acquisition files are safe
+          where they are; uploads resume by themselves once space is free.
+        </div>
+      ) : null}
       <div className="stats">
         <Stat
           label="Throughput"
