@@ -393,8 +393,13 @@ test("instances: cost ticks each second from EC2's launch time; stop explains bi
   const volumes = await ec2().send(new DescribeVolumesCommand({ VolumeIds: volumeIds }));
   const diskGb = volumes.Volumes!.reduce((sum, v) => sum + v.Size!, 0);
   const gp3 = loadPriceTable().regions[REGION]!.ebsGp3PerGbMonth;
-  await page.getByTestId(`disk-${notebook}`).waitFor({ timeout: 15_000 });
-  assert.equal(await page.getByTestId(`disk-${notebook}`).innerText(), `Disk ${diskGb} GB: ${usd(diskGb * gp3)}/month while stopped, stopped today`);
+  // EC2 states the stop time in its state-transition reason, which the next instance list reads
+  await go('budget');
+  await go('instances');
+  await page
+    .getByTestId(`disk-${notebook}`)
+    .filter({ hasText: `Disk ${diskGb} GB: ${usd(diskGb * gp3)}/month while stopped, stopped today` })
+    .waitFor({ timeout: 20_000 });
   assert.equal(await page.getByTestId('stopped-disks').innerText(), `${usd(diskGb * gp3)}/month`);
   await screen('instances-stopped');
   await page.waitForFunction(() => /1 running/.test(document.querySelector('nav a[href="#/instances"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
