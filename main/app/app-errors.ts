@@ -10,7 +10,9 @@ export type AppErrorCode =
   | 'NO_RESULTS'
   | 'UNKNOWN_IMAGE'
   | 'UNKNOWN_ROI'
-  | 'CONSENT_REQUIRED';
+  | 'CONSENT_REQUIRED'
+  /** AWS refused or could not be reached; the message says what it answered. */
+  | 'AWS_ERROR';
 
 export class AppError extends Error {
   readonly code: AppErrorCode;

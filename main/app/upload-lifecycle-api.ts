@@ -22,6 +22,15 @@ function toUi(lc: UploadLifecycle, s: LifecycleStatus): UiUploadLifecycle {
   };
 }
 
+/** S3 refusing (no such bucket, access denied, unreachable) is the user's to see, not an internal error. */
+function awsRefusal(what: 'read' | 'add') {
+  return (e: unknown): never => {
+    if (e instanceof AppError) throw e;
+    const message = ((e as Error)?.message ?? String(e)).split('\n')[0];
+    throw new AppError('AWS_ERROR', `Could not ${what} the bucket's lifecycle rules: ${message}`);
+  };
+}
+
 const LOCAL: UiUploadLifecycle = { state: 'local', where: null, days: null, rule: null, explanation: [] };
 
 /** `current` gives the destination's lifecycle rule for the settings now (null for a local archive). */
@@ -29,13 +38,13 @@ export function createUploadLifecycleApi(current: () => UploadLifecycle | null):
   return {
     async view() {
       const lc = current();
-      return lc ? toUi(lc, await lc.read()) : LOCAL;
+      return lc ? toUi(lc, await lc.read().catch(awsRefusal('read'))) : LOCAL;
     },
     async add(consent) {
       const lc = current();
       if (!lc) return LOCAL;
       if (consent !== true) throw new AppError('CONSENT_REQUIRED', 'Adding the lifecycle rule needs your consent.');
-      return toUi(lc, await lc.apply({ consent: true }));
+      return toUi(lc, await lc.apply({ consent: true }).catch(awsRefusal('add')));
     },
   };
 }

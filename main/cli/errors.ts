@@ -23,7 +23,13 @@ export function toCliError(e: unknown): unknown {
   if (e instanceof PriceMissingError) return new CliError(e.message, ExitCode.failure);
   if (e instanceof AppError) {
     const code =
-      e.code === 'INVALID_INPUT' ? ExitCode.usage : e.code === 'NOT_CONFIGURED' || e.code === 'CONSENT_REQUIRED' ? ExitCode.config : ExitCode.failure;
+      e.code === 'INVALID_INPUT'
+        ? ExitCode.usage
+        : e.code === 'NOT_CONFIGURED' || e.code === 'CONSENT_REQUIRED'
+          ? ExitCode.config
+          : e.code === 'AWS_ERROR'
+            ? ExitCode.aws
+            : ExitCode.failure;
     return new CliError(e.message, code);
   }
   if (e instanceof IamSetupError) return new CliError(e.message, e.code === 'IAM_ERROR' ? ExitCode.aws : ExitCode.config);

@@ -207,7 +207,7 @@ test('with no AWS Budget and no monthly limit the Budget view says so and how to
   await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
   await setMonthlyLimit('400');
   await go('budget');
-  await page.getByText('of $400', { exact: true }).waitFor({ timeout: 15_000 });
+  await page.getByText('of $400', { exact: true }).first().waitFor({ timeout: 15_000 });
   await page
     .locator('.stat-hint')
     .filter({ hasText: /^(within|above) budget$/ })
@@ -352,7 +352,7 @@ test('prices refresh from the Pricing API from the Instances view, name the new 
 
 test('the budget view draws one bar per day Cost Explorer returned', { skip }, async () => {
   await go('budget');
-  await page.getByRole('heading', { name: 'Budget' }).waitFor();
+  await page.getByRole('heading', { name: 'Budget', level: 1 }).waitFor();
   const chart = page.getByRole('img', { name: /Daily spend this month/ });
   await chart.waitFor({ timeout: 20_000 });
   const bars = chart.locator('rect.bar');
