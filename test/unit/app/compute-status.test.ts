@@ -74,6 +74,7 @@ test("a Budget view read that changes the month's figures tells the status line 
       instances: { list: async () => [] },
       cost: { summary: async () => ({ actual: actual(), actualError: null, live: liveCost([], Date.now()), instances: [] }) },
       budgets: { list: async () => [] },
+      guard: { listOverrides: async () => ({ shared: false, location: null, overrides: [] }) },
     },
   } as unknown as AwsContext;
   const hub = createEventHub({ minGapMs: 0 });
