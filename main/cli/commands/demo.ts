@@ -168,6 +168,9 @@ export const demoCommand: CliCommand = {
     );
     try {
       await Promise.race([done, timeout]);
+      // the manifest is small and may be verified before the recording's last parts: the session is
+      // archived once every one of its files is, so wait for the queue to be empty as well
+      await Promise.race([acq.engine.drain(), timeout]);
     } finally {
       await acq.stop();
     }
