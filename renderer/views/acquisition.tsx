@@ -40,14 +40,15 @@ export function AcquisitionView() {
       <div className="stats">
         <Stat
           label="Throughput"
-          value={data.paused ? 'Paused' : formatRate(data.throughputBytesPerSec)}
+          value={data.paused ? 'Paused' : data.diskFull ? 'Waiting' : formatRate(data.throughputBytesPerSec)}
           hint={data.bandwidthLimitBytesPerSec ? `limit ${formatRate(data.bandwidthLimitBytesPerSec)}` : 'no limit'}
           tone={data.paused ? 'warn' : undefined}
         />
         <Stat
           label="Time left"
-          value={data.paused ? '—' : formatDuration(data.etaSeconds)}
+          value={data.paused ? '—' : data.diskFull ? 'Waiting for space' : formatDuration(data.etaSeconds)}
           hint={`${formatBytes(data.totals.bytes - data.totals.sentBytes)} to go`}
+          tone={data.diskFull ? 'bad' : undefined}
         />
         <Stat
           label="Verified"

@@ -97,6 +97,8 @@ test('the disk under the upload queue fills up: the view says so, then uploads r
   assert.ok(said.includes(join(home, 'queue')), `names the queue's folder: ${said}`);
   assert.match(said, /needs about \d+ MB free/);
   assert.match(said, /acquisition files are safe/);
+  // no time-left estimate while nothing can move: it would promise a time the queue cannot keep
+  await page.getByText('Waiting for space').waitFor({ timeout: 10_000 });
   await page.screenshot({ path: '/tmp/disk-full.png' });
 
   for (const f of fillers) rmSync(f, { force: true });
