@@ -19,6 +19,8 @@ export interface JobServiceDeps {
   /** Waits between reads of a followed job (default: system timers). */
   timers?: Timeouts;
   hostname?: string;
+  /** This process's pid (default: process.pid): the runner recorded on the shards it runs. */
+  processId?: number;
   spawnWorker?: SpawnWorker;
   /** Present when EC2 is configured (S3 target); absent means only local jobs. */
   ec2?: Ec2JobRunner;

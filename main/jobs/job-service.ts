@@ -38,6 +38,7 @@ import type { JobService, JobServiceDeps } from './job-service-contract.ts';
 export function createJobService(d: JobServiceDeps): JobService {
   const now = d.now ?? systemClock.now;
   const host = d.hostname ?? osHostname();
+  const self = d.processId ?? process.pid;
   const pidAlive = d.pidAlive ?? defaultPidAlive;
   const killOrphan = d.killOrphan ?? defaultKillOrphan;
   /** Local jobs this process runs right now: id -> its abort controller and completion. */
@@ -124,6 +125,7 @@ export function createJobService(d: JobServiceDeps): JobService {
           workDir: join(d.workDir, m.id, `shard-${shard.index}`),
           now,
           hostname: host,
+          runnerPid: self,
           spawnWorker: d.spawnWorker,
           signal: abort.signal,
           onStatus: onUpdate
@@ -158,7 +160,10 @@ export function createJobService(d: JobServiceDeps): JobService {
     return done;
   };
 
-  /** A local job this process is not running: its runner died (app killed) unless another live host runs it. */
+  /**
+   * A local job this process is not running: its runner died (app killed) unless another live host,
+   * or another live process on this host (the CLI, a demo next to the app), runs it.
+   */
   const recoverLocal = async (m: JobManifest, snap: JobSnapshot): Promise<void> => {
     for (const [i, s] of snap.shards.entries()) {
       const st = s.status;
@@ -166,6 +171,7 @@ export function createJobService(d: JobServiceDeps): JobService {
       const mine = st.host === host;
       const fresh = s.heartbeat !== null && now() - s.heartbeat.at < m.staleAfterSeconds * 1000;
       if (!mine && fresh) continue; // another workstation's app is running it
+      if (mine && fresh && st.runnerPid !== undefined && st.runnerPid !== self && pidAlive(st.runnerPid)) continue;
       if (mine && st.pid && pidAlive(st.pid)) {
         try {
           killOrphan(st.pid, (await d.worker()).path);

@@ -116,6 +116,8 @@ export interface ShardStatusDoc {
   /** Local runner only: host and worker pid, so a restarted app can find (and end) an orphan. */
   host?: string;
   pid?: number;
+  /** Local runner only: the process running the shard (an app, `scopecloud analyze`, the demo), so another process on the same host leaves it alone while it lives. */
+  runnerPid?: number;
   updatedAt: number;
 }
 

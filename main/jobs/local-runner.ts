@@ -33,6 +33,8 @@ export interface LocalShardOptions {
   /** Runtime limit, heartbeats and the exit grace (default: system timers). */
   timers?: Timers;
   hostname?: string;
+  /** This process's pid, recorded as the shard's runner (default: process.pid). */
+  runnerPid?: number;
   spawnWorker?: SpawnWorker;
   signal?: AbortSignal;
   /** Called after every status write (for live UI/CLI updates). */
@@ -51,7 +53,7 @@ export async function runLocalShard(o: LocalShardOptions): Promise<ShardStatusDo
   // Own process group, so a stop reaches everything the worker started.
   const spawnWorker: SpawnWorker = o.spawnWorker ?? ((file, args) => nodeSpawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
   const attempt = 1;
-  let status: ShardStatusDoc = { state: 'queued', attempt, host, updatedAt: now() };
+  let status: ShardStatusDoc = { state: 'queued', attempt, host, runnerPid: o.runnerPid ?? process.pid, updatedAt: now() };
   let writing: Promise<void> = Promise.resolve();
   const write = (patch: Partial<ShardStatusDoc>): Promise<void> => {
     status = { ...status, ...patch, updatedAt: now() };

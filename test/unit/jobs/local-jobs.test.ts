@@ -163,6 +163,41 @@ test('a restarted app finds the orphaned local worker, ends it and marks the job
   }
 });
 
+test('a job another live process on this host runs (the CLI, a demo beside the app) is left alone; once that process is gone it is interrupted', async () => {
+  const t = await setup('hang');
+  const runner = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+  const worker = spawn(t.workerPath, ['analyze', '--out', join(t.dir, 'o')], { stdio: 'ignore' });
+  try {
+    await Promise.all([new Promise((r) => runner.once('spawn', r)), new Promise((r) => worker.once('spawn', r))]);
+    const m = await t.svc.submit(request());
+    const sk = jobKeys(m.id).shard(0);
+    const at = Date.now();
+    await t.store.put(sk.status, JSON.stringify({ state: 'running', attempt: 1, host: 'this-host', pid: worker.pid, runnerPid: runner.pid, updatedAt: at }));
+    await t.store.put(sk.heartbeat, JSON.stringify({ at, host: 'this-host', pid: worker.pid, attempt: 1 }));
+    const app = createJobService({
+      store: t.store,
+      workDir: join(t.dir, 'app'),
+      worker: () => describeWorker(t.workerPath),
+      owner: 'x',
+      hostname: 'this-host',
+    });
+    assert.equal((await app.reconcile(m.id)).state, 'running');
+    assert.equal(worker.exitCode ?? worker.signalCode, null, "the other process's worker still runs");
+    const runnerGone = new Promise((r) => runner.once('exit', r));
+    runner.kill('SIGKILL');
+    await runnerGone;
+    const workerEnded = new Promise((r) => worker.once('exit', r));
+    const v = await app.reconcile(m.id);
+    assert.equal(v.state, 'failed');
+    assert.equal(v.failure?.code, 'interrupted');
+    await workerEnded;
+  } finally {
+    runner.kill('SIGKILL');
+    worker.kill('SIGKILL');
+    await t.cleanup();
+  }
+});
+
 test('another workstation with a fresh heartbeat keeps its job; a stale one is interrupted', async () => {
   const t = await setup('ok');
   try {
