@@ -19,6 +19,10 @@ import { createAwsContexts } from './app/aws-context.ts';
 import { createJobsContexts } from './app/jobs-context.ts';
 import { planAnalysis } from './app/analysis-plan.ts';
 import { uploadLifecycle } from './upload/lifecycle-rule.ts';
+import { createStorageCost } from './app/storage-cost.ts';
+import { createJsonFileStore } from './cost/cache-store.ts';
+import { loadPriceTable } from './cost/price-table.ts';
+import { systemClock } from './common/time.ts';
 import type { ServiceContainer } from './app/container.ts';
 
 export type { ServiceContainer };
@@ -72,6 +76,17 @@ export async function createServiceContainer(opts: ContainerOptions = {}): Promi
     ...(opts.jobPollMs !== undefined ? { pollMs: opts.jobPollMs } : {}),
   });
   const current = (s?: Settings) => s ?? settings.get();
+  const storage = createStorageCost({
+    settings: () => settings.get(),
+    aws(s) {
+      const ctx = awsContexts.of(s);
+      return ctx ? { s3: ctx.clients.s3, prices: ctx.compute.prices, region: ctx.compute.region } : null;
+    },
+    localPrices: () => loadPriceTable(),
+    rate: async () => (await readQueueStatus(paths.queue, settings.get())).rate,
+    store: createJsonFileStore(join(paths.cache, 'storage.json')),
+    clock: systemClock,
+  });
   return {
     paths,
     settings,
@@ -83,6 +98,7 @@ export async function createServiceContainer(opts: ContainerOptions = {}): Promi
     jobs,
     destinationJobs: (s) => jobs.of(current(s)),
     queueStatus: () => readQueueStatus(paths.queue, settings.get()),
+    storageCost: () => storage,
     uploadLifecycle(s) {
       const at = current(s);
       if (at.target.kind !== 's3') return null;

@@ -15,9 +15,13 @@
  *   when it is back; then uploads that failed because its files could not be read while it was
  *   away (FileDeleted, FileUnreadable) are retried if the file is there again. Files already
  *   verified are not sent again (the engine compares size, mtime and, if needed, the checksum).
+ * - a session folder whose files are all verified as they are is recorded as archived
+ *   (archived-sessions.ts, in `<stagingDir>/archived-sessions.jsonl`); the watcher does not list it
+ *   at the next start while it is unchanged, so a restart costs a stat per archived session, not
+ *   per file; its recorded files are confirmed unchanged by stat in the background.
  */
 import { mkdir, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from '../config/schema.ts';
 import { createUploadEngine, type UploadEngine, type UploadEngineOptions } from '../upload/engine.ts';
@@ -29,9 +33,12 @@ import type { Manifest, ManifestChanges } from '../session/manifest.ts';
 import { ManifestHistory } from '../session/manifest-history.ts';
 import { acquireQueueLock, type QueueLock } from './queue-lock.ts';
 import { engineOptionsFromSettings } from './engine-options.ts';
+import { acquisitionRate } from './acquisition-rate.ts';
 import { keyFor, rootLabels } from './object-keys.ts';
 import { writeSnapshot, type AcquisitionSnapshot } from './status-file.ts';
 import { SessionManifests } from './session-manifests.ts';
+import { ArchivedSessions } from './archived-sessions.ts';
+import { createPathFilter } from '../watch/patterns.ts';
 import { HOUR_MS, backgroundTimers, systemClock, type Clock, type Intervals } from '../common/time.ts';
 
 export interface AcquisitionOptions {
@@ -107,6 +114,8 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
   let engine: UploadEngine | undefined;
   let watcher: FolderWatcher | undefined;
   let sessions: SessionTracker | undefined;
+  let archived: ArchivedSessions | undefined;
+  let unsubscribeArchived: (() => void) | undefined;
   const clock = o.clock ?? systemClock;
   const timers = o.timers ?? backgroundTimers;
   let timer: unknown;
@@ -127,6 +136,20 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
       if (roots.length === 0) throw new Error('no folders to watch: set watch.folders (scopecloud config set watch.folders /path/a,/path/b)');
       const labels = rootLabels(roots);
       const key = (root: string, path: string) => keyFor(labels.get(root) ?? 'root', root, path);
+      await mkdir(o.stagingDir, { recursive: true });
+      const history = new ManifestHistory(join(o.stagingDir, 'sessions'));
+      const archive = (archived = await ArchivedSessions.open({
+        path: join(o.stagingDir, 'archived-sessions.jsonl'),
+        roots: roots.map((root) => resolve(root)),
+        filter: createPathFilter({ include: o.settings.watch.include, exclude: o.settings.watch.exclude, markerNames: [o.settings.watch.markerFile] }),
+        last: (dir) => history.last(dir),
+        verifiedAs: (path, size, mtimeMs) => eng.verifiedAs(path, size, mtimeMs),
+        clock,
+        onError: (e) => log(`archived sessions: ${e.message}`),
+      }));
+      unsubscribeArchived = eng.subscribe((ev) => {
+        if (ev.type === 'item' && ev.item.state === 'verified') archive.verified(ev.item.path);
+      });
       watcher = new FolderWatcher(
         {
           roots,
@@ -138,7 +161,7 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
           pollIntervalMs: o.settings.watch.pollIntervalMs,
           reconcileIntervalMs: o.settings.watch.reconcileIntervalMs,
         },
-        o.watchDeps,
+        { archived: archive, ...o.watchDeps },
       );
       const report = (what: string) => (e: unknown) => log(`${what}: ${e instanceof Error ? e.message : String(e)}`);
       // Offers for one path are applied in the order the watcher reported them.
@@ -161,10 +184,9 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
           retryFilesOf(eng, f, report('retry'));
         }
       });
-      await mkdir(o.stagingDir, { recursive: true });
       const manifests = new SessionManifests({
         stagingDir: o.stagingDir,
-        history: new ManifestHistory(join(o.stagingDir, 'sessions')),
+        history,
         queue: async (staged, manifestKey) => {
           await eng.add(staged, { key: manifestKey });
         },
@@ -175,6 +197,7 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
         onManifest: async (manifest: Manifest, session: SessionInfo) => {
           const sessionKey = key(session.root, session.dir);
           const outcome = await manifests.publish(manifest, session.dir, sessionKey);
+          archive.consider(session.dir, manifest.files);
           if (outcome.kind === 'unchanged') return;
           const changed = outcome.changes ? `; changed since manifest ${outcome.changes.since}: ${describeChanges(outcome.changes)}` : '';
           log(
@@ -201,6 +224,7 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
           .filter((i) => i.state === 'verified')
           .sort((a, b) => (b.verifiedAt ?? 0) - (a.verifiedAt ?? 0))
           .slice(0, 20),
+        rate: acquisitionRate(all, clock.now()),
       };
     };
     const snapshotMs = o.snapshotMs ?? 1000;
@@ -228,6 +252,8 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
         if (freeTimer) timers.clearInterval(freeTimer);
         await sessions?.stop();
         await watcher?.stop();
+        unsubscribeArchived?.();
+        await archived?.close();
         await eng.stop();
         await lock.release();
       },
@@ -236,6 +262,8 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
     if (timer) timers.clearInterval(timer);
     await sessions?.stop().catch(() => {});
     await watcher?.stop().catch(() => {});
+    unsubscribeArchived?.();
+    await archived?.close().catch(() => {});
     await engine?.stop().catch(() => {});
     await lock.release();
     throw e;

@@ -9,6 +9,7 @@ import { UploadJournal } from '../upload/journal.ts';
 import { checkFolder } from '../watch/folder-health.ts';
 import type { FolderState } from '../watch/watch-types.ts';
 import { describeTarget } from './acquisition-service.ts';
+import { acquisitionRate, type AcquisitionRate } from './acquisition-rate.ts';
 import { acquireQueueLock } from './queue-lock.ts';
 import { readLiveSnapshot } from './status-file.ts';
 
@@ -25,9 +26,11 @@ export interface QueueStatus {
   failed: Array<{ path: string; key: string; error?: string }>;
   /** Watched folders; `since` is epoch ms, null when nothing watches them. */
   folders: Array<{ path: string; state: FolderState; reason: string | null; since: number | null }>;
+  /** Verified bytes per day lately (the storage bill's projection); absent from an older live snapshot. */
+  rate?: AcquisitionRate;
 }
 
-export async function readQueueStatus(queueDir: string, settings: Settings): Promise<QueueStatus> {
+export async function readQueueStatus(queueDir: string, settings: Settings, now: number = Date.now()): Promise<QueueStatus> {
   const live = await readLiveSnapshot(queueDir);
   if (live) {
     return {
@@ -42,6 +45,7 @@ export async function readQueueStatus(queueDir: string, settings: Settings): Pro
       circuit: live.engine.circuit,
       failed: live.failed.map((f) => ({ path: f.path, key: f.key, ...(f.error ? { error: f.error.message } : {}) })),
       folders: (live.watch?.roots ?? []).map((r) => ({ path: r.root, state: r.state, reason: r.reason, since: r.since })),
+      ...(live.rate ? { rate: live.rate } : {}),
     };
   }
   const lock = await acquireQueueLock(queueDir);
@@ -55,13 +59,14 @@ export async function readQueueStatus(queueDir: string, settings: Settings): Pro
       if (item.state !== 'verified' && item.state !== 'failed') bytesRemaining += item.size;
       if (item.state === 'failed') failed.push({ path: item.path, key: item.baseKey, ...(item.error ? { error: item.error.message } : {}) });
     }
+    const rate = acquisitionRate(journal.items.values(), now);
     await journal.close();
     const folders: QueueStatus['folders'] = [];
     for (const path of settings.watch.folders) {
       const check = await checkFolder(path);
       folders.push({ path, state: check.state === 'ok' ? 'stopped' : check.state, reason: check.reason, since: null });
     }
-    return { live: false, target: describeTarget(settings), counts, bytesRemaining, failed, folders };
+    return { live: false, target: describeTarget(settings), counts, bytesRemaining, failed, folders, rate };
   } finally {
     await lock.release();
   }

@@ -7,6 +7,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EngineStatus, ItemSnapshot } from '../upload/engine.ts';
 import type { WatchStatus } from '../watch/watch-types.ts';
+import type { AcquisitionRate } from './acquisition-rate.ts';
 import { isAlive } from './queue-lock.ts';
 
 export interface AcquisitionSnapshot {
@@ -18,6 +19,8 @@ export interface AcquisitionSnapshot {
   active: ItemSnapshot[];
   failed: ItemSnapshot[];
   recent: ItemSnapshot[];
+  /** Verified bytes per day lately, over every item the queue holds. */
+  rate?: AcquisitionRate;
 }
 
 export function statusFile(queueDir: string): string {

@@ -15,6 +15,7 @@ import type { AwsBackground, AwsContext } from './aws-context.ts';
 import type { JobsContext, JobsContexts } from './jobs-context.ts';
 import type { AnalysisPlanRequest } from './analysis-plan.ts';
 import type { UploadLifecycle } from '../upload/lifecycle-rule.ts';
+import type { StorageCostService } from './storage-cost.ts';
 
 export interface ServiceContainer {
   readonly paths: StatePaths;
@@ -34,6 +35,8 @@ export interface ServiceContainer {
   destinationJobs(settings?: Settings): JobsContext;
   /** The upload queue at a glance: live from a running watch/serve, else from the journal. */
   queueStatus(): Promise<QueueStatus>;
+  /** The destination's storage bill (cached listing under the prefix, priced, projected). */
+  storageCost(): StorageCostService;
   /**
    * The S3 destination's lifecycle rule that makes S3 abort uploads left unfinished for 7 days
    * (upload/lifecycle-rule.ts): read it, or add it with consent. Null in local-archive mode.

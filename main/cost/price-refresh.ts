@@ -5,7 +5,8 @@
  * Contracts:
  * - One query per instance type of the shipped table (Linux, shared tenancy, no pre-installed
  *   software, capacity status Used, the configured region), plus one each for EBS gp3 and
- *   snapshot storage; every query follows NextToken to the end. The Pricing API is free.
+ *   snapshot storage, and one on AmazonS3 (productFamily Storage, the region) for S3 storage per
+ *   storage class; every query follows NextToken to the end. The Pricing API is free.
  * - The fetched prices are merged over the previous table (an earlier refresh, else the shipped
  *   one) into a table with its own date and source ("AWS Pricing API, fetched <date>"), persisted
  *   in the injected store; `current()` returns it, or the shipped table when there is none.
@@ -17,7 +18,7 @@ import { GetProductsCommand, type Filter, type GetProductsCommandOutput } from '
 import { fromAwsError } from '../aws/errors.ts';
 import type { KeyValueStore } from './cache-store.ts';
 import { parsePriceListItem, type PriceListItem } from './price-list.ts';
-import type { PriceTable, RegionPrices } from './price-table.ts';
+import { S3_STORAGE_CLASSES, type PriceTable, type RegionPrices, type S3StorageClass } from './price-table.ts';
 import { type Clock } from '../common/time.ts';
 import { isoDay } from './calendar.ts';
 
@@ -62,12 +63,12 @@ function termMatch(pairs: ReadonlyArray<[string, string]>): Filter[] {
   return pairs.map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value }));
 }
 
-async function getAll(pricing: PricingApi, filters: Filter[]): Promise<PriceListItem[]> {
+async function getAll(pricing: PricingApi, filters: Filter[], serviceCode = 'AmazonEC2'): Promise<PriceListItem[]> {
   const items: PriceListItem[] = [];
   let token: string | undefined;
   do {
     const out = await pricing.send(
-      new GetProductsCommand({ ServiceCode: 'AmazonEC2', Filters: filters, FormatVersion: 'aws_v1', MaxResults: 100, NextToken: token }),
+      new GetProductsCommand({ ServiceCode: serviceCode, Filters: filters, FormatVersion: 'aws_v1', MaxResults: 100, NextToken: token }),
     );
     for (const doc of out.PriceList ?? []) {
       const item = parsePriceListItem(doc);
@@ -98,6 +99,39 @@ function perGbMonth(items: ReadonlyArray<PriceListItem>, accept: (i: PriceListIt
   return price !== undefined && price > 0 ? price : null;
 }
 
+/**
+ * How the Pricing API names each S3 storage class's storage charge: the usage type (after the
+ * region's prefix, e.g. `EUC1-`) and, failing that, the `volumeType` attribute.
+ */
+const S3_USAGE: Record<S3StorageClass, { usagetype: RegExp; volumeType: string }> = {
+  STANDARD: { usagetype: /^(?:[A-Z0-9]+-)?TimedStorage-ByteHrs$/, volumeType: 'Standard' },
+  STANDARD_IA: { usagetype: /^(?:[A-Z0-9]+-)?TimedStorage-SIA-ByteHrs$/, volumeType: 'Standard - Infrequent Access' },
+  ONEZONE_IA: { usagetype: /^(?:[A-Z0-9]+-)?TimedStorage-ZIA-ByteHrs$/, volumeType: 'One Zone - Infrequent Access' },
+  INTELLIGENT_TIERING: { usagetype: /^(?:[A-Z0-9]+-)?TimedStorage-INT-FA-ByteHrs$/, volumeType: 'Intelligent-Tiering Frequent Access' },
+  GLACIER_IR: { usagetype: /^(?:[A-Z0-9]+-)?TimedStorage-GIR-ByteHrs$/, volumeType: 'Glacier Instant Retrieval' },
+  GLACIER: { usagetype: /^(?:[A-Z0-9]+-)?TimedStorage-GlacierByteHrs$/, volumeType: 'Amazon Glacier' },
+  DEEP_ARCHIVE: { usagetype: /^(?:[A-Z0-9]+-)?TimedStorage-GDA-ByteHrs$/, volumeType: 'Glacier Deep Archive' },
+};
+
+/**
+ * S3 storage prices per GB-month per storage class among AmazonS3 `Storage` products of `region`:
+ * the first (lowest) tier's price, so S3 Standard's first 50 TB. Classes without a product are absent.
+ */
+export function s3PricesFrom(items: ReadonlyArray<PriceListItem>, region: string): Partial<Record<S3StorageClass, number>> {
+  const out: Partial<Record<S3StorageClass, number>> = {};
+  const inRegion = items.filter(
+    (i) => i.productFamily === 'Storage' && i.attributes.regionCode === region && (i.attributes.servicecode ?? 'AmazonS3') === 'AmazonS3',
+  );
+  for (const cls of S3_STORAGE_CLASSES) {
+    const { usagetype, volumeType } = S3_USAGE[cls];
+    const price =
+      perGbMonth(inRegion, (i) => usagetype.test(i.attributes.usagetype ?? '')) ??
+      perGbMonth(inRegion, (i) => i.attributes.volumeType === volumeType && !i.attributes.usagetype);
+    if (price !== null) out[cls] = price;
+  }
+  return out;
+}
+
 function specFrom(items: ReadonlyArray<PriceListItem>, instanceType: string): PriceTable['instanceTypes'][string] | null {
   const a = items.find((i) => i.attributes.instanceType === instanceType)?.attributes;
   const vcpu = Number(a?.vcpu);
@@ -117,7 +151,10 @@ export function createPriceRefresher(deps: {
 }): PriceRefresher {
   const stored = (): PriceTable | null => {
     const t = deps.store.get(REFRESHED_PRICES_KEY) as PriceTable | undefined;
-    return t && t.regions && t.instanceTypes && t.retrieved ? t : null;
+    if (!t || !t.regions || !t.instanceTypes || !t.retrieved) return null;
+    // a table refreshed before S3 prices were kept: the shipped S3 prices fill in
+    for (const [name, r] of Object.entries(t.regions)) r.s3PerGbMonth ??= deps.shipped.regions[name]?.s3PerGbMonth;
+    return t;
   };
   const current = () => stored() ?? structuredClone(deps.shipped);
 
@@ -134,6 +171,7 @@ export function createPriceRefresher(deps: {
       const specs: PriceTable['instanceTypes'] = {};
       let ebs: number | null = null;
       let snapshot: number | null = null;
+      let s3: Partial<Record<S3StorageClass, number>> = {};
       try {
         for (const type of types) {
           const items = await getAll(deps.pricing, termMatch([['instanceType', type], ['regionCode', deps.region], ...COMPUTE_FILTERS]));
@@ -159,6 +197,15 @@ export function createPriceRefresher(deps: {
           ]),
         );
         snapshot = perGbMonth(snaps, (i) => /EBS:SnapshotUsage$/.test(i.attributes.usagetype ?? '') && i.attributes.regionCode === deps.region);
+        const buckets = await getAll(
+          deps.pricing,
+          termMatch([
+            ['productFamily', 'Storage'],
+            ['regionCode', deps.region],
+          ]),
+          'AmazonS3',
+        );
+        s3 = s3PricesFrom(buckets, deps.region);
       } catch (e) {
         const err = fromAwsError(e, 'price refresh');
         const name = (e as { name?: string }).name ?? 'Error';
@@ -184,7 +231,8 @@ export function createPriceRefresher(deps: {
 
       const refreshed = Object.keys(fetched);
       const missing = types.filter((t) => !(t in fetched));
-      if (!refreshed.length && ebs === null) {
+      const s3Classes = Object.keys(s3);
+      if (!refreshed.length && ebs === null && !s3Classes.length) {
         return { ok: true, table: base, refreshed, missing, message: `The Pricing API has no EC2 prices for region ${deps.region}; ${keep}.` };
       }
       const day = isoDay(deps.clock.now());
@@ -202,6 +250,7 @@ export function createPriceRefresher(deps: {
             hourly: { ...old?.hourly, ...fetched },
             ebsGp3PerGbMonth: ebs ?? old?.ebsGp3PerGbMonth ?? fallback?.ebsGp3PerGbMonth ?? 0,
             snapshotPerGbMonth: snapshot ?? old?.snapshotPerGbMonth ?? fallback?.snapshotPerGbMonth ?? 0,
+            s3PerGbMonth: { ...(deps.shipped.regions[deps.region]?.s3PerGbMonth ?? fallback?.s3PerGbMonth), ...old?.s3PerGbMonth, ...s3 },
           },
         },
       };
@@ -211,7 +260,8 @@ export function createPriceRefresher(deps: {
       );
       const message =
         `Prices refreshed from the AWS Pricing API for ${deps.region} on ${day}: ${refreshed.length} instance type${refreshed.length === 1 ? '' : 's'}` +
-        `${ebs !== null ? ', EBS gp3' : ''}${snapshot !== null ? ', snapshots' : ''}.` +
+        `${ebs !== null ? ', EBS gp3' : ''}${snapshot !== null ? ', snapshots' : ''}` +
+        `${s3Classes.length ? `, S3 storage (${s3Classes.length} class${s3Classes.length === 1 ? '' : 'es'})` : ''}.` +
         (missing.length ? ` No price in ${deps.region} for ${noPrice.join(', ')}.` : '');
       return { ok: true, table, refreshed, missing, message };
     },

@@ -1,6 +1,7 @@
 /**
  * The shipped on-demand price table (assets/prices/ec2-on-demand.json): hourly Linux prices per
- * region and instance type, EBS gp3 and snapshot storage per GB-month, with its source and date.
+ * region and instance type, EBS gp3 and snapshot storage per GB-month, S3 storage per GB-month per
+ * storage class, with its source and date.
  * A lookup that the table cannot answer throws `PriceMissingError` naming region and type.
  */
 import { readFileSync } from 'node:fs';
@@ -14,10 +15,19 @@ export interface InstanceSpec {
   gpu: string | null;
 }
 
+/** The S3 storage classes the table prices (the names S3 reports in ListObjectsV2's StorageClass). */
+export const S3_STORAGE_CLASSES = ['STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'] as const;
+export type S3StorageClass = (typeof S3_STORAGE_CLASSES)[number];
+
 export interface RegionPrices {
   hourly: Record<string, number>;
   ebsGp3PerGbMonth: number;
   snapshotPerGbMonth: number;
+  /**
+   * USD per GB-month stored, per storage class: S3 Standard's first-50-TB tier, Intelligent-Tiering's
+   * frequent-access tier. Absent in tables refreshed before S3 prices were kept.
+   */
+  s3PerGbMonth?: Partial<Record<S3StorageClass, number>>;
 }
 
 export interface PriceTable {
@@ -77,6 +87,11 @@ export function ebsPerGbMonth(table: PriceTable, regionName: string): number {
 
 export function snapshotPerGbMonth(table: PriceTable, regionName: string): number {
   return region(table, regionName).snapshotPerGbMonth;
+}
+
+/** The S3 price per GB-month of `storageClass` in the region; null when the table has none. */
+export function s3PerGbMonthOrNull(table: PriceTable, regionName: string, storageClass: string): number | null {
+  return table.regions[regionName]?.s3PerGbMonth?.[storageClass as S3StorageClass] ?? null;
 }
 
 export function instanceSpec(table: PriceTable, instanceType: string): InstanceSpec | null {

@@ -148,3 +148,66 @@ export function snapshotDocument(regionCode: string, usagetype: string, usdPerGb
     publicationDate: '2026-11-20T19:05:23Z',
   });
 }
+
+export interface S3StorageDoc {
+  regionCode: string;
+  /** Without the region prefix: `TimedStorage-ByteHrs`, `TimedStorage-SIA-ByteHrs`, ... */
+  usagetype: string;
+  volumeType: string;
+  storageClass: string;
+  /** One price per tier, `[beginRange GB, USD]`; listed in this order (not necessarily ascending). */
+  tiers: ReadonlyArray<[number, string]>;
+}
+
+const USAGE_PREFIX: Record<string, string> = { 'us-east-1': '', 'eu-central-1': 'EUC1-', 'eu-west-1': 'EU-', 'ap-northeast-3': 'APN3-' };
+
+/**
+ * An AmazonS3 `Storage` product as GetProducts answers it (attributes and tiered GB-Mo dimensions
+ * in the shape of a recorded us-east-1 S3 Standard document: `endRange` strings, "$0.023 per GB -
+ * first 50 TB / month of storage used" descriptions).
+ */
+export function s3StorageDocument(d: S3StorageDoc): string {
+  const s = sku();
+  const ranges = [...d.tiers].map(([begin]) => begin).sort((a, b) => a - b);
+  const dims: Record<string, unknown> = {};
+  d.tiers.forEach(([begin, usd], n) => {
+    const end = ranges[ranges.indexOf(begin) + 1];
+    const rate = `${s}.JRTCKXETXF.${['PGHJ3S3EYE', 'D42MF2PVJS', '7XBZGPTFQF'][n] ?? `R${n}`}`;
+    dims[rate] = {
+      unit: 'GB-Mo',
+      endRange: end === undefined ? 'Inf' : String(end),
+      description: `$${Number(usd)} per GB - ${begin === 0 ? (end === undefined ? 'storage used' : `first ${end / 1024} TB`) : `over ${begin / 1024} TB`} / month of storage used`,
+      appliesTo: [],
+      rateCode: rate,
+      beginRange: String(begin),
+      pricePerUnit: { USD: usd },
+    };
+  });
+  return JSON.stringify({
+    product: {
+      productFamily: 'Storage',
+      attributes: {
+        regionCode: d.regionCode,
+        servicecode: 'AmazonS3',
+        usagetype: `${USAGE_PREFIX[d.regionCode] ?? ''}${d.usagetype}`,
+        locationType: 'AWS Region',
+        availability: '99.99%',
+        storageClass: d.storageClass,
+        location: LOCATIONS[d.regionCode] ?? d.regionCode,
+        durability: '99.999999999%',
+        operation: '',
+        volumeType: d.volumeType,
+        servicename: 'Amazon Simple Storage Service',
+      },
+      sku: s,
+    },
+    serviceCode: 'AmazonS3',
+    terms: {
+      OnDemand: {
+        [`${s}.JRTCKXETXF`]: { priceDimensions: dims, sku: s, effectiveDate: '2026-11-01T00:00:00Z', offerTermCode: 'JRTCKXETXF', termAttributes: {} },
+      },
+    },
+    version: '20261125222118',
+    publicationDate: '2026-11-25T22:21:18Z',
+  });
+}

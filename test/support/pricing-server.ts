@@ -1,8 +1,8 @@
 /**
  * A small AWS Pricing API server for tests (moto has no pricing backend): 127.0.0.1, JSON 1.1
- * protocol, `X-Amz-Target: AWSPriceListService.GetProducts`. It filters the given PriceList
- * documents by the request's TERM_MATCH filters (on `productFamily` and product attributes),
- * pages them `pageSize` at a time with an opaque NextToken, records every request, and can answer
+ * protocol, `X-Amz-Target: AWSPriceListService.GetProducts`, service codes AmazonEC2 and AmazonS3.
+ * It filters the given PriceList documents by service code and the request's TERM_MATCH filters (on
+ * `productFamily` and product attributes), pages them `pageSize` at a time with an opaque NextToken, records every request, and can answer
  * AccessDeniedException instead.
  */
 import { createServer, type IncomingMessage } from 'node:http';
@@ -64,11 +64,11 @@ export async function startPricingServer(documents: ReadonlyArray<string>, optio
       error(400, 'UnknownOperationException', `unknown operation ${target}`);
       return;
     }
-    if (body.ServiceCode !== 'AmazonEC2') {
+    if (body.ServiceCode !== 'AmazonEC2' && body.ServiceCode !== 'AmazonS3') {
       error(400, 'InvalidParameterException', `unknown service code ${body.ServiceCode}`);
       return;
     }
-    const matched = documents.filter((d) => matches(d, body.Filters));
+    const matched = documents.filter((d) => (JSON.parse(d) as { serviceCode?: string }).serviceCode === body.ServiceCode && matches(d, body.Filters));
     const from = body.NextToken ? Number(Buffer.from(body.NextToken, 'base64url').toString('utf8').replace('offset:', '')) : 0;
     if (!Number.isInteger(from) || from < 0) {
       error(400, 'InvalidNextTokenException', 'the next token is not valid');

@@ -6,9 +6,11 @@ import { table } from '../format.ts';
 import type { ComputeServices } from '../../instances/compute-services.ts';
 import { duration, round4, usd } from '../../cost/money.ts';
 import { priceAgeText, priceAgeWarning, STALE_PRICE_DAYS } from '../../cost/price-age.ts';
+import type { StorageCostService } from '../../app/storage-cost.ts';
+import { storageJson, storageLines } from './storage-output.ts';
 
 const HELP = `Usage:
-  scopecloud cost [--refresh] [--refresh-prices] [--live-only] [--json]
+  scopecloud cost [--refresh] [--refresh-prices] [--refresh-storage] [--live-only] [--json]
 
 Live cost is computed here from a price table and instance uptimes: the table shipped with the
 app, or the one last fetched from the AWS Pricing API with --refresh-prices (it needs
@@ -16,6 +18,10 @@ pricing:GetProducts; when refused, the current table is kept and the reason show
 date and age are printed, with a warning once it is older than ${STALE_PRICE_DAYS} days. Actual spend comes
 from AWS Cost Explorer, cached: it is asked at most every 6 hours, or on --refresh (never more
 than once per 10 minutes; each request costs $0.01). --live-only skips Cost Explorer.
+Storage: the bytes under the destination's prefix per S3 storage class, from a paged listing
+(ListObjectsV2) cached for 6 hours, or listed now with --refresh-storage; priced per GB-month from
+the same table, with the rest of the month projected at the upload queue's verified bytes per day
+over the last 7 days (the formula is printed). A local archive is local disk: no S3 bill.
 Exit codes: 0 ok, 4 AWS error.`;
 
 export const costCommand: CliCommand = {
@@ -23,11 +29,23 @@ export const costCommand: CliCommand = {
   summary: 'live instance cost, month-to-date spend, month-end projection',
   help: HELP,
   async run(argv, io, services) {
-    return runCost(argv, io, async () => (await services()).compute());
+    return runCost(
+      argv,
+      io,
+      async () => (await services()).compute(),
+      async () => (await services()).storageCost(),
+    );
   },
 };
 
-export async function runCost(argv: string[], io: CliIo, compute: () => Promise<ComputeServices>): Promise<number> {
+/** `storage`: the storage bill's service; absent, no storage section (compute only). */
+export async function runCost(
+  argv: string[],
+  io: CliIo,
+  compute: () => Promise<ComputeServices>,
+  storage?: () => Promise<StorageCostService>,
+  now: () => number = Date.now,
+): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -35,6 +53,7 @@ export async function runCost(argv: string[], io: CliIo, compute: () => Promise<
       refresh: { type: 'boolean', default: false },
       'live-only': { type: 'boolean', default: false },
       'refresh-prices': { type: 'boolean', default: false },
+      'refresh-storage': { type: 'boolean', default: false },
     },
   });
   try {
@@ -47,6 +66,7 @@ export async function runCost(argv: string[], io: CliIo, compute: () => Promise<
         : { ok: false, code: refresh.code, message: refresh.message });
     if (refresh && !values.json) io.out(refresh.message);
     const sum = await s.cost.summary({ refresh: values.refresh, skipActual: values['live-only'] });
+    const stored = storage ? await (await storage()).read({ refresh: values['refresh-storage'] }) : null;
     if (values.json) {
       const { instances, ...rest } = sum;
       io.out(
@@ -54,6 +74,7 @@ export async function runCost(argv: string[], io: CliIo, compute: () => Promise<
           {
             ...rest,
             ...(priceRefresh ? { priceRefresh } : {}),
+            ...(stored ? { storage: storageJson(stored) } : {}),
             live: {
               ...sum.live,
               hourlyRate: round4(sum.live.hourlyRate),
@@ -109,6 +130,13 @@ export async function runCost(argv: string[], io: CliIo, compute: () => Promise<
     if (sum.actualError) io.out(`Cost Explorer unavailable: ${sum.actualError}`);
     if (sum.projectedMonthTotal !== null) io.out(`Projected month total if nothing changes: ${usd(sum.projectedMonthTotal)}.`);
     else io.out(`Projected rest of month from running instances and disks: ${usd(live.projectedRestOfMonth)}.`);
+    if (stored) {
+      const lines = storageLines(stored, now());
+      for (const l of lines.out) io.out(l);
+      for (const l of lines.err) io.err(l);
+      const rest = stored.bill?.billed ? stored.bill.projection.restOfMonth : null;
+      if (rest !== null && sum.projectedMonthTotal !== null) io.out(`Projected month total with storage: ${usd(sum.projectedMonthTotal + rest)}.`);
+    }
     const age = { asOf: sum.prices.retrieved, days: sum.prices.ageDays, stale: sum.prices.stale };
     io.out(`${capitalise(priceAgeText(age))}.`);
     const warning = priceAgeWarning(age);

@@ -6,7 +6,7 @@ import { runCost } from '../../../main/cli/commands/cost.ts';
 import { createMemoryStore } from '../../../main/cost/cache-store.ts';
 import { createPriceRefresher, REFRESHED_PRICES_KEY } from '../../../main/cost/price-refresh.ts';
 import { hourlyPrice, loadPriceTable, PriceMissingError, type PriceTable } from '../../../main/cost/price-table.ts';
-import { computeDocument, gp3Document, snapshotDocument } from '../../support/price-list-documents.ts';
+import { computeDocument, gp3Document, s3StorageDocument, snapshotDocument } from '../../support/price-list-documents.ts';
 import { startPricingServer, type PricingServer } from '../../support/pricing-server.ts';
 import { motoMissing, useMoto, type MotoServer } from '../../support/moto.ts';
 import { computeOn, fakeClock } from '../instances/fixture.ts';
@@ -40,6 +40,54 @@ const documents = [
   gp3Document('us-east-1', '0.0850000000'),
   snapshotDocument('us-east-1', 'EBS:SnapshotUsage', '0.0550000000'),
   snapshotDocument('us-east-1', 'EBS:SnapshotArchiveStorage', '0.0125000000'),
+  // S3 storage: Standard's tiers listed out of order (the first 50 TB is the price kept)
+  s3StorageDocument({
+    regionCode: 'us-east-1',
+    usagetype: 'TimedStorage-ByteHrs',
+    volumeType: 'Standard',
+    storageClass: 'General Purpose',
+    tiers: [
+      [512000, '0.0220000000'],
+      [0, '0.0240000000'],
+      [51200, '0.0230000000'],
+    ],
+  }),
+  s3StorageDocument({
+    regionCode: 'us-east-1',
+    usagetype: 'TimedStorage-SIA-ByteHrs',
+    volumeType: 'Standard - Infrequent Access',
+    storageClass: 'Infrequent Access',
+    tiers: [[0, '0.0130000000']],
+  }),
+  s3StorageDocument({
+    regionCode: 'us-east-1',
+    usagetype: 'TimedStorage-GDA-ByteHrs',
+    volumeType: 'Glacier Deep Archive',
+    storageClass: 'Archive',
+    tiers: [[0, '0.0010000000']],
+  }),
+  // decoys: Intelligent-Tiering's infrequent tier, Reduced Redundancy, another region's Standard
+  s3StorageDocument({
+    regionCode: 'us-east-1',
+    usagetype: 'TimedStorage-INT-IA-ByteHrs',
+    volumeType: 'Intelligent-Tiering Infrequent Access',
+    storageClass: 'Intelligent-Tiering',
+    tiers: [[0, '0.0125000000']],
+  }),
+  s3StorageDocument({
+    regionCode: 'us-east-1',
+    usagetype: 'TimedStorage-RRS-ByteHrs',
+    volumeType: 'Reduced Redundancy',
+    storageClass: 'Non-Critical Data',
+    tiers: [[0, '0.0240000000']],
+  }),
+  s3StorageDocument({
+    regionCode: 'eu-west-1',
+    usagetype: 'TimedStorage-ByteHrs',
+    volumeType: 'Standard',
+    storageClass: 'General Purpose',
+    tiers: [[0, '0.0250000000']],
+  }),
 ];
 
 const creds = { accessKeyId: 'AKIDPRICING', secretAccessKey: 'secret' };
@@ -63,7 +111,13 @@ describe('price refresh from the AWS Pricing API (a JSON 1.1 test server)', () =
     assert.equal(outcome.ok, true);
     if (!outcome.ok) return;
     const reqs = server.requests.slice(before);
-    assert.ok(reqs.every((r) => r.target === 'AWSPriceListService.GetProducts' && r.body.ServiceCode === 'AmazonEC2'));
+    assert.ok(reqs.every((r) => r.target === 'AWSPriceListService.GetProducts'));
+    const s3Reqs = reqs.filter((r) => r.body.ServiceCode === 'AmazonS3');
+    assert.deepEqual(
+      s3Reqs.map((r) => Object.fromEntries(r.body.Filters!.map((f) => [f.Field, f.Value]))),
+      [1, 2, 3, 4, 5].map(() => ({ productFamily: 'Storage', regionCode: 'us-east-1' })),
+      'one S3 query, paged one product at a time through the five us-east-1 storage products',
+    );
     const t3 = reqs.filter((r) => r.body.Filters?.some((f) => f.Field === 'instanceType' && f.Value === 't3.medium'));
     assert.deepEqual(Object.fromEntries(t3[0]!.body.Filters!.map((f) => [f.Field, f.Value])), {
       instanceType: 't3.medium',
@@ -88,6 +142,13 @@ describe('price refresh from the AWS Pricing API (a JSON 1.1 test server)', () =
     assert.equal(table.regions['us-east-1']!.hourly['g5.2xlarge'], shipped.regions['us-east-1']!.hourly['g5.2xlarge']);
     assert.equal(table.regions['us-east-1']!.ebsGp3PerGbMonth, 0.085);
     assert.equal(table.regions['us-east-1']!.snapshotPerGbMonth, 0.055, 'standard snapshots, not the archive tier');
+    assert.deepEqual(table.regions['us-east-1']!.s3PerGbMonth, {
+      ...shipped.regions['us-east-1']!.s3PerGbMonth,
+      STANDARD: 0.024,
+      STANDARD_IA: 0.013,
+      DEEP_ARCHIVE: 0.001,
+    });
+    assert.match(outcome.message, /, S3 storage \(3 classes\)\./);
     assert.deepEqual(table.regions['eu-west-1'], shipped.regions['eu-west-1'], 'other regions keep the shipped prices');
     assert.deepEqual(store.get(REFRESHED_PRICES_KEY), table);
     const reopened = createPriceRefresher({ pricing: null, store, clock: fakeClock(NOV28), region: 'us-east-1', shipped });
@@ -175,7 +236,7 @@ describe('refreshed prices in live cost and the CLI (moto for EC2)', { skip: req
     assert.equal(await runCost(['--refresh-prices', '--live-only'], io, async () => services), ExitCode.ok);
     assert.match(
       lines[0]!,
-      /^Prices refreshed from the AWS Pricing API for us-east-1 on \d{4}-\d{2}-\d{2}: 13 instance types, EBS gp3, snapshots\. No price in us-east-1 for g5\.2xlarge/,
+      /^Prices refreshed from the AWS Pricing API for us-east-1 on \d{4}-\d{2}-\d{2}: 13 instance types, EBS gp3, snapshots, S3 storage \(3 classes\)\. No price in us-east-1 for g5\.2xlarge/,
     );
     assert.match(
       lines[1]!,

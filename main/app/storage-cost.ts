@@ -1,0 +1,81 @@
+/**
+ * The storage bill for the current destination, as `scopecloud cost`, the Budget view and the
+ * tray show it: the bytes under the lab's prefix per storage class (cost/storage-usage.ts, cached
+ * on disk, listed at most every 6 hours unless asked), priced from the compute services' price
+ * table, with the month's projection at the upload queue's recent verified rate.
+ *
+ * `read()` never throws for a failed listing: `error` says why, and `bill` is null unless an
+ * earlier good listing is kept (then `usage.listedAt` says how old it is).
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Settings } from '../config/schema.ts';
+import type { KeyValueStore } from '../cost/cache-store.ts';
+import type { PriceTable } from '../cost/price-table.ts';
+import { priceTableLabel } from '../cost/price-refresh.ts';
+import { storageBill, type StorageBill } from '../cost/storage-bill.ts';
+import { createStorageUsageReader, STORAGE_USAGE_MAX_AGE_MS, type StorageTarget, type StorageUsage } from '../cost/storage-usage.ts';
+import { RATE_WINDOW_DAYS, type AcquisitionRate } from '../acquisition/acquisition-rate.ts';
+import { type Clock } from '../common/time.ts';
+
+export interface StorageCost {
+  usage: StorageUsage | null;
+  fromCache: boolean;
+  error: string | null;
+  bill: StorageBill | null;
+  rate: AcquisitionRate;
+  region: string;
+  /** "shipped table of <date>" or "AWS Pricing API, fetched <date>". */
+  pricesLabel: string;
+  /** When a plain read lists again (the cache's age limit); null without a listing. */
+  nextListingAt: number | null;
+}
+
+export interface StorageCostService {
+  read(options?: { refresh?: boolean }): Promise<StorageCost>;
+}
+
+export function createStorageCost(deps: {
+  settings: () => Settings;
+  /** The S3 destination's client, price table and region; null for a local archive. */
+  aws: (settings: Settings) => { s3: Pick<S3Client, 'send'>; prices: PriceTable; region: string } | null;
+  /** Prices for a local archive's view (no bill is computed from them). */
+  localPrices: () => PriceTable;
+  /** The upload queue's recent verified bytes per day (queue status); undefined when unknown. */
+  rate: () => Promise<AcquisitionRate | undefined>;
+  store: KeyValueStore;
+  clock: Clock;
+  maxAgeMs?: number;
+}): StorageCostService {
+  const maxAge = deps.maxAgeMs ?? STORAGE_USAGE_MAX_AGE_MS;
+  return {
+    async read(options = {}) {
+      const settings = deps.settings();
+      const aws = settings.target.kind === 's3' ? deps.aws(settings) : null;
+      const target: StorageTarget =
+        settings.target.kind === 's3' && aws
+          ? { kind: 's3', s3: aws.s3, bucket: settings.target.bucket, prefix: settings.target.prefix }
+          : { kind: 'local', dir: settings.target.kind === 'local' ? settings.target.path : '' };
+      const reader = createStorageUsageReader({ target, store: deps.store, clock: deps.clock, maxAgeMs: maxAge });
+      const [answer, rate] = await Promise.all([
+        reader.read(options),
+        deps.rate().then(
+          (r) => r ?? { bytesPerDay: 0, verifiedBytes: 0, windowDays: RATE_WINDOW_DAYS },
+          () => ({ bytesPerDay: 0, verifiedBytes: 0, windowDays: RATE_WINDOW_DAYS }),
+        ),
+      ]);
+      const prices = aws?.prices ?? deps.localPrices();
+      const region = aws?.region ?? '';
+      const bill = answer.usage
+        ? storageBill({ usage: answer.usage, prices, region, bytesPerDay: rate.bytesPerDay, rateWindowDays: rate.windowDays, now: deps.clock.now() })
+        : null;
+      return {
+        ...answer,
+        bill,
+        rate,
+        region,
+        pricesLabel: priceTableLabel(prices),
+        nextListingAt: answer.usage ? answer.usage.listedAt + maxAge : null,
+      };
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/** `scopecloud cost`'s storage section: the bytes per storage class, their bill and the projection. */
+import { table } from '../format.ts';
+import { duration, round4, usd } from '../../cost/money.ts';
+import { gbText } from '../../cost/storage-bill.ts';
+import type { StorageCost } from '../../app/storage-cost.ts';
+
+/** Human lines; `now` ages the listing. */
+export function storageLines(c: StorageCost, now: number): { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  if (c.error) err.push(`Storage: ${c.error}`);
+  const u = c.usage;
+  const bill = c.bill;
+  if (!u || !bill) {
+    if (!c.error) out.push('Storage: nothing listed yet.');
+    return { out, err };
+  }
+  const when = `${c.fromCache ? `listed ${duration(now - u.listedAt)} ago` : 'just listed'}${c.error ? ', the last good listing' : ''}`;
+  if (!bill.billed) {
+    out.push(`Storage (${u.location}, local disk, no S3 bill; ${when}): ${gbText(u.totalBytes)} in ${u.totalObjects} file${u.totalObjects === 1 ? '' : 's'}.`);
+    out.push(`  ${bill.projection.formula}.`);
+    return { out, err };
+  }
+  out.push(`Storage (${u.location}, ${when} by ListObjectsV2; prices: ${c.pricesLabel}, ${c.region}): ${usd(bill.monthly)}/month.`);
+  if (bill.lines.length) {
+    for (const l of table(
+      ['CLASS', 'OBJECTS', 'SIZE', '$/GB-MONTH', '$/MONTH'],
+      bill.lines.map((l) => [
+        l.storageClass,
+        String(l.objects),
+        gbText(l.bytes),
+        l.perGbMonth === null ? '?' : `$${l.perGbMonth}`,
+        l.monthly === null ? '?' : usd(l.monthly),
+      ]),
+    ))
+      out.push(`  ${l}`);
+  } else out.push('  No objects under the prefix.');
+  if (bill.unpriced.length) out.push(`Not in the price table (cost unknown): ${bill.unpriced.join(', ')}`);
+  const p = bill.projection;
+  out.push(`Storage for the rest of the month: ${usd(p.restOfMonth)} (${usd(p.monthlyAtMonthEnd)}/month by month end).`);
+  out.push(`  ${p.formula}.`);
+  return { out, err };
+}
+
+export function storageJson(c: StorageCost): unknown {
+  const bill = c.bill;
+  return {
+    location: c.usage?.location ?? null,
+    method: c.usage?.method ?? null,
+    listedAt: c.usage?.listedAt ?? null,
+    fromCache: c.fromCache,
+    nextListingAt: c.nextListingAt,
+    error: c.error,
+    region: c.region,
+    prices: c.pricesLabel,
+    rate: c.rate,
+    bill: bill && {
+      billed: bill.billed,
+      totalBytes: bill.totalBytes,
+      monthly: round4(bill.monthly),
+      unpriced: bill.unpriced,
+      classes: bill.lines.map((l) => ({ ...l, monthly: l.monthly === null ? null : round4(l.monthly) })),
+      projection: {
+        ...bill.projection,
+        restOfMonthStored: round4(bill.projection.restOfMonthStored),
+        restOfMonthAdded: round4(bill.projection.restOfMonthAdded),
+        restOfMonth: round4(bill.projection.restOfMonth),
+        monthlyAtMonthEnd: round4(bill.projection.monthlyAtMonthEnd),
+      },
+    },
+  };
+}

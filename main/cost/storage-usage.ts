@@ -1,0 +1,190 @@
+/**
+ * What the lab stores, per storage class, for the storage bill: the bytes under the destination's
+ * key prefix (S3) or in the local archive folder.
+ *
+ * Contracts:
+ * - S3: one paged ListObjectsV2 under `<prefix>/` (every page, 1000 keys each), summing `Size` by
+ *   `StorageClass` (absent means STANDARD). It is exact for a prefix; S3's daily BucketSizeBytes
+ *   metric in CloudWatch counts the whole bucket, so it is not used for the bill.
+ * - The answer is cached in the injected store with the time it was taken: `read()` answers from
+ *   the cache while it is younger than `maxAgeMs` (default 6 h) and lists only when it is older or
+ *   missing; `read({ refresh: true })` lists now. Nothing here lists on a timer.
+ * - A listing that fails is an error naming the location and the permission it needs (or the
+ *   cause), never zero bytes; the last good answer, if any, is kept and returned beside it.
+ * - Local archive: the bytes of the files under the folder, counted as STANDARD-equivalent; there
+ *   is no S3 bill for them.
+ */
+import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { awsFailure, isCredentialFailure } from '../common/aws-errors.ts';
+import { type Clock } from '../common/time.ts';
+import type { KeyValueStore } from './cache-store.ts';
+
+export interface StorageClassBytes {
+  /** S3's name for the class (STANDARD, STANDARD_IA, ...); STANDARD for a local archive. */
+  storageClass: string;
+  bytes: number;
+  objects: number;
+}
+
+export interface StorageUsage {
+  kind: 's3' | 'local';
+  /** `s3://bucket/prefix/` or the archive folder. */
+  location: string;
+  /** How the bytes were counted. */
+  method: 'list-objects-v2' | 'local-disk';
+  /** Epoch ms of the listing. */
+  listedAt: number;
+  /** Largest first. */
+  byClass: StorageClassBytes[];
+  totalBytes: number;
+  totalObjects: number;
+}
+
+export interface StorageUsageAnswer {
+  /** The listing (fresh or cached); null when there has never been a good one. */
+  usage: StorageUsage | null;
+  fromCache: boolean;
+  /** Why the listing asked for failed; `usage` is then the last good one (or null). */
+  error: string | null;
+}
+
+export interface StorageUsageReader {
+  read(options?: { refresh?: boolean }): Promise<StorageUsageAnswer>;
+  /** The cached listing, without listing. */
+  peek(): StorageUsage | null;
+}
+
+export type StorageTarget =
+  /** `pageSize`: keys per ListObjectsV2 page (default S3's 1000). */
+  { kind: 's3'; s3: Pick<S3Client, 'send'>; bucket: string; prefix: string; pageSize?: number } | { kind: 'local'; dir: string };
+
+export const STORAGE_USAGE_MAX_AGE_MS = 6 * 3_600_000;
+
+export class StorageListingError extends Error {
+  readonly code = 'STORAGE_LISTING';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StorageListingError';
+  }
+}
+
+function locationOf(t: StorageTarget): string {
+  return t.kind === 's3' ? `s3://${t.bucket}/${keyPrefix(t.prefix)}` : t.dir;
+}
+
+/** `raw/` for `raw`, `raw/`, `/raw/`; '' for the whole bucket. */
+function keyPrefix(prefix: string): string {
+  const p = prefix.replace(/^\/+|\/+$/g, '');
+  return p ? `${p}/` : '';
+}
+
+/** Bytes and objects per class from listed objects; a missing class is STANDARD. Pure. */
+export function sumByClass(objects: Iterable<{ Size?: number; StorageClass?: string }>): StorageClassBytes[] {
+  const by = new Map<string, StorageClassBytes>();
+  for (const o of objects) {
+    const cls = o.StorageClass || 'STANDARD';
+    const entry = by.get(cls) ?? { storageClass: cls, bytes: 0, objects: 0 };
+    entry.bytes += o.Size ?? 0;
+    entry.objects += 1;
+    by.set(cls, entry);
+  }
+  return [...by.values()].sort((a, b) => b.bytes - a.bytes || a.storageClass.localeCompare(b.storageClass));
+}
+
+async function listS3(t: Extract<StorageTarget, { kind: 's3' }>): Promise<StorageClassBytes[]> {
+  const by = new Map<string, StorageClassBytes>();
+  let token: string | undefined;
+  do {
+    let page: ListObjectsV2CommandOutput;
+    try {
+      page = await t.s3.send(
+        new ListObjectsV2Command({ Bucket: t.bucket, Prefix: keyPrefix(t.prefix) || undefined, ContinuationToken: token, MaxKeys: t.pageSize }),
+      );
+    } catch (e) {
+      throw listingError(e, locationOf(t));
+    }
+    for (const c of sumByClass(page.Contents ?? [])) {
+      const entry = by.get(c.storageClass) ?? { storageClass: c.storageClass, bytes: 0, objects: 0 };
+      entry.bytes += c.bytes;
+      entry.objects += c.objects;
+      by.set(c.storageClass, entry);
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return [...by.values()].sort((a, b) => b.bytes - a.bytes || a.storageClass.localeCompare(b.storageClass));
+}
+
+function listingError(e: unknown, location: string): StorageListingError {
+  const name = (e as { name?: string })?.name ?? 'Error';
+  const kind = awsFailure(e);
+  const why =
+    kind === 'access-denied'
+      ? `your AWS identity may not list it (${name}; it needs s3:ListBucket on the bucket)`
+      : isCredentialFailure(kind)
+        ? `AWS credentials are missing, invalid or expired (${name})`
+        : `${name}: ${((e as Error)?.message ?? String(e)).split('\n')[0]}`;
+  return new StorageListingError(`Could not list ${location}: ${why}. The storage bill is unknown (not zero).`, { cause: e });
+}
+
+async function walkLocal(dir: string): Promise<StorageClassBytes[]> {
+  let bytes = 0;
+  let objects = 0;
+  const visit = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) await visit(path);
+      else if (entry.isFile()) {
+        bytes += (await stat(path)).size;
+        objects += 1;
+      }
+    }
+  };
+  try {
+    await visit(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && dir) return [];
+    throw new StorageListingError(`Could not read the archive folder ${dir}: ${(e as Error).message}`, { cause: e });
+  }
+  return objects ? [{ storageClass: 'STANDARD', bytes, objects }] : [];
+}
+
+function cacheKey(t: StorageTarget): string {
+  return `storage/usage/${locationOf(t)}`;
+}
+
+export function createStorageUsageReader(deps: { target: StorageTarget; store: KeyValueStore; clock: Clock; maxAgeMs?: number }): StorageUsageReader {
+  const maxAge = deps.maxAgeMs ?? STORAGE_USAGE_MAX_AGE_MS;
+  const key = cacheKey(deps.target);
+  const peek = (): StorageUsage | null => {
+    const u = deps.store.get(key) as StorageUsage | undefined;
+    return u && Array.isArray(u.byClass) && typeof u.listedAt === 'number' ? u : null;
+  };
+  return {
+    peek,
+    async read(options = {}) {
+      const cached = peek();
+      if (cached && !options.refresh && deps.clock.now() - cached.listedAt < maxAge) return { usage: cached, fromCache: true, error: null };
+      const t = deps.target;
+      let byClass: StorageClassBytes[];
+      try {
+        byClass = t.kind === 's3' ? await listS3(t) : await walkLocal(t.dir);
+      } catch (e) {
+        const message = e instanceof StorageListingError ? e.message : `Could not list ${locationOf(t)}: ${(e as Error).message}`;
+        return { usage: cached, fromCache: cached !== null, error: message };
+      }
+      const usage: StorageUsage = {
+        kind: t.kind,
+        location: locationOf(t),
+        method: t.kind === 's3' ? 'list-objects-v2' : 'local-disk',
+        listedAt: deps.clock.now(),
+        byClass,
+        totalBytes: byClass.reduce((n, c) => n + c.bytes, 0),
+        totalObjects: byClass.reduce((n, c) => n + c.objects, 0),
+      };
+      deps.store.set(key, usage);
+      return { usage, fromCache: false, error: null };
+    },
+  };
+}
