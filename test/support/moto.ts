@@ -8,6 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach } from 'node:test';
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -82,11 +83,35 @@ async function waitReady(endpoint: string, child: ChildProcess, deadlineMs: numb
   throw new MotoUnavailableError(`moto_server did not answer on ${endpoint} within ${deadlineMs} ms`);
 }
 
-export async function startMoto(options: { region?: string; readyTimeoutMs?: number } = {}): Promise<MotoServer> {
+/**
+ * `extended`: start moto through test/support/moto_extended.py, which adds the Budgets actions,
+ * UpdateBudget and Cost Explorer's cost allocation tag calls that moto 5.2 lacks (same wire
+ * protocol, state on moto's backends). It runs on python3 from PATH
+ * (`motoExtendedMissing()` checks it can import moto).
+ */
+export interface MotoOptions {
+  region?: string;
+  readyTimeoutMs?: number;
+  extended?: boolean;
+}
+
+let extendedRunnable: boolean | undefined;
+
+/** Why the extended moto cannot run (python3 on PATH must import moto's server), or false. */
+export function motoExtendedMissing(): Missing {
+  extendedRunnable ??= spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0;
+  return extendedRunnable ? motoMissing() : 'python3 on PATH cannot import moto.server (pip install "moto[server]" for that python3)';
+}
+
+export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
   if (!motoInstalled()) throw new MotoUnavailableError(motoMissing() || 'moto_server not installed');
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const address = ['-H', '127.0.0.1', '-p', String(port)];
+  const [command, args] = options.extended
+    ? ['python3', [fileURLToPath(new URL('./moto_extended.py', import.meta.url)), ...address]]
+    : ['moto_server', address];
+  const child = spawn(command, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
   });
@@ -132,10 +157,10 @@ export async function startMoto(options: { region?: string; readyTimeoutMs?: num
  * Suite hooks: one moto started before the suite, reset before each test (then `onReset`, e.g. to
  * seed data), stopped after. `bind` receives the server once it runs.
  */
-export function useMoto(bind: (server: MotoServer) => void, onReset?: (server: MotoServer) => Promise<void>): void {
+export function useMoto(bind: (server: MotoServer) => void, onReset?: (server: MotoServer) => Promise<void>, options: MotoOptions = {}): void {
   let server: MotoServer | undefined;
   before(async () => {
-    server = await startMoto();
+    server = await startMoto(options);
     bind(server);
   });
   after(async () => {
