@@ -45,6 +45,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { ListCostAllocationTagsCommand, UpdateCostAllocationTagsStatusCommand, type CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../aws/clients.ts';
 import { ComputeError, fromAwsError } from '../aws/errors.ts';
 import { TAG } from '../aws/ec2-instance.ts';
 import { awsFailure } from '../common/aws-errors.ts';
@@ -61,6 +62,7 @@ import {
   type SetupPart,
   type SetupPlan,
 } from './budget-setup-plan.ts';
+import { accountIdFromSts } from './budgets.ts';
 import { actionRolePolicy, budgetsTrustPolicy, denyEc2StartPolicy } from './budget-setup-policies.ts';
 
 export interface BudgetSetupDeps {
@@ -459,4 +461,9 @@ export function budgetSetup(deps: BudgetSetupDeps): BudgetSetup {
     },
     owners: () => ownersFromInstances(deps),
   };
+}
+
+/** The set-up over the process's AWS clients (the account id asked once from STS). */
+export function budgetSetupOf(clients: Pick<AwsClients, 'budgets' | 'iam' | 'costExplorer' | 'ec2' | 'sts'>): BudgetSetup {
+  return budgetSetup({ ...clients, accountId: accountIdFromSts(clients.sts) });
 }

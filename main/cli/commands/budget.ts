@@ -5,20 +5,29 @@ import { toCliError } from '../errors.ts';
 import { table } from '../format.ts';
 import type { ComputeServices } from '../../instances/compute-services.ts';
 import { usd } from '../../cost/money.ts';
+import { budgetSetupOf } from '../../budget/budget-setup-aws.ts';
+import { runBudgetSetup, SETUP_HELP } from './budget-setup.ts';
 
 const HELP = `Usage:
   scopecloud budget [--name <budget>] [--json]   AWS Budgets: limit, actual, forecast, thresholds crossed
   scopecloud budget overrides [--json]           budget-guard overrides, newest first: every workstation's
                                                  (the log in the destination bucket), or only this
                                                  machine's when the destination is a local archive
+${SETUP_HELP}
 
 Exit codes: 0 ok, 2 usage or no such budget, 4 AWS error (credentials, access).`;
 
 export const budgetCommand: CliCommand = {
   name: 'budget',
-  summary: 'AWS Budgets: limits, spend, thresholds; budget overrides',
+  summary: 'AWS Budgets: limits, spend, thresholds; budget overrides; set-up',
   help: HELP,
   async run(argv, io, services) {
+    if (argv[0] === 'setup') {
+      return runBudgetSetup(argv.slice(1), io, async () => {
+        const c = await services();
+        return { setup: budgetSetupOf(c.aws()), monthlyUsd: c.settings.get().budget.monthlyLimitUsd };
+      });
+    }
     return runBudget(argv, io, async () => (await services()).compute());
   },
 };

@@ -10,6 +10,7 @@ import {
 } from '../../../main/budget/budget-setup-plan.ts';
 import { ComputeError } from '../../../main/aws/errors.ts';
 import { actionRolePolicy, budgetsTrustPolicy, denyEc2StartPolicy } from '../../../main/budget/budget-setup-policies.ts';
+import { setupError } from '../../../main/budget/budget-setup-aws.ts';
 
 const NOTHING: ExistingSetup = { budgets: [], actions: [], policyArn: null, roleArn: null, ownerTagActive: false, otherActionBudgets: 0 };
 const FULL: BudgetSetupRequest = {
@@ -159,5 +160,14 @@ describe('budget action policies', () => {
     );
     for (const s of role.Statement) assert.deepEqual(s.Condition, { ArnEquals: { 'iam:PolicyARN': 'arn:aws:iam::111122223333:policy/deny' } });
     assert.ok(role.Statement.flatMap((s) => s.Action).every((a) => /^iam:(Attach|Detach)(User|Role)Policy$/.test(a)));
+  });
+});
+
+describe('budget set-up errors', () => {
+  it('access denied says who must allow what, including billing access for IAM users', () => {
+    const e = setupError(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }), 'list AWS Budgets');
+    assert.equal(e.code, 'ACCESS_DENIED');
+    assert.match(e.message, /^list AWS Budgets: AWS refused/);
+    assert.match(e.message, /IAM user and role access to Billing information/);
   });
 });
