@@ -4,8 +4,10 @@
  * its verified manifest and its record; the upload journal holds every file as verified (one
  * compacted snapshot, as after months of running).
  *
- * Each size runs in a child process (`--child`), which starts the service (real watcher, engine and
- * local archive target) and reports:
+ * Each size starts twice, each time in a child process (`--child`) running the service (real
+ * watcher, engine and local archive target). The first start is the one after an update from a
+ * version without the record of archived sessions: every session is scanned, closes, and is
+ * recorded as archived (it waits for that record). The second is the restart measured; it reports:
  * - start → watching: wall time from spawning the child until `startAcquisition` resolved (the
  *   initial scan has seen every file); start → settled: until every file is complete again, every
  *   session has closed and the queue is idle (what a restart does before it can be idle);
@@ -49,10 +51,12 @@ interface ChildReport {
   sessionsClosed: number;
   filesComplete: number;
   manifestsQueued: number;
+  archivedSessions: number;
 }
 interface Row {
   files: number;
   sessions: number;
+  firstStartToWatchingS: number;
   startToWatchingS: number;
   startToSettledS: number;
   cpuToWatchingS: number;
@@ -86,6 +90,23 @@ function settingsFor(acqRoot: string, archive: string) {
 
 const vmHwmMB = async () => Number(/VmHWM:\s+(\d+) kB/.exec(await readFile('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
 
+/** Sessions recorded as archived in the state of `dir`. */
+async function archivedRecorded(dir: string): Promise<number> {
+  let text = '';
+  try {
+    text = await readFile(join(dir, 'state', 'manifests', 'archived-sessions.jsonl'), 'utf8');
+  } catch {
+    return 0;
+  }
+  const live = new Set<string>();
+  for (const line of text.split('\n').filter(Boolean)) {
+    const l = JSON.parse(line) as { dir: string; forget?: true };
+    if (l.forget) live.delete(l.dir);
+    else live.add(l.dir);
+  }
+  return live.size;
+}
+
 async function child(dir: string): Promise<void> {
   const { startAcquisition } = await import('../main/acquisition/acquisition-service.ts');
   const acqRoot = join(dir, 'acq', 'scope');
@@ -107,14 +128,17 @@ async function child(dir: string): Promise<void> {
   const cpuAtWatchingS = cpuS();
   const rssAtWatchingMB = await vmHwmMB();
   process.stdout.write('watching\n');
+  // settled: every file complete or in an archived folder confirmed unchanged, every session closed or archived
   for (;;) {
-    const pending = acq.watcher!.status().roots.reduce((n, r) => n + r.pending, 0);
-    const closed = acq.sessions!.list().filter((s) => s.closed).length;
+    const watch = acq.watcher!.status();
+    const pending = watch.roots.reduce((n, r) => n + r.pending, 0);
+    const closed = acq.sessions!.list().filter((s) => s.closed).length + (watch.archived?.folders ?? 0);
     const c = acq.engine.status().counts;
-    if (pending === 0 && closed === sessions && c.queued + c.uploading + c.growing === 0) break;
+    if (pending === 0 && closed === sessions && (watch.archived?.unconfirmed ?? 0) === 0 && c.queued + c.uploading + c.growing === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const settledMs = performance.now();
+  const archived = acq.watcher!.status().archived;
   const io = await readFile('/proc/self/io', 'utf8');
   const report: ChildReport = {
     watchingMs,
@@ -124,10 +148,13 @@ async function child(dir: string): Promise<void> {
     rssAtWatchingMB,
     peakRssMB: await vmHwmMB(),
     rcharMB: Number(/rchar:\s+(\d+)/.exec(io)?.[1] ?? 0) / 1e6,
-    sessionsClosed: acq.sessions!.list().filter((s) => s.closed).length,
-    filesComplete: acq.watcher!.status().roots.reduce((n, r) => n + r.complete, 0),
+    sessionsClosed: acq.sessions!.list().filter((s) => s.closed).length + (archived?.folders ?? 0),
+    filesComplete: acq.watcher!.status().roots.reduce((n, r) => n + r.complete, 0) + (archived?.files ?? 0),
     manifestsQueued: acq.engine.status().counts.verified,
+    archivedSessions: archived?.folders ?? 0,
   };
+  // the first start: until every session is recorded as archived (their folders must be MIN_AGE_MS old first)
+  for (let waited = 0; (await archivedRecorded(dir)) < sessions && waited < 60_000; waited += 200) await new Promise((r) => setTimeout(r, 200));
   await acq.stop();
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
@@ -228,9 +255,13 @@ async function buildHistory(dir: string, n: number): Promise<number> {
   await snapshot.close();
   await writeFile(join(state, 'queue', 'journal.1.jsonl'), '');
   await writeFile(join(dir, 'sessions'), String(sessions));
-  // every acquisition file (markers too) reads as unread from here on
-  await promisify(execFile)('find', [join(dir, 'acq'), '-type', 'f', '-exec', 'touch', '-a', '-d', `@${FORGOTTEN_S}`, '{}', '+']);
+  await forgetReads(dir);
   return sessions;
+}
+
+/** Every acquisition file (markers too) reads as unread from here on. */
+async function forgetReads(dir: string): Promise<void> {
+  await promisify(execFile)('find', [join(dir, 'acq'), '-type', 'f', '-exec', 'touch', '-a', '-d', `@${FORGOTTEN_S}`, '{}', '+']);
 }
 
 /** Sizes of the acquisition files read since buildHistory. */
@@ -288,12 +319,17 @@ async function main(): Promise<void> {
     const t = performance.now();
     const sessions = await buildHistory(dir, n);
     process.stderr.write(`history of ${n} files in ${sessions} sessions built in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+    const first = await runChild(dir);
+    const recorded = await archivedRecorded(dir);
+    process.stderr.write(`first start: watching after ${first.watchingS.toFixed(2)} s; ${recorded} of ${sessions} sessions recorded as archived\n`);
+    await forgetReads(dir);
     const { watchingS, report } = await runChild(dir);
     const reads = await readsIn(dir, n);
     if (report.sessionsClosed !== sessions || report.filesComplete !== n) throw new Error(`the restart did not settle as expected: ${JSON.stringify(report)}`);
     rows.push({
       files: n,
       sessions,
+      firstStartToWatchingS: first.watchingS,
       startToWatchingS: watchingS,
       startToSettledS: watchingS + (report.settledMs - report.watchingMs) / 1000,
       cpuToWatchingS: report.cpuAtWatchingS,
@@ -307,12 +343,15 @@ async function main(): Promise<void> {
   }
   if (rows.length >= 2) {
     const [a, b] = rows.slice(-2);
-    const at = (k: 'startToWatchingS' | 'startToSettledS' | 'cpuToWatchingS' | 'cpuToSettledS' | 'peakRssMB' | 'rcharMB', n: number) =>
-      b[k] + ((b[k] - a[k]) / (b.files - a.files)) * (n - b.files);
+    const at = (
+      k: 'firstStartToWatchingS' | 'startToWatchingS' | 'startToSettledS' | 'cpuToWatchingS' | 'cpuToSettledS' | 'peakRssMB' | 'rcharMB',
+      n: number,
+    ) => b[k] + ((b[k] - a[k]) / (b.files - a.files)) * (n - b.files);
     const n = 1_000_000;
     rows.push({
       files: n,
       sessions: n / FILES_PER_SESSION,
+      firstStartToWatchingS: at('firstStartToWatchingS', n),
       startToWatchingS: at('startToWatchingS', n),
       startToSettledS: at('startToSettledS', n),
       cpuToWatchingS: at('cpuToWatchingS', n),
@@ -325,12 +364,13 @@ async function main(): Promise<void> {
     });
   }
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(14) : c.padStart(14))).join('');
-  console.log(line(['files', 'sessions', 'to watching', 'to settled', 'CPU watching', 'CPU settled', 'peak RSS', 'acq. read', 'rchar']));
+  console.log(line(['files', 'sessions', '1st start', 'to watching', 'to settled', 'CPU watching', 'CPU settled', 'peak RSS', 'acq. read', 'rchar']));
   for (const r of rows) {
     console.log(
       line([
         `${r.files.toLocaleString('en')}${r.extrapolated ? ' (extrap.)' : ''}`,
         String(r.sessions),
+        `${r.firstStartToWatchingS.toFixed(2)} s`,
         `${r.startToWatchingS.toFixed(2)} s`,
         `${r.startToSettledS.toFixed(2)} s`,
         `${r.cpuToWatchingS.toFixed(2)} s`,
@@ -358,6 +398,8 @@ async function main(): Promise<void> {
       stableMs: STABLE_MS,
       target: 'local archive',
       journal: 'one compacted snapshot of every verified file',
+      firstStart: 'after an update from a version without the record of archived sessions (every session scanned once)',
+      restart: 'every session recorded as archived; to settled includes confirming each recorded file unchanged by stat',
     },
     goal: { at100kFiles: { startToWatchingS: 5, peakRssMB: 300, acquisitionBytesRead: 0 } },
     rows,

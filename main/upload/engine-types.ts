@@ -115,6 +115,8 @@ export interface UploadEngine {
   status(): EngineStatus;
   get(id: string): ItemSnapshot | undefined;
   list(filter?: { state?: UploadItem['state'] }): ItemSnapshot[];
+  /** Whether the latest item of `path` (absolute) is verified with exactly this size and mtime. */
+  verifiedAs(path: string, size: number, mtimeMs: number): boolean;
   subscribe(listener: (event: UploadEvent) => void): () => void;
   /** Resolves when nothing is queued or in flight (failed and growing items may remain). */
   drain(): Promise<void>;

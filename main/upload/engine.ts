@@ -298,6 +298,12 @@ class Engine implements UploadEngine {
     return out;
   }
 
+  verifiedAs(path: string, size: number, mtimeMs: number): boolean {
+    const id = this.#byPath.get(path);
+    const item = id === undefined ? undefined : this.#items.get(id);
+    return item !== undefined && item.state === 'verified' && item.size === size && item.mtimeMs === mtimeMs;
+  }
+
   subscribe(listener: (event: UploadEvent) => void): () => void {
     return this.#items.subscribe(listener);
   }

@@ -22,6 +22,11 @@
  *
  * If two roots nest, a file belongs to the deepest root containing it.
  *
+ * With `deps.archived`, the immediate subfolders of a root that were archived and did not change
+ * since are left unlisted and untracked (watcher-archived.ts): a restart over months of sessions
+ * costs a stat of each such folder, not of each file. An fs event below one, or a recorded file
+ * found changed by the background confirmation, brings it back to being watched file by file.
+ *
  * Each root is checked every `folderCheckIntervalMs`, and at once when a scan cannot read it or a
  * file in it cannot be stat'ed (folder-health.ts). A root that is missing or unreadable is not
  * watched: its event source is closed and its tracked files are kept as last seen (a drive that
@@ -47,6 +52,7 @@ import type { WatcherContext } from './watcher-context.ts';
 import { WatchedFiles } from './watcher-files.ts';
 import { RootMonitor } from './watcher-roots.ts';
 import { FolderScans } from './watcher-scans.ts';
+import { DormantFolders } from './watcher-archived.ts';
 import {
   type WatchClock,
   type FileRef,
@@ -82,6 +88,7 @@ export class FolderWatcher {
   private readonly watched: WatchedFiles;
   private readonly scans: FolderScans;
   private readonly rootMonitor: RootMonitor;
+  private readonly dormant: DormantFolders | undefined;
 
   private running = false;
   private checkTimer: unknown;
@@ -122,7 +129,9 @@ export class FolderWatcher {
       probe: deps.probe ?? defaultOpenWriterProbe(),
       inNewFolder: (path, now) => this.scans.inNewFolder(path, now),
     });
-    this.scans = new FolderScans({ ...context, files: this.watched });
+    const archived = deps.archived;
+    this.dormant = archived && new DormantFolders({ ...context, archived, scan: (dir) => this.scans.scanDirectory(dir, new Set()) });
+    this.scans = new FolderScans({ ...context, files: this.watched, ...(this.dormant ? { dormant: this.dormant } : {}) });
     this.rootMonitor = new RootMonitor({
       ...context,
       mode: this.mode,
@@ -163,7 +172,7 @@ export class FolderWatcher {
     this.clock.clearTimeout(this.healthTimer);
     this.scans.stop();
     await this.rootMonitor.close();
-    await Promise.allSettled([this.checking, this.scans.current, ...this.inflight.values()]);
+    await Promise.allSettled([this.checking, this.scans.current, this.dormant?.current, ...this.inflight.values()]);
   }
 
   /** Whether `root` (a watched folder) is there and readable, as last checked. */
@@ -194,6 +203,7 @@ export class FolderWatcher {
     const status: WatchStatus = { running: this.running, mode: this.mode, roots: [...perRoot.values()] };
     const lastScanAt = this.scans.lastScanAt;
     if (lastScanAt !== undefined) status.lastScanAt = lastScanAt;
+    if (this.dormant) status.archived = this.dormant.status();
     return status;
   }
 
@@ -244,6 +254,8 @@ export class FolderWatcher {
   private onSourceEvent(name: string, path: string): void {
     if (!this.running) return;
     const absolute = resolve(path);
+    const dormant = this.dormant?.holding(absolute);
+    if (dormant !== undefined) return this.dormant!.wake(dormant);
     if (name === 'unlinkDir' && this.roots.includes(absolute)) this.track(this.rootMonitor.check(absolute));
     if (name === 'unlinkDir') {
       const prefix = absolute + sep;

@@ -79,11 +79,40 @@ export interface WatchOptions {
   folderCheckIntervalMs?: number;
 }
 
+/** A session folder (an immediate subfolder of a watched root) whose files were all archived as they are now. */
+export interface ArchivedFolder {
+  /** Every folder in it, itself included, absolute, with the mtimeMs it had when it was archived. */
+  dirs: Readonly<Record<string, number>>;
+  /** How many files it holds. */
+  files: number;
+}
+
+/** An archived file as recorded: posix path relative to its session folder, size and mtime. */
+export interface ArchivedFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * What the watcher is told about archived session folders (watcher-archived.ts says what it does
+ * with them; acquisition/archived-sessions.ts keeps them).
+ */
+export interface ArchivedFolders {
+  get(dir: string): ArchivedFolder | undefined;
+  /** Its files as archived; undefined when that is no longer known (the folder is then scanned). */
+  files(dir: string): Promise<readonly ArchivedFile[] | undefined>;
+  /** Something in `dir` changed, or may have: it is not archived any more (until it is archived again). */
+  forget(dir: string): void;
+}
+
 export interface WatchDeps {
   fs?: WatchFs;
   clock?: WatchClock;
   probe?: OpenWriterProbe;
   eventSource?: EventSourceFactory;
+  /** Archived session folders: scans leave them unlisted while they are unchanged. */
+  archived?: ArchivedFolders;
 }
 
 export interface FileRef {
@@ -141,4 +170,9 @@ export interface WatchStatus {
   mode: 'events' | 'polling';
   roots: RootStatus[];
   lastScanAt?: number;
+  /**
+   * Archived session folders left unlisted (their files are not among `seen`), how many files they
+   * hold, and how many of them have not yet been confirmed unchanged file by file since start.
+   */
+  archived?: { folders: number; files: number; unconfirmed: number };
 }

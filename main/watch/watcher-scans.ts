@@ -14,12 +14,17 @@
  *   parent on its own catch-up schedule covers it; `inNewFolder` says whether a path is in such a
  *   folder within NEW_FOLDER_WINDOW_MS.
  * - A root that cannot be listed is checked (watcher-roots.ts): gone is a state, not an error.
+ * - A listing leaves out the immediate subfolders of a root that are archived and unchanged
+ *   (watcher-archived.ts); after a scan they are confirmed in the background (after the initial
+ *   scan, those not confirmed yet; after a later scan or a catch-up, all again: no fs event tells
+ *   of a file written in place while nothing watched, or on a share polled without events).
  */
 import { dirname, sep } from 'node:path';
 import type { WatchedFiles } from './watcher-files.ts';
 import type { WatcherContext } from './watcher-context.ts';
 import type { TrackedFile } from './file-state.ts';
 import type { WatchEventMap } from './watch-types.ts';
+import type { DormantFolders } from './watcher-archived.ts';
 
 /** Catch-up scans of a new folder after the immediate one, ms after it appeared. */
 export const NEW_FOLDER_RESCANS_MS: readonly number[] = [50, 250, 1000, 3000];
@@ -28,6 +33,7 @@ export const NEW_FOLDER_WINDOW_MS = 10_000;
 
 export interface FolderScansDeps extends WatcherContext {
   files: Pick<WatchedFiles, 'paths' | 'get' | 'complete'>;
+  dormant?: Pick<DormantFolders, 'skip' | 'confirm'>;
 }
 
 export class FolderScans {
@@ -115,6 +121,7 @@ export class FolderScans {
     const missing = this.d.files.paths().filter((path) => !seen.has(path) && this.d.refOf(path)?.root === root);
     await this.d.forEachLimited(missing, (path) => this.d.refresh(path));
     this.d.emit('scan', { reason: 'resume', files: seen.size, durationMs: this.d.clock.now() - started });
+    if (this.d.dormant) this.d.track(this.d.dormant.confirm(true));
   }
 
   async scan(reason: WatchEventMap['scan']['reason']): Promise<void> {
@@ -127,6 +134,7 @@ export class FolderScans {
       await this.d.forEachLimited(missing, (path) => this.d.refresh(path));
       this.lastScan = this.d.clock.now();
       this.d.emit('scan', { reason, files: seen.size, durationMs: this.lastScan - started });
+      if (this.d.dormant) this.d.track(this.d.dormant.confirm(reason !== 'initial'));
     })().finally(() => {
       this.scanning = undefined;
     });
@@ -150,15 +158,25 @@ export class FolderScans {
         }
         continue;
       }
+      const sessionFolders: string[] = [];
+      const atRoot = this.d.dormant !== undefined && this.d.roots.includes(current);
       for (const entry of entries) {
         const path = current + sep + entry.name;
         const ref = this.d.refOf(path);
         if (!ref) continue;
         if (entry.isDirectory()) {
-          if (!this.d.filter.skipDirectory(ref.relativePath)) stack.push(path);
+          if (this.d.filter.skipDirectory(ref.relativePath)) continue;
+          if (atRoot) sessionFolders.push(path);
+          else stack.push(path);
         } else if (entry.isFile() && this.d.filter.classify(ref.relativePath) !== 'ignored') {
           files.push(path);
         }
+      }
+      const dormant = this.d.dormant;
+      if (dormant) {
+        await this.d.forEachLimited(sessionFolders, async (path) => {
+          if (!(await dormant.skip(path))) stack.push(path);
+        });
       }
     }
     for (const path of files) seen.add(path);

@@ -99,7 +99,10 @@ export const watchCommand: CliCommand = {
       if (values.once) {
         await new Promise((r) => setTimeout(r, settings.watch.stableMs + 500));
         while (!io.stopSignal.aborted) {
-          const roots = acq.watcher?.status().roots ?? [];
+          const watch = acq.watcher?.status();
+          const roots = watch?.roots ?? [];
+          // archived folders not yet confirmed unchanged may still wake up with changed files
+          const confirming = (watch?.archived?.unconfirmed ?? 0) > 0;
           // files of a folder that is away cannot complete: they are not waited for
           const gone = notWatched(roots).map((r) => r.root + sep);
           const pending = roots.filter((r) => r.state === 'watching').reduce((n, r) => n + r.pending, 0);
@@ -107,7 +110,7 @@ export const watchCommand: CliCommand = {
           const busy = acq.engine
             .list()
             .some((i) => (i.state === 'queued' || i.state === 'uploading' || i.state === 'growing') && !gone.some((g) => i.path.startsWith(g)));
-          if (pending === 0 && !open && !busy) break;
+          if (pending === 0 && !open && !busy && !confirming) break;
           await new Promise((r) => setTimeout(r, 250));
         }
       } else {
