@@ -7,7 +7,8 @@
  * - `skip(dir)`, asked by a scan for each immediate subfolder of a root: true when `dir` is
  *   archived and every folder in it still has the mtime it had when archived (a file added,
  *   removed or renamed anywhere in it changes one); the folder is then dormant: its files are not
- *   tracked and get no events. Otherwise it is forgotten as archived and the scan lists it.
+ *   tracked and get no events. Otherwise it is forgotten as archived and the scan lists it. Only
+ *   the initial scan puts folders to sleep: a folder whose files are tracked stays tracked.
  * - `confirm(again)` (after scans, in the background): each dormant folder not yet confirmed (with
  *   `again`: every dormant folder) has its recorded files stat'ed; one missing or with another size or mtime (written
  *   in place while nothing watched) wakes the folder. No file's bytes are read.
@@ -30,6 +31,8 @@ export class DormantFolders {
   private readonly dormant = new Map<string, ArchivedFolder>();
   private readonly unconfirmed = new Set<string>();
   private confirming: Promise<void> | undefined;
+  /** The initial scan is over (confirm() follows it): no folder falls asleep any more. */
+  private awake = false;
 
   constructor(deps: ArchivedDeps) {
     this.d = deps;
@@ -48,7 +51,7 @@ export class DormantFolders {
 
   /** Whether a scan may leave `dir` (an immediate subfolder of a root) unlisted; see the header. */
   async skip(dir: string): Promise<boolean> {
-    const folder = this.dormant.get(dir) ?? this.d.archived.get(dir);
+    const folder = this.dormant.get(dir) ?? (this.awake ? undefined : this.d.archived.get(dir));
     if (!folder) return false;
     for (const [path, mtimeMs] of Object.entries(folder.dirs)) {
       let same = false;
@@ -90,6 +93,7 @@ export class DormantFolders {
 
   /** Starts confirming the dormant folders not confirmed yet, or with `again` all (see the header); one run at a time. */
   confirm(again = false): Promise<void> {
+    this.awake = true;
     if (again) for (const dir of this.dormant.keys()) this.unconfirmed.add(dir);
     if (this.confirming) return this.confirming;
     this.confirming = (async () => {

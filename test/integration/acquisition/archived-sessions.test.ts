@@ -134,6 +134,12 @@ test('archived sessions are not listed at start-up, and changes to them still go
       m.files.map((f) => f.path),
       ['a.tif', 'b.tif', 'c.tif'],
     );
+    // recorded again once left alone; a later scan keeps its files tracked rather than putting it to sleep
+    await until('s2 recorded as archived again', async () => (await recorded()).includes(join(root, 's2')));
+    await acq.watcher!.reconcile();
+    await until('the archived files confirmed again', () => acq.watcher!.status().archived?.unconfirmed === 0);
+    assert.deepEqual(acq.watcher!.status().archived, { folders: 2, files: 4, unconfirmed: 0 });
+    assert.equal(acq.watcher!.files(join(root, 's2')).length, 3);
   } finally {
     await acq.stop();
   }
