@@ -9,6 +9,7 @@
  * Longer than 400 lines on purpose: the contract is read as a whole (a reviewer checks one file
  * to see everything the renderer may ask and receive), and each schema sits next to its type.
  */
+import { PROJECTION_KINDS } from './anatomy-binary.ts';
 import { array, bool, bytes, literal, none, nullable, num, object, oneOf, optional, str, union, type Infer, type Schema } from './schema.ts';
 
 const id = str({ min: 1, max: 256 });
@@ -514,6 +515,8 @@ export const binaryMethods = {
   getResultImage: { req: object({ id, name: str({ min: 1, max: 128 }) }), res: bytes },
   /** Binned, quantised dF/F of every ROI (activity-binary.ts), for the raster and the time slider. */
   getActivity: { req: object({ id, bins: num({ min: 1, max: 1024, int: true }) }), res: bytes },
+  /** One plane's mean/max/std projection and its ROI footprints (anatomy-binary.ts). */
+  getPlaneAnatomy: { req: object({ id, plane: num({ min: 0, max: 100_000, int: true }), kind: oneOf(PROJECTION_KINDS) }), res: bytes },
 } as const satisfies Record<string, { req: Schema<unknown>; res: Schema<Uint8Array> }>;
 
 export const methods = { ...jsonMethods, ...binaryMethods };

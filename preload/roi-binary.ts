@@ -8,6 +8,7 @@
  *  16  f32[3N] centroid x, y (pixels) and plane index, interleaved
  *      f32[N]  pixel count
  *      u8[N]   cluster (255 = unassigned)
+ *      u8[N]   cell score × 255 (0 when not known)
  *
  * Decoding returns views into the given buffer (no copy) when it is 4-byte aligned.
  */
@@ -18,6 +19,8 @@ export interface RoiArrays {
   centroids: Float32Array;
   sizes: Float32Array;
   clusters: Uint8Array;
+  /** Cell score in [0, 1] × 255; always present once decoded, absent means all 0. */
+  scores?: Uint8Array;
 }
 
 export const ROI_MAGIC = 0x31524353;
@@ -32,11 +35,11 @@ export class RoiFormatError extends Error {
 }
 
 export function encodedRoiLength(count: number): number {
-  return HEADER + count * 16 + count;
+  return HEADER + count * 16 + count * 2;
 }
 
 export function encodeRoiArrays(a: RoiArrays): Uint8Array {
-  if (a.centroids.length !== a.count * 3 || a.sizes.length !== a.count || a.clusters.length !== a.count) {
+  if (a.centroids.length !== a.count * 3 || a.sizes.length !== a.count || a.clusters.length !== a.count || (a.scores && a.scores.length !== a.count)) {
     throw new RoiFormatError(`ROI arrays disagree with count ${a.count}`);
   }
   const out = new Uint8Array(encodedRoiLength(a.count));
@@ -54,6 +57,7 @@ export function encodeRoiArrays(a: RoiArrays): Uint8Array {
     o += 4;
   }
   out.set(a.clusters, o);
+  if (a.scores) out.set(a.scores, o + a.count);
   return out;
 }
 
@@ -79,7 +83,8 @@ export function decodeRoiArrays(bytes: Uint8Array): RoiArrays {
   const centroids = floats(HEADER, count * 3);
   const sizes = floats(HEADER + count * 12, count);
   const clusters = new Uint8Array(src.buffer, src.byteOffset + HEADER + count * 16, count);
-  return { count, planes, centroids, sizes, clusters };
+  const scores = new Uint8Array(src.buffer, src.byteOffset + HEADER + count * 17, count);
+  return { count, planes, centroids, sizes, clusters, scores };
 }
 
 /** Float32 little-endian bytes → Float32Array (copying when unaligned). */

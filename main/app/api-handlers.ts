@@ -7,6 +7,7 @@ import { isBinaryMethod, isMethodName, methods, type MethodName, type Res } from
 import { ApiError } from '../../preload/errors.ts';
 import { encodeFloat32, encodeRoiArrays } from '../../preload/roi-binary.ts';
 import { encodeActivity } from '../../preload/activity-binary.ts';
+import { encodeAnatomy } from '../../preload/anatomy-binary.ts';
 import type { AppServices } from './contract.ts';
 
 export type ApiHandler = (rawRequest: unknown) => Promise<unknown>;
@@ -48,6 +49,8 @@ async function callService(services: AppServices, name: MethodName, req: unknown
         return services.getResultImage(req as never);
       case 'getActivity':
         return encodeActivity(await services.getActivity(req as never));
+      case 'getPlaneAnatomy':
+        return encodeAnatomy(await services.getPlaneAnatomy(req as never));
       default:
         return assertNever(name);
     }

@@ -245,6 +245,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     getTrace: (req) => results.trace(req.id, req.roi),
     getResultImage: (req) => results.image(req.id, req.name),
     getActivity: (req) => results.activity(req.id, req.bins),
+    getPlaneAnatomy: (req) => results.anatomy(req.id, req.plane, req.kind),
 
     trayModel: () => compute.trayModel(),
 

@@ -7,6 +7,7 @@
 import type { AppEvent, JsonMethodName, Req, Res } from '../../preload/api.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import type { ActivityMatrix } from '../../preload/activity-binary.ts';
+import type { PlaneAnatomy } from '../../preload/anatomy-binary.ts';
 import type { BranchCode } from '../../preload/errors.ts';
 import type { AppErrorCode } from './app-errors.ts';
 import type { BudgetErrorCode } from '../budget/errors.ts';
@@ -20,6 +21,8 @@ export interface AppServices extends JsonServices {
   getResultImage(req: Req<'getResultImage'>): Promise<Uint8Array>;
   /** Binned dF/F of every ROI, in ROI order. */
   getActivity(req: Req<'getActivity'>): Promise<ActivityMatrix>;
+  /** One plane's projection image and ROI footprint labels. */
+  getPlaneAnatomy(req: Req<'getPlaneAnatomy'>): Promise<PlaneAnatomy>;
   /** Push events to the UI; returns an unsubscribe function. */
   subscribe(listener: (event: AppEvent) => void): () => void;
 }

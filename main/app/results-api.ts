@@ -14,6 +14,9 @@ import type { JobsContext } from './jobs-context.ts';
 import { readLayout, readRow, toFloat32, type NpyLayout } from './npy-rows.ts';
 import { RESULT_FILES, roiList } from '../results/worker-contract.ts';
 import { cellCountOf, imageList, planesOf, toResultSummary, toRoiArrays, type ImageFile, type ProjectionImage } from './results-mapping.ts';
+import { labelImage, pickProjection, toPlaneAnatomy, type ProjectionRecord } from './results-anatomy.ts';
+import type { PlaneAnatomy, ProjectionKind } from '../../preload/anatomy-binary.ts';
+import type { RegionRecord } from '../results/worker-contract.ts';
 
 export interface ResultsApi {
   /** The finished ones of `analyses` (the analyses list, newest first) as the Results list. */
@@ -24,6 +27,8 @@ export interface ResultsApi {
   image(id: string, name: string): Promise<Uint8Array>;
   /** Every ROI's dF/F in `bins` time bins; read once per (analysis, bins), in 16 MB ranges. */
   activity(id: string, bins: number): Promise<ActivityMatrix>;
+  /** Plane `plane`'s `kind` projection and its ROI footprints (regions.json read once per analysis). */
+  anatomy(id: string, plane: number, kind: ProjectionKind): Promise<PlaneAnatomy>;
 }
 
 interface Loaded {
@@ -33,6 +38,12 @@ interface Loaded {
   images: ImageFile[];
   dff: NpyLayout | null;
   activity: Map<number, Promise<ActivityMatrix>>;
+  /** projections.json's records, files relative to the results folder. */
+  projections: ProjectionRecord[];
+  regions: Promise<RegionRecord[]> | null;
+  /** Label images already made, by plane (the same for every projection kind). */
+  labels: Map<number, Int32Array>;
+  planeOf: (id: number) => number;
 }
 
 const KEEP = 3;
@@ -60,14 +71,19 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
         const planes = planesOf(summaryDoc, rois);
         const dff = await readLayout(ctx.readRange, `${base}${RESULT_FILES.dff}`).catch(() => null);
         const images: ImageFile[] = [];
+        const projections: ProjectionRecord[] = [];
         const keys = await ctx.store.list(base);
         for (const projKey of keys.filter((k) => k.endsWith(RESULT_FILES.projections)).slice(0, 1)) {
           const doc = await getJson<{ images?: ProjectionImage[] }>(ctx.store, projKey);
-          images.push(...imageList(doc?.images ?? [], projKey.slice(base.length, -'projections.json'.length), false, planes));
+          const dir = projKey.slice(base.length, -'projections.json'.length);
+          images.push(...imageList(doc?.images ?? [], dir, false, planes));
+          for (const r of doc?.images ?? []) if (r && typeof r.file === 'string') projections.push({ ...r, file: `${dir}${r.file}` });
         }
         if (keys.includes(`${base}${RESULT_FILES.covariance}`)) images.push(...imageList([], '', true, planes));
         const summary = toResultSummary({ id, summary: summaryDoc, rois, traceLength: dff && dff.shape.length >= 2 ? dff.shape[1] : null, images });
-        return { ctx, summary, rois: toRoiArrays(rois, planes), images, dff, activity: new Map() };
+        const planeOfId = new Map(rois.map((r) => [r.id, r.plane]));
+        const planeOf = (roi: number) => planeOfId.get(roi) ?? 0;
+        return { ctx, summary, rois: toRoiArrays(rois, planes), images, dff, activity: new Map(), projections, regions: null, labels: new Map(), planeOf };
       })();
       cache.set(key, p);
       p.catch(() => cache.delete(key));
@@ -137,6 +153,28 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
         p.catch(() => r.activity.delete(bins));
       }
       return p;
+    },
+    async anatomy(id, plane, kind) {
+      const r = await load(id);
+      if (plane >= r.summary.planes) throw new AppError('UNKNOWN_IMAGE', `plane ${plane} is out of range (${id} has ${r.summary.planes})`);
+      const record = pickProjection(r.projections, plane, kind);
+      if (!record) throw new AppError('UNKNOWN_IMAGE', `no ${kind} projection of plane ${plane + 1} in the results of ${id}`);
+      const base = jobKeys(id).results;
+      const body = await r.ctx.store.get(`${base}${record.file}`);
+      if (!body) throw new AppError('UNKNOWN_IMAGE', `${record.file} of ${id} is missing from the store`);
+      // Missing or unreadable regions.json: the image still shows, without footprints.
+      r.regions ??= getJson<unknown>(r.ctx.store, `${base}${RESULT_FILES.regions}`).then(
+        (d) => (Array.isArray(d) ? (d as RegionRecord[]) : []),
+        () => [],
+      );
+      const regions = await r.regions;
+      return toPlaneAnatomy(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), record, kind, (w, h) => {
+        const cached = r.labels.get(plane);
+        if (cached && cached.length === w * h) return cached;
+        const made = labelImage(regions, plane, w, h, r.planeOf);
+        r.labels.set(plane, made);
+        return made;
+      });
     },
     async image(id, name) {
       const r = await load(id);

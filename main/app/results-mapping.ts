@@ -15,14 +15,16 @@ export function toRoiArrays(rois: readonly ReadRoi[], planes: number): RoiArrays
   const centroids = new Float32Array(n * 3);
   const sizes = new Float32Array(n);
   const clusters = new Uint8Array(n);
+  const scores = new Uint8Array(n);
   rois.forEach((r, i) => {
+    scores[i] = Math.round(Math.max(0, Math.min(1, finite(r.score))) * 255);
     centroids[i * 3] = finite(r.x);
     centroids[i * 3 + 1] = finite(r.y);
     centroids[i * 3 + 2] = finite(r.plane);
     sizes[i] = Math.max(1, finite(r.pixels));
     clusters[i] = typeof r.cluster === 'number' && r.cluster >= 0 ? Math.min(254, r.cluster) : 255;
   });
-  return { count: n, planes: Math.max(1, planes), centroids, sizes, clusters };
+  return { count: n, planes: Math.max(1, planes), centroids, sizes, clusters, scores };
 }
 
 function finite(v: unknown): number {

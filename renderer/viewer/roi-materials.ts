@@ -2,6 +2,7 @@
  * How one ROI is drawn: the camera-facing sphere impostor (its shaders) and the lit mesh shapes,
  * each as a fresh geometry and material that the caller owns and disposes.
  */
+import { ROI_DATA_GLSL, type RoiUniforms } from './roi-textures.ts';
 import { type BufferGeometry, IcosahedronGeometry, type Material, MeshLambertMaterial, OctahedronGeometry, PlaneGeometry, ShaderMaterial } from 'three';
 
 /**
@@ -11,6 +12,7 @@ import { type BufferGeometry, IcosahedronGeometry, type Material, MeshLambertMat
 export type RoiShape = 'impostor' | 'octahedron' | 'icosahedron';
 
 const IMPOSTOR_VERTEX = `
+${ROI_DATA_GLSL}
 varying vec3 vColor;
 varying vec2 vCorner;
 void main() {
@@ -18,6 +20,8 @@ void main() {
   float radius = length(instanceMatrix[0].xyz);
   vCorner = position.xy;
   vColor = instanceColor;
+  // Playing activity: the colour comes from the activity texture at uFrame (instances are in ROI order).
+  if (uByActivity > 0.5) vColor = pow(roiColor(gl_InstanceID).rgb, vec3(2.2));
   gl_Position = projectionMatrix * (centre + vec4(position.xy * radius, 0.0, 0.0));
 }`;
 
@@ -33,11 +37,18 @@ void main() {
   #include <colorspace_fragment>
 }`;
 
-/** A new geometry and material for `shape`; the caller owns and disposes both. */
-export function makeShape(shape: RoiShape): { geometry: BufferGeometry; material: Material } {
+/**
+ * A new geometry and material for `shape`; the caller owns and disposes both. The impostor reads
+ * `uniforms` (shared by reference) to colour by activity on the GPU; the lit meshes use instance
+ * colours only.
+ */
+export function makeShape(shape: RoiShape, uniforms: RoiUniforms): { geometry: BufferGeometry; material: Material } {
   switch (shape) {
     case 'impostor':
-      return { geometry: new PlaneGeometry(2, 2), material: new ShaderMaterial({ vertexShader: IMPOSTOR_VERTEX, fragmentShader: IMPOSTOR_FRAGMENT }) };
+      return {
+        geometry: new PlaneGeometry(2, 2),
+        material: new ShaderMaterial({ vertexShader: IMPOSTOR_VERTEX, fragmentShader: IMPOSTOR_FRAGMENT, uniforms: { ...uniforms } }),
+      };
     case 'octahedron':
       return { geometry: new OctahedronGeometry(1, 0), material: new MeshLambertMaterial({ color: 0xffffff }) };
     case 'icosahedron':

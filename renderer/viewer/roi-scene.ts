@@ -7,8 +7,9 @@ import { type BufferGeometry, Color, DynamicDrawUsage, InstancedBufferAttribute,
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import { activityRamp, CLUSTER_COLORS, HIGHLIGHT, planeColor, UNASSIGNED } from './roi-colors.ts';
 import { makeShape, type RoiShape } from './roi-materials.ts';
+import { makeRoiUniforms, setActivityTexture, setRoiColors, type RoiUniforms, type StaticColorMode } from './roi-textures.ts';
 
-export type ColorMode = 'cluster' | 'plane' | 'activity';
+export type ColorMode = 'cluster' | 'plane' | 'score' | 'activity';
 
 /** Activity over time for the 'activity' colour mode: `values[i * bins + bin]`, 0-255. */
 export interface ActivityColors {
@@ -26,6 +27,8 @@ export interface Placement {
 
 export class RoiScene {
   readonly scene = new Scene();
+  /** Per-ROI textures and the time uniform, shared with the plane slices. */
+  readonly uniforms: RoiUniforms = makeRoiUniforms();
   mesh: InstancedMesh;
   /** World-space centres, xyz per ROI (for picking without touching matrices). */
   world = new Float32Array(0);
@@ -37,6 +40,8 @@ export class RoiScene {
   private material: Material;
   private shapeName: RoiShape;
   private mode: ColorMode = 'cluster';
+  /** The colours uRoiColors holds (the last static mode; activity colours come from uActivity). */
+  private textureMode: StaticColorMode = 'cluster';
   private activity: ActivityColors | null = null;
   private frame = 0;
   private readonly ramp = activityRamp();
@@ -50,7 +55,7 @@ export class RoiScene {
 
   constructor(capacity = 1024, shape: RoiShape = 'impostor') {
     this.shapeName = shape;
-    ({ geometry: this.geometry, material: this.material } = makeShape(shape));
+    ({ geometry: this.geometry, material: this.material } = makeShape(shape, this.uniforms));
     this.mesh = this.makeMesh(capacity);
   }
 
@@ -61,7 +66,7 @@ export class RoiScene {
   /** Swaps the per-ROI shape; instance buffers (positions, colours) are kept as they are. */
   setShape(shape: RoiShape): void {
     if (shape === this.shapeName) return;
-    const next = makeShape(shape);
+    const next = makeShape(shape, this.uniforms);
     this.geometry.dispose();
     this.material.dispose();
     this.geometry = next.geometry;
@@ -69,6 +74,7 @@ export class RoiScene {
     this.mesh.geometry = next.geometry;
     this.mesh.material = next.material;
     this.shapeName = shape;
+    if (this.mode === 'activity') this.setColorMode('activity');
   }
 
   get colorMode(): ColorMode {
@@ -78,17 +84,39 @@ export class RoiScene {
   /** Activity for the 'activity' colour mode (null clears); recolours if that mode is on. */
   setActivity(activity: ActivityColors | null): void {
     this.activity = activity;
+    setActivityTexture(this.uniforms, activity);
     this.frame = Math.min(this.frame, Math.max(0, (activity?.bins ?? 1) - 1));
     if (this.mode === 'activity') this.setColorMode('activity');
   }
 
   /**
-   * Colours every ROI by its activity in time bin `bin` (switching to the 'activity' mode). Only
-   * the instance colour buffer is rewritten and uploaded; geometry and draw calls are unchanged.
+   * Colours every ROI by its activity at time `bin` (fractional: between bins; switching to the
+   * 'activity' mode). With the impostor shape (and on the slices) this is one uniform update;
+   * the lit mesh shapes rewrite and upload their instance colours.
    */
   setFrame(bin: number): void {
-    this.frame = Math.max(0, Math.min(bin, (this.activity?.bins ?? 1) - 1));
+    const last = Math.max(0, (this.activity?.bins ?? 1) - 1);
+    const t = Math.max(0, Math.min(bin, last));
+    this.uniforms.uFrame.value = t;
+    const whole = Math.round(t);
+    if (this.mode === 'activity' && this.shapeName === 'impostor' && this.uniforms.uByActivity.value === 1) {
+      this.frame = whole;
+      return;
+    }
+    this.frame = whole;
     this.setColorMode('activity');
+  }
+
+  /**
+   * The previous way to play activity, kept for the benchmark's "before": every ROI's colour for
+   * bin `bin` computed on the CPU and the whole instance colour buffer uploaded.
+   */
+  setFrameByUpload(bin: number): void {
+    this.frame = Math.max(0, Math.min(Math.round(bin), (this.activity?.bins ?? 1) - 1));
+    this.uniforms.uFrame.value = this.frame;
+    this.mode = 'activity';
+    this.uniforms.uByActivity.value = 0;
+    if (this.rois) this.paintActivity(this.rois.count);
   }
 
   get currentFrame(): number {
@@ -197,6 +225,7 @@ export class RoiScene {
     }
     this.hidden = any ? mask : null;
     this.mesh.instanceMatrix.needsUpdate = true;
+    setRoiColors(this.uniforms, rois, this.textureMode, this.hidden);
   }
 
   get hiddenMask(): Uint8Array | null {
@@ -219,8 +248,15 @@ export class RoiScene {
     const n = rois.count;
     if (this.baseColors.length !== n * 3) this.baseColors = new Float32Array(n * 3);
     if (mode === 'activity') {
-      this.paintActivity(n);
+      this.uniforms.uByActivity.value = 1;
+      // The impostor and the slices read activity from the texture; the lit shapes need instance colours.
+      if (this.shapeName !== 'impostor') this.paintActivity(n);
       return;
+    }
+    this.uniforms.uByActivity.value = 0;
+    if (mode !== this.textureMode) {
+      this.textureMode = mode;
+      setRoiColors(this.uniforms, rois, mode, this.hidden);
     }
     const palette = CLUSTER_COLORS.map((c) => new Color(c));
     const unassigned = new Color(UNASSIGNED);
@@ -230,6 +266,8 @@ export class RoiScene {
       if (mode === 'cluster') {
         const k = rois.clusters[i];
         c = k === 255 ? unassigned : palette[k % palette.length];
+      } else if (mode === 'score') {
+        c = planeColor((rois.scores?.[i] ?? 0) / 255, tmp);
       } else {
         c = planeColor(rois.planes > 1 ? rois.centroids[i * 3 + 2] / (rois.planes - 1) : 0, tmp);
       }
@@ -279,6 +317,7 @@ export class RoiScene {
   /** Paints one ROI white (−1 clears); returns whether anything changed. */
   highlight(index: number): boolean {
     if (index === this.highlighted) return false;
+    this.uniforms.uHighlight.value = index < this.count ? index : -1;
     const attr = this.mesh.instanceColor!;
     const colors = attr.array as Float32Array;
     const ranged = !this.fullUploadPending;
@@ -311,6 +350,9 @@ export class RoiScene {
   }
 
   dispose(): void {
+    this.uniforms.uRoiColors.value.dispose();
+    this.uniforms.uActivity.value.dispose();
+    this.uniforms.uRamp.value.dispose();
     this.mesh.dispose();
     this.geometry.dispose();
     this.material.dispose();

@@ -1,11 +1,14 @@
-/** A small dF/F line plot on a 2D canvas (HiDPI aware), coloured like the ROI's cluster. */
+/**
+ * A small dF/F line plot on a 2D canvas (HiDPI aware), coloured like the ROI's cluster, with a
+ * time cursor (seconds) when `cursor` is given.
+ */
 export interface TraceStyle {
   line: string;
   axis: string;
   text: string;
 }
 
-export function drawTrace(canvas: HTMLCanvasElement, trace: Float32Array, fs: number, style: TraceStyle): void {
+export function drawTrace(canvas: HTMLCanvasElement, trace: Float32Array, fs: number, style: TraceStyle, cursor: number | null = null): void {
   const dpr = Math.min(2, window.devicePixelRatio || 1);
   const w = canvas.clientWidth,
     h = canvas.clientHeight;
@@ -70,4 +73,13 @@ export function drawTrace(canvas: HTMLCanvasElement, trace: Float32Array, fs: nu
     if (mx !== mn) ctx.lineTo(px, y(mx));
   }
   ctx.stroke();
+  if (cursor !== null && seconds > 0) {
+    const cx = padL + Math.max(0, Math.min(1, cursor / seconds)) * cols;
+    ctx.strokeStyle = style.text;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(cx, padT);
+    ctx.lineTo(cx, h - padB);
+    ctx.stroke();
+  }
 }

@@ -1,17 +1,21 @@
 /**
- * The 3D ROI viewer of one result (one InstancedMesh): colour modes, the time slider colouring ROIs
- * by activity, the hovered or pinned ROI's facts and trace, and the traces-by-cluster raster.
+ * The 3D ROI viewer of one result: each plane's projection (mean/max/std) as a slice with the ROI
+ * footprints on it, or one sphere per ROI (one InstancedMesh); colour modes, activity playback and
+ * the time slider, saving the view as PNG, the hovered or pinned ROI's facts and trace (with the
+ * time cursor), and the traces-by-cluster raster.
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ResultSummary } from '../../preload/api.ts';
 import type { ApiError } from '../../preload/errors.ts';
 import { decodeFloat32, type RoiArrays } from '../../preload/roi-binary.ts';
 import type { ActivityMatrix } from '../../preload/activity-binary.ts';
+import { decodeAnatomy, PROJECTION_KINDS, type ProjectionKind } from '../../preload/anatomy-binary.ts';
+import type { FootprintStyle } from '../viewer/slice-layer.ts';
 import { ErrorNote } from '../components/bits.tsx';
 import { useApi } from '../hooks.ts';
 import { CLUSTER_COLORS } from '../viewer/roi-colors.ts';
 import type { ColorMode } from '../viewer/roi-scene.ts';
-import { RoiViewer } from '../viewer/roi-viewer.ts';
+import { RoiViewer, type ViewMode } from '../viewer/roi-viewer.ts';
 import { drawTrace } from '../viewer/trace-plot.ts';
 import { RasterPanel } from './results-raster.tsx';
 
@@ -21,6 +25,14 @@ declare global {
     __scopecloudViewer?: RoiViewer;
   }
 }
+
+/** Above this many ROIs the view opens on spheres (the slices stay one click away). */
+const SLICES_BY_DEFAULT_MAX_ROIS = 50_000;
+/** Slices loaded for a volume at most (the spheres show every plane). */
+const MAX_SLICES = 64;
+/** Playback speed, in activity bins per second. */
+const PLAY_BINS_PER_SECOND = 8;
+const KIND_LABEL: Record<ProjectionKind, string> = { mean: 'Mean', max: 'Max', std: 'Std' };
 
 export function Viewer3d({
   id,
@@ -48,10 +60,19 @@ export function Viewer3d({
   const [webglError, setWebglError] = useState<string | null>(null);
   const [frame, setFrame] = useState(0);
   const [playing, setPlaying] = useState(false);
+  const playingRef = useRef(false);
+  playingRef.current = playing;
+  const [viewMode, setViewMode] = useState<ViewMode>(rois.count > SLICES_BY_DEFAULT_MAX_ROIS ? 'spheres' : 'slices');
+  const [kind, setKind] = useState<ProjectionKind>('mean');
+  const [footprints, setFootprints] = useState<FootprintStyle>('outline');
+  const [anatomyError, setAnatomyError] = useState<ApiError | null>(null);
+  const [slicesLoaded, setSlicesLoaded] = useState(0);
   // ROIs the worker did not take for cells (cluster 255) are hidden until asked for.
   const [showNonCells, setShowNonCells] = useState(false);
   const showNonCellsRef = useRef(showNonCells);
   showNonCellsRef.current = showNonCells;
+  const viewModeRef = useRef<ViewMode>('slices');
+  const footprintsRef = useRef<FootprintStyle>('outline');
   const shown = selected >= 0 ? selected : hover;
   const bins = activity?.bins ?? 1;
   const secondsPerBin = activity && summary.fs > 0 ? activity.frames / activity.bins / summary.fs : 0;
@@ -67,6 +88,8 @@ export function Viewer3d({
     }
     viewer.setData(rois, { planeSpacing: summary.planeSpacing, width: summary.width, height: summary.height });
     viewer.setNonCellsHidden(!showNonCellsRef.current);
+    viewer.setViewMode(viewModeRef.current);
+    viewer.setFootprintStyle(footprintsRef.current);
     viewerRef.current = viewer;
     window.__scopecloudViewer = viewer;
     const media = matchMedia('(prefers-color-scheme: dark)');
@@ -82,6 +105,39 @@ export function Viewer3d({
     };
   }, [rois, summary]);
 
+  viewModeRef.current = viewMode;
+  footprintsRef.current = footprints;
+  useEffect(() => {
+    viewerRef.current?.setViewMode(viewMode);
+  }, [viewMode]);
+  useEffect(() => {
+    viewerRef.current?.setFootprintStyle(footprints);
+  }, [footprints]);
+  // Each plane's projection of the chosen kind, with its footprints: read when slices are shown
+  // (and again when the kind changes), never for a view on spheres only.
+  const wantSlices = viewMode === 'slices';
+  useEffect(() => {
+    if (!wantSlices) return;
+    let live = true;
+    setAnatomyError(null);
+    setSlicesLoaded(0);
+    const planes = Array.from({ length: Math.min(rois.planes, MAX_SLICES) }, (_, p) => p);
+    (async () => {
+      for (const plane of planes) {
+        const bytes = await api.getPlaneAnatomy({ id, plane, kind });
+        if (!live) return;
+        viewerRef.current?.setAnatomy(decodeAnatomy(bytes));
+        setSlicesLoaded(plane + 1);
+      }
+    })().catch((e: ApiError) => {
+      if (!live) return;
+      setAnatomyError(e);
+      setViewMode('spheres');
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, id, kind, rois, summary, wantSlices]);
   useEffect(() => {
     viewerRef.current?.setNonCellsHidden(!showNonCells);
   }, [showNonCells]);
@@ -91,17 +147,31 @@ export function Viewer3d({
   useEffect(() => {
     const v = viewerRef.current;
     if (!v) return;
-    if (mode === 'activity') v.setFrame(frame);
-    else v.setColorMode(mode);
+    // While playing the viewer moves time itself; `frame` only follows it.
+    if (mode === 'activity') {
+      if (!playingRef.current) v.setFrame(frame);
+    } else v.setColorMode(mode);
   }, [mode, frame, activity]);
   useEffect(() => {
-    if (!playing || !activity) return;
-    const t = setInterval(() => setFrame((f) => (f + 1) % activity.bins), 125);
-    return () => clearInterval(t);
-  }, [playing, activity]);
+    const v = viewerRef.current;
+    if (!playing || !activity || !v) return;
+    v.play(PLAY_BINS_PER_SECOND, setFrame);
+    return () => v.pause();
+  }, [playing, activity, rois, summary]);
   const scrub = (bin: number) => {
+    setPlaying(false);
     setFrame(bin);
     setMode('activity');
+  };
+  const savePng = async () => {
+    const v = viewerRef.current;
+    if (!v) return;
+    const url = URL.createObjectURL(await v.toPng());
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${id}-view.png`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
   };
   useEffect(() => {
     viewerRef.current?.highlight(shown);
@@ -132,12 +202,18 @@ export function Viewer3d({
     if (!c || !trace) return;
     const css = getComputedStyle(c);
     const k = rois.clusters[trace.roi];
-    drawTrace(c, trace.values, summary.fs, {
-      line: k === 255 ? css.getPropertyValue('--muted').trim() : CLUSTER_COLORS[k % CLUSTER_COLORS.length],
-      axis: css.getPropertyValue('--border').trim() || '#888',
-      text: css.getPropertyValue('--muted').trim() || '#888',
-    });
-  }, [trace, rois, summary.fs]);
+    drawTrace(
+      c,
+      trace.values,
+      summary.fs,
+      {
+        line: k === 255 ? css.getPropertyValue('--muted').trim() : CLUSTER_COLORS[k % CLUSTER_COLORS.length],
+        axis: css.getPropertyValue('--border').trim() || '#888',
+        text: css.getPropertyValue('--muted').trim() || '#888',
+      },
+      activity && mode === 'activity' ? frame * secondsPerBin : null,
+    );
+  }, [trace, rois, summary.fs, activity, mode, frame, secondsPerBin]);
 
   const counts = new Map<number, number>();
   for (const k of rois.clusters) counts.set(k, (counts.get(k) ?? 0) + 1);
@@ -164,11 +240,47 @@ export function Viewer3d({
                 Depth
               </button>
             ) : null}
+            <button aria-pressed={mode === 'score'} onClick={() => setMode('score')}>
+              Cell score
+            </button>
             <button aria-pressed={mode === 'activity'} onClick={() => setMode('activity')} disabled={!activity}>
               Activity
             </button>
           </div>
+          <div role="group" aria-label="Draw ROIs as" className="segmented">
+            <button aria-pressed={viewMode === 'slices'} onClick={() => setViewMode('slices')} disabled={anatomyError !== null}>
+              Anatomy
+            </button>
+            <button aria-pressed={viewMode === 'spheres'} onClick={() => setViewMode('spheres')}>
+              Spheres
+            </button>
+          </div>
+          {viewMode === 'slices' ? (
+            <>
+              <div role="group" aria-label="Projection" className="segmented">
+                {PROJECTION_KINDS.map((k) => (
+                  <button key={k} aria-pressed={kind === k} onClick={() => setKind(k)}>
+                    {KIND_LABEL[k]}
+                  </button>
+                ))}
+              </div>
+              <div role="group" aria-label="Footprints" className="segmented">
+                <button aria-pressed={footprints === 'outline'} onClick={() => setFootprints('outline')}>
+                  Outlines
+                </button>
+                <button aria-pressed={footprints === 'fill'} onClick={() => setFootprints('fill')}>
+                  Filled
+                </button>
+                <button aria-pressed={footprints === 'none'} onClick={() => setFootprints('none')}>
+                  None
+                </button>
+              </div>
+            </>
+          ) : null}
           <button onClick={() => viewerRef.current?.resetView()}>Reset view</button>
+          <button onClick={() => void savePng()} disabled={webglError !== null}>
+            Save view as PNG
+          </button>
           {nonCells > 0 ? (
             <label className="check small">
               <input type="checkbox" checked={showNonCells} onChange={(e) => setShowNonCells(e.target.checked)} />
@@ -188,6 +300,15 @@ export function Viewer3d({
           {webglError ? (
             <div className="note note-error viewer-overlay" role="alert">
               {webglError}
+            </div>
+          ) : null}
+          {anatomyError ? (
+            <div className="note viewer-overlay" role="status" data-testid="anatomy-error">
+              No anatomy images ({anatomyError.message}); ROIs drawn as spheres.
+            </div>
+          ) : viewMode === 'slices' && slicesLoaded < Math.min(rois.planes, MAX_SLICES) ? (
+            <div className="note viewer-overlay" aria-busy="true">
+              Loading plane {slicesLoaded + 1} of {Math.min(rois.planes, MAX_SLICES)}…
             </div>
           ) : null}
           {mode === 'cluster' ? (
@@ -211,6 +332,12 @@ export function Viewer3d({
               <span className="depth-ramp" />
               <span>plane {rois.planes}</span>
             </div>
+          ) : mode === 'score' ? (
+            <div className="legend depth-legend">
+              <span>score 0</span>
+              <span className="depth-ramp" />
+              <span>1</span>
+            </div>
           ) : (
             <div className="legend depth-legend">
               <span>low</span>
@@ -225,6 +352,7 @@ export function Viewer3d({
               if (!playing) setMode('activity');
               setPlaying(!playing);
             }}
+            data-testid="play"
             disabled={!activity}
             aria-pressed={playing}
           >
@@ -290,6 +418,12 @@ export function Viewer3d({
               </dd>
               <dt>Size</dt>
               <dd>{Math.round(info(shown).size)} px</dd>
+              {rois.scores ? (
+                <>
+                  <dt>Cell score</dt>
+                  <dd>{(rois.scores[shown] / 255).toFixed(2)}</dd>
+                </>
+              ) : null}
             </dl>
             <canvas ref={traceRef} className="trace-canvas" aria-label={`dF/F trace of ROI ${shown}`} data-testid="trace-canvas" />
             <ErrorNote error={traceError} />

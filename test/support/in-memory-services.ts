@@ -28,6 +28,7 @@ import { encodePng } from './png.ts';
 import { encodeGrayGif } from './gif.ts';
 import { seededRandom } from './seeded-random.ts';
 import { syntheticActivity, syntheticRois } from './synthetic-rois.ts';
+import { syntheticAnatomy } from './synthetic-anatomy.ts';
 
 export interface InMemoryOptions {
   /** ROIs in the finished demo analysis (default 100,000). */
@@ -966,6 +967,11 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     async getActivity(req) {
       const r = getResult(req.id);
       return syntheticActivity(r.rois, r.seed, r.summary.traceLength, req.bins);
+    },
+    async getPlaneAnatomy(req) {
+      const r = getResult(req.id);
+      if (req.plane >= r.summary.planes) throw new ServiceError('UNKNOWN_IMAGE', `plane ${req.plane} is out of range (this result has ${r.summary.planes}).`);
+      return syntheticAnatomy(r.rois, r.summary.width, r.summary.height, req.plane, req.kind, r.seed);
     },
     async getResultImage(req) {
       const img = getResult(req.id).images.get(req.name);

@@ -12,6 +12,9 @@ export function syntheticRois(count: number, seed: number, planes = 30, size = 5
   const centroids = new Float32Array(count * 3);
   const sizes = new Float32Array(count);
   const clusters = new Uint8Array(count);
+  const scores = new Uint8Array(count);
+  // Scores from their own stream, so the positions and clusters stay those of earlier runs.
+  const scoreRnd = seededRandom(seed * 7919 + 17);
   const centres = Array.from({ length: k }, () => [size * (0.25 + 0.5 * rnd()), size * (0.25 + 0.5 * rnd()), planes * rnd()]);
   for (let i = 0; i < count; i++) {
     let x = 0,
@@ -41,8 +44,9 @@ export function syntheticRois(count: number, seed: number, planes = 30, size = 5
       }
     }
     clusters[i] = best;
+    scores[i] = Math.round(255 * (0.35 + 0.65 * scoreRnd()));
   }
-  return { count, planes, centroids, sizes, clusters };
+  return { count, planes, centroids, sizes, clusters, scores };
 }
 
 /**

@@ -43,8 +43,9 @@ test('raster rows follow cluster order, unassigned last, one sampled ROI per row
   assert.deepEqual(Array.from(three.cluster), [0, 2, 255], 'the middle ROI of each third');
 });
 
-test('the scene colours ROIs by activity at a frame, rewriting only instance colours', () => {
-  const scene = new RoiScene(4);
+test('the lit mesh shapes colour ROIs by activity at a frame, rewriting only instance colours', () => {
+  // (the impostor plays on the GPU instead: test/unit/renderer/slice-layer.test.ts)
+  const scene = new RoiScene(4, 'octahedron');
   const rois = { count: 2, planes: 1, centroids: Float32Array.from([1, 1, 0, 5, 5, 0]), sizes: Float32Array.from([10, 10]), clusters: Uint8Array.from([0, 1]) };
   scene.setData(rois, { planeSpacing: 1, width: 10, height: 10 });
   const matrix = Float32Array.from(scene.mesh.instanceMatrix.array as Float32Array);
@@ -58,8 +59,8 @@ test('the scene colours ROIs by activity at a frame, rewriting only instance col
   assert.deepEqual(f0.slice(0, 3), f1.slice(3, 6), 'ROI 0 at frame 0 looks like ROI 1 at frame 1');
   assert.ok(f1[0] + f1[1] + f1[2] > f0[0] + f0[1] + f0[2], 'active is brighter than silent');
   assert.deepEqual(Array.from(scene.mesh.instanceMatrix.array as Float32Array), Array.from(matrix), 'positions untouched');
-  scene.setShape('octahedron');
-  assert.equal(scene.shape, 'octahedron');
+  scene.setShape('icosahedron');
+  assert.equal(scene.shape, 'icosahedron');
   assert.deepEqual(colours(), f1, 'changing shape keeps the colours');
   scene.dispose();
 });
