@@ -339,6 +339,42 @@ export const Budget = object({
 });
 export type Budget = Infer<typeof Budget>;
 
+/** What the Budget view's set-up panel asks for (main/budget/budget-setup-plan.ts `BudgetSetupRequest`). */
+export const BudgetSetupRequest = object({
+  lab: str({ min: 1, max: 40 }),
+  monthlyUsd: num({ min: 0.01, max: 1_000_000 }),
+  emails: array(str({ min: 3, max: 254 }), { max: 10 }),
+  perPerson: nullable(object({ owners: array(str({ min: 1, max: 64 }), { max: 100 }), monthlyUsd: num({ min: 0.01, max: 1_000_000 }) })),
+  action: nullable(
+    object({
+      mode: oneOf(['automatic', 'approval'] as const),
+      users: array(str({ min: 1, max: 64 }), { max: 50 }),
+      roles: array(str({ min: 1, max: 64 }), { max: 10 }),
+    }),
+  ),
+});
+export type BudgetSetupRequest = Infer<typeof BudgetSetupRequest>;
+
+/** The set-up's parts: what exists (`present`), what is `missing` or `changed`, what each costs a month. */
+export const BudgetSetupPlan = object({
+  lab: str({ max: 40 }),
+  parts: array(
+    object({
+      key: str({ max: 300 }),
+      kind: oneOf(['budget', 'alert', 'owner-tag', 'deny-policy', 'action-role', 'budget-action'] as const),
+      label: str({ max: 300 }),
+      state: oneOf(['present', 'missing', 'changed'] as const),
+      explanation: str({ max: 2000 }),
+      monthlyCostUsd: money,
+    }),
+    { max: 1000 },
+  ),
+  /** Budgets' own charge for the whole set-up, per month. */
+  monthlyCostUsd: money,
+  notes: array(str({ max: 2000 }), { max: 20 }),
+});
+export type BudgetSetupPlan = Infer<typeof BudgetSetupPlan>;
+
 // ---- analyses and results ------------------------------------------------------------------
 
 export const AnalysisStatus = oneOf(['queued', 'running', 'done', 'failed', 'cancelled'] as const);
@@ -488,6 +524,20 @@ export const jsonMethods = {
   getBudget: { req: none, res: Budget },
   /** Asks Cost Explorer again unless its minimum interval has not passed (then the cached figures). */
   refreshBudget: { req: none, res: Budget },
+  /** Owner names on the region's instances (the owner tag), to offer per-person budgets for. */
+  getBudgetSetupOwners: { req: none, res: object({ owners: array(str({ max: 64 }), { max: 1000 }) }) },
+  /** What exists of the lab's AWS Budgets set-up, what is missing and what it costs; creates nothing. */
+  planBudgetSetup: { req: BudgetSetupRequest, res: BudgetSetupPlan },
+  /** Creates what the plan lists as missing or changed; only with the user's consent to that plan. */
+  applyBudgetSetup: {
+    req: object({ request: BudgetSetupRequest, consent: literal(true) }),
+    res: object({ done: array(str({ max: 2000 }), { max: 1000 }), notes: array(str({ max: 2000 }), { max: 20 }), plan: BudgetSetupPlan }),
+  },
+  /** Deletes what ScopeCloud created for the lab (lifting a block its action applied); only with consent. */
+  removeBudgetSetup: {
+    req: object({ lab: str({ min: 1, max: 40 }), consent: literal(true) }),
+    res: object({ removed: array(str({ max: 2000 }), { max: 1000 }) }),
+  },
   /**
    * Asks the AWS Pricing API for this region's prices; never fails for a refusal: `ok` false and
    * `message` say why the current table was kept. `prices` is the table in use afterwards.

@@ -26,6 +26,8 @@ import { createComputeApi } from './compute-api.ts';
 import { createAnalysesApi } from './analyses-api.ts';
 import { createResultsApi } from './results-api.ts';
 import { createUploadLifecycleApi } from './upload-lifecycle-api.ts';
+import { createBudgetSetupApi } from './budget-setup-api.ts';
+import { budgetSetupOf } from '../budget/budget-setup-aws.ts';
 import { acquisitionChanged } from './settings-mapping.ts';
 import { systemClock, backgroundTimers } from '../common/time.ts';
 
@@ -118,6 +120,10 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     onSaved: (b, a) => onSaved(b, a),
   });
   const lifecycle = createUploadLifecycleApi(() => container.uploadLifecycle(settings.current()));
+  const budgetSetup = createBudgetSetupApi(() => {
+    const ctx = aws.of(settings.current());
+    return ctx ? budgetSetupOf(ctx.clients) : null;
+  });
   const acquisition = createAcquisitionApi({
     settings: settings.current,
     start: (o) => container.startAcquisition(o),
@@ -220,6 +226,18 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     launchInstance: (req) => compute.launchInstance(req),
     getBudget: () => compute.getBudget(),
     refreshBudget: () => compute.refreshBudget(),
+    getBudgetSetupOwners: () => budgetSetup.owners(),
+    planBudgetSetup: (req) => budgetSetup.plan(req),
+    async applyBudgetSetup(req) {
+      const out = await budgetSetup.apply(req.request, req.consent);
+      hub.changed('budget');
+      return out;
+    },
+    async removeBudgetSetup(req) {
+      const out = await budgetSetup.remove(req.lab, req.consent);
+      hub.changed('budget');
+      return out;
+    },
     refreshPrices: () => compute.refreshPrices(),
 
     async listAnalyses() {

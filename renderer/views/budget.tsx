@@ -11,6 +11,7 @@ import { ErrorNote, Loading, Pill, Stat, ViewError } from '../components/bits.ts
 import { formatDateTime, formatMoney } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 import { hasCode } from '../../preload/errors.ts';
+import { BudgetSetupPanel } from './budget-setup.tsx';
 
 export function BudgetView() {
   const { data, error, reload } = useTopic(['budget'], (a) => a.getBudget(), 1000);
@@ -106,6 +107,7 @@ export function BudgetView() {
         </div>
       </div>
       <OverridesPanel data={data} />
+      <BudgetSetupPanel />
       <p className="muted small">Cost Explorer lags by up to a day; running instances are added live from their price and uptime.</p>
     </section>
   );

@@ -28,6 +28,8 @@ import { encodePng } from './png.ts';
 import { encodeGrayGif } from './gif.ts';
 import { seededRandom } from './seeded-random.ts';
 import { syntheticActivity, syntheticRois } from './synthetic-rois.ts';
+import { ALERTS, names, planBudgetSetup, type BudgetSetupRequest as SetupRequest, type ExistingSetup } from '../../main/budget/budget-setup-plan.ts';
+import { toUiPlan } from '../../main/app/budget-setup-api.ts';
 import { syntheticAnatomy } from './synthetic-anatomy.ts';
 
 export interface InMemoryOptions {
@@ -319,6 +321,44 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       files: [...files].sort((a, b) => b.updatedAt - a.updatedAt).slice(0, 500),
     };
   }
+
+  // ---- AWS Budgets set-up: the real planner over what this fake account holds ----
+  const setups = new Map<string, ExistingSetup>();
+  const noSetup: ExistingSetup = { budgets: [], actions: [], policyArn: null, roleArn: null, ownerTagActive: false, otherActionBudgets: 0 };
+  const planSetup = (req: SetupRequest) => {
+    if (settings.mode !== 'aws') {
+      throw new ServiceError('NOT_CONFIGURED', 'AWS is not configured (needed for setting up AWS Budgets): switch the destination to Amazon S3 in Settings.');
+    }
+    try {
+      return planBudgetSetup(req, setups.get(req.lab) ?? noSetup);
+    } catch (e) {
+      throw new ServiceError((e as { code: string }).code, (e as Error).message);
+    }
+  };
+  const setupApplied = (r: SetupRequest, prev: ExistingSetup): ExistingSetup => {
+    const asked = [
+      { name: names.labBudget(r.lab), limitUsd: r.monthlyUsd, alerts: ALERTS },
+      ...(r.perPerson?.owners ?? []).map((o) => ({ name: names.personBudget(r.lab, o), limitUsd: r.perPerson!.monthlyUsd, alerts: ALERTS })),
+    ];
+    return {
+      budgets: [...prev.budgets.filter((b) => !asked.some((a) => a.name === b.name)), ...asked],
+      actions: r.action
+        ? [
+            {
+              budgetName: names.labBudget(r.lab),
+              actionId: 'fake-action',
+              approval: r.action.mode === 'automatic' ? 'AUTOMATIC' : 'MANUAL',
+              users: r.action.users,
+              roles: r.action.roles,
+            },
+          ]
+        : prev.actions,
+      policyArn: r.action ? `arn:aws:iam::123456789012:policy/${names.denyPolicy(r.lab)}` : prev.policyArn,
+      roleArn: r.action ? `arn:aws:iam::123456789012:role/${names.actionRole(r.lab)}` : prev.roleArn,
+      ownerTagActive: prev.ownerTagActive || r.perPerson !== null,
+      otherActionBudgets: 0,
+    };
+  };
 
   // ---- instances ----
   const hour = 3_600_000;
@@ -849,6 +889,26 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       return { id };
     },
 
+    async getBudgetSetupOwners() {
+      return { owners: [...new Set(instances.map((i) => i.owner))].sort() };
+    },
+    async planBudgetSetup(req) {
+      return toUiPlan(planSetup(req));
+    },
+    async applyBudgetSetup(req) {
+      log('applyBudgetSetup', req);
+      const before = planSetup(req.request);
+      setups.set(req.request.lab, setupApplied(req.request, setups.get(req.request.lab) ?? noSetup));
+      changed('budget');
+      return { done: before.steps.map((s) => `created ${s.label}`), notes: [], plan: toUiPlan(planSetup(req.request)) };
+    },
+    async removeBudgetSetup(req) {
+      log('removeBudgetSetup', req);
+      const had = setups.get(req.lab);
+      setups.delete(req.lab);
+      changed('budget');
+      return { removed: had ? had.budgets.map((b) => `deleted budget ${b.name} and its alerts`) : [] };
+    },
     async getBudget() {
       return budget();
     },

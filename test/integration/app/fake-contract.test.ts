@@ -21,10 +21,10 @@ import { shapeDifferences } from '../../support/json-shape.ts';
 import { WORKER_BINARY, runCli, workerMissing } from '../../support/cli.ts';
 import { calciumMovie } from '../../support/calcium-movie.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
-import { motoMissing, seedAl2023, startMoto, type MotoServer } from '../../support/moto.ts';
+import { motoExtendedMissing, seedAl2023, startMoto, type MotoServer } from '../../support/moto.ts';
 import { requires } from '../../support/requirements.ts';
 
-const skip = requires(versitygwMissing(), motoMissing(), workerMissing());
+const skip = requires(versitygwMissing(), motoExtendedMissing(), workerMissing());
 
 let dir: string;
 let gw: Versitygw;
@@ -41,7 +41,7 @@ before(async () => {
   mkdirSync(join(dir, 'renderer'));
   // No page is loaded here: a stub stands in for the UI bundle serve insists on.
   writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>contract check</title>\n');
-  [gw, moto] = await Promise.all([startVersitygw({ root: join(dir, 'gw') }), startMoto()]);
+  [gw, moto] = await Promise.all([startVersitygw({ root: join(dir, 'gw') }), startMoto({ extended: true })]);
   const bucket = await gw.createBucket('lab-contract');
   await seedAl2023(moto);
   const env = {
@@ -251,4 +251,33 @@ test('analyses and results: unknown ids are refused alike', { skip }, async () =
   await both('dismissAnalysis', { id: 'j-no-such-analysis' }, 'refusal');
   await both('cancelAnalysis', { id: 'j-no-such-analysis' }, 'refusal');
   await both('getAnalysisLog', { id: 'j-no-such-analysis' }, 'refusal');
+});
+
+test('budget set-up: the plan, creating with consent, a bad request and removing answer alike', { skip }, async () => {
+  type Plan = { parts: Array<{ key: string; state: string }> };
+  const request = {
+    lab: 'contract-lab',
+    monthlyUsd: 200,
+    emails: ['pi@lab.org'],
+    perPerson: { owners: ['maria'], monthlyUsd: 50 },
+    action: { mode: 'approval', users: ['maria'], roles: [] },
+  };
+  // The real side's destination is S3 (the set-up is AWS-only); the fake starts local.
+  await double.call('saveSettings', { mode: 'aws', aws: { profile: '', region: 'us-east-1', bucket: 'lab-contract', prefix: '', endpoint: '' } });
+  await both('getBudgetSetupOwners', undefined);
+  const [rp, fp] = (await both('planBudgetSetup', request)) as Plan[];
+  assert.deepEqual(
+    fp.parts.map((p) => [p.key, p.state]),
+    rp.parts.map((p) => [p.key, p.state]),
+  );
+  await both('planBudgetSetup', { ...request, emails: ['pi-at-lab'] }, 'refusal');
+  await both('applyBudgetSetup', { request, consent: false }, 'refusal');
+  const [ra, fa] = (await both('applyBudgetSetup', { request, consent: true })) as Array<{ plan: Plan }>;
+  // Whether AWS can activate the owner tag yet depends on the instances billing has seen: not compared.
+  const settled = (p: Plan) => p.parts.filter((x) => !x.key.startsWith('owner-tag:')).map((x) => [x.key, x.state]);
+  assert.deepEqual(settled(fa.plan), settled(ra.plan));
+  assert.ok(settled(ra.plan).every(([, state]) => state === 'present'));
+  const [rr, fr] = (await both('removeBudgetSetup', { lab: 'contract-lab', consent: true })) as Array<{ removed: string[] }>;
+  assert.ok(rr.removed.length > 0 && fr.removed.length > 0);
+  await double.call('saveSettings', { mode: 'local' });
 });
