@@ -33,7 +33,7 @@ import type { Manifest, ManifestChanges } from '../session/manifest.ts';
 import { ManifestHistory } from '../session/manifest-history.ts';
 import { acquireQueueLock, type QueueLock } from './queue-lock.ts';
 import { engineOptionsFromSettings } from './engine-options.ts';
-import { acquisitionRate } from './acquisition-rate.ts';
+import { acquisitionRate, RATE_WINDOW_DAYS } from './acquisition-rate.ts';
 import { keyFor, rootLabels } from './object-keys.ts';
 import { writeSnapshot, type AcquisitionSnapshot } from './status-file.ts';
 import { SessionManifests } from './session-manifests.ts';
@@ -210,21 +210,19 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
       await watcher.start();
     }
 
+    // each second: snapshots of what is in flight, failed or verified lately, not of the whole archive
     const snapshot = (): AcquisitionSnapshot => {
-      const all = eng.list();
+      const now = clock.now();
       return {
         pid: process.pid,
-        writtenAt: clock.now(),
+        writtenAt: now,
         target: describeTarget(o.settings),
         engine: eng.status(),
         ...(watcher ? { watch: watcher.status() } : {}),
-        active: all.filter((i) => i.state === 'uploading' || i.state === 'growing'),
-        failed: all.filter((i) => i.state === 'failed'),
-        recent: all
-          .filter((i) => i.state === 'verified')
-          .sort((a, b) => (b.verifiedAt ?? 0) - (a.verifiedAt ?? 0))
-          .slice(0, 20),
-        rate: acquisitionRate(all, clock.now()),
+        active: [...eng.list({ state: 'uploading' }), ...eng.list({ state: 'growing' })],
+        failed: eng.list({ state: 'failed' }),
+        recent: eng.list({ state: 'verified', newest: 20 }),
+        rate: acquisitionRate(eng.verifiedSince(now - RATE_WINDOW_DAYS * 86_400_000), now),
       };
     };
     const snapshotMs = o.snapshotMs ?? 1000;

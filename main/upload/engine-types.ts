@@ -95,6 +95,12 @@ export type UploadEvent =
   | { type: 'resumed' }
   | { type: 'idle' };
 
+export interface ListFilter {
+  state?: UploadItem['state'];
+  /** Only the n items verified last, newest first. */
+  newest?: number;
+}
+
 export interface UploadEngine {
   /** Opens the journal, recovers in-doubt items, aborts orphaned uploads and starts working. */
   start(): Promise<void>;
@@ -114,7 +120,10 @@ export interface UploadEngine {
   setConcurrency(concurrency: { files?: number; requests?: number }): void;
   status(): EngineStatus;
   get(id: string): ItemSnapshot | undefined;
-  list(filter?: { state?: UploadItem['state'] }): ItemSnapshot[];
+  /** Items in journal order; `newest`: only the n most recently verified, newest first (cheap at any queue size). */
+  list(filter?: ListFilter): ItemSnapshot[];
+  /** The items verified at or after `since` (ms), as read-only facts rather than snapshots (cheap at any queue size). */
+  verifiedSince(since: number): Iterable<Readonly<Pick<UploadItem, 'state' | 'size' | 'verifiedAt'>>>;
   /** Whether the latest item of `path` (absolute) is verified with exactly this size and mtime. */
   verifiedAs(path: string, size: number, mtimeMs: number): boolean;
   subscribe(listener: (event: UploadEvent) => void): () => void;

@@ -59,6 +59,7 @@ import {
   DEFAULT_MEMORY_BUDGET,
   type EngineStatus,
   type ItemSnapshot,
+  type ListFilter,
   type UploadEngine,
   type UploadEngineOptions,
   type UploadEvent,
@@ -290,12 +291,33 @@ class Engine implements UploadEngine {
     return item && this.#items.snapshot(item);
   }
 
-  list(filter: { state?: UploadItem['state'] } = {}): ItemSnapshot[] {
-    const out: ItemSnapshot[] = [];
+  list(filter: ListFilter = {}): ItemSnapshot[] {
+    const { state, newest } = filter;
+    if (newest !== undefined && newest <= 0) return [];
+    const picked: UploadItem[] = [];
+    const at = (i: UploadItem) => i.verifiedAt ?? -Infinity;
     for (const item of this.#items.items()) {
-      if (!filter.state || item.state === filter.state) out.push(this.#items.snapshot(item));
+      if (state && item.state !== state) continue;
+      if (newest === undefined) {
+        picked.push(item);
+        continue;
+      }
+      // the newest n so far, newest first: an item older than all of a full list is dropped at once
+      if (picked.length >= newest && at(item) <= at(picked[picked.length - 1])) continue;
+      let lo = 0;
+      for (let hi = picked.length; lo < hi;) {
+        const mid = (lo + hi) >> 1;
+        if (at(picked[mid]) >= at(item)) lo = mid + 1;
+        else hi = mid;
+      }
+      picked.splice(lo, 0, item);
+      if (picked.length > newest) picked.pop();
     }
-    return out;
+    return picked.map((item) => this.#items.snapshot(item));
+  }
+
+  *verifiedSince(since: number): Iterable<Readonly<Pick<UploadItem, 'state' | 'size' | 'verifiedAt'>>> {
+    for (const item of this.#items.items()) if (item.state === 'verified' && item.verifiedAt !== undefined && item.verifiedAt >= since) yield item;
   }
 
   verifiedAs(path: string, size: number, mtimeMs: number): boolean {
