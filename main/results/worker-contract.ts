@@ -26,7 +26,24 @@ export const RESULT_FILES = {
   covariance: 'covariance.png',
   registration: 'registration.json',
   projections: 'projections/projections.json',
+  tracesCsv: 'traces.csv',
+  readme: 'README.txt',
 } as const;
+
+/** The files of each plane's suite2p folder (`suite2p/plane<k>/`, see suite2pPlaneDir). */
+export const SUITE2P_PLANE_FILES = {
+  stat: 'stat.npy',
+  ops: 'ops.npy',
+  F: 'F.npy',
+  Fneu: 'Fneu.npy',
+  spks: 'spks.npy',
+  iscell: 'iscell.npy',
+} as const;
+
+/** Plane `plane`'s suite2p folder, relative to the results folder. */
+export function suite2pPlaneDir(plane: number): string {
+  return `suite2p/plane${plane}`;
+}
 
 /** The per-ROI arrays: one row (or one entry) per ROI, in ROI id order. */
 export const ROI_ARRAYS = [RESULT_FILES.iscell, RESULT_FILES.F, RESULT_FILES.Fneu, RESULT_FILES.spks, RESULT_FILES.dff, RESULT_FILES.clusters] as const;

@@ -4,7 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { PIPELINE_STEPS, PROGRESS_STEPS, RESULT_FILES, ROI_ARRAYS, ROI_RECORD_FIELDS, WORKER_SCHEMA } from '../../../main/results/worker-contract.ts';
+import {
+  PIPELINE_STEPS,
+  PROGRESS_STEPS,
+  RESULT_FILES,
+  ROI_ARRAYS,
+  ROI_RECORD_FIELDS,
+  SUITE2P_PLANE_FILES,
+  suite2pPlaneDir,
+  WORKER_SCHEMA,
+} from '../../../main/results/worker-contract.ts';
 
 interface Schema {
   schema: number;
@@ -22,6 +31,13 @@ test('worker contract: the schema version is the one the worker writes', () => {
 test('worker contract: every file the app names is one the worker writes', () => {
   const names = new Set(schema.files.map((f) => f.name));
   for (const [what, file] of Object.entries(RESULT_FILES)) assert.ok(names.has(file), `${what}: ${file} is not in the worker's schema`);
+});
+
+test('worker contract: the suite2p plane folder holds exactly the files the app names', () => {
+  const inPlane = schema.files.filter((f) => f.name.startsWith('suite2p/plane{p}/')).map((f) => f.name);
+  const named = Object.values(SUITE2P_PLANE_FILES).map((f) => `${suite2pPlaneDir(0).replace('0', '{p}')}/${f}`);
+  assert.deepEqual([...named].sort(), [...inPlane].sort());
+  assert.equal(suite2pPlaneDir(12), 'suite2p/plane12');
 });
 
 test("worker contract: the per-ROI arrays are exactly the worker's arrays with a rois dimension first", () => {

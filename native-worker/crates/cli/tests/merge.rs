@@ -114,6 +114,12 @@ fn plane_shards_merge_into_the_bytes_of_one_run() {
         "clusters.npy",
         "registration.json",
         "projections/projections.json",
+        "traces.csv",
+        "README.txt",
+        "suite2p/plane0/stat.npy",
+        "suite2p/plane0/ops.npy",
+        "suite2p/plane1/iscell.npy",
+        "suite2p/plane1/F.npy",
     ] {
         assert!(files.iter().any(|f| f == must), "{must} not in {files:?}");
     }
@@ -195,6 +201,9 @@ fn shards_in_another_order_or_sharing_a_plane() {
     assert_eq!(m["counts"]["rois"], 2 * n0);
     for i in 0..2 {
         assert!(both.join(format!("shard-{i}/registration.json")).is_file());
+        assert!(both
+            .join(format!("shard-{i}/suite2p/plane0/stat.npy"))
+            .is_file());
         assert!(both
             .join(format!("shard-{i}/projections/projections.json"))
             .is_file());

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use worker_core::extract::Traces;
 use worker_core::output::{
-    read_npy, relabel_rois, write_clustering, write_json, NpyData, SCHEMA_VERSION,
+    read_npy, relabel_rois, schema, write_clustering, write_json, write_readme, NpyData,
+    SCHEMA_VERSION,
 };
 use worker_core::pipeline::{cluster_cells, in_pool, PipelineOptions};
 
@@ -166,7 +167,9 @@ pub fn run(a: &ClusterArgs, log: &Log) -> Result<(), CliError> {
         })?;
         outputs.push("rois.json".into());
     }
-    outputs.push("summary.json".into());
+    outputs.push(schema::README.into());
+    outputs.push(schema::SUMMARY.into());
+    write_readme(&a.out, &outputs)?;
     let clusters = c.labels.iter().max().map_or(0, |m| m + 1);
     let summary = Summary {
         schema: SCHEMA_VERSION,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::time::Instant;
 use worker_core::merge::{merge, shared_parameter, Layout, MergeOptions, ShardReport};
-use worker_core::output::{schema, write_json, SCHEMA_VERSION};
+use worker_core::output::{schema, write_json, write_readme, SCHEMA_VERSION};
 
 #[derive(Serialize)]
 struct Counts {
@@ -73,7 +73,9 @@ pub fn run(a: &MergeArgs, log: &Log) -> Result<(), CliError> {
         log.info(format!("note: {n}"));
     }
     let mut outputs = r.outputs.clone();
+    outputs.push(schema::README.into());
     outputs.push(schema::SUMMARY.into());
+    write_readme(&a.out, &outputs)?;
     let summary = Summary {
         schema: SCHEMA_VERSION,
         worker_version: env!("CARGO_PKG_VERSION"),

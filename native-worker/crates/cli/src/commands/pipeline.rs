@@ -1,7 +1,7 @@
 //! `analyze` (the whole pipeline, plus projections) and the `--input` conveniences of `detect`,
 //! `extract` and `cluster`, which run the pipeline on a movie with a temporary registered cache
 //! and write the outputs up to that step. The single steps on files are in `steps.rs`.
-//! Every run writes `summary.json`.
+//! Every run writes `README.txt` and `summary.json`.
 
 use super::{
     check_at_least_one, check_channel, check_tau, open_input, open_planes, resolve_fs, Log,
@@ -12,8 +12,8 @@ use crate::progress::JsonProgress;
 use serde::Serialize;
 use std::sync::Mutex;
 use std::time::Instant;
-use worker_core::output::{write_json, SCHEMA_VERSION};
-use worker_core::pipeline::{write_results, PipelineError, PipelineOptions, Stage};
+use worker_core::output::{write_json, write_readme, SCHEMA_VERSION};
+use worker_core::pipeline::{write_results, PipelineError, PipelineOptions, RunInfo, Stage};
 use worker_core::project::{write_projections_planes, ProjectOptions};
 use worker_core::source::FrameSource;
 use worker_core::tiff::{SourceInfo, TiffError};
@@ -130,7 +130,13 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
             .max()
             .map_or(0, |m| m + 1);
         let t = Instant::now();
-        outputs = write_results(&a.out, &out, stage)?;
+        let run = RunInfo {
+            fs: opts.fs,
+            tau: opts.tau,
+            nplanes: info.planes,
+            neuropil_coefficient: opts.extract.neuropil_coefficient,
+        };
+        outputs = write_results(&a.out, &out, stage, &run)?;
         timings.push(("write".into(), t.elapsed().as_secs_f64()));
         log.info(format!(
             "{} ROIs ({} cells) in {} plane(s), {} clusters",
@@ -154,7 +160,9 @@ pub fn run(step: &str, a: &PipelineArgs, log: &Log) -> Result<(), CliError> {
         outputs.push("projections/projections.json".into());
         timings.push(("project".into(), t.elapsed().as_secs_f64()));
     }
+    outputs.push("README.txt".into());
     outputs.push("summary.json".into());
+    write_readme(&a.out, &outputs)?;
     timings.push(("total".into(), t0.elapsed().as_secs_f64()));
     let summary = Summary {
         schema: SCHEMA_VERSION,

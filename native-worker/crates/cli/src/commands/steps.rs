@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 use worker_core::extract::Traces;
 use worker_core::output::{
-    write_json, write_registration, write_rois, write_traces, SCHEMA_VERSION,
+    schema, write_json, write_readme, write_registration, write_rois, write_traces, SCHEMA_VERSION,
 };
 use worker_core::pipeline::{self, PipelineError, PipelineOptions};
 use worker_core::source::FrameSource;
@@ -80,7 +80,9 @@ fn write_summary(
     mut outputs: Vec<String>,
     t0: Instant,
 ) -> Result<(), CliError> {
-    outputs.push("summary.json".into());
+    outputs.push(schema::README.into());
+    outputs.push(schema::SUMMARY.into());
+    write_readme(out, &outputs)?;
     timings.push(("total".into(), t0.elapsed().as_secs_f64()));
     let s = Summary {
         schema: SCHEMA_VERSION,

@@ -119,6 +119,8 @@ pub struct Detection {
     pub mean_image: Vec<f32>,
     /// Best-scale activity map before peeling.
     pub activity_map: Vec<f32>,
+    /// Per-pixel maximum of the binned movie (before filtering).
+    pub max_image: Vec<f32>,
     /// Frames per bin used.
     pub bin_size: usize,
 }
@@ -196,6 +198,13 @@ pub fn detect(src: &dyn FrameSource, opts: &DetectOptions) -> io::Result<Detecti
         .unwrap_or_else(|| (opts.tau * opts.fs).round().max(1.0) as usize);
     bin = bin.max(t.div_ceil(opts.max_bins.max(1))).max(1);
     let mut b = binning::bin_movie(src, bin, opts.batch)?;
+    let n = h * w;
+    let mut max_image = vec![f32::NEG_INFINITY; n];
+    for bin in b.data.chunks(n.max(1)) {
+        for (m, &v) in max_image.iter_mut().zip(bin) {
+            *m = m.max(v);
+        }
+    }
     binning::prepare(&mut b, opts.highpass_bins, opts.neuropil_box);
     let maps = maps::activity_maps(&b.data, b.bins, h, w, &opts.scales, opts.theta);
     let activity_map: Vec<f32> = (0..h * w)
@@ -269,6 +278,7 @@ pub fn detect(src: &dyn FrameSource, opts: &DetectOptions) -> io::Result<Detecti
         rois,
         mean_image: b.mean_image,
         activity_map,
+        max_image,
         bin_size: bin,
     })
 }

@@ -7,7 +7,8 @@
 //! [`cluster_cells`]. Since planes are analysed independently, shards `--plane 0`, `--plane 1`
 //! ... of one recording, given in plane order with the same options, merge into exactly the
 //! bytes `analyze` writes over all planes (every file but `summary.json`). Per-plane files are
-//! placed as [`per_plane`] says. `summary.json` is left to the caller, to be written last.
+//! placed as [`per_plane`] says (each plane's suite2p folder is its shard's, copied), and
+//! `traces.csv` is written from the merged table and dF/F. `summary.json` is left to the caller, to be written last.
 
 mod per_plane;
 mod shard;
@@ -22,7 +23,7 @@ pub use self::per_plane::Layout;
 use self::shard::{read_traces, Shard};
 use crate::extract::Traces;
 use crate::output::schema::{self, DFF, F, FNEU, SPKS};
-use crate::output::{write_clustering, write_npy, write_roi_table, OutputError};
+use crate::output::{write_clustering, write_npy, write_roi_table, write_traces_csv, OutputError};
 use crate::pipeline::{cluster_cells, in_pool, PipelineOptions};
 
 /// What the merge may be told; `None` takes the shards' own value (from their `summary.json`).
@@ -215,6 +216,9 @@ pub fn merge(
     let (projections, registration): (Vec<String>, Vec<String>) = std::mem::take(&mut outputs)
         .into_iter()
         .partition(|f| f.contains(schema::PROJECTIONS_DIR));
+    let (suite2p, registration): (Vec<String>, Vec<String>) = registration
+        .into_iter()
+        .partition(|f| f.contains("suite2p/"));
 
     // ROI table, renumbered in shard order.
     let mut rois = Vec::new();
@@ -274,11 +278,14 @@ pub fn merge(
     progress("cluster", 1, 1);
     let cluster_files = write_clustering(out, &labels, &clustering)?;
     let roi_files = write_roi_table(out, &rois, &regions)?;
+    write_traces_csv(&out.join(schema::TRACES_CSV), &rois, &dff)?;
 
     outputs.extend(registration);
     outputs.extend(roi_files);
     outputs.extend(trace_files);
     outputs.extend(cluster_files);
+    outputs.push(schema::TRACES_CSV.into());
+    outputs.extend(suite2p);
     outputs.extend(projections);
     Ok(MergeReport {
         rois: rois.len(),

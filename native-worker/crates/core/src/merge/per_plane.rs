@@ -1,5 +1,6 @@
-//! The per-plane files of the shards: `registration.json`, `nonrigid_plane{p}.npy` and
-//! `projections/`. Shards of distinct planes (one recording fanned out by plane) merge into the
+//! The per-plane files of the shards: `registration.json`, `nonrigid_plane{p}.npy`,
+//! `suite2p/plane{p}/` (copied unchanged: a plane's suite2p folder depends on that plane only)
+//! and `projections/`. Shards of distinct planes (one recording fanned out by plane) merge into the
 //! single-run layout: one `registration.json` listing every plane, one `projections.json`
 //! listing every image, the plane-named files side by side. Shards sharing a plane (several
 //! recordings) cannot share those names: each shard's go under `shard-<i>/` instead.
@@ -74,6 +75,23 @@ fn copy_nonrigid(shard: &Shard, out: &Path, files: &mut Vec<String>) -> Result<(
     Ok(())
 }
 
+/// Copies the `suite2p/plane{p}/` folders the shard has for its planes into `out` (a shard
+/// written before these folders existed has none, and the merge then has none for its planes).
+fn copy_suite2p(shard: &Shard, out: &Path, files: &mut Vec<String>) -> Result<(), MergeError> {
+    for p in &shard.registration {
+        let rel = schema::suite2p_dir(p.plane);
+        if !shard.dir.join(&rel).is_dir() {
+            continue;
+        }
+        for f in schema::SUITE2P_FILES {
+            let name = format!("{rel}/{f}");
+            copy(&shard.dir.join(&name), &out.join(&name))?;
+            files.push(name);
+        }
+    }
+    Ok(())
+}
+
 /// Writes the per-plane files of `shards` into `out` in `layout`; returns the names written
 /// (relative to `out`), registration files first, then projections, as a single run lists them.
 ///
@@ -87,6 +105,7 @@ pub fn write(out: &Path, shards: &[Shard], layout: Layout) -> Result<Vec<String>
             let dir = out.join(&sub);
             let mut own = Vec::new();
             copy_nonrigid(s, &dir, &mut own)?;
+            copy_suite2p(s, &dir, &mut own)?;
             write_registration_planes(&dir, s.registration.clone())?;
             own.push(schema::REGISTRATION.into());
             if let Some(p) = read_projections(&s.dir)? {
@@ -104,6 +123,7 @@ pub fn write(out: &Path, shards: &[Shard], layout: Layout) -> Result<Vec<String>
     }
     for s in shards {
         copy_nonrigid(s, out, &mut files)?;
+        copy_suite2p(s, out, &mut files)?;
     }
     let planes = shards
         .iter()

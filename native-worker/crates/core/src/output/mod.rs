@@ -1,29 +1,34 @@
 //! Writers for the worker's outputs: `.npy` arrays (suite2p-compatible), 8/16-bit PNG,
-//! animated GIF and JSON documents. Every file is written to a temporary name in the same
-//! folder and renamed into place, so a crash never leaves a half-written output behind.
+//! animated GIF and JSON documents, `traces.csv`, `README.txt` and suite2p plane folders. Every
+//! file is written to a temporary name in the same folder and renamed into place, so a crash never leaves a half-written output behind.
 
+mod csv;
 mod error;
 mod gif;
 mod json;
 mod npy;
 mod png;
+mod readme;
 mod registration;
 mod results;
 mod scale;
 pub mod schema;
+pub mod suite2p;
 mod tiff;
 
+pub use self::csv::write_traces_csv;
 pub use self::error::OutputError;
 pub use self::gif::write_gif;
 pub use self::json::{write_json, SCHEMA_VERSION};
 pub use self::npy::{read_npy, write_npy, NpyArray, NpyData, NpyElement, NpyWriter};
 pub use self::png::{write_png_u16, write_png_u8};
+pub use self::readme::{readme_text, write_readme};
 pub use self::registration::{
     read_registration, write_registration, write_registration_planes, PlaneRegistration,
 };
 pub use self::results::{
-    read_roi_table, relabel_rois, write_clustering, write_roi_table, write_rois, write_traces,
-    Region, RoiJson,
+    read_roi_table, relabel_rois, roi_json, write_clustering, write_roi_table, write_rois,
+    write_traces, Region, RoiJson,
 };
 pub use self::scale::{percentile, to_u16, to_u8, Scale};
 pub use self::tiff::{TiffSample, TiffWriter};

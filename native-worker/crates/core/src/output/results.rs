@@ -44,7 +44,9 @@ pub struct Region {
     pub iscell: bool,
 }
 
-fn roi_json(r: &RoiRecord) -> RoiJson {
+/// The `rois.json` record of `r`.
+#[must_use]
+pub fn roi_json(r: &RoiRecord) -> RoiJson {
     RoiJson {
         id: r.id,
         plane: r.plane,

@@ -39,6 +39,23 @@ pub const PROJECTIONS_DIR: &str = "projections";
 /// `projections/projections.json`: the list of projection images.
 pub const PROJECTIONS: &str = "projections/projections.json";
 
+/// `traces.csv`: one row per ROI (`id, plane, x, y, z, cluster, iscell`, then its dF/F per frame).
+pub const TRACES_CSV: &str = "traces.csv";
+/// `README.txt`: what each file of the folder holds and which tools open it.
+pub const README: &str = "README.txt";
+/// `stat.npy` of a suite2p plane folder: pickled object array `(plane_rois,)` of dicts.
+pub const SUITE2P_STAT: &str = "stat.npy";
+/// `ops.npy` of a suite2p plane folder: pickled 0-d object array holding a dict.
+pub const SUITE2P_OPS: &str = "ops.npy";
+/// The files of a suite2p plane folder, in the order they are written.
+pub const SUITE2P_FILES: [&str; 6] = [SUITE2P_STAT, SUITE2P_OPS, F, FNEU, SPKS, ISCELL];
+
+/// `suite2p/plane{p}`: plane `p`'s suite2p folder.
+#[must_use]
+pub fn suite2p_dir(plane: usize) -> String {
+    format!("suite2p/plane{plane}")
+}
+
 /// The four trace arrays, in the order they are written.
 pub const TRACES: [&str; 4] = [F, FNEU, SPKS, DFF];
 
@@ -162,12 +179,13 @@ pub const REGION_FIELDS: [FieldSpec; 4] = [
 pub struct FileSpec {
     /// Path inside the results folder; `{p}` stands for a plane index.
     pub name: &'static str,
-    /// `json`, `npy`, `png` or `gif`.
+    /// `json`, `npy`, `png`, `gif`, `csv` or `txt`.
     pub kind: &'static str,
-    /// NumPy dtype descriptor of a `.npy` (`<f4`, `<f8`, `<i8`).
+    /// NumPy dtype descriptor of a `.npy` (`<f4`, `<f8`, `<i8`; `|O` for a pickled object array).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dtype: Option<&'static str>,
-    /// Dimensions by name: `rois`, `frames`, `blocks` or a fixed size.
+    /// Dimensions by name: `rois`, `plane_rois` (the ROIs of one plane), `frames`, `blocks` or a
+    /// fixed size; empty for a 0-d array.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shape: Option<&'static [&'static str]>,
     /// Commands that write it (`analyze` and `merge` write every file; the `--input`
@@ -192,6 +210,38 @@ fn trace_file(name: &'static str) -> FileSpec {
         shape: Some(ROIS_X_FRAMES),
         written_by: TRACE_STEPS,
         when: "always",
+    }
+}
+
+const SUITE2P_STEPS: &[&str] = &["analyze", "cluster", "merge"];
+const SUITE2P_WHEN: &str =
+    "always for analyze and cluster --input; for merge when the shards have it (copied)";
+
+/// A file of every suite2p plane folder (`plane_rois`: the plane's ROIs).
+fn suite2p_file(name: &'static str) -> FileSpec {
+    let (file, dtype, shape): (&'static str, &'static str, &'static [&'static str]) = match name {
+        SUITE2P_STAT => ("suite2p/plane{p}/stat.npy", "|O", &["plane_rois"]),
+        SUITE2P_OPS => ("suite2p/plane{p}/ops.npy", "|O", &[]),
+        ISCELL => ("suite2p/plane{p}/iscell.npy", "<f8", &["plane_rois", "2"]),
+        F => ("suite2p/plane{p}/F.npy", "<f4", &["plane_rois", "frames"]),
+        FNEU => (
+            "suite2p/plane{p}/Fneu.npy",
+            "<f4",
+            &["plane_rois", "frames"],
+        ),
+        _ => (
+            "suite2p/plane{p}/spks.npy",
+            "<f4",
+            &["plane_rois", "frames"],
+        ),
+    };
+    FileSpec {
+        name: file,
+        kind: "npy",
+        dtype: Some(dtype),
+        shape: Some(shape),
+        written_by: SUITE2P_STEPS,
+        when: SUITE2P_WHEN,
     }
 }
 
@@ -252,6 +302,17 @@ pub fn files() -> Vec<FileSpec> {
             written_by: REGISTRATION_STEPS,
             when: "when non-rigid registration ran on plane p",
         },
+        FileSpec {
+            name: TRACES_CSV,
+            kind: "csv",
+            dtype: None,
+            shape: None,
+            written_by: CLUSTER_STEPS,
+            when: "always, except by the cluster step on files (it has no ROI table)",
+        },
+    ]);
+    v.extend(SUITE2P_FILES.map(suite2p_file));
+    v.extend([
         json(
             PROJECTIONS,
             &["analyze", "merge"],
@@ -264,6 +325,16 @@ pub fn files() -> Vec<FileSpec> {
             shape: None,
             written_by: &["analyze", "merge"],
             when: "as listed in projections.json (.png and .gif)",
+        },
+        FileSpec {
+            name: README,
+            kind: "txt",
+            dtype: None,
+            shape: None,
+            written_by: &[
+                "analyze", "register", "detect", "extract", "cluster", "merge",
+            ],
+            when: "always",
         },
     ]);
     v

@@ -25,7 +25,7 @@ use crate::roi::{number_rois, RoiMask, RoiRecord};
 use crate::source::{BinaryCache, FrameSource};
 
 pub use self::error::PipelineError;
-pub use self::results::{write_results, Stage};
+pub use self::results::{write_results, RunInfo, Stage};
 pub use self::stages::{
     cluster_cells, detect_plane, extract_plane, finish_traces, plane_batch, register_plane,
     PlaneDetection,
@@ -102,6 +102,8 @@ pub struct PlaneResult {
     pub mean_image: Vec<f32>,
     /// Detection's activity map.
     pub activity_map: Vec<f32>,
+    /// Maximum of the binned registered movie.
+    pub max_image: Vec<f32>,
     /// Frames per detection bin.
     pub bin_size: usize,
     /// Wall time (s) of registration, detection and extraction for this plane.
@@ -356,6 +358,7 @@ fn run_plane(
             registration,
             mean_image: det.mean_image,
             activity_map: det.activity_map,
+            max_image: det.max_image,
             bin_size: det.bin_size,
             timings,
         },

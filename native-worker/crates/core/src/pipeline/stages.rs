@@ -118,6 +118,8 @@ pub struct PlaneDetection {
     pub mean_image: Vec<f32>,
     /// Detection's activity map.
     pub activity_map: Vec<f32>,
+    /// Maximum of the binned registered movie.
+    pub max_image: Vec<f32>,
     /// Frames per detection bin.
     pub bin_size: usize,
 }
@@ -149,6 +151,7 @@ pub fn detect_plane(
         rois,
         mean_image: det.mean_image,
         activity_map: det.activity_map,
+        max_image: det.max_image,
         bin_size: det.bin_size,
     })
 }
