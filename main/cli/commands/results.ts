@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import { CliError, ExitCode, type CliCommand } from '../command.ts';
 import { listCachedResults, pullResults } from '../../results/pull.ts';
 import { exportNwb } from '../../results/nwb-export.ts';
+import { CurationError, importSuite2pCuration } from '../../results/suite2p-curation.ts';
+import { userInfo } from 'node:os';
 import { count, formatHz } from '../format.ts';
 
 const HELP = `Usage:
@@ -14,12 +16,17 @@ const HELP = `Usage:
   scopecloud results export <job> --nwb <file>    write an NWB 2 file (ImageSegmentation,
                                                   PlaneSegmentation, Fluorescence, DfOverF)
                                                   [--rate <hz>] [--session-description <text>]
+  scopecloud results import-suite2p-curation <results folder> <suite2p plane folder> [--who <name>]
+                                                  cell/not-cell labels edited in suite2p's GUI
+                                                  (its iscell.npy) become records in
+                                                  <results folder>/curation.json; the worker's
+                                                  own iscell is kept
 
 Exit codes: 0 ok, 1 not ready / checksum mismatch / not found, 2 usage, 3 configuration.`;
 
 export const resultsCommand: CliCommand = {
   name: 'results',
-  summary: 'pull analysis results (verified) and export them to NWB',
+  summary: 'pull analysis results (verified), export them to NWB, import a suite2p curation',
   help: HELP,
   async run(argv, io, services) {
     const { values, positionals } = parseArgs({
@@ -30,10 +37,24 @@ export const resultsCommand: CliCommand = {
         nwb: { type: 'string' },
         rate: { type: 'string' },
         'session-description': { type: 'string' },
+        who: { type: 'string' },
       },
     });
     const [action, id] = positionals;
     if (!action) throw new CliError('results needs an action: pull, list or export', ExitCode.usage);
+    if (action === 'import-suite2p-curation') {
+      const folder = positionals[2];
+      if (!id || !folder) throw new CliError('results import-suite2p-curation needs <results folder> <suite2p plane folder>', ExitCode.usage);
+      try {
+        const r = await importSuite2pCuration(resolve(id), resolve(folder), { who: values.who ?? userInfo().username, now: () => new Date() });
+        if (values.json) io.out(JSON.stringify(r, null, 2));
+        else io.out(`plane ${r.plane}: ${count(r.changed, 'label')} changed of ${count(r.rois, 'ROI')}; recorded in ${r.file}`);
+        return ExitCode.ok;
+      } catch (e) {
+        if (e instanceof CurationError) throw new CliError(e.message, ExitCode.failure);
+        throw e;
+      }
+    }
     const c = await services();
     if (action === 'list') {
       const list = await listCachedResults(c.paths.cache);
@@ -61,6 +82,6 @@ export const resultsCommand: CliCommand = {
       else io.out(`wrote ${out}: ${count(r.rois, 'ROI')} x ${count(r.frames, 'frame')} in ${count(r.planes, 'plane')} at ${formatHz(r.rateHz)}`);
       return ExitCode.ok;
     }
-    throw new CliError(`unknown results action "${action}" (pull, list, export)`, ExitCode.usage);
+    throw new CliError(`unknown results action "${action}" (pull, list, export, import-suite2p-curation)`, ExitCode.usage);
   },
 };
