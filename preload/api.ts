@@ -283,6 +283,11 @@ export const LaunchCheck = object({
   projectedCost: money,
   remaining: nullable(money),
   message: str(),
+  /**
+   * Why a launch would be refused (null when allowed): past the budget (an administrator may
+   * override) or no spending limit known (set one in Settings; no override).
+   */
+  refusal: nullable(oneOf(['BUDGET_EXCEEDED', 'NO_SPEND_LIMIT'] as const)),
 });
 export type LaunchCheck = Infer<typeof LaunchCheck>;
 

@@ -19,7 +19,9 @@ export type BranchCode =
   /** EC2 analyses need an IAM instance profile the user has not agreed to create: the UI asks. */
   | 'CONSENT_REQUIRED'
   /** The launch would take the month past the budget: the UI offers the recorded override. */
-  | 'BUDGET_EXCEEDED';
+  | 'BUDGET_EXCEEDED'
+  /** No spending limit is known, so launches are refused: the UI points to the Settings field (no override). */
+  | 'NO_SPEND_LIMIT';
 
 /** Whether `e` is an error the contract delivered with this code. */
 export function hasCode(e: unknown, code: BranchCode): boolean {

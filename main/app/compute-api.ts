@@ -71,7 +71,8 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
   // lifecycle action (which clears the cache) cannot come back as fresh figures.
   let adoptedPoll: InstanceInfo[] | null = null;
 
-  const ctxKey = (s: Settings) => JSON.stringify(s.target);
+  /** What the cached figures depend on: the destination, and the limit they are shown against. */
+  const ctxKey = (s: Settings) => JSON.stringify([s.target, s.budget.monthlyLimitUsd]);
   /** The AWS context's table (refreshed from the Pricing API when it was), else the shipped one. */
   const table = (): PriceTable => {
     const settings = d.settings();
@@ -224,9 +225,11 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
       const running = (await ctx.compute.instances.list({ all: true })).filter((i) => i.state === 'running' || i.state === 'pending');
       try {
         const base = await ctx.compute.guard.check({ action: 'launch', subject: preset.name, hourlyPrice: 0, plannedHours: 0, running });
-        return launchCheck(projected, base.checked && base.limit !== null ? { limit: base.limit, spent: base.spent, committed: base.committed } : null);
+        return launchCheck(projected, { limit: base.limit!, spent: base.spent, committed: base.committed });
       } catch (e) {
-        if (e instanceof BudgetError && e.code === 'BUDGET_EXCEEDED') return { allowed: false, projectedCost: projected, remaining: 0, message: e.message };
+        if (e instanceof BudgetError && (e.code === 'BUDGET_EXCEEDED' || e.code === 'NO_SPEND_LIMIT')) {
+          return { allowed: false, projectedCost: projected, remaining: e.code === 'BUDGET_EXCEEDED' ? 0 : null, message: e.message, refusal: e.code };
+        }
         throw e;
       }
     },

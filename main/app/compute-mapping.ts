@@ -72,15 +72,7 @@ export function toPriceTableInfo(table: PriceTable, now: number): PriceTableInfo
  * Whether `projected` fits what is left this month. `baseline` is the guard's decision for no new
  * work (spent + what running instances will still cost); null when there is no limit.
  */
-export function launchCheck(projected: number, baseline: { limit: number; spent: number; committed: number } | null): LaunchCheck {
-  if (!baseline) {
-    return {
-      allowed: true,
-      projectedCost: projected,
-      remaining: null,
-      message: `No monthly limit is set, so nothing limits this launch (about ${usd(projected)}).`,
-    };
-  }
+export function launchCheck(projected: number, baseline: { limit: number; spent: number; committed: number }): LaunchCheck {
   const remaining = Math.max(0, baseline.limit - baseline.spent - baseline.committed);
   const allowed = projected <= remaining;
   return {
@@ -90,6 +82,7 @@ export function launchCheck(projected: number, baseline: { limit: number; spent:
     message: allowed
       ? `${usd(projected)} fits in the ${usd(remaining)} left after this month's spend and running instances.`
       : `${usd(projected)} is more than the ${usd(remaining)} left of the ${usd(baseline.limit)} monthly budget (spent ${usd(baseline.spent)}, running instances ${usd(baseline.committed)}).`,
+    refusal: allowed ? null : 'BUDGET_EXCEEDED',
   };
 }
 
@@ -138,7 +131,7 @@ export function toBudget(x: BudgetInputs): Budget {
   const source = x.budget ? `the AWS Budget "${x.budget.name}"` : 'the monthly limit in settings';
   let guard: Budget['guard'];
   if (limit === null) {
-    guard = { state: 'ok', remaining: null, message: 'No monthly limit is set, so launches are not checked against a budget.' };
+    guard = { state: 'blocked', remaining: null, message: 'No monthly limit is set, so launches and EC2 analyses are refused until one is.' };
   } else if (monthToDate >= limit) {
     guard = {
       state: 'blocked',

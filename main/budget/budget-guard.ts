@@ -9,6 +9,10 @@
  * (`budget/overrides`, newest last, the latest 500 kept) and, when there is an S3 destination,
  * in the shared log in the bucket (`override-log.ts`) with the caller's AWS identity: an override
  * that cannot be written there is refused, so the lab manager sees every one.
+ *
+ * With no limit known (no AWS Budget found, or AWS Budgets unreadable, and no local limit) every
+ * launch and start is refused (NO_SPEND_LIMIT), saying how to set one. An override does not go
+ * around that: it records going past a limit the lab set, and there is none to go past.
  */
 import type { KeyValueStore } from '../cost/cache-store.ts';
 import { remainingRunMs } from '../cost/live-cost.ts';
@@ -34,6 +38,13 @@ export interface SpendLimit {
   spent: number;
 }
 
+/** No limit to check against. */
+export interface NoSpendLimit {
+  source: null;
+  /** Why AWS Budgets could not be read; null: it was read and has no monthly cost budget. */
+  budgetsError: string | null;
+}
+
 export interface GuardRequest {
   action: 'launch' | 'start';
   /** Preset name or instance id. */
@@ -46,7 +57,7 @@ export interface GuardRequest {
 }
 
 export interface GuardDecision {
-  /** False when there is no limit to check against. */
+  /** Always true (without a limit the check throws NO_SPEND_LIMIT); kept in the override records' shared format. */
   checked: boolean;
   overridden: boolean;
   limitName: string | null;
@@ -86,7 +97,7 @@ export interface BudgetGuard {
 export const OVERRIDES_KEY = 'budget/overrides';
 
 export function createBudgetGuard(deps: {
-  limit: () => Promise<SpendLimit | null>;
+  limit: () => Promise<SpendLimit | NoSpendLimit>;
   clock: Clock;
   store: KeyValueStore;
   /** The shared log in the destination bucket; null or absent: no S3 destination. */
@@ -112,9 +123,7 @@ export function createBudgetGuard(deps: {
         .reduce((s, i) => s + (i.hourlyPrice! * remainingRunMs(i, now, monthEnd)) / HOUR_MS, 0);
       const planned = req.hourlyPrice * req.plannedHours;
       const limit = await deps.limit();
-      if (!limit) {
-        return { checked: false, overridden: false, limitName: null, source: null, limit: null, spent: 0, committed, planned, projected: committed + planned };
-      }
+      if (limit.source === null) throw noSpendLimit(`${req.action} ${req.subject}`, limit.budgetsError);
       const projected = limit.spent + committed + planned;
       const decision: GuardDecision = {
         checked: true,
@@ -163,28 +172,50 @@ export function createBudgetGuard(deps: {
   };
 }
 
+/** How to set a limit, as every refusal for want of one says it. */
+export const HOW_TO_SET_A_LIMIT =
+  'set one with `scopecloud config set budget.monthlyLimitUsd <USD>` or in Settings (Budget and instances: Monthly limit), or create a monthly cost budget in AWS Budgets';
+
+/** The refusal of `what` ("launch gpu") when no limit is known; one line. */
+export function noSpendLimit(what: string, budgetsError: string | null): BudgetError {
+  const why = budgetsError
+    ? `AWS Budgets could not be read (${budgetsError}) and no local monthly limit is set`
+    : 'the AWS account has no monthly cost budget and no local monthly limit is set';
+  const readable = budgetsError ? ' (and let this AWS identity read it: budgets:ViewBudget)' : '';
+  return new BudgetError(
+    'NO_SPEND_LIMIT',
+    `${what} refused: no spending limit is known (${why}). Launches and EC2 analyses are refused until there is one: ${HOW_TO_SET_A_LIMIT}${readable}. A budget override does not stand in for a limit`,
+  );
+}
+
 /**
- * The limit the guard checks: the named AWS Budget; else the first monthly cost budget in the
- * account; else the local monthly limit from settings (spent = Cost Explorer month-to-date,
- * cached); else none.
+ * The limit the guard checks: the named AWS Budget (an error when it cannot be read); else the
+ * first monthly cost budget in the account; else the local monthly limit from settings (spent =
+ * Cost Explorer month-to-date, cached), also when AWS Budgets cannot be read; else none, with
+ * the reason AWS Budgets could not be read, if it could not.
  */
 export function spendLimitFrom(deps: {
   reader: BudgetReader;
   budgetName?: string | null;
   localMonthlyLimitUsd?: number | null;
   localSpent?: () => Promise<number>;
-}): () => Promise<SpendLimit | null> {
+}): () => Promise<SpendLimit | NoSpendLimit> {
   return async () => {
     if (deps.budgetName) {
       const b = await deps.reader.get(deps.budgetName);
       return { source: 'aws-budget', name: b.name, limit: b.limit, spent: b.actual };
     }
-    const all = await deps.reader.list();
-    const monthly = all.find((b) => b.type === 'COST' && b.timeUnit === 'MONTHLY' && b.limit > 0);
-    if (monthly) return { source: 'aws-budget', name: monthly.name, limit: monthly.limit, spent: monthly.actual };
+    let budgetsError: string | null = null;
+    try {
+      const all = await deps.reader.list();
+      const monthly = all.find((b) => b.type === 'COST' && b.timeUnit === 'MONTHLY' && b.limit > 0);
+      if (monthly) return { source: 'aws-budget', name: monthly.name, limit: monthly.limit, spent: monthly.actual };
+    } catch (e) {
+      budgetsError = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    }
     if (deps.localMonthlyLimitUsd !== null && deps.localMonthlyLimitUsd !== undefined) {
       return { source: 'settings', name: 'local monthly limit', limit: deps.localMonthlyLimitUsd, spent: deps.localSpent ? await deps.localSpent() : 0 };
     }
-    return null;
+    return { source: null, budgetsError };
   };
 }

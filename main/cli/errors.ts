@@ -18,7 +18,15 @@ export function toCliError(e: unknown): unknown {
     return new CliError(e.message, USAGE_CODES.has(e.code) ? ExitCode.usage : AWS_CODES.has(e.code) ? ExitCode.aws : ExitCode.failure);
   }
   if (e instanceof BudgetError) {
-    return new CliError(e.message, e.code === 'BUDGET_NOT_FOUND' ? ExitCode.usage : e.code === 'OVERRIDE_NOT_RECORDED' ? ExitCode.aws : ExitCode.failure);
+    const exit =
+      e.code === 'BUDGET_NOT_FOUND'
+        ? ExitCode.usage
+        : e.code === 'NO_SPEND_LIMIT'
+          ? ExitCode.config
+          : e.code === 'OVERRIDE_NOT_RECORDED'
+            ? ExitCode.aws
+            : ExitCode.failure;
+    return new CliError(e.message, exit);
   }
   if (e instanceof PriceMissingError) return new CliError(e.message, ExitCode.failure);
   if (e instanceof AppError) {

@@ -5,6 +5,7 @@ import { Dialog, ErrorNote, Loading, Pill, Progress } from '../components/bits.t
 import { analysisStageText, count, formatDuration, formatMoney } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 import { hasCode } from '../../preload/errors.ts';
+import { NoSpendLimitNote } from '../components/spend-limit.tsx';
 
 const TONE = { queued: 'idle', running: 'busy', done: 'ok', failed: 'bad', cancelled: 'idle' } as const;
 
@@ -263,7 +264,11 @@ function LaunchForm() {
           Runs on a billed EC2 instance that reads the session from S3. The first time, ScopeCloud asks before creating the IAM instance profile it needs.
         </p>
       ) : null}
-      {hasCode(action.error, 'CONSENT_REQUIRED') ? null : <ErrorNote error={action.error} />}
+      {hasCode(action.error, 'CONSENT_REQUIRED') ? null : action.error && hasCode(action.error, 'NO_SPEND_LIMIT') ? (
+        <NoSpendLimitNote message={action.error.message} />
+      ) : (
+        <ErrorNote error={action.error} />
+      )}
       {where === 'ec2' && (hasCode(action.error, 'BUDGET_EXCEEDED') || overrideBudget) ? (
         <label className="check">
           <input type="checkbox" checked={overrideBudget} onChange={(e) => setOverrideBudget(e.target.checked)} /> Override the budget guard (administrators;

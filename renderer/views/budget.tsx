@@ -11,6 +11,7 @@ import { ErrorNote, Loading, Pill, Stat, ViewError } from '../components/bits.ts
 import { formatDateTime, formatMoney } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 import { hasCode } from '../../preload/errors.ts';
+import { MONTHLY_LIMIT_HREF } from '../components/spend-limit.tsx';
 import { BudgetSetupPanel } from './budget-setup.tsx';
 
 export function BudgetView() {
@@ -38,7 +39,7 @@ export function BudgetView() {
           hint={limit === null ? 'no limit to compare it with' : data.forecast > limit ? 'above budget' : 'within budget'}
         />
         {limit === null ? (
-          <Stat label="Launch guard" value={<Pill tone="idle">no limit</Pill>} hint="launches are not checked" />
+          <Stat label="Launch guard" value={<Pill tone="bad">no limit</Pill>} hint="launches are refused" tone="bad" />
         ) : (
           <Stat
             label="Launch guard"
@@ -79,7 +80,7 @@ export function BudgetView() {
               <strong>{data.guard.message}</strong>
             </div>
             <div className="note-more">
-              To set one, enter a <em>Monthly limit</em> in <a href="#/settings">Settings</a> (Budget and instances), or run{' '}
+              To set one, enter a <em>Monthly limit</em> in <a href={MONTHLY_LIMIT_HREF}>Settings</a> (Budget and instances), or run{' '}
               <code>scopecloud config set budget.monthlyLimitUsd 500</code>. A monthly cost budget in AWS Budgets, when the account has one, takes its place.
             </div>
           </div>

@@ -2,12 +2,14 @@
  * Where acquired files go: keep everything local (the default, no AWS needed) or connect an AWS
  * account. Each choice is checked on the spot; problems are shown next to the field they name.
  * `FirstRun` asks it once, on a welcome screen, until a destination is chosen (here or with
- * `scopecloud config target`); Settings asks it again under its own title (settings.tsx).
+ * `scopecloud config target`); Settings asks it again under its own title (settings.tsx). The
+ * first run also asks an S3 destination's monthly spending limit (first-run-limit.tsx).
  */
 import { useEffect, useState } from 'react';
 import type { FieldProblem, Settings } from '../../preload/api.ts';
 import { ErrorNote } from '../components/bits.tsx';
 import { useAction, useApi } from '../hooks.ts';
+import { LimitQuestion, limitFromChoice, type LimitChoice } from './first-run-limit.tsx';
 
 export function FirstRun({ settings, onDone }: { settings: Settings; onDone: () => void }) {
   return (
@@ -15,14 +17,27 @@ export function FirstRun({ settings, onDone }: { settings: Settings; onDone: () 
       <div className="first-run-card">
         <h1 id="fr-title">Welcome to ScopeCloud</h1>
         <p className="lead">Where should acquired files go? You can change this later in Settings.</p>
-        <DestinationForm settings={settings} onDone={onDone} />
+        <DestinationForm settings={settings} onDone={onDone} askLimit />
       </div>
     </main>
   );
 }
 
-/** The destination choice, checked and saved; `onCancel` adds a Cancel button that keeps the current one. */
-export function DestinationForm({ settings, onDone, onCancel }: { settings: Settings; onDone: () => void; onCancel?: () => void }) {
+/**
+ * The destination choice, checked and saved; `onCancel` adds a Cancel button that keeps the current
+ * one; `askLimit` asks an S3 destination's spending limit too.
+ */
+export function DestinationForm({
+  settings,
+  onDone,
+  onCancel,
+  askLimit,
+}: {
+  settings: Settings;
+  onDone: () => void;
+  onCancel?: () => void;
+  askLimit?: boolean;
+}) {
   const api = useApi();
   const [mode, setMode] = useState<'local' | 'aws'>(settings.mode);
   const [archiveDir, setArchiveDir] = useState(settings.archiveDir);
@@ -34,6 +49,8 @@ export function DestinationForm({ settings, onDone, onCancel }: { settings: Sett
   const [profiles, setProfiles] = useState<string[]>([]);
   const [problems, setProblems] = useState<FieldProblem[]>([]);
   const [identity, setIdentity] = useState<string | null>(null);
+  const [limitChoice, setLimitChoice] = useState<LimitChoice | null>(settings.budget.monthlyLimitUsd === null ? null : 'limit');
+  const [limitText, setLimitText] = useState(settings.budget.monthlyLimitUsd === null ? '' : String(settings.budget.monthlyLimitUsd));
   const action = useAction();
 
   useEffect(() => {
@@ -61,13 +78,16 @@ export function DestinationForm({ settings, onDone, onCancel }: { settings: Sett
         }
         await api.saveSettings({ mode: 'local', archiveDir, firstRunComplete: true });
       } else {
+        const limit = askLimit ? limitFromChoice(limitChoice, limitText) : null;
         const check = await api.checkAwsSettings({ profile, region, bucket, endpoint });
         setIdentity(check.identity);
-        if (!check.ok) {
-          setProblems(check.problems);
+        const limitProblems = limit && !limit.ok ? [{ field: 'monthly limit', message: limit.message }] : [];
+        if (!check.ok || limitProblems.length > 0) {
+          setProblems([...check.problems, ...limitProblems]);
           return;
         }
-        await api.saveSettings({ mode: 'aws', aws: { profile, region, bucket, prefix, endpoint }, firstRunComplete: true });
+        const budget = limit?.ok && limit.monthlyLimitUsd !== null ? { budget: { ...settings.budget, monthlyLimitUsd: limit.monthlyLimitUsd } } : {};
+        await api.saveSettings({ mode: 'aws', aws: { profile, region, bucket, prefix, endpoint }, ...budget, firstRunComplete: true });
       }
       onDone();
     });
@@ -134,6 +154,9 @@ export function DestinationForm({ settings, onDone, onCancel }: { settings: Sett
           {field('endpoint', 'Endpoint (optional)', endpoint, setEndpoint, { placeholder: 'https://s3.example.org', help: 'Only for S3-compatible stores.' })}
         </div>
       )}
+      {mode === 'aws' && askLimit ? (
+        <LimitQuestion choice={limitChoice} setChoice={setLimitChoice} text={limitText} setText={setLimitText} problem={problemFor('monthly limit')} />
+      ) : null}
       {identity && problems.length > 0 ? <p className="muted">Credentials work (signed in as {identity}).</p> : null}
       {problems.length > 0 ? (
         <div className="note note-error" role="alert">

@@ -5,9 +5,11 @@
 import { useEffect, useState } from 'react';
 import type { LaunchCheck, Market, Preset, PriceTableInfo } from '../../preload/api.ts';
 import { Dialog, ErrorNote } from '../components/bits.tsx';
+import { hasCode } from '../../preload/errors.ts';
 import { formatMoney } from '../format.ts';
 import { useAction, useApi, useTopic } from '../hooks.ts';
 import { PricesLine } from './instance-prices.tsx';
+import { NoSpendLimitNote } from '../components/spend-limit.tsx';
 
 const MARKETS: { id: Market; label: string; hint: string }[] = [
   {
@@ -138,7 +140,9 @@ export function LaunchDialog({ currency, prices, onClose }: { currency: string; 
           </div>
         </div>
         <div className="dialog-foot">
-          {check ? (
+          {check?.refusal === 'NO_SPEND_LIMIT' ? (
+            <NoSpendLimitNote lead={`Projected cost ${formatMoney(check.projectedCost, currency)}. `} message={check.message} />
+          ) : check ? (
             <div className={`note ${check.allowed ? 'note-ok' : 'note-warn'}`} role="status">
               Projected cost {market === 'spot' ? 'at most ' : ''}
               {formatMoney(check.projectedCost, currency)}
@@ -152,17 +156,21 @@ export function LaunchDialog({ currency, prices, onClose }: { currency: string; 
               ) : null}
             </div>
           ) : null}
-          {check && !check.allowed ? (
+          {check?.refusal === 'BUDGET_EXCEEDED' ? (
             <label className="check">
               <input type="checkbox" checked={override} onChange={(e) => setOverride(e.target.checked)} /> Override the budget guard (administrators)
             </label>
           ) : null}
-          <ErrorNote error={run.error} />
+          {run.error && hasCode(run.error, 'NO_SPEND_LIMIT') ? <NoSpendLimitNote message={run.error.message} /> : <ErrorNote error={run.error} />}
           <div className="actions">
             <button type="button" onClick={onClose}>
               Cancel
             </button>
-            <button type="submit" className="primary" disabled={run.busy || !presetId || !hoursOk || (check !== null && !check.allowed && !override)}>
+            <button
+              type="submit"
+              className="primary"
+              disabled={run.busy || !presetId || !hoursOk || check?.refusal === 'NO_SPEND_LIMIT' || (check !== null && !check.allowed && !override)}
+            >
               Launch
             </button>
           </div>

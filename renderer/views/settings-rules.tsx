@@ -7,6 +7,7 @@ import { useEffect, useState } from 'react';
 import type { BudgetPrefs, WatchPrefs } from '../../preload/api.ts';
 import { ErrorNote } from '../components/bits.tsx';
 import { useAction, useApi } from '../hooks.ts';
+import { MONTHLY_LIMIT_HREF } from '../components/spend-limit.tsx';
 
 /** A number typed in a field: `undefined` for blank, NaN for anything that is not a number. */
 function parse(text: string): number | undefined {
@@ -66,10 +67,17 @@ export function BudgetRules({ budget, aws }: { budget: BudgetPrefs; aws: boolean
   const limitProblem =
     limitNum === undefined || (Number.isFinite(limitNum) && limitNum >= 0 && limitNum <= 10_000_000)
       ? null
-      : 'an amount in US dollars from 0 to 10,000,000, or blank for no limit';
+      : 'an amount in US dollars from 0 to 10,000,000, or blank for no local limit';
   const hoursProblem =
     hoursNum !== undefined && Number.isFinite(hoursNum) && hoursNum >= 0.1 && hoursNum <= 744 ? null : 'a number of hours from 0.1 to 744 (31 days)';
   const dirty = (limitNum ?? null) !== budget.monthlyLimitUsd || hoursNum !== budget.maxRuntimeHours;
+  // A launch refused for want of a limit links here (MONTHLY_LIMIT_HREF): the field is ready to type in.
+  useEffect(() => {
+    if (location.hash !== MONTHLY_LIMIT_HREF) return;
+    const input = document.getElementById('set-limit');
+    input?.scrollIntoView({ block: 'center' });
+    input?.focus();
+  }, []);
   return (
     <form
       className="panel"
@@ -89,7 +97,7 @@ export function BudgetRules({ budget, aws }: { budget: BudgetPrefs; aws: boolean
           set={setLimit}
           problem={limitProblem}
           suffix="USD"
-          help="Launches are refused when the month's projected spend would pass it. An AWS Budget on the account, when there is one, takes its place. Blank: no limit."
+          help="Launches are refused when the month's projected spend would pass it. An AWS Budget on the account, when there is one, takes its place. Blank, and no AWS Budget: launches are refused."
         />
         <Field
           id="set-hours"

@@ -186,6 +186,34 @@ test('configured with scopecloud config target s3 only, the app opens on its vie
   assert.deepEqual(pageErrors, []);
 });
 
+test('with no AWS Budget and no monthly limit the launch dialog refuses, says how to set one, and leads to the Settings field', { skip }, async () => {
+  await go('instances');
+  await page.getByRole('heading', { name: 'Instances', level: 1 }).waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: 'Launch instance…' }).click();
+  const launch = page.getByRole('dialog', { name: 'Launch an instance' });
+  const refusal = launch.getByTestId('no-spend-limit');
+  await refusal.waitFor({ timeout: 15_000 });
+  const text = await refusal.innerText();
+  assert.match(
+    text,
+    /^Projected cost \$[\d.]+\. Launch [\w-]+ refused: no spending limit is known \(the AWS account has no monthly cost budget and no local monthly limit is set\)/,
+  );
+  assert.match(text, /scopecloud config set budget\.monthlyLimitUsd <USD> or in Settings/);
+  assert.equal(await refusal.locator('code').innerText(), 'scopecloud config set budget.monthlyLimitUsd <USD>', 'the command as code');
+  assert.equal(await launch.getByRole('button', { name: 'Launch' }).isDisabled(), true, 'nothing to launch against');
+  assert.equal(await launch.getByLabel(/Override the budget guard/).count(), 0, 'no override without a limit');
+  await fullyInView('the refusal', refusal);
+  await page.screenshot({ path: '/tmp/compute-launch-no-limit.png' });
+
+  await refusal.getByRole('link', { name: 'Set a monthly limit in Settings' }).click();
+  await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'set-limit');
+  assert.equal(await page.getByRole('dialog').count(), 0, 'the dialog is gone');
+  await page.screenshot({ path: '/tmp/compute-settings-limit-focused.png' });
+  assert.equal(runBodies.length, 0, 'no RunInstances reached EC2');
+  assert.deepEqual(pageErrors, []);
+});
+
 test('with no AWS Budget and no monthly limit the Budget view says so and how to set one', { skip }, async () => {
   await go('budget');
   await page.getByRole('heading', { name: 'Budget', level: 1 }).waitFor();
@@ -193,13 +221,13 @@ test('with no AWS Budget and no monthly limit the Budget view says so and how to
   await note.waitFor({ timeout: 20_000 });
   assert.match(
     await note.innerText(),
-    /No monthly limit is set, so launches are not checked against a budget\.[\s\S]*Monthly limit in Settings[\s\S]*scopecloud config set budget\.monthlyLimitUsd/,
+    /No monthly limit is set, so launches and EC2 analyses are refused until one is\.[\s\S]*Monthly limit in Settings[\s\S]*scopecloud config set budget\.monthlyLimitUsd/,
   );
   const view = await page.locator('section.view').innerText();
   assert.doesNotMatch(view, /within budget|above budget/i, 'nothing is compared with a limit that does not exist');
   assert.match(view, /no monthly limit set/);
   assert.match(view, /no limit to compare it with/);
-  assert.match(view, /Launch guard\s+no limit\s+launches are not checked/);
+  assert.match(view, /Launch guard\s+no limit\s+launches are refused/);
   await page.screenshot({ path: '/tmp/compute-budget-no-limit.png' });
 
   // the note's way there: Settings, then the Budget view compares with the limit

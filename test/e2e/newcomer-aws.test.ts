@@ -133,14 +133,20 @@ test('first run connects to the bucket; the real recording is uploaded, verified
     .waitFor({ timeout: 15_000 });
   await page.screenshot({ path: '/tmp/newcomer-first-run-bad-bucket.png' });
   await page.getByLabel('Bucket', { exact: true }).fill(bucket);
+  // launches and EC2 analyses are refused without a spending limit: the first run asks for one
+  await page.getByLabel('Monthly limit (USD)').fill('1000');
   await page.screenshot({ path: '/tmp/newcomer-first-run.png' });
   await page.getByRole('button', { name: 'Check and connect' }).click();
   await page.getByRole('heading', { name: 'Acquisition' }).waitFor({ timeout: 15_000 });
   const saved = JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as {
     target: { kind: string; bucket: string; region: string };
     ui: { firstRunComplete: boolean };
+    budget: { monthlyLimitUsd: number | null };
   };
-  assert.deepEqual([saved.target.kind, saved.target.bucket, saved.target.region, saved.ui.firstRunComplete], ['s3', bucket, moto.region, true]);
+  assert.deepEqual(
+    [saved.target.kind, saved.target.bucket, saved.target.region, saved.ui.firstRunComplete, saved.budget.monthlyLimitUsd],
+    ['s3', bucket, moto.region, true, 1000],
+  );
 
   await page.getByLabel('Folder to watch').fill(watchDir);
   await page.getByRole('button', { name: 'Watch folder' }).click();

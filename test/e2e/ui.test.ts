@@ -347,6 +347,8 @@ let runningId: string;
 test("instances: cost ticks each second from EC2's launch time; stop explains billing and stops; terminate needs the name", { skip }, async () => {
   const { presets } = (await api.call('listPresets', undefined)) as { presets: Array<{ id: string; type: string; gpus: number }> };
   const cpu = presets.filter((p) => p.gpus === 0);
+  // launches need a limit (moto has no AWS Budget)
+  await api.call('saveSettings', { budget: { monthlyLimitUsd: 2000, maxRuntimeHours: 8 } });
   runningId = ((await api.call('launchInstance', { presetId: cpu.at(-1)!.id, name: 'registration-cpu', plannedHours: 2, override: false })) as { id: string })
     .id;
   const notebook = ((await api.call('launchInstance', { presetId: cpu[0].id, name: 'old-notebook', plannedHours: 2, override: false })) as { id: string }).id;

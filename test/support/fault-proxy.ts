@@ -29,8 +29,8 @@ export interface ProxiedRequest {
 export type OperationOf = (req: ProxiedRequest) => string;
 
 export type Fault =
-  /** Answer with this status and an S3 XML error body; the request never reaches the target. */
-  | { kind: 'status'; status: number; code: string; message?: string; format?: 'ec2' }
+  /** Answer with this status and an S3 XML error body (EC2's XML, or the JSON protocol's body for Budgets, CE, ...); the request never reaches the target. */
+  | { kind: 'status'; status: number; code: string; message?: string; format?: 'ec2' | 'json' }
   /** Destroy the client connection without forwarding (the target never sees the request). */
   | { kind: 'drop-request' }
   /** Forward and let the target execute the request, then destroy the connection before any response byte. */
@@ -210,6 +210,16 @@ export async function startFaultProxy(options: {
     switch (fault.kind) {
       case 'status': {
         const send = () => {
+          if (fault.format === 'json') {
+            const json = JSON.stringify({ __type: fault.code, message: fault.message ?? fault.code });
+            res.writeHead(fault.status, {
+              'content-type': 'application/x-amz-json-1.1',
+              'x-amzn-errortype': fault.code,
+              'content-length': Buffer.byteLength(json),
+            });
+            res.end(json);
+            return;
+          }
           const xml = (fault.format === 'ec2' ? ec2XmlError : xmlError)(fault.code, fault.message ?? fault.code);
           res.writeHead(fault.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
           res.end(xml);

@@ -28,6 +28,7 @@ import { encodePng } from './png.ts';
 import { encodeGrayGif } from './gif.ts';
 import { seededRandom } from './seeded-random.ts';
 import { syntheticActivity, syntheticRois } from './synthetic-rois.ts';
+import { noSpendLimit } from '../../main/budget/budget-guard.ts';
 import { ALERTS, names, planBudgetSetup, type BudgetSetupRequest as SetupRequest, type ExistingSetup } from '../../main/budget/budget-setup-plan.ts';
 import { toUiPlan } from '../../main/app/budget-setup-api.ts';
 import { syntheticAnatomy } from './synthetic-anatomy.ts';
@@ -488,30 +489,34 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
   }
 
   // ---- budget ----
+  /** The real guard's refusal without a limit, for `what`. */
+  const noLimit = (what: string) => noSpendLimit(what, null).message;
   const budget = (): Budget => {
     const running = instances.filter((i) => i.state === 'running').reduce((s, i) => s + (i.hourlyPrice ?? 0), 0);
     const mtd = 312.4 + instances.reduce((s, i) => s + i.accruedCost, 0) - 7;
-    const limit = 500;
+    const limit = settings.budget.monthlyLimitUsd;
     const forecast = mtd + running * 24 * 12;
     const daily =
       ceFetchedAt === null
         ? []
         : Array.from({ length: 14 }, (_, d) => ({ date: `2025-03-${String(d + 1).padStart(2, '0')}`, amount: 12 + 18 * Math.abs(Math.sin(d * 1.7)) }));
-    const state = forecast > limit ? 'warning' : 'ok';
+    const state = limit === null ? 'blocked' : forecast > limit ? 'warning' : 'ok';
     return {
       currency: 'USD',
       asOf: now(),
       monthToDate: mtd,
       forecast,
       limit,
-      thresholds: [50, 80, 100].map((p) => ({ percent: p, crossed: mtd >= (limit * p) / 100 })),
+      thresholds: [50, 80, 100].map((p) => ({ percent: p, crossed: limit !== null && mtd >= (limit * p) / 100 })),
       guard: {
         state,
-        remaining: limit - mtd,
+        remaining: limit === null ? null : limit - mtd,
         message:
-          state === 'ok'
-            ? 'Launches are allowed while projected spend stays under the budget.'
-            : `At the current rate this month ends near $${forecast.toFixed(0)}, above the $${limit} budget.`,
+          limit === null
+            ? 'No monthly limit is set, so launches and EC2 analyses are refused until one is.'
+            : state === 'ok'
+              ? 'Launches are allowed while projected spend stays under the budget.'
+              : `At the current rate this month ends near $${forecast.toFixed(0)}, above the $${limit} budget.`,
       },
       byService: [
         { name: 'EC2 compute', amount: mtd * 0.71 },
@@ -836,21 +841,24 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       if (!p) throw new ServiceError('unknown-preset', `No preset ${req.presetId}.`);
       const b = budget();
       const projected = p.hourlyPrice * req.plannedHours;
-      const remaining = b.limit === null ? null : b.limit - b.monthToDate;
-      const allowed = remaining === null || projected <= remaining;
+      if (b.limit === null) return { allowed: false, projectedCost: projected, remaining: null, message: noLimit(`launch ${p.id}`), refusal: 'NO_SPEND_LIMIT' };
+      const remaining = b.limit - b.monthToDate;
+      const allowed = projected <= remaining;
       return {
         allowed,
         projectedCost: projected,
         remaining,
         message: allowed
-          ? `Projected $${projected.toFixed(2)} fits in the remaining $${remaining?.toFixed(2)}.`
-          : `Projected $${projected.toFixed(2)} exceeds the remaining $${remaining?.toFixed(2)} of this month's budget.`,
+          ? `Projected $${projected.toFixed(2)} fits in the remaining $${remaining.toFixed(2)}.`
+          : `Projected $${projected.toFixed(2)} exceeds the remaining $${remaining.toFixed(2)} of this month's budget.`,
+        refusal: allowed ? null : 'BUDGET_EXCEEDED',
       };
     },
     async launchInstance(req) {
       log('launchInstance', req);
       const check = await services.checkLaunch({ presetId: req.presetId, plannedHours: req.plannedHours });
-      if (!check.allowed && !req.override) throw new ServiceError('budget-guard', check.message);
+      if (check.refusal === 'NO_SPEND_LIMIT') throw new ServiceError('NO_SPEND_LIMIT', check.message);
+      if (!check.allowed && !req.override) throw new ServiceError('BUDGET_EXCEEDED', check.message);
       if (!check.allowed) {
         const b = budget();
         overrideLog.push({
@@ -938,6 +946,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     async launchAnalysis(req) {
       log('launchAnalysis', req);
       if (req.where === 'ec2') {
+        if (settings.budget.monthlyLimitUsd === null) throw new ServiceError('NO_SPEND_LIMIT', noLimit(`launch analysis ${req.name || 'analysis'}`));
         if (!profileExists && req.consentToCreateProfile !== true) {
           throw new ServiceError(
             'CONSENT_REQUIRED',

@@ -25,6 +25,9 @@ Where:
   --max-runtime <minutes>    stop the job after this long (default: settings, budget.maxRuntimeHours)
   --override-budget <reason> launch on EC2 even past the budget guard (administrators; recorded)
 
+EC2 runs need a spending limit (an AWS Budget, or: scopecloud config set budget.monthlyLimitUsd <USD>);
+without one they are refused (exit 3). Local runs cost nothing and need none.
+
 Worker:
   --k <n>  --planes <n>  --fs <hz>  --seed <n>  --threads <n>
 

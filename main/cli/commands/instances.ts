@@ -28,9 +28,11 @@ const HELP = `Usage:
 Every action first prints what it does to billing and data. Actions that cost money or lose
 data run only with --yes; terminate also needs --confirm naming the instance.
 Launches and starts are checked against the budget; an administrator may pass
---override-budget "<reason>" (recorded). An instance stops itself after --max-runtime minutes
+--override-budget "<reason>" (recorded). With no limit at all (no AWS Budget, no
+config budget.monthlyLimitUsd) they are refused, override or not (exit 3).
+An instance stops itself after --max-runtime minutes
 (default the preset's), never later than the lab's limit (config budget.maxRuntimeHours).
-Exit codes: 0 ok, 1 refused or failed, 2 usage or not confirmed, 4 AWS error.`;
+Exit codes: 0 ok, 1 refused or failed, 2 usage or not confirmed, 3 no spending limit, 4 AWS error.`;
 
 const OPTIONS = {
   json: { type: 'boolean', default: false },

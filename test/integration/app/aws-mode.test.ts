@@ -128,6 +128,20 @@ test('the first-run check reaches the bucket; switching to S3 uploads watched fi
 
 test('instances launch, list, explain and stop through moto; the budget reads Cost Explorer', { skip }, async () => {
   assert.deepEqual((await app.listInstances({ all: false })).instances, []);
+  // No AWS Budget and no monthly limit: the launch dialog is told why and how, and launches are refused, override or not.
+  const refused = await app.checkLaunch({ presetId: 'small-analysis', plannedHours: 2 });
+  assert.deepEqual([refused.allowed, refused.refusal, refused.remaining], [false, 'NO_SPEND_LIMIT', null]);
+  assert.match(refused.message, /no spending limit is known .*`scopecloud config set budget\.monthlyLimitUsd <USD>` or in Settings/);
+  for (const override of [false, true]) {
+    await assert.rejects(
+      app.launchInstance({ presetId: 'small-analysis', name: 'unlimited', plannedHours: 2, override }),
+      (e: unknown) =>
+        (e as { code?: string }).code === 'NO_SPEND_LIMIT' && /^launch small-analysis refused: no spending limit is known/.test((e as Error).message),
+    );
+  }
+  assert.deepEqual((await app.listInstances({ all: true })).instances, [], 'nothing launched');
+  assert.deepEqual([(await app.getBudget()).guard.state, (await app.getBudget()).limit], ['blocked', null]);
+  await app.saveSettings({ budget: { monthlyLimitUsd: 1000, maxRuntimeHours: 8 } });
   const check = await app.checkLaunch({ presetId: 'small-analysis', plannedHours: 2 });
   assert.equal(check.allowed, true);
   assert.ok(check.projectedCost > 0);

@@ -60,6 +60,9 @@ before(async () => {
   assert.equal(r.code, 0, r.stderr);
   const quick = await runCli(['config', 'set', 'watch.stableMs', '300'], env);
   assert.equal(quick.code, 0, quick.stderr);
+  // launches need a limit (moto has no AWS Budget); the fake's settings have one too
+  const limit = await runCli(['config', 'set', 'budget.monthlyLimitUsd', '1000'], env);
+  assert.equal(limit.code, 0, limit.stderr);
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.AWS_PROFILE;
   serve = await startServe({ env: childEnv, rendererDir: join(dir, 'renderer') });
@@ -127,6 +130,7 @@ test('read-only answers have the real shapes', { skip }, async () => {
     'listResults',
     'listPresets',
     'getBudget',
+    'getStorageCost',
     'listAwsProfiles',
     'getUploadLifecycle',
   ]) {
@@ -244,6 +248,35 @@ test('instances: a launch runs, explains its termination by name, refuses a wron
   await until(real, 'listInstances', { all: false }, stopped(rid));
   await until(double, 'listInstances', { all: false }, stopped(fid), () => fake.tick(3000));
   await both('instanceAction', { id: 'i-00000000000000000', action: 'stop' }, 'refusal');
+});
+
+test('with no monthly limit (and no AWS Budget) the launch check says so and launches are refused alike, override or not', { skip }, async () => {
+  const budget = { monthlyLimitUsd: null, maxRuntimeHours: 8 };
+  await both('saveSettings', { budget });
+  const [rp, fp] = (await both('listPresets', undefined)) as Array<{ presets: Array<{ id: string }> }>;
+  const sides = [
+    { api: real, preset: rp.presets[0].id },
+    { api: double, preset: fp.presets[0].id },
+  ];
+  const checks = await Promise.all(
+    sides.map((x) => x.api.call('checkLaunch', { presetId: x.preset, plannedHours: 1 }) as Promise<{ allowed: boolean; refusal: string | null }>),
+  );
+  assert.deepEqual(shapeDifferences(checks[0], checks[1]), []);
+  assert.deepEqual(
+    checks.map((c) => [c.allowed, c.refusal]),
+    [
+      [false, 'NO_SPEND_LIMIT'],
+      [false, 'NO_SPEND_LIMIT'],
+    ],
+  );
+  for (const override of [false, true]) {
+    const [r, f] = await Promise.all(sides.map((x) => answer(x.api, 'launchInstance', { presetId: x.preset, name: 'no-limit', plannedHours: 1, override })));
+    assert.ok('error' in r && 'error' in f, 'both refuse');
+    assert.deepEqual([r.error.code, f.error], ['NO_SPEND_LIMIT', r.error]);
+  }
+  const [rb, fb] = (await both('getBudget', undefined)) as Array<{ limit: number | null; guard: { state: string } }>;
+  assert.deepEqual([rb.limit, rb.guard.state, fb.limit, fb.guard.state], [null, 'blocked', null, 'blocked']);
+  await both('saveSettings', { budget: { ...budget, monthlyLimitUsd: 1000 } });
 });
 
 test('analyses and results: unknown ids are refused alike', { skip }, async () => {

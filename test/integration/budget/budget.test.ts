@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { CreateBudgetCommand } from '@aws-sdk/client-budgets';
 import { useMoto, motoMissing, type MotoServer } from '../../support/moto.ts';
 import { awsClients, computeOn, fakeClock } from '../instances/fixture.ts';
@@ -7,6 +7,8 @@ import { BudgetError } from '../../../main/budget/errors.ts';
 import { OVERRIDES_KEY, type OverrideRecord } from '../../../main/budget/budget-guard.ts';
 import { loadPriceTable } from '../../../main/cost/price-table.ts';
 import { requires } from '../../support/requirements.ts';
+import { awsQueryOperation, startFaultProxy, type FaultProxy } from '../../support/fault-proxy.ts';
+import { checkJobBudget } from '../../../main/jobs/job-budget.ts';
 
 const skip = requires(motoMissing());
 const ACCOUNT = '123456789012';
@@ -121,8 +123,93 @@ describe('budgets and the budget guard against moto', { skip }, () => {
       services.instances.launch({ preset: 'small-analysis' }),
       (e: BudgetError) => e.code === 'BUDGET_EXCEEDED' && /local monthly limit/.test(e.message),
     );
-    const free = computeOn(moto, { clock: fakeClock() }).services;
-    const r = await free.instances.launch({ preset: 'small-analysis' });
-    assert.equal(r.guard?.checked, false, 'no budget at all: launch allowed, marked unchecked');
+    const roomy = computeOn(moto, { clock: fakeClock(), localMonthlyLimitUsd: 500 }).services;
+    const r = await roomy.instances.launch({ preset: 'small-analysis' });
+    assert.deepEqual([r.guard?.checked, r.guard?.source, r.guard?.limit], [true, 'settings', 500]);
+  });
+
+  it('no AWS Budget and no local limit: launches, starts and EC2 analyses are refused, saying how to set a limit; an override does not help', async () => {
+    const roomy = computeOn(moto, { clock: fakeClock() }).services;
+    const { instance } = await roomy.instances.launch({ preset: 'small-analysis' });
+    await roomy.instances.stop(instance.id);
+    const { services, store } = computeOn(moto, { clock: fakeClock(), localMonthlyLimitUsd: null });
+    const noLimit = (what: string) => (e: BudgetError) => {
+      assert.equal(e.code, 'NO_SPEND_LIMIT', e.message);
+      assert.ok(e.message.startsWith(`${what} refused: no spending limit is known (the AWS account has no monthly cost budget`), e.message);
+      assert.ok(e.message.includes('`scopecloud config set budget.monthlyLimitUsd <USD>` or in Settings'), e.message);
+      return true;
+    };
+    await assert.rejects(services.instances.launch({ preset: 'small-analysis' }), noLimit('launch small-analysis'));
+    await assert.rejects(services.instances.launch({ preset: 'small-analysis', override: { reason: 'deadline', by: 'pi' } }), noLimit('launch small-analysis'));
+    await assert.rejects(services.instances.start(instance.id, { override: { reason: 'deadline', by: 'pi' } }), noLimit(`start ${instance.id}`));
+    await assert.rejects(checkJobBudget(services, { name: 'mouse7', instanceType: 'c7i.2xlarge', instances: 1, hours: 1 }), noLimit('launch analysis mouse7'));
+    assert.deepEqual(
+      (await services.instances.list()).map((i) => [i.id, i.state]),
+      [[instance.id, 'stopped']],
+      'nothing launched or started',
+    );
+    assert.equal(store.get(OVERRIDES_KEY), undefined, 'no override recorded');
+  });
+
+  it('an AWS Budget is the limit without any local one; a local limit alone is checked too', async () => {
+    const { services } = computeOn(moto, { clock: fakeClock(), localMonthlyLimitUsd: null });
+    await createBudget(moto, 'lab', 1, 0.99);
+    await assert.rejects(
+      services.instances.launch({ preset: 'small-analysis' }),
+      (e: BudgetError) => e.code === 'BUDGET_EXCEEDED' && /"lab" of \$1\.00/.test(e.message),
+    );
+    await moto.reset();
+    await createBudget(moto, 'lab', 500, 10);
+    const fits = await services.instances.launch({ preset: 'small-analysis' });
+    assert.deepEqual([fits.guard?.source, fits.guard?.limitName, fits.guard?.spent], ['aws-budget', 'lab', 10]);
+  });
+});
+
+describe('the budget guard when AWS Budgets cannot be read (fault proxy in front of moto)', { skip }, () => {
+  let moto: MotoServer;
+  let proxy: FaultProxy;
+  useMoto((m) => {
+    moto = m;
+  });
+  before(async () => {
+    proxy = await startFaultProxy({ target: moto.endpoint, operationOf: awsQueryOperation, bufferBody: true });
+  });
+  after(async () => {
+    await proxy?.stop();
+  });
+  const through = (localMonthlyLimitUsd: number | null) =>
+    computeOn(moto, { clock: fakeClock(), ...awsClients(moto, { endpoint: proxy.endpoint, maxAttempts: 1 }), localMonthlyLimitUsd }).services;
+
+  it('access denied and no local limit: refused, saying AWS Budgets could not be read (not that there is none)', async () => {
+    await createBudget(moto, 'lab', 5000, 0);
+    proxy.setRules([
+      {
+        match: 'DescribeBudgets',
+        fault: { kind: 'status', status: 400, code: 'AccessDeniedException', message: 'not authorized to ViewBudget', format: 'json' },
+      },
+    ]);
+    await assert.rejects(through(null).instances.launch({ preset: 'small-analysis' }), (e: BudgetError) => {
+      assert.equal(e.code, 'NO_SPEND_LIMIT', e.message);
+      assert.match(e.message, /^launch small-analysis refused: no spending limit is known \(AWS Budgets could not be read \(list AWS Budgets: .*AccessDenied/);
+      assert.match(e.message, /budgets:ViewBudget/);
+      assert.doesNotMatch(e.message, /has no monthly cost budget/);
+      return true;
+    });
+    assert.ok((proxy.stats().injected.DescribeBudgets ?? 0) >= 1);
+  });
+
+  it('unreachable and no local limit: refused with the network failure; with a local limit, checked against it', async () => {
+    proxy.setRules([{ match: 'DescribeBudgets', fault: { kind: 'drop-request' } }]);
+    await assert.rejects(through(null).instances.launch({ preset: 'small-analysis' }), (e: BudgetError) => {
+      assert.equal(e.code, 'NO_SPEND_LIMIT', e.message);
+      assert.match(e.message, /AWS Budgets could not be read \(list AWS Budgets: /);
+      return true;
+    });
+    await assert.rejects(
+      through(1).instances.launch({ preset: 'small-analysis' }),
+      (e: BudgetError) => e.code === 'BUDGET_EXCEEDED' && /local monthly limit/.test(e.message),
+    );
+    const ok = await through(500).instances.launch({ preset: 'small-analysis' });
+    assert.deepEqual([ok.guard?.source, ok.guard?.limit], ['settings', 500]);
   });
 });

@@ -11,6 +11,7 @@ import { CliError, ExitCode, type CliIo } from '../../../main/cli/command.ts';
 import { instancesCommand, runInstances } from '../../../main/cli/commands/instances.ts';
 import { budgetCommand, runBudget } from '../../../main/cli/commands/budget.ts';
 import { costCommand, runCost } from '../../../main/cli/commands/cost.ts';
+import { configCommand } from '../../../main/cli/commands/config.ts';
 import { createServiceContainer } from '../../../main/services.ts';
 import type { ComputeServices } from '../../../main/instances/compute-services.ts';
 import { requires } from '../../support/requirements.ts';
@@ -117,6 +118,35 @@ describe('instances, budget and cost commands against moto', { skip }, () => {
     assert.equal(launched?.maxRuntimeMinutes, 120, "the preset's 8 h became the lab's 2 h");
   });
 
+  it('with no AWS Budget and no monthly limit, launch and start are refused with exit 3 and how to set a limit, override or not', async () => {
+    const { instance } = await s.instances.launch({ preset: 'small-analysis' });
+    await s.instances.stop(instance.id);
+    const unlimited = computeOn(moto, { clock: fakeClock(), localMonthlyLimitUsd: null }).services;
+    const noLimit = /refused: no spending limit is known .*`scopecloud config set budget\.monthlyLimitUsd <USD>` or in Settings .*AWS Budgets/;
+    const io = capture();
+    await expectCliError(
+      runInstances(['launch', '--preset', 'small-analysis', '--yes'], io, async () => unlimited),
+      ExitCode.config,
+      noLimit,
+    );
+    await expectCliError(
+      runInstances(['launch', '--preset', 'small-analysis', '--yes', '--override-budget', 'deadline'], capture(), async () => unlimited),
+      ExitCode.config,
+      noLimit,
+    );
+    await expectCliError(
+      runInstances(['start', instance.id, '--override-budget', 'deadline'], capture(), async () => unlimited),
+      ExitCode.config,
+      noLimit,
+    );
+    assert.deepEqual(
+      (await unlimited.instances.list()).map((i) => [i.id, i.state]),
+      [[instance.id, 'stopped']],
+      'nothing launched or started',
+    );
+    assert.deepEqual(unlimited.guard.overrides(), [], 'no override recorded');
+  });
+
   it('budget shows thresholds; a launch past the budget is refused, then overridden', async () => {
     await awsClients(moto).budgets.send(
       new CreateBudgetCommand({
@@ -186,6 +216,7 @@ describe('instances, budget and cost commands against moto', { skip }, () => {
       const io = capture();
       // computeServicesOf reads the region from settings/env passed here; endpoints from env.
       const services = async () => container;
+      assert.equal(await configCommand.run(['set', 'budget.monthlyLimitUsd', '1000'], capture(), services), ExitCode.ok);
       const launchIo = capture();
       assert.equal(await instancesCommand.run(['launch', '--preset', 'small-analysis', '--yes', '--json'], launchIo, services), ExitCode.ok);
       const id = (JSON.parse(launchIo.text()) as { instance: { id: string } }).instance.id;
@@ -212,6 +243,13 @@ describe('instances, budget and cost commands against moto', { skip }, () => {
         AWS_PROFILE: '',
       };
       const run = (...args: string[]) => spawnSync(process.execPath, ['bin/scopecloud.js', ...args], { env, encoding: 'utf8', timeout: 60_000 });
+      const refused = run('instances', 'launch', '--preset', 'small-analysis', '--yes', '--json');
+      assert.equal(refused.status, ExitCode.config, 'no AWS Budget, no monthly limit: a configuration error');
+      assert.match(
+        refused.stderr.trim(),
+        /^scopecloud instances: launch small-analysis refused: no spending limit is known \(the AWS account has no monthly cost budget and no local monthly limit is set\)\. .*`scopecloud config set budget\.monthlyLimitUsd <USD>`/,
+      );
+      assert.equal(run('config', 'set', 'budget.monthlyLimitUsd', '1000').status, 0);
       const launch = run('instances', 'launch', '--preset', 'small-analysis', '--yes', '--json');
       assert.equal(launch.status, 0, launch.stderr);
       const id = (JSON.parse(launch.stdout) as { instance: { id: string } }).instance.id;

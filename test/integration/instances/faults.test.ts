@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { CreateBudgetCommand } from '@aws-sdk/client-budgets';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { startMoto, motoMissing, type MotoServer } from '../../support/moto.ts';
 import { awsQueryOperation, faults, startFaultProxy, type FaultProxy } from '../../support/fault-proxy.ts';
@@ -69,7 +70,14 @@ describe('faults between the app and AWS (fault proxy in front of moto)', { skip
 
   it('Cost Explorer failing: cost summary still shows live cost and says why actual spend is missing', async () => {
     const clients = awsClients(moto, { endpoint: proxy.endpoint, maxAttempts: 1 });
-    const { services } = computeOn(moto, { clock: fakeClock(), ...clients });
+    // the launch's limit is an AWS Budget: a local one would read (and cache) Cost Explorer first
+    await clients.budgets.send(
+      new CreateBudgetCommand({
+        AccountId: '123456789012',
+        Budget: { BudgetName: 'lab', BudgetLimit: { Amount: '1000', Unit: 'USD' }, TimeUnit: 'MONTHLY', BudgetType: 'COST' },
+      }),
+    );
+    const { services } = computeOn(moto, { clock: fakeClock(), ...clients, localMonthlyLimitUsd: null });
     await services.instances.launch({ preset: 'small-analysis' });
     proxy.setRules([{ match: 'GetCostAndUsage', fault: faults.internalError() }]);
     const sum = await services.cost.summary();

@@ -62,6 +62,13 @@ export function awsClients(moto: MotoServer, options: { endpoint?: string; maxAt
   };
 }
 
+/**
+ * The local monthly limit `computeOn` gives by default: launches are refused without a limit
+ * (issue #16 pt 6), and this one is far above anything a test launches. A test of the refusal
+ * passes `localMonthlyLimitUsd: null`.
+ */
+export const ROOMY_LIMIT_USD = 100_000;
+
 export function computeOn(moto: MotoServer, overrides: Partial<ComputeServicesDeps> & { clock: FakeClock }) {
   const store = createMemoryStore();
   const services = createComputeServices({
@@ -71,6 +78,7 @@ export function computeOn(moto: MotoServer, overrides: Partial<ComputeServicesDe
     region: moto.region,
     owner: 'tester',
     project: 'zebrafish',
+    localMonthlyLimitUsd: ROOMY_LIMIT_USD,
     ...overrides,
   });
   return { services, store };

@@ -91,6 +91,26 @@ async function instances(): Promise<string[]> {
   }
 }
 
+test('with no AWS Budget and no monthly limit, analyze on EC2 is refused with exit 3 and how to set a limit; a local run is not', { skip }, async () => {
+  const unset = await runCli(['config', 'set', 'budget.monthlyLimitUsd', 'null'], env);
+  assert.equal(unset.code, 0, unset.stderr);
+  for (const extra of [[], ['--override-budget', 'grant deadline']]) {
+    const r = await runCli(['analyze', 'sessions/s1', '--instance-type', 'c7i.2xlarge', '--create-profile', '--detach', ...extra], env);
+    assert.equal(r.code, ExitCode.config, r.stderr);
+    assert.match(
+      r.stderr.trim(),
+      /^scopecloud analyze: launch analysis sessions\/s1 refused: no spending limit is known \(the AWS account has no monthly cost budget and no local monthly limit is set\)\. .*`scopecloud config set budget\.monthlyLimitUsd <USD>` or in Settings .*create a monthly cost budget in AWS Budgets/,
+    );
+  }
+  assert.deepEqual(await instances(), [], 'nothing launched');
+  const local = await analyze(['sessions/s1', '--json']);
+  assert.equal(local.code, 0, local.err);
+  const job = JSON.parse(local.out) as { where: string; state: string };
+  assert.deepEqual([job.where, job.state], ['local', 'done'], 'a run on this workstation costs nothing and needs no limit');
+  const reset = await runCli(['config', 'set', 'budget.monthlyLimitUsd', '0.5'], env);
+  assert.equal(reset.code, 0, reset.stderr);
+});
+
 test('analyze on EC2 past the monthly limit is refused before launching; --override-budget goes ahead', { skip }, async () => {
   const argv = ['sessions/s1', '--instance-type', 'c7i.2xlarge', '--create-profile', '--detach', '--json'];
   await assert.rejects(analyze(argv), (e: CliError) => {

@@ -46,13 +46,10 @@ test("presets carry the price table's figures", () => {
 });
 
 test('a launch fits what is left after spend and running instances', () => {
-  assert.equal(launchCheck(10, null).allowed, true);
-  assert.equal(launchCheck(10, null).remaining, null);
-  assert.equal(launchCheck(10, null).message, 'No monthly limit is set, so nothing limits this launch (about $10.00).');
   const fits = launchCheck(10, { limit: 100, spent: 60, committed: 20 });
-  assert.deepEqual([fits.allowed, fits.remaining], [true, 20]);
+  assert.deepEqual([fits.allowed, fits.remaining, fits.refusal], [true, 20, null]);
   const over = launchCheck(25, { limit: 100, spent: 60, committed: 20 });
-  assert.equal(over.allowed, false);
+  assert.deepEqual([over.allowed, over.refusal], [false, 'BUDGET_EXCEEDED'], 'past the limit: the override is offered');
   assert.match(over.message, /\$25\.00 is more than the \$20\.00 left/);
 });
 
@@ -74,11 +71,11 @@ test('the budget guard state follows spend and forecast against the limit', () =
     ageMs: 0,
     nextRefreshAt: '',
   });
-  assert.equal(toBudget({ ...base, actual: actual(10), localLimit: null }).guard.state, 'ok');
+  assert.equal(toBudget({ ...base, actual: actual(10), localLimit: null }).guard.state, 'blocked', 'no limit: launches are refused');
   assert.equal(toBudget({ ...base, actual: actual(10), localLimit: null }).guard.remaining, null);
   assert.equal(
     toBudget({ ...base, actual: actual(10), localLimit: null }).guard.message,
-    'No monthly limit is set, so launches are not checked against a budget.',
+    'No monthly limit is set, so launches and EC2 analyses are refused until one is.',
   );
   const ok = toBudget({ ...base, actual: actual(10), localLimit: 100 });
   assert.deepEqual([ok.guard.state, ok.guard.remaining, ok.thresholds.map((t) => t.crossed)], ['ok', 90, [false, false, false]]);
