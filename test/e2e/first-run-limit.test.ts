@@ -7,7 +7,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -18,6 +18,8 @@ import { startVersitygw, versitygwMissing, type Versitygw } from '../support/ver
 import { motoMissing, startMoto, type MotoServer } from '../support/moto.ts';
 import { requires } from '../support/requirements.ts';
 import { hostApi } from '../support/host-api.ts';
+import { runCli } from '../support/cli.ts';
+import { calciumMovie } from '../support/calcium-movie.ts';
 
 const skip = requires(chromiumMissing(), versitygwMissing(), motoMissing());
 
@@ -43,6 +45,8 @@ before(async () => {
     owner: 'newcomer',
     aws: { s3Endpoint: gw.endpoint, awsEndpoint: moto.endpoint, credentials: gw.credentials },
   });
+  const quick = await runCli(['config', 'set', 'watch.stableMs', '300'], env);
+  assert.equal(quick.code, 0, quick.stderr);
   const rendererDir = join(dir, 'renderer');
   await bundleRenderer({ outDir: rendererDir });
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
@@ -130,5 +134,35 @@ test('"Decide later" saves no limit, and the launch dialog then refuses with the
     { timeout: 15_000 },
   );
   await page.screenshot({ path: '/tmp/first-run-limit-later-launch.png' });
+  assert.deepEqual(pageErrors, []);
+});
+
+test('an EC2 analysis of an uploaded session is refused the same way, with the way to Settings; no instance is launched', { skip }, async () => {
+  const rig = join(dir, 'rig-A');
+  mkdirSync(join(rig, '2025-06-01_mouse7'), { recursive: true });
+  await page.evaluate(() => {
+    location.hash = '#/acquisition';
+  });
+  await page.getByLabel('Folder to watch').fill(rig);
+  await page.getByRole('button', { name: 'Watch folder' }).click();
+  writeFileSync(join(rig, '2025-06-01_mouse7', 'plane0.tif'), calciumMovie({ width: 32, height: 32, frames: 20, cells: 3, groups: 1, seed: 5 }));
+  await page.locator('tr[data-file-state="verified"]').filter({ hasText: 'plane0.tif' }).waitFor({ timeout: 30_000 });
+
+  await page.evaluate(() => {
+    location.hash = '#/analyses';
+  });
+  await page.getByLabel('Data', { exact: true }).selectOption('session');
+  await page.getByLabel('Run on').selectOption('ec2');
+  await page.getByLabel('Machine').waitFor();
+  await page.getByRole('button', { name: 'Start analysis' }).click();
+  const refusal = page.getByTestId('no-spend-limit');
+  await refusal.waitFor({ timeout: 15_000 });
+  assert.match(await refusal.innerText(), /^Launch analysis .* refused: no spending limit is known/);
+  assert.equal(await page.getByLabel(/Override the budget guard/).count(), 0, 'no override without a limit');
+  assert.equal(await page.getByRole('dialog').count(), 0, 'not asked to create the instance profile: refused before');
+  assert.equal(await page.locator('article.analysis').count(), 0, 'no analysis was created');
+  await page.screenshot({ path: '/tmp/first-run-limit-analysis.png' });
+  await refusal.getByRole('link', { name: 'Set a monthly limit in Settings' }).click();
+  await page.waitForFunction(() => document.activeElement?.id === 'set-limit');
   assert.deepEqual(pageErrors, []);
 });
