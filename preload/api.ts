@@ -344,6 +344,54 @@ export const Budget = object({
 });
 export type Budget = Infer<typeof Budget>;
 
+/**
+ * The storage bill: the bytes under the destination's prefix per S3 storage class (a paged
+ * listing, cached for hours), priced per GB-month, and the rest of the month projected with what
+ * the watched folders add. `kind` 'local': a local archive, on local disk with no S3 bill.
+ */
+export const StorageCost = object({
+  currency: str({ max: 8 }),
+  kind: oneOf(['s3', 'local'] as const),
+  /** `s3://bucket/prefix/` or the archive folder; null before a first listing. */
+  location: nullable(str({ max: 4096 })),
+  listedAt: nullable(epochMs),
+  /** When an ordinary read lists again; a refresh lists now. */
+  nextListingAt: nullable(epochMs),
+  fromCache: bool,
+  /** Why the last listing failed (the figures, if any, are the last good listing's): unknown, not zero. */
+  error: nullable(str({ max: 10_000 })),
+  classes: array(
+    object({
+      storageClass: str({ max: 64 }),
+      bytes: num({ min: 0 }),
+      objects: num({ min: 0, int: true }),
+      perGbMonth: nullable(money),
+      monthly: nullable(money),
+    }),
+    { max: 64 },
+  ),
+  totalBytes: num({ min: 0 }),
+  /** USD per month at the current size (priced classes). */
+  monthly: money,
+  unpriced: array(str({ max: 64 }), { max: 64 }),
+  projection: nullable(
+    object({
+      restOfMonth: money,
+      restOfMonthStored: money,
+      restOfMonthAdded: money,
+      monthlyAtMonthEnd: money,
+      bytesPerDay: num({ min: 0 }),
+      addedBytes: num({ min: 0 }),
+      rateWindowDays: num({ min: 1 }),
+      /** The projection's formula with this month's numbers, for a tooltip. */
+      formula: str({ max: 4000 }),
+    }),
+  ),
+  /** Which price table: "shipped table of <date>" or "AWS Pricing API, fetched <date>". */
+  prices: str({ max: 256 }),
+});
+export type StorageCost = Infer<typeof StorageCost>;
+
 /** What the Budget view's set-up panel asks for (main/budget/budget-setup-plan.ts `BudgetSetupRequest`). */
 export const BudgetSetupRequest = object({
   lab: str({ min: 1, max: 40 }),
@@ -548,6 +596,10 @@ export const jsonMethods = {
    * `message` say why the current table was kept. `prices` is the table in use afterwards.
    */
   refreshPrices: { req: none, res: object({ ok: bool, message: str(), prices: PriceTableInfo }) },
+  /** The storage bill from the cached listing (listed when older than its age limit). */
+  getStorageCost: { req: none, res: StorageCost },
+  /** Lists the destination again now, then answers as getStorageCost. */
+  refreshStorageCost: { req: none, res: StorageCost },
 
   listAnalyses: { req: none, res: object({ analyses: array(Analysis) }) },
   launchAnalysis: { req: LaunchAnalysisRequest, res: object({ id }) },

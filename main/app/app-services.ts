@@ -18,7 +18,7 @@ import { createUptimeRecorder } from '../instances/uptime-records.ts';
 import { stoppedDisks } from '../instances/stopped-disks.ts';
 import { createNotificationLimiter } from '../tray/notification-limiter.ts';
 import { createAppNotifier } from './app-notifier.ts';
-import type { TrayModel } from '../tray/tray-model.ts';
+import type { TrayModel, TrayStorage } from '../tray/tray-model.ts';
 import { createEventHub } from './events.ts';
 import { createSettingsApi } from './settings-api.ts';
 import { createAcquisitionApi } from './acquisition-api.ts';
@@ -26,6 +26,7 @@ import { createComputeApi } from './compute-api.ts';
 import { createAnalysesApi } from './analyses-api.ts';
 import { createResultsApi } from './results-api.ts';
 import { createUploadLifecycleApi } from './upload-lifecycle-api.ts';
+import { toStorageCost } from './storage-cost-mapping.ts';
 import { createBudgetSetupApi } from './budget-setup-api.ts';
 import { budgetSetupOf } from '../budget/budget-setup-aws.ts';
 import { acquisitionChanged } from './settings-mapping.ts';
@@ -142,7 +143,9 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
       await acquisition.setBandwidthLimit(after.upload.bandwidthLimit).catch(() => undefined);
     if (JSON.stringify(before.target) !== JSON.stringify(after.target)) hub.changed('instances', 'budget', 'analyses');
   };
-  const compute = createComputeApi({ settings: settings.current, context: (s) => aws.of(s), env, hub });
+  /** The storage bill's last answer, for the tray (which never lists). */
+  let trayStorage: TrayStorage | null = null;
+  const compute = createComputeApi({ settings: settings.current, context: (s) => aws.of(s), env, hub, storage: () => trayStorage });
   onInstancesChanged = (list) => compute.instancesPolled(list);
   const analyses = createAnalysesApi({
     settings: settings.current,
@@ -156,7 +159,18 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
   });
   const results = createResultsApi((id) => jobsContexts.holding(settings.current(), id));
 
+  async function storageCost(refresh: boolean) {
+    const kind = settings.current().target.kind === 's3' ? 's3' : 'local';
+    const c = await container.storageCost().read({ refresh });
+    trayStorage = c.bill
+      ? { billed: c.bill.billed, totalBytes: c.bill.totalBytes, monthly: c.bill.monthly, restOfMonth: c.bill.projection.restOfMonth, unknown: false }
+      : { billed: kind === 's3', totalBytes: 0, monthly: 0, restOfMonth: 0, unknown: c.error !== null };
+    return toStorageCost(c, kind, 'USD');
+  }
+
   await acquisition.restart();
+  // the tray's storage line from the cached listing (listed only when older than its age limit)
+  void storageCost(false).catch((e: unknown) => log(`storage bill: ${(e as Error).message}`));
   void analyses.resume();
   if (opts.dailySummary ?? true) dailySummary.start();
 
@@ -239,6 +253,8 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
       return out;
     },
     refreshPrices: () => compute.refreshPrices(),
+    getStorageCost: () => storageCost(false),
+    refreshStorageCost: () => storageCost(true),
 
     async listAnalyses() {
       return { analyses: await analyses.list() };

@@ -15,7 +15,7 @@ import { PRESETS, presetByName } from '../instances/presets.ts';
 import { hourlyPrice, loadPriceTable, type PriceTable } from '../cost/price-table.ts';
 import { liveCost } from '../cost/live-cost.ts';
 import type { InstanceInfo } from '../aws/ec2-instance.ts';
-import { trayModel, type TrayModel } from '../tray/tray-model.ts';
+import { trayModel, type TrayModel, type TrayStorage } from '../tray/tray-model.ts';
 import { awsConnection } from '../aws/connection.ts';
 import type { AwsContext } from './aws-context.ts';
 import { AppError, notConfigured } from './app-errors.ts';
@@ -30,6 +30,8 @@ export interface ComputeDeps {
   now?: () => number;
   prices?: PriceTable;
   statusMaxAgeMs?: number;
+  /** The storage bill's last answer for the tray (read, never listed, on each draw). */
+  storage?: () => TrayStorage | null;
 }
 
 export interface ComputeStatus {
@@ -293,7 +295,9 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
 
     async trayModel() {
       const settings = d.settings();
-      if (settings.target.kind !== 's3') return trayModel({ instances: [], budgetPercent: null, idleIds: [], longRunningMs: 2 * 3_600_000, nowMs: now() });
+      const storage = d.storage?.() ?? null;
+      if (settings.target.kind !== 's3')
+        return trayModel({ instances: [], budgetPercent: null, idleIds: [], longRunningMs: 2 * 3_600_000, nowMs: now(), storage });
       let list: InstanceInfo[] = [];
       try {
         list = await instances(false);
@@ -302,7 +306,7 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
       }
       const b = cachedBudget?.budget;
       const pct = b && b.limit ? (b.monthToDate / b.limit) * 100 : null;
-      return trayModel({ instances: list, budgetPercent: pct, idleIds: [], longRunningMs: 2 * 3_600_000, nowMs: now() });
+      return trayModel({ instances: list, budgetPercent: pct, idleIds: [], longRunningMs: 2 * 3_600_000, nowMs: now(), storage });
     },
   };
 }

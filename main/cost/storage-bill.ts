@@ -58,9 +58,10 @@ export interface StorageBill {
   projection: StorageProjection;
 }
 
-/** "301.2 GB" with GB = 2^30 bytes. */
+/** "301.2 GB" with GB = 2^30 bytes; "9.28 TB" (2^40) from 1024 GB up. */
 export function gbText(bytes: number): string {
   const gb = bytes / GB;
+  if (gb >= 1024) return `${(gb / 1024).toFixed(gb >= 102_400 ? 0 : 2)} TB`;
   return `${gb >= 100 ? Math.round(gb) : gb >= 1 ? gb.toFixed(1) : gb.toFixed(3)} GB`;
 }
 

@@ -10,7 +10,9 @@
  *   the cache while it is younger than `maxAgeMs` (default 6 h) and lists only when it is older or
  *   missing; `read({ refresh: true })` lists now. Nothing here lists on a timer.
  * - A listing that fails is an error naming the location and the permission it needs (or the
- *   cause), never zero bytes; the last good answer, if any, is kept and returned beside it.
+ *   cause), never zero bytes; the last good answer, if any, is kept and returned beside it. The
+ *   failure is remembered too: a plain `read()` within `retryAfterMs` (default 10 min) answers it
+ *   again without listing, so a view that re-reads does not retry a refused listing each time.
  * - Local archive: the bytes of the files under the folder, counted as STANDARD-equivalent; there
  *   is no S3 bill for them.
  */
@@ -61,6 +63,7 @@ export type StorageTarget =
   { kind: 's3'; s3: Pick<S3Client, 'send'>; bucket: string; prefix: string; pageSize?: number } | { kind: 'local'; dir: string };
 
 export const STORAGE_USAGE_MAX_AGE_MS = 6 * 3_600_000;
+export const STORAGE_RETRY_AFTER_MS = 10 * 60_000;
 
 export class StorageListingError extends Error {
   readonly code = 'STORAGE_LISTING';
@@ -154,9 +157,17 @@ function cacheKey(t: StorageTarget): string {
   return `storage/usage/${locationOf(t)}`;
 }
 
-export function createStorageUsageReader(deps: { target: StorageTarget; store: KeyValueStore; clock: Clock; maxAgeMs?: number }): StorageUsageReader {
+export function createStorageUsageReader(deps: {
+  target: StorageTarget;
+  store: KeyValueStore;
+  clock: Clock;
+  maxAgeMs?: number;
+  retryAfterMs?: number;
+}): StorageUsageReader {
   const maxAge = deps.maxAgeMs ?? STORAGE_USAGE_MAX_AGE_MS;
+  const retryAfter = deps.retryAfterMs ?? STORAGE_RETRY_AFTER_MS;
   const key = cacheKey(deps.target);
+  const failureKey = `${key}#failure`;
   const peek = (): StorageUsage | null => {
     const u = deps.store.get(key) as StorageUsage | undefined;
     return u && Array.isArray(u.byClass) && typeof u.listedAt === 'number' ? u : null;
@@ -166,12 +177,15 @@ export function createStorageUsageReader(deps: { target: StorageTarget; store: K
     async read(options = {}) {
       const cached = peek();
       if (cached && !options.refresh && deps.clock.now() - cached.listedAt < maxAge) return { usage: cached, fromCache: true, error: null };
+      const failed = deps.store.get(failureKey) as { at: number; message: string } | undefined;
+      if (failed && !options.refresh && deps.clock.now() - failed.at < retryAfter) return { usage: cached, fromCache: cached !== null, error: failed.message };
       const t = deps.target;
       let byClass: StorageClassBytes[];
       try {
         byClass = t.kind === 's3' ? await listS3(t) : await walkLocal(t.dir);
       } catch (e) {
         const message = e instanceof StorageListingError ? e.message : `Could not list ${locationOf(t)}: ${(e as Error).message}`;
+        deps.store.set(failureKey, { at: deps.clock.now(), message });
         return { usage: cached, fromCache: cached !== null, error: message };
       }
       const usage: StorageUsage = {
@@ -184,6 +198,7 @@ export function createStorageUsageReader(deps: { target: StorageTarget; store: K
         totalObjects: byClass.reduce((n, c) => n + c.objects, 0),
       };
       deps.store.set(key, usage);
+      deps.store.set(failureKey, null);
       return { usage, fromCache: false, error: null };
     },
   };

@@ -7,6 +7,7 @@
  * or spend at/over 80 %) > running > idle.
  */
 import { duration, usd } from '../cost/money.ts';
+import { gbText } from '../cost/storage-bill.ts';
 import type { InstanceInfo } from '../aws/ec2-instance.ts';
 import { REMIND_AFTER_DAYS, stoppedDisks, stoppedDisksLine } from '../instances/stopped-disks.ts';
 
@@ -26,6 +27,29 @@ export interface TrayState {
   longRunningMs: number;
   /** Now (epoch ms): how long stopped instances have been stopped. */
   nowMs: number;
+  /** The storage bill's last answer (never listed for the tray); absent or null: no line. */
+  storage?: TrayStorage | null;
+}
+
+/** The storage bill as the tray's tooltip says it. */
+export interface TrayStorage {
+  /** False: a local archive, no S3 bill. */
+  billed: boolean;
+  totalBytes: number;
+  /** USD per month at the current size. */
+  monthly: number;
+  /** USD for the rest of the month including the watched folders' growth. */
+  restOfMonth: number;
+  /** The listing failed and there is no earlier one: the bill is unknown. */
+  unknown: boolean;
+}
+
+/** "Storage: 1.20 TB in S3, $28.26/month ($22.10 for the rest of the month)"; sizes as S3 bills them (GB = 2^30 bytes). */
+export function storageLine(s: TrayStorage): string {
+  if (s.unknown) return 'Storage: unknown (the listing failed; see Budget)';
+  const size = gbText(s.totalBytes);
+  if (!s.billed) return `Storage: ${size} on local disk, no S3 bill`;
+  return `Storage: ${size} in S3, ${usd(s.monthly)}/month (${usd(s.restOfMonth)} for the rest of the month)`;
 }
 
 export interface TrayModel {
@@ -56,6 +80,7 @@ export function trayModel(state: TrayState): TrayModel {
   if (flagged.length) lines.push(`Needs attention: ${flagged.map((i) => i.name).join(', ')}`);
   const disksLine = stoppedDisksLine(disks);
   if (disksLine) lines.push(disksLine);
+  if (state.storage) lines.push(storageLine(state.storage));
 
   const menu: TrayMenuItem[] = [];
   for (const i of running) {

@@ -11,6 +11,7 @@ import { ErrorNote, Loading, Pill, Stat, ViewError } from '../components/bits.ts
 import { formatDateTime, formatMoney } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 import { hasCode } from '../../preload/errors.ts';
+import { StoragePanel } from './budget-storage.tsx';
 import { MONTHLY_LIMIT_HREF } from '../components/spend-limit.tsx';
 import { BudgetSetupPanel } from './budget-setup.tsx';
 
@@ -89,6 +90,7 @@ export function BudgetView() {
         )}
       </div>
       <CostExplorerPanel data={data} money={money} />
+      <StoragePanel />
       <div className="grid-2">
         <div className="panel">
           <h2>By service</h2>

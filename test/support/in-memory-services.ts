@@ -28,6 +28,9 @@ import { encodePng } from './png.ts';
 import { encodeGrayGif } from './gif.ts';
 import { seededRandom } from './seeded-random.ts';
 import { syntheticActivity, syntheticRois } from './synthetic-rois.ts';
+import { loadPriceTable } from '../../main/cost/price-table.ts';
+import { storageBill } from '../../main/cost/storage-bill.ts';
+import { toStorageCost } from '../../main/app/storage-cost-mapping.ts';
 import { noSpendLimit } from '../../main/budget/budget-guard.ts';
 import { ALERTS, names, planBudgetSetup, type BudgetSetupRequest as SetupRequest, type ExistingSetup } from '../../main/budget/budget-setup-plan.ts';
 import { toUiPlan } from '../../main/app/budget-setup-api.ts';
@@ -659,6 +662,49 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     };
   }
 
+  // The lab's archive: older sessions moved to colder classes, plus what the fake has verified.
+  let storageListedAt: number | null = null;
+  function storageCost(refresh: boolean) {
+    if (refresh || storageListedAt === null) storageListedAt = now();
+    const aws = settings.mode === 'aws' && settings.aws;
+    const verified = files.filter((f) => f.state === 'verified').reduce((n, f) => n + f.sizeBytes, 0);
+    const byClass = aws
+      ? [
+          { storageClass: 'DEEP_ARCHIVE', bytes: 8200 * GB, objects: 41_300 },
+          { storageClass: 'STANDARD', bytes: 1450 * GB + verified, objects: 7_210 },
+          { storageClass: 'STANDARD_IA', bytes: 380 * GB, objects: 1_904 },
+        ]
+      : [{ storageClass: 'STANDARD', bytes: 1450 * GB + verified, objects: 7_210 }];
+    const totalBytes = byClass.reduce((n, c) => n + c.bytes, 0);
+    const usage = {
+      kind: aws ? ('s3' as const) : ('local' as const),
+      location: aws ? `s3://${aws.bucket}/${aws.prefix ? `${aws.prefix.replace(/\/+$/, '')}/` : ''}` : settings.archiveDir,
+      method: aws ? ('list-objects-v2' as const) : ('local-disk' as const),
+      listedAt: storageListedAt,
+      byClass,
+      totalBytes,
+      totalObjects: byClass.reduce((n, c) => n + c.objects, 0),
+    };
+    const rate = { bytesPerDay: 96 * GB, verifiedBytes: 672 * GB, windowDays: 7 };
+    const prices = loadPriceTable();
+    const region = aws ? settings.aws!.region : '';
+    const bill = storageBill({ usage, prices, region: aws ? region : 'us-east-1', bytesPerDay: rate.bytesPerDay, rateWindowDays: 7, now: now() });
+    return toStorageCost(
+      {
+        usage,
+        fromCache: !refresh,
+        error: null,
+        bill,
+        rate,
+        region,
+        pricesLabel: `shipped table of ${prices.retrieved}`,
+        nextListingAt: storageListedAt + 6 * 3_600_000,
+      },
+      usage.kind,
+      'USD',
+    );
+  }
+
   const log = (method: string, req: unknown) => {
     calls.push({ method, req });
   };
@@ -938,6 +984,14 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
           'Prices not refreshed: your AWS identity may not read the Pricing API (AccessDeniedException; it needs pricing:GetProducts); keeping the shipped table of 2025-06-01.',
         prices: shippedPrices(),
       };
+    },
+
+    async getStorageCost() {
+      return storageCost(false);
+    },
+    async refreshStorageCost() {
+      log('refreshStorageCost', null);
+      return storageCost(true);
     },
 
     async listAnalyses() {

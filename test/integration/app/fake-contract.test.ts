@@ -131,6 +131,7 @@ test('read-only answers have the real shapes', { skip }, async () => {
     'listPresets',
     'getBudget',
     'getStorageCost',
+    'getStorageCost',
     'listAwsProfiles',
     'getUploadLifecycle',
   ]) {

@@ -138,14 +138,22 @@ describe('storage usage under the prefix (versitygw)', { skip: requires(versityg
     const denied = gw.client({ credentials: user });
     const store = createMemoryStore();
     const clock = fakeClock();
-    const never = await createStorageUsageReader({ target: { kind: 's3', s3: denied, bucket, prefix: 'lab' }, store, clock }).read();
+    const { client: deniedCounted, requests } = counted(denied);
+    const deniedReader = createStorageUsageReader({ target: { kind: 's3', s3: deniedCounted, bucket, prefix: 'lab' }, store, clock });
+    const never = await deniedReader.read();
     assert.equal(never.usage, null);
+    const again = await deniedReader.read();
+    assert.deepEqual([requests.length, again.error], [1, never.error], 'a refused listing is not retried by every read');
+    clock.advance(11 * 60_000);
+    await deniedReader.read();
+    assert.equal(requests.length, 2, 'after ten minutes a read lists again');
     assert.equal(
       never.error,
       `Could not list s3://${bucket}/lab/: your AWS identity may not list it (AccessDenied; it needs s3:ListBucket on the bucket). The storage bill is unknown (not zero).`,
     );
 
-    await createStorageUsageReader({ target: { kind: 's3', s3: gw.client(), bucket, prefix: 'lab' }, store, clock }).read();
+    const good = await createStorageUsageReader({ target: { kind: 's3', s3: gw.client(), bucket, prefix: 'lab' }, store, clock }).read({ refresh: true });
+    assert.equal(good.error, null, 'a good listing clears the remembered failure');
     clock.advance(60_000);
     const kept = await createStorageUsageReader({ target: { kind: 's3', s3: denied, bucket, prefix: 'lab' }, store, clock }).read({ refresh: true });
     assert.match(kept.error ?? '', /AccessDenied/);
