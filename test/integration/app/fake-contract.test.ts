@@ -131,7 +131,6 @@ test('read-only answers have the real shapes', { skip }, async () => {
     'listPresets',
     'getBudget',
     'getStorageCost',
-    'getStorageCost',
     'listAwsProfiles',
     'getUploadLifecycle',
   ]) {
