@@ -87,7 +87,11 @@ test('archived sessions are not listed at start-up, and changes to them still go
   const recorded = async (): Promise<string[]> => {
     const text = await readFile(join(staging, 'archived-sessions.jsonl'), 'utf8').catch(() => '');
     const live = new Set<string>();
-    for (const line of text.split('\n').filter(Boolean)) {
+    // complete lines only: the service may be appending one
+    for (const line of text
+      .slice(0, text.lastIndexOf('\n') + 1)
+      .split('\n')
+      .filter(Boolean)) {
       const l = JSON.parse(line) as { dir: string; forget?: true };
       if (l.forget) live.delete(l.dir);
       else live.add(l.dir);
