@@ -333,6 +333,28 @@ fn recordings_of_different_lengths_are_cut_to_the_shortest() {
         m["notes"][0].as_str().unwrap().contains("150 frames"),
         "{m}"
     );
+    // each shard's suite2p folder is copied as it was: 200 frames for the long one
+    let s2p = worker_core::output::read_npy(&merged.join("shard-0/suite2p/plane0/F.npy")).unwrap();
+    assert_eq!(s2p.shape[1], 200);
+
+    // a shard without suite2p folders (an older worker's) merges, and a note says so
+    std::fs::remove_dir_all(shards[1].join("suite2p")).unwrap();
+    let merged2 = d.join("merged-old-shard");
+    ok(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "-o",
+        s(&merged2),
+        "-q",
+    ]);
+    let m2 = json(&merged2.join("summary.json"));
+    assert!(
+        m2["notes"].to_string().contains("no suite2p folder"),
+        "{m2}"
+    );
+    assert!(merged2.join("shard-0/suite2p/plane0/stat.npy").is_file());
+    assert!(!merged2.join("shard-1/suite2p").exists());
     let rois: usize = shards
         .iter()
         .map(|s| json(&s.join("rois.json"))["rois"].as_array().unwrap().len())

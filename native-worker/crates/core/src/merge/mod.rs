@@ -201,7 +201,24 @@ pub fn merge(
     let mut notes = Vec::new();
     if shard_frames.iter().any(|&f| f != frames) {
         notes.push(format!(
-            "traces cut to the shortest shard: {frames} frames (shards have {shard_frames:?})"
+            "traces cut to the shortest shard: {frames} frames (shards have {shard_frames:?}); \
+             each plane's suite2p folder keeps its shard's frames"
+        ));
+    }
+    let without: Vec<String> = shards
+        .iter()
+        .flat_map(|s| {
+            s.planes()
+                .into_iter()
+                .filter(|&p| !s.dir.join(schema::suite2p_dir(p)).is_dir())
+                .map(|p| format!("{} plane {p}", s.dir.display()))
+        })
+        .collect();
+    if !without.is_empty() {
+        notes.push(format!(
+            "no suite2p folder in the shard for {} (written by an older worker): the merged \
+             folder has none for it",
+            without.join(", ")
         ));
     }
 
