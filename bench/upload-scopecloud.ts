@@ -1,11 +1,17 @@
 /**
- * The ScopeCloud side of `npm run bench:upload`, run as its own process so its peak RSS is measured
- * alone. Argument: JSON { endpoint, region, credentials, bucket, stateDir, scenario, files | dir |
- * growing: { path, size, rateBytesPerSecond }, upload? }. The engine gets the app's
- * settings-to-options mapping applied to the default upload settings (or to `upload` overrides).
- * Prints one JSON line: { seconds, bytes, closeToCompleteSeconds? }.
+ * The ScopeCloud side of `npm run bench:upload`, run as its own process so its CPU time and peak
+ * RSS are measured alone. Argument: JSON { endpoint, region, credentials, bucket, stateDir,
+ * dir | growing: { path, size, rateBytesPerSecond } | watched: { dir, size, probe, readyFile },
+ * upload? }. The engine gets the app's settings-to-options mapping applied to the default upload
+ * settings (or to `upload` overrides).
+ * - `dir`: every file in it is added; `growing`: this process writes the file and tells the engine
+ *   its size after each write and at close (the close is seen directly);
+ * - `watched`: the app's folder watcher (default stability window, with the open-writer probe or
+ *   without it) feeds the engine while another process writes one file of `size` bytes into `dir`;
+ *   `readyFile` is created once the watcher runs.
+ * Prints one JSON line: { seconds, bytes, closeToCompleteSeconds?, verifiedAtEpochMs? }.
  */
-import { open, readdir } from 'node:fs/promises';
+import { open, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -13,6 +19,8 @@ import { createUploadEngine } from '../main/upload/engine.ts';
 import { engineOptionsFromSettings } from '../main/acquisition/engine-options.ts';
 import { defaultSettings, type UploadSettings } from '../main/config/schema.ts';
 import { MiB } from '../main/upload/part-layout.ts';
+import { FolderWatcher } from '../main/watch/folder-watcher.ts';
+import { defaultOpenWriterProbe, noOpenWriterProbe } from '../main/watch/open-writer-probe.ts';
 
 interface Args {
   endpoint: string;
@@ -22,6 +30,7 @@ interface Args {
   stateDir: string;
   dir?: string;
   growing?: { path: string; size: number; rateBytesPerSecond: number };
+  watched?: { dir: string; size: number; probe: boolean; readyFile: string };
   /** Settings to try instead of the app's defaults (the engine options come from them as in the app). */
   upload?: Partial<UploadSettings>;
 }
@@ -38,13 +47,14 @@ const client = new S3Client({
 const engine = createUploadEngine({
   target: { kind: 's3', client, bucket: args.bucket, prefix: 'scopecloud' },
   stateDir: args.stateDir,
-  baseDir: args.dir ?? (args.growing ? join(args.growing.path, '..') : undefined),
+  baseDir: args.dir ?? args.watched?.dir ?? (args.growing ? join(args.growing.path, '..') : undefined),
   ...engineOptionsFromSettings({ ...defaultSettings('').upload, ...args.upload }),
 });
 await engine.start();
 const t0 = performance.now();
 let bytes = 0;
 let closeToComplete: number | undefined;
+let verifiedAtEpochMs: number | undefined;
 if (args.dir) {
   const names = await readdir(args.dir);
   await Promise.all(names.map((n) => engine.add(join(args.dir!, n))));
@@ -74,6 +84,30 @@ if (args.dir) {
   await engine.drain();
   closeToComplete = (performance.now() - closed) / 1000;
   bytes = size;
+} else if (args.watched) {
+  const { dir, size, probe, readyFile } = args.watched;
+  const settings = defaultSettings('').watch;
+  const watcher = new FolderWatcher(
+    { roots: [dir], include: settings.include, exclude: settings.exclude, stableMs: settings.stableMs },
+    { probe: probe ? defaultOpenWriterProbe() : noOpenWriterProbe },
+  );
+  const done = new Promise<void>((resolve) => {
+    const unsubscribe = engine.subscribe((e) => {
+      if (e.type !== 'item' || e.item.state !== 'verified' || e.item.size !== size) return;
+      verifiedAtEpochMs = Date.now();
+      unsubscribe();
+      resolve();
+    });
+  });
+  // offers for one path in the order the watcher reported them, as the acquisition service does
+  let chain: Promise<unknown> = Promise.resolve();
+  watcher.on('growing', (f) => (chain = chain.then(() => engine.offer(f.path, f.size, false))));
+  watcher.on('complete', (f) => (chain = chain.then(() => engine.offer(f.path, f.size, true, { mtimeMs: f.mtimeMs }))));
+  await watcher.start();
+  await writeFile(readyFile, '');
+  await done;
+  await watcher.stop();
+  bytes = size;
 }
 const seconds = (performance.now() - t0) / 1000;
 const bad = engine.list().filter((i) => i.state !== 'verified');
@@ -82,4 +116,4 @@ if (bad.length) {
   console.error(`not verified: ${JSON.stringify(bad.slice(0, 3))}`);
   process.exit(1);
 }
-console.log(JSON.stringify({ seconds, bytes, closeToCompleteSeconds: closeToComplete }));
+console.log(JSON.stringify({ seconds, bytes, closeToCompleteSeconds: closeToComplete, verifiedAtEpochMs }));
