@@ -22,6 +22,9 @@ import {
   DescribeBudgetActionsForBudgetCommand,
   DescribeBudgetsCommand,
   DescribeNotificationsForBudgetCommand,
+  DescribeSubscribersForNotificationCommand,
+  DeleteNotificationCommand,
+  type Notification,
   UpdateBudgetCommand,
   type Budget,
   type BudgetsClient,
@@ -146,11 +149,19 @@ export async function readExisting(deps: BudgetSetupDeps, lab: string): Promise<
       const n = await call(`read the alerts of budget ${b.BudgetName}`, () =>
         deps.budgets.send(new DescribeNotificationsForBudgetCommand({ AccountId: accountId, BudgetName: b.BudgetName!, MaxResults: 100 })),
       );
-      return {
-        name: b.BudgetName!,
-        limitUsd: Number(b.BudgetLimit?.Amount ?? 0),
-        alerts: (n.Notifications ?? []).map(toAlert).filter((a): a is Alert => a !== null),
-      };
+      const alerts = await Promise.all(
+        (n.Notifications ?? []).map(async (notification) => {
+          const alert = toAlert(notification);
+          if (!alert) return null;
+          const subs = await call(`read who gets the alerts of budget ${b.BudgetName}`, () =>
+            deps.budgets.send(
+              new DescribeSubscribersForNotificationCommand({ AccountId: accountId, BudgetName: b.BudgetName!, Notification: notification, MaxResults: 100 }),
+            ),
+          );
+          return { ...alert, emails: (subs.Subscribers ?? []).filter((x) => x.SubscriptionType === 'EMAIL').map((x) => x.Address ?? '') };
+        }),
+      );
+      return { name: b.BudgetName!, limitUsd: Number(b.BudgetLimit?.Amount ?? 0), alerts: alerts.filter((a) => a !== null) };
     }),
   );
   const labBudget = names.labBudget(lab);
@@ -187,6 +198,7 @@ export async function readExisting(deps: BudgetSetupDeps, lab: string): Promise<
       approval: a.ApprovalModel === 'MANUAL' ? 'MANUAL' : 'AUTOMATIC',
       users: a.Definition?.IamActionDefinition?.Users ?? [],
       roles: a.Definition?.IamActionDefinition?.Roles ?? [],
+      emails: (a.Subscribers ?? []).filter((x) => x.SubscriptionType === 'EMAIL').map((x) => x.Address ?? ''),
     })),
     policyArn: policy?.Policy?.Arn ?? null,
     roleArn: role?.Role?.Arn ?? null,
@@ -256,24 +268,31 @@ export async function applyPlan(deps: BudgetSetupDeps, plan: SetupPlan, consent:
           applied.push({ key: step.key, done: `set the limit of budget ${step.name} to ${step.monthlyUsd.toFixed(2)} USD a month` });
         }
         break;
-      case 'alert':
+      case 'alert': {
+        const notification: Notification = {
+          NotificationType: step.alert.type,
+          ComparisonOperator: 'GREATER_THAN',
+          Threshold: step.alert.percent,
+          ThresholdType: 'PERCENTAGE',
+        };
+        if (step.state === 'changed') {
+          await call(`replace an alert of budget ${step.budget}`, () =>
+            deps.budgets.send(new DeleteNotificationCommand({ AccountId: accountId, BudgetName: step.budget, Notification: notification })),
+          );
+        }
         await call(`add an alert to budget ${step.budget}`, () =>
           deps.budgets.send(
             new CreateNotificationCommand({
               AccountId: accountId,
               BudgetName: step.budget,
-              Notification: {
-                NotificationType: step.alert.type,
-                ComparisonOperator: 'GREATER_THAN',
-                Threshold: step.alert.percent,
-                ThresholdType: 'PERCENTAGE',
-              },
+              Notification: notification,
               Subscribers: step.emails.map((Address) => ({ SubscriptionType: 'EMAIL', Address })),
             }),
           ),
         );
-        applied.push({ key: step.key, done: `added ${step.label.toLowerCase()} on ${step.budget}` });
+        applied.push({ key: step.key, done: `${step.state === 'changed' ? 'replaced' : 'added'} ${step.label.toLowerCase()} on ${step.budget}` });
         break;
+      }
       case 'owner-tag': {
         const out = await call(`activate cost allocation tag ${step.tag}`, () =>
           deps.costExplorer.send(new UpdateCostAllocationTagsStatusCommand({ CostAllocationTagsStatus: [{ TagKey: step.tag, Status: 'Active' }] })),

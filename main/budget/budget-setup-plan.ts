@@ -60,13 +60,15 @@ export interface BudgetSetupRequest {
 
 /** What ScopeCloud created that exists now (budget-setup-aws.ts `readExisting`). */
 export interface ExistingSetup {
-  budgets: ReadonlyArray<{ name: string; limitUsd: number; alerts: ReadonlyArray<Alert> }>;
+  /** An alert's or action's `emails`: its e-mail subscribers; undefined when they were not read (not compared). */
+  budgets: ReadonlyArray<{ name: string; limitUsd: number; alerts: ReadonlyArray<Alert & { emails?: ReadonlyArray<string> }> }>;
   actions: ReadonlyArray<{
     budgetName: string;
     actionId: string;
     approval: 'AUTOMATIC' | 'MANUAL';
     users: ReadonlyArray<string>;
     roles: ReadonlyArray<string>;
+    emails?: ReadonlyArray<string>;
   }>;
   policyArn: string | null;
   roleArn: string | null;
@@ -196,7 +198,8 @@ export function planBudgetSetup(r: BudgetSetupRequest, existing: ExistingSetup):
       monthlyCostUsd: 0,
     });
     for (const alert of ALERTS) {
-      const has = found?.alerts.some((a) => a.type === alert.type && a.percent === alert.percent) ?? false;
+      const has = found?.alerts.find((a) => a.type === alert.type && a.percent === alert.percent);
+      const state: PartState = !has ? 'missing' : has.emails && !sameSet(has.emails, emails) ? 'changed' : 'present';
       parts.push({
         kind: 'alert',
         key: `alert:${name}:${alert.type}:${alert.percent}`,
@@ -204,11 +207,12 @@ export function planBudgetSetup(r: BudgetSetupRequest, existing: ExistingSetup):
         budget: name,
         alert,
         emails,
-        state: has ? 'present' : 'missing',
+        state,
         explanation:
-          alert.type === 'ACTUAL'
+          (alert.type === 'ACTUAL'
             ? `An e-mail to ${emails.join(', ')} when actual spend passes ${alert.percent}% of the limit.`
-            : `An e-mail to ${emails.join(', ')} when AWS forecasts the month will end above the limit.`,
+            : `An e-mail to ${emails.join(', ')} when AWS forecasts the month will end above the limit.`) +
+          (state === 'changed' ? ` It now goes to ${has!.emails!.join(', ')}; it is replaced.` : ''),
         monthlyCostUsd: 0,
       });
     }
@@ -251,7 +255,8 @@ export function planBudgetSetup(r: BudgetSetupRequest, existing: ExistingSetup):
       monthlyCostUsd: 0,
     });
     const ourAction = existing.actions.find((a) => a.budgetName === names.labBudget(r.lab));
-    const actionMatches = ourAction !== undefined && ourAction.approval === approval && sameSet(ourAction.users, users) && sameSet(ourAction.roles, roles);
+    const targetsMatch = ourAction !== undefined && sameSet(ourAction.users, users) && sameSet(ourAction.roles, roles);
+    const actionMatches = targetsMatch && ourAction.approval === approval && (!ourAction.emails || sameSet(ourAction.emails, emails));
     parts.push({
       kind: 'action-role',
       key: `action-role:${roleName}`,
@@ -260,7 +265,7 @@ export function planBudgetSetup(r: BudgetSetupRequest, existing: ExistingSetup):
       users,
       roles,
       // The role's permissions name the targets: new targets rewrite them.
-      state: !existing.roleArn ? 'missing' : ourAction && !actionMatches ? 'changed' : 'present',
+      state: !existing.roleArn ? 'missing' : ourAction && !targetsMatch ? 'changed' : 'present',
       explanation: `A role only AWS Budgets can take on, allowed to attach and detach exactly that policy on ${targets}, and nothing else.`,
       monthlyCostUsd: 0,
     });

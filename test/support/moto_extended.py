@@ -6,7 +6,7 @@ same arguments. It adds handlers to moto's own response classes, so requests tra
 protocol (JSON 1.1, X-Amz-Target) through moto's server and state lives on moto's backends (reset by
 POST /moto-api/reset like everything else):
 
-- Budgets: UpdateBudget, CreateBudgetAction, DescribeBudgetAction, DescribeBudgetActionsForBudget,
+- Budgets: UpdateBudget, DescribeSubscribersForNotification, CreateBudgetAction, DescribeBudgetAction, DescribeBudgetActionsForBudget,
   DescribeBudgetActionsForAccount, DeleteBudgetAction. CreateBudgetAction checks what AWS checks
   that matters here: the budget exists, the execution role exists in moto's IAM, the IAM policy
   exists, and there are 1 to 11 subscribers.
@@ -60,6 +60,16 @@ def update_budget(self: BudgetsResponse) -> str:
         budget.budget[key] = value
     budget.budget["LastUpdatedTime"] = unix_time()
     return json.dumps({})
+
+
+def describe_subscribers_for_notification(self: BudgetsResponse) -> str:
+    account_id = self._get_param("AccountId")
+    budget = _budget(self.backend, account_id, self._get_param("BudgetName"))
+    wanted = self._get_param("Notification")
+    for n in budget.notifications:
+        if all(n.details.get(k) == wanted.get(k) for k in ("NotificationType", "ComparisonOperator", "Threshold")):
+            return json.dumps({"Subscribers": n.subscribers})
+    raise NotFoundException("Unable to find the notification of budget")
 
 
 def create_budget_action(self: BudgetsResponse) -> str:
@@ -170,6 +180,7 @@ def list_cost_allocation_tags(self: CostExplorerResponse) -> str:
 
 for fn in (
     update_budget,
+    describe_subscribers_for_notification,
     create_budget_action,
     describe_budget_action,
     describe_budget_actions_for_budget,

@@ -14,6 +14,7 @@ import {
   DescribeBudgetActionsForBudgetCommand,
   DescribeBudgetsCommand,
   DescribeNotificationsForBudgetCommand,
+  DescribeSubscribersForNotificationCommand,
 } from '@aws-sdk/client-budgets';
 import { CostExplorerClient, ListCostAllocationTagsCommand } from '@aws-sdk/client-cost-explorer';
 import { DescribeImagesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
@@ -152,6 +153,35 @@ describe('budget set-up against moto (extended with budget actions and cost allo
     const rolePolicy = await c.iam.send(new GetRolePolicyCommand({ RoleName: 'scopecloud-smith-lab-budget-action', PolicyName: ROLE_POLICY_NAME }));
     assert.match(decodeURIComponent(rolePolicy.PolicyDocument!), /role\/LabRole/);
     assert.doesNotMatch(decodeURIComponent(rolePolicy.PolicyDocument!), /user\/alice/);
+  });
+
+  it('new e-mail addresses replace the alerts and the subscribers of the action', async () => {
+    const setup = budgetSetup(deps(moto));
+    await setup.apply(request({ perPerson: null }), { consent: true });
+    const moved = request({ perPerson: null, emails: ['new-pi@lab.org', 'manager@lab.org'] });
+    const plan = await setup.plan(moved);
+    assert.deepEqual(
+      plan.steps.map((s) => `${s.kind}:${s.state}`),
+      ['alert:changed', 'alert:changed', 'alert:changed', 'alert:changed', 'budget-action:changed'],
+    );
+    const { after } = await setup.apply(moved, { consent: true });
+    assert.deepEqual(after.steps, []);
+    const c = clients(moto);
+    const subs = await c.budgets.send(
+      new DescribeSubscribersForNotificationCommand({
+        AccountId: ACCOUNT,
+        BudgetName: 'scopecloud-smith-lab',
+        Notification: { NotificationType: 'FORECASTED', ComparisonOperator: 'GREATER_THAN', Threshold: 100, ThresholdType: 'PERCENTAGE' },
+      }),
+    );
+    assert.deepEqual(subs.Subscribers?.map((x) => x.Address).sort(), ['manager@lab.org', 'new-pi@lab.org']);
+    const alerts = (await c.budgets.send(new DescribeNotificationsForBudgetCommand({ AccountId: ACCOUNT, BudgetName: 'scopecloud-smith-lab' }))).Notifications!;
+    assert.equal(alerts.length, 4, 'replaced, not added');
+    const actions = (await c.budgets.send(new DescribeBudgetActionsForBudgetCommand({ AccountId: ACCOUNT, BudgetName: 'scopecloud-smith-lab' }))).Actions!;
+    assert.deepEqual(
+      actions.map((a) => a.Subscribers?.map((x) => x.Address).sort()),
+      [['manager@lab.org', 'new-pi@lab.org']],
+    );
   });
 
   it('an owner tag billing has not seen yet is reported, and the rest is created', async () => {

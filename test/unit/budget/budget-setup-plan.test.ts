@@ -99,6 +99,31 @@ describe('budget set-up planner', () => {
     assert.equal(action.kind === 'budget-action' && action.replaces, 'old');
   });
 
+  it('other e-mail addresses replace the alerts and the action, not the role', () => {
+    const existing: ExistingSetup = {
+      ...NOTHING,
+      budgets: [{ name: 'scopecloud-smith-lab', limitUsd: 400, alerts: allAlerts.map((a) => ({ ...a, emails: ['old@lab.org'] })) }],
+      actions: [{ budgetName: 'scopecloud-smith-lab', actionId: 'a1', approval: 'MANUAL', users: ['alice', 'bob'], roles: [], emails: ['old@lab.org'] }],
+      policyArn: 'arn:aws:iam::1:policy/p',
+      roleArn: 'arn:aws:iam::1:role/r',
+    };
+    const plan = planBudgetSetup({ ...FULL, perPerson: null }, existing);
+    assert.deepEqual(
+      plan.steps.map((s) => [s.kind, s.state]),
+      [
+        ['alert', 'changed'],
+        ['alert', 'changed'],
+        ['alert', 'changed'],
+        ['alert', 'changed'],
+        ['budget-action', 'changed'],
+      ],
+    );
+    assert.match(plan.steps[0].explanation, /now goes to old@lab\.org; it is replaced/);
+    // Unread subscribers (undefined) are not compared.
+    const unread = planBudgetSetup({ ...FULL, perPerson: null, emails: ['old@lab.org'] }, existing);
+    assert.deepEqual(unread.steps, []);
+  });
+
   it('prices the action-enabled budget from the free allowance', () => {
     assert.equal(actionBudgetMonthlyUsd(0), 0);
     assert.equal(actionBudgetMonthlyUsd(1), 0);
