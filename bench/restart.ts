@@ -99,7 +99,11 @@ async function archivedRecorded(dir: string): Promise<number> {
     return 0;
   }
   const live = new Set<string>();
-  for (const line of text.split('\n').filter(Boolean)) {
+  // complete lines only: the service may be appending one
+  for (const line of text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter(Boolean)) {
     const l = JSON.parse(line) as { dir: string; forget?: true };
     if (l.forget) live.delete(l.dir);
     else live.add(l.dir);
@@ -117,7 +121,8 @@ async function child(dir: string): Promise<void> {
     queueDir: join(state, 'queue'),
     stagingDir: join(state, 'manifests'),
     watch: true,
-    snapshotMs: 0,
+    // the default status snapshot period: the first one is written before startAcquisition resolves
+    snapshotMs: 1000,
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const watchingMs = performance.now();
@@ -312,6 +317,7 @@ async function main(): Promise<void> {
   const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
   const sizes = sizesArg ? sizesArg.slice(8).split(',').map(Number) : [10_000, 100_000];
   const base = join(root, '.scopecloud-test', 'bench-restart');
+  const loadAtStart = loadavg().map((l) => Number(l.toFixed(1)));
   const rows: Row[] = [];
   for (const n of sizes) {
     const dir = join(base, String(n));
@@ -390,12 +396,14 @@ async function main(): Promise<void> {
       cpu: cpus()[0]?.model,
       memoryGB: Math.round(totalmem() / 1e9),
       node: process.version,
+      loadAverageAtStart: loadAtStart,
       loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
     },
     setup: {
       filesPerSession: FILES_PER_SESSION,
       fileBytes: FILE_BYTES,
       stableMs: STABLE_MS,
+      statusSnapshotMs: 1000,
       target: 'local archive',
       journal: 'one compacted snapshot of every verified file',
       firstStart: 'after an update from a version without the record of archived sessions (every session scanned once)',
