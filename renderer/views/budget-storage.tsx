@@ -79,7 +79,7 @@ function StorageBody({ data }: { data: StorageCost }) {
         </p>
       ) : data.listedAt === null ? null : (
         <>
-          <div className="stats">
+          <div className="storage-stats">
             <Stat
               label="Stored"
               value={billedSize(data.totalBytes)}
