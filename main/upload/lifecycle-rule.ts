@@ -83,12 +83,13 @@ function rulePrefix(r: LifecycleRule): string | undefined {
   return f.Prefix ?? '';
 }
 
-interface Configuration {
+export interface Configuration {
   rules: LifecycleRule[];
   transitionDefault?: TransitionDefaultMinimumObjectSize;
 }
 
-async function getConfiguration(client: S3Client, bucket: string, signal?: AbortSignal): Promise<Configuration | 'unsupported'> {
+/** The bucket's lifecycle rules; 'unsupported' when the store has no lifecycle API (501). */
+export async function getConfiguration(client: S3Client, bucket: string, signal?: AbortSignal): Promise<Configuration | 'unsupported'> {
   try {
     const r = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }), { abortSignal: signal });
     return { rules: r.Rules ?? [], transitionDefault: r.TransitionDefaultMinimumObjectSize };

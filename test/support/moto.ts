@@ -93,6 +93,8 @@ export interface MotoOptions {
   region?: string;
   readyTimeoutMs?: number;
   extended?: boolean;
+  /** Run moto_s3_lifecycle.py: S3 lifecycle rules keep an And filter's object size bounds (moto 5.2 drops them). */
+  s3LifecycleSizes?: boolean;
 }
 
 let extendedRunnable: boolean | undefined;
@@ -108,9 +110,8 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const address = ['-H', '127.0.0.1', '-p', String(port)];
-  const [command, args] = options.extended
-    ? ['python3', [fileURLToPath(new URL('./moto_extended.py', import.meta.url)), ...address]]
-    : ['moto_server', address];
+  const script = options.extended ? './moto_extended.py' : options.s3LifecycleSizes ? './moto_s3_lifecycle.py' : null;
+  const [command, args] = script ? ['python3', [fileURLToPath(new URL(script, import.meta.url)), ...address]] : ['moto_server', address];
   const child = spawn(command, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },

@@ -5,6 +5,7 @@ import { CliError, ExitCode, type CliCommand, type CliIo } from '../command.ts';
 import type { LifecycleStatus, UploadLifecycle } from '../../upload/lifecycle-rule.ts';
 import type { Settings, Target } from '../../config/schema.ts';
 import { checkFolder, describeFolderProblem } from '../../watch/folder-health.ts';
+import { coldStorageCommand } from './config-cold-storage.ts';
 
 const HELP = `Usage:
   scopecloud config [show] [--json]            print the settings
@@ -16,6 +17,12 @@ const HELP = `Usage:
   scopecloud config lifecycle [--apply --yes]  S3 destination: is there a bucket rule that makes S3
                                                abort uploads left unfinished for 7 days? --apply
                                                explains it; --apply --yes adds it (other rules kept)
+  scopecloud config cold-storage [--days N] [--class GLACIER_IR|GLACIER|DEEP_ARCHIVE]
+                       [--apply --yes] [--remove --yes]
+                                               S3 destination: move raw files over 16 MiB to a
+                                               colder class N days (default 30) after upload
+                                               (default GLACIER_IR: no restore needed); shows the
+                                               saving per month; manifests and results stay
   scopecloud config reset                      back to defaults
   scopecloud config path                       where settings and state live
 
@@ -105,6 +112,9 @@ export const configCommand: CliCommand = {
         endpoint: { type: 'string', default: '' },
         apply: { type: 'boolean', default: false },
         yes: { type: 'boolean', default: false },
+        days: { type: 'string' },
+        class: { type: 'string' },
+        remove: { type: 'boolean', default: false },
       },
     });
     const container = await services();
@@ -161,6 +171,8 @@ export const configCommand: CliCommand = {
         break;
       case 'lifecycle':
         return lifecycle(io, container.uploadLifecycle(), values);
+      case 'cold-storage':
+        return coldStorageCommand(io, container, values);
       default:
         throw new CliError(`unknown config action "${action}"`, ExitCode.usage);
     }
