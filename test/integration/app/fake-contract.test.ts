@@ -201,6 +201,10 @@ test('a watched file and a finished analysis: files, sessions, analyses, results
   await both('listResults', undefined);
   const [rs, fs] = [await real.call('getResultSummary', { id: ra.id }), await double.call('getResultSummary', { id: fa.id })];
   assert.deepEqual(shapeDifferences(rs, fs), [], 'a result summary');
+  const plane99 = (id: string) => ({ id, plane: 99, kind: 'max' });
+  const [rp, fp] = [await answer(real, 'getPlaneAnatomy', plane99(ra.id)), await answer(double, 'getPlaneAnatomy', plane99(fa.id))];
+  assert.ok('error' in rp && 'error' in fp, 'a plane the result does not have is refused');
+  assert.deepEqual(fp.error, rp.error, 'getPlaneAnatomy: the fake refuses as the real services do');
   const [rlog, flog] = [await real.call('getAnalysisLog', { id: ra.id }), await double.call('getAnalysisLog', { id: fa.id })];
   assert.deepEqual(shapeDifferences(rlog, flog), [], 'an analysis log');
   const [rd, fd] = [await answer(real, 'dismissAnalysis', { id: ra.id }), await answer(double, 'dismissAnalysis', { id: fa.id })];
@@ -284,6 +288,7 @@ test('analyses and results: unknown ids are refused alike', { skip }, async () =
   await both('dismissAnalysis', { id: 'j-no-such-analysis' }, 'refusal');
   await both('cancelAnalysis', { id: 'j-no-such-analysis' }, 'refusal');
   await both('getAnalysisLog', { id: 'j-no-such-analysis' }, 'refusal');
+  await both('getPlaneAnatomy', { id: 'j-no-such-analysis', plane: 0, kind: 'mean' }, 'refusal');
 });
 
 test('budget set-up: the plan, creating with consent, a bad request and removing answer alike', { skip }, async () => {
