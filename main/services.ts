@@ -80,7 +80,7 @@ export async function createServiceContainer(opts: ContainerOptions = {}): Promi
     settings: () => settings.get(),
     aws(s) {
       const ctx = awsContexts.of(s);
-      return ctx ? { s3: ctx.clients.s3, prices: ctx.compute.prices, region: ctx.compute.region } : null;
+      return ctx ? { s3: ctx.clients.s3, prices: ctx.compute.prices, region: ctx.compute.region, cloudwatch: ctx.clients.cloudwatch } : null;
     },
     localPrices: () => loadPriceTable(),
     rate: async () => (await readQueueStatus(paths.queue, settings.get())).rate,

@@ -7,6 +7,7 @@
  * `read()` never throws for a failed listing: `error` says why, and `bill` is null unless an
  * earlier good listing is kept (then `usage.listedAt` says how old it is).
  */
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from '../config/schema.ts';
 import type { KeyValueStore } from '../cost/cache-store.ts';
@@ -14,6 +15,7 @@ import type { PriceTable } from '../cost/price-table.ts';
 import { priceTableLabel } from '../cost/price-refresh.ts';
 import { storageBill, type StorageBill } from '../cost/storage-bill.ts';
 import { createStorageUsageReader, STORAGE_USAGE_MAX_AGE_MS, type StorageTarget, type StorageUsage } from '../cost/storage-usage.ts';
+import { bucketMetrics, type BucketMetrics } from '../cost/bucket-metrics.ts';
 import { RATE_WINDOW_DAYS, type AcquisitionRate } from '../acquisition/acquisition-rate.ts';
 import { type Clock } from '../common/time.ts';
 
@@ -28,6 +30,11 @@ export interface StorageCost {
   pricesLabel: string;
   /** When a plain read lists again (the cache's age limit); null without a listing. */
   nextListingAt: number | null;
+  /**
+   * Only when the prefix is the whole bucket: S3's daily BucketSizeBytes from CloudWatch, read
+   * with each fresh listing and kept beside it, as a cross-check of the listing (not the bill).
+   */
+  crossCheck?: BucketMetrics | null;
 }
 
 export interface StorageCostService {
@@ -37,7 +44,7 @@ export interface StorageCostService {
 export function createStorageCost(deps: {
   settings: () => Settings;
   /** The S3 destination's client, price table and region; null for a local archive. */
-  aws: (settings: Settings) => { s3: Pick<S3Client, 'send'>; prices: PriceTable; region: string } | null;
+  aws: (settings: Settings) => { s3: Pick<S3Client, 'send'>; prices: PriceTable; region: string; cloudwatch?: Pick<CloudWatchClient, 'send'> } | null;
   /** Prices for a local archive's view (no bill is computed from them). */
   localPrices: () => PriceTable;
   /** The upload queue's recent verified bytes per day (queue status); undefined when unknown. */
@@ -63,6 +70,14 @@ export function createStorageCost(deps: {
           () => ({ bytesPerDay: 0, verifiedBytes: 0, windowDays: RATE_WINDOW_DAYS }),
         ),
       ]);
+      let crossCheck: BucketMetrics | null = null;
+      if (settings.target.kind === 's3' && aws?.cloudwatch && !settings.target.prefix.replace(/\//g, '')) {
+        const key = `storage/metrics/${settings.target.bucket}`;
+        if (answer.usage && !answer.fromCache) {
+          crossCheck = await bucketMetrics(aws.cloudwatch, settings.target.bucket, deps.clock.now());
+          deps.store.set(key, crossCheck);
+        } else crossCheck = (deps.store.get(key) as BucketMetrics | undefined) ?? null;
+      }
       const prices = aws?.prices ?? deps.localPrices();
       const region = aws?.region ?? '';
       const bill = answer.usage
@@ -75,6 +90,7 @@ export function createStorageCost(deps: {
         region,
         pricesLabel: priceTableLabel(prices),
         nextListingAt: answer.usage ? answer.usage.listedAt + maxAge : null,
+        crossCheck,
       };
     },
   };

@@ -22,6 +22,8 @@ Storage: the bytes under the destination's prefix per S3 storage class, from a p
 (ListObjectsV2) cached for 6 hours, or listed now with --refresh-storage; priced per GB-month from
 the same table, with the rest of the month projected at the upload queue's verified bytes per day
 over the last 7 days (the formula is printed). A local archive is local disk: no S3 bill.
+When the prefix is the whole bucket, S3's daily BucketSizeBytes metric (CloudWatch) is shown
+beside the listing as a cross-check; for a prefix it is not (it counts the whole bucket).
 Exit codes: 0 ok, 4 AWS error.`;
 
 export const costCommand: CliCommand = {

@@ -36,6 +36,12 @@ export function storageLines(c: StorageCost, now: number): { out: string[]; err:
       out.push(`  ${l}`);
   } else out.push('  No objects under the prefix.');
   if (bill.unpriced.length) out.push(`Not in the price table (cost unknown): ${bill.unpriced.join(', ')}`);
+  const x = c.crossCheck;
+  if (x) {
+    if (x.error) out.push(`Cross-check: ${x.error}.`);
+    else if (x.at === null) out.push('Cross-check: S3 has published no BucketSizeBytes metric for the bucket yet (it does once a day).');
+    else out.push(`Cross-check (whole bucket, CloudWatch BucketSizeBytes of ${new Date(x.at).toISOString().slice(0, 10)}): ${gbText(x.totalBytes)}.`);
+  }
   const p = bill.projection;
   out.push(`Storage for the rest of the month: ${usd(p.restOfMonth)} (${usd(p.monthlyAtMonthEnd)}/month by month end).`);
   out.push(`  ${p.formula}.`);
@@ -54,6 +60,7 @@ export function storageJson(c: StorageCost): unknown {
     region: c.region,
     prices: c.pricesLabel,
     rate: c.rate,
+    crossCheck: c.crossCheck ?? null,
     bill: bill && {
       billed: bill.billed,
       totalBytes: bill.totalBytes,

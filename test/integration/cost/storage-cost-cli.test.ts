@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ExitCode, type CliIo } from '../../../main/cli/command.ts';
 import { runCost } from '../../../main/cli/commands/cost.ts';
 import { createStorageCost } from '../../../main/app/storage-cost.ts';
@@ -43,12 +44,12 @@ describe('scopecloud cost: the storage bill beside compute', { skip: requires(mo
     await gw?.stop();
   });
 
-  function setup(s3: S3Client, bytesPerDay: number) {
+  function setup(s3: S3Client, bytesPerDay: number, o: { prefix?: string; cloudwatch?: CloudWatchClient } = {}) {
     const clock = fakeClock(NOW);
     const { services } = computeOn(moto, { clock });
     const settings: Settings = {
       ...defaultSettings('/nonexistent'),
-      target: { kind: 's3', bucket, prefix: 'lab', region: 'us-east-1', profile: '', endpoint: gw.endpoint },
+      target: { kind: 's3', bucket, prefix: o.prefix ?? 'lab', region: 'us-east-1', profile: '', endpoint: gw.endpoint },
     };
     let listings = 0;
     s3.middlewareStack.add(
@@ -60,7 +61,7 @@ describe('scopecloud cost: the storage bill beside compute', { skip: requires(mo
     );
     const storage = createStorageCost({
       settings: () => settings,
-      aws: () => ({ s3, prices: services.prices, region: 'us-east-1' }),
+      aws: () => ({ s3, prices: services.prices, region: 'us-east-1', ...(o.cloudwatch ? { cloudwatch: o.cloudwatch } : {}) }),
       localPrices: () => loadPriceTable(),
       rate: async () => ({ bytesPerDay, verifiedBytes: bytesPerDay * 7, windowDays: 7 }),
       store: createMemoryStore(),
@@ -156,5 +157,33 @@ describe('scopecloud cost: the storage bill beside compute', { skip: requires(mo
     const json = JSON.parse((await run(['--live-only', '--json'])).out.join('\n')) as { storage: { error: string; bill: null } };
     assert.equal(json.storage.bill, null);
     assert.match(json.storage.error, /Could not list/);
+  });
+
+  it("a whole-bucket prefix: the listing is cross-checked against S3's daily BucketSizeBytes in CloudWatch (put into moto)", async () => {
+    const cloudwatch = new CloudWatchClient({ region: moto.region, endpoint: moto.endpoint, credentials: moto.credentials });
+    await cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/S3',
+        MetricData: [
+          {
+            MetricName: 'BucketSizeBytes',
+            Dimensions: [
+              { Name: 'BucketName', Value: bucket },
+              { Name: 'StorageType', Value: 'StandardStorage' },
+            ],
+            Timestamp: new Date(NOW - 86_400_000),
+            Value: 9 * MiB,
+            Unit: 'Bytes',
+          },
+        ],
+      }),
+    );
+    const { run } = setup(gw.client(), 0, { prefix: '', cloudwatch });
+    const text = (await run(['--live-only'])).out.join('\n');
+    assert.match(text, new RegExp(`^Storage \\(s3://${bucket}/, just listed`, 'm'));
+    assert.match(text, /^ {2}STANDARD +3 +0\.009 GB/m, 'the listing counts the whole bucket: 4 + 5 MiB');
+    assert.match(text, /^Cross-check \(whole bucket, CloudWatch BucketSizeBytes of 2026-12-06\): 0\.009 GB\.$/m);
+    const lab = (await setup(gw.client(), 0, { cloudwatch }).run(['--live-only'])).out.join('\n');
+    assert.doesNotMatch(lab, /Cross-check/, 'a prefix is never compared with the whole bucket');
   });
 });
