@@ -91,6 +91,34 @@ export const UploadLifecycle = object({
 });
 export type UploadLifecycle = Infer<typeof UploadLifecycle>;
 
+/**
+ * Cold storage for raw acquisitions (upload/cold-storage-plan.ts): lifecycle rules that move raw
+ * files over 16 MiB under each watched folder's prefix to `storageClass` after `days`, and the
+ * saving per month for the class and days asked about. `state` as UploadLifecycle's, plus
+ * `partial` (a watched folder without the rule). `explanation` is what the user consents to.
+ */
+export const ColdStorageClass = oneOf(['GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'] as const);
+export const ColdStorageAsk = object({ days: num({ min: 0, max: 3650, int: true }), storageClass: ColdStorageClass });
+export const ColdStorage = object({
+  state: oneOf(['absent', 'present', 'partial', 'unsupported', 'local'] as const),
+  rawPrefixes: array(str({ max: 4096 }), { max: 200 }),
+  rules: array(object({ prefix: str({ max: 4096 }), days: nullable(num({ min: 0 })), storageClass: nullable(str({ max: 64 })), enabled: bool }), { max: 200 }),
+  saving: nullable(
+    object({
+      storageClass: ColdStorageClass,
+      days: num({ min: 0 }),
+      eligibleBytes: num({ min: 0 }),
+      eligibleFiles: num({ min: 0 }),
+      perMonthUsd: nullable(num()),
+      minStorageDays: num({ min: 0 }),
+      retrievalPerGbUsd: num({ min: 0 }),
+      needsRestore: bool,
+    }),
+  ),
+  explanation: array(str({ max: 1000 }), { max: 20 }),
+});
+export type ColdStorage = Infer<typeof ColdStorage>;
+
 export const AwsCheckRequest = object({ profile: str({ max: 128 }), region: str({ max: 32 }), bucket: str({ max: 63 }), endpoint: str({ max: 2048 }) });
 export const FieldProblem = object({ field: str({ max: 64 }), message: str() });
 export type FieldProblem = Infer<typeof FieldProblem>;
@@ -557,6 +585,12 @@ export const jsonMethods = {
   getUploadLifecycle: { req: none, res: UploadLifecycle },
   /** Adds the lifecycle rule (the bucket's other rules kept); only with the user's consent to `explanation`. */
   addUploadLifecycleRule: { req: object({ consent: literal(true) }), res: UploadLifecycle },
+  /** The cold-storage rules now, with the saving for the class and days asked about. */
+  getColdStorage: { req: ColdStorageAsk, res: ColdStorage },
+  /** Adds (or changes) the cold-storage rules, the bucket's other rules kept; only with consent to `explanation`. */
+  applyColdStorage: { req: object({ days: num({ min: 0, max: 3650, int: true }), storageClass: ColdStorageClass, consent: literal(true) }), res: ColdStorage },
+  /** Removes only ScopeCloud's cold-storage rules; files already moved stay where they are. */
+  removeColdStorage: { req: object({ days: num({ min: 0, max: 3650, int: true }), storageClass: ColdStorageClass, consent: literal(true) }), res: ColdStorage },
 
   getAcquisition: { req: none, res: Acquisition },
   addWatchedFolder: { req: object({ path }), res: ok },

@@ -26,6 +26,8 @@ import { createComputeApi } from './compute-api.ts';
 import { createAnalysesApi } from './analyses-api.ts';
 import { createResultsApi } from './results-api.ts';
 import { createUploadLifecycleApi } from './upload-lifecycle-api.ts';
+import { createColdStorageApi } from './cold-storage-api.ts';
+import { coldStorage } from '../upload/cold-storage-rule.ts';
 import { toStorageCost } from './storage-cost-mapping.ts';
 import { createBudgetSetupApi } from './budget-setup-api.ts';
 import { budgetSetupOf } from '../budget/budget-setup-aws.ts';
@@ -121,6 +123,20 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     onSaved: (b, a) => onSaved(b, a),
   });
   const lifecycle = createUploadLifecycleApi(() => container.uploadLifecycle(settings.current()));
+  const cold = createColdStorageApi(() => {
+    const s = settings.current();
+    const ctx = s.target.kind === 's3' ? aws.of(s) : null;
+    if (s.target.kind !== 's3' || !ctx) return null;
+    return coldStorage({
+      s3: ctx.clients.s3,
+      bucket: s.target.bucket,
+      destinationPrefix: s.target.prefix,
+      watchFolders: s.watch.folders,
+      prices: ctx.compute.prices,
+      region: ctx.compute.region,
+      now: () => systemClock.now(),
+    });
+  });
   const budgetSetup = createBudgetSetupApi(() => {
     const ctx = aws.of(settings.current());
     return ctx ? budgetSetupOf(ctx.clients) : null;
@@ -199,6 +215,17 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     getUploadLifecycle: () => lifecycle.view(),
     async addUploadLifecycleRule(req) {
       const view = await lifecycle.add(req.consent);
+      hub.changed('settings');
+      return view;
+    },
+    getColdStorage: (req) => cold.view(req),
+    async applyColdStorage(req) {
+      const view = await cold.apply(req);
+      hub.changed('settings');
+      return view;
+    },
+    async removeColdStorage(req) {
+      const view = await cold.remove(req);
       hub.changed('settings');
       return view;
     },

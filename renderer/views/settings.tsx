@@ -6,6 +6,7 @@ import { useAction, useApi, useTopic } from '../hooks.ts';
 import { DestinationForm } from './first-run.tsx';
 import { BudgetRules, WatchRules } from './settings-rules.tsx';
 import { UploadLifecycleRule } from './settings-lifecycle.tsx';
+import { ColdStorageRule } from './settings-cold-storage.tsx';
 
 export function SettingsView() {
   const api = useApi();
@@ -37,6 +38,7 @@ export function SettingsView() {
         <button onClick={() => setEditing(true)}>Change destination…</button>
       </div>
       {data.mode === 'aws' && <UploadLifecycleRule />}
+      {data.mode === 'aws' && <ColdStorageRule />}
       <BudgetRules budget={data.budget} aws={data.mode === 'aws'} />
       <WatchRules watch={data.watch} />
       <div className="panel">

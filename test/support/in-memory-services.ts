@@ -21,6 +21,7 @@ import type {
   Status,
   Topic,
   UploadLifecycle,
+  ColdStorage,
 } from '../../preload/api.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import type { AppServices } from '../../main/app/contract.ts';
@@ -202,6 +203,29 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       days: lifecycleRule ? 7 : null,
       rule: lifecycleRule ? `scopecloud-abort-incomplete-uploads/${where.slice(`s3://${settings.aws.bucket}/`.length)}` : null,
       explanation: [`S3 aborts every upload under ${where} still unfinished 7 days after it began.`, 'It never deletes a finished file.'],
+    };
+  };
+
+  // ---- cold storage for raw files (S3 destination): 300 GiB of raw files older than any N ----
+  let coldRule: { days: number; storageClass: string } | null = null;
+  const coldStorage = (ask: { days: number; storageClass: 'GLACIER_IR' | 'GLACIER' | 'DEEP_ARCHIVE' }): ColdStorage => {
+    if (settings.mode !== 'aws' || !settings.aws) return { state: 'local', rawPrefixes: [], rules: [], saving: null, explanation: [] };
+    const prefix = `s3://${settings.aws.bucket}/${settings.aws.prefix ? `${settings.aws.prefix.replace(/\/+$/, '')}/` : ''}2P-rig-A/`;
+    const price = { GLACIER_IR: 0.004, GLACIER: 0.0036, DEEP_ARCHIVE: 0.00099 }[ask.storageClass];
+    return {
+      state: coldRule ? 'present' : 'absent',
+      rawPrefixes: [prefix],
+      rules: coldRule ? [{ prefix, ...coldRule, enabled: true }] : [],
+      saving: {
+        ...ask,
+        eligibleBytes: 300 * 2 ** 30,
+        eligibleFiles: 120,
+        perMonthUsd: 300 * (0.023 - price),
+        minStorageDays: ask.storageClass === 'DEEP_ARCHIVE' ? 180 : 90,
+        retrievalPerGbUsd: { GLACIER_IR: 0.03, GLACIER: 0.01, DEEP_ARCHIVE: 0.02 }[ask.storageClass],
+        needsRestore: ask.storageClass !== 'GLACIER_IR',
+      },
+      explanation: [`This rule asks S3 to move raw acquisition files under ${prefix} to ${ask.storageClass} ${ask.days} days after upload.`],
     };
   };
 
@@ -786,6 +810,21 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       if (settings.mode === 'aws') lifecycleRule = true;
       changed('settings');
       return uploadLifecycle();
+    },
+    async getColdStorage(req) {
+      return coldStorage(req);
+    },
+    async applyColdStorage(req) {
+      log('applyColdStorage', req);
+      if (settings.mode === 'aws') coldRule = { days: req.days, storageClass: req.storageClass };
+      changed('settings');
+      return coldStorage(req);
+    },
+    async removeColdStorage(req) {
+      log('removeColdStorage', req);
+      coldRule = null;
+      changed('settings');
+      return coldStorage(req);
     },
 
     async getAcquisition() {
