@@ -38,6 +38,13 @@ export interface ObjectStore {
   getToFile(key: string, path: string): Promise<boolean>;
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
+  /** The object and an opaque version of it (S3: its ETag), or null when absent. */
+  getVersioned(key: string): Promise<{ body: Buffer; version: string } | null>;
+  /**
+   * Writes only if the object is still at `version` (null: only if absent); false when it is not.
+   * S3 uses If-Match / If-None-Match; the folder store compares then renames (one machine).
+   */
+  putIfVersion(key: string, body: Buffer | string, version: string | null): Promise<boolean>;
 }
 
 export async function getJson<T>(store: ObjectStore, key: string): Promise<T | null> {
@@ -59,6 +66,8 @@ function checkKey(key: string): void {
 }
 
 let tmpCounter = 0;
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 export function fsObjectStore(root: string): ObjectStore {
   const pathOf = (key: string) => {
@@ -121,6 +130,28 @@ export function fsObjectStore(root: string): ObjectStore {
     },
     async delete(key) {
       await rm(pathOf(key), { force: true });
+    },
+    async getVersioned(key) {
+      const body = await readFile(pathOf(key)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return null;
+        throw e;
+      });
+      return body && { body, version: sha256(body) };
+    },
+    async putIfVersion(key, body, version) {
+      const target = pathOf(key);
+      let stale = false;
+      try {
+        await atomicWrite(target, async (tmp) => {
+          await writeFile(tmp, body);
+          const now = await readFile(target).catch(() => null);
+          stale = version === null ? now !== null : now === null || sha256(now) !== version;
+          if (stale) throw new StoreError(key, `${key} changed since it was read`);
+        });
+      } catch (e) {
+        if (!stale) throw e;
+      }
+      return !stale;
     },
   };
 }
@@ -191,6 +222,39 @@ export function s3ObjectStore(s3: S3Client, bucket: string, prefix: string): Obj
     },
     async delete(key) {
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: full(key) }));
+    },
+    async getVersioned(key) {
+      try {
+        const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: full(key) }));
+        return { body: Buffer.from(await res.Body!.transformToByteArray()), version: res.ETag ?? '' };
+      } catch (e) {
+        if (isNotFound(e)) return null;
+        throw e;
+      }
+    },
+    async putIfVersion(key, body, version) {
+      try {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: full(key),
+            Body: typeof body === 'string' ? Buffer.from(body) : body,
+            ContentType: 'application/json',
+            ...(version === null ? { IfNoneMatch: '*' } : { IfMatch: version }),
+          }),
+        );
+        return true;
+      } catch (e) {
+        const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+        // 412: someone wrote first; 409: a concurrent conditional write is in flight.
+        if (err.$metadata?.httpStatusCode === 412 || err.$metadata?.httpStatusCode === 409 || err.name === 'PreconditionFailed') return false;
+        // A gateway without conditional writes: the caller reads back to see whether it won.
+        if (err.name === 'NotImplemented' || err.$metadata?.httpStatusCode === 501) {
+          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: full(key), Body: typeof body === 'string' ? Buffer.from(body) : body }));
+          return true;
+        }
+        throw e;
+      }
     },
   };
 }

@@ -4,6 +4,8 @@
  * cached with the right hash are not fetched again, so a second pull is free and the cache can be
  * browsed offline. A file whose hash does not match is deleted and the pull fails. A name that
  * could land outside that folder (see result-path.ts) fails the pull before any file is written.
+ * `curation.json` (curation.ts) is not a worker file and not in the checksums: when the store has
+ * one it is validated and replaces the cached copy on every pull (the store's is the shared one).
  */
 import { mkdir, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { parseChecksums } from '../jobs/results-upload.ts';
 import type { JobManifest } from '../jobs/job-types.ts';
 import { JobError } from '../jobs/job-errors.ts';
 import { resultFilePath } from './result-path.ts';
+import { CURATION_FILE, parseCuration, serializeCuration } from './curation.ts';
 
 export const VERIFIED_MARKER = '.scopecloud-verified.json';
 
@@ -22,6 +25,8 @@ export interface PullResult {
   files: number;
   downloaded: number;
   reused: number;
+  /** Curation records pulled with the results (0 when there is no curation.json). */
+  curation: number;
 }
 
 /** A folder name for a session label: readable, no separators. */
@@ -74,9 +79,13 @@ export async function pullResults(store: ObjectStore, jobId: string, cacheRoot: 
     }
     downloaded++;
   }
+  const curationBody = await store.get(prefix + CURATION_FILE);
+  const curation = curationBody && parseCuration(curationBody.toString('utf8'), `${store.location}${prefix}${CURATION_FILE}`);
+  if (curation) await writeFile(join(dir, CURATION_FILE), serializeCuration(curation));
+  const curationRecords = curation ? curation.records.length : 0;
   await writeFile(join(dir, CHECKSUMS_FILE), sumsText);
   await writeFile(join(dir, VERIFIED_MARKER), JSON.stringify({ jobId, name: m.name, sources: m.sources, files: sums.size, verifiedAt: Date.now() }, null, 2));
-  return { jobId, dir, files: sums.size, downloaded, reused };
+  return { jobId, dir, files: sums.size, downloaded, reused, curation: curationRecords };
 }
 
 export interface CachedResult {

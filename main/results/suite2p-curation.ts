@@ -4,41 +4,16 @@
  * folder to the results it came from (its `stat.npy` must be the byte-identical copy of one of
  * the results' `suite2p/plane<k>/stat.npy`, so merged or re-detected ROIs are refused) and returns
  * the curated label of each of that plane's ROIs; `importSuite2pCuration` appends the changes as
- * records to `curation.json` beside the results. The worker's own `iscell.npy` and `rois.json`
- * are never modified.
+ * records to `curation.json` beside the results (curation.ts). The worker's own `iscell.npy` and
+ * `rois.json` are never modified.
  */
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fsObjectStore } from '../jobs/object-store.ts';
+import { CURATION_FILE, CurationError, compareRecords, loadCuration, saveCuration, type CurationDoc, type CurationRecord } from './curation.ts';
 import { parseNpy } from './npy.ts';
 import { RESULT_FILES, SUITE2P_PLANE_FILES, roiList, suite2pPlaneDir, type RoiRecord } from './worker-contract.ts';
-
-/** `curation.json` beside a results folder's files. */
-export const CURATION_FILE = 'curation.json';
-
-export class CurationError extends Error {
-  readonly code: 'NOT_RESULTS' | 'NOT_SUITE2P' | 'NOT_THESE_RESULTS' | 'BAD_ISCELL' | 'BAD_CURATION';
-  constructor(code: CurationError['code'], message: string) {
-    super(message);
-    this.name = 'CurationError';
-    this.code = code;
-  }
-}
-
-/** One curated label. */
-export interface CurationRecord {
-  roi: number;
-  iscell: boolean;
-  source: 'suite2p';
-  who: string;
-  /** ISO 8601. */
-  when: string;
-}
-
-export interface CurationDoc {
-  schema: 1;
-  records: CurationRecord[];
-}
 
 /** The curated labels of one plane of the results. */
 export interface Suite2pCuration {
@@ -116,25 +91,11 @@ export async function readSuite2pCuration(resultsDir: string, planeFolder: strin
   return { plane, rois: planeRois.map((r) => r.id), iscell: labels, original: planeRois.map((r) => r.iscell) };
 }
 
+export { CURATION_FILE, CurationError };
+
 /** The curation.json of `resultsDir`, or an empty one when there is none. */
-export async function readCuration(resultsDir: string): Promise<CurationDoc> {
-  const path = join(resultsDir, CURATION_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { schema: 1, records: [] };
-    throw e;
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new CurationError('BAD_CURATION', `${path} is not JSON: ${(e as Error).message}`);
-  }
-  const records = (doc as { records?: unknown } | null)?.records;
-  if (!Array.isArray(records)) throw new CurationError('BAD_CURATION', `${path} has no records list`);
-  return { schema: 1, records: records as CurationRecord[] };
+export function readCuration(resultsDir: string): Promise<CurationDoc> {
+  return loadCuration(fsObjectStore(resultsDir), CURATION_FILE);
 }
 
 export interface ImportResult {
@@ -148,25 +109,19 @@ export interface ImportResult {
 /**
  * Appends to `resultsDir/curation.json` a record for every ROI of the matched plane whose label in
  * suite2p differs from its current one (the last record for it, else the worker's); records
- * already there are kept. The file is replaced atomically.
+ * already there are kept (saveCuration).
  */
 export async function importSuite2pCuration(resultsDir: string, planeFolder: string, by: { who: string; now: () => Date }): Promise<ImportResult> {
   const cur = await readSuite2pCuration(resultsDir, planeFolder);
   const doc = await readCuration(resultsDir);
   const current = new Map<number, boolean>();
   cur.rois.forEach((id, i) => current.set(id, cur.original[i]));
-  for (const r of doc.records) if (current.has(r.roi)) current.set(r.roi, r.iscell);
+  for (const r of [...doc.records].sort(compareRecords)) if (current.has(r.roi)) current.set(r.roi, r.iscell);
   const when = by.now().toISOString();
-  let changed = 0;
+  const records: CurationRecord[] = [];
   cur.rois.forEach((roi, i) => {
-    if (current.get(roi) !== cur.iscell[i]) {
-      doc.records.push({ roi, iscell: cur.iscell[i], source: 'suite2p', who: by.who, when });
-      changed++;
-    }
+    if (current.get(roi) !== cur.iscell[i]) records.push({ roi, iscell: cur.iscell[i], source: 'suite2p', who: by.who, when });
   });
-  const file = join(resultsDir, CURATION_FILE);
-  const tmp = `${file}.partial`;
-  await writeFile(tmp, JSON.stringify(doc, null, 2) + '\n');
-  await rename(tmp, file);
-  return { plane: cur.plane, rois: cur.rois.length, changed, file };
+  if (records.length > 0) await saveCuration(fsObjectStore(resultsDir), CURATION_FILE, records);
+  return { plane: cur.plane, rois: cur.rois.length, changed: records.length, file: join(resultsDir, CURATION_FILE) };
 }
