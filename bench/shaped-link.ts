@@ -36,8 +36,8 @@ export interface ShapedLinkOptions {
 
 export interface ShapedLink {
   endpoint: string;
-  /** Bytes carried client → server and segments lost on the way, since start. */
-  stats(): { upBytes: number; upLost: number; upSegments: number };
+  /** Connections accepted, bytes carried client → server and segments lost on the way, since start. */
+  stats(): { connections: number; upBytes: number; upLost: number; upSegments: number };
   stop(): Promise<void>;
 }
 
@@ -154,7 +154,9 @@ export async function startShapedLink(options: ShapedLinkOptions): Promise<Shape
   const up: Link = { freeAt: 0, bytesPerMs, bytes: 0, lost: 0, segments: 0 };
   const down: Link = { freeAt: 0, bytesPerMs, bytes: 0, lost: 0, segments: 0 };
   const sockets = new Set<Socket>();
+  let connections = 0;
   const server: Server = createServer({ allowHalfOpen: true }, (client) => {
+    connections++;
     const upstream = connect({ port: options.target.port, host: options.target.host, allowHalfOpen: true });
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -168,7 +170,7 @@ export async function startShapedLink(options: ShapedLinkOptions): Promise<Shape
   const port = (server.address() as AddressInfo).port;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    stats: () => ({ upBytes: up.bytes, upLost: up.lost, upSegments: up.segments }),
+    stats: () => ({ connections, upBytes: up.bytes, upLost: up.lost, upSegments: up.segments }),
     async stop() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -71,6 +71,8 @@ interface Run {
   cpuSecondsPerGiBAfterStartup?: number;
   peakRssMB: number;
   serverCpuSecondsPerGiB: number;
+  /** TCP connections the tool opened (shaped link only). */
+  connections?: number;
   closeToCompleteSeconds?: number;
   ratioToFastestPeer?: number;
   /** local: of `cp` into the server's directory; shaped: of the link's rate. */
@@ -78,6 +80,9 @@ interface Run {
   error?: string;
 }
 
+// versitygw closes every connection after one response unless told otherwise; S3 keeps them open,
+// and on the lab link a new connection costs a handshake and a slow start
+process.env.VGW_KEEP_ALIVE = 'true';
 const gw = await startVersitygw({ root: join(root, '.scopecloud-test') });
 const work = join(root, '.scopecloud-test', `bench-${process.pid}`);
 await mkdir(work, { recursive: true });
@@ -121,14 +126,18 @@ function row(link: Run['link'], scenario: string, tool: string, bytes: number, m
     cpuSecondsPerGiB: m.cpuSeconds / (bytes / GiB),
     peakRssMB: m.peakRssMB,
     serverCpuSecondsPerGiB: serverCpu / (bytes / GiB),
+    ...(link === 'shaped' ? { connections: connectionsInLastRun } : {}),
     error: ok ? undefined : m.out.trim().split('\n').pop(),
   };
 }
 
+let connectionsInLastRun: number | undefined;
 /** Runs `work` and returns what it measured with the server's CPU seconds spent meanwhile. */
 async function withServerCpu<T>(work: () => Promise<T>): Promise<[T, number]> {
   const before = await processCpuSeconds(gwPid);
+  const connectionsBefore = shaped.stats().connections;
   const result = await work();
+  connectionsInLastRun = shaped.stats().connections - connectionsBefore;
   return [result, (await processCpuSeconds(gwPid)) - before];
 }
 
@@ -270,7 +279,7 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 
-const header = `${'link'.padEnd(8)}${'sc'.padEnd(4)}${'tool'.padEnd(24)}${'MB/s'.padStart(8)}${'×peer'.padStart(7)}${'×ceil'.padStart(7)}${'close→done s'.padStart(14)}${'CPU s/GiB'.padStart(11)}${'w/o start'.padStart(11)}${'RSS MB'.padStart(8)}${'srv CPU s/GiB'.padStart(15)}`;
+const header = `${'link'.padEnd(8)}${'sc'.padEnd(4)}${'tool'.padEnd(24)}${'MB/s'.padStart(8)}${'×peer'.padStart(7)}${'×ceil'.padStart(7)}${'close→done s'.padStart(14)}${'CPU s/GiB'.padStart(11)}${'w/o start'.padStart(11)}${'RSS MB'.padStart(8)}${'srv CPU s/GiB'.padStart(15)}${'conns'.padStart(7)}`;
 const table = [header];
 const fmt = (n: number | undefined, digits: number, width: number) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits)).padStart(width);
 for (const link of ['local', 'shaped'] as const) {
@@ -288,7 +297,7 @@ for (const link of ['local', 'shaped'] as const) {
       if (startup !== undefined && Number.isFinite(r.cpuSeconds))
         r.cpuSecondsPerGiBAfterStartup = Number(((r.cpuSeconds - startup) / (r.bytes / GiB)).toFixed(3));
       table.push(
-        `${link.padEnd(8)}${scenario.padEnd(4)}${r.tool.padEnd(24)}${fmt(r.mbps, 1, 8)}${fmt(r.ratioToFastestPeer, 2, 7)}${fmt(r.fractionOfCeiling, 2, 7)}${fmt(r.closeToCompleteSeconds, 2, 14)}${fmt(r.cpuSecondsPerGiB, 2, 11)}${fmt(r.cpuSecondsPerGiBAfterStartup, 2, 11)}${fmt(r.peakRssMB, 0, 8)}${fmt(r.serverCpuSecondsPerGiB, 2, 15)}${r.error ? `  ERROR ${r.error}` : ''}`,
+        `${link.padEnd(8)}${scenario.padEnd(4)}${r.tool.padEnd(24)}${fmt(r.mbps, 1, 8)}${fmt(r.ratioToFastestPeer, 2, 7)}${fmt(r.fractionOfCeiling, 2, 7)}${fmt(r.closeToCompleteSeconds, 2, 14)}${fmt(r.cpuSecondsPerGiB, 2, 11)}${fmt(r.cpuSecondsPerGiBAfterStartup, 2, 11)}${fmt(r.peakRssMB, 0, 8)}${fmt(r.serverCpuSecondsPerGiB, 2, 15)}${fmt(r.connections, 0, 7)}${r.error ? `  ERROR ${r.error}` : ''}`,
       );
     }
   }
