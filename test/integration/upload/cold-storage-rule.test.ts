@@ -28,6 +28,7 @@ import { coldRuleId, RAW_MIN_BYTES } from '../../../main/upload/cold-storage-pla
 import { ruleId } from '../../../main/upload/lifecycle-rule.ts';
 import { runCommand } from '../../support/cli-in-process.ts';
 import { motoExtendedMissing, startMoto, type MotoServer } from '../../support/moto.ts';
+import { startVersitygw, versitygwMissing } from '../../support/versitygw.ts';
 import { requires } from '../../support/requirements.ts';
 
 const skip = requires(motoExtendedMissing());
@@ -172,4 +173,20 @@ test('cold storage: removing the only rule deletes the configuration, and a loca
 
   assert.equal((await config(['target', 'local', join(home, 'archive')], env)).code, 0);
   await assert.rejects(config(['cold-storage'], env), (e: unknown) => e instanceof CliError && e.exitCode === ExitCode.config);
+});
+
+test('a store without lifecycle rules (versitygw: NotImplemented) reads as unknown, and nothing is added', { skip: skip || versitygwMissing() }, async () => {
+  const gw = await startVersitygw();
+  try {
+    const env = envFor('vgw', gw.credentials);
+    const bucket = await gw.createBucket();
+    assert.equal((await config(['target', 's3', '--bucket', bucket, '--region', gw.region, '--prefix', 'lab', '--endpoint', gw.endpoint], env)).code, 0);
+    assert.equal((await config(['set', 'watch.folders', join(home, 'rig', 'microscope')], env)).code, 0);
+    const applied = await config(['cold-storage', '--apply', '--yes'], env);
+    assert.equal(applied.code, 0, applied.err);
+    assert.match(applied.out, /cold storage: +unknown: this S3 store does not offer lifecycle rules/);
+    assert.doesNotMatch(applied.out, /present/);
+  } finally {
+    await gw.stop();
+  }
 });
