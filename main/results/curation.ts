@@ -9,7 +9,7 @@
  * lost the race reads again and merges, so two workstations curating the same results both keep
  * their records. Records are identified by (who, when, roi) and ordered by when, then who, then roi.
  */
-import type { ObjectStore } from '../jobs/object-store.ts';
+import { fsObjectStore, type ObjectStore } from '../jobs/object-store.ts';
 
 /** `curation.json` beside a results folder's files (not a worker file, not in checksums.sha256). */
 export const CURATION_FILE = 'curation.json';
@@ -149,6 +149,11 @@ export function undoRecords(
 export async function loadCuration(store: ObjectStore, key: string): Promise<CurationDoc> {
   const got = await store.get(key);
   return got ? parseCuration(got.toString('utf8'), `${store.location}${key}`) : emptyCuration();
+}
+
+/** The curation.json of a local results folder, or an empty one. Throws CurationError('BAD_CURATION'). */
+export function readCuration(resultsDir: string): Promise<CurationDoc> {
+  return loadCuration(fsObjectStore(resultsDir), CURATION_FILE);
 }
 
 const MAX_ATTEMPTS = 10;

@@ -13,14 +13,18 @@
  *   /processing/ophys/DfOverF/RoiResponseSeries<p>                dF/F (time x ROIs)
  *
  * One PlaneSegmentation / series pair per imaging plane (NWB regions point into one table).
- * Inputs: `F.npy` and `dff.npy` (ROIs x frames, float32), `rois.json` (id, plane), `regions.json`
- * (neurofinder coordinates [[row, col], ...]) and `summary.json` (frame rate when known).
+ * Each PlaneSegmentation has two more columns (uint8 0/1): `iscell`, the curated label (the
+ * worker's unless `curation.json` changed it, see curation.ts), and `iscell_worker`, the worker's.
+ * Inputs: `F.npy` and `dff.npy` (ROIs x frames, float32), `rois.json` (id, plane, iscell),
+ * `regions.json` (neurofinder coordinates [[row, col], ...]), `summary.json` (frame rate when
+ * known) and `curation.json` when there is one (an invalid one fails the export).
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseNpy, type NpyArray } from './npy.ts';
 import { RESULT_FILES, roiList, type RegionRecord, type RoiRecord } from './worker-contract.ts';
+import { effectiveIscell, readCuration } from './curation.ts';
 
 export class NwbExportError extends Error {
   readonly code = 'NWB_EXPORT';
@@ -51,7 +55,7 @@ export interface NwbExportResult {
   rateHz: number;
 }
 
-type RoiMeta = Pick<RoiRecord, 'id'> & Partial<Pick<RoiRecord, 'plane'>>;
+type RoiMeta = Pick<RoiRecord, 'id'> & Partial<Pick<RoiRecord, 'plane' | 'iscell'>>;
 
 type H5 = typeof import('h5wasm');
 let h5: Promise<H5> | null = null;
@@ -114,6 +118,8 @@ export async function exportNwb(o: NwbExportOptions): Promise<NwbExportResult> {
   const regions = (await readJson<RegionRecord[]>(join(o.resultsDir, RESULT_FILES.regions))) ?? [];
   const summary = await readJson<Record<string, unknown>>(join(o.resultsDir, RESULT_FILES.summary));
   const regionById = new Map(regions.map((r) => [r.id, r]));
+  const workerIscell = Array.from({ length: nRois }, (_, r) => rois[r]?.iscell === true);
+  const iscell = effectiveIscell(workerIscell, (await readCuration(o.resultsDir)).records);
   const rate = o.rateHz ?? rateFrom(summary) ?? 1;
   const notes = o.rateHz || rateFrom(summary) ? '' : 'frame rate unknown: 1 Hz assumed';
 
@@ -188,7 +194,7 @@ export async function exportNwb(o: NwbExportOptions): Promise<NwbExportResult> {
       const ps = seg.create_group(`PlaneSegmentation${p}`);
       typed(ps, 'PlaneSegmentation');
       ps.create_attribute('description', `ROIs of plane ${p} found by scopecloud-worker`);
-      ps.create_attribute('colnames', ['pixel_mask']);
+      ps.create_attribute('colnames', ['pixel_mask', 'iscell', 'iscell_worker']);
       const ids = ps.create_dataset({ name: 'id', data: new Int32Array(rows.map((r) => rois[r]?.id ?? r)), dtype: '<i4' });
       typed(ids, 'ElementIdentifiers', 'hdmf-common');
       const xs: number[] = [];
@@ -224,6 +230,13 @@ export async function exportNwb(o: NwbExportOptions): Promise<NwbExportResult> {
       index.create_attribute('description', 'index into pixel_mask');
       index.create_attribute('target', mask.create_reference());
       ps.create_soft_link(`/general/optophysiology/ImagingPlane${p}`, 'imaging_plane');
+      const labels = (name: string, values: readonly boolean[], description: string) => {
+        const col = ps.create_dataset({ name, data: new Uint8Array(rows.map((r) => (values[r] ? 1 : 0))), dtype: '<B' });
+        typed(col, 'VectorData', 'hdmf-common');
+        col.create_attribute('description', description);
+      };
+      labels('iscell', iscell, '1 = cell, 0 = not a cell: the curated label (the worker label unless a curation changed it)');
+      labels('iscell_worker', workerIscell, "1 = cell, 0 = not a cell: scopecloud-worker's own label, before curation");
 
       const series = (parent: InstanceType<H5['Group']>, data: NpyArray, what: string, unit: string) => {
         const s = parent.create_group(`RoiResponseSeries${p}`);

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsObjectStore } from '../jobs/object-store.ts';
-import { CURATION_FILE, CurationError, compareRecords, loadCuration, saveCuration, type CurationDoc, type CurationRecord } from './curation.ts';
+import { CURATION_FILE, CurationError, compareRecords, readCuration, saveCuration, type CurationRecord } from './curation.ts';
 import { parseNpy } from './npy.ts';
 import { RESULT_FILES, SUITE2P_PLANE_FILES, roiList, suite2pPlaneDir, type RoiRecord } from './worker-contract.ts';
 
@@ -91,12 +91,7 @@ export async function readSuite2pCuration(resultsDir: string, planeFolder: strin
   return { plane, rois: planeRois.map((r) => r.id), iscell: labels, original: planeRois.map((r) => r.iscell) };
 }
 
-export { CURATION_FILE, CurationError };
-
-/** The curation.json of `resultsDir`, or an empty one when there is none. */
-export function readCuration(resultsDir: string): Promise<CurationDoc> {
-  return loadCuration(fsObjectStore(resultsDir), CURATION_FILE);
-}
+export { CURATION_FILE, CurationError, readCuration };
 
 export interface ImportResult {
   plane: number;

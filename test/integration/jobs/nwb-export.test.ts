@@ -35,7 +35,20 @@ async function fakeResults(dir: string) {
   await writeFile(join(dir, 'F.npy'), formatNpy({ dtype: '<f4', shape: [n, t], data: F }));
   await writeFile(join(dir, 'dff.npy'), formatNpy({ dtype: '<f4', shape: [n, t], data: dff }));
   const planes = [0, 0, 1, 0, 1];
-  await writeFile(join(dir, 'rois.json'), JSON.stringify(planes.map((plane, id) => ({ id, plane }))));
+  // The worker calls ROIs 0, 2 and 3 cells; a curation turns 2 into a non-cell and 4 into a cell.
+  await writeFile(join(dir, 'rois.json'), JSON.stringify(planes.map((plane, id) => ({ id, plane, iscell: id === 0 || id === 2 || id === 3 }))));
+  const when = (s: number) => new Date(Date.UTC(2026, 11, 7, 12, 0, s)).toISOString();
+  await writeFile(
+    join(dir, 'curation.json'),
+    JSON.stringify({
+      schema: 1,
+      records: [
+        { roi: 4, iscell: true, source: 'app', who: 'ana', when: when(2) },
+        { roi: 2, iscell: true, source: 'app', who: 'ana', when: when(1) },
+        { roi: 2, iscell: false, source: 'cli', who: 'bo', when: when(3) },
+      ],
+    }),
+  );
   await writeFile(
     join(dir, 'regions.json'),
     JSON.stringify(planes.map((plane, id) => ({ id, plane, coordinates: Array.from({ length: id + 2 }, (_, k) => [10 + id, 20 + k]) }))),
@@ -67,6 +80,9 @@ print(json.dumps({
   'shape': list(rrs['data'].shape), 'col0': rrs['data'][:, 0].tolist(),
   'table': table.name, 'rate': float(rrs['starting_time'].attrs['rate']),
   'plane_link': ps.get('imaging_plane', getlink=True).path, 'dff_shape': list(o['DfOverF/RoiResponseSeries0/data'].shape),
+  'colnames': [str(c) for c in ps.attrs['colnames']],
+  'iscell1': ps['iscell'][()].tolist(), 'worker1': ps['iscell_worker'][()].tolist(),
+  'iscell0': o['ImageSegmentation/PlaneSegmentation0/iscell'][()].tolist(),
 }))`) as Record<string, unknown>;
     assert.equal(got.type, 'NWBFile');
     assert.equal(got.version, '2.7.0');
@@ -84,6 +100,11 @@ print(json.dumps({
     assert.equal(got.rate, 7.5);
     assert.equal(got.plane_link, '/general/optophysiology/ImagingPlane1');
     assert.deepEqual(got.dff_shape, [t, 3]);
+    assert.deepEqual(got.colnames, ['pixel_mask', 'iscell', 'iscell_worker']);
+    // Plane 1 holds ROIs 2 and 4: curated 2 -> not a cell (bo's later record wins), 4 -> cell.
+    assert.deepEqual(got.iscell1, [0, 1]);
+    assert.deepEqual(got.worker1, [1, 0]);
+    assert.deepEqual(got.iscell0, [1, 0, 1]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -104,11 +125,15 @@ with NWBHDF5IO(${JSON.stringify(out)}, 'r') as io:
     o = nwb.processing['ophys']
     ps = o['ImageSegmentation']['PlaneSegmentation0']
     s = o['DfOverF']['RoiResponseSeries0']
+    ps1 = o['ImageSegmentation']['PlaneSegmentation1']
     print(json.dumps({'identifier': nwb.identifier, 'rois': len(ps), 'pixels0': len(ps['pixel_mask'][0]),
+      'iscell1': [int(v) for v in ps1['iscell'][:]], 'worker1': [int(v) for v in ps1['iscell_worker'][:]],
       'rate': float(s.rate), 'shape': list(s.data.shape), 'table': s.rois.table.name, 'plane': ps.imaging_plane.name}))`) as Record<string, unknown>;
     assert.deepEqual(got, {
       identifier: 'scopecloud-j-test',
       rois: 3,
+      iscell1: [0, 1],
+      worker1: [1, 0],
       pixels0: 2,
       rate: 30,
       shape: [40, 3],

@@ -18,6 +18,8 @@ import { sharedData, sharedDataMissing } from '../../support/shared-data.ts';
 import { parseNpy } from '../../../main/results/npy.ts';
 import { CurationError, importSuite2pCuration, readCuration, readSuite2pCuration } from '../../../main/results/suite2p-curation.ts';
 import { RESULT_FILES, SUITE2P_PLANE_FILES, roiList, suite2pPlaneDir, type RoiRecord } from '../../../main/results/worker-contract.ts';
+import { effectiveIscell } from '../../../main/results/curation.ts';
+import { exportCuratedSuite2p } from '../../../main/results/suite2p-export.ts';
 
 const skip = requires(workerMissing(), pythonModuleMissing('numpy'));
 const skipReal = skip || requires(sharedDataMissing('suite2p-output-format/plane0/stat.npy'));
@@ -276,6 +278,47 @@ print(json.dumps(True))
     assert.equal(cli.code, 1);
     assert.match(cli.stderr, /not a suite2p plane folder/);
     assert.equal(await readFile(join(results, 'curation.json'), 'utf8').catch(() => ''), before);
+  });
+
+  test('the suite2p folders exported with the curation: iscell column 0 curated, column 1 the worker probability (NumPy)', async () => {
+    const out = join(dir, 'curated-export');
+    const curated = effectiveIscell(
+      rois.map((r) => r.iscell),
+      (await readCuration(results)).records,
+    );
+    assert.ok(
+      curated.some((v, i) => v !== rois[i].iscell),
+      'the earlier import left curated labels to export',
+    );
+    const r = await exportCuratedSuite2p(results, out);
+    assert.deepEqual([r.planes, r.rois, r.curated], [2, rois.length, curated.filter((v, i) => v !== rois[i].iscell).length]);
+    const got = python(
+      `
+import json, sys, numpy as np
+out = {}
+for p in (0, 1):
+    mine = np.load(sys.argv[1] + '/suite2p/plane%d/iscell.npy' % p)
+    theirs = np.load(sys.argv[2] + '/suite2p/plane%d/iscell.npy' % p)
+    same = bool(np.array_equal(np.load(sys.argv[1] + '/suite2p/plane%d/F.npy' % p), np.load(sys.argv[2] + '/suite2p/plane%d/F.npy' % p)))
+    out[p] = {'label': mine[:, 0].tolist(), 'prob': mine[:, 1].tolist(), 'worker_prob': theirs[:, 1].tolist(), 'dtype': str(mine.dtype), 'F_same': same}
+print(json.dumps(out))
+`,
+      [out, results],
+    ) as Record<string, { label: number[]; prob: number[]; worker_prob: number[]; dtype: string; F_same: boolean }>;
+    for (const p of [0, 1]) {
+      const ids = rois.filter((x) => x.plane === p).map((x) => x.id);
+      assert.deepEqual(
+        got[p].label,
+        ids.map((id) => (curated[id] ? 1 : 0)),
+        `plane ${p} labels`,
+      );
+      assert.deepEqual(got[p].prob, got[p].worker_prob, `plane ${p} keeps the worker's probability`);
+      assert.equal(got[p].F_same, true);
+    }
+    await assert.rejects(
+      exportCuratedSuite2p(results, join(results, 'x')),
+      (e: unknown) => e instanceof CurationError && /inside the results folder/.test(e.message),
+    );
   });
 
   test('traces.csv has a row per ROI: its table fields, then its dF/F per frame', async () => {
