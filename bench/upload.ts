@@ -339,7 +339,7 @@ const result = {
   peersMissing: missing,
   startupCpuSeconds: Object.fromEntries(startupCpu),
   notes:
-    'Source files are in the page cache for every tool. CPU s/GiB and peak RSS: GNU time over the uploading process tree; server CPU: versitygw utime+stime during the run.',
+    'versitygw runs with keep-alive (VGW_KEEP_ALIVE). Source files are in the page cache for every tool. CPU s/GiB and peak RSS: GNU time over the uploading process tree; server CPU: versitygw utime+stime during the run.',
   runs,
 };
 const subset = [links.size < 2 ? [...links].join('') : '', only.size < 3 ? [...only].join('') : '', uploadOverrides || peersArg ? 'experiment' : '']
