@@ -7,6 +7,8 @@ import { exportNwb } from '../../results/nwb-export.ts';
 import { CurationError, importSuite2pCuration } from '../../results/suite2p-curation.ts';
 import { userInfo } from 'node:os';
 import { count, formatHz } from '../format.ts';
+import { curateJob, jobCuration, undoJobCuration, type JobCuration } from '../../results/job-curation.ts';
+import { exportCuratedSuite2p } from '../../results/suite2p-export.ts';
 
 const HELP = `Usage:
   scopecloud results pull <job> [--json]          download the job's results into the cache
@@ -21,6 +23,15 @@ const HELP = `Usage:
                                                   (its iscell.npy) become records in
                                                   <results folder>/curation.json; the worker's
                                                   own iscell is kept
+  scopecloud results curate <job> --roi 3,5 --cell|--not-cell [--who <name>] [--json]
+                                                  label ROIs (ids of rois.json) cell or not cell:
+                                                  a record in the job's curation.json in the store
+  scopecloud results curate <job> --undo [--who <name>]
+                                                  undo <who>'s last labelling (a record restoring it)
+  scopecloud results curation <job> [--json]      the job's curation records and curated cell count
+  scopecloud results export-suite2p <job> --out <dir>
+                                                  the suite2p plane folders with the curated iscell
+                                                  (column 0; column 1 the worker's probability)
 
 Exit codes: 0 ok, 1 not ready / checksum mismatch / not found, 2 usage, 3 configuration.`;
 
@@ -38,6 +49,11 @@ export const resultsCommand: CliCommand = {
         rate: { type: 'string' },
         'session-description': { type: 'string' },
         who: { type: 'string' },
+        roi: { type: 'string' },
+        cell: { type: 'boolean', default: false },
+        'not-cell': { type: 'boolean', default: false },
+        undo: { type: 'boolean', default: false },
+        out: { type: 'string' },
       },
     });
     const [action, id] = positionals;
@@ -82,6 +98,49 @@ export const resultsCommand: CliCommand = {
       else io.out(`wrote ${out}: ${count(r.rois, 'ROI')} x ${count(r.frames, 'frame')} in ${count(r.planes, 'plane')} at ${formatHz(r.rateHz)}`);
       return ExitCode.ok;
     }
-    throw new CliError(`unknown results action "${action}" (pull, list, export, import-suite2p-curation)`, ExitCode.usage);
+    if (action === 'curate' || action === 'curation') {
+      const by = { who: values.who ?? c.owner, source: 'cli' as const, now: () => new Date() };
+      const show = (r: JobCuration) => {
+        if (values.json) io.out(JSON.stringify(r, null, 2));
+        else {
+          for (const x of action === 'curation' ? r.records : [])
+            io.out(`${x.when}  ${x.who}  ROI ${x.roi} -> ${x.iscell ? 'cell' : 'not cell'} (${x.source}${x.undoes ? `, undoes ${x.undoes}` : ''})`);
+          const changed = r.iscell.filter((v, i) => v !== r.worker[i]).length;
+          io.out(
+            `${count(r.records.length, 'record')}; ${r.iscell.filter(Boolean).length} of ${count(r.iscell.length, 'ROI')} cells (${changed} changed from the worker's labels)`,
+          );
+        }
+      };
+      try {
+        if (action === 'curation') show(await jobCuration(store, id));
+        else if (values.undo) show(await undoJobCuration(store, id, by, c.paths.cache));
+        else {
+          if (values.cell === values['not-cell']) throw new CliError('results curate needs one of --cell or --not-cell (or --undo)', ExitCode.usage);
+          const list = (values.roi ?? '').split(',').filter((x) => x.trim() !== '');
+          const rois = list.map(Number);
+          if (rois.length === 0 || rois.some((n) => !Number.isInteger(n) || n < 0))
+            throw new CliError(`--roi needs ROI ids separated by commas (got ${JSON.stringify(values.roi ?? '')})`, ExitCode.usage);
+          show(await curateJob(store, id, rois, values.cell, by, c.paths.cache));
+        }
+      } catch (e) {
+        if (e instanceof CurationError) throw new CliError(e.message, ExitCode.failure);
+        throw e;
+      }
+      return ExitCode.ok;
+    }
+    if (action === 'export-suite2p') {
+      if (!values.out) throw new CliError('results export-suite2p needs --out <dir>', ExitCode.usage);
+      const pulled = await pullResults(store, id, c.paths.cache);
+      try {
+        const r = await exportCuratedSuite2p(pulled.dir, resolve(values.out));
+        if (values.json) io.out(JSON.stringify(r, null, 2));
+        else io.out(`wrote ${r.dir}: ${count(r.planes, 'plane')}, ${count(r.rois, 'ROI')}, ${r.curated} labels curated`);
+      } catch (e) {
+        if (e instanceof CurationError) throw new CliError(e.message, ExitCode.failure);
+        throw e;
+      }
+      return ExitCode.ok;
+    }
+    throw new CliError(`unknown results action "${action}" (pull, list, export, export-suite2p, curate, curation, import-suite2p-curation)`, ExitCode.usage);
   },
 };
