@@ -4,11 +4,12 @@
  *   0  u32 magic 0x31524353 ("SCR1")
  *   4  u32 count N
  *   8  u32 planes
- *  12  u32 reserved (0)
+ *  12  u32 flags: bit 0 = the iscell section follows (other bits 0)
  *  16  f32[3N] centroid x, y (pixels) and plane index, interleaved
  *      f32[N]  pixel count
  *      u8[N]   cluster (255 = unassigned)
  *      u8[N]   cell score × 255 (0 when not known)
+ *      u8[N]   iscell, 1 = cell (the curated label), only when flag bit 0 is set
  *
  * Decoding returns views into the given buffer (no copy) when it is 4-byte aligned.
  */
@@ -21,10 +22,13 @@ export interface RoiArrays {
   clusters: Uint8Array;
   /** Cell score in [0, 1] × 255; always present once decoded, absent means all 0. */
   scores?: Uint8Array;
+  /** 1 = cell, 0 = not: the curated label (the worker's unless curated); absent when not known. */
+  iscell?: Uint8Array;
 }
 
 export const ROI_MAGIC = 0x31524353;
 const HEADER = 16;
+const FLAG_ISCELL = 1;
 
 export class RoiFormatError extends Error {
   readonly code = 'bad-roi-arrays';
@@ -34,19 +38,26 @@ export class RoiFormatError extends Error {
   }
 }
 
-export function encodedRoiLength(count: number): number {
-  return HEADER + count * 16 + count * 2;
+export function encodedRoiLength(count: number, withIscell = false): number {
+  return HEADER + count * 16 + count * 2 + (withIscell ? count : 0);
 }
 
 export function encodeRoiArrays(a: RoiArrays): Uint8Array {
-  if (a.centroids.length !== a.count * 3 || a.sizes.length !== a.count || a.clusters.length !== a.count || (a.scores && a.scores.length !== a.count)) {
+  if (
+    a.centroids.length !== a.count * 3 ||
+    a.sizes.length !== a.count ||
+    a.clusters.length !== a.count ||
+    (a.scores && a.scores.length !== a.count) ||
+    (a.iscell && a.iscell.length !== a.count)
+  ) {
     throw new RoiFormatError(`ROI arrays disagree with count ${a.count}`);
   }
-  const out = new Uint8Array(encodedRoiLength(a.count));
+  const out = new Uint8Array(encodedRoiLength(a.count, a.iscell !== undefined));
   const view = new DataView(out.buffer);
   view.setUint32(0, ROI_MAGIC, true);
   view.setUint32(4, a.count, true);
   view.setUint32(8, a.planes, true);
+  view.setUint32(12, a.iscell ? FLAG_ISCELL : 0, true);
   let o = HEADER;
   for (const v of a.centroids) {
     view.setFloat32(o, v, true);
@@ -58,6 +69,7 @@ export function encodeRoiArrays(a: RoiArrays): Uint8Array {
   }
   out.set(a.clusters, o);
   if (a.scores) out.set(a.scores, o + a.count);
+  if (a.iscell) out.set(a.iscell, o + a.count * 2);
   return out;
 }
 
@@ -67,8 +79,11 @@ export function decodeRoiArrays(bytes: Uint8Array): RoiArrays {
   if (view.getUint32(0, true) !== ROI_MAGIC) throw new RoiFormatError('ROI data has the wrong magic number');
   const count = view.getUint32(4, true);
   const planes = view.getUint32(8, true);
-  if (bytes.byteLength !== encodedRoiLength(count)) {
-    throw new RoiFormatError(`ROI data is ${bytes.byteLength} bytes, expected ${encodedRoiLength(count)} for ${count} ROIs`);
+  const flags = view.getUint32(12, true);
+  if ((flags & ~FLAG_ISCELL) !== 0) throw new RoiFormatError(`ROI data has unknown flags ${flags}`);
+  const withIscell = (flags & FLAG_ISCELL) !== 0;
+  if (bytes.byteLength !== encodedRoiLength(count, withIscell)) {
+    throw new RoiFormatError(`ROI data is ${bytes.byteLength} bytes, expected ${encodedRoiLength(count, withIscell)} for ${count} ROIs`);
   }
   const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   const aligned = littleEndianHost && bytes.byteOffset % 4 === 0;
@@ -84,7 +99,8 @@ export function decodeRoiArrays(bytes: Uint8Array): RoiArrays {
   const sizes = floats(HEADER + count * 12, count);
   const clusters = new Uint8Array(src.buffer, src.byteOffset + HEADER + count * 16, count);
   const scores = new Uint8Array(src.buffer, src.byteOffset + HEADER + count * 17, count);
-  return { count, planes, centroids, sizes, clusters, scores };
+  const iscell = withIscell ? new Uint8Array(src.buffer, src.byteOffset + HEADER + count * 18, count) : undefined;
+  return { count, planes, centroids, sizes, clusters, scores, ...(iscell ? { iscell } : {}) };
 }
 
 /** Float32 little-endian bytes → Float32Array (copying when unaligned). */

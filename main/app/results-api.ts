@@ -12,7 +12,8 @@ import { getJson } from '../jobs/object-store.ts';
 import { AppError } from './app-errors.ts';
 import type { JobsContext } from './jobs-context.ts';
 import { readLayout, readRow, toFloat32, type NpyLayout } from './npy-rows.ts';
-import { RESULT_FILES, roiList } from '../results/worker-contract.ts';
+import { RESULT_FILES, roiList, type RoiRecord } from '../results/worker-contract.ts';
+import { CURATION_FILE, CurationError, effectiveIscell, loadCuration } from '../results/curation.ts';
 import { cellCountOf, imageList, planesOf, toResultSummary, toRoiArrays, type ImageFile, type ProjectionImage } from './results-mapping.ts';
 import { labelImage, pickProjection, toPlaneAnatomy, type ProjectionRecord } from './results-anatomy.ts';
 import type { PlaneAnatomy, ProjectionKind } from '../../preload/anatomy-binary.ts';
@@ -46,6 +47,24 @@ interface Loaded {
   planeOf: (id: number) => number;
 }
 
+/** The ROIs with `iscell` as curated (curation.json beside the results; an invalid one is NO_RESULTS). */
+async function curated(ctx: JobsContext, id: string, rois: RoiRecord[]): Promise<RoiRecord[]> {
+  try {
+    const doc = await loadCuration(ctx.store, `${jobKeys(id).results}${CURATION_FILE}`);
+    if (doc.records.length === 0) return rois;
+    const worker: boolean[] = [];
+    for (const r of rois) worker[r.id] = r.iscell === true;
+    const iscell = effectiveIscell(
+      Array.from(worker, (v) => v === true),
+      doc.records,
+    );
+    return rois.map((r) => ({ ...r, iscell: iscell[r.id] }));
+  } catch (e) {
+    if (e instanceof CurationError) throw new AppError('NO_RESULTS', `analysis ${id}: ${e.message}`);
+    throw e;
+  }
+}
+
 const KEEP = 3;
 const CHUNK_BYTES = 16 * 1024 * 1024;
 /** Larger dF/F arrays are not binned for the raster (the per-ROI traces still work). */
@@ -67,7 +86,7 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
         const roisDoc = await getJson<unknown>(ctx.store, `${base}${RESULT_FILES.rois}`);
         if (roisDoc === null) throw new AppError('NO_RESULTS', `analysis ${id} has no results (yet): it may still run, or it failed`);
         const summaryDoc = await getJson<unknown>(ctx.store, `${base}${RESULT_FILES.summary}`);
-        const rois = roiList(roisDoc);
+        const rois = await curated(ctx, id, roiList(roisDoc));
         const planes = planesOf(summaryDoc, rois);
         const dff = await readLayout(ctx.readRange, `${base}${RESULT_FILES.dff}`).catch(() => null);
         const images: ImageFile[] = [];

@@ -9,14 +9,19 @@ import { RESULT_FILES, type RoiRecord } from '../results/worker-contract.ts';
 /** A ROI as read: any field of an older results folder may be missing. */
 type ReadRoi = Partial<RoiRecord>;
 
-/** Cluster 255 means unassigned in the viewer's encoding; real clusters are capped at 254. */
+/**
+ * Cluster 255 means unassigned in the viewer's encoding; real clusters are capped at 254. `iscell`
+ * is each ROI's `iscell` as given (the caller applies the curation, results/curation.ts).
+ */
 export function toRoiArrays(rois: readonly ReadRoi[], planes: number): RoiArrays {
   const n = rois.length;
   const centroids = new Float32Array(n * 3);
   const sizes = new Float32Array(n);
   const clusters = new Uint8Array(n);
   const scores = new Uint8Array(n);
+  const iscell = new Uint8Array(n);
   rois.forEach((r, i) => {
+    iscell[i] = r.iscell === true ? 1 : 0;
     scores[i] = Math.round(Math.max(0, Math.min(1, finite(r.score))) * 255);
     centroids[i * 3] = finite(r.x);
     centroids[i * 3 + 1] = finite(r.y);
@@ -24,7 +29,7 @@ export function toRoiArrays(rois: readonly ReadRoi[], planes: number): RoiArrays
     sizes[i] = Math.max(1, finite(r.pixels));
     clusters[i] = typeof r.cluster === 'number' && r.cluster >= 0 ? Math.min(254, r.cluster) : 255;
   });
-  return { count: n, planes: Math.max(1, planes), centroids, sizes, clusters, scores };
+  return { count: n, planes: Math.max(1, planes), centroids, sizes, clusters, scores, iscell };
 }
 
 function finite(v: unknown): number {

@@ -1,0 +1,57 @@
+/**
+ * The Results view's ROI arrays carry the curated iscell: the worker's label unless curation.json
+ * beside the results changed it; the binary encoding keeps it, and a bad curation.json is an error.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createResultsApi } from '../../../main/app/results-api.ts';
+import { fsRangeReader, type JobsContext } from '../../../main/app/jobs-context.ts';
+import { jobKeys } from '../../../main/jobs/job-layout.ts';
+import { fsObjectStore } from '../../../main/jobs/object-store.ts';
+import { CURATION_FILE, curationRecords, saveCuration } from '../../../main/results/curation.ts';
+import { decodeRoiArrays, encodeRoiArrays, RoiFormatError } from '../../../preload/roi-binary.ts';
+
+test('rois(id) carries the curated iscell, and it survives the binary encoding', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'sc-results-curation-'));
+  try {
+    const store = fsObjectStore(root);
+    const ctx = { key: 'local', store, readRange: fsRangeReader(root), ec2: false, demo: false } as unknown as JobsContext;
+    const ids = ['j-20261207-120000-aaaa', 'j-20261207-120000-bbbb', 'j-20261207-120000-cccc'];
+    const rois = JSON.stringify({
+      schema: 1,
+      rois: [0, 1, 2].map((i) => ({ id: i, plane: 0, x: 1, y: 2, z: 0, pixels: 3, score: 0.5, iscell: i !== 1, cluster: 0 })),
+    });
+    for (const id of ids) await store.put(jobKeys(id).results + 'rois.json', rois);
+    await saveCuration(store, jobKeys(ids[1]).results + CURATION_FILE, curationRecords(3, [0, 1], false, { who: 'ana', when: new Date(1000), source: 'app' }));
+    await saveCuration(store, jobKeys(ids[1]).results + CURATION_FILE, curationRecords(3, [1], true, { who: 'bo', when: new Date(2000), source: 'app' }));
+    await store.put(jobKeys(ids[2]).results + CURATION_FILE, '{"schema":1,"records":[{"roi":0}]}');
+
+    const api = createResultsApi(async () => ctx);
+    assert.deepEqual([...(await api.rois(ids[0])).iscell!], [1, 0, 1], "no curation: the worker's labels");
+    const curated = await api.rois(ids[1]);
+    assert.deepEqual([...curated.iscell!], [0, 1, 1]);
+    assert.deepEqual([...decodeRoiArrays(encodeRoiArrays(curated)).iscell!], [0, 1, 1]);
+    await assert.rejects(api.rois(ids[2]), (e: Error & { code?: string }) => e.code === 'NO_RESULTS' && /curation\.json/.test(e.message));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('ROI arrays without iscell keep the old layout; unknown flags are refused', () => {
+  const base = { count: 2, planes: 1, centroids: new Float32Array(6), sizes: new Float32Array(2), clusters: new Uint8Array(2), scores: new Uint8Array(2) };
+  const plain = encodeRoiArrays(base);
+  assert.equal(plain.length, 16 + 2 * 18);
+  assert.equal(decodeRoiArrays(plain).iscell, undefined);
+  const withCells = encodeRoiArrays({ ...base, iscell: new Uint8Array([1, 0]) });
+  assert.equal(withCells.length, plain.length + 2);
+  assert.throws(() => decodeRoiArrays(withCells.subarray(0, plain.length)), RoiFormatError);
+  const odd = plain.slice();
+  odd[12] = 2;
+  assert.throws(
+    () => decodeRoiArrays(odd),
+    (e: unknown) => e instanceof RoiFormatError && /unknown flags/.test(e.message),
+  );
+});
