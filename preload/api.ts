@@ -558,6 +558,14 @@ export type Status = Infer<typeof Status>;
 export const Topic = oneOf(['status', 'settings', 'acquisition', 'instances', 'budget', 'analyses'] as const);
 export type Topic = Infer<typeof Topic>;
 
+/** An analysis' curation after a change: records kept, ROIs now cells, ROIs whose label differs from the worker's. */
+export const CurationState = object({
+  records: num({ min: 0, int: true }),
+  cells: num({ min: 0, int: true }),
+  changed: num({ min: 0, int: true }),
+});
+export type CurationState = Infer<typeof CurationState>;
+
 export const AppEvent = union('type', {
   /** Something under `topic` changed; the renderer re-reads it (coalesced). */
   changed: object({ type: literal('changed'), topic: Topic }),
@@ -644,6 +652,13 @@ export const jsonMethods = {
   /** Finished analyses, newest first, with their cell counts. */
   listResults: { req: none, res: object({ results: array(ResultEntry) }) },
   getResultSummary: { req: byId, res: ResultSummary },
+  /**
+   * Labels ROIs cell or not cell: records appended to the analysis' curation.json beside its results
+   * (who = the owner); getRoiArrays' iscell follows. An empty list or an unknown ROI is refused.
+   */
+  curateRois: { req: object({ id, rois: array(num({ min: 0, int: true }), { max: 1_000_000 }), iscell: bool }), res: CurationState },
+  /** Undoes the owner's last curateRois on the analysis (a record restoring the labels; the history stays). */
+  undoCuration: { req: byId, res: CurationState },
 } as const satisfies Record<string, { req: Schema<unknown>; res: Schema<unknown> }>;
 
 /** Methods answered with raw bytes; see roi-binary.ts for the ROI layout. */

@@ -302,6 +302,8 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
       return { results: await results.list(await analyses.list()) };
     },
     getResultSummary: (req) => results.summary(req.id),
+    curateRois: (req) => results.curate(req.id, req.rois, req.iscell, container.owner),
+    undoCuration: (req) => results.undoCuration(req.id, container.owner),
     getRoiArrays: (req) => results.rois(req.id),
     getTrace: (req) => results.trace(req.id, req.roi),
     getResultImage: (req) => results.image(req.id, req.name),

@@ -4,11 +4,13 @@
  * (read by range, never the whole array), the images the summary lists (only those), and the
  * Results list's cell counts (read once per analysis: finished results do not change).
  */
-import type { Analysis, ResultEntry, ResultSummary } from '../../preload/api.ts';
+import type { Analysis, CurationState, ResultEntry, ResultSummary } from '../../preload/api.ts';
+import { curateJob, undoJobCuration, type JobCuration } from '../results/job-curation.ts';
 import { binActivity, type ActivityMatrix } from '../../preload/activity-binary.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import { isJobId, jobKeys } from '../jobs/job-layout.ts';
 import { getJson } from '../jobs/object-store.ts';
+import { JobError } from '../jobs/job-errors.ts';
 import { AppError } from './app-errors.ts';
 import type { JobsContext } from './jobs-context.ts';
 import { readLayout, readRow, toFloat32, type NpyLayout } from './npy-rows.ts';
@@ -30,6 +32,9 @@ export interface ResultsApi {
   activity(id: string, bins: number): Promise<ActivityMatrix>;
   /** Plane `plane`'s `kind` projection and its ROI footprints (regions.json read once per analysis). */
   anatomy(id: string, plane: number, kind: ProjectionKind): Promise<PlaneAnatomy>;
+  /** Appends curation records as `who` (results/job-curation.ts); later reads of `id` show them. */
+  curate(id: string, rois: readonly number[], iscell: boolean, who: string): Promise<CurationState>;
+  undoCuration(id: string, who: string): Promise<CurationState>;
 }
 
 interface Loaded {
@@ -63,6 +68,10 @@ async function curated(ctx: JobsContext, id: string, rois: RoiRecord[]): Promise
     if (e instanceof CurationError) throw new AppError('NO_RESULTS', `analysis ${id}: ${e.message}`);
     throw e;
   }
+}
+
+function curationState(c: JobCuration): CurationState {
+  return { records: c.records.length, cells: c.iscell.filter(Boolean).length, changed: c.iscell.filter((v, i) => v !== c.worker[i]).length };
 }
 
 const KEEP = 3;
@@ -109,6 +118,22 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
       while (cache.size > KEEP) cache.delete(cache.keys().next().value!);
     }
     return p;
+  }
+
+  /** Runs a curation change on the store holding `id`, then drops `id`'s cached ROI arrays. */
+  async function curationChange(id: string, change: (ctx: JobsContext) => Promise<JobCuration>): Promise<CurationState> {
+    if (!isJobId(id)) throw new AppError('NO_RESULTS', `"${id}" is not an analysis id`);
+    const ctx = await contextOf(id);
+    try {
+      return curationState(await change(ctx));
+    } catch (e) {
+      if (e instanceof CurationError)
+        throw new AppError(e.code === 'BAD_ROI' ? 'UNKNOWN_ROI' : e.code === 'NOTHING_TO_UNDO' ? 'INVALID_INPUT' : 'NO_RESULTS', e.message);
+      if (e instanceof JobError) throw new AppError('NO_RESULTS', e.message);
+      throw e;
+    } finally {
+      cache.delete(`${ctx.key}\n${id}`);
+    }
   }
 
   async function cellCount(id: string): Promise<number | null> {
@@ -194,6 +219,12 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
         r.labels.set(plane, made);
         return made;
       });
+    },
+    async curate(id, rois, iscell, who) {
+      return curationChange(id, (ctx) => curateJob(ctx.store, id, rois, iscell, { who, source: 'app', now: () => new Date() }));
+    },
+    async undoCuration(id, who) {
+      return curationChange(id, (ctx) => undoJobCuration(ctx.store, id, { who, source: 'app', now: () => new Date() }));
     },
     async image(id, name) {
       const r = await load(id);

@@ -748,6 +748,20 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     if (!r) throw new ServiceError('NO_RESULTS', `Analysis ${id} has no results yet.`);
     return r;
   };
+  /** Curation per result: the worker's labels, records so far, and each action's labels before it (for undo). */
+  const curations = new Map<string, { worker: Uint8Array; records: number; undo: Array<Array<[number, number]>> }>();
+  const curationOf = (id: string) => {
+    const r = getResult(id);
+    r.rois.iscell ??= Uint8Array.from(r.rois.clusters, (k) => (k !== 255 ? 1 : 0));
+    let c = curations.get(id);
+    if (!c) curations.set(id, (c = { worker: r.rois.iscell.slice(), records: 0, undo: [] }));
+    return { labels: r.rois.iscell, c };
+  };
+  const curationState = (labels: Uint8Array, c: { worker: Uint8Array; records: number }) => ({
+    records: c.records,
+    cells: labels.filter((v) => v === 1).length,
+    changed: labels.filter((v, i) => v !== c.worker[i]).length,
+  });
 
   const services: InMemoryServices = {
     calls,
@@ -1106,6 +1120,26 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     },
     async getRoiArrays(req) {
       return getResult(req.id).rois;
+    },
+    async curateRois(req) {
+      const { labels, c } = curationOf(req.id);
+      if (req.rois.length === 0) throw new ServiceError('UNKNOWN_ROI', 'no ROI given');
+      const bad = req.rois.find((roi) => roi >= labels.length);
+      if (bad !== undefined)
+        throw new ServiceError('UNKNOWN_ROI', `ROI ${bad} does not exist (the results have ${labels.length} ROIs, 0–${labels.length - 1})`);
+      const rois = [...new Set(req.rois)];
+      c.undo.push(rois.map((roi) => [roi, labels[roi]]));
+      for (const roi of rois) labels[roi] = req.iscell ? 1 : 0;
+      c.records += rois.length;
+      return curationState(labels, c);
+    },
+    async undoCuration(req) {
+      const { labels, c } = curationOf(req.id);
+      const last = c.undo.pop();
+      if (!last) throw new ServiceError('INVALID_INPUT', 'no curation left to undo');
+      for (const [roi, v] of last) labels[roi] = v;
+      c.records += last.length;
+      return curationState(labels, c);
     },
     async getTrace(req) {
       const r = getResult(req.id);

@@ -201,6 +201,23 @@ test('a watched file and a finished analysis: files, sessions, analyses, results
   await both('listResults', undefined);
   const [rs, fs] = [await real.call('getResultSummary', { id: ra.id }), await double.call('getResultSummary', { id: fa.id })];
   assert.deepEqual(shapeDifferences(rs, fs), [], 'a result summary');
+  // Curation: a label, its undo, then nothing left to undo; an unknown ROI is refused alike.
+  const curate = (id: string) => ({ id, rois: [0], iscell: false });
+  const [rc, fc] = [await real.call('curateRois', curate(ra.id)), await double.call('curateRois', curate(fa.id))];
+  assert.deepEqual(shapeDifferences(rc, fc), [], 'a curation state');
+  assert.deepEqual([(rc as { records: number }).records, (fc as { records: number }).records], [1, 1]);
+  const [ru, fu] = [await real.call('undoCuration', { id: ra.id }), await double.call('undoCuration', { id: fa.id })];
+  assert.deepEqual(shapeDifferences(ru, fu), [], 'a curation state after undo');
+  assert.deepEqual([(ru as { changed: number }).changed, (fu as { changed: number }).changed], [0, 0]);
+  for (const [method, req] of [
+    ['undoCuration', (id: string) => ({ id })],
+    ['curateRois', (id: string) => ({ id, rois: [1_000_000], iscell: true })],
+    ['curateRois', (id: string) => ({ id, rois: [], iscell: true })],
+  ] as const) {
+    const [rr, fr] = [await answer(real, method, req(ra.id)), await answer(double, method, req(fa.id))];
+    assert.ok('error' in rr && 'error' in fr, `${method} is refused`);
+    assert.deepEqual(fr.error, rr.error, `${method}: the fake refuses as the real services do`);
+  }
   const plane99 = (id: string) => ({ id, plane: 99, kind: 'max' });
   const [rp, fp] = [await answer(real, 'getPlaneAnatomy', plane99(ra.id)), await answer(double, 'getPlaneAnatomy', plane99(fa.id))];
   assert.ok('error' in rp && 'error' in fp, 'a plane the result does not have is refused');

@@ -35,6 +35,14 @@ test('rois(id) carries the curated iscell, and it survives the binary encoding',
     assert.deepEqual([...curated.iscell!], [0, 1, 1]);
     assert.deepEqual([...decodeRoiArrays(encodeRoiArrays(curated)).iscell!], [0, 1, 1]);
     await assert.rejects(api.rois(ids[2]), (e: Error & { code?: string }) => e.code === 'NO_RESULTS' && /curation\.json/.test(e.message));
+
+    // Curating through the API: the next read shows it (the cached arrays are dropped), undo restores.
+    assert.deepEqual(await api.curate(ids[0], [0], false, 'ana'), { records: 1, cells: 1, changed: 1 });
+    assert.deepEqual([...(await api.rois(ids[0])).iscell!], [0, 0, 1]);
+    assert.deepEqual(await api.undoCuration(ids[0], 'ana'), { records: 2, cells: 2, changed: 0 });
+    assert.deepEqual([...(await api.rois(ids[0])).iscell!], [1, 0, 1]);
+    await assert.rejects(api.curate(ids[0], [3], true, 'ana'), (e: Error & { code?: string }) => e.code === 'UNKNOWN_ROI' && /ROI 3/.test(e.message));
+    await assert.rejects(api.undoCuration(ids[0], 'ana'), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT');
   } finally {
     await rm(root, { recursive: true, force: true });
   }
