@@ -40,6 +40,17 @@ export function requires(...missing: readonly Missing[]): string | false {
   return requiresIn(process.env, missing);
 }
 
+/**
+ * node:test's `skip` value for a test needing something CI deliberately does not install (a tool
+ * too heavy for it): `false` when nothing is missing, else the reasons joined, under CI too. Such a
+ * skip passes CI only when `.ci/expected-skips` lists the test (scripts/test-counts.mjs), so it
+ * cannot hide a test that should have run.
+ */
+export function optional(...missing: readonly Missing[]): string | false {
+  const reasons = missing.filter((m): m is string => typeof m === 'string' && m !== '');
+  return reasons.length === 0 ? false : reasons.join('; ');
+}
+
 /** `requires()` with the environment passed in. */
 export function requiresIn(env: NodeJS.ProcessEnv, missing: readonly Missing[]): string | false {
   const reasons = missing.filter((m): m is string => typeof m === 'string' && m !== '');

@@ -13,7 +13,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { WORKER_BINARY, runCli, workerMissing } from '../../support/cli.ts';
-import { pythonModuleMissing, requires } from '../../support/requirements.ts';
+import { optional, pythonModuleMissing, requires } from '../../support/requirements.ts';
 import { sharedData, sharedDataMissing } from '../../support/shared-data.ts';
 import { parseNpy } from '../../../main/results/npy.ts';
 import { CurationError, importSuite2pCuration, readCuration, readSuite2pCuration } from '../../../main/results/suite2p-curation.ts';
@@ -22,13 +22,55 @@ import { effectiveIscell } from '../../../main/results/curation.ts';
 import { exportCuratedSuite2p } from '../../../main/results/suite2p-export.ts';
 
 const skip = requires(workerMissing(), pythonModuleMissing('numpy'));
-const skipReal = skip || requires(sharedDataMissing('suite2p-output-format/plane0/stat.npy'));
+const skipReal = requires(workerMissing(), pythonModuleMissing('numpy'), sharedDataMissing('suite2p-output-format/plane0/stat.npy'));
 // suite2p (with torch) is too heavy for CI: this check is listed in .ci/expected-skips.
-const skipSuite2p =
-  skipReal ||
-  (spawnSync('python3', ['-c', 'import suite2p'], { stdio: 'ignore' }).status === 0
-    ? false
-    : 'suite2p is not installed (pip install suite2p to load the folders with its own code)');
+const skipSuite2p = optional(skipReal, skipReal ? false : suite2pLoaderMissing());
+
+/**
+ * Why suite2p's own loader cannot be used here, or false: suite2p not installed, or the installed
+ * version cannot load real suite2p output either (0.14.5 and 0.14.6 fail on every one-channel
+ * folder: they print meanImg_chan2 unconditionally), so the check could tell nothing.
+ */
+function suite2pLoaderMissing(): string | false {
+  if (spawnSync('python3', ['-c', 'import suite2p'], { stdio: 'ignore' }).status !== 0)
+    return 'suite2p is not installed (pip install suite2p to load the folders with its own code)';
+  const real = loadWithSuite2p(sharedData('suite2p-output-format'));
+  return real.error ? `suite2p ${real.version} cannot load real suite2p output either (${real.error})` : false;
+}
+
+interface Suite2pLoad {
+  version: string;
+  n: number;
+  F: number[];
+  iscell: number;
+  error?: string;
+}
+
+/**
+ * A suite2p folder loaded by suite2p.io.combined, what the GUI runs to open a multi-plane folder
+ * (suite2p 0.x, ops.npy). It writes combined/ into the folder it reads, so it reads a copy.
+ */
+function loadWithSuite2p(folder: string): Suite2pLoad {
+  return python(
+    `
+import contextlib, json, shutil, sys, tempfile, suite2p
+from suite2p.io import combined
+d = tempfile.mkdtemp()
+shutil.copytree(sys.argv[1], d + '/suite2p')
+out = {'version': getattr(suite2p, 'version', '?')}
+try:
+    with contextlib.redirect_stdout(sys.stderr):
+        stat, ops, F, Fneu, spks, iscell, prob, red, redprob, hasred = combined(d + '/suite2p', save=False)
+    out.update({'n': len(stat), 'F': list(F.shape), 'iscell': int(iscell.sum())})
+except Exception as e:
+    out['error'] = '%s: %s' % (type(e).__name__, e)
+finally:
+    shutil.rmtree(d)
+print(json.dumps(out))
+`,
+    [folder],
+  ) as Suite2pLoad;
+}
 
 function python(code: string, args: readonly string[] = []): unknown {
   const r = spawnSync('python3', ['-c', code, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -170,38 +212,12 @@ describe('portable results of a real worker run', { skip }, () => {
     }
   });
 
-  test("suite2p's own loader reads the folders", { skip: skipSuite2p }, (t) => {
-    // suite2p.io.combined is what the GUI runs to open a multi-plane folder (suite2p 0.x,
-    // ops.npy). It writes combined/ into the folder it reads, so it reads copies. 0.14.5 and
-    // 0.14.6 fail on every one-channel folder (they print meanImg_chan2 unconditionally): real
-    // suite2p output is loaded first, and when that fails too the check cannot tell anything.
-    const got = python(
-      `
-import contextlib, json, shutil, sys, tempfile, suite2p
-from suite2p.io import combined
-def load(src):
-    d = tempfile.mkdtemp()
-    shutil.copytree(src, d + '/suite2p')
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            stat, ops, F, Fneu, spks, iscell, prob, red, redprob, hasred = combined(d + '/suite2p', save=False)
-        return {'n': len(stat), 'F': list(F.shape), 'iscell': int(iscell.sum())}
-    except Exception as e:
-        return {'error': '%s: %s' % (type(e).__name__, e)}
-    finally:
-        shutil.rmtree(d)
-print(json.dumps({'version': getattr(suite2p, 'version', '?'), 'real': load(sys.argv[1]), 'ours': load(sys.argv[2])}))
-`,
-      [sharedData('suite2p-output-format'), join(results, 'suite2p')],
-    ) as { version: string; real: { error?: string }; ours: { n: number; F: number[]; iscell: number; error?: string } };
-    if (got.real.error) {
-      t.skip(`suite2p ${got.version} cannot load real suite2p output either (${got.real.error})`);
-      return;
-    }
-    assert.equal(got.ours.error, undefined);
-    assert.equal(got.ours.n, rois.length);
-    assert.deepEqual(got.ours.F, [rois.length, frames]);
-    assert.equal(got.ours.iscell, rois.filter((r) => r.iscell).length);
+  test("suite2p's own loader reads the folders", { skip: skipSuite2p }, () => {
+    const ours = loadWithSuite2p(join(results, 'suite2p'));
+    assert.equal(ours.error, undefined);
+    assert.equal(ours.n, rois.length);
+    assert.deepEqual(ours.F, [rois.length, frames]);
+    assert.equal(ours.iscell, rois.filter((r) => r.iscell).length);
   });
 
   test('a curation edited in suite2p (iscell.npy) comes back as curation.json records', async () => {

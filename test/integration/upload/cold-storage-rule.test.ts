@@ -32,6 +32,7 @@ import { startVersitygw, versitygwMissing } from '../../support/versitygw.ts';
 import { requires } from '../../support/requirements.ts';
 
 const skip = requires(motoExtendedMissing());
+const skipVersitygw = requires(motoExtendedMissing(), versitygwMissing());
 let moto: MotoServer;
 let home: string;
 
@@ -175,7 +176,7 @@ test('cold storage: removing the only rule deletes the configuration, and a loca
   await assert.rejects(config(['cold-storage'], env), (e: unknown) => e instanceof CliError && e.exitCode === ExitCode.config);
 });
 
-test('a store without lifecycle rules (versitygw: NotImplemented) reads as unknown, and nothing is added', { skip: skip || versitygwMissing() }, async () => {
+test('a store without lifecycle rules (versitygw: NotImplemented) reads as unknown, and nothing is added', { skip: skipVersitygw }, async () => {
   const gw = await startVersitygw();
   try {
     const env = envFor('vgw', gw.credentials);

@@ -102,7 +102,7 @@ function testFiles(dir = join(PROJECT_ROOT, 'test')): string[] {
   });
 }
 
-test('no test file decides a skip by itself: every skip option and skip constant comes from requires()', () => {
+test('no test file decides a skip by itself: every skip option and skip constant comes from requires() or optional()', () => {
   const self = relative(PROJECT_ROOT, fileURLToPath(import.meta.url));
   const violations: string[] = [];
   for (const file of testFiles()) {
@@ -111,8 +111,8 @@ test('no test file decides a skip by itself: every skip option and skip constant
       .split('\n')
       .forEach((line, i) => {
         const bad =
-          /\bconst skip\w* = (?!requires\()/.test(line) ||
-          /\bskip:(?!\s*(?:requires\(|skip\w*\s*[,}]))/.test(line) ||
+          /\bconst skip\w* = (?!requires\(|optional\()/.test(line) ||
+          /\bskip:(?!\s*(?:requires\(|optional\(|skip\w*\s*[,}]))/.test(line) ||
           /\b(?:t|it|test|describe)\.(?:skip|todo)\(|\btodo:/.test(line);
         if (bad) violations.push(`${file}:${i + 1}: ${line.trim()}`);
       });
