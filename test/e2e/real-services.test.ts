@@ -18,6 +18,7 @@ import { startServedUi, type ServedUi } from '../support/served-ui.ts';
 import { WORKER_BINARY, runCli, workerMissing } from '../support/cli.ts';
 import { calciumMovie } from '../support/calcium-movie.ts';
 import { requires } from '../support/requirements.ts';
+import { waitFor } from '../support/watch-events.ts';
 
 const skip = requires(chromiumMissing());
 const skipWorker = requires(chromiumMissing(), workerMissing());
@@ -155,6 +156,8 @@ test('Settings: spending and watch rules are saved; bad values are named under t
   await budget.getByRole('button', { name: 'Save' }).click();
   await page.waitForFunction(() => (document.querySelector('#set-hours') as HTMLInputElement | null)?.value === '4');
   await budget.getByRole('button', { name: 'Save' }).and(page.locator(':disabled')).waitFor({ timeout: 5_000 });
+  // the button is disabled while the save is under way too: the file is the answer
+  await waitFor('the budget rules in settings.json', () => stored().budget.maxRuntimeHours === 4);
   assert.deepEqual(stored().budget, { monthlyLimitUsd: 250, maxRuntimeHours: 4 });
 
   const watch = page.locator('form').filter({ has: page.getByRole('heading', { name: 'Watching acquisition folders' }) });
@@ -169,6 +172,7 @@ test('Settings: spending and watch rules are saved; bad values are named under t
   await page.screenshot({ path: '/tmp/real-settings-rules.png', fullPage: true });
   await watch.getByRole('button', { name: 'Save' }).click();
   await watch.getByRole('button', { name: 'Save' }).and(page.locator(':disabled')).waitFor({ timeout: 5_000 });
+  await waitFor('the watch rules in settings.json', () => stored().watch.markerFile === 'session.done');
   const w = stored().watch;
   assert.deepEqual([w.markerFile, w.stableMs, w.polling, w.pollIntervalMs, w.folders], ['session.done', 500, true, 1000, [watchDir]]);
   assert.deepEqual(stored().budget, { monthlyLimitUsd: 250, maxRuntimeHours: 4 }, 'saving one panel keeps the other');
@@ -204,6 +208,17 @@ test('a local analysis of a synthetic movie ends in the Results view with ROIs i
 
   await card.getByRole('button', { name: 'Open results' }).click();
   await page.waitForFunction(() => (window.__scopecloudViewer?.info().frames ?? 0) > 0, undefined, { timeout: 30_000 });
+  // one plane opens on its anatomy: the ROIs are drawn on the slice, which arrives after the first frames
+  await page.waitForFunction(
+    () => {
+      const v = window.__scopecloudViewer!.info();
+      return v.mode !== 'slices' || v.slices > 0;
+    },
+    undefined,
+    { timeout: 30_000 },
+  );
+  const drawn = await page.evaluate(() => window.__scopecloudViewer!.info().frames);
+  await page.waitForFunction((n) => window.__scopecloudViewer!.info().frames > n, drawn, { timeout: 10_000 });
   const info = await page.evaluate(() => window.__scopecloudViewer!.info());
   assert.ok(info.instances > 0, 'the worker found ROIs');
   const lit = await page.evaluate(() => {
