@@ -106,6 +106,8 @@ interface Boot extends SimBoot {
   timer?: NodeJS.Timeout;
   watcher?: FSWatcher;
   done: Promise<void>;
+  /** The end is fully applied: the boot's processes killed and its shutdown behaviour sent to moto. */
+  settled?: boolean;
 }
 
 interface Machine {
@@ -178,6 +180,7 @@ export async function startInstanceSimulator(o: SimulatorOptions): Promise<Insta
     if (how === 'stopped') m.off = true;
     if (how === 'terminated') m.gone = true;
     if (m.gone) m.imds.close();
+    b.settled = true;
   };
 
   const onShutdownRequest = async (m: Machine, b: Boot) => {
@@ -368,7 +371,7 @@ export async function startInstanceSimulator(o: SimulatorOptions): Promise<Insta
       }),
     async waitAllEnded(n, timeoutMs) {
       await until(
-        () => machines().length >= n && machines().every((m) => current(m)!.ended),
+        () => machines().length >= n && machines().every((m) => current(m)!.ended && current(m)!.settled),
         timeoutMs,
         () => `expected ${n} instances to start and end within ${timeoutMs} ms; have ${describeAll()}`,
       );
@@ -382,7 +385,8 @@ export async function startInstanceSimulator(o: SimulatorOptions): Promise<Insta
       await until(
         () => {
           const x = m();
-          return !!x && x.boots.length >= boots && !!x.boots[boots - 1].ended;
+          // ended, and what ending means done (a deadline's terminate is in moto when this resolves)
+          return !!x && x.boots.length >= boots && !!x.boots[boots - 1].ended && !!x.boots[boots - 1].settled;
         },
         timeoutMs,
         () => `expected boot ${boots} of ${id} to end within ${timeoutMs} ms; have ${describeAll() || 'no instance'}`,
