@@ -22,12 +22,12 @@
  *   entry is written only after the walk above.
  */
 import * as nodeFs from 'node:fs/promises';
-import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ManifestFile } from '../session/manifest.ts';
 import type { ArchivedFile, ArchivedFolder, ArchivedFolders } from '../watch/watch-types.ts';
 import type { PathFilter } from '../watch/patterns.ts';
 import { backgroundTimers, systemClock, type Clock, type Timeouts } from '../common/time.ts';
+import { fsyncDir } from '../common/fsync-dir.ts';
 
 /** How long a folder must have been left unchanged before it is archived. */
 export const MIN_AGE_MS = 2000;
@@ -72,19 +72,6 @@ function isLine(v: unknown): v is Line {
   if (typeof l !== 'object' || l === null || typeof l.dir !== 'string') return false;
   if (l.forget === true) return true;
   return typeof l.files === 'number' && typeof l.dirs === 'object' && l.dirs !== null && Object.values(l.dirs).every((m) => typeof m === 'number');
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, constants.O_RDONLY);
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // directories cannot be fsynced on every platform (Windows); the rename is still atomic there
-  }
 }
 
 interface Waiting {

@@ -8,11 +8,11 @@
  * An unreadable or unparseable record reads as absent (the session then gets a new manifest
  * version; nothing is lost).
  */
-import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { ManifestFile } from './manifest.ts';
+import { fsyncDir } from '../common/fsync-dir.ts';
 
 export interface PublishedManifest {
   generation: number;
@@ -41,19 +41,6 @@ const realFs: HistoryFs = {
 /** The id a session's record and staged manifests are named by. */
 export function sessionId(sessionDir: string): string {
   return createHash('sha256').update(sessionDir).digest('hex').slice(0, 16);
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, constants.O_RDONLY);
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // directories cannot be fsynced on every platform (Windows); the rename is still atomic there
-  }
 }
 
 function isRecord(value: unknown): value is PublishedManifest {

@@ -15,7 +15,6 @@
  * `permanent`.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
 import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { compositeChecksum, crc32cBase64, fileRangeChecksum } from './checksum.ts';
@@ -23,6 +22,7 @@ import { UploadError } from './errors.ts';
 import { clippedRange, partCount } from './part-layout.ts';
 import type { ExpectedObject, ListedUpload, RemotePart, TransferIo, UploadTarget, VerifyResult } from './target.ts';
 import { BODY_CHUNK } from './body-stream.ts';
+import { fsyncDir } from '../common/fsync-dir.ts';
 
 export interface FolderTargetOptions {
   kind: 'folder';
@@ -35,19 +35,6 @@ const OWNER = /^[0-9a-f]{16}$/;
 
 function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException)?.code;
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, constants.O_RDONLY);
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // not supported on every platform
-  }
 }
 
 export class FolderTarget implements UploadTarget {

@@ -17,10 +17,10 @@
  * is written as snapshot gen+1 and a fresh journal gen+1 is started; older files are deleted. The
  * amortised cost per update stays O(1).
  */
-import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PartRecord, UploadItem } from './item.ts';
+import { fsyncDir } from '../common/fsync-dir.ts';
 
 export type JournalRecord =
   { op: 'put'; item: UploadItem } | { op: 'set'; id: string; patch: ItemPatch } | { op: 'part'; id: string; part: PartRecord } | { op: 'del'; id: string };
@@ -81,19 +81,6 @@ export function applyRecord(items: Map<string, UploadItem>, rec: JournalRecord):
     case 'del':
       items.delete(rec.id);
       return;
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, constants.O_RDONLY);
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // directories cannot be fsynced on every platform (Windows); the rename is still atomic there
   }
 }
 
