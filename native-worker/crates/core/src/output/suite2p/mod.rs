@@ -100,18 +100,8 @@ pub fn write_plane(dir: &Path, p: &PlaneInput<'_>) -> Result<Vec<String>, Output
     let (yrange, xrange) = valid_ranges(p.shifts, p.height, p.width);
     let enhanced = enhanced_mean(p.mean_image, p.height, p.width, enhance_size(p.rois));
     let ops = ops::ops(&ops::OpsInput {
-        height: p.height,
-        width: p.width,
-        frames: t,
-        fs: p.fs,
-        tau: p.tau,
-        nplanes: p.nplanes,
-        neuropil_coefficient: p.neuropil_coefficient,
-        mean_image: p.mean_image,
+        plane: p,
         mean_enhanced: &enhanced,
-        reference: p.reference,
-        max_image: p.max_image,
-        corr_image: p.corr_image,
         yrange,
         xrange,
         save_path: format!("./{rel}"),

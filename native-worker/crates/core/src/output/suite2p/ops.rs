@@ -11,6 +11,7 @@
 //!   binned registered movie, cropped to `yrange` x `xrange` as suite2p crops them.
 
 use super::pickle::PyValue;
+use super::PlaneInput;
 use crate::detect::filters::box_mean;
 use crate::output::percentile;
 use crate::register::FrameShift;
@@ -73,20 +74,10 @@ pub fn enhanced_mean(mean: &[f32], h: usize, w: usize, size: usize) -> Vec<f32> 
         .collect()
 }
 
-/// What `ops.npy` holds for one plane.
+/// What `ops.npy` holds for one plane: the plane itself and what is derived from it.
 pub struct OpsInput<'a> {
-    pub height: usize,
-    pub width: usize,
-    pub frames: usize,
-    pub fs: f32,
-    pub tau: f32,
-    pub nplanes: usize,
-    pub neuropil_coefficient: f32,
-    pub mean_image: &'a [f32],
+    pub plane: &'a PlaneInput<'a>,
     pub mean_enhanced: &'a [f32],
-    pub reference: &'a [f32],
-    pub max_image: &'a [f32],
-    pub corr_image: &'a [f32],
     pub yrange: [usize; 2],
     pub xrange: [usize; 2],
     pub save_path: String,
@@ -95,7 +86,8 @@ pub struct OpsInput<'a> {
 /// The `ops` dict.
 #[must_use]
 pub fn ops(o: &OpsInput<'_>) -> PyValue {
-    let (h, w) = (o.height, o.width);
+    let p = o.plane;
+    let (h, w) = (p.height, p.width);
     let (lyc, lxc) = (o.yrange[1] - o.yrange[0], o.xrange[1] - o.xrange[0]);
     let full = |img: &[f32]| {
         if img.len() == h * w {
@@ -104,16 +96,16 @@ pub fn ops(o: &OpsInput<'_>) -> PyValue {
             vec![0.0; h * w]
         }
     };
-    let mean: Vec<f64> = full(o.mean_image).iter().map(|&v| f64::from(v)).collect();
-    let reference: Vec<i16> = full(o.reference)
+    let mean: Vec<f64> = full(p.mean_image).iter().map(|&v| f64::from(v)).collect();
+    let reference: Vec<i16> = full(p.reference)
         .iter()
         .map(|&v| v.round().clamp(f32::from(i16::MIN), f32::from(i16::MAX)) as i16)
         .collect();
-    let vcorr: Vec<f64> = crop(&full(o.corr_image), w, o.yrange, o.xrange)
+    let vcorr: Vec<f64> = crop(&full(p.corr_image), w, o.yrange, o.xrange)
         .into_iter()
         .map(|v| if v.is_finite() { f64::from(v) } else { 0.0 })
         .collect();
-    let max_proj = crop(&full(o.max_image), w, o.yrange, o.xrange);
+    let max_proj = crop(&full(p.max_image), w, o.yrange, o.xrange);
     let int = |v: usize| PyValue::Int(v as i64);
     let range = |r: [usize; 2]| PyValue::List(vec![int(r[0]), int(r[1])]);
     PyValue::Dict(vec![
@@ -121,15 +113,15 @@ pub fn ops(o: &OpsInput<'_>) -> PyValue {
         ("Lx".into(), int(w)),
         ("Lyc".into(), int(lyc)),
         ("Lxc".into(), int(lxc)),
-        ("nframes".into(), int(o.frames)),
-        ("fs".into(), PyValue::Float(f64::from(o.fs))),
-        ("tau".into(), PyValue::Float(f64::from(o.tau))),
-        ("nplanes".into(), int(o.nplanes)),
+        ("nframes".into(), int(p.frames)),
+        ("fs".into(), PyValue::Float(f64::from(p.fs))),
+        ("tau".into(), PyValue::Float(f64::from(p.tau))),
+        ("nplanes".into(), int(p.nplanes)),
         ("nchannels".into(), int(1)),
         ("functional_chan".into(), int(1)),
         (
             "neucoeff".into(),
-            PyValue::Float((f64::from(o.neuropil_coefficient) * 1e6).round() / 1e6),
+            PyValue::Float((f64::from(p.neuropil_coefficient) * 1e6).round() / 1e6),
         ),
         ("diameter".into(), int(0)),
         ("aspect".into(), PyValue::Float(1.0)),
