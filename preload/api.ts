@@ -461,8 +461,8 @@ export type BudgetSetupPlan = Infer<typeof BudgetSetupPlan>;
 export const AnalysisStatus = oneOf(['queued', 'running', 'done', 'failed', 'cancelled'] as const);
 export type AnalysisStatus = Infer<typeof AnalysisStatus>;
 
-/** Where an unfinished analysis is (the job's state): EC2 ones pass through all of these. */
-export const AnalysisStage = oneOf(['queued', 'provisioning', 'booting', 'downloading', 'running', 'uploading', 'merging'] as const);
+/** Where an unfinished analysis is (the job's state): EC2 ones pass through all of these (`restoring` only when their inputs are in a cold storage class). */
+export const AnalysisStage = oneOf(['restoring', 'queued', 'provisioning', 'booting', 'downloading', 'running', 'uploading', 'merging'] as const);
 export type AnalysisStage = Infer<typeof AnalysisStage>;
 
 export const Analysis = object({

@@ -85,6 +85,8 @@ export function parseBandwidthMBps(text: string): number | null | undefined {
  */
 export function analysisStageText(stage: AnalysisStage | null, where: 'local' | 'ec2'): string | null {
   switch (stage) {
+    case 'restoring':
+      return 'Restoring the recording from cold storage; the EC2 instance starts by itself once it is back (nothing is launched or billed for EC2 until then).';
     case 'queued':
       return where === 'ec2' ? 'Waiting to start an EC2 instance.' : 'Waiting to start.';
     case 'provisioning':

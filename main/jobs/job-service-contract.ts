@@ -8,6 +8,8 @@ import type { SpawnWorker } from './local-runner.ts';
 import type { Ec2JobRunner } from './ec2-runner.ts';
 import type { WorkerBinary } from './worker-binary.ts';
 import type { Timeouts } from '../common/time.ts';
+import type { ColdInputs } from './job-restore.ts';
+import type { RestoreTier } from './restore-plan.ts';
 
 export interface JobServiceDeps {
   store: ObjectStore;
@@ -30,6 +32,10 @@ export interface JobServiceDeps {
   killOrphan?: (pid: number, workerPath: string) => void;
   /** Poll period of `follow` for EC2 jobs. */
   pollMs?: number;
+  /** S3 access for EC2 jobs whose inputs are in a cold class (S3 target); absent: no restore is checked. */
+  coldInputs?: ColdInputs;
+  /** Least time between two HeadObject rounds of a `restoring` job (default 60 s). */
+  restorePollMs?: number;
 }
 
 export interface SubmitRequest {
@@ -41,6 +47,12 @@ export interface SubmitRequest {
   maxRuntimeSeconds: number;
   heartbeatSeconds?: number;
   staleAfterSeconds?: number;
+  /**
+   * EC2 only: the retrieval tier and the user's consent to restore inputs in a cold class. Without
+   * consent, submitting a job whose inputs need a restore is refused (CONSENT_REQUIRED); with it the
+   * restore is asked and the job waits as `restoring`, launching nothing until the inputs are back.
+   */
+  restore?: { tier: RestoreTier; consent: boolean };
 }
 
 export interface FollowOptions {
@@ -52,7 +64,7 @@ export interface JobService {
   submit(request: SubmitRequest): Promise<JobManifest>;
   /** Runs (local) or drives (EC2) the job until it is done, failed or cancelled; `signal` stops following only. */
   follow(id: string, options?: FollowOptions): Promise<JobView>;
-  /** One idempotent step for an unfinished job (see the file comment). */
+  /** One idempotent step for an unfinished job (see the file comment); a `restoring` job moves on to its launch once every input is restored. */
   reconcile(id: string): Promise<JobView>;
   /** Reconciles every unfinished job; returns their views. */
   recover(): Promise<JobView[]>;

@@ -33,7 +33,10 @@ import type { Ec2JobRunner } from './ec2-runner.ts';
 import type { WorkerBinary } from './worker-binary.ts';
 import { mergeShardResults } from './merge.ts';
 import { sleep, systemClock, systemTimers } from '../common/time.ts';
-import type { JobService, JobServiceDeps } from './job-service-contract.ts';
+import type { JobService, JobServiceDeps, SubmitRequest } from './job-service-contract.ts';
+import { checkRestore, restoreRefusal } from './job-restore.ts';
+import { RESTORE_DAYS, restorePlan, type ObjectColdState } from './restore-plan.ts';
+import { RestoreConsentError } from './restore-objects.ts';
 
 export function createJobService(d: JobServiceDeps): JobService {
   const now = d.now ?? systemClock.now;
@@ -43,6 +46,8 @@ export function createJobService(d: JobServiceDeps): JobService {
   const killOrphan = d.killOrphan ?? defaultKillOrphan;
   /** Local jobs this process runs right now: id -> its abort controller and completion. */
   const active = new Map<string, { abort: AbortController; done: Promise<JobView> }>();
+  /** When each `restoring` job's inputs were last HEADed here (only spaces the reads; the state is in the store). */
+  const restoreCheckedAt = new Map<string, number>();
 
   const readManifest = async (id: string): Promise<JobManifest> => {
     if (!isJobId(id)) throw new JobError('JOB_INVALID', `"${id}" is not a job id`);
@@ -191,10 +196,79 @@ export function createJobService(d: JobServiceDeps): JobService {
     }
   };
 
+  /**
+   * A `restoring` job: cancelled (nothing launched), failed (restore gone or expired), still waiting,
+   * or, once every input is restored, queued for the launch; null when it may launch now.
+   */
+  const reconcileRestoring = async (m: JobManifest, snap: JobSnapshot): Promise<JobView | null> => {
+    if (snap.cancelRequested) {
+      await setJobStatus(m.id, 'cancelled', { code: 'cancelled', message: 'cancelled by the user while its inputs were being restored; nothing was launched' });
+      return view(m);
+    }
+    if (!m.restore) {
+      await setJobStatus(m.id, 'failed', {
+        code: 'restore-failed',
+        message: 'the job waits for a restore its record does not describe; launch the analysis again',
+      });
+      return view(m);
+    }
+    if (!d.coldInputs) throw new JobError('EC2_NOT_CONFIGURED', `job ${m.id} waits for a restore from cold storage, but no S3 target is configured here`);
+    const last = restoreCheckedAt.get(m.id);
+    if (last !== undefined && now() - last < (d.restorePollMs ?? 60_000)) return deriveView(snap, now());
+    restoreCheckedAt.set(m.id, now());
+    const check = checkRestore(m.restore, await d.coldInputs.inspect(m.restore.keys), now());
+    if (check.kind === 'waiting') return deriveView(snap, now());
+    restoreCheckedAt.delete(m.id);
+    if (check.kind === 'failed') {
+      await setJobStatus(m.id, 'failed', { code: 'restore-failed', message: check.message });
+      return view(m);
+    }
+    await setJobStatus(m.id, 'queued');
+    return null;
+  };
+
+  /** Asks S3 to restore the cold inputs of a job just written as `restoring`; a refusal fails the job. */
+  const askRestore = async (m: JobManifest, objects: readonly ObjectColdState[]): Promise<void> => {
+    try {
+      await d.coldInputs!.request(objects, { tier: m.restore!.tier, days: m.restore!.days, consent: true });
+      restoreCheckedAt.set(m.id, now());
+    } catch (e) {
+      await setJobStatus(m.id, 'failed', { code: 'restore-failed', message: restoreRefusal(e) });
+    }
+  };
+
+  /** The restore a new EC2 job needs (null: its inputs read at once); refused without consent. */
+  const plannedRestore = async (req: SubmitRequest, t: number) => {
+    if (req.placement.kind !== 'ec2' || !d.coldInputs) return null;
+    const keys = [...new Set(req.shards.flatMap((s) => (s.input.kind === 'store' ? s.input.keys : [])))];
+    const plan = restorePlan(await d.coldInputs.inspect(keys), null, t);
+    if (plan.toRestore.length === 0 && plan.ongoing.length === 0) return null;
+    if (plan.toRestore.length > 0 && req.restore?.consent !== true) throw new RestoreConsentError();
+    const tier = req.restore?.tier ?? 'Standard';
+    const offered = plan.tiers.find((x) => x.tier === tier);
+    if (plan.toRestore.length > 0 && !offered)
+      throw new JobError('JOB_INVALID', `the ${tier} restore tier is not offered for these inputs (choose ${plan.tiers.map((x) => x.tier).join(' or ')})`);
+    return {
+      toRestore: plan.toRestore,
+      restore: {
+        keys: [...plan.toRestore, ...plan.ongoing].map((o) => o.key),
+        tier,
+        askedAt: t,
+        days: RESTORE_DAYS,
+        waiting: offered?.waiting ?? 'asked earlier, underway',
+      },
+    };
+  };
+
   const reconcile = async (id: string): Promise<JobView> => {
     const m = await readManifest(id);
-    const snap = await snapshot(m);
+    let snap = await snapshot(m);
     if (snap.status && isTerminal(snap.status.state)) return deriveView(snap, now());
+    if (snap.status?.state === 'restoring') {
+      const waited = await reconcileRestoring(m, snap);
+      if (waited) return waited;
+      snap = await snapshot(m);
+    }
     if (m.placement.kind === 'local') {
       if (active.has(id)) return deriveView(snap, now());
       const started = snap.shards.some((s) => s.status !== null);
@@ -233,6 +307,7 @@ export function createJobService(d: JobServiceDeps): JobService {
         throw new JobError('EC2_NOT_CONFIGURED', 'running on EC2 needs an S3 target (scopecloud config target s3 ...)');
       const worker = await d.worker();
       const t = now();
+      const cold = await plannedRestore(req, t);
       const heartbeatSeconds = req.heartbeatSeconds ?? (req.placement.kind === 'local' ? 2 : 15);
       const m: JobManifest = {
         schema: 1,
@@ -248,9 +323,11 @@ export function createJobService(d: JobServiceDeps): JobService {
         heartbeatSeconds,
         staleAfterSeconds: req.staleAfterSeconds ?? Math.max(30, heartbeatSeconds * 6),
         shards: req.shards.map((s, index) => ({ ...s, index })),
+        ...(cold ? { restore: cold.restore } : {}),
       };
       await putJson(d.store, jobKeys(m.id).manifest, m);
-      await setJobStatus(m.id, 'queued');
+      await setJobStatus(m.id, cold ? 'restoring' : 'queued');
+      if (cold && cold.toRestore.length > 0) await askRestore(m, cold.toRestore);
       return m;
     },
 

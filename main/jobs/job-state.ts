@@ -16,6 +16,7 @@ import { progressPercent } from './worker-progress.ts';
 
 /** Order of the stages a shard goes through; a job is as far as its least advanced unfinished shard. */
 const STAGE: Record<JobState, number> = {
+  restoring: -1,
   queued: 0,
   provisioning: 1,
   booting: 2,
@@ -96,11 +97,13 @@ export function deriveView(snap: JobSnapshot, now: number): JobView {
     updatedAt: updated,
     shards,
     sources: m.sources,
+    ...(m.restore ? { restore: { tier: m.restore.tier, waiting: m.restore.waiting, askedAt: m.restore.askedAt, objects: m.restore.keys.length } } : {}),
   };
 }
 
 /** A one-line summary: `running register 42.5%`, `failed: worker-crashed (exit 101)`. */
 export function describeState(v: JobView): string {
+  if (v.state === 'restoring' && v.restore) return `restoring ${v.restore.objects} input(s) from cold storage (${v.restore.tier}, ${v.restore.waiting})`;
   if (v.state === 'running') return `running${v.step ? ` ${v.step}` : ''}${v.percent !== null ? ` ${v.percent}%` : ''}`;
   if ((v.state === 'failed' || v.state === 'cancelled') && v.failure) return `${v.state}: ${v.failure.code} (${v.failure.message})`;
   return v.state;

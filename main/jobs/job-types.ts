@@ -3,6 +3,7 @@
  * (S3, or the local archive folder when there is no S3):
  *
  *   job.json                       manifest, written once at submission (JobManifest)
+ *                                  (with `restore` when its inputs were asked back from a cold class)
  *   status.json                    job-level state written by the controller (JobStatusDoc)
  *   cancel                         present once a cancel was requested
  *   dismissed                      present once the user dismissed the failed or cancelled job from the app's list
@@ -16,8 +17,21 @@
  * Every document carries `updatedAt` (epoch ms) so a reader on another workstation can tell fresh
  * from stale state.
  */
+import type { RestoreTier } from './restore-plan.ts';
 
-export const JOB_STATES = ['queued', 'provisioning', 'booting', 'downloading', 'running', 'uploading', 'merging', 'done', 'failed', 'cancelled'] as const;
+export const JOB_STATES = [
+  'restoring',
+  'queued',
+  'provisioning',
+  'booting',
+  'downloading',
+  'running',
+  'uploading',
+  'merging',
+  'done',
+  'failed',
+  'cancelled',
+] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 export type TerminalState = 'done' | 'failed' | 'cancelled';
@@ -42,6 +56,8 @@ export type FailureCode =
   | 'interrupted'
   | 'merge-failed'
   | 'no-input'
+  /** The inputs' restore from cold storage was refused, or its copy expired before the launch. Not retried. */
+  | 'restore-failed'
   | 'cancelled';
 
 export interface WorkerParams {
@@ -82,6 +98,21 @@ export interface ShardSpec {
   args: string[];
 }
 
+/**
+ * A restore from a cold class (GLACIER, DEEP_ARCHIVE) asked at submission, with the user's consent:
+ * the job stays `restoring`, launching nothing, until every key reads as restored.
+ */
+export interface JobRestore {
+  /** Store keys (relative to the store's prefix) S3 restores. */
+  keys: string[];
+  tier: RestoreTier;
+  askedAt: number;
+  /** Days the restored copies stay readable. */
+  days: number;
+  /** The tier's wait in words (jobs/restore-plan.ts), for display. */
+  waiting: string;
+}
+
 export interface JobManifest {
   schema: 1;
   id: string;
@@ -98,6 +129,7 @@ export interface JobManifest {
   shards: ShardSpec[];
   /** Seconds without a heartbeat after which a shard whose runner cannot be found is lost. */
   staleAfterSeconds: number;
+  restore?: JobRestore;
 }
 
 export interface WorkerProgress {
@@ -173,4 +205,6 @@ export interface JobView {
   sources: string[];
   /** Set by `list` for a failed or cancelled job the user dismissed: the app no longer lists it. */
   dismissed?: true;
+  /** The restore from cold storage the job waits for (or waited for). */
+  restore?: { tier: RestoreTier; waiting: string; askedAt: number; objects: number };
 }

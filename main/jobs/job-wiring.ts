@@ -17,6 +17,7 @@ import { describeWorker, findWorker, type WorkerBinary } from './worker-binary.t
 import type { ShardSpec } from './job-types.ts';
 import { JobError } from './job-errors.ts';
 import { JOBS_ROOT, WORKERS_ROOT } from './job-layout.ts';
+import { s3ColdInputs } from './job-restore.ts';
 
 export interface JobWiring {
   store: ObjectStore;
@@ -49,7 +50,20 @@ export function wireJobs(opts: JobWiringOptions): JobWiring {
     const store = s3ObjectStore(aws.s3, t.bucket, t.prefix);
     const region = opts.region;
     const ec2 = createEc2JobRunner({ ec2: aws.ec2, store, region, worker: ec2Worker, owner });
-    return { store, region, ec2Worker, service: createJobService({ store, workDir: opts.paths.jobs, worker, owner, ec2, pollMs: opts.pollMs }) };
+    return {
+      store,
+      region,
+      ec2Worker,
+      service: createJobService({
+        store,
+        workDir: opts.paths.jobs,
+        worker,
+        owner,
+        ec2,
+        pollMs: opts.pollMs,
+        coldInputs: s3ColdInputs(aws.s3, t.bucket, t.prefix),
+      }),
+    };
   }
   const store = fsObjectStore(t.path);
   return { store, region: '', ec2Worker, service: createJobService({ store, workDir: opts.paths.jobs, worker, owner, pollMs: opts.pollMs }) };

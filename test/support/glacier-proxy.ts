@@ -13,6 +13,8 @@
  * - HEAD of an object being restored carries `x-amz-restore: ongoing-request="true"`; once done,
  *   `ongoing-request="false", expiry-date="<now + Days>"`, and GET is forwarded.
  * - `restoreRequests` records each RestoreObject body (tier and days) in order.
+ * - `deny(bucket, key)` makes RestoreObject of that object answer 403 AccessDenied (a caller
+ *   without s3:RestoreObject); nothing is recorded or started.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +23,7 @@ export interface GlacierProxy {
   endpoint: string;
   archive(bucket: string, key: string, storageClass: 'GLACIER' | 'DEEP_ARCHIVE'): void;
   completeRestores(): void;
+  deny(bucket: string, key: string): void;
   restoreRequests: Array<{ bucket: string; key: string; tier: string | null; days: number | null }>;
   stop(): Promise<void>;
 }
@@ -36,6 +39,7 @@ export async function startGlacierProxy(o: { target: string; restoreMs?: number;
   const archived = new Map<string, string>();
   const restores = new Map<string, { readyAt: number; days: number }>();
   const restoreRequests: GlacierProxy['restoreRequests'] = [];
+  const denied = new Set<string>();
   const restoreMs = o.restoreMs ?? 500;
 
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, extraHeaders: Record<string, string> = {}) => {
@@ -61,6 +65,7 @@ export async function startGlacierProxy(o: { target: string; restoreMs?: number;
       const r = restores.get(id);
       const done = r !== undefined && now() >= r.readyAt;
       if (req.method === 'POST' && url.searchParams.has('restore')) {
+        if (denied.has(id)) return xmlError(res, 403, 'AccessDenied', 'Access Denied');
         if (!cls) return xmlError(res, 403, 'InvalidObjectState', "Restore is not allowed for the object's current storage class");
         if (r && !done) return xmlError(res, 409, 'RestoreAlreadyInProgress', 'Object restore is already in progress');
         const text = body.toString();
@@ -94,6 +99,7 @@ export async function startGlacierProxy(o: { target: string; restoreMs?: number;
       for (const r of restores.values()) r.readyAt = Math.min(r.readyAt, now());
     },
     restoreRequests,
+    deny: (bucket, key) => denied.add(`${bucket}/${key}`),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

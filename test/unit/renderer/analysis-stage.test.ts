@@ -23,6 +23,7 @@ test('every unfinished job state is a stage; an ended job has none', () => {
 });
 
 test('the EC2 stages before and after the analysis are put in words; analysing is left to the step bars', () => {
+  assert.match(analysisStageText('restoring', 'ec2')!, /cold storage.*starts by itself/);
   assert.match(analysisStageText('provisioning', 'ec2')!, /Starting an EC2 instance/);
   assert.match(analysisStageText('booting', 'ec2')!, /booting/);
   assert.match(analysisStageText('downloading', 'ec2')!, /from S3 to the instance/);
