@@ -673,6 +673,8 @@ export const binaryMethods = {
   getActivity: { req: object({ id, bins: num({ min: 1, max: 1024, int: true }) }), res: bytes },
   /** One plane's mean/max/std projection and its ROI footprints (anatomy-binary.ts). */
   getPlaneAnatomy: { req: object({ id, plane: num({ min: 0, max: 100_000, int: true }), kind: oneOf(PROJECTION_KINDS) }), res: bytes },
+  /** One ROI's F, Fneu, dF/F, spikes, score, worker and curated labels and features (roi-detail-binary.ts). */
+  getRoiDetail: { req: object({ id, roi: num({ min: 0, int: true }) }), res: bytes },
 } as const satisfies Record<string, { req: Schema<unknown>; res: Schema<Uint8Array> }>;
 
 export const methods = { ...jsonMethods, ...binaryMethods };

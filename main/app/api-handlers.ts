@@ -8,6 +8,7 @@ import { ApiError } from '../../preload/errors.ts';
 import { encodeFloat32, encodeRoiArrays } from '../../preload/roi-binary.ts';
 import { encodeActivity } from '../../preload/activity-binary.ts';
 import { encodeAnatomy } from '../../preload/anatomy-binary.ts';
+import { encodeRoiDetail } from '../../preload/roi-detail-binary.ts';
 import type { AppServices } from './contract.ts';
 
 export type ApiHandler = (rawRequest: unknown) => Promise<unknown>;
@@ -51,6 +52,8 @@ async function callService(services: AppServices, name: MethodName, req: unknown
         return encodeActivity(await services.getActivity(req as never));
       case 'getPlaneAnatomy':
         return encodeAnatomy(await services.getPlaneAnatomy(req as never));
+      case 'getRoiDetail':
+        return encodeRoiDetail(await services.getRoiDetail(req as never));
       default:
         return assertNever(name);
     }

@@ -309,6 +309,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     getResultImage: (req) => results.image(req.id, req.name),
     getActivity: (req) => results.activity(req.id, req.bins),
     getPlaneAnatomy: (req) => results.anatomy(req.id, req.plane, req.kind),
+    getRoiDetail: (req) => results.detail(req.id, req.roi),
 
     trayModel: () => compute.trayModel(),
 

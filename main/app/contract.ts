@@ -8,6 +8,7 @@ import type { AppEvent, JsonMethodName, Req, Res } from '../../preload/api.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import type { ActivityMatrix } from '../../preload/activity-binary.ts';
 import type { PlaneAnatomy } from '../../preload/anatomy-binary.ts';
+import type { RoiDetail } from '../../preload/roi-detail-binary.ts';
 import type { BranchCode } from '../../preload/errors.ts';
 import type { AppErrorCode } from './app-errors.ts';
 import type { BudgetErrorCode } from '../budget/errors.ts';
@@ -23,6 +24,8 @@ export interface AppServices extends JsonServices {
   getActivity(req: Req<'getActivity'>): Promise<ActivityMatrix>;
   /** One plane's projection image and ROI footprint labels. */
   getPlaneAnatomy(req: Req<'getPlaneAnatomy'>): Promise<PlaneAnatomy>;
+  /** One ROI's traces, labels and features, for curation. */
+  getRoiDetail(req: Req<'getRoiDetail'>): Promise<RoiDetail>;
   /** Push events to the UI; returns an unsubscribe function. */
   subscribe(listener: (event: AppEvent) => void): () => void;
 }

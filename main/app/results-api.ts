@@ -20,6 +20,8 @@ import { cellCountOf, imageList, planesOf, toResultSummary, toRoiArrays, type Im
 import { labelImage, pickProjection, toPlaneAnatomy, type ProjectionRecord } from './results-anatomy.ts';
 import type { PlaneAnatomy, ProjectionKind } from '../../preload/anatomy-binary.ts';
 import type { RegionRecord } from '../results/worker-contract.ts';
+import type { RoiDetail } from '../../preload/roi-detail-binary.ts';
+import { createRoiDetailReader } from './results-detail.ts';
 
 export interface ResultsApi {
   /** The finished ones of `analyses` (the analyses list, newest first) as the Results list. */
@@ -35,6 +37,8 @@ export interface ResultsApi {
   /** Appends curation records as `who` (results/job-curation.ts); later reads of `id` show them. */
   curate(id: string, rois: readonly number[], iscell: boolean, who: string): Promise<CurationState>;
   undoCuration(id: string, who: string): Promise<CurationState>;
+  /** One ROI's traces, labels and features (results-detail.ts). */
+  detail(id: string, roi: number): Promise<RoiDetail>;
 }
 
 interface Loaded {
@@ -83,6 +87,7 @@ const MAX_ACTIVITY_BYTES = 2 * 1024 * 1024 * 1024;
 export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>): ResultsApi {
   const cache = new Map<string, Promise<Loaded>>();
   const cells = new Map<string, Promise<number | null>>();
+  const readDetail = createRoiDetailReader();
 
   async function load(id: string): Promise<Loaded> {
     if (!isJobId(id)) throw new AppError('NO_RESULTS', `"${id}" is not an analysis id`);
@@ -225,6 +230,10 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
     },
     async undoCuration(id, who) {
       return curationChange(id, (ctx) => undoJobCuration(ctx.store, id, { who, source: 'app', now: () => new Date() }));
+    },
+    async detail(id, roi) {
+      const r = await load(id);
+      return readDetail(id, { ctx: r.ctx, base: jobKeys(id).results, rois: r.rois }, roi);
     },
     async image(id, name) {
       const r = await load(id);

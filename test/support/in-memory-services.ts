@@ -1160,6 +1160,37 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       }
       return out;
     },
+    async getRoiDetail(req) {
+      const r = getResult(req.id);
+      if (req.roi >= r.rois.count) throw new ServiceError('UNKNOWN_ROI', `ROI ${req.roi} is out of range (0-${r.rois.count - 1})`);
+      const dff = await services.getTrace(req);
+      const { labels, c } = curationOf(req.id);
+      const F = dff.map((v) => 400 + 120 * v);
+      const Fneu = dff.map((v, t) => 250 + 20 * v + 10 * Math.sin(t / 40));
+      const spks = dff.map((v, t) => Math.max(0, v - (t > 0 ? dff[t - 1] * 0.95 : 0)));
+      const npix = r.rois.sizes[req.roi];
+      return {
+        roi: req.roi,
+        plane: r.rois.centroids[req.roi * 3 + 2],
+        x: r.rois.centroids[req.roi * 3],
+        y: r.rois.centroids[req.roi * 3 + 1],
+        score: (r.rois.scores?.[req.roi] ?? 0) / 255,
+        workerIscell: c.worker[req.roi] === 1,
+        iscell: labels[req.roi] === 1,
+        features: [
+          { name: 'npix', value: npix },
+          { name: 'radius', value: Math.sqrt(npix / Math.PI) },
+          { name: 'aspect_ratio', value: 1 + (req.roi % 7) / 10 },
+          { name: 'compact', value: 1 + (req.roi % 5) / 20 },
+          { name: 'skew', value: 1 + (req.roi % 11) / 3 },
+          { name: 'std', value: 0.2 + (req.roi % 3) / 10 },
+        ],
+        F,
+        Fneu,
+        dff,
+        spks,
+      };
+    },
     async getActivity(req) {
       const r = getResult(req.id);
       return syntheticActivity(r.rois, r.seed, r.summary.traceLength, req.bins);
