@@ -25,6 +25,7 @@ import { createAcquisitionApi } from './acquisition-api.ts';
 import { createComputeApi } from './compute-api.ts';
 import { createAnalysesApi } from './analyses-api.ts';
 import { createResultsApi } from './results-api.ts';
+import { createCuratorIdentities, systemOsUser } from '../results/curator-identity.ts';
 import { createUploadLifecycleApi } from './upload-lifecycle-api.ts';
 import { createColdStorageApi } from './cold-storage-api.ts';
 import { coldStorage } from '../upload/cold-storage-rule.ts';
@@ -173,7 +174,11 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     hub,
     onFinished: (id, name, ok, detail) => notifier.analysis(id, name, ok, detail),
   });
-  const results = createResultsApi((id) => jobsContexts.holding(settings.current(), id));
+  const curators = createCuratorIdentities({ osUser: systemOsUser, onStsError: (e) => log(`curation identity (STS): ${e.message}`) });
+  const results = createResultsApi((id) => jobsContexts.holding(settings.current(), id), {
+    cacheRoot: paths.cache,
+    curator: (ctx) => curators.of(ctx.ec2 ? (aws.of(settings.current())?.clients.sts ?? null) : null),
+  });
 
   async function storageCost(refresh: boolean) {
     const kind = settings.current().target.kind === 's3' ? 's3' : 'local';
@@ -287,7 +292,6 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
       return { analyses: await analyses.list() };
     },
     launchAnalysis: (req) => analyses.launch(req),
-    planAnalysisRestore: (req) => analyses.restoreOffer(req),
     async cancelAnalysis(req) {
       await analyses.cancel(req.id);
       return ok;

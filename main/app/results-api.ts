@@ -2,10 +2,11 @@
  * Results of a finished analysis, read from the job store that holds it (`jobs/<id>/results/`):
  * the summary and ROI arrays (kept for the few most recently opened results), single dF/F rows
  * (read by range, never the whole array), the images the summary lists (only those), and the
- * Results list's cell counts (read once per analysis: finished results do not change).
+ * Results list's cell counts (the worker's read once per analysis: finished results do not change;
+ * the curated one recomputed only when curation.json's version changes).
  */
 import type { Analysis, CurationState, ResultEntry, ResultSummary } from '../../preload/api.ts';
-import { curateJob, undoJobCuration, type JobCuration } from '../results/job-curation.ts';
+import { curateJob, undoJobCuration, workerIscell, type JobCuration } from '../results/job-curation.ts';
 import { binActivity, type ActivityMatrix } from '../../preload/activity-binary.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import { isJobId, jobKeys } from '../jobs/job-layout.ts';
@@ -15,7 +16,7 @@ import { AppError } from './app-errors.ts';
 import type { JobsContext } from './jobs-context.ts';
 import { readLayout, readRow, toFloat32, type NpyLayout } from './npy-rows.ts';
 import { RESULT_FILES, roiList, type RoiRecord } from '../results/worker-contract.ts';
-import { CURATION_FILE, CurationError, effectiveIscell, loadCuration } from '../results/curation.ts';
+import { CURATION_FILE, CurationError, effectiveIscell, loadCurationVersioned, type CuratorIdentity } from '../results/curation.ts';
 import { cellCountOf, imageList, planesOf, toResultSummary, toRoiArrays, type ImageFile, type ProjectionImage } from './results-mapping.ts';
 import { labelImage, pickProjection, toPlaneAnatomy, type ProjectionRecord } from './results-anatomy.ts';
 import type { PlaneAnatomy, ProjectionKind } from '../../preload/anatomy-binary.ts';
@@ -44,7 +45,13 @@ export interface ResultsApi {
 interface Loaded {
   ctx: JobsContext;
   summary: ResultSummary;
+  /** With the curation of `curationVersion` applied; re-labelled when the stored curation changes. */
   rois: RoiArrays;
+  /** rois.json's records as the worker wrote them, and the planes. */
+  worker: RoiRecord[];
+  planes: number;
+  /** The store's version of curation.json the ROI arrays carry (null: none). */
+  curationVersion: string | null;
   images: ImageFile[];
   dff: NpyLayout | null;
   activity: Map<number, Promise<ActivityMatrix>>;
@@ -56,18 +63,23 @@ interface Loaded {
   planeOf: (id: number) => number;
 }
 
-/** The ROIs with `iscell` as curated (curation.json beside the results; an invalid one is NO_RESULTS). */
-async function curated(ctx: JobsContext, id: string, rois: RoiRecord[]): Promise<RoiRecord[]> {
+const curationKey = (id: string) => `${jobKeys(id).results}${CURATION_FILE}`;
+
+/**
+ * The ROIs with `iscell` as curated (curation.json beside the results; an invalid one is
+ * NO_RESULTS), and the version of curation.json read.
+ */
+async function curated(ctx: JobsContext, id: string, rois: RoiRecord[]): Promise<{ rois: RoiRecord[]; version: string | null }> {
   try {
-    const doc = await loadCuration(ctx.store, `${jobKeys(id).results}${CURATION_FILE}`);
-    if (doc.records.length === 0) return rois;
+    const { doc, version } = await loadCurationVersioned(ctx.store, curationKey(id));
+    if (doc.records.length === 0) return { rois, version };
     const worker: boolean[] = [];
     for (const r of rois) worker[r.id] = r.iscell === true;
     const iscell = effectiveIscell(
       Array.from(worker, (v) => v === true),
       doc.records,
     );
-    return rois.map((r) => ({ ...r, iscell: iscell[r.id] }));
+    return { rois: rois.map((r) => ({ ...r, iscell: iscell[r.id] })), version };
   } catch (e) {
     if (e instanceof CurationError) throw new AppError('NO_RESULTS', `analysis ${id}: ${e.message}`);
     throw e;
@@ -83,10 +95,27 @@ const CHUNK_BYTES = 16 * 1024 * 1024;
 /** Larger dF/F arrays are not binned for the raster (the per-ROI traces still work). */
 const MAX_ACTIVITY_BYTES = 2 * 1024 * 1024 * 1024;
 
+export interface ResultsApiOptions {
+  /** Who curates besides the owner name (results/curator-identity.ts): for the store `ctx`. */
+  curator?: (ctx: JobsContext) => Promise<CuratorIdentity>;
+  /** The results cache (results/pull.ts): a pulled copy's curation.json follows the app's curations. */
+  cacheRoot?: string;
+}
+
+/** A Results list count: `curated` when curation.json has records and `cells` counts its labels. */
+interface CellCount {
+  cells: number | null;
+  curated: boolean;
+}
+
 /** `contextOf(id)`: the job store holding analysis `id` (the destination's, or the demo's). */
-export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>): ResultsApi {
+export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>, opts: ResultsApiOptions = {}): ResultsApi {
   const cache = new Map<string, Promise<Loaded>>();
   const cells = new Map<string, Promise<number | null>>();
+  /** The worker's labels per analysis (read once: finished results do not change). */
+  const workerLabels = new Map<string, Promise<boolean[]>>();
+  /** Curated counts by analysis, valid while curation.json keeps `version`. */
+  const curatedCells = new Map<string, { version: string; count: CellCount }>();
   const readDetail = createRoiDetailReader();
 
   async function load(id: string): Promise<Loaded> {
@@ -100,7 +129,8 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
         const roisDoc = await getJson<unknown>(ctx.store, `${base}${RESULT_FILES.rois}`);
         if (roisDoc === null) throw new AppError('NO_RESULTS', `analysis ${id} has no results (yet): it may still run, or it failed`);
         const summaryDoc = await getJson<unknown>(ctx.store, `${base}${RESULT_FILES.summary}`);
-        const rois = await curated(ctx, id, roiList(roisDoc));
+        const worker = roiList(roisDoc);
+        const { rois, version: curationVersion } = await curated(ctx, id, worker);
         const planes = planesOf(summaryDoc, rois);
         const dff = await readLayout(ctx.readRange, `${base}${RESULT_FILES.dff}`).catch(() => null);
         const images: ImageFile[] = [];
@@ -116,13 +146,42 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
         const summary = toResultSummary({ id, summary: summaryDoc, rois, traceLength: dff && dff.shape.length >= 2 ? dff.shape[1] : null, images });
         const planeOfId = new Map(rois.map((r) => [r.id, r.plane]));
         const planeOf = (roi: number) => planeOfId.get(roi) ?? 0;
-        return { ctx, summary, rois: toRoiArrays(rois, planes), images, dff, activity: new Map(), projections, regions: null, labels: new Map(), planeOf };
+        return {
+          ctx,
+          summary,
+          rois: toRoiArrays(rois, planes),
+          worker,
+          planes,
+          curationVersion,
+          images,
+          dff,
+          activity: new Map(),
+          projections,
+          regions: null,
+          labels: new Map(),
+          planeOf,
+        };
       })();
       cache.set(key, p);
       p.catch(() => cache.delete(key));
       while (cache.size > KEEP) cache.delete(cache.keys().next().value!);
     }
     return p;
+  }
+
+  /**
+   * `id`'s results with the curation the store has now: one version check (a HEAD for S3) per
+   * call, and the ROI arrays re-labelled only when curation.json changed since they were read
+   * (curated on another workstation or through the CLI).
+   */
+  async function current(id: string): Promise<Loaded> {
+    const r = await load(id);
+    if ((await r.ctx.store.version(curationKey(id))) !== r.curationVersion) {
+      const c = await curated(r.ctx, id, r.worker);
+      r.rois = toRoiArrays(c.rois, r.planes);
+      r.curationVersion = c.version;
+    }
+    return r;
   }
 
   /** Runs a curation change on the store holding `id`, then drops `id`'s cached ROI arrays. */
@@ -141,16 +200,34 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
     }
   }
 
-  async function cellCount(id: string): Promise<number | null> {
-    const ctx = await contextOf(id);
-    const key = `${ctx.key}\n${id}`;
-    let p = cells.get(key);
+  function once<T>(map: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+    let p = map.get(key);
     if (!p) {
-      p = getJson<unknown>(ctx.store, `${jobKeys(id).results}${RESULT_FILES.summary}`).then(cellCountOf);
-      cells.set(key, p);
-      p.catch(() => cells.delete(key));
+      p = make();
+      map.set(key, p);
+      p.catch(() => map.delete(key));
     }
     return p;
+  }
+
+  /**
+   * The worker's count (summary.json, read once) when the results have no curation.json, else the
+   * curated count: one version check per listing, rois.json read once per analysis, curation.json
+   * read again only when its version changed.
+   */
+  async function cellCount(id: string): Promise<CellCount> {
+    const ctx = await contextOf(id);
+    const key = `${ctx.key}\n${id}`;
+    const worker = () => once(cells, key, () => getJson<unknown>(ctx.store, `${jobKeys(id).results}${RESULT_FILES.summary}`).then(cellCountOf));
+    const version = await ctx.store.version(curationKey(id));
+    if (version === null) return { cells: await worker(), curated: false };
+    const hit = curatedCells.get(key);
+    if (hit?.version === version) return hit.count;
+    const [labels, stored] = await Promise.all([once(workerLabels, key, () => workerIscell(ctx.store, id)), loadCurationVersioned(ctx.store, curationKey(id))]);
+    if (stored.version === null || stored.doc.records.length === 0) return { cells: await worker(), curated: false };
+    const count = { cells: effectiveIscell(labels, stored.doc.records).filter(Boolean).length, curated: true };
+    curatedCells.set(key, { version: stored.version, count });
+    return count;
   }
 
   return {
@@ -163,12 +240,12 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
           source: a.source,
           finishedAt: a.finishedAt ?? a.startedAt,
           demo: a.demo,
-          cells: await cellCount(a.id).catch(() => null),
+          ...(await cellCount(a.id).catch((): CellCount => ({ cells: null, curated: false }))),
         })),
       );
     },
     summary: async (id) => (await load(id)).summary,
-    rois: async (id) => (await load(id)).rois,
+    rois: async (id) => (await current(id)).rois,
     async trace(id, roi) {
       const r = await load(id);
       if (roi >= r.rois.count) throw new AppError('UNKNOWN_ROI', `ROI ${roi} is out of range (0-${r.rois.count - 1})`);
@@ -226,10 +303,14 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
       });
     },
     async curate(id, rois, iscell, who) {
-      return curationChange(id, (ctx) => curateJob(ctx.store, id, rois, iscell, { who, source: 'app', now: () => new Date() }));
+      return curationChange(id, async (ctx) =>
+        curateJob(ctx.store, id, rois, iscell, { who, source: 'app', now: () => new Date(), ...(await opts.curator?.(ctx)) }, opts.cacheRoot),
+      );
     },
     async undoCuration(id, who) {
-      return curationChange(id, (ctx) => undoJobCuration(ctx.store, id, { who, source: 'app', now: () => new Date() }));
+      return curationChange(id, async (ctx) =>
+        undoJobCuration(ctx.store, id, { who, source: 'app', now: () => new Date(), ...(await opts.curator?.(ctx)) }, opts.cacheRoot),
+      );
     },
     async detail(id, roi) {
       const r = await load(id);

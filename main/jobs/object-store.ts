@@ -14,7 +14,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile, copyFile } from 
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 export class StoreError extends Error {
   readonly code = 'STORE_ERROR';
@@ -40,6 +40,8 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** The object and an opaque version of it (S3: its ETag), or null when absent. */
   getVersioned(key: string): Promise<{ body: Buffer; version: string } | null>;
+  /** The object's version as `getVersioned` gives it, without its body (S3: a HEAD), or null when absent. */
+  version(key: string): Promise<string | null>;
   /**
    * Writes only if the object is still at `version` (null: only if absent); false when it is not.
    * S3 uses If-Match / If-None-Match; the folder store compares then renames (one machine).
@@ -84,6 +86,13 @@ export function fsObjectStore(root: string): ObjectStore {
       await rm(tmp, { force: true });
       throw e;
     }
+  };
+  const readVersioned = async (key: string) => {
+    const body = await readFile(pathOf(key)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return null;
+      throw e;
+    });
+    return body && { body, version: sha256(body) };
   };
   return {
     location: root.endsWith('/') ? root : root + '/',
@@ -131,13 +140,8 @@ export function fsObjectStore(root: string): ObjectStore {
     async delete(key) {
       await rm(pathOf(key), { force: true });
     },
-    async getVersioned(key) {
-      const body = await readFile(pathOf(key)).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return null;
-        throw e;
-      });
-      return body && { body, version: sha256(body) };
-    },
+    getVersioned: readVersioned,
+    version: async (key) => (await readVersioned(key))?.version ?? null,
     async putIfVersion(key, body, version) {
       const target = pathOf(key);
       let stale = false;
@@ -227,6 +231,14 @@ export function s3ObjectStore(s3: S3Client, bucket: string, prefix: string): Obj
       try {
         const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: full(key) }));
         return { body: Buffer.from(await res.Body!.transformToByteArray()), version: res.ETag ?? '' };
+      } catch (e) {
+        if (isNotFound(e)) return null;
+        throw e;
+      }
+    },
+    async version(key) {
+      try {
+        return (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: full(key) }))).ETag ?? '';
       } catch (e) {
         if (isNotFound(e)) return null;
         throw e;

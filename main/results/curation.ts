@@ -36,7 +36,22 @@ export interface CurationRecord {
   when: string;
   /** Set on the records of an undo: the `when` of the action they undo. */
   undoes?: string;
+  /** The AWS caller identity (STS ARN) that wrote results kept in S3, when it could be read. */
+  awsArn?: string;
+  /** The operating-system user that wrote results kept in a local folder. */
+  osUser?: string;
 }
+
+/** Who acts besides the owner name `who`: the AWS identity (S3 results) or the OS user (local ones). */
+export interface CuratorIdentity {
+  awsArn?: string;
+  osUser?: string;
+}
+
+const identityOf = (by: CuratorIdentity): CuratorIdentity => ({
+  ...(by.awsArn ? { awsArn: by.awsArn } : {}),
+  ...(by.osUser ? { osUser: by.osUser } : {}),
+});
 
 export interface CurationDoc {
   schema: typeof CURATION_SCHEMA;
@@ -68,7 +83,7 @@ export function parseCuration(text: string, where: string): CurationDoc {
   const out: CurationRecord[] = records.map((r: unknown, i) => {
     const bad = (why: string) => new CurationError('BAD_CURATION', `${where}: record ${i} ${why}`);
     if (typeof r !== 'object' || r === null) throw bad('is not an object');
-    const { roi, iscell, source, who, when, undoes } = r as Record<string, unknown>;
+    const { roi, iscell, source, who, when, undoes, awsArn, osUser } = r as Record<string, unknown>;
     if (typeof roi !== 'number' || !Number.isInteger(roi) || roi < 0) throw bad(`has roi ${JSON.stringify(roi)} (a row number ≥ 0 expected)`);
     if (typeof iscell !== 'boolean') throw bad(`has iscell ${JSON.stringify(iscell)} (true or false expected)`);
     if (!CURATION_SOURCES.includes(source as CurationSource))
@@ -76,7 +91,17 @@ export function parseCuration(text: string, where: string): CurationDoc {
     if (typeof who !== 'string' || !who) throw bad('has no who');
     if (typeof when !== 'string' || Number.isNaN(Date.parse(when))) throw bad(`has when ${JSON.stringify(when)} (an ISO 8601 time expected)`);
     if (undoes !== undefined && typeof undoes !== 'string') throw bad('has a non-string undoes');
-    return { roi, iscell, source: source as CurationSource, who, when, ...(undoes === undefined ? {} : { undoes }) };
+    if (awsArn !== undefined && typeof awsArn !== 'string') throw bad('has a non-string awsArn');
+    if (osUser !== undefined && typeof osUser !== 'string') throw bad('has a non-string osUser');
+    return {
+      roi,
+      iscell,
+      source: source as CurationSource,
+      who,
+      when,
+      ...(undoes === undefined ? {} : { undoes }),
+      ...identityOf({ awsArn, osUser } as CuratorIdentity),
+    };
   });
   return { schema: CURATION_SCHEMA, records: out };
 }
@@ -111,14 +136,14 @@ export function curationRecords(
   roiCount: number,
   rois: readonly number[],
   iscell: boolean,
-  by: { who: string; when: Date; source: CurationSource },
+  by: { who: string; when: Date; source: CurationSource } & CuratorIdentity,
 ): CurationRecord[] {
   if (rois.length === 0) throw new CurationError('BAD_ROI', 'no ROI given');
   for (const roi of rois)
     if (!Number.isInteger(roi) || roi < 0 || roi >= roiCount)
       throw new CurationError('BAD_ROI', `ROI ${roi} does not exist (the results have ${roiCount} ROIs, 0–${roiCount - 1})`);
   const when = by.when.toISOString();
-  return [...new Set(rois)].sort((a, b) => a - b).map((roi) => ({ roi, iscell, source: by.source, who: by.who, when }));
+  return [...new Set(rois)].sort((a, b) => a - b).map((roi) => ({ roi, iscell, source: by.source, who: by.who, when, ...identityOf(by) }));
 }
 
 /**
@@ -128,7 +153,7 @@ export function curationRecords(
 export function undoRecords(
   original: readonly boolean[],
   records: readonly CurationRecord[],
-  by: { who: string; when: Date; source: CurationSource },
+  by: { who: string; when: Date; source: CurationSource } & CuratorIdentity,
 ): CurationRecord[] {
   const sorted = [...records].sort(compareRecords);
   const undone = new Set(sorted.filter((r) => r.undoes !== undefined && r.who === by.who).map((r) => r.undoes));
@@ -142,13 +167,25 @@ export function undoRecords(
   let when = by.when.toISOString();
   // An undo must sort after what it undoes, whatever the clocks say.
   if (when <= sorted[sorted.length - 1].when) when = new Date(Date.parse(sorted[sorted.length - 1].when) + 1).toISOString();
-  return action.map((r) => ({ roi: r.roi, iscell: before[r.roi], source: by.source, who: by.who, when, undoes: last.when }));
+  return action.map((r) => ({ roi: r.roi, iscell: before[r.roi], source: by.source, who: by.who, when, undoes: last.when, ...identityOf(by) }));
 }
 
 /** The curation document at `key` of `store`, or an empty one. Throws CurationError('BAD_CURATION'). */
 export async function loadCuration(store: ObjectStore, key: string): Promise<CurationDoc> {
   const got = await store.get(key);
   return got ? parseCuration(got.toString('utf8'), `${store.location}${key}`) : emptyCuration();
+}
+
+/** A curation document and the store's version of it (null: there is none, the document is empty). */
+export interface StoredCuration {
+  doc: CurationDoc;
+  version: string | null;
+}
+
+/** The curation document at `key` of `store` with its version. Throws CurationError('BAD_CURATION'). */
+export async function loadCurationVersioned(store: ObjectStore, key: string): Promise<StoredCuration> {
+  const got = await store.getVersioned(key);
+  return got ? { doc: parseCuration(got.body.toString('utf8'), `${store.location}${key}`), version: got.version } : { doc: emptyCuration(), version: null };
 }
 
 /** The curation.json of a local results folder, or an empty one. Throws CurationError('BAD_CURATION'). */
@@ -158,6 +195,24 @@ export function readCuration(resultsDir: string): Promise<CurationDoc> {
 
 const MAX_ATTEMPTS = 10;
 
+const sameRecord = (a: CurationRecord, b: CurationRecord) =>
+  a.iscell === b.iscell && a.source === b.source && a.undoes === b.undoes && a.awsArn === b.awsArn && a.osUser === b.osUser;
+
+/**
+ * `records` (one action: one who and one when) as they can join `base`: unchanged, unless one
+ * has the (who, when, roi) of a different stored record (two actions by one writer in the same
+ * millisecond), which the merge would drop; then the action moves to 1 ms after its writer's last
+ * record. Saving the very same records again changes nothing.
+ */
+function clearOf(base: CurationDoc, records: readonly CurationRecord[]): CurationRecord[] {
+  const stored = new Map(base.records.map((r) => [recordKey(r), r]));
+  if (!records.some((r) => stored.has(recordKey(r)) && !sameRecord(stored.get(recordKey(r))!, r))) return [...records];
+  const who = records[0].who;
+  const last = Math.max(...base.records.filter((r) => r.who === who).map((r) => Date.parse(r.when)));
+  const when = new Date(last + 1).toISOString();
+  return records.map((r) => ({ ...r, when }));
+}
+
 /**
  * Appends `records` to the curation document at `key` of `store` and returns the document as
  * written. Reads, merges and writes only if nobody wrote in between; on a lost race it starts
@@ -166,18 +221,24 @@ const MAX_ATTEMPTS = 10;
  * CurationError('BAD_CURATION') when the stored document is invalid (it is never overwritten).
  */
 export async function saveCuration(store: ObjectStore, key: string, records: readonly CurationRecord[]): Promise<CurationDoc> {
-  const ours: CurationDoc = { schema: CURATION_SCHEMA, records: [...records] };
+  return (await saveCurationVersioned(store, key, records)).doc;
+}
+
+/** `saveCuration`, also giving the version of the document read back (what a cached copy records). */
+export async function saveCurationVersioned(store: ObjectStore, key: string, records: readonly CurationRecord[]): Promise<StoredCuration> {
+  let ours: CurationDoc = { schema: CURATION_SCHEMA, records: [...records] };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const cur = await store.getVersioned(key);
     const base = cur ? parseCuration(cur.body.toString('utf8'), `${store.location}${key}`) : emptyCuration();
+    ours = { schema: CURATION_SCHEMA, records: clearOf(base, ours.records) };
     const next = mergeCuration(base, ours);
     if (!(await store.putIfVersion(key, serializeCuration(next), cur?.version ?? null))) continue;
-    const back = await loadCuration(store, key);
-    const have = new Set(back.records.map(recordKey));
+    const back = await loadCurationVersioned(store, key);
+    const have = new Set(back.doc.records.map(recordKey));
     if (ours.records.every((r) => have.has(recordKey(r)))) return back;
   }
   throw new CurationError(
     'CURATION_CONFLICT',
-    `could not record the curation in ${store.location}${key}: other writers kept changing it (${MAX_ATTEMPTS} attempts)`,
+    `could not record the curation in ${store.location}${key}: other writers kept changing it (${MAX_ATTEMPTS} attempts); nothing was recorded, try again`,
   );
 }

@@ -4,7 +4,7 @@
  * same records. The worker's labels come from the stored `rois.json`. When the results were pulled
  * into `cacheRoot`, the cached `curation.json` is brought up to date too.
  */
-import { access, rename, writeFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jobKeys } from '../jobs/job-layout.ts';
 import { JobError } from '../jobs/job-errors.ts';
@@ -15,17 +15,20 @@ import {
   curationRecords,
   effectiveIscell,
   loadCuration,
-  saveCuration,
-  serializeCuration,
+  saveCurationVersioned,
   undoRecords,
   type CurationDoc,
   type CurationRecord,
   type CurationSource,
+  type CuratorIdentity,
+  type StoredCuration,
 } from './curation.ts';
+import { writeCachedCuration } from './curation-cache.ts';
 import { VERIFIED_MARKER, resultsDir } from './pull.ts';
 import { RESULT_FILES, roiList, type RoiRecord } from './worker-contract.ts';
 
-export interface Curator {
+/** `who`: the owner name; the identity: the AWS caller's ARN for S3 results, the OS user for local ones. */
+export interface Curator extends CuratorIdentity {
   who: string;
   source: CurationSource;
   now: () => Date;
@@ -42,8 +45,8 @@ export interface JobCuration {
 
 const curationKey = (jobId: string) => jobKeys(jobId).results + CURATION_FILE;
 
-/** The worker's labels from the stored rois.json. Throws JobError RESULTS_NOT_READY. */
-async function workerIscell(store: ObjectStore, jobId: string): Promise<boolean[]> {
+/** The worker's labels from the stored rois.json, by ROI id. Throws JobError RESULTS_NOT_READY. */
+export async function workerIscell(store: ObjectStore, jobId: string): Promise<boolean[]> {
   const body = await store.get(jobKeys(jobId).results + RESULT_FILES.rois);
   if (!body) throw new JobError('RESULTS_NOT_READY', `job ${jobId} has no results in ${store.location} yet (no ${RESULT_FILES.rois})`);
   let rois: RoiRecord[];
@@ -66,7 +69,8 @@ export async function jobCuration(store: ObjectStore, jobId: string): Promise<Jo
   return view(jobId, worker, await loadCuration(store, curationKey(jobId)));
 }
 
-async function syncCache(store: ObjectStore, jobId: string, cacheRoot: string | undefined, doc: CurationDoc): Promise<void> {
+/** Replaces the pulled copy's curation.json (if the results were pulled) with the document just stored. */
+async function syncCache(store: ObjectStore, jobId: string, cacheRoot: string | undefined, stored: StoredCuration): Promise<void> {
   if (!cacheRoot) return;
   const m = await getJson<JobManifest>(store, jobKeys(jobId).manifest);
   if (!m) return;
@@ -78,9 +82,7 @@ async function syncCache(store: ObjectStore, jobId: string, cacheRoot: string | 
     ))
   )
     return;
-  const file = join(dir, CURATION_FILE);
-  await writeFile(`${file}.partial`, serializeCuration(doc));
-  await rename(`${file}.partial`, file);
+  await writeCachedCuration(dir, stored);
 }
 
 /** Labels `rois` as cell or not. Throws CurationError BAD_ROI for an ROI the results lack. */
@@ -93,17 +95,17 @@ export async function curateJob(
   cacheRoot?: string,
 ): Promise<JobCuration> {
   const worker = await workerIscell(store, jobId);
-  const records = curationRecords(worker.length, rois, iscell, { who: by.who, when: by.now(), source: by.source });
-  const doc = await saveCuration(store, curationKey(jobId), records);
-  await syncCache(store, jobId, cacheRoot, doc);
-  return view(jobId, worker, doc);
+  const records = curationRecords(worker.length, rois, iscell, { ...by, when: by.now() });
+  const stored = await saveCurationVersioned(store, curationKey(jobId), records);
+  await syncCache(store, jobId, cacheRoot, stored);
+  return view(jobId, worker, stored.doc);
 }
 
 /** Undoes `by.who`'s last action on the job's results. Throws CurationError NOTHING_TO_UNDO. */
 export async function undoJobCuration(store: ObjectStore, jobId: string, by: Curator, cacheRoot?: string): Promise<JobCuration> {
   const cur = await jobCuration(store, jobId);
-  const records = undoRecords(cur.worker, cur.records, { who: by.who, when: by.now(), source: by.source });
-  const doc = await saveCuration(store, curationKey(jobId), records);
-  await syncCache(store, jobId, cacheRoot, doc);
-  return view(jobId, cur.worker, doc);
+  const records = undoRecords(cur.worker, cur.records, { ...by, when: by.now() });
+  const stored = await saveCurationVersioned(store, curationKey(jobId), records);
+  await syncCache(store, jobId, cacheRoot, stored);
+  return view(jobId, cur.worker, stored.doc);
 }

@@ -5,7 +5,8 @@
  * browsed offline. A file whose hash does not match is deleted and the pull fails. A name that
  * could land outside that folder (see result-path.ts) fails the pull before any file is written.
  * `curation.json` (curation.ts) is not a worker file and not in the checksums: when the store has
- * one it is validated and replaces the cached copy on every pull (the store's is the shared one).
+ * one it is validated and replaces the cached copy whenever the store's version differs from the
+ * one cached (curation-cache.ts: a HEAD when nothing changed; the store's is the shared one).
  */
 import { mkdir, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,7 +16,8 @@ import { parseChecksums } from '../jobs/results-upload.ts';
 import type { JobManifest } from '../jobs/job-types.ts';
 import { JobError } from '../jobs/job-errors.ts';
 import { resultFilePath } from './result-path.ts';
-import { CURATION_FILE, parseCuration, serializeCuration } from './curation.ts';
+import { CURATION_FILE, readCuration } from './curation.ts';
+import { refreshCachedCuration } from './curation-cache.ts';
 
 export const VERIFIED_MARKER = '.scopecloud-verified.json';
 
@@ -79,10 +81,8 @@ export async function pullResults(store: ObjectStore, jobId: string, cacheRoot: 
     }
     downloaded++;
   }
-  const curationBody = await store.get(prefix + CURATION_FILE);
-  const curation = curationBody && parseCuration(curationBody.toString('utf8'), `${store.location}${prefix}${CURATION_FILE}`);
-  if (curation) await writeFile(join(dir, CURATION_FILE), serializeCuration(curation));
-  const curationRecords = curation ? curation.records.length : 0;
+  const { version } = await refreshCachedCuration(store, prefix + CURATION_FILE, dir);
+  const curationRecords = version === null ? 0 : (await readCuration(dir)).records.length;
   await writeFile(join(dir, CHECKSUMS_FILE), sumsText);
   await writeFile(join(dir, VERIFIED_MARKER), JSON.stringify({ jobId, name: m.name, sources: m.sources, files: sums.size, verifiedAt: Date.now() }, null, 2));
   return { jobId, dir, files: sums.size, downloaded, reused, curation: curationRecords };

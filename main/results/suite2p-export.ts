@@ -4,12 +4,22 @@
  * `<out>/suite2p/plane<k>/`, writing `iscell.npy` column 0 as the curated label (curation.ts) and
  * keeping column 1, the worker's cell probability. The results folder itself is never changed (its
  * files stay as checksums.sha256 lists them).
+ *
+ * Each exported plane folder also gets `db.npy` and `settings.npy` (unless the worker wrote them):
+ * suite2p 1.x splits 0.x's `ops.npy` into those two dicts and merges them back when it reads
+ * (`{**db, **settings}`), and its GUI opens a folder of plane folders only when every plane has
+ * both; 0.x and a single plane opened through `stat.npy` still use `ops.npy`. The worker's ops dict
+ * holds every key either of them is read for (Ly, Lx, nframes, nchannels, the mean, enhanced-mean,
+ * max and correlation images with xrange/yrange, fs, tau, diameter), so both are copies of it.
  */
 import { copyFile, mkdir, readFile, readdir, rm, writeFile, rename } from 'node:fs/promises';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { CurationError, effectiveIscell, readCuration } from './curation.ts';
 import { formatNpy, parseNpy } from './npy.ts';
 import { RESULT_FILES, SUITE2P_PLANE_FILES, roiList, suite2pPlaneDir, type RoiRecord } from './worker-contract.ts';
+
+/** The files suite2p 1.x reads in place of `ops.npy` in a plane folder. */
+export const SUITE2P_1X_FILES = { db: 'db.npy', settings: 'settings.npy' } as const;
 
 export interface Suite2pExportResult {
   dir: string;
@@ -64,6 +74,8 @@ export async function exportCuratedSuite2p(resultsDir: string, outDir: string): 
     await rm(o.dst, { recursive: true, force: true });
     await mkdir(o.dst, { recursive: true });
     for (const f of o.files) if (f !== SUITE2P_PLANE_FILES.iscell) await copyFile(join(o.src, f), join(o.dst, f));
+    for (const f of Object.values(SUITE2P_1X_FILES))
+      if (!o.files.includes(f) && o.files.includes(SUITE2P_PLANE_FILES.ops)) await copyFile(join(o.src, SUITE2P_PLANE_FILES.ops), join(o.dst, f));
     const target = join(o.dst, SUITE2P_PLANE_FILES.iscell);
     await writeFile(`${target}.partial`, o.iscell);
     await rename(`${target}.partial`, target);

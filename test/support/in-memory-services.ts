@@ -1050,11 +1050,6 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     async listAnalyses() {
       return { analyses: analyses.map((a) => ({ ...a, steps: a.steps.map((s) => ({ ...s })) })) };
     },
-    async planAnalysisRestore(req) {
-      log('planAnalysisRestore', req);
-      // the fake's sessions are never in a cold class
-      return { objects: 0, bytes: 0, ongoing: 0, tiers: [], restoredCopyUsd: null, days: 1 };
-    },
     async launchAnalysis(req) {
       log('launchAnalysis', req);
       if (req.where === 'ec2') {
@@ -1117,7 +1112,11 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       return {
         results: analyses
           .filter((a) => a.status === 'done')
-          .map((a) => ({ id: a.id, name: a.name, source: a.source, finishedAt: a.finishedAt ?? a.startedAt, cells: cells(a.id), demo: a.demo })),
+          .map((a) => {
+            const curated = (curations.get(a.id)?.records ?? 0) > 0;
+            const count = curated ? results.get(a.id)!.rois.iscell!.filter((v) => v === 1).length : cells(a.id);
+            return { id: a.id, name: a.name, source: a.source, finishedAt: a.finishedAt ?? a.startedAt, cells: count, curated, demo: a.demo };
+          }),
       };
     },
     async getResultSummary(req) {

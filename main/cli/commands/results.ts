@@ -9,6 +9,7 @@ import { userInfo } from 'node:os';
 import { count, formatHz } from '../format.ts';
 import { curateJob, jobCuration, undoJobCuration, type JobCuration } from '../../results/job-curation.ts';
 import { exportCuratedSuite2p } from '../../results/suite2p-export.ts';
+import { createCuratorIdentities, systemOsUser } from '../../results/curator-identity.ts';
 
 const HELP = `Usage:
   scopecloud results pull <job> [--json]          download the job's results into the cache
@@ -28,7 +29,9 @@ const HELP = `Usage:
                                                   a record in the job's curation.json in the store
   scopecloud results curate <job> --undo [--who <name>]
                                                   undo <who>'s last labelling (a record restoring it)
-  scopecloud results curation <job> [--json]      the job's curation records and curated cell count
+  scopecloud results curation <job> [--json]      the job's curation records (who: the owner name,
+                                                  with the AWS identity [ARN] for S3 results or
+                                                  the OS user for local ones) and curated cell count
   scopecloud results export-suite2p <job> --out <dir>
                                                   the suite2p plane folders with the curated iscell
                                                   (column 0; column 1 the worker's probability)
@@ -99,12 +102,15 @@ export const resultsCommand: CliCommand = {
       return ExitCode.ok;
     }
     if (action === 'curate' || action === 'curation') {
-      const by = { who: values.who ?? c.owner, source: 'cli' as const, now: () => new Date() };
+      const identity = () => createCuratorIdentities({ osUser: systemOsUser }).of(store.s3 ? c.aws().sts : null);
+      const by = async () => ({ who: values.who ?? c.owner, source: 'cli' as const, now: () => new Date(), ...(await identity()) });
       const show = (r: JobCuration) => {
         if (values.json) io.out(JSON.stringify(r, null, 2));
         else {
           for (const x of action === 'curation' ? r.records : [])
-            io.out(`${x.when}  ${x.who}  ROI ${x.roi} -> ${x.iscell ? 'cell' : 'not cell'} (${x.source}${x.undoes ? `, undoes ${x.undoes}` : ''})`);
+            io.out(
+              `${x.when}  ${x.who}${x.awsArn ? ` [${x.awsArn}]` : ''}${x.osUser ? ` [OS user ${x.osUser}]` : ''}  ROI ${x.roi} -> ${x.iscell ? 'cell' : 'not cell'} (${x.source}${x.undoes ? `, undoes ${x.undoes}` : ''})`,
+            );
           const changed = r.iscell.filter((v, i) => v !== r.worker[i]).length;
           io.out(
             `${count(r.records.length, 'record')}; ${r.iscell.filter(Boolean).length} of ${count(r.iscell.length, 'ROI')} cells (${changed} changed from the worker's labels)`,
@@ -113,14 +119,14 @@ export const resultsCommand: CliCommand = {
       };
       try {
         if (action === 'curation') show(await jobCuration(store, id));
-        else if (values.undo) show(await undoJobCuration(store, id, by, c.paths.cache));
+        else if (values.undo) show(await undoJobCuration(store, id, await by(), c.paths.cache));
         else {
           if (values.cell === values['not-cell']) throw new CliError('results curate needs one of --cell or --not-cell (or --undo)', ExitCode.usage);
           const list = (values.roi ?? '').split(',').filter((x) => x.trim() !== '');
           const rois = list.map(Number);
           if (rois.length === 0 || rois.some((n) => !Number.isInteger(n) || n < 0))
             throw new CliError(`--roi needs ROI ids separated by commas (got ${JSON.stringify(values.roi ?? '')})`, ExitCode.usage);
-          show(await curateJob(store, id, rois, values.cell, by, c.paths.cache));
+          show(await curateJob(store, id, rois, values.cell, await by(), c.paths.cache));
         }
       } catch (e) {
         if (e instanceof CurationError) throw new CliError(e.message, ExitCode.failure);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CHECKSUMS_FILE, jobKeys } from '../../../main/jobs/job-layout.ts';
@@ -67,11 +67,17 @@ test('curate, show and undo through the CLI; the store holds the records, the pu
 
   r = await runCli(['results', 'curation', id], env);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /bo {2}ROI 2 -> cell \(cli\)/);
-  assert.match(r.stdout, /ana {2}ROI 0 -> cell \(cli, undoes /);
+  // Local results: each record names the OS user beside the owner name.
+  const os = userInfo().username.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  assert.match(r.stdout, new RegExp(`bo \\[OS user ${os}\\] {2}ROI 2 -> cell \\(cli\\)`));
+  assert.match(r.stdout, new RegExp(`ana \\[OS user ${os}\\] {2}ROI 0 -> cell \\(cli, undoes `));
 
   const stored = JSON.parse(await storedCuration()) as { records: unknown[] };
   assert.equal(stored.records.length, 5);
+  assert.ok(
+    (stored.records as Array<{ osUser?: string; awsArn?: string }>).every((x) => x.osUser === userInfo().username && x.awsArn === undefined),
+    'local results record the OS user',
+  );
   assert.deepEqual(JSON.parse(await readFile(join(pulledDir, CURATION_FILE), 'utf8')), stored, 'the pulled copy is kept in step');
 });
 

@@ -337,6 +337,62 @@ print(json.dumps(out))
     );
   });
 
+  test('the exported folder has what suite2p 1.x reads to open a folder of plane folders', async () => {
+    // suite2p 1.x (MouseLand/suite2p v1.0+, suite2p/io/save.py combined() and suite2p/gui/io.py):
+    // every plane<k>/ needs db.npy and settings.npy (dicts merged as {**db, **settings}, where
+    // 0.x had ops.npy), stat.npy, F.npy, Fneu.npy, spks.npy and iscell.npy (N, 2); redcell.npy,
+    // F_chan2.npy and the reg_outputs.npy / detect_outputs.npy splits are optional. Structure
+    // compared here as that code reads it; the worker's own plane folders keep ops.npy only.
+    const out = join(dir, 'export-1x');
+    await exportCuratedSuite2p(results, out);
+    const got = python(
+      `
+import json, os, sys, numpy as np
+root = sys.argv[1]
+out = {}
+for name in sorted(os.listdir(root)):
+    d = os.path.join(root, name)
+    if not (os.path.isdir(d) and name[:5] == 'plane'):
+        continue
+    db = np.load(d + '/db.npy', allow_pickle=True).item()
+    settings = np.load(d + '/settings.npy', allow_pickle=True).item()
+    o = {**db, **settings}
+    stat = np.load(d + '/stat.npy', allow_pickle=True)
+    n = {a: list(np.load(d + '/' + a + '.npy').shape) for a in ['F', 'Fneu', 'spks', 'iscell']}
+    crop = [int(o['yrange'][-1] - o['yrange'][0]), int(o['xrange'][-1] - o['xrange'][0])]
+    out[name] = {
+        'dicts': [type(db).__name__, type(settings).__name__],
+        'missing': [k for k in ['Ly', 'Lx', 'nframes', 'nchannels', 'meanImg', 'meanImgE', 'Vcorr', 'max_proj', 'xrange', 'yrange', 'fs', 'tau', 'diameter'] if k not in o],
+        'images': [list(np.shape(o['meanImg'])) == [o['Ly'], o['Lx']], list(np.shape(o['meanImgE'])) == [o['Ly'], o['Lx']],
+                   list(np.shape(o['Vcorr'])) == crop, list(np.shape(o['max_proj'])) == crop],
+        'stat_missing': sorted({k for s in stat for k in ['ypix', 'xpix', 'lam', 'med', 'radius', 'npix', 'footprint', 'overlap'] if k not in s}),
+        'n': len(stat), 'shapes': n, 'nframes': int(o['nframes']),
+    }
+print(json.dumps(out))
+`,
+      [join(out, 'suite2p')],
+    ) as Record<
+      string,
+      { dicts: string[]; missing: string[]; images: boolean[]; stat_missing: string[]; n: number; shapes: Record<string, number[]>; nframes: number }
+    >;
+    assert.deepEqual(Object.keys(got), ['plane0', 'plane1']);
+    for (const [plane, g] of Object.entries(got)) {
+      assert.deepEqual(g.dicts, ['dict', 'dict'], `${plane}: db.npy and settings.npy hold dicts`);
+      assert.deepEqual(g.missing, [], `${plane}: keys suite2p 1.x reads from {**db, **settings}`);
+      assert.deepEqual(g.images, [true, true, true, true], `${plane}: image shapes`);
+      assert.deepEqual(g.stat_missing, [], `${plane}: stat keys the 1.x GUI reads`);
+      const rows = rois.filter((r) => `plane${r.plane}` === plane).length;
+      assert.equal(g.n, rows);
+      for (const a of ['F', 'Fneu', 'spks']) assert.deepEqual(g.shapes[a], [rows, g.nframes]);
+      assert.deepEqual(g.shapes.iscell, [rows, 2]);
+    }
+    // The results folder itself is not changed: its plane folders have ops.npy only.
+    assert.deepEqual(
+      (await readdir(join(results, suite2pPlaneDir(0)))).filter((f) => f === 'db.npy' || f === 'settings.npy'),
+      [],
+    );
+  });
+
   test('traces.csv has a row per ROI: its table fields, then its dF/F per frame', async () => {
     const text = await readFile(join(results, RESULT_FILES.tracesCsv), 'utf8');
     const lines = text.trimEnd().split('\n');

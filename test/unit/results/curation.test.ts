@@ -153,3 +153,57 @@ test('saveCuration appends, keeps a bad stored file untouched, and merges after 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('two actions by one writer in the same millisecond both count: the second moves 1 ms later', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sc-curation-ms-'));
+  try {
+    const store = fsObjectStore(dir);
+    const key = `jobs/j1/results/${CURATION_FILE}`;
+    const by = { who: 'ana', when: at(1), source: 'app' as const };
+    await saveCuration(store, key, curationRecords(4, [2], true, by));
+    const doc = await saveCuration(store, key, curationRecords(4, [2], false, by));
+    assert.deepEqual(
+      doc.records.map((r) => [r.roi, r.iscell, r.when]),
+      [
+        [2, true, at(1).toISOString()],
+        [2, false, new Date(at(1).getTime() + 1).toISOString()],
+      ],
+    );
+    assert.deepEqual(effectiveIscell([false, false, false, false], doc.records), [false, false, false, false], 'the later action wins');
+    // The very same records saved again add nothing.
+    assert.equal((await saveCuration(store, key, doc.records.slice(1))).records.length, 2);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('records carry the AWS identity or the OS user beside the owner name, and they read back', () => {
+  const s3 = curationRecords(3, [1], true, { who: 'ana', when: at(1), source: 'app', awsArn: 'arn:aws:iam::123456789012:user/ana' });
+  const local = undoRecords([true, false, true], s3, { who: 'ana', when: at(2), source: 'cli', osUser: 'labuser' });
+  assert.deepEqual([s3[0].awsArn, s3[0].osUser, local[0].awsArn, local[0].osUser], ['arn:aws:iam::123456789012:user/ana', undefined, undefined, 'labuser']);
+  const back = parseCuration(JSON.stringify({ schema: 1, records: [...s3, ...local] }), 'c.json');
+  assert.deepEqual(back.records, [...s3, ...local]);
+  assert.throws(
+    () => parseCuration(JSON.stringify({ schema: 1, records: [{ ...s3[0], awsArn: 7 }] }), 'c.json'),
+    (e: unknown) => e instanceof CurationError && /record 0 has a non-string awsArn/.test(e.message),
+  );
+});
+
+test('a writer that keeps losing the race is refused with a clear message and writes nothing', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sc-curation-lost-'));
+  try {
+    const store = fsObjectStore(dir);
+    const key = `jobs/j1/results/${CURATION_FILE}`;
+    await saveCuration(store, key, [rec(0, false, 1)]);
+    const stored = await readFile(join(dir, 'jobs', 'j1', 'results', CURATION_FILE), 'utf8');
+    const alwaysLosing: ObjectStore = { ...store, putIfVersion: async () => false };
+    await assert.rejects(
+      saveCuration(alwaysLosing, key, [rec(1, true, 2)]),
+      (e: unknown) =>
+        e instanceof CurationError && e.code === 'CURATION_CONFLICT' && /other writers kept changing it .*nothing was recorded, try again/.test(e.message),
+    );
+    assert.equal(await readFile(join(dir, 'jobs', 'j1', 'results', CURATION_FILE), 'utf8'), stored);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
