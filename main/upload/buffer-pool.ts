@@ -1,5 +1,5 @@
 /**
- * Part buffers recycled within a memory budget, so peak RSS stays flat instead of growing by the
+ * Checksum scratch buffers recycled within a memory budget, so peak RSS stays flat instead of growing by the
  * garbage a multi-GB upload leaves for the collector (externally allocated Buffers are reclaimed
  * only when V8 next decides to collect, which can be tens of MB late).
  *

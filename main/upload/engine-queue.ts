@@ -5,7 +5,8 @@
  * Contract:
  * - Items wait in insertion order; urgent ones (a growing file just offered as final) go first.
  * - At most `fileSlots` items run at once, each at most once at a time: an item enqueued while it
- *   runs is run again when its run ends (urgent if any of those enqueues was).
+ *   runs is nudged (engine-transfer.ts) and run again when its run ends (urgent if any of those
+ *   enqueues was).
  * - Nothing runs before `open()`, while paused or once stopping. Pausing aborts the running
  *   transfers (they go back to waiting and run again on resume); `halt()` aborts them for good.
  * - A run that ends with Requeue runs again; one interrupted (pause, stop) goes back to queued or
@@ -24,7 +25,7 @@ import type { Clock } from '../common/time.ts';
 
 export interface QueueDeps {
   items: Pick<ItemStore, 'get' | 'set' | 'clearBytes' | 'emit' | 'emitProgressNow'>;
-  transfer: Pick<Transfer, 'transfer' | 'discardUpload'>;
+  transfer: Pick<Transfer, 'transfer' | 'discardUpload' | 'nudge'>;
   memory: Pick<BufferPool, 'trim'>;
   target: Pick<UploadTarget, 'bucket'>;
   clock: Clock;
@@ -114,9 +115,11 @@ export class UploadQueue {
 
   enqueue(id: string, urgent = false): void {
     if (this.#active.has(id)) {
-      // kept out of the ready sets: the pump would start a second, concurrent run of the item
+      // kept out of the ready sets: the pump would start a second, concurrent run of the item;
+      // the running transfer is told too (it sends a growing file's new parts while it runs)
       this.#rerun.add(id);
       if (urgent) this.#rerunUrgent.add(id);
+      this.#d.transfer.nudge(id);
       return;
     }
     if (urgent) {

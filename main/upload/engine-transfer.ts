@@ -9,21 +9,28 @@
  *    size; one that shrank after bytes were sent fails (FileTruncated).
  * 3. A final file of at most one part goes in one request (when the target supports it), anything
  *    else as multipart: the upload id is journaled as soon as it exists, each part (with its
- *    CRC32C) after the target acknowledged it. A growing file sends only its complete parts.
+ *    CRC32C) after the target acknowledged it. A growing file sends only its complete parts, each
+ *    as soon as an offer puts its last byte on disk (`nudge`), while earlier parts are still in
+ *    flight; a growing file offered as final during a run is completed by that same run.
  * 4. Before completing, parts acknowledged earlier than this process read the final file are
  *    re-read and re-sent if their bytes changed; the file must still have the size and mtime the
  *    upload is based on; the expected composite checksum is journaled; after completing, the
  *    object's checksum must equal it. Only then is the item `verified`.
  * Throws `Requeue` when the item must run again (its journal state already says why): it changed
  * while being read, its key holds other bytes (it moved to the next version) or its upload vanished.
- * Memory: every part buffer and re-check scratch buffer comes from the shared pool.
+ * Bodies are streamed from the file (body-stream.ts): each request's CRC32C is computed from the
+ * file just before it is sent, and a body whose bytes no longer have it is never delivered whole
+ * (the part is checksummed and sent again). Memory: a part in flight holds a chunk or two of its
+ * stream; checksum and re-check scratch buffers come from the shared pool.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { BodyChangedError, fileRangeBody, type PartBody } from './body-stream.ts';
 import type { BufferPool } from './buffer-pool.ts';
-import { compositeChecksum, crc32cBase64, fileRangeChecksum } from './checksum.ts';
+import { compositeChecksum, fileRangeChecksum } from './checksum.ts';
 import { classifyError, UploadError } from './errors.ts';
 import { itemKey, partList, type PartRecord, type UploadItem } from './item.ts';
 import { bandedLayout, clippedRange, completePartCount, partCount, uniformLayout, type PartLayout } from './part-layout.ts';
+import { Semaphore } from './semaphore.ts';
 import type { UploadTarget } from './target.ts';
 import type { ItemStore } from './engine-items.ts';
 import type { Recovery } from './engine-recovery.ts';
@@ -31,9 +38,11 @@ import type { RequestRunner } from './engine-requests.ts';
 import type { UploadFs } from './engine-types.ts';
 import type { Clock } from '../common/time.ts';
 
-/** Concurrent re-checks of acknowledged parts at completion, and each one's read buffer. */
+/** Concurrent re-checks of acknowledged parts at completion, and each checksum pass's read buffer. */
 const RECHECK_WORKERS = 3;
-const RECHECK_SCRATCH = 2 * 1024 * 1024;
+const CHECKSUM_SCRATCH = 1024 * 1024;
+/** Sends of one body whose bytes changed after their checksum, before the item fails with FileChanged. */
+const CHANGED_TRIES = 4;
 
 /** Thrown inside a transfer to put the item back in the queue (its journal state already updated). */
 export class Requeue extends Error {}
@@ -59,6 +68,8 @@ export class Transfer {
   readonly #fresh = new Map<string, Set<number>>();
   /** Uploads reconciled with ListParts in this process. */
   readonly #listed = new Set<string>();
+  /** Wakes the running multipart transfer of an item (more bytes offered, or the file closed). */
+  readonly #wakers = new Map<string, () => void>();
 
   constructor(deps: TransferDeps) {
     this.#d = deps;
@@ -101,6 +112,11 @@ export class Transfer {
     }
   }
 
+  /** The item was offered again while it runs: its running multipart transfer looks at it again. */
+  nudge(id: string): void {
+    this.#wakers.get(id)?.();
+  }
+
   async #markVerified(item: UploadItem, checksum: string): Promise<void> {
     await this.#d.items.set(item, {
       state: 'verified',
@@ -132,46 +148,44 @@ export class Transfer {
     this.#listed.delete(item.id);
   }
 
-  /** Fills `buf` with the file's bytes from `start`. */
-  async #readRange(item: UploadItem, fh: FileHandle, start: number, buf: Buffer): Promise<Buffer> {
-    let pos = 0;
-    while (pos < buf.length) {
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await fh.read(buf, pos, buf.length - pos, start + pos));
-      } catch (err) {
-        throw classifyError(err, { op: 'read', where: item.path });
-      }
-      if (bytesRead === 0)
-        throw new UploadError(
-          'FileTruncated',
-          'permanent',
-          `file truncated during upload: ${item.path} ended at byte ${start + pos}, expected ${item.size} bytes`,
-        );
-      pos += bytesRead;
+  /** CRC32C of the file's bytes [start, end), read through a pooled scratch buffer. */
+  async #rangeCrc(item: UploadItem, fh: FileHandle, start: number, end: number, signal: AbortSignal): Promise<string> {
+    const mem = await this.#d.memory.acquire(Math.max(1, Math.min(CHECKSUM_SCRATCH, end - start)), signal);
+    try {
+      const { crc, short } = await fileRangeChecksum(fh, start, end, mem.buf);
+      if (short)
+        throw new UploadError('FileTruncated', 'permanent', `file truncated during upload: ${item.path} is shorter than ${end} bytes, expected ${item.size}`);
+      return crc;
+    } catch (err) {
+      throw classifyError(err, { op: 'read', where: item.path });
+    } finally {
+      mem.release();
     }
-    return buf;
+  }
+
+  #body(item: UploadItem, fh: FileHandle, start: number, end: number, crc: string): PartBody {
+    return fileRangeBody(async (buf, offset, length, position) => (await fh.read(buf, offset, length, position)).bytesRead, item.path, start, end, crc);
   }
 
   async #single(item: UploadItem, fh: FileHandle, signal: AbortSignal): Promise<void> {
     const key = itemKey(item);
-    const mem = await this.#d.memory.acquire(item.size, signal);
-    let reuse = false;
+    const { size, mtimeMs } = item;
+    const crc = await this.#rangeCrc(item, fh, 0, size, signal);
+    await this.#assertUnchanged(item, size, mtimeMs, signal);
+    await this.#d.items.set(item, { single: { crc } });
+    const body = this.#body(item, fh, 0, size, crc);
+    let outcome: 'ok' | 'exists';
     try {
-      const { size, mtimeMs } = item;
-      const body = await this.#readRange(item, fh, 0, mem.buf);
-      await this.#assertUnchanged(item, size, mtimeMs, signal);
-      const crc = crc32cBase64(body);
-      await this.#d.items.set(item, { single: { crc } });
-      const outcome = await this.#d.requests.send(item, 'PutObject', key, signal, (io) => this.#d.target.putSingle(key, body, crc, io));
-      reuse = true;
-      const v = await this.#d.requests.simple('HeadObject', key, signal, (s) => this.#d.target.verify(key, { checksum: crc, size: item.size }, s));
-      if (v.state === 'match') return this.#markVerified(item, v.checksum);
-      if (outcome === 'exists' || v.state === 'mismatch') return this.#bumpVersion(item, signal);
-      throw new UploadError('VerifyFailed', 'retryable', `object missing right after upload: ${this.#d.target.describe(key)}`);
-    } finally {
-      mem.release(reuse);
+      outcome = await this.#d.requests.send(item, 'PutObject', key, signal, (io) => this.#d.target.putSingle(key, body, crc, io));
+    } catch (err) {
+      // nothing whole was delivered; the journaled single step is settled by the next run's in-doubt check
+      if (err instanceof BodyChangedError) throw new Requeue();
+      throw err;
     }
+    const v = await this.#d.requests.simple('HeadObject', key, signal, (s) => this.#d.target.verify(key, { checksum: crc, size: item.size }, s));
+    if (v.state === 'match') return this.#markVerified(item, v.checksum);
+    if (outcome === 'exists' || v.state === 'mismatch') return this.#bumpVersion(item, signal);
+    throw new UploadError('VerifyFailed', 'retryable', `object missing right after upload: ${this.#d.target.describe(key)}`);
   }
 
   /** Throws (and resets the upload) when the file changed since the item's size/mtime were recorded. */
@@ -194,11 +208,8 @@ export class Transfer {
   }
 
   async #multipart(item: UploadItem, fh: FileHandle, signal: AbortSignal): Promise<void> {
-    // offer() may change size/final while this runs; work from the values at the start
-    const { size, mtimeMs, final } = item;
-    const layout: PartLayout = item.layout ?? (final ? uniformLayout(size, this.#d.minPart) : bandedLayout(this.#d.minPart));
-    const available = final ? partCount(layout, size) : completePartCount(layout, size);
-    if (!final && available === 0) return;
+    const layout: PartLayout = item.layout ?? (item.final ? uniformLayout(item.size, this.#d.minPart) : bandedLayout(this.#d.minPart));
+    if (!item.final && completePartCount(layout, item.size) === 0) return;
     let key = itemKey(item);
     if (!item.uploadId) {
       const taken = await this.#d.requests.simple('HeadObject', key, signal, (s) => this.#d.target.exists(key, s));
@@ -230,67 +241,91 @@ export class Transfer {
     const fresh = this.#fresh.get(item.id) ?? new Set<number>();
     this.#fresh.set(item.id, fresh);
 
-    const sendPart = async (n: number): Promise<void> => {
-      const { start, end } = clippedRange(layout, n, size);
-      const mem = await this.#d.memory.acquire(end - start, signal);
-      // a failed request may leave the buffer referenced by a socket being torn down: not reused
-      let reuse = false;
-      try {
-        const body = await this.#readRange(item, fh, start, mem.buf);
-        const crc = crc32cBase64(body);
-        const { etag } = await this.#d.requests.send(item, 'UploadPart', key, signal, (io) =>
-          this.#d.target.uploadPart(key, uploadId, { n, start }, body, crc, io),
-        );
-        reuse = true;
-        await this.#d.items.journal.append({ op: 'part', id: item.id, part: { n, start, end, crc, etag } });
-        if (final) fresh.add(n);
-      } finally {
-        mem.release(reuse);
-      }
-    };
-    /** Re-reads an acknowledged part (streaming CRC into `scratch`); true when its bytes changed. */
-    const changed = async (p: PartRecord, scratch: Buffer): Promise<boolean> => {
-      const { crc, short } = await fileRangeChecksum(fh, p.start, p.end, scratch);
-      if (short) throw new UploadError('FileTruncated', 'permanent', `file truncated during upload: ${item.path} is shorter than ${p.end} bytes`);
-      if (crc === p.crc) fresh.add(p.n);
-      return crc !== p.crc;
-    };
-
-    const jobs: Promise<void>[] = [];
-    const toCheck: PartRecord[] = [];
-    for (let n = 1; n <= available; n++) {
-      const p = item.parts[String(n)];
-      const r = clippedRange(layout, n, size);
-      if (!p || p.start !== r.start || p.end !== r.end) jobs.push(sendPart(n));
-      else if (final && !fresh.has(n)) toCheck.push(p);
-    }
-    // Re-checks run beside the tail sends with a few workers, each holding one scratch buffer from
-    // the memory budget, so memory stays bounded however many parts the file has and a changed
-    // part's re-send starts while the remaining parts are still being checked.
-    if (toCheck.length) {
-      const scratchSize = Math.min(RECHECK_SCRATCH, Math.max(...toCheck.map((p) => p.end - p.start)));
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        const mem = await this.#d.memory.acquire(scratchSize, signal);
-        const resends: Promise<void>[] = [];
-        try {
-          const scratch = mem.buf;
-          while (next < toCheck.length) {
-            const p = toCheck[next++];
-            if (await changed(p, scratch)) resends.push(sendPart(p.n));
+    /** Sends part `n` (checksummed just before, within its request slot); `final`: read from the final file. */
+    const sendPart = async (n: number, start: number, end: number, final: boolean): Promise<void> => {
+      const { etag, crc } = await this.#d.requests.send(item, 'UploadPart', key, signal, async (io) => {
+        for (let tries = 1; ; tries++) {
+          const crc = await this.#rangeCrc(item, fh, start, end, signal);
+          try {
+            const r = await this.#d.target.uploadPart(key, uploadId, { n, start }, this.#body(item, fh, start, end, crc), crc, io);
+            return { etag: r.etag, crc };
+          } catch (err) {
+            if (!(err instanceof BodyChangedError) || tries >= CHANGED_TRIES) throw err;
           }
-        } finally {
-          mem.release();
-          await settleAll(resends);
         }
-      };
-      for (let i = 0; i < Math.min(RECHECK_WORKERS, toCheck.length); i++) jobs.push(worker());
-    }
-    await settleAll(jobs);
-    if (!final) return;
-    if (item.size !== size || item.final !== final) throw new Requeue();
+      });
+      await this.#d.items.journal.append({ op: 'part', id: item.id, part: { n, start, end, crc, etag } });
+      if (final) fresh.add(n);
+    };
+    const rechecks = new Semaphore(RECHECK_WORKERS);
+    /** Re-reads an acknowledged part read before the file was final; re-sends it when its bytes changed. */
+    const recheck = async (p: PartRecord): Promise<void> => {
+      const release = await rechecks.acquire(1, signal);
+      let crc: string;
+      try {
+        crc = await this.#rangeCrc(item, fh, p.start, p.end, signal);
+      } finally {
+        release();
+      }
+      if (crc === p.crc) fresh.add(p.n);
+      else await sendPart(p.n, p.start, p.end, true);
+    };
 
+    // Parts go out as their bytes are on disk: the loop wakes whenever a part settles or the item is
+    // offered again, and sends what became available, while earlier parts are still in flight. Once
+    // the item is final the rest is sent and every part read before that is re-checked (a few at a
+    // time, each with one scratch buffer from the pool, so memory stays bounded however many parts).
+    const inflight = new Map<number, Promise<void>>();
+    let failure: { err: unknown } | undefined;
+    let wake = (): void => {};
+    const track = (n: number, job: Promise<void>): void => {
+      inflight.set(
+        n,
+        job
+          .catch((err: unknown) => {
+            failure ??= { err };
+          })
+          .finally(() => {
+            inflight.delete(n);
+            wake();
+          }),
+      );
+    };
+    const checked = new Set<number>();
+    let final: { size: number; mtimeMs: number } | undefined;
+    this.#wakers.set(item.id, () => wake());
+    try {
+      while (!failure) {
+        if (!final && item.final) {
+          final = { size: item.size, mtimeMs: item.mtimeMs };
+          if (item.state === 'queued') await this.#d.items.set(item, { state: 'uploading' });
+        }
+        const size = final ? final.size : item.size;
+        const available = final ? partCount(layout, size) : completePartCount(layout, size);
+        for (let n = 1; n <= available; n++) {
+          if (inflight.has(n)) continue;
+          const p = item.parts[String(n)];
+          const r = clippedRange(layout, n, size);
+          if (!p || p.start !== r.start || p.end !== r.end) track(n, sendPart(n, r.start, r.end, final !== undefined));
+          else if (final && !fresh.has(n) && !checked.has(n)) {
+            checked.add(n);
+            track(n, recheck(p));
+          }
+        }
+        if (inflight.size === 0) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      while (inflight.size) await Promise.allSettled([...inflight.values()]);
+      this.#wakers.delete(item.id);
+    }
+    if (failure) throw failure.err;
+    if (!final) return;
+    if (item.size !== final.size || !item.final) throw new Requeue();
+
+    const { size, mtimeMs } = final;
     await this.#assertUnchanged(item, size, mtimeMs, signal);
+    const available = partCount(layout, size);
     const parts = partList(item).filter((p) => p.n <= available);
     if (parts.length !== available) throw new Requeue();
     const expected = compositeChecksum(parts.map((p) => p.crc));
@@ -303,11 +338,4 @@ export class Transfer {
     await this.discardUpload(item, signal);
     throw new Requeue();
   }
-}
-
-/** Awaits every promise; rethrows the first rejection after all have settled (no orphaned work). */
-async function settleAll(jobs: Promise<void>[]): Promise<void> {
-  const results = await Promise.allSettled(jobs);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
 }

@@ -33,7 +33,7 @@ export interface UploadEngineOptions {
   bandwidthLimit?: number;
   /** Smallest multipart part size (default 8 MiB; at least 5 MiB). */
   minPartSize?: number;
-  /** Bytes of part buffers in flight or kept for reuse (default DEFAULT_MEMORY_BUDGET). */
+  /** Bytes of checksum scratch buffers in use or kept for reuse (default DEFAULT_MEMORY_BUDGET); part bodies are streamed. */
   memoryBudget?: number;
   backoff?: Partial<BackoffPolicy>;
   circuit?: Partial<CircuitOptions>;
@@ -135,5 +135,5 @@ export interface UploadEngine {
   stop(): Promise<void>;
 }
 
-/** Part buffers in flight or pooled: 8 parts of the default 8 MiB. */
+/** Checksum and re-check scratch buffers in use or pooled (1 MiB each, one per request checksumming at once). */
 export const DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024;

@@ -17,11 +17,11 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { compositeChecksum, crc32cBase64, fileRangeChecksum } from './checksum.ts';
+import { compositeChecksum, fileRangeChecksum } from './checksum.ts';
 import { UploadError } from './errors.ts';
 import { clippedRange, partCount } from './part-layout.ts';
 import type { ExpectedObject, ListedUpload, RemotePart, TransferIo, UploadTarget, VerifyResult } from './target.ts';
-import { BODY_CHUNK } from './body-stream.ts';
+import type { PartBody } from './body-stream.ts';
 import { fsyncDir } from '../common/fsync-dir.ts';
 
 export interface FolderTargetOptions {
@@ -188,20 +188,29 @@ export class FolderTarget implements UploadTarget {
     });
   }
 
-  async uploadPart(_key: string, uploadId: string, part: { n: number; start: number }, body: Buffer, crc: string, io: TransferIo): Promise<{ etag?: string }> {
-    if (crc32cBase64(body) !== crc) throw new Error(`part ${part.n} buffer does not match its checksum`);
+  async uploadPart(
+    _key: string,
+    uploadId: string,
+    part: { n: number; start: number },
+    body: PartBody,
+    crc: string,
+    io: TransferIo,
+  ): Promise<{ etag?: string }> {
+    if (body.crc !== crc) throw new Error(`part ${part.n} body does not carry its checksum`);
     return this.#guard('write', async () => {
       const fh = await open(this.#partial(uploadId), 'r+');
+      const stream = body.open(io);
       try {
-        for (let pos = 0; pos < body.length; pos += BODY_CHUNK) {
+        // the stream fails instead of yielding its last chunk when the bytes do not have `crc`
+        let pos = part.start;
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
           if (io.signal.aborted) throw io.signal.reason ?? new Error('aborted');
-          const chunk = body.subarray(pos, Math.min(body.length, pos + BODY_CHUNK));
-          await io.throttle(chunk.length);
-          await fh.write(chunk, 0, chunk.length, part.start + pos);
-          io.onBytes(chunk.length);
+          await fh.write(chunk, 0, chunk.length, pos);
+          pos += chunk.length;
         }
         await fh.datasync();
       } finally {
+        stream.destroy();
         await fh.close();
       }
       return {};

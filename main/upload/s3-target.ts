@@ -23,7 +23,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { throttledBody } from './body-stream.ts';
+import { sendBody, type PartBody } from './body-stream.ts';
 import { checksumMatches } from './checksum.ts';
 import type { ExpectedObject, ListedUpload, RemotePart, TransferIo, UploadTarget, VerifyResult } from './target.ts';
 
@@ -114,18 +114,20 @@ export class S3Target implements UploadTarget {
     }
   }
 
-  async putSingle(key: string, body: Buffer, crc: string, io: TransferIo): Promise<'ok' | 'exists'> {
+  async putSingle(key: string, body: PartBody, crc: string, io: TransferIo): Promise<'ok' | 'exists'> {
     try {
-      await this.#client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.#k(key),
-          Body: throttledBody(body, io),
-          ContentLength: body.length,
-          ChecksumCRC32C: crc,
-          IfNoneMatch: this.#conditional ? '*' : undefined,
-        }),
-        { abortSignal: io.signal },
+      await sendBody(body, io, (stream, signal) =>
+        this.#client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.#k(key),
+            Body: stream,
+            ContentLength: body.length,
+            ChecksumCRC32C: crc,
+            IfNoneMatch: this.#conditional ? '*' : undefined,
+          }),
+          { abortSignal: signal },
+        ),
       );
       return 'ok';
     } catch (err) {
@@ -167,18 +169,20 @@ export class S3Target implements UploadTarget {
     }
   }
 
-  async uploadPart(key: string, uploadId: string, part: { n: number }, body: Buffer, crc: string, io: TransferIo): Promise<{ etag?: string }> {
-    const r = await this.#client.send(
-      new UploadPartCommand({
-        Bucket: this.bucket,
-        Key: this.#k(key),
-        UploadId: uploadId,
-        PartNumber: part.n,
-        Body: throttledBody(body, io),
-        ContentLength: body.length,
-        ChecksumCRC32C: crc,
-      }),
-      { abortSignal: io.signal },
+  async uploadPart(key: string, uploadId: string, part: { n: number }, body: PartBody, crc: string, io: TransferIo): Promise<{ etag?: string }> {
+    const r = await sendBody(body, io, (stream, signal) =>
+      this.#client.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: this.#k(key),
+          UploadId: uploadId,
+          PartNumber: part.n,
+          Body: stream,
+          ContentLength: body.length,
+          ChecksumCRC32C: crc,
+        }),
+        { abortSignal: signal },
+      ),
     );
     if (r.ChecksumCRC32C && r.ChecksumCRC32C !== crc)
       throw Object.assign(new Error(`part ${part.n} checksum echoed ${r.ChecksumCRC32C}, sent ${crc}`), {

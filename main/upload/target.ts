@@ -3,6 +3,7 @@
  * the circuit breaker and journaling); targets perform single attempts and throw raw errors, except
  * for outcomes the engine branches on, which are return values.
  */
+import type { PartBody } from './body-stream.ts';
 import type { PartLayout } from './part-layout.ts';
 
 export interface TransferIo {
@@ -49,7 +50,7 @@ export interface UploadTarget {
   exists(key: string, signal: AbortSignal): Promise<boolean>;
   verify(key: string, expected: ExpectedObject, signal: AbortSignal): Promise<VerifyResult>;
   /** Conditional single upload; 'exists' when the key is already taken. */
-  putSingle(key: string, body: Buffer, crc: string, io: TransferIo): Promise<'ok' | 'exists'>;
+  putSingle(key: string, body: PartBody, crc: string, io: TransferIo): Promise<'ok' | 'exists'>;
   /** `owner` is the queue's id; a target that can store it where listUploads reads it back does (the folder target, in the upload id). */
   createUpload(key: string, signal: AbortSignal, owner?: string): Promise<string>;
   /** Parts the target holds for this upload (checked against `known` where the target cannot list checksums); undefined when the upload no longer exists. */
@@ -59,7 +60,7 @@ export interface UploadTarget {
     known: readonly { n: number; start: number; end: number; crc: string }[],
     signal: AbortSignal,
   ): Promise<Map<number, RemotePart> | undefined>;
-  uploadPart(key: string, uploadId: string, part: { n: number; start: number }, body: Buffer, crc: string, io: TransferIo): Promise<{ etag?: string }>;
+  uploadPart(key: string, uploadId: string, part: { n: number; start: number }, body: PartBody, crc: string, io: TransferIo): Promise<{ etag?: string }>;
   /** Conditional completion: 'exists' when the key is already taken, 'gone' when the upload no longer exists. */
   complete(key: string, uploadId: string, parts: readonly { n: number; etag?: string; crc: string }[], signal: AbortSignal): Promise<'ok' | 'exists' | 'gone'>;
   abort(key: string, uploadId: string, signal: AbortSignal): Promise<void>;

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, chmod, mkdtemp, rm, truncate, unlink, writeFile, open } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, rm, truncate, unlink, utimes, writeFile, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUploadEngine, type UploadEngine, type UploadEngineOptions } from '../../../main/upload/engine.ts';
@@ -305,6 +305,48 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
     assert.equal(e.list()[0].state, 'uploading');
     assert.ok(events.some((x) => x.startsWith('open:')));
     await e.stop();
+  });
+
+  test('bytes that change between checksum and sending are never stored: the body is checksummed and sent again', async () => {
+    const bucket = await gw.createBucket();
+    const src = join(dir, 'rewritten');
+    const big = join(src, 'big.tif');
+    const small = join(src, 'small.tif');
+    await writePatternFile(big, 41, 12 * MiB);
+    await writePatternFile(small, 42, 100_000);
+    // whole-second mtimes, which utimes can put back exactly: the rewrite is invisible to size and mtime checks
+    const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    for (const f of [big, small]) await utimes(f, mtime, mtime);
+    const rewrite = async (path: string, at: number) => {
+      const fh = await open(path, 'r+');
+      await fh.write(Buffer.from('rewritten'), 0, 9, at);
+      await fh.close();
+      await utimes(path, mtime, mtime);
+    };
+    const s3 = new S3Target({ kind: 's3', client: gw.client(), bucket, prefix: 'acq' });
+    const calls = { part2: 0, single: 0 };
+    const target = hookTarget(s3, {
+      async uploadPart(k, id, part, body, crc, io) {
+        if (part.n === 2 && ++calls.part2 === 1) await rewrite(big, 6 * MiB);
+        return s3.uploadPart(k, id, part, body, crc, io);
+      },
+      async putSingle(k, body, crc, io) {
+        if (++calls.single === 1) await rewrite(small, 50_000);
+        return s3.putSingle(k, body, crc, io);
+      },
+    });
+    const e = await engine(bucket, 'rewritten', { target: { kind: 'custom', target } });
+    await e.add(big);
+    await e.add(small);
+    await e.drain();
+    for (const item of e.list()) {
+      assert.equal(item.state, 'verified', JSON.stringify(item));
+      assert.equal(item.version, 1, `${item.key}: no mismatch at verification, so no next version`);
+    }
+    assert.equal(calls.part2, 2, 'part 2 was sent again after its first body failed');
+    assert.equal(calls.single, 2, 'the small file was sent again after its first body failed');
+    assert.ok(await sameBytes(gw.client(), bucket, 'acq/big.tif', big), 'the object holds the rewritten bytes');
+    assert.ok(await sameBytes(gw.client(), bucket, 'acq/small.tif', small));
   });
 
   test('invalid options name the field', () => {

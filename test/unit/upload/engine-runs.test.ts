@@ -1,10 +1,12 @@
 /**
  * One run per item at a time: a growing file closed while its first parts are held in flight by the
- * target, with other work arriving and finishing meanwhile, is completed by exactly one run.
+ * target, with other work arriving and finishing meanwhile, is completed by exactly one run; a
+ * growing file's new part is sent while an earlier one is still in flight; a streamed part whose
+ * bytes changed after its checksum is checksummed and sent again, never stored with a stale one.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUploadEngine } from '../../../main/upload/engine.ts';
@@ -84,7 +86,7 @@ test('a growing file closed while its parts are in flight is completed by a sing
     // it is uploaded and verified before the held part returns
     const other = await e.add(join(src, 'other.tif'));
     while (!verified.has(other.id)) await new Promise<void>((r) => setImmediate(r));
-    assert.equal(e.get(item.id)?.state, 'queued', 'the closed file waits for its active run to end');
+    assert.equal(e.get(item.id)?.state, 'uploading', 'the active run goes on to complete the closed file');
     assert.equal(counts.duplicateParts, 0, 'no second run sent a held part again');
     release();
     await e.drain();
@@ -96,6 +98,90 @@ test('a growing file closed while its parts are in flight is completed by a sing
     assert.ok((await readFile(join(archive, 'live.tif'))).equals(await readFile(path)));
   } finally {
     release();
+    await e.stop();
+  }
+});
+
+test("a growing file's new part goes out while its earlier part is still in flight", { timeout: 30_000 }, async () => {
+  const src = join(dir, 'src-nudge');
+  const archive = join(dir, 'archive-nudge');
+  await mkdir(archive, { recursive: true });
+  const path = join(src, 'live.tif');
+  await writePatternFile(path, 3, 11 * MiB);
+  const inner: UploadTarget = new FolderTarget({ kind: 'folder', root: archive });
+  const holdFirst = gate();
+  const secondEntered = gate();
+  const flying = new Set<number>();
+  const target = hookTarget(inner, {
+    async uploadPart(k, id, part, body, crc, io) {
+      flying.add(part.n);
+      try {
+        if (part.n === 1) await holdFirst.promise;
+        if (part.n === 2) secondEntered.open();
+        return await inner.uploadPart(k, id, part, body, crc, io);
+      } finally {
+        flying.delete(part.n);
+      }
+    },
+  });
+  const e = createUploadEngine({ target: { kind: 'custom', target }, stateDir: join(dir, 'state-nudge'), baseDir: src, minPartSize: 5 * MiB });
+  await e.start();
+  try {
+    await e.offer(path, 5 * MiB, false);
+    while (!flying.has(1)) await new Promise<void>((r) => setImmediate(r));
+    // part 2's bytes are on disk now: it is sent by the running transfer, not after part 1 returns
+    await e.offer(path, 10 * MiB, false);
+    await secondEntered.promise;
+    assert.ok(flying.has(1), 'part 1 is still held when part 2 is sent');
+    holdFirst.open();
+    await e.offer(path, 11 * MiB, true);
+    await e.drain();
+    const item = e.list()[0];
+    assert.equal(item.state, 'verified', JSON.stringify(item));
+    assert.ok((await readFile(join(archive, 'live.tif'))).equals(await readFile(path)));
+  } finally {
+    holdFirst.open();
+    await e.stop();
+  }
+});
+
+test('a part whose bytes change after its checksum is never stored with them: it is checksummed and sent again', { timeout: 30_000 }, async () => {
+  const src = join(dir, 'src-changed');
+  const archive = join(dir, 'archive-changed');
+  await mkdir(archive, { recursive: true });
+  const path = join(src, 'big.tif');
+  await writePatternFile(path, 4, 12 * MiB);
+  // a whole-second mtime, which utimes can put back exactly
+  const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+  await utimes(path, mtime, mtime);
+  const inner: UploadTarget = new FolderTarget({ kind: 'folder', root: archive });
+  const calls = new Map<number, number>();
+  const target = hookTarget(inner, {
+    async uploadPart(k, id, part, body, crc, io) {
+      const n = (calls.get(part.n) ?? 0) + 1;
+      calls.set(part.n, n);
+      if (part.n === 2 && n === 1) {
+        // rewritten in place between the checksum and the sending, mtime put back (a change the
+        // size and mtime checks cannot see)
+        const fh = await open(path, 'r+');
+        await fh.write(Buffer.from('rewritten'), 0, 9, 6 * MiB);
+        await fh.close();
+        await utimes(path, mtime, mtime);
+      }
+      return inner.uploadPart(k, id, part, body, crc, io);
+    },
+  });
+  const e = createUploadEngine({ target: { kind: 'custom', target }, stateDir: join(dir, 'state-changed'), baseDir: src, minPartSize: 5 * MiB });
+  await e.start();
+  try {
+    await e.add(path);
+    await e.drain();
+    const item = e.list()[0];
+    assert.equal(item.state, 'verified', JSON.stringify(item));
+    assert.equal(item.version, 1, 'no mismatch at verification, so no next version');
+    assert.equal(calls.get(2), 2, 'part 2 was sent twice: its first body failed before it was complete');
+    assert.ok((await readFile(join(archive, 'big.tif'))).equals(await readFile(path)), 'the archive holds the rewritten bytes');
+  } finally {
     await e.stop();
   }
 });
