@@ -4,8 +4,8 @@
  *
  * Contract: `upload.concurrency` files are worked on at once and up to `concurrency ×
  * partConcurrency` requests are in flight; parts are DEFAULT_MIN_PART_SIZE (larger only where a
- * file needs it to fit 10,000 parts) and part buffers stay within DEFAULT_MEMORY_BUDGET, so memory
- * does not grow with the concurrency settings.
+ * file needs it to fit 10,000 parts), streamed from the file, and checksum buffers stay within
+ * DEFAULT_MEMORY_BUDGET, so memory hardly grows with the concurrency settings.
  */
 import type { UploadSettings } from '../config/schema.ts';
 import { DEFAULT_MEMORY_BUDGET, type UploadEngineOptions } from '../upload/engine.ts';
