@@ -465,6 +465,23 @@ export type AnalysisStatus = Infer<typeof AnalysisStatus>;
 export const AnalysisStage = oneOf(['restoring', 'queued', 'provisioning', 'booting', 'downloading', 'running', 'uploading', 'merging'] as const);
 export type AnalysisStage = Infer<typeof AnalysisStage>;
 
+/** S3's retrieval tiers for a restore from GLACIER / DEEP_ARCHIVE (main/jobs/restore-plan.ts). */
+export const RestoreTierName = oneOf(['Expedited', 'Standard', 'Bulk'] as const);
+export type RestoreTierName = Infer<typeof RestoreTierName>;
+
+/** What launching an EC2 analysis needs restored from cold storage first; `objects` 0: nothing. */
+export const AnalysisRestoreOffer = object({
+  objects: num({ min: 0, int: true }),
+  bytes: num({ min: 0 }),
+  /** Restores already underway (asked earlier): waited for, not billed again. */
+  ongoing: num({ min: 0, int: true }),
+  tiers: array(object({ tier: RestoreTierName, usd: money, hours: num({ min: 0 }), waiting: str({ max: 200 }) }), { max: 3 }),
+  /** The restored copies kept as STANDARD for `days`; null when the price is not known. */
+  restoredCopyUsd: nullable(money),
+  days: num({ min: 1, int: true }),
+});
+export type AnalysisRestoreOffer = Infer<typeof AnalysisRestoreOffer>;
+
 export const Analysis = object({
   id,
   name: str(),
@@ -477,6 +494,8 @@ export const Analysis = object({
   error: nullable(str()),
   /** null once it ended. */
   stage: nullable(AnalysisStage),
+  /** Inputs asked back from a cold storage class before the launch: the tier, its wait, since when. */
+  restore: optional(object({ tier: RestoreTierName, waiting: str({ max: 200 }), since: epochMs, objects: num({ min: 0, int: true }) })),
   /** The last `scopecloud demo` run's analysis, kept apart from the destination's. */
   demo: bool,
 });
@@ -521,6 +540,11 @@ export const LaunchAnalysisRequest = object({
   consentToCreateProfile: optional(bool),
   /** EC2 only: launch even though the budget guard refuses it (recorded with the user's name). */
   overrideBudget: optional(bool),
+  /**
+   * EC2 only, inputs in a cold class: the restore tier the user chose and agreed to pay for. Without
+   * it such a launch fails with CONSENT_REQUIRED, field `restoreTier` (planAnalysisRestore says why).
+   */
+  restoreTier: optional(RestoreTierName),
 });
 export type LaunchAnalysisRequest = Infer<typeof LaunchAnalysisRequest>;
 

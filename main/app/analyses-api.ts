@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
-import type { Analysis, LaunchAnalysisRequest, SessionInfo } from '../../preload/api.ts';
+import type { Analysis, AnalysisRestoreOffer, LaunchAnalysisRequest, SessionInfo } from '../../preload/api.ts';
 import type { Settings } from '../config/schema.ts';
 import { isTerminal, type JobView } from '../jobs/job-types.ts';
 import { ANALYSIS_PRESETS, PRESETS, type LaunchPreset } from '../instances/presets.ts';
@@ -18,6 +18,7 @@ import type { AwsContext } from './aws-context.ts';
 import type { EventHub } from './events.ts';
 import type { JobsContext } from './jobs-context.ts';
 import { analysisStatus, toAnalysis } from './analyses-mapping.ts';
+import { restoreOffer } from './analysis-restore.ts';
 
 export interface AnalysesDeps {
   settings: () => Settings;
@@ -40,6 +41,8 @@ export interface AnalysesDeps {
 export interface AnalysesApi {
   list(): Promise<Analysis[]>;
   launch(req: LaunchAnalysisRequest): Promise<{ id: string }>;
+  /** What an EC2 launch of `req` needs restored from cold storage first (nothing for a local one). */
+  restoreOffer(req: LaunchAnalysisRequest): Promise<AnalysisRestoreOffer>;
   cancel(id: string): Promise<void>;
   /** A failed or cancelled analysis leaves the list (its record stays in the store). */
   dismiss(id: string): Promise<void>;
@@ -146,8 +149,28 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
     return (await ctx.store.list(`${prefix}/`)).filter((k) => TIFF.test(k)).sort();
   }
 
+  /** The uploaded TIFF keys an EC2 analysis of `req` reads (INVALID_INPUT when there are none). */
+  async function ec2Keys(ctx: JobsContext, settings: Settings, req: LaunchAnalysisRequest, src: { label: string; folder: string }): Promise<string[]> {
+    if (req.source.kind !== 'session')
+      throw new AppError('INVALID_INPUT', 'EC2 analyses read their data from S3: choose an acquisition session that has been uploaded', 'source');
+    const keys = await storedKeys(ctx, settings, src.folder);
+    if (keys.length === 0) throw new AppError('INVALID_INPUT', `no uploaded TIFF files of ${src.label} yet: wait until its files are verified`, 'source');
+    return keys;
+  }
+
   return {
     list,
+
+    async restoreOffer(req) {
+      const none: AnalysisRestoreOffer = { objects: 0, bytes: 0, ongoing: 0, tiers: [], restoredCopyUsd: null, days: 1 };
+      if (req.where !== 'ec2') return none;
+      const settings = d.settings();
+      const aws = d.aws(settings);
+      if (!aws || settings.target.kind !== 's3') throw notConfigured('analyses on EC2');
+      const ctx = d.jobs(settings);
+      const keys = await ec2Keys(ctx, settings, req, await sourceOf(req));
+      return restoreOffer(aws, settings.target, keys, now());
+    },
 
     async launch(req) {
       const settings = d.settings();
@@ -164,10 +187,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
         const aws = d.aws(settings);
         if (!aws || !ctx.ec2) throw notConfigured('analyses on EC2');
         const preset = analysisPreset(req.presetId ?? EC2_PRESET);
-        if (req.source.kind !== 'session')
-          throw new AppError('INVALID_INPUT', 'EC2 analyses read their data from S3: choose an acquisition session that has been uploaded', 'source');
-        const keys = await storedKeys(ctx, settings, src.folder);
-        if (keys.length === 0) throw new AppError('INVALID_INPUT', `no uploaded TIFF files of ${src.label} yet: wait until its files are verified`, 'source');
+        const keys = await ec2Keys(ctx, settings, req, src);
         request = await planAnalysis(
           { settings, aws },
           {
@@ -181,6 +201,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
               instanceType: preset.instanceType,
               consentToCreateProfile: req.consentToCreateProfile === true,
               ...(req.overrideBudget ? { overrideReason: 'confirmed in the ScopeCloud analysis form' } : {}),
+              ...(req.restoreTier ? { restoreTier: req.restoreTier } : {}),
             },
           },
         );

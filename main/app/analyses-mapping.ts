@@ -63,6 +63,7 @@ export function toAnalysis(v: JobView, demo = false): Analysis {
     finishedAt: terminal ? Math.max(v.updatedAt, v.createdAt) : null,
     error: status === 'failed' ? failureText(v.failure) : null,
     stage: isTerminal(v.state) ? null : v.state,
+    ...(v.restore ? { restore: { tier: v.restore.tier, waiting: v.restore.waiting, since: v.restore.askedAt, objects: v.restore.objects } } : {}),
     demo,
   };
 }

@@ -2,7 +2,8 @@
  * Plans an analysis launch, the one path for the app's Analyses view and `scopecloud analyze`:
  * where it runs, the EC2 placement (instance profile with the user's consent, the current
  * Amazon Linux image, launch attempts) and the budget check, which counts every attempt an
- * instance may be relaunched for, since a lost instance has billed before it is replaced.
+ * instance may be relaunched for, since a lost instance has billed before it is replaced. Inputs in
+ * a cold class need a chosen restore tier first (app/analysis-restore.ts); local analyses never do.
  */
 import type { Settings } from '../config/schema.ts';
 import type { Placement, ShardSpec, WorkerParams } from '../jobs/job-types.ts';
@@ -12,6 +13,8 @@ import { latestAl2023Ami } from '../instances/launch-support.ts';
 import { DEFAULT_PROFILE_NAME, IamSetupError, ensureJobInstanceProfile } from '../iam/instance-profile.ts';
 import { AppError, notConfigured } from './app-errors.ts';
 import type { AwsContext } from './aws-context.ts';
+import type { RestoreTier } from '../jobs/restore-plan.ts';
+import { chosenTier, restoreOffer } from './analysis-restore.ts';
 
 /** Launch attempts per EC2 shard: the first launch and one relaunch after a lost instance. */
 export const DEFAULT_LAUNCH_ATTEMPTS = 2;
@@ -35,6 +38,8 @@ export interface AnalysisPlanRequest {
     attempts?: number;
     /** Go past the budget guard, recorded with the owner's name. */
     overrideReason?: string;
+    /** Inputs in a cold class: the retrieval tier the user chose and agreed to pay for. */
+    restoreTier?: RestoreTier;
   };
 }
 
@@ -46,14 +51,22 @@ export interface AnalysisPlanDeps {
 
 /**
  * The job to submit. Throws AppError NOT_CONFIGURED (EC2 without an S3 destination),
- * CONSENT_REQUIRED (the instance profile is missing and the user has not agreed), INVALID_INPUT,
- * and the budget guard's BudgetError / PriceMissingError.
+ * CONSENT_REQUIRED (field `restoreTier`: inputs in a cold class and no tier chosen, the message
+ * listing each tier's cost and wait; otherwise the instance profile is missing and the user has
+ * not agreed), INVALID_INPUT, and the budget guard's BudgetError / PriceMissingError.
  */
 export async function planAnalysis(d: AnalysisPlanDeps, r: AnalysisPlanRequest): Promise<SubmitRequest> {
   let placement: Placement = { kind: 'local' };
+  let restore: SubmitRequest['restore'];
   if (r.ec2) {
     const target = d.settings.target;
     if (target.kind !== 's3' || !d.aws) throw notConfigured('analyses on EC2');
+    const offer = await restoreOffer(
+      d.aws,
+      target,
+      r.shards.flatMap((s) => (s.input.kind === 'store' ? s.input.keys : [])),
+    );
+    if (offer.objects > 0) restore = { tier: chosenTier(offer, r.ec2.restoreTier), consent: true };
     const attempts = r.ec2.attempts ?? DEFAULT_LAUNCH_ATTEMPTS;
     if (!Number.isInteger(attempts) || attempts < 1 || attempts > 5)
       throw new AppError('INVALID_INPUT', `launch attempts must be 1 to 5 (got ${attempts})`, 'attempts');
@@ -85,7 +98,15 @@ export async function planAnalysis(d: AnalysisPlanDeps, r: AnalysisPlanRequest):
       maxAttempts: attempts,
     };
   }
-  return { name: r.name, sources: r.sources, shards: r.shards, params: r.params, placement, maxRuntimeSeconds: r.maxRuntimeSeconds };
+  return {
+    name: r.name,
+    sources: r.sources,
+    shards: r.shards,
+    params: r.params,
+    placement,
+    maxRuntimeSeconds: r.maxRuntimeSeconds,
+    ...(restore ? { restore } : {}),
+  };
 }
 
 /** The refusal the UI answers with a consent dialog (it names what would be created). */

@@ -292,6 +292,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
       return { analyses: await analyses.list() };
     },
     launchAnalysis: (req) => analyses.launch(req),
+    planAnalysisRestore: (req) => analyses.restoreOffer(req),
     async cancelAnalysis(req) {
       await analyses.cancel(req.id);
       return ok;

@@ -20,14 +20,32 @@ export interface ColdInputs {
   request(objects: readonly ObjectColdState[], o: { tier: RestoreTier; days: number; consent: boolean }): Promise<string[]>;
 }
 
-/** ColdInputs over the S3 bucket and prefix of an S3 job store. */
+/** HeadObject requests in flight at once: a session may hold thousands of files. */
+const HEAD_CONCURRENCY = 16;
+
+/** ColdInputs over the S3 bucket and prefix of an S3 job store (a missing key reads as not cold). */
 export function s3ColdInputs(s3: Pick<S3Client, 'send'>, bucket: string, prefix: string): ColdInputs {
   const p = prefix.replace(/^\/+|\/+$/g, '');
   const full = (key: string) => (p ? `${p}/${key}` : key);
   const strip = (key: string) => (p && key.startsWith(`${p}/`) ? key.slice(p.length + 1) : key);
   return {
     async inspect(keys) {
-      return (await inspectColdInputs(s3, bucket, keys.map(full))).map((o) => ({ ...o, key: strip(o.key) }));
+      const out: ObjectColdState[] = new Array(keys.length);
+      let next = 0;
+      const one = async (): Promise<void> => {
+        for (let i = next++; i < keys.length; i = next++) {
+          try {
+            const [o] = await inspectColdInputs(s3, bucket, [full(keys[i])]);
+            out[i] = { ...o, key: keys[i] };
+          } catch (e) {
+            // A missing input needs no restore; the launch reports it as it always has.
+            if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw e;
+            out[i] = { key: keys[i], size: 0 };
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(HEAD_CONCURRENCY, keys.length) }, one));
+      return out;
     },
     async request(objects, o) {
       const asked = await requestRestores(s3, bucket, { toRestore: objects.map((x) => ({ ...x, key: full(x.key) })) }, o);

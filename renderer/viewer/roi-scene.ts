@@ -202,8 +202,9 @@ export class RoiScene {
   }
 
   /**
-   * Hides (scale 0, never picked) or shows the ROIs the worker did not take for cells (cluster
-   * 255); kept across setData. Bounds stay those of every ROI, so the view does not jump.
+   * Hides (scale 0, never picked) or shows the ROIs that are not cells (iscell 0, the curated
+   * label; cluster 255 when the arrays carry no iscell); kept across setData. Bounds stay those
+   * of every ROI, so the view does not jump.
    */
   setNonCellsHidden(hide: boolean): void {
     this.nonCellsHidden = hide;
@@ -213,7 +214,7 @@ export class RoiScene {
     let any = false;
     const mask = new Uint8Array(rois.count);
     for (let i = 0; i < rois.count; i++) {
-      const off = hide && rois.clusters[i] === 255;
+      const off = hide && (rois.iscell ? rois.iscell[i] === 0 : rois.clusters[i] === 255);
       if (off) {
         mask[i] = 1;
         any = true;

@@ -10,6 +10,7 @@ import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import { fitDistance, fractionInView } from './camera-fit.ts';
 import { pickNearest } from './roi-picking.ts';
+import { roisInPolygon, type Point } from './lasso.ts';
 import type { RoiShape } from './roi-materials.ts';
 import { RoiScene, type ActivityColors, type ColorMode, type Placement } from './roi-scene.ts';
 
@@ -329,6 +330,19 @@ export class RoiViewer {
     this.camera.updateMatrixWorld();
     v.project(this.camera);
     return { x: ((v.x + 1) / 2) * this.canvas.clientWidth, y: ((1 - v.y) / 2) * this.canvas.clientHeight };
+  }
+
+  /** The shown ROIs whose projected centres are inside `poly` (canvas CSS pixels), in the current camera. */
+  roisInPolygon(poly: readonly Point[]): number[] {
+    return roisInPolygon(
+      this.roiScene.world,
+      this.roiScene.count,
+      this.currentViewProj(),
+      this.canvas.clientWidth,
+      this.canvas.clientHeight,
+      poly,
+      this.roiScene.hiddenMask,
+    );
   }
 
   /**

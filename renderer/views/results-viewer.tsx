@@ -4,10 +4,10 @@
  * the time slider, saving the view as PNG, the hovered or pinned ROI's facts and trace (with the
  * time cursor), and the traces-by-cluster raster.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ResultSummary } from '../../preload/api.ts';
-import type { ApiError } from '../../preload/errors.ts';
-import { decodeFloat32, type RoiArrays } from '../../preload/roi-binary.ts';
+import { ApiError } from '../../preload/errors.ts';
+import { decodeFloat32, decodeRoiArrays, type RoiArrays } from '../../preload/roi-binary.ts';
 import type { ActivityMatrix } from '../../preload/activity-binary.ts';
 import { decodeAnatomy, PROJECTION_KINDS, type ProjectionKind } from '../../preload/anatomy-binary.ts';
 import type { FootprintStyle } from '../viewer/slice-layer.ts';
@@ -18,6 +18,9 @@ import type { ColorMode } from '../viewer/roi-scene.ts';
 import { RoiViewer, type ViewMode } from '../viewer/roi-viewer.ts';
 import { drawTrace } from '../viewer/trace-plot.ts';
 import { RasterPanel } from './results-raster.tsx';
+import { LassoTool } from '../viewer/lasso.ts';
+import { RoiDetailPanel } from './roi-detail.tsx';
+import { cellCount, curationLabels, describeRois, refreshLabels } from '../viewer/curation-labels.ts';
 
 declare global {
   interface Window {
@@ -40,14 +43,30 @@ export function Viewer3d({
   rois,
   activity,
   activityError,
+  onCells,
 }: {
   id: string;
   summary: ResultSummary;
   rois: RoiArrays;
   activity: ActivityMatrix | null;
   activityError: ApiError | null;
+  /** Hears the cell count after each curation change. */
+  onCells?: (cells: number) => void;
 }) {
   const api = useApi();
+  // What the viewer draws: the curated labels (changed in place as the user curates) and the
+  // clusters with non-cells as 255.
+  const view = useMemo(() => curationLabels(rois), [rois]);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const lassoRef = useRef<LassoTool | null>(null);
+  const [lassoMode, setLassoMode] = useState(false);
+  const lassoModeRef = useRef(lassoMode);
+  lassoModeRef.current = lassoMode;
+  const [selection, setSelection] = useState<number[]>([]);
+  const [labelsVersion, setLabelsVersion] = useState(0);
+  const [curBusy, setCurBusy] = useState(false);
+  const [curError, setCurError] = useState<ApiError | null>(null);
+  const [curStatus, setCurStatus] = useState('');
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const traceRef = useRef<HTMLCanvasElement>(null);
   const viewerRef = useRef<RoiViewer | null>(null);
@@ -86,12 +105,17 @@ export function Viewer3d({
       setWebglError(`3D view unavailable: ${(e as Error).message}. The images below still work.`);
       return;
     }
-    viewer.setData(rois, { planeSpacing: summary.planeSpacing, width: summary.width, height: summary.height });
+    viewer.setData(view, { planeSpacing: summary.planeSpacing, width: summary.width, height: summary.height });
     viewer.setNonCellsHidden(!showNonCellsRef.current);
     viewer.setViewMode(viewModeRef.current);
     viewer.setFootprintStyle(footprintsRef.current);
     viewerRef.current = viewer;
     window.__scopecloudViewer = viewer;
+    const lasso = new LassoTool(wrapRef.current!, canvas, {
+      active: () => lassoModeRef.current,
+      onLasso: (poly) => setSelection(viewer.roisInPolygon(poly)),
+    });
+    lassoRef.current = lasso;
     const media = matchMedia('(prefers-color-scheme: dark)');
     const onTheme = () => viewer.applyTheme();
     media.addEventListener('change', onTheme);
@@ -100,10 +124,12 @@ export function Viewer3d({
       media.removeEventListener('change', onTheme);
       document.removeEventListener('scopecloud-theme', onTheme);
       if (window.__scopecloudViewer === viewer) delete window.__scopecloudViewer;
+      lasso.dispose();
+      lassoRef.current = null;
       viewer.dispose();
       viewerRef.current = null;
     };
-  }, [rois, summary]);
+  }, [view, summary]);
 
   viewModeRef.current = viewMode;
   footprintsRef.current = footprints;
@@ -201,7 +227,7 @@ export function Viewer3d({
     const c = traceRef.current;
     if (!c || !trace) return;
     const css = getComputedStyle(c);
-    const k = rois.clusters[trace.roi];
+    const k = view.clusters[trace.roi];
     drawTrace(
       c,
       trace.values,
@@ -213,17 +239,109 @@ export function Viewer3d({
       },
       activity && mode === 'activity' ? frame * secondsPerBin : null,
     );
-  }, [trace, rois, summary.fs, activity, mode, frame, secondsPerBin]);
+  }, [trace, view, labelsVersion, summary.fs, activity, mode, frame, secondsPerBin]);
+
+  /** After a label change: the viewer's visibility and colours, the legend, the detail panel and the count. */
+  const labelsChanged = () => {
+    refreshLabels(view, rois);
+    const v = viewerRef.current;
+    if (v) {
+      v.setNonCellsHidden(!showNonCellsRef.current);
+      if (mode !== 'activity') v.setColorMode(mode);
+    }
+    setLabelsVersion((n) => n + 1);
+    onCells?.(cellCount(view));
+  };
+  /** The curated labels as stored (another workstation or an undo may have changed any of them). */
+  const reread = () =>
+    api.getRoiArrays({ id }).then((b) => {
+      const stored = decodeRoiArrays(b);
+      if (stored.iscell && stored.count === view.count) {
+        view.iscell.set(stored.iscell);
+        labelsChanged();
+      }
+    });
+  const mark = (iscell: boolean) => {
+    const targets = selection.length > 0 ? selection : selected >= 0 ? [selected] : [];
+    if (curBusy) return;
+    if (targets.length === 0) {
+      setCurError(new ApiError('INVALID_INPUT', 'Nothing is selected: click an ROI, or draw a lasso around several (Lasso button or Shift+drag).'));
+      return;
+    }
+    setCurBusy(true);
+    setCurError(null);
+    api
+      .curateRois({ id, rois: targets, iscell })
+      .then(async (state) => {
+        for (const t of targets) view.iscell[t] = iscell ? 1 : 0;
+        labelsChanged();
+        setCurStatus(
+          `${describeRois(targets)} marked ${iscell ? 'cell' : 'not cell'} and saved · ${state.cells.toLocaleString()} cells, ${state.changed.toLocaleString()} differ from the worker's labels.`,
+        );
+        await reread();
+      })
+      .catch((e: ApiError) => setCurError(new ApiError(e.code, `Not saved: ${e.message}`, e.field)))
+      .finally(() => setCurBusy(false));
+  };
+  const undo = () => {
+    if (curBusy) return;
+    setCurBusy(true);
+    setCurError(null);
+    api
+      .undoCuration({ id })
+      .then(async (state) => {
+        await reread();
+        setCurStatus(`Last change undone · ${state.cells.toLocaleString()} cells, ${state.changed.toLocaleString()} differ from the worker's labels.`);
+      })
+      .catch((e: ApiError) => setCurError(new ApiError(e.code, `Nothing undone: ${e.message}`, e.field)))
+      .finally(() => setCurBusy(false));
+  };
+  const keysRef = useRef({ mark, undo });
+  keysRef.current = { mark, undo };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (e.defaultPrevented || e.altKey || e.metaKey || (t && (/^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) || t.isContentEditable))) return;
+      const key = e.key.toLowerCase();
+      if (e.ctrlKey && key !== 'z') return;
+      if (key === 'c') keysRef.current.mark(true);
+      else if (key === 'x' || key === 'n') keysRef.current.mark(false);
+      else if (key === 'z') keysRef.current.undo();
+      else if (key === 'escape') setSelection([]);
+      else return;
+      e.preventDefault();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+  // Markers on the lasso's selection, following the camera.
+  useEffect(() => {
+    const lasso = lassoRef.current;
+    const v = viewerRef.current;
+    if (!lasso || !v) return;
+    if (selection.length === 0) {
+      lasso.showMarks([]);
+      return;
+    }
+    let raf = 0;
+    const tick = () => {
+      lasso.showMarks(selection.slice(0, 5000).map((i) => v.screenPosition(i)));
+      raf = requestAnimationFrame(tick);
+    };
+    tick();
+    return () => cancelAnimationFrame(raf);
+  }, [selection, view]);
+  useEffect(() => setSelection([]), [view]);
 
   const counts = new Map<number, number>();
-  for (const k of rois.clusters) counts.set(k, (counts.get(k) ?? 0) + 1);
-  const nonCells = counts.get(255) ?? 0;
+  for (const k of view.clusters) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const nonCells = view.count - cellCount(view);
   const info = (i: number) => ({
     x: rois.centroids[i * 3],
     y: rois.centroids[i * 3 + 1],
     plane: rois.centroids[i * 3 + 2],
     size: rois.sizes[i],
-    cluster: rois.clusters[i],
+    cluster: view.clusters[i],
   });
 
   return (
@@ -277,6 +395,14 @@ export function Viewer3d({
               </div>
             </>
           ) : null}
+          <button
+            aria-pressed={lassoMode}
+            onClick={() => setLassoMode(!lassoMode)}
+            title="Drag on the view to select the ROIs inside; Shift+drag does the same without this mode"
+            data-testid="lasso-mode"
+          >
+            Lasso
+          </button>
           <button onClick={() => viewerRef.current?.resetView()}>Reset view</button>
           <button onClick={() => void savePng()} disabled={webglError !== null}>
             Save view as PNG
@@ -287,9 +413,13 @@ export function Viewer3d({
               Show non-cells ({nonCells.toLocaleString()})
             </label>
           ) : null}
-          <span className="muted small hint">Drag to orbit · right-drag to pan · wheel or +/− to zoom · click an ROI to pin it</span>
+          <span className="muted small hint">
+            {lassoMode
+              ? 'Drag to draw a lasso · Esc clears the selection'
+              : 'Drag to orbit · right-drag to pan · wheel or +/− to zoom · click an ROI to pin it · Shift+drag: lasso'}
+          </span>
         </div>
-        <div className="viewer-wrap">
+        <div className={`viewer-wrap${lassoMode ? ' lasso-on' : ''}`} ref={wrapRef}>
           <canvas
             ref={canvasRef}
             className="viewer-canvas"
@@ -432,6 +562,14 @@ export function Viewer3d({
           <p className="muted">Point at an ROI in the 3D view to see its activity trace, or enter its number.</p>
         )}
       </aside>
+      <RoiDetailPanel
+        id={id}
+        roi={selected}
+        selection={selection}
+        fs={summary.fs}
+        version={labelsVersion}
+        actions={{ mark, undo, busy: curBusy, error: curError, status: curStatus }}
+      />
       <RasterPanel
         rois={rois}
         activity={activity}

@@ -80,6 +80,8 @@ function Result({ id, name, back }: { id: string; name: string; back: () => void
   const [rois, setRois] = useState<RoiArrays | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loadMs, setLoadMs] = useState<number | null>(null);
+  /** The cell count after curating in this view (null: as the ROI arrays were read). */
+  const [cells, setCells] = useState<number | null>(null);
   useEffect(() => {
     let live = true;
     const t0 = performance.now();
@@ -133,12 +135,12 @@ function Result({ id, name, back }: { id: string; name: string; back: () => void
       ) : (
         <>
           <p className="muted small" data-testid="results-line">
-            {count(summary.roiCount, 'ROI')} ({count(cellCount(rois.clusters), 'cell')}) in {count(summary.planes, 'plane')} ·{' '}
+            {count(summary.roiCount, 'ROI')} ({count(cells ?? cellCount(rois), 'cell')}) in {count(summary.planes, 'plane')} ·{' '}
             {count(summary.clusters, 'cluster')} · {count(summary.traceLength, 'frame')}
             {summary.fs > 0 ? ` at ${formatHz(summary.fs)}` : ''}
             {loadMs !== null ? ` · loaded in ${Math.round(loadMs)} ms` : ''}
           </p>
-          <Viewer3d id={id} summary={summary} rois={rois} activity={activity} activityError={activityError} />
+          <Viewer3d id={id} summary={summary} rois={rois} activity={activity} activityError={activityError} onCells={setCells} />
           <Images id={id} summary={summary} rois={rois} />
         </>
       )}
@@ -146,9 +148,10 @@ function Result({ id, name, back }: { id: string; name: string; back: () => void
   );
 }
 
-/** ROIs the worker took for cells: every clustered one (cluster 255 = not a cell). */
-function cellCount(clusters: Uint8Array): number {
+/** Cells by the curated labels; arrays without them: every clustered ROI (cluster 255 = not a cell). */
+function cellCount(rois: RoiArrays): number {
   let n = 0;
-  for (const k of clusters) if (k !== 255) n++;
+  if (rois.iscell) for (const v of rois.iscell) n += v ? 1 : 0;
+  else for (const k of rois.clusters) if (k !== 255) n++;
   return n;
 }

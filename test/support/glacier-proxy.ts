@@ -5,7 +5,8 @@
  *
  * - `archive(bucket, key, cls)` marks an object as stored in GLACIER or DEEP_ARCHIVE: its HEAD then
  *   reports `x-amz-storage-class: <cls>`, and a GET answers 403 InvalidObjectState, as S3 does,
- *   until a restore of it has completed.
+ *   until a restore of it has completed. GLACIER_IR is only reported: it reads at once, and
+ *   a restore of it is refused (403 InvalidObjectState), as S3 does.
  * - POST `?restore` on a marked object answers 202 and starts a restore that completes
  *   `restoreMs` later (or at `completeRestores()`); asked again while underway: 409
  *   RestoreAlreadyInProgress. On an object that is not marked: 403 InvalidObjectState. The proxy
@@ -21,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface GlacierProxy {
   endpoint: string;
-  archive(bucket: string, key: string, storageClass: 'GLACIER' | 'DEEP_ARCHIVE'): void;
+  archive(bucket: string, key: string, storageClass: 'GLACIER' | 'DEEP_ARCHIVE' | 'GLACIER_IR'): void;
   completeRestores(): void;
   deny(bucket: string, key: string): void;
   restoreRequests: Array<{ bucket: string; key: string; tier: string | null; days: number | null }>;
@@ -66,7 +67,7 @@ export async function startGlacierProxy(o: { target: string; restoreMs?: number;
       const done = r !== undefined && now() >= r.readyAt;
       if (req.method === 'POST' && url.searchParams.has('restore')) {
         if (denied.has(id)) return xmlError(res, 403, 'AccessDenied', 'Access Denied');
-        if (!cls) return xmlError(res, 403, 'InvalidObjectState', "Restore is not allowed for the object's current storage class");
+        if (!cls || cls === 'GLACIER_IR') return xmlError(res, 403, 'InvalidObjectState', "Restore is not allowed for the object's current storage class");
         if (r && !done) return xmlError(res, 409, 'RestoreAlreadyInProgress', 'Object restore is already in progress');
         const text = body.toString();
         const days = /<Days>(\d+)<\/Days>/.exec(text);
@@ -85,7 +86,7 @@ export async function startGlacierProxy(o: { target: string; restoreMs?: number;
         return forward(req, res, body, extra);
       }
       const objectRead = [...url.searchParams.keys()].every((k) => k === 'x-id' || k === 'partNumber' || k.startsWith('response-'));
-      if (cls && req.method === 'GET' && objectRead && !done)
+      if (cls && cls !== 'GLACIER_IR' && req.method === 'GET' && objectRead && !done)
         return xmlError(res, 403, 'InvalidObjectState', "The operation is not valid for the object's storage class");
       forward(req, res, body);
     });

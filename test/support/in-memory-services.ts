@@ -1050,6 +1050,11 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     async listAnalyses() {
       return { analyses: analyses.map((a) => ({ ...a, steps: a.steps.map((s) => ({ ...s })) })) };
     },
+    async planAnalysisRestore(req) {
+      log('planAnalysisRestore', req);
+      // the fake's sessions are never in a cold class
+      return { objects: 0, bytes: 0, ongoing: 0, tiers: [], restoredCopyUsd: null, days: 1 };
+    },
     async launchAnalysis(req) {
       log('launchAnalysis', req);
       if (req.where === 'ec2') {

@@ -7,6 +7,8 @@ import { DEFAULT_PROFILE_NAME } from '../../iam/instance-profile.ts';
 import { DEFAULT_LAUNCH_ATTEMPTS } from '../../app/analysis-plan.ts';
 import { jobDetail, progressPrinter } from './job-output.ts';
 import { cliErrors } from '../errors.ts';
+import { AppError } from '../../app/app-errors.ts';
+import { RESTORE_TIERS, type RestoreTier } from '../../jobs/restore-plan.ts';
 
 const HELP = `Usage: scopecloud analyze <session|prefix|path>... [options]
 
@@ -24,6 +26,10 @@ Where:
   --create-profile           agree to create that profile (least-privilege, this bucket/prefix only)
   --max-runtime <minutes>    stop the job after this long (default: settings, budget.maxRuntimeHours)
   --override-budget <reason> launch on EC2 even past the budget guard (administrators; recorded)
+  --restore-tier <tier>      inputs in a cold storage class (GLACIER, DEEP_ARCHIVE): agree to S3 restoring
+                             them with this tier (Bulk, Standard or Expedited; billed); the job waits as
+                             restoring and launches by itself once they are back. Without it such a launch
+                             prints each tier's cost and wait and exits 3
 
 EC2 runs need a spending limit (an AWS Budget, or: scopecloud config set budget.monthlyLimitUsd <USD>);
 without one they are refused (exit 3). Local runs cost nothing and need none.
@@ -38,6 +44,27 @@ Output:
 
 Ctrl-C cancels a local job; for an EC2 job it only stops following (the job goes on).
 Exit codes: 0 done, 1 failed or cancelled, 2 usage, 3 configuration, 4 AWS, 130 interrupted.`;
+
+function tierOf(v: string | undefined): RestoreTier | undefined {
+  if (v === undefined) return undefined;
+  const t = RESTORE_TIERS.find((x) => x.toLowerCase() === v.trim().toLowerCase());
+  if (!t) throw new CliError(`--restore-tier is one of ${RESTORE_TIERS.join(', ')} (got "${v}")`, ExitCode.usage);
+  return t;
+}
+
+/** A launch refused for want of a restore tier: the tiers (in the message) and the flag that agrees. */
+async function restoreRefusal<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'CONSENT_REQUIRED' && e.field === 'restoreTier')
+      throw new CliError(
+        `${e.message} To agree, run again with --restore-tier <${RESTORE_TIERS.join('|')}>; nothing was restored or launched.`,
+        ExitCode.config,
+      );
+    throw e;
+  }
+}
 
 function num(v: string | undefined, flag: string, int = true): number | undefined {
   if (v === undefined) return undefined;
@@ -62,6 +89,7 @@ export const analyzeCommand: CliCommand = {
         attempts: { type: 'string' },
         'instance-profile': { type: 'string' },
         'override-budget': { type: 'string' },
+        'restore-tier': { type: 'string' },
         'create-profile': { type: 'boolean', default: false },
         'max-runtime': { type: 'string' },
         k: { type: 'string', default: '4' },
@@ -93,28 +121,33 @@ export const analyzeCommand: CliCommand = {
       throw new CliError('EC2 jobs need an S3 target: scopecloud config target s3 --bucket .. --region ..', ExitCode.config);
     const shards = await shardsFor(jobs.store, positionals, { fanOut: values['fan-out'], where, planes: params.planes });
     const profile = values['instance-profile'] ?? DEFAULT_PROFILE_NAME;
+    const restoreTier = tierOf(values['restore-tier']);
+    if (restoreTier && where !== 'ec2') throw new CliError('--restore-tier is for EC2 runs (--instance-type)', ExitCode.usage);
     const request = await cliErrors(() =>
-      c.planAnalysis(
-        {
-          name: values.name ?? positionals.join(', '),
-          sources: positionals,
-          shards,
-          params,
-          maxRuntimeSeconds: maxMinutes * 60,
-          ...(where === 'ec2'
-            ? {
-                ec2: {
-                  instanceType: values['instance-type']!,
-                  spot: values.spot,
-                  instanceProfile: profile,
-                  consentToCreateProfile: values['create-profile'],
-                  ...(values.attempts !== undefined ? { attempts: num(values.attempts, '--attempts') } : {}),
-                  ...(values['override-budget'] !== undefined ? { overrideReason: values['override-budget'] } : {}),
-                },
-              }
-            : {}),
-        },
-        settings,
+      restoreRefusal(() =>
+        c.planAnalysis(
+          {
+            name: values.name ?? positionals.join(', '),
+            sources: positionals,
+            shards,
+            params,
+            maxRuntimeSeconds: maxMinutes * 60,
+            ...(where === 'ec2'
+              ? {
+                  ec2: {
+                    instanceType: values['instance-type']!,
+                    spot: values.spot,
+                    instanceProfile: profile,
+                    consentToCreateProfile: values['create-profile'],
+                    ...(values.attempts !== undefined ? { attempts: num(values.attempts, '--attempts') } : {}),
+                    ...(values['override-budget'] !== undefined ? { overrideReason: values['override-budget'] } : {}),
+                    ...(restoreTier ? { restoreTier } : {}),
+                  },
+                }
+              : {}),
+          },
+          settings,
+        ),
       ),
     ).catch((e: unknown) => {
       if (e instanceof CliError && e.exitCode === ExitCode.config && settings.target.kind === 's3' && e.message.includes('instance profile')) {
@@ -127,6 +160,10 @@ export const analyzeCommand: CliCommand = {
     });
     const placement = request.placement;
     const m = await jobs.jobs.submit(request);
+    if (m.restore)
+      io.err(
+        `job ${m.id}: restoring ${m.restore.keys.length} input(s) from cold storage (${m.restore.tier}, ${m.restore.waiting}); it launches by itself once S3 has restored them`,
+      );
     io.err(
       `job ${m.id}: ${shards.length} shard${shards.length > 1 ? 's' : ''} ${where === 'local' ? 'on this workstation' : `on ${placement.kind === 'ec2' ? placement.instanceType : ''}${placement.kind === 'ec2' && placement.spot ? ' (spot)' : ''}`}; state in ${jobs.store.location}jobs/${m.id}/`,
     );

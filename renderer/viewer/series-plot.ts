@@ -1,0 +1,100 @@
+/**
+ * A small line plot of one or more series over the same frames on a 2D canvas (HiDPI aware):
+ * shared y range, min/max per pixel column (spikes stay visible however long the trace), the
+ * y label on the left and a legend of the series' names at the top right.
+ */
+export interface Series {
+  name: string;
+  values: Float32Array;
+  color: string;
+}
+
+export interface PlotStyle {
+  axis: string;
+  text: string;
+}
+
+export function drawSeries(canvas: HTMLCanvasElement, series: readonly Series[], fs: number, yLabel: string, style: PlotStyle): void {
+  const dpr = Math.min(2, window.devicePixelRatio || 1);
+  const w = canvas.clientWidth,
+    h = canvas.clientHeight;
+  canvas.width = Math.round(w * dpr);
+  canvas.height = Math.round(h * dpr);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  const n = Math.max(0, ...series.map((s) => s.values.length));
+  const [padL, padB, padT, padR] = [52, 18, 16, 8];
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.fillStyle = style.text;
+  if (n < 2) {
+    ctx.fillText('no values', padL, padT + 12);
+    return;
+  }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const s of series)
+    for (const v of s.values) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  if (hi - lo < 1e-6) hi = lo + 1;
+  const y = (v: number) => padT + (1 - (v - lo) / (hi - lo)) * (h - padT - padB);
+  ctx.strokeStyle = style.axis;
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(padL, padT);
+  ctx.lineTo(padL, h - padB);
+  ctx.lineTo(w - padR, h - padB);
+  ctx.stroke();
+  const num = (v: number) => (Math.abs(v) >= 1000 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+  ctx.textAlign = 'right';
+  ctx.fillText(num(hi), padL - 4, padT + 8);
+  ctx.fillText(num(lo), padL - 4, h - padB);
+  ctx.save();
+  ctx.translate(11, padT + (h - padT - padB) / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = 'center';
+  ctx.fillText(yLabel, 0, 0);
+  ctx.restore();
+  ctx.textAlign = 'left';
+  ctx.fillText('0', padL, h - 4);
+  ctx.textAlign = 'right';
+  ctx.fillText(`${((n - 1) / Math.max(1e-9, fs)).toFixed(0)} s`, w - padR, h - 4);
+  const cols = Math.max(1, Math.floor(w - padL - padR));
+  for (const s of series) {
+    const t = s.values;
+    const per = t.length / cols;
+    ctx.strokeStyle = s.color;
+    ctx.lineWidth = 1.2;
+    ctx.beginPath();
+    for (let c = 0; c < cols; c++) {
+      const a = Math.floor(c * per),
+        b = Math.max(a + 1, Math.floor((c + 1) * per));
+      let mn = Infinity,
+        mx = -Infinity;
+      for (let i = a; i < b && i < t.length; i++) {
+        if (t[i] < mn) mn = t[i];
+        if (t[i] > mx) mx = t[i];
+      }
+      if (mn === Infinity) continue;
+      const px = padL + c + 0.5;
+      if (c === 0) ctx.moveTo(px, y(mn));
+      else ctx.lineTo(px, y(mn));
+      if (mx !== mn) ctx.lineTo(px, y(mx));
+    }
+    ctx.stroke();
+  }
+  // Legend, right-aligned on the top edge.
+  let x = w - padR;
+  ctx.textAlign = 'right';
+  for (const s of [...series].reverse()) {
+    ctx.fillStyle = style.text;
+    ctx.fillText(s.name, x, 11);
+    x -= ctx.measureText(s.name).width + 4;
+    ctx.fillStyle = s.color;
+    ctx.fillRect(x - 12, 5, 12, 3);
+    x -= 22;
+  }
+}
