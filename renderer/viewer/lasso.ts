@@ -140,9 +140,11 @@ export class LassoTool {
     const poly = this.points;
     this.points = [];
     this.draw();
+    // A drag ends in a click that must not pin an ROI; a bare click still pins.
+    if (poly.length < 3) return;
     this.swallowClick = true;
     setTimeout(() => (this.swallowClick = false), 0);
-    if (poly.length >= 3) this.opts.onLasso(poly);
+    this.opts.onLasso(poly);
   };
 
   private readonly onCancel = () => {

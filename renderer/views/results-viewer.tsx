@@ -276,7 +276,7 @@ export function Viewer3d({
         for (const t of targets) view.iscell[t] = iscell ? 1 : 0;
         labelsChanged();
         setCurStatus(
-          `${describeRois(targets)} marked ${iscell ? 'cell' : 'not cell'} and saved · ${state.cells.toLocaleString()} cells, ${state.changed.toLocaleString()} differ from the worker's labels.`,
+          `${describeRois(targets)} marked ${iscell ? 'cell' : 'not cell'} and saved · ${state.cells.toLocaleString()} cells, ${state.changed.toLocaleString()} ${state.changed === 1 ? 'differs' : 'differ'} from the worker's labels.`,
         );
         await reread();
       })
@@ -291,7 +291,9 @@ export function Viewer3d({
       .undoCuration({ id })
       .then(async (state) => {
         await reread();
-        setCurStatus(`Last change undone · ${state.cells.toLocaleString()} cells, ${state.changed.toLocaleString()} differ from the worker's labels.`);
+        setCurStatus(
+          `Last change undone · ${state.cells.toLocaleString()} cells, ${state.changed.toLocaleString()} ${state.changed === 1 ? 'differs' : 'differ'} from the worker's labels.`,
+        );
       })
       .catch((e: ApiError) => setCurError(new ApiError(e.code, `Nothing undone: ${e.message}`, e.field)))
       .finally(() => setCurBusy(false));
@@ -557,6 +559,22 @@ export function Viewer3d({
             </dl>
             <canvas ref={traceRef} className="trace-canvas" aria-label={`dF/F trace of ROI ${shown}`} data-testid="trace-canvas" />
             <ErrorNote error={traceError} />
+            {selected >= 0 && selection.length === 0 ? (
+              <div className="curation-quick" role="group" aria-label={`Label ROI ${selected}`}>
+                <span>
+                  Label <strong data-testid="quick-label">{view.iscell[selected] ? 'cell' : 'not cell'}</strong>
+                </span>
+                <button onClick={() => mark(true)} disabled={curBusy} aria-keyshortcuts="c">
+                  Cell
+                </button>
+                <button onClick={() => mark(false)} disabled={curBusy} aria-keyshortcuts="x n">
+                  Not cell
+                </button>
+                <button className="link" onClick={() => document.getElementById('curation-title')?.scrollIntoView({ behavior: 'smooth', block: 'start' })}>
+                  Traces and features ↓
+                </button>
+              </div>
+            ) : null}
           </>
         ) : (
           <p className="muted">Point at an ROI in the 3D view to see its activity trace, or enter its number.</p>

@@ -108,6 +108,7 @@ test('curation: detail of a clicked ROI, a key, a lasso, undo, reload and the su
   await page.waitForTimeout(200);
   for (const id of ['plot-f', 'plot-dff', 'plot-spikes', 'footprint']) assert.ok((await drawnPixels(page, id)) > 500, `${id} is drawn`);
   await panel.screenshot({ path: '/tmp/curation-detail.png' });
+  assert.equal(await page.getByTestId('quick-label').textContent(), 'cell');
 
   // 2. X marks it not a cell: recorded beside the results, the worker's files untouched, hidden.
   await page.keyboard.press('x');
@@ -117,6 +118,8 @@ test('curation: detail of a clicked ROI, a key, a lasso, undo, reload and the su
     .waitFor({ timeout: 10_000 });
   await panel.getByTestId('curated-label').filter({ hasText: 'not cell' }).waitFor();
   assert.equal(await panel.getByTestId('worker-label').textContent(), 'cell');
+  assert.equal(await page.getByTestId('quick-label').textContent(), 'not cell', 'the pinned ROI’s label beside the view follows');
+  await page.screenshot({ path: '/tmp/curation-marked.png' });
   let doc = await readCuration(results);
   assert.equal(doc.records.length, 1);
   assert.deepEqual([doc.records[0].roi, doc.records[0].iscell, doc.records[0].who, doc.records[0].source], [target.i, false, 'ana', 'app']);
