@@ -313,7 +313,8 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
       );
     },
     async detail(id, roi) {
-      const r = await load(id);
+      // The curated label as stored now (curation.json may have changed on another workstation).
+      const r = await current(id);
       return readDetail(id, { ctx: r.ctx, base: jobKeys(id).results, rois: r.rois }, roi);
     },
     async image(id, name) {

@@ -105,6 +105,11 @@ describe('getRoiDetail on a real worker results folder', { skip }, () => {
     assert.deepEqual([after.iscell, after.workerIscell], [!target.iscell, target.iscell]);
     await api.undoCuration(ID, 'ana');
     assert.equal((await api.detail(ID, target.id)).iscell, target.iscell);
+    // Curated elsewhere (another workstation's app on the same store): the next detail shows it.
+    const elsewhere = createResultsApi(async () => ctx);
+    await elsewhere.curate(ID, [target.id], !target.iscell, 'bo');
+    assert.equal((await api.detail(ID, target.id)).iscell, !target.iscell);
+    await elsewhere.undoCuration(ID, 'bo');
 
     await assert.rejects(api.detail(ID, rois.length), (e: Error & { code?: string }) => e.code === 'UNKNOWN_ROI' && /out of range/.test(e.message));
   });
