@@ -6,7 +6,10 @@
  * 1. fs events (one watch per directory, directory-event-source.ts) in `events` mode: each
  *    event triggers a stat of that path;
  * 2. a pending-file check every `checkIntervalMs`: files unchanged for `stableMs` are re-stat'ed,
- *    and those still unchanged and not open for writing (probe) complete;
+ *    and those still unchanged and not open for writing (probe) complete; where the probe can see
+ *    a file's writers and saw its writer, the check runs every `closeCheckIntervalMs` and the file
+ *    completes `closeGraceMs` after the writer closed it, without waiting for `stableMs`
+ *    (writer-close.ts);
  * 3. a full stat scan: at start (files already present are processed), every
  *    `reconcileIntervalMs` in `events` mode to catch dropped events, every `pollIntervalMs` in
  *    `polling` mode (network shares, no fs events at all).
@@ -75,6 +78,7 @@ export class FolderWatcher {
   private readonly rootsByDepth: string[];
   private readonly mode: 'events' | 'polling';
   private readonly checkIntervalMs: number;
+  private readonly closeCheckIntervalMs: number;
   private readonly scanIntervalMs: number;
   private readonly statConcurrency: number;
   private readonly folderCheckIntervalMs: number;
@@ -92,6 +96,7 @@ export class FolderWatcher {
 
   private running = false;
   private checkTimer: unknown;
+  private checkAt = Infinity;
   private scanTimer: unknown;
   private healthTimer: unknown;
   private checking: Promise<void> | undefined;
@@ -103,6 +108,7 @@ export class FolderWatcher {
     this.mode = options.mode ?? 'events';
     const stableMs = options.stableMs ?? 5000;
     this.checkIntervalMs = options.checkIntervalMs ?? Math.max(50, Math.min(1000, Math.floor(stableMs / 2)));
+    this.closeCheckIntervalMs = Math.min(this.checkIntervalMs, options.closeCheckIntervalMs ?? 100);
     this.scanIntervalMs = this.mode === 'polling' ? (options.pollIntervalMs ?? 5000) : (options.reconcileIntervalMs ?? 60_000);
     this.statConcurrency = options.statConcurrency ?? 16;
     this.folderCheckIntervalMs = options.folderCheckIntervalMs ?? 2000;
@@ -126,6 +132,9 @@ export class FolderWatcher {
     this.watched = new WatchedFiles({
       ...context,
       stableMs,
+      closeGraceMs: options.closeGraceMs ?? 250,
+      discoveryMs: this.checkIntervalMs,
+      becamePending: () => this.checkSoon(),
       probe: deps.probe ?? defaultOpenWriterProbe(),
       inNewFolder: (path, now) => this.scans.inNewFolder(path, now),
     });
@@ -330,16 +339,32 @@ export class FolderWatcher {
   private async runCheck(): Promise<void> {
     const now = this.clock.now();
     this.scans.forgetOldFolders(now);
-    await this.watched.completeStable(now);
+    await this.watched.completeClosed(now);
+    await this.watched.completeStable(this.clock.now());
   }
 
   private armCheck(): void {
     if (!this.running) return;
+    const delay = this.checkDelay();
+    this.checkAt = this.clock.now() + delay;
     this.checkTimer = this.clock.setTimeout(() => {
+      this.checkAt = Infinity;
       this.checkPending()
         .catch((error: unknown) => this.emit('error', { error: error as Error }))
         .finally(() => this.armCheck());
-    }, this.checkIntervalMs);
+    }, delay);
+  }
+
+  /** Brings the next pending-file check forward to the short interval (a file became pending). */
+  private checkSoon(): void {
+    if (!this.running || this.checkAt === Infinity || this.checkAt <= this.clock.now() + this.closeCheckIntervalMs) return;
+    this.clock.clearTimeout(this.checkTimer);
+    this.armCheck();
+  }
+
+  /** The pending-file check's next delay: short while a writer's close is being watched for. */
+  private checkDelay(): number {
+    return this.watched.wantsCloseChecks() ? this.closeCheckIntervalMs : this.checkIntervalMs;
   }
 
   private armScan(): void {

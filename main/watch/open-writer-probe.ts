@@ -1,15 +1,35 @@
 /**
  * "Does any process hold this file open for writing?" — asked before a stable file is
- * declared complete. Linux answers by scanning /proc/<pid>/fd symlinks and the access mode
- * in /proc/<pid>/fdinfo; other platforms get a probe that always says "no writer" and rely on
- * size/mtime stability alone. Processes whose /proc entries we may not read are invisible.
+ * declared complete, and while a file grows so that its writer's close can be seen. Linux answers
+ * by scanning /proc/<pid>/fd symlinks and the access mode in /proc/<pid>/fdinfo; other platforms
+ * get a probe that always says "no writer" and rely on size/mtime stability alone. Processes whose
+ * /proc entries we may not read are invisible.
+ *
+ * Contract of `createProcFdProbe`:
+ * - /proc is read with synchronous calls (procfs answers from memory, without disk I/O), in slices
+ *   of about SLICE_MS between which the scan yields to the event loop: asynchronous calls would
+ *   each wait for a libuv thread, and an upload reading its files keeps those busy, so a scan of
+ *   a few thousand descriptors took seconds.
+ *
+ * - `openForWriting` never reports a file without a writer found in /proc during that call. It
+ *   remembers where it last found each file's writer (pid and descriptor) and checks there first;
+ *   a file not held there any more is looked for in a full scan, so "no writer" always comes from a
+ *   full scan.
+ * - `writersVisible` is true for a file on a local file system (/proc/self/mountinfo, the longest
+ *   mount point containing it, a type in LOCAL_FILE_SYSTEMS). On a network share (nfs, cifs, fuse,
+ *   ...) or an unknown type, writers on other machines are invisible, and the answer is false.
  */
-import { readdir, readFile, readlink } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 
 export interface OpenWriterProbe {
   /** The subset of `paths` (absolute) that some process has open for writing. */
   openForWriting(paths: readonly string[]): Promise<Set<string>>;
+  /**
+   * The subset of `paths` whose every writer `openForWriting` would see, so that its answer
+   * turning from "open" to "not open" means the writer closed the file. Absent: none.
+   */
+  writersVisible?(paths: readonly string[]): Promise<Set<string>>;
 }
 
 export const noOpenWriterProbe: OpenWriterProbe = {
@@ -18,33 +38,96 @@ export const noOpenWriterProbe: OpenWriterProbe = {
   },
 };
 
+/** Reads of /proc; the real one is synchronous (see `createProcFdProbe`), fakes may be async. */
 export interface ProcFs {
-  readdir(path: string): Promise<string[]>;
-  readlink(path: string): Promise<string>;
-  readFile(path: string): Promise<string>;
+  readdir(path: string): string[] | Promise<string[]>;
+  readlink(path: string): string | Promise<string>;
+  readFile(path: string): string | Promise<string>;
 }
 
 const realProcFs: ProcFs = {
-  readdir: (path) => readdir(path),
-  readlink: (path) => readlink(path),
-  readFile: (path) => readFile(path, 'utf8'),
+  readdir: (path) => readdirSync(path),
+  readlink: (path) => readlinkSync(path),
+  readFile: (path) => readFileSync(path, 'utf8'),
 };
+
+/** A scan yields to the event loop after this much work in one go. */
+const SLICE_MS = 4;
 
 const O_ACCMODE = 0o3;
 
+/** File system types whose writers are all processes of this machine. */
+export const LOCAL_FILE_SYSTEMS: ReadonlySet<string> = new Set([
+  'ext2',
+  'ext3',
+  'ext4',
+  'xfs',
+  'btrfs',
+  'bcachefs',
+  'f2fs',
+  'zfs',
+  'jfs',
+  'reiserfs',
+  'nilfs2',
+  'tmpfs',
+  'ramfs',
+  'overlay',
+  'vfat',
+  'exfat',
+  'ntfs3',
+  'hfsplus',
+]);
+
+/** Beyond this many remembered writer locations the memory is dropped (it is only a shortcut). */
+const MAX_KNOWN = 4096;
+
 export function createProcFdProbe(procFs: ProcFs = realProcFs, procRoot = '/proc'): OpenWriterProbe {
+  const known = new Map<string, { pid: string; fd: string }>();
+
+  const writing = async (pid: string, fd: string): Promise<boolean> => {
+    try {
+      const info = await procFs.readFile(`${procRoot}/${pid}/fdinfo/${fd}`);
+      const flags = /^flags:\s*([0-7]+)/m.exec(info);
+      return flags !== null && (parseInt(flags[1], 8) & O_ACCMODE) !== 0;
+    } catch {
+      // The descriptor closed between readlink and fdinfo: not a writer any more.
+      return false;
+    }
+  };
+
+  const heldAt = async (path: string, at: { pid: string; fd: string }): Promise<boolean> => {
+    try {
+      if ((await procFs.readlink(`${procRoot}/${at.pid}/fd/${at.fd}`)) !== path) return false;
+    } catch {
+      return false;
+    }
+    return writing(at.pid, at.fd);
+  };
+
   return {
     async openForWriting(paths) {
       const wanted = new Set(paths.map((path) => resolve(path)));
       const found = new Set<string>();
       if (wanted.size === 0) return found;
+      for (const path of wanted) {
+        const at = known.get(path);
+        if (at === undefined) continue;
+        if (await heldAt(path, at)) found.add(path);
+        else known.delete(path);
+      }
+      if (found.size === wanted.size) return found;
       let pids: string[];
       try {
         pids = (await procFs.readdir(procRoot)).filter((name) => /^\d+$/.test(name));
       } catch {
         return found;
       }
+      let sliceStart = performance.now();
       for (const pid of pids) {
+        if (performance.now() - sliceStart > SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
         let fds: string[];
         try {
           fds = await procFs.readdir(`${procRoot}/${pid}/fd`);
@@ -59,19 +142,50 @@ export function createProcFdProbe(procFs: ProcFs = realProcFs, procRoot = '/proc
             continue;
           }
           if (!wanted.has(target) || found.has(target)) continue;
-          try {
-            const info = await procFs.readFile(`${procRoot}/${pid}/fdinfo/${fd}`);
-            const flags = /^flags:\s*([0-7]+)/m.exec(info);
-            if (flags && (parseInt(flags[1], 8) & O_ACCMODE) !== 0) found.add(target);
-          } catch {
-            // The descriptor closed between readlink and fdinfo: not a writer any more.
+          if (await writing(pid, fd)) {
+            found.add(target);
+            if (known.size >= MAX_KNOWN) known.clear();
+            known.set(target, { pid, fd });
           }
         }
         if (found.size === wanted.size) break;
       }
       return found;
     },
+
+    async writersVisible(paths) {
+      const visible = new Set<string>();
+      let mounts: Array<{ point: string; type: string }>;
+      try {
+        mounts = parseMountInfo(await procFs.readFile(`${procRoot}/self/mountinfo`));
+      } catch {
+        return visible;
+      }
+      for (const path of paths) {
+        const absolute = resolve(path);
+        let best: { point: string; type: string } | undefined;
+        for (const mount of mounts) {
+          const inside = mount.point === sep || absolute === mount.point || absolute.startsWith(mount.point + sep);
+          if (inside && (best === undefined || mount.point.length >= best.point.length)) best = mount;
+        }
+        if (best !== undefined && LOCAL_FILE_SYSTEMS.has(best.type)) visible.add(path);
+      }
+      return visible;
+    },
   };
+}
+
+/** Mount points and file system types of /proc/<pid>/mountinfo (proc(5)); later lines mount over earlier ones. */
+export function parseMountInfo(text: string): Array<{ point: string; type: string }> {
+  const mounts: Array<{ point: string; type: string }> = [];
+  for (const line of text.split('\n')) {
+    const fields = line.split(' ');
+    const dash = fields.indexOf('-');
+    if (fields.length < 5 || dash < 0 || dash + 1 >= fields.length) continue;
+    const point = fields[4].replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+    mounts.push({ point, type: fields[dash + 1] });
+  }
+  return mounts;
 }
 
 export function defaultOpenWriterProbe(platform: NodeJS.Platform = process.platform): OpenWriterProbe {

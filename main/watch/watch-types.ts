@@ -69,6 +69,10 @@ export interface WatchOptions {
   stableMs?: number;
   /** How often pending files are re-examined (default min(1000, stableMs / 2)). */
   checkIntervalMs?: number;
+  /** How often pending files whose writer the probe saw are re-examined (default 100, at most checkIntervalMs). */
+  closeCheckIntervalMs?: number;
+  /** How long a file whose writer was seen to close must stay closed and unchanged to complete (default 250). */
+  closeGraceMs?: number;
   /** Full reconciliation scan period in `events` mode (default 60000; 0 disables). */
   reconcileIntervalMs?: number;
   /** Scan period in `polling` mode (default 5000). */
@@ -123,7 +127,8 @@ export interface FileRef {
   relativePath: string;
 }
 
-export type CompleteReason = 'stable' | 'marker' | 'rename';
+/** `closed`: its writer was seen to close it (writer-close.ts); `stable`: unchanged for the stability window. */
+export type CompleteReason = 'stable' | 'closed' | 'marker' | 'rename';
 
 /**
  * A watched folder's state: `watching`; `missing` (not there: unmounted, renamed, deleted, not

@@ -10,12 +10,17 @@
  * - `completeStable(now)` completes files unchanged for `stableMs`, still unchanged after a fresh
  *   stat, and not open for writing (`stable`); files of a root that is not available are left as
  *   they are.
+ * - `completeClosed(now)` probes the pending files whose writers the probe can see, and completes
+ *   those whose writer it saw close, per writer-close.ts (`closed`): no writer for `closeGraceMs`,
+ *   and size and mtime unchanged that long, by stats before and after the final probe. A failed
+ *   probe completes nothing.
  * - `gone` forgets a file whose root is still there (`removed`), keeping its inode for a while
  *   (10 s or two `stableMs`) so a rename can be recognised.
  * - Marker paths and temp names are only remembered here; what a marker does is in watcher-scans.ts.
  */
 import { isStable, observe, type FileObservation, type TrackedFile } from './file-state.ts';
 import type { OpenWriterProbe } from './open-writer-probe.ts';
+import { closedFor, forgetWriter, newWriterWatch, recordProbe, wantsCloseChecks, wantsProbe, type WriterWatch } from './writer-close.ts';
 import type { WatcherContext } from './watcher-context.ts';
 import type { CompleteReason, FileRef } from './watch-types.ts';
 
@@ -27,6 +32,12 @@ interface Vanished extends FileObservation {
 
 export interface WatchedFilesDeps extends Pick<WatcherContext, 'clock' | 'emit' | 'available' | 'refresh' | 'forEachLimited'> {
   stableMs: number;
+  /** How long a file whose writer was seen to close must stay closed and unchanged (writer-close.ts). */
+  closeGraceMs: number;
+  /** How often a pending file whose writer was not seen (yet) is probed again. */
+  discoveryMs: number;
+  /** A file became pending (new, or changed after it completed): its writer is to be looked for soon. */
+  becamePending(): void;
   probe: OpenWriterProbe;
   /** Whether `path` is in a folder that appeared while running, recently enough to judge by ctime. */
   inNewFolder(path: string, now: number): boolean;
@@ -40,6 +51,7 @@ export class WatchedFiles {
   private readonly shadowByInode = new Map<string, string>();
   private readonly vanished = new Map<string, Vanished>();
   private readonly markers = new Set<string>();
+  private readonly writers = new WeakMap<TrackedFile, WriterWatch>();
 
   constructor(deps: WatchedFilesDeps) {
     this.d = deps;
@@ -85,6 +97,7 @@ export class WatchedFiles {
         return;
       }
     }
+    if (result.kind === 'new' || result.reopened) this.d.becamePending();
     this.d.emit('growing', { root: file.root, path: file.path, relativePath: file.relativePath, size: file.size, mtimeMs: file.mtimeMs });
   }
 
@@ -107,6 +120,7 @@ export class WatchedFiles {
 
   complete(file: TrackedFile, reason: CompleteReason): void {
     file.state = 'complete';
+    forgetWriter(this.writerOf(file));
     this.d.emit('complete', { root: file.root, path: file.path, relativePath: file.relativePath, size: file.size, mtimeMs: file.mtimeMs, reason });
   }
 
@@ -168,6 +182,63 @@ export class WatchedFiles {
       if (open.has(file.path)) continue;
       if (this.tracked.get(file.path) === file && isStable(file, this.d.clock.now(), this.d.stableMs) && this.d.available(file.root))
         this.complete(file, 'stable');
+    }
+  }
+
+  private writerOf(file: TrackedFile): WriterWatch {
+    let watch = this.writers.get(file);
+    if (watch === undefined) this.writers.set(file, (watch = newWriterWatch()));
+    return watch;
+  }
+
+  /** Whether some pending file wants the close checks at their short interval. */
+  wantsCloseChecks(): boolean {
+    for (const file of this.tracked.values()) {
+      if (file.state === 'pending' && this.d.available(file.root) && wantsCloseChecks(this.writerOf(file), file)) return true;
+    }
+    return false;
+  }
+
+  /** The close check (see the header and writer-close.ts). */
+  async completeClosed(now: number): Promise<void> {
+    const pending = [...this.tracked.values()].filter((file) => file.state === 'pending' && this.d.available(file.root));
+    const unasked = pending.filter((file) => this.writerOf(file).visible === undefined);
+    if (unasked.length > 0) {
+      let visible = new Set<string>();
+      try {
+        if (this.d.probe.writersVisible) visible = await this.d.probe.writersVisible(unasked.map((file) => file.path));
+      } catch (error) {
+        this.d.emit('error', { error: error as Error });
+      }
+      for (const file of unasked) this.writerOf(file).visible = visible.has(file.path);
+    }
+    const probed = pending.filter((file) => wantsProbe(this.writerOf(file), file, now, this.d.discoveryMs, this.d.closeGraceMs));
+    if (probed.length === 0) return;
+    const due = probed.filter((file) => closedFor(this.writerOf(file), file, now, this.d.closeGraceMs));
+    await this.d.forEachLimited(due, (file) => this.d.refresh(file.path));
+    const changedAt = new Map(due.map((file) => [file, file.changedAt]));
+    let open: Set<string>;
+    try {
+      open = await this.d.probe.openForWriting(probed.map((file) => file.path));
+    } catch (error) {
+      this.d.emit('error', { error: error as Error });
+      return;
+    }
+    const answeredAt = this.d.clock.now();
+    const closed: TrackedFile[] = [];
+    for (const file of probed) {
+      if (this.tracked.get(file.path) !== file || file.state !== 'pending') continue;
+      const watch = this.writerOf(file);
+      recordProbe(watch, open.has(file.path), answeredAt);
+      if (changedAt.has(file) && !open.has(file.path)) closed.push(file);
+    }
+    if (closed.length === 0) return;
+    await this.d.forEachLimited(closed, (file) => this.d.refresh(file.path));
+    const at = this.d.clock.now();
+    for (const file of closed) {
+      const unchanged = file.changedAt === changedAt.get(file);
+      if (this.tracked.get(file.path) === file && unchanged && closedFor(this.writerOf(file), file, at, this.d.closeGraceMs) && this.d.available(file.root))
+        this.complete(file, 'closed');
     }
   }
 }
