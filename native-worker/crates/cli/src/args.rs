@@ -114,6 +114,13 @@ pub struct SynthArgs {
     /// Frame rate in Hz.
     #[arg(long, default_value_t = 30.0)]
     pub fs: f32,
+    /// Pixel size in micrometres, written as ImageJ calibration (`unit=micron` and the
+    /// resolution tags); none when not given.
+    #[arg(long)]
+    pub pixel_size: Option<f64>,
+    /// Step between planes in micrometres, written as ImageJ's `spacing=`; none when not given.
+    #[arg(long)]
+    pub z_step: Option<f64>,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }

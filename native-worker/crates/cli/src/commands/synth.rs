@@ -38,6 +38,13 @@ pub fn run(a: &SynthArgs, log: &Log) -> Result<(), CliError> {
             "--frames and --planes must be at least 1, --width and --height at least 16".into(),
         ));
     }
+    for (flag, v) in [("--pixel-size", a.pixel_size), ("--z-step", a.z_step)] {
+        if v.is_some_and(|v| !(v.is_finite() && (1e-3..1e6).contains(&v))) {
+            return Err(CliError::Usage(format!(
+                "{flag} must be between 0.001 and 1000000 micrometres"
+            )));
+        }
+    }
     let opts = SynthOptions {
         frames: a.frames,
         height: a.height,
@@ -56,7 +63,7 @@ pub fn run(a: &SynthArgs, log: &Log) -> Result<(), CliError> {
     ));
     let (movies, truth) = generate(&opts);
     // Planes are interleaved page by page (t0z0, t0z1, ...) as ImageJ hyperstacks store them.
-    let description = format!(
+    let mut description = format!(
         "ImageJ=1.11a\nimages={}\nslices={}\nframes={}\nhyperstack={}\nfinterval={}\n",
         a.frames * a.planes,
         a.planes,
@@ -64,7 +71,17 @@ pub fn run(a: &SynthArgs, log: &Log) -> Result<(), CliError> {
         a.planes > 1,
         1.0 / a.fs
     );
-    let mut w = TiffWriter::create(
+    if a.pixel_size.is_some() || a.z_step.is_some() {
+        description.push_str("unit=micron\n");
+    }
+    if let Some(z) = a.z_step {
+        description.push_str(&format!("spacing={z}\n"));
+    }
+    // Pixels per micrometre as a rational with a denominator of 10^6.
+    let resolution = a
+        .pixel_size
+        .map(|p| (((1e6 / p).round() as u32).max(1), 1_000_000));
+    let w = TiffWriter::create(
         &a.out,
         a.width,
         a.height,
@@ -72,6 +89,10 @@ pub fn run(a: &SynthArgs, log: &Log) -> Result<(), CliError> {
         a.frames * a.planes,
         Some(&description),
     )?;
+    let mut w = match resolution {
+        Some((n, d)) => w.with_resolution(n, d),
+        None => w,
+    };
     for t in 0..a.frames {
         for m in &movies {
             w.write_frame(m.frame(t))?;

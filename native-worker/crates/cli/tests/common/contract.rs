@@ -130,6 +130,25 @@ pub fn check_against_schema(dir: &Path, command: &str, progress: &str) {
         let v: Value = serde_json::from_str(line).unwrap();
         assert!(steps.contains(&v["step"].as_str().unwrap()), "{line}");
     }
-    let step = json(&dir.join("summary.json"))["parameters"]["step"].clone();
+    let summary = json(&dir.join("summary.json"));
+    let step = summary["parameters"]["step"].clone();
     assert!(schema["summary_steps"].as_array().unwrap().contains(&step));
+    // The input's voxel size (a merge of different inputs has no input): the schema's fields,
+    // each of its JSON type.
+    if summary["input"].is_object() {
+        let voxel = summary["input"]["voxel_size"]
+            .as_object()
+            .expect("input.voxel_size");
+        let specs = schema["summary_voxel_size"].as_array().unwrap();
+        assert_eq!(voxel.len(), specs.len(), "input.voxel_size fields");
+        for f in specs {
+            let v = &voxel[f["name"].as_str().unwrap()];
+            let ok = match f["type"].as_str().unwrap() {
+                "number|null" => v.is_null() || v.as_f64().is_some_and(|x| x > 0.0),
+                "string|null" => v.is_null() || v.is_string(),
+                t => panic!("unexpected type {t}"),
+            };
+            assert!(ok, "input.voxel_size.{}: {v}", f["name"]);
+        }
+    }
 }

@@ -25,7 +25,11 @@ fn describe(name: &str) -> &'static str {
         };
     }
     match base {
-        "summary.json" => "parameters, counts, timings and the list of files (JSON, written last)",
+        "summary.json" => {
+            "parameters, counts, timings, the list of files and what the input's metadata \
+             states (input.voxel_size: pixel size and plane step, null where it does not) \
+             (JSON, written last)"
+        }
         "rois.json" => {
             "one record per ROI: id, plane, x, y, z, pixels, score, iscell, cluster (JSON)"
         }

@@ -174,6 +174,31 @@ pub const REGION_FIELDS: [FieldSpec; 4] = [
     },
 ];
 
+/// The fields of `summary.json`'s `input.voxel_size`: what the recording's metadata states
+/// (`worker_core::tiff::VoxelSize`), each `null` when it does not.
+pub const VOXEL_SIZE_FIELDS: [FieldSpec; 4] = [
+    FieldSpec {
+        name: "x",
+        json_type: "number|null",
+        meaning: "pixel width (along a row), in unit",
+    },
+    FieldSpec {
+        name: "y",
+        json_type: "number|null",
+        meaning: "pixel height (along a column), in unit",
+    },
+    FieldSpec {
+        name: "z",
+        json_type: "number|null",
+        meaning: "step between planes, in unit",
+    },
+    FieldSpec {
+        name: "unit",
+        json_type: "string|null",
+        meaning: "µm for every known length unit (converted), else the metadata's own unit name; null when no size is known",
+    },
+];
+
 /// One file (or family of files, `{p}` = plane) of the results folder.
 #[derive(Clone, Debug, Serialize)]
 pub struct FileSpec {
@@ -355,6 +380,8 @@ pub struct ResultsSchema {
     pub region_record: [FieldSpec; 4],
     pub progress_steps: [&'static str; 7],
     pub summary_steps: [&'static str; 7],
+    /// Fields of `summary.json`'s `input.voxel_size`.
+    pub summary_voxel_size: [FieldSpec; 4],
 }
 
 /// How every `.npy` is written.
@@ -381,5 +408,6 @@ pub fn describe() -> ResultsSchema {
         region_record: REGION_FIELDS,
         progress_steps: PROGRESS_STEPS,
         summary_steps: SUMMARY_STEPS,
+        summary_voxel_size: VOXEL_SIZE_FIELDS,
     }
 }

@@ -47,6 +47,8 @@ pub struct TiffWriter {
     /// Where the previous "next IFD" pointer lives, to patch it.
     link: u64,
     description: Option<String>,
+    /// XResolution = YResolution as a rational, pixels per unit (ResolutionUnit none).
+    resolution: Option<(u32, u32)>,
     pages: u64,
 }
 
@@ -96,8 +98,17 @@ impl TiffWriter {
             pos: header.len() as u64,
             link,
             description: description.map(str::to_string),
+            resolution: None,
             pages: 0,
         })
+    }
+
+    /// Stores XResolution and YResolution (`numerator / denominator` pixels per unit, the unit
+    /// named elsewhere, e.g. ImageJ's `unit=`) with ResolutionUnit none on the first page.
+    #[must_use]
+    pub fn with_resolution(mut self, numerator: u32, denominator: u32) -> Self {
+        self.resolution = (numerator > 0 && denominator > 0).then_some((numerator, denominator));
+        self
     }
 
     fn put(&mut self, b: &[u8]) -> Result<(), OutputError> {
@@ -148,6 +159,15 @@ impl TiffWriter {
             }
             self.put(&b)?;
         }
+        let res = if self.pages == 0 {
+            self.resolution
+        } else {
+            None
+        };
+        let res_at = self.pos;
+        if let Some((n, d)) = res {
+            self.put(&[n.to_le_bytes(), d.to_le_bytes()].concat())?;
+        }
         if !self.big && self.pos > u32::MAX as u64 - 4096 {
             return Err(OutputError::invalid(
                 &self.path,
@@ -170,6 +190,17 @@ impl TiffWriter {
         ];
         if let Some(d) = &desc {
             entries.push((270, 2, d.len() as u64 + 1, desc_at));
+        }
+        if let Some((n, d)) = res {
+            // BigTIFF holds the 8-byte rational in the entry itself; classic TIFF points at it.
+            let value = if self.big {
+                u64::from(n) | (u64::from(d) << 32)
+            } else {
+                res_at
+            };
+            entries.push((282, 5, 1, value));
+            entries.push((283, 5, 1, value));
+            entries.push((296, 3, 1, 1));
         }
         entries.sort_by_key(|e| e.0);
         let mut ifd = Vec::new();

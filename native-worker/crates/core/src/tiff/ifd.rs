@@ -52,6 +52,17 @@ pub struct Ifd {
     /// All ImageDescription (270) strings, in tag order (some writers store two).
     pub descriptions: Vec<String>,
     pub software: Option<String>,
+    /// XResolution and YResolution (pixels per unit) with ResolutionUnit (1 none, 2 inch,
+    /// 3 centimetre; 2 when absent), when both resolutions are positive rationals.
+    pub resolution: Option<Resolution>,
+}
+
+/// What the resolution tags of a page say.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Resolution {
+    pub x_per_unit: f64,
+    pub y_per_unit: f64,
+    pub unit: u16,
 }
 
 struct Parser<'a> {
@@ -132,6 +143,19 @@ impl<'a> Parser<'a> {
         v.first()
             .copied()
             .ok_or_else(|| self.corrupt(format!("tag {} is empty", e.tag)))
+    }
+
+    /// The first value of a RATIONAL tag; `None` for another type, no value or a zero denominator.
+    fn rational(&mut self, e: &Entry) -> Result<Option<f64>> {
+        if e.typ != 5 || e.count == 0 {
+            return Ok(None);
+        }
+        let b = self.bytes(&Entry {
+            count: 1,
+            ..e.clone()
+        })?;
+        let (num, den) = (self.hd.order.u32(&b[0..4]), self.hd.order.u32(&b[4..8]));
+        Ok((den != 0).then(|| f64::from(num) / f64::from(den)))
     }
 
     fn ascii(&mut self, e: &Entry) -> Result<String> {
@@ -244,6 +268,20 @@ pub fn read_ifd(h: &mut Handle, hd: Header, off: u64) -> Result<Ifd> {
         Some(e) => Some(p.ascii(&e)?),
         None => None,
     };
+    let mut res = [None, None];
+    for (k, t) in [282u16, 283].into_iter().enumerate() {
+        if let Some(e) = find(t) {
+            res[k] = p.rational(&e)?.filter(|v| v.is_finite() && *v > 0.0);
+        }
+    }
+    let resolution = match res {
+        [Some(x_per_unit), Some(y_per_unit)] => Some(Resolution {
+            x_per_unit,
+            y_per_unit,
+            unit: uint_or(&mut p, 296, 2)?.min(u16::MAX as u64) as u16,
+        }),
+        _ => None,
+    };
     Ok(Ifd {
         width: width as u32,
         height: height as u32,
@@ -258,5 +296,6 @@ pub fn read_ifd(h: &mut Handle, hd: Header, off: u64) -> Result<Ifd> {
         byte_counts,
         descriptions,
         software,
+        resolution,
     })
 }

@@ -1,6 +1,7 @@
 //! Interpretation of ImageJ and ScanImage metadata into a page layout: how many planes and
 //! channels are interleaved in the page sequence, and in which order.
 
+use super::voxel::VoxelSize;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -42,6 +43,8 @@ pub struct Layout {
     pub order: [Axis; 3],
     /// Frames per second of each plane, when the metadata says.
     pub rate_hz: Option<f64>,
+    /// Voxel size the metadata states (`voxel.rs`).
+    pub voxel: VoxelSize,
 }
 
 impl Layout {
@@ -57,6 +60,7 @@ impl Layout {
             claimed_pages: None,
             order: [Axis::T, Axis::Z, Axis::C],
             rate_hz: None,
+            voxel: VoxelSize::default(),
         }
     }
 }
@@ -132,6 +136,7 @@ pub fn imagej(desc: &str) -> Option<Layout> {
         rate_hz: float(&m, "finterval")
             .map(|s| 1.0 / s)
             .or_else(|| float(&m, "fps")),
+        voxel: VoxelSize::default(),
     })
 }
 
@@ -156,6 +161,7 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
             // Slow stacks: all frames of a slice, then the next slice.
             order: [Axis::Z, Axis::T, Axis::C],
             rate_hz: float(&m, "state.acq.frameRate"),
+            voxel: VoxelSize::default(),
         });
     }
     if joined.contains("scanimage.SI4.") {
@@ -245,6 +251,7 @@ fn si_layout(
             [Axis::Z, Axis::T, Axis::C]
         },
         rate_hz: None,
+        voxel: VoxelSize::default(),
     }
 }
 

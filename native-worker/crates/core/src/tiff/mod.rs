@@ -25,6 +25,7 @@ mod ome;
 mod page;
 mod plane;
 mod source;
+mod voxel;
 
 pub use error::{Result, TiffError};
 pub use header::ByteOrder;
@@ -32,3 +33,4 @@ pub use inputs::natural_cmp;
 pub use meta::MetadataKind;
 pub use plane::TiffPlane;
 pub use source::{Batches, FrameBatch, FrameReader, OpenOptions, Source, SourceInfo};
+pub use voxel::VoxelSize;

@@ -1,6 +1,8 @@
 //! OME-XML: dimensions of the first Image and the mapping of its planes to (file, IFD).
 //! Only what the reader needs is extracted; unknown elements are ignored.
 
+use super::voxel::{self, VoxelSize};
+
 /// Which file a plane lives in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileRef {
@@ -35,6 +37,8 @@ pub enum Ome {
         planes: Vec<PlaneRef>,
         /// Seconds between time points (`TimeIncrement`, converted from its unit).
         time_increment_s: Option<f64>,
+        /// `PhysicalSizeX/Y/Z` in µm.
+        voxel: VoxelSize,
     },
     /// `BinaryOnly`: the metadata lives in another file.
     BinaryOnly {
@@ -217,6 +221,7 @@ pub fn parse(xml: &str, this_uuid: Option<&str>) -> Option<Ome> {
         images: images.len(),
         planes,
         time_increment_s: time_increment(&px),
+        voxel: voxel::ome(|k| px.attribute(k)),
     })
 }
 

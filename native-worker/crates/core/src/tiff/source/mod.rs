@@ -19,6 +19,7 @@ use super::handle::Backing;
 use super::header::{ByteOrder, Header};
 use super::ifd::Ifd;
 use super::meta::{Axis, MetadataKind};
+use super::voxel::VoxelSize;
 use crate::Movie;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -54,6 +55,8 @@ pub struct SourceInfo {
     pub metadata_version: Option<String>,
     /// Frames per second of each plane, from ScanImage/ImageJ/OME metadata when present.
     pub frame_rate_hz: Option<f64>,
+    /// Pixel size (x, y) and plane step (z) the metadata states, each `null` when it does not.
+    pub voxel_size: VoxelSize,
     /// Pages found by walking the IFD chains of all files.
     pub pages: usize,
     /// Recoverable problems (metadata disagreeing with the file, ignored pages ...).

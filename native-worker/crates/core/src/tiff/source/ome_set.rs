@@ -57,7 +57,7 @@ pub(super) fn resolve_ome(
             return Ok(None);
         }
     };
-    let (size_z, size_c, size_t, images, planes, rate_hz) = match parsed {
+    let (size_z, size_c, size_t, images, planes, rate_hz, voxel) = match parsed {
         Ome::Image {
             size_z,
             size_c,
@@ -65,6 +65,7 @@ pub(super) fn resolve_ome(
             images,
             planes,
             time_increment_s,
+            voxel,
         } => (
             size_z,
             size_c,
@@ -72,6 +73,7 @@ pub(super) fn resolve_ome(
             images,
             planes,
             time_increment_s.map(|s| 1.0 / s),
+            voxel,
         ),
         Ome::BinaryOnly {
             metadata_file,
@@ -133,6 +135,7 @@ pub(super) fn resolve_ome(
         claimed_pages: None,
         order: [Axis::T, Axis::Z, Axis::C],
         rate_hz,
+        voxel,
     };
     let mut files: Vec<Backing> = vec![b.clone()];
     let mut table = vec![None; size_t * size_z * size_c];

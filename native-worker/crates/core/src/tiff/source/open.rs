@@ -7,6 +7,7 @@ use super::super::error::{Result, TiffError};
 use super::super::handle::{Backing, Handle};
 use super::super::ifd::{read_ifd, Chunking, Ifd};
 use super::super::meta::{self, Axis, Layout, MetadataKind};
+use super::super::voxel;
 use super::ome_set::{resolve_ome, Explicit};
 use super::probe::{
     format_text, probe, same_format, scanimage_header_text, shaped_series_pages, Probe,
@@ -49,6 +50,9 @@ pub(super) fn find_layout(
         layout = texts.iter().find_map(|t| meta::imagej(t));
     }
     let mut layout = layout.unwrap_or_else(Layout::plain);
+    if layout.kind != MetadataKind::Ome {
+        layout.voxel = voxel::from_page(&first.descriptions, first.resolution.as_ref());
+    }
     if opts.planes.is_some() || opts.channels.is_some() {
         let p = opts.planes.unwrap_or(1).max(1);
         let c = opts.channels.unwrap_or(1).max(1);
@@ -290,6 +294,7 @@ pub(super) fn page_map(
         *layout = Layout {
             kind: layout.kind.clone(),
             version: layout.version.clone(),
+            voxel: layout.voxel.clone(),
             ..Layout::plain()
         };
         (
@@ -360,6 +365,7 @@ pub(super) fn source_info(
         metadata: layout.kind.clone(),
         metadata_version: layout.version.clone(),
         frame_rate_hz: layout.rate_hz,
+        voxel_size: layout.voxel.clone(),
         pages: total_pages,
         warnings,
     }

@@ -1,0 +1,248 @@
+//! The physical size of a voxel, as the recording's metadata states it: OME-XML
+//! `PhysicalSizeX/Y/Z` (with their units, µm when absent), the ImageJ description's `unit=` and
+//! `spacing=` (z step) with the XResolution/YResolution tags (pixels per unit), or, with neither,
+//! the resolution tags alone (inch or centimetre units).
+//!
+//! Contract: a size is never guessed. Each part the metadata does not state is `None`; sizes in a
+//! known length unit are converted to micrometres (`unit` = `"µm"`); an ImageJ unit that is not
+//! a known length keeps its own name, the sizes in it (an OME size in an unknown unit is
+//! dropped, as each axis has its own). An uncalibrated ImageJ file (no `unit=`, or `unit=pixel`)
+//! and the 72 dots per inch that writers put in by default state no size.
+
+use super::ifd::Resolution;
+use serde::Serialize;
+
+/// Size of one voxel: `x` and `y` of a pixel (column and row), `z` between planes, in `unit`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct VoxelSize {
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+    pub z: Option<f64>,
+    /// `"µm"` for every known length unit (converted); otherwise the metadata's own unit name.
+    /// `None` when no size is known.
+    pub unit: Option<String>,
+}
+
+/// The unit all known lengths are converted to.
+pub const MICROMETRE: &str = "µm";
+
+/// Micrometres in one `unit` (OME, ImageJ and TIFF spellings), `None` if not a known length.
+pub fn micrometres_per(unit: &str) -> Option<f64> {
+    Some(match unit.trim() {
+        "µm" | "μm" | "um" | "micron" | "microns" | "micrometer" | "micrometre" | "\\u00B5m"
+        | "\\u00b5m" => 1.0,
+        "nm" | "nanometer" | "nanometre" => 1e-3,
+        "pm" => 1e-6,
+        "Å" | "angstrom" => 1e-4,
+        "mm" | "millimeter" | "millimetre" => 1e3,
+        "cm" | "centimeter" | "centimetre" => 1e4,
+        "m" | "meter" | "metre" => 1e6,
+        "in" | "inch" | "inches" => 25_400.0,
+        _ => return None,
+    })
+}
+
+fn positive(v: Option<f64>) -> Option<f64> {
+    v.filter(|v| v.is_finite() && *v > 0.0)
+}
+
+/// Sizes in `unit` converted to µm when it is a known length; sizes stated without any usable
+/// unit name are dropped.
+fn in_unit(x: Option<f64>, y: Option<f64>, z: Option<f64>, unit: &str) -> VoxelSize {
+    let (x, y, z) = (positive(x), positive(y), positive(z));
+    if x.is_none() && y.is_none() && z.is_none() {
+        return VoxelSize::default();
+    }
+    match micrometres_per(unit) {
+        Some(k) => VoxelSize {
+            x: x.map(|v| v * k),
+            y: y.map(|v| v * k),
+            z: z.map(|v| v * k),
+            unit: Some(MICROMETRE.into()),
+        },
+        None if !unit.trim().is_empty() => VoxelSize {
+            x,
+            y,
+            z,
+            unit: Some(unit.trim().to_string()),
+        },
+        None => VoxelSize::default(),
+    }
+}
+
+/// From the attributes of an OME `Pixels` element (`attr(name)`); each axis has its own unit.
+pub fn ome<'a>(attr: impl Fn(&str) -> Option<&'a str>) -> VoxelSize {
+    let axis = |a: &str| -> Option<f64> {
+        let v: f64 = attr(&format!("PhysicalSize{a}"))?.trim().parse().ok()?;
+        let unit = attr(&format!("PhysicalSize{a}Unit")).unwrap_or(MICROMETRE);
+        positive(Some(v)).and_then(|v| Some(v * micrometres_per(unit)?))
+    };
+    let (x, y, z) = (axis("X"), axis("Y"), axis("Z"));
+    VoxelSize {
+        x,
+        y,
+        z,
+        unit: (x.is_some() || y.is_some() || z.is_some()).then(|| MICROMETRE.into()),
+    }
+}
+
+/// Pixel width and height in units per pixel, from pixels per unit.
+fn pixel_size(r: Option<&Resolution>) -> (Option<f64>, Option<f64>) {
+    r.map_or((None, None), |r| {
+        (Some(1.0 / r.x_per_unit), Some(1.0 / r.y_per_unit))
+    })
+}
+
+/// From an ImageJ description (`ImageJ=...`) and the page's resolution tags, which ImageJ
+/// writes in pixels per `unit=`; `None` when `desc` is not ImageJ's.
+pub fn imagej(desc: &str, res: Option<&Resolution>) -> Option<VoxelSize> {
+    if !desc.starts_with("ImageJ=") {
+        return None;
+    }
+    let value = |k: &str| {
+        desc.split(['\n', '\r'])
+            .find_map(|l| l.split_once('=').filter(|(key, _)| key.trim() == k))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let Some(unit) = value("unit").filter(|u| !matches!(u.as_str(), "" | "pixel" | "pixels"))
+    else {
+        return Some(VoxelSize::default());
+    };
+    let (x, y) = pixel_size(res);
+    let z = value("spacing").and_then(|s| s.parse::<f64>().ok());
+    Some(in_unit(x, y, z, &unit))
+}
+
+/// From the resolution tags alone (no ImageJ or OME metadata): inch or centimetre units, and
+/// not the 72 dots per inch that writers store when they know no size.
+pub fn resolution_only(res: Option<&Resolution>) -> VoxelSize {
+    let Some(r) = res else {
+        return VoxelSize::default();
+    };
+    let unit = match r.unit {
+        2 if r.x_per_unit == 72.0 && r.y_per_unit == 72.0 => return VoxelSize::default(),
+        2 => "inch",
+        3 => "cm",
+        _ => return VoxelSize::default(),
+    };
+    let (x, y) = pixel_size(Some(r));
+    in_unit(x, y, None, unit)
+}
+
+/// The voxel size the first page's metadata states: the ImageJ description (with the resolution
+/// tags), else the resolution tags alone. OME metadata is read with its layout (`ome.rs`).
+pub fn from_page(descriptions: &[String], res: Option<&Resolution>) -> VoxelSize {
+    descriptions
+        .iter()
+        .find_map(|d| imagej(d, res))
+        .unwrap_or_else(|| resolution_only(res))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(x: f64, y: f64, unit: u16) -> Resolution {
+        Resolution {
+            x_per_unit: x,
+            y_per_unit: y,
+            unit,
+        }
+    }
+
+    #[test]
+    fn imagej_spacing_unit_and_resolution() {
+        let v = imagej(
+            "ImageJ=1.53t\nimages=4\nslices=2\nunit=micron\nspacing=10.0\n",
+            Some(&res(2.0, 4.0, 1)),
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            VoxelSize {
+                x: Some(0.5),
+                y: Some(0.25),
+                z: Some(10.0),
+                unit: Some("µm".into())
+            }
+        );
+    }
+
+    #[test]
+    fn imagej_escaped_micro_sign_and_nanometres() {
+        let v = imagej(
+            "ImageJ=1.11a\nunit=\\u00B5m\nspacing=2.5",
+            Some(&res(1.0, 1.0, 1)),
+        )
+        .unwrap();
+        assert_eq!(
+            (v.x, v.z, v.unit.as_deref()),
+            (Some(1.0), Some(2.5), Some("µm"))
+        );
+        let nm = imagej("ImageJ=1.11a\nunit=nm\nspacing=500", None).unwrap();
+        assert_eq!((nm.x, nm.z), (None, Some(0.5)));
+    }
+
+    #[test]
+    fn imagej_without_unit_states_nothing() {
+        let r = res(1.0, 1.0, 1);
+        for d in [
+            "ImageJ=1.11a\nimages=480\nslices=2\nframes=240\nhyperstack=true\n",
+            "ImageJ=1.11a\nunit=pixel\nspacing=3",
+        ] {
+            assert_eq!(imagej(d, Some(&r)), Some(VoxelSize::default()), "{d}");
+        }
+        assert_eq!(imagej("not imagej", Some(&r)), None);
+    }
+
+    #[test]
+    fn imagej_unknown_unit_keeps_its_name() {
+        let v = imagej(
+            "ImageJ=1.11a\nunit=furlong\nspacing=2",
+            Some(&res(4.0, 4.0, 1)),
+        )
+        .unwrap();
+        assert_eq!(
+            (v.x, v.z, v.unit.as_deref()),
+            (Some(0.25), Some(2.0), Some("furlong"))
+        );
+    }
+
+    #[test]
+    fn resolution_tags_alone() {
+        // 10 000 pixels per centimetre: 1 µm pixels.
+        let v = resolution_only(Some(&res(10_000.0, 5_000.0, 3)));
+        assert_eq!((v.x, v.y, v.z), (Some(1.0), Some(2.0), None));
+        assert_eq!(v.unit.as_deref(), Some("µm"));
+        assert_eq!(
+            resolution_only(Some(&res(72.0, 72.0, 2))),
+            VoxelSize::default()
+        );
+        assert_eq!(
+            resolution_only(Some(&res(3.0, 3.0, 1))),
+            VoxelSize::default()
+        );
+        assert_eq!(resolution_only(None), VoxelSize::default());
+    }
+
+    #[test]
+    fn ome_units_per_axis() {
+        let attrs = [
+            ("PhysicalSizeX", "0.5"),
+            ("PhysicalSizeY", "500"),
+            ("PhysicalSizeYUnit", "nm"),
+            ("PhysicalSizeZ", "0.002"),
+            ("PhysicalSizeZUnit", "mm"),
+        ];
+        let v = ome(|k| attrs.iter().find(|(n, _)| *n == k).map(|(_, v)| *v));
+        assert_eq!(
+            (v.x, v.y, v.unit.as_deref()),
+            (Some(0.5), Some(0.5), Some("µm"))
+        );
+        assert!((v.z.unwrap() - 2.0).abs() < 1e-12);
+        let none = ome(|_| None);
+        assert_eq!(none, VoxelSize::default());
+        let bad = ome(|k| (k == "PhysicalSizeZ").then_some("-1"));
+        assert_eq!(bad, VoxelSize::default());
+    }
+}
