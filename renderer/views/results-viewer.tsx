@@ -280,7 +280,10 @@ export function Viewer3d({
         );
         await reread();
       })
-      .catch((e: ApiError) => setCurError(new ApiError(e.code, `Not saved: ${e.message}`, e.field)))
+      .catch((e: ApiError) => {
+        setCurStatus('');
+        setCurError(new ApiError(e.code, `Not saved: ${e.message}`, e.field));
+      })
       .finally(() => setCurBusy(false));
   };
   const undo = () => {
@@ -295,7 +298,10 @@ export function Viewer3d({
           `Last change undone · ${state.cells.toLocaleString()} cells, ${state.changed.toLocaleString()} ${state.changed === 1 ? 'differs' : 'differ'} from the worker's labels.`,
         );
       })
-      .catch((e: ApiError) => setCurError(new ApiError(e.code, `Nothing undone: ${e.message}`, e.field)))
+      .catch((e: ApiError) => {
+        setCurStatus('');
+        setCurError(new ApiError(e.code, `Nothing undone: ${e.message}`, e.field));
+      })
       .finally(() => setCurBusy(false));
   };
   const keysRef = useRef({ mark, undo });

@@ -108,6 +108,10 @@ test('curation: detail of a clicked ROI, a key, a lasso, undo, reload and the su
   await page.waitForTimeout(200);
   for (const id of ['plot-f', 'plot-dff', 'plot-spikes', 'footprint']) assert.ok((await drawnPixels(page, id)) > 500, `${id} is drawn`);
   await panel.screenshot({ path: '/tmp/curation-detail.png' });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(200);
+  await panel.screenshot({ path: '/tmp/curation-detail-dark.png' });
+  await page.emulateMedia({ colorScheme: 'light' });
   assert.equal(await page.getByTestId('quick-label').textContent(), 'cell');
 
   // 2. X marks it not a cell: recorded beside the results, the worker's files untouched, hidden.
@@ -214,5 +218,17 @@ test('curation: detail of a clicked ROI, a key, a lasso, undo, reload and the su
   const col0 = Array.from({ length: iscell.shape[0] }, (_, i) => (iscell.data as Float64Array)[i * 2] === 1);
   assert.deepEqual(col0, labels, 'the exported iscell is the curated one');
   assert.equal(readFileSync(join(results, CURATION_FILE), 'utf8').length > 0, true);
+
+  // 7. Undo until nothing is left: the refusal is said, and nothing changes.
+  await page.getByTestId('undo-curation').click();
+  await panel
+    .getByTestId('curated-label')
+    .filter({ hasText: /^cell$/ })
+    .waitFor({ timeout: 10_000 });
+  const records = (await readCuration(results)).records.length;
+  await page.getByTestId('undo-curation').click();
+  await panel.getByRole('alert').filter({ hasText: 'Nothing undone:' }).waitFor({ timeout: 10_000 });
+  assert.equal((await readCuration(results)).records.length, records, 'a refused undo writes nothing');
+  await panel.screenshot({ path: '/tmp/curation-refused.png' });
   assert.deepEqual(pageErrors, []);
 });

@@ -218,6 +218,10 @@ test('a watched file and a finished analysis: files, sessions, analyses, results
     assert.ok('error' in rr && 'error' in fr, `${method} is refused`);
     assert.deepEqual(fr.error, rr.error, `${method}: the fake refuses as the real services do`);
   }
+  const roiOut = (id: string) => ({ id, roi: 1_000_000 });
+  const [rr, fr] = [await answer(real, 'getRoiDetail', roiOut(ra.id)), await answer(double, 'getRoiDetail', roiOut(fa.id))];
+  assert.ok('error' in rr && 'error' in fr, 'an ROI the result does not have is refused');
+  assert.deepEqual(fr.error, rr.error, 'getRoiDetail: the fake refuses as the real services do');
   const plane99 = (id: string) => ({ id, plane: 99, kind: 'max' });
   const [rp, fp] = [await answer(real, 'getPlaneAnatomy', plane99(ra.id)), await answer(double, 'getPlaneAnatomy', plane99(fa.id))];
   assert.ok('error' in rp && 'error' in fp, 'a plane the result does not have is refused');
