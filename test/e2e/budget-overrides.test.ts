@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { chromiumMissing } from '../support/chromium.ts';
-import { localAwsEnv, startServedUi, type ServedUi } from '../support/served-ui.ts';
+import { labEnv, startConfiguredUi, type ServedUi } from '../support/served-ui.ts';
 import { WORKER_BINARY, runCli } from '../support/cli.ts';
 import { motoMissing, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../support/versitygw.ts';
@@ -36,25 +36,17 @@ before(async () => {
   await seedAl2023(moto);
   const bucket = await gw.createBucket('lab-overrides');
   const aws = { s3Endpoint: gw.endpoint, awsEndpoint: moto.endpoint, credentials: gw.credentials };
-  const rig = (name: string, owner: string) => localAwsEnv({ home: join(dir, name), dir, worker: WORKER_BINARY, owner, aws });
-  rigA = rig('rig-a', 'maria');
-  const rigB = rig('rig-b', 'jon');
-  for (const env of [rigA, rigB]) {
-    for (const args of [
+  rigA = labEnv({ dir, home: 'rig-a', owner: 'maria', aws });
+  ui = await startConfiguredUi({
+    dir,
+    env: labEnv({ dir, home: 'rig-b', owner: 'jon', aws }),
+    also: [rigA],
+    config: [
       ['config', 'target', 's3', '--bucket', bucket, '--prefix', 'lab', '--region', moto.region],
       ['config', 'set', 'budget.monthlyLimitUsd', '1'],
-    ]) {
-      const r = await runCli(args, env);
-      assert.equal(r.code, 0, r.stderr);
-    }
-  }
-  const rendererDir = join(dir, 'renderer');
-  await bundleRenderer({ outDir: rendererDir });
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...rigB };
-  delete childEnv.AWS_PROFILE;
-  ui = await startServedUi({ env: childEnv, rendererDir });
+    ],
+  });
   page = ui.page;
-  await page.goto(ui.url);
 });
 
 after(async () => {

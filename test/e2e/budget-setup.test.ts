@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { BudgetsClient, CreateBudgetCommand, DescribeBudgetActionsForBudgetCommand, DescribeBudgetsCommand } from '@aws-sdk/client-budgets';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { chromiumMissing } from '../support/chromium.ts';
-import { localAwsEnv, startServedUi, type ServedUi } from '../support/served-ui.ts';
+import { labEnv, startConfiguredUi, type ServedUi } from '../support/served-ui.ts';
 import { WORKER_BINARY, runCli } from '../support/cli.ts';
 import { motoExtendedMissing, startMoto, type MotoServer } from '../support/moto.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../support/versitygw.ts';
@@ -35,20 +35,6 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'scopecloud-budget-setup-e2e-'));
   [moto, gw] = await Promise.all([startMoto({ extended: true }), startVersitygw({ root: join(dir, 'gw') })]);
   const bucket = await gw.createBucket('lab-budget-setup');
-  const env = localAwsEnv({
-    home: join(dir, 'home'),
-    dir,
-    worker: WORKER_BINARY,
-    owner: 'maria',
-    aws: { s3Endpoint: gw.endpoint, awsEndpoint: moto.endpoint, credentials: gw.credentials },
-  });
-  for (const args of [
-    ['config', 'target', 's3', '--bucket', bucket, '--prefix', 'lab', '--region', moto.region],
-    ['config', 'set', 'budget.monthlyLimitUsd', '400'],
-  ]) {
-    const r = await runCli(args, env);
-    assert.equal(r.code, 0, r.stderr);
-  }
   budgets = new BudgetsClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: gw.credentials });
   // The lab budget exists already (made in the console): the panel shows it as present.
   await budgets.send(
@@ -57,13 +43,15 @@ before(async () => {
       Budget: { BudgetName: 'scopecloud-smith-lab', BudgetLimit: { Amount: '400', Unit: 'USD' }, TimeUnit: 'MONTHLY', BudgetType: 'COST' },
     }),
   );
-  const rendererDir = join(dir, 'renderer');
-  await bundleRenderer({ outDir: rendererDir });
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  delete childEnv.AWS_PROFILE;
-  ui = await startServedUi({ env: childEnv, rendererDir });
+  ui = await startConfiguredUi({
+    dir,
+    env: labEnv({ dir, owner: 'maria', aws: { s3Endpoint: gw.endpoint, awsEndpoint: moto.endpoint, credentials: gw.credentials } }),
+    config: [
+      ['config', 'target', 's3', '--bucket', bucket, '--prefix', 'lab', '--region', moto.region],
+      ['config', 'set', 'budget.monthlyLimitUsd', '400'],
+    ],
+  });
   page = ui.page;
-  await page.goto(ui.url);
 });
 
 after(async () => {

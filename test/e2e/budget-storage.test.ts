@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { chromiumMissing } from '../support/chromium.ts';
-import { localAwsEnv, startServedUi, type ServedUi } from '../support/served-ui.ts';
+import { labEnv, startConfiguredUi, type ServedUi } from '../support/served-ui.ts';
 import { WORKER_BINARY, runCli } from '../support/cli.ts';
 import { motoMissing, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../support/versitygw.ts';
@@ -44,28 +44,16 @@ before(async () => {
     ['someone-else/d.tif', 20 * MiB],
   ] as const)
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: Buffer.alloc(size, 3) }));
-  const env = localAwsEnv({
-    home: join(dir, 'home'),
+  ui = await startConfiguredUi({
     dir,
-    worker: WORKER_BINARY,
-    owner: 'maria',
-    aws: { s3Endpoint: gw.endpoint, awsEndpoint: moto.endpoint, credentials: gw.credentials },
+    env: labEnv({ dir, owner: 'maria', aws: { s3Endpoint: gw.endpoint, awsEndpoint: moto.endpoint, credentials: gw.credentials } }),
+    config: [
+      ['config', 'target', 's3', '--bucket', bucket, '--prefix', 'lab', '--region', moto.region],
+      ['config', 'set', 'budget.monthlyLimitUsd', '400'],
+    ],
+    viewport: { width: 1200, height: 1400 },
   });
-  for (const args of [
-    ['config', 'target', 's3', '--bucket', bucket, '--prefix', 'lab', '--region', moto.region],
-    ['config', 'set', 'budget.monthlyLimitUsd', '400'],
-  ]) {
-    const r = await runCli(args, env);
-    assert.equal(r.code, 0, r.stderr);
-  }
-  const rendererDir = join(dir, 'renderer');
-  await bundleRenderer({ outDir: rendererDir });
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  delete childEnv.AWS_PROFILE;
-  ui = await startServedUi({ env: childEnv, rendererDir });
   page = ui.page;
-  await page.setViewportSize({ width: 1200, height: 1400 });
-  await page.goto(ui.url);
 });
 
 after(async () => {

@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
 import { chromiumMissing } from '../support/chromium.ts';
-import { localAwsEnv, startServedUi, type ServedUi } from '../support/served-ui.ts';
+import { labEnv, startConfiguredUi, type ServedUi } from '../support/served-ui.ts';
 import { WORKER_BINARY, runCli } from '../support/cli.ts';
 import { motoExtendedMissing, startMoto, type MotoServer } from '../support/moto.ts';
 import { requires } from '../support/requirements.ts';
@@ -56,27 +56,15 @@ before(async () => {
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'lab/rig-A/s1/manifest.json', Body: '{}' }));
   const watch = join(dir, 'rig-A');
   mkdirSync(watch);
-  const env = localAwsEnv({
-    home: join(dir, 'home'),
+  ui = await startConfiguredUi({
     dir,
-    worker: WORKER_BINARY,
-    owner: 'maria',
-    aws: { s3Endpoint: moto.endpoint, awsEndpoint: moto.endpoint, credentials: moto.credentials },
+    env: labEnv({ dir, owner: 'maria', aws: { s3Endpoint: moto.endpoint, awsEndpoint: moto.endpoint, credentials: moto.credentials } }),
+    config: [
+      ['config', 'target', 's3', '--bucket', BUCKET, '--prefix', 'lab', '--region', moto.region],
+      ['config', 'set', 'watch.folders', watch],
+    ],
   });
-  for (const args of [
-    ['config', 'target', 's3', '--bucket', BUCKET, '--prefix', 'lab', '--region', moto.region],
-    ['config', 'set', 'watch.folders', watch],
-  ]) {
-    const r = await runCli(args, env);
-    assert.equal(r.code, 0, r.stderr);
-  }
-  const rendererDir = join(dir, 'renderer');
-  await bundleRenderer({ outDir: rendererDir });
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  delete childEnv.AWS_PROFILE;
-  ui = await startServedUi({ env: childEnv, rendererDir });
   page = ui.page;
-  await page.goto(ui.url);
 });
 
 after(async () => {

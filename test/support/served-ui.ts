@@ -12,6 +12,9 @@
 import type { Page } from 'playwright-core';
 import { launchChromium, type Browser } from './chromium.ts';
 import { startServe } from './serve-process.ts';
+import { join } from 'node:path';
+import { bundleRenderer } from '../../scripts/bundle-renderer.ts';
+import { runCli, WORKER_BINARY } from './cli.ts';
 
 export interface ServedUi {
   url: string;
@@ -74,4 +77,42 @@ export function localAwsEnv(o: { home: string; dir: string; worker: string; owne
     AWS_CONFIG_FILE: `${o.dir}/no-aws-config`,
     AWS_SHARED_CREDENTIALS_FILE: `${o.dir}/no-aws-credentials`,
   };
+}
+
+/** `localAwsEnv` for a workstation whose state dir is `<dir>/<home>` (default `home`), with the built worker. */
+export function labEnv(o: { dir: string; owner: string; aws: LocalAws; home?: string }): Record<string, string> {
+  return localAwsEnv({ home: join(o.dir, o.home ?? 'home'), dir: o.dir, worker: WORKER_BINARY, owner: o.owner, aws: o.aws });
+}
+
+/**
+ * The rest of an end-to-end set-up once its servers run: each `config` command (`scopecloud
+ * <args>`) run in `env` and in every workstation of `also` (each must exit 0), the renderer bundled
+ * into `<dir>/renderer`, serve started in `env` (without the machine's AWS_PROFILE) and the page
+ * opened on it.
+ */
+export async function startConfiguredUi(o: {
+  dir: string;
+  env: Record<string, string>;
+  also?: ReadonlyArray<Record<string, string>>;
+  config: ReadonlyArray<readonly string[]>;
+  viewport?: { width: number; height: number };
+}): Promise<ServedUi> {
+  for (const env of [...(o.also ?? []), o.env]) {
+    for (const args of o.config) {
+      const r = await runCli([...args], env);
+      if (r.code !== 0) throw new Error(`scopecloud ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    }
+  }
+  const rendererDir = join(o.dir, 'renderer');
+  await bundleRenderer({ outDir: rendererDir });
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...o.env };
+  delete childEnv.AWS_PROFILE;
+  const ui = await startServedUi({ env: childEnv, rendererDir, ...(o.viewport ? { viewport: o.viewport } : {}) });
+  try {
+    await ui.page.goto(ui.url);
+  } catch (e) {
+    await ui.stop();
+    throw e;
+  }
+  return ui;
 }

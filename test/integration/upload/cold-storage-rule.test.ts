@@ -15,18 +15,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateBucketCommand,
-  GetBucketLifecycleConfigurationCommand,
-  PutBucketLifecycleConfigurationCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { configCommand } from '../../../main/cli/commands/config.ts';
+import { GetBucketLifecycleConfigurationCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CliError, ExitCode } from '../../../main/cli/command.ts';
 import { coldRuleId, RAW_MIN_BYTES } from '../../../main/upload/cold-storage-plan.ts';
 import { ruleId } from '../../../main/upload/lifecycle-rule.ts';
-import { runCommand } from '../../support/cli-in-process.ts';
+import { cliEnv, config, motoBucket } from './rule-fixture.ts';
 import { motoExtendedMissing, startMoto, type MotoServer } from '../../support/moto.ts';
 import { startVersitygw, versitygwMissing } from '../../support/versitygw.ts';
 import { requires } from '../../support/requirements.ts';
@@ -46,32 +39,12 @@ after(async () => {
   if (home) await rm(home, { recursive: true, force: true });
 });
 
-function envFor(name: string, credentials: { accessKeyId: string; secretAccessKey: string }): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    SCOPECLOUD_HOME: join(home, name),
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: join(home, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
-  };
-  delete env.AWS_PROFILE;
-  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_EC2_METADATA_DISABLED', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'])
-    process.env[k] = env[k];
-  delete process.env.AWS_PROFILE;
-  return env;
-}
-
-const config = (argv: string[], env: NodeJS.ProcessEnv) => runCommand(configCommand, argv, env);
+const envFor = (name: string, credentials: { accessKeyId: string; secretAccessKey: string }) => cliEnv(home, name, credentials);
 
 test('cold storage: absent with the saving, refused without --yes, added keeping other rules, present, removed keeping other rules', { skip }, async () => {
   const env = envFor('moto', moto.credentials);
-  const s3 = new S3Client({ region: moto.region, endpoint: moto.endpoint, forcePathStyle: true, credentials: moto.credentials });
   const bucket = 'lab-cold';
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const unrelated = { ID: 'expire-scratch', Status: 'Enabled' as const, Filter: { Prefix: 'scratch/' }, Expiration: { Days: 30 } };
-  await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [unrelated] } }));
+  const s3 = await motoBucket(moto, bucket, { unrelatedRule: true });
   // Two raw files over 16 MiB, one small raw file, the session's manifest, and a large result.
   const big = Buffer.alloc(RAW_MIN_BYTES + 1024, 7);
   for (const [key, body] of [
@@ -155,9 +128,8 @@ test('cold storage: absent with the saving, refused without --yes, added keeping
 
 test('cold storage: removing the only rule deletes the configuration, and a local archive is refused', { skip }, async () => {
   const env = envFor('moto-only', moto.credentials);
-  const s3 = new S3Client({ region: moto.region, endpoint: moto.endpoint, forcePathStyle: true, credentials: moto.credentials });
   const bucket = 'lab-cold-only';
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const s3 = await motoBucket(moto, bucket);
   assert.equal((await config(['target', 's3', '--bucket', bucket, '--region', moto.region, '--prefix', '', '--endpoint', moto.endpoint], env)).code, 0);
   await assert.rejects(config(['cold-storage', '--apply', '--yes'], env), (e: unknown) => e instanceof CliError && /no watched folders/.test(e.message));
   assert.equal((await config(['set', 'watch.folders', `${join(home, 'a', 'scope1')},${join(home, 'b', 'scope2')}`], env)).code, 0);

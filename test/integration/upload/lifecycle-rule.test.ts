@@ -13,13 +13,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetBucketLifecycleConfigurationCommand, PutBucketLifecycleConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
-import { configCommand } from '../../../main/cli/commands/config.ts';
+import { GetBucketLifecycleConfigurationCommand, PutBucketLifecycleConfigurationCommand } from '@aws-sdk/client-s3';
 import { CliError, ExitCode } from '../../../main/cli/command.ts';
 import { ruleId } from '../../../main/upload/lifecycle-rule.ts';
 import { createServiceContainer } from '../../../main/services.ts';
 import { createAppServices } from '../../../main/app/app-services.ts';
-import { runCommand } from '../../support/cli-in-process.ts';
+import { cliEnv, config, motoBucket } from './rule-fixture.ts';
 import { motoMissing, startMoto, type MotoServer } from '../../support/moto.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
 import { requires } from '../../support/requirements.ts';
@@ -39,38 +38,12 @@ after(async () => {
   if (home) await rm(home, { recursive: true, force: true });
 });
 
-function envFor(name: string, credentials: { accessKeyId: string; secretAccessKey: string }): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    SCOPECLOUD_HOME: join(home, name),
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: join(home, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
-  };
-  delete env.AWS_PROFILE;
-  // the SDK's default credential chain reads the process's own environment
-  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_EC2_METADATA_DISABLED', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'])
-    process.env[k] = env[k];
-  delete process.env.AWS_PROFILE;
-  return env;
-}
-
-const config = (argv: string[], env: NodeJS.ProcessEnv) => runCommand(configCommand, argv, env);
+const envFor = (name: string, credentials: { accessKeyId: string; secretAccessKey: string }) => cliEnv(home, name, credentials);
 
 test('the lifecycle rule: absent, explained and refused without --yes, added with --yes keeping the other rules, then present', { skip }, async () => {
   const env = envFor('moto', moto.credentials);
-  const s3 = new S3Client({ region: moto.region, endpoint: moto.endpoint, forcePathStyle: true, credentials: moto.credentials });
   const bucket = 'lab-data';
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const unrelated = {
-    ID: 'expire-scratch',
-    Status: 'Enabled' as const,
-    Filter: { Prefix: 'scratch/' },
-    Expiration: { Days: 30 },
-  };
-  await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [unrelated] } }));
+  const s3 = await motoBucket(moto, bucket, { unrelatedRule: true });
   const set = await config(['target', 's3', '--bucket', bucket, '--region', moto.region, '--prefix', 'lab', '--endpoint', moto.endpoint], env);
   assert.equal(set.code, 0, set.err);
 
@@ -115,9 +88,8 @@ test('the lifecycle rule: absent, explained and refused without --yes, added wit
 
 test('a rule for the whole bucket already covers the prefix: shown present, nothing added', { skip }, async () => {
   const env = envFor('moto-wide', moto.credentials);
-  const s3 = new S3Client({ region: moto.region, endpoint: moto.endpoint, forcePathStyle: true, credentials: moto.credentials });
   const bucket = 'lab-wide';
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const s3 = await motoBucket(moto, bucket);
   const wide = { ID: 'abort-all', Status: 'Enabled' as const, Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 3 } };
   await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [wide] } }));
   assert.equal((await config(['target', 's3', '--bucket', bucket, '--region', moto.region, '--prefix', 'lab', '--endpoint', moto.endpoint], env)).code, 0);
@@ -143,11 +115,8 @@ test('a store without lifecycle rules (versitygw: NotImplemented) reads as unkno
 
 test("the Settings view's calls: absent, refused without consent, added with it (other rules kept), present", { skip }, async () => {
   const env = envFor('app', moto.credentials);
-  const s3 = new S3Client({ region: moto.region, endpoint: moto.endpoint, forcePathStyle: true, credentials: moto.credentials });
   const bucket = 'lab-app';
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const unrelated = { ID: 'expire-scratch', Status: 'Enabled' as const, Filter: { Prefix: 'scratch/' }, Expiration: { Days: 30 } };
-  await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [unrelated] } }));
+  const s3 = await motoBucket(moto, bucket, { unrelatedRule: true });
   const container = await createServiceContainer({ env });
   const current = container.settings.get();
   container.settings.replace({
