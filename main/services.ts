@@ -8,6 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import Conf from 'conf';
 import { statePaths, type StatePaths } from './config/paths.ts';
 import { createSettingsStore, type KeyValueBackend, type SettingsStore } from './config/store.ts';
@@ -111,6 +112,7 @@ export async function createServiceContainer(opts: ContainerOptions = {}): Promi
         settings: s,
         queueDir: paths.queue,
         stagingDir: join(paths.root, 'manifests'),
+        recordedBy: { owner, host: hostname() },
         ...(s.target.kind === 's3' ? { s3: awsContexts.of(s)!.clients.s3 } : {}),
       });
     },

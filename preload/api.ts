@@ -417,6 +417,24 @@ export const StorageCost = object({
   ),
   /** Which price table: "shipped table of <date>" or "AWS Pricing API, fetched <date>". */
   prices: str({ max: 256 }),
+  /**
+   * Per person, from the same listing: the bytes each owner's sessions and jobs hold, `unattributed`
+   * for the rest; `monthly` null for a local archive. Null when the listing predates the split.
+   */
+  byOwner: nullable(
+    array(
+      object({
+        owner: str({ min: 1, max: 256 }),
+        bytes: num({ min: 0 }),
+        objects: num({ min: 0, int: true }),
+        monthly: nullable(money),
+        unpriced: array(str({ max: 64 }), { max: 64 }),
+      }),
+      { max: 1000 },
+    ),
+  ),
+  /** How storage was attributed to people (for the UI to say), and why some could not be. */
+  attribution: object({ text: str({ max: 2000 }), error: nullable(str({ max: 10_000 })) }),
 });
 export type StorageCost = Infer<typeof StorageCost>;
 

@@ -29,7 +29,7 @@ import { FolderWatcher } from '../watch/folder-watcher.ts';
 import { describeFolderProblem } from '../watch/folder-health.ts';
 import type { WatchDeps, WatchEventMap } from '../watch/watch-types.ts';
 import { SessionTracker, type SessionInfo } from '../session/session-tracker.ts';
-import type { Manifest, ManifestChanges } from '../session/manifest.ts';
+import type { Manifest, ManifestChanges, RecordedBy } from '../session/manifest.ts';
 import { ManifestHistory } from '../session/manifest-history.ts';
 import { acquireQueueLock, type QueueLock } from './queue-lock.ts';
 import { engineOptionsFromSettings } from './engine-options.ts';
@@ -57,6 +57,8 @@ export interface AcquisitionOptions {
   engine?: Partial<UploadEngineOptions>;
   /** Status snapshot period; 0 disables. */
   snapshotMs?: number;
+  /** Who records, on which workstation: written into each session manifest. */
+  recordedBy?: RecordedBy;
   /** Default: the system clock and background timers (common/time.ts). */
   clock?: Clock;
   timers?: Intervals;
@@ -187,6 +189,7 @@ export async function startAcquisition(o: AcquisitionOptions): Promise<Acquisiti
       const manifests = new SessionManifests({
         stagingDir: o.stagingDir,
         history,
+        ...(o.recordedBy ? { recordedBy: o.recordedBy } : {}),
         queue: async (staged, manifestKey) => {
           await eng.add(staged, { key: manifestKey });
         },

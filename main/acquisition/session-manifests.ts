@@ -16,7 +16,16 @@
  */
 import * as nodeFs from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildManifest, changesBetween, MANIFEST_NAME, type Manifest, type ManifestDeps, type ManifestFile, type ManifestInput } from '../session/manifest.ts';
+import {
+  buildManifest,
+  changesBetween,
+  MANIFEST_NAME,
+  type Manifest,
+  type ManifestDeps,
+  type ManifestFile,
+  type ManifestInput,
+  type RecordedBy,
+} from '../session/manifest.ts';
 import { ManifestHistory, sessionId, type PublishedManifest } from '../session/manifest-history.ts';
 
 export interface StagingFs {
@@ -38,6 +47,8 @@ export interface SessionManifestsOptions {
   queue(staged: string, key: string): Promise<void>;
   manifestDeps?: ManifestDeps;
   fs?: StagingFs;
+  /** Written into every manifest built (who recorded the session; the storage bill per person reads it). */
+  recordedBy?: RecordedBy;
 }
 
 export type PublishOutcome =
@@ -57,7 +68,8 @@ export class SessionManifests {
   readonly build = async (input: ManifestInput, deps?: ManifestDeps): Promise<Manifest> => {
     const last = await this.#last(input.dir);
     this.#found.set(input.dir, last);
-    return buildManifest({ ...input, ...(last ? { previous: last.files } : {}) }, deps ?? this.#o.manifestDeps);
+    const by = this.#o.recordedBy ? { recordedBy: this.#o.recordedBy } : {};
+    return buildManifest({ ...input, ...by, ...(last ? { previous: last.files } : {}) }, deps ?? this.#o.manifestDeps);
   };
 
   /** `sessionKey`: the session folder's key; the manifest goes to `<sessionKey>/manifest.json`. */

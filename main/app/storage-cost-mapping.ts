@@ -36,5 +36,7 @@ export function toStorageCost(c: StorageCost, kind: 's3' | 'local', currency: st
         }
       : null,
     prices: c.pricesLabel,
+    byOwner: bill?.byOwner?.slice(0, 1000).map((o) => ({ ...o })) ?? null,
+    attribution: c.attribution,
   };
 }

@@ -6,9 +6,15 @@
  *
  * `read()` never throws for a failed listing: `error` says why, and `bill` is null unless an
  * earlier good listing is kept (then `usage.listedAt` says how old it is).
+ *
+ * Per person: the same listing's folders, attributed through the session manifests and job
+ * records it found (cost/storage-attribution.ts, storage-owners.ts: each record read once per
+ * version, cached); `bill.byOwner` is null for a listing cached before folders were kept.
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Settings } from '../config/schema.ts';
 import type { KeyValueStore } from '../cost/cache-store.ts';
 import type { PriceTable } from '../cost/price-table.ts';
@@ -18,6 +24,12 @@ import { createStorageUsageReader, STORAGE_USAGE_MAX_AGE_MS, type StorageTarget,
 import { bucketMetrics, type BucketMetrics } from '../cost/bucket-metrics.ts';
 import { RATE_WINDOW_DAYS, type AcquisitionRate } from '../acquisition/acquisition-rate.ts';
 import { type Clock } from '../common/time.ts';
+import { attributeBytes, type OwnerBytes } from '../cost/storage-attribution.ts';
+import { resolveFolderOwners } from './storage-owners.ts';
+
+/** How the bytes were attributed to people, in the words the UI and CLI show. */
+export const ATTRIBUTION_TEXT =
+  "Object keys carry no owner, so storage is attributed by the records beside the data: each session manifest's recordedBy (who recorded the session) and each analysis job's owner. Bytes with no such record (sessions recorded before manifests named anyone, sessions still open, worker binaries, budget records) are unattributed.";
 
 export interface StorageCost {
   usage: StorageUsage | null;
@@ -35,6 +47,8 @@ export interface StorageCost {
    * with each fresh listing and kept beside it, as a cross-check of the listing (not the bill).
    */
   crossCheck?: BucketMetrics | null;
+  /** How storage was split per person, and why some of it could not be (null when all was read). */
+  attribution: { text: string; error: string | null };
 }
 
 export interface StorageCostService {
@@ -78,10 +92,39 @@ export function createStorageCost(deps: {
           deps.store.set(key, crossCheck);
         } else crossCheck = (deps.store.get(key) as BucketMetrics | undefined) ?? null;
       }
+      let owners: OwnerBytes[] | undefined;
+      let attributionError: string | null = null;
+      const u = answer.usage;
+      if (u?.byFolder && u.ownerRecords) {
+        const read =
+          target.kind === 's3'
+            ? async (key: string) => {
+                const out = await target.s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: `${keyPrefixOf(target.prefix)}${key}` }));
+                return (await out.Body?.transformToString('utf8')) ?? '';
+              }
+            : (key: string) => readFile(join(target.dir, key), 'utf8');
+        const resolved = await resolveFolderOwners({
+          records: u.ownerRecords,
+          listedAt: u.listedAt,
+          read,
+          store: deps.store,
+          cacheKey: `storage/owners/${u.location}`,
+        });
+        owners = attributeBytes(u.byFolder, resolved.owners);
+        attributionError = resolved.error;
+      } else if (u) attributionError = 'This listing was cached before storage was split per person; "List again" splits it.';
       const prices = aws?.prices ?? deps.localPrices();
       const region = aws?.region ?? '';
       const bill = answer.usage
-        ? storageBill({ usage: answer.usage, prices, region, bytesPerDay: rate.bytesPerDay, rateWindowDays: rate.windowDays, now: deps.clock.now() })
+        ? storageBill({
+            usage: answer.usage,
+            prices,
+            region,
+            bytesPerDay: rate.bytesPerDay,
+            rateWindowDays: rate.windowDays,
+            now: deps.clock.now(),
+            ...(owners ? { owners } : {}),
+          })
         : null;
       return {
         ...answer,
@@ -91,7 +134,14 @@ export function createStorageCost(deps: {
         pricesLabel: priceTableLabel(prices),
         nextListingAt: answer.usage ? answer.usage.listedAt + maxAge : null,
         crossCheck,
+        attribution: { text: ATTRIBUTION_TEXT, error: attributionError },
       };
     },
   };
+}
+
+/** `raw/` for `raw`, `raw/`, `/raw/`; '' for the whole bucket (as the listing's prefix). */
+function keyPrefixOf(prefix: string): string {
+  const p = prefix.replace(/^\/+|\/+$/g, '');
+  return p ? `${p}/` : '';
 }

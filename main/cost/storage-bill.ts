@@ -13,6 +13,7 @@
 import { nextMonthStartUtc, monthStartUtc } from './calendar.ts';
 import { s3PerGbMonthOrNull, type PriceTable } from './price-table.ts';
 import type { StorageUsage } from './storage-usage.ts';
+import type { OwnerBytes } from './storage-attribution.ts';
 
 export const GB = 2 ** 30;
 const DAY_MS = 86_400_000;
@@ -46,10 +47,23 @@ export interface StorageProjection {
   formula: string;
 }
 
+/** One person's share of the bill (or `unattributed`, storage-attribution.ts). */
+export interface StorageOwnerLine {
+  owner: string;
+  bytes: number;
+  objects: number;
+  /** USD per month at this size, priced classes only; null for a local archive (no S3 bill). */
+  monthly: number | null;
+  /** Classes of this person's bytes without a price: `monthly` leaves them out. */
+  unpriced: string[];
+}
+
 export interface StorageBill {
   /** False for a local archive: the bytes are on a local disk and there is no S3 bill. */
   billed: boolean;
   lines: StorageBillLine[];
+  /** Per person, when the listing kept its folders (storage-attribution.ts); null otherwise. */
+  byOwner: StorageOwnerLine[] | null;
   totalBytes: number;
   /** USD per month at the current size, priced classes only. */
   monthly: number;
@@ -74,6 +88,8 @@ export function storageBill(input: {
   /** Days the rate was measured over, for the formula's words. */
   rateWindowDays: number;
   now: number;
+  /** The listing's bytes per owner; absent, no split per person. */
+  owners?: readonly OwnerBytes[];
 }): StorageBill {
   const billed = input.usage.kind === 's3';
   const price = (cls: string) => (billed ? s3PerGbMonthOrNull(input.prices, input.region, cls) : null);
@@ -100,9 +116,19 @@ export function storageBill(input: {
       `added: ${gbText(bytesPerDay)}/day (verified uploads, last ${input.rateWindowDays} days) × ${daysLeft.toFixed(1)} days = ${gbText(addedBytes)} at $${standard}/GB-month → ${money(restOfMonthAdded)} ` +
       `(new files arrive evenly, so on average they are stored for half the time left); GB = 2^30 bytes`
     : `local disk, no S3 bill: ${gbText(input.usage.totalBytes)} stored, growing ${gbText(bytesPerDay)}/day (verified files, last ${input.rateWindowDays} days) → about ${gbText(input.usage.totalBytes + addedBytes)} by month end`;
+  const byOwner = input.owners
+    ? input.owners.map((o) => ({
+        owner: o.owner,
+        bytes: o.bytes,
+        objects: o.objects,
+        monthly: billed ? o.byClass.reduce((n, c) => n + (c.bytes / GB) * (price(c.storageClass) ?? 0), 0) : null,
+        unpriced: billed ? o.byClass.filter((c) => price(c.storageClass) === null).map((c) => c.storageClass) : [],
+      }))
+    : null;
   return {
     billed,
     lines,
+    byOwner,
     totalBytes: input.usage.totalBytes,
     monthly,
     unpriced,

@@ -15,6 +15,9 @@
  *   again without listing, so a view that re-reads does not retry a refused listing each time.
  * - Local archive: the bytes of the files under the folder, counted as STANDARD-equivalent; there
  *   is no S3 bill for them.
+ * - The same listing also keeps the bytes per folder (the key's directory below the prefix) and
+ *   the keys of the records that say whose a folder is (session manifests, job records; see
+ *   storage-attribution.ts), so the bill can be split per person without listing again.
  */
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { readdir, stat } from 'node:fs/promises';
@@ -22,6 +25,7 @@ import { join } from 'node:path';
 import { awsFailure, isCredentialFailure } from '../common/aws-errors.ts';
 import { type Clock } from '../common/time.ts';
 import type { KeyValueStore } from './cache-store.ts';
+import { FolderTally, isOwnerRecord, type FolderBytes, type OwnerRecordKey } from './storage-attribution.ts';
 
 export interface StorageClassBytes {
   /** S3's name for the class (STANDARD, STANDARD_IA, ...); STANDARD for a local archive. */
@@ -42,6 +46,10 @@ export interface StorageUsage {
   byClass: StorageClassBytes[];
   totalBytes: number;
   totalObjects: number;
+  /** Bytes per folder below the prefix; absent in a listing cached before it was kept. */
+  byFolder?: FolderBytes[];
+  /** Session manifests and job records below the prefix (keys relative to it). */
+  ownerRecords?: OwnerRecordKey[];
 }
 
 export interface StorageUsageAnswer {
@@ -96,8 +104,15 @@ export function sumByClass(objects: Iterable<{ Size?: number; StorageClass?: str
   return [...by.values()].sort((a, b) => b.bytes - a.bytes || a.storageClass.localeCompare(b.storageClass));
 }
 
-async function listS3(t: Extract<StorageTarget, { kind: 's3' }>): Promise<StorageClassBytes[]> {
+interface Listed {
+  byClass: StorageClassBytes[];
+  folders: FolderTally;
+}
+
+async function listS3(t: Extract<StorageTarget, { kind: 's3' }>): Promise<Listed> {
   const by = new Map<string, StorageClassBytes>();
+  const folders = new FolderTally();
+  const base = keyPrefix(t.prefix);
   let token: string | undefined;
   do {
     let page: ListObjectsV2CommandOutput;
@@ -108,6 +123,9 @@ async function listS3(t: Extract<StorageTarget, { kind: 's3' }>): Promise<Storag
     } catch (e) {
       throw listingError(e, locationOf(t));
     }
+    for (const o of page.Contents ?? []) {
+      if (o.Key?.startsWith(base)) folders.add(o.Key.slice(base.length), o.StorageClass || 'STANDARD', o.Size ?? 0, o.ETag ?? '');
+    }
     for (const c of sumByClass(page.Contents ?? [])) {
       const entry = by.get(c.storageClass) ?? { storageClass: c.storageClass, bytes: 0, objects: 0 };
       entry.bytes += c.bytes;
@@ -116,7 +134,7 @@ async function listS3(t: Extract<StorageTarget, { kind: 's3' }>): Promise<Storag
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  return [...by.values()].sort((a, b) => b.bytes - a.bytes || a.storageClass.localeCompare(b.storageClass));
+  return { byClass: [...by.values()].sort((a, b) => b.bytes - a.bytes || a.storageClass.localeCompare(b.storageClass)), folders };
 }
 
 function listingError(e: unknown, location: string): StorageListingError {
@@ -131,26 +149,30 @@ function listingError(e: unknown, location: string): StorageListingError {
   return new StorageListingError(`Could not list ${location}: ${why}. The storage bill is unknown (not zero).`, { cause: e });
 }
 
-async function walkLocal(dir: string): Promise<StorageClassBytes[]> {
+async function walkLocal(dir: string): Promise<Listed> {
   let bytes = 0;
   let objects = 0;
-  const visit = async (d: string): Promise<void> => {
+  const folders = new FolderTally();
+  const visit = async (d: string, rel: string): Promise<void> => {
     for (const entry of await readdir(d, { withFileTypes: true })) {
       const path = join(d, entry.name);
-      if (entry.isDirectory()) await visit(path);
+      const key = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await visit(path, key);
       else if (entry.isFile()) {
-        bytes += (await stat(path)).size;
+        const st = await stat(path);
+        bytes += st.size;
         objects += 1;
+        folders.add(key, 'STANDARD', st.size, isOwnerRecord(key) ? `${st.size}-${st.mtimeMs}` : '');
       }
     }
   };
   try {
-    await visit(dir);
+    await visit(dir, '');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && dir) return [];
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && dir) return { byClass: [], folders };
     throw new StorageListingError(`Could not read the archive folder ${dir}: ${(e as Error).message}`, { cause: e });
   }
-  return objects ? [{ storageClass: 'STANDARD', bytes, objects }] : [];
+  return { byClass: objects ? [{ storageClass: 'STANDARD', bytes, objects }] : [], folders };
 }
 
 function cacheKey(t: StorageTarget): string {
@@ -180,14 +202,15 @@ export function createStorageUsageReader(deps: {
       const failed = deps.store.get(failureKey) as { at: number; message: string } | undefined;
       if (failed && !options.refresh && deps.clock.now() - failed.at < retryAfter) return { usage: cached, fromCache: cached !== null, error: failed.message };
       const t = deps.target;
-      let byClass: StorageClassBytes[];
+      let listed: Listed;
       try {
-        byClass = t.kind === 's3' ? await listS3(t) : await walkLocal(t.dir);
+        listed = t.kind === 's3' ? await listS3(t) : await walkLocal(t.dir);
       } catch (e) {
         const message = e instanceof StorageListingError ? e.message : `Could not list ${locationOf(t)}: ${(e as Error).message}`;
         deps.store.set(failureKey, { at: deps.clock.now(), message });
         return { usage: cached, fromCache: cached !== null, error: message };
       }
+      const byClass = listed.byClass;
       const usage: StorageUsage = {
         kind: t.kind,
         location: locationOf(t),
@@ -196,6 +219,8 @@ export function createStorageUsageReader(deps: {
         byClass,
         totalBytes: byClass.reduce((n, c) => n + c.bytes, 0),
         totalObjects: byClass.reduce((n, c) => n + c.objects, 0),
+        byFolder: listed.folders.folders(),
+        ownerRecords: listed.folders.records(),
       };
       deps.store.set(key, usage);
       deps.store.set(failureKey, null);

@@ -10,6 +10,7 @@
  *   "marker"?: "acquisition.done",           // marker file name when closedBy = "marker"
  *   "createdAt": "2024-05-01T10:00:00.000Z",
  *   "generation": 1,                          // bumps when a closed session reopens and closes again
+ *   "recordedBy"?: { "owner": "maria", "host": "rig-2" },   // who recorded it (common/owner.ts) on which workstation
  *   "totals": { "files": 12, "bytes": 123456 },
  *   "files": [{
  *     "path": "sub/x.tif",                    // posix, relative to the session folder
@@ -55,9 +56,16 @@ export interface Manifest {
   marker?: string;
   createdAt: string;
   generation: number;
+  /** Who recorded the session, on which workstation; absent in manifests written before it was. */
+  recordedBy?: RecordedBy;
   totals: { files: number; bytes: number };
   files: ManifestFile[];
   changes?: ManifestChanges;
+}
+
+export interface RecordedBy {
+  owner: string;
+  host: string;
 }
 
 export interface ManifestChanges {
@@ -89,6 +97,7 @@ export interface ManifestInput {
   previous?: readonly ManifestFile[];
   /** Size and mtime just observed per absolute path (the watcher's): compared with `previous` instead of a stat. */
   observed?: ReadonlyMap<string, { size: number; mtimeMs: number }>;
+  recordedBy?: RecordedBy;
 }
 
 const TIFF_NAME = /\.(tiff?|btf|tf8|tf2)$/i;
@@ -141,6 +150,7 @@ export async function buildManifest(input: ManifestInput, deps: ManifestDeps = {
     closedBy: input.closedBy,
     createdAt: new Date(now()).toISOString(),
     generation: input.generation ?? 1,
+    ...(input.recordedBy ? { recordedBy: { owner: input.recordedBy.owner, host: input.recordedBy.host } } : {}),
     totals: { files: entries.length, bytes: entries.reduce((sum, entry) => sum + entry.size, 0) },
     files: entries,
   };

@@ -32,6 +32,8 @@ import { syntheticActivity, syntheticRois } from './synthetic-rois.ts';
 import { loadPriceTable } from '../../main/cost/price-table.ts';
 import { storageBill } from '../../main/cost/storage-bill.ts';
 import { toStorageCost } from '../../main/app/storage-cost-mapping.ts';
+import { attributeBytes } from '../../main/cost/storage-attribution.ts';
+import { ATTRIBUTION_TEXT } from '../../main/app/storage-cost.ts';
 import { noSpendLimit } from '../../main/budget/budget-guard.ts';
 import { ALERTS, names, planBudgetSetup, type BudgetSetupRequest as SetupRequest, type ExistingSetup } from '../../main/budget/budget-setup-plan.ts';
 import { toUiPlan } from '../../main/app/budget-setup-api.ts';
@@ -712,7 +714,28 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     const rate = { bytesPerDay: 96 * GB, verifiedBytes: 672 * GB, windowDays: 7 };
     const prices = loadPriceTable();
     const region = aws ? settings.aws!.region : '';
-    const bill = storageBill({ usage, prices, region: aws ? region : 'us-east-1', bytesPerDay: rate.bytesPerDay, rateWindowDays: 7, now: now() });
+    const owners = attributeBytes(
+      [
+        { folder: 'rig1/maria/2026-11-30', byClass: byClass.map((c) => ({ ...c, bytes: Math.round(c.bytes * 0.6), objects: Math.round(c.objects * 0.6) })) },
+        {
+          folder: 'jobs/j-20261201-101500-lee1',
+          byClass: byClass.map((c) => ({ ...c, bytes: Math.round(c.bytes * 0.3), objects: Math.round(c.objects * 0.3) })),
+        },
+        {
+          folder: 'rig1/old',
+          byClass: byClass.map((c) => ({
+            ...c,
+            bytes: c.bytes - Math.round(c.bytes * 0.6) - Math.round(c.bytes * 0.3),
+            objects: c.objects - Math.round(c.objects * 0.6) - Math.round(c.objects * 0.3),
+          })),
+        },
+      ],
+      new Map([
+        ['rig1/maria/2026-11-30', 'maria'],
+        ['jobs/j-20261201-101500-lee1', 'lee'],
+      ]),
+    );
+    const bill = storageBill({ usage, prices, region: aws ? region : 'us-east-1', bytesPerDay: rate.bytesPerDay, rateWindowDays: 7, now: now(), owners });
     return toStorageCost(
       {
         usage,
@@ -723,6 +746,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
         region,
         pricesLabel: `shipped table of ${prices.retrieved}`,
         nextListingAt: storageListedAt + 6 * 3_600_000,
+        attribution: { text: ATTRIBUTION_TEXT, error: null },
       },
       usage.kind,
       'USD',

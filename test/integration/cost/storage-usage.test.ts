@@ -93,7 +93,8 @@ describe('storage usage under the prefix (versitygw)', { skip: requires(versityg
     const first = await reader.read();
     assert.equal(first.error, null);
     assert.equal(first.fromCache, false);
-    assert.deepEqual(first.usage, {
+    const { byFolder, ownerRecords, ...totals } = first.usage!;
+    assert.deepEqual(totals, {
       kind: 's3',
       location: `s3://${bucket}/lab/`,
       method: 'list-objects-v2',
@@ -102,6 +103,17 @@ describe('storage usage under the prefix (versitygw)', { skip: requires(versityg
       totalBytes: insideBytes,
       totalObjects: inside.length,
     });
+    // the same pages, per folder below the prefix (for the split per person), with the manifest found
+    assert.deepEqual(byFolder?.map((f) => [f.folder, f.byClass.map((c) => [c.storageClass, c.bytes, c.objects])]).sort(), [
+      ['', [['STANDARD', 3 * 1024 * 1024 + 5 + 7, 2]]],
+      ['rig1', [['STANDARD', 3500, 2]]],
+      ['rig2', [['STANDARD', 40, 1]]],
+    ]);
+    assert.deepEqual(
+      ownerRecords?.map((r) => r.key),
+      ['manifest.json'],
+    );
+    assert.match(ownerRecords![0]!.etag, /^"?[0-9a-f]{32}"?$/);
     assert.deepEqual(requests, ['ListObjectsV2Command', 'ListObjectsV2Command', 'ListObjectsV2Command'], 'five keys, two per page');
 
     // a second read, and a new process on the same cache file, answer from the cache

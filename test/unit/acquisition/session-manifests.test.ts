@@ -34,8 +34,9 @@ beforeEach(async () => {
 });
 afterEach(() => rm(work, { recursive: true, force: true }));
 
-function manifests(queue?: (staged: string, key: string) => Promise<void>): SessionManifests {
+function manifests(queue?: (staged: string, key: string) => Promise<void>, recordedBy?: { owner: string; host: string }): SessionManifests {
   return new SessionManifests({
+    ...(recordedBy ? { recordedBy } : {}),
     stagingDir: join(work, 'staging'),
     history: new ManifestHistory(join(work, 'staging', 'sessions')),
     queue:
@@ -76,6 +77,14 @@ async function close(m: SessionManifests, files = ['a.tif', 'b.bin'], observed?:
 const staged = (generation: number) => join(work, 'staging', `${sessionId(session)}.g${generation}.manifest.json`);
 
 describe('SessionManifests', () => {
+  it('names who recorded the session, on which workstation, in the staged manifest (the storage bill per person reads it)', async () => {
+    const first = await close(manifests(undefined, { owner: 'maria', host: 'rig-2' }));
+    assert.deepEqual(first.manifest.recordedBy, { owner: 'maria', host: 'rig-2' });
+    const onDisk = JSON.parse(await readFile(staged(1), 'utf8')) as Manifest;
+    assert.deepEqual(onDisk.recordedBy, { owner: 'maria', host: 'rig-2' });
+    assert.equal((await close(manifests())).manifest.recordedBy, undefined, 'absent unless given');
+  });
+
   it('publishes generation 1 once; an unchanged session later reads no file and publishes nothing', async () => {
     const first = await close(manifests());
     assert.deepEqual(first.outcome, { kind: 'published', generation: 1, staged: staged(1) });
