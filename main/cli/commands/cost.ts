@@ -6,8 +6,8 @@ import { table } from '../format.ts';
 import type { ComputeServices } from '../../instances/compute-services.ts';
 import { duration, round4, usd } from '../../cost/money.ts';
 import { priceAgeText, priceAgeWarning, STALE_PRICE_DAYS } from '../../cost/price-age.ts';
-import type { StorageCostService } from '../../app/storage-cost.ts';
-import { storageJson, storageLines } from './storage-output.ts';
+import type { StorageCost, StorageCostService } from '../../app/storage-cost.ts';
+import { personJson, personLines, storageJson, storageLines } from './storage-output.ts';
 
 const HELP = `Usage:
   scopecloud cost [--refresh] [--refresh-prices] [--refresh-storage] [--live-only] [--json]
@@ -22,6 +22,11 @@ Storage: the bytes under the destination's prefix per S3 storage class, from a p
 (ListObjectsV2) cached for 6 hours, or listed now with --refresh-storage; priced per GB-month from
 the same table, with the rest of the month projected at the upload queue's verified bytes per day
 over the last 7 days (the formula is printed). A local archive is local disk: no S3 bill.
+By person: compute this month (Cost Explorer by the owner tag) beside the storage each person's
+sessions and jobs hold (attributed by the session manifests' and job records' owner, read once
+per version; the rest is unattributed) and the total.
+When compute cannot be read (no AWS credentials, EC2 refusing), the storage bill is still printed
+(from the destination's own access, or the last good listing), then the error.
 When the prefix is the whole bucket, S3's daily BucketSizeBytes metric (CloudWatch) is shown
 beside the listing as a cross-check; for a prefix it is not (it counts the whole bucket).
 Exit codes: 0 ok, 4 AWS error.`;
@@ -58,17 +63,39 @@ export async function runCost(
       'refresh-storage': { type: 'boolean', default: false },
     },
   });
+  // Storage first: it needs only the destination's access, so it is printed even when EC2 refuses.
+  let stored: StorageCost | null;
+  try {
+    stored = storage ? await (await storage()).read({ refresh: values['refresh-storage'] }) : null;
+  } catch (e) {
+    throw toCliError(e);
+  }
+  let sum: Awaited<ReturnType<ComputeServices['cost']['summary']>>;
+  let refresh: Awaited<ReturnType<ComputeServices['refreshPrices']>> | null;
   try {
     const s = await compute();
-    const refresh = values['refresh-prices'] ? await s.refreshPrices() : null;
+    refresh = values['refresh-prices'] ? await s.refreshPrices() : null;
+    sum = await s.cost.summary({ refresh: values.refresh, skipActual: values['live-only'] });
+  } catch (e) {
+    if (stored) {
+      if (values.json) io.out(JSON.stringify({ storage: storageJson(stored), byPerson: personJson(stored, null) }, null, 2));
+      else {
+        const lines = storageLines(stored, now());
+        for (const l of lines.out) io.out(l);
+        for (const l of lines.err) io.err(l);
+        for (const l of personLines(stored, null)) io.out(l);
+        io.err('Compute cost could not be read:');
+      }
+    }
+    throw toCliError(e);
+  }
+  try {
     const priceRefresh =
       refresh &&
       (refresh.ok
         ? { ok: true, message: refresh.message, refreshed: refresh.refreshed, missing: refresh.missing }
         : { ok: false, code: refresh.code, message: refresh.message });
     if (refresh && !values.json) io.out(refresh.message);
-    const sum = await s.cost.summary({ refresh: values.refresh, skipActual: values['live-only'] });
-    const stored = storage ? await (await storage()).read({ refresh: values['refresh-storage'] }) : null;
     if (values.json) {
       const { instances, ...rest } = sum;
       io.out(
@@ -76,7 +103,7 @@ export async function runCost(
           {
             ...rest,
             ...(priceRefresh ? { priceRefresh } : {}),
-            ...(stored ? { storage: storageJson(stored) } : {}),
+            ...(stored ? { storage: storageJson(stored), byPerson: personJson(stored, sum.actual?.byOwner ?? null) } : {}),
             live: {
               ...sum.live,
               hourlyRate: round4(sum.live.hourlyRate),
@@ -138,6 +165,7 @@ export async function runCost(
       for (const l of lines.err) io.err(l);
       const rest = stored.bill?.billed ? stored.bill.projection.restOfMonth : null;
       if (rest !== null && sum.projectedMonthTotal !== null) io.out(`Projected month total with storage: ${usd(sum.projectedMonthTotal + rest)}.`);
+      for (const l of personLines(stored, sum.actual?.byOwner ?? null)) io.out(l);
     }
     const age = { asOf: sum.prices.retrieved, days: sum.prices.ageDays, stale: sum.prices.stale };
     io.out(`${capitalise(priceAgeText(age))}.`);

@@ -3,6 +3,52 @@ import { table } from '../format.ts';
 import { duration, round4, usd } from '../../cost/money.ts';
 import { gbText } from '../../cost/storage-bill.ts';
 import type { StorageCost } from '../../app/storage-cost.ts';
+import type { CostLine } from '../../cost/cost-explorer.ts';
+import { costByPerson, type PersonCost } from '../../../preload/people-cost.ts';
+
+function people(c: StorageCost, compute: readonly CostLine[] | null): PersonCost[] {
+  return costByPerson(compute && compute.map((l) => ({ name: l.key, amount: l.amount })), c.bill?.byOwner ?? null);
+}
+
+/**
+ * The table per person (preload/people-cost.ts): compute this month from Cost Explorer by the
+ * owner tag (`compute`; null when it was not asked or could not be), storage from the bill's split.
+ */
+export function personLines(c: StorageCost, compute: readonly CostLine[] | null): string[] {
+  const rows = people(c, compute);
+  if (!rows.length) return [];
+  const billed = c.bill?.billed ?? c.usage?.kind === 's3';
+  const out = [
+    `By person (compute: Cost Explorer by the owner tag, month to date${compute === null ? ', not known here' : ''}; storage: ${billed ? 'per month at the current size' : "the local archive, on the lab's own disk"}):`,
+  ];
+  for (const l of table(
+    ['OWNER', 'COMPUTE', 'STORAGE', billed ? 'STORAGE $/MONTH' : 'STORAGE COST', 'TOTAL'],
+    rows.map((r) => [
+      r.owner,
+      r.compute === null ? (compute === null ? '?' : usd(0)) : usd(r.compute),
+      r.storageBytes === null ? (c.bill?.byOwner ? gbText(0) : '?') : gbText(r.storageBytes),
+      billed ? (r.storageMonthly === null ? (c.bill?.byOwner && r.storageBytes === null ? usd(0) : '?') : usd(r.storageMonthly)) : 'own disk',
+      usd(r.total),
+    ]),
+  ))
+    out.push(`  ${l}`);
+  out.push(`  ${c.attribution.text}`);
+  if (c.attribution.error) out.push(`  ${c.attribution.error}`);
+  return out;
+}
+
+export function personJson(c: StorageCost, compute: readonly CostLine[] | null): unknown {
+  return {
+    attribution: c.attribution,
+    computeKnown: compute !== null,
+    people: people(c, compute).map((r) => ({
+      ...r,
+      compute: r.compute === null ? null : round4(r.compute),
+      storageMonthly: r.storageMonthly === null ? null : round4(r.storageMonthly),
+      total: round4(r.total),
+    })),
+  };
+}
 
 /** Human lines; `now` ages the listing. */
 export function storageLines(c: StorageCost, now: number): { out: string[]; err: string[] } {
