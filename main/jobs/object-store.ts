@@ -44,7 +44,8 @@ export interface ObjectStore {
   version(key: string): Promise<string | null>;
   /**
    * Writes only if the object is still at `version` (null: only if absent); false when it is not.
-   * S3 uses If-Match / If-None-Match; the folder store compares then renames (one machine).
+   * S3 uses If-Match / If-None-Match; the folder store compares then renames under a lock file
+   * (`<key>.lock.tmp`, one machine), false while another process holds it.
    */
   putIfVersion(key: string, body: Buffer | string, version: string | null): Promise<boolean>;
 }
@@ -144,6 +145,10 @@ export function fsObjectStore(root: string): ObjectStore {
     version: async (key) => (await readVersioned(key))?.version ?? null,
     async putIfVersion(key, body, version) {
       const target = pathOf(key);
+      await mkdir(dirname(target), { recursive: true });
+      // Compare and rename under a lock file, so two processes cannot both pass the compare.
+      const lock = `${target}.lock.tmp`;
+      if (!(await takeLock(lock))) return false;
       let stale = false;
       try {
         await atomicWrite(target, async (tmp) => {
@@ -154,10 +159,40 @@ export function fsObjectStore(root: string): ObjectStore {
         });
       } catch (e) {
         if (!stale) throw e;
+      } finally {
+        await rm(lock, { force: true });
       }
       return !stale;
     },
   };
+}
+
+/**
+ * Creates `lock` holding this process's id; false while another live process holds it. A lock
+ * left by a process that is gone (the folder store serves one machine) is removed and taken.
+ */
+async function takeLock(lock: string): Promise<boolean> {
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
+    if (!Number.isInteger(holder) || holder <= 0 || processAlive(holder)) return false;
+    await rm(lock, { force: true });
+  }
+  return false;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function joinPrefix(prefix: string, key: string): string {

@@ -220,14 +220,26 @@ function clearOf(base: CurationDoc, records: readonly CurationRecord[]): Curatio
  * conditional writes). Throws CurationError('CURATION_CONFLICT') after repeated lost races and
  * CurationError('BAD_CURATION') when the stored document is invalid (it is never overwritten).
  */
-export async function saveCuration(store: ObjectStore, key: string, records: readonly CurationRecord[]): Promise<CurationDoc> {
-  return (await saveCurationVersioned(store, key, records)).doc;
+export async function saveCuration(store: ObjectStore, key: string, records: readonly CurationRecord[], pause?: Pause): Promise<CurationDoc> {
+  return (await saveCurationVersioned(store, key, records, pause)).doc;
 }
 
+/** Waits before attempt `attempt` (1, 2, ...) after a lost race. */
+export type Pause = (attempt: number) => Promise<void>;
+
+/** A random wait up to 4 ms × 2^attempt, so racing writers stop meeting (about 4 s over all attempts). */
+export const backoff: Pause = (attempt) => new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * 2 ** attempt));
+
 /** `saveCuration`, also giving the version of the document read back (what a cached copy records). */
-export async function saveCurationVersioned(store: ObjectStore, key: string, records: readonly CurationRecord[]): Promise<StoredCuration> {
+export async function saveCurationVersioned(
+  store: ObjectStore,
+  key: string,
+  records: readonly CurationRecord[],
+  pause: Pause = backoff,
+): Promise<StoredCuration> {
   let ours: CurationDoc = { schema: CURATION_SCHEMA, records: [...records] };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await pause(attempt);
     const cur = await store.getVersioned(key);
     const base = cur ? parseCuration(cur.body.toString('utf8'), `${store.location}${key}`) : emptyCuration();
     ours = { schema: CURATION_SCHEMA, records: clearOf(base, ours.records) };

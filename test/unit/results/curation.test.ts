@@ -198,7 +198,7 @@ test('a writer that keeps losing the race is refused with a clear message and wr
     const stored = await readFile(join(dir, 'jobs', 'j1', 'results', CURATION_FILE), 'utf8');
     const alwaysLosing: ObjectStore = { ...store, putIfVersion: async () => false };
     await assert.rejects(
-      saveCuration(alwaysLosing, key, [rec(1, true, 2)]),
+      saveCuration(alwaysLosing, key, [rec(1, true, 2)], async () => {}),
       (e: unknown) =>
         e instanceof CurationError && e.code === 'CURATION_CONFLICT' && /other writers kept changing it .*nothing was recorded, try again/.test(e.message),
     );
