@@ -11,7 +11,7 @@ import { formatDateTime, formatMoney } from '../format.ts';
 import { useAction, useApi, useTopic } from '../hooks.ts';
 
 /** Sizes as S3 bills them: GB = 2^30 bytes, TB = 2^40. */
-function billedSize(bytes: number): string {
+export function billedSize(bytes: number): string {
   const tb = bytes / 2 ** 40;
   if (tb >= 1) return `${tb.toFixed(tb >= 100 ? 0 : 2)} TB`;
   const gb = bytes / 2 ** 30;

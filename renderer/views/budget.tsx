@@ -12,12 +12,24 @@ import { formatDateTime, formatMoney } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 import { hasCode } from '../../preload/errors.ts';
 import { StoragePanel } from './budget-storage.tsx';
+import { PeoplePanel } from './budget-people.tsx';
 import { MONTHLY_LIMIT_HREF } from '../components/spend-limit.tsx';
 import { BudgetSetupPanel } from './budget-setup.tsx';
 
 export function BudgetView() {
   const { data, error, reload } = useTopic(['budget'], (a) => a.getBudget(), 1000);
-  if (error && (!data || hasCode(error, 'NOT_CONFIGURED'))) return <ViewError title="Budget" what="Budget figures" error={error} retry={reload} />;
+  if (error && hasCode(error, 'NOT_CONFIGURED'))
+    // a local archive: no AWS figures, but its storage (on the lab's own disk) is still the lab's
+    return (
+      <div className="view">
+        <ViewError title="Budget" what="Budget figures" error={error} retry={reload} />
+        <section className="view" aria-label="Storage of the local archive">
+          <StoragePanel />
+          <PeoplePanel budget={null} />
+        </section>
+      </div>
+    );
+  if (error && !data) return <ViewError title="Budget" what="Budget figures" error={error} retry={reload} />;
   if (!data) return <Loading what="budget" />;
   const money = (v: number) => formatMoney(v, data.currency, 0);
   const tone = data.guard.state === 'ok' ? 'ok' : data.guard.state === 'warning' ? 'warn' : 'bad';
@@ -91,23 +103,14 @@ export function BudgetView() {
       </div>
       <CostExplorerPanel data={data} money={money} />
       <StoragePanel />
-      <div className="grid-2">
-        <div className="panel">
-          <h2>By service</h2>
-          {data.byService.length ? (
-            <HBars label="Spend by service" items={data.byService} format={(v) => formatMoney(v, data.currency)} />
-          ) : (
-            <p className="muted">No breakdown yet: it comes with the Cost Explorer figures.</p>
-          )}
-        </div>
-        <div className="panel">
-          <h2>By person</h2>
-          {data.byOwner.length ? (
-            <HBars label="Spend by owner" items={data.byOwner} format={(v) => formatMoney(v, data.currency)} />
-          ) : (
-            <p className="muted">No breakdown yet: it comes with the Cost Explorer figures.</p>
-          )}
-        </div>
+      <PeoplePanel budget={data} />
+      <div className="panel">
+        <h2>By service</h2>
+        {data.byService.length ? (
+          <HBars label="Spend by service" items={data.byService} format={(v) => formatMoney(v, data.currency)} />
+        ) : (
+          <p className="muted">No breakdown yet: it comes with the Cost Explorer figures.</p>
+        )}
       </div>
       <OverridesPanel data={data} />
       <BudgetSetupPanel />
