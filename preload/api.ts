@@ -575,6 +575,10 @@ export const ResultSummary = object({
   planes: num({ min: 1, int: true }),
   /** Distance between planes in pixel units; the viewer places an ROI at z = plane × spacing. */
   planeSpacing: num({ min: 0 }),
+  /** `metadata`: the recording's z step over its pixel width; `assumed`: it states not both. */
+  planeSpacingSource: oneOf(['metadata', 'assumed'] as const),
+  /** The z step the recording's metadata states (unit µm for known lengths); null when none. */
+  zStep: nullable(object({ value: num({ min: 0 }), unit: str({ min: 1, max: 32 }) })),
   width: num({ min: 0 }),
   height: num({ min: 0 }),
   traceLength: num({ min: 0, int: true }),

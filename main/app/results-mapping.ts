@@ -4,7 +4,7 @@
  */
 import type { ResultImage, ResultSummary } from '../../preload/api.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
-import { RESULT_FILES, type RoiRecord } from '../results/worker-contract.ts';
+import { RESULT_FILES, voxelSizeOf, type RoiRecord } from '../results/worker-contract.ts';
 
 /** A ROI as read: any field of an older results folder may be missing. */
 type ReadRoi = Partial<RoiRecord>;
@@ -42,7 +42,7 @@ function finite(v: unknown): number {
  * the app kept the shard summaries in `shardSummaries`; both still read.
  */
 interface WorkerSummary {
-  input?: { width?: number; height?: number; planes?: number; frames?: number } | null;
+  input?: { width?: number; height?: number; planes?: number; frames?: number; voxel_size?: unknown } | null;
   parameters?: { fs?: number; k?: number };
   counts?: { clusters?: number; cells?: number };
   shards?: Array<{ summary?: WorkerSummary }>;
@@ -123,12 +123,18 @@ export function toResultSummary(x: SummaryInputs): ResultSummary {
   const width = input.width ?? Math.ceil(x.rois.reduce((m, r) => Math.max(m, finite(r.x)), 1));
   const height = input.height ?? Math.ceil(x.rois.reduce((m, r) => Math.max(m, finite(r.y)), 1));
   const maxCluster = x.rois.reduce((m, r) => (typeof r.cluster === 'number' && r.cluster > m ? r.cluster : m), -1);
+  const voxel = voxelSizeOf(input.voxel_size);
+  // The z step in pixel widths when the metadata states both; else the planes are stacked about a
+  // third of the field of view deep, whatever their number.
+  const stated = voxel.z !== null && voxel.x !== null ? voxel.z / voxel.x : null;
+  const assumed = planes > 1 ? Math.max(1, (Math.max(width, height) * 0.35) / (planes - 1)) : 1;
   return {
     id: x.id,
     roiCount: x.rois.length,
     planes,
-    // Stack the planes about a third of the field of view deep, whatever their number.
-    planeSpacing: planes > 1 ? Math.max(1, (Math.max(width, height) * 0.35) / (planes - 1)) : 1,
+    planeSpacing: stated ?? assumed,
+    planeSpacingSource: stated === null ? 'assumed' : 'metadata',
+    zStep: voxel.z === null || voxel.unit === null ? null : { value: voxel.z, unit: voxel.unit },
     width,
     height,
     traceLength: x.traceLength ?? input.frames ?? 0,

@@ -79,6 +79,38 @@ export interface RegionRecord {
   coordinates: Array<[number, number]>;
 }
 
+/**
+ * `summary.json`'s `input.voxel_size`: the pixel size (x, y) and the step between planes (z) the
+ * recording's metadata states, in `unit` (µm for every known length unit); each part null when
+ * the metadata does not state it.
+ */
+export interface VoxelSize {
+  x: number | null;
+  y: number | null;
+  z: number | null;
+  unit: string | null;
+}
+
+/** The fields of VoxelSize, in the worker's order (compared with the schema by the tests). */
+export const VOXEL_SIZE_FIELDS = ['x', 'y', 'z', 'unit'] as const satisfies ReadonlyArray<keyof VoxelSize>;
+
+const NO_VOXEL_SIZE: VoxelSize = { x: null, y: null, z: null, unit: null };
+
+/**
+ * A summary's `input.voxel_size`, validated: a size that is not a positive finite number reads as
+ * null, and so does every size when the unit is not a non-empty string of at most 32 characters
+ * (a size in no stated unit says nothing). Absent or malformed (older workers): all null.
+ */
+export function voxelSizeOf(doc: unknown): VoxelSize {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return NO_VOXEL_SIZE;
+  const d = doc as Record<string, unknown>;
+  const unit = typeof d.unit === 'string' && d.unit.trim().length > 0 && d.unit.length <= 32 ? d.unit : null;
+  if (unit === null) return NO_VOXEL_SIZE;
+  const size = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
+  const [x, y, z] = [size(d.x), size(d.y), size(d.z)];
+  return x === null && y === null && z === null ? NO_VOXEL_SIZE : { x, y, z, unit };
+}
+
 /** Steps a running worker reports on stdout, in order (`merge` only for a merged job). */
 export const PROGRESS_STEPS = ['register', 'detect', 'extract', 'deconvolve', 'cluster', 'project', 'merge'] as const;
 

@@ -18,6 +18,7 @@ import type { ColorMode } from '../viewer/roi-scene.ts';
 import { RoiViewer, type ViewMode } from '../viewer/roi-viewer.ts';
 import { drawTrace } from '../viewer/trace-plot.ts';
 import { RasterPanel } from './results-raster.tsx';
+import { planeSpacingNote } from './plane-spacing-note.ts';
 import { LassoTool } from '../viewer/lasso.ts';
 import { RoiDetailPanel } from './roi-detail.tsx';
 import { cellCount, curationLabels, describeRois, refreshLabels } from '../viewer/curation-labels.ts';
@@ -420,6 +421,11 @@ export function Viewer3d({
               <input type="checkbox" checked={showNonCells} onChange={(e) => setShowNonCells(e.target.checked)} />
               Show non-cells ({nonCells.toLocaleString()})
             </label>
+          ) : null}
+          {planeSpacingNote(summary) ? (
+            <span className="muted small" data-testid="plane-spacing">
+              {planeSpacingNote(summary)}
+            </span>
           ) : null}
           <span className="muted small hint">
             {lassoMode

@@ -4,6 +4,7 @@
  * opens top-down with its mean image filling the view and the footprints on it;
  * thunder-zebrafish (two planes) shows two stacked slices, each with its own image. Skips with
  * the reason when ../shared/data is absent. Screenshots go to /tmp/anatomy-real-*.png.
+ * thunder-zebrafish states no z step, so the view says its plane spacing is assumed (#18 pt1).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -104,6 +105,8 @@ test('real recordings: neurofinder-crop opens top-down on its mean image; thunde
   assert.ok(rows / cropShot.height > 0.9, `the plane fills the view top-down (${rows} of ${cropShot.height} rows)`);
 
   await open(fish, 2);
+  // Its ImageJ header states no unit, spacing or resolution: the spacing is the viewer's assumption.
+  assert.equal(await page.getByTestId('plane-spacing').innerText(), 'plane spacing assumed (the recording carries no z step)');
   const fishShot = await shot('zebrafish');
   assert.ok(spread(fishShot, 0.6) > 8, 'the stacked slices show their images');
   // each plane has its own slice: hiding neither, the two planes' ROIs pick on their own slice

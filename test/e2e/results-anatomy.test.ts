@@ -4,9 +4,14 @@
  * view top-down, footprints are drawn on it, Max shows another image, playing activity advances
  * the time and recolours the footprints, hovering a footprint picks its ROI, and "Save view as PNG"
  * downloads the canvas. Screenshots go to /tmp/anatomy-*.png.
+ * A synthetic 2-plane volume whose ImageJ calibration states 2 µm pixels and a 40 µm z step
+ * (`scopecloud-worker synth --pixel-size 2 --z-step 40`) stacks its slices 20 pixel widths apart
+ * and says the spacing is from the metadata (issue #18 pt1).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,5 +181,67 @@ test('demo results: the mean image under the ROIs, footprints, Max, playback, pi
   const size = await page.getByTestId('roi-canvas').evaluate((c: HTMLCanvasElement) => ({ width: c.width, height: c.height }));
   assert.deepEqual({ width: png.width, height: png.height }, size);
   assert.ok(centreSpread(png) > 8, 'the saved view is not blank');
+  assert.deepEqual(pageErrors, []);
+});
+
+let volumeDir: string | undefined;
+let volumeUi: ServedUi | undefined;
+
+after(async () => {
+  await volumeUi?.stop();
+  if (volumeDir) rmSync(volumeDir, { recursive: true, force: true });
+});
+
+test('a 2-plane volume with a z step in its metadata: slices 40 µm / 2 µm = 20 pixel widths apart, and the view says so', { skip }, async () => {
+  volumeDir = mkdtempSync(join(tmpdir(), 'scopecloud-anatomy-volume-'));
+  const env = { SCOPECLOUD_HOME: join(volumeDir, 'home'), SCOPECLOUD_WORKER: WORKER_BINARY };
+  for (const args of [
+    ['target', 'local', join(volumeDir, 'archive')],
+    ['set', 'ui.firstRunComplete', 'true'],
+  ]) {
+    const r = await runCli(['config', ...args], env);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const movie = join(volumeDir, 'volume.tif');
+  const synth = ['synth', '-o', movie, '--planes', '2', '--frames', '200', '--width', '96', '--height', '96', '--cells', '24', '--seed', '5', '-q'];
+  await promisify(execFile)(WORKER_BINARY, [...synth, '--pixel-size', '2', '--z-step', '40'], { timeout: 120_000 });
+  const analysed = await runCli(['analyze', movie, '--local', '--name', 'volume', '--json'], env, 300_000);
+  assert.equal(analysed.code, 0, analysed.stderr);
+  const id = (JSON.parse(analysed.stdout) as { id: string }).id;
+
+  const rendererDir = join(volumeDir, 'renderer');
+  await bundleRenderer({ outDir: rendererDir });
+  volumeUi = await startServedUi({ env: { ...process.env, ...env, AWS_EC2_METADATA_DISABLED: 'true' }, rendererDir });
+  const { page, url, pageErrors } = volumeUi;
+  await page.goto(`${url}#/results/${id}`);
+  await page.waitForFunction(() => window.__scopecloudViewer?.info().slices === 2, undefined, { timeout: 30_000 });
+  await page.getByText(/Loading plane/).waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('plane-spacing').innerText(), 'plane spacing 40 µm (from metadata)');
+
+  // The two slices and the two planes' ROIs sit 20 world units (pixel widths) apart.
+  const depths = await page.evaluate(() => {
+    const v = window.__scopecloudViewer!;
+    const layer = (v as unknown as { slices: { group: { children: Array<{ position: { z: number } }> } } }).slices;
+    const world = v.roiScene.world;
+    const roiZ = new Set<number>();
+    for (let i = 0; i < v.roiScene.count; i++) roiZ.add(Math.round(world[i * 3 + 2] * 1000) / 1000);
+    return { slices: layer.group.children.map((m) => m.position.z).sort((a, b) => a - b), rois: [...roiZ].sort((a, b) => a - b) };
+  });
+  assert.equal(depths.slices.length, 2);
+  assert.ok(Math.abs(depths.slices[1] - depths.slices[0] - 20) < 1e-6, `slice gap ${depths.slices[1] - depths.slices[0]}`);
+  assert.equal(depths.rois.length, 2, `ROIs on both planes (${depths.rois.join(', ')})`);
+  assert.ok(Math.abs(depths.rois[1] - depths.rois[0] - 20) < 1e-3, `ROI plane gap ${depths.rois[1] - depths.rois[0]}`);
+
+  // Tilted, the gap shows: both slices' images, one above the other.
+  const box = (await page.getByTestId('roi-canvas').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 30, box.y + box.height / 2 - 55, { steps: 8 });
+  await page.mouse.up();
+  await page.mouse.move(box.x + 5, box.y + box.height - 5);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: '/tmp/anatomy-volume-page.png' });
+  const tilted = await canvasShot(page, 'volume-tilted');
+  assert.ok(centreSpread(tilted) > 8, `the tilted stack shows its images (spread ${centreSpread(tilted).toFixed(1)})`);
   assert.deepEqual(pageErrors, []);
 });

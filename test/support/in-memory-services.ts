@@ -598,6 +598,8 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
         roiCount: count,
         planes: rois.planes,
         planeSpacing: 6,
+        planeSpacingSource: 'assumed',
+        zStep: null,
         width: 512,
         height: 512,
         traceLength: 1200,

@@ -25,6 +25,11 @@ export interface TiffSpec {
   /** ImageDescription of the first page. */
   description?: string;
   software?: string;
+  /**
+   * XResolution and YResolution of the first page as [numerator, denominator] pixels per unit,
+   * with ResolutionUnit (1 none, 2 inch, 3 centimetre).
+   */
+  resolution?: { x: [number, number]; y: [number, number]; unit: 1 | 2 | 3 };
   /** Fill byte for pixel data (encodeTiff only). */
   fill?: number;
   /** Override the pixel bytes stored per page (default width*height*spp*bps/8). */
@@ -47,6 +52,7 @@ interface Format {
 const ASCII = 2;
 const SHORT = 3;
 const LONG = 4;
+const RATIONAL = 5;
 const LONG8 = 16;
 
 export function headerBytes(format: Format, firstIfd: number): Uint8Array {
@@ -74,6 +80,14 @@ function numberField(format: Format, tag: number, type: number, values: number[]
     else view.setBigUint64(i * size, BigInt(value), format.little);
   });
   return { tag, type, count: values.length, bytes };
+}
+
+function rationalField(format: Format, tag: number, [numerator, denominator]: [number, number]): Field {
+  const bytes = new Uint8Array(8);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, numerator, format.little);
+  view.setUint32(4, denominator, format.little);
+  return { tag, type: RATIONAL, count: 1, bytes };
 }
 
 function asciiField(tag: number, text: string, capacity?: number): Field {
@@ -146,6 +160,12 @@ function pageFields(spec: TiffSpec, format: Format, stripOffset: number, stripBy
   ];
   if (first && spec.description !== undefined) fields.push(asciiField(270, spec.description, descriptionCapacity));
   if (first && spec.software !== undefined) fields.push(asciiField(305, spec.software));
+  if (first && spec.resolution !== undefined)
+    fields.push(
+      rationalField(format, 282, spec.resolution.x),
+      rationalField(format, 283, spec.resolution.y),
+      numberField(format, 296, SHORT, [spec.resolution.unit]),
+    );
   return fields;
 }
 

@@ -12,6 +12,7 @@ import {
   ROI_RECORD_FIELDS,
   SUITE2P_PLANE_FILES,
   suite2pPlaneDir,
+  VOXEL_SIZE_FIELDS,
   WORKER_SCHEMA,
 } from '../../../main/results/worker-contract.ts';
 
@@ -20,6 +21,7 @@ interface Schema {
   files: Array<{ name: string; kind: string; dtype?: string; shape?: string[] }>;
   roi_record: Array<{ name: string; type: string }>;
   progress_steps: string[];
+  summary_voxel_size: Array<{ name: string; type: string }>;
 }
 
 const schema = JSON.parse(readFileSync(new URL('../../../native-worker/results-schema.json', import.meta.url), 'utf8')) as Schema;
@@ -60,5 +62,12 @@ test("worker contract: progress steps are the worker's, and the pipeline is thei
   assert.deepEqual(
     [...PIPELINE_STEPS],
     schema.progress_steps.filter((s) => s !== 'merge'),
+  );
+});
+
+test("worker contract: summary.json's input.voxel_size has the worker's fields, in its order", () => {
+  assert.deepEqual(
+    [...VOXEL_SIZE_FIELDS],
+    schema.summary_voxel_size.map((f) => f.name),
   );
 });
