@@ -76,7 +76,7 @@ function PeopleBody({ budget, storage }: { budget: Budget | null; storage: Stora
                     <span title="Unknown: not in the price table, or not listed yet">?</span>
                   )}
                 </td>
-                {aws ? <td className="num">{money(r.total)}</td> : null}
+                {aws ? <td className="num">{computeKnown ? money(r.total) : <span title="No Cost Explorer figures yet">?</span>}</td> : null}
               </tr>
             ))}
           </tbody>

@@ -28,7 +28,7 @@ export function personLines(c: StorageCost, compute: readonly CostLine[] | null)
       r.compute === null ? (compute === null ? '?' : usd(0)) : usd(r.compute),
       r.storageBytes === null ? (c.bill?.byOwner ? gbText(0) : '?') : gbText(r.storageBytes),
       billed ? (r.storageMonthly === null ? (c.bill?.byOwner && r.storageBytes === null ? usd(0) : '?') : usd(r.storageMonthly)) : 'own disk',
-      usd(r.total),
+      compute === null ? '?' : usd(r.total),
     ]),
   ))
     out.push(`  ${l}`);
@@ -45,7 +45,7 @@ export function personJson(c: StorageCost, compute: readonly CostLine[] | null):
       ...r,
       compute: r.compute === null ? null : round4(r.compute),
       storageMonthly: r.storageMonthly === null ? null : round4(r.storageMonthly),
-      total: round4(r.total),
+      total: compute === null ? null : round4(r.total),
     })),
   };
 }
