@@ -1,11 +1,12 @@
 /** Analyses: launch from a session or a local folder, progress per step, log, cancel. */
 import { useEffect, useState } from 'react';
-import type { Analysis, LaunchAnalysisRequest, Preset, SessionInfo } from '../../preload/api.ts';
+import type { Analysis, AnalysisRestoreOffer, LaunchAnalysisRequest, Preset, SessionInfo } from '../../preload/api.ts';
 import { Dialog, ErrorNote, Loading, Pill, Progress } from '../components/bits.tsx';
 import { analysisStageText, count, formatDuration, formatMoney } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 import { hasCode } from '../../preload/errors.ts';
 import { NoSpendLimitNote } from '../components/spend-limit.tsx';
+import { RestoreConsent, restoringText } from './analysis-restore.tsx';
 
 const TONE = { queued: 'idle', running: 'busy', done: 'ok', failed: 'bad', cancelled: 'idle' } as const;
 
@@ -35,6 +36,7 @@ function AnalysisCard({ a, now, openResults }: { a: Analysis; now: number; openR
   const [log, setLog] = useState<string[] | null>(null);
   const done = a.steps.reduce((s, x) => s + x.done / Math.max(1, x.total), 0);
   const stage = analysisStageText(a.stage, a.where);
+  const restoring = restoringText(a);
   return (
     <article className="panel analysis" data-analysis={a.id} data-status={a.status} aria-labelledby={`an-${a.id}`}>
       <div className="panel-head">
@@ -52,7 +54,7 @@ function AnalysisCard({ a, now, openResults }: { a: Analysis; now: number; openR
             <code>{a.source}</code> · {a.where === 'ec2' ? 'on EC2' : 'on this computer'} · {formatDuration(((a.finishedAt ?? now) - a.startedAt) / 1000)}
           </div>
         </div>
-        <Pill tone={TONE[a.status]}>{a.status}</Pill>
+        <Pill tone={TONE[a.status]}>{a.stage === 'restoring' ? 'restoring' : a.status}</Pill>
       </div>
       <ol className="steps" aria-label="Steps">
         {a.steps.map((s) => (
@@ -62,12 +64,17 @@ function AnalysisCard({ a, now, openResults }: { a: Analysis; now: number; openR
           </li>
         ))}
       </ol>
+      {restoring ? (
+        <p className="small" data-testid="analysis-restoring">
+          <strong>{restoring}</strong>
+        </p>
+      ) : null}
       {stage ? (
         <p className="small" data-testid="analysis-stage">
           {stage}
         </p>
       ) : null}
-      {a.status === 'running' ? <p className="muted small">{Math.round((done / Math.max(1, a.steps.length)) * 100)}% overall</p> : null}
+      {a.status === 'running' && !restoring ? <p className="muted small">{Math.round((done / Math.max(1, a.steps.length)) * 100)}% overall</p> : null}
       {a.error ? (
         <div className="note note-error" role="alert">
           {a.error}
@@ -126,6 +133,17 @@ function LaunchForm() {
   const action = useAction();
   /** A launch refused for want of consent to create the instance profile, waiting for the user. */
   const [needsConsent, setNeedsConsent] = useState<LaunchAnalysisRequest | null>(null);
+  /** A launch refused because its inputs are in cold storage: the restore offer, waiting for a tier. */
+  const [needsRestore, setNeedsRestore] = useState<{ req: LaunchAnalysisRequest; offer: AnalysisRestoreOffer } | null>(null);
+  /** Which consent a CONSENT_REQUIRED refusal asks for: a restore tier (its offer is read first) or the instance profile. */
+  const ask = (req: LaunchAnalysisRequest, field: string | null) => {
+    if (field !== 'restoreTier') return setNeedsConsent(req);
+    void action
+      .run(() => api.planAnalysisRestore(req))
+      .then((offer) => {
+        if (offer && offer.objects > 0) setNeedsRestore({ req, offer });
+      });
+  };
   useEffect(() => {
     api.listSessions().then(
       (s) => {
@@ -156,7 +174,7 @@ function LaunchForm() {
           ...(where === 'ec2' && overrideBudget ? { overrideBudget: true } : {}),
           params: { k: kNum, ...(fsNum !== undefined ? { fs: fsNum } : {}), ...(planesNum !== undefined ? { planes: planesNum } : {}) },
         };
-        void launchAsking(api.launchAnalysis, req, action.run, setNeedsConsent).then((ok) => {
+        void launchAsking(api.launchAnalysis, req, action.run, ask).then((ok) => {
           if (ok) setOverrideBudget(false);
         });
       }}
@@ -290,7 +308,23 @@ function LaunchForm() {
           onAgree={() => {
             const req = { ...needsConsent, consentToCreateProfile: true };
             setNeedsConsent(null);
-            void launchAsking(api.launchAnalysis, req, action.run, setNeedsConsent).then((ok) => {
+            void launchAsking(api.launchAnalysis, req, action.run, ask).then((ok) => {
+              if (ok) setOverrideBudget(false);
+            });
+          }}
+        />
+      ) : null}
+      {needsRestore ? (
+        <RestoreConsent
+          offer={needsRestore.offer}
+          onCancel={() => {
+            setNeedsRestore(null);
+            action.clear();
+          }}
+          onAgree={(tier) => {
+            const req = { ...needsRestore.req, restoreTier: tier };
+            setNeedsRestore(null);
+            void launchAsking(api.launchAnalysis, req, action.run, ask).then((ok) => {
               if (ok) setOverrideBudget(false);
             });
           }}
@@ -300,21 +334,21 @@ function LaunchForm() {
   );
 }
 
-/** Launches; a CONSENT_REQUIRED refusal hands the request back for the consent dialog. */
+/** Launches; a CONSENT_REQUIRED refusal hands the request back, with the field it names, for a consent dialog. */
 async function launchAsking(
   launch: (r: LaunchAnalysisRequest) => Promise<{ id: string }>,
   req: LaunchAnalysisRequest,
   run: <T>(f: () => Promise<T>) => Promise<T | undefined>,
-  ask: (r: LaunchAnalysisRequest) => void,
+  ask: (r: LaunchAnalysisRequest, field: string | null) => void,
 ): Promise<boolean> {
-  let refused = false;
+  let refused: { field: string | null } | null = null;
   const launched = await run(() =>
     launch(req).catch((e: unknown) => {
-      if (hasCode(e, 'CONSENT_REQUIRED')) refused = true;
+      if (hasCode(e, 'CONSENT_REQUIRED')) refused = { field: (e as { field?: string | null }).field ?? null };
       throw e;
     }),
   );
-  if (refused) ask(req);
+  if (refused) ask(req, (refused as { field: string | null }).field);
   return launched !== undefined;
 }
 
