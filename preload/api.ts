@@ -693,6 +693,8 @@ export const jsonMethods = {
 
   listAnalyses: { req: none, res: object({ analyses: array(Analysis) }) },
   launchAnalysis: { req: LaunchAnalysisRequest, res: object({ id }) },
+  /** The restore from cold storage an EC2 launch of this request needs (objects, bytes, each tier's cost and wait); HEADs only. */
+  planAnalysisRestore: { req: LaunchAnalysisRequest, res: AnalysisRestoreOffer },
   cancelAnalysis: { req: byId, res: ok },
   /** Removes a failed or cancelled analysis from the list. */
   dismissAnalysis: { req: byId, res: ok },
