@@ -237,6 +237,7 @@ fn real_files_carry_what_their_metadata_says() {
         "thunder-zebrafish/original-pages",
         "tiff-zoo/ome/singles__181003_multi_pos_time_course_1_MMStack.ome.tif",
         "tiff-zoo/ome/singles__z-series.ome.tif",
+        "tiff-zoo/ome/singles__181003_slices__P1_T0.tif",
     ]) else {
         return;
     };
@@ -266,6 +267,16 @@ fn real_files_carry_what_their_metadata_says() {
     let v = &mm.info().voxel_size;
     assert_eq!((v.x, v.y, v.z), (Some(5.2304), Some(5.2304), None));
     assert_eq!(v.unit.as_deref(), Some("µm"));
+    // Its single-page export: an ImageJ header without unit=, 1911.899 pixels per centimetre.
+    let page = open(
+        &[d.join("tiff-zoo/ome/singles__181003_slices__P1_T0.tif")],
+        None,
+    );
+    let v = &page.info().voxel_size;
+    assert!(
+        (v.x.unwrap() - 5.2304).abs() < 1e-3 && v.x == v.y && v.z.is_none(),
+        "{v:?}"
+    );
     // Bio-Formats' z-series sample has 5 planes and no PhysicalSize attributes.
     let z = open(&[d.join("tiff-zoo/ome/singles__z-series.ome.tif")], None);
     assert_eq!(z.info().planes, 5);

@@ -1,13 +1,14 @@
 //! The physical size of a voxel, as the recording's metadata states it: OME-XML
 //! `PhysicalSizeX/Y/Z` (with their units, µm when absent), the ImageJ description's `unit=` and
-//! `spacing=` (z step) with the XResolution/YResolution tags (pixels per unit), or, with neither,
-//! the resolution tags alone (inch or centimetre units).
+//! `spacing=` (z step) with the XResolution/YResolution tags (pixels per unit; without `unit=`,
+//! the ResolutionUnit's), or, with neither, the resolution tags alone (inch or centimetre units).
 //!
 //! Contract: a size is never guessed. Each part the metadata does not state is `None`; sizes in a
 //! known length unit are converted to micrometres (`unit` = `"µm"`); an ImageJ unit that is not
 //! a known length keeps its own name, the sizes in it (an OME size in an unknown unit is
-//! dropped, as each axis has its own). An uncalibrated ImageJ file (no `unit=`, or `unit=pixel`)
-//! and the 72 dots per inch that writers put in by default state no size.
+//! dropped, as each axis has its own). An uncalibrated ImageJ file (`unit=pixel`, or neither
+//! `unit=` nor an inch/centimetre ResolutionUnit) and the 72 dots per inch that writers put in
+//! by default state no size.
 
 use super::ifd::Resolution;
 use serde::Serialize;
@@ -93,8 +94,20 @@ fn pixel_size(r: Option<&Resolution>) -> (Option<f64>, Option<f64>) {
     })
 }
 
+/// The length unit ResolutionUnit names (inch or centimetre), `None` for none or for the
+/// 72 dots per inch writers store when they know no size.
+fn resolution_unit(r: &Resolution) -> Option<&'static str> {
+    match r.unit {
+        2 if r.x_per_unit == 72.0 && r.y_per_unit == 72.0 => None,
+        2 => Some("inch"),
+        3 => Some("cm"),
+        _ => None,
+    }
+}
+
 /// From an ImageJ description (`ImageJ=...`) and the page's resolution tags, which ImageJ
-/// writes in pixels per `unit=`; `None` when `desc` is not ImageJ's.
+/// writes in pixels per `unit=` (as ImageJ reads it: without `unit=`, the ResolutionUnit's inch
+/// or centimetre); `None` when `desc` is not ImageJ's.
 pub fn imagej(desc: &str, res: Option<&Resolution>) -> Option<VoxelSize> {
     if !desc.starts_with("ImageJ=") {
         return None;
@@ -104,8 +117,12 @@ pub fn imagej(desc: &str, res: Option<&Resolution>) -> Option<VoxelSize> {
             .find_map(|l| l.split_once('=').filter(|(key, _)| key.trim() == k))
             .map(|(_, v)| v.trim().to_string())
     };
-    let Some(unit) = value("unit").filter(|u| !matches!(u.as_str(), "" | "pixel" | "pixels"))
-    else {
+    let unit = match value("unit") {
+        Some(u) if matches!(u.as_str(), "" | "pixel" | "pixels") => None,
+        Some(u) => Some(u),
+        None => res.and_then(resolution_unit).map(str::to_string),
+    };
+    let Some(unit) = unit else {
         return Some(VoxelSize::default());
     };
     let (x, y) = pixel_size(res);
@@ -116,14 +133,8 @@ pub fn imagej(desc: &str, res: Option<&Resolution>) -> Option<VoxelSize> {
 /// From the resolution tags alone (no ImageJ or OME metadata): inch or centimetre units, and
 /// not the 72 dots per inch that writers store when they know no size.
 pub fn resolution_only(res: Option<&Resolution>) -> VoxelSize {
-    let Some(r) = res else {
+    let Some((r, unit)) = res.and_then(|r| Some((r, resolution_unit(r)?))) else {
         return VoxelSize::default();
-    };
-    let unit = match r.unit {
-        2 if r.x_per_unit == 72.0 && r.y_per_unit == 72.0 => return VoxelSize::default(),
-        2 => "inch",
-        3 => "cm",
-        _ => return VoxelSize::default(),
     };
     let (x, y) = pixel_size(Some(r));
     in_unit(x, y, None, unit)
@@ -193,6 +204,15 @@ mod tests {
             assert_eq!(imagej(d, Some(&r)), Some(VoxelSize::default()), "{d}");
         }
         assert_eq!(imagej("not imagej", Some(&r)), None);
+        // Without unit=, ImageJ reads the ResolutionUnit: 20 000 pixels per cm, 5 µm planes.
+        let cm = imagej(
+            "ImageJ=\nslices=2\nspacing=0.0005",
+            Some(&res(20_000.0, 20_000.0, 3)),
+        );
+        assert_eq!(
+            cm.map(|v| (v.x, v.unit)),
+            Some((Some(0.5), Some("µm".to_string())))
+        );
     }
 
     #[test]
