@@ -74,6 +74,8 @@ export async function cloneJobWithRois(o: {
       x: rois.centroids[i * 3],
       y: rois.centroids[i * 3 + 1],
       pixels: Math.round(rois.sizes[i]),
+      // Every ROI a cell, as summary.json's counts say (the worker writes iscell for each ROI).
+      iscell: true,
       cluster: rois.clusters[i],
     };
   });
