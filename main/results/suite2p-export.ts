@@ -5,7 +5,8 @@
  * keeping column 1, the worker's cell probability. The results folder itself is never changed (its
  * files stay as checksums.sha256 lists them).
  *
- * Each exported plane folder also gets `db.npy` and `settings.npy` (unless the worker wrote them):
+ * Each exported plane folder also has `db.npy` and `settings.npy` (the worker writes them; for
+ * results of a worker before them they are copied from `ops.npy` here, as the worker writes them):
  * suite2p 1.x splits 0.x's `ops.npy` into those two dicts and merges them back when it reads
  * (`{**db, **settings}`), and its GUI opens a folder of plane folders only when every plane has
  * both; 0.x and a single plane opened through `stat.npy` still use `ops.npy`. The worker's ops dict
@@ -19,7 +20,7 @@ import { formatNpy, parseNpy } from './npy.ts';
 import { RESULT_FILES, SUITE2P_PLANE_FILES, roiList, suite2pPlaneDir, type RoiRecord } from './worker-contract.ts';
 
 /** The files suite2p 1.x reads in place of `ops.npy` in a plane folder. */
-export const SUITE2P_1X_FILES = { db: 'db.npy', settings: 'settings.npy' } as const;
+export const SUITE2P_1X_FILES = { db: SUITE2P_PLANE_FILES.db, settings: SUITE2P_PLANE_FILES.settings } as const;
 
 export interface Suite2pExportResult {
   dir: string;

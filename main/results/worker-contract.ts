@@ -30,10 +30,16 @@ export const RESULT_FILES = {
   readme: 'README.txt',
 } as const;
 
-/** The files of each plane's suite2p folder (`suite2p/plane<k>/`, see suite2pPlaneDir). */
+/**
+ * The files of each plane's suite2p folder (`suite2p/plane<k>/`, see suite2pPlaneDir). `db` and
+ * `settings` hold the same dict as `ops` (suite2p 1.x reads those two); results of workers before
+ * them have `ops` only.
+ */
 export const SUITE2P_PLANE_FILES = {
   stat: 'stat.npy',
   ops: 'ops.npy',
+  db: 'db.npy',
+  settings: 'settings.npy',
   F: 'F.npy',
   Fneu: 'Fneu.npy',
   spks: 'spks.npy',

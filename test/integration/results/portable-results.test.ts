@@ -1,7 +1,8 @@
 /**
  * Results a scientist can take elsewhere (issue #18, points 3 and 5), on a real worker run of a
  * synthetic two-plane movie: each plane's suite2p folder read back by NumPy and compared in
- * structure with real suite2p output (../shared/data/suite2p-output-format/plane0), loaded by
+ * structure with real suite2p output (../shared/data/suite2p-output-format/plane0; suite2p 1.x's
+ * db.npy/settings.npy, merged, against that output's ops.npy), loaded by
  * suite2p's own code where suite2p is installed; a curation edited in suite2p (its iscell.npy,
  * changed by NumPy here) imported back; traces.csv against rois.json and dff.npy; README.txt
  * naming every file of the folder.
@@ -9,7 +10,7 @@
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { WORKER_BINARY, runCli, workerMissing } from '../../support/cli.ts';
@@ -93,7 +94,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 /** Structure of a suite2p plane folder, per key: Python type, dtype, ndim (and shapes), as JSON. */
 const DESCRIBE = `
-import json, sys, numpy as np
+import json, os, sys, numpy as np
 def kind(v):
     if isinstance(v, (bool, np.bool_)): return 'bool'
     if isinstance(v, (int, float)) and not isinstance(v, np.generic): return 'number'
@@ -106,6 +107,11 @@ for d in sys.argv[1:]:
     stat = np.load(d + '/stat.npy', allow_pickle=True)
     ops = np.load(d + '/ops.npy', allow_pickle=True)
     o = ops.item()
+    onex = None  # suite2p 0.x output has ops.npy only
+    if os.path.exists(d + '/db.npy') or os.path.exists(d + '/settings.npy'):
+        db = np.load(d + '/db.npy', allow_pickle=True).item()
+        settings = np.load(d + '/settings.npy', allow_pickle=True).item()
+        onex = {'dicts': [type(db).__name__, type(settings).__name__], 'keys': {k: kind(v) for k, v in {**db, **settings}.items()}}
     arrays = {n: np.load(d + '/' + n + '.npy') for n in ['F', 'Fneu', 'spks', 'iscell']}
     keys = {}
     for s in stat:
@@ -116,6 +122,7 @@ for d in sys.argv[1:]:
         'ops': {'dtype': ops.dtype.str, 'ndim': ops.ndim, 'keys': {k: kind(v) for k, v in o.items()},
                 'shapes': {k: list(np.shape(o[k])) for k in ['meanImg', 'meanImgE', 'max_proj', 'Vcorr', 'refImg'] if k in o},
                 'Ly': o['Ly'], 'Lx': o['Lx'], 'nframes': o['nframes'], 'yrange': [int(x) for x in o['yrange']], 'xrange': [int(x) for x in o['xrange']]},
+        'onex': onex,
         'arrays': {n: {'dtype': a.dtype.str, 'shape': list(a.shape)} for n, a in arrays.items()},
         'iscell01': bool(np.isin(arrays['iscell'][:, 0], [0, 1]).all()),
         'pixels_inside': all(((s['ypix'] >= 0) & (s['ypix'] < o['Ly']) & (s['xpix'] >= 0) & (s['xpix'] < o['Lx'])).all() and len(s['lam']) == s['npix'] == len(s['ypix']) for s in stat),
@@ -139,6 +146,8 @@ interface Described {
     yrange: number[];
     xrange: number[];
   };
+  /** suite2p 1.x's db.npy and settings.npy: their types and the kinds of `{**db, **settings}`. */
+  onex: { dicts: string[]; keys: Record<string, string> } | null;
   arrays: Record<string, { dtype: string; shape: number[] }>;
   iscell01: boolean;
   pixels_inside: boolean;
@@ -182,6 +191,10 @@ describe('portable results of a real worker run', { skip }, () => {
       assert.deepEqual(ours.ops.shapes.Vcorr, crop);
       assert.deepEqual(ours.ops.shapes.max_proj, crop);
       assert.deepEqual(ours.ops.shapes.meanImgE, [80, 96]);
+      // suite2p 1.x reads db.npy and settings.npy where 0.x read ops.npy: the same dict, byte for byte
+      assert.deepEqual(ours.onex?.dicts, ['dict', 'dict'], `plane ${p}: db.npy and settings.npy hold dicts`);
+      const ops = await readFile(join(d, SUITE2P_PLANE_FILES.ops));
+      for (const f of [SUITE2P_PLANE_FILES.db, SUITE2P_PLANE_FILES.settings]) assert.deepEqual(await readFile(join(d, f)), ops, `plane ${p}: ${f}`);
       // the plane folder's F is the results' F rows of that plane
       const planeF = parseNpy(await readFile(join(d, SUITE2P_PLANE_FILES.F)));
       const first = rois.findIndex((r) => r.plane === p);
@@ -200,9 +213,11 @@ describe('portable results of a real worker run', { skip }, () => {
       assert.ok(a.stat.keys[k], `real stat has ${k}`);
       assert.deepEqual(b.stat.keys[k], a.stat.keys[k], `stat[${k}]`);
     }
+    assert.equal(a.onex, null, 'the real output is suite2p 0.x (ops.npy only)');
     for (const k of OPS_KEYS) {
       assert.ok(a.ops.keys[k], `real ops has ${k}`);
       assert.equal(b.ops.keys[k], a.ops.keys[k], `ops[${k}]`);
+      assert.equal(b.onex?.keys[k], a.ops.keys[k], `{**db, **settings}[${k}] (suite2p 1.x)`);
     }
     for (const n of ['F', 'Fneu', 'spks', 'iscell']) {
       assert.equal(b.arrays[n].dtype, a.arrays[n].dtype, n);
@@ -342,9 +357,26 @@ print(json.dumps(out))
     // every plane<k>/ needs db.npy and settings.npy (dicts merged as {**db, **settings}, where
     // 0.x had ops.npy), stat.npy, F.npy, Fneu.npy, spks.npy and iscell.npy (N, 2); redcell.npy,
     // F_chan2.npy and the reg_outputs.npy / detect_outputs.npy splits are optional. Structure
-    // compared here as that code reads it; the worker's own plane folders keep ops.npy only.
+    // compared here as that code reads it. The worker writes db.npy and settings.npy; results of a
+    // worker before them (here: a copy with both removed) get them from ops.npy on export.
+    const old = join(dir, 'results-before-1x');
+    await cp(results, old, { recursive: true });
+    for (const p of [0, 1]) for (const f of [SUITE2P_PLANE_FILES.db, SUITE2P_PLANE_FILES.settings]) await rm(join(old, suite2pPlaneDir(p), f));
+    const oldOut = join(dir, 'export-1x-old');
+    await exportCuratedSuite2p(old, oldOut);
     const out = join(dir, 'export-1x');
     await exportCuratedSuite2p(results, out);
+    for (const p of [0, 1])
+      for (const f of [SUITE2P_PLANE_FILES.db, SUITE2P_PLANE_FILES.settings]) {
+        const worker = await readFile(join(results, suite2pPlaneDir(p), f));
+        assert.deepEqual(await readFile(join(out, suite2pPlaneDir(p), f)), worker, `plane ${p}: the worker's ${f} exported as written`);
+        assert.deepEqual(await readFile(join(oldOut, suite2pPlaneDir(p), f)), worker, `plane ${p}: ${f} of older results, from ops.npy, is the same`);
+      }
+    assert.deepEqual(
+      await readdir(join(old, suite2pPlaneDir(0))).then((fs) => fs.filter((f) => f.endsWith('db.npy'))),
+      [],
+      'older results are not changed by the export',
+    );
     const got = python(
       `
 import json, os, sys, numpy as np
@@ -386,11 +418,6 @@ print(json.dumps(out))
       for (const a of ['F', 'Fneu', 'spks']) assert.deepEqual(g.shapes[a], [rows, g.nframes]);
       assert.deepEqual(g.shapes.iscell, [rows, 2]);
     }
-    // The results folder itself is not changed: its plane folders have ops.npy only.
-    assert.deepEqual(
-      (await readdir(join(results, suite2pPlaneDir(0)))).filter((f) => f === 'db.npy' || f === 'settings.npy'),
-      [],
-    );
   });
 
   test('traces.csv has a row per ROI: its table fields, then its dF/F per frame', async () => {

@@ -118,6 +118,8 @@ fn plane_shards_merge_into_the_bytes_of_one_run() {
         "README.txt",
         "suite2p/plane0/stat.npy",
         "suite2p/plane0/ops.npy",
+        "suite2p/plane0/db.npy",
+        "suite2p/plane1/settings.npy",
         "suite2p/plane1/iscell.npy",
         "suite2p/plane1/F.npy",
     ] {
@@ -337,8 +339,12 @@ fn recordings_of_different_lengths_are_cut_to_the_shortest() {
     let s2p = worker_core::output::read_npy(&merged.join("shard-0/suite2p/plane0/F.npy")).unwrap();
     assert_eq!(s2p.shape[1], 200);
 
-    // a shard without suite2p folders (an older worker's) merges, and a note says so
+    // a shard without suite2p folders (an older worker's) merges, and a note says so; one whose
+    // plane folders predate db.npy/settings.npy gets them from its ops.npy
     std::fs::remove_dir_all(shards[1].join("suite2p")).unwrap();
+    for f in ["db.npy", "settings.npy"] {
+        std::fs::remove_file(shards[0].join("suite2p/plane0").join(f)).unwrap();
+    }
     let merged2 = d.join("merged-old-shard");
     ok(&[
         "merge",
@@ -354,6 +360,11 @@ fn recordings_of_different_lengths_are_cut_to_the_shortest() {
         "{m2}"
     );
     assert!(merged2.join("shard-0/suite2p/plane0/stat.npy").is_file());
+    let ops = std::fs::read(merged2.join("shard-0/suite2p/plane0/ops.npy")).unwrap();
+    for f in ["db.npy", "settings.npy"] {
+        let p = merged2.join("shard-0/suite2p/plane0").join(f);
+        assert_eq!(std::fs::read(p).unwrap(), ops, "{f}");
+    }
     assert!(!merged2.join("shard-1/suite2p").exists());
     let rois: usize = shards
         .iter()

@@ -228,3 +228,89 @@ fn regions_json_marks_each_region_as_rois_json_does() {
     let g: Vec<worker_core::output::Region> = serde_json::from_str(old).unwrap();
     assert!(!g[0].iscell);
 }
+
+/// The `descr` and `shape` of a `.npy` header, as written between the quotes / parentheses.
+fn npy_descr_shape(bytes: &[u8]) -> (String, String) {
+    let len = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
+    let h = std::str::from_utf8(&bytes[10..10 + len]).unwrap();
+    let after = |key: &str, open: char, close: char| {
+        let rest = &h[h.find(key).unwrap() + key.len()..];
+        let rest = &rest[rest.find(open).unwrap() + 1..];
+        rest[..rest.find(close).unwrap()].to_string()
+    };
+    (after("'descr'", '\'', '\''), after("'shape'", '(', ')'))
+}
+
+#[test]
+fn suite2p_plane_folder_has_db_and_settings_as_its_ops() {
+    use worker_core::output::schema;
+    use worker_core::output::suite2p::{write_plane, PlaneInput};
+    use worker_core::register::FrameShift;
+    use worker_core::roi::RoiRecord;
+    let out = tmpdir("s2p-1x");
+    let (h, w, t) = (16, 20, 5);
+    let roi = |id: usize, y: u32| RoiRecord {
+        id,
+        plane: 0,
+        x: 4.0,
+        y: y as f32,
+        z: 0.0,
+        pixels: vec![(y, 4), (y, 5), (y + 1, 4)],
+        weights: vec![1.0, 0.5, 0.5],
+        score: 0.8,
+        iscell: true,
+        cluster: None,
+    };
+    let rois = [roi(0, 3), roi(1, 9)];
+    let img: Vec<f32> = (0..h * w).map(|i| (i % 7) as f32).collect();
+    let trace: Vec<f32> = (0..rois.len() * t).map(|i| i as f32).collect();
+    let shifts: Vec<FrameShift> = (0..t)
+        .map(|i| FrameShift {
+            dy: i as f32 * 0.5,
+            dx: -1.0,
+            peak: 1.0,
+            block_dy: Vec::new(),
+            block_dx: Vec::new(),
+        })
+        .collect();
+    let files = write_plane(
+        &out,
+        &PlaneInput {
+            plane: 0,
+            height: h,
+            width: w,
+            frames: t,
+            fs: 10.0,
+            tau: 1.0,
+            nplanes: 1,
+            neuropil_coefficient: 0.7,
+            mean_image: &img,
+            reference: &img,
+            max_image: &img,
+            corr_image: &img,
+            shifts: &shifts,
+            rois: &rois,
+            f: &trace,
+            fneu: &trace,
+            spks: &trace,
+        },
+    )
+    .unwrap();
+    let dir = out.join(schema::suite2p_dir(0));
+    let ops = std::fs::read(dir.join("ops.npy")).unwrap();
+    for name in ["db.npy", "settings.npy"] {
+        assert!(
+            files.contains(&format!("suite2p/plane0/{name}")),
+            "{files:?}"
+        );
+        // suite2p 1.x reads {**db, **settings} where 0.x read ops: the same dict in all three
+        assert_eq!(std::fs::read(dir.join(name)).unwrap(), ops, "{name}");
+    }
+    // a 0-d object array, as suite2p saves its dicts (np.save of a dict)
+    assert_eq!(npy_descr_shape(&ops), ("|O".to_string(), String::new()));
+    let Some(data) = shared_data::data_dir() else {
+        return;
+    };
+    let real = std::fs::read(data.join("suite2p-output-format/plane0/ops.npy")).unwrap();
+    assert_eq!(npy_descr_shape(&ops), npy_descr_shape(&real));
+}

@@ -77,6 +77,8 @@ fn copy_nonrigid(shard: &Shard, out: &Path, files: &mut Vec<String>) -> Result<(
 
 /// Copies the `suite2p/plane{p}/` folders the shard has for its planes into `out` (a shard
 /// written before these folders existed has none, and the merge then has none for its planes).
+/// A shard written before `db.npy` and `settings.npy` gets them from its `ops.npy`, as the
+/// worker writes them.
 fn copy_suite2p(shard: &Shard, out: &Path, files: &mut Vec<String>) -> Result<(), MergeError> {
     for p in &shard.registration {
         let rel = schema::suite2p_dir(p.plane);
@@ -85,7 +87,11 @@ fn copy_suite2p(shard: &Shard, out: &Path, files: &mut Vec<String>) -> Result<()
         }
         for f in schema::SUITE2P_FILES {
             let name = format!("{rel}/{f}");
-            copy(&shard.dir.join(&name), &out.join(&name))?;
+            let mut src = shard.dir.join(&name);
+            if !src.exists() && (f == schema::SUITE2P_DB || f == schema::SUITE2P_SETTINGS) {
+                src = shard.dir.join(&rel).join(schema::SUITE2P_OPS);
+            }
+            copy(&src, &out.join(&name))?;
             files.push(name);
         }
     }

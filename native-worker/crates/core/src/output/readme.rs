@@ -64,8 +64,8 @@ pub fn readme_text(outputs: &[String]) -> String {
         "ScopeCloud analysis results\n\
          ===========================\n\n\
          Open the whole folder in ScopeCloud (Results view). Arrays are NumPy .npy files\n\
-         (numpy.load in Python; allow_pickle=True for suite2p's stat.npy and ops.npy). Rows of\n\
-         every (ROIs, ...) array follow the ids in rois.json.\n\n\
+         (numpy.load in Python; allow_pickle=True for suite2p's stat.npy, ops.npy, db.npy and\n\
+         settings.npy). Rows of every (ROIs, ...) array follow the ids in rois.json.\n\n\
          Files\n-----\n",
     );
     for f in files.iter().filter(|f| !f.starts_with("suite2p/")) {
@@ -88,6 +88,9 @@ pub fn readme_text(outputs: &[String]) -> String {
             let what = match f {
                 schema::SUITE2P_STAT => "per-ROI dicts: ypix, xpix, lam, med, npix, radius, ...",
                 schema::SUITE2P_OPS => "a dict: image size, frames, fs, tau, mean images, ...",
+                schema::SUITE2P_DB | schema::SUITE2P_SETTINGS => {
+                    "the same dict as ops.npy, for suite2p 1.x (which reads these two)"
+                }
                 schema::ISCELL => "float64 (ROIs, 2): cell 0/1, score (edit in suite2p's GUI)",
                 _ => "float32 (ROIs, frames)",
             };

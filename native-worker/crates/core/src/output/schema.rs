@@ -47,8 +47,23 @@ pub const README: &str = "README.txt";
 pub const SUITE2P_STAT: &str = "stat.npy";
 /// `ops.npy` of a suite2p plane folder: pickled 0-d object array holding a dict.
 pub const SUITE2P_OPS: &str = "ops.npy";
+/// `db.npy` of a suite2p plane folder: suite2p 1.x's recording dict, here the same pickled dict as
+/// `ops.npy` (1.x reads `{**db, **settings}` where 0.x read `ops`, and opens a folder of plane
+/// folders only when every plane has both).
+pub const SUITE2P_DB: &str = "db.npy";
+/// `settings.npy` of a suite2p plane folder: suite2p 1.x's pipeline dict, the same as `ops.npy`.
+pub const SUITE2P_SETTINGS: &str = "settings.npy";
 /// The files of a suite2p plane folder, in the order they are written.
-pub const SUITE2P_FILES: [&str; 6] = [SUITE2P_STAT, SUITE2P_OPS, F, FNEU, SPKS, ISCELL];
+pub const SUITE2P_FILES: [&str; 8] = [
+    SUITE2P_STAT,
+    SUITE2P_OPS,
+    SUITE2P_DB,
+    SUITE2P_SETTINGS,
+    F,
+    FNEU,
+    SPKS,
+    ISCELL,
+];
 
 /// `suite2p/plane{p}`: plane `p`'s suite2p folder.
 #[must_use]
@@ -247,6 +262,8 @@ fn suite2p_file(name: &'static str) -> FileSpec {
     let (file, dtype, shape): (&'static str, &'static str, &'static [&'static str]) = match name {
         SUITE2P_STAT => ("suite2p/plane{p}/stat.npy", "|O", &["plane_rois"]),
         SUITE2P_OPS => ("suite2p/plane{p}/ops.npy", "|O", &[]),
+        SUITE2P_DB => ("suite2p/plane{p}/db.npy", "|O", &[]),
+        SUITE2P_SETTINGS => ("suite2p/plane{p}/settings.npy", "|O", &[]),
         ISCELL => ("suite2p/plane{p}/iscell.npy", "<f8", &["plane_rois", "2"]),
         F => ("suite2p/plane{p}/F.npy", "<f4", &["plane_rois", "frames"]),
         FNEU => (

@@ -1,6 +1,7 @@
 //! A suite2p plane folder per plane (`suite2p/plane{p}/`), so the results open in suite2p's GUI
 //! and in code written for suite2p's output: `stat.npy` and `ops.npy` (pickled NumPy object
-//! arrays: load with `allow_pickle=True`), `F.npy`, `Fneu.npy`, `spks.npy` (float32, the plane's
+//! arrays: load with `allow_pickle=True`), `db.npy` and `settings.npy` (byte for byte `ops.npy`:
+//! suite2p 1.x reads those two instead), `F.npy`, `Fneu.npy`, `spks.npy` (float32, the plane's
 //! ROIs x frames) and `iscell.npy` (float64 `(rois, 2)`: cell 0/1, score). Row `i` of a plane
 //! folder is the plane's `i`-th ROI, i.e. ROI `first + i` of the results folder, where `first` is
 //! the id of the plane's first ROI (ROIs are numbered plane after plane).
@@ -111,11 +112,16 @@ pub fn write_plane(dir: &Path, p: &PlaneInput<'_>) -> Result<Vec<String>, Output
         &[n],
         &PyValue::object_array(&[n], stats),
     )?;
-    write_pickled(
-        &out.join(schema::SUITE2P_OPS),
-        &[],
-        &PyValue::object_array(&[], vec![ops]),
-    )?;
+    // suite2p 1.x reads db.npy and settings.npy merged (`{**db, **settings}`) where 0.x read
+    // ops.npy; the ops dict holds every key either is read for, so all three hold it.
+    let ops = PyValue::object_array(&[], vec![ops]);
+    for name in [
+        schema::SUITE2P_OPS,
+        schema::SUITE2P_DB,
+        schema::SUITE2P_SETTINGS,
+    ] {
+        write_pickled(&out.join(name), &[], &ops)?;
+    }
     write_npy(&out.join(schema::F), &[n, t], p.f)?;
     write_npy(&out.join(schema::FNEU), &[n, t], p.fneu)?;
     write_npy(&out.join(schema::SPKS), &[n, t], p.spks)?;
