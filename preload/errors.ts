@@ -21,7 +21,9 @@ export type BranchCode =
   /** The launch would take the month past the budget: the UI offers the recorded override. */
   | 'BUDGET_EXCEEDED'
   /** No spending limit is known, so launches are refused: the UI points to the Settings field (no override). */
-  | 'NO_SPEND_LIMIT';
+  | 'NO_SPEND_LIMIT'
+  /** A curation lost the race to other writers of curation.json too often; nothing was recorded: the UI says try again. */
+  | 'CURATION_CONFLICT';
 
 /** Whether `e` is an error the contract delivered with this code. */
 export function hasCode(e: unknown, code: BranchCode): boolean {

@@ -11,6 +11,8 @@ export type AppErrorCode =
   | 'UNKNOWN_IMAGE'
   | 'UNKNOWN_ROI'
   | 'CONSENT_REQUIRED'
+  /** curation.json kept changing under a curation (other writers); nothing was recorded. */
+  | 'CURATION_CONFLICT'
   /** AWS refused or could not be reached; the message says what it answered. */
   | 'AWS_ERROR';
 

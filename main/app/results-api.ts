@@ -12,7 +12,7 @@ import type { RoiArrays } from '../../preload/roi-binary.ts';
 import { isJobId, jobKeys } from '../jobs/job-layout.ts';
 import { getJson } from '../jobs/object-store.ts';
 import { JobError } from '../jobs/job-errors.ts';
-import { AppError } from './app-errors.ts';
+import { AppError, type AppErrorCode } from './app-errors.ts';
 import type { JobsContext } from './jobs-context.ts';
 import { readLayout, readRow, toFloat32, type NpyLayout } from './npy-rows.ts';
 import { RESULT_FILES, roiList, type RoiRecord } from '../results/worker-contract.ts';
@@ -64,6 +64,13 @@ interface Loaded {
 }
 
 const curationKey = (id: string) => `${jobKeys(id).results}${CURATION_FILE}`;
+
+/** The app code of a refused curation change (other curation errors: NO_RESULTS). */
+const CURATION_CODES: Partial<Record<CurationError['code'], AppErrorCode>> = {
+  BAD_ROI: 'UNKNOWN_ROI',
+  NOTHING_TO_UNDO: 'INVALID_INPUT',
+  CURATION_CONFLICT: 'CURATION_CONFLICT',
+};
 
 /**
  * The ROIs with `iscell` as curated (curation.json beside the results; an invalid one is
@@ -191,8 +198,7 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
     try {
       return curationState(await change(ctx));
     } catch (e) {
-      if (e instanceof CurationError)
-        throw new AppError(e.code === 'BAD_ROI' ? 'UNKNOWN_ROI' : e.code === 'NOTHING_TO_UNDO' ? 'INVALID_INPUT' : 'NO_RESULTS', e.message);
+      if (e instanceof CurationError) throw new AppError(CURATION_CODES[e.code] ?? 'NO_RESULTS', e.message);
       if (e instanceof JobError) throw new AppError('NO_RESULTS', e.message);
       throw e;
     } finally {

@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ResultSummary } from '../../preload/api.ts';
 import { ApiError } from '../../preload/errors.ts';
+import { curationRefusal } from './curation-refusal.ts';
 import { decodeFloat32, decodeRoiArrays, type RoiArrays } from '../../preload/roi-binary.ts';
 import type { ActivityMatrix } from '../../preload/activity-binary.ts';
 import { decodeAnatomy, PROJECTION_KINDS, type ProjectionKind } from '../../preload/anatomy-binary.ts';
@@ -283,7 +284,7 @@ export function Viewer3d({
       })
       .catch((e: ApiError) => {
         setCurStatus('');
-        setCurError(new ApiError(e.code, `Not saved: ${e.message}`, e.field));
+        setCurError(curationRefusal('Not saved', e));
       })
       .finally(() => setCurBusy(false));
   };
@@ -301,7 +302,7 @@ export function Viewer3d({
       })
       .catch((e: ApiError) => {
         setCurStatus('');
-        setCurError(new ApiError(e.code, `Nothing undone: ${e.message}`, e.field));
+        setCurError(curationRefusal('Nothing undone', e));
       })
       .finally(() => setCurBusy(false));
   };

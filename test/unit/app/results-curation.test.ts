@@ -1,9 +1,11 @@
 /**
  * The Results view's ROI arrays carry the curated iscell: the worker's label unless curation.json
  * beside the results changed it; the binary encoding keeps it, and a bad curation.json is an error.
+ * A curation that loses every race to another writer is refused as CURATION_CONFLICT.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -62,4 +64,33 @@ test('ROI arrays without iscell keep the old layout; unknown flags are refused',
     () => decodeRoiArrays(odd),
     (e: unknown) => e instanceof RoiFormatError && /unknown flags/.test(e.message),
   );
+});
+
+test('a curation that keeps losing the race to another writer is CURATION_CONFLICT, nothing recorded', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'sc-results-conflict-'));
+  // Another live process holds curation.json's write lock for the whole test (as a second app or
+  // the CLI does while it writes), so every conditional write of this one loses.
+  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+  try {
+    const store = fsObjectStore(root);
+    const ctx = { key: 'local', store, readRange: fsRangeReader(root), ec2: false, demo: false } as unknown as JobsContext;
+    const id = 'j-20261207-120000-dddd';
+    const rois = { schema: 1, rois: [0, 1].map((i) => ({ id: i, plane: 0, x: 1, y: 2, z: 0, pixels: 3, score: 0.5, iscell: true, cluster: 0 })) };
+    await store.put(jobKeys(id).results + 'rois.json', JSON.stringify(rois));
+    const api = createResultsApi(async () => ctx);
+    assert.deepEqual(await api.curate(id, [0], false, 'ana'), { records: 1, cells: 1, changed: 1 });
+    const curation = join(root, jobKeys(id).results, CURATION_FILE);
+    const before = await readFile(curation, 'utf8');
+    await writeFile(`${curation}.lock.tmp`, String(holder.pid));
+    await assert.rejects(
+      api.curate(id, [1], false, 'bo'),
+      (e: Error & { code?: string }) => e.code === 'CURATION_CONFLICT' && /nothing was recorded/.test(e.message),
+    );
+    await assert.rejects(api.undoCuration(id, 'ana'), (e: Error & { code?: string }) => e.code === 'CURATION_CONFLICT');
+    assert.equal(await readFile(curation, 'utf8'), before, 'nothing was written');
+    assert.deepEqual([...(await api.rois(id)).iscell!], [0, 1], 'the labels are as before');
+  } finally {
+    holder.kill();
+    await rm(root, { recursive: true, force: true });
+  }
 });
