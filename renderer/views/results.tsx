@@ -2,7 +2,7 @@
  * Results: the list of finished analyses, and one analysis's results (its summary line, then the
  * 3D viewer with its trace and raster panels, then the result images).
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ResultSummary } from '../../preload/api.ts';
 import type { ApiError } from '../../preload/errors.ts';
 import { decodeRoiArrays, type RoiArrays } from '../../preload/roi-binary.ts';
@@ -17,7 +17,13 @@ import { Viewer3d } from './results-viewer.tsx';
 const ACTIVITY_BINS = 120;
 
 export function ResultsView({ id, back }: { id: string | null; back: () => void }) {
-  const { data: list, error } = useTopic(['analyses'], (a) => a.listResults());
+  const { data: list, error, reload } = useTopic(['analyses'], (a) => a.listResults());
+  // Back at the list from one analysis (curated there, perhaps): its counts are read again.
+  const shown = useRef(id);
+  useEffect(() => {
+    if (shown.current !== null && id === null) reload();
+    shown.current = id;
+  }, [id, reload]);
   if (!id) {
     return (
       <section className="view" aria-labelledby="res-title">
@@ -60,7 +66,15 @@ export function ResultsView({ id, back }: { id: string | null; back: () => void 
                         <code>{r.source}</code>
                       </div>
                     </td>
-                    <td className="num">{r.cells === null ? '—' : r.cells.toLocaleString()}</td>
+                    <td className="num nowrap" data-testid="result-cells">
+                      {r.cells === null ? '—' : r.cells.toLocaleString()}
+                      {r.cells !== null && r.curated ? (
+                        <span className="muted small" title="Counted from the curated labels (curation.json), not the worker's">
+                          {' '}
+                          (curated)
+                        </span>
+                      ) : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>

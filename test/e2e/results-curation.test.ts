@@ -4,7 +4,8 @@
  * both labels); X marks it not a cell (curation.json beside the results gets the record, the
  * worker's files keep their label, the ROI is hidden with the non-cells); a lasso selects several
  * ROIs that Not cell labels in one call; Z undoes that; after a reload the labels persist; and
- * `results export-suite2p` carries the curated iscell. Screenshots go to /tmp/curation-*.png.
+ * `results export-suite2p` carries the curated iscell; the Results list's count says when it is a
+ * curated one. Screenshots go to /tmp/curation-*.png.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,6 +69,14 @@ test('curation: detail of a clicked ROI, a key, a lasso, undo, reload and the su
   await bundleRenderer({ outDir: rendererDir });
   ui = await startServedUi({ env: { ...process.env, ...env, AWS_EC2_METADATA_DISABLED: 'true' }, rendererDir, viewport: { width: 1400, height: 1000 } });
   const { page, url, pageErrors } = ui;
+  /** The Results list's cell count of this analysis, as shown. */
+  const listedCells = async () => {
+    await page.goto(`${url}#/results`);
+    const cell = page.locator(`tr[data-result="${jobId}"]`).getByTestId('result-cells');
+    await cell.waitFor({ timeout: 30_000 });
+    return ((await cell.textContent()) ?? '').trim();
+  };
+  assert.equal(await listedCells(), String(worker.filter(Boolean).length), "not curated yet: the worker's count, unmarked");
   const open = async () => {
     await page.goto(`${url}#/results/${jobId}`);
     await page.waitForFunction(() => (window.__scopecloudViewer?.info().slices ?? 0) === 1, undefined, { timeout: 30_000 });
@@ -195,8 +204,14 @@ test('curation: detail of a clicked ROI, a key, a lasso, undo, reload and the su
   );
   assert.equal(await cellsLine(), cells0 - 1);
 
-  // 5. After a reload the curated labels are still there.
+  // 5. The Results list counts the curated labels and says so; after a reload they are still there.
   await page.getByTestId('lasso-mode').click();
+  assert.equal(await listedCells(), `${cells0 - 1} (curated)`);
+  await page.locator('.panel').first().screenshot({ path: '/tmp/curation-list.png' });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(200);
+  await page.locator('.panel').first().screenshot({ path: '/tmp/curation-list-dark.png' });
+  await page.emulateMedia({ colorScheme: 'light' });
   await open();
   assert.equal(await cellsLine(), cells0 - 1, 'the count after a reload is the curated one');
   assert.deepEqual(await hidden(page, [target.i]), [true]);
