@@ -354,8 +354,9 @@ print(json.dumps(out))
 
   test('the exported folder has what suite2p 1.x reads to open a folder of plane folders', async () => {
     // suite2p 1.x (MouseLand/suite2p v1.0+, suite2p/io/save.py combined() and suite2p/gui/io.py):
-    // every plane<k>/ needs db.npy and settings.npy (dicts merged as {**db, **settings}, where
-    // 0.x had ops.npy), stat.npy, F.npy, Fneu.npy, spks.npy and iscell.npy (N, 2); redcell.npy,
+    // every plane<k>/ needs db.npy and settings.npy (the GUI merges them as {**db, **settings}
+    // where 0.x had ops.npy; combined() reads each plane's images, sizes and ranges from db.npy
+    // alone and settings.npy of the first plane), stat.npy, F.npy, Fneu.npy, spks.npy and iscell.npy (N, 2); redcell.npy,
     // F_chan2.npy and the reg_outputs.npy / detect_outputs.npy splits are optional. Structure
     // compared here as that code reads it. The worker writes db.npy and settings.npy; results of a
     // worker before them (here: a copy with both removed) get them from ops.npy on export.
@@ -395,6 +396,7 @@ for name in sorted(os.listdir(root)):
     out[name] = {
         'dicts': [type(db).__name__, type(settings).__name__],
         'missing': [k for k in ['Ly', 'Lx', 'nframes', 'nchannels', 'meanImg', 'meanImgE', 'Vcorr', 'max_proj', 'xrange', 'yrange', 'fs', 'tau', 'diameter'] if k not in o],
+        'db_missing': [k for k in ['Ly', 'Lx', 'nframes', 'nchannels', 'meanImg', 'meanImgE', 'Vcorr', 'max_proj', 'xrange', 'yrange'] if k not in db],
         'images': [list(np.shape(o['meanImg'])) == [o['Ly'], o['Lx']], list(np.shape(o['meanImgE'])) == [o['Ly'], o['Lx']],
                    list(np.shape(o['Vcorr'])) == crop, list(np.shape(o['max_proj'])) == crop],
         'stat_missing': sorted({k for s in stat for k in ['ypix', 'xpix', 'lam', 'med', 'radius', 'npix', 'footprint', 'overlap'] if k not in s}),
@@ -405,12 +407,22 @@ print(json.dumps(out))
       [join(out, 'suite2p')],
     ) as Record<
       string,
-      { dicts: string[]; missing: string[]; images: boolean[]; stat_missing: string[]; n: number; shapes: Record<string, number[]>; nframes: number }
+      {
+        dicts: string[];
+        missing: string[];
+        db_missing: string[];
+        images: boolean[];
+        stat_missing: string[];
+        n: number;
+        shapes: Record<string, number[]>;
+        nframes: number;
+      }
     >;
     assert.deepEqual(Object.keys(got), ['plane0', 'plane1']);
     for (const [plane, g] of Object.entries(got)) {
       assert.deepEqual(g.dicts, ['dict', 'dict'], `${plane}: db.npy and settings.npy hold dicts`);
       assert.deepEqual(g.missing, [], `${plane}: keys suite2p 1.x reads from {**db, **settings}`);
+      assert.deepEqual(g.db_missing, [], `${plane}: keys suite2p 1.x's combined() reads from db.npy alone`);
       assert.deepEqual(g.images, [true, true, true, true], `${plane}: image shapes`);
       assert.deepEqual(g.stat_missing, [], `${plane}: stat keys the 1.x GUI reads`);
       const rows = rois.filter((r) => `plane${r.plane}` === plane).length;
