@@ -603,6 +603,8 @@ export function Viewer3d({
       />
       <RasterPanel
         rois={rois}
+        iscell={view.iscell}
+        version={labelsVersion}
         activity={activity}
         error={activityError}
         frame={frame}

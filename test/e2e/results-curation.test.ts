@@ -124,6 +124,8 @@ test('curation: detail of a clicked ROI, a key, a lasso, undo, reload and the su
   assert.equal(await page.getByTestId('quick-label').textContent(), 'cell');
 
   // 2. X marks it not a cell: recorded beside the results, the worker's files untouched, hidden.
+  const rasterNonCells = async () => Number(/not cells: (\d+)/.exec((await page.getByTestId('raster-canvas').getAttribute('aria-label')) ?? '')?.[1] ?? 0);
+  const nonCells0 = await rasterNonCells();
   await page.keyboard.press('x');
   await panel
     .getByTestId('curation-status')
@@ -141,6 +143,7 @@ test('curation: detail of a clicked ROI, a key, a lasso, undo, reload and the su
   assert.equal((parseNpy(readFileSync(join(results, RESULT_FILES.iscell))).data as Float64Array)[target.i * 2], 1, "iscell.npy keeps the worker's label");
   assert.deepEqual(await hidden(page, [target.i]), [true], 'the new non-cell is hidden with the others');
   assert.equal(await cellsLine(), cells0 - 1, 'the cell count follows');
+  assert.equal(await rasterNonCells(), nonCells0 + 1, 'the traces-by-cluster raster moves it to the non-cells');
 
   // 3. Lasso mode: a rectangle around several visible cells, marked together.
   const shown = await page.evaluate(() => {
