@@ -5,6 +5,7 @@
  * cluster keeps rows in proportion to its size. The pure parts are testable without a DOM.
  */
 import type { ActivityMatrix } from '../../preload/activity-binary.ts';
+import { clearedCssCanvas } from './hidpi-canvas.ts';
 
 /** Same stops as the 3D view's activity ramp (roi-colors.ts), in sRGB for the canvas. */
 export const ACTIVITY_STOPS: ReadonlyArray<string> = ['#1d2433', '#2b5d7d', '#23a39a', '#f2d43d', '#fff8e0'];
@@ -101,17 +102,9 @@ export class ActivityRaster {
 
   /** Draws the prepared raster scaled to the canvas, cluster bars on the left and a cursor at `bin`. */
   draw(canvas: HTMLCanvasElement, bin: number, seconds: number, style: RasterStyle): void {
-    const dpr = Math.min(2, window.devicePixelRatio || 1);
-    const w = canvas.clientWidth,
-      h = canvas.clientHeight;
-    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-      canvas.width = Math.round(w * dpr);
-      canvas.height = Math.round(h * dpr);
-    }
-    const ctx = canvas.getContext('2d');
-    if (!ctx || !this.image || !this.rows) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, h);
+    const c = clearedCssCanvas(canvas);
+    if (!c || !this.image || !this.rows) return;
+    const { ctx, w, h } = c;
     const { left, right, top, bottom } = RASTER_PAD;
     const pw = w - left - right,
       ph = h - top - bottom;

@@ -4,6 +4,7 @@
  * drawn pixelated to fill the canvas, with the footprint's outline on top.
  */
 import type { PlaneAnatomy } from '../../preload/anatomy-binary.ts';
+import { clearedCssCanvas } from './hidpi-canvas.ts';
 
 export interface Crop {
   x0: number;
@@ -40,15 +41,9 @@ export function cropFor(a: PlaneAnatomy, roi: number, cx: number, cy: number): C
 }
 
 export function drawFootprint(canvas: HTMLCanvasElement, a: PlaneAnatomy, roi: number, crop: Crop, outline: string): void {
-  const dpr = Math.min(2, window.devicePixelRatio || 1);
-  const w = canvas.clientWidth,
-    h = canvas.clientHeight;
-  canvas.width = Math.round(w * dpr);
-  canvas.height = Math.round(h * dpr);
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, w, h);
+  const c = clearedCssCanvas(canvas);
+  if (!c) return;
+  const { ctx, w, h } = c;
   const { x0, y0, size } = crop;
   const cw = Math.min(size, a.width - x0),
     ch = Math.min(size, a.height - y0);

@@ -2,6 +2,7 @@
  * Lasso selection over the 3D view: a polygon drawn on the canvas (in lasso mode, or with Shift
  * held) and the ROIs whose projected centres fall inside it, in the current camera.
  */
+import { projectRoi, type ScreenPoint } from './roi-picking.ts';
 
 export interface Point {
   x: number;
@@ -43,19 +44,13 @@ export function roisInPolygon(
     minY = Math.min(minY, p.y);
     maxY = Math.max(maxY, p.y);
   }
-  const e = viewProj;
+  const p: ScreenPoint = { x: 0, y: 0, depth: 0 };
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
     if (hidden?.[i]) continue;
-    const x = world[i * 3],
-      y = world[i * 3 + 1],
-      z = world[i * 3 + 2];
-    const w = e[3] * x + e[7] * y + e[11] * z + e[15];
-    if (w <= 1e-6) continue;
-    const sx = ((e[0] * x + e[4] * y + e[8] * z + e[12]) / w + 1) * 0.5 * width;
-    const sy = (1 - (e[1] * x + e[5] * y + e[9] * z + e[13]) / w) * 0.5 * height;
-    if (sx < minX || sx > maxX || sy < minY || sy > maxY) continue;
-    if (pointInPolygon(sx, sy, poly)) out.push(i);
+    if (!projectRoi(world, i, viewProj, width, height, p)) continue;
+    if (p.x < minX || p.x > maxX || p.y < minY || p.y > maxY) continue;
+    if (pointInPolygon(p.x, p.y, poly)) out.push(i);
   }
   return out;
 }

@@ -3,6 +3,8 @@
  * shared y range, min/max per pixel column (spikes stay visible however long the trace), the
  * y label on the left and a legend of the series' names at the top right.
  */
+import { clearedCssCanvas } from './hidpi-canvas.ts';
+import { minMaxPath } from './minmax-path.ts';
 export interface Series {
   name: string;
   values: Float32Array;
@@ -15,15 +17,9 @@ export interface PlotStyle {
 }
 
 export function drawSeries(canvas: HTMLCanvasElement, series: readonly Series[], fs: number, yLabel: string, style: PlotStyle): void {
-  const dpr = Math.min(2, window.devicePixelRatio || 1);
-  const w = canvas.clientWidth,
-    h = canvas.clientHeight;
-  canvas.width = Math.round(w * dpr);
-  canvas.height = Math.round(h * dpr);
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, w, h);
+  const c = clearedCssCanvas(canvas);
+  if (!c) return;
+  const { ctx, w, h } = c;
   const n = Math.max(0, ...series.map((s) => s.values.length));
   const [padL, padB, padT, padR] = [52, 18, 16, 8];
   ctx.font = '11px system-ui, sans-serif';
@@ -64,26 +60,10 @@ export function drawSeries(canvas: HTMLCanvasElement, series: readonly Series[],
   ctx.fillText(`${((n - 1) / Math.max(1e-9, fs)).toFixed(0)} s`, w - padR, h - 4);
   const cols = Math.max(1, Math.floor(w - padL - padR));
   for (const s of series) {
-    const t = s.values;
-    const per = t.length / cols;
     ctx.strokeStyle = s.color;
     ctx.lineWidth = 1.2;
     ctx.beginPath();
-    for (let c = 0; c < cols; c++) {
-      const a = Math.floor(c * per),
-        b = Math.max(a + 1, Math.floor((c + 1) * per));
-      let mn = Infinity,
-        mx = -Infinity;
-      for (let i = a; i < b && i < t.length; i++) {
-        if (t[i] < mn) mn = t[i];
-        if (t[i] > mx) mx = t[i];
-      }
-      if (mn === Infinity) continue;
-      const px = padL + c + 0.5;
-      if (c === 0) ctx.moveTo(px, y(mn));
-      else ctx.lineTo(px, y(mn));
-      if (mx !== mn) ctx.lineTo(px, y(mx));
-    }
+    minMaxPath(ctx, s.values, padL, cols, y);
     ctx.stroke();
   }
   // Legend, right-aligned on the top edge.

@@ -2,6 +2,8 @@
  * A small dF/F line plot on a 2D canvas (HiDPI aware), coloured like the ROI's cluster, with a
  * time cursor (seconds) when `cursor` is given.
  */
+import { clearedCssCanvas } from './hidpi-canvas.ts';
+import { minMaxPath } from './minmax-path.ts';
 export interface TraceStyle {
   line: string;
   axis: string;
@@ -9,15 +11,9 @@ export interface TraceStyle {
 }
 
 export function drawTrace(canvas: HTMLCanvasElement, trace: Float32Array, fs: number, style: TraceStyle, cursor: number | null = null): void {
-  const dpr = Math.min(2, window.devicePixelRatio || 1);
-  const w = canvas.clientWidth,
-    h = canvas.clientHeight;
-  canvas.width = Math.round(w * dpr);
-  canvas.height = Math.round(h * dpr);
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, w, h);
+  const c = clearedCssCanvas(canvas);
+  if (!c) return;
+  const { ctx, w, h } = c;
   if (trace.length < 2) return;
   const padL = 40,
     padB = 20,
@@ -55,23 +51,8 @@ export function drawTrace(canvas: HTMLCanvasElement, trace: Float32Array, fs: nu
   ctx.strokeStyle = style.line;
   ctx.lineWidth = 1.25;
   ctx.beginPath();
-  // Min/max per pixel column keeps spikes visible however long the trace is.
   const cols = Math.max(1, Math.floor(w - padL - padR));
-  const per = trace.length / cols;
-  for (let c = 0; c < cols; c++) {
-    const a = Math.floor(c * per),
-      b = Math.max(a + 1, Math.floor((c + 1) * per));
-    let mn = Infinity,
-      mx = -Infinity;
-    for (let i = a; i < b && i < trace.length; i++) {
-      if (trace[i] < mn) mn = trace[i];
-      if (trace[i] > mx) mx = trace[i];
-    }
-    const px = padL + c + 0.5;
-    if (c === 0) ctx.moveTo(px, y(mn));
-    else ctx.lineTo(px, y(mn));
-    if (mx !== mn) ctx.lineTo(px, y(mx));
-  }
+  minMaxPath(ctx, trace, padL, cols, y);
   ctx.stroke();
   if (cursor !== null && seconds > 0) {
     const cx = padL + Math.max(0, Math.min(1, cursor / seconds)) * cols;
