@@ -3,13 +3,13 @@
  * and by `npm run bench:upload` so the bench measures what users get.
  *
  * Contract: `upload.concurrency` files are worked on at once and up to `concurrency ×
- * partConcurrency` requests are in flight; parts are S3's smallest, MIN_PART_SIZE (larger only
- * where a file needs it to fit 10,000 parts), streamed from the file, and checksum buffers stay within
+ * partConcurrency` requests are in flight; parts are DEFAULT_MIN_PART_SIZE (larger only where a
+ * file needs it to fit 10,000 parts), streamed from the file, and checksum buffers stay within
  * DEFAULT_MEMORY_BUDGET, so memory hardly grows with the concurrency settings.
  */
 import type { UploadSettings } from '../config/schema.ts';
 import { DEFAULT_MEMORY_BUDGET, type UploadEngineOptions } from '../upload/engine.ts';
-import { MIN_PART_SIZE } from '../upload/part-layout.ts';
+import { DEFAULT_MIN_PART_SIZE } from '../upload/part-layout.ts';
 
 export type EngineTuning = Pick<UploadEngineOptions, 'concurrency' | 'bandwidthLimit' | 'minPartSize' | 'memoryBudget' | 'freeSpaceAfterDays'>;
 
@@ -17,10 +17,7 @@ export function engineOptionsFromSettings(upload: UploadSettings): EngineTuning 
   return {
     concurrency: { files: upload.concurrency, requests: upload.concurrency * upload.partConcurrency },
     bandwidthLimit: upload.bandwidthLimit,
-    // the smallest parts S3 allows: on a lossy link each connection is slow, so a file's time is
-    // its last part's; 5 MiB parts put more of a file in flight and shorten a growing file's tail
-    // after close (bench:upload, #19)
-    minPartSize: MIN_PART_SIZE,
+    minPartSize: DEFAULT_MIN_PART_SIZE,
     memoryBudget: DEFAULT_MEMORY_BUDGET,
     ...(upload.freeSpaceAfterDays !== null ? { freeSpaceAfterDays: upload.freeSpaceAfterDays } : {}),
   };
