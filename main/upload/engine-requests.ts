@@ -7,6 +7,9 @@
  *   through the bandwidth limit and are counted as in flight for the item, and uncounted again
  *   when the request ends (the caller journals what was acknowledged).
  * - Aborting `outer` (pause, stop) ends the call with InterruptedError, whatever it was doing.
+ * - `simple`'s `idleMs` option lengthens the watchdog for one call (never shortens it): S3 may take
+ *   minutes to answer CompleteMultipartUpload for a large object, and a retry while the first is
+ *   still assembling can be refused (versitygw answers 500).
  * - A permanent error is thrown at once; network and credential errors feed the breaker and, while
  *   it is open, do not count as attempts; after `backoff.maxAttempts` attempts the last error is
  *   thrown as an UploadError saying so.
@@ -64,18 +67,18 @@ export class RequestRunner {
     }
   }
 
-  async simple<T>(name: string, key: string, signal: AbortSignal, fn: (s: AbortSignal) => Promise<T>): Promise<T> {
+  async simple<T>(name: string, key: string, signal: AbortSignal, fn: (s: AbortSignal) => Promise<T>, options: { idleMs?: number } = {}): Promise<T> {
     const release = await this.#d.slots.acquire(1, signal);
     try {
-      return await this.#op(name, key, (s) => fn(s), signal);
+      return await this.#op(name, key, (s) => fn(s), signal, Math.max(this.#d.idleMs, options.idleMs ?? 0));
     } finally {
       release();
     }
   }
 
   /** Runs one target call with the retry policy, the circuit breaker and an idle watchdog. */
-  async #op<T>(name: string, key: string, fn: (signal: AbortSignal, touch: () => void) => Promise<T>, outer: AbortSignal): Promise<T> {
-    const { target, timers, breaker, idleMs, backoff } = this.#d;
+  async #op<T>(name: string, key: string, fn: (signal: AbortSignal, touch: () => void) => Promise<T>, outer: AbortSignal, idleMs = this.#d.idleMs): Promise<T> {
+    const { target, timers, breaker, backoff } = this.#d;
     const where = key ? target.describe(key) : target.describe('');
     for (let attempt = 0; ;) {
       await breaker.waitUntilClosed(outer);

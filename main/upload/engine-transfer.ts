@@ -38,6 +38,9 @@ import type { RequestRunner } from './engine-requests.ts';
 import type { UploadFs } from './engine-types.ts';
 import type { Clock } from '../common/time.ts';
 
+/** How long CompleteMultipartUpload may go unanswered before it is retried (S3 may take minutes). */
+export const COMPLETE_IDLE_MS = 5 * 60_000;
+
 /** Concurrent re-checks of acknowledged parts at completion, and each checksum pass's read buffer. */
 const RECHECK_WORKERS = 3;
 const CHECKSUM_SCRATCH = 1024 * 1024;
@@ -330,7 +333,9 @@ export class Transfer {
     if (parts.length !== available) throw new Requeue();
     const expected = compositeChecksum(parts.map((p) => p.crc));
     await this.#d.items.set(item, { expected });
-    const outcome = await this.#d.requests.simple('CompleteMultipartUpload', key, signal, (s) => this.#d.target.complete(key, uploadId, parts, s));
+    const outcome = await this.#d.requests.simple('CompleteMultipartUpload', key, signal, (s) => this.#d.target.complete(key, uploadId, parts, s), {
+      idleMs: COMPLETE_IDLE_MS,
+    });
     const v = await this.#d.requests.simple('HeadObject', key, signal, (s) => this.#d.target.verify(key, { checksum: expected, size, layout }, s));
     if (v.state === 'match') return this.#markVerified(item, v.checksum);
     if (v.state === 'mismatch' || outcome === 'exists') return this.#bumpVersion(item, signal);
