@@ -70,13 +70,20 @@ test('curation: detail of a clicked ROI, a key, a lasso, undo, reload and the su
   ui = await startServedUi({ env: { ...process.env, ...env, AWS_EC2_METADATA_DISABLED: 'true' }, rendererDir, viewport: { width: 1400, height: 1000 } });
   const { page, url, pageErrors } = ui;
   /** The Results list's cell count of this analysis, as shown. */
-  const listedCells = async () => {
+  // The list shows what it last loaded and reads itself again on the way back, so the count may
+  // change once after it appears: wait (bounded) for the expected text, then report what is shown.
+  const listedCells = async (expected: string) => {
     await page.goto(`${url}#/results`);
     const cell = page.locator(`tr[data-result="${jobId}"]`).getByTestId('result-cells');
     await cell.waitFor({ timeout: 30_000 });
+    await cell
+      .filter({ hasText: new RegExp(`^\\s*${expected.replace(/[()]/g, '\\$&')}\\s*$`) })
+      .waitFor({ timeout: 15_000 })
+      .catch(() => {});
     return ((await cell.textContent()) ?? '').trim();
   };
-  assert.equal(await listedCells(), String(worker.filter(Boolean).length), "not curated yet: the worker's count, unmarked");
+  const workerCells = String(worker.filter(Boolean).length);
+  assert.equal(await listedCells(workerCells), workerCells, "not curated yet: the worker's count, unmarked");
   const open = async () => {
     await page.goto(`${url}#/results/${jobId}`);
     await page.waitForFunction(() => (window.__scopecloudViewer?.info().slices ?? 0) === 1, undefined, { timeout: 30_000 });
@@ -209,7 +216,7 @@ test('curation: detail of a clicked ROI, a key, a lasso, undo, reload and the su
 
   // 5. The Results list counts the curated labels and says so; after a reload they are still there.
   await page.getByTestId('lasso-mode').click();
-  assert.equal(await listedCells(), `${cells0 - 1} (curated)`);
+  assert.equal(await listedCells(`${cells0 - 1} (curated)`), `${cells0 - 1} (curated)`);
   await page.locator('.panel').first().screenshot({ path: '/tmp/curation-list.png' });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.waitForTimeout(200);
