@@ -5,6 +5,7 @@
  */
 import { clearedCssCanvas } from './hidpi-canvas.ts';
 import { minMaxPath } from './minmax-path.ts';
+import { strokeAxes, yScale } from './plot-scale.ts';
 export interface Series {
   name: string;
   values: Float32Array;
@@ -28,22 +29,12 @@ export function drawSeries(canvas: HTMLCanvasElement, series: readonly Series[],
     ctx.fillText('no values', padL, padT + 12);
     return;
   }
-  let lo = Infinity,
-    hi = -Infinity;
-  for (const s of series)
-    for (const v of s.values) {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-  if (hi - lo < 1e-6) hi = lo + 1;
-  const y = (v: number) => padT + (1 - (v - lo) / (hi - lo)) * (h - padT - padB);
-  ctx.strokeStyle = style.axis;
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  ctx.moveTo(padL, padT);
-  ctx.lineTo(padL, h - padB);
-  ctx.lineTo(w - padR, h - padB);
-  ctx.stroke();
+  const { lo, hi, y } = yScale(
+    series.map((s) => s.values),
+    padT,
+    h - padB,
+  );
+  strokeAxes(ctx, padL, padT, w - padR, h - padB, style.axis);
   const num = (v: number) => (Math.abs(v) >= 1000 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
   ctx.textAlign = 'right';
   ctx.fillText(num(hi), padL - 4, padT + 8);

@@ -4,6 +4,7 @@
  */
 import { clearedCssCanvas } from './hidpi-canvas.ts';
 import { minMaxPath } from './minmax-path.ts';
+import { strokeAxes, yScale } from './plot-scale.ts';
 export interface TraceStyle {
   line: string;
   axis: string;
@@ -19,23 +20,10 @@ export function drawTrace(canvas: HTMLCanvasElement, trace: Float32Array, fs: nu
     padB = 20,
     padT = 6,
     padR = 6;
-  let lo = Infinity,
-    hi = -Infinity;
-  for (const v of trace) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (hi - lo < 1e-6) hi = lo + 1;
-  const y = (v: number) => padT + (1 - (v - lo) / (hi - lo)) * (h - padT - padB);
+  const { lo, hi, y } = yScale([trace], padT, h - padB);
   ctx.font = '11px system-ui, sans-serif';
   ctx.fillStyle = style.text;
-  ctx.strokeStyle = style.axis;
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  ctx.moveTo(padL, padT);
-  ctx.lineTo(padL, h - padB);
-  ctx.lineTo(w - padR, h - padB);
-  ctx.stroke();
+  strokeAxes(ctx, padL, padT, w - padR, h - padB, style.axis);
   ctx.textAlign = 'right';
   ctx.fillText(hi.toFixed(1), padL - 4, padT + 9);
   ctx.fillText(lo.toFixed(1), padL - 4, h - padB);
