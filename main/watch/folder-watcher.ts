@@ -9,7 +9,9 @@
  *    and those still unchanged and not open for writing (probe) complete; where the probe can see
  *    a file's writers and saw its writer, the check runs every `closeCheckIntervalMs` and the file
  *    completes `closeGraceMs` after the writer closed it, without waiting for `stableMs`
- *    (writer-close.ts);
+ *    (writer-close.ts); a probe that fails or does not answer within `probeTimeoutMs` knows
+ *    nothing (probe-guard.ts): the files it was asked about complete by `stableMs` alone, and the
+ *    failure is one `error` event and a count in `status().writerProbe`;
  * 3. a full stat scan: at start (files already present are processed), every
  *    `reconcileIntervalMs` in `events` mode to catch dropped events, every `pollIntervalMs` in
  *    `polling` mode (network shares, no fs events at all).
@@ -51,6 +53,7 @@ import type { FileObservation, TrackedFile } from './file-state.ts';
 import { nodeFolderFs } from './folder-health.ts';
 import { defaultOpenWriterProbe } from './open-writer-probe.ts';
 import { createPathFilter, type PathFilter } from './patterns.ts';
+import { ProbeGuard } from './probe-guard.ts';
 import type { WatcherContext } from './watcher-context.ts';
 import { WatchedFiles } from './watcher-files.ts';
 import { RootMonitor } from './watcher-roots.ts';
@@ -90,6 +93,7 @@ export class FolderWatcher {
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly watched: WatchedFiles;
+  private readonly probe: ProbeGuard;
   private readonly scans: FolderScans;
   private readonly rootMonitor: RootMonitor;
   private readonly dormant: DormantFolders | undefined;
@@ -129,13 +133,14 @@ export class FolderWatcher {
       forEachLimited: (items, work) => this.forEachLimited(items, work),
       track: (work) => this.track(work),
     };
+    this.probe = new ProbeGuard(deps.probe ?? defaultOpenWriterProbe(), this.clock, options.probeTimeoutMs ?? 10_000, (error) => this.emit('error', { error }));
     this.watched = new WatchedFiles({
       ...context,
       stableMs,
       closeGraceMs: options.closeGraceMs ?? 250,
       discoveryMs: this.checkIntervalMs,
       becamePending: () => this.checkSoon(),
-      probe: deps.probe ?? defaultOpenWriterProbe(),
+      probe: this.probe,
       inNewFolder: (path, now) => this.scans.inNewFolder(path, now),
     });
     const archived = deps.archived;
@@ -213,6 +218,8 @@ export class FolderWatcher {
     const lastScanAt = this.scans.lastScanAt;
     if (lastScanAt !== undefined) status.lastScanAt = lastScanAt;
     if (this.dormant) status.archived = this.dormant.status();
+    const probeFailure = this.probe.failure();
+    if (probeFailure) status.writerProbe = probeFailure;
     return status;
   }
 

@@ -5,6 +5,9 @@
  * get a probe that always says "no writer" and rely on size/mtime stability alone. Processes whose
  * /proc entries we may not read are invisible.
  *
+ * A probe that cannot answer throws (or rejects): the watcher reads that as "unknown", never as
+ * "no writer" (probe-guard.ts).
+ *
  * Contract of `createProcFdProbe`:
  * - /proc is read with synchronous calls (procfs answers from memory, without disk I/O), in slices
  *   of about SLICE_MS between which the scan yields to the event loop: asynchronous calls would
@@ -14,10 +17,12 @@
  * - `openForWriting` never reports a file without a writer found in /proc during that call. It
  *   remembers where it last found each file's writer (pid and descriptor) and checks there first;
  *   a file not held there any more is looked for in a full scan, so "no writer" always comes from a
- *   full scan.
+ *   full scan. It throws when /proc itself cannot be listed, and when a descriptor that names a
+ *   wanted file has access flags that cannot be read for a reason other than its closing.
  * - `writersVisible` is true for a file on a local file system (/proc/self/mountinfo, the longest
  *   mount point containing it, a type in LOCAL_FILE_SYSTEMS). On a network share (nfs, cifs, fuse,
- *   ...) or an unknown type, writers on other machines are invisible, and the answer is false.
+ *   ...) or an unknown type, writers on other machines are invisible, and the answer is false. It
+ *   throws when mountinfo cannot be read.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
@@ -89,9 +94,10 @@ export function createProcFdProbe(procFs: ProcFs = realProcFs, procRoot = '/proc
       const info = await procFs.readFile(`${procRoot}/${pid}/fdinfo/${fd}`);
       const flags = /^flags:\s*([0-7]+)/m.exec(info);
       return flags !== null && (parseInt(flags[1], 8) & O_ACCMODE) !== 0;
-    } catch {
-      // The descriptor closed between readlink and fdinfo: not a writer any more.
-      return false;
+    } catch (error) {
+      // The descriptor closed (or its process ended) between readlink and fdinfo: not a writer any more.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+      throw new Error(`cannot read ${procRoot}/${pid}/fdinfo/${fd}: ${(error as Error).message}`);
     }
   };
 
@@ -119,8 +125,8 @@ export function createProcFdProbe(procFs: ProcFs = realProcFs, procRoot = '/proc
       let pids: string[];
       try {
         pids = (await procFs.readdir(procRoot)).filter((name) => /^\d+$/.test(name));
-      } catch {
-        return found;
+      } catch (error) {
+        throw new Error(`cannot list ${procRoot}: ${(error as Error).message}`);
       }
       let sliceStart = performance.now();
       for (const pid of pids) {
@@ -158,8 +164,8 @@ export function createProcFdProbe(procFs: ProcFs = realProcFs, procRoot = '/proc
       let mounts: Array<{ point: string; type: string }>;
       try {
         mounts = parseMountInfo(await procFs.readFile(`${procRoot}/self/mountinfo`));
-      } catch {
-        return visible;
+      } catch (error) {
+        throw new Error(`cannot read ${procRoot}/self/mountinfo: ${(error as Error).message}`);
       }
       for (const path of paths) {
         const absolute = resolve(path);

@@ -1,5 +1,6 @@
 /** Contracts of the folder watcher: its injected dependencies, options and events. */
 import type { OpenWriterProbe } from './open-writer-probe.ts';
+import type { ProbeFailure } from './probe-guard.ts';
 import { systemClock, systemTimers, type Clock, type Timeouts } from '../common/time.ts';
 
 /** The watcher's and session tracker's time: a clock and one-shot timers (common/time.ts). */
@@ -73,6 +74,8 @@ export interface WatchOptions {
   closeCheckIntervalMs?: number;
   /** How long a file whose writer was seen to close must stay closed and unchanged to complete (default 250). */
   closeGraceMs?: number;
+  /** An open-writer probe call not answered by then has failed: its files complete by `stableMs` alone (default 10000). */
+  probeTimeoutMs?: number;
   /** Full reconciliation scan period in `events` mode (default 60000; 0 disables). */
   reconcileIntervalMs?: number;
   /** Scan period in `polling` mode (default 5000). */
@@ -180,4 +183,9 @@ export interface WatchStatus {
    * hold, and how many of them have not yet been confirmed unchanged file by file since start.
    */
   archived?: { folders: number; files: number; unconfirmed: number };
+  /**
+   * Present once the open-writer probe has failed (an error, or no answer in time): the files it
+   * could not check complete only after the stability window (probe-guard.ts).
+   */
+  writerProbe?: ProbeFailure;
 }

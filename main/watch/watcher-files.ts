@@ -9,17 +9,19 @@
  *   `growing`.
  * - `completeStable(now)` completes files unchanged for `stableMs`, still unchanged after a fresh
  *   stat, and not open for writing (`stable`); files of a root that is not available are left as
- *   they are.
+ *   they are. A file whose probe failed (now or since it became pending) completes by the window
+ *   alone, as with no probe at all.
  * - `completeClosed(now)` probes the pending files whose writers the probe can see, and completes
  *   those whose writer it saw close, per writer-close.ts (`closed`): no writer for `closeGraceMs`,
  *   and size and mtime unchanged that long, by stats before and after the final probe. A failed
- *   probe completes nothing.
+ *   probe (an error or no answer in time, probe-guard.ts) completes nothing and marks every file
+ *   it was asked about `probeFailed`: their writers are unknown, so they wait for the window.
  * - `gone` forgets a file whose root is still there (`removed`), keeping its inode for a while
  *   (10 s or two `stableMs`) so a rename can be recognised.
  * - Marker paths and temp names are only remembered here; what a marker does is in watcher-scans.ts.
  */
 import { isStable, observe, type FileObservation, type TrackedFile } from './file-state.ts';
-import type { OpenWriterProbe } from './open-writer-probe.ts';
+import type { ProbeGuard } from './probe-guard.ts';
 import { closedFor, forgetWriter, newWriterWatch, recordProbe, wantsCloseChecks, wantsProbe, type WriterWatch } from './writer-close.ts';
 import type { WatcherContext } from './watcher-context.ts';
 import type { CompleteReason, FileRef } from './watch-types.ts';
@@ -38,7 +40,7 @@ export interface WatchedFilesDeps extends Pick<WatcherContext, 'clock' | 'emit' 
   discoveryMs: number;
   /** A file became pending (new, or changed after it completed): its writer is to be looked for soon. */
   becamePending(): void;
-  probe: OpenWriterProbe;
+  probe: ProbeGuard;
   /** Whether `path` is in a folder that appeared while running, recently enough to judge by ctime. */
   inNewFolder(path: string, now: number): boolean;
 }
@@ -152,12 +154,8 @@ export class WatchedFiles {
   async renamedUnseen(path: string, info: { size: number; mtimeMs: number; ctimeMs?: number }): Promise<boolean> {
     if (this.tracked.has(path) || info.size === 0 || info.ctimeMs === undefined || !(info.ctimeMs > info.mtimeMs)) return false;
     if (!this.d.inNewFolder(path, this.d.clock.now())) return false;
-    try {
-      return !(await this.d.probe.openForWriting([path])).has(path);
-    } catch (error) {
-      this.d.emit('error', { error: error as Error, path });
-      return false;
-    }
+    const open = await this.d.probe.openForWriting([path]);
+    return open !== undefined && !open.has(path);
   }
 
   /** The periodic check: completes the tracked files that stayed unchanged for `stableMs` and that no writer holds open. */
@@ -171,15 +169,10 @@ export class WatchedFiles {
     const afterStat = this.d.clock.now();
     const candidates = due.filter((file) => this.tracked.get(file.path) === file && isStable(file, afterStat, this.d.stableMs) && this.d.available(file.root));
     if (candidates.length === 0) return;
-    let open: Set<string>;
-    try {
-      open = await this.d.probe.openForWriting(candidates.map((file) => file.path));
-    } catch (error) {
-      this.d.emit('error', { error: error as Error });
-      open = new Set();
-    }
+    const asked = candidates.filter((file) => !this.writerOf(file).probeFailed);
+    const open = asked.length === 0 ? new Set<string>() : await this.d.probe.openForWriting(asked.map((file) => file.path));
     for (const file of candidates) {
-      if (open.has(file.path)) continue;
+      if (open?.has(file.path)) continue;
       if (this.tracked.get(file.path) === file && isStable(file, this.d.clock.now(), this.d.stableMs) && this.d.available(file.root))
         this.complete(file, 'stable');
     }
@@ -204,24 +197,21 @@ export class WatchedFiles {
     const pending = [...this.tracked.values()].filter((file) => file.state === 'pending' && this.d.available(file.root));
     const unasked = pending.filter((file) => this.writerOf(file).visible === undefined);
     if (unasked.length > 0) {
-      let visible = new Set<string>();
-      try {
-        if (this.d.probe.writersVisible) visible = await this.d.probe.writersVisible(unasked.map((file) => file.path));
-      } catch (error) {
-        this.d.emit('error', { error: error as Error });
+      const visible = await this.d.probe.writersVisible(unasked.map((file) => file.path));
+      for (const file of unasked) {
+        const watch = this.writerOf(file);
+        watch.visible = visible?.has(file.path) === true;
+        if (visible === undefined) watch.probeFailed = true;
       }
-      for (const file of unasked) this.writerOf(file).visible = visible.has(file.path);
     }
     const probed = pending.filter((file) => wantsProbe(this.writerOf(file), file, now, this.d.discoveryMs, this.d.closeGraceMs));
     if (probed.length === 0) return;
     const due = probed.filter((file) => closedFor(this.writerOf(file), file, now, this.d.closeGraceMs));
     await this.d.forEachLimited(due, (file) => this.d.refresh(file.path));
     const changedAt = new Map(due.map((file) => [file, file.changedAt]));
-    let open: Set<string>;
-    try {
-      open = await this.d.probe.openForWriting(probed.map((file) => file.path));
-    } catch (error) {
-      this.d.emit('error', { error: error as Error });
+    const open = await this.d.probe.openForWriting(probed.map((file) => file.path));
+    if (open === undefined) {
+      for (const file of probed) this.writerOf(file).probeFailed = true;
       return;
     }
     const answeredAt = this.d.clock.now();

@@ -10,7 +10,9 @@
  *   the next point sees, or still holds the file at the final probe),
  * - its size and mtime have not changed for `graceMs`, confirmed by a fresh stat.
  * Anything else (a writer never seen: network shares, other platforms, a writer too quick to be
- * seen) completes by the stability window as before.
+ * seen) completes by the stability window as before. So does a file for which a probe failed
+ * (`probeFailed`, probe-guard.ts) since it last became pending: its writers are unknown, it is not
+ * probed again until it completes, and it completes by the stability window alone.
  *
  * The grace covers acquisition software that appends in rounds, closing and reopening the file:
  * a reopen within it keeps the file pending; a reopen after the completion makes it change again,
@@ -27,10 +29,12 @@ export interface WriterWatch {
   goneAt: number | undefined;
   /** Clock time of the last probe; undefined when not probed since it last became pending. */
   probedAt: number | undefined;
+  /** A probe of the file failed since it last became pending: its writers are unknown. */
+  probeFailed: boolean;
 }
 
 export function newWriterWatch(): WriterWatch {
-  return { visible: undefined, writerSeen: false, goneAt: undefined, probedAt: undefined };
+  return { visible: undefined, writerSeen: false, goneAt: undefined, probedAt: undefined, probeFailed: false };
 }
 
 /** Records a probe's answer for the file at clock time `now`. */
@@ -44,11 +48,12 @@ export function recordProbe(watch: WriterWatch, open: boolean, now: number): voi
   }
 }
 
-/** After a completion (by any rule) the writer has to be seen again before its close counts. */
+/** After a completion (by any rule) the writer has to be seen again before its close counts, and the probe is asked again. */
 export function forgetWriter(watch: WriterWatch): void {
   watch.writerSeen = false;
   watch.goneAt = undefined;
   watch.probedAt = undefined;
+  watch.probeFailed = false;
 }
 
 /**
@@ -57,14 +62,14 @@ export function forgetWriter(watch: WriterWatch): void {
  * pending and then every `discoveryMs`.
  */
 export function wantsProbe(watch: WriterWatch, file: TrackedFile, now: number, discoveryMs: number, graceMs: number): boolean {
-  if (file.state !== 'pending' || watch.visible !== true) return false;
+  if (file.state !== 'pending' || watch.visible !== true || watch.probeFailed) return false;
   if (watch.goneAt !== undefined) return now - watch.goneAt >= graceMs;
   return watch.writerSeen || watch.probedAt === undefined || now - watch.probedAt >= discoveryMs;
 }
 
 /** Whether the close checks should run at their short interval for this file. */
 export function wantsCloseChecks(watch: WriterWatch, file: TrackedFile): boolean {
-  return file.state === 'pending' && watch.visible !== false && (watch.writerSeen || watch.probedAt === undefined);
+  return file.state === 'pending' && watch.visible !== false && !watch.probeFailed && (watch.writerSeen || watch.probedAt === undefined);
 }
 
 /** Whether the file may complete as `closed` at `now`, before the final stat and probe confirm it. */
@@ -72,6 +77,7 @@ export function closedFor(watch: WriterWatch, file: TrackedFile, now: number, gr
   return (
     file.state === 'pending' &&
     watch.visible === true &&
+    !watch.probeFailed &&
     watch.writerSeen &&
     watch.goneAt !== undefined &&
     now - watch.goneAt >= graceMs &&

@@ -64,6 +64,39 @@ describe('/proc open-writer probe: remembered writers', () => {
   });
 });
 
+describe('/proc open-writer probe: failures are not "no writer"', () => {
+  const denied = () => Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
+
+  it('fails when /proc cannot be listed', async () => {
+    const proc = fakeProc();
+    proc.procFs.readdir = (path) => (path === '/proc' ? denied() : Promise.resolve(proc.tree[path] ?? []));
+    await assert.rejects(createProcFdProbe(proc.procFs).openForWriting(['/data/a.tif']), /cannot list \/proc: EACCES/);
+  });
+
+  it('fails when the access mode of a descriptor naming the file cannot be read, also at a remembered location', async () => {
+    const proc = fakeProc();
+    const probe = createProcFdProbe(proc.procFs);
+    await probe.openForWriting(['/data/a.tif']);
+    const readFile = proc.procFs.readFile;
+    proc.procFs.readFile = (path) => (path === '/proc/10/fdinfo/3' ? denied() : readFile(path));
+    await assert.rejects(probe.openForWriting(['/data/a.tif']), /cannot read \/proc\/10\/fdinfo\/3: EACCES/);
+    await assert.rejects(createProcFdProbe(proc.procFs).openForWriting(['/data/a.tif']), /fdinfo\/3/);
+  });
+
+  it('a descriptor that closed between its link and its fdinfo is no writer', async () => {
+    const proc = fakeProc();
+    proc.procFs.readFile = () => Promise.reject(Object.assign(new Error('ENOENT'), { code: 'ENOENT' }));
+    assert.deepEqual([...(await createProcFdProbe(proc.procFs).openForWriting(['/data/a.tif']))], []);
+  });
+
+  it('a process whose descriptors may not be listed is skipped (invisible), not a failure', async () => {
+    const proc = fakeProc();
+    const readdir = proc.procFs.readdir;
+    proc.procFs.readdir = (path) => (path === '/proc/10/fd' ? denied() : readdir(path));
+    assert.deepEqual([...(await createProcFdProbe(proc.procFs).openForWriting(['/data/a.tif', '/data/b.tif']))], ['/data/b.tif']);
+  });
+});
+
 describe('/proc open-writer probe: whose writers it can see', () => {
   it('sees writers on local file systems only (the longest mount point decides)', async () => {
     const probe = createProcFdProbe(fakeProc().procFs);
@@ -71,10 +104,10 @@ describe('/proc open-writer probe: whose writers it can see', () => {
     assert.deepEqual([...(await probe.writersVisible!(paths))].sort(), ['/data/a.tif', '/mnt/share/local disk/a.tif', '/mnt/sharex/a.tif']);
   });
 
-  it('sees none when mountinfo cannot be read', async () => {
+  it('fails, rather than answer, when mountinfo cannot be read', async () => {
     const proc = fakeProc();
     delete proc.files['/proc/self/mountinfo'];
-    assert.deepEqual([...(await createProcFdProbe(proc.procFs).writersVisible!(['/data/a.tif']))], []);
+    await assert.rejects(createProcFdProbe(proc.procFs).writersVisible!(['/data/a.tif']), /cannot read \/proc\/self\/mountinfo/);
   });
 
   it('parses mount points with escaped spaces and optional fields', () => {

@@ -211,24 +211,77 @@ describe('completion by the writer close (fake clock)', () => {
     await watcher.stop();
   });
 
-  it('completes nothing by close while the probe fails', async () => {
+  it('a failed probe means unknown: the file completes by the stability window alone, even once the probe answers "no writer"', async () => {
     const probe = new FakeWriters();
     const { clock, watcher, of, write } = setup(probe, { stableMs: 60_000 });
     await watcher.start();
     probe.open.add(PATH);
     await write(10);
+    const changedAt = clock.now();
     await clock.advance(500);
+    assert.ok(probe.calls > 0, 'the writer was seen');
     probe.failing = true;
     probe.open.delete(PATH);
     await clock.advance(2000);
     assert.equal(of('complete').length, 0);
-    assert.ok(of('error').length > 0, 'the failure is reported');
     probe.failing = false;
-    await clock.advance(1000);
+    await clock.advance(30_000);
+    assert.equal(of('complete').length, 0, 'not complete at the first answer after the failure');
+    await clock.advance(30_000);
+    const [complete] = of('complete');
+    assert.equal(complete?.reason, 'stable');
+    assert.ok(complete.at - changedAt >= 60_000, `completed ${complete.at - changedAt} ms after the last change`);
+    await watcher.stop();
+  });
+
+  it('reports a probe that keeps failing once, and counts the failures in the status', async () => {
+    const probe = new FakeWriters();
+    probe.failing = true;
+    const { clock, watcher, of, write } = setup(probe);
+    await watcher.start();
+    for (let i = 0; i < 5; i++) {
+      await write(10 * (i + 1));
+      await clock.advance(4000);
+    }
     assert.deepEqual(
-      of('complete').map((e) => e.reason),
-      ['closed'],
+      of('complete').map((e) => [e.reason, e.size]),
+      [
+        ['stable', 10],
+        ['stable', 20],
+        ['stable', 30],
+        ['stable', 40],
+        ['stable', 50],
+      ],
     );
+    const errors = of('error');
+    assert.equal(errors.length, 1, errors.map((e) => e.error.message).join('\n'));
+    assert.match(errors[0].error.message, /probe failed.*stability window/);
+    const failure = watcher.status().writerProbe;
+    assert.ok(failure && failure.failures > 1, `status: ${JSON.stringify(failure)}`);
+    assert.equal(failure.reason, 'probe failed');
+    await watcher.stop();
+  });
+
+  it('a probe that never answers times out: the file completes by the stability window, not before', async () => {
+    const probe = new FakeWriters();
+    const { clock, watcher, of, write } = setup(probe, { stableMs: 20_000, probeTimeoutMs: 1000 });
+    await watcher.start();
+    probe.open.add(PATH);
+    await write(10);
+    const changedAt = clock.now();
+    await clock.advance(500);
+    assert.ok(probe.calls > 0, 'the writer was seen');
+    probe.openForWriting = () => new Promise<Set<string>>(() => {});
+    probe.open.delete(PATH);
+    await clock.advance(15_000);
+    assert.equal(of('complete').length, 0, 'not complete before the window');
+    await clock.advance(10_000);
+    const [complete] = of('complete');
+    assert.equal(complete?.reason, 'stable');
+    assert.ok(complete.at - changedAt >= 20_000);
+    assert.equal(of('error').length, 1);
+    assert.match(of('error')[0].error.message, /did not answer within 1 s/);
+    assert.match(watcher.status().writerProbe?.reason ?? '', /did not answer/);
     await watcher.stop();
   });
 });
