@@ -3,8 +3,9 @@
  * and by `npm run bench:upload` so the bench measures what users get.
  *
  * Contract: `upload.concurrency` files are worked on at once and up to `concurrency ×
- * partConcurrency` requests are in flight; parts are DEFAULT_MIN_PART_SIZE (larger only where a
- * file needs it to fit 10,000 parts), streamed from the file, and checksum buffers stay within
+ * partConcurrency` requests are in flight; parts are DEFAULT_MIN_PART_SIZE, smaller (down to 5 MiB)
+ * where a file would otherwise not keep that many requests busy, larger where a file needs it to fit
+ * 10,000 parts (part-layout.ts); they are streamed from the file, and checksum buffers stay within
  * DEFAULT_MEMORY_BUDGET, so memory hardly grows with the concurrency settings.
  */
 import type { UploadSettings } from '../config/schema.ts';

@@ -2,7 +2,7 @@
  * Streaming CRC32C in the form S3 reports it (`x-amz-checksum-crc32c`): the 4-byte
  * big-endian CRC, base64-encoded. Memory use is one read buffer regardless of file size.
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../upload/crc32c.ts';
 import { open } from 'node:fs/promises';
 import { crc32cToBase64 } from '../upload/checksum.ts';
 

@@ -15,7 +15,7 @@
  * the stream's own error (not the abort it caused, which would read as a network failure).
  */
 import { Readable } from 'node:stream';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from './crc32c.ts';
 import { crc32cToBase64 } from './checksum.ts';
 import { classifyError, UploadError } from './errors.ts';
 import type { TransferIo } from './target.ts';

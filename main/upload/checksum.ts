@@ -5,7 +5,7 @@
  * S3 reports a multipart object's CRC32C as COMPOSITE: base64(crc32c(concat(part crc bytes))) with a
  * `-N` suffix (N = part count). A single PutObject reports a FULL_OBJECT value without suffix.
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from './crc32c.ts';
 import type { FileHandle } from 'node:fs/promises';
 
 export function crc32cToBase64(value: number): string {

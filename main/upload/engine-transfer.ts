@@ -56,6 +56,8 @@ export interface TransferDeps {
   clock: Clock;
   memory: BufferPool;
   minPart: number;
+  /** Requests the engine may have in flight now: a file of known size is cut into at least this many parts where 5 MiB parts allow. */
+  spread(): number;
   items: Pick<ItemStore, 'set' | 'journal'>;
   requests: Pick<RequestRunner, 'send' | 'simple'>;
   recovery: Pick<Recovery, 'inDoubt' | 'reconcileParts' | 'abortStrayUploads' | 'abortOrAbandon'>;
@@ -211,7 +213,7 @@ export class Transfer {
   }
 
   async #multipart(item: UploadItem, fh: FileHandle, signal: AbortSignal): Promise<void> {
-    const layout: PartLayout = item.layout ?? (item.final ? uniformLayout(item.size, this.#d.minPart) : bandedLayout(this.#d.minPart));
+    const layout: PartLayout = item.layout ?? (item.final ? uniformLayout(item.size, this.#d.minPart, this.#d.spread()) : bandedLayout(this.#d.minPart));
     if (!item.final && completePartCount(layout, item.size) === 0) return;
     let key = itemKey(item);
     if (!item.uploadId) {

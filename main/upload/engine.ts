@@ -189,6 +189,7 @@ class Engine implements UploadEngine {
       clock,
       memory,
       minPart: o.minPartSize ?? DEFAULT_MIN_PART_SIZE,
+      spread: () => slots.capacity,
       items,
       requests,
       recovery,

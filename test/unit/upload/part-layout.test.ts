@@ -30,6 +30,22 @@ test('part size is 8 MiB for ordinary files and grows so 5 TiB fits in 10,000 pa
   assert.equal(choosePartSize(1, 16 * MiB), 16 * MiB);
 });
 
+test('a file too small to keep `spread` requests busy gets smaller parts, never below 5 MiB', () => {
+  // 100 MiB over 64 requests: 8 MiB parts would leave 51 of them idle; 5 MiB is the floor
+  assert.equal(choosePartSize(100 * MiB, 8 * MiB, 64), 5 * MiB);
+  // 400 MiB over 64 requests: 7 MiB gives 58 parts (6 MiB would give 67, more than needed)
+  assert.equal(choosePartSize(400 * MiB, 8 * MiB, 64), 7 * MiB);
+  assert.equal(partCount(uniformLayout(400 * MiB, 8 * MiB, 64), 400 * MiB), 58);
+  // large files keep minPartSize: spread only ever lowers the size towards 5 MiB
+  assert.equal(choosePartSize(4 * GiB, 8 * MiB, 64), 8 * MiB);
+  assert.equal(choosePartSize(4 * GiB, 16 * MiB, 64), 16 * MiB);
+  assert.equal(choosePartSize(600 * MiB, 16 * MiB, 64), 10 * MiB);
+  // the 10,000-part limit still wins over spread
+  assert.equal(choosePartSize(MAX_OBJECT_SIZE, 8 * MiB, 64), choosePartSize(MAX_OBJECT_SIZE));
+  assert.equal(choosePartSize(100 * MiB, 8 * MiB, 1), 8 * MiB);
+  assert.throws(() => choosePartSize(MiB, 8 * MiB, 0), RangeError);
+});
+
 test('uniform parts tile the file exactly', () => {
   const size = 3 * 8 * MiB + 5;
   const l = uniformLayout(size);
