@@ -603,7 +603,8 @@ export const Status = object({
 });
 export type Status = Infer<typeof Status>;
 
-export const Topic = oneOf(['status', 'settings', 'acquisition', 'instances', 'budget', 'analyses'] as const);
+/** `results`: the Results list may differ (an analysis finished, left or joined the list, or the destination changed). */
+export const Topic = oneOf(['status', 'settings', 'acquisition', 'instances', 'budget', 'analyses', 'results'] as const);
 export type Topic = Infer<typeof Topic>;
 
 /** An analysis' curation after a change: records kept, ROIs now cells, ROIs whose label differs from the worker's. */

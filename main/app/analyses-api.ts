@@ -65,6 +65,8 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
   const following = new Map<string, AbortController>();
   let lastList: Analysis[] = [];
   let lastListAt = 0;
+  /** What of the last list the Results list shows (its finished analyses): `results` when it changes. */
+  let lastResults = '';
   let listing: Promise<Analysis[]> | null = null;
 
   function follow(ctx: JobsContext, id: string): void {
@@ -95,6 +97,8 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       });
   }
 
+  const resultsShown = (list: readonly Analysis[]) =>
+    JSON.stringify(list.filter((a) => a.status === 'done').map((a) => [a.id, a.name, a.source, a.finishedAt, a.demo]));
   const activeCount = (list: readonly Analysis[]) => list.filter((a) => a.status === 'running' || a.status === 'queued').length;
 
   async function list(): Promise<Analysis[]> {
@@ -113,6 +117,9 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
         lastList = lists.flat().sort((a, b) => b.startedAt - a.startedAt);
         lastListAt = now();
         if (activeCount(lastList) !== before) d.hub.changed('status');
+        const results = resultsShown(lastList);
+        if (results !== lastResults) d.hub.changed('results');
+        lastResults = results;
         return lastList;
       })
       .finally(() => {

@@ -158,7 +158,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     if (acquisitionChanged(before, after)) await acquisition.restart();
     else if (before.upload.bandwidthLimit !== after.upload.bandwidthLimit)
       await acquisition.setBandwidthLimit(after.upload.bandwidthLimit).catch(() => undefined);
-    if (JSON.stringify(before.target) !== JSON.stringify(after.target)) hub.changed('instances', 'budget', 'analyses');
+    if (JSON.stringify(before.target) !== JSON.stringify(after.target)) hub.changed('instances', 'budget', 'analyses', 'results');
   };
   /** The storage bill's last answer, for the tray (which never lists). */
   let trayStorage: TrayStorage | null = null;

@@ -4,6 +4,15 @@
  * (read by range, never the whole array), the images the summary lists (only those), and the
  * Results list's cell counts (the worker's read once per analysis: finished results do not change;
  * the curated one recomputed only when curation.json's version changes).
+ *
+ * A Results list's count is kept for `countLifetimeMs` (default 60 s) on the injected clock: a list
+ * read again within that time costs no request per result (without it, one version check, an S3
+ * HEAD, per result per listing). This app's own curations and undos drop the count of the result
+ * they change, and so does an open of a result that reads its curation.json anew (first open, or a
+ * changed version), so those show on the next listing; a curation made by another app instance, the
+ * CLI or another workstation shows in the list at most one lifetime late (the ROI arrays and detail
+ * always check the version). 60 s: a count in a list may lag a curation made elsewhere by a minute,
+ * while a list open for weeks costs at most one HEAD per result a minute however often it is read.
  */
 import type { Analysis, CurationState, ResultEntry, ResultSummary } from '../../preload/api.ts';
 import { curateJob, undoJobCuration, workerIscell, type JobCuration } from '../results/job-curation.ts';
@@ -23,6 +32,8 @@ import type { PlaneAnatomy, ProjectionKind } from '../../preload/anatomy-binary.
 import type { RegionRecord } from '../results/worker-contract.ts';
 import type { RoiDetail } from '../../preload/roi-detail-binary.ts';
 import { createRoiDetailReader } from './results-detail.ts';
+import { createExpiringCache } from '../common/expiring-cache.ts';
+import { systemClock, type Clock } from '../common/time.ts';
 
 export interface ResultsApi {
   /** The finished ones of `analyses` (the analyses list, newest first) as the Results list. */
@@ -107,7 +118,13 @@ export interface ResultsApiOptions {
   curator?: (ctx: JobsContext) => Promise<CuratorIdentity>;
   /** The results cache (results/pull.ts): a pulled copy's curation.json follows the app's curations. */
   cacheRoot?: string;
+  /** The clock of the Results list's counts (default: the system's). */
+  clock?: Clock;
+  /** How long a Results list's count is kept (default COUNT_LIFETIME_MS). */
+  countLifetimeMs?: number;
 }
+
+export const COUNT_LIFETIME_MS = 60_000;
 
 /** A Results list count: `curated` when curation.json has records and `cells` counts its labels. */
 interface CellCount {
@@ -123,6 +140,8 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
   const workerLabels = new Map<string, Promise<boolean[]>>();
   /** Curated counts by analysis, valid while curation.json keeps `version`. */
   const curatedCells = new Map<string, { version: string; count: CellCount }>();
+  /** The Results list's answers by store and analysis, for `countLifetimeMs`. */
+  const counts = createExpiringCache<CellCount>(opts.clock ?? systemClock, opts.countLifetimeMs ?? COUNT_LIFETIME_MS);
   const readDetail = createRoiDetailReader();
 
   async function load(id: string): Promise<Loaded> {
@@ -138,6 +157,7 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
         const summaryDoc = await getJson<unknown>(ctx.store, `${base}${RESULT_FILES.summary}`);
         const worker = roiList(roisDoc);
         const { rois, version: curationVersion } = await curated(ctx, id, worker);
+        counts.drop(key);
         const planes = planesOf(summaryDoc, rois);
         const dff = await readLayout(ctx.readRange, `${base}${RESULT_FILES.dff}`).catch(() => null);
         const images: ImageFile[] = [];
@@ -187,6 +207,7 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
       const c = await curated(r.ctx, id, r.worker);
       r.rois = toRoiArrays(c.rois, r.planes);
       r.curationVersion = c.version;
+      counts.drop(`${r.ctx.key}\n${id}`);
     }
     return r;
   }
@@ -203,6 +224,7 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
       throw e;
     } finally {
       cache.delete(`${ctx.key}\n${id}`);
+      counts.drop(`${ctx.key}\n${id}`);
     }
   }
 
@@ -218,11 +240,10 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
 
   /**
    * The worker's count (summary.json, read once) when the results have no curation.json, else the
-   * curated count: one version check per listing, rois.json read once per analysis, curation.json
+   * curated count: one version check per call, rois.json read once per analysis, curation.json
    * read again only when its version changed.
    */
-  async function cellCount(id: string): Promise<CellCount> {
-    const ctx = await contextOf(id);
+  async function cellCount(ctx: JobsContext, id: string): Promise<CellCount> {
     const key = `${ctx.key}\n${id}`;
     const worker = () => once(cells, key, () => getJson<unknown>(ctx.store, `${jobKeys(id).results}${RESULT_FILES.summary}`).then(cellCountOf));
     const version = await ctx.store.version(curationKey(id));
@@ -236,6 +257,12 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
     return count;
   }
 
+  /** `id`'s count as made at most `countLifetimeMs` ago (a failed one is not kept). */
+  async function listedCount(id: string): Promise<CellCount> {
+    const ctx = await contextOf(id);
+    return counts.get(`${ctx.key}\n${id}`, () => cellCount(ctx, id));
+  }
+
   return {
     async list(analyses) {
       const done = analyses.filter((a) => a.status === 'done');
@@ -246,7 +273,7 @@ export function createResultsApi(contextOf: (id: string) => Promise<JobsContext>
           source: a.source,
           finishedAt: a.finishedAt ?? a.startedAt,
           demo: a.demo,
-          ...(await cellCount(a.id).catch((): CellCount => ({ cells: null, curated: false }))),
+          ...(await listedCount(a.id).catch((): CellCount => ({ cells: null, curated: false }))),
         })),
       );
     },

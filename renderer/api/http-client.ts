@@ -12,7 +12,7 @@ export interface HttpApiOptions {
   WebSocket?: typeof WebSocket;
 }
 
-const ALL_TOPICS: Topic[] = ['status', 'settings', 'acquisition', 'instances', 'budget', 'analyses'];
+const ALL_TOPICS: Topic[] = ['status', 'settings', 'acquisition', 'instances', 'budget', 'analyses', 'results'];
 
 export function createHttpApi(opts: HttpApiOptions = {}): ScopeCloudApi {
   const base = opts.base ?? location.origin;

@@ -17,7 +17,7 @@ import { Viewer3d } from './results-viewer.tsx';
 const ACTIVITY_BINS = 120;
 
 export function ResultsView({ id, back }: { id: string | null; back: () => void }) {
-  const { data: list, error, reload } = useTopic(['analyses'], (a) => a.listResults());
+  const { data: list, error, reload } = useTopic(['results'], (a) => a.listResults());
   // Back at the list from one analysis (curated there, perhaps): its counts are read again.
   const shown = useRef(id);
   useEffect(() => {

@@ -660,6 +660,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
         a.stage = null;
         any = true;
         if (!results.has(a.id)) makeResult(a.id, 2000, 99 + analyses.indexOf(a));
+        changed('results');
         emit({ type: 'notification', level: 'info', title: 'Analysis finished', body: `${a.name} is ready to view.` });
         continue;
       }

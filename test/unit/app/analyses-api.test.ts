@@ -76,3 +76,38 @@ test('a job that ends while a list read is in flight is not counted as running a
   assert.ok(topics.includes('status'), 'the sidebar is told to refresh');
   api.stop();
 });
+
+test("the Results list is told to reload only when the analyses' finished ones change, not on each progress update", async () => {
+  let views: JobView[] = [{ ...view('running'), id: 'j1' }];
+  const jobs = { list: async () => views } as unknown as JobService;
+  const ctx = { key: 'local', jobs, ec2: false } as unknown as JobsContext;
+  const topics: string[] = [];
+  const hub = { changed: (...t: string[]) => topics.push(...t), notify: () => undefined } as unknown as EventHub;
+  const api = createAnalysesApi({ settings: () => ({}) as Settings, jobs: () => ctx, aws: () => null, sessions: async () => [], hub });
+  const results = () => topics.filter((t) => t === 'results').length;
+
+  await api.list();
+  const first = results();
+  for (let i = 0; i < 5; i++) {
+    views = [{ ...view('running'), id: 'j1', percent: i * 10, updatedAt: 10 + i }];
+    await api.list();
+  }
+  assert.equal(results(), first, 'progress of a running analysis does not change the Results list');
+
+  views = [{ ...view('done'), id: 'j1', updatedAt: 100 }];
+  await api.list();
+  assert.equal(results(), first + 1, 'a finished analysis does');
+  await api.list();
+  assert.equal(results(), first + 1, 'and only once');
+
+  views = [
+    { ...view('done'), id: 'j1', updatedAt: 100 },
+    { ...view('failed'), id: 'j2' },
+  ];
+  await api.list();
+  assert.equal(results(), first + 1, 'a failed analysis is not in the Results list');
+  views = [];
+  await api.list();
+  assert.equal(results(), first + 2, 'a finished analysis leaving the list (another destination) does');
+  api.stop();
+});
