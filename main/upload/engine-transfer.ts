@@ -15,7 +15,8 @@
  * 4. Before completing, parts acknowledged earlier than this process read the final file are
  *    re-read and re-sent if their bytes changed; the file must still have the size and mtime the
  *    upload is based on; the expected composite checksum is journaled; after completing, the
- *    object's checksum must equal it. Only then is the item `verified`.
+ *    object's checksum must equal it: as the store's answer to the write states it (S3 echoes the
+ *    checksum it checked), or else as a HeadObject reads it. Only then is the item `verified`.
  * Throws `Requeue` when the item must run again (its journal state already says why): it changed
  * while being read, its key holds other bytes (it moved to the next version) or its upload vanished.
  * Bodies are streamed from the file (body-stream.ts): each request's CRC32C is computed from the
@@ -179,7 +180,7 @@ export class Transfer {
     await this.#assertUnchanged(item, size, mtimeMs, signal);
     await this.#d.items.set(item, { single: { crc } });
     const body = this.#body(item, fh, 0, size, crc);
-    let outcome: 'ok' | 'exists';
+    let outcome: 'ok' | 'verified' | 'exists';
     try {
       outcome = await this.#d.requests.send(item, 'PutObject', key, signal, (io) => this.#d.target.putSingle(key, body, crc, io));
     } catch (err) {
@@ -187,6 +188,8 @@ export class Transfer {
       if (err instanceof BodyChangedError) throw new Requeue();
       throw err;
     }
+    // the store checked the body against `crc` and said so: nothing left to ask it
+    if (outcome === 'verified') return this.#markVerified(item, crc);
     const v = await this.#d.requests.simple('HeadObject', key, signal, (s) => this.#d.target.verify(key, { checksum: crc, size: item.size }, s));
     if (v.state === 'match') return this.#markVerified(item, v.checksum);
     if (outcome === 'exists' || v.state === 'mismatch') return this.#bumpVersion(item, signal);
@@ -338,6 +341,7 @@ export class Transfer {
     const outcome = await this.#d.requests.simple('CompleteMultipartUpload', key, signal, (s) => this.#d.target.complete(key, uploadId, parts, s), {
       idleMs: COMPLETE_IDLE_MS,
     });
+    if (outcome === 'verified') return this.#markVerified(item, expected);
     const v = await this.#d.requests.simple('HeadObject', key, signal, (s) => this.#d.target.verify(key, { checksum: expected, size, layout }, s));
     if (v.state === 'match') return this.#markVerified(item, v.checksum);
     if (v.state === 'mismatch' || outcome === 'exists') return this.#bumpVersion(item, signal);

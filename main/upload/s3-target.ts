@@ -24,7 +24,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { sendBody, type PartBody } from './body-stream.ts';
-import { checksumMatches } from './checksum.ts';
+import { checksumMatches, compositeChecksum } from './checksum.ts';
 import type { ExpectedObject, ListedUpload, RemotePart, TransferIo, UploadTarget, VerifyResult } from './target.ts';
 
 export interface S3TargetOptions {
@@ -114,9 +114,9 @@ export class S3Target implements UploadTarget {
     }
   }
 
-  async putSingle(key: string, body: PartBody, crc: string, io: TransferIo): Promise<'ok' | 'exists'> {
+  async putSingle(key: string, body: PartBody, crc: string, io: TransferIo): Promise<'ok' | 'verified' | 'exists'> {
     try {
-      await sendBody(body, io, (stream, signal) =>
+      const r = await sendBody(body, io, (stream, signal) =>
         this.#client.send(
           new PutObjectCommand({
             Bucket: this.bucket,
@@ -129,7 +129,7 @@ export class S3Target implements UploadTarget {
           { abortSignal: signal },
         ),
       );
-      return 'ok';
+      return r.ChecksumCRC32C === crc ? 'verified' : 'ok';
     } catch (err) {
       if (status(err) === 412) return 'exists';
       if (this.#conditional && isNotImplemented(err)) {
@@ -198,9 +198,9 @@ export class S3Target implements UploadTarget {
     uploadId: string,
     parts: readonly { n: number; etag?: string; crc: string }[],
     signal: AbortSignal,
-  ): Promise<'ok' | 'exists' | 'gone'> {
+  ): Promise<'ok' | 'verified' | 'exists' | 'gone'> {
     try {
-      await this.#client.send(
+      const r = await this.#client.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
           Key: this.#k(key),
@@ -210,7 +210,7 @@ export class S3Target implements UploadTarget {
         }),
         { abortSignal: signal },
       );
-      return 'ok';
+      return checksumMatches(r.ChecksumCRC32C, compositeChecksum(parts.map((p) => p.crc))) ? 'verified' : 'ok';
     } catch (err) {
       if (status(err) === 412) return 'exists';
       if (errName(err) === 'NoSuchUpload') return 'gone';

@@ -49,8 +49,12 @@ export interface UploadTarget {
   probe(signal: AbortSignal): Promise<void>;
   exists(key: string, signal: AbortSignal): Promise<boolean>;
   verify(key: string, expected: ExpectedObject, signal: AbortSignal): Promise<VerifyResult>;
-  /** Conditional single upload; 'exists' when the key is already taken. */
-  putSingle(key: string, body: PartBody, crc: string, io: TransferIo): Promise<'ok' | 'exists'>;
+  /**
+   * Conditional single upload; 'exists' when the key is already taken; 'verified' when the store's
+   * answer itself says the object now holds exactly `crc` (S3 echoes the x-amz-checksum-crc32c it
+   * checked the body against), so the engine needs no HeadObject to verify it.
+   */
+  putSingle(key: string, body: PartBody, crc: string, io: TransferIo): Promise<'ok' | 'verified' | 'exists'>;
   /** `owner` is the queue's id; a target that can store it where listUploads reads it back does (the folder target, in the upload id). */
   createUpload(key: string, signal: AbortSignal, owner?: string): Promise<string>;
   /** Parts the target holds for this upload (checked against `known` where the target cannot list checksums); undefined when the upload no longer exists. */
@@ -61,8 +65,16 @@ export interface UploadTarget {
     signal: AbortSignal,
   ): Promise<Map<number, RemotePart> | undefined>;
   uploadPart(key: string, uploadId: string, part: { n: number; start: number }, body: PartBody, crc: string, io: TransferIo): Promise<{ etag?: string }>;
-  /** Conditional completion: 'exists' when the key is already taken, 'gone' when the upload no longer exists. */
-  complete(key: string, uploadId: string, parts: readonly { n: number; etag?: string; crc: string }[], signal: AbortSignal): Promise<'ok' | 'exists' | 'gone'>;
+  /**
+   * Conditional completion: 'exists' when the key is already taken, 'gone' when the upload no longer
+   * exists, 'verified' when the answer itself carries the object's composite checksum of `parts`.
+   */
+  complete(
+    key: string,
+    uploadId: string,
+    parts: readonly { n: number; etag?: string; crc: string }[],
+    signal: AbortSignal,
+  ): Promise<'ok' | 'verified' | 'exists' | 'gone'>;
   abort(key: string, uploadId: string, signal: AbortSignal): Promise<void>;
   /** Every unfinished upload this target holds under its prefix (and under `keyPrefix` within it, when given), whoever started it. */
   listUploads(signal: AbortSignal, keyPrefix?: string): Promise<ListedUpload[]>;

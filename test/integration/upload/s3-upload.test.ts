@@ -15,6 +15,7 @@ import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/
 import { listKeys, listUploads, patternBytes, sameBytes, writePatternFile } from '../../support/upload-fixtures.ts';
 import { requires } from '../../support/requirements.ts';
 import { gate, hookTarget, storeParts } from '../../support/target-hooks.ts';
+import { startFaultProxy } from '../../support/fault-proxy.ts';
 
 const skip = requires(versitygwMissing());
 
@@ -69,6 +70,50 @@ describe('upload engine → versitygw', { skip, timeout: 120_000 }, () => {
     for (const f of ['a.tif', 'sub/b.tif', 'empty.tif']) assert.ok(await sameBytes(c, bucket, `acq/${f}`, join(src, f)), f);
     assert.deepEqual(await listUploads(c, bucket), []);
     assert.equal(e.status().bytesRemaining, 0);
+  });
+
+  test('a write the store confirms with its checksum needs no HeadObject; one it does not confirm is read back', async () => {
+    const bucket = await gw.createBucket();
+    const src = join(dir, 'echo');
+    await writePatternFile(join(src, 'small.tif'), 4, 300_000);
+    await writePatternFile(join(src, 'big.tif'), 5, 11 * MiB + 3);
+    const proxy = await startFaultProxy({ target: gw.endpoint });
+    try {
+      const e = await engine(bucket, 'echo', { target: { kind: 's3', client: gw.client({ endpoint: proxy.endpoint }), bucket, prefix: 'acq' } });
+      for (const f of ['small.tif', 'big.tif']) await e.add(join(src, f));
+      await e.drain();
+      assert.deepEqual(
+        e.list().map((i) => i.state),
+        ['verified', 'verified'],
+      );
+      const ops = proxy.stats().requests;
+      assert.equal(ops.PutObject, 1);
+      assert.equal(ops.CompleteMultipartUpload, 1);
+      // one HeadObject: the existence check before CreateMultipartUpload; none to verify either object
+      assert.equal(ops.HeadObject, 1, JSON.stringify(ops));
+      for (const f of ['small.tif', 'big.tif']) assert.ok(await sameBytes(gw.client(), bucket, `acq/${f}`, join(src, f)), f);
+
+      // a store that answers without the checksum (as some S3-compatible stores do): verified by HeadObject
+      const inner = new S3Target({ kind: 's3', client: gw.client({ endpoint: proxy.endpoint }), bucket, prefix: 'plain' });
+      const quiet = hookTarget(inner, {
+        putSingle: async (k, b, c, io) => ((await inner.putSingle(k, b, c, io)) === 'exists' ? 'exists' : 'ok'),
+        complete: async (k, id, parts, sig) => {
+          const r = await inner.complete(k, id, parts, sig);
+          return r === 'verified' ? 'ok' : r;
+        },
+      });
+      const before = proxy.stats().requests.HeadObject ?? 0;
+      const e2 = await engine(bucket, 'echo-quiet', { baseDir: src, target: { kind: 'custom', target: quiet } });
+      for (const f of ['small.tif', 'big.tif']) await e2.add(join(src, f));
+      await e2.drain();
+      assert.deepEqual(
+        e2.list().map((i) => i.state),
+        ['verified', 'verified'],
+      );
+      assert.equal((proxy.stats().requests.HeadObject ?? 0) - before, 3, 'an existence check and one read-back per object');
+    } finally {
+      await proxy.stop();
+    }
   });
 
   test('a file changed after verification goes to a new key version; the verified object is untouched', async () => {
