@@ -11,6 +11,7 @@ import { FirstRun } from './views/first-run.tsx';
 import { InstancesView } from './views/instances.tsx';
 import { ResultsView } from './views/results.tsx';
 import { SettingsView } from './views/settings.tsx';
+import { announceThemeChange } from './theme-change.ts';
 
 type Route = { view: 'acquisition' | 'instances' | 'budget' | 'analyses' | 'settings' } | { view: 'results'; id: string | null };
 
@@ -49,7 +50,7 @@ export function App({ api }: { api: ScopeCloudApi }) {
 
 function applyTheme(theme: Settings['theme']): void {
   document.documentElement.dataset.theme = theme;
-  document.dispatchEvent(new Event('scopecloud-theme'));
+  announceThemeChange();
 }
 
 function Root() {

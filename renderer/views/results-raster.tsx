@@ -9,6 +9,7 @@ import type { ApiError } from '../../preload/errors.ts';
 import type { RoiArrays } from '../../preload/roi-binary.ts';
 import type { ActivityMatrix } from '../../preload/activity-binary.ts';
 import { ActivityRaster } from '../viewer/activity-raster.ts';
+import { usePlotColors } from '../theme-change.ts';
 import { ErrorNote, Loading } from '../components/bits.tsx';
 import { CLUSTER_COLORS } from '../viewer/roi-colors.ts';
 import { rasterGroups, UNCLUSTERED_CELL } from '../viewer/raster-groups.ts';
@@ -41,11 +42,12 @@ export function RasterPanel({
   // eslint-disable-next-line react-hooks/exhaustive-deps -- iscell changes in place; version says when
   const groups = useMemo(() => rasterGroups(rois.clusters, iscell), [rois, iscell, version]);
   const raster = useRef(new ActivityRaster());
+  const colors = usePlotColors();
   const drawNow = useRef(() => {});
   drawNow.current = () => {
     const c = canvasRef.current;
     if (!c || !activity) return;
-    raster.current.draw(c, frame, seconds, { clusterColor, text: getComputedStyle(c).getPropertyValue('--muted').trim() || '#888', cursor: '#ffffff' });
+    raster.current.draw(c, frame, seconds, { clusterColor, text: colors.text, cursor: '#ffffff' });
   };
   // Prepared and drawn in one layout effect, so no frame shows an empty canvas.
   useLayoutEffect(() => {
@@ -59,7 +61,7 @@ export function RasterPanel({
   }, [activity, groups]);
   useLayoutEffect(() => {
     drawNow.current();
-  }, [frame, seconds]);
+  }, [frame, seconds, colors]);
   const counts = new Map<number, number>();
   for (const k of groups) counts.set(k, (counts.get(k) ?? 0) + 1);
   const nonCells = counts.get(255) ?? 0;

@@ -18,6 +18,7 @@ import { CLUSTER_COLORS } from '../viewer/roi-colors.ts';
 import type { ColorMode } from '../viewer/roi-scene.ts';
 import { RoiViewer, type ViewMode } from '../viewer/roi-viewer.ts';
 import { drawTrace } from '../viewer/trace-plot.ts';
+import { onThemeChange, usePlotColors } from '../theme-change.ts';
 import { RasterPanel } from './results-raster.tsx';
 import { planeSpacingNote } from './plane-spacing-note.ts';
 import { LassoTool } from '../viewer/lasso.ts';
@@ -74,6 +75,7 @@ export function Viewer3d({
   const viewerRef = useRef<RoiViewer | null>(null);
   const [hover, setHover] = useState(-1);
   const [selected, setSelected] = useState(-1);
+  const colors = usePlotColors();
   const [mode, setMode] = useState<ColorMode>('cluster');
   const [trace, setTrace] = useState<{ roi: number; values: Float32Array } | null>(null);
   const [traceError, setTraceError] = useState<ApiError | null>(null);
@@ -118,13 +120,9 @@ export function Viewer3d({
       onLasso: (poly) => setSelection(viewer.roisInPolygon(poly)),
     });
     lassoRef.current = lasso;
-    const media = matchMedia('(prefers-color-scheme: dark)');
-    const onTheme = () => viewer.applyTheme();
-    media.addEventListener('change', onTheme);
-    document.addEventListener('scopecloud-theme', onTheme);
+    const offTheme = onThemeChange(() => viewer.applyTheme());
     return () => {
-      media.removeEventListener('change', onTheme);
-      document.removeEventListener('scopecloud-theme', onTheme);
+      offTheme();
       if (window.__scopecloudViewer === viewer) delete window.__scopecloudViewer;
       lasso.dispose();
       lassoRef.current = null;
@@ -228,20 +226,15 @@ export function Viewer3d({
   useEffect(() => {
     const c = traceRef.current;
     if (!c || !trace) return;
-    const css = getComputedStyle(c);
     const k = view.clusters[trace.roi];
     drawTrace(
       c,
       trace.values,
       summary.fs,
-      {
-        line: k === 255 ? css.getPropertyValue('--muted').trim() : CLUSTER_COLORS[k % CLUSTER_COLORS.length],
-        axis: css.getPropertyValue('--border').trim() || '#888',
-        text: css.getPropertyValue('--muted').trim() || '#888',
-      },
+      { line: k === 255 ? colors.text : CLUSTER_COLORS[k % CLUSTER_COLORS.length], axis: colors.axis, text: colors.text },
       activity && mode === 'activity' ? frame * secondsPerBin : null,
     );
-  }, [trace, view, labelsVersion, summary.fs, activity, mode, frame, secondsPerBin]);
+  }, [trace, view, labelsVersion, summary.fs, activity, mode, frame, secondsPerBin, colors]);
 
   /** After a label change: the viewer's visibility and colours, the legend, the detail panel and the count. */
   const labelsChanged = () => {

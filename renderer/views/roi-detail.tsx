@@ -12,6 +12,7 @@ import { ErrorNote } from '../components/bits.tsx';
 import { useApi } from '../hooks.ts';
 import { cropFor, drawFootprint } from '../viewer/footprint-crop.ts';
 import { drawSeries, type Series } from '../viewer/series-plot.ts';
+import { usePlotColors } from '../theme-change.ts';
 
 export interface CurationActions {
   /** Labels the selection (the lasso's, else the pinned ROI). */
@@ -59,6 +60,7 @@ export function RoiDetailPanel({
   const [detail, setDetail] = useState<RoiDetail | null>(null);
   const [anatomy, setAnatomy] = useState<PlaneAnatomy | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  const colors = usePlotColors();
   const means = useRef(new Map<number, Promise<PlaneAnatomy>>());
   const footRef = useRef<HTMLCanvasElement>(null);
   const fRef = useRef<HTMLCanvasElement>(null);
@@ -100,9 +102,8 @@ export function RoiDetailPanel({
 
   useEffect(() => {
     if (!detail || detail.roi !== roi) return;
-    const css = getComputedStyle(document.documentElement);
-    const style = { axis: css.getPropertyValue('--border').trim() || '#888', text: css.getPropertyValue('--muted').trim() || '#888' };
-    const accent = css.getPropertyValue('--accent').trim() || '#2f6fb3';
+    const style = { axis: colors.axis, text: colors.text };
+    const accent = colors.accent;
     const plots: Array<[HTMLCanvasElement | null, Series[], string]> = [
       [
         fRef.current,
@@ -118,7 +119,7 @@ export function RoiDetailPanel({
     for (const [c, series, y] of plots) if (c) drawSeries(c, series, fs, y, style);
     const foot = footRef.current;
     if (foot && anatomy && anatomy.plane === detail.plane) drawFootprint(foot, anatomy, roi, cropFor(anatomy, roi, detail.x, detail.y), '#ffd23f');
-  }, [detail, anatomy, roi, fs]);
+  }, [detail, anatomy, roi, fs, colors]);
 
   const shown = detail && detail.roi === roi ? detail : null;
   const title = multi ? `Curation · ${selection.length.toLocaleString()} ROIs selected` : roi >= 0 ? `Curation · ROI ${roi}` : 'Curation';
