@@ -6,7 +6,7 @@
 mod common;
 
 use common::contract::check_against_schema;
-use common::{bytes, json, ok, s, tmp, worker};
+use common::{analyze, bytes, ok, rois, s, summary, tmp, worker, Synth};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -25,50 +25,17 @@ fn runs() -> &'static Runs {
     static RUNS: OnceLock<Runs> = OnceLock::new();
     RUNS.get_or_init(|| {
         let dir = tmp("merge");
-        let movie = dir.join("movie.tif");
-        ok(&[
-            "synth",
-            "-o",
-            s(&movie),
-            "--planes",
-            "2",
-            "--frames",
-            "240",
-            "--width",
-            "64",
-            "--height",
-            "64",
-            "--cells",
-            "24",
-            "--groups",
-            "2",
-            "--seed",
-            "7",
-            "-q",
-        ]);
-        let analyze = |out: &Path, extra: &[&str]| {
-            let mut a = vec![
-                "analyze",
-                "-i",
-                s(&movie),
-                "-o",
-                s(out),
-                "--seed",
-                "3",
-                "--k",
-                "3",
-            ];
-            a.extend_from_slice(extra);
-            let o = worker(&a);
-            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-            String::from_utf8(o.stdout).unwrap()
+        let movie = Synth::sharded().write(&dir.join("movie.tif"));
+        let run = |out: &Path, extra: &[&str]| {
+            let args = [&["--seed", "3", "--k", "3"], extra].concat();
+            analyze(&[&movie], out, &args)
         };
         let full = dir.join("full");
-        let full_stdout = analyze(&full, &[]);
+        let full_stdout = run(&full, &[]);
         let plane0 = dir.join("plane0");
-        analyze(&plane0, &["--plane", "0"]);
+        run(&plane0, &["--plane", "0"]);
         let plane1 = dir.join("plane1");
-        analyze(&plane1, &["--plane", "1"]);
+        run(&plane1, &["--plane", "1"]);
         Runs {
             dir,
             full,
@@ -81,7 +48,7 @@ fn runs() -> &'static Runs {
 
 /// Every file of `summary.json`'s `outputs` but the summary itself.
 fn outputs(dir: &Path) -> Vec<String> {
-    json(&dir.join("summary.json"))["outputs"]
+    summary(dir)["outputs"]
         .as_array()
         .unwrap()
         .iter()
@@ -132,26 +99,22 @@ fn plane_shards_merge_into_the_bytes_of_one_run() {
         );
     }
 
-    let full = json(&r.full.join("summary.json"));
-    let m = json(&merged.join("summary.json"));
+    let full = summary(&r.full);
+    let m = summary(&merged);
     assert_eq!(m["counts"], full["counts"]);
     assert_eq!(m["parameters"]["step"], "merge");
     assert_eq!(m["parameters"]["plane"], serde_json::json!([0, 1]));
     assert_eq!(m["parameters"]["k"], 3);
     assert_eq!(m["layout"], "planes");
     assert_eq!(m["input"], full["input"]);
-    let n0 = json(&r.plane0.join("rois.json"))["rois"]
-        .as_array()
-        .unwrap()
-        .len();
+    let n0 = rois(&r.plane0).len();
     assert_eq!(m["shards"][1]["first_roi"], n0);
     assert!(n0 > 0 && m["counts"]["rois"].as_u64().unwrap() as usize > n0);
 
     // cluster labels: cells get one of k clusters, other ROIs none
-    let rois = json(&merged.join("rois.json"));
-    let rois = rois["rois"].as_array().unwrap();
-    assert!(rois.iter().any(|r| r["cluster"].is_u64()));
-    for (i, roi) in rois.iter().enumerate() {
+    let merged_rois = rois(&merged);
+    assert!(merged_rois.iter().any(|r| r["cluster"].is_u64()));
+    for (i, roi) in merged_rois.iter().enumerate() {
         assert_eq!(roi["id"], i);
         match roi["cluster"].as_u64() {
             Some(c) => assert!(c < 3 && roi["iscell"] == true, "{roi}"),
@@ -169,17 +132,12 @@ fn shards_in_another_order_or_sharing_a_plane() {
     // reversed: the same ROIs, plane 1's first
     let rev = r.dir.join("reversed");
     ok(&["merge", s(&r.plane1), s(&r.plane0), "-o", s(&rev), "-q"]);
-    let planes: Vec<u64> = json(&rev.join("rois.json"))["rois"]
-        .as_array()
-        .unwrap()
+    let planes: Vec<u64> = rois(&rev)
         .iter()
         .map(|r| r["plane"].as_u64().unwrap())
         .collect();
     assert!(planes.windows(2).all(|w| w[0] >= w[1]) && planes[0] == 1);
-    assert_eq!(
-        json(&rev.join("summary.json"))["counts"],
-        json(&r.full.join("summary.json"))["counts"]
-    );
+    assert_eq!(summary(&rev)["counts"], summary(&r.full)["counts"]);
 
     // two recordings of plane 0: per-shard files under shard-<i>/, ROIs of both
     let both = r.dir.join("same-plane");
@@ -193,13 +151,10 @@ fn shards_in_another_order_or_sharing_a_plane() {
         "--k",
         "2",
     ]);
-    let m = json(&both.join("summary.json"));
+    let m = summary(&both);
     assert_eq!(m["layout"], "shards");
     assert_eq!(m["parameters"]["k"], 2);
-    let n0 = json(&r.plane0.join("rois.json"))["rois"]
-        .as_array()
-        .unwrap()
-        .len();
+    let n0 = rois(&r.plane0).len();
     assert_eq!(m["counts"]["rois"], 2 * n0);
     for i in 0..2 {
         assert!(both.join(format!("shard-{i}/registration.json")).is_file());
@@ -295,27 +250,16 @@ fn recordings_of_different_lengths_are_cut_to_the_shortest() {
     let d = tmp("merge-lengths");
     let mut shards = Vec::new();
     for (name, frames) in [("long", "200"), ("short", "150")] {
-        let movie = d.join(format!("{name}.tif"));
-        ok(&[
-            "synth",
-            "-o",
-            s(&movie),
-            "--frames",
+        let movie = Synth {
             frames,
-            "--width",
-            "48",
-            "--height",
-            "48",
-            "--cells",
-            "10",
-            "--groups",
-            "2",
-            "--seed",
-            "4",
-            "-q",
-        ]);
+            size: "48",
+            cells: "10",
+            seed: Some("4"),
+            ..Synth::default()
+        }
+        .write(&d.join(format!("{name}.tif")));
         let out = d.join(name);
-        ok(&["analyze", "-i", s(&movie), "-o", s(&out), "-q"]);
+        analyze(&[&movie], &out, &["-q"]);
         shards.push(out);
     }
     let merged = d.join("merged");
@@ -327,7 +271,7 @@ fn recordings_of_different_lengths_are_cut_to_the_shortest() {
         s(&merged),
         "-q",
     ]);
-    let m = json(&merged.join("summary.json"));
+    let m = summary(&merged);
     assert_eq!(m["layout"], "shards");
     assert_eq!(m["counts"]["frames"], 150);
     assert_eq!(m["shards"][0]["frames"], 200);
@@ -354,7 +298,7 @@ fn recordings_of_different_lengths_are_cut_to_the_shortest() {
         s(&merged2),
         "-q",
     ]);
-    let m2 = json(&merged2.join("summary.json"));
+    let m2 = summary(&merged2);
     assert!(
         m2["notes"].to_string().contains("no suite2p folder"),
         "{m2}"
@@ -366,15 +310,12 @@ fn recordings_of_different_lengths_are_cut_to_the_shortest() {
         assert_eq!(std::fs::read(p).unwrap(), ops, "{f}");
     }
     assert!(!merged2.join("shard-1/suite2p").exists());
-    let rois: usize = shards
-        .iter()
-        .map(|s| json(&s.join("rois.json"))["rois"].as_array().unwrap().len())
-        .sum();
-    assert_eq!(m["counts"]["rois"], rois);
+    let roi_count: usize = shards.iter().map(|s| rois(s).len()).sum();
+    assert_eq!(m["counts"]["rois"], roi_count);
     // the long shard's rows are its first 150 frames
     let long = worker_core::output::read_npy(&shards[0].join("dff.npy")).unwrap();
     let got = worker_core::output::read_npy(&merged.join("dff.npy")).unwrap();
-    assert_eq!(got.shape, vec![rois, 150]);
+    assert_eq!(got.shape, vec![roi_count, 150]);
     match (long.data, got.data) {
         (worker_core::output::NpyData::F32(a), worker_core::output::NpyData::F32(b)) => {
             assert!(long.shape[0] > 0);

@@ -3,18 +3,12 @@
 
 mod common;
 
-use common::{ok, s, tmp, worker};
+use common::{json, ok, rois, s, summary, tmp, worker, Synth};
 use std::path::Path;
 use worker_core::output::{read_npy, write_npy, NpyData};
 use worker_core::rng::Rng;
 use worker_core::score::adjusted_rand_index;
 use worker_core::synth::activity::{calcium, spike_trains};
-
-fn rois(dir: &Path) -> Vec<serde_json::Value> {
-    let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("rois.json")).unwrap()).unwrap();
-    doc["rois"].as_array().unwrap().clone()
-}
 
 fn f32s(path: &Path) -> (Vec<usize>, Vec<f32>) {
     let a = read_npy(path).unwrap();
@@ -37,27 +31,7 @@ fn key(r: &serde_json::Value) -> serde_json::Value {
 #[test]
 fn plane_subset_equals_that_part_of_a_full_run() {
     let d = tmp("planes");
-    let movie = d.join("movie.tif");
-    ok(&[
-        "synth",
-        "-o",
-        s(&movie),
-        "--planes",
-        "2",
-        "--frames",
-        "240",
-        "--width",
-        "64",
-        "--height",
-        "64",
-        "--cells",
-        "24",
-        "--groups",
-        "2",
-        "--seed",
-        "7",
-        "-q",
-    ]);
+    let movie = Synth::sharded().write(&d.join("movie.tif"));
     let full = d.join("full");
     ok(&[
         "extract",
@@ -106,9 +80,7 @@ fn plane_subset_equals_that_part_of_a_full_run() {
         for (row, (i, _)) in want.iter().enumerate() {
             assert_eq!(&sdff[row * t..(row + 1) * t], &fdff[i * t..(i + 1) * t]);
         }
-        let reg: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(sub.join("registration.json")).unwrap())
-                .unwrap();
+        let reg = json(&sub.join("registration.json"));
         let planes: Vec<u64> = reg["planes"]
             .as_array()
             .unwrap()
@@ -116,9 +88,7 @@ fn plane_subset_equals_that_part_of_a_full_run() {
             .map(|p| p["plane"].as_u64().unwrap())
             .collect();
         assert_eq!(planes, vec![plane]);
-        let summary: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(sub.join("summary.json")).unwrap())
-                .unwrap();
+        let summary = summary(&sub);
         assert_eq!(summary["counts"]["planes"], 1);
         assert_eq!(summary["parameters"]["plane"], serde_json::json!([plane]));
     }
@@ -190,10 +160,7 @@ fn plane_subset_equals_that_part_of_a_full_run() {
         "2",
         "-q",
     ]);
-    let pj: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(proj.join("projections/projections.json")).unwrap(),
-    )
-    .unwrap();
+    let pj = json(&proj.join("projections/projections.json"));
     let imgs = pj["images"].as_array().unwrap();
     assert!(!imgs.is_empty());
     assert!(imgs.iter().all(|i| i["plane"] == 1), "{}", pj);

@@ -42,30 +42,116 @@ pub fn bytes(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {}", p.display(), e))
 }
 
+/// A synthetic movie `synth` writes: the settings the tests vary (as command-line values), the
+/// frame square.
+pub struct Synth<'a> {
+    pub planes: &'a str,
+    pub frames: &'a str,
+    /// Width and height in pixels.
+    pub size: &'a str,
+    pub cells: &'a str,
+    pub groups: &'a str,
+    /// `None`: synth's default seed.
+    pub seed: Option<&'a str>,
+    /// Further `synth` arguments (`--pixel-size 2.5` ...).
+    pub extra: &'a [&'a str],
+}
+
+impl Default for Synth<'_> {
+    fn default() -> Self {
+        Synth {
+            planes: "1",
+            frames: "160",
+            size: "64",
+            cells: "16",
+            groups: "2",
+            seed: None,
+            extra: &[],
+        }
+    }
+}
+
+impl Synth<'_> {
+    /// The two-plane movie of 240 frames that the plane-selection and merge tests analyse whole
+    /// and plane by plane.
+    pub fn sharded() -> Self {
+        Synth {
+            planes: "2",
+            frames: "240",
+            cells: "24",
+            seed: Some("7"),
+            ..Synth::default()
+        }
+    }
+
+    /// Writes the movie to `path`, failing the test when `synth` fails; returns `path`.
+    pub fn write(&self, path: &Path) -> PathBuf {
+        let mut args = vec![
+            "synth",
+            "-o",
+            s(path),
+            "--planes",
+            self.planes,
+            "--frames",
+            self.frames,
+            "--width",
+            self.size,
+            "--height",
+            self.size,
+            "--cells",
+            self.cells,
+            "--groups",
+            self.groups,
+            "-q",
+        ];
+        if let Some(seed) = self.seed {
+            args.extend(["--seed", seed]);
+        }
+        args.extend_from_slice(self.extra);
+        ok(&args);
+        path.to_path_buf()
+    }
+}
+
 /// A synthetic two-plane movie of 160 frames of `size` x `size` pixels in `d`.
 pub fn two_plane_movie(d: &Path, name: &str, size: &str, seed: &str) -> PathBuf {
-    let m = d.join(name);
-    ok(&[
-        "synth",
-        "-o",
-        s(&m),
-        "--planes",
-        "2",
-        "--frames",
-        "160",
-        "--width",
+    Synth {
+        planes: "2",
         size,
-        "--height",
-        size,
-        "--cells",
-        "16",
-        "--groups",
-        "2",
-        "--seed",
-        seed,
-        "-q",
-    ]);
-    m
+        seed: Some(seed),
+        ..Synth::default()
+    }
+    .write(&d.join(name))
+}
+
+/// Runs `analyze` of `inputs` into `out` with `extra` arguments, failing the test with its stderr
+/// unless it exits 0; returns its stdout (the progress lines unless `extra` has `-q`).
+pub fn analyze(inputs: &[&Path], out: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["analyze", "-i"];
+    args.extend(inputs.iter().map(|p| s(p)));
+    args.extend(["-o", s(out)]);
+    args.extend_from_slice(extra);
+    let o = worker(&args);
+    assert!(
+        o.status.success(),
+        "{:?} failed: {}",
+        args,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).expect("stdout is UTF-8")
+}
+
+/// The `summary.json` of the results folder `dir`.
+pub fn summary(dir: &Path) -> serde_json::Value {
+    json(&dir.join("summary.json"))
+}
+
+/// The ROI records of the results folder `dir`'s `rois.json`.
+pub fn rois(dir: &Path) -> Vec<serde_json::Value> {
+    json(&dir.join("rois.json"))["rois"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}: no rois array", dir.display()))
+        .clone()
 }
 
 /// `path` parsed as JSON, failing the test with its name when it cannot be.
