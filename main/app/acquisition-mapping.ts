@@ -128,7 +128,8 @@ export function sessionsFrom(items: readonly ItemSnapshot[], roots: readonly str
 
 /**
  * One row per watched folder: its state from the watcher (a folder the watcher does not report is
- * `stopped`), and the first problem met inside it.
+ * `stopped`), and the first problem met inside it; else, on a watched folder, the open-writer
+ * probe's failure (watch/probe-guard.ts), which makes its files wait for the stability window.
  */
 export function folderRows(
   roots: readonly string[],
@@ -137,6 +138,10 @@ export function folderRows(
   sessions: readonly SessionInfo[],
   errors: ReadonlyMap<string, string>,
 ): WatchedFolder[] {
+  const probe = watch?.running === true ? watch.writerProbe : undefined;
+  const probeNote = probe
+    ? `Cannot tell whether files are still being written (${probe.reason}; ${probe.failures} failed check${probe.failures === 1 ? '' : 's'}): they are uploaded as complete only after the stability window.`
+    : null;
   return roots.map((root) => {
     const status = watch?.running === true ? watch.roots.find((r) => r.root === root) : undefined;
     const state = status?.state ?? 'stopped';
@@ -147,7 +152,7 @@ export function folderRows(
       since: state === 'stopped' ? null : (status?.since ?? null),
       sessions: sessions.filter((s) => rootOf(roots, s.folder) === root).length,
       files: items.filter((i) => rootOf(roots, i.path) === root).length,
-      error: errors.get(root) ?? null,
+      error: errors.get(root) ?? (state === 'watching' ? probeNote : null),
     };
   });
 }

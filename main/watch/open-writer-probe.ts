@@ -17,7 +17,7 @@
  * - `openForWriting` never reports a file without a writer found in /proc during that call. It
  *   remembers where it last found each file's writer (pid and descriptor) and checks there first;
  *   a file not held there any more is looked for in a full scan, so "no writer" always comes from a
- *   full scan. It throws when /proc itself cannot be listed, and when a descriptor that names a
+ *   full scan. It throws when /proc itself cannot be listed or is not a procfs, and when a descriptor that names a
  *   wanted file has access flags that cannot be read for a reason other than its closing.
  * - `writersVisible` is true for a file on a local file system (/proc/self/mountinfo, the longest
  *   mount point containing it, a type in LOCAL_FILE_SYSTEMS). On a network share (nfs, cifs, fuse,
@@ -97,7 +97,7 @@ export function createProcFdProbe(procFs: ProcFs = realProcFs, procRoot = '/proc
     } catch (error) {
       // The descriptor closed (or its process ended) between readlink and fdinfo: not a writer any more.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-      throw new Error(`cannot read ${procRoot}/${pid}/fdinfo/${fd}: ${(error as Error).message}`);
+      throw new Error(`cannot read ${procRoot}/${pid}/fdinfo/${fd} (${errorCode(error)})`);
     }
   };
 
@@ -122,12 +122,15 @@ export function createProcFdProbe(procFs: ProcFs = realProcFs, procRoot = '/proc
         else known.delete(path);
       }
       if (found.size === wanted.size) return found;
-      let pids: string[];
+      let names: string[];
       try {
-        pids = (await procFs.readdir(procRoot)).filter((name) => /^\d+$/.test(name));
+        names = await procFs.readdir(procRoot);
       } catch (error) {
-        throw new Error(`cannot list ${procRoot}: ${(error as Error).message}`);
+        throw new Error(`cannot list ${procRoot} (${errorCode(error)})`);
       }
+      // An empty folder (no procfs mounted there) would list no process, which is not "no writer".
+      if (!names.includes('self')) throw new Error(`${procRoot} is not a proc file system (it has no "self")`);
+      const pids = names.filter((name) => /^\d+$/.test(name));
       let sliceStart = performance.now();
       for (const pid of pids) {
         if (performance.now() - sliceStart > SLICE_MS) {
@@ -165,7 +168,7 @@ export function createProcFdProbe(procFs: ProcFs = realProcFs, procRoot = '/proc
       try {
         mounts = parseMountInfo(await procFs.readFile(`${procRoot}/self/mountinfo`));
       } catch (error) {
-        throw new Error(`cannot read ${procRoot}/self/mountinfo: ${(error as Error).message}`);
+        throw new Error(`cannot read ${procRoot}/self/mountinfo (${errorCode(error)})`);
       }
       for (const path of paths) {
         const absolute = resolve(path);
@@ -179,6 +182,11 @@ export function createProcFdProbe(procFs: ProcFs = realProcFs, procRoot = '/proc
       return visible;
     },
   };
+}
+
+/** An fs error's code (EACCES, ENOENT, ...), else its message: the path is said beside it. */
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
 }
 
 /** Mount points and file system types of /proc/<pid>/mountinfo (proc(5)); later lines mount over earlier ones. */

@@ -98,6 +98,26 @@ test('a session is closed once its manifest is queued, and uploaded when every f
     [['stopped', null]],
     'not watching at all: stopped',
   );
+  const probeFailed = folderRows(
+    ['/rig', '/gone'],
+    [],
+    {
+      running: true,
+      mode: 'events',
+      roots: [
+        { root: '/rig', state: 'watching', reason: null, since: 10, seen: 0, pending: 0, complete: 0 },
+        { root: '/gone', state: 'missing', reason: 'the folder is not there', since: 20, seen: 0, pending: 0, complete: 0 },
+      ],
+      writerProbe: { failures: 3, reason: 'cannot list /proc: EACCES', firstAt: 5, lastAt: 9 },
+    },
+    [],
+    new Map(),
+  );
+  assert.match(
+    probeFailed[0].error ?? '',
+    /^Cannot tell whether files are still being written \(cannot list \/proc: EACCES; 3 failed checks\).*stability window/,
+  );
+  assert.equal(probeFailed[1].error, null, 'a folder not watched says why, not this');
 });
 
 test('change times stay put until an item changes; totals add up', () => {

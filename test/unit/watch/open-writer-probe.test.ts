@@ -70,7 +70,13 @@ describe('/proc open-writer probe: failures are not "no writer"', () => {
   it('fails when /proc cannot be listed', async () => {
     const proc = fakeProc();
     proc.procFs.readdir = (path) => (path === '/proc' ? denied() : Promise.resolve(proc.tree[path] ?? []));
-    await assert.rejects(createProcFdProbe(proc.procFs).openForWriting(['/data/a.tif']), /cannot list \/proc: EACCES/);
+    await assert.rejects(createProcFdProbe(proc.procFs).openForWriting(['/data/a.tif']), /cannot list \/proc \(EACCES\)/);
+  });
+
+  it('fails when /proc is not a proc file system (nothing mounted there lists no process)', async () => {
+    const proc = fakeProc();
+    proc.tree['/proc'] = [];
+    await assert.rejects(createProcFdProbe(proc.procFs).openForWriting(['/data/a.tif']), /not a proc file system/);
   });
 
   it('fails when the access mode of a descriptor naming the file cannot be read, also at a remembered location', async () => {
@@ -79,7 +85,7 @@ describe('/proc open-writer probe: failures are not "no writer"', () => {
     await probe.openForWriting(['/data/a.tif']);
     const readFile = proc.procFs.readFile;
     proc.procFs.readFile = (path) => (path === '/proc/10/fdinfo/3' ? denied() : readFile(path));
-    await assert.rejects(probe.openForWriting(['/data/a.tif']), /cannot read \/proc\/10\/fdinfo\/3: EACCES/);
+    await assert.rejects(probe.openForWriting(['/data/a.tif']), /cannot read \/proc\/10\/fdinfo\/3 \(EACCES\)/);
     await assert.rejects(createProcFdProbe(proc.procFs).openForWriting(['/data/a.tif']), /fdinfo\/3/);
   });
 
