@@ -579,6 +579,8 @@ export const ResultSummary = object({
   planeSpacingSource: oneOf(['metadata', 'assumed'] as const),
   /** The z step the recording's metadata states (unit µm for known lengths); null when none. */
   zStep: nullable(object({ value: num({ min: 0 }), unit: str({ min: 1, max: 32 }) })),
+  /** The input files state different voxel sizes (which files state what): the spacing is assumed. Absent or null: they agree. */
+  voxelDisagreement: optional(nullable(str({ max: 2000 }))),
   width: num({ min: 0 }),
   height: num({ min: 0 }),
   traceLength: num({ min: 0, int: true }),

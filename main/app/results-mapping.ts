@@ -135,6 +135,7 @@ export function toResultSummary(x: SummaryInputs): ResultSummary {
     planeSpacing: stated ?? assumed,
     planeSpacingSource: stated === null ? 'assumed' : 'metadata',
     zStep: voxel.z === null || voxel.unit === null ? null : { value: voxel.z, unit: voxel.unit },
+    voxelDisagreement: voxel.disagreement,
     width,
     height,
     traceLength: x.traceLength ?? input.frames ?? 0,

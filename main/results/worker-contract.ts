@@ -88,33 +88,43 @@ export interface RegionRecord {
 /**
  * `summary.json`'s `input.voxel_size`: the pixel size (x, y) and the step between planes (z) the
  * recording's metadata states, in `unit` (µm for every known length unit); each part null when
- * the metadata does not state it.
+ * the metadata does not state it. `disagreement`: the input files state different sizes (which
+ * files state what; every size is then null); null when they agree, and in older summaries.
  */
 export interface VoxelSize {
   x: number | null;
   y: number | null;
   z: number | null;
   unit: string | null;
+  disagreement: string | null;
 }
 
 /** The fields of VoxelSize, in the worker's order (compared with the schema by the tests). */
-export const VOXEL_SIZE_FIELDS = ['x', 'y', 'z', 'unit'] as const satisfies ReadonlyArray<keyof VoxelSize>;
+export const VOXEL_SIZE_FIELDS = ['x', 'y', 'z', 'unit', 'disagreement'] as const satisfies ReadonlyArray<keyof VoxelSize>;
 
-const NO_VOXEL_SIZE: VoxelSize = { x: null, y: null, z: null, unit: null };
+/** Longest `disagreement` kept whole; a longer one is cut there, with an ellipsis. */
+export const MAX_VOXEL_DISAGREEMENT = 2000;
+
+const NO_VOXEL_SIZE: VoxelSize = { x: null, y: null, z: null, unit: null, disagreement: null };
 
 /**
  * A summary's `input.voxel_size`, validated: a size that is not a positive finite number reads as
  * null, and so does every size when the unit is not a non-empty string of at most 32 characters
- * (a size in no stated unit says nothing). Absent or malformed (older workers): all null.
+ * (a size in no stated unit says nothing) or the files disagree (a non-empty `disagreement`).
+ * Absent or malformed (older workers): all null.
  */
 export function voxelSizeOf(doc: unknown): VoxelSize {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return NO_VOXEL_SIZE;
   const d = doc as Record<string, unknown>;
+  if (typeof d.disagreement === 'string' && d.disagreement.trim().length > 0) {
+    const text = d.disagreement.length > MAX_VOXEL_DISAGREEMENT ? `${d.disagreement.slice(0, MAX_VOXEL_DISAGREEMENT - 1)}…` : d.disagreement;
+    return { ...NO_VOXEL_SIZE, disagreement: text };
+  }
   const unit = typeof d.unit === 'string' && d.unit.trim().length > 0 && d.unit.length <= 32 ? d.unit : null;
   if (unit === null) return NO_VOXEL_SIZE;
   const size = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
   const [x, y, z] = [size(d.x), size(d.y), size(d.z)];
-  return x === null && y === null && z === null ? NO_VOXEL_SIZE : { x, y, z, unit };
+  return x === null && y === null && z === null ? NO_VOXEL_SIZE : { x, y, z, unit, disagreement: null };
 }
 
 /** Steps a running worker reports on stdout, in order (`merge` only for a merged job). */

@@ -6,8 +6,9 @@ function amount(step: { value: number; unit: string }): string {
 }
 
 /** Null for a single plane (no spacing to explain). */
-export function planeSpacingNote(s: Pick<ResultSummary, 'planes' | 'planeSpacingSource' | 'zStep'>): string | null {
+export function planeSpacingNote(s: Pick<ResultSummary, 'planes' | 'planeSpacingSource' | 'zStep' | 'voxelDisagreement'>): string | null {
   if (s.planes < 2) return null;
+  if (s.voxelDisagreement) return `plane spacing assumed (the input files state different voxel sizes: ${s.voxelDisagreement})`;
   if (s.planeSpacingSource === 'metadata' && s.zStep) return `plane spacing ${amount(s.zStep)} (from metadata)`;
   if (s.zStep) return `plane spacing assumed (the recording carries a ${amount(s.zStep)} z step but no pixel size)`;
   return 'plane spacing assumed (the recording carries no z step)';

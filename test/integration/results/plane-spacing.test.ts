@@ -1,8 +1,9 @@
 /**
  * Issue #18 pt1: the Results view's plane spacing comes from the recording's metadata. The real
  * worker analyses synthetic 2-plane TIFFs (test/support/synthetic-tiff.ts) carrying the voxel size
- * as ImageJ calibration (unit=, spacing=, XResolution) and as OME-XML PhysicalSize*, and one
- * carrying none (as thunder-zebrafish); results-mapping reads each summary.json.
+ * as ImageJ calibration (unit=, spacing=, XResolution), as OME-XML PhysicalSize* and as ScanImage's
+ * stack step, one carrying none (as thunder-zebrafish), and movies of two files that state
+ * different sizes; results-mapping reads each summary.json.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,12 +26,18 @@ const FRAMES = 30;
 const base: TiffSpec = { width: 64, height: 48, pages: 2 * FRAMES, bitsPerSample: 16, fill: 9 };
 const hyperstack = `ImageJ=1.54f\nimages=${2 * FRAMES}\nslices=2\nframes=${FRAMES}\nhyperstack=true\n`;
 
-/** Writes `spec`, runs `scopecloud-worker analyze` on it and maps its results as the Results view does. */
-async function analysed(name: string, spec: Partial<TiffSpec>) {
-  const movie = join(dir, `${name}.tif`);
+/**
+ * Writes `spec` (and each of `more` as a further file of the movie), runs `scopecloud-worker
+ * analyze` on them and maps the results as the Results view does.
+ */
+async function analysed(name: string, spec: Partial<TiffSpec>, more: Array<Partial<TiffSpec>> = []) {
+  const movies = [spec, ...more].map((s, i) => {
+    const movie = join(dir, i === 0 ? `${name}.tif` : `${name}-${i}.tif`);
+    writeFileSync(movie, encodeTiff({ ...base, ...s }));
+    return movie;
+  });
   const out = join(dir, name);
-  writeFileSync(movie, encodeTiff({ ...base, ...spec }));
-  await promisify(execFile)(WORKER_BINARY, ['analyze', '-i', movie, '-o', out, '-q'], { timeout: 120_000 });
+  await promisify(execFile)(WORKER_BINARY, ['analyze', '-i', ...movies, '-o', out, '-q'], { timeout: 120_000 });
   const summary: unknown = JSON.parse(readFileSync(join(out, RESULT_FILES.summary), 'utf8'));
   const rois = roiList(JSON.parse(readFileSync(join(out, RESULT_FILES.rois), 'utf8')));
   assert.equal(planesOf(summary, rois), 2, `${name}: two planes`);
@@ -67,4 +74,27 @@ test('plane spacing assumed when the recording states no z step, or no pixel siz
   const noPixel = await analysed('no-pixel-size', { description: `${hyperstack}unit=micron\nspacing=3\n` });
   assert.equal(noPixel.planeSpacingSource, 'assumed');
   assert.deepEqual(noPixel.zStep, { value: 3, unit: 'µm' });
+});
+
+test("plane spacing from ScanImage's stack step, with the pixel size of the resolution tags", { skip }, async () => {
+  // ScanImage 4: a 2-slice stack of 6 µm steps; 40 000 pixels per cm are 0.25 µm pixels: 24 pixel widths.
+  const si4 = `scanimage.SI4.versionMajor = 4.1\nscanimage.SI4.channelsSave = 1\nscanimage.SI4.stackNumSlices = 2\nscanimage.SI4.stackZStepSize = 6\n`;
+  const s = await analysed('scanimage', { description: si4, resolution: { x: [40_000, 1], y: [40_000, 1], unit: 3 } });
+  assert.equal(s.planeSpacingSource, 'metadata');
+  assert.equal(s.planeSpacing, 24);
+  assert.deepEqual(s.zStep, { value: 6, unit: 'µm' });
+});
+
+test('plane spacing assumed, naming the files, when the input files state different voxel sizes', { skip }, async () => {
+  const calibrated = (spacing: number): Partial<TiffSpec> => ({
+    description: `${hyperstack}unit=micron\nspacing=${spacing}\n`,
+    resolution: { x: [4, 1], y: [4, 1], unit: 1 },
+  });
+  const same = await analysed('same', calibrated(7.5), [calibrated(7.5)]);
+  assert.equal(same.planeSpacingSource, 'metadata');
+  assert.equal(same.voxelDisagreement, null);
+  const differ = await analysed('differ', calibrated(7.5), [calibrated(10)]);
+  assert.equal(differ.planeSpacingSource, 'assumed');
+  assert.equal(differ.zStep, null);
+  assert.equal(differ.voxelDisagreement, 'differ.tif: x 0.25, y 0.25, z 7.5 µm; differ-1.tif: x 0.25, y 0.25, z 10 µm');
 });

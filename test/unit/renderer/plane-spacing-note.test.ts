@@ -16,3 +16,16 @@ test('plane spacing note: from metadata, assumed without a z step, assumed witho
   );
   assert.equal(planeSpacingNote({ planes: 1, planeSpacingSource: 'assumed', zStep: null }), null);
 });
+
+test('plane spacing note: assumed, naming what each input file states, when the files disagree', () => {
+  const voxelDisagreement = 'a.tif: z 4 µm; b.tif: z 5 µm';
+  assert.equal(
+    planeSpacingNote({ planes: 2, planeSpacingSource: 'assumed', zStep: null, voxelDisagreement }),
+    'plane spacing assumed (the input files state different voxel sizes: a.tif: z 4 µm; b.tif: z 5 µm)',
+  );
+  assert.equal(
+    planeSpacingNote({ planes: 2, planeSpacingSource: 'assumed', zStep: null, voxelDisagreement: null }),
+    'plane spacing assumed (the recording carries no z step)',
+  );
+  assert.equal(planeSpacingNote({ planes: 1, planeSpacingSource: 'assumed', zStep: null, voxelDisagreement }), null);
+});

@@ -1,6 +1,8 @@
 //! The voxel size the reader finds in each form of metadata, on synthetic TIFFs built here byte
 //! by byte (ImageJ `spacing=`/`unit=` with XResolution/YResolution, OME-XML `PhysicalSize*`,
-//! resolution tags alone), and on the real files of `../shared/data` (credits in its README.md).
+//! resolution tags alone, ScanImage's z step in the description, the Software tag or its header
+//! block), in movies of several files (which must agree), and on the real files of
+//! `../shared/data` (credits in its README.md).
 
 mod shared_data;
 
@@ -14,12 +16,23 @@ type ResolutionTags = ((u32, u32), (u32, u32), u16);
 struct Meta<'a> {
     description: Option<&'a str>,
     resolution: Option<ResolutionTags>,
+    /// The Software tag (ScanImage 5 and later).
+    software: Option<&'a str>,
+    /// ScanImage 2016+'s frame-invariant text, in its block after the file header.
+    scanimage_header: Option<&'a str>,
 }
 
 /// A little-endian classic TIFF of `pages` 4x3 uint8 pages; `meta` on the first page.
 fn tiff(pages: usize, meta: &Meta) -> Vec<u8> {
     let (w, h) = (4u32, 3u32);
     let mut out = b"II\x2a\x00\0\0\0\0".to_vec();
+    if let Some(text) = meta.scanimage_header {
+        // Magic, format version, length of the text, length of the ROI JSON (none).
+        for v in [117_637_889u32, 3, text.len() as u32, 0] {
+            out.extend(v.to_le_bytes());
+        }
+        out.extend(text.as_bytes());
+    }
     let mut link = 4usize;
     for page in 0..pages {
         let strip = out.len() as u32;
@@ -37,10 +50,12 @@ fn tiff(pages: usize, meta: &Meta) -> Vec<u8> {
             (279, 4, 1, w * h),
         ];
         if page == 0 {
-            if let Some(d) = meta.description {
-                let mut b = d.as_bytes().to_vec();
-                b.push(0);
-                extra.push((270, b));
+            for (tag, text) in [(270u16, meta.description), (305, meta.software)] {
+                if let Some(d) = text {
+                    let mut b = d.as_bytes().to_vec();
+                    b.push(0);
+                    extra.push((tag, b));
+                }
             }
             if let Some((x, y, unit)) = meta.resolution {
                 for (tag, (n, d)) in [(282u16, x), (283, y)] {
@@ -55,7 +70,7 @@ fn tiff(pages: usize, meta: &Meta) -> Vec<u8> {
             if out.len() % 2 == 1 {
                 out.push(0);
             }
-            let (typ, count) = if tag == 270 {
+            let (typ, count) = if tag == 270 || tag == 305 {
                 (2, bytes.len() as u32)
             } else {
                 (5, 1)
@@ -98,6 +113,7 @@ fn um(x: Option<f64>, y: Option<f64>, z: Option<f64>) -> VoxelSize {
         y,
         z,
         unit: Some("µm".into()),
+        disagreement: None,
     }
 }
 
@@ -110,6 +126,7 @@ fn imagej_hyperstack_spacing_unit_and_resolution() {
         &Meta {
             description: Some(desc),
             resolution: Some(((2, 1), (2, 1), 1)),
+            ..Meta::default()
         },
     );
     assert_eq!(
@@ -127,6 +144,7 @@ fn imagej_uncalibrated_states_nothing() {
         &Meta {
             description: Some(desc),
             resolution: None,
+            ..Meta::default()
         },
     );
     assert_eq!(
@@ -144,6 +162,7 @@ fn plane_interleaved_stack_keeps_the_metadata_when_planes_are_given() {
         &Meta {
             description: Some(desc),
             resolution: Some(((4, 1), (4, 1), 1)),
+            ..Meta::default()
         },
     );
     let opts = OpenOptions {
@@ -165,6 +184,7 @@ fn ome_physical_sizes_with_their_units() {
         &Meta {
             description: Some(xml),
             resolution: Some(((1, 1), (1, 1), 3)),
+            ..Meta::default()
         },
     );
     let (planes, v) = voxel(bytes, &OpenOptions::default());
@@ -181,6 +201,7 @@ fn ome_without_physical_sizes_states_nothing() {
         &Meta {
             description: Some(xml),
             resolution: None,
+            ..Meta::default()
         },
     );
     assert_eq!(
@@ -197,6 +218,7 @@ fn resolution_tags_alone_give_the_pixel_size_only() {
         &Meta {
             description: None,
             resolution: Some(((5000, 1), (10_000, 1), 3)),
+            ..Meta::default()
         },
     );
     assert_eq!(
@@ -209,11 +231,155 @@ fn resolution_tags_alone_give_the_pixel_size_only() {
         &Meta {
             description: None,
             resolution: Some(((72, 1), (72, 1), 2)),
+            ..Meta::default()
         },
     );
     assert_eq!(
         voxel(dpi, &OpenOptions::default()),
         (1, VoxelSize::default())
+    );
+}
+
+/// The z step `meta`'s ScanImage text states in a 4-page movie, with the planes read.
+fn scanimage_step(meta: &Meta) -> (usize, VoxelSize) {
+    voxel(tiff(4, meta), &OpenOptions::default())
+}
+
+#[test]
+fn scanimage_3_and_4_state_the_z_step_in_the_description() {
+    let si3 = "state.software.version=3.8\nstate.acq.numberOfZSlices=2\nstate.acq.zStepSize=1.5\n\
+               state.acq.numberOfChannelsSave=1\nstate.acq.numberOfFrames=2\n";
+    let got = scanimage_step(&Meta {
+        description: Some(si3),
+        ..Meta::default()
+    });
+    assert_eq!(got, (2, um(None, None, Some(1.5))));
+    // A stack taken upwards has a negative step; the spacing is its size.
+    let si4 = "scanimage.SI4.versionMajor = 4.1\nscanimage.SI4.channelsSave = 1\n\
+               scanimage.SI4.stackNumSlices = 2\nscanimage.SI4.stackZStepSize = -25\n";
+    let got = scanimage_step(&Meta {
+        description: Some(si4),
+        ..Meta::default()
+    });
+    assert_eq!(got, (2, um(None, None, Some(25.0))));
+}
+
+#[test]
+fn scanimage_5_states_the_z_step_in_the_software_tag_or_its_header_block() {
+    // ScanImage 5: the Software tag; the resolution tags (10 000 pixels per cm) give the pixels.
+    let si5 =
+        "SI.VERSION_MAJOR = '5.2'\nSI.hChannels.channelSave = 1\nSI.hStackManager.enable = true\n\
+               SI.hStackManager.numSlices = 2\nSI.hStackManager.stackZStepSize = 3\n";
+    let got = scanimage_step(&Meta {
+        software: Some(si5),
+        resolution: Some(((10_000, 1), (10_000, 1), 3)),
+        ..Meta::default()
+    });
+    assert_eq!(got, (2, um(Some(1.0), Some(1.0), Some(3.0))));
+    // 2016 and later: the header block; the step the stack took before the one set.
+    let si2019 = "SI.VERSION_MAJOR = '2019'\nSI.hChannels.channelSave = 1\nSI.hFastZ.enable = true\n\
+                  SI.hStackManager.actualNumSlices = 2\nSI.hStackManager.actualStackZStepSize = 2.5\n\
+                  SI.hStackManager.stackZStepSize = 3\n";
+    let got = scanimage_step(&Meta {
+        scanimage_header: Some(si2019),
+        ..Meta::default()
+    });
+    assert_eq!(got, (2, um(None, None, Some(2.5))));
+    // One plane (no stack, as most recordings): the stack settings it carries state no spacing.
+    let single = "SI.VERSION_MAJOR = '5.7'\nSI.hStackManager.enable = false\nSI.hStackManager.numSlices = 1\n\
+                  SI.hStackManager.actualStackZStepSize = []\nSI.hStackManager.stackZStepSize = 1\n";
+    let got = scanimage_step(&Meta {
+        software: Some(single),
+        ..Meta::default()
+    });
+    assert_eq!(got, (1, VoxelSize::default()));
+}
+
+/// `movies` (name, first page's metadata) written to a fresh folder and opened as one movie.
+fn open_files(folder: &str, movies: &[(&str, Meta)]) -> worker_core::tiff::SourceInfo {
+    let d = std::env::temp_dir().join(format!("voxel-{folder}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    let paths: Vec<std::path::PathBuf> = movies
+        .iter()
+        .map(|(name, meta)| {
+            let p = d.join(name);
+            std::fs::write(&p, tiff(4, meta)).unwrap();
+            p
+        })
+        .collect();
+    let info = Source::open(&paths, &OpenOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .info()
+        .clone();
+    let _ = std::fs::remove_dir_all(&d);
+    info
+}
+
+fn imagej_stack(spacing: &str) -> String {
+    format!(
+        "ImageJ=1.54f\nimages=4\nslices=2\nframes=2\nhyperstack=true\nunit=um\nspacing={spacing}\n"
+    )
+}
+
+#[test]
+fn files_that_agree_give_their_size() {
+    let (a, b) = (imagej_stack("4"), imagej_stack("4.0"));
+    let meta = |d| Meta {
+        description: Some(d),
+        resolution: Some(((2, 1), (2, 1), 1)),
+        ..Meta::default()
+    };
+    let info = open_files("agree", &[("a.tif", meta(&a)), ("b.tif", meta(&b))]);
+    assert_eq!(info.files.len(), 2);
+    assert_eq!(info.voxel_size, um(Some(0.5), Some(0.5), Some(4.0)));
+    assert!(
+        info.warnings.iter().all(|w| !w.contains("voxel")),
+        "{:?}",
+        info.warnings
+    );
+}
+
+#[test]
+fn files_that_disagree_give_no_size_and_say_which_states_what() {
+    let (a, b) = (imagej_stack("4"), imagej_stack("5"));
+    let meta = |d| Meta {
+        description: Some(d),
+        ..Meta::default()
+    };
+    // The second file's step differs, and a third states nothing at all.
+    let plain = Meta::default();
+    let info = open_files(
+        "disagree",
+        &[("a.tif", meta(&a)), ("b.tif", meta(&b)), ("c.tif", plain)],
+    );
+    let v = &info.voxel_size;
+    assert_eq!((v.x, v.y, v.z, v.unit.as_deref()), (None, None, None, None));
+    assert_eq!(
+        v.disagreement.as_deref(),
+        Some("a.tif: z 4 µm; b.tif: z 5 µm; c.tif: no size")
+    );
+    let warning = info
+        .warnings
+        .iter()
+        .find(|w| w.contains("different voxel sizes"))
+        .expect("a warning names the files");
+    assert!(
+        warning.contains("b.tif: z 5 µm") && warning.contains(std::path::MAIN_SEPARATOR),
+        "{warning}"
+    );
+    // ScanImage files of one stack with different steps disagree the same way.
+    let si = |step| {
+        format!("scanimage.SI4.channelsSave = 1\nscanimage.SI4.stackNumSlices = 2\nscanimage.SI4.stackZStepSize = {step}\n")
+    };
+    let (s1, s2) = (si(2), si(3));
+    let info = open_files(
+        "disagree-si",
+        &[("s1.tif", meta(&s1)), ("s2.tif", meta(&s2))],
+    );
+    assert_eq!(
+        info.voxel_size.disagreement.as_deref(),
+        Some("s1.tif: z 2 µm; s2.tif: z 3 µm")
     );
 }
 
@@ -226,7 +392,7 @@ fn summary_field_is_null_for_unknown_parts() {
     .unwrap();
     assert_eq!(
         v,
-        serde_json::json!({ "x": 1.5, "y": null, "z": null, "unit": null })
+        serde_json::json!({ "x": 1.5, "y": null, "z": null, "unit": null, "disagreement": null })
     );
 }
 
@@ -281,4 +447,35 @@ fn real_files_carry_what_their_metadata_says() {
     let z = open(&[d.join("tiff-zoo/ome/singles__z-series.ome.tif")], None);
     assert_eq!(z.info().planes, 5);
     assert_eq!(z.info().voxel_size, VoxelSize::default());
+}
+
+#[test]
+fn real_scanimage_files_state_their_z_step() {
+    let Some(d) = shared_data::data_dir_with(&[
+        "scanimage/scanimage3.8_drosophila_30f.tif",
+        "scanimage/scanimage4_int16.tif",
+        "scanimage/scanimage5.7_bigtiff_2ch.tif",
+    ]) else {
+        return;
+    };
+    let info = |name: &str| {
+        Source::open(&[d.join("scanimage").join(name)], &OpenOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .info()
+            .clone()
+    };
+    // 3.8: one slice, state.acq.zStepSize=0: no step.
+    let si3 = info("scanimage3.8_drosophila_30f.tif");
+    assert_eq!(si3.metadata_version.as_deref(), Some("3.8"));
+    assert_eq!(si3.voxel_size, VoxelSize::default());
+    // 4.1: a 4-slice stack of 25 µm steps (the file keeps 2 of its pages, read as frames).
+    let si4 = info("scanimage4_int16.tif");
+    assert_eq!(si4.voxel_size, um(None, None, Some(25.0)));
+    // 5.7: the stack is off (numSlices 1; stackZStepSize 1 is its default), and ScanImage's
+    // own resolution tags state the pixels (2370.37 per cm).
+    let si5 = info("scanimage5.7_bigtiff_2ch.tif");
+    assert_eq!(si5.metadata_version.as_deref(), Some("5.7"));
+    let v = &si5.voxel_size;
+    assert_eq!((v.z, v.unit.as_deref()), (None, Some("µm")));
+    assert!((v.x.unwrap() - 4.21874).abs() < 1e-4 && v.x == v.y, "{v:?}");
 }

@@ -27,7 +27,8 @@ fn describe(name: &str) -> &'static str {
     match base {
         "summary.json" => {
             "parameters, counts, timings, the list of files and what the input's metadata \
-             states (input.voxel_size: pixel size and plane step, null where it does not) \
+             states (input.voxel_size: pixel size and plane step, null where it does not or the \
+             input files disagree) \
              (JSON, written last)"
         }
         "rois.json" => {

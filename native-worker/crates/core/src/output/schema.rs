@@ -191,7 +191,7 @@ pub const REGION_FIELDS: [FieldSpec; 4] = [
 
 /// The fields of `summary.json`'s `input.voxel_size`: what the recording's metadata states
 /// (`worker_core::tiff::VoxelSize`), each `null` when it does not.
-pub const VOXEL_SIZE_FIELDS: [FieldSpec; 4] = [
+pub const VOXEL_SIZE_FIELDS: [FieldSpec; 5] = [
     FieldSpec {
         name: "x",
         json_type: "number|null",
@@ -211,6 +211,11 @@ pub const VOXEL_SIZE_FIELDS: [FieldSpec; 4] = [
         name: "unit",
         json_type: "string|null",
         meaning: "µm for every known length unit (converted), else the metadata's own unit name; null when no size is known",
+    },
+    FieldSpec {
+        name: "disagreement",
+        json_type: "string|null",
+        meaning: "when the input files state different sizes: which files state what (every size above is then null); absent (read as null) in older summaries",
     },
 ];
 
@@ -398,7 +403,7 @@ pub struct ResultsSchema {
     pub progress_steps: [&'static str; 7],
     pub summary_steps: [&'static str; 7],
     /// Fields of `summary.json`'s `input.voxel_size`.
-    pub summary_voxel_size: [FieldSpec; 4],
+    pub summary_voxel_size: [FieldSpec; 5],
 }
 
 /// How every `.npy` is written.

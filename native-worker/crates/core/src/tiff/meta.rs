@@ -1,7 +1,7 @@
 //! Interpretation of ImageJ and ScanImage metadata into a page layout: how many planes and
 //! channels are interleaved in the page sequence, and in which order.
 
-use super::voxel::VoxelSize;
+use super::voxel::{self, VoxelSize};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -141,7 +141,8 @@ pub fn imagej(desc: &str) -> Option<Layout> {
 }
 
 /// Parses ScanImage metadata from the frame-invariant text (ImageDescription for 3.x/4,
-/// the Software tag or the BigTIFF header block for 5 and later).
+/// the Software tag or the BigTIFF header block for 5 and later), with the z step of a stack
+/// (`voxel::scanimage`).
 pub fn scanimage(texts: &[&str]) -> Option<Layout> {
     let joined = texts.join("\n");
     if joined.contains("state.software.version") || joined.contains("state.acq.") {
@@ -161,7 +162,7 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
             // Slow stacks: all frames of a slice, then the next slice.
             order: [Axis::Z, Axis::T, Axis::C],
             rate_hz: float(&m, "state.acq.frameRate"),
-            voxel: VoxelSize::default(),
+            voxel: voxel::scanimage(|k| m.get(k).map(String::as_str), slices),
         });
     }
     if joined.contains("scanimage.SI4.") {
@@ -178,6 +179,7 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
             0
         };
         let mut l = si_layout("4".into(), channels, slices, flyback, fast);
+        l.voxel = voxel::scanimage(|k| m.get(k).map(String::as_str), slices);
         l.rate_hz = float(&m, "scanimage.SI4.scanFrameRate").map(|r| {
             if fast {
                 r / slices.saturating_add(flyback) as f64
@@ -216,6 +218,7 @@ pub fn scanimage(texts: &[&str]) -> Option<Layout> {
             0
         };
         let mut l = si_layout(version, channels, slices, flyback, fast);
+        l.voxel = voxel::scanimage(|k| m.get(k).map(String::as_str), slices);
         l.rate_hz = if fast {
             float(&m, "SI.hRoiManager.scanVolumeRate").or_else(|| {
                 float(&m, "SI.hRoiManager.scanFrameRate")

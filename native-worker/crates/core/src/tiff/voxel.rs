@@ -3,6 +3,8 @@
 //! `spacing=` (z step) with the XResolution/YResolution tags (pixels per unit; without `unit=`,
 //! the ResolutionUnit's), or, with neither, the resolution tags alone (inch or centimetre units).
 //!
+//! ScanImage states only the step between the planes of a stack, in micrometres (its stage unit).
+//!
 //! Contract: a size is never guessed. Each part the metadata does not state is `None`; sizes in a
 //! known length unit are converted to micrometres (`unit` = `"µm"`); an ImageJ unit that is not
 //! a known length keeps its own name, the sizes in it (an OME size in an unknown unit is
@@ -22,6 +24,9 @@ pub struct VoxelSize {
     /// `"µm"` for every known length unit (converted); otherwise the metadata's own unit name.
     /// `None` when no size is known.
     pub unit: Option<String>,
+    /// Set when the files of a movie state different sizes (which files state what); every
+    /// size above is then `None` (`source/voxel_agreement.rs`).
+    pub disagreement: Option<String>,
 }
 
 /// The unit all known lengths are converted to.
@@ -60,12 +65,14 @@ fn in_unit(x: Option<f64>, y: Option<f64>, z: Option<f64>, unit: &str) -> VoxelS
             y: y.map(|v| v * k),
             z: z.map(|v| v * k),
             unit: Some(MICROMETRE.into()),
+            disagreement: None,
         },
         None if !unit.trim().is_empty() => VoxelSize {
             x,
             y,
             z,
             unit: Some(unit.trim().to_string()),
+            disagreement: None,
         },
         None => VoxelSize::default(),
     }
@@ -84,7 +91,32 @@ pub fn ome<'a>(attr: impl Fn(&str) -> Option<&'a str>) -> VoxelSize {
         y,
         z,
         unit: (x.is_some() || y.is_some() || z.is_some()).then(|| MICROMETRE.into()),
+        disagreement: None,
     }
+}
+
+/// ScanImage keys of the z step, first found first: 5 and later (the step the stack really took,
+/// then the one set), 4, 3.
+const SCANIMAGE_Z_STEP: [&str; 4] = [
+    "SI.hStackManager.actualStackZStepSize",
+    "SI.hStackManager.stackZStepSize",
+    "scanimage.SI4.stackZStepSize",
+    "state.acq.zStepSize",
+];
+
+/// From ScanImage's `key = value` settings (`value(key)`, quotes trimmed) of a movie of `planes`
+/// planes: the z step in µm, unsigned (a negative step is a stack taken upwards). A value that is
+/// not a non-zero number (`[]`, `NaN`, `0`) is skipped. ScanImage writes its stack settings
+/// into single-plane recordings too, so with fewer than 2 planes it states nothing.
+pub fn scanimage<'a>(value: impl Fn(&str) -> Option<&'a str>, planes: usize) -> VoxelSize {
+    if planes < 2 {
+        return VoxelSize::default();
+    }
+    let z = SCANIMAGE_Z_STEP.iter().find_map(|k| {
+        let v: f64 = value(k)?.trim().parse().ok()?;
+        positive(Some(v.abs()))
+    });
+    in_unit(None, None, z, MICROMETRE)
 }
 
 /// Pixel width and height in units per pixel, from pixels per unit.
@@ -149,6 +181,21 @@ pub fn from_page(descriptions: &[String], res: Option<&Resolution>) -> VoxelSize
         .unwrap_or_else(|| resolution_only(res))
 }
 
+impl VoxelSize {
+    /// This size with `other`'s z step where this one states none, when both are in one unit (or
+    /// this one states nothing).
+    pub fn with_z_of(self, other: &VoxelSize) -> VoxelSize {
+        match (self.z, other.z) {
+            (None, Some(z)) if self.unit.is_none() || self.unit == other.unit => VoxelSize {
+                z: Some(z),
+                unit: other.unit.clone(),
+                ..self
+            },
+            _ => self,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,7 +221,8 @@ mod tests {
                 x: Some(0.5),
                 y: Some(0.25),
                 z: Some(10.0),
-                unit: Some("µm".into())
+                unit: Some("µm".into()),
+                disagreement: None,
             }
         );
     }
@@ -243,6 +291,53 @@ mod tests {
             VoxelSize::default()
         );
         assert_eq!(resolution_only(None), VoxelSize::default());
+    }
+
+    fn si<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<&'a str> {
+        |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| *v)
+    }
+
+    #[test]
+    fn scanimage_z_step_of_each_generation() {
+        let z = |pairs: &[(&str, &str)], planes| scanimage(si(pairs), planes).z;
+        // 5 and later: the actual step first, the set one when the actual is empty.
+        let both = [
+            ("SI.hStackManager.actualStackZStepSize", "2.5"),
+            ("SI.hStackManager.stackZStepSize", "3"),
+        ];
+        assert_eq!(z(&both, 3), Some(2.5));
+        let empty = [
+            ("SI.hStackManager.actualStackZStepSize", "[]"),
+            ("SI.hStackManager.stackZStepSize", "-4"),
+        ];
+        assert_eq!(z(&empty, 2), Some(4.0));
+        assert_eq!(z(&[("scanimage.SI4.stackZStepSize", "25")], 4), Some(25.0));
+        assert_eq!(z(&[("state.acq.zStepSize", "1.5")], 2), Some(1.5));
+        assert_eq!(
+            scanimage(si(&[("state.acq.zStepSize", "1.5")]), 2)
+                .unit
+                .as_deref(),
+            Some("µm")
+        );
+        // No stack, or no usable step: nothing.
+        assert_eq!(scanimage(si(&both), 1), VoxelSize::default());
+        for bad in ["0", "NaN", "[]", ""] {
+            assert_eq!(z(&[("state.acq.zStepSize", bad)], 2), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn z_of_another_size_fills_a_missing_step_in_the_same_unit() {
+        let step = scanimage(si(&[("state.acq.zStepSize", "5")]), 2);
+        let pixels = resolution_only(Some(&res(10_000.0, 10_000.0, 3)));
+        let v = pixels.clone().with_z_of(&step);
+        assert_eq!(
+            (v.x, v.z, v.unit.as_deref()),
+            (Some(1.0), Some(5.0), Some("µm"))
+        );
+        assert_eq!(VoxelSize::default().with_z_of(&step), step);
+        let furlong = imagej("ImageJ=\nunit=furlong", Some(&res(4.0, 4.0, 1))).unwrap();
+        assert_eq!(furlong.clone().with_z_of(&step), furlong);
     }
 
     #[test]

@@ -5,12 +5,14 @@
 //! pixel data is read frame by frame, so memory is bounded by one batch of frames.
 //!
 //! `probe.rs` looks at one file, `open.rs` holds the steps of opening (layout, files, page map),
-//! `ome_set.rs` resolves OME-TIFF file sets and `reader.rs` decodes frames.
+//! `ome_set.rs` resolves OME-TIFF file sets, `voxel_agreement.rs` the voxel size of several files,
+//! and `reader.rs` decodes frames.
 
 mod ome_set;
 mod open;
 mod probe;
 mod reader;
+mod voxel_agreement;
 
 pub use self::reader::{Batches, FrameBatch, FrameReader};
 
@@ -139,8 +141,13 @@ impl Source {
         let path0 = backings[0].name();
         let (mut layout, explicit) =
             open::find_layout(&backings[0], &mut h0, &p0, opts, &mut warnings)?;
-        let mut entries =
+        let (mut entries, voxels) =
             open::file_entries(&backings, explicit.as_ref(), &p0, &path0, &mut warnings)?;
+        if !voxels.is_empty() {
+            let first = (path0.clone(), std::mem::take(&mut layout.voxel));
+            let all: Vec<_> = std::iter::once(first).chain(voxels).collect();
+            layout.voxel = voxel_agreement::agreed(&all, &mut warnings);
+        }
         open::imagej_raw_run(&mut entries, &layout, &p0.first, h0.len());
         if entries.len() > 1 && explicit.is_none() {
             // Metadata of the first file describes that file only; the set is as long as its pages.

@@ -51,7 +51,9 @@ pub(super) fn find_layout(
     }
     let mut layout = layout.unwrap_or_else(Layout::plain);
     if layout.kind != MetadataKind::Ome {
-        layout.voxel = voxel::from_page(&first.descriptions, first.resolution.as_ref());
+        // ScanImage states the z step only; the resolution tags may state the pixel size.
+        let page = voxel::from_page(&first.descriptions, first.resolution.as_ref());
+        layout.voxel = page.with_z_of(&layout.voxel);
     }
     if opts.planes.is_some() || opts.channels.is_some() {
         let p = opts.planes.unwrap_or(1).max(1);
@@ -70,6 +72,10 @@ pub(super) fn find_layout(
     Ok((layout, explicit))
 }
 
+/// Each input file after the first with the voxel size its own metadata states (found as the
+/// first file's, by [`find_layout`]); empty for an OME set, whose metadata states one size.
+pub(super) type FileVoxels = Vec<(PathBuf, voxel::VoxelSize)>;
+
 /// The files of the movie: the OME set if the metadata named one, else the inputs; every file
 /// after the first is probed and must have the first page's format.
 pub(super) fn file_entries(
@@ -78,9 +84,10 @@ pub(super) fn file_entries(
     p0: &Probe,
     path0: &Path,
     warnings: &mut Vec<String>,
-) -> Result<Vec<FileEntry>> {
+) -> Result<(Vec<FileEntry>, FileVoxels)> {
     let first = &p0.first;
     let mut entries: Vec<FileEntry> = Vec::new();
+    let mut voxels = FileVoxels::new();
     let set: Vec<Backing> = match explicit {
         Some(ex) => {
             if backings.len() > 1 {
@@ -104,7 +111,7 @@ pub(super) fn file_entries(
             });
             continue;
         }
-        let (_, p) = probe(b, warnings)?;
+        let (mut h, p) = probe(b, warnings)?;
         if !same_format(&p.first, first) {
             return Err(TiffError::Inconsistent {
                 path: b.name(),
@@ -116,6 +123,11 @@ pub(super) fn file_entries(
                 ),
             });
         }
+        if explicit.is_none() {
+            // Only the size matters here: the first file's metadata gives the layout.
+            let (l, _) = find_layout(b, &mut h, &p, &OpenOptions::default(), &mut Vec::new())?;
+            voxels.push((b.name(), l.voxel));
+        }
         entries.push(FileEntry {
             backing: b.clone(),
             header: p.header,
@@ -123,7 +135,7 @@ pub(super) fn file_entries(
             raw: None,
         });
     }
-    Ok(entries)
+    Ok((entries, voxels))
 }
 
 /// ImageJ files over 4 GB keep one IFD and store the other frames contiguously after the first:
