@@ -1,5 +1,5 @@
 /**
- * `npm run bench:upload [-- --scale=0.125] [--links=local,shaped] [--link-scale=0.025] [--only=a,b,c]
+ * `npm run bench:upload [-- --scale=0.125] [--links=local,shaped] [--link-scale=0.1] [--only=a,b,c]
  * [--peers=s5cmd,rclone,aws] [--peer-timeout=S] [--profile]`: the same data uploaded to a local
  * versitygw by ScopeCloud and by its peers, s5cmd, rclone and the aws CLI (installed by
  * upload-peers.ts, each configured as its documentation advises; versions and flags printed):
@@ -7,7 +7,9 @@
  *   tool works — the figure there is the time from the writer's close to the object being complete.
  * Two links: `local` (loopback, full size × --scale), with the ceiling of this machine — the same
  * bytes copied by `cp` into the server's posix directory — and `shaped`, the lab's link (100 Mb/s,
- * 40 ms round trip, 0.5% loss, shaped-link.ts) with sizes × --link-scale (default 1/40) and (c)
+ * 40 ms round trip, 0.5% loss, shaped-link.ts) with sizes × --link-scale (default 1/10: a 410 MiB
+ * file, still cut into more parts than requests in flight, and runs of about 35 s, so that neither
+ * a too-small file nor the start and the tail of a 10 s run decide the figure) and (c)
  * written at 80% of the link. For each run: MB/s (10^6 bytes), the ratio to the fastest peer and
  * to the ceiling (cp, or the link's rate), CPU seconds per GiB and peak RSS of the uploading
  * process tree (upload-measure.ts), and the S3 server's CPU seconds per GiB. For (c) ScopeCloud runs
@@ -27,12 +29,13 @@ import { startVersitygw } from '../test/support/versitygw.ts';
 import { startShapedLink } from './shaped-link.ts';
 import { writeAtRate, writeData } from './upload-data.ts';
 import { measured, processCpuSeconds, type Measured } from './upload-measure.ts';
+import { crc32cImplementation } from '../main/upload/crc32c.ts';
 import { awsConfig, installPeers, peerCommand, peerEnv, peerFlags, writeAwsConfig, type PeerTool, type S3Endpoint } from './upload-peers.ts';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const scale = process.argv.includes('--quick') ? 1 / 16 : Number(arg('scale') ?? 1);
-const linkScale = Number(arg('link-scale') ?? 1 / 40);
+const linkScale = Number(arg('link-scale') ?? 1 / 10);
 const links = new Set(arg('links')?.split(',') ?? ['local', 'shaped']);
 const only = new Set(arg('only')?.split(',') ?? ['a', 'b', 'c']);
 const profile = process.argv.includes('--profile');
@@ -267,7 +270,9 @@ async function measureStartup(): Promise<void> {
 const linkSizes = sizesAt(linkScale, Math.min(100e6, 0.8 * linkBytesPerS));
 try {
   bucket = await gw.createBucket('bench');
-  console.error(`scale ${scale} (shaped link: ${linkScale}); load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}; ${cpus().length} CPUs`);
+  console.error(
+    `CRC32C: ${crc32cImplementation}; scale ${scale} (shaped link: ${linkScale}); load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}; ${cpus().length} CPUs`,
+  );
   if (missing.length) console.error(`not installed: ${missing.join('; ')}`);
   await measureStartup();
   console.error(`start-up CPU s: ${[...startupCpu].map(([t, c]) => `${t} ${c.toFixed(2)}`).join(', ')}`);
@@ -325,7 +330,7 @@ const result = {
       c: `${linkSizes.growing} bytes written at ${linkSizes.rate / 1e6} MB/s`,
     },
   },
-  scopecloud: `${uploadOverrides ? `upload settings ${JSON.stringify(uploadOverrides)} over the defaults` : 'default upload settings'} (engineOptionsFromSettings); watcher: default stableMs`,
+  scopecloud: `${uploadOverrides ? `upload settings ${JSON.stringify(uploadOverrides)} over the defaults` : 'default upload settings'} (engineOptionsFromSettings); watcher: default stableMs; CRC32C: ${crc32cImplementation}`,
   peers: peers.map((t) => ({
     tool: t.name,
     version: t.version,
