@@ -435,8 +435,23 @@ export const StorageCost = object({
   ),
   /** How storage was attributed to people (for the UI to say), and why some could not be. */
   attribution: object({ text: str({ max: 2000 }), error: nullable(str({ max: 10_000 })) }),
+  /**
+   * Sessions (folders relative to the prefix) whose manifests name no one and that nobody assigned
+   * to a person yet, largest first: what `assignSessions` can attribute.
+   */
+  unattributedSessions: array(object({ session: str({ min: 1, max: 1024 }), bytes: num({ min: 0 }), objects: num({ min: 0, int: true }) }), {
+    max: 1000,
+  }),
 });
 export type StorageCost = Infer<typeof StorageCost>;
+
+/** Assigns sessions whose manifests name no one to a person (main/cost/session-assignments.ts). */
+export const AssignSessionsRequest = object({
+  /** 'session': `key` is one session folder; 'prefix': every unattributed session at or below the folder `key`. */
+  scope: oneOf(['session', 'prefix'] as const),
+  key: str({ min: 1, max: 1024 }),
+  owner: str({ min: 1, max: 64 }),
+});
 
 /** What the Budget view's set-up panel asks for (main/budget/budget-setup-plan.ts `BudgetSetupRequest`). */
 export const BudgetSetupRequest = object({
@@ -693,6 +708,8 @@ export const jsonMethods = {
   getStorageCost: { req: none, res: StorageCost },
   /** Lists the destination again now, then answers as getStorageCost. */
   refreshStorageCost: { req: none, res: StorageCost },
+  /** Records who recorded sessions older than manifests' recordedBy (in the destination, for every instance), then answers as getStorageCost. */
+  assignSessions: { req: AssignSessionsRequest, res: object({ assigned: array(str({ max: 1024 }), { max: 1000 }), storage: StorageCost }) },
 
   listAnalyses: { req: none, res: object({ analyses: array(Analysis) }) },
   launchAnalysis: { req: LaunchAnalysisRequest, res: object({ id }) },

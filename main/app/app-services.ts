@@ -19,6 +19,7 @@ import { stoppedDisks } from '../instances/stopped-disks.ts';
 import { createNotificationLimiter } from '../tray/notification-limiter.ts';
 import { createAppNotifier } from './app-notifier.ts';
 import type { TrayModel, TrayStorage } from '../tray/tray-model.ts';
+import type { TrayPeople } from '../tray/tray-people.ts';
 import { createEventHub } from './events.ts';
 import { createSettingsApi } from './settings-api.ts';
 import { createAcquisitionApi } from './acquisition-api.ts';
@@ -162,7 +163,15 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
   };
   /** The storage bill's last answer, for the tray (which never lists). */
   let trayStorage: TrayStorage | null = null;
-  const compute = createComputeApi({ settings: settings.current, context: (s) => aws.of(s), env, hub, storage: () => trayStorage });
+  let trayByOwner: TrayPeople['storage'] = null;
+  const compute = createComputeApi({
+    settings: settings.current,
+    context: (s) => aws.of(s),
+    env,
+    hub,
+    storage: () => trayStorage,
+    storageByOwner: () => trayByOwner,
+  });
   onInstancesChanged = (list) => compute.instancesPolled(list);
   const analyses = createAnalysesApi({
     settings: settings.current,
@@ -186,6 +195,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     trayStorage = c.bill
       ? { billed: c.bill.billed, totalBytes: c.bill.totalBytes, monthly: c.bill.monthly, restOfMonth: c.bill.projection.restOfMonth, unknown: false }
       : { billed: kind === 's3', totalBytes: 0, monthly: 0, restOfMonth: 0, unknown: c.error !== null };
+    trayByOwner = c.bill?.byOwner ?? null;
     return toStorageCost(c, kind, 'USD');
   }
 
@@ -287,6 +297,12 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     refreshPrices: () => compute.refreshPrices(),
     getStorageCost: () => storageCost(false),
     refreshStorageCost: () => storageCost(true),
+    async assignSessions(req) {
+      const { assigned } = await container.storageCost().assign({ ...req, by: container.owner });
+      const storage = await storageCost(false);
+      hub.changed('budget');
+      return { assigned, storage };
+    },
 
     async listAnalyses() {
       return { analyses: await analyses.list() };

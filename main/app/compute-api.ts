@@ -16,6 +16,7 @@ import { hourlyPrice, loadPriceTable, type PriceTable } from '../cost/price-tabl
 import { liveCost } from '../cost/live-cost.ts';
 import type { InstanceInfo } from '../aws/ec2-instance.ts';
 import { trayModel, type TrayModel, type TrayStorage } from '../tray/tray-model.ts';
+import type { TrayPeople } from '../tray/tray-people.ts';
 import { awsConnection } from '../aws/connection.ts';
 import type { AwsContext } from './aws-context.ts';
 import { AppError, notConfigured } from './app-errors.ts';
@@ -32,6 +33,8 @@ export interface ComputeDeps {
   statusMaxAgeMs?: number;
   /** The storage bill's last answer for the tray (read, never listed, on each draw). */
   storage?: () => TrayStorage | null;
+  /** The storage bill's last split per person, for the tray's top spenders (never listed). */
+  storageByOwner?: () => TrayPeople['storage'];
 }
 
 export interface ComputeStatus {
@@ -296,8 +299,11 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     async trayModel() {
       const settings = d.settings();
       const storage = d.storage?.() ?? null;
-      if (settings.target.kind !== 's3')
-        return trayModel({ instances: [], budgetPercent: null, idleIds: [], longRunningMs: 2 * 3_600_000, nowMs: now(), storage });
+      const byOwner = d.storageByOwner?.() ?? null;
+      if (settings.target.kind !== 's3') {
+        const people: TrayPeople = { compute: null, storage: byOwner, billed: false };
+        return trayModel({ instances: [], budgetPercent: null, idleIds: [], longRunningMs: 2 * 3_600_000, nowMs: now(), storage, people });
+      }
       let list: InstanceInfo[] = [];
       try {
         list = await instances(false);
@@ -306,7 +312,9 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
       }
       const b = cachedBudget?.budget;
       const pct = b && b.limit ? (b.monthToDate / b.limit) * 100 : null;
-      return trayModel({ instances: list, budgetPercent: pct, idleIds: [], longRunningMs: 2 * 3_600_000, nowMs: now(), storage });
+      // Cost Explorer's figures as last cached by the Budget view or the status line: the tray never asks it.
+      const people: TrayPeople = { compute: b?.costExplorer?.fetchedAt ? b.byOwner : null, storage: byOwner, billed: true };
+      return trayModel({ instances: list, budgetPercent: pct, idleIds: [], longRunningMs: 2 * 3_600_000, nowMs: now(), storage, people });
     },
   };
 }

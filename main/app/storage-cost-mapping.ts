@@ -38,5 +38,6 @@ export function toStorageCost(c: StorageCost, kind: 's3' | 'local', currency: st
     prices: c.pricesLabel,
     byOwner: bill?.byOwner?.slice(0, 1000).map((o) => ({ ...o })) ?? null,
     attribution: c.attribution,
+    unattributedSessions: c.unattributedSessions.slice(0, 1000).map((x) => ({ ...x })),
   };
 }

@@ -10,6 +10,8 @@
  * Per person: the same listing's folders, attributed through the session manifests and job
  * records it found (cost/storage-attribution.ts, storage-owners.ts: each record read once per
  * version, cached); `bill.byOwner` is null for a listing cached before folders were kept.
+ * Sessions whose manifests name no one can be assigned to a person (`assign`; stored in the
+ * destination, session-attribution.ts); `unattributedSessions` lists the ones that are not.
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -24,8 +26,11 @@ import { createStorageUsageReader, STORAGE_USAGE_MAX_AGE_MS, type StorageTarget,
 import { bucketMetrics, type BucketMetrics } from '../cost/bucket-metrics.ts';
 import { RATE_WINDOW_DAYS, type AcquisitionRate } from '../acquisition/acquisition-rate.ts';
 import { type Clock } from '../common/time.ts';
-import { attributeBytes, type OwnerBytes } from '../cost/storage-attribution.ts';
+import { attributeBytes, sessionBytes, type FolderBytes, type OwnerBytes, type OwnerRecordKey, type SessionBytes } from '../cost/storage-attribution.ts';
+import { ASSIGNMENTS_KEY, AssignmentError, checkPerson, type VersionedStore } from '../cost/session-assignments.ts';
+import { fsObjectStore, s3ObjectStore } from '../jobs/object-store.ts';
 import { resolveFolderOwners } from './storage-owners.ts';
+import { chooseSessions, readAssignments, withAssignments, writeAssignments, type AssignScope } from './session-attribution.ts';
 
 /** How the bytes were attributed to people, in the words the UI and CLI show. */
 export const ATTRIBUTION_TEXT =
@@ -49,10 +54,29 @@ export interface StorageCost {
   crossCheck?: BucketMetrics | null;
   /** How storage was split per person, and why some of it could not be (null when all was read). */
   attribution: { text: string; error: string | null };
+  /** Sessions whose manifests name no one and that nobody assigned, largest first ([] when unknown). */
+  unattributedSessions: SessionBytes[];
+}
+
+export interface AssignRequest {
+  /** `session`: one session folder; `prefix`: every unattributed session at or below a folder. */
+  scope: AssignScope;
+  /** The folder, relative to the destination's prefix, as `unattributedSessions` names it. */
+  key: string;
+  /** The person the sessions are assigned to. */
+  owner: string;
+  /** Who assigns (this process's owner name). */
+  by: string;
 }
 
 export interface StorageCostService {
   read(options?: { refresh?: boolean }): Promise<StorageCost>;
+  /**
+   * Assigns sessions of the last listing to a person (never lists; the cached listing must have
+   * been split per person). Throws AssignmentError: BAD_PERSON, BAD_SESSION (not in the listing,
+   * or a manifest names someone), BAD_ASSIGNMENTS (the stored document is invalid), ASSIGNMENT_CONFLICT.
+   */
+  assign(req: AssignRequest): Promise<{ assigned: string[] }>;
 }
 
 export function createStorageCost(deps: {
@@ -68,15 +92,66 @@ export function createStorageCost(deps: {
   maxAgeMs?: number;
 }): StorageCostService {
   const maxAge = deps.maxAgeMs ?? STORAGE_USAGE_MAX_AGE_MS;
+  const destination = () => {
+    const settings = deps.settings();
+    const aws = settings.target.kind === 's3' ? deps.aws(settings) : null;
+    const target: StorageTarget =
+      settings.target.kind === 's3' && aws
+        ? { kind: 's3', s3: aws.s3, bucket: settings.target.bucket, prefix: settings.target.prefix }
+        : { kind: 'local', dir: settings.target.kind === 'local' ? settings.target.path : '' };
+    const versioned: VersionedStore = target.kind === 's3' ? s3ObjectStore(target.s3 as S3Client, target.bucket, target.prefix) : fsObjectStore(target.dir);
+    const reader = createStorageUsageReader({ target, store: deps.store, clock: deps.clock, maxAgeMs: maxAge });
+    return { settings, aws, target, versioned, reader };
+  };
+
+  /** Owners per folder from the listing's records and the assignments. */
+  async function attribution(d: ReturnType<typeof destination>, u: StorageUsage & { byFolder: FolderBytes[]; ownerRecords: OwnerRecordKey[] }) {
+    const { target } = d;
+    const read =
+      target.kind === 's3'
+        ? async (key: string) => {
+            const out = await target.s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: `${keyPrefixOf(target.prefix)}${key}` }));
+            return (await out.Body?.transformToString('utf8')) ?? '';
+          }
+        : (key: string) => readFile(join(target.dir, key), 'utf8');
+    const listed = u.ownerRecords.find((r) => r.key === ASSIGNMENTS_KEY)?.etag ?? null;
+    const resolved = await resolveFolderOwners({
+      records: u.ownerRecords.filter((r) => r.key !== ASSIGNMENTS_KEY),
+      listedAt: u.listedAt,
+      read,
+      store: deps.store,
+      cacheKey: `storage/owners/${u.location}`,
+    });
+    const assignmentsKey = { store: d.versioned, listed, cache: deps.store, cacheKey: `storage/assignments/${u.location}` };
+    const assignments = await readAssignments(assignmentsKey);
+    const applied = withAssignments(resolved.owners, resolved.unnamedSessions, assignments.doc);
+    return { resolved, assignments, applied, assignmentsKey };
+  }
+
   return {
+    async assign(req) {
+      const owner = checkPerson(req.owner);
+      const d = destination();
+      const { usage: u, error } = await d.reader.read({});
+      if (!u) throw new AssignmentError('BAD_SESSION', `Nothing listed yet${error ? ` (${error})` : ''}: list the destination first.`);
+      if (!u.byFolder || !u.ownerRecords)
+        throw new AssignmentError('BAD_SESSION', 'This listing was cached before storage was split per person; "List again" first.');
+      const a = await attribution(d, { ...u, byFolder: u.byFolder, ownerRecords: u.ownerRecords });
+      const sessions = chooseSessions({
+        scope: req.scope,
+        key: req.key,
+        unnamed: a.resolved.unnamedSessions,
+        unattributed: a.applied.unattributed,
+        named: a.resolved.owners,
+        location: u.location,
+      });
+      const at = new Date(deps.clock.now()).toISOString();
+      await writeAssignments({ ...a.assignmentsKey, records: sessions.map((session) => ({ session, owner, by: req.by, at })) });
+      return { assigned: sessions };
+    },
     async read(options = {}) {
-      const settings = deps.settings();
-      const aws = settings.target.kind === 's3' ? deps.aws(settings) : null;
-      const target: StorageTarget =
-        settings.target.kind === 's3' && aws
-          ? { kind: 's3', s3: aws.s3, bucket: settings.target.bucket, prefix: settings.target.prefix }
-          : { kind: 'local', dir: settings.target.kind === 'local' ? settings.target.path : '' };
-      const reader = createStorageUsageReader({ target, store: deps.store, clock: deps.clock, maxAgeMs: maxAge });
+      const d = destination();
+      const { settings, aws, target, reader } = d;
       const [answer, rate] = await Promise.all([
         reader.read(options),
         deps.rate().then(
@@ -94,24 +169,17 @@ export function createStorageCost(deps: {
       }
       let owners: OwnerBytes[] | undefined;
       let attributionError: string | null = null;
+      let unattributedSessions: SessionBytes[] = [];
+      let assignedText = '';
       const u = answer.usage;
       if (u?.byFolder && u.ownerRecords) {
-        const read =
-          target.kind === 's3'
-            ? async (key: string) => {
-                const out = await target.s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: `${keyPrefixOf(target.prefix)}${key}` }));
-                return (await out.Body?.transformToString('utf8')) ?? '';
-              }
-            : (key: string) => readFile(join(target.dir, key), 'utf8');
-        const resolved = await resolveFolderOwners({
-          records: u.ownerRecords,
-          listedAt: u.listedAt,
-          read,
-          store: deps.store,
-          cacheKey: `storage/owners/${u.location}`,
-        });
-        owners = attributeBytes(u.byFolder, resolved.owners);
-        attributionError = resolved.error;
+        const a = await attribution(d, { ...u, byFolder: u.byFolder, ownerRecords: u.ownerRecords });
+        owners = attributeBytes(u.byFolder, a.applied.owners);
+        unattributedSessions = sessionBytes(u.byFolder, a.applied.owners, a.applied.unattributed);
+        attributionError = [a.resolved.error, a.assignments.error].filter((e) => e !== null).join(' ') || null;
+        const n = a.applied.applied;
+        if (n)
+          assignedText = ` ${n} session${n === 1 ? '' : 's'} whose manifest${n === 1 ? '' : 's'} named no one ${n === 1 ? 'was' : 'were'} assigned to a person by hand (${ASSIGNMENTS_KEY} in the destination).`;
       } else if (u) attributionError = 'This listing was cached before storage was split per person; "List again" splits it.';
       const prices = aws?.prices ?? deps.localPrices();
       const region = aws?.region ?? '';
@@ -134,7 +202,8 @@ export function createStorageCost(deps: {
         pricesLabel: priceTableLabel(prices),
         nextListingAt: answer.usage ? answer.usage.listedAt + maxAge : null,
         crossCheck,
-        attribution: { text: ATTRIBUTION_TEXT, error: attributionError },
+        attribution: { text: ATTRIBUTION_TEXT + assignedText, error: attributionError },
+        unattributedSessions,
       };
     },
   };

@@ -17,6 +17,11 @@ import type { JobManifest } from '../jobs/job-types.ts';
 export interface FolderOwnersAnswer {
   /** Folder (relative to the prefix) → owner name. */
   owners: Map<string, string>;
+  /**
+   * Session folders (below the prefix) whose manifests were all read and name no one: the
+   * sessions a person can be assigned to (cost/session-assignments.ts).
+   */
+  unnamedSessions: string[];
   /** Records read now (0 when every one was cached). */
   read: number;
   error: string | null;
@@ -79,8 +84,18 @@ export async function resolveFolderOwners(deps: {
     .filter((f): f is string => f !== undefined)
     .sort();
   const failed = failures.length;
+  const owners = folderOwners(named);
+  const unnamed = new Set<string>();
+  const unread = new Set<string>();
+  for (const [key, c] of Object.entries(next)) {
+    const r = recordFolder(key);
+    if (r?.kind !== 'manifest' || r.folder === '') continue;
+    if (c.failure !== undefined) unread.add(r.folder);
+    else if (!owners.has(r.folder)) unnamed.add(r.folder);
+  }
   return {
-    owners: folderOwners(named),
+    owners,
+    unnamedSessions: [...unnamed].filter((f) => !unread.has(f)).sort(),
     read: todo.length,
     error: failed
       ? `${failed} owner record${failed === 1 ? '' : 's'} could not be read, so ${failed === 1 ? 'its' : 'their'} bytes are unattributed: ${failures[0]}`

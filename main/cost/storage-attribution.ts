@@ -14,6 +14,7 @@
  * write them.)
  */
 import type { StorageClassBytes } from './storage-usage.ts';
+import { ASSIGNMENTS_KEY } from './session-assignments.ts';
 
 export const UNATTRIBUTED = 'unattributed';
 
@@ -49,8 +50,9 @@ export function recordFolder(key: string): { folder: string; kind: 'manifest' | 
   return null;
 }
 
+/** A record the listing keeps with its ETag: an owner record, or the sessions assigned by hand (session-assignments.ts). */
 export function isOwnerRecord(key: string): boolean {
-  return recordFolder(key) !== null;
+  return recordFolder(key) !== null || key === ASSIGNMENTS_KEY;
 }
 
 function folderOf(key: string): string {
@@ -133,4 +135,37 @@ export function attributeBytes(byFolder: readonly FolderBytes[], owners: Readonl
       return { owner, byClass, bytes: byClass.reduce((n, c) => n + c.bytes, 0), objects: byClass.reduce((n, c) => n + c.objects, 0) };
     })
     .sort((a, b) => Number(a.owner === UNATTRIBUTED) - Number(b.owner === UNATTRIBUTED) || b.bytes - a.bytes || a.owner.localeCompare(b.owner));
+}
+
+export interface SessionBytes {
+  /** The session folder, relative to the prefix. */
+  session: string;
+  bytes: number;
+  objects: number;
+}
+
+/**
+ * The bytes of each session in `sessions` that no record attributes: its folder's and those of
+ * the folders below it that no deeper owner or session claims. Largest first.
+ */
+export function sessionBytes(byFolder: readonly FolderBytes[], owners: ReadonlyMap<string, string>, sessions: readonly string[]): SessionBytes[] {
+  const own = new Set(sessions.filter((s) => !owners.has(s)));
+  const out = new Map<string, SessionBytes>();
+  for (const f of byFolder) {
+    for (let at = f.folder; ; at = folderOf(at)) {
+      if (owners.has(at)) break;
+      if (own.has(at)) {
+        const s = out.get(at) ?? { session: at, bytes: 0, objects: 0 };
+        for (const c of f.byClass) {
+          s.bytes += c.bytes;
+          s.objects += c.objects;
+        }
+        out.set(at, s);
+        break;
+      }
+      if (at === '') break;
+    }
+  }
+  for (const s of own) if (!out.has(s)) out.set(s, { session: s, bytes: 0, objects: 0 });
+  return [...out.values()].sort((a, b) => b.bytes - a.bytes || a.session.localeCompare(b.session));
 }

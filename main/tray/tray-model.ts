@@ -10,6 +10,7 @@ import { duration, usd } from '../cost/money.ts';
 import { gbText } from '../cost/storage-bill.ts';
 import type { InstanceInfo } from '../aws/ec2-instance.ts';
 import { REMIND_AFTER_DAYS, stoppedDisks, stoppedDisksLine } from '../instances/stopped-disks.ts';
+import { trayPeople, type TrayPeople } from './tray-people.ts';
 
 export type TrayIcon = 'idle' | 'running' | 'warning' | 'over-budget';
 
@@ -29,6 +30,8 @@ export interface TrayState {
   nowMs: number;
   /** The storage bill's last answer (never listed for the tray); absent or null: no line. */
   storage?: TrayStorage | null;
+  /** Spend per person from the cached figures (tray-people.ts); absent or null: no lines. */
+  people?: TrayPeople | null;
 }
 
 /** The storage bill as the tray's tooltip says it. */
@@ -81,6 +84,8 @@ export function trayModel(state: TrayState): TrayModel {
   const disksLine = stoppedDisksLine(disks);
   if (disksLine) lines.push(disksLine);
   if (state.storage) lines.push(storageLine(state.storage));
+  const people = state.people ? trayPeople(state.people) : null;
+  if (people) lines.push(people.line);
 
   const menu: TrayMenuItem[] = [];
   for (const i of running) {
@@ -113,6 +118,12 @@ export function trayModel(state: TrayState): TrayModel {
   }
   if (remind.length === 0 && disks.length > 0) {
     menu.push({ type: 'item', id: 'stopped', label: `${stoppedDisksLine(disks)} (reminder after ${REMIND_AFTER_DAYS} days)`, enabled: false, action: null });
+  }
+  if (people) {
+    menu.push({ type: 'separator' });
+    menu.push({ type: 'item', id: 'people', label: 'Top spenders this month', enabled: false, action: null });
+    for (const p of people.items)
+      menu.push({ type: 'item', id: `person:${p.owner}`, label: `    ${p.label}`, enabled: true, action: { kind: 'open-window', view: 'cost' } });
   }
   menu.push({ type: 'separator' });
   menu.push({ type: 'item', id: 'open-instances', label: 'Instances...', enabled: true, action: { kind: 'open-window', view: 'instances' } });

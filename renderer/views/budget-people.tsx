@@ -1,8 +1,9 @@
 /**
  * The Budget view's By person table: compute spent this month (Cost Explorer by the owner tag)
  * beside the storage each person's sessions and jobs hold (the storage bill's split) and the
- * total, `unattributed` last, with how storage was attributed. Without AWS (a local archive)
- * `budget` is null: storage only, on the lab's own disk.
+ * total, `unattributed` last, with how storage was attributed, and the sessions without an
+ * owner to assign (budget-people-assign.tsx). Without AWS (a local archive) `budget` is null:
+ * storage only, on the lab's own disk.
  */
 import type { Budget, StorageCost } from '../../preload/api.ts';
 import { costByPerson } from '../../preload/people-cost.ts';
@@ -10,18 +11,19 @@ import { ErrorNote, Loading } from '../components/bits.tsx';
 import { formatMoney } from '../format.ts';
 import { useTopic } from '../hooks.ts';
 import { billedSize } from './budget-storage.tsx';
+import { UnattributedSessions } from './budget-people-assign.tsx';
 
 export function PeoplePanel({ budget }: { budget: Budget | null }) {
-  const { data, error } = useTopic(['budget'], (a) => a.getStorageCost(), 1000);
+  const { data, error, reload } = useTopic(['budget'], (a) => a.getStorageCost(), 1000);
   return (
     <div className="panel" aria-labelledby="people-title" data-testid="people">
       <h2 id="people-title">By person</h2>
-      {data ? <PeopleBody budget={budget} storage={data} /> : error ? <ErrorNote error={error} /> : <Loading what="the costs per person" />}
+      {data ? <PeopleBody budget={budget} storage={data} reload={reload} /> : error ? <ErrorNote error={error} /> : <Loading what="the costs per person" />}
     </div>
   );
 }
 
-function PeopleBody({ budget, storage }: { budget: Budget | null; storage: StorageCost }) {
+function PeopleBody({ budget, storage, reload }: { budget: Budget | null; storage: StorageCost; reload: () => void }) {
   const currency = budget?.currency ?? storage.currency;
   const money = (v: number) => (v > 0 && v < 0.0001 ? `< ${formatMoney(0.0001, currency, 4)}` : formatMoney(v, currency, v > 0 && v < 1 ? 4 : 2));
   /** Without AWS (a local archive) there is no compute and no bill: storage only. */
@@ -96,6 +98,7 @@ function PeopleBody({ budget, storage }: { budget: Budget | null; storage: Stora
         {billed ? '' : " The local archive is on the lab's own disk: no storage bill."}
       </p>
       {storage.attribution.error ? <p className="small note note-warn">{storage.attribution.error}</p> : null}
+      <UnattributedSessions storage={storage} people={rows.map((r) => r.owner).filter((o) => o !== 'unattributed')} reload={reload} />
     </>
   );
 }

@@ -108,7 +108,10 @@ test(
     const people = page.getByTestId('people');
     // Cost Explorer is asked once (nothing cached yet); its answer comes with the month's figures
     await people.locator('tr[data-person="ana"]').waitFor({ timeout: 20_000 });
-    const order = await people.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-person')));
+    const order = await people
+      .getByRole('table', { name: 'Cost by person' })
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-person')));
     assert.deepEqual(order, ['maria', 'ana', 'lee', 'unattributed']);
     assert.match(await rowText(ui!, 'maria'), /^maria \$12\.50 0\.006 GB \$0\.0001 \$12\.50$/);
     assert.match(await rowText(ui!, 'ana'), /^ana \$6\.00 0\.000 GB \$0\.00 \$6\.00$/);

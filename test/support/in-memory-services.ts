@@ -32,6 +32,8 @@ import { syntheticActivity, syntheticRois } from './synthetic-rois.ts';
 import { loadPriceTable } from '../../main/cost/price-table.ts';
 import { storageBill } from '../../main/cost/storage-bill.ts';
 import { toStorageCost } from '../../main/app/storage-cost-mapping.ts';
+import { chooseSessions } from '../../main/app/session-attribution.ts';
+import { checkPerson } from '../../main/cost/session-assignments.ts';
 import { attributeBytes } from '../../main/cost/storage-attribution.ts';
 import { ATTRIBUTION_TEXT } from '../../main/app/storage-cost.ts';
 import { noSpendLimit } from '../../main/budget/budget-guard.ts';
@@ -693,6 +695,8 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
 
   // The lab's archive: older sessions moved to colder classes, plus what the fake has verified.
   let storageListedAt: number | null = null;
+  /** Sessions assigned by hand (assignSessions): session folder → owner. */
+  const storageAssigned = new Map<string, string>();
   function storageCost(refresh: boolean) {
     if (refresh || storageListedAt === null) storageListedAt = now();
     const aws = settings.mode === 'aws' && settings.aws;
@@ -733,10 +737,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
           })),
         },
       ],
-      new Map([
-        ['rig1/maria/2026-11-30', 'maria'],
-        ['jobs/j-20261201-101500-lee1', 'lee'],
-      ]),
+      new Map([['rig1/maria/2026-11-30', 'maria'], ['jobs/j-20261201-101500-lee1', 'lee'], ...storageAssigned]),
     );
     const bill = storageBill({ usage, prices, region: aws ? region : 'us-east-1', bytesPerDay: rate.bytesPerDay, rateWindowDays: 7, now: now(), owners });
     return toStorageCost(
@@ -750,6 +751,15 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
         pricesLabel: `shipped table of ${prices.retrieved}`,
         nextListingAt: storageListedAt + 6 * 3_600_000,
         attribution: { text: ATTRIBUTION_TEXT, error: null },
+        unattributedSessions: storageAssigned.has('rig1/old')
+          ? []
+          : [
+              {
+                session: 'rig1/old',
+                bytes: owners.find((o) => o.owner === 'unattributed')?.bytes ?? 0,
+                objects: owners.find((o) => o.owner === 'unattributed')?.objects ?? 0,
+              },
+            ],
       },
       usage.kind,
       'USD',
@@ -1072,6 +1082,22 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     async refreshStorageCost() {
       log('refreshStorageCost', null);
       return storageCost(true);
+    },
+    async assignSessions(req) {
+      log('assignSessions', req);
+      const owner = checkPerson(req.owner);
+      const unnamed = ['rig1/old'];
+      const sessions = chooseSessions({
+        scope: req.scope,
+        key: req.key,
+        unnamed,
+        unattributed: unnamed.filter((x) => !storageAssigned.has(x)),
+        named: new Map([['rig1/maria/2026-11-30', 'maria']]),
+        location: 'the fake archive',
+      });
+      for (const x of sessions) storageAssigned.set(x, owner);
+      changed('budget');
+      return { assigned: sessions, storage: storageCost(false) };
     },
 
     async listAnalyses() {

@@ -8,9 +8,11 @@ import { duration, round4, usd } from '../../cost/money.ts';
 import { priceAgeText, priceAgeWarning, STALE_PRICE_DAYS } from '../../cost/price-age.ts';
 import type { StorageCost, StorageCostService } from '../../app/storage-cost.ts';
 import { personJson, personLines, storageJson, storageLines } from './storage-output.ts';
+import { ASSIGN_HELP, isAssign, runAssign } from './cost-assign.ts';
 
 const HELP = `Usage:
   scopecloud cost [--refresh] [--refresh-prices] [--refresh-storage] [--live-only] [--json]
+  scopecloud cost --assign SESSION | --assign-under FOLDER --to PERSON [--json]
 
 Live cost is computed here from a price table and instance uptimes: the table shipped with the
 app, or the one last fetched from the AWS Pricing API with --refresh-prices (it needs
@@ -24,7 +26,8 @@ the same table, with the rest of the month projected at the upload queue's verif
 over the last 7 days (the formula is printed). A local archive is local disk: no S3 bill.
 By person: compute this month (Cost Explorer by the owner tag) beside the storage each person's
 sessions and jobs hold (attributed by the session manifests' and job records' owner, read once
-per version; the rest is unattributed) and the total.
+per version; the rest is unattributed) and the total, then the sessions without an owner.
+${ASSIGN_HELP}
 When compute cannot be read (no AWS credentials, EC2 refusing), the storage bill is still printed
 (from the destination's own access, or the last good listing), then the error.
 When the prefix is the whole bucket, S3's daily BucketSizeBytes metric (CloudWatch) is shown
@@ -36,6 +39,12 @@ export const costCommand: CliCommand = {
   summary: 'live instance cost, month-to-date spend, month-end projection',
   help: HELP,
   async run(argv, io, services) {
+    if (isAssign(argv)) {
+      return runAssign(argv, io, async () => {
+        const s = await services();
+        return { storage: s.storageCost(), by: s.owner };
+      });
+    }
     return runCost(
       argv,
       io,

@@ -34,6 +34,16 @@ export function personLines(c: StorageCost, compute: readonly CostLine[] | null)
     out.push(`  ${l}`);
   out.push(`  ${c.attribution.text}`);
   if (c.attribution.error) out.push(`  ${c.attribution.error}`);
+  const sessions = c.unattributedSessions;
+  if (sessions.length) {
+    out.push(`Sessions without an owner (${sessions.length}; assign them with --assign SESSION or --assign-under FOLDER --to PERSON):`);
+    for (const l of table(
+      ['SESSION', 'STORAGE'],
+      sessions.slice(0, 20).map((s) => [s.session, gbText(s.bytes)]),
+    ))
+      out.push(`  ${l}`);
+    if (sessions.length > 20) out.push(`  and ${sessions.length - 20} more`);
+  }
   return out;
 }
 
@@ -41,6 +51,7 @@ export function personJson(c: StorageCost, compute: readonly CostLine[] | null):
   return {
     attribution: c.attribution,
     computeKnown: compute !== null,
+    unattributedSessions: c.unattributedSessions,
     people: people(c, compute).map((r) => ({
       ...r,
       compute: r.compute === null ? null : round4(r.compute),

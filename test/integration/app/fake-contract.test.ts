@@ -340,3 +340,9 @@ test('budget set-up: the plan, creating with consent, a bad request and removing
   assert.ok(rr.removed.length > 0 && fr.removed.length > 0);
   await double.call('saveSettings', { mode: 'local' });
 });
+
+test('storage by person: assigning to no person, or a session not in the listing, is refused alike', { skip }, async () => {
+  await both('assignSessions', { scope: 'session', key: 'rig1/old', owner: 'unattributed' }, 'refusal');
+  await both('assignSessions', { scope: 'session', key: 'rig9/no-such-session', owner: 'maria' }, 'refusal');
+  await both('assignSessions', { scope: 'prefix', key: 'rig9', owner: 'maria' }, 'refusal');
+});
