@@ -13,19 +13,19 @@ const DAY_MS = 86_400_000;
 export interface FreeSpaceDeps {
   fs: UploadFs;
   clock: Clock;
-  items: Pick<ItemStore, 'journal' | 'set'>;
-  /** Latest item id per path. */
-  byPath: ReadonlyMap<string, string>;
+  items: Pick<ItemStore, 'verifiedFacts' | 'get' | 'latestId' | 'set'>;
 }
 
 /** Deletes the local files whose delay has passed; returns how many. */
 export async function freeVerifiedFiles(deps: FreeSpaceDeps, days: number): Promise<number> {
   const now = deps.clock.now();
   let deleted = 0;
-  for (const item of [...deps.items.journal.items.values()]) {
-    if (item.state !== 'verified' || item.localDeletedAt || item.verifiedAt === undefined) continue;
-    if (now - item.verifiedAt < days * DAY_MS) continue;
-    if (deps.byPath.get(item.path) !== item.id) continue;
+  const due: string[] = [];
+  for (const f of deps.items.verifiedFacts()) if (!f.localDeletedAt && f.verifiedAt !== undefined && now - f.verifiedAt >= days * DAY_MS) due.push(f.id);
+  for (const id of due) {
+    const item = deps.items.get(id);
+    if (!item || item.state !== 'verified' || item.localDeletedAt) continue;
+    if (deps.items.latestId(item.path) !== item.id) continue;
     try {
       const st = await deps.fs.stat(item.path);
       // only the exact bytes that were verified may be deleted

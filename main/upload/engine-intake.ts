@@ -28,9 +28,7 @@ export interface IntakeDeps {
   options: Pick<UploadEngineOptions, 'keyFor' | 'baseDir'>;
   fs: UploadFs;
   clock: Clock;
-  items: Pick<ItemStore, 'journal' | 'get' | 'set' | 'snapshot' | 'emitItem'>;
-  /** Latest item id per path (shared with start-up recovery and free space). */
-  byPath: Map<string, string>;
+  items: Pick<ItemStore, 'journal' | 'get' | 'set' | 'snapshot' | 'emitItem' | 'latestId'>;
   queue: Pick<UploadQueue, 'enqueue'>;
 }
 
@@ -85,7 +83,7 @@ export class Intake {
   }
 
   async #upsert(path: string, size: number, mtimeMs: number, final: boolean, key?: string, urgent = false): Promise<ItemSnapshot> {
-    const latestId = this.#d.byPath.get(path);
+    const latestId = this.#d.items.latestId(path);
     const latest = latestId ? this.#d.items.get(latestId) : undefined;
     if (latest && latest.state !== 'verified') {
       // A late "still growing" report never reopens a file already offered as final.
@@ -124,7 +122,6 @@ export class Intake {
       parts: {},
     };
     await this.#d.items.journal.append({ op: 'put', item });
-    this.#d.byPath.set(path, item.id);
     this.#d.items.emitItem(item);
     this.#d.queue.enqueue(item.id, urgent);
     return this.#d.items.snapshot(item);

@@ -7,12 +7,16 @@
  * - `open(journal)` is called once by `start()`; before that `items()` is empty, `get` finds
  *   nothing and `journal` must not be used.
  * - `set` resolves once the patch is durable; it emits an `item` event when the state changed or an
- *   error was set or cleared.
+ *   error was set or cleared. A settled item's object from `get` is a copy (journal-items.ts): the
+ *   durable patch is applied to that copy too, so the caller's object stays in step.
+ * - `items()` builds every settled item (all of the history); `unsettled()` and the queries below
+ *   read the settled ones without building them.
  * - Progress events are throttled to one per 250 ms and only built while someone listens; `status()`
  *   is cached for 200 ms, and `emitProgressNow` always builds a fresh one.
  * - A listener that throws does not stop the others, nor the engine.
  */
 import { itemKey, type UploadItem } from './item.ts';
+import { applyPatch, type VerifiedFacts } from './journal-items.ts';
 import type { ItemPatch, UploadJournal } from './journal.ts';
 import { RateMeter } from './rate-meter.ts';
 import type { UploadTarget } from './target.ts';
@@ -62,13 +66,40 @@ export class ItemStore {
     return this.#journal?.items.values() ?? [];
   }
 
+  /** The items that are not settled (queued, running, failed, ...), in journal order. */
+  unsettled(): UploadItem[] {
+    return this.#journal?.items.unsettled() ?? [];
+  }
+
   get(id: string): UploadItem | undefined {
     return this.#journal?.items.get(id);
   }
 
+  /** The id of the latest item of `path` (journal-items.ts). */
+  latestId(path: string): string | undefined {
+    return this.#journal?.items.latestId(path);
+  }
+
+  /** Whether the latest item of `path` is verified with exactly this size and mtime. */
+  latestVerifiedAs(path: string, size: number, mtimeMs: number): boolean {
+    return this.#journal?.items.latestVerifiedAs(path, size, mtimeMs) ?? false;
+  }
+
+  /** Facts of every verified item, in journal order. */
+  verifiedFacts(): Iterable<VerifiedFacts> {
+    return this.#journal?.items.verifiedFacts() ?? [];
+  }
+
+  /** The `n` items verified last, newest first (only items in `state` when given). */
+  newest(n: number, state?: UploadItem['state']): UploadItem[] {
+    return this.#journal?.items.newest(n, state) ?? [];
+  }
+
   async set(item: UploadItem, patch: ItemPatch): Promise<void> {
     const stateChanged = patch.state !== undefined && patch.state !== item.state;
+    const copy = !this.#journal!.items.holds(item);
     await this.#journal!.append({ op: 'set', id: item.id, patch });
+    if (copy) applyPatch(item, patch);
     if (stateChanged || patch.error !== undefined) this.emitItem(item);
   }
 
@@ -121,10 +152,12 @@ export class ItemStore {
   status(): EngineStatus {
     const now = this.#d.clock.now();
     if (this.#statusCache && now - this.#statusCache.at < 200) return this.#statusCache.status;
-    const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<UploadItem['state'], number>;
+    const { counts, active } = this.#journal?.items.counts() ?? {
+      counts: Object.fromEntries(STATES.map((s) => [s, 0])) as Record<UploadItem['state'], number>,
+      active: [],
+    };
     let remaining = 0;
-    for (const item of this.items()) {
-      counts[item.state]++;
+    for (const item of active) {
       if (item.state === 'queued' || item.state === 'uploading' || item.state === 'growing') remaining += Math.max(0, item.size - this.#bytesDone(item));
     }
     const throughput = this.#meter.bytesPerSecond();

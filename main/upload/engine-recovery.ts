@@ -5,8 +5,9 @@
  *
  * Contract:
  * - `replay` (once, at start): every item still `uploading` goes back to `queued` (final) or
- *   `growing`; every queued/growing item is handed to `ready` in journal order; the latest item
- *   per path is indexed. Returns the upload ids the journal references.
+ *   `growing`; every queued/growing item is handed to `ready` in journal order. Settled items
+ *   (journal-items.ts) name no upload, intent or abandoned id, so only the others are read here
+ *   and by the sweep.
  * - `sweepOrphans` aborts the unfinished uploads under the target's prefix that this queue started
  *   and no item references any more (`ownUnreferenced`), and leaves every other one alone: the
  *   bucket is shared with other rigs' queues and with analysis instances writing results. A few
@@ -65,7 +66,7 @@ function fromIntent(u: ListedUpload, intents: readonly { key: string; at: number
 
 export interface RecoveryDeps {
   target: UploadTarget;
-  items: Pick<ItemStore, 'items' | 'set'>;
+  items: Pick<ItemStore, 'unsettled' | 'set'>;
   requests: Pick<RequestRunner, 'simple'>;
   timers: Timeouts;
   random: () => number;
@@ -82,10 +83,8 @@ export class Recovery {
     this.#d = deps;
   }
 
-  async replay(byPath: Map<string, string>, ready: (id: string) => void): Promise<void> {
-    for (const item of this.#d.items.items()) {
-      const latest = byPath.get(item.path);
-      if (!latest || Number(latest) < Number(item.id)) byPath.set(item.path, item.id);
+  async replay(ready: (id: string) => void): Promise<void> {
+    for (const item of this.#d.items.unsettled()) {
       if (item.state === 'uploading') await this.#d.items.set(item, { state: item.final ? 'queued' : 'growing' });
       if (item.state === 'queued' || item.state === 'growing') ready(item.id);
     }
@@ -100,10 +99,10 @@ export class Recovery {
         const uploads = await target.listUploads(AbortSignal.timeout(idleMs));
         const queueId = this.#d.queueId();
         for (const u of uploads) {
-          if (ownUnreferenced(u, items.items(), queueId)) await target.abort(u.key, u.uploadId, AbortSignal.timeout(idleMs));
+          if (ownUnreferenced(u, items.unsettled(), queueId)) await target.abort(u.key, u.uploadId, AbortSignal.timeout(idleMs));
         }
         // Abandoned ids no longer listed are gone already.
-        for (const i of [...items.items()]) if (i.creating || i.abandoned) await items.set(i, { creating: null, abandoned: null });
+        for (const i of items.unsettled()) if (i.creating || i.abandoned) await items.set(i, { creating: null, abandoned: null });
         return undefined;
       } catch (err) {
         const e = classifyError(err, { op: 'ListMultipartUploads', where: target.describe(''), bucket: target.bucket });
@@ -169,7 +168,7 @@ export class Recovery {
     const uploads = await requests.simple('ListMultipartUploads', key, signal, (s) => target.listUploads(s, key));
     for (const u of uploads) {
       // Not by owner: another file's create of this queue may be between its response and its journal write.
-      const referenced = [...items.items()].some((i) => i.uploadId === u.uploadId);
+      const referenced = items.unsettled().some((i) => i.uploadId === u.uploadId);
       if (!referenced && fromIntent(u, [intent])) await requests.simple('AbortMultipartUpload', key, signal, (s) => target.abort(key, u.uploadId, s));
     }
   }

@@ -135,8 +135,6 @@ class Engine implements UploadEngine {
   readonly #recovery: Recovery;
   readonly #queue: UploadQueue;
   readonly #intake: Intake;
-  /** Latest item id per path. */
-  readonly #byPath = new Map<string, string>();
   /** Why the start-up sweep of unfinished uploads could not run (it runs again next start). */
   #sweepError: UploadError | undefined;
   /** Why the queue waits: the disk holding its journal is full (cleared once a write succeeds). */
@@ -199,7 +197,7 @@ class Engine implements UploadEngine {
       },
     });
     const queue = (this.#queue = new UploadQueue({ items, transfer, memory, target, clock, fileSlots: o.concurrency?.files ?? 4 }));
-    this.#intake = new Intake({ options: o, fs, clock, items, byPath: this.#byPath, queue });
+    this.#intake = new Intake({ options: o, fs, clock, items, queue });
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -219,7 +217,7 @@ class Engine implements UploadEngine {
     );
     this.#queueId = await readQueueId(this.#o.stateDir);
     this.#queue.open();
-    await this.#recovery.replay(this.#byPath, (id) => this.#queue.restore(id));
+    await this.#recovery.replay((id) => this.#queue.restore(id));
     this.#sweepError = await this.#recovery.sweepOrphans();
     if (this.#o.freeSpaceAfterDays !== undefined) void this.freeSpace().catch(() => {});
     this.#queue.pump();
@@ -252,7 +250,7 @@ class Engine implements UploadEngine {
   }
 
   async retryAll(): Promise<number> {
-    const failed = [...this.#items.journal.items.values()].filter((i) => i.state === 'failed');
+    const failed = this.#items.unsettled().filter((i) => i.state === 'failed');
     for (const item of failed) await this.retry(item.id);
     return failed.length;
   }
@@ -294,37 +292,20 @@ class Engine implements UploadEngine {
 
   list(filter: ListFilter = {}): ItemSnapshot[] {
     const { state, newest } = filter;
-    if (newest !== undefined && newest <= 0) return [];
-    const picked: UploadItem[] = [];
-    const at = (i: UploadItem) => i.verifiedAt ?? -Infinity;
-    for (const item of this.#items.items()) {
-      if (state && item.state !== state) continue;
-      if (newest === undefined) {
-        picked.push(item);
-        continue;
-      }
-      // the newest n so far, newest first: an item older than all of a full list is dropped at once
-      if (picked.length >= newest && at(item) <= at(picked[picked.length - 1])) continue;
-      let lo = 0;
-      for (let hi = picked.length; lo < hi;) {
-        const mid = (lo + hi) >> 1;
-        if (at(picked[mid]) >= at(item)) lo = mid + 1;
-        else hi = mid;
-      }
-      picked.splice(lo, 0, item);
-      if (picked.length > newest) picked.pop();
-    }
-    return picked.map((item) => this.#items.snapshot(item));
+    if (newest !== undefined) return this.#items.newest(newest, state).map((item) => this.#items.snapshot(item));
+    const picked: ItemSnapshot[] = [];
+    for (const item of state === undefined || state === 'verified' ? this.#items.items() : this.#items.unsettled())
+      if (!state || item.state === state) picked.push(this.#items.snapshot(item));
+    return picked;
   }
 
   *verifiedSince(since: number): Iterable<Readonly<Pick<UploadItem, 'state' | 'size' | 'verifiedAt'>>> {
-    for (const item of this.#items.items()) if (item.state === 'verified' && item.verifiedAt !== undefined && item.verifiedAt >= since) yield item;
+    for (const f of this.#items.verifiedFacts())
+      if (f.verifiedAt !== undefined && f.verifiedAt >= since) yield { state: 'verified', size: f.size, verifiedAt: f.verifiedAt };
   }
 
   verifiedAs(path: string, size: number, mtimeMs: number): boolean {
-    const id = this.#byPath.get(path);
-    const item = id === undefined ? undefined : this.#items.get(id);
-    return item !== undefined && item.state === 'verified' && item.size === size && item.mtimeMs === mtimeMs;
+    return this.#items.latestVerifiedAs(path, size, mtimeMs);
   }
 
   subscribe(listener: (event: UploadEvent) => void): () => void {
@@ -338,7 +319,7 @@ class Engine implements UploadEngine {
   async freeSpace(): Promise<number> {
     const days = this.#o.freeSpaceAfterDays;
     if (days === undefined) return 0;
-    return freeVerifiedFiles({ fs: this.#fs, clock: this.#clock, items: this.#items, byPath: this.#byPath }, days);
+    return freeVerifiedFiles({ fs: this.#fs, clock: this.#clock, items: this.#items }, days);
   }
 
   #assertStarted(): void {

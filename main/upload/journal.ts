@@ -13,6 +13,9 @@
  * time, so opening holds the items and one chunk, not the files' text. Records are idempotent
  * (put / set / part / del), so a record that is both in a snapshot and replayed after it is harmless.
  *
+ * The in-memory index is journal-items.ts: verified items with nothing in progress are kept packed
+ * (settled-items.ts) and built as objects only when asked for; the files hold whole items as before.
+ *
  * Compaction: when the journal holds more than max(`compactMinRecords`, 2 × items) records, the state
  * is written as snapshot gen+1 and a fresh journal gen+1 is started; older files are deleted. The
  * amortised cost per update stays O(1).
@@ -20,13 +23,13 @@
 import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PartRecord, UploadItem } from './item.ts';
+import { JournalItems, type ItemPatch } from './journal-items.ts';
 import { fsyncDir } from '../common/fsync-dir.ts';
 
 export type JournalRecord =
   { op: 'put'; item: UploadItem } | { op: 'set'; id: string; patch: ItemPatch } | { op: 'part'; id: string; part: PartRecord } | { op: 'del'; id: string };
 
-/** A partial update; `null` removes a field. */
-export type ItemPatch = { [K in keyof UploadItem]?: UploadItem[K] | null };
+export type { ItemPatch } from './journal-items.ts';
 
 /** An append waiting for its record to be durable. */
 interface Waiter {
@@ -58,26 +61,17 @@ export function isDiskFull(e: unknown): boolean {
   return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
-export function applyRecord(items: Map<string, UploadItem>, rec: JournalRecord): void {
+export function applyRecord(items: JournalItems, rec: JournalRecord): void {
   switch (rec.op) {
     case 'put':
       items.set(rec.item.id, rec.item);
       return;
-    case 'set': {
-      const item = items.get(rec.id);
-      if (!item) return;
-      for (const [k, v] of Object.entries(rec.patch)) {
-        if (v === undefined) continue;
-        if (v === null) delete (item as unknown as Record<string, unknown>)[k];
-        else (item as unknown as Record<string, unknown>)[k] = v;
-      }
+    case 'set':
+      items.patch(rec.id, rec.patch);
       return;
-    }
-    case 'part': {
-      const item = items.get(rec.id);
-      if (item) item.parts[String(rec.part.n)] = rec.part;
+    case 'part':
+      items.addPart(rec.id, rec.part);
       return;
-    }
     case 'del':
       items.delete(rec.id);
       return;
@@ -163,7 +157,7 @@ async function replayFile(path: string, apply: (r: JournalRecord) => void): Prom
 }
 
 export class UploadJournal {
-  readonly items = new Map<string, UploadItem>();
+  readonly items = new JournalItems();
   readonly dir: string;
   /** Whether the last open found and discarded a torn tail. */
   recoveredTornTail = false;
@@ -323,6 +317,7 @@ export class UploadJournal {
   async #compact(): Promise<void> {
     const next = this.#gen + 1;
     const tmp = join(this.dir, `snapshot.${next}.jsonl.tmp`);
+    this.items.vacuum();
     const fh = await open(tmp, 'w');
     try {
       let batch: string[] = [];
@@ -371,6 +366,7 @@ export class UploadJournal {
     }
     const journalPath = join(this.dir, `journal.${gen}.jsonl`);
     const { records, validBytes, torn } = (await replayFile(journalPath, (r) => this.#replay(r))) ?? { records: 0, validBytes: 0, torn: false };
+    this.items.trim();
     this.#records = records;
     this.recoveredTornTail = torn;
     this.#gen = gen;
