@@ -80,6 +80,8 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     timers: backgroundTimers,
     records: () => uptime.records(),
     stopped: () => stoppedDisks(polled, systemClock.now()),
+    // `compute` is built below; the scheduler asks only after start()
+    people: () => compute.trayPeople(),
     store: appStore,
     limiter: createNotificationLimiter({ clock: systemClock, store: appStore, intervalMs: 60 * 60_000 }),
     notify: (n) => hub.notify('info', n.title, n.body),

@@ -61,6 +61,8 @@ export interface ComputeApi {
   /** From cached figures; never calls AWS in the caller's path and never throws. */
   status(): ComputeStatus;
   trayModel(): Promise<TrayModel>;
+  /** This month's spend per person from the cached Cost Explorer answer and storage split (never asks AWS). */
+  trayPeople(): TrayPeople;
   /** The poller's latest list of the app's instances (AwsContext.poller.onChange). */
   instancesPolled(list: InstanceInfo[]): void;
 }
@@ -134,6 +136,14 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
     // The status line shows these figures too: tell it when a read here changed them.
     if (shown?.monthToDate !== b.monthToDate || shown?.limit !== b.limit || shown?.guard.state !== b.guard.state) d.hub.changed('status');
     return b;
+  }
+
+  /** Cost Explorer's figures as last cached by the Budget view or the status line: the tray never asks it. */
+  function trayPeople(): TrayPeople {
+    const byOwner = d.storageByOwner?.() ?? null;
+    if (d.settings().target.kind !== 's3') return { compute: null, storage: byOwner, billed: false };
+    const b = cachedBudget?.budget;
+    return { compute: b?.costExplorer?.fetchedAt ? b.byOwner : null, storage: byOwner, billed: true };
   }
 
   /** Background refresh for the status line; errors keep the previous figures. */
@@ -296,12 +306,13 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
       d.hub.changed('instances', 'status');
     },
 
+    trayPeople,
+
     async trayModel() {
       const settings = d.settings();
       const storage = d.storage?.() ?? null;
-      const byOwner = d.storageByOwner?.() ?? null;
+      const people = trayPeople();
       if (settings.target.kind !== 's3') {
-        const people: TrayPeople = { compute: null, storage: byOwner, billed: false };
         return trayModel({ instances: [], budgetPercent: null, idleIds: [], longRunningMs: 2 * 3_600_000, nowMs: now(), storage, people });
       }
       let list: InstanceInfo[] = [];
@@ -312,8 +323,6 @@ export function createComputeApi(d: ComputeDeps): ComputeApi {
       }
       const b = cachedBudget?.budget;
       const pct = b && b.limit ? (b.monthToDate / b.limit) * 100 : null;
-      // Cost Explorer's figures as last cached by the Budget view or the status line: the tray never asks it.
-      const people: TrayPeople = { compute: b?.costExplorer?.fetchedAt ? b.byOwner : null, storage: byOwner, billed: true };
       return trayModel({ instances: list, budgetPercent: pct, idleIds: [], longRunningMs: 2 * 3_600_000, nowMs: now(), storage, people });
     },
   };

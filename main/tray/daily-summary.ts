@@ -3,6 +3,8 @@
  * and what it cost, from the uptime records, and a scheduler that produces yesterday's summary
  * once a day and sends it as a tray notification through the rate limiter (one per day, never
  * repeated, also across restarts). A day across a daylight-saving change lasts 23 or 25 hours.
+ * The notification ends with this month's top spenders when the cached figures name any
+ * (tray-people.ts; no Cost Explorer request is made for it).
  */
 import type { KeyValueStore } from '../cost/cache-store.ts';
 import { duration, usd } from '../cost/money.ts';
@@ -12,6 +14,7 @@ import { addDays, localDay, localDayRange, systemTimeZone } from '../instances/l
 import type { UptimeRecords } from '../instances/uptime-records.ts';
 import { stoppedDisksLine, type StoppedDisk } from '../instances/stopped-disks.ts';
 import { type Clock, type Timeouts } from '../common/time.ts';
+import { trayPeople, type TrayPeople } from './tray-people.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -74,12 +77,13 @@ export function dailySummary(records: UptimeRecords, day: string, nowMs: number,
  * The notification for a day's summary; stopped instances whose disks still bill are named after
  * it (the reminder the tray's warning also gives once they have been stopped for days).
  */
-export function dailySummaryNotification(s: DailySummary, stopped: readonly StoppedDisk[] = []): AppNotification {
+export function dailySummaryNotification(s: DailySummary, stopped: readonly StoppedDisk[] = [], people: TrayPeople | null = null): AppNotification {
   const disks = stoppedDisksLine(stopped);
   const overdue = stopped.filter((d) => d.remind).map((d) => `${d.name} (${d.days} days)`);
   const reminder = disks ? ` ${disks}${overdue.length ? `; stopped for days: ${overdue.join(', ')}, terminate what is done` : ''}.` : '';
   const top = s.items.slice(0, 3).map((i) => `${i.name} ${duration(i.runMs)}${i.cost === null ? '' : ` ${usd(i.cost)}`}`);
   const more = s.items.length > 3 ? `, and ${s.items.length - 3} more` : '';
+  const spenders = people ? trayPeople(people) : null;
   return {
     key: 'daily-summary',
     eventId: `daily-summary:${s.day}`,
@@ -89,7 +93,9 @@ export function dailySummaryNotification(s: DailySummary, stopped: readonly Stop
     body:
       (s.items.length
         ? `${top.join('; ')}${more}.${s.items.some((i) => i.spot) ? ' Spot costs are upper bounds (on-demand price).' : ''}`
-        : 'Nothing was billed for compute.') + reminder,
+        : 'Nothing was billed for compute.') +
+      reminder +
+      (spenders ? ` ${spenders.line}.` : ''),
     urgency: 'normal',
   };
 }
@@ -100,6 +106,8 @@ export interface DailySummarySchedulerDeps {
   records: () => UptimeRecords;
   /** Stopped instances and their disks' cost now (default none): named in the summary, and a day with nothing run is still summarised while one is due a reminder. */
   stopped?: () => readonly StoppedDisk[];
+  /** This month's spend per person from cached figures (default none): its top spenders end the summary. */
+  people?: () => TrayPeople | null;
   /** Remembers the last day summarised. */
   store: KeyValueStore;
   limiter: NotificationLimiter;
@@ -135,7 +143,7 @@ export function createDailySummaryScheduler(d: DailySummarySchedulerDeps): Daily
     const summary = dailySummary(d.records(), day, now, timeZone);
     const stopped = d.stopped?.() ?? [];
     if (!summary.items.length && !stopped.some((x) => x.remind) && (d.skipEmpty ?? true)) return null;
-    const n = dailySummaryNotification(summary, stopped);
+    const n = dailySummaryNotification(summary, stopped, d.people?.() ?? null);
     if (d.limiter.allow(n.key, n.eventId)) d.notify(n, summary);
     return summary;
   };
