@@ -9,7 +9,7 @@
  * - `watched`: the app's folder watcher (default stability window, with the open-writer probe or
  *   without it) feeds the engine while another process writes one file of `size` bytes into `dir`;
  *   `readyFile` is created once the watcher runs.
- * Prints one JSON line: { seconds, bytes, closeToCompleteSeconds?, verifiedAtEpochMs? }.
+ * Prints one JSON line: { seconds, bytes, closeToCompleteSeconds?, verifiedAtEpochMs?, crc32c }.
  */
 import { open, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { createUploadEngine } from '../main/upload/engine.ts';
 import { engineOptionsFromSettings } from '../main/acquisition/engine-options.ts';
 import { defaultSettings, type UploadSettings } from '../main/config/schema.ts';
 import { MiB } from '../main/upload/part-layout.ts';
+import { crc32cImplementation } from '../main/upload/crc32c.ts';
 import { FolderWatcher } from '../main/watch/folder-watcher.ts';
 import { defaultOpenWriterProbe, noOpenWriterProbe } from '../main/watch/open-writer-probe.ts';
 
@@ -116,4 +117,4 @@ if (bad.length) {
   console.error(`not verified: ${JSON.stringify(bad.slice(0, 3))}`);
   process.exit(1);
 }
-console.log(JSON.stringify({ seconds, bytes, closeToCompleteSeconds: closeToComplete, verifiedAtEpochMs }));
+console.log(JSON.stringify({ seconds, bytes, closeToCompleteSeconds: closeToComplete, verifiedAtEpochMs, crc32c: crc32cImplementation }));

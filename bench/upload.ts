@@ -1,6 +1,6 @@
 /**
  * `npm run bench:upload [-- --scale=0.125] [--links=local,shaped] [--link-scale=0.1] [--only=a,b,c]
- * [--peers=s5cmd,rclone,aws] [--peer-timeout=S] [--profile]`: the same data uploaded to a local
+ * [--peers=s5cmd,rclone,aws] [--peer-timeout=S] [--profile] [--sources]`: the same data uploaded to a local
  * versitygw by ScopeCloud and by its peers, s5cmd, rclone and the aws CLI (installed by
  * upload-peers.ts, each configured as its documentation advises; versions and flags printed):
  *   (a) one 4 GiB file, (b) 2,000 files of 2 MiB, (c) a 2 GiB file written at 100 MB/s while the
@@ -17,11 +17,13 @@
  * the open-writer probe (`scopecloud`, what users get) and with the stability window alone
  * (`scopecloud/stable-only`). Peers can only start at the close.
  * Writes bench/results/upload.json (scale 1) or upload-quick.json, suffixed with the subset run.
- * `--profile` writes a CPU profile of each ScopeCloud run under build/bench-prof/.
+ * `--profile` writes a CPU profile of each ScopeCloud run under build/bench-prof/. ScopeCloud runs from
+ * JavaScript compiled by tsc, as the packaged app ships it; `--sources` runs the TypeScript sources
+ * as the CLI does (Node's type stripping costs ~0.25 s CPU and ~35 MB at start-up).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +31,7 @@ import { startVersitygw } from '../test/support/versitygw.ts';
 import { startShapedLink } from './shaped-link.ts';
 import { writeAtRate, writeData } from './upload-data.ts';
 import { measured, processCpuSeconds, type Measured } from './upload-measure.ts';
-import { crc32cImplementation } from '../main/upload/crc32c.ts';
+import { crc32cImplementation, hardwareModuleCandidates } from '../main/upload/crc32c.ts';
 import { awsConfig, installPeers, peerCommand, peerEnv, peerFlags, writeAwsConfig, type PeerTool, type S3Endpoint } from './upload-peers.ts';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -39,6 +41,9 @@ const linkScale = Number(arg('link-scale') ?? 1 / 10);
 const links = new Set(arg('links')?.split(',') ?? ['local', 'shaped']);
 const only = new Set(arg('only')?.split(',') ?? ['a', 'b', 'c']);
 const profile = process.argv.includes('--profile');
+// ScopeCloud runs as the packaged app does, from JavaScript compiled by tsc; `--sources` runs the
+// TypeScript sources as the CLI does (Node strips the types at start-up: more start-up CPU and memory)
+const fromSources = process.argv.includes('--sources');
 // `--upload={"concurrency":16}`: ScopeCloud with these upload settings instead of the defaults (for experiments)
 const uploadOverrides = arg('upload') ? (JSON.parse(arg('upload')!) as object) : undefined;
 const MiB = 1024 * 1024;
@@ -105,6 +110,26 @@ const gwPid = Number(
       }
     }),
 );
+/** The ScopeCloud side's entry point: the sources, or the whole project compiled into the scratch directory once. */
+async function scopecloudEntry(): Promise<string> {
+  if (fromSources) return join(root, 'bench', 'upload-scopecloud.ts');
+  const out = join(work, 'js');
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', out, '--sourceMap', 'false'],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (tsc.status !== 0) throw new Error('bench:upload: tsc failed (or run with --sources)');
+  await writeFile(join(out, 'package.json'), '{ "type": "module" }\n');
+  await symlink(join(root, 'node_modules'), join(out, 'node_modules'));
+  // the compiled tree is not the checkout: point it at the hardware CRC32C module the sources use
+  const crc = hardwareModuleCandidates().find((p) => existsSync(p));
+  if (crc) process.env.SCOPECLOUD_CRC32C = crc;
+  return join(out, 'bench', 'upload-scopecloud.js');
+}
+const entry = await scopecloudEntry();
 const shaped = await startShapedLink({ target: { host: '127.0.0.1', port: gw.port }, ...LINK });
 const s3 = (link: Run['link']): S3Endpoint => ({ endpoint: link === 'local' ? gw.endpoint : shaped.endpoint, region: gw.region, credentials: gw.credentials });
 const runs: Run[] = [];
@@ -156,7 +181,7 @@ async function scopecloud(link: Run['link'], scenario: string, tool: string, byt
       process.execPath,
       [
         ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-        join(root, 'bench', 'upload-scopecloud.ts'),
+        entry,
         JSON.stringify({ ...s3(link), bucket, stateDir, upload: uploadOverrides, ...extra }),
       ],
       { timeoutS: timeoutFor(link, bytes), scratch: work },
@@ -165,7 +190,10 @@ async function scopecloud(link: Run['link'], scenario: string, tool: string, byt
   await rm(stateDir, { recursive: true, force: true });
   await clearBucket();
   if (m.code !== 0) return row(link, scenario, tool, bytes, m, serverCpu);
-  const res = JSON.parse(m.out.trim().split('\n').pop()!) as { seconds: number; closeToCompleteSeconds?: number; verifiedAtEpochMs?: number };
+  const res = JSON.parse(m.out.trim().split('\n').pop()!) as { seconds: number; closeToCompleteSeconds?: number; verifiedAtEpochMs?: number; crc32c: string };
+  // the figures are for the hardware CRC32C wherever this machine has it: a silent fallback would skew them
+  if (res.crc32c !== crc32cImplementation)
+    throw new Error(`bench:upload: ScopeCloud ran with the ${res.crc32c} CRC32C, this process has the ${crc32cImplementation} one`);
   return {
     ...row(link, scenario, tool, bytes, m, serverCpu, res.seconds),
     closeToCompleteSeconds: res.closeToCompleteSeconds,
@@ -259,7 +287,7 @@ async function measureStartup(): Promise<void> {
   const empty = join(work, 'empty');
   await mkdir(empty, { recursive: true });
   const args = JSON.stringify({ ...s3('local'), bucket, stateDir: join(work, 'state-empty'), dir: empty });
-  const sc = await measured(process.execPath, [join(root, 'bench', 'upload-scopecloud.ts'), args], { timeoutS: 60, scratch: work });
+  const sc = await measured(process.execPath, [entry, args], { timeoutS: 60, scratch: work });
   if (sc.code === 0) startupCpu.set('scopecloud', sc.cpuSeconds);
   for (const t of peers)
     startupCpu.set(t.name, (await measured(t.bin, t.name === 'aws' ? ['--version'] : ['version'], { timeoutS: 60, scratch: work })).cpuSeconds);
@@ -330,7 +358,7 @@ const result = {
       c: `${linkSizes.growing} bytes written at ${linkSizes.rate / 1e6} MB/s`,
     },
   },
-  scopecloud: `${uploadOverrides ? `upload settings ${JSON.stringify(uploadOverrides)} over the defaults` : 'default upload settings'} (engineOptionsFromSettings); watcher: default stableMs; CRC32C: ${crc32cImplementation}`,
+  scopecloud: `${uploadOverrides ? `upload settings ${JSON.stringify(uploadOverrides)} over the defaults` : 'default upload settings'} (engineOptionsFromSettings); watcher: default stableMs; CRC32C: ${crc32cImplementation}; run from ${fromSources ? 'the TypeScript sources (as the CLI)' : 'tsc-compiled JavaScript (as the packaged app)'}`,
   peers: peers.map((t) => ({
     tool: t.name,
     version: t.version,

@@ -5,7 +5,8 @@
  * `initial` (a value it returned before), the same whichever implementation runs:
  * - `hardware`: the Node-API module built with the worker (native-worker/crates/crc32c-node), on the
  *   CPU's CRC instructions, about 4x faster here (#19, bench:upload); looked for at
- *   $SCOPECLOUD_CRC32C, in the packaged app's resources, then in this checkout's cargo build;
+ *   $SCOPECLOUD_CRC32C, in the packaged app's resources, then in this checkout's cargo build (from
+ *   the sources or from their `npm run build` output);
  * - `portable`: @node-rs/crc32, where that module is absent, fails to load, or fails its self-check
  *   (Windows, a checkout without the cargo build).
  * The choice is made once, at import.
@@ -27,6 +28,8 @@ export function hardwareModuleCandidates(env: NodeJS.ProcessEnv = process.env, r
     env.SCOPECLOUD_CRC32C ?? '',
     resources ? join(resources, 'bin', 'scopecloud-crc32c.node') : '',
     join(root, 'native-worker', 'target', 'release', LIBRARY),
+    // compiled by `npm run build`, this module is under build/: the checkout is one level up
+    join(root, '..', 'native-worker', 'target', 'release', LIBRARY),
   ].filter(Boolean);
 }
 
