@@ -84,6 +84,7 @@ function settingsFor(acqRoot: string, archive: string) {
     },
     upload: { concurrency: 8, partConcurrency: 2, bandwidthLimit: 0, freeSpaceAfterDays: null },
     budget: { monthlyLimitUsd: null, maxRuntimeHours: 8 },
+    restore: { days: 3 },
     ui: { firstRunComplete: true, theme: 'system' as const },
   };
 }

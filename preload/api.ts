@@ -515,6 +515,15 @@ export const AnalysisRestoreOffer = object({
 });
 export type AnalysisRestoreOffer = Infer<typeof AnalysisRestoreOffer>;
 
+/** Archived results (files in GLACIER / DEEP_ARCHIVE): what restoring them costs per tier, and the restore this app waits for. */
+export const ResultsRestore = object({
+  /** `objects` 0: nothing left to ask (readable, or every restore underway). */
+  offer: AnalysisRestoreOffer,
+  /** The restore asked here and not yet readable (the app notifies when it is); null: none. */
+  pending: nullable(object({ tier: RestoreTierName, waiting: str({ max: 200 }), since: epochMs, days: num({ min: 1, max: 30, int: true }) })),
+});
+export type ResultsRestore = Infer<typeof ResultsRestore>;
+
 export const Analysis = object({
   id,
   name: str(),
@@ -616,7 +625,8 @@ export const Status = object({
   uploads: object({ active: num({ min: 0 }), queued: num({ min: 0 }), failed: num({ min: 0 }), paused: bool, unwatchedFolders: num({ min: 0, int: true }) }),
   instances: object({ running: num({ min: 0 }), hourlyBurn: money }),
   budget: object({ monthToDate: money, limit: nullable(money), state: oneOf(['ok', 'warning', 'blocked'] as const) }),
-  analyses: object({ running: num({ min: 0 }) }),
+  /** `restoring`: analyses waiting for S3 to restore their inputs (no compute billed), not in `running`. */
+  analyses: object({ running: num({ min: 0 }), restoring: num({ min: 0, int: true }) }),
 });
 export type Status = Infer<typeof Status>;
 
@@ -715,6 +725,10 @@ export const jsonMethods = {
   launchAnalysis: { req: LaunchAnalysisRequest, res: object({ id }) },
   /** The restore from cold storage an EC2 launch of this request needs (objects, bytes, each tier's cost and wait); HEADs only. */
   planAnalysisRestore: { req: LaunchAnalysisRequest, res: AnalysisRestoreOffer },
+  /** Whether an analysis's results are in cold storage: each tier's cost and wait, or the restore underway; HEADs only. */
+  planResultsRestore: { req: object({ id }), res: ResultsRestore },
+  /** Asks S3 to restore the results' cold files with the tier chosen; CONSENT_REQUIRED without `consent`. */
+  restoreResults: { req: object({ id, tier: RestoreTierName, consent: bool }), res: ResultsRestore },
   cancelAnalysis: { req: byId, res: ok },
   /** Removes a failed or cancelled analysis from the list. */
   dismissAnalysis: { req: byId, res: ok },

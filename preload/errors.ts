@@ -23,7 +23,9 @@ export type BranchCode =
   /** No spending limit is known, so launches are refused: the UI points to the Settings field (no override). */
   | 'NO_SPEND_LIMIT'
   /** A curation lost the race to other writers of curation.json too often; nothing was recorded: the UI says try again. */
-  | 'CURATION_CONFLICT';
+  | 'CURATION_CONFLICT'
+  /** Opening results whose files are in cold storage: the UI offers their restore (tier, cost, wait). */
+  | 'RESULTS_ARCHIVED';
 
 /** Whether `e` is an error the contract delivered with this code. */
 export function hasCode(e: unknown, code: BranchCode): boolean {

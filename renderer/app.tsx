@@ -91,8 +91,12 @@ function Shell() {
         return status.instances.running ? { text: `${status.instances.running} running`, tone: 'warn' } : null;
       case 'budget':
         return status.budget.state !== 'ok' ? { text: status.budget.state, tone: status.budget.state === 'blocked' ? 'bad' : 'warn' } : null;
-      case 'analyses':
-        return status.analyses.running ? { text: `${status.analyses.running} running`, tone: 'busy' } : null;
+      case 'analyses': {
+        // waiting for S3 to restore inputs is no compute spend: counted apart from running
+        const { running, restoring } = status.analyses;
+        const text = [running ? `${running} running` : '', restoring ? `${restoring} restoring` : ''].filter(Boolean).join(', ');
+        return text ? { text, tone: running ? 'busy' : 'idle' } : null;
+      }
       default:
         return null;
     }

@@ -17,8 +17,9 @@ import { planAnalysis } from './analysis-plan.ts';
 import type { AwsContext } from './aws-context.ts';
 import type { EventHub } from './events.ts';
 import type { JobsContext } from './jobs-context.ts';
-import { analysisStatus, toAnalysis } from './analyses-mapping.ts';
+import { analysisCounts, analysisStatus, toAnalysis } from './analyses-mapping.ts';
 import { restoreOffer } from './analysis-restore.ts';
+import type { WatchedRestore } from '../jobs/restore-watcher.ts';
 
 export interface AnalysesDeps {
   settings: () => Settings;
@@ -34,6 +35,8 @@ export interface AnalysesDeps {
   now?: () => number;
   /** An analysis finished or failed (the app's rate-limited notifier); default: hub.notify. */
   onFinished?: (id: string, name: string, ok: boolean, detail: string) => void;
+  /** A launch asked S3 to restore its inputs (the app's restore watcher notifies when they are back). */
+  onRestoreAsked?: (r: WatchedRestore) => void;
   /** Maximum runtime of a local analysis (default 12 h). */
   localMaxRuntimeSeconds?: number;
 }
@@ -47,8 +50,10 @@ export interface AnalysesApi {
   /** A failed or cancelled analysis leaves the list (its record stays in the store). */
   dismiss(id: string): Promise<void>;
   log(id: string): Promise<string[]>;
-  /** Running analyses from the last list (no I/O). */
+  /** Running analyses from the last list, not counting those waiting for a restore (no I/O). */
   running(): number;
+  /** Analyses waiting for S3 to restore their inputs, from the last list (no I/O). */
+  restoring(): number;
   /** Recovers and resumes following what an earlier run of the app left. */
   resume(): Promise<void>;
   stop(): void;
@@ -99,7 +104,13 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
 
   const resultsShown = (list: readonly Analysis[]) =>
     JSON.stringify(list.filter((a) => a.status === 'done').map((a) => [a.id, a.name, a.source, a.finishedAt, a.demo]));
-  const activeCount = (list: readonly Analysis[]) => list.filter((a) => a.status === 'running' || a.status === 'queued').length;
+  const activeCount = (list: readonly Analysis[]) => {
+    const c = analysisCounts(list);
+    return c.running + c.restoring;
+  };
+  const staleList = () => {
+    if (now() - lastListAt > 10_000 && !listing) void list().catch(() => undefined);
+  };
 
   async function list(): Promise<Analysis[]> {
     listing ??= Promise.all(
@@ -176,7 +187,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       if (!aws || settings.target.kind !== 's3') throw notConfigured('analyses on EC2');
       const ctx = d.jobs(settings);
       const keys = await ec2Keys(ctx, settings, req, await sourceOf(req));
-      return restoreOffer(aws, settings.target, keys, now());
+      return restoreOffer(aws, settings.target, keys, now(), settings.restore.days);
     },
 
     async launch(req) {
@@ -225,6 +236,7 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
         );
       }
       const m = await ctx.jobs.submit(request);
+      if (m.restore) d.onRestoreAsked?.({ id: `analysis:${m.id}`, label: name, ...m.restore });
       follow(ctx, m.id);
       d.hub.changed('analyses');
       void relist().catch(() => undefined);
@@ -254,8 +266,13 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
     },
 
     running() {
-      if (now() - lastListAt > 10_000 && !listing) void list().catch(() => undefined);
-      return activeCount(lastList);
+      staleList();
+      return analysisCounts(lastList).running;
+    },
+
+    restoring() {
+      staleList();
+      return analysisCounts(lastList).restoring;
     },
 
     async resume() {

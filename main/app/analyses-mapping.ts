@@ -26,6 +26,21 @@ export function analysisStatus(state: JobState): AnalysisStatus {
   }
 }
 
+/**
+ * The sidebar's counts: `running` are queued or running analyses (compute billed or about to be),
+ * `restoring` those waiting for S3 to restore their inputs (nothing launched yet).
+ */
+export function analysisCounts(list: readonly Pick<Analysis, 'status' | 'stage'>[]): { running: number; restoring: number } {
+  let running = 0;
+  let restoring = 0;
+  for (const a of list) {
+    if (a.status !== 'running' && a.status !== 'queued') continue;
+    if (a.stage === 'restoring') restoring++;
+    else running++;
+  }
+  return { running, restoring };
+}
+
 /** Fraction (0-1) of pipeline step `step` a shard has done. */
 export function stepFraction(shard: ShardView, step: string): number {
   if (shard.state === 'done' || shard.state === 'uploading' || shard.state === 'merging') return 1;

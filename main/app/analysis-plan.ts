@@ -65,8 +65,10 @@ export async function planAnalysis(d: AnalysisPlanDeps, r: AnalysisPlanRequest):
       d.aws,
       target,
       r.shards.flatMap((s) => (s.input.kind === 'store' ? s.input.keys : [])),
+      Date.now(),
+      d.settings.restore.days,
     );
-    if (offer.objects > 0) restore = { tier: chosenTier(offer, r.ec2.restoreTier), consent: true };
+    if (offer.objects > 0) restore = { tier: chosenTier(offer, r.ec2.restoreTier), consent: true, days: offer.days };
     const attempts = r.ec2.attempts ?? DEFAULT_LAUNCH_ATTEMPTS;
     if (!Number.isInteger(attempts) || attempts < 1 || attempts > 5)
       throw new AppError('INVALID_INPUT', `launch attempts must be 1 to 5 (got ${attempts})`, 'attempts');

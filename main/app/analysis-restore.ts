@@ -5,7 +5,7 @@
  * asked by the job service at submission (jobs/job-service.ts).
  */
 import { s3ColdInputs } from '../jobs/job-restore.ts';
-import { RESTORE_DAYS, restorePlan, type RestoreTier, type TierEstimate } from '../jobs/restore-plan.ts';
+import { RESTORE_DAYS, restorePlan, type ObjectColdState, type RestorePlan, type RestoreTier, type TierEstimate } from '../jobs/restore-plan.ts';
 import { s3PerGbMonthOrNull } from '../cost/price-table.ts';
 import { AppError } from './app-errors.ts';
 import type { AwsContext } from './aws-context.ts';
@@ -29,17 +29,26 @@ export async function restoreOffer(
   target: { bucket: string; prefix: string },
   keys: readonly string[],
   now: number = Date.now(),
+  days: number = RESTORE_DAYS,
 ): Promise<RestoreOffer> {
   const objects = await s3ColdInputs(aws.clients.s3, target.bucket, target.prefix).inspect([...new Set(keys)]);
+  return pricedPlan(aws, objects, now, days).offer;
+}
+
+/** The restore plan of objects already HEADed, priced with the app's price table (the restored copies as STANDARD). */
+export function pricedPlan(aws: AwsContext, objects: readonly ObjectColdState[], now: number, days: number): { plan: RestorePlan; offer: RestoreOffer } {
   const standard = s3PerGbMonthOrNull(aws.compute.prices, aws.compute.region, 'STANDARD');
-  const plan = restorePlan(objects, standard, now);
+  const plan = restorePlan(objects, standard, now, days);
   return {
-    objects: plan.toRestore.length,
-    bytes: plan.bytesToRestore,
-    ongoing: plan.ongoing.length,
-    tiers: plan.tiers,
-    restoredCopyUsd: standard === null ? null : plan.restoredCopyUsd,
-    days: RESTORE_DAYS,
+    plan,
+    offer: {
+      objects: plan.toRestore.length,
+      bytes: plan.bytesToRestore,
+      ongoing: plan.ongoing.length,
+      tiers: plan.tiers,
+      restoredCopyUsd: standard === null ? null : plan.restoredCopyUsd,
+      days,
+    },
   };
 }
 

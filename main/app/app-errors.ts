@@ -13,6 +13,8 @@ export type AppErrorCode =
   | 'CONSENT_REQUIRED'
   /** curation.json kept changing under a curation (other writers); nothing was recorded. */
   | 'CURATION_CONFLICT'
+  /** An analysis's results are in a cold storage class (GLACIER, DEEP_ARCHIVE): restore them first. */
+  | 'RESULTS_ARCHIVED'
   /** AWS refused or could not be reached; the message says what it answered. */
   | 'AWS_ERROR';
 

@@ -2,14 +2,14 @@
  * Desktop notifications of the app, all through the rate limiter (a `key` at most once per
  * interval, an `eventId` never twice): guardrail and budget events, upload batches finishing or
  * files failing, watched folders going missing or unreadable and coming back, analyses finishing
- * or failing, the daily summary.
+ * or failing, restores from cold storage ending, the daily summary.
  */
 import { basename } from 'node:path';
 import { describeFolderProblem } from '../watch/folder-health.ts';
 import type { WatchEventMap } from '../watch/watch-types.ts';
 import type { GuardrailEvent } from '../instances/guardrails.ts';
 import type { NotificationLimiter } from '../tray/notification-limiter.ts';
-import { guardrailNotification, jobNotification, type AppNotification } from '../tray/notifications.ts';
+import { guardrailNotification, jobNotification, restoreNotification, type AppNotification } from '../tray/notifications.ts';
 import type { UploadEvent } from '../upload/engine.ts';
 
 export interface AppNotifier {
@@ -17,6 +17,8 @@ export interface AppNotifier {
   send(n: AppNotification | null): boolean;
   guardrail(e: GuardrailEvent): boolean;
   analysis(id: string, name: string, ok: boolean, detail: string): boolean;
+  /** A restore from cold storage the user asked for is readable (`ok`) or failed; once per request. */
+  restore(r: { id: string; label: string; askedAt: number; days: number }, ok: boolean, detail: string): boolean;
   /** Feed every upload-engine event: failures at once, one "finished" per batch when the queue goes idle. */
   uploadEvent(e: UploadEvent): void;
   /** A watched folder is not watched (missing, unreadable), or is back after that; a first sighting as watching says nothing. */
@@ -40,6 +42,7 @@ export function createAppNotifier(d: {
     send,
     guardrail: (e) => send(guardrailNotification(e, d.now())),
     analysis: (id, name, ok, detail) => send(jobNotification('analysis', id, name, ok, detail)),
+    restore: (r, ok, detail) => send(restoreNotification(r, ok, detail)),
     folder(e) {
       if (e.state === 'watching' && e.previous === null) return false;
       const name = basename(e.root);

@@ -35,6 +35,10 @@ import { createBudgetSetupApi } from './budget-setup-api.ts';
 import { budgetSetupOf } from '../budget/budget-setup-aws.ts';
 import { acquisitionChanged } from './settings-mapping.ts';
 import { systemClock, backgroundTimers } from '../common/time.ts';
+import { createRestoreWatcher, type WatchedRestore } from '../jobs/restore-watcher.ts';
+import { s3ColdInputs } from '../jobs/job-restore.ts';
+import { withRestores } from '../tray/tray-restores.ts';
+import { archivedAsRefusal, createResultsRestoreApi } from './results-restore.ts';
 
 export interface AppHost extends AppServices {
   /** The tray's model (Electron). */
@@ -56,6 +60,8 @@ export interface AppServicesOptions {
   dailySummary?: boolean;
   /** Minimum time between two notifications with the same key (default 10 min). */
   notificationIntervalMs?: number;
+  /** Least time between two HEAD rounds of the restores asked from cold storage (default 2 min). */
+  restoreCheckMs?: number;
 }
 
 const ok = { ok: true as const };
@@ -184,11 +190,38 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     sessions: () => acquisition.sessions(),
     hub,
     onFinished: (id, name, ok, detail) => notifier.analysis(id, name, ok, detail),
+    onRestoreAsked: (r) => restores.add(r),
   });
   const curators = createCuratorIdentities({ osUser: systemOsUser, onStsError: (e) => log(`curation identity (STS): ${e.message}`) });
   const results = createResultsApi((id) => jobsContexts.holding(settings.current(), id), {
     cacheRoot: paths.cache,
     curator: (ctx) => curators.of(ctx.ec2 ? (aws.of(settings.current())?.clients.sts ?? null) : null),
+  });
+  const restoreDone = (r: WatchedRestore, ok: boolean, detail: string) => {
+    notifier.restore(r, ok, detail);
+    hub.changed('analyses', 'status');
+  };
+  // restores the user asked for (an analysis's inputs, archived results), HEADed every few minutes until readable
+  const restores = createRestoreWatcher({
+    inspect: () => {
+      const s = settings.current();
+      const ctx = aws.of(s);
+      return ctx && s.target.kind === 's3' ? s3ColdInputs(ctx.clients.s3, s.target.bucket, s.target.prefix).inspect : null;
+    },
+    store: appStore,
+    clock: systemClock,
+    timers: backgroundTimers,
+    ...(opts.restoreCheckMs ? { intervalMs: opts.restoreCheckMs } : {}),
+    onDone: (r) => restoreDone(r, true, `Readable now, for ${r.days} day${r.days === 1 ? '' : 's'} (${r.tier} restore).`),
+    onFailed: (r, message) => restoreDone(r, false, message),
+    onError: (e) => log(`restore check: ${(e as Error).message}`),
+  });
+  const resultsRestore = createResultsRestoreApi({
+    settings: settings.current,
+    aws: (s) => aws.of(s),
+    holding: (id) => jobsContexts.holding(settings.current(), id),
+    watcher: restores,
+    now: () => systemClock.now(),
   });
 
   async function storageCost(refresh: boolean) {
@@ -205,6 +238,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
   // the tray's storage line from the cached listing (listed only when older than its age limit)
   void storageCost(false).catch((e: unknown) => log(`storage bill: ${(e as Error).message}`));
   void analyses.resume();
+  restores.start();
   if (opts.dailySummary ?? true) dailySummary.start();
 
   return {
@@ -221,7 +255,7 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
         uploads: acquisition.summary(),
         instances: { running: c.running, hourlyBurn: c.hourlyBurn },
         budget: { monthToDate: c.monthToDate, limit: c.limit, state: c.state },
-        analyses: { running: analyses.running() },
+        analyses: { running: analyses.running(), restoring: analyses.restoring() },
       };
     },
     getSettings: async () => settings.get(),
@@ -311,6 +345,8 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     },
     launchAnalysis: (req) => analyses.launch(req),
     planAnalysisRestore: (req) => analyses.restoreOffer(req),
+    planResultsRestore: (req) => resultsRestore.offer(req.id),
+    restoreResults: (req) => resultsRestore.restore(req),
     async cancelAnalysis(req) {
       await analyses.cancel(req.id);
       return ok;
@@ -325,20 +361,21 @@ export async function createAppServices(container: ServiceContainer, opts: AppSe
     async listResults() {
       return { results: await results.list(await analyses.list()) };
     },
-    getResultSummary: (req) => results.summary(req.id),
+    getResultSummary: (req) => archivedAsRefusal(results.summary(req.id)),
     curateRois: (req) => results.curate(req.id, req.rois, req.iscell, container.owner),
     undoCuration: (req) => results.undoCuration(req.id, container.owner),
-    getRoiArrays: (req) => results.rois(req.id),
+    getRoiArrays: (req) => archivedAsRefusal(results.rois(req.id)),
     getTrace: (req) => results.trace(req.id, req.roi),
     getResultImage: (req) => results.image(req.id, req.name),
     getActivity: (req) => results.activity(req.id, req.bins),
     getPlaneAnatomy: (req) => results.anatomy(req.id, req.plane, req.kind),
     getRoiDetail: (req) => results.detail(req.id, req.roi),
 
-    trayModel: () => compute.trayModel(),
+    trayModel: async () => withRestores(await compute.trayModel(), restores.pending()),
 
     async dispose() {
       analyses.stop();
+      restores.stop();
       dailySummary.stop();
       await acquisition.stop();
       await container.dispose();

@@ -60,6 +60,14 @@ export interface BudgetSettings {
   maxRuntimeHours: number;
 }
 
+/** Restores from cold storage (GLACIER, DEEP_ARCHIVE) the user asks for. */
+export interface RestoreSettings {
+  /** Days a restored copy stays readable (S3 bills it as STANDARD meanwhile), 1 to 30. */
+  days: number;
+}
+
+export const RESTORE_DAYS_RANGE = { min: 1, max: 30 } as const;
+
 export const THEMES = ['system', 'light', 'dark'] as const;
 export type Theme = (typeof THEMES)[number];
 
@@ -76,6 +84,7 @@ export interface Settings {
   watch: WatchSettings;
   upload: UploadSettings;
   budget: BudgetSettings;
+  restore: RestoreSettings;
   ui: UiSettings;
 }
 
@@ -97,6 +106,8 @@ export function defaultSettings(archiveDir: string): Settings {
     // 0.5% loss and 40 ms), so filling 100 Mb/s takes 20+ requests at once (bench:upload, #19)
     upload: { concurrency: 32, partConcurrency: 2, bandwidthLimit: 0, freeSpaceAfterDays: null },
     budget: { monthlyLimitUsd: null, maxRuntimeHours: 8 },
+    // long enough for an analysis and a re-run of it
+    restore: { days: 3 },
     ui: { firstRunComplete: false, theme: 'system' },
   };
 }

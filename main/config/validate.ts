@@ -2,7 +2,7 @@
  * Settings validation. Every problem is reported as `<field.path>: <what is wrong> (got <value>)`
  * so a user (or the first-run form) can point at the exact field.
  */
-import { THEMES, type Settings, type Target } from './schema.ts';
+import { RESTORE_DAYS_RANGE, THEMES, type Settings, type Target } from './schema.ts';
 
 export interface FieldError {
   field: string;
@@ -138,6 +138,8 @@ export function settingsErrors(s: unknown): FieldError[] {
     if (b.monthlyLimitUsd !== null) c.number('budget.monthlyLimitUsd', b.monthlyLimitUsd, 0, 10_000_000);
     c.number('budget.maxRuntimeHours', b.maxRuntimeHours, 0.1, 24 * 31);
   }
+  const r = s.restore;
+  if (c.object('restore', r)) c.int('restore.days', r.days, RESTORE_DAYS_RANGE.min, RESTORE_DAYS_RANGE.max);
   const ui = s.ui;
   if (c.object('ui', ui)) {
     c.bool('ui.firstRunComplete', ui.firstRunComplete);

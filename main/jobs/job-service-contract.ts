@@ -51,8 +51,9 @@ export interface SubmitRequest {
    * EC2 only: the retrieval tier and the user's consent to restore inputs in a cold class. Without
    * consent, submitting a job whose inputs need a restore is refused (CONSENT_REQUIRED); with it the
    * restore is asked and the job waits as `restoring`, launching nothing until the inputs are back.
+   * `days`: how long the restored copies stay readable (default RESTORE_DAYS).
    */
-  restore?: { tier: RestoreTier; consent: boolean };
+  restore?: { tier: RestoreTier; consent: boolean; days?: number };
 }
 
 export interface FollowOptions {

@@ -37,6 +37,7 @@ import type { JobService, JobServiceDeps, SubmitRequest } from './job-service-co
 import { checkRestore, restoreRefusal } from './job-restore.ts';
 import { RESTORE_DAYS, restorePlan, type ObjectColdState } from './restore-plan.ts';
 import { RestoreConsentError } from './restore-objects.ts';
+import { RESTORE_DAYS_RANGE } from '../config/schema.ts';
 
 export function createJobService(d: JobServiceDeps): JobService {
   const now = d.now ?? systemClock.now;
@@ -241,7 +242,10 @@ export function createJobService(d: JobServiceDeps): JobService {
   const plannedRestore = async (req: SubmitRequest, t: number) => {
     if (req.placement.kind !== 'ec2' || !d.coldInputs) return null;
     const keys = [...new Set(req.shards.flatMap((s) => (s.input.kind === 'store' ? s.input.keys : [])))];
-    const plan = restorePlan(await d.coldInputs.inspect(keys), null, t);
+    const days = req.restore?.days ?? RESTORE_DAYS;
+    const { min, max } = RESTORE_DAYS_RANGE;
+    if (!Number.isInteger(days) || days < min || days > max) throw new JobError('JOB_INVALID', `a restored copy is kept ${min} to ${max} days (got ${days})`);
+    const plan = restorePlan(await d.coldInputs.inspect(keys), null, t, days);
     if (plan.toRestore.length === 0 && plan.ongoing.length === 0) return null;
     if (plan.toRestore.length > 0 && req.restore?.consent !== true) throw new RestoreConsentError();
     const tier = req.restore?.tier ?? 'Standard';
@@ -254,7 +258,7 @@ export function createJobService(d: JobServiceDeps): JobService {
         keys: [...plan.toRestore, ...plan.ongoing].map((o) => o.key),
         tier,
         askedAt: t,
-        days: RESTORE_DAYS,
+        days,
         waiting: offered?.waiting ?? 'asked earlier, underway',
       },
     };

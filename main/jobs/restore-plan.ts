@@ -9,7 +9,7 @@
 
 export type RestoreTier = 'Expedited' | 'Standard' | 'Bulk';
 export const RESTORE_TIERS: readonly RestoreTier[] = ['Expedited', 'Standard', 'Bulk'];
-/** Days the restored copy stays readable: long enough for an analysis and a re-run. */
+/** Days the restored copy stays readable unless the caller says (settings restore.days): long enough for an analysis and a re-run. */
 export const RESTORE_DAYS = 3;
 
 interface TierFacts {
@@ -75,12 +75,15 @@ export interface RestorePlan {
   bytesToRestore: number;
   /** Tiers offered for every object to restore (Expedited only when none is DEEP_ARCHIVE), cheapest first. */
   tiers: TierEstimate[];
-  /** The restored copies kept as STANDARD for RESTORE_DAYS. */
+  /** The restored copies kept as STANDARD for the days asked. */
   restoredCopyUsd: number;
 }
 
-/** `standardPerGbMonth` prices the restored copy; null leaves it at 0 (unknown, said by the caller). */
-export function restorePlan(objects: readonly ObjectColdState[], standardPerGbMonth: number | null, now: number): RestorePlan {
+/**
+ * `standardPerGbMonth` prices the restored copy kept `days`; null leaves it at 0 (unknown, said by
+ * the caller).
+ */
+export function restorePlan(objects: readonly ObjectColdState[], standardPerGbMonth: number | null, now: number, days: number = RESTORE_DAYS): RestorePlan {
   const toRestore: ObjectColdState[] = [];
   const ongoing: ObjectColdState[] = [];
   let ready = 0;
@@ -114,6 +117,6 @@ export function restorePlan(objects: readonly ObjectColdState[], standardPerGbMo
   }
   tiers.sort((a, b) => a.usd - b.usd || a.hours - b.hours);
   const bytesToRestore = toRestore.reduce((n, o) => n + o.size, 0);
-  const restoredCopyUsd = standardPerGbMonth === null ? 0 : (bytesToRestore / 2 ** 30) * standardPerGbMonth * (RESTORE_DAYS / 30);
+  const restoredCopyUsd = standardPerGbMonth === null ? 0 : (bytesToRestore / 2 ** 30) * standardPerGbMonth * (days / 30);
   return { toRestore, ongoing, ready, bytesToRestore, tiers, restoredCopyUsd };
 }

@@ -76,3 +76,14 @@ export function jobNotification(kind: 'upload' | 'analysis', id: string, label: 
     urgency: ok ? 'normal' : 'critical',
   };
 }
+
+/** A restore from cold storage the user asked for ended: readable now (for `days`), or failed. */
+export function restoreNotification(r: { id: string; label: string; askedAt: number; days: number }, ok: boolean, detail: string): AppNotification {
+  return {
+    key: `restore:${r.id}`,
+    eventId: `restore:${r.id}:${r.askedAt}:${ok ? 'done' : 'failed'}`,
+    title: ok ? `Restored from cold storage: ${r.label}` : `Restore failed: ${r.label}`,
+    body: detail,
+    urgency: ok ? 'normal' : 'critical',
+  };
+}

@@ -1,7 +1,8 @@
 /** Analyses: launch from a session or a local folder, progress per step, log, cancel. */
 import { useEffect, useState } from 'react';
 import type { Analysis, AnalysisRestoreOffer, LaunchAnalysisRequest, Preset, SessionInfo } from '../../preload/api.ts';
-import { Dialog, ErrorNote, Loading, Pill, Progress } from '../components/bits.tsx';
+import { ErrorNote, Loading, Pill, Progress } from '../components/bits.tsx';
+import { ConsentDialog } from '../components/consent-dialog.tsx';
 import { analysisStageText, count, formatDuration, formatMoney } from '../format.ts';
 import { useAction, useApi, useNow, useTopic } from '../hooks.ts';
 import { hasCode } from '../../preload/errors.ts';
@@ -361,48 +362,40 @@ export function profileScope(bucket: string, prefix: string): { read: string; wr
 
 function ProfileConsent({ reason, onAgree, onCancel }: { reason: string; onAgree: () => void; onCancel: () => void }) {
   const { data: settings } = useTopic(['settings'], (a) => a.getSettings());
-  const [agreed, setAgreed] = useState(false);
   const aws = settings?.aws ?? null;
   const scope = aws ? profileScope(aws.bucket, aws.prefix) : null;
   return (
-    <Dialog open title="Create the analysis instance profile?" onClose={onCancel}>
-      <div className="explain consent">
-        <p>
-          EC2 analyses run with an IAM instance profile so the instance can read its data and write results without your credentials. It does not exist yet in
-          this account; ScopeCloud will create:
-        </p>
-        <ul>
-          <li>
-            an IAM role <code>scopecloud-analysis</code> that only EC2 instances can assume, in the instance profile <code>scopecloud-analysis</code>;
-          </li>
-          <li>
-            one inline policy on it, limited to {aws ? <code>s3://{aws.bucket}</code> : 'the configured bucket'}:
-            <ul>
-              <li>
-                <strong>read</strong> (s3:GetObject) <code data-testid="scope-read">{scope?.read ?? (settings ? '<prefix>/*' : '…')}</code>
-              </li>
-              <li>
-                <strong>write</strong> (s3:PutObject) <code data-testid="scope-write">{scope?.write ?? (settings ? '<prefix>/jobs/*' : '…')}</code>
-              </li>
-            </ul>
-          </li>
-        </ul>
-        <p className="muted small">
-          Nothing else: no listing, no deletes, no other bucket or AWS service. IAM roles cost nothing; it stays until you delete it in the IAM console.
-        </p>
-        {reason && !scope ? <p className="muted small">{reason}</p> : null}
-        <label className="check">
-          <input type="checkbox" checked={agreed} onChange={(e) => setAgreed(e.target.checked)} /> I agree to create this role and instance profile
-        </label>
-      </div>
-      <div className="actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="button" className="primary" disabled={!agreed} onClick={onAgree}>
-          Create and start analysis
-        </button>
-      </div>
-    </Dialog>
+    <ConsentDialog
+      title="Create the analysis instance profile?"
+      agreement="create this role and instance profile"
+      action="Create and start analysis"
+      onConfirm={onAgree}
+      onCancel={onCancel}
+    >
+      <p>
+        EC2 analyses run with an IAM instance profile so the instance can read its data and write results without your credentials. It does not exist yet in
+        this account; ScopeCloud will create:
+      </p>
+      <ul>
+        <li>
+          an IAM role <code>scopecloud-analysis</code> that only EC2 instances can assume, in the instance profile <code>scopecloud-analysis</code>;
+        </li>
+        <li>
+          one inline policy on it, limited to {aws ? <code>s3://{aws.bucket}</code> : 'the configured bucket'}:
+          <ul>
+            <li>
+              <strong>read</strong> (s3:GetObject) <code data-testid="scope-read">{scope?.read ?? (settings ? '<prefix>/*' : '…')}</code>
+            </li>
+            <li>
+              <strong>write</strong> (s3:PutObject) <code data-testid="scope-write">{scope?.write ?? (settings ? '<prefix>/jobs/*' : '…')}</code>
+            </li>
+          </ul>
+        </li>
+      </ul>
+      <p className="muted small">
+        Nothing else: no listing, no deletes, no other bucket or AWS service. IAM roles cost nothing; it stays until you delete it in the IAM console.
+      </p>
+      {reason && !scope ? <p className="muted small">{reason}</p> : null}
+    </ConsentDialog>
   );
 }

@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ResultSummary } from '../../preload/api.ts';
-import type { ApiError } from '../../preload/errors.ts';
+import { hasCode, type ApiError } from '../../preload/errors.ts';
 import { decodeRoiArrays, type RoiArrays } from '../../preload/roi-binary.ts';
 import { decodeActivity, type ActivityMatrix } from '../../preload/activity-binary.ts';
 import { ErrorNote, Loading, Pill } from '../components/bits.tsx';
@@ -12,6 +12,7 @@ import { count, formatDateTime, formatHz } from '../format.ts';
 import { useApi, useTopic } from '../hooks.ts';
 import { Images } from './results-images.tsx';
 import { Viewer3d } from './results-viewer.tsx';
+import { ArchivedResults } from './results-restore.tsx';
 
 /** Time bins of the activity matrix: enough for a smooth slider, small for 100,000 ROIs (12 MB). */
 const ACTIVITY_BINS = 120;
@@ -141,7 +142,7 @@ function Result({ id, name, back }: { id: string; name: string; back: () => void
           </button>
         </div>
       </header>
-      <ErrorNote error={error} />
+      {hasCode(error, 'RESULTS_ARCHIVED') ? <ArchivedResults id={id} /> : <ErrorNote error={error} />}
       {!summary || !rois ? (
         error ? null : (
           <Loading what="results" />

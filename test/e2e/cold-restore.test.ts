@@ -12,31 +12,27 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { chromiumMissing } from '../support/chromium.ts';
-import { labEnv, startConfiguredUi, type ServedUi } from '../support/served-ui.ts';
+import type { ServedUi } from '../support/served-ui.ts';
 import { workerMissing } from '../support/cli.ts';
-import { motoMissing, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
-import { startVersitygw, versitygwMissing, type Versitygw } from '../support/versitygw.ts';
-import { startGlacierProxy, type GlacierProxy } from '../support/glacier-proxy.ts';
+import { motoMissing } from '../support/moto.ts';
+import { versitygwMissing } from '../support/versitygw.ts';
+import type { GlacierProxy } from '../support/glacier-proxy.ts';
+import { startColdUi, type ColdUi } from '../support/cold-ui.ts';
 import { requires } from '../support/requirements.ts';
 import { syntheticMovie } from '../integration/jobs/synthetic-movie.ts';
-import { ensureJobInstanceProfile } from '../../main/iam/instance-profile.ts';
 import { JOB_TAG } from '../../main/jobs/ec2-runner.ts';
 
 const skip = requires(chromiumMissing(), versitygwMissing(), motoMissing(), workerMissing());
 const SESSION = '2026-12-01_cold';
 const KEY = `lab/rig-A/${SESSION}/movie.tif`;
 
-let dir: string;
-let gw: Versitygw;
-let moto: MotoServer;
+let cold: ColdUi;
 let proxy: GlacierProxy;
 let bucket: string;
 let ui: ServedUi;
@@ -46,42 +42,29 @@ let ec2: EC2Client;
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'scopecloud-cold-restore-e2e-'));
-  [gw, moto] = await Promise.all([startVersitygw({ root: join(dir, 'gw') }), startMoto()]);
-  await seedAl2023(moto);
-  // restores complete only when the test says so
-  proxy = await startGlacierProxy({ target: gw.endpoint, restoreMs: 3_600_000 });
-  bucket = await gw.createBucket('lab-cold-restore');
-  s3 = new S3Client({ region: gw.region, endpoint: proxy.endpoint, forcePathStyle: true, credentials: gw.credentials });
-  ec2 = new EC2Client({ region: moto.region, endpoint: moto.endpoint, credentials: moto.credentials });
-  const iam = new IAMClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: moto.credentials });
-  await ensureJobInstanceProfile(iam, { bucket, prefix: 'lab', consent: true });
-  iam.destroy();
-  const watch = join(dir, 'rig-A');
-  mkdirSync(join(watch, SESSION), { recursive: true });
-  writeFileSync(join(watch, SESSION, 'movie.tif'), syntheticMovie({ width: 32, height: 32, frames: 20, cells: 2, seed: 5 }));
-  writeFileSync(join(watch, SESSION, 'acquisition.done'), '');
-  ui = await startConfiguredUi({
-    dir,
-    env: labEnv({ dir, owner: 'maria', aws: { s3Endpoint: proxy.endpoint, awsEndpoint: moto.endpoint, credentials: gw.credentials } }),
+  cold = await startColdUi({
+    name: 'cold-restore-e2e',
+    bucket: 'lab-cold-restore',
+    owner: 'maria',
     config: [
-      ['config', 'target', 's3', '--bucket', bucket, '--prefix', 'lab', '--region', moto.region],
       ['config', 'set', 'budget.monthlyLimitUsd', '1000'],
       ['config', 'set', 'watch.stableMs', '300'],
-      ['config', 'set', 'watch.folders', watch],
     ],
+    async prepare({ dir, cli }) {
+      const watch = join(dir, 'rig-A');
+      mkdirSync(join(watch, SESSION), { recursive: true });
+      writeFileSync(join(watch, SESSION, 'movie.tif'), syntheticMovie({ width: 32, height: 32, frames: 20, cells: 2, seed: 5 }));
+      writeFileSync(join(watch, SESSION, 'acquisition.done'), '');
+      await cli(['config', 'set', 'watch.folders', watch]);
+    },
   });
-  page = ui.page;
+  ({ proxy, bucket, s3, ec2 } = cold.lab);
+  ({ ui, page } = cold);
 });
 
 after(async () => {
   if (skip) return;
-  await ui?.stop();
-  s3?.destroy();
-  ec2?.destroy();
-  await proxy?.stop();
-  await Promise.all([gw?.stop(), moto?.stop()]);
-  rmSync(dir, { recursive: true, force: true });
+  await cold?.stop();
 });
 
 async function jobInstances(): Promise<string[]> {

@@ -689,7 +689,10 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       },
       instances: { running: running.length, hourlyBurn: running.reduce((s, i) => s + (i.hourlyPrice ?? 0), 0) },
       budget: { monthToDate: b.monthToDate, limit: b.limit, state: b.guard.state },
-      analyses: { running: analyses.filter((a) => a.status === 'running').length },
+      analyses: {
+        running: analyses.filter((a) => a.status === 'running' && a.stage !== 'restoring').length,
+        restoring: analyses.filter((a) => a.stage === 'restoring').length,
+      },
     };
   }
 
@@ -1107,6 +1110,16 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
       log('planAnalysisRestore', req);
       // the fake's sessions are never in a cold class
       return { objects: 0, bytes: 0, ongoing: 0, tiers: [], restoredCopyUsd: null, days: 1 };
+    },
+    async planResultsRestore(req) {
+      log('planResultsRestore', req);
+      // the fake's results are never in a cold class
+      return { offer: { objects: 0, bytes: 0, ongoing: 0, tiers: [], restoredCopyUsd: null, days: 3 }, pending: null };
+    },
+    async restoreResults(req) {
+      log('restoreResults', req);
+      if (req.consent !== true) throw new ServiceError('CONSENT_REQUIRED', 'Restoring results from cold storage is billed: it needs your consent.', 'consent');
+      throw new ServiceError('INVALID_INPUT', `the results of ${req.id} are readable: nothing to restore`, 'id');
     },
     async launchAnalysis(req) {
       log('launchAnalysis', req);

@@ -168,6 +168,11 @@ describe('scopecloud cost: compute and storage per person', { skip: requires(mot
     assert.match(rows[2]!, new RegExp(`^ {2}lee +\\$0\\.00 +${gb(lee)} GB +\\${usd4(lee)} +\\${usd4(lee)}$`));
     assert.match(rows[3]!, new RegExp(`^ {2}unattributed +\\$3\\.00 +${gb(rest)} GB +\\${usd4(rest)} +\\$3\\.00$`));
     assert.match(text, /storage is attributed by the records beside the data: each session manifest's recordedBy/);
+    // the session whose manifest names no one is listed to assign; the open session (no manifest) is not a session yet
+    assert.match(
+      text,
+      /^Sessions without an owner \(1; assign them with --assign SESSION or --assign-under FOLDER --to PERSON\):\n {2}SESSION +STORAGE\n {2}rig1\/mouse2\/2026-11-02 +0\.003 GB$/m,
+    );
     assert.deepEqual(
       requests.sort(),
       ['GetObjectCommand', 'GetObjectCommand', 'GetObjectCommand', 'ListObjectsV2Command'],

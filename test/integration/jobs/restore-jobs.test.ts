@@ -14,12 +14,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { motoMissing, startMoto, type MotoServer } from '../../support/moto.ts';
-import { startVersitygw, versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
-import { startGlacierProxy, type GlacierProxy } from '../../support/glacier-proxy.ts';
+import { DescribeImagesCommand, DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { motoMissing, type MotoServer } from '../../support/moto.ts';
+import { versitygwMissing, type Versitygw } from '../../support/versitygw.ts';
+import type { GlacierProxy } from '../../support/glacier-proxy.ts';
+import { startColdLab, type ColdLab } from '../../support/cold-lab.ts';
 import { startInstanceSimulator, type InstanceSimulator } from '../../support/instance-simulator.ts';
 import { writeFakeWorker } from '../../support/fake-worker.ts';
 import { awsCliMissing, requires } from '../../support/requirements.ts';
@@ -30,7 +30,6 @@ import { createEc2JobRunner, JOB_TAG } from '../../../main/jobs/ec2-runner.ts';
 import { describeWorker } from '../../../main/jobs/worker-binary.ts';
 import { s3ColdInputs } from '../../../main/jobs/job-restore.ts';
 import { jobKeys } from '../../../main/jobs/job-layout.ts';
-import { ensureJobInstanceProfile } from '../../../main/iam/instance-profile.ts';
 import { RESTORE_DAYS } from '../../../main/jobs/restore-plan.ts';
 import type { JobManifest, JobView } from '../../../main/jobs/job-types.ts';
 
@@ -38,6 +37,7 @@ const skip = requires(motoMissing(), versitygwMissing(), awsCliMissing());
 const PREFIX = 'lab';
 const DAY = 86_400_000;
 
+let lab: ColdLab;
 let moto: MotoServer;
 let vgw: Versitygw;
 let proxy: GlacierProxy;
@@ -50,26 +50,16 @@ let worker: string;
 
 before(async () => {
   if (skip) return;
-  [moto, vgw] = await Promise.all([startMoto(), startVersitygw()]);
-  // restores complete only when a test says so (completeRestores)
-  proxy = await startGlacierProxy({ target: vgw.endpoint, restoreMs: 3_600_000 });
-  bucket = await vgw.createBucket();
-  s3 = new S3Client({ region: vgw.region, endpoint: proxy.endpoint, forcePathStyle: true, credentials: vgw.credentials });
-  ec2 = new EC2Client({ region: moto.region, endpoint: moto.endpoint, credentials: moto.credentials });
+  lab = await startColdLab({ prefix: PREFIX });
+  ({ moto, gw: vgw, proxy, bucket, s3, ec2 } = lab);
   imageId = (await ec2.send(new DescribeImagesCommand({}))).Images![0].ImageId!;
-  const iam = new IAMClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: moto.credentials });
-  await ensureJobInstanceProfile(iam, { bucket, prefix: PREFIX, consent: true });
-  iam.destroy();
   root = await mkdtemp(join(tmpdir(), 'sc-restore-jobs-'));
   worker = await writeFakeWorker(join(root, 'fake'), 'ok');
 });
 
 after(async () => {
   if (skip) return;
-  ec2?.destroy();
-  s3?.destroy();
-  await proxy?.stop();
-  await Promise.all([moto?.stop(), vgw?.stop()]);
+  await lab?.stop();
   if (root) await rm(root, { recursive: true, force: true });
 });
 
@@ -146,6 +136,25 @@ test('no restore is asked without consent, and no job is written', { skip }, asy
     );
     assert.deepEqual(asked(keys[0]), []);
     assert.equal((await svc.list()).length, before);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('the days the restored copies stay readable come from the request (settings restore.days); out of 1-30 is refused', { skip }, async () => {
+  const h = await harness();
+  try {
+    const keys = await coldSession('days');
+    const svc = h.newService();
+    await assert.rejects(svc.submit(request(keys, { restore: { tier: 'Bulk', consent: true, days: 31 } })), /kept 1 to 30 days \(got 31\)/);
+    assert.deepEqual(asked(keys[0]), [], 'nothing asked for a refused request');
+    const m = await svc.submit(request(keys, { restore: { tier: 'Bulk', consent: true, days: 9 } }));
+    assert.deepEqual(
+      asked(keys[0]).map((r) => [r.tier, r.days]),
+      [['Bulk', 9]],
+    );
+    assert.equal((await getJson<JobManifest>(h.store, jobKeys(m.id).manifest))!.restore?.days, 9);
+    await svc.cancel(m.id);
   } finally {
     await h.stop();
   }

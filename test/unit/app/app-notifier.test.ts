@@ -84,4 +84,13 @@ describe('app notifier (upload, analysis and guardrail events through the rate l
     assert.equal(notifier.guardrail(e as never), false);
     assert.match(shown[0]!.title, /gpu-box has run for 5 h/);
   });
+
+  it('a restore from cold storage notifies once when readable, through the limiter', () => {
+    const { notifier, shown, advance } = setup();
+    const r = { id: 'results:a', label: 'results of s1', askedAt: 7, days: 3 };
+    assert.equal(notifier.restore(r, true, 'Readable for 3 days.'), true);
+    advance(60 * MIN);
+    assert.equal(notifier.restore(r, true, 'Readable for 3 days.'), false, 'the same restore never twice');
+    assert.deepEqual(shown, [{ level: 'info', title: 'Restored from cold storage: results of s1', body: 'Readable for 3 days.' }]);
+  });
 });

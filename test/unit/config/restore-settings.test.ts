@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSettingsStore, type KeyValueBackend } from '../../../main/config/store.ts';
+import { defaultSettings } from '../../../main/config/schema.ts';
+import { SettingsError } from '../../../main/config/validate.ts';
+import { restorePlan } from '../../../main/jobs/restore-plan.ts';
+
+function memoryBackend(): KeyValueBackend {
+  let data: Record<string, unknown> = {};
+  return {
+    get store() {
+      return structuredClone(data);
+    },
+    set store(o: Record<string, unknown>) {
+      data = structuredClone(o);
+    },
+    clear() {
+      data = {};
+    },
+  };
+}
+
+test('restore.days defaults to 3 and takes whole days from 1 to 30, naming the field otherwise', () => {
+  const store = createSettingsStore(memoryBackend(), '/arch');
+  assert.equal(store.get().restore.days, 3);
+  store.setField('restore.days', '30');
+  assert.equal(store.get().restore.days, 30);
+  store.setField('restore.days', '1');
+  assert.equal(store.get().restore.days, 1);
+  for (const bad of ['0', '31', '2.5', '-3', 'seven']) {
+    assert.throws(
+      () => store.setField('restore.days', bad),
+      (e: unknown) => e instanceof SettingsError && e.errors[0].field === 'restore.days' && /must be an integer from 1 to 30/.test(e.errors[0].message),
+      bad,
+    );
+  }
+  assert.equal(store.get().restore.days, 1, 'a refused value leaves the saved one');
+});
+
+test('a settings file written before restore.days existed loads with the default', () => {
+  const backend = memoryBackend();
+  const { restore: _restore, ...old } = defaultSettings('/a');
+  backend.store = old as unknown as Record<string, unknown>;
+  assert.deepEqual(createSettingsStore(backend, '/a').get().restore, { days: 3 });
+});
+
+test('the restored copies are priced for the days asked', () => {
+  const objects = [{ key: 'a', size: 30 * 2 ** 30, storageClass: 'GLACIER' }];
+  const now = Date.parse('2026-12-07T12:00:00Z');
+  const three = restorePlan(objects, 0.023, now, 3).restoredCopyUsd;
+  const ten = restorePlan(objects, 0.023, now, 10).restoredCopyUsd;
+  assert.ok(Math.abs(three - 30 * 0.023 * (3 / 30)) < 1e-9);
+  assert.ok(Math.abs(ten - 30 * 0.023 * (10 / 30)) < 1e-9);
+});
