@@ -44,7 +44,7 @@ export const COMPLETE_IDLE_MS = 5 * 60_000;
 
 /** Concurrent re-checks of acknowledged parts at completion, and each checksum pass's read buffer. */
 const RECHECK_WORKERS = 3;
-const CHECKSUM_SCRATCH = 1024 * 1024;
+const CHECKSUM_SCRATCH = 256 * 1024;
 /** Sends of one body whose bytes changed after their checksum, before the item fails with FileChanged. */
 const CHANGED_TRIES = 4;
 

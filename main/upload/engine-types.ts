@@ -135,5 +135,5 @@ export interface UploadEngine {
   stop(): Promise<void>;
 }
 
-/** Checksum and re-check scratch buffers in use or pooled (1 MiB each, one per request checksumming at once). */
+/** Checksum and re-check scratch buffers in use or pooled (256 KiB each, one per request checksumming at once). */
 export const DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024;
