@@ -46,10 +46,7 @@ before(async () => {
     name: 'cold-restore-e2e',
     bucket: 'lab-cold-restore',
     owner: 'maria',
-    config: [
-      ['config', 'set', 'budget.monthlyLimitUsd', '1000'],
-      ['config', 'set', 'watch.stableMs', '300'],
-    ],
+    config: [['config', 'set', 'watch.stableMs', '300']],
     async prepare({ dir, cli }) {
       const watch = join(dir, 'rig-A');
       mkdirSync(join(watch, SESSION), { recursive: true });

@@ -40,10 +40,7 @@ before(async () => {
     name: 'restore-visible-e2e',
     bucket: 'lab-restore-visible',
     owner: 'maria',
-    config: [
-      ['config', 'set', 'budget.monthlyLimitUsd', '1000'],
-      ['config', 'set', 'restore.days', '5'],
-    ],
+    config: [['config', 'set', 'restore.days', '5']],
     async prepare({ lab, cli }) {
       const movie = syntheticMovie({ width: 32, height: 32, frames: 20, cells: 2, seed: 7 });
       for (const s of ['warm', 'cold']) await lab.s3.send(new PutObjectCommand({ Bucket: lab.bucket, Key: `lab/sessions/${s}/movie.tif`, Body: movie }));

@@ -23,8 +23,8 @@ export interface ColdUi {
 }
 
 /**
- * `startColdLab` (prefix `lab`) in a new temporary folder `scopecloud-<name>-`, then the S3 target
- * and each `config` command (`scopecloud <args>`, each must exit 0) in the UI's environment, then
+ * `startColdLab` (prefix `lab`) in a new temporary folder `scopecloud-<name>-`, then the S3 target,
+ * a $1,000 monthly limit (EC2 analyses need one) and each `config` command (`scopecloud <args>`, each must exit 0) in the UI's environment, then
  * `prepare` (files to write, CLI runs through `cli`), then the UI. Whatever started is stopped if a
  * step fails.
  */
@@ -47,7 +47,8 @@ export async function startColdUi(o: {
       if (r.code !== 0) throw new Error(`scopecloud ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
       return r.stdout.trim();
     };
-    for (const args of [['config', 'target', 's3', '--bucket', lab.bucket, '--prefix', 'lab', '--region', lab.moto.region], ...o.config]) await cli([...args]);
+    const target = ['config', 'target', 's3', '--bucket', lab.bucket, '--prefix', 'lab', '--region', lab.moto.region];
+    for (const args of [target, ['config', 'set', 'budget.monthlyLimitUsd', '1000'], ...o.config]) await cli([...args]);
     await o.prepare?.({ lab, dir, cli });
     const ui = await startConfiguredUi({ dir, env, config: [] });
     const started = lab;
