@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createS3Client, sharedRequestHandler } from '../main/aws/s3-client.ts';
 import { startAcquisition } from '../main/acquisition/acquisition-service.ts';
 import { defaultSettings } from '../main/config/schema.ts';
 import { DEFAULT_MIN_PART_SIZE, MiB } from '../main/upload/part-layout.ts';
@@ -74,13 +74,12 @@ async function partTime(link: 'local' | 'lab'): Promise<number> {
 }
 
 function client(link: 'local' | 'lab'): S3Client {
-  return new S3Client({
+  // the app's own client and HTTP handler (kept connections, timeouts, no SDK retries)
+  return createS3Client({
     region: gw.region,
     endpoint: link === 'local' ? gw.endpoint : shaped.endpoint,
-    forcePathStyle: true,
     credentials: gw.credentials,
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 120_000 }),
+    requestHandler: sharedRequestHandler(),
   });
 }
 

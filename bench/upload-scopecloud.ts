@@ -13,8 +13,7 @@
  */
 import { open, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createS3Client, sharedRequestHandler } from '../main/aws/s3-client.ts';
 import { createUploadEngine } from '../main/upload/engine.ts';
 import { engineOptionsFromSettings } from '../main/acquisition/engine-options.ts';
 import { defaultSettings, type UploadSettings } from '../main/config/schema.ts';
@@ -37,14 +36,8 @@ interface Args {
 }
 
 const args = JSON.parse(process.argv[2]) as Args;
-const client = new S3Client({
-  region: args.region,
-  endpoint: args.endpoint,
-  forcePathStyle: true,
-  credentials: args.credentials,
-  maxAttempts: 1,
-  requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 120_000 }),
-});
+// the app's own S3 client and HTTP handler (keep-alive agents, timeouts, no SDK retries)
+const client = createS3Client({ region: args.region, endpoint: args.endpoint, credentials: args.credentials, requestHandler: sharedRequestHandler() });
 const engine = createUploadEngine({
   target: { kind: 's3', client, bucket: args.bucket, prefix: 'scopecloud' },
   stateDir: args.stateDir,

@@ -4,7 +4,7 @@
  * endpoint in settings wins, then AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL, then AWS.
  * Any custom endpoint switches S3 to path-style addressing (S3-compatible stores need it).
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -14,10 +14,8 @@ import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { pricingApiRegion } from './pricing-region.ts';
+import { createS3Client, sharedRequestHandler } from './s3-client.ts';
 
 export interface AwsConnection {
   region: string;
@@ -57,27 +55,14 @@ export interface AwsClients {
 export function createAwsClients(conn: AwsConnection): AwsClients {
   const env = conn.env ?? process.env;
   const credentials = fromNodeProviderChain(conn.profile ? { profile: conn.profile } : {});
-  const maxSockets = conn.maxSockets ?? 64;
-  const requestHandler = new NodeHttpHandler({
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-    connectionTimeout: 10_000,
-    requestTimeout: 120_000,
-  });
+  const requestHandler = sharedRequestHandler(conn.maxSockets ?? 64);
   const base = (service: ServiceId, explicit = '') => {
     const endpoint = endpointFor(service, env, explicit);
     return { region: conn.region, credentials, requestHandler, ...(endpoint ? { endpoint } : {}) };
   };
   const s3Endpoint = endpointFor('s3', env, conn.s3Endpoint);
   const clients = {
-    s3: new S3Client({
-      ...base('s3', conn.s3Endpoint),
-      forcePathStyle: Boolean(s3Endpoint),
-      // The upload engine owns retries (backoff, circuit breaker); the SDK must not double them.
-      maxAttempts: 1,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    }),
+    s3: createS3Client({ region: conn.region, credentials, requestHandler, endpoint: s3Endpoint }),
     ec2: new EC2Client(base('ec2')),
     ssm: new SSMClient(base('ssm')),
     sts: new STSClient(base('sts')),
