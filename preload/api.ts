@@ -60,6 +60,8 @@ export const Settings = object({
   theme: oneOf(['system', 'light', 'dark'] as const),
   budget: BudgetPrefs,
   watch: WatchPrefs,
+  /** Days a copy restored from cold storage stays readable (stored `restore.days`). */
+  restoreDays: num({ min: 1, max: 30, int: true }),
 });
 export type Settings = Infer<typeof Settings>;
 
@@ -73,6 +75,7 @@ export const SettingsPatch = object({
   theme: optional(oneOf(['system', 'light', 'dark'] as const)),
   budget: optional(BudgetPrefs),
   watch: optional(WatchPrefs),
+  restoreDays: optional(num({ min: 1, max: 30, int: true })),
 });
 export type SettingsPatch = Infer<typeof SettingsPatch>;
 

@@ -8,6 +8,7 @@
  *   firstRunComplete, theme   <->  ui.*
  *   budget                    <->  budget (monthlyLimitUsd, maxRuntimeHours)
  *   watch                     <->  watch.markerFile, stableMs, polling, pollIntervalMs
+ *   restoreDays               <->  restore.days
  *
  * While the target is S3 the stored settings hold no local archive folder, so `archiveDir` shows
  * the default archive (what choosing "local" again would use unless another folder is typed).
@@ -29,6 +30,7 @@ export function toUiSettings(s: Settings, defaultArchiveDir: string): UiSettings
     theme: s.ui.theme,
     budget: { monthlyLimitUsd: s.budget.monthlyLimitUsd, maxRuntimeHours: s.budget.maxRuntimeHours },
     watch: { markerFile: s.watch.markerFile, stableMs: s.watch.stableMs, polling: s.watch.polling, pollIntervalMs: s.watch.pollIntervalMs },
+    restoreDays: s.restore.days,
   };
 }
 
@@ -40,6 +42,7 @@ const UI_FIELD: ReadonlyArray<[RegExp, string]> = [
   [/^watch\.folders(\[\d+\])?$/, 'watchedFolders'],
   [/^upload\.bandwidthLimit$/, 'bandwidthLimitBytesPerSec'],
   [/^ui\.(firstRunComplete|theme)$/, '$1'],
+  [/^restore\.days$/, 'restoreDays'],
 ];
 
 export function uiField(stored: string): string {
@@ -90,6 +93,7 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch, defa
   if (patch.theme !== undefined) next.ui.theme = patch.theme;
   if (patch.budget !== undefined) next.budget = { ...next.budget, ...patch.budget };
   if (patch.watch !== undefined) next.watch = { ...next.watch, ...patch.watch, markerFile: patch.watch.markerFile.trim() };
+  if (patch.restoreDays !== undefined) next.restore = { ...next.restore, days: patch.restoreDays };
   const errors = settingsErrors(next);
   if (errors.length > 0) throw settingsProblem(errors);
   return next;

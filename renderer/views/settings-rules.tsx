@@ -1,6 +1,6 @@
 /**
- * Settings panels for the lab's rules: spending (budget limit, instance run time) and how the
- * acquisition folders are watched. Each panel edits text fields, checks them on the spot (a
+ * Settings panels for the lab's rules: spending (budget limit, instance run time), how the
+ * acquisition folders are watched, and how long restored copies stay readable. Each panel edits text fields, checks them on the spot (a
  * problem is shown under its field and Save stays off) and saves them in one patch.
  */
 import { useEffect, useState } from 'react';
@@ -196,6 +196,45 @@ export function WatchRules({ watch }: { watch: WatchPrefs }) {
       <ErrorNote error={action.error} />
       <div className="actions left">
         <button type="submit" className="primary" disabled={action.busy || !dirty}>
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** How long copies restored from cold storage stay readable (stored `restore.days`, 1-30). */
+export function RestoreRules({ days }: { days: number }) {
+  const api = useApi();
+  const action = useAction();
+  const [text, setText] = useState(String(days));
+  useEffect(() => setText(String(days)), [days]);
+  const n = parse(text);
+  const problem = n !== undefined && Number.isInteger(n) && n >= 1 && n <= 30 ? null : 'a whole number of days from 1 to 30';
+  return (
+    <form
+      className="panel"
+      aria-labelledby="set-restore"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void action.run(() => api.saveSettings({ restoreDays: n! }));
+      }}
+    >
+      <h2 id="set-restore">Restores from cold storage</h2>
+      <div className="form-row">
+        <Field
+          id="set-restore-days"
+          label="Restored copies stay readable for"
+          value={text}
+          set={setText}
+          problem={problem}
+          suffix="days"
+          help="Each restore (an analysis of archived recordings, archived results) keeps its copies this long, billed as S3 Standard meanwhile; the restore dialog says so before you agree."
+        />
+      </div>
+      <ErrorNote error={action.error} />
+      <div className="actions left">
+        <button type="submit" className="primary" disabled={action.busy || n === days || !!problem}>
           Save
         </button>
       </div>

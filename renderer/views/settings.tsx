@@ -4,7 +4,7 @@ import type { Settings } from '../../preload/api.ts';
 import { ErrorNote, Loading } from '../components/bits.tsx';
 import { useAction, useApi, useTopic } from '../hooks.ts';
 import { DestinationForm } from './first-run.tsx';
-import { BudgetRules, WatchRules } from './settings-rules.tsx';
+import { BudgetRules, RestoreRules, WatchRules } from './settings-rules.tsx';
 import { UploadLifecycleRule } from './settings-lifecycle.tsx';
 import { ColdStorageRule } from './settings-cold-storage.tsx';
 
@@ -39,6 +39,7 @@ export function SettingsView() {
       </div>
       {data.mode === 'aws' && <UploadLifecycleRule />}
       {data.mode === 'aws' && <ColdStorageRule />}
+      {data.mode === 'aws' && <RestoreRules days={data.restoreDays} />}
       <BudgetRules budget={data.budget} aws={data.mode === 'aws'} />
       <WatchRules watch={data.watch} />
       <div className="panel">

@@ -2,7 +2,8 @@
  * End-to-end, restores from cold storage made visible (the review of #21 pt3): in Chromium over
  * `scopecloud serve`, an analysis waiting for its inputs' restore counts as "restoring" in the
  * sidebar, not running; results whose files moved to GLACIER offer the restore dialog when opened
- * (each tier's wait and cost, "readable for N days" from settings restore.days), S3 is asked with
+ * (each tier's wait and cost, "readable for N days" from settings restore.days, set in the Settings
+ * view), S3 is asked with
  * the tier picked and those days only after consent, and once S3 has restored the files the app
  * notifies and the results open.
  *
@@ -77,6 +78,24 @@ test('restoring is its own count in the sidebar; archived results: tier picked i
   assert.match((await badge.getAttribute('class')) ?? '', /badge-idle/);
   await page.locator('aside.sidebar').screenshot({ path: '/tmp/restore-sidebar.png' });
 
+  // Settings: the days set through the CLI, changed here to 6 (31 is refused on the spot)
+  await page.evaluate(() => {
+    location.hash = '#/settings';
+  });
+  const days = page.getByLabel('Restored copies stay readable for');
+  await days.waitFor({ timeout: 15_000 });
+  assert.equal(await days.inputValue(), '5');
+  const save = page.locator('form[aria-labelledby="set-restore"]').getByRole('button', { name: 'Save' });
+  await days.fill('31');
+  assert.equal(await save.isDisabled(), true);
+  assert.match(await page.locator('#set-restore-days-msg').innerText(), /a whole number of days from 1 to 30/);
+  await days.fill('6');
+  await save.click();
+  await page.waitForFunction(
+    () => (document.querySelector('form[aria-labelledby="set-restore"] button.primary') as HTMLButtonElement | null)?.disabled === true,
+  );
+  await page.locator('form[aria-labelledby="set-restore"]').screenshot({ path: '/tmp/restore-settings-days.png' });
+
   // the archived results: opening them offers the restore
   await page.evaluate((id) => {
     location.hash = `#/results/${encodeURIComponent(id)}`;
@@ -95,7 +114,7 @@ test('restoring is its own count in the sidebar; archived results: tier picked i
   assert.match(await dialog.locator('[data-tier="Bulk"]').innerText(), /Bulk\s*· \$0\.00 · ready in 5-12 hours/);
   assert.match(await dialog.locator('[data-tier="Standard"]').innerText(), /Standard\s*· under \$0\.01 · ready in 3-5 hours/);
   assert.match(await dialog.locator('[data-tier="Expedited"]').innerText(), /Expedited\s*· \$0\.\d\d · ready in 1-5 minutes/);
-  assert.match(await dialog.getByTestId('restore-days').innerText(), /^Once restored, the copies are readable for 5 days, billed as S3 Standard/);
+  assert.match(await dialog.getByTestId('restore-days').innerText(), /^Once restored, the copies are readable for 6 days, billed as S3 Standard/);
   const go = dialog.getByRole('button', { name: 'Restore results' });
   await dialog.getByLabel(/Bulk/).check();
   assert.equal(await go.isDisabled(), true, 'a tier chosen, not yet agreed to');
@@ -111,13 +130,13 @@ test('restoring is its own count in the sidebar; archived results: tier picked i
   assert.match(await restoring.innerText(), /^Restoring from cold storage \(Bulk, 5-12 hours\) since \d{4}-\d\d-\d\d \d\d:\d\d\. ScopeCloud tells you when/);
   const asked = lab.proxy.restoreRequests.filter((r) => r.key.startsWith(`lab/jobs/${resultsId}/`));
   assert.deepEqual(asked.map((r) => r.key).sort(), [...resultKeys].sort());
-  assert.deepEqual([...new Set(asked.map((r) => `${r.tier} ${r.days}`))], ['Bulk 5'], 'the tier picked, the days of settings restore.days');
+  assert.deepEqual([...new Set(asked.map((r) => `${r.tier} ${r.days}`))], ['Bulk 6'], 'the tier picked, the days of settings restore.days');
 
   // S3 restores them: the app notices on its next check and says so
   lab.proxy.completeRestores();
   const toast = page.locator('.toast').filter({ hasText: /Restored from cold storage: results of warm session/ });
   await toast.waitFor({ timeout: 200_000 });
-  assert.match(await toast.innerText(), /Readable now, for 5 days \(Bulk restore\)/);
+  assert.match(await toast.innerText(), /Readable now, for 6 days \(Bulk restore\)/);
   await page.screenshot({ path: '/tmp/restore-results-notified.png' });
 
   // and the results open

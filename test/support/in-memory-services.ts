@@ -195,6 +195,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     theme: 'system',
     budget: { monthlyLimitUsd: 500, maxRuntimeHours: 8 },
     watch: { markerFile: 'acquisition.done', stableMs: 3000, polling: false, pollIntervalMs: 2000 },
+    restoreDays: 3,
   };
   // ---- the bucket's rule for unfinished uploads (S3 destination) ----
   let lifecycleRule = false;
@@ -1114,7 +1115,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     async planResultsRestore(req) {
       log('planResultsRestore', req);
       // the fake's results are never in a cold class
-      return { offer: { objects: 0, bytes: 0, ongoing: 0, tiers: [], restoredCopyUsd: null, days: 3 }, pending: null };
+      return { offer: { objects: 0, bytes: 0, ongoing: 0, tiers: [], restoredCopyUsd: null, days: settings.restoreDays }, pending: null };
     },
     async restoreResults(req) {
       log('restoreResults', req);

@@ -19,6 +19,7 @@ test("stored settings show in the UI's terms, local and S3", () => {
     theme: 'system',
     budget: { monthlyLimitUsd: null, maxRuntimeHours: 8 },
     watch: { markerFile: 'acquisition.done', stableMs: 3000, polling: false, pollIntervalMs: 2000 },
+    restoreDays: 3,
   });
   const s3 = {
     ...s,

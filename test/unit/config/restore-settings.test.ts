@@ -4,6 +4,8 @@ import { createSettingsStore, type KeyValueBackend } from '../../../main/config/
 import { defaultSettings } from '../../../main/config/schema.ts';
 import { SettingsError } from '../../../main/config/validate.ts';
 import { restorePlan } from '../../../main/jobs/restore-plan.ts';
+import { acquisitionChanged, applySettingsPatch, toUiSettings } from '../../../main/app/settings-mapping.ts';
+import type { AppError } from '../../../main/app/app-errors.ts';
 
 function memoryBackend(): KeyValueBackend {
   let data: Record<string, unknown> = {};
@@ -51,4 +53,17 @@ test('the restored copies are priced for the days asked', () => {
   const ten = restorePlan(objects, 0.023, now, 10).restoredCopyUsd;
   assert.ok(Math.abs(three - 30 * 0.023 * (3 / 30)) < 1e-9);
   assert.ok(Math.abs(ten - 30 * 0.023 * (10 / 30)) < 1e-9);
+});
+
+test("the Settings view's restoreDays is restore.days: shown, patched, and a bad value named by the UI field", () => {
+  const s = defaultSettings('/a');
+  assert.equal(toUiSettings(s, '/a').restoreDays, 3);
+  const after = applySettingsPatch(s, { restoreDays: 12 }, '/a');
+  assert.equal(after.restore.days, 12);
+  assert.equal(acquisitionChanged(s, after), false, 'restore days do not restart acquisition');
+  assert.throws(
+    () => applySettingsPatch(s, { restoreDays: 45 }, '/a'),
+    (e: AppError) => e.code === 'INVALID_SETTINGS' && e.field === 'restoreDays' && /from 1 to 30/.test(e.message),
+  );
+  assert.equal(s.restore.days, 3, 'the input is not modified');
 });

@@ -24,8 +24,13 @@ test('validators reject wrong types, unknown fields and bad enum values, naming 
     theme: 'dark',
     budget: { monthlyLimitUsd: null, maxRuntimeHours: 8 },
     watch: { markerFile: 'acquisition.done', stableMs: 3000, polling: false, pollIntervalMs: 2000 },
+    restoreDays: 3,
   };
   assert.deepEqual(Settings.check(s), s);
+  assert.throws(
+    () => Settings.check({ ...s, restoreDays: 31 }),
+    (e: ContractError) => e.path === 'restoreDays',
+  );
   assert.throws(
     () => Settings.check({ ...s, budget: { ...s.budget, maxRuntimeHours: 0 } }),
     (e: ContractError) => e.path === 'budget.maxRuntimeHours',
