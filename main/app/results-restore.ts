@@ -80,7 +80,7 @@ export function createResultsRestoreApi(d: {
       if (req.consent !== true) throw new AppError('CONSENT_REQUIRED', 'Restoring results from cold storage is billed: it needs your consent.', 'consent');
       const got = await inspect(req.id);
       if (!got || got.plan.toRestore.length + got.plan.ongoing.length === 0)
-        throw new AppError('INVALID_INPUT', `the results of ${req.id} are readable: nothing to restore`, 'id');
+        throw new AppError('INVALID_INPUT', 'these results are readable: nothing to restore', 'id');
       const { plan, offer } = got;
       const tier = plan.toRestore.length > 0 ? chosenTier(offer, req.tier) : req.tier;
       const at = d.now();

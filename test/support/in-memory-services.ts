@@ -1115,12 +1115,12 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
     async planResultsRestore(req) {
       log('planResultsRestore', req);
       // the fake's results are never in a cold class
-      return { offer: { objects: 0, bytes: 0, ongoing: 0, tiers: [], restoredCopyUsd: null, days: settings.restoreDays }, pending: null };
+      return { offer: { objects: 0, bytes: 0, ongoing: 0, tiers: [], restoredCopyUsd: 0, days: settings.restoreDays }, pending: null };
     },
     async restoreResults(req) {
       log('restoreResults', req);
       if (req.consent !== true) throw new ServiceError('CONSENT_REQUIRED', 'Restoring results from cold storage is billed: it needs your consent.', 'consent');
-      throw new ServiceError('INVALID_INPUT', `the results of ${req.id} are readable: nothing to restore`, 'id');
+      throw new ServiceError('INVALID_INPUT', 'these results are readable: nothing to restore', 'id');
     },
     async launchAnalysis(req) {
       log('launchAnalysis', req);

@@ -199,6 +199,19 @@ test('a watched file and a finished analysis: files, sessions, analyses, results
     'a finished analysis',
   );
   await both('listResults', undefined);
+  // results in STANDARD: nothing to restore, and a restore is refused alike, without consent and with it
+  const [ro, fo] = [await real.call('planResultsRestore', { id: ra.id }), await double.call('planResultsRestore', { id: fa.id })];
+  assert.deepEqual(shapeDifferences(ro, fo), [], 'a results restore offer');
+  assert.deepEqual(
+    [ro, fo].map((o) => (o as { offer: { objects: number } }).offer.objects),
+    [0, 0],
+  );
+  for (const consent of [false, true]) {
+    const req = (id: string) => ({ id, tier: 'Bulk', consent });
+    const [rr, fr] = [await answer(real, 'restoreResults', req(ra.id)), await answer(double, 'restoreResults', req(fa.id))];
+    assert.ok('error' in rr && 'error' in fr, `restoreResults (consent ${consent}) is refused`);
+    assert.deepEqual(fr.error, rr.error, 'restoreResults: the fake refuses as the real services do');
+  }
   const [rs, fs] = [await real.call('getResultSummary', { id: ra.id }), await double.call('getResultSummary', { id: fa.id })];
   assert.deepEqual(shapeDifferences(rs, fs), [], 'a result summary');
   // Curation: a label, its undo, then nothing left to undo; an unknown ROI is refused alike.
