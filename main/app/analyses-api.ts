@@ -35,7 +35,7 @@ export interface AnalysesDeps {
   now?: () => number;
   /** An analysis finished or failed (the app's rate-limited notifier); default: hub.notify. */
   onFinished?: (id: string, name: string, ok: boolean, detail: string) => void;
-  /** A launch asked S3 to restore its inputs (the app's restore watcher notifies when they are back). */
+  /** A launch asked S3 to restore its inputs, or `resume` found a job waiting for one (the app's restore watcher notifies when they are back). */
   onRestoreAsked?: (r: WatchedRestore) => void;
   /** Maximum runtime of a local analysis (default 12 h). */
   localMaxRuntimeSeconds?: number;
@@ -286,6 +286,14 @@ export function createAnalysesApi(d: AnalysesDeps): AnalysesApi {
       }
       for (const v of views) {
         if (isTerminal(v.state)) continue;
+        // a restore asked before this start (by the CLI, or an app run before it) is watched too
+        if (v.state === 'restoring' && d.onRestoreAsked) {
+          const asked = d.onRestoreAsked;
+          void ctx.jobs.manifest(v.id).then(
+            (m) => m.restore && asked({ id: `analysis:${v.id}`, label: v.name, ...m.restore }),
+            () => undefined,
+          );
+        }
         if (v.where === 'ec2' || analysisStatus(v.state) === 'queued') follow(ctx, v.id);
       }
       d.hub.changed('analyses', 'status');

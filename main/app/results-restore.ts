@@ -3,7 +3,8 @@
  * DEEP_ARCHIVE, restored on the user's word. `offer` HEADs the results' files and prices each
  * tier with the app's price table (analysis-restore.ts, jobs/restore-plan.ts); `restore` asks S3
  * with the tier chosen, the copies kept for settings `restore.days`, and hands the request to the
- * restore watcher, which notifies once the files are readable.
+ * restore watcher, which notifies once the files are readable; while it waits, `offer` answers
+ * from the watcher without asking S3.
  *
  * Contract: nothing is asked of S3 without `consent: true` (CONSENT_REQUIRED) and a tier the
  * offer lists (INVALID_INPUT); results in a local archive or the demo's never need a restore.
@@ -51,8 +52,9 @@ export function createResultsRestoreApi(d: {
   watcher: Pick<RestoreWatcher, 'add' | 'pending'>;
   now: () => number;
 }): ResultsRestoreApi {
+  const watched = (id: string) => d.watcher.pending().find((r) => r.id === resultsRestoreId(id));
   const pendingOf = (id: string): ResultsRestore['pending'] => {
-    const p = d.watcher.pending().find((r) => r.id === resultsRestoreId(id));
+    const p = watched(id);
     return p ? { tier: p.tier, waiting: p.waiting, since: p.askedAt, days: p.days } : null;
   };
 
@@ -71,6 +73,9 @@ export function createResultsRestoreApi(d: {
 
   return {
     async offer(id) {
+      // while the watcher waits for it, the answer is the watcher's: no request (the view asks often)
+      const p = watched(id);
+      if (p) return { offer: { objects: 0, bytes: 0, ongoing: p.keys.length, tiers: [], restoredCopyUsd: null, days: p.days }, pending: pendingOf(id) };
       const got = await inspect(id);
       if (!got) return { offer: { objects: 0, bytes: 0, ongoing: 0, tiers: [], restoredCopyUsd: null, days: d.settings().restore.days }, pending: null };
       return { offer: got.offer, pending: pendingOf(id) };

@@ -1,7 +1,9 @@
 /**
  * Archived results (files moved to GLACIER / DEEP_ARCHIVE): shown where opening them failed, with
  * the restore dialog (each tier's wait and cost for the bytes to restore, the days the copies stay
- * readable) and, once asked, the restore underway. The app notifies when the files are readable.
+ * readable) and, once asked, the restore underway. The app notifies when the files are readable;
+ * meanwhile this view asks again every 10 s (answered from the app's restore watcher, no S3
+ * request) and calls `onReadable` once the restore is over and nothing is cold.
  */
 import { useEffect, useState } from 'react';
 import type { ResultsRestore } from '../../preload/api.ts';
@@ -18,21 +20,32 @@ const RESULTS_RESTORE: RestoreWording = {
   action: 'Restore results',
 };
 
-export function ArchivedResults({ id }: { id: string }) {
+const RECHECK_MS = 10_000;
+
+export function ArchivedResults({ id, onReadable }: { id: string; onReadable: () => void }) {
   const api = useApi();
   const action = useAction();
   const [state, setState] = useState<ResultsRestore | null>(null);
   const [asking, setAsking] = useState(false);
+  const waiting = state?.pending != null;
   useEffect(() => {
     let live = true;
-    api.planResultsRestore({ id }).then(
-      (r) => live && setState(r),
-      () => undefined,
-    );
+    const ask = () =>
+      api.planResultsRestore({ id }).then(
+        (r) => {
+          if (!live) return;
+          setState(r);
+          if (waiting && !r.pending && r.offer.objects === 0 && r.offer.ongoing === 0) onReadable();
+        },
+        () => undefined,
+      );
+    if (!waiting) void ask();
+    const timer = waiting ? setInterval(() => void ask(), RECHECK_MS) : undefined;
     return () => {
       live = false;
+      clearInterval(timer);
     };
-  }, [api, id]);
+  }, [api, id, waiting, onReadable]);
   if (!state) return null;
   const { offer, pending } = state;
   if (pending)

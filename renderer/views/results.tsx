@@ -2,7 +2,7 @@
  * Results: the list of finished analyses, and one analysis's results (its summary line, then the
  * 3D viewer with its trace and raster panels, then the result images).
  */
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ResultSummary } from '../../preload/api.ts';
 import { hasCode, type ApiError } from '../../preload/errors.ts';
 import { decodeRoiArrays, type RoiArrays } from '../../preload/roi-binary.ts';
@@ -97,6 +97,12 @@ function Result({ id, name, back }: { id: string; name: string; back: () => void
   const [loadMs, setLoadMs] = useState<number | null>(null);
   /** The cell count after curating in this view (null: as the ROI arrays were read). */
   const [cells, setCells] = useState<number | null>(null);
+  /** Bumped to read the results again (archived ones, once restored). */
+  const [attempt, setAttempt] = useState(0);
+  const readAgain = useCallback(() => {
+    setError(null);
+    setAttempt((n) => n + 1);
+  }, []);
   useEffect(() => {
     let live = true;
     const t0 = performance.now();
@@ -112,7 +118,7 @@ function Result({ id, name, back }: { id: string; name: string; back: () => void
     return () => {
       live = false;
     };
-  }, [api, id]);
+  }, [api, id, attempt]);
 
   const [activity, setActivity] = useState<ActivityMatrix | null>(null);
   const [activityError, setActivityError] = useState<ApiError | null>(null);
@@ -142,7 +148,7 @@ function Result({ id, name, back }: { id: string; name: string; back: () => void
           </button>
         </div>
       </header>
-      {hasCode(error, 'RESULTS_ARCHIVED') ? <ArchivedResults id={id} /> : <ErrorNote error={error} />}
+      {hasCode(error, 'RESULTS_ARCHIVED') ? <ArchivedResults id={id} onReadable={readAgain} /> : <ErrorNote error={error} />}
       {!summary || !rois ? (
         error ? null : (
           <Loading what="results" />

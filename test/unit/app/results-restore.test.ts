@@ -25,9 +25,11 @@ const files: Record<string, { size: number; cls?: string }> = {
 
 function setUp(days = 3) {
   const sent: Array<{ key: string; tier?: string; days?: number }> = [];
+  let headCount = 0;
   const s3 = {
     async send(cmd: unknown) {
       if (cmd instanceof HeadObjectCommand) {
+        headCount++;
         const f = files[cmd.input.Key!.replace(/^lab\//, '')];
         return { ContentLength: f.size, ...(f.cls ? { StorageClass: f.cls } : {}) };
       }
@@ -52,7 +54,7 @@ function setUp(days = 3) {
   const time = new FakeTime();
   const watcher = createRestoreWatcher({ inspect: () => null, store: createMemoryStore(), clock: time, timers: time, onDone: () => {}, onFailed: () => {} });
   const api = createResultsRestoreApi({ settings: () => settings, aws: () => aws, holding: async () => ctx, watcher, now: () => 1_000 });
-  return { api, sent, watcher };
+  return { api, sent, watcher, heads: () => headCount };
 }
 
 test('each tier with its wait and its cost for the 30 GiB to restore, cheapest first; the days from settings', async () => {
@@ -115,4 +117,15 @@ test('opening results S3 refuses to read (InvalidObjectState, even wrapped) is R
   const other = Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
   await assert.rejects(archivedAsRefusal(Promise.reject(other)), (e) => e === other);
   assert.equal(await archivedAsRefusal(Promise.resolve(7)), 7);
+});
+
+test('while the watcher waits for the restore, the offer asks S3 nothing', async () => {
+  const { api, sent, heads } = setUp(5);
+  await api.restore({ id: ID, tier: 'Bulk', consent: true });
+  const before = heads();
+  const again = await api.offer(ID);
+  assert.equal(heads(), before, 'no HEAD');
+  assert.deepEqual(again.pending, { tier: 'Bulk', waiting: '5-12 hours', since: 1_000, days: 5 });
+  assert.equal(again.offer.ongoing, 2);
+  assert.equal(sent.length, 2);
 });
