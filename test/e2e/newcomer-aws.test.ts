@@ -159,8 +159,9 @@ test('first run connects to the bucket; the real recording is uploaded, verified
   await page.waitForFunction(() => !/active/.test(document.querySelector('nav a[href="#/acquisition"]')?.textContent ?? 'active'), undefined, {
     timeout: 10_000,
   });
+  // the sessions list refreshes on its own cadence (every 2 s at most): wait for it to count the file
   const sessionRow = page.locator('tr[data-session]').filter({ hasText: SESSION });
-  await sessionRow.waitFor({ timeout: 10_000 });
+  await sessionRow.filter({ hasText: /1 \/ 1 verified/ }).waitFor({ timeout: 15_000 });
   assert.match(await sessionRow.innerText(), /1 \/ 1/);
   await page.screenshot({ path: '/tmp/newcomer-acquisition.png', fullPage: true });
 

@@ -603,6 +603,7 @@ export function createInMemoryServices(opts: InMemoryOptions = {}): InMemoryServ
         planeSpacing: 6,
         planeSpacingSource: 'assumed',
         zStep: null,
+        voxelDisagreement: null,
         width: 512,
         height: 512,
         traceLength: 1200,
