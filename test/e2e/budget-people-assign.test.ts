@@ -16,7 +16,7 @@ import { labEnv, startConfiguredUi, type ServedUi } from '../support/served-ui.t
 import { motoMissing, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../support/versitygw.ts';
 import { requires } from '../support/requirements.ts';
-import { buildManifest } from '../../main/session/manifest.ts';
+import { sessionManifest, stubMonthCosts } from '../support/people-lab.ts';
 import { ASSIGNMENTS_KEY } from '../../main/cost/session-assignments.ts';
 
 const skip = requires(chromiumMissing(), motoMissing(), versitygwMissing());
@@ -28,15 +28,7 @@ let gw: Versitygw;
 let ui: ServedUi | undefined;
 let bucket: string;
 
-const manifest = async (session: string, recordedBy?: { owner: string; host: string }) =>
-  JSON.stringify(
-    await buildManifest(
-      { root: '/data/rig1', dir: `/data/rig1/${session}`, files: [], closedBy: 'idle', ...(recordedBy ? { recordedBy } : {}) },
-      { readTiffs: async () => new Map() },
-    ),
-  );
-
-const group = (owner: string, amount: string) => ({ Keys: [`scopecloud:owner$${owner}`], Metrics: { UnblendedCost: { Amount: amount, Unit: 'USD' } } });
+const manifest = sessionManifest;
 
 before(async () => {
   if (skip) return;
@@ -54,23 +46,7 @@ before(async () => {
     ['lab/rig1/mouse2/2026-11-03/manifest.json', await manifest('mouse2/2026-11-03')],
   ] as const)
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
-  const now = new Date();
-  const day = (d: Date) => d.toISOString().slice(0, 10);
-  const period = { Start: day(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))), End: day(new Date(now.getTime() + 86_400_000)) };
-  await moto.post('/moto-api/static/ce/cost-and-usage-results', {
-    results: [
-      {
-        ResultsByTime: [
-          {
-            TimePeriod: period,
-            Total: {},
-            Groups: [{ Keys: ['Amazon Elastic Compute Cloud - Compute'], Metrics: { UnblendedCost: { Amount: '18.5', Unit: 'USD' } } }],
-          },
-        ],
-      },
-      { ResultsByTime: [{ TimePeriod: period, Total: {}, Groups: [group('maria', '12.5'), group('lee', '3'), group('', '3')] }] },
-    ],
-  });
+  await stubMonthCosts(moto, '18.5', { maria: '12.5', lee: '3', '': '3' });
   ui = await startConfiguredUi({
     dir,
     env: labEnv({ dir, owner: 'pi', aws: { s3Endpoint: gw.endpoint, awsEndpoint: moto.endpoint, credentials: gw.credentials } }),

@@ -18,7 +18,7 @@ import { labEnv, startConfiguredUi, type ServedUi } from '../support/served-ui.t
 import { motoMissing, seedAl2023, startMoto, type MotoServer } from '../support/moto.ts';
 import { startVersitygw, versitygwMissing, type Versitygw } from '../support/versitygw.ts';
 import { requires } from '../support/requirements.ts';
-import { buildManifest } from '../../main/session/manifest.ts';
+import { sessionManifest, stubMonthCosts } from '../support/people-lab.ts';
 import { jobKeys } from '../../main/jobs/job-layout.ts';
 
 const skip = requires(chromiumMissing(), motoMissing(), versitygwMissing());
@@ -32,15 +32,7 @@ let ui: ServedUi | undefined;
 let local: ServedUi | undefined;
 let bucket: string;
 
-const manifest = async (session: string, recordedBy?: { owner: string; host: string }) =>
-  JSON.stringify(
-    await buildManifest(
-      { root: '/data/rig1', dir: `/data/rig1/${session}`, files: [], closedBy: 'idle', ...(recordedBy ? { recordedBy } : {}) },
-      { readTiffs: async () => new Map() },
-    ),
-  );
-
-const group = (owner: string, amount: string) => ({ Keys: [`scopecloud:owner$${owner}`], Metrics: { UnblendedCost: { Amount: amount, Unit: 'USD' } } });
+const manifest = sessionManifest;
 
 before(async () => {
   if (skip) return;
@@ -58,23 +50,7 @@ before(async () => {
     [`lab/${jobKeys(JOB).results}traces.npy`, Buffer.alloc(2 * MiB, 1)],
   ] as const)
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
-  const now = new Date();
-  const day = (d: Date) => d.toISOString().slice(0, 10);
-  const period = { Start: day(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))), End: day(new Date(now.getTime() + 86_400_000)) };
-  await moto.post('/moto-api/static/ce/cost-and-usage-results', {
-    results: [
-      {
-        ResultsByTime: [
-          {
-            TimePeriod: period,
-            Total: {},
-            Groups: [{ Keys: ['Amazon Elastic Compute Cloud - Compute'], Metrics: { UnblendedCost: { Amount: '21.5', Unit: 'USD' } } }],
-          },
-        ],
-      },
-      { ResultsByTime: [{ TimePeriod: period, Total: {}, Groups: [group('maria', '12.5'), group('ana', '6'), group('', '3')] }] },
-    ],
-  });
+  await stubMonthCosts(moto, '21.5', { maria: '12.5', ana: '6', '': '3' });
   ui = await startConfiguredUi({
     dir,
     env: labEnv({ dir, owner: 'maria', aws: { s3Endpoint: gw.endpoint, awsEndpoint: moto.endpoint, credentials: gw.credentials } }),
